@@ -1,7 +1,10 @@
 // Shared shapes used across client, server and tools. Pure types: no runtime code.
-import type { ObjectMeta } from "kubernetes-types/meta/v1.d.ts";
+import type { ObjectMeta as ReadonlyObjectMeta } from "kubernetes-types/meta/v1.d.ts";
 
-export type { ObjectMeta };
+/** kubernetes-types marks server-set fields readonly; the server and controllers set them. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export type ObjectMeta = Mutable<ReadonlyObjectMeta>;
 
 /** Any Kubernetes object as it travels on the wire. */
 export interface KubeObject {

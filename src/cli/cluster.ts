@@ -1,0 +1,95 @@
+// `incluster cluster up|down`: the local API server as a foreground process.
+import { readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Command } from "commander";
+import { startServer } from "../server/index.ts";
+
+export function defaultDataDir(): string {
+  return process.env.INCLUSTER_DATA_DIR ?? path.join(os.homedir(), ".incluster", "cluster");
+}
+
+const PID_FILE = "server.pid";
+
+export function registerClusterCommands(program: Command): void {
+  const cluster = program.command("cluster").description("run the local Kubernetes-compatible API server");
+
+  cluster
+    .command("up")
+    .description("start the API server on loopback HTTPS and write an admin kubeconfig")
+    .option("--port <port>", "HTTPS port", "6443")
+    .option("--host <address>", "listen address (loopback by default)", "127.0.0.1")
+    .option("--data-dir <dir>", "keep state, keys and the kubeconfig here", defaultDataDir())
+    .option("--in-memory", "keep nothing on disk (state is lost on exit)")
+    .option("--sa-key-algorithm <alg>", "ServiceAccount token signing: RS256 or ES256", "RS256")
+    .option("--log-level <level>", "server log level (fatal|error|warn|info|debug)", "info")
+    .action(async (o) => {
+      const dataDir = o.inMemory ? undefined : path.resolve(o.dataDir);
+      const started = performance.now();
+      const server = await startServer({
+        port: Number(o.port),
+        host: o.host,
+        dataDir,
+        saKeyAlgorithm: o.saKeyAlgorithm,
+        logLevel: o.logLevel,
+      });
+      const ms = Math.round(performance.now() - started);
+      let kubeconfigPath = server.kubeconfigPath;
+      if (!kubeconfigPath) {
+        kubeconfigPath = path.join(os.tmpdir(), `incluster-${server.port}.kubeconfig`);
+        await writeFile(kubeconfigPath, server.kubeconfig, { mode: 0o600 });
+      }
+      if (dataDir) await writeFile(path.join(dataDir, PID_FILE), String(process.pid));
+      if (o.host !== "127.0.0.1" && o.host !== "::1" && o.host !== "localhost") {
+        process.stderr.write(
+          `WARNING: listening on ${o.host}: the API server is reachable from other machines\n`,
+        );
+      }
+      process.stdout.write(
+        [
+          `incluster API server ready at ${server.url} in ${ms} ms (Kubernetes v1.33 API)`,
+          `  state:       ${dataDir ?? "in memory (lost on exit)"}`,
+          `  kubeconfig:  ${kubeconfigPath} (cluster-admin through a client certificate)`,
+          "",
+          `  export KUBECONFIG=${kubeconfigPath}`,
+          "  kubectl get namespaces",
+          "",
+          "Press Ctrl-C to stop.",
+          "",
+        ].join("\n"),
+      );
+      const shutdown = async () => {
+        await server.stop();
+        if (dataDir) await rm(path.join(dataDir, PID_FILE), { force: true });
+        process.exit(0);
+      };
+      process.once("SIGINT", shutdown);
+      process.once("SIGTERM", shutdown);
+    });
+
+  cluster
+    .command("down")
+    .description("stop the API server started with `cluster up` for a data dir")
+    .option("--data-dir <dir>", "the server's data dir", defaultDataDir())
+    .action(async (o) => {
+      const pidFile = path.join(path.resolve(o.dataDir), PID_FILE);
+      let pid: number;
+      try {
+        pid = Number(await readFile(pidFile, "utf8"));
+      } catch {
+        process.stderr.write(`no running server recorded in ${pidFile}; nothing to stop\n`);
+        process.exitCode = 1;
+        return;
+      }
+      try {
+        process.kill(pid, "SIGTERM");
+        process.stdout.write(`stopped the API server (pid ${pid})\n`);
+      } catch {
+        await rm(pidFile, { force: true });
+        process.stderr.write(
+          `the server recorded in ${pidFile} (pid ${pid}) is not running; removed the stale record\n`,
+        );
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,424 @@
+// The client: createClient() loads the configuration and returns a KubeClient; client.resource("pods")
+// gives typed CRUD, paged lists, counts, resilient watches and informers for one resource.
+import type { DeleteOptions as DeleteOptionsBody, Preconditions } from "kubernetes-types/meta/v1.d.ts";
+import type { Status } from "../meta/status.ts";
+import type { KubeObject } from "../meta/types.ts";
+import { type ClusterConfig, type LoadConfigOptions, loadConfig } from "./config.ts";
+import { isApiError } from "./errors.ts";
+import { Informer, type InformerOptions } from "./informer.ts";
+import {
+  countObjects,
+  DEFAULT_PAGE_SIZE,
+  iterateItems,
+  type ListOptions,
+  METADATA_ACCEPT,
+  METADATA_LIST_ACCEPT,
+  metadataNotSupported,
+  type ObjectList,
+  type PageRequest,
+  selectorString,
+  toMetadataList,
+  toPartialObjectMetadata,
+} from "./list.ts";
+import { apiVersionOf, Discovery, type ResourceRef, resourcePath } from "./resources.ts";
+import {
+  type AccessResult,
+  type CanIOptions,
+  type CreateTokenOptions,
+  canI,
+  createToken,
+  type Identity,
+  type IssuedToken,
+  type ReviewContext,
+  type Rules,
+  rules,
+  whoami,
+} from "./reviews.ts";
+import { type RequestOptions, type Response, Transport, type TransportOptions } from "./transport.ts";
+import { type ApiObject, Watcher, type WatcherOptions, type WatchSource } from "./watch.ts";
+import type { RawWatchEvent } from "./watch-decoder.ts";
+import { openWatchStream } from "./watch-stream.ts";
+
+/** qps, burst, timeoutMs, retries, onWarning, userAgent, onRequest: see TransportOptions. */
+export type ClientOptions = TransportOptions;
+
+/** Loads the configuration (explicit options, in-cluster, kubeconfig) and builds a client. */
+export async function createClient(options: LoadConfigOptions & ClientOptions = {}): Promise<KubeClient> {
+  return new KubeClient(await loadConfig(options), options);
+}
+
+export class KubeClient {
+  readonly config: ClusterConfig;
+  readonly transport: Transport;
+  readonly discovery: Discovery;
+  readonly #reviews: ReviewContext;
+
+  constructor(config: ClusterConfig, options: ClientOptions = {}) {
+    this.config = config;
+    this.transport = new Transport(config, options);
+    this.discovery = new Discovery(this.transport);
+    this.#reviews = {
+      transport: this.transport,
+      namespace: config.namespace,
+      credentials: config.credentials,
+      resolve: (ref) => this.discovery.resolve(ref),
+    };
+  }
+
+  /** The default namespace (from the ServiceAccount, kubeconfig context or options). */
+  get namespace(): string {
+    return this.config.namespace;
+  }
+
+  /** Any API path; non-2xx rejects with a typed error. */
+  request(options: RequestOptions): Promise<Response> {
+    return this.transport.request(options);
+  }
+
+  requestJson<T>(options: RequestOptions): Promise<T> {
+    return this.transport.requestJson<T>(options);
+  }
+
+  /**
+   * A client for one resource: "pods", "v1/pods", "apps/v1/deployments", "deployments.apps", "deploy",
+   * or an explicit ref. Type it with kubernetes-types: `client.resource<Pod>("pods")`.
+   */
+  resource<T extends ApiObject = KubeObject>(ref: string | ResourceRef): ResourceClient<T> {
+    return new ResourceClient<T>(this, ref);
+  }
+
+  whoami(): Promise<Identity> {
+    return whoami(this.#reviews);
+  }
+
+  canI(verb: string, resource: string, options?: CanIOptions): Promise<AccessResult> {
+    return canI(this.#reviews, verb, resource, options);
+  }
+
+  rules(namespace?: string): Promise<Rules> {
+    return rules(this.#reviews, namespace);
+  }
+
+  createToken(namespace: string, serviceAccount: string, options?: CreateTokenOptions): Promise<IssuedToken> {
+    return createToken(this.#reviews, namespace, serviceAccount, options);
+  }
+
+  /** Closes connections and stops following the token and CA files. */
+  close(): void {
+    this.transport.close();
+    this.config.close();
+  }
+}
+
+export interface GetOptions {
+  namespace?: string;
+  /** Only metadata (PartialObjectMetadata). */
+  metadataOnly?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface WriteOptions {
+  /** Default: the object's metadata.namespace, then the client's namespace. */
+  namespace?: string;
+  dryRun?: boolean;
+  fieldManager?: string;
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
+  signal?: AbortSignal;
+}
+
+export type PatchType = "merge" | "json" | "strategic" | "apply";
+
+export interface PatchOptions extends WriteOptions {
+  /** Server-side apply: take ownership of conflicting fields. */
+  force?: boolean;
+}
+
+export interface DeleteOptions {
+  namespace?: string;
+  propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  gracePeriodSeconds?: number;
+  preconditions?: Preconditions;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+export type WatchOptions = Pick<
+  ListOptions,
+  "namespace" | "allNamespaces" | "labelSelector" | "fieldSelector" | "metadataOnly"
+> &
+  Omit<WatcherOptions, "random"> & {
+    /** Silence after which the connection is presumed dead. Default 150 s. */
+    inactivityTimeoutMs?: number;
+  };
+
+export type ResourceInformerOptions = Pick<
+  ListOptions,
+  "namespace" | "allNamespaces" | "labelSelector" | "fieldSelector" | "metadataOnly"
+> &
+  InformerOptions & { inactivityTimeoutMs?: number };
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: "application/merge-patch+json",
+  json: "application/json-patch+json",
+  strategic: "application/strategic-merge-patch+json",
+  apply: "application/apply-patch+yaml",
+};
+
+/** The field manager server-side apply records when none is given. */
+export const DEFAULT_FIELD_MANAGER = "incluster";
+
+export class ResourceClient<T extends ApiObject> {
+  readonly #client: KubeClient;
+  readonly #input: string | ResourceRef;
+  #resolved: Promise<ResourceRef> | undefined;
+  #known: ResourceRef | undefined;
+
+  constructor(client: KubeClient, ref: string | ResourceRef) {
+    this.#client = client;
+    this.#input = ref;
+    if (typeof ref !== "string") this.#known = ref;
+  }
+
+  /** The resolved group/version/resource (discovery may be needed for names that are not built in). */
+  ref(): Promise<ResourceRef> {
+    if (this.#known) return Promise.resolve(this.#known);
+    this.#resolved ??= this.#client.discovery.resolve(this.#input as string).then(
+      (ref) => (this.#known = ref),
+      (error) => {
+        this.#resolved = undefined;
+        throw error;
+      },
+    );
+    return this.#resolved;
+  }
+
+  async get(name: string, options: GetOptions = {}): Promise<T> {
+    const ref = await this.ref();
+    const object = await this.#client.transport.requestJson<T>({
+      path: resourcePath(ref, { namespace: this.#namespace(ref, options.namespace), name }),
+      accept: options.metadataOnly ? METADATA_ACCEPT : undefined,
+      signal: options.signal,
+    });
+    return options.metadataOnly ? (toPartialObjectMetadata(object) as unknown as T) : object;
+  }
+
+  /** One request: everything, or one page when `limit` is set (then pass metadata.continue back). */
+  async list(options: ListOptions = {}): Promise<ObjectList<T>> {
+    const ref = await this.ref();
+    return this.#listPage(ref, options, {
+      limit: options.limit,
+      continue: options.continue,
+      resourceVersion: options.resourceVersion,
+      resourceVersionMatch: options.resourceVersionMatch,
+    });
+  }
+
+  /** Every object, fetched in pages of `limit` (default 500); only one page is held in memory. */
+  async *iterate(options: ListOptions = {}): AsyncGenerator<T> {
+    const ref = await this.ref();
+    yield* iterateItems<T>((page) => this.#listPage(ref, options, page), {
+      pageSize: options.limit ?? DEFAULT_PAGE_SIZE,
+      resourceVersion: options.resourceVersion,
+      resourceVersionMatch: options.resourceVersionMatch,
+    });
+  }
+
+  /** How many objects match, without keeping them (see countObjects). */
+  async count(options: Omit<ListOptions, "limit" | "continue" | "metadataOnly"> = {}): Promise<number> {
+    const ref = await this.ref();
+    const fetch = (metadataOnly: boolean) => (page: PageRequest) =>
+      this.#listPage(ref, { ...options, metadataOnly }, page) as Promise<ObjectList<unknown>>;
+    try {
+      return await countObjects(fetch(true), { resourceVersion: options.resourceVersion });
+    } catch (error) {
+      // The server cannot do metadata-only lists: full objects, still one page at a time.
+      if (isApiError(error) && error.code === 406)
+        return countObjects(fetch(false), { resourceVersion: options.resourceVersion });
+      throw error;
+    }
+  }
+
+  async create(object: T, options: WriteOptions = {}): Promise<T> {
+    const ref = await this.ref();
+    return this.#client.transport.requestJson<T>({
+      method: "POST",
+      path: resourcePath(ref, {
+        namespace: this.#namespace(ref, options.namespace ?? object.metadata?.namespace),
+      }),
+      query: writeQuery(options),
+      body: withTypeMeta(ref, object),
+      signal: options.signal,
+    });
+  }
+
+  /** PUT; metadata.resourceVersion (if set) guards against lost updates (409 Conflict). */
+  async update(object: T, options: WriteOptions = {}): Promise<T> {
+    const ref = await this.ref();
+    const name = object.metadata?.name;
+    if (!name) throw new Error("update needs metadata.name");
+    return this.#client.transport.requestJson<T>({
+      method: "PUT",
+      path: resourcePath(ref, {
+        namespace: this.#namespace(ref, options.namespace ?? object.metadata?.namespace),
+        name,
+      }),
+      query: writeQuery(options),
+      body: withTypeMeta(ref, object),
+      signal: options.signal,
+    });
+  }
+
+  /**
+   * merge (RFC 7386), json (RFC 6902 operations), strategic (built-in kinds only), or apply (server-side
+   * apply: pass the fields you own; apiVersion, kind and metadata.name are filled in).
+   */
+  async patch(name: string, patch: unknown, type: PatchType, options: PatchOptions = {}): Promise<T> {
+    const ref = await this.ref();
+    const namespace = this.#namespace(ref, options.namespace);
+    let body = patch;
+    if (type === "apply" && typeof patch === "object" && patch !== null && !Array.isArray(patch)) {
+      const partial = patch as ApiObject;
+      body = withTypeMeta(ref, {
+        ...partial,
+        metadata: { ...partial.metadata, name, ...(namespace ? { namespace } : {}) },
+      });
+    }
+    return this.#client.transport.requestJson<T>({
+      method: "PATCH",
+      path: resourcePath(ref, { namespace, name }),
+      query: {
+        ...writeQuery({
+          ...options,
+          fieldManager: options.fieldManager ?? (type === "apply" ? DEFAULT_FIELD_MANAGER : undefined),
+        }),
+        force: type === "apply" && options.force ? "true" : undefined,
+      },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      contentType: PATCH_CONTENT_TYPES[type],
+      signal: options.signal,
+    });
+  }
+
+  /** Resolves with the deleted object (or the object marked for deletion), or a Success Status. */
+  async delete(name: string, options: DeleteOptions = {}): Promise<T | Status> {
+    const ref = await this.ref();
+    const body: DeleteOptionsBody = { apiVersion: "v1", kind: "DeleteOptions" };
+    if (options.propagationPolicy) body.propagationPolicy = options.propagationPolicy;
+    if (options.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = options.gracePeriodSeconds;
+    if (options.preconditions) body.preconditions = options.preconditions;
+    if (options.dryRun) body.dryRun = ["All"];
+    return this.#client.transport.requestJson<T | Status>({
+      method: "DELETE",
+      path: resourcePath(ref, { namespace: this.#namespace(ref, options.namespace), name }),
+      body,
+      signal: options.signal,
+    });
+  }
+
+  /** A watch that resumes, relists on 410 and reports only actionable errors; see watch.ts. */
+  watch(options: WatchOptions = {}): Watcher<T> {
+    return new Watcher<T>(this.#watchSource(options), options);
+  }
+
+  /** A list+watch cache (started at once unless autoStart: false); see informer.ts. */
+  informer(options: ResourceInformerOptions = {}): Informer<T> {
+    return new Informer<T>(this.#watchSource(options), options);
+  }
+
+  #namespace(ref: ResourceRef, explicit: string | undefined): string | undefined {
+    if (!ref.namespaced) return undefined;
+    return explicit || this.#client.namespace;
+  }
+
+  #collectionPath(ref: ResourceRef, options: Pick<ListOptions, "namespace" | "allNamespaces">): string {
+    const namespace = options.allNamespaces ? undefined : this.#namespace(ref, options.namespace);
+    return resourcePath(ref, { namespace });
+  }
+
+  async #listPage(
+    ref: ResourceRef,
+    options: ListOptions,
+    page: PageRequest,
+    signal?: AbortSignal,
+  ): Promise<ObjectList<T>> {
+    const path = this.#collectionPath(ref, options);
+    try {
+      const list = await this.#client.transport.requestJson<ObjectList<T>>({
+        path,
+        query: {
+          labelSelector: selectorString(options.labelSelector),
+          fieldSelector: selectorString(options.fieldSelector),
+          limit: page.limit,
+          continue: page.continue,
+          resourceVersion: page.resourceVersion,
+          resourceVersionMatch: page.resourceVersion !== undefined ? page.resourceVersionMatch : undefined,
+          timeoutSeconds: options.timeoutSeconds,
+        },
+        accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
+        signal: signal ?? options.signal,
+      });
+      return options.metadataOnly ? (toMetadataList(list) as unknown as ObjectList<T>) : list;
+    } catch (error) {
+      if (options.metadataOnly && isApiError(error) && error.code === 406) throw metadataNotSupported(error);
+      throw error;
+    }
+  }
+
+  #watchSource(options: WatchOptions | ResourceInformerOptions): WatchSource<T> {
+    const transport = this.#client.transport;
+    let path = typeof this.#input === "string" ? this.#input : resourcePath(this.#input);
+    return {
+      get path() {
+        return path;
+      },
+      list: async (page, signal) => {
+        const ref = await this.ref();
+        path = this.#collectionPath(ref, options);
+        return this.#listPage(ref, options, page, signal);
+      },
+      watch: async (query, signal) => {
+        const ref = await this.ref();
+        path = this.#collectionPath(ref, options);
+        const stream = await openWatchStream(transport, {
+          path,
+          query: {
+            ...query,
+            labelSelector: selectorString(options.labelSelector),
+            fieldSelector: selectorString(options.fieldSelector),
+          },
+          accept: options.metadataOnly ? METADATA_ACCEPT : undefined,
+          signal,
+          inactivityTimeoutMs: options.inactivityTimeoutMs,
+        });
+        return options.metadataOnly
+          ? { events: asMetadataEvents(stream.events), close: stream.close }
+          : stream;
+      },
+    };
+  }
+}
+
+/** Servers that ignore `as=PartialObjectMetadata` send full objects; trim them so the shape is stable. */
+async function* asMetadataEvents(events: AsyncIterable<RawWatchEvent>): AsyncGenerator<RawWatchEvent> {
+  for await (const event of events) {
+    if (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED") {
+      yield { type: event.type, object: toPartialObjectMetadata(event.object) };
+    } else {
+      yield event;
+    }
+  }
+}
+
+function writeQuery(options: WriteOptions): Record<string, string | undefined> {
+  return {
+    dryRun: options.dryRun ? "All" : undefined,
+    fieldManager: options.fieldManager,
+    fieldValidation: options.fieldValidation,
+  };
+}
+
+/** The API server rejects bodies without kind/apiVersion ("Object 'Kind' is missing"): fill them in. */
+function withTypeMeta<O extends ApiObject>(ref: ResourceRef, object: O): O {
+  if (object.apiVersion && object.kind) return object;
+  return { ...object, apiVersion: object.apiVersion ?? apiVersionOf(ref), kind: object.kind ?? ref.kind };
+}

@@ -1,0 +1,293 @@
+// Identity and permission questions every ServiceAccount may ask (system:basic-user grants them):
+// whoami (SelfSubjectReview), canI (SelfSubjectAccessReview), rules (SelfSubjectRulesReview), plus
+// TokenRequest for audience-scoped tokens.
+import type {
+  BoundObjectReference,
+  SelfSubjectReview,
+  TokenRequest,
+} from "kubernetes-types/authentication/v1.d.ts";
+import type { SelfSubjectAccessReview } from "kubernetes-types/authorization/v1.d.ts";
+import { decodeToken } from "../token/index.ts";
+import type { CredentialProvider } from "./config.ts";
+import { isForbidden, isNotFound } from "./errors.ts";
+import { parseResourceRef, type ResourceRef } from "./resources.ts";
+import type { Transport } from "./transport.ts";
+
+/** What the reviews need from the client. */
+export interface ReviewContext {
+  transport: Transport;
+  /** The client's default namespace. */
+  namespace: string;
+  credentials?: CredentialProvider;
+  /** Resolves resource names (built-in table, then discovery). */
+  resolve(ref: string): Promise<ResourceRef>;
+}
+
+export interface Identity {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+  /** Where the answer came from: the API server (authoritative) or the token decoded locally (a guess). */
+  source: "SelfSubjectReview/v1" | "SelfSubjectReview/v1beta1" | "token";
+  serviceAccount?: { namespace: string; name: string };
+  /** Set when the answer is not the server's. */
+  note?: string;
+}
+
+const SA_PREFIX = "system:serviceaccount:";
+
+export async function whoami(context: ReviewContext): Promise<Identity> {
+  let fallbackReason = "";
+  for (const version of ["v1", "v1beta1"] as const) {
+    try {
+      const review = await context.transport.requestJson<SelfSubjectReview>({
+        method: "POST",
+        path: `/apis/authentication.k8s.io/${version}/selfsubjectreviews`,
+        body: { apiVersion: `authentication.k8s.io/${version}`, kind: "SelfSubjectReview" },
+        idempotent: true,
+      });
+      const user = review.status?.userInfo ?? {};
+      const username = user.username ?? "";
+      return {
+        username,
+        ...(user.uid ? { uid: user.uid } : {}),
+        groups: user.groups ?? [],
+        ...(user.extra ? { extra: user.extra } : {}),
+        source: `SelfSubjectReview/${version}`,
+        ...serviceAccountOf(username),
+      };
+    } catch (error) {
+      if (isNotFound(error)) {
+        fallbackReason = "the API server has no SelfSubjectReview API (added in 1.26, GA in 1.28)";
+        continue;
+      }
+      if (isForbidden(error)) {
+        fallbackReason = "SelfSubjectReview is forbidden (the system:basic-user binding was changed)";
+        break;
+      }
+      throw error;
+    }
+  }
+  return identityFromToken(context.credentials, fallbackReason);
+}
+
+function identityFromToken(credentials: CredentialProvider | undefined, why: string): Identity {
+  const token = credentials?.currentToken?.();
+  if (!token)
+    throw new Error(`cannot tell who this client is: ${why}, and there is no bearer token to decode`);
+  const decoded = decodeToken(token);
+  const note = `${why}; identity decoded from the token locally, not confirmed by the server`;
+  const sa = decoded.serviceAccount;
+  if (!sa) return { username: decoded.username ?? decoded.subject ?? "", groups: [], source: "token", note };
+  const extra: Record<string, string[]> = {};
+  if (decoded.pod) {
+    extra["authentication.kubernetes.io/pod-name"] = [decoded.pod.name];
+    extra["authentication.kubernetes.io/pod-uid"] = [decoded.pod.uid];
+  }
+  if (decoded.node) extra["authentication.kubernetes.io/node-name"] = [decoded.node.name];
+  return {
+    username: `${SA_PREFIX}${sa.namespace}:${sa.name}`,
+    ...(sa.uid ? { uid: sa.uid } : {}),
+    groups: ["system:serviceaccounts", `system:serviceaccounts:${sa.namespace}`, "system:authenticated"],
+    ...(Object.keys(extra).length > 0 ? { extra } : {}),
+    source: "token",
+    serviceAccount: { namespace: sa.namespace, name: sa.name },
+    note,
+  };
+}
+
+function serviceAccountOf(username: string): { serviceAccount?: { namespace: string; name: string } } {
+  if (!username.startsWith(SA_PREFIX)) return {};
+  const [namespace, name] = username.slice(SA_PREFIX.length).split(":");
+  return namespace && name ? { serviceAccount: { namespace, name } } : {};
+}
+
+export interface CanIOptions {
+  /** Default: the client's namespace (ignored for cluster-scoped resources and URL paths). */
+  namespace?: string;
+  /** Ask about every namespace (namespace ""). */
+  allNamespaces?: boolean;
+  name?: string;
+  subresource?: string;
+  /** API group, when `resource` is a bare name that is not built in ("widgets" with group "example.com"). */
+  group?: string;
+}
+
+export interface AccessResult {
+  allowed: boolean;
+  /** An authorizer explicitly denied (RBAC never does: it only fails to allow). */
+  denied: boolean;
+  /** e.g. `RBAC: allowed by RoleBinding "x/ns" of ClusterRole "view" to ServiceAccount "sa/ns"`. */
+  reason?: string;
+  evaluationError?: string;
+}
+
+/**
+ * Can this client do `verb` on `resource`? `resource` is a name ("pods", "deployments.apps", "deploy"),
+ * optionally with a subresource ("pods/log"), or a non-resource URL path ("/healthz", "/metrics").
+ */
+export async function canI(
+  context: ReviewContext,
+  verb: string,
+  resource: string,
+  options: CanIOptions = {},
+): Promise<AccessResult> {
+  const spec: NonNullable<SelfSubjectAccessReview["spec"]> = resource.startsWith("/")
+    ? { nonResourceAttributes: { path: resource, verb } }
+    : { resourceAttributes: await resourceAttributes(context, verb, resource, options) };
+  const review = await context.transport.requestJson<SelfSubjectAccessReview>({
+    method: "POST",
+    path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+    body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec },
+    idempotent: true,
+  });
+  const status = review.status;
+  return {
+    allowed: status?.allowed === true,
+    denied: status?.denied === true,
+    ...(status?.reason ? { reason: status.reason } : {}),
+    ...(status?.evaluationError ? { evaluationError: status.evaluationError } : {}),
+  };
+}
+
+async function resourceAttributes(
+  context: ReviewContext,
+  verb: string,
+  resource: string,
+  options: CanIOptions,
+) {
+  // "pods/log" means a subresource here; "v1/pods" style refs are not accepted by kubectl can-i either.
+  const [base, subresourceInName] = splitSubresource(resource);
+  let group = options.group;
+  let plural = base;
+  let namespaced = true;
+  try {
+    const ref = await context.resolve(options.group !== undefined ? `${base}.${options.group}` : base);
+    group = ref.group;
+    plural = ref.resource;
+    namespaced = ref.namespaced;
+  } catch {
+    // Unknown to discovery: ask about it as written (kubectl warns and does the same).
+    const parsed = parseResourceRef(options.group !== undefined ? `${base}.${options.group}` : base);
+    plural = parsed.resource;
+    group = parsed.group ?? group ?? "";
+  }
+  const namespace = !namespaced || options.allNamespaces ? "" : (options.namespace ?? context.namespace);
+  return {
+    verb,
+    group: group ?? "",
+    resource: plural,
+    namespace,
+    ...(options.subresource || subresourceInName
+      ? { subresource: options.subresource ?? subresourceInName }
+      : {}),
+    ...(options.name ? { name: options.name } : {}),
+  };
+}
+
+function splitSubresource(resource: string): [string, string | undefined] {
+  const slash = resource.indexOf("/");
+  return slash < 0 ? [resource, undefined] : [resource.slice(0, slash), resource.slice(slash + 1)];
+}
+
+// kubernetes-types' ResourceRule lost `verbs` and `resources` (a "*/" in their doc comment ends it early).
+export interface ResourceRule {
+  verbs: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+}
+
+export interface NonResourceRule {
+  verbs: string[];
+  nonResourceURLs?: string[];
+}
+
+interface SelfSubjectRulesReview {
+  status?: {
+    resourceRules?: ResourceRule[];
+    nonResourceRules?: NonResourceRule[];
+    incomplete?: boolean;
+    evaluationError?: string;
+  };
+}
+
+export interface Rules {
+  resourceRules: ResourceRule[];
+  nonResourceRules: NonResourceRule[];
+  /** The authorizer could not list everything (webhook authorizers): absence of a rule proves nothing. */
+  incomplete: boolean;
+  evaluationError?: string;
+}
+
+/** What this client may do in `namespace` (default: its own), cluster-wide rules included. */
+export async function rules(context: ReviewContext, namespace?: string): Promise<Rules> {
+  const review = await context.transport.requestJson<SelfSubjectRulesReview>({
+    method: "POST",
+    path: "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+    body: {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SelfSubjectRulesReview",
+      spec: { namespace: namespace ?? context.namespace },
+    },
+    idempotent: true,
+  });
+  const status = review.status;
+  return {
+    resourceRules: status?.resourceRules ?? [],
+    nonResourceRules: status?.nonResourceRules ?? [],
+    incomplete: status?.incomplete === true,
+    ...(status?.evaluationError ? { evaluationError: status.evaluationError } : {}),
+  };
+}
+
+export interface CreateTokenOptions {
+  /** Default: the API server's own audiences. */
+  audiences?: string[];
+  /** The server may shorten it; check expirationTimestamp. Minimum 600. */
+  expirationSeconds?: number;
+  /** Tie the token's life to a Pod or Secret. */
+  boundObjectRef?: BoundObjectReference;
+  signal?: AbortSignal;
+}
+
+/** A minted token. `token` is not enumerable, so logging or JSON-serialising the result does not leak it. */
+export interface IssuedToken {
+  readonly token: string;
+  expirationTimestamp: Date;
+  audiences: string[];
+}
+
+/** TokenRequest (what `kubectl create token` does); needs `create` on serviceaccounts/token. */
+export async function createToken(
+  context: ReviewContext,
+  namespace: string,
+  serviceAccount: string,
+  options: CreateTokenOptions = {},
+): Promise<IssuedToken> {
+  const response = await context.transport.requestJson<TokenRequest>({
+    method: "POST",
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}/token`,
+    body: {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+      spec: {
+        audiences: options.audiences ?? [],
+        ...(options.expirationSeconds !== undefined ? { expirationSeconds: options.expirationSeconds } : {}),
+        ...(options.boundObjectRef ? { boundObjectRef: options.boundObjectRef } : {}),
+      },
+    },
+    // Retrying mints another token, which is harmless.
+    idempotent: true,
+    signal: options.signal,
+  });
+  const token = response.status?.token;
+  if (!token) throw new Error("the TokenRequest response has no token");
+  const issued = {
+    expirationTimestamp: new Date(response.status?.expirationTimestamp ?? 0),
+    audiences: response.spec?.audiences ?? options.audiences ?? [],
+  } as IssuedToken;
+  Object.defineProperty(issued, "token", { value: token, enumerable: false });
+  return issued;
+}

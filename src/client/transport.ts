@@ -1,0 +1,481 @@
+// HTTP(S) to the API server: pooled keep-alive connections, client-side rate limit, retries with backoff,
+// Retry-After, 401 → credential refresh → one retry, Warning headers, per-attempt timeouts, AbortSignal,
+// streaming bodies for watches, and a metrics hook. Non-2xx answers become typed errors (errors.ts).
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from "node:http";
+import http from "node:http";
+import https from "node:https";
+import { createRequire } from "node:module";
+import type { Socket } from "node:net";
+import { AgentPool, type Lease } from "./agent-pool.ts";
+import { fullJitter, sleep } from "./backoff.ts";
+import type { ClientCertificate, ClusterConfig } from "./config.ts";
+import { ConnectionError, type ErrorContext, errorFromResponse } from "./errors.ts";
+import { TokenBucket } from "./rate-limit.ts";
+import { defaultWarningHandler, WarningDeduper } from "./warnings.ts";
+
+export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+export type QueryValue = string | number | boolean | undefined | null;
+
+/** One finished request, for Prometheus or logs. `status` is 0 when no HTTP answer arrived. */
+export interface RequestMetrics {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  retries: number;
+  /** Time spent waiting for the client-side rate limiter. */
+  rateLimitWaitMs: number;
+  /** ConnectionError code when no HTTP answer arrived. */
+  error?: string;
+}
+
+export interface TransportOptions {
+  /** Requests per second (token bucket). Default 50; 0 disables. See rate-limit.ts for why. */
+  qps?: number;
+  /** Bucket size. Default 100. */
+  burst?: number;
+  /** Per-attempt timeout: until the whole body for requests, until the headers for streams. Default 30 s. */
+  timeoutMs?: number;
+  /** Retries for retryable failures. Default 5. */
+  retries?: number;
+  /** Retry-After values above this are capped. Default 30 s. */
+  maxRetryAfterSeconds?: number;
+  /** Full-jitter backoff base and cap when there is no Retry-After. Defaults 200 ms and 10 s. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Each distinct server Warning header text, once. Default: `Warning: text` on stderr, like kubectl. */
+  onWarning?: (text: string) => void;
+  /** Default "incluster/<version> (node <version>; <platform>/<arch>)". */
+  userAgent?: string;
+  onRequest?: (metrics: RequestMetrics) => void;
+}
+
+export interface RequestOptions {
+  method?: HttpMethod;
+  /** Absolute API path, e.g. /api/v1/namespaces/default/pods. Appended to the server URL's own path. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  /** Objects are sent as JSON; strings and Buffers as they are. */
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  retries?: number;
+  /**
+   * Whether retrying after the server may have seen the request is safe. Default: true for
+   * GET/HEAD/PUT/DELETE/OPTIONS, false for POST/PATCH. Read-only POSTs (access reviews) pass true.
+   */
+  idempotent?: boolean;
+}
+
+export interface Response {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface StreamResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: IncomingMessage;
+  /** Ends the stream and frees the connection slot. */
+  close(): void;
+}
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+const RETRYABLE_STATUS = new Set([429, 503, 504]);
+/** Connection failures after which an idempotent request may be retried. */
+const RETRYABLE_CONNECTION = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "REQUEST_TIMEOUT",
+]);
+/** Failures where the server cannot have seen a byte: safe to retry even POST and PATCH. */
+const NOTHING_SENT = new Set(["ECONNREFUSED", "EAI_AGAIN"]);
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_RETRIES = 5;
+
+export class Transport {
+  readonly server: URL;
+  readonly userAgent: string;
+  readonly #config: ClusterConfig;
+  readonly #limiter: TokenBucket;
+  readonly #agents = new AgentPool();
+  readonly #warnings: WarningDeduper;
+  readonly #options: TransportOptions;
+  readonly #unsubscribeCa: (() => void) | undefined;
+  #closed = false;
+
+  constructor(config: ClusterConfig, options: TransportOptions = {}) {
+    this.#config = config;
+    this.#options = options;
+    this.server = new URL(config.server);
+    this.userAgent = options.userAgent ?? defaultUserAgent();
+    this.#limiter = new TokenBucket({ qps: options.qps, burst: options.burst });
+    this.#warnings = new WarningDeduper(options.onWarning ?? defaultWarningHandler);
+    this.#unsubscribeCa = config.ca?.onChange(() => this.#agents.invalidate());
+  }
+
+  get config(): ClusterConfig {
+    return this.#config;
+  }
+
+  /** Number of Agents built so far (1 + CA/certificate rotations). */
+  get agentsCreated(): number {
+    return this.#agents.created;
+  }
+
+  /** A buffered request. Resolves for 2xx; anything else rejects with ApiError or ConnectionError. */
+  async request(options: RequestOptions): Promise<Response> {
+    const { response, lease } = await this.#send(options, false);
+    try {
+      const body = await readBody(response, options, this.#attemptDeadline(options));
+      return { status: response.statusCode ?? 0, headers: response.headers, body };
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** A buffered request whose 2xx body is JSON. */
+  async requestJson<T>(options: RequestOptions): Promise<T> {
+    const response = await this.request({ accept: "application/json", ...options });
+    return (response.body === "" ? undefined : JSON.parse(response.body)) as T;
+  }
+
+  /**
+   * A streaming request (watch). Retries apply until a 2xx status line arrives; after that the caller owns
+   * the body and must consume or close() it.
+   */
+  async stream(options: RequestOptions): Promise<StreamResponse> {
+    const { response, lease } = await this.#send(options, true);
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      response.destroy();
+      lease.release();
+    };
+    response.once("close", close);
+    return { status: response.statusCode ?? 0, headers: response.headers, body: response, close };
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#unsubscribeCa?.();
+    this.#agents.close();
+  }
+
+  #attemptDeadline(options: RequestOptions): number {
+    return options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** The retry loop. Resolves with a 2xx response whose body is still unread, and its agent lease. */
+  async #send(
+    options: RequestOptions,
+    streaming: boolean,
+  ): Promise<{ response: IncomingMessage; lease: Lease }> {
+    const method = options.method ?? "GET";
+    const idempotent = options.idempotent ?? IDEMPOTENT.has(method);
+    const maxRetries = options.retries ?? this.#options.retries ?? DEFAULT_RETRIES;
+    const started = performance.now();
+    let retries = 0;
+    let rateLimitWaitMs = 0;
+    let refreshedAfter401 = false;
+    const report = (status: number, error?: string) =>
+      this.#options.onRequest?.({
+        method,
+        path: options.path,
+        status,
+        durationMs: performance.now() - started,
+        retries,
+        rateLimitWaitMs,
+        ...(error ? { error } : {}),
+      });
+
+    for (;;) {
+      if (this.#closed) throw new Error("the client was closed");
+      options.signal?.throwIfAborted();
+      rateLimitWaitMs += await this.#limiter.acquire(options.signal);
+      const authorization = await this.#config.credentials?.header();
+      const clientCertificate = await this.#clientCertificate();
+      const lease = this.#agents.lease({
+        server: this.server,
+        ca: this.#config.ca?.current(),
+        clientCertificate,
+        insecureSkipTLSVerify: this.#config.insecureSkipTLSVerify,
+        tlsServerName: this.#config.tlsServerName,
+      });
+
+      let response: IncomingMessage;
+      try {
+        response = await this.#attempt(options, method, lease, authorization, streaming);
+      } catch (error) {
+        lease.release();
+        if (options.signal?.aborted) throw options.signal.reason;
+        const failure = this.#connectionError(error, method, options.path);
+        const retryable =
+          RETRYABLE_CONNECTION.has(failure.code) && (idempotent || NOTHING_SENT.has(failure.code));
+        if (retryable && retries < maxRetries) {
+          await sleep(this.#backoff(retries), options.signal);
+          retries++;
+          continue;
+        }
+        report(0, failure.code);
+        throw failure;
+      }
+
+      const status = response.statusCode ?? 0;
+      this.#warnings.report(response.headersDistinct.warning);
+      if (status >= 200 && status < 300) {
+        report(status);
+        return { response, lease };
+      }
+
+      // Not 2xx: read the body (a Status) and decide.
+      let body: string;
+      try {
+        body = await readBody(response, options, this.#attemptDeadline(options));
+      } catch {
+        body = "";
+      } finally {
+        lease.release();
+      }
+      const retryAfterSeconds = parseRetryAfter(response.headers["retry-after"]);
+
+      if (status === 401 && this.#config.credentials && !refreshedAfter401) {
+        refreshedAfter401 = true;
+        if (await this.#config.credentials.refresh().catch(() => false)) {
+          retries++;
+          continue;
+        }
+        report(status);
+        throw errorFromResponse(
+          status,
+          body,
+          this.#errorContext(method, options, authorization, clientCertificate, retryAfterSeconds, false),
+        );
+      }
+      if (RETRYABLE_STATUS.has(status) && idempotent && retries < maxRetries) {
+        await sleep(this.#retryDelay(retries, retryAfterSeconds), options.signal);
+        retries++;
+        continue;
+      }
+      report(status);
+      throw errorFromResponse(
+        status,
+        body,
+        this.#errorContext(
+          method,
+          options,
+          authorization,
+          clientCertificate,
+          retryAfterSeconds,
+          refreshedAfter401 ? true : undefined,
+        ),
+      );
+    }
+  }
+
+  /** One HTTP exchange, resolved when the status line and headers arrive. */
+  #attempt(
+    options: RequestOptions,
+    method: HttpMethod,
+    lease: Lease,
+    authorization: string | undefined,
+    streaming: boolean,
+  ): Promise<IncomingMessage> {
+    const url = this.#url(options);
+    const payload = encodeBody(options.body);
+    const headers: Record<string, string> = {
+      "User-Agent": this.userAgent,
+      Accept: options.accept ?? "application/json",
+      ...options.headers,
+    };
+    if (authorization) headers.Authorization = authorization;
+    if (payload !== undefined) {
+      headers["Content-Type"] = options.contentType ?? "application/json";
+      headers["Content-Length"] = String(payload.byteLength);
+    }
+    const timeoutMs = this.#attemptDeadline(options);
+    const transport = url.protocol === "http:" ? http : https;
+
+    return new Promise((resolve, reject) => {
+      const request: ClientRequest = transport.request(url, { method, headers, agent: lease.agent });
+      let settled = false;
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        request.destroy();
+        reject(error);
+      };
+      const timer = setTimeout(() => fail(timeoutError(timeoutMs)), timeoutMs);
+      const onAbort = () => fail(options.signal?.reason);
+      const cleanup = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+      };
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      request.on("socket", (socket: Socket) => {
+        // TCP keep-alive probes on every connection, including long watches that never return to the pool.
+        socket.setKeepAlive(true, 30_000);
+        socket.setNoDelay(true);
+      });
+      request.on("error", fail);
+      request.on("response", (response) => {
+        if (settled) {
+          response.destroy();
+          return;
+        }
+        settled = true;
+        cleanup();
+        if (streaming) {
+          // The caller reads the stream; aborting its signal still tears the connection down.
+          const abortStream = () => response.destroy(options.signal?.reason);
+          options.signal?.addEventListener("abort", abortStream, { once: true });
+          response.once("close", () => options.signal?.removeEventListener("abort", abortStream));
+        }
+        resolve(response);
+      });
+      request.end(payload);
+    });
+  }
+
+  #url(options: RequestOptions): URL {
+    const base = this.server.pathname.replace(/\/+$/, "");
+    const url = new URL(`${base}${options.path}`, this.server.origin);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined && value !== null) url.searchParams.append(key, String(value));
+    }
+    return url;
+  }
+
+  async #clientCertificate(): Promise<ClientCertificate | undefined> {
+    const source = this.#config.clientCertificate;
+    return typeof source === "function" ? source() : source;
+  }
+
+  #backoff(attempt: number): number {
+    return fullJitter(attempt, this.#options.retryBaseMs ?? 200, this.#options.retryMaxMs ?? 10_000);
+  }
+
+  #retryDelay(attempt: number, retryAfterSeconds: number | undefined): number {
+    if (retryAfterSeconds === undefined || retryAfterSeconds <= 0) return this.#backoff(attempt);
+    return Math.min(retryAfterSeconds, this.#options.maxRetryAfterSeconds ?? 30) * 1000;
+  }
+
+  #errorContext(
+    method: string,
+    options: RequestOptions,
+    authorization: string | undefined,
+    clientCertificate: ClientCertificate | undefined,
+    retryAfterSeconds: number | undefined,
+    credentialsRefreshed: boolean | undefined,
+  ): ErrorContext {
+    const credentials = this.#config.credentials;
+    return {
+      method,
+      path: options.path,
+      retryAfterSeconds,
+      credentialsSent: Boolean(authorization || clientCertificate),
+      credentialsDescription:
+        credentials?.describe() ?? (clientCertificate ? "client certificate" : "no credentials configured"),
+      token: authorization ? credentials?.currentToken?.() : undefined,
+      credentialsRefreshed,
+    };
+  }
+
+  #connectionError(error: unknown, method: string, path: string): ConnectionError {
+    if (error instanceof ConnectionError) return error;
+    const cause = error as NodeJS.ErrnoException;
+    const code = cause?.code ?? "UNKNOWN";
+    const tls = /CERT|SIGNATURE|TLS|SSL/.test(code);
+    const ca = tls ? ` (CA: ${this.#config.ca?.describe() ?? "the system trust store"})` : "";
+    return new ConnectionError(`${cause?.message ?? String(error)}${ca}`, {
+      code,
+      method,
+      path,
+      server: this.server.origin,
+      cause: error,
+    });
+  }
+}
+
+function timeoutError(timeoutMs: number): Error {
+  return Object.assign(new Error(`no response from the API server within ${timeoutMs} ms`), {
+    code: "REQUEST_TIMEOUT",
+  });
+}
+
+function encodeBody(body: unknown): Buffer | undefined {
+  if (body === undefined) return undefined;
+  if (Buffer.isBuffer(body)) return body;
+  if (typeof body === "string") return Buffer.from(body);
+  return Buffer.from(JSON.stringify(body));
+}
+
+/** Reads a whole body as UTF-8, within the attempt's timeout and signal. */
+function readBody(response: IncomingMessage, options: RequestOptions, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      response.destroy(timeoutError(timeoutMs));
+    }, timeoutMs);
+    const onAbort = () => response.destroy(options.signal?.reason);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    };
+    response.on("data", (chunk: Buffer) => chunks.push(chunk));
+    response.on("end", () => {
+      done();
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    });
+    response.on("error", (error) => {
+      done();
+      reject(error);
+    });
+    response.on("close", () => {
+      if (!response.complete) {
+        done();
+        reject(
+          Object.assign(new Error("the connection closed before the response was complete"), {
+            code: "ECONNRESET",
+          }),
+        );
+      }
+    });
+  });
+}
+
+/** Retry-After as seconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+let cachedVersion: string | undefined;
+function packageVersion(): string {
+  if (cachedVersion) return cachedVersion;
+  try {
+    // Two levels up from src/client (and dist/client) is the package root.
+    cachedVersion = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+  } catch {
+    cachedVersion = "0.0.0";
+  }
+  return cachedVersion;
+}
+
+export function defaultUserAgent(): string {
+  return `incluster/${packageVersion()} (node ${process.versions.node}; ${process.platform}/${process.arch})`;
+}

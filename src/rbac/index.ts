@@ -1,0 +1,48 @@
+// Public RBAC API: one implementation shared by the API server's authorizer, the client's 403
+// explanations and the offline `incluster rbac` tools. Pure: no I/O.
+export { aggregateClusterRoles, rulesEqual } from "./aggregate.ts";
+export { type AllowSpec, parseAllow } from "./allow.ts";
+export { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "./bootstrap.ts";
+export {
+  ANONYMOUS_USER,
+  PRIVILEGED_GROUP,
+  RBAC_API_VERSION,
+  RBAC_GROUP,
+  SERVICE_ACCOUNT_USER_PREFIX,
+} from "./constants.ts";
+export {
+  breakdownRule,
+  checkBindingWrite,
+  checkRoleWrite,
+  compactRules,
+  compactString,
+  covers,
+  type EscalationResult,
+  escalationCheck,
+  ruleCovers,
+} from "./covers.ts";
+export {
+  appliesTo,
+  authorize,
+  authorizeRbac,
+  type Decision,
+  getRoleReferenceRules,
+  isPrivileged,
+  type RbacSource,
+  type RuleVisitor,
+  ruleAllows,
+  rulesFor,
+  visitRulesFor,
+} from "./evaluate.ts";
+export { dnsName, type FixProposal, generateRbac, proposeFix } from "./fix.ts";
+export {
+  type ForbiddenDetails,
+  type ForbiddenInfo,
+  forbiddenMessage,
+  missingRolesInReason,
+  newForbiddenMessage,
+  parseForbidden,
+} from "./forbidden.ts";
+export { goQuote, goQuoteList, goUnescape } from "./goformat.ts";
+export { findResource, type ResourceInfo, resolveResource, WELL_KNOWN_RESOURCES } from "./resources.ts";
+export { sourceFromObjects } from "./source.ts";

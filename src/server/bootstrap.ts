@@ -1,0 +1,38 @@
+// What a fresh cluster has before anyone talks to it: system namespaces, the bootstrap RBAC policy
+// and the `kubernetes` Service. Existing objects are left alone (a restarted data dir keeps edits),
+// except bootstrap roles marked autoupdate, which gain missing rules like kube-apiserver's reconcile.
+import type { KubeObject } from "../meta/types.ts";
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "../rbac/index.ts";
+import { CONTROLLER_USER } from "./controllers/context.ts";
+import type { ObjectService } from "./registry/objects.ts";
+import type { ResourceRegistry } from "./registry/resources.ts";
+import { storageKey } from "./registry/types.ts";
+import type { Store } from "./storage/index.ts";
+
+export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+export async function bootstrap(
+  store: Store,
+  objects: ObjectService,
+  registry: ResourceRegistry,
+  port: number,
+): Promise<void> {
+  const ensure = async (group: string, resource: string, obj: KubeObject, namespace = "") => {
+    const def = registry.find(group, "v1", resource)!;
+    if (store.get(storageKey(def), namespace, obj.metadata?.name ?? "")) return;
+    await objects.create(def, structuredClone(obj), namespace, { user: CONTROLLER_USER });
+  };
+  for (const name of SYSTEM_NAMESPACES) await ensure("", "namespaces", { metadata: { name } });
+  for (const role of bootstrapClusterRoles()) await ensure("rbac.authorization.k8s.io", "clusterroles", role);
+  for (const binding of bootstrapClusterRoleBindings())
+    await ensure("rbac.authorization.k8s.io", "clusterrolebindings", binding);
+  await ensure(
+    "",
+    "services",
+    {
+      metadata: { name: "kubernetes", labels: { component: "apiserver", provider: "kubernetes" } },
+      spec: { ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: port }] },
+    },
+    "default",
+  );
+}

@@ -1,0 +1,61 @@
+// Everything a request handler needs, built once by startServer().
+import type { Logger } from "pino";
+import type { UserInfo } from "../meta/types.ts";
+import type { Authenticator } from "./authn/index.ts";
+import type { ServiceAccountTokenConfig } from "./authn/serviceaccount-tokens.ts";
+import type { Authorizer } from "./authz/index.ts";
+import type { Pki } from "./pki/index.ts";
+import type { ResourceRegistry } from "./registry/resources.ts";
+import type { Store } from "./storage/index.ts";
+
+export interface ServerContext {
+  store: Store;
+  registry: ResourceRegistry;
+  pki: Pki;
+  tokens: ServiceAccountTokenConfig;
+  authn: Authenticator;
+  authz: Authorizer;
+  log: Logger;
+  /** The URL clients use (https://127.0.0.1:6443). */
+  url: string;
+  /** Random suffix source, replaceable in tests. */
+  now: () => Date;
+  /** Hooks for features served by other components (pod logs from the local runtime). */
+  podLogs?: PodLogSource;
+  audit?: (event: AuditRecord) => void;
+}
+
+export interface PodLogSource {
+  read(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    opts: {
+      previous: boolean;
+      tailLines?: number;
+      follow: boolean;
+      timestamps: boolean;
+      signal: AbortSignal;
+    },
+  ): Promise<AsyncIterable<string> | string>;
+}
+
+export interface AuditRecord {
+  user: UserInfo;
+  verb: string;
+  requestURI: string;
+  code: number;
+  objectRef?: {
+    resource: string;
+    namespace?: string;
+    name?: string;
+    apiGroup?: string;
+    apiVersion?: string;
+    subresource?: string;
+  };
+  sourceIPs: string[];
+  userAgent?: string;
+  stageTimestamp: string;
+  requestReceivedTimestamp: string;
+  decision?: "allow" | "forbid";
+}

@@ -1,0 +1,68 @@
+import type { Logger } from "pino";
+import type { UserInfo } from "../../meta/types.ts";
+import type { ServiceAccountTokenConfig } from "../authn/serviceaccount-tokens.ts";
+import type { Pki } from "../pki/index.ts";
+import type { ObjectService } from "../registry/objects.ts";
+import type { ResourceRegistry } from "../registry/resources.ts";
+import type { Store } from "../storage/index.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+export interface ControllerContext {
+  store: Store;
+  objects: ObjectService;
+  registry: ResourceRegistry;
+  pki: Pki;
+  tokens: ServiceAccountTokenConfig;
+  log: Logger;
+  /** Address clients use to reach the API server (for the `kubernetes` Service endpoints). */
+  host: string;
+  port: number;
+}
+
+/** Controllers write as kube-controller-manager does; in-process writes skip authorization. */
+export const CONTROLLER_USER: UserInfo = {
+  username: "system:kube-controller-manager",
+  groups: ["system:authenticated"],
+};
+
+export interface Controller {
+  name: string;
+  /** Resolves when the controller has no queued work. */
+  idle(): Promise<void>;
+}
+
+/** A controller = a reconcile function + the storage events that enqueue keys for it. */
+export function controller(
+  c: ControllerContext,
+  name: string,
+  reconcile: (key: string) => Promise<void>,
+  triggers: {
+    resource: string;
+    key: (e: { namespace: string; name: string; json: string }) => string | string[] | undefined;
+  }[],
+  initialKeys: () => string[] = () => [],
+): Controller {
+  const queue = new WorkQueue(reconcile, (key, err) =>
+    c.log.warn({ controller: name, key, err: (err as Error).message }, "reconcile failed"),
+  );
+  for (const t of triggers) {
+    c.store.watch(t.resource, { fromRV: c.store.currentRV() }, (ev) => {
+      const keys = t.key(ev.entry);
+      for (const key of typeof keys === "string" ? [keys] : (keys ?? [])) queue.add(key);
+    });
+  }
+  for (const k of initialKeys()) queue.add(k);
+  return { name, idle: () => queue.idle() };
+}
+
+export function activeNamespaces(store: Store): string[] {
+  return store
+    .list("namespaces")
+    .items.filter((e) => !e.object().metadata.deletionTimestamp)
+    .map((e) => e.name);
+}
+
+export function isActiveNamespace(store: Store, namespace: string): boolean {
+  const ns = store.get("namespaces", "", namespace);
+  return Boolean(ns && !ns.object().metadata.deletionTimestamp);
+}

@@ -1,0 +1,105 @@
+// pods/binding (scheduling) and pods/log (served by the local runtime when one is attached).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { Status } from "../../meta/status.ts";
+import type { Mutable, StoredObject, UserInfo } from "../../meta/types.ts";
+import type { ServerContext } from "../context.ts";
+import { readObject } from "../http/body.ts";
+import { ApiStatusError, fail } from "../http/errors.ts";
+import type { ResourceRequestInfo } from "../http/request-info.ts";
+import { sendObject } from "../http/respond.ts";
+import { rfc3339 } from "../registry/objects.ts";
+import type { ResourceHandlerContext } from "./resources.ts";
+
+export async function createBinding(
+  ctx: ResourceHandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: ResourceRequestInfo,
+  user: UserInfo,
+): Promise<void> {
+  const binding = await readObject(req);
+  const target = (binding.target ?? {}) as { kind?: string; name?: string };
+  if (!target.name)
+    throw new ApiStatusError(
+      Status.invalid("Binding", "", info.name, [{ field: "target.name", message: "Required value" }]),
+    );
+  if (target.kind && target.kind !== "Node") {
+    throw new ApiStatusError(
+      Status.invalid("Binding", "", info.name, [
+        { field: "target.kind", message: `Unsupported value: "${target.kind}"` },
+      ]),
+    );
+  }
+  const entry = ctx.store.get("pods", info.namespace, info.name);
+  if (!entry) throw fail.notFound("pods", "", info.name);
+  const pod = entry.object() as Mutable<Pod> & StoredObject;
+  if (pod.spec?.nodeName) {
+    throw new ApiStatusError(
+      Status.conflict(
+        "pods",
+        "",
+        info.name,
+        `pod ${info.name} is already assigned to node "${pod.spec.nodeName}"`,
+      ),
+    );
+  }
+  pod.spec = { ...pod.spec!, nodeName: target.name };
+  const scheduled = { type: "PodScheduled", status: "True", lastTransitionTime: rfc3339(ctx.now()) };
+  pod.status = {
+    ...pod.status,
+    conditions: [...(pod.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled"), scheduled],
+  };
+  ctx.log.debug({ pod: `${info.namespace}/${info.name}`, node: target.name, by: user.username }, "pod bound");
+  await ctx.store.update("pods", pod, { expectedRV: entry.rv });
+  sendObject(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
+}
+
+export async function podLog(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: ResourceRequestInfo,
+  query: URLSearchParams,
+): Promise<void> {
+  const entry = ctx.store.get("pods", info.namespace, info.name);
+  if (!entry) throw fail.notFound("pods", "", info.name);
+  const pod = entry.object() as Pod;
+  if (!pod.spec?.nodeName) throw fail.badRequest(`pod ${info.name} does not have a host assigned`);
+  const containers = pod.spec.containers ?? [];
+  let container = query.get("container") ?? undefined;
+  if (!container) {
+    if (containers.length !== 1) {
+      throw fail.badRequest(
+        `a container name must be specified for pod ${info.name}, choose one of: [${containers.map((c) => c.name).join(" ")}]`,
+      );
+    }
+    container = containers[0].name;
+  } else if (!containers.some((c) => c.name === container)) {
+    throw fail.badRequest(`container ${container} is not valid for pod ${info.name}`);
+  }
+  if (!ctx.podLogs)
+    throw fail.badRequest(`no runtime serves node "${pod.spec.nodeName}": logs are unavailable`);
+
+  const abort = new AbortController();
+  req.on("close", () => abort.abort());
+  const tail = query.get("tailLines");
+  const logs = await ctx.podLogs.read(info.namespace, info.name, container, {
+    previous: query.get("previous") === "true",
+    follow: query.get("follow") === "true",
+    timestamps: query.get("timestamps") === "true",
+    tailLines: tail && /^\d+$/.test(tail) ? Number(tail) : undefined,
+    signal: abort.signal,
+  });
+  res.writeHead(200, { "Content-Type": "text/plain", "Cache-Control": "no-cache, private" });
+  if (typeof logs === "string") return void res.end(logs);
+  res.flushHeaders();
+  try {
+    for await (const chunk of logs) {
+      if (abort.signal.aborted) break;
+      res.write(chunk);
+    }
+  } finally {
+    res.end();
+  }
+}

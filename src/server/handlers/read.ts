@@ -1,0 +1,189 @@
+// GET of one object and LIST with selectors, pagination and resourceVersion semantics.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Status } from "../../meta/status.ts";
+import type { ServerContext } from "../context.ts";
+import { ApiStatusError, fail } from "../http/errors.ts";
+import { contentTypeOf, negotiate, type Representation } from "../http/negotiate.ts";
+import type { ResourceRequestInfo } from "../http/request-info.ts";
+import { sendJson, sendObject } from "../http/respond.ts";
+import { type ResourceDef, storageKey } from "../registry/types.ts";
+import { decodeContinue, encodeContinue, INCONSISTENT_CONTINUE_MESSAGE } from "../storage/index.ts";
+import {
+  includeObjectParam,
+  isEntry,
+  type ListMeta,
+  listJson,
+  metadataListJson,
+  objectOf,
+  partialMetadata,
+  table,
+  type Written,
+} from "./encode.ts";
+import { parseSelection } from "./selectors.ts";
+import { toYaml } from "./yaml.ts";
+
+export function representationFor(req: IncomingMessage, target: "object" | "list"): Representation {
+  const rep = negotiate(req.headers.accept, target);
+  if (!rep) {
+    throw new ApiStatusError(
+      Status.notAcceptable(
+        `only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
+      ),
+    );
+  }
+  return rep;
+}
+
+/** Writes one object in the negotiated representation. */
+export function sendEntry(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  def: ResourceDef,
+  code: number,
+  entry: Written,
+  query: URLSearchParams,
+): void {
+  const rep = representationFor(req, "object");
+  if (rep.kind === "json")
+    return isEntry(entry) ? sendJson(res, code, entry.json) : sendObject(res, code, entry);
+  const obj = objectOf(entry);
+  if (rep.kind === "yaml") return sendJson(res, code, toYaml(obj), "application/yaml");
+  if (rep.kind === "metadata")
+    return sendObject(res, code, partialMetadata(obj, rep.version), contentTypeOf(rep));
+  if (rep.kind === "table") {
+    const t = table(def, [obj], undefined, {
+      version: rep.version,
+      include: includeObjectParam(query.get("includeObject")),
+      now: ctx.now().getTime(),
+    });
+    return sendObject(res, code, t, contentTypeOf(rep));
+  }
+  sendObject(res, code, obj);
+}
+
+export function getObject(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  query: URLSearchParams,
+): void {
+  const entry = ctx.store.get(storageKey(def), def.namespaced ? info.namespace : "", info.name);
+  if (!entry) throw fail.notFound(def.resource, def.group, info.name);
+  sendEntry(ctx, req, res, def, 200, entry, query);
+}
+
+export function parseResourceVersion(value: string): number {
+  if (!/^\d+$/.test(value))
+    throw fail.badRequest(`resourceVersion: Invalid value: "${value}": invalid resource version`);
+  return Number(value);
+}
+
+/**
+ * Checks resourceVersion/resourceVersionMatch against what the store holds (410/504/400 as upstream);
+ * returns the version to serve for resourceVersionMatch=Exact (older states come from history).
+ */
+export function exactResourceVersion(ctx: ServerContext, query: URLSearchParams): number | undefined {
+  const rv = query.get("resourceVersion");
+  const match = query.get("resourceVersionMatch");
+  if (match && rv === null)
+    throw fail.badRequest("resourceVersionMatch is forbidden unless resourceVersion is provided");
+  if (match && match !== "Exact" && match !== "NotOlderThan") {
+    throw fail.badRequest(
+      `resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`,
+    );
+  }
+  if (rv === null || rv === "" || rv === "0") {
+    if (match === "Exact" && rv === "0")
+      throw fail.badRequest(`resourceVersionMatch "exact" is forbidden for resourceVersion "0"`);
+    return undefined;
+  }
+  const wanted = parseResourceVersion(rv);
+  const current = ctx.store.currentRV();
+  if (wanted > current) {
+    throw new ApiStatusError(Status.timeout(`Too large resource version: ${wanted}, current: ${current}`, 1));
+  }
+  if (match !== "Exact") return undefined;
+  if (wanted < ctx.store.oldestRV()) {
+    throw new ApiStatusError(Status.expired(`too old resource version: ${wanted} (${ctx.store.oldestRV()})`));
+  }
+  return wanted;
+}
+
+export function listObjects(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  query: URLSearchParams,
+): void {
+  const rep = representationFor(req, "list");
+  const selection = parseSelection(def, query);
+  const limitText = query.get("limit");
+  const limit = limitText && /^\d+$/.test(limitText) && Number(limitText) > 0 ? Number(limitText) : undefined;
+  const continueToken = query.get("continue");
+
+  let startAfter: string | undefined;
+  let atRV: number | undefined;
+  if (continueToken) {
+    if (query.get("resourceVersion"))
+      throw fail.badRequest("specifying resource version is not allowed when using continue");
+    let decoded: { rv: number; startKey: string };
+    try {
+      decoded = decodeContinue(continueToken);
+    } catch (e) {
+      throw fail.badRequest((e as Error).message);
+    }
+    // rv -1 is upstream's "inconsistent" token: continue at the latest state.
+    if (decoded.rv >= 0 && decoded.rv < ctx.store.oldestRV()) {
+      const status = Status.expired(INCONSISTENT_CONTINUE_MESSAGE);
+      status.metadata = { continue: encodeContinue(-1, decoded.startKey) };
+      throw new ApiStatusError(status);
+    }
+    startAfter = decoded.startKey;
+    if (decoded.rv >= 0) atRV = decoded.rv;
+  } else {
+    atRV = exactResourceVersion(ctx, query);
+  }
+
+  const result = ctx.store.list(storageKey(def), {
+    namespace: def.namespaced && info.namespace ? info.namespace : undefined,
+    limit,
+    startAfter,
+    filter: selection.narrowing ? selection.matches : undefined,
+    atRV,
+  });
+  const rv = result.rv;
+  const meta: ListMeta = { resourceVersion: String(rv) };
+  if (result.more && result.lastKey !== undefined) {
+    meta.continue = encodeContinue(rv, result.lastKey);
+    if (!selection.narrowing && result.remaining !== undefined) meta.remainingItemCount = result.remaining;
+  }
+
+  switch (rep.kind) {
+    case "json":
+      return sendJson(res, 200, listJson(def, result.items, meta));
+    case "metadata":
+      return sendJson(res, 200, metadataListJson(result.items, meta, rep.version), contentTypeOf(rep));
+    case "table": {
+      const t = table(
+        def,
+        result.items.map((e) => e.object()),
+        meta,
+        {
+          version: rep.version,
+          include: includeObjectParam(query.get("includeObject")),
+          now: ctx.now().getTime(),
+        },
+      );
+      return sendObject(res, 200, t, contentTypeOf(rep));
+    }
+    case "yaml":
+      return sendJson(res, 200, toYaml(JSON.parse(listJson(def, result.items, meta))), "application/yaml");
+    default:
+      return sendJson(res, 200, listJson(def, result.items, meta));
+  }
+}

@@ -1,0 +1,236 @@
+// Resource requests after authn/authz: pick the handler by verb and subresource.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Status } from "../../meta/status.ts";
+import type { UserInfo } from "../../meta/types.ts";
+import type { ServerContext } from "../context.ts";
+import { mediaType, readBody, readObject } from "../http/body.ts";
+import { ApiStatusError, fail } from "../http/errors.ts";
+import type { ResourceRequestInfo } from "../http/request-info.ts";
+import { sendObject } from "../http/respond.ts";
+import type { ObjectService } from "../registry/objects.ts";
+import type { PatchType } from "../registry/patch.ts";
+import { groupVersion, type ResourceDef, storageKey } from "../registry/types.ts";
+import { objectOf } from "./encode.ts";
+import { createBinding, podLog } from "./pods.ts";
+import { getObject, listObjects, sendEntry } from "./read.ts";
+import { createReview } from "./reviews.ts";
+import { parseSelection } from "./selectors.ts";
+import { createToken } from "./token.ts";
+import { watchObjects } from "./watch.ts";
+
+const PATCH_TYPES = new Set<string>([
+  "application/merge-patch+json",
+  "application/json-patch+json",
+  "application/strategic-merge-patch+json",
+  "application/apply-patch+yaml",
+]);
+
+// Kinds whose DELETE returns the object (ReturnDeletedObject upstream); others return a Status.
+const RETURNS_DELETED_OBJECT = new Set(["pods", "namespaces", "services", "nodes"]);
+
+export interface ResourceHandlerContext extends ServerContext {
+  objects: ObjectService;
+}
+
+function dryRun(query: URLSearchParams): boolean {
+  return query.getAll("dryRun").includes("All");
+}
+
+function notFoundPath(): ApiStatusError {
+  return new ApiStatusError(Status.notFoundPath());
+}
+
+export async function handleResource(
+  ctx: ResourceHandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: ResourceRequestInfo,
+  query: URLSearchParams,
+  user: UserInfo,
+): Promise<void> {
+  const def = ctx.registry.find(info.apiGroup, info.apiVersion, info.resource);
+  if (!def) throw notFoundPath();
+  if (!def.namespaced && info.namespace && info.resource !== "namespaces") throw notFoundPath();
+  if (info.parts.length > 3) throw notFoundPath();
+
+  if (info.subresource) return handleSubresource(ctx, req, res, def, info, query, user);
+  if (!def.verbs.includes(info.verb)) {
+    throw new ApiStatusError(Status.methodNotSupported(def.resource, def.group, info.verb));
+  }
+  if (def.virtual) return createReview(ctx, req, res, def, info, user);
+
+  const namespace = def.namespaced ? info.namespace : "";
+  switch (info.verb) {
+    case "get":
+      return getObject(ctx, req, res, def, info, query);
+    case "list":
+      return listObjects(ctx, req, res, def, info, query);
+    case "watch":
+      return watchObjects(ctx, req, res, def, info, query);
+    case "create": {
+      if (def.namespaced && !namespace) throw notFoundPath();
+      const entry = await ctx.objects.create(def, await readObject(req), namespace, {
+        user,
+        dryRun: dryRun(query),
+      });
+      return sendEntry(ctx, req, res, def, 201, entry, query);
+    }
+    case "update": {
+      const entry = await ctx.objects.update(def, await readObject(req), namespace, info.name, {
+        user,
+        dryRun: dryRun(query),
+      });
+      return sendEntry(ctx, req, res, def, 200, entry, query);
+    }
+    case "patch":
+      return patch(ctx, req, res, def, info, query, user, "");
+    case "delete":
+      return remove(ctx, req, res, def, info, query, user);
+    case "deletecollection":
+      return removeCollection(ctx, req, res, def, info, query, user);
+    default:
+      throw new ApiStatusError(Status.methodNotSupported(def.resource, def.group, info.verb));
+  }
+}
+
+async function handleSubresource(
+  ctx: ResourceHandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  query: URLSearchParams,
+  user: UserInfo,
+): Promise<void> {
+  const sub = def.subresources?.find((s) => s.name === info.subresource);
+  if (!sub) throw notFoundPath();
+  if (!sub.verbs.includes(info.verb)) {
+    throw new ApiStatusError(Status.methodNotSupported(`${def.resource}/${sub.name}`, def.group, info.verb));
+  }
+  const key = `${def.group}/${def.resource}/${sub.name}`;
+  if (key === "/serviceaccounts/token") return createToken(ctx, req, res, info, user);
+  if (key === "/pods/binding") return createBinding(ctx, req, res, info, user);
+  if (key === "/pods/log") return podLog(ctx, req, res, info, query);
+  if (sub.name === "status" || sub.name === "finalize") {
+    if (info.verb === "get") return getObject(ctx, req, res, def, info, query);
+    if (info.verb === "patch") return patch(ctx, req, res, def, info, query, user, "status");
+    const entry = await ctx.objects.update(def, await readObject(req), info.namespace, info.name, {
+      user,
+      dryRun: dryRun(query),
+      subresource: sub.name === "finalize" ? "" : "status",
+    });
+    return sendEntry(ctx, req, res, def, 200, entry, query);
+  }
+  throw notFoundPath();
+}
+
+async function patch(
+  ctx: ResourceHandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  query: URLSearchParams,
+  user: UserInfo,
+  subresource: string,
+): Promise<void> {
+  const type = mediaType(req);
+  if (!PATCH_TYPES.has(type)) throw new ApiStatusError(Status.unsupportedMediaType(type));
+  if (type === "application/apply-patch+yaml" && !query.get("fieldManager")) {
+    throw fail.badRequest("PATCH requests with apply patch type require fieldManager to be set");
+  }
+  const body = await readBody(req);
+  const { entry, created } = await ctx.objects.patch(
+    def,
+    def.namespaced ? info.namespace : "",
+    info.name,
+    body,
+    type as PatchType,
+    {
+      user,
+      dryRun: dryRun(query),
+      subresource,
+      force: query.get("force") === "true",
+    },
+  );
+  sendEntry(ctx, req, res, def, created ? 201 : 200, entry, query);
+}
+
+interface DeleteBody {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: string[];
+}
+
+async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteBody> {
+  const text = await readBody(req);
+  const body: DeleteBody = text.trim() ? (JSON.parse(text) as DeleteBody) : {};
+  const grace = query.get("gracePeriodSeconds");
+  if (grace !== null && /^\d+$/.test(grace)) body.gracePeriodSeconds = Number(grace);
+  return body;
+}
+
+async function remove(
+  ctx: ResourceHandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  query: URLSearchParams,
+  user: UserInfo,
+): Promise<void> {
+  let opts: DeleteBody;
+  try {
+    opts = await deleteOptions(req, query);
+  } catch {
+    throw fail.badRequest("the request body is not valid DeleteOptions JSON");
+  }
+  const { entry, finished } = await ctx.objects.delete(def, info.namespace, info.name, {
+    user,
+    dryRun: dryRun(query) || (opts.dryRun ?? []).includes("All"),
+    gracePeriodSeconds: opts.gracePeriodSeconds,
+    preconditions: opts.preconditions,
+  });
+  if (def.group === "" && RETURNS_DELETED_OBJECT.has(def.resource)) {
+    return sendEntry(ctx, req, res, def, finished ? 200 : 202, entry, query);
+  }
+  const uid = objectOf(entry).metadata?.uid;
+  sendObject(res, 200, {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Success",
+    details: { name: info.name, ...(def.group ? { group: def.group } : {}), kind: def.resource, uid },
+  });
+}
+
+async function removeCollection(
+  ctx: ResourceHandlerContext,
+  _req: IncomingMessage,
+  res: ServerResponse,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  query: URLSearchParams,
+  user: UserInfo,
+): Promise<void> {
+  const selection = parseSelection(def, query);
+  const listed = ctx.store.list(storageKey(def), {
+    namespace: def.namespaced && info.namespace ? info.namespace : undefined,
+    filter: selection.narrowing ? selection.matches : undefined,
+  });
+  const deleted = [];
+  for (const e of listed.items) {
+    try {
+      const { entry } = await ctx.objects.delete(def, e.namespace, e.name, { user, dryRun: dryRun(query) });
+      deleted.push(objectOf(entry));
+    } catch (err) {
+      if (!(err instanceof ApiStatusError && err.status.code === 404)) throw err;
+    }
+  }
+  sendObject(res, 200, {
+    kind: def.listKind,
+    apiVersion: groupVersion(def),
+    metadata: { resourceVersion: String(ctx.store.currentRV()) },
+    items: deleted,
+  });
+}

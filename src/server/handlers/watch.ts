@@ -1,0 +1,185 @@
+// WATCH: newline-delimited JSON events on a chunked 200 response, flushed at once.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Status } from "../../meta/status.ts";
+import type { ServerContext } from "../context.ts";
+import { fail } from "../http/errors.ts";
+import { contentTypeOf } from "../http/negotiate.ts";
+import type { ResourceRequestInfo } from "../http/request-info.ts";
+import { groupVersion, type ResourceDef, storageKey } from "../registry/types.ts";
+import { StorageError, type StoreEvent, stampResourceVersion } from "../storage/index.ts";
+import { includeObjectParam, partialMetadata, table } from "./encode.ts";
+import { parseResourceVersion, representationFor } from "./read.ts";
+import { parseSelection } from "./selectors.ts";
+
+const BOOKMARK_INTERVAL_MS = 30_000;
+const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+export const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
+
+interface WatchParams {
+  fromRV: number | "now" | "initial";
+  sendInitialEvents: boolean;
+  bookmarks: boolean;
+  timeoutMs: number;
+}
+
+function watchParams(ctx: ServerContext, query: URLSearchParams): WatchParams {
+  const rvText = query.get("resourceVersion") ?? "";
+  const sendInitial = query.get("sendInitialEvents");
+  const bookmarks = query.get("allowWatchBookmarks") === "true";
+  if (sendInitial !== null) {
+    if (query.get("resourceVersionMatch") !== "NotOlderThan") {
+      throw fail.badRequest(
+        "resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+      );
+    }
+    if (sendInitial === "true" && !bookmarks) {
+      throw fail.badRequest(
+        "allowWatchBookmarks: Required value: sendInitialEvents requires setting allowWatchBookmarks to true",
+      );
+    }
+  } else if (query.get("resourceVersionMatch")) {
+    throw fail.badRequest(
+      "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+    );
+  }
+  const timeoutText = query.get("timeoutSeconds");
+  // Like kube-apiserver: a random timeout between 30 and 60 minutes spreads reconnects.
+  const timeoutMs =
+    timeoutText && /^\d+$/.test(timeoutText)
+      ? Number(timeoutText) * 1000
+      : (1800 + Math.random() * 1800) * 1000;
+
+  const sendInitialEvents =
+    sendInitial === "true" || (sendInitial === null && (rvText === "" || rvText === "0"));
+  let fromRV: WatchParams["fromRV"];
+  if (sendInitialEvents) fromRV = "initial";
+  else if (rvText === "" || rvText === "0") fromRV = "now";
+  else fromRV = parseResourceVersion(rvText);
+  if (typeof fromRV === "number" && fromRV > ctx.store.currentRV()) fromRV = "now";
+  return { fromRV, sendInitialEvents, bookmarks, timeoutMs };
+}
+
+export function watchObjects(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  query: URLSearchParams,
+): void {
+  const rep = representationFor(req, "list");
+  const selection = parseSelection(def, query);
+  const params = watchParams(ctx, query);
+  const resource = storageKey(def);
+  const namespace = def.namespaced && info.namespace ? info.namespace : undefined;
+  const include = includeObjectParam(query.get("includeObject"));
+  let tableColumnsSent = false;
+
+  // Encodes a stored object JSON (or a parsed object) in the negotiated representation.
+  const encodeObject = (json: string): string => {
+    if (rep.kind === "json") return json;
+    const obj = JSON.parse(json);
+    if (rep.kind === "metadata") return JSON.stringify(partialMetadata(obj, rep.version));
+    if (rep.kind === "table") {
+      const t = table(
+        def,
+        [obj],
+        { resourceVersion: obj.metadata?.resourceVersion ?? "" },
+        {
+          version: rep.version,
+          include,
+          now: ctx.now().getTime(),
+          columns: !tableColumnsSent,
+        },
+      );
+      tableColumnsSent = true;
+      return JSON.stringify(t);
+    }
+    return json;
+  };
+
+  res.writeHead(200, {
+    "Content-Type": rep.kind === "json" ? "application/json" : contentTypeOf(rep),
+    "Cache-Control": "no-cache, private",
+    "Transfer-Encoding": "chunked",
+  });
+  res.flushHeaders();
+
+  let closed = false;
+  let stopWatch: (() => void) | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    stopWatch?.();
+    for (const t of timers) clearTimeout(t);
+    res.end();
+  };
+  const write = (type: string, objectJson: string) => {
+    if (closed) return;
+    res.write(`{"type":"${type}","object":${objectJson}}\n`);
+    if (res.writableLength > MAX_BUFFERED_BYTES) {
+      ctx.log.warn({ resource, user: info.path }, "watch consumer too slow; closing the stream");
+      close();
+    }
+  };
+  const bookmark = (rv: number, annotations?: Record<string, string>) => {
+    const meta: Record<string, unknown> = { resourceVersion: String(rv) };
+    if (annotations) meta.annotations = annotations;
+    write("BOOKMARK", JSON.stringify({ kind: def.kind, apiVersion: groupVersion(def), metadata: meta }));
+  };
+
+  req.on("close", close);
+  res.on("close", close);
+  timers.push(setTimeout(close, params.timeoutMs));
+
+  // Initial state and subscription happen in one tick, so no event falls between them.
+  let fromRV: number;
+  if (params.fromRV === "initial") {
+    const listed = ctx.store.list(resource, {
+      namespace,
+      filter: selection.narrowing ? selection.matches : undefined,
+    });
+    for (const e of listed.items) write("ADDED", encodeObject(e.json));
+    fromRV = listed.rv;
+    if (query.get("sendInitialEvents") === "true") bookmark(fromRV, { [INITIAL_EVENTS_END]: "true" });
+  } else if (params.fromRV === "now") {
+    fromRV = ctx.store.currentRV();
+  } else {
+    fromRV = params.fromRV;
+  }
+
+  const onEvent = (ev: StoreEvent) => {
+    const now = selection.matches(ev.entry);
+    const before = ev.prev ? selection.matches(ev.prev) : false;
+    if (ev.type === "ADDED") {
+      if (now) write("ADDED", encodeObject(ev.entry.json));
+    } else if (ev.type === "MODIFIED") {
+      if (now && before) write("MODIFIED", encodeObject(ev.entry.json));
+      else if (now) write("ADDED", encodeObject(ev.entry.json));
+      else if (before && ev.prev) write("DELETED", encodeObject(stampResourceVersion(ev.prev, ev.rv)));
+    } else if (now || before) {
+      write("DELETED", encodeObject(ev.entry.json));
+    }
+  };
+
+  try {
+    stopWatch = ctx.store.watch(resource, { namespace, fromRV }, onEvent).stop;
+  } catch (e) {
+    if (e instanceof StorageError && e.code === "Expired") {
+      write("ERROR", JSON.stringify(Status.expired(e.message)));
+      close();
+      return;
+    }
+    throw e;
+  }
+
+  if (params.bookmarks) {
+    const tick = () => {
+      if (closed) return;
+      bookmark(ctx.store.currentRV());
+      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS).unref());
+    };
+    timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS).unref());
+  }
+}

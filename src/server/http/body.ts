@@ -1,0 +1,71 @@
+// Request bodies: size-limited, depth-limited, JSON or YAML. Bad input is a 4xx, never a crash.
+import type { IncomingMessage } from "node:http";
+import { parse as parseYaml } from "yaml";
+import { Status } from "../../meta/status.ts";
+import type { KubeObject } from "../../meta/types.ts";
+import { ApiStatusError, fail } from "./errors.ts";
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024; // kube-apiserver's default request size limit
+const MAX_JSON_DEPTH = 1000;
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) throw new ApiStatusError(Status.requestEntityTooLarge(`limit is ${limit}`));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new ApiStatusError(Status.requestEntityTooLarge(`limit is ${limit}`));
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Rejects pathological nesting before JSON.parse can exhaust the stack. */
+function checkDepth(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash escape
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > MAX_JSON_DEPTH)
+        throw fail.badRequest(`the request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    } else if (c === 125 || c === 93) depth--;
+  }
+}
+
+export function mediaType(req: IncomingMessage): string {
+  return (req.headers["content-type"] ?? "application/json").split(";")[0].trim().toLowerCase();
+}
+
+export function parseDocument(text: string, type: string): unknown {
+  if (!text.trim()) throw fail.badRequest("the request body is empty: send a JSON object");
+  try {
+    if (type === "application/yaml" || type === "application/apply-patch+yaml")
+      return parseYaml(text, { maxAliasCount: 100 });
+    checkDepth(text);
+    return JSON.parse(text);
+  } catch (e) {
+    if (e instanceof ApiStatusError) throw e;
+    throw fail.badRequest(
+      `the request body is not valid ${type.includes("yaml") ? "YAML" : "JSON"}: ${(e as Error).message}`,
+    );
+  }
+}
+
+export async function readObject(req: IncomingMessage): Promise<KubeObject> {
+  const type = mediaType(req);
+  if (type !== "application/json" && type !== "application/yaml" && type !== "*/*") {
+    throw new ApiStatusError(Status.unsupportedMediaType(type));
+  }
+  const doc = parseDocument(await readBody(req), type);
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
+    throw fail.badRequest("the request body must be a JSON object");
+  }
+  return doc as KubeObject;
+}

@@ -1,0 +1,215 @@
+// startServer(): the local Kubernetes-compatible API server, in-process, on loopback HTTPS.
+import { mkdir, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import pino, { type Logger } from "pino";
+import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
+import { serviceAccountAdmission } from "./admission/service-account.ts";
+import { Authenticator, type StaticToken } from "./authn/index.ts";
+import type { ServiceAccountTokenConfig, TokenObjectLookup } from "./authn/serviceaccount-tokens.ts";
+import { Authorizer } from "./authz/index.ts";
+import { bootstrap } from "./bootstrap.ts";
+import type { AuditRecord, PodLogSource } from "./context.ts";
+import { startAggregationController } from "./controllers/clusterrole-aggregation.ts";
+import type { Controller, ControllerContext } from "./controllers/context.ts";
+import { startEndpointsController } from "./controllers/endpoints.ts";
+import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
+import { startRootCaController, startServiceAccountController } from "./controllers/namespace-defaults.ts";
+import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
+import type { ResourceHandlerContext } from "./handlers/resources.ts";
+import { createApiServer } from "./http/server.ts";
+import { adminKubeconfig, loadOrCreatePki, type Pki } from "./pki/index.ts";
+import { ObjectService } from "./registry/objects.ts";
+import { RESOURCES, ResourceRegistry } from "./registry/resources.ts";
+import { withStrategies } from "./registry/strategies.ts";
+import { storageKey } from "./registry/types.ts";
+import { Store } from "./storage/index.ts";
+
+export const DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
+
+export interface ServerOptions {
+  /** TCP port; 0 picks a free one (tests). Default 6443. */
+  port?: number;
+  /** Listen address; loopback by default. */
+  host?: string;
+  /** Persist state, PKI and the admin kubeconfig here; in-memory when absent. */
+  dataDir?: string;
+  /** Reuse PKI across servers (tests start many). */
+  pki?: Pki;
+  saKeyAlgorithm?: "RS256" | "ES256";
+  issuer?: string;
+  anonymous?: boolean;
+  staticTokens?: StaticToken[];
+  logger?: Logger;
+  logLevel?: string;
+  /** Event history kept for watches (older resourceVersions get 410 Expired). */
+  historySize?: number;
+  podLogs?: PodLogSource;
+  audit?: (event: AuditRecord) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  caPem: string;
+  /** Admin kubeconfig (client certificate in system:masters), YAML. */
+  kubeconfig: string;
+  /** Path of the written kubeconfig when a data dir is used. */
+  kubeconfigPath?: string;
+  pki: Pki;
+  store: Store;
+  tokens: ServiceAccountTokenConfig;
+  context: ResourceHandlerContext;
+  /** Resolves when every controller has drained its queue (deterministic tests). */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function storeLookup(store: Store): TokenObjectLookup {
+  const meta = (resource: string, namespace: string, name: string) => {
+    const e = store.get(resource, namespace, name);
+    if (!e) return undefined;
+    const obj = e.object();
+    return { obj, uid: e.uid, deletionTimestamp: obj.metadata.deletionTimestamp };
+  };
+  return {
+    serviceAccount: (ns, name) => meta("serviceaccounts", ns, name),
+    pod: (ns, name) => meta("pods", ns, name),
+    node: (name) => meta("nodes", "", name),
+    secret: (ns, name) => {
+      const found = meta("secrets", ns, name);
+      if (!found) return undefined;
+      const encoded = (found.obj.data as Record<string, string> | undefined)?.token;
+      return {
+        uid: found.uid,
+        deletionTimestamp: found.deletionTimestamp,
+        token: encoded ? Buffer.from(encoded, "base64").toString() : undefined,
+      };
+    },
+  };
+}
+
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const log =
+    opts.logger ??
+    pino({ level: opts.logLevel ?? "warn", base: { component: "apiserver" } }, pino.destination(2));
+  const [store, pki] = await Promise.all([
+    Store.open({
+      dataDir: opts.dataDir ? path.join(opts.dataDir, "store") : undefined,
+      historySize: opts.historySize,
+    }),
+    opts.pki ??
+      loadOrCreatePki({
+        dataDir: opts.dataDir ? path.join(opts.dataDir, "pki") : undefined,
+        saKeyAlgorithm: opts.saKeyAlgorithm,
+      }),
+  ]);
+
+  const registry = new ResourceRegistry(withStrategies(RESOURCES, store));
+  for (const def of registry.defs) {
+    if (def.virtual) continue;
+    const selectable = Object.entries(def.selectableFields ?? {});
+    store.register(storageKey(def), {
+      namespaced: def.namespaced,
+      fields: (obj) => {
+        const f: Record<string, string> = {
+          "metadata.name": obj.metadata.name,
+          "metadata.namespace": obj.metadata.namespace ?? "",
+        };
+        for (const [k, get] of selectable) f[k] = get(obj);
+        return f;
+      },
+    });
+  }
+
+  const issuer = opts.issuer ?? DEFAULT_ISSUER;
+  const tokens: ServiceAccountTokenConfig = {
+    issuer,
+    apiAudiences: [issuer],
+    signingKey: pki.serviceAccountKey,
+  };
+  const objects = new ObjectService(store, [namespaceLifecycle, serviceAccountAdmission]);
+  const authn = new Authenticator({
+    serviceAccounts: tokens,
+    lookup: storeLookup(store),
+    staticTokens: opts.staticTokens,
+    anonymous: opts.anonymous,
+  });
+  // Deleting an identity object must revoke cached token identities at once.
+  for (const r of ["serviceaccounts", "pods", "secrets", "nodes"]) {
+    store.watch(r, { fromRV: store.currentRV() }, (ev) => {
+      if (ev.type !== "ADDED") authn.invalidateCache();
+    });
+  }
+
+  const host = opts.host ?? "127.0.0.1";
+  const context: ResourceHandlerContext = {
+    store,
+    registry,
+    pki,
+    tokens,
+    authn,
+    authz: new Authorizer(store), // follows RBAC objects through storage watches, bootstrap included
+    objects,
+    log,
+    url: "",
+    now: () => new Date(),
+    podLogs: opts.podLogs,
+    audit: opts.audit,
+  };
+  const server = createApiServer(context, {
+    key: pki.servingKeyPem,
+    cert: pki.servingCertPem,
+    ca: pki.caCertPem,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 6443, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  context.url = url;
+
+  await bootstrap(store, objects, registry, port);
+
+  const controllerContext: ControllerContext = { store, objects, registry, pki, tokens, log, host, port };
+  const controllers: Controller[] = [
+    startServiceAccountController(controllerContext),
+    startRootCaController(controllerContext),
+    startNamespaceDeletionController(controllerContext),
+    startAggregationController(controllerContext),
+    startLegacyTokenController(controllerContext),
+    startEndpointsController(controllerContext),
+  ];
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await Promise.all(controllers.map((c) => c.idle())); // controllers feed each other
+  };
+  await settle();
+
+  const kubeconfig = adminKubeconfig({ server: url, pki });
+  let kubeconfigPath: string | undefined;
+  if (opts.dataDir) {
+    await mkdir(opts.dataDir, { recursive: true });
+    kubeconfigPath = path.join(opts.dataDir, "admin.kubeconfig");
+    await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
+  }
+  log.info({ url }, "API server ready");
+
+  return {
+    url,
+    port,
+    caPem: pki.caCertPem,
+    kubeconfig,
+    kubeconfigPath,
+    pki,
+    store,
+    tokens,
+    context,
+    settle,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}

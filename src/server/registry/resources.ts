@@ -1,0 +1,228 @@
+// The served resources, as data. Everything else (discovery, routing, storage key spaces,
+// field selectors, OpenAPI) is derived from this table.
+import type { KubeObject } from "../../meta/types.ts";
+import type { ResourceDef } from "./types.ts";
+
+const CRUD = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const CREATE_ONLY = ["create"];
+
+/** Reads a dotted path ("spec.nodeName") from an object as a string ("" when absent). */
+export function fieldPath(path: string): (obj: KubeObject) => string {
+  const parts = path.split(".");
+  return (obj) => {
+    let cur: unknown = obj;
+    for (const p of parts) {
+      if (cur === null || typeof cur !== "object") return "";
+      cur = (cur as Record<string, unknown>)[p];
+    }
+    return cur === undefined || cur === null ? "" : String(cur);
+  };
+}
+
+function fields(...paths: string[]): Record<string, (obj: KubeObject) => string> {
+  return Object.fromEntries(paths.map((p) => [p, fieldPath(p)]));
+}
+
+const core = (d: Omit<ResourceDef, "group" | "version" | "listKind">): ResourceDef => ({
+  group: "",
+  version: "v1",
+  listKind: `${d.kind}List`,
+  ...d,
+});
+
+export const RESOURCES: ResourceDef[] = [
+  core({
+    resource: "namespaces",
+    singular: "namespace",
+    kind: "Namespace",
+    namespaced: false,
+    shortNames: ["ns"],
+    verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+    subresources: [
+      { name: "status", kind: "Namespace", verbs: ["get", "patch", "update"] },
+      { name: "finalize", kind: "Namespace", verbs: ["update"] },
+    ],
+    selectableFields: fields("status.phase"),
+  }),
+  core({
+    resource: "serviceaccounts",
+    singular: "serviceaccount",
+    kind: "ServiceAccount",
+    namespaced: true,
+    shortNames: ["sa"],
+    verbs: CRUD,
+    subresources: [
+      {
+        name: "token",
+        kind: "TokenRequest",
+        group: "authentication.k8s.io",
+        version: "v1",
+        verbs: ["create"],
+      },
+    ],
+  }),
+  core({
+    resource: "secrets",
+    singular: "secret",
+    kind: "Secret",
+    namespaced: true,
+    verbs: CRUD,
+    selectableFields: fields("type"),
+  }),
+  core({
+    resource: "configmaps",
+    singular: "configmap",
+    kind: "ConfigMap",
+    namespaced: true,
+    shortNames: ["cm"],
+    verbs: CRUD,
+  }),
+  core({
+    resource: "pods",
+    singular: "pod",
+    kind: "Pod",
+    namespaced: true,
+    shortNames: ["po"],
+    categories: ["all"],
+    verbs: CRUD,
+    subresources: [
+      { name: "status", kind: "Pod", verbs: ["get", "patch", "update"] },
+      { name: "binding", kind: "Binding", verbs: ["create"] },
+      { name: "log", kind: "Pod", verbs: ["get"] },
+    ],
+    selectableFields: fields(
+      "spec.nodeName",
+      "spec.restartPolicy",
+      "spec.schedulerName",
+      "spec.serviceAccountName",
+      "spec.hostNetwork",
+      "status.phase",
+      "status.podIP",
+      "status.nominatedNodeName",
+    ),
+  }),
+  core({
+    resource: "services",
+    singular: "service",
+    kind: "Service",
+    namespaced: true,
+    shortNames: ["svc"],
+    categories: ["all"],
+    verbs: CRUD,
+    subresources: [{ name: "status", kind: "Service", verbs: ["get", "patch", "update"] }],
+    selectableFields: fields("spec.clusterIP", "spec.type"),
+  }),
+  core({
+    resource: "endpoints",
+    singular: "endpoints",
+    kind: "Endpoints",
+    namespaced: true,
+    shortNames: ["ep"],
+    verbs: CRUD,
+  }),
+  core({
+    resource: "nodes",
+    singular: "node",
+    kind: "Node",
+    namespaced: false,
+    shortNames: ["no"],
+    verbs: CRUD,
+    subresources: [{ name: "status", kind: "Node", verbs: ["get", "patch", "update"] }],
+    selectableFields: fields("spec.unschedulable"),
+  }),
+  core({
+    resource: "events",
+    singular: "event",
+    kind: "Event",
+    namespaced: true,
+    shortNames: ["ev"],
+    verbs: CRUD,
+    selectableFields: fields(
+      "involvedObject.kind",
+      "involvedObject.namespace",
+      "involvedObject.name",
+      "involvedObject.uid",
+      "involvedObject.apiVersion",
+      "involvedObject.resourceVersion",
+      "involvedObject.fieldPath",
+      "reason",
+      "reportingComponent",
+      "source",
+      "type",
+    ),
+  }),
+  {
+    group: "discovery.k8s.io",
+    version: "v1",
+    resource: "endpointslices",
+    singular: "endpointslice",
+    kind: "EndpointSlice",
+    listKind: "EndpointSliceList",
+    namespaced: true,
+    verbs: CRUD,
+    selectableFields: fields("addressType"),
+  },
+  ...(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"] as const).map(
+    (kind): ResourceDef => ({
+      group: "rbac.authorization.k8s.io",
+      version: "v1",
+      resource: `${kind.toLowerCase()}s`,
+      singular: kind.toLowerCase(),
+      kind,
+      listKind: `${kind}List`,
+      namespaced: !kind.startsWith("Cluster"),
+      verbs: CRUD,
+    }),
+  ),
+  ...(
+    [
+      ["authentication.k8s.io", "TokenReview", false],
+      ["authentication.k8s.io", "SelfSubjectReview", false],
+      ["authorization.k8s.io", "SelfSubjectAccessReview", false],
+      ["authorization.k8s.io", "SelfSubjectRulesReview", false],
+      ["authorization.k8s.io", "SubjectAccessReview", false],
+      ["authorization.k8s.io", "LocalSubjectAccessReview", true],
+    ] as const
+  ).map(
+    ([group, kind, namespaced]): ResourceDef => ({
+      group,
+      version: "v1",
+      resource: `${kind.toLowerCase()}s`,
+      singular: kind.toLowerCase(),
+      kind,
+      listKind: `${kind}List`,
+      namespaced,
+      verbs: CREATE_ONLY,
+      virtual: true,
+    }),
+  ),
+];
+
+/** Lookup tables built once. */
+export class ResourceRegistry {
+  readonly defs: ResourceDef[];
+  private readonly byPath = new Map<string, ResourceDef>();
+
+  constructor(defs: ResourceDef[] = RESOURCES) {
+    this.defs = defs;
+    for (const d of defs) this.byPath.set(`${d.group}/${d.version}/${d.resource}`, d);
+  }
+
+  find(group: string, version: string, resource: string): ResourceDef | undefined {
+    return this.byPath.get(`${group}/${version}/${resource}`);
+  }
+
+  /** Group → versions served, core group first (discovery order). */
+  groups(): { group: string; versions: string[] }[] {
+    const out = new Map<string, Set<string>>();
+    for (const d of this.defs) {
+      if (!out.has(d.group)) out.set(d.group, new Set());
+      out.get(d.group)!.add(d.version);
+    }
+    return [...out].map(([group, versions]) => ({ group, versions: [...versions] }));
+  }
+
+  inGroupVersion(group: string, version: string): ResourceDef[] {
+    return this.defs.filter((d) => d.group === group && d.version === version);
+  }
+}

@@ -1,0 +1,150 @@
+// Per-kind defaulting (what kube-apiserver's defaulters and strategies fill in), attached to the
+// resource table at startup. Validation lives in validation.ts.
+import type { Namespace, Pod, Secret, Service } from "kubernetes-types/core/v1.d.ts";
+import type { KubeObject, Mutable } from "../../meta/types.ts";
+import type { Store } from "../storage/index.ts";
+import type { ResourceDef } from "./types.ts";
+import * as v from "./validation.ts";
+
+const SERVICE_CIDR_BASE = (10 << 24) | (96 << 16); // 10.96.0.0/12
+const KUBERNETES_SERVICE_IP = "10.96.0.1";
+
+function ipToString(n: number): string {
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+}
+
+function defaultPod(pod: Mutable<Pod>, isCreate: boolean): void {
+  const spec = pod.spec;
+  if (!spec) return;
+  spec.restartPolicy ??= "Always";
+  spec.dnsPolicy ??= "ClusterFirst";
+  spec.schedulerName ??= "default-scheduler";
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.securityContext ??= {};
+  spec.enableServiceLinks ??= true;
+  spec.preemptionPolicy ??= "PreemptLowerPriority";
+  spec.priority ??= 0;
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    c.terminationMessagePath ??= "/dev/termination-log";
+    c.terminationMessagePolicy ??= "File";
+    const tag = c.image?.includes("@") ? "digest" : (c.image?.split("/").pop()?.split(":")[1] ?? "latest");
+    c.imagePullPolicy ??= tag === "latest" ? "Always" : "IfNotPresent";
+    c.resources ??= {};
+    for (const p of c.ports ?? []) p.protocol ??= "TCP";
+  }
+  // DefaultTolerationSeconds admission: tolerate not-ready/unreachable nodes for 5 minutes.
+  spec.tolerations ??= [];
+  for (const key of ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]) {
+    if (!spec.tolerations.some((t) => t.key === key)) {
+      spec.tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 });
+    }
+  }
+  if (isCreate) pod.status = { phase: "Pending", qosClass: "BestEffort" };
+}
+
+function defaultService(svc: Service, store: Store): void {
+  svc.spec ??= {};
+  const spec = svc.spec;
+  spec.type ??= "ClusterIP";
+  spec.sessionAffinity ??= "None";
+  spec.internalTrafficPolicy ??= "Cluster";
+  for (const p of spec.ports ?? []) {
+    p.protocol ??= "TCP";
+    p.targetPort ??= p.port;
+  }
+  if (spec.clusterIP === undefined || spec.clusterIP === "") {
+    spec.clusterIP =
+      svc.metadata?.namespace === "default" && svc.metadata?.name === "kubernetes"
+        ? KUBERNETES_SERVICE_IP
+        : allocateClusterIP(store);
+  }
+  if (spec.clusterIP !== "None") {
+    spec.clusterIPs ??= [spec.clusterIP];
+    spec.ipFamilies ??= ["IPv4"];
+    spec.ipFamilyPolicy ??= "SingleStack";
+  }
+  (svc as KubeObject).status ??= { loadBalancer: {} };
+}
+
+function allocateClusterIP(store: Store): string {
+  const used = new Set(
+    store.list("services").items.map((e) => (e.object().spec as { clusterIP?: string })?.clusterIP),
+  );
+  for (let i = 10; i < 1 << 20; i++) {
+    const ip = ipToString(SERVICE_CIDR_BASE + i);
+    if (!used.has(ip)) return ip;
+  }
+  throw new Error("the service IP range 10.96.0.0/12 is exhausted");
+}
+
+function defaultNamespace(ns: Mutable<Namespace>, isCreate: boolean): void {
+  ns.metadata ??= {};
+  const meta = ns.metadata;
+  meta.labels = { ...meta.labels, "kubernetes.io/metadata.name": meta.name ?? "" };
+  ns.spec ??= {};
+  ns.spec.finalizers ??= ["kubernetes"];
+  if (isCreate) ns.status = { phase: "Active" };
+}
+
+function defaultSecret(secret: Secret & { stringData?: Record<string, string> }): void {
+  secret.type ??= "Opaque";
+  if (secret.stringData) {
+    secret.data = { ...secret.data };
+    for (const [k, val] of Object.entries(secret.stringData))
+      secret.data[k] = Buffer.from(val).toString("base64");
+    delete secret.stringData;
+  }
+}
+
+/** Returns the table with prepare/validate hooks wired for the kinds that need them. */
+export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[] {
+  return defs.map((def) => {
+    if (def.group !== "" && def.group !== "rbac.authorization.k8s.io" && def.group !== "discovery.k8s.io")
+      return def;
+    const key = def.group ? `${def.resource}.${def.group}` : def.resource;
+    switch (key) {
+      case "pods":
+        return {
+          ...def,
+          prepare: (o, old) => defaultPod(o as Mutable<Pod>, !old),
+          validate: (o, old) => v.validatePod(o, old),
+        };
+      case "services":
+        return {
+          ...def,
+          prepare: (o) => defaultService(o as Service, store),
+          validate: (o, old) => v.validateService(o, old),
+        };
+      case "namespaces":
+        return {
+          ...def,
+          prepare: (o, old) => defaultNamespace(o as Mutable<Namespace>, !old),
+          validate: (o, old) => v.validateNamespace(o, old),
+        };
+      case "secrets":
+        return {
+          ...def,
+          prepare: (o) => defaultSecret(o as Secret),
+          validate: (o, old) => v.validateSecret(o, old),
+        };
+      case "configmaps":
+        return { ...def, validate: (o, old) => v.validateConfigMap(o, old) };
+      case "serviceaccounts":
+        return { ...def, validate: (o, old) => v.validateServiceAccount(o, old) };
+      case "nodes":
+        return { ...def, validate: (o, old) => v.validateNode(o, old) };
+      case "events":
+        return { ...def, validate: (o, old) => v.validateEvent(o, old) };
+      case "endpointslices.discovery.k8s.io":
+        return { ...def, validate: (o, old) => v.validateEndpointSlice(o, old) };
+      case "roles.rbac.authorization.k8s.io":
+      case "clusterroles.rbac.authorization.k8s.io":
+        return { ...def, validate: (o, old) => v.validateRole(o, old, def.namespaced) };
+      case "rolebindings.rbac.authorization.k8s.io":
+      case "clusterrolebindings.rbac.authorization.k8s.io":
+        return { ...def, validate: (o, old) => v.validateRoleBinding(o, old, def.namespaced) };
+      default:
+        return def;
+    }
+  });
+}

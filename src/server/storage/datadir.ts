@@ -1,0 +1,287 @@
+// On-disk layout of a durable store:
+//   LOCK                          pid of the owning process
+//   snapshot.jsonl                full state at some rv (header line + one put per object), replaced atomically
+//   wal-<startRV>.jsonl           append-only log of every write with rv >= startRV; the newest is current
+// Opening loads the snapshot, replays the logs (records at or below the snapshot's rv are skipped), drops a
+// torn tail of the last log and resumes appending to it.
+import { existsSync } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { readLines } from "./line-reader.ts";
+import type { LogRecord } from "./records.ts";
+import { decodeRecord, encodePut, encodeSnapshotHeader } from "./records.ts";
+
+export interface RawObject {
+  rv: number;
+  json: string;
+}
+
+/** resource → key → latest stored JSON. */
+export type RawState = Map<string, Map<string, RawObject>>;
+
+export interface SnapshotRow {
+  resource: string;
+  key: string;
+  rv: number;
+  json: string;
+}
+
+const SNAPSHOT = "snapshot.jsonl";
+const SNAPSHOT_TMP = "snapshot.jsonl.tmp";
+const LOCK = "LOCK";
+const WAL_NAME = /^wal-(\d+)\.jsonl$/;
+const WRITE_CHUNK = 1 << 20;
+
+/** Data dirs held by this process (a second open would corrupt the log just like another process would). */
+const heldHere = new Set<string>();
+
+export class DataDir {
+  readonly dir: string;
+  private readonly fsync: boolean;
+  private log: FileHandle;
+  private logStart: number;
+  private bytes: number;
+
+  private constructor(dir: string, fsync: boolean, log: FileHandle, logStart: number, bytes: number) {
+    this.dir = dir;
+    this.fsync = fsync;
+    this.log = log;
+    this.logStart = logStart;
+    this.bytes = bytes;
+  }
+
+  static async open(
+    path: string,
+    fsync: boolean,
+  ): Promise<{ dataDir: DataDir; state: RawState; rv: number }> {
+    const dir = resolve(path);
+    await mkdir(dir, { recursive: true });
+    await acquireLock(dir);
+    try {
+      await rm(join(dir, SNAPSHOT_TMP), { force: true });
+      const state: RawState = new Map();
+      const snapshotRV = await loadSnapshot(join(dir, SNAPSHOT), state);
+      const logs = await logFiles(dir);
+      let rv = snapshotRV;
+      let tail = 0;
+      for (const [i, log] of logs.entries()) {
+        const replay = await replayLog(join(dir, log.name), state, snapshotRV, i === logs.length - 1);
+        rv = Math.max(rv, replay.maxRV, log.start - 1);
+        tail = replay.validBytes;
+      }
+      const last = logs.at(-1);
+      const logStart = last ? last.start : rv + 1;
+      const path = join(dir, walName(logStart));
+      if (last) await truncateTo(path, tail);
+      const fh = await open(path, "a");
+      if (!last) await syncDir(dir, fsync);
+      return { dataDir: new DataDir(dir, fsync, fh, logStart, tail), state, rv };
+    } catch (err) {
+      await releaseLock(dir);
+      throw err;
+    }
+  }
+
+  get logBytes(): number {
+    return this.bytes;
+  }
+
+  /** One write + one fsync for a whole batch; resolves when it is durable. */
+  async append(text: string): Promise<void> {
+    const buf = Buffer.from(text, "utf8");
+    let written = 0;
+    while (written < buf.length) {
+      const { bytesWritten } = await this.log.write(buf, written, buf.length - written);
+      written += bytesWritten;
+    }
+    this.bytes += buf.length;
+    if (this.fsync) await this.log.datasync();
+  }
+
+  /** Starts a new log at nextRV; called between batches so the old log ends exactly at nextRV - 1. */
+  async rotate(nextRV: number): Promise<void> {
+    if (nextRV === this.logStart) return;
+    const fh = await open(join(this.dir, walName(nextRV)), "a");
+    await syncDir(this.dir, this.fsync);
+    const old = this.log;
+    this.log = fh;
+    this.logStart = nextRV;
+    this.bytes = 0;
+    // Everything in the old log is already durable; failing to close it changes nothing on disk.
+    await old.close().catch(() => undefined);
+  }
+
+  /**
+   * Writes the state at rv (rows must already be captured: the store keeps changing while this runs) as the
+   * new snapshot — temp file, fsync, rename, fsync dir — then drops logs wholly covered by it.
+   */
+  async writeSnapshot(rv: number, rows: readonly SnapshotRow[]): Promise<void> {
+    const tmp = join(this.dir, SNAPSHOT_TMP);
+    const fh = await open(tmp, "w");
+    try {
+      let chunk = encodeSnapshotHeader(rv);
+      for (const row of rows) {
+        chunk += encodePut(row.resource, row.key, row.rv, row.json);
+        if (chunk.length >= WRITE_CHUNK) {
+          await fh.writeFile(chunk);
+          chunk = "";
+        }
+      }
+      await fh.writeFile(chunk);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, join(this.dir, SNAPSHOT));
+    await syncDir(this.dir, true);
+    for (const log of await logFiles(this.dir)) {
+      if (log.start <= rv && log.start < this.logStart) await rm(join(this.dir, log.name), { force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.log.close();
+    await releaseLock(this.dir);
+  }
+}
+
+function walName(startRV: number): string {
+  return `wal-${String(startRV).padStart(16, "0")}.jsonl`;
+}
+
+async function logFiles(dir: string): Promise<{ name: string; start: number }[]> {
+  const logs: { name: string; start: number }[] = [];
+  for (const name of await readdir(dir)) {
+    const m = WAL_NAME.exec(name);
+    if (m) logs.push({ name, start: Number(m[1]) });
+  }
+  return logs.sort((a, b) => a.start - b.start);
+}
+
+function applyRecord(state: RawState, rec: LogRecord): void {
+  if (rec.op === "snapshot") return;
+  let objects = state.get(rec.resource);
+  if (!objects) {
+    objects = new Map();
+    state.set(rec.resource, objects);
+  }
+  if (rec.op === "put") objects.set(rec.key, { rv: rec.rv, json: rec.json });
+  else objects.delete(rec.key);
+}
+
+async function loadSnapshot(path: string, state: RawState): Promise<number> {
+  if (!existsSync(path)) return 0;
+  let rv: number | undefined;
+  for await (const line of readLines(path)) {
+    const rec = line.terminated ? decodeRecord(line.text) : undefined;
+    if (!rec) throw new Error(`storage: corrupt snapshot ${path} at byte ${line.offset}`);
+    if (rv === undefined) {
+      if (rec.op !== "snapshot") throw new Error(`storage: snapshot ${path} lacks its header`);
+      rv = rec.rv;
+    } else {
+      applyRecord(state, rec);
+    }
+  }
+  if (rv === undefined) throw new Error(`storage: empty snapshot ${path}`);
+  return rv;
+}
+
+/**
+ * Replays one log. Only the last log may end in damage (a write cut short by a crash): from its first bad line
+ * on, everything must be bad, and validBytes then ends before it. Damage anywhere else is corruption.
+ */
+async function replayLog(
+  path: string,
+  state: RawState,
+  afterRV: number,
+  isLast: boolean,
+): Promise<{ maxRV: number; validBytes: number }> {
+  let maxRV = 0;
+  let validBytes = 0;
+  let damagedAt: number | undefined;
+  let previous: { rec: LogRecord; end: number } | undefined;
+  const commit = () => {
+    if (!previous) return;
+    if (previous.rec.rv > afterRV) applyRecord(state, previous.rec);
+    maxRV = Math.max(maxRV, previous.rec.rv);
+    validBytes = previous.end;
+    previous = undefined;
+  };
+  for await (const line of readLines(path)) {
+    const rec = line.terminated ? decodeRecord(line.text) : undefined;
+    if (rec && damagedAt === undefined) {
+      commit();
+      previous = { rec, end: line.end };
+      continue;
+    }
+    if (rec || !isLast) throw new Error(`storage: corrupt log ${path} at byte ${damagedAt ?? line.offset}`);
+    damagedAt ??= line.offset;
+  }
+  // The final record is the one a crash could have cut inside its object; prove it parses before trusting it.
+  if (previous && previous.rec.op === "put" && isLast && !parses(previous.rec.json)) previous = undefined;
+  commit();
+  return { maxRV, validBytes };
+}
+
+function parses(json: string): boolean {
+  try {
+    JSON.parse(json);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function truncateTo(path: string, bytes: number): Promise<void> {
+  const fh = await open(path, "r+");
+  try {
+    const { size } = await fh.stat();
+    if (size > bytes) {
+      await fh.truncate(bytes);
+      await fh.sync();
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function syncDir(dir: string, fsync: boolean): Promise<void> {
+  if (!fsync) return;
+  const fh = await open(dir, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function acquireLock(dir: string): Promise<void> {
+  const path = join(dir, LOCK);
+  if (heldHere.has(dir)) throw new Error(`storage: data dir ${dir} is already open in this process`);
+  try {
+    const owner = Number((await readFile(path, "utf8")).trim());
+    // Our own pid in the file means a previous incarnation with a recycled pid (e.g. pid 1 in a container).
+    if (owner && owner !== process.pid && isAlive(owner)) {
+      throw new Error(`storage: data dir ${dir} is locked by running process ${owner}`);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  await writeFile(path, `${process.pid}\n`);
+  heldHere.add(dir);
+}
+
+async function releaseLock(dir: string): Promise<void> {
+  if (!heldHere.delete(dir)) return;
+  await rm(join(dir, LOCK), { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,179 @@
+// One stored version of an object: its serialized JSON (spliced verbatim into HTTP responses) plus the small
+// index (labels, selector fields) that list filtering needs, so reads never parse JSON unless asked to.
+import type { KubeObject, StoredObject } from "../../meta/types.ts";
+
+export interface ResourceIndexer {
+  namespaced: boolean;
+  /** Field values for field selectors, e.g. {"metadata.name":…, "metadata.namespace":…, "status.phase":…}. */
+  fields(obj: StoredObject): Record<string, string>;
+}
+
+export interface Entry {
+  resource: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  rv: number;
+  /** Full serialized object incl. apiVersion, kind and metadata.resourceVersion. */
+  json: string;
+  labels: Readonly<Record<string, string>>;
+  fields: Readonly<Record<string, string>>;
+  /** Parses json: a fresh copy on each call that callers may mutate. */
+  object(): StoredObject;
+}
+
+export type EventType = "ADDED" | "MODIFIED" | "DELETED";
+
+/** For DELETED, entry is the last state stamped with the deletion rv and prev the state as last stored. */
+export interface StoreEvent {
+  type: EventType;
+  rv: number;
+  entry: Entry;
+  prev?: Entry;
+}
+
+const RV_FIELD = '"resourceVersion":"';
+
+class VersionedEntry implements Entry {
+  readonly resource: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly rv: number;
+  readonly json: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly fields: Readonly<Record<string, string>>;
+  /** Offset of metadata.resourceVersion's digits in json, so re-stamping is a splice, not a parse. */
+  readonly rvAt: number;
+
+  constructor(
+    resource: string,
+    namespace: string,
+    name: string,
+    uid: string,
+    rv: number,
+    json: string,
+    rvAt: number,
+    labels: Readonly<Record<string, string>>,
+    fields: Readonly<Record<string, string>>,
+  ) {
+    this.resource = resource;
+    this.namespace = namespace;
+    this.name = name;
+    this.uid = uid;
+    this.rv = rv;
+    this.json = json;
+    this.rvAt = rvAt;
+    this.labels = labels;
+    this.fields = fields;
+  }
+
+  object(): StoredObject {
+    return JSON.parse(this.json) as StoredObject;
+  }
+}
+
+/**
+ * Serializes obj stamped with rv, in kube-apiserver's key order (kind, apiVersion, metadata first; name,
+ * generateName, namespace, selfLink, uid, resourceVersion first in metadata). That order also guarantees
+ * the first `"resourceVersion":"` in the text is metadata's: everything before it is a plain string.
+ */
+export function serialize(
+  obj: KubeObject,
+  rv: number,
+  uid: string,
+): { json: string; rvAt: number; object: StoredObject } {
+  const { kind, apiVersion, metadata, ...rest } = obj;
+  const {
+    name,
+    generateName,
+    namespace,
+    selfLink,
+    uid: _uid,
+    resourceVersion: _rv,
+    ...metaRest
+  } = metadata ?? {};
+  const object = {
+    kind,
+    apiVersion,
+    metadata: { name, generateName, namespace, selfLink, uid, resourceVersion: String(rv), ...metaRest },
+    ...rest,
+  } as StoredObject;
+  const json = JSON.stringify(object);
+  return { json, rvAt: rvOffset(json), object };
+}
+
+export function makeEntry(
+  resource: string,
+  namespace: string,
+  object: StoredObject,
+  rv: number,
+  json: string,
+  rvAt: number,
+  fields: Record<string, string>,
+): Entry {
+  const meta = object.metadata;
+  const labels = Object.freeze({ ...(meta.labels ?? {}) });
+  return new VersionedEntry(
+    resource,
+    namespace,
+    meta.name,
+    meta.uid,
+    rv,
+    json,
+    rvAt,
+    labels,
+    Object.freeze(fields),
+  );
+}
+
+/** json (as serialize made it at oldRV) re-stamped with newRV. */
+export function spliceRV(json: string, rvAt: number, oldRV: number, newRV: number): string {
+  return json.slice(0, rvAt) + String(newRV) + json.slice(rvAt + String(oldRV).length);
+}
+
+/** Builds an entry from JSON this store wrote earlier (snapshot/log replay). */
+export function entryFromJSON(
+  resource: string,
+  namespace: string,
+  rv: number,
+  json: string,
+  fieldsOf: (obj: StoredObject) => Record<string, string>,
+): Entry {
+  const object = JSON.parse(json) as StoredObject;
+  return makeEntry(resource, namespace, object, rv, json, rvOffset(json), fieldsOf(object));
+}
+
+function rvOffset(json: string): number {
+  return json.indexOf(RV_FIELD) + RV_FIELD.length;
+}
+
+/** The entry's JSON with metadata.resourceVersion replaced — no parse (e.g. DELETED events, selector exits). */
+export function stampResourceVersion(entry: Entry, rv: number): string {
+  if (entry instanceof VersionedEntry) {
+    const old = String(entry.rv);
+    if (entry.json.startsWith(old, entry.rvAt) && entry.json[entry.rvAt + old.length] === '"') {
+      return spliceRV(entry.json, entry.rvAt, entry.rv, rv);
+    }
+  }
+  const obj = entry.object();
+  obj.metadata.resourceVersion = String(rv);
+  return JSON.stringify(obj);
+}
+
+/** A copy of entry at another resourceVersion, sharing its index (used for DELETED). */
+export function restamp(entry: Entry, rv: number): Entry {
+  const json = stampResourceVersion(entry, rv);
+  const rvAt = rvOffset(json);
+  return new VersionedEntry(
+    entry.resource,
+    entry.namespace,
+    entry.name,
+    entry.uid,
+    rv,
+    json,
+    rvAt,
+    entry.labels,
+    entry.fields,
+  );
+}

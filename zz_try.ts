@@ -1,0 +1,20 @@
+import { startServer } from "./src/server/index.ts";
+import { createClient } from "./src/client/index.ts";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+const s = await startServer({ port: 0 });
+const dir = mkdtempSync(join(tmpdir(), "kc-"));
+writeFileSync(join(dir, "config"), s.kubeconfig);
+const c = await createClient({ kubeconfig: join(dir, "config"), onRequest: (m) => console.log("req", m.method, m.path, m.status) });
+console.log(c.config.server, c.config.namespace, c.config.source);
+console.log(await c.whoami());
+const ns = await c.resource("namespaces").list();
+console.log(ns.items.map((n: any) => n.metadata.name));
+console.log(await c.resource("pods").count({ allNamespaces: true }));
+console.log(await c.canI("list", "pods"));
+const w = c.resource("configmaps").watch({ useWatchList: true });
+let n = 0;
+for await (const e of w) { console.log(e.type, (e as any).object?.metadata?.name ?? (e as any).resourceVersion); if (++n > 4) break; }
+console.log("usingWatchList", w.usingWatchList);
+c.close(); await s.stop();
