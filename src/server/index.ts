@@ -5,6 +5,7 @@ import path from "node:path";
 import pino, { type Logger } from "pino";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { serviceAccountAdmission } from "./admission/service-account.ts";
+import { openAuditLog } from "./audit.ts";
 import { Authenticator, type StaticToken } from "./authn/index.ts";
 import type { ServiceAccountTokenConfig, TokenObjectLookup } from "./authn/serviceaccount-tokens.ts";
 import { Authorizer } from "./authz/index.ts";
@@ -13,9 +14,11 @@ import type { AuditRecord, PodLogSource } from "./context.ts";
 import { startAggregationController } from "./controllers/clusterrole-aggregation.ts";
 import type { Controller, ControllerContext } from "./controllers/context.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
+import { startGarbageCollector } from "./controllers/garbage-collector.ts";
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
 import { startRootCaController, startServiceAccountController } from "./controllers/namespace-defaults.ts";
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
+import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
 import type { ResourceHandlerContext } from "./handlers/resources.ts";
 import { createApiServer } from "./http/server.ts";
 import { adminKubeconfig, loadOrCreatePki, type Pki } from "./pki/index.ts";
@@ -45,6 +48,8 @@ export interface ServerOptions {
   /** Event history kept for watches (older resourceVersions get 410 Expired). */
   historySize?: number;
   podLogs?: PodLogSource;
+  /** Write audit.k8s.io/v1 events (Metadata level) as JSON lines here; default <dataDir>/audit.log. */
+  auditLogPath?: string;
   audit?: (event: AuditRecord) => void;
 }
 
@@ -56,6 +61,8 @@ export interface RunningServer {
   kubeconfig: string;
   /** Path of the written kubeconfig when a data dir is used. */
   kubeconfigPath?: string;
+  /** Where audit events go, if anywhere. */
+  auditLogPath?: string;
   pki: Pki;
   store: Store;
   tokens: ServiceAccountTokenConfig;
@@ -142,6 +149,17 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     });
   }
 
+  const auditPath = opts.auditLogPath ?? (opts.dataDir ? path.join(opts.dataDir, "audit.log") : undefined);
+  if (auditPath) await mkdir(path.dirname(auditPath), { recursive: true });
+  const auditLog = auditPath ? openAuditLog(auditPath) : undefined;
+  const audit =
+    auditLog || opts.audit
+      ? (r: AuditRecord) => {
+          auditLog?.record(r);
+          opts.audit?.(r);
+        }
+      : undefined;
+
   const host = opts.host ?? "127.0.0.1";
   const context: ResourceHandlerContext = {
     store,
@@ -155,7 +173,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     url: "",
     now: () => new Date(),
     podLogs: opts.podLogs,
-    audit: opts.audit,
+    audit,
   };
   const server = createApiServer(context, {
     key: pki.servingKeyPem,
@@ -180,6 +198,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startAggregationController(controllerContext),
     startLegacyTokenController(controllerContext),
     startEndpointsController(controllerContext),
+    startDeploymentController(controllerContext),
+    startReplicaSetController(controllerContext),
+    startGarbageCollector(controllerContext),
   ];
   const settle = async () => {
     for (let i = 0; i < 5; i++) await Promise.all(controllers.map((c) => c.idle())); // controllers feed each other
@@ -201,6 +222,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     caPem: pki.caCertPem,
     kubeconfig,
     kubeconfigPath,
+    auditLogPath: auditPath,
     pki,
     store,
     tokens,
@@ -209,6 +231,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await auditLog?.close();
       await store.close();
     },
   };

@@ -14,6 +14,7 @@ import { objectOf } from "./encode.ts";
 import { createBinding, podLog } from "./pods.ts";
 import { getObject, listObjects, sendEntry } from "./read.ts";
 import { createReview } from "./reviews.ts";
+import { handleScale } from "./scale.ts";
 import { parseSelection } from "./selectors.ts";
 import { createToken } from "./token.ts";
 import { watchObjects } from "./watch.ts";
@@ -111,6 +112,7 @@ async function handleSubresource(
   if (key === "/serviceaccounts/token") return createToken(ctx, req, res, info, user);
   if (key === "/pods/binding") return createBinding(ctx, req, res, info, user);
   if (key === "/pods/log") return podLog(ctx, req, res, info, query);
+  if (sub.name === "scale") return handleScale(ctx, req, res, def, info, user);
   if (sub.name === "status" || sub.name === "finalize") {
     if (info.verb === "get") return getObject(ctx, req, res, def, info, query);
     if (info.verb === "patch") return patch(ctx, req, res, def, info, query, user, "status");

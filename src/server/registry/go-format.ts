@@ -1,6 +1,5 @@
 // Go's fmt/strconv renderings of decoded JSON values, so error texts read exactly like kube-apiserver's.
-
-const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+import { isMap } from "./json-access.ts";
 
 // unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
@@ -93,10 +92,12 @@ export function parseJsonGo(text: string): { value: unknown } | { error: string 
     return { value: JSON.parse(text) };
   } catch (e) {
     const message = (e as Error).message;
-    if (/end of JSON input/i.test(message) || text.trim() === "") return { error: "unexpected end of JSON input" };
     const at = /position (\d+)/.exec(message);
     const ch = at ? text[Number(at[1])] : undefined;
-    return { error: `invalid character ${goRune(ch ?? text.trim()[0] ?? "")} looking for beginning of value` };
+    if (/end of JSON input/i.test(message) || text.trim() === "" || (at && ch === undefined)) {
+      return { error: "unexpected end of JSON input" };
+    }
+    return { error: `invalid character ${goRune(ch ?? text.trim()[0])} looking for beginning of value` };
   }
 }
 

@@ -1,6 +1,7 @@
 // RFC 6902 JSON Patch with the semantics of gopkg.in/evanphx/json-patch.v4, which kube-apiserver uses:
 // add/remove/replace/move/copy/test, "-" appends, negative array indexes count from the end, and a
 // replace of a missing object key adds it. Failures throw JsonPatchApplyError with evanphx's text.
+import { deepEqual } from "./json-access.ts";
 
 type JsonMap = Record<string, unknown>;
 type Container = JsonMap | unknown[];
@@ -16,7 +17,6 @@ export class JsonPatchApplyError extends Error {
   override name = "JsonPatchApplyError";
 }
 
-const isMap = (v: unknown): v is JsonMap => typeof v === "object" && v !== null && !Array.isArray(v);
 const isContainer = (v: unknown): v is Container => typeof v === "object" && v !== null;
 const fail = (message: string) => new JsonPatchApplyError(message);
 
@@ -117,13 +117,13 @@ function del(con: Container, key: string): void {
   delete con[key];
 }
 
-const valueOf = (op: JsonPatchOperation) => (op.value === undefined ? null : op.value);
+const operand = (op: JsonPatchOperation) => (op.value === undefined ? null : op.value);
 
 function add(doc: unknown, op: JsonPatchOperation): void {
   const path = pathOf(op, "path", "add");
   const at = findObject(doc, path);
   if (!at) throw fail(`add operation does not apply: doc is missing path: "${path}": missing value`);
-  insert(at.con, at.key, valueOf(op));
+  insert(at.con, at.key, operand(op));
 }
 
 function remove(doc: unknown, op: JsonPatchOperation): void {
@@ -138,7 +138,7 @@ function replace(doc: unknown, op: JsonPatchOperation): void {
   const at = findObject(doc, path);
   if (!at) throw fail(`replace operation does not apply: doc is missing path: ${path}: missing value`);
   if (Array.isArray(at.con)) get(at.con, at.key); // bounds check, as partialArray.get
-  set(at.con, at.key, valueOf(op));
+  set(at.con, at.key, operand(op));
 }
 
 function move(doc: unknown, op: JsonPatchOperation): void {
@@ -149,7 +149,8 @@ function move(doc: unknown, op: JsonPatchOperation): void {
   del(src.con, src.key);
   const path = pathOf(op, "path", "move");
   const dst = findObject(doc, path);
-  if (!dst) throw fail(`move operation does not apply: doc is missing destination path: ${path}: missing value`);
+  if (!dst)
+    throw fail(`move operation does not apply: doc is missing destination path: ${path}: missing value`);
   insert(dst.con, dst.key, value);
 }
 
@@ -160,7 +161,8 @@ function copy(doc: unknown, op: JsonPatchOperation): void {
   const value = get(src.con, src.key);
   const path = pathOf(op, "path", "copy");
   const dst = findObject(doc, path);
-  if (!dst) throw fail(`copy operation does not apply: doc is missing destination path: ${path}: missing value`);
+  if (!dst)
+    throw fail(`copy operation does not apply: doc is missing destination path: ${path}: missing value`);
   insert(dst.con, dst.key, structuredClone(value ?? null));
 }
 
@@ -170,16 +172,6 @@ function test(doc: unknown, op: JsonPatchOperation): void {
   if (!at) throw fail(`test operation does not apply: is missing path: ${path}: missing value`);
   const actual = get(at.con, at.key);
   // A missing value only matches an absent or null "value".
-  const matches = actual === undefined ? valueOf(op) === null : deepEqual(actual, valueOf(op));
+  const matches = actual === undefined ? operand(op) === null : deepEqual(actual, operand(op));
   if (!matches) throw fail(`testing value ${path} failed: test failed`);
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-  if (isMap(a) && isMap(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
 }

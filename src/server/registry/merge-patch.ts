@@ -1,6 +1,5 @@
 // RFC 7386 JSON Merge Patch: objects merge recursively, null deletes a key, anything else replaces.
-
-const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+import { isMap } from "./json-access.ts";
 
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isMap(patch)) return structuredClone(patch);

@@ -89,6 +89,7 @@ export class ObjectService {
     delete meta.deletionGracePeriodSeconds;
     delete meta.selfLink;
     if (HAS_STATUS_SUBRESOURCE(def) && def.resource !== "namespaces") delete obj.status;
+    if (HAS_STATUS_SUBRESOURCE(def)) meta.generation = 1;
 
     const name = meta.name ?? "";
     const req = {
@@ -295,6 +296,10 @@ export class ObjectService {
       next.status = old.status;
     }
     const meta = metaOf(next);
+    // generation counts spec changes (what controllers' observedGeneration follows).
+    const specChanged = JSON.stringify(next.spec ?? null) !== JSON.stringify(old.spec ?? null);
+    meta.generation =
+      (old.metadata.generation ?? 0) + (subresource === "" && specChanged ? 1 : 0) || undefined;
     meta.uid = old.metadata.uid;
     meta.creationTimestamp = old.metadata.creationTimestamp;
     meta.name = old.metadata.name;

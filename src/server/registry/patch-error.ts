@@ -28,7 +28,8 @@ export const patchError = {
   /** A plain Go error (not a StatusError): 500 with an empty reason and the error text as message. */
   internal: (message: string) => new PatchError(500, "", message),
   /** errors.NewRequestEntityTooLargeError. */
-  tooLarge: (message: string) => new PatchError(413, "RequestEntityTooLarge", `Request entity too large: ${message}`),
+  tooLarge: (message: string) =>
+    new PatchError(413, "RequestEntityTooLarge", `Request entity too large: ${message}`),
   /** negotiation.NewUnsupportedMediaTypeError for PATCH. */
   unsupportedMediaType: (accepted: readonly string[]) =>
     new PatchError(

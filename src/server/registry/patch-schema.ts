@@ -17,7 +17,11 @@ export interface PatchSchema {
   values?: PatchField;
 }
 
-const merged = (mergeKey: string, schema?: PatchSchema): PatchField => ({ strategy: "merge", mergeKey, schema });
+const merged = (mergeKey: string, schema?: PatchSchema): PatchField => ({
+  strategy: "merge",
+  mergeKey,
+  schema,
+});
 const SET: PatchField = { strategy: "merge" };
 const struct = (fields: Record<string, PatchField>): PatchField => ({ schema: { fields } });
 
@@ -54,7 +58,9 @@ const POD_STATUS = struct({
 const POD_TEMPLATE = struct({ metadata: OBJECT_META, spec: POD_SPEC });
 const CONDITIONS_STATUS = struct({ conditions: merged("type") });
 
-const kind = (fields: Record<string, PatchField>): PatchSchema => ({ fields: { metadata: OBJECT_META, ...fields } });
+const kind = (fields: Record<string, PatchField>): PatchSchema => ({
+  fields: { metadata: OBJECT_META, ...fields },
+});
 const workload = kind({ spec: struct({ template: POD_TEMPLATE }), status: CONDITIONS_STATUS });
 
 const SCHEMAS: Record<string, PatchSchema> = {
@@ -74,7 +80,9 @@ const SCHEMAS: Record<string, PatchSchema> = {
   "apps/DaemonSet": workload,
   "batch/Job": workload,
   "batch/CronJob": kind({
-    spec: struct({ jobTemplate: struct({ metadata: OBJECT_META, spec: struct({ template: POD_TEMPLATE }) }) }),
+    spec: struct({
+      jobTemplate: struct({ metadata: OBJECT_META, spec: struct({ template: POD_TEMPLATE }) }),
+    }),
   }),
 };
 

@@ -113,7 +113,9 @@ function decodeJsonPatchOperations(body: string): JsonPatchOperation[] {
     for (const field of ["op", "path", "from"]) {
       const v = (op as Record<string, unknown>)[field];
       if (v !== undefined && v !== null && typeof v !== "string") {
-        throw bad(`json: cannot unmarshal ${jsonKind(v)} into Go struct field jsonPatchOp.${field} of type string`);
+        throw bad(
+          `json: cannot unmarshal ${jsonKind(v)} into Go struct field jsonPatchOp.${field} of type string`,
+        );
       }
     }
     return op as JsonPatchOperation;
@@ -127,5 +129,9 @@ function applyStrategicMergePatch(original: KubeObject, body: string, o: PatchTa
   if (typeof patch !== "object" || Array.isArray(patch)) {
     throw patchError.badRequest(cannotUnmarshal(patch, "map[string]interface {}"));
   }
-  return strategicMerge(original, patch as Record<string, unknown>, patchSchemaFor(o.group, o.kind)) as KubeObject;
+  return strategicMerge(
+    original,
+    patch as Record<string, unknown>,
+    patchSchemaFor(o.group, o.kind),
+  ) as KubeObject;
 }

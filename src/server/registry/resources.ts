@@ -151,6 +151,30 @@ export const RESOURCES: ResourceDef[] = [
       "type",
     ),
   }),
+  ...(["Deployment", "ReplicaSet"] as const).map(
+    (kind): ResourceDef => ({
+      group: "apps",
+      version: "v1",
+      resource: `${kind.toLowerCase()}s`,
+      singular: kind.toLowerCase(),
+      kind,
+      listKind: `${kind}List`,
+      namespaced: true,
+      shortNames: [kind === "Deployment" ? "deploy" : "rs"],
+      categories: ["all"],
+      verbs: CRUD,
+      subresources: [
+        { name: "status", kind, verbs: ["get", "patch", "update"] },
+        {
+          name: "scale",
+          kind: "Scale",
+          group: "autoscaling",
+          version: "v1",
+          verbs: ["get", "patch", "update"],
+        },
+      ],
+    }),
+  ),
   {
     group: "discovery.k8s.io",
     version: "v1",

@@ -39,7 +39,9 @@ function decodeApplyConfiguration(body: string): Record<string, unknown> {
   try {
     value = parseYaml(body);
   } catch (e) {
-    throw patchError.badRequest(`error decoding patch: error converting YAML to JSON: ${(e as Error).message}`);
+    throw patchError.badRequest(
+      `error decoding patch: error converting YAML to JSON: ${(e as Error).message}`,
+    );
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== "object" || Array.isArray(value)) {

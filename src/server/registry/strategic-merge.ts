@@ -6,8 +6,11 @@
 // One deliberate deviation, on inputs kubectl never produces: a value inserted where the live object
 // has none is stored without directive keys and null map entries (upstream stores it raw and lets
 // typed decoding drop or zero them).
+
 import { goPrint, goTypeName } from "./go-format.ts";
+import { GoSlice } from "./go-slice.ts";
 import { sliceStable } from "./go-sort.ts";
+import { isMap } from "./json-access.ts";
 import { patchError } from "./patch-error.ts";
 import { lookupField, type PatchField, type PatchSchema } from "./patch-schema.ts";
 
@@ -19,8 +22,6 @@ const DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList";
 const SET_ELEMENT_ORDER = "$setElementOrder";
 const MAP_TYPE = "map[string]interface {}";
 const SLICE_TYPE = "[]interface {}";
-
-const isMap = (v: unknown): v is JsonMap => typeof v === "object" && v !== null && !Array.isArray(v);
 
 // mergepatch.Err* and the patch.go fmt.Errorf texts; the code is what interpretStrategicMergePatchError
 // (and, for plain errors, the generic 500 path) makes of each.
@@ -34,7 +35,8 @@ const fail = {
     patchError.internal(`map: ${goPrint(m)} does not contain declared merge key: ${key}`),
   badArgType: (expected: string, actual: unknown) =>
     patchError.internal(`expected a ${expected}, but received a ${goTypeName(actual)}`),
-  badPatchType: (t: unknown, m: unknown) => patchError.internal(`unknown patch type: ${goPrint(t)} in map: ${goPrint(m)}`),
+  badPatchType: (t: unknown, m: unknown) =>
+    patchError.internal(`unknown patch type: ${goPrint(t)} in map: ${goPrint(m)}`),
 };
 
 /** StrategicMergeMapPatch: applies `patch` to `original` (neither is modified) using `schema`'s tags. */
@@ -66,7 +68,8 @@ function mergeMap(original: JsonMap, patch: JsonMap, schema: PatchSchema | undef
     }
     const field = lookupField(schema, key);
     if (isMap(current)) original[key] = mergeMapField(current, patchValue as JsonMap, field);
-    else if (Array.isArray(current)) original[key] = mergeListField(current, patchValue as unknown[], field, isDeleteList);
+    else if (Array.isArray(current))
+      original[key] = mergeListField(current, patchValue as unknown[], field, isDeleteList);
     else original[key] = patchValue;
   }
   return original;
@@ -82,56 +85,20 @@ function handleDirectiveInMergeMap(directive: unknown, patch: JsonMap): JsonMap 
 }
 
 function mergeMapField(original: JsonMap, patch: JsonMap, field: PatchField): JsonMap {
-  return field.strategy === "replace" ? (stripDirectives(patch) as JsonMap) : mergeMap(original, patch, field.schema);
+  return field.strategy === "replace"
+    ? (stripDirectives(patch) as JsonMap)
+    : mergeMap(original, patch, field.schema);
 }
 
-function mergeListField(original: unknown[], patch: unknown[], field: PatchField, isDeleteList: boolean): unknown[] {
+function mergeListField(
+  original: unknown[],
+  patch: unknown[],
+  field: PatchField,
+  isDeleteList: boolean,
+): unknown[] {
   // Deletion lists apply whatever the field's strategy.
   if (field.strategy !== "merge" && !isDeleteList) return stripDirectives(patch) as unknown[];
   return mergeSlice(original, patch, field.schema, field.mergeKey ?? "", isDeleteList);
-}
-
-/**
- * A Go slice header over a shared backing array. Upstream deletes list items in place and appends into
- * spare capacity, so the caller's view of the live list (used to order the result) changes with them.
- */
-class GoSlice {
-  private backing: unknown[];
-  private length: number;
-  private capacity: number;
-
-  constructor(backing: unknown[], length = backing.length, capacity = backing.length) {
-    this.backing = backing;
-    this.length = length;
-    this.capacity = capacity;
-  }
-
-  items(): unknown[] {
-    return this.backing.slice(0, this.length);
-  }
-
-  header(): GoSlice {
-    return new GoSlice(this.backing, this.length, this.capacity);
-  }
-
-  set(i: number, v: unknown): void {
-    this.backing[i] = v;
-  }
-
-  /** append(s[:i], s[i+1:]...) */
-  removeAt(i: number): void {
-    for (let k = i; k < this.length - 1; k++) this.backing[k] = this.backing[k + 1];
-    this.length--;
-  }
-
-  /** append(s, v): fills spare capacity, otherwise moves to a new array. */
-  push(v: unknown): void {
-    if (this.length === this.capacity) {
-      this.backing = this.backing.slice(0, this.length);
-      this.capacity = Math.max(1, this.length * 2);
-    }
-    this.backing[this.length++] = v;
-  }
 }
 
 /** Merges `patch` into `original`, which (like upstream) may be modified in place. */
@@ -163,7 +130,11 @@ function mergeSlice(
 }
 
 /** Applies `$patch: delete|replace` list elements; returns the new original and the remaining patch. */
-function mergeSliceWithSpecialElements(original: GoSlice, patch: unknown[], mergeKey: string): [GoSlice, unknown[]] {
+function mergeSliceWithSpecialElements(
+  original: GoSlice,
+  patch: unknown[],
+  mergeKey: string,
+): [GoSlice, unknown[]] {
   const plain: unknown[] = [];
   let replace = false;
   for (const v of patch as JsonMap[]) {
@@ -361,7 +332,11 @@ function partitionPrimitivesByPresentInList(list: unknown[], partitionBy: unknow
   return [list.filter((v) => inPatch.has(v)), list.filter((v) => !inPatch.has(v))];
 }
 
-function partitionMapsByPresentInList(list: unknown[], partitionBy: unknown[], mergeKey: string): [unknown[], unknown[]] {
+function partitionMapsByPresentInList(
+  list: unknown[],
+  partitionBy: unknown[],
+  mergeKey: string,
+): [unknown[], unknown[]] {
   const patch: unknown[] = [];
   const serverOnly: unknown[] = [];
   for (const v of list) {
@@ -387,7 +362,12 @@ function normalizeElementOrder(
   return mergeSortedSlice(sortedServer, sortedPatch, serverOrder, mergeKey, elemType);
 }
 
-function normalizeSliceOrder(toSort: unknown[], order: unknown[], mergeKey: string, elemType: string): unknown[] {
+function normalizeSliceOrder(
+  toSort: unknown[],
+  order: unknown[],
+  mergeKey: string,
+  elemType: string,
+): unknown[] {
   let items = [...toSort];
   let toDelete: unknown[] = [];
   if (elemType === MAP_TYPE) {
@@ -427,7 +407,8 @@ function extractToDeleteItems(list: unknown[]): [unknown[], unknown[]] {
 
 /** Index of `value` in `list`, comparing merge-key values for maps (Go interface ==; nil matches nil). */
 function indexOf(list: unknown[], value: unknown, mergeKey: string, elemType: string): number {
-  const key = (item: unknown) => (elemType === MAP_TYPE ? (isMap(item) ? (item[mergeKey] ?? null) : null) : item);
+  const key = (item: unknown) =>
+    elemType === MAP_TYPE ? (isMap(item) ? (item[mergeKey] ?? null) : null) : item;
   const wanted = key(value);
   return list.findIndex((item) => key(item) === wanted);
 }
@@ -463,10 +444,14 @@ function mergeSortedSlice(
 // ---- directive-free copies for values with nothing to merge into ----
 
 const isDirectiveKey = (k: string) =>
-  k === DIRECTIVE || k === RETAIN_KEYS || k.startsWith(`${SET_ELEMENT_ORDER}/`) || k.startsWith(`${DELETE_FROM_PRIMITIVE_LIST}/`);
+  k === DIRECTIVE ||
+  k === RETAIN_KEYS ||
+  k.startsWith(`${SET_ELEMENT_ORDER}/`) ||
+  k.startsWith(`${DELETE_FROM_PRIMITIVE_LIST}/`);
 
 function stripDirectives(v: unknown): unknown {
-  if (Array.isArray(v)) return v.filter((e) => !(isMap(e) && Object.hasOwn(e, DIRECTIVE))).map(stripDirectives);
+  if (Array.isArray(v))
+    return v.filter((e) => !(isMap(e) && Object.hasOwn(e, DIRECTIVE))).map(stripDirectives);
   if (!isMap(v)) return v;
   const out: JsonMap = {};
   for (const [k, child] of Object.entries(v)) {

@@ -96,9 +96,37 @@ function defaultSecret(secret: Secret & { stringData?: Record<string, string> })
   }
 }
 
+interface Workload {
+  spec?: {
+    replicas?: number;
+    revisionHistoryLimit?: number;
+    progressDeadlineSeconds?: number;
+    strategy?: {
+      type?: string;
+      rollingUpdate?: { maxUnavailable?: string | number; maxSurge?: string | number };
+    };
+    template?: { spec?: Pod["spec"] };
+  };
+}
+
+function defaultWorkload(obj: Workload, kind: string): void {
+  obj.spec ??= {};
+  obj.spec.replicas ??= 1;
+  if (kind === "Deployment") {
+    obj.spec.revisionHistoryLimit ??= 10;
+    obj.spec.progressDeadlineSeconds ??= 600;
+    obj.spec.strategy ??= {
+      type: "RollingUpdate",
+      rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" },
+    };
+  }
+  if (obj.spec.template) defaultPod(obj.spec.template as Mutable<Pod>, false);
+}
+
 /** Returns the table with prepare/validate hooks wired for the kinds that need them. */
 export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[] {
   return defs.map((def) => {
+    if (def.group === "apps") return { ...def, prepare: (o) => defaultWorkload(o as Workload, def.kind) };
     if (def.group !== "" && def.group !== "rbac.authorization.k8s.io" && def.group !== "discovery.k8s.io")
       return def;
     const key = def.group ? `${def.resource}.${def.group}` : def.resource;

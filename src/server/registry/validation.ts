@@ -2,8 +2,7 @@
 // FieldCause[] (empty = valid) whose "<field>: <message>" is upstream's field.Error text; the caller turns
 // them into a 422 with Status.invalid. Per-kind validators check what is specific to the kind; combine
 // them with validateObjectMeta (and validateUpdateMeta on updates), as kube-apiserver runs both.
-export { type ObjectMetaOptions, validateObjectMeta, validateUpdateMeta } from "./validation/meta.ts";
-export { type NameValidator, nameValidatorFor } from "./validation/names.ts";
+
 export { validateConfigMap, validateSecret } from "./validation/config.ts";
 export {
   validateEndpointSlice,
@@ -12,6 +11,8 @@ export {
   validateNode,
   validateServiceAccount,
 } from "./validation/core.ts";
+export { type ObjectMetaOptions, validateObjectMeta, validateUpdateMeta } from "./validation/meta.ts";
+export { type NameValidator, nameValidatorFor } from "./validation/names.ts";
 export { validatePod } from "./validation/pod.ts";
 export {
   validateClusterRole,

@@ -1,8 +1,9 @@
 // printers.go for namespaces, serviceaccounts, secrets, configmaps, nodes and events.
 import type { KubeObject } from "../../../meta/types.ts";
+import { asList, asMap, asNumber, asString } from "../json-access.ts";
 import type { PrinterTable } from "../tables.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "./columns.ts";
-import { age, asList, asMap, asNumber, asString, nameOf, since } from "./format.ts";
+import { age, nameOf, since } from "./format.ts";
 
 const DOCS = {
   secretType:
@@ -54,7 +55,8 @@ function nodeStatus(node: KubeObject): string {
 function nodeRoles(node: KubeObject): string {
   const roles = new Set<string>();
   for (const [k, v] of Object.entries(node.metadata?.labels ?? {})) {
-    if (k.startsWith(NODE_ROLE_PREFIX) && k.length > NODE_ROLE_PREFIX.length) roles.add(k.slice(NODE_ROLE_PREFIX.length));
+    if (k.startsWith(NODE_ROLE_PREFIX) && k.length > NODE_ROLE_PREFIX.length)
+      roles.add(k.slice(NODE_ROLE_PREFIX.length));
     else if (k === NODE_ROLE_LABEL && v !== "") roles.add(v);
   }
   return [...roles].sort().join(",") || "<none>";
@@ -121,7 +123,12 @@ export const CORE_PRINTERS: PrinterTable = {
       column("Data", "string", DOCS.secretData),
       AGE_COLUMN,
     ],
-    cells: (secret, now) => [nameOf(secret), asString(secret.type) || "Opaque", count(secret.data), age(secret, now)],
+    cells: (secret, now) => [
+      nameOf(secret),
+      asString(secret.type) || "Opaque",
+      count(secret.data),
+      age(secret, now),
+    ],
   },
   "/configmaps": {
     columns: [NAME_COLUMN, column("Data", "string", DOCS.configMapData), AGE_COLUMN],

@@ -1,13 +1,7 @@
 // Cell formatting helpers shared by the printers (printers.go translateTimestampSince, listWithMoreString…).
 import type { KubeObject } from "../../../meta/types.ts";
 import { humanDuration } from "../duration.ts";
-
-export type Json = Record<string, unknown>;
-
-export const asMap = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
-export const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-export const asString = (v: unknown): string => (typeof v === "string" ? v : "");
-export const asNumber = (v: unknown): number => (typeof v === "number" ? v : 0);
+import { asMap, asString } from "../json-access.ts";
 
 /** Epoch ms of an RFC3339 timestamp; undefined for the zero/absent time. */
 export function timeOf(v: unknown): number | undefined {
@@ -36,7 +30,13 @@ export function formatLabels(labels: unknown): string {
 }
 
 /** The first `max` entries joined by ",", then " + N more..." (listWithMoreString). */
-export function listWithMore(list: string[], more: boolean, count: number, max: number, empty: string): string {
+export function listWithMore(
+  list: string[],
+  more: boolean,
+  count: number,
+  max: number,
+  empty: string,
+): string {
   const joined = list.join(",");
   if (more) return `${joined} + ${count - max} more...`;
   return joined === "" ? empty : joined;

@@ -1,8 +1,9 @@
 // printers.go for services, endpoints and endpointslices.
 import type { KubeObject } from "../../../meta/types.ts";
+import { asList, asMap, asNumber, asString } from "../json-access.ts";
 import type { PrinterTable } from "../tables.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "./columns.ts";
-import { age, asList, asMap, asNumber, asString, formatLabels, listWithMore, nameOf } from "./format.ts";
+import { age, formatLabels, listWithMore, nameOf } from "./format.ts";
 
 const DOCS = {
   type: 'type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, ClusterIP, NodePort, and LoadBalancer. "ClusterIP" allocates a cluster-internal IP address for load-balancing to endpoints. Endpoints are determined by the selector or if that is not specified, by manual construction of an Endpoints object or EndpointSlice objects. If clusterIP is "None", no virtual IP is allocated and the endpoints are published as a set of endpoints rather than a virtual IP. "NodePort" builds on ClusterIP and allocates a port on every node which routes to the same endpoints as the clusterIP. "LoadBalancer" builds on NodePort and creates an external load-balancer (if supported in the current cloud) which routes to the same endpoints as the clusterIP. "ExternalName" aliases this service to the specified externalName. Several other fields do not apply to ExternalName services. More info: https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types',
@@ -105,11 +106,18 @@ function formatEndpoints(endpoints: KubeObject): string {
 }
 
 /** net.JoinHostPort: IPv6 hosts are bracketed. */
-const joinHostPort = (host: string, port: number) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`);
+const joinHostPort = (host: string, port: number) =>
+  host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 
 /** The first three items as strings, then "+ N more..." (formatDiscoveryPorts/Endpoints). */
 function firstThree(items: string[]): string {
-  return listWithMore(items.slice(0, MAX_LISTED), items.length > MAX_LISTED, items.length, MAX_LISTED, "<unset>");
+  return listWithMore(
+    items.slice(0, MAX_LISTED),
+    items.length > MAX_LISTED,
+    items.length,
+    MAX_LISTED,
+    "<unset>",
+  );
 }
 
 function slicePorts(slice: KubeObject): string {
@@ -164,6 +172,12 @@ export const NETWORK_PRINTERS: PrinterTable = {
       column("Endpoints", "string", DOCS.sliceEndpoints),
       AGE_COLUMN,
     ],
-    cells: (slice, now) => [nameOf(slice), asString(slice.addressType), slicePorts(slice), sliceEndpoints(slice), age(slice, now)],
+    cells: (slice, now) => [
+      nameOf(slice),
+      asString(slice.addressType),
+      slicePorts(slice),
+      sliceEndpoints(slice),
+      age(slice, now),
+    ],
   },
 };

@@ -1,12 +1,15 @@
 // `kubectl get pods`: printers.go printPod — READY, the STATUS kubectl users know (CrashLoopBackOff,
 // Completed, Init:0/1, Terminating…) and RESTARTS with the time since the last restart.
 import type { KubeObject } from "../../../meta/types.ts";
+import { humanDuration } from "../duration.ts";
+import { asList, asMap, asNumber, asString, type Json } from "../json-access.ts";
 import type { PrinterTable, TableRowCondition } from "../tables.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "./columns.ts";
-import { age, asList, asMap, asNumber, asString, type Json, nameOf, since, timeOf } from "./format.ts";
+import { age, nameOf, timeOf } from "./format.ts";
 
 const DOCS = {
-  podIP: "podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.",
+  podIP:
+    "podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.",
   nodeName:
     "NodeName is a request to schedule this pod onto a specific node. If it is non-empty, the scheduler simply schedules this pod onto that node, assuming that it fits resource requirements.",
   nominatedNodeName:
@@ -110,7 +113,8 @@ function summarize(pod: KubeObject): PodSummary {
       }
     }
     // A pod whose last container completed but another still runs is Running (or NotReady).
-    if (reason === "Completed" && hasRunning) reason = hasCondition(conditions, "Ready") ? "Running" : "NotReady";
+    if (reason === "Completed" && hasRunning)
+      reason = hasCondition(conditions, "Ready") ? "Running" : "NotReady";
   }
 
   const deleting = pod.metadata?.deletionTimestamp != null;
@@ -125,7 +129,9 @@ function readinessGates(pod: KubeObject): string {
   const gates = asList(asMap(pod.spec).readinessGates).map(asMap);
   if (gates.length === 0) return "<none>";
   const conditions = asList(asMap(pod.status).conditions).map(asMap);
-  const satisfied = gates.filter((g) => conditions.find((c) => c.type === g.conditionType)?.status === "True");
+  const satisfied = gates.filter(
+    (g) => conditions.find((c) => c.type === g.conditionType)?.status === "True",
+  );
   return `${satisfied.length}/${gates.length}`;
 }
 
@@ -135,7 +141,14 @@ function podIP(status: Json): string {
 }
 
 const COMPLETED: Record<string, TableRowCondition[]> = {
-  Succeeded: [{ type: "Completed", status: "True", reason: "Succeeded", message: "The pod has completed successfully." }],
+  Succeeded: [
+    {
+      type: "Completed",
+      status: "True",
+      reason: "Succeeded",
+      message: "The pod has completed successfully.",
+    },
+  ],
   Failed: [{ type: "Completed", status: "True", reason: "Failed", message: "The pod failed." }],
 };
 
@@ -160,7 +173,7 @@ export const POD_PRINTERS: PrinterTable = {
       const s = summarize(pod);
       const restarts =
         s.restarts !== 0 && s.lastRestart !== Number.NEGATIVE_INFINITY
-          ? `${s.restarts} (${since(new Date(s.lastRestart).toISOString(), now)} ago)`
+          ? `${s.restarts} (${humanDuration(now - s.lastRestart)} ago)`
           : String(s.restarts);
       const status = asMap(pod.status);
       return [

@@ -1,8 +1,9 @@
 // printers.go for rolebindings and clusterrolebindings (roles print with the default Name/Created At).
 import type { KubeObject } from "../../../meta/types.ts";
+import { asList, asMap, asString } from "../json-access.ts";
 import type { Printer, PrinterTable } from "../tables.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "./columns.ts";
-import { age, asList, asMap, asString, nameOf } from "./format.ts";
+import { age, nameOf } from "./format.ts";
 
 const ROLE_REF_DOCS = {
   RoleBinding:
@@ -37,7 +38,12 @@ function bindingPrinter(kind: "RoleBinding" | "ClusterRoleBinding"): Printer {
     ],
     cells(binding, now) {
       const ref = asMap(binding.roleRef);
-      return [nameOf(binding), `${asString(ref.kind)}/${asString(ref.name)}`, age(binding, now), ...subjects(binding)];
+      return [
+        nameOf(binding),
+        `${asString(ref.kind)}/${asString(ref.name)}`,
+        age(binding, now),
+        ...subjects(binding),
+      ];
     },
   };
 }

@@ -1,13 +1,10 @@
 // Secret and ConfigMap validation (pkg/apis/core/validation ValidateSecret*, ValidateConfigMap*).
+
 import type { KubeObject } from "../../../meta/types.ts";
-import { deepEqual } from "../json-patch.ts";
+import { asMap, asString, deepEqual, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import { forbidden, immutable, invalid, key, required, tooLong } from "./field.ts";
 import { regexError } from "./names.ts";
-
-type Json = Record<string, unknown>;
-const asMap = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const str = (v: unknown) => (typeof v === "string" ? v : "");
 
 const MAX_SECRET_SIZE = 1024 * 1024;
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
@@ -17,7 +14,7 @@ const IMMUTABLE_WHEN_SET = "field is immutable when `immutable` is set";
 /** util/validation.IsConfigMapKey. */
 export function isConfigMapKey(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > 253) errs.push("must be no more than 253 characters");
+  if (Buffer.byteLength(value) > 253) errs.push("must be no more than 253 characters");
   if (!CONFIG_KEY.test(value)) {
     errs.push(
       regexError(
@@ -37,7 +34,8 @@ export function isConfigMapKey(value: string): string[] {
 
 const keyErrors = (data: Json, path: string) =>
   Object.keys(data).flatMap((k) => isConfigMapKey(k).map((msg) => invalid(key(path, k), k, msg)));
-const decodedSize = (data: Json) => Object.values(data).reduce<number>((n, v) => n + Buffer.from(str(v), "base64").length, 0);
+const decodedSize = (data: Json) =>
+  Object.values(data).reduce<number>((n, v) => n + Buffer.from(asString(v), "base64").length, 0);
 
 /** Keys a Secret of `type` must carry in data (beyond service-account-token's annotation). */
 function typeErrors(type: string, data: Json, annotations: Json): FieldCause[] {
@@ -45,15 +43,19 @@ function typeErrors(type: string, data: Json, annotations: Json): FieldCause[] {
   switch (type) {
     case "kubernetes.io/service-account-token":
       // Only the annotation is required; a controller fills in the token later.
-      return str(annotations[SERVICE_ACCOUNT_NAME_KEY]) ? [] : [required(key("metadata.annotations", SERVICE_ACCOUNT_NAME_KEY))];
+      return asString(annotations[SERVICE_ACCOUNT_NAME_KEY])
+        ? []
+        : [required(key("metadata.annotations", SERVICE_ACCOUNT_NAME_KEY))];
     case "kubernetes.io/dockercfg":
       return has(".dockercfg") ? [] : [required(key("data", ".dockercfg"))];
     case "kubernetes.io/dockerconfigjson":
       return has(".dockerconfigjson") ? [] : [required(key("data", ".dockerconfigjson"))];
     case "kubernetes.io/basic-auth":
-      return has("username") || has("password") ? [] : [required(key("data", "username")), required(key("data", "password"))];
+      return has("username") || has("password")
+        ? []
+        : [required(key("data", "username")), required(key("data", "password"))];
     case "kubernetes.io/ssh-auth":
-      return str(data["ssh-privatekey"]) ? [] : [required(key("data", "ssh-privatekey"))];
+      return asString(data["ssh-privatekey"]) ? [] : [required(key("data", "ssh-privatekey"))];
     case "kubernetes.io/tls":
       return [
         ...(has("tls.crt") ? [] : [required(key("data", "tls.crt"))]),
@@ -67,16 +69,18 @@ function typeErrors(type: string, data: Json, annotations: Json): FieldCause[] {
 export function validateSecret(secret: KubeObject, old?: KubeObject): FieldCause[] {
   const errs: FieldCause[] = [];
   if (old) {
-    const type = (s: KubeObject) => str(s.type) || "Opaque"; // defaulted upstream
+    const type = (s: KubeObject) => asString(s.type) || "Opaque"; // defaulted upstream
     if (type(secret) !== type(old)) errs.push(immutable("type", type(secret)));
     errs.push(...immutableContent(secret, old, ["data"]));
   }
   // stringData is merged into data before validation upstream.
   const data = { ...asMap(secret.data), ...asMap(secret.stringData) };
   errs.push(...keyErrors(data, "data"));
-  const size = decodedSize(asMap(secret.data)) + Object.values(asMap(secret.stringData)).reduce<number>((n, v) => n + Buffer.byteLength(str(v)), 0);
+  const size =
+    decodedSize(asMap(secret.data)) +
+    Object.values(asMap(secret.stringData)).reduce<number>((n, v) => n + Buffer.byteLength(asString(v)), 0);
   if (size > MAX_SECRET_SIZE) errs.push(tooLong("data", MAX_SECRET_SIZE));
-  errs.push(...typeErrors(str(secret.type), data, asMap(secret.metadata?.annotations)));
+  errs.push(...typeErrors(asString(secret.type), data, asMap(secret.metadata?.annotations)));
   return errs;
 }
 
@@ -86,10 +90,12 @@ export function validateConfigMap(cm: KubeObject, old?: KubeObject): FieldCause[
   const binary = asMap(cm.binaryData);
   for (const k of Object.keys(data)) {
     for (const msg of isConfigMapKey(k)) errs.push(invalid(key("data", k), k, msg));
-    if (Object.hasOwn(binary, k)) errs.push(invalid(key("data", k), k, "duplicate of key present in binaryData"));
+    if (Object.hasOwn(binary, k))
+      errs.push(invalid(key("data", k), k, "duplicate of key present in binaryData"));
   }
   errs.push(...keyErrors(binary, "binaryData"));
-  const size = Object.values(data).reduce<number>((n, v) => n + Buffer.byteLength(str(v)), 0) + decodedSize(binary);
+  const size =
+    Object.values(data).reduce<number>((n, v) => n + Buffer.byteLength(asString(v)), 0) + decodedSize(binary);
   if (size > MAX_SECRET_SIZE) errs.push(tooLong("", MAX_SECRET_SIZE)); // the whole object
   return errs;
 }
@@ -99,6 +105,7 @@ function immutableContent(obj: KubeObject, old: KubeObject, fields: string[]): F
   if (old.immutable !== true) return [];
   const errs: FieldCause[] = [];
   if (obj.immutable !== true) errs.push(forbidden("immutable", IMMUTABLE_WHEN_SET));
-  for (const f of fields) if (!deepEqual(obj[f] ?? {}, old[f] ?? {})) errs.push(forbidden(f, IMMUTABLE_WHEN_SET));
+  for (const f of fields)
+    if (!deepEqual(obj[f] ?? {}, old[f] ?? {})) errs.push(forbidden(f, IMMUTABLE_WHEN_SET));
   return errs;
 }

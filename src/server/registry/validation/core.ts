@@ -1,22 +1,18 @@
 // Validation for the remaining core kinds and EndpointSlice: Namespace, ServiceAccount, Node, Event.
+
 import { validateLabelValue as labelValueErrors, validateQualifiedName } from "../../../meta/labels.ts";
 import type { KubeObject } from "../../../meta/types.ts";
+import { asMap, asMaps, asString, asStrings } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import { child, immutable, index, invalid, notSupported, required } from "./field.ts";
 import { kubeFinalizerNameErrors, validateFinalizers } from "./meta.ts";
 import { isDNS1123Subdomain } from "./names.ts";
 
-type Json = Record<string, unknown>;
-const asMap = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const list = (v: unknown): Json[] => (Array.isArray(v) ? v.map(asMap) : []);
-const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-const str = (v: unknown) => (typeof v === "string" ? v : "");
-
 /** ValidateNamespace: spec.finalizers are qualified or standard names (the name itself is a DNS label). */
 export function validateNamespace(ns: KubeObject, old?: KubeObject): FieldCause[] {
   if (old) return []; // ValidateNamespaceUpdate checks metadata only
   const path = "spec.finalizers";
-  return strings(asMap(ns.spec).finalizers).flatMap((f) => [
+  return asStrings(asMap(ns.spec).finalizers).flatMap((f) => [
     ...validateFinalizers([f], path),
     ...kubeFinalizerNameErrors(f, path),
   ]);
@@ -32,15 +28,17 @@ const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 /** ValidateNode: spec.taints keys, values and effects. */
 export function validateNode(node: KubeObject, _old?: KubeObject): FieldCause[] {
   const errs: FieldCause[] = [];
-  list(asMap(node.spec).taints).forEach((t, i) => {
+  asMaps(asMap(node.spec).taints).forEach((t, i) => {
     const path = index("spec.taints", i);
-    const k = str(t.key);
+    const k = asString(t.key);
     for (const msg of validateQualifiedName(k)) errs.push(invalid(child(path, "key"), k, msg));
-    const valueErrs = labelValueErrors(str(t.value));
-    if (valueErrs.length > 0) errs.push(invalid(child(path, "value"), str(t.value), valueErrs.join(";")));
-    const effect = str(t.effect);
+    const valueErrs = labelValueErrors(asString(t.value));
+    if (valueErrs.length > 0)
+      errs.push(invalid(child(path, "value"), asString(t.value), valueErrs.join(";")));
+    const effect = asString(t.effect);
     if (!effect) errs.push(required(child(path, "effect")));
-    else if (!TAINT_EFFECTS.includes(effect)) errs.push(notSupported(child(path, "effect"), effect, TAINT_EFFECTS));
+    else if (!TAINT_EFFECTS.includes(effect))
+      errs.push(notSupported(child(path, "effect"), effect, TAINT_EFFECTS));
   });
   return errs;
 }
@@ -55,31 +53,33 @@ export function validateEvent(event: KubeObject, _old?: KubeObject): FieldCause[
   const errs: FieldCause[] = [];
   const namespace = event.metadata?.namespace ?? "";
   const involved = asMap(event.involvedObject);
-  const involvedNamespace = str(involved.namespace);
-  const mismatch = () => invalid("involvedObject.namespace", involvedNamespace, "does not match event.namespace");
-  if (!str(event.eventTime)) {
+  const involvedNamespace = asString(involved.namespace);
+  const mismatch = () =>
+    invalid("involvedObject.namespace", involvedNamespace, "does not match event.namespace");
+  if (!asString(event.eventTime)) {
     // Old-style events: the namespaces must agree ("default" stands in for none, for old clients).
     if (!involvedNamespace ? namespace !== "" && namespace !== "default" : namespace !== involvedNamespace) {
       errs.push(mismatch());
     }
   } else {
     if (!involvedNamespace && namespace !== "default" && namespace !== "kube-system") errs.push(mismatch());
-    const controller = str(event.reportingComponent);
+    const controller = asString(event.reportingComponent);
     if (!controller) errs.push(required("reportingComponent"));
-    for (const msg of validateQualifiedName(controller)) errs.push(invalid("reportingComponent", controller, msg));
+    for (const msg of validateQualifiedName(controller))
+      errs.push(invalid("reportingComponent", controller, msg));
     const limit = (field: string, value: string, max: number) => {
       if (value.length > max) errs.push(invalid(field, "", `can have at most ${max} characters`));
     };
-    const instance = str(event.reportingInstance);
+    const instance = asString(event.reportingInstance);
     if (!instance) errs.push(required("reportingInstance"));
     limit("reportingInstance", instance, REPORTING_INSTANCE_LIMIT);
-    const action = str(event.action);
+    const action = asString(event.action);
     if (!action) errs.push(required("action"));
     limit("action", action, ACTION_LIMIT);
-    const reason = str(event.reason);
+    const reason = asString(event.reason);
     if (!reason) errs.push(required("reason"));
     limit("reason", reason, REASON_LIMIT);
-    limit("message", str(event.message), NOTE_LIMIT);
+    limit("message", asString(event.message), NOTE_LIMIT);
   }
   for (const msg of isDNS1123Subdomain(namespace)) errs.push(invalid("namespace", namespace, msg));
   return errs;
@@ -90,14 +90,15 @@ const ADDRESS_TYPES = ["FQDN", "IPv4", "IPv6"];
 /** ValidateEndpointSlice (addressType, one address per endpoint) and its immutable addressType. */
 export function validateEndpointSlice(slice: KubeObject, old?: KubeObject): FieldCause[] {
   const errs: FieldCause[] = [];
-  const addressType = str(slice.addressType);
+  const addressType = asString(slice.addressType);
   if (!addressType) errs.push(required("addressType"));
-  else if (!ADDRESS_TYPES.includes(addressType)) errs.push(notSupported("addressType", addressType, ADDRESS_TYPES));
-  list(slice.endpoints).forEach((e, i) => {
-    if (strings(e.addresses).length === 0) {
+  else if (!ADDRESS_TYPES.includes(addressType))
+    errs.push(notSupported("addressType", addressType, ADDRESS_TYPES));
+  asMaps(slice.endpoints).forEach((e, i) => {
+    if (asStrings(e.addresses).length === 0) {
       errs.push(required(child(index("endpoints", i), "addresses"), "must contain at least 1 address"));
     }
   });
-  if (old && addressType !== str(old.addressType)) errs.push(immutable("addressType", addressType));
+  if (old && addressType !== asString(old.addressType)) errs.push(immutable("addressType", addressType));
   return errs;
 }

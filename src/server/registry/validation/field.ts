@@ -24,7 +24,12 @@ const TYPE_TEXT = {
 type ErrorType = keyof typeof TYPE_TEXT;
 
 // Required, Forbidden, TooLong and Internal never print the bad value.
-const VALUELESS = new Set<ErrorType>(["FieldValueRequired", "FieldValueForbidden", "FieldValueTooLong", "InternalError"]);
+const VALUELESS = new Set<ErrorType>([
+  "FieldValueRequired",
+  "FieldValueForbidden",
+  "FieldValueTooLong",
+  "InternalError",
+]);
 
 function render(value: BadValue): string {
   if (value === null) return "null";
@@ -42,7 +47,8 @@ function cause(type: ErrorType, field: string, value: BadValue, detail: string):
 }
 
 export const required = (field: string, detail = "") => cause("FieldValueRequired", field, "", detail);
-export const invalid = (field: string, value: BadValue, detail: string) => cause("FieldValueInvalid", field, value, detail);
+export const invalid = (field: string, value: BadValue, detail: string) =>
+  cause("FieldValueInvalid", field, value, detail);
 export const duplicate = (field: string, value: BadValue) => cause("FieldValueDuplicate", field, value, "");
 export const notFound = (field: string, value: BadValue) => cause("FieldValueNotFound", field, value, "");
 export const forbidden = (field: string, detail: string) => cause("FieldValueForbidden", field, "", detail);

@@ -1,7 +1,9 @@
 // ObjectMeta validation (apimachinery pkg/api/validation/objectmeta.go, plus core's finalizer-name rule).
+
 import { validateLabelValue, validateQualifiedName } from "../../../meta/labels.ts";
 import type { KubeObject } from "../../../meta/types.ts";
 import { goQuote, goStringSlice } from "../go-format.ts";
+import { asMap, asMaps, asString, asStrings, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import {
   type BadValue,
@@ -21,12 +23,8 @@ const META = "metadata";
 const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 const STANDARD_FINALIZERS = new Set(["kubernetes", "orphan", "foregroundDeletion"]);
 
-type Meta = Record<string, unknown>;
+type Meta = Json;
 const metaOf = (obj: KubeObject): Meta => (obj.metadata ?? {}) as Meta;
-const str = (v: unknown) => (typeof v === "string" ? v : "");
-const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-const stringMap = (v: unknown) =>
-  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 export interface ObjectMetaOptions {
   namespaced: boolean;
@@ -59,8 +57,8 @@ export function validateUpdateMeta(old: KubeObject, obj: KubeObject): FieldCause
   const now = metaOf(obj);
   const errs: FieldCause[] = [];
   if (was.deletionTimestamp != null) {
-    const before = new Set(strings(was.finalizers));
-    const added = [...new Set(strings(now.finalizers).filter((f) => !before.has(f)))].sort();
+    const before = new Set(asStrings(was.finalizers));
+    const added = [...new Set(asStrings(now.finalizers).filter((f) => !before.has(f)))].sort();
     if (added.length > 0) {
       errs.push(
         forbidden(
@@ -75,13 +73,15 @@ export function validateUpdateMeta(old: KubeObject, obj: KubeObject): FieldCause
     errs.push(invalid(child(META, "generation"), generation(now), "must not be decremented"));
   }
   for (const field of ["name", "namespace", "uid"]) {
-    if (str(now[field]) !== str(was[field])) errs.push(immutable(child(META, field), str(now[field])));
+    if (asString(now[field]) !== asString(was[field]))
+      errs.push(immutable(child(META, field), asString(now[field])));
   }
   if (goTime(now.creationTimestamp) !== goTime(was.creationTimestamp)) {
     errs.push(immutable(child(META, "creationTimestamp"), goSyntax(goTime(now.creationTimestamp))));
   }
   // *metav1.Time: nil prints as null, a set time through its String().
-  const deletion = (m: Meta): BadValue => (m.deletionTimestamp == null ? null : goSyntax(goTime(m.deletionTimestamp)));
+  const deletion = (m: Meta): BadValue =>
+    m.deletionTimestamp == null ? null : goSyntax(goTime(m.deletionTimestamp));
   if (JSON.stringify(deletion(now)) !== JSON.stringify(deletion(was))) {
     errs.push(immutable(child(META, "deletionTimestamp"), deletion(now)));
   }
@@ -103,21 +103,23 @@ export function goTime(v: unknown): string {
 
 function nameErrors(meta: Meta, validator: NameValidator): FieldCause[] {
   const errs: FieldCause[] = [];
-  const generateName = str(meta.generateName);
+  const generateName = asString(meta.generateName);
   if (generateName) {
     for (const msg of validateName(validator, generateName, true)) {
       errs.push(invalid(child(META, "generateName"), generateName, msg));
     }
   }
-  const name = str(meta.name);
+  const name = asString(meta.name);
   if (!name) errs.push(required(child(META, "name"), "name or generateName is required"));
-  else for (const msg of validateName(validator, name, false)) errs.push(invalid(child(META, "name"), name, msg));
+  else
+    for (const msg of validateName(validator, name, false))
+      errs.push(invalid(child(META, "name"), name, msg));
   return errs;
 }
 
 function commonErrors(meta: Meta, namespaced: boolean): FieldCause[] {
   const errs: FieldCause[] = [];
-  const namespace = str(meta.namespace);
+  const namespace = asString(meta.namespace);
   const nsPath = child(META, "namespace");
   if (namespaced) {
     if (!namespace) errs.push(required(nsPath));
@@ -131,16 +133,16 @@ function commonErrors(meta: Meta, namespaced: boolean): FieldCause[] {
   errs.push(...validateLabels(meta.labels, child(META, "labels")));
   errs.push(...validateAnnotations(meta.annotations, child(META, "annotations")));
   errs.push(...validateOwnerReferences(meta.ownerReferences, child(META, "ownerReferences")));
-  errs.push(...validateFinalizers(strings(meta.finalizers), child(META, "finalizers")));
+  errs.push(...validateFinalizers(asStrings(meta.finalizers), child(META, "finalizers")));
   return errs;
 }
 
 /** v1validation.ValidateLabels: every key a qualified name, every value a label value. */
 export function validateLabels(labels: unknown, path: string): FieldCause[] {
   const errs: FieldCause[] = [];
-  for (const [k, v] of Object.entries(stringMap(labels))) {
+  for (const [k, v] of Object.entries(asMap(labels))) {
     for (const msg of validateQualifiedName(k)) errs.push(invalid(path, k, msg));
-    for (const msg of validateLabelValue(str(v))) errs.push(invalid(path, str(v), msg));
+    for (const msg of validateLabelValue(asString(v))) errs.push(invalid(path, asString(v), msg));
   }
   return errs;
 }
@@ -148,10 +150,10 @@ export function validateLabels(labels: unknown, path: string): FieldCause[] {
 function validateAnnotations(annotations: unknown, path: string): FieldCause[] {
   const errs: FieldCause[] = [];
   let size = 0;
-  for (const [k, v] of Object.entries(stringMap(annotations))) {
+  for (const [k, v] of Object.entries(asMap(annotations))) {
     // Annotation keys are qualified names, case-insensitively.
     for (const msg of validateQualifiedName(k.toLowerCase())) errs.push(invalid(path, k, msg));
-    size += Buffer.byteLength(k) + Buffer.byteLength(str(v));
+    size += Buffer.byteLength(k) + Buffer.byteLength(asString(v));
   }
   if (size > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push(tooLong(path, TOTAL_ANNOTATION_SIZE_LIMIT));
   return errs;
@@ -166,24 +168,31 @@ function versionOf(apiVersion: string): string {
 
 function ownerReferenceSyntax(ref: Record<string, unknown>): string {
   const pointer = (v: unknown) => (typeof v === "boolean" ? `(*bool)(${v})` : "(*bool)(nil)");
-  return `v1.OwnerReference{APIVersion:${goQuote(str(ref.apiVersion))}, Kind:${goQuote(str(ref.kind))}, Name:${goQuote(str(ref.name))}, UID:${goQuote(str(ref.uid))}, Controller:${pointer(ref.controller)}, BlockOwnerDeletion:${pointer(ref.blockOwnerDeletion)}}`;
+  return `v1.OwnerReference{APIVersion:${goQuote(asString(ref.apiVersion))}, Kind:${goQuote(asString(ref.kind))}, Name:${goQuote(asString(ref.name))}, UID:${goQuote(asString(ref.uid))}, Controller:${pointer(ref.controller)}, BlockOwnerDeletion:${pointer(ref.blockOwnerDeletion)}}`;
 }
 
 function validateOwnerReferences(value: unknown, path: string): FieldCause[] {
-  const refs = (Array.isArray(value) ? value : []).map(stringMap);
+  const refs = asMaps(value);
   const errs: FieldCause[] = [];
   let firstController = "";
   for (const ref of refs) {
-    const apiVersion = str(ref.apiVersion);
-    if (!versionOf(apiVersion)) errs.push(invalid(child(path, "apiVersion"), apiVersion, "version must not be empty"));
-    if (!str(ref.kind)) errs.push(invalid(child(path, "kind"), str(ref.kind), "must not be empty"));
-    if (!str(ref.name)) errs.push(invalid(child(path, "name"), str(ref.name), "must not be empty"));
-    if (!str(ref.uid)) errs.push(invalid(child(path, "uid"), str(ref.uid), "must not be empty"));
+    const apiVersion = asString(ref.apiVersion);
+    if (!versionOf(apiVersion))
+      errs.push(invalid(child(path, "apiVersion"), apiVersion, "version must not be empty"));
+    if (!asString(ref.kind)) errs.push(invalid(child(path, "kind"), asString(ref.kind), "must not be empty"));
+    if (!asString(ref.name)) errs.push(invalid(child(path, "name"), asString(ref.name), "must not be empty"));
+    if (!asString(ref.uid)) errs.push(invalid(child(path, "uid"), asString(ref.uid), "must not be empty"));
     if (apiVersion === "v1" && ref.kind === "Event") {
-      errs.push(invalid(path, goSyntax(ownerReferenceSyntax(ref)), "/v1, Kind=Event is disallowed from being an owner"));
+      errs.push(
+        invalid(
+          path,
+          goSyntax(ownerReferenceSyntax(ref)),
+          "/v1, Kind=Event is disallowed from being an owner",
+        ),
+      );
     }
     if (ref.controller === true) {
-      const current = `${str(ref.kind)}/${str(ref.name)}`;
+      const current = `${asString(ref.kind)}/${asString(ref.name)}`;
       if (firstController) {
         errs.push(
           invalid(
@@ -205,7 +214,13 @@ export function validateFinalizers(finalizers: string[], path: string): FieldCau
   const errs: FieldCause[] = [];
   for (const f of finalizers) for (const msg of validateQualifiedName(f)) errs.push(invalid(path, f, msg));
   if (finalizers.includes("orphan") && finalizers.includes("foregroundDeletion")) {
-    errs.push(invalid(path, goSyntax(goStringSlice(finalizers)), "finalizer orphan and foregroundDeletion cannot be both set"));
+    errs.push(
+      invalid(
+        path,
+        goSyntax(goStringSlice(finalizers)),
+        "finalizer orphan and foregroundDeletion cannot be both set",
+      ),
+    );
   }
   return errs;
 }
@@ -217,5 +232,7 @@ export function kubeFinalizerNameErrors(finalizer: string, path: string): FieldC
 }
 
 function kubeFinalizerErrors(meta: Meta): FieldCause[] {
-  return strings(meta.finalizers).flatMap((f, i) => kubeFinalizerNameErrors(f, index(child(META, "finalizers"), i)));
+  return asStrings(meta.finalizers).flatMap((f, i) =>
+    kubeFinalizerNameErrors(f, index(child(META, "finalizers"), i)),
+  );
 }

@@ -15,12 +15,14 @@ export function regexError(msg: string, fmt: string, ...examples: string[]): str
   return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(" or ")}regex used for validation is '${fmt}')`;
 }
 
-/** util/validation.MaxLenError (object names count characters; label keys/values use content's bytes). */
+/** util/validation.MaxLenError (object names say characters; label keys/values use content's "bytes"). */
 const maxLenError = (n: number) => `must be no more than ${n} characters`;
+/** Go's len(): bytes. */
+const size = (s: string) => Buffer.byteLength(s);
 
 export function isDNS1123Label(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLenError(63));
+  if (size(value) > 63) errs.push(maxLenError(63));
   if (!DNS1123_LABEL.test(value)) {
     // A valid subdomain that is not a label (length already reported) must contain dots.
     if (DNS1123_SUBDOMAIN.test(value)) errs.push("must not contain dots");
@@ -39,7 +41,7 @@ export function isDNS1123Label(value: string): string[] {
 
 export function isDNS1123Subdomain(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > 253) errs.push(maxLenError(253));
+  if (size(value) > 253) errs.push(maxLenError(253));
   if (!DNS1123_SUBDOMAIN.test(value)) {
     errs.push(
       regexError(
@@ -54,7 +56,7 @@ export function isDNS1123Subdomain(value: string): string[] {
 
 export function isDNS1035Label(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLenError(63));
+  if (size(value) > 63) errs.push(maxLenError(63));
   if (!DNS1035_LABEL.test(value)) {
     errs.push(
       regexError(
@@ -77,7 +79,8 @@ export function isPathSegmentName(name: string, prefix: boolean): string[] {
 export type NameValidator = "dns1123Subdomain" | "dns1123Label" | "dns1035Label" | "path" | "qualifiedName";
 
 /** maskTrailingDash: a generateName prefix may end in "-" (a suffix follows). */
-const maskTrailingDash = (name: string) => (name.length > 1 && name.endsWith("-") ? `${name.slice(0, -2)}a` : name);
+const maskTrailingDash = (name: string) =>
+  name.length > 1 && name.endsWith("-") ? `${name.slice(0, -2)}a` : name;
 
 /** ValidateNameFunc: error strings for `name` (a generateName prefix when `prefix`). */
 export function validateName(validator: NameValidator, name: string, prefix: boolean): string[] {

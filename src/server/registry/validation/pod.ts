@@ -1,18 +1,14 @@
 // Pod validation (pkg/apis/core/validation ValidatePodCreate/ValidatePodUpdate), the checks users meet:
 // containers, names, images, ports, env, volumes and their mounts, restart and DNS policies, the
 // service account, and which spec fields an update may change.
+
 import type { KubeObject } from "../../../meta/types.ts";
-import { deepEqual } from "../json-patch.ts";
+import { asMap, asMaps, asString, deepEqual, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
+import { child, duplicate, forbidden, index, invalid, notFound, notSupported, required } from "./field.ts";
 import { validateLabels } from "./meta.ts";
 import { isDNS1123Label, isDNS1123Subdomain } from "./names.ts";
-import { child, duplicate, forbidden, index, invalid, notFound, notSupported, required } from "./field.ts";
 import { isValidPortName, isValidPortNum, PORT_PROTOCOLS } from "./ports.ts";
-
-type Json = Record<string, unknown>;
-const asMap = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const list = (v: unknown): Json[] => (Array.isArray(v) ? v.map(asMap) : []);
-const str = (v: unknown) => (typeof v === "string" ? v : "");
 
 const SPEC = "spec";
 
@@ -54,59 +50,76 @@ export function validatePod(pod: KubeObject, old?: KubeObject): FieldCause[] {
   const errs = validatePodSpec(asMap(pod.spec));
   if (old) return [...errs, ...specUpdateErrors(asMap(pod.spec), asMap(old.spec))];
   const spec = asMap(pod.spec);
-  if (list(spec.ephemeralContainers).length > 0) {
+  if (asMaps(spec.ephemeralContainers).length > 0) {
     errs.push(forbidden(child(SPEC, "ephemeralContainers"), "cannot be set on create"));
   }
-  if (str(spec.nodeName) && list(spec.schedulingGates).length > 0) {
-    errs.push(forbidden(child(SPEC, "nodeName"), "cannot be set until all schedulingGates have been cleared"));
+  if (asString(spec.nodeName) && asMaps(spec.schedulingGates).length > 0) {
+    errs.push(
+      forbidden(child(SPEC, "nodeName"), "cannot be set until all schedulingGates have been cleared"),
+    );
   }
   return errs;
 }
 
 function validatePodSpec(spec: Json): FieldCause[] {
-  const { errs, names: volumes } = validateVolumes(list(spec.volumes), child(SPEC, "volumes"));
-  const containers = list(spec.containers);
+  const { errs, names: volumes } = validateVolumes(asMaps(spec.volumes), child(SPEC, "volumes"));
+  const containers = asMaps(spec.containers);
   const containersPath = child(SPEC, "containers");
   if (containers.length === 0) errs.push(required(containersPath));
   const seen = new Set<string>();
   containers.forEach((c, i) => {
     const path = index(containersPath, i);
     errs.push(...validateContainer(c, volumes, path));
-    if (seen.has(str(c.name))) errs.push(duplicate(child(path, "name"), str(c.name)));
-    else seen.add(str(c.name));
-    if (c.restartPolicy != null) errs.push(forbidden(child(path, "restartPolicy"), "may not be set for non-init containers"));
+    if (seen.has(asString(c.name))) errs.push(duplicate(child(path, "name"), asString(c.name)));
+    else seen.add(asString(c.name));
+    if (c.restartPolicy != null)
+      errs.push(forbidden(child(path, "restartPolicy"), "may not be set for non-init containers"));
   });
   const initPath = child(SPEC, "initContainers");
-  list(spec.initContainers).forEach((c, i) => {
+  asMaps(spec.initContainers).forEach((c, i) => {
     const path = index(initPath, i);
     errs.push(...validateContainer(c, volumes, path));
     if (c.restartPolicy != null && c.restartPolicy !== "Always") {
-      errs.push(notSupported(child(path, "restartPolicy"), str(c.restartPolicy), ["Always"]));
+      errs.push(notSupported(child(path, "restartPolicy"), asString(c.restartPolicy), ["Always"]));
     }
-    const name = str(c.name);
+    const name = asString(c.name);
     if (seen.has(name)) errs.push(duplicate(child(path, "name"), name));
     else if (name) seen.add(name);
   });
-  errs.push(...enumErrors(spec.restartPolicy, child(SPEC, "restartPolicy"), ["Always", "OnFailure", "Never"]));
   errs.push(
-    ...enumErrors(spec.dnsPolicy, child(SPEC, "dnsPolicy"), ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]),
+    ...enumErrors(spec.restartPolicy, child(SPEC, "restartPolicy"), ["Always", "OnFailure", "Never"]),
+  );
+  errs.push(
+    ...enumErrors(spec.dnsPolicy, child(SPEC, "dnsPolicy"), [
+      "ClusterFirstWithHostNet",
+      "ClusterFirst",
+      "Default",
+      "None",
+    ]),
   );
   errs.push(...validateLabels(spec.nodeSelector, child(SPEC, "nodeSelector")));
   for (const [field, value] of [
-    ["serviceAccountName", str(spec.serviceAccountName)],
-    ["nodeName", str(spec.nodeName)],
+    ["serviceAccountName", asString(spec.serviceAccountName)],
+    ["nodeName", asString(spec.nodeName)],
   ]) {
-    if (value) for (const msg of isDNS1123Subdomain(value)) errs.push(invalid(child(SPEC, field), value, msg));
+    if (value)
+      for (const msg of isDNS1123Subdomain(value)) errs.push(invalid(child(SPEC, field), value, msg));
   }
   // Checks only pods (not pod templates) get.
   for (const [field, items] of [
     ["containers", containers],
-    ["initContainers", list(spec.initContainers)],
+    ["initContainers", asMaps(spec.initContainers)],
   ] as const) {
     items.forEach((c, i) => {
-      const image = str(c.image);
+      const image = asString(c.image);
       if (image !== image.trim()) {
-        errs.push(invalid(child(index(child(SPEC, field), i), "image"), image, "must not have leading or trailing whitespace"));
+        errs.push(
+          invalid(
+            child(index(child(SPEC, field), i), "image"),
+            image,
+            "must not have leading or trailing whitespace",
+          ),
+        );
       }
     });
   }
@@ -115,8 +128,8 @@ function validatePodSpec(spec: Json): FieldCause[] {
 
 /** A defaulted enum: absent or "" means the default; anything else must be one of `valid`. */
 function enumErrors(value: unknown, path: string, valid: string[]): FieldCause[] {
-  if (value == null || value === "" || valid.includes(str(value))) return [];
-  return [notSupported(path, str(value), valid)];
+  if (value == null || value === "" || valid.includes(asString(value))) return [];
+  return [notSupported(path, asString(value), valid)];
 }
 
 function validateVolumes(volumes: Json[], path: string): { errs: FieldCause[]; names: Set<string> } {
@@ -125,11 +138,12 @@ function validateVolumes(volumes: Json[], path: string): { errs: FieldCause[]; n
   volumes.forEach((vol, i) => {
     const volPath = index(path, i);
     const namePath = child(volPath, "name");
-    const name = str(vol.name);
+    const name = asString(vol.name);
     const el: FieldCause[] = [];
     // No source at all is defaulted to emptyDir upstream; more than one is an error.
     const sources = VOLUME_SOURCES.filter((s) => vol[s] != null);
-    for (const extra of sources.slice(1)) el.push(forbidden(child(volPath, extra), "may not specify more than 1 volume type"));
+    for (const extra of sources.slice(1))
+      el.push(forbidden(child(volPath, extra), "may not specify more than 1 volume type"));
     if (!name) el.push(required(namePath));
     else for (const msg of isDNS1123Label(name)) el.push(invalid(namePath, name, msg));
     if (names.has(name)) el.push(duplicate(namePath, name));
@@ -143,17 +157,22 @@ function validateVolumes(volumes: Json[], path: string): { errs: FieldCause[]; n
 function validateContainer(c: Json, volumes: Set<string>, path: string): FieldCause[] {
   const errs: FieldCause[] = [];
   const namePath = child(path, "name");
-  const name = str(c.name);
+  const name = asString(c.name);
   if (!name) errs.push(required(namePath));
   else for (const msg of isDNS1123Label(name)) errs.push(invalid(namePath, name, msg));
-  if (!str(c.image)) errs.push(required(child(path, "image")));
+  if (!asString(c.image)) errs.push(required(child(path, "image")));
   errs.push(
-    ...enumErrors(c.terminationMessagePolicy, child(path, "terminationMessagePolicy"), ["File", "FallbackToLogsOnError"]),
+    ...enumErrors(c.terminationMessagePolicy, child(path, "terminationMessagePolicy"), [
+      "File",
+      "FallbackToLogsOnError",
+    ]),
   );
-  errs.push(...validateContainerPorts(list(c.ports), child(path, "ports")));
-  errs.push(...validateEnv(list(c.env), child(path, "env")));
-  errs.push(...validateVolumeMounts(list(c.volumeMounts), volumes, child(path, "volumeMounts")));
-  errs.push(...enumErrors(c.imagePullPolicy, child(path, "imagePullPolicy"), ["Always", "IfNotPresent", "Never"]));
+  errs.push(...validateContainerPorts(asMaps(c.ports), child(path, "ports")));
+  errs.push(...validateEnv(asMaps(c.env), child(path, "env")));
+  errs.push(...validateVolumeMounts(asMaps(c.volumeMounts), volumes, child(path, "volumeMounts")));
+  errs.push(
+    ...enumErrors(c.imagePullPolicy, child(path, "imagePullPolicy"), ["Always", "IfNotPresent", "Never"]),
+  );
   return errs;
 }
 
@@ -162,7 +181,7 @@ function validateContainerPorts(ports: Json[], path: string): FieldCause[] {
   const names = new Set<string>();
   ports.forEach((port, i) => {
     const portPath = index(path, i);
-    const name = str(port.name);
+    const name = asString(port.name);
     if (name) {
       const msgs = isValidPortName(name);
       for (const msg of msgs) errs.push(invalid(child(portPath, "name"), name, msg));
@@ -171,9 +190,13 @@ function validateContainerPorts(ports: Json[], path: string): FieldCause[] {
     }
     const containerPort = typeof port.containerPort === "number" ? port.containerPort : 0;
     if (containerPort === 0) errs.push(required(child(portPath, "containerPort")));
-    else for (const msg of isValidPortNum(containerPort)) errs.push(invalid(child(portPath, "containerPort"), containerPort, msg));
+    else
+      for (const msg of isValidPortNum(containerPort))
+        errs.push(invalid(child(portPath, "containerPort"), containerPort, msg));
     const hostPort = typeof port.hostPort === "number" ? port.hostPort : 0;
-    if (hostPort !== 0) for (const msg of isValidPortNum(hostPort)) errs.push(invalid(child(portPath, "hostPort"), hostPort, msg));
+    if (hostPort !== 0)
+      for (const msg of isValidPortNum(hostPort))
+        errs.push(invalid(child(portPath, "hostPort"), hostPort, msg));
     errs.push(...enumErrors(port.protocol, child(portPath, "protocol"), PORT_PROTOCOLS));
   });
   return errs;
@@ -184,7 +207,7 @@ function validateEnv(env: Json[], path: string): FieldCause[] {
   const errs: FieldCause[] = [];
   env.forEach((ev, i) => {
     const namePath = child(index(path, i), "name");
-    const name = str(ev.name);
+    const name = asString(ev.name);
     if (!name) errs.push(required(namePath));
     for (const msg of relaxedEnvVarNameErrors(name)) errs.push(invalid(namePath, name, msg));
   });
@@ -195,7 +218,9 @@ function relaxedEnvVarNameErrors(name: string): string[] {
   const errs: string[] = [];
   if (name.length === 0) errs.push("environment variable name must be non-empty");
   if (/[^\x20-\x7e]|=/.test(name)) {
-    errs.push("a valid environment variable name must consist only of printable ASCII characters other than '='");
+    errs.push(
+      "a valid environment variable name must consist only of printable ASCII characters other than '='",
+    );
   }
   return errs;
 }
@@ -205,8 +230,8 @@ function validateVolumeMounts(mounts: Json[], volumes: Set<string>, path: string
   const mountPoints = new Set<string>();
   mounts.forEach((m, i) => {
     const mountPath = index(path, i);
-    const name = str(m.name);
-    const target = str(m.mountPath);
+    const name = asString(m.name);
+    const target = asString(m.mountPath);
     if (!name) errs.push(required(child(mountPath, "name")));
     if (!volumes.has(name)) errs.push(notFound(child(mountPath, "name"), name));
     if (!target) errs.push(required(child(mountPath, "mountPath")));
@@ -227,13 +252,13 @@ const UPDATABLE_FIELDS = [
 ];
 
 function specUpdateErrors(spec: Json, old: Json): FieldCause[] {
-  const tolerations = onlyAddedTolerations(list(spec.tolerations), list(old.tolerations));
+  const tolerations = onlyAddedTolerations(asMaps(spec.tolerations), asMaps(old.tolerations));
   if (tolerations.length > 0) return tolerations;
   // Copy what may change from the old spec, then anything still different is forbidden.
   const munged = structuredClone(spec);
   for (const field of ["containers", "initContainers"]) {
-    const before = list(old[field]);
-    list(munged[field]).forEach((c, i) => {
+    const before = asMaps(old[field]);
+    asMaps(munged[field]).forEach((c, i) => {
       if (i < before.length) c.image = before[i].image;
     });
   }
@@ -241,11 +266,16 @@ function specUpdateErrors(spec: Json, old: Json): FieldCause[] {
     if (old[field] === undefined) delete munged[field];
     else munged[field] = old[field];
   }
-  const grace = (s: Json) => (typeof s.terminationGracePeriodSeconds === "number" ? s.terminationGracePeriodSeconds : 0);
-  if (grace(old) < 0 && grace(spec) === 1) munged.terminationGracePeriodSeconds = old.terminationGracePeriodSeconds;
+  const grace = (s: Json) =>
+    typeof s.terminationGracePeriodSeconds === "number" ? s.terminationGracePeriodSeconds : 0;
+  if (grace(old) < 0 && grace(spec) === 1)
+    munged.terminationGracePeriodSeconds = old.terminationGracePeriodSeconds;
   if (deepEqual(munged, old)) return [];
   return [
-    forbidden(SPEC, `pod updates may not change fields other than ${UPDATABLE_FIELDS.join(",")}\n${specDiff(old, munged)}`),
+    forbidden(
+      SPEC,
+      `pod updates may not change fields other than ${UPDATABLE_FIELDS.join(",")}\n${specDiff(old, munged)}`,
+    ),
   ];
 }
 
@@ -253,7 +283,14 @@ function specUpdateErrors(spec: Json, old: Json): FieldCause[] {
 function onlyAddedTolerations(now: Json[], before: Json[]): FieldCause[] {
   const withoutSeconds = ({ tolerationSeconds: _, ...rest }: Json) => rest;
   const kept = before.every((t) => now.some((n) => deepEqual(withoutSeconds(t), withoutSeconds(n))));
-  return kept ? [] : [forbidden(child(SPEC, "tolerations"), "existing toleration can not be modified except its tolerationSeconds")];
+  return kept
+    ? []
+    : [
+        forbidden(
+          child(SPEC, "tolerations"),
+          "existing toleration can not be modified except its tolerationSeconds",
+        ),
+      ];
 }
 
 /** A compact rendering of the changed spec fields, in the spirit of upstream's cmp.Diff. */

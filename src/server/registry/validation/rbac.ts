@@ -1,37 +1,45 @@
 // RBAC validation (pkg/apis/rbac/validation): rule shapes, roleRef and subjects (rbac.md §3.5).
+
 import type { KubeObject } from "../../../meta/types.ts";
 import { goQuote, goStringSlice } from "../go-format.ts";
+import { asMap, asMaps, asString, asStrings, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import { child, goSyntax, index, invalid, notSupported, required } from "./field.ts";
 import { isDNS1123Subdomain, isPathSegmentName } from "./names.ts";
-
-type Json = Record<string, unknown>;
-const asMap = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const list = (v: unknown): Json[] => (Array.isArray(v) ? v.map(asMap) : []);
-const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-const str = (v: unknown) => (typeof v === "string" ? v : "");
 
 const RBAC_GROUP = "rbac.authorization.k8s.io";
 
 /** ValidatePolicyRule. */
 function validateRule(rule: Json, namespaced: boolean, path: string): FieldCause[] {
   const errs: FieldCause[] = [];
-  if (strings(rule.verbs).length === 0) errs.push(required(child(path, "verbs"), "verbs must contain at least one value"));
-  const urls = strings(rule.nonResourceURLs);
+  if (asStrings(rule.verbs).length === 0)
+    errs.push(required(child(path, "verbs"), "verbs must contain at least one value"));
+  const urls = asStrings(rule.nonResourceURLs);
   if (urls.length > 0) {
     const value = goSyntax(goStringSlice(urls));
-    if (namespaced) errs.push(invalid(child(path, "nonResourceURLs"), value, "namespaced rules cannot apply to non-resource URLs"));
-    if (strings(rule.apiGroups).length > 0 || strings(rule.resources).length > 0 || strings(rule.resourceNames).length > 0) {
+    if (namespaced)
       errs.push(
-        invalid(child(path, "nonResourceURLs"), value, "rules cannot apply to both regular resources and non-resource URLs"),
+        invalid(child(path, "nonResourceURLs"), value, "namespaced rules cannot apply to non-resource URLs"),
+      );
+    if (
+      asStrings(rule.apiGroups).length > 0 ||
+      asStrings(rule.resources).length > 0 ||
+      asStrings(rule.resourceNames).length > 0
+    ) {
+      errs.push(
+        invalid(
+          child(path, "nonResourceURLs"),
+          value,
+          "rules cannot apply to both regular resources and non-resource URLs",
+        ),
       );
     }
     return errs;
   }
-  if (strings(rule.apiGroups).length === 0) {
+  if (asStrings(rule.apiGroups).length === 0) {
     errs.push(required(child(path, "apiGroups"), "resource rules must supply at least one api group"));
   }
-  if (strings(rule.resources).length === 0) {
+  if (asStrings(rule.resources).length === 0) {
     errs.push(required(child(path, "resources"), "resource rules must supply at least one resource"));
   }
   return errs;
@@ -39,9 +47,9 @@ function validateRule(rule: Json, namespaced: boolean, path: string): FieldCause
 
 /** ValidateRole / ValidateClusterRole (namespaced=false); updates re-validate the new object only. */
 export function validateRole(role: KubeObject, _old?: KubeObject, namespaced = true): FieldCause[] {
-  const errs = list(role.rules).flatMap((r, i) => validateRule(r, namespaced, index("rules", i)));
+  const errs = asMaps(role.rules).flatMap((r, i) => validateRule(r, namespaced, index("rules", i)));
   const aggregation = role.aggregationRule;
-  if (!namespaced && aggregation != null && list(asMap(aggregation).clusterRoleSelectors).length === 0) {
+  if (!namespaced && aggregation != null && asMaps(asMap(aggregation).clusterRoleSelectors).length === 0) {
     errs.push(
       required(
         "aggregationRule.clusterRoleSelectors",
@@ -56,24 +64,27 @@ export const validateClusterRole = (role: KubeObject, old?: KubeObject) => valid
 
 /** %#v of the internal rbac.RoleRef, as the "cannot change roleRef" error prints it. */
 function roleRefSyntax(ref: Json): string {
-  return `rbac.RoleRef{APIGroup:${goQuote(str(ref.apiGroup))}, Kind:${goQuote(str(ref.kind))}, Name:${goQuote(str(ref.name))}}`;
+  return `rbac.RoleRef{APIGroup:${goQuote(asString(ref.apiGroup))}, Kind:${goQuote(asString(ref.kind))}, Name:${goQuote(asString(ref.name))}}`;
 }
 
 /** ValidateRoleBinding / ValidateClusterRoleBinding (namespaced=false), plus the update-time roleRef rule. */
 export function validateRoleBinding(binding: KubeObject, old?: KubeObject, namespaced = true): FieldCause[] {
   const errs: FieldCause[] = [];
   const ref = asMap(binding.roleRef);
-  if (ref.apiGroup !== RBAC_GROUP) errs.push(notSupported("roleRef.apiGroup", str(ref.apiGroup), [RBAC_GROUP]));
+  if (ref.apiGroup !== RBAC_GROUP)
+    errs.push(notSupported("roleRef.apiGroup", asString(ref.apiGroup), [RBAC_GROUP]));
   const kinds = namespaced ? ["Role", "ClusterRole"] : ["ClusterRole"];
-  if (!kinds.includes(str(ref.kind))) errs.push(notSupported("roleRef.kind", str(ref.kind), kinds));
-  const name = str(ref.name);
+  if (!kinds.includes(asString(ref.kind))) errs.push(notSupported("roleRef.kind", asString(ref.kind), kinds));
+  const name = asString(ref.name);
   if (!name) errs.push(required("roleRef.name"));
   else for (const msg of isPathSegmentName(name, false)) errs.push(invalid("roleRef.name", name, msg));
-  list(binding.subjects).forEach((s, i) => errs.push(...validateSubject(s, namespaced, index("subjects", i))));
+  errs.push(
+    ...asMaps(binding.subjects).flatMap((s, i) => validateSubject(s, namespaced, index("subjects", i))),
+  );
 
   if (old) {
     const before = asMap(old.roleRef);
-    const changed = ["apiGroup", "kind", "name"].some((k) => str(before[k]) !== str(ref[k]));
+    const changed = ["apiGroup", "kind", "name"].some((k) => asString(before[k]) !== asString(ref[k]));
     if (changed) errs.push(invalid("roleRef", goSyntax(roleRefSyntax(ref)), "cannot change roleRef"));
   }
   return errs;
@@ -85,21 +96,25 @@ export const validateClusterRoleBinding = (binding: KubeObject, old?: KubeObject
 /** ValidateRoleBindingSubject; User and Group apiGroups default to rbac.authorization.k8s.io. */
 function validateSubject(subject: Json, namespaced: boolean, path: string): FieldCause[] {
   const errs: FieldCause[] = [];
-  const name = str(subject.name);
-  const apiGroup = str(subject.apiGroup);
+  const name = asString(subject.name);
+  const apiGroup = asString(subject.apiGroup);
   if (!name) errs.push(required(child(path, "name")));
   switch (subject.kind) {
     case "ServiceAccount":
-      if (name) for (const msg of isDNS1123Subdomain(name)) errs.push(invalid(child(path, "name"), name, msg));
+      if (name)
+        for (const msg of isDNS1123Subdomain(name)) errs.push(invalid(child(path, "name"), name, msg));
       if (apiGroup) errs.push(notSupported(child(path, "apiGroup"), apiGroup, [""]));
-      if (!namespaced && !str(subject.namespace)) errs.push(required(child(path, "namespace")));
+      if (!namespaced && !asString(subject.namespace)) errs.push(required(child(path, "namespace")));
       break;
     case "User":
     case "Group":
-      if (apiGroup && apiGroup !== RBAC_GROUP) errs.push(notSupported(child(path, "apiGroup"), apiGroup, [RBAC_GROUP]));
+      if (apiGroup && apiGroup !== RBAC_GROUP)
+        errs.push(notSupported(child(path, "apiGroup"), apiGroup, [RBAC_GROUP]));
       break;
     default:
-      errs.push(notSupported(child(path, "kind"), str(subject.kind), ["ServiceAccount", "User", "Group"]));
+      errs.push(
+        notSupported(child(path, "kind"), asString(subject.kind), ["ServiceAccount", "User", "Group"]),
+      );
   }
   return errs;
 }

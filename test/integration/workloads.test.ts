@@ -1,0 +1,101 @@
+// apps/v1 on the local server: Deployment → ReplicaSet → Pods, scale, rollout, cascading delete.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { eventually, startTestCluster, type TestCluster } from "../helpers/cluster.ts";
+
+let c: TestCluster;
+before(async () => {
+  c = await startTestCluster();
+  await c.admin("POST", "/api/v1/namespaces", { metadata: { name: "apps" } });
+});
+after(() => c.stop());
+
+const deployment = (image: string, replicas: number) => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "web" },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: "web" } },
+    template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image }] } },
+  },
+});
+
+async function podsOf(label: string) {
+  const r = await c.admin("GET", `/api/v1/namespaces/apps/pods?labelSelector=${encodeURIComponent(label)}`);
+  return r.json.items as any[];
+}
+
+test("a Deployment creates a ReplicaSet that creates Pods owned by it; scale changes the count", async () => {
+  const created = await c.admin(
+    "POST",
+    "/apis/apps/v1/namespaces/apps/deployments",
+    deployment("nginx:1", 2),
+  );
+  assert.equal(created.status, 201, created.text);
+  assert.equal(created.json.metadata.generation, 1);
+  const pods = await eventually(
+    async () => {
+      const p = await podsOf("app=web");
+      return p.length === 2 ? p : undefined;
+    },
+    5000,
+    "2 pods",
+  );
+  const rsName = pods[0].metadata.ownerReferences[0].name;
+  assert.equal(pods[0].metadata.ownerReferences[0].kind, "ReplicaSet");
+  assert.match(pods[0].metadata.name, new RegExp(`^${rsName}-[a-z0-9]{5}$`));
+  assert.equal(pods[0].spec.serviceAccountName, "default");
+
+  const scaled = await c.admin(
+    "PATCH",
+    "/apis/apps/v1/namespaces/apps/deployments/web/scale",
+    { spec: { replicas: 4 } },
+    "application/merge-patch+json",
+  );
+  assert.equal(scaled.status, 200, scaled.text);
+  assert.equal(scaled.json.kind, "Scale");
+  assert.equal(scaled.json.spec.replicas, 4);
+  await eventually(async () => (await podsOf("app=web")).length === 4, 5000, "4 pods");
+});
+
+test("a new template rolls out a new ReplicaSet and scales the old one to zero", async () => {
+  const current = (await c.admin("GET", "/apis/apps/v1/namespaces/apps/deployments/web")).json;
+  current.spec.template.spec.containers[0].image = "nginx:2";
+  const updated = await c.admin("PUT", "/apis/apps/v1/namespaces/apps/deployments/web", current);
+  assert.equal(updated.status, 200, updated.text);
+  assert.equal(updated.json.metadata.generation, 3); // create, scale, template change
+  await eventually(
+    async () => {
+      const pods = await podsOf("app=web");
+      return pods.length === 4 && pods.every((p) => p.spec.containers[0].image === "nginx:2");
+    },
+    5000,
+    "rolled-out pods",
+  );
+  const rs = (await c.admin("GET", "/apis/apps/v1/namespaces/apps/replicasets")).json.items;
+  assert.equal(rs.length, 2);
+  assert.deepEqual(rs.map((r: any) => r.spec.replicas).sort(), [0, 4]);
+  const d = await eventually(
+    async () => {
+      const got = (await c.admin("GET", "/apis/apps/v1/namespaces/apps/deployments/web")).json;
+      return got.status?.observedGeneration === 3 ? got : undefined;
+    },
+    5000,
+    "observedGeneration",
+  );
+  assert.equal(d.status.updatedReplicas, 4);
+});
+
+test("deleting the Deployment deletes its ReplicaSets and Pods (background cascade)", async () => {
+  const r = await c.admin("DELETE", "/apis/apps/v1/namespaces/apps/deployments/web");
+  assert.equal(r.status, 200);
+  await eventually(
+    async () => {
+      const rs = (await c.admin("GET", "/apis/apps/v1/namespaces/apps/replicasets")).json.items;
+      return rs.length === 0 && (await podsOf("app=web")).length === 0;
+    },
+    5000,
+    "cascade",
+  );
+});
