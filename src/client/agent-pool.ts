@@ -32,6 +32,7 @@ interface Entry {
 
 export class AgentPool {
   #current: Entry | undefined;
+  readonly #draining = new Set<Entry>();
   /** Agents created so far; a CA rotation shows up as a new one (and in tests). */
   created = 0;
 
@@ -52,7 +53,10 @@ export class AgentPool {
         if (released) return;
         released = true;
         entry.inFlight--;
-        if (entry.retired && entry.inFlight === 0) entry.agent.destroy();
+        if (entry.retired && entry.inFlight === 0) {
+          entry.agent.destroy();
+          this.#draining.delete(entry);
+        }
       },
     };
   }
@@ -63,9 +67,12 @@ export class AgentPool {
     this.#current = undefined;
   }
 
+  /** Destroys every connection, including long requests still draining on retired agents. */
   close(): void {
     this.#current?.agent.destroy();
     this.#current = undefined;
+    for (const entry of this.#draining) entry.agent.destroy();
+    this.#draining.clear();
   }
 
   #retire(entry: Entry): void {

@@ -87,21 +87,24 @@ export class ForbiddenError extends ApiError {
 export class UnauthorizedError extends ApiError {
   override name = "UnauthorizedError";
   /** What the client could tell about its token when the 401 arrived (no token material). */
-  readonly token: TokenDiagnosis;
+  readonly tokenDiagnosis: TokenDiagnosis;
   readonly credentialsDescription?: string;
   readonly credentialsRefreshed?: boolean;
   readonly #now: Date;
 
   constructor(status: Status, context: ErrorContext, rawBody?: string) {
     super(status, context, rawBody);
-    this.token = diagnoseToken(context.token, context.credentialsSent ?? context.token !== undefined);
+    this.tokenDiagnosis = diagnoseToken(
+      context.token,
+      context.credentialsSent ?? context.token !== undefined,
+    );
     this.credentialsDescription = context.credentialsDescription;
     this.credentialsRefreshed = context.credentialsRefreshed;
     this.#now = context.now ?? new Date();
   }
 
   override explain(): string {
-    return explainUnauthorized(this.token, {
+    return explainUnauthorized(this.tokenDiagnosis, {
       method: this.method,
       path: this.path,
       now: this.#now,

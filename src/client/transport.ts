@@ -16,7 +16,10 @@ import { defaultWarningHandler, WarningDeduper } from "./warnings.ts";
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 export type QueryValue = string | number | boolean | undefined | null;
 
-/** One finished request, for Prometheus or logs. `status` is 0 when no HTTP answer arrived. */
+/**
+ * One finished request, for Prometheus or logs. `status` is 0 when no HTTP answer arrived. Streams (watches)
+ * are reported when their headers arrive. `path` holds object names: template it before using it as a label.
+ */
 export interface RequestMetrics {
   method: string;
   path: string;
@@ -34,7 +37,7 @@ export interface TransportOptions {
   qps?: number;
   /** Bucket size. Default 100. */
   burst?: number;
-  /** Per-attempt timeout: until the whole body for requests, until the headers for streams. Default 30 s. */
+  /** Per-attempt timeout for the response headers, and again for reading the body (not for streams). Default 30 s. */
   timeoutMs?: number;
   /** Retries for retryable failures. Default 5. */
   retries?: number;
@@ -133,13 +136,8 @@ export class Transport {
 
   /** A buffered request. Resolves for 2xx; anything else rejects with ApiError or ConnectionError. */
   async request(options: RequestOptions): Promise<Response> {
-    const { response, lease } = await this.#send(options, false);
-    try {
-      const body = await readBody(response, options, this.#attemptDeadline(options));
-      return { status: response.statusCode ?? 0, headers: response.headers, body };
-    } finally {
-      lease.release();
-    }
+    const { response, body } = await this.#send(options, false);
+    return { status: response.statusCode ?? 0, headers: response.headers, body: body ?? "" };
   }
 
   /** A buffered request whose 2xx body is JSON. */
@@ -154,6 +152,7 @@ export class Transport {
    */
   async stream(options: RequestOptions): Promise<StreamResponse> {
     const { response, lease } = await this.#send(options, true);
+    if (!lease) throw new Error("internal: a stream without its connection lease");
     let closed = false;
     const close = () => {
       if (closed) return;
@@ -175,11 +174,14 @@ export class Transport {
     return options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  /** The retry loop. Resolves with a 2xx response whose body is still unread, and its agent lease. */
+  /**
+   * The retry loop. Buffered: resolves with a 2xx response and its body. Streaming: with a 2xx response whose
+   * body is unread, and the agent lease to release once it is consumed.
+   */
   async #send(
     options: RequestOptions,
     streaming: boolean,
-  ): Promise<{ response: IncomingMessage; lease: Lease }> {
+  ): Promise<{ response: IncomingMessage; body?: string; lease?: Lease }> {
     const method = options.method ?? "GET";
     const idempotent = options.idempotent ?? IDEMPOTENT.has(method);
     const maxRetries = options.retries ?? this.#options.retries ?? DEFAULT_RETRIES;
@@ -213,8 +215,12 @@ export class Transport {
       });
 
       let response: IncomingMessage;
+      let body: string | undefined;
       try {
         response = await this.#attempt(options, method, lease, authorization, streaming);
+        // A body cut off halfway is a connection failure like any other (retried when idempotent).
+        if (!streaming || !isSuccess(response.statusCode))
+          body = await readBody(response, options, this.#attemptDeadline(options));
       } catch (error) {
         lease.release();
         if (options.signal?.aborted) throw options.signal.reason;
@@ -232,20 +238,14 @@ export class Transport {
 
       const status = response.statusCode ?? 0;
       this.#warnings.report(response.headersDistinct.warning);
-      if (status >= 200 && status < 300) {
+      if (isSuccess(status)) {
         report(status);
-        return { response, lease };
-      }
-
-      // Not 2xx: read the body (a Status) and decide.
-      let body: string;
-      try {
-        body = await readBody(response, options, this.#attemptDeadline(options));
-      } catch {
-        body = "";
-      } finally {
+        if (streaming) return { response, lease };
         lease.release();
+        return { response, body };
       }
+      lease.release();
+      body ??= "";
       const retryAfterSeconds = parseRetryAfter(response.headers["retry-after"]);
 
       if (status === 401 && this.#config.credentials && !refreshedAfter401) {
@@ -405,6 +405,10 @@ export class Transport {
       cause: error,
     });
   }
+}
+
+function isSuccess(status: number | undefined): boolean {
+  return status !== undefined && status >= 200 && status < 300;
 }
 
 function timeoutError(timeoutMs: number): Error {

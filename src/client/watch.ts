@@ -115,7 +115,7 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
   readonly #random: () => number;
   #resourceVersion: string | undefined;
   #needsSync: boolean;
-  #synced = false;
+  #synced: boolean;
   #useWatchList: boolean;
   #received = 0;
   #typeMeta: { apiVersion?: string; kind?: string } = {};
@@ -127,6 +127,8 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
     this.#random = options.random ?? Math.random;
     this.#resourceVersion = options.resourceVersion;
     this.#needsSync = options.resourceVersion === undefined;
+    // Starting from a resourceVersion means the caller holds a state: a later full list replaces it.
+    this.#synced = !this.#needsSync;
     this.#useWatchList = options.useWatchList ?? false;
   }
 

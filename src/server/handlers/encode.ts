@@ -56,6 +56,8 @@ export function table(
   const printer = printerFor(def.group, def.resource);
   const rows = objects.map((obj) => {
     const row: Record<string, unknown> = { cells: printer.cells(obj, o.now) };
+    const conditions = printer.conditions?.(obj);
+    if (conditions?.length) row.conditions = conditions;
     if (o.include === "Object") row.object = obj;
     else if (o.include === "Metadata") row.object = partialMetadata(obj, o.version);
     return row;

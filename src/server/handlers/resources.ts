@@ -8,7 +8,8 @@ import { ApiStatusError, fail } from "../http/errors.ts";
 import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
 import type { ObjectService } from "../registry/objects.ts";
-import type { PatchType } from "../registry/patch.ts";
+import { type PatchType, patchTypeOf } from "../registry/patch.ts";
+import { PatchError, patchErrorStatus } from "../registry/patch-error.ts";
 import { groupVersion, type ResourceDef, storageKey } from "../registry/types.ts";
 import { objectOf } from "./encode.ts";
 import { createBinding, podLog } from "./pods.ts";
@@ -18,13 +19,6 @@ import { handleScale } from "./scale.ts";
 import { parseSelection } from "./selectors.ts";
 import { createToken } from "./token.ts";
 import { watchObjects } from "./watch.ts";
-
-const PATCH_TYPES = new Set<string>([
-  "application/merge-patch+json",
-  "application/json-patch+json",
-  "application/strategic-merge-patch+json",
-  "application/apply-patch+yaml",
-]);
 
 // Kinds whose DELETE returns the object (ReturnDeletedObject upstream); others return a Status.
 const RETURNS_DELETED_OBJECT = new Set(["pods", "namespaces", "services", "nodes"]);
@@ -136,8 +130,13 @@ async function patch(
   user: UserInfo,
   subresource: string,
 ): Promise<void> {
-  const type = mediaType(req);
-  if (!PATCH_TYPES.has(type)) throw new ApiStatusError(Status.unsupportedMediaType(type));
+  let type: PatchType;
+  try {
+    type = patchTypeOf(mediaType(req), def.group);
+  } catch (e) {
+    if (e instanceof PatchError) throw new ApiStatusError(patchErrorStatus(e));
+    throw e;
+  }
   if (type === "application/apply-patch+yaml" && !query.get("fieldManager")) {
     throw fail.badRequest("PATCH requests with apply patch type require fieldManager to be set");
   }

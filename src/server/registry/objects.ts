@@ -8,6 +8,7 @@ import { ApiStatusError, fail } from "../http/errors.ts";
 import { type Entry, StorageError, type Store } from "../storage/index.ts";
 import { generateName } from "./names.ts";
 import { applyPatch, type PatchType } from "./patch.ts";
+import { PatchError, patchErrorStatus } from "./patch-error.ts";
 import { groupVersion, type ResourceDef, storageKey } from "./types.ts";
 import { validateObjectMeta, validateUpdateMeta } from "./validation.ts";
 
@@ -181,7 +182,13 @@ export class ObjectService {
     const current = this.store.get(storageKey(def), def.namespaced ? namespace : "", name);
     if (!current) {
       if (type !== "application/apply-patch+yaml") throw fail.notFound(def.resource, def.group, name);
-      const obj = applyPatch({}, patch, type, { kind: def.kind, group: def.group });
+      let obj: KubeObject;
+      try {
+        obj = applyPatch({}, patch, type, { kind: def.kind, group: def.group });
+      } catch (e) {
+        if (e instanceof PatchError) throw new ApiStatusError(patchErrorStatus(e));
+        throw e;
+      }
       const entry = await this.create(
         def,
         { ...obj, metadata: { ...(obj.metadata ?? {}), name } },
@@ -194,13 +201,8 @@ export class ObjectService {
     try {
       patched = applyPatch(current.object(), patch, type, { kind: def.kind, group: def.group });
     } catch (e) {
-      const err = e as { code?: number; message: string };
-      if (err.code === 422)
-        throw new ApiStatusError(
-          Status.invalid(def.kind, def.group, name, [{ field: "", message: err.message }]),
-        );
-      if (err.code === 409) throw this.conflict(def, name);
-      throw fail.badRequest(err.message);
+      if (e instanceof PatchError) throw new ApiStatusError(patchErrorStatus(e));
+      throw e;
     }
     const meta = metaOf(patched);
     // A patch only carries a resourceVersion precondition when it sets one explicitly.

@@ -83,7 +83,7 @@ function applyMergePatch(original: KubeObject, body: string): KubeObject {
   if (typeof patch !== "object" || Array.isArray(patch)) {
     throw patchError.badRequest(`error decoding patch: ${cannotUnmarshal(patch, "map[string]interface {}")}`);
   }
-  return mergePatch(original, patch) as KubeObject;
+  return mergePatch(structuredClone(original), patch) as KubeObject;
 }
 
 function applyJsonPatchBody(original: KubeObject, body: string): KubeObject {

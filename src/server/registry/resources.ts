@@ -222,6 +222,23 @@ export const RESOURCES: ResourceDef[] = [
   ),
 ];
 
+// kubectl 1.27 asks for SelfSubjectReview in v1alpha1/v1beta1 (GA in 1.28); serve those too.
+RESOURCES.push(
+  ...(["v1beta1", "v1alpha1"] as const).map(
+    (version): ResourceDef => ({
+      group: "authentication.k8s.io",
+      version,
+      resource: "selfsubjectreviews",
+      singular: "selfsubjectreview",
+      kind: "SelfSubjectReview",
+      listKind: "SelfSubjectReviewList",
+      namespaced: false,
+      verbs: CREATE_ONLY,
+      virtual: true,
+    }),
+  ),
+);
+
 /** Lookup tables built once. */
 export class ResourceRegistry {
   readonly defs: ResourceDef[];

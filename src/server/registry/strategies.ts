@@ -52,6 +52,7 @@ function defaultService(svc: Service, store: Store): void {
     p.protocol ??= "TCP";
     p.targetPort ??= p.port;
   }
+  if (spec.type === "ExternalName") return; // no virtual IP for a DNS alias
   if (spec.clusterIP === undefined || spec.clusterIP === "") {
     spec.clusterIP =
       svc.metadata?.namespace === "default" && svc.metadata?.name === "kubernetes"

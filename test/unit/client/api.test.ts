@@ -304,13 +304,11 @@ describe("ResourceClient CRUD", () => {
         json(res, 200, { kind: "Status", status: "Success", code: 200 }),
       ),
     );
-    await client
-      .resource("pods")
-      .delete("web", {
-        propagationPolicy: "Foreground",
-        gracePeriodSeconds: 0,
-        preconditions: { uid: "u1" },
-      });
+    await client.resource("pods").delete("web", {
+      propagationPolicy: "Foreground",
+      gracePeriodSeconds: 0,
+      preconditions: { uid: "u1" },
+    });
     assert.deepEqual(JSON.parse(seen[0].body), {
       apiVersion: "v1",
       kind: "DeleteOptions",

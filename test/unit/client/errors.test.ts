@@ -349,7 +349,7 @@ describe("403 explain()", () => {
 describe("401 explain()", () => {
   test("no credentials at all", () => {
     const error = unauthorized(undefined);
-    assert.equal(error.token.sent, false);
+    assert.equal(error.tokenDiagnosis.sent, false);
     assert.match(error.explain(), /1\. \[found\] No credentials were sent/);
   });
 
@@ -413,6 +413,6 @@ describe("401 explain()", () => {
     const token = jwt(boundClaims());
     const error = unauthorized(token);
     assert.doesNotMatch(JSON.stringify(error), new RegExp(token.split(".")[1]));
-    assert.equal(error.token.claims?.serviceAccount?.name, "web");
+    assert.equal(error.tokenDiagnosis.claims?.serviceAccount?.name, "web");
   });
 });

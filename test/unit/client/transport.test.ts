@@ -301,6 +301,21 @@ describe("retries", () => {
     transport.close();
   });
 
+  test("a body cut off halfway is retried for GET", async () => {
+    let calls = 0;
+    handler = (req, res) => {
+      if (++calls > 1) return ok(req, res);
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "100" });
+      res.write('{"kind":"PodL');
+      setTimeout(() => req.socket.destroy(), 5);
+    };
+    const transport = new Transport(configFor(), { qps: 0, retryBaseMs: 1 });
+    const response = await transport.requestJson<{ kind: string }>({ path: "/api/v1/pods" });
+    assert.equal(response.kind, "PodList");
+    assert.equal(calls, 2);
+    transport.close();
+  });
+
   test("connection refused is retried even for POST (nothing was sent), then surfaces", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
@@ -372,7 +387,7 @@ describe("401, warnings, limits, timeouts", () => {
     await assert.rejects(transport.request({ path: "/x" }), (error: UnauthorizedError) => {
       assert.ok(error instanceof UnauthorizedError);
       assert.equal(error.credentialsRefreshed, false);
-      assert.equal(error.token.sent, true);
+      assert.equal(error.tokenDiagnosis.sent, true);
       assert.match(error.explain(), /had not changed/);
       return true;
     });

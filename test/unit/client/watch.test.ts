@@ -297,6 +297,16 @@ describe("Watcher", () => {
     assert.equal(source.watches[0].resourceVersion, "100");
   });
 
+  test("started from a resourceVersion, a 410 relist is marked relist (the caller's state is replaced)", async () => {
+    const source = new FakeSource();
+    source.watchReplies.push(apiError(410, "Expired"));
+    source.listReplies.push(podList("70", pod("a", "60")));
+    assert.deepEqual(await take(watcher(source, { resourceVersion: "3" }), 2), [
+      "ADDED a@60 (synthetic)",
+      "SYNCED@70 relist",
+    ]);
+  });
+
   test("aborting the signal ends the iteration quietly", async () => {
     const source = new FakeSource();
     source.listReplies.push(podList("10"));

@@ -53,7 +53,10 @@ describe("strategic merge: upstream test table", () => {
         );
         return;
       }
-      assert.deepEqual(strategicMerge(c.original ?? {}, c.twoWay ?? {}, mergeItem), c.twoWayResult ?? c.modified);
+      assert.deepEqual(
+        strategicMerge(c.original ?? {}, c.twoWay ?? {}, mergeItem),
+        c.twoWayResult ?? c.modified,
+      );
       if (c.threeWay) assert.deepEqual(strategicMerge(c.current ?? {}, c.threeWay, mergeItem), c.result);
     });
   }

@@ -23,117 +23,182 @@ const running = { running: {} };
 describe("pods: STATUS, READY and RESTARTS (TestPrintPod)", () => {
   const cases: [KubeObject, string[]][] = [
     [
-      pod("test1", { containers: containers(2) }, {
-        phase: "podPhase",
-        containerStatuses: [{ ready: true, restartCount: 3, state: running }, { restartCount: 3 }],
-      }),
+      pod(
+        "test1",
+        { containers: containers(2) },
+        {
+          phase: "podPhase",
+          containerStatuses: [{ ready: true, restartCount: 3, state: running }, { restartCount: 3 }],
+        },
+      ),
       ["test1", "1/2", "podPhase", "6"],
     ],
     [
-      pod("test2", { containers: containers(2) }, {
-        phase: "podPhase",
-        containerStatuses: [
-          { ready: true, restartCount: 3, state: running },
-          { state: { waiting: { reason: "ContainerWaitingReason" } }, restartCount: 3 },
-        ],
-      }),
+      pod(
+        "test2",
+        { containers: containers(2) },
+        {
+          phase: "podPhase",
+          containerStatuses: [
+            { ready: true, restartCount: 3, state: running },
+            { state: { waiting: { reason: "ContainerWaitingReason" } }, restartCount: 3 },
+          ],
+        },
+      ),
       ["test2", "1/2", "ContainerWaitingReason", "6"],
     ],
     [
-      pod("test3", { containers: containers(2) }, {
-        phase: "podPhase",
-        containerStatuses: [
-          { state: { waiting: { reason: "ContainerWaitingReason" } }, restartCount: 3 },
-          { state: { terminated: { reason: "ContainerTerminatedReason" } }, restartCount: 3 },
-        ],
-      }),
+      pod(
+        "test3",
+        { containers: containers(2) },
+        {
+          phase: "podPhase",
+          containerStatuses: [
+            { state: { waiting: { reason: "ContainerWaitingReason" } }, restartCount: 3 },
+            { state: { terminated: { reason: "ContainerTerminatedReason" } }, restartCount: 3 },
+          ],
+        },
+      ),
       ["test3", "0/2", "ContainerWaitingReason", "6"],
     ],
     [
-      pod("test5", { containers: containers(2) }, {
-        reason: "podReason",
-        phase: "podPhase",
-        containerStatuses: [{ ready: true, restartCount: 3, state: running }, { ready: true, restartCount: 3 }],
-      }),
+      pod(
+        "test5",
+        { containers: containers(2) },
+        {
+          reason: "podReason",
+          phase: "podPhase",
+          containerStatuses: [
+            { ready: true, restartCount: 3, state: running },
+            { ready: true, restartCount: 3 },
+          ],
+        },
+      ),
       ["test5", "1/2", "podReason", "6"],
     ],
     [
-      pod("test6", { containers: containers(2) }, {
-        phase: "Running",
-        containerStatuses: [
-          { ready: true, restartCount: 3, state: { terminated: { reason: "Completed", exitCode: 0 } } },
-          { ready: true, restartCount: 3, state: running },
-        ],
-      }),
+      pod(
+        "test6",
+        { containers: containers(2) },
+        {
+          phase: "Running",
+          containerStatuses: [
+            { ready: true, restartCount: 3, state: { terminated: { reason: "Completed", exitCode: 0 } } },
+            { ready: true, restartCount: 3, state: running },
+          ],
+        },
+      ),
       ["test6", "1/2", "NotReady", "6"],
     ],
     [
-      pod("test6", { containers: containers(2) }, {
-        phase: "Running",
-        containerStatuses: [
-          { ready: true, restartCount: 3, state: { terminated: { reason: "Completed", exitCode: 0 } } },
-          { ready: true, restartCount: 3, state: running },
-        ],
-        conditions: [{ type: "Ready", status: "True" }],
-      }),
+      pod(
+        "test6",
+        { containers: containers(2) },
+        {
+          phase: "Running",
+          containerStatuses: [
+            { ready: true, restartCount: 3, state: { terminated: { reason: "Completed", exitCode: 0 } } },
+            { ready: true, restartCount: 3, state: running },
+          ],
+          conditions: [{ type: "Ready", status: "True" }],
+        },
+      ),
       ["test6", "1/2", "Running", "6"],
     ],
     [
-      pod("test7", { initContainers: containers(1), containers: containers(1) }, {
-        phase: "podPhase",
-        initContainerStatuses: [{ ready: false, restartCount: 3, state: running, lastState: restarted(10 * S) }],
-        containerStatuses: [{ ready: false, restartCount: 0, state: { waiting: {} } }],
-      }),
+      pod(
+        "test7",
+        { initContainers: containers(1), containers: containers(1) },
+        {
+          phase: "podPhase",
+          initContainerStatuses: [
+            { ready: false, restartCount: 3, state: running, lastState: restarted(10 * S) },
+          ],
+          containerStatuses: [{ ready: false, restartCount: 0, state: { waiting: {} } }],
+        },
+      ),
       ["test7", "0/1", "Init:0/1", "3 (10s ago)"],
     ],
     [
-      pod("test10", { initContainers: containers(2), containers: containers(1) }, {
-        phase: "podPhase",
-        initContainerStatuses: [
-          { ready: false, restartCount: 2, state: { terminated: {} }, lastState: restarted(120 * S) },
-          { ready: false, restartCount: 3, state: running, lastState: restarted(10 * S) },
-        ],
-        containerStatuses: [{ ready: false, state: { waiting: {} } }],
-      }),
+      pod(
+        "test10",
+        { initContainers: containers(2), containers: containers(1) },
+        {
+          phase: "podPhase",
+          initContainerStatuses: [
+            { ready: false, restartCount: 2, state: { terminated: {} }, lastState: restarted(120 * S) },
+            { ready: false, restartCount: 3, state: running, lastState: restarted(10 * S) },
+          ],
+          containerStatuses: [{ ready: false, state: { waiting: {} } }],
+        },
+      ),
       ["test10", "0/1", "Init:1/2", "5 (10s ago)"],
     ],
     [
-      pod("test11", { initContainers: containers(1), containers: containers(1) }, {
-        phase: "Running",
-        initContainerStatuses: [{ ready: false, restartCount: 2, state: { terminated: {} }, lastState: restarted(120 * S) }],
-        containerStatuses: [{ ready: false, restartCount: 4, state: running, lastState: restarted(20 * S) }],
-      }),
+      pod(
+        "test11",
+        { initContainers: containers(1), containers: containers(1) },
+        {
+          phase: "Running",
+          initContainerStatuses: [
+            { ready: false, restartCount: 2, state: { terminated: {} }, lastState: restarted(120 * S) },
+          ],
+          containerStatuses: [
+            { ready: false, restartCount: 4, state: running, lastState: restarted(20 * S) },
+          ],
+        },
+      ),
       ["test11", "0/1", "Running", "4 (20s ago)"],
     ],
     [
-      pod("test14", { containers: containers(2) }, {
-        phase: "Running",
-        containerStatuses: [
-          { ready: true, restartCount: 6, state: running, lastState: restarted(5 * D) },
-          { ready: true, restartCount: 3, state: running, lastState: restarted(20 * D) },
-        ],
-      }),
+      pod(
+        "test14",
+        { containers: containers(2) },
+        {
+          phase: "Running",
+          containerStatuses: [
+            { ready: true, restartCount: 6, state: running, lastState: restarted(5 * D) },
+            { ready: true, restartCount: 3, state: running, lastState: restarted(20 * D) },
+          ],
+        },
+      ),
       ["test14", "2/2", "Running", "9 (5d ago)"],
     ],
     [
-      pod("test15", { containers: containers(2) }, {
-        phase: "podPhase",
-        conditions: [{ type: "PodScheduled", status: "False", reason: "SchedulingGated" }],
-      }),
+      pod(
+        "test15",
+        { containers: containers(2) },
+        {
+          phase: "podPhase",
+          conditions: [{ type: "PodScheduled", status: "False", reason: "SchedulingGated" }],
+        },
+      ),
       ["test15", "0/2", "SchedulingGated", "0"],
     ],
     [
-      pod("test16", { containers: containers(1) }, {
-        phase: "Succeeded",
-        containerStatuses: [{ ready: false, restartCount: 0, state: { terminated: { reason: "Completed", exitCode: 0 } } }],
-      }),
+      pod(
+        "test16",
+        { containers: containers(1) },
+        {
+          phase: "Succeeded",
+          containerStatuses: [
+            { ready: false, restartCount: 0, state: { terminated: { reason: "Completed", exitCode: 0 } } },
+          ],
+        },
+      ),
       ["test16", "0/1", "Completed", "0"],
     ],
     [
-      pod("test17", { containers: containers(1) }, {
-        phase: "Failed",
-        containerStatuses: [{ ready: false, restartCount: 0, state: { terminated: { reason: "Error", exitCode: 1 } } }],
-      }),
+      pod(
+        "test17",
+        { containers: containers(1) },
+        {
+          phase: "Failed",
+          containerStatuses: [
+            { ready: false, restartCount: 0, state: { terminated: { reason: "Error", exitCode: 1 } } },
+          ],
+        },
+      ),
       ["test17", "0/1", "Error", "0"],
     ],
     [
@@ -158,19 +223,32 @@ describe("pods: STATUS, READY and RESTARTS (TestPrintPod)", () => {
       ["test18", "0/1", "Completed", "0"],
     ],
     [
-      pod("crashing", { containers: containers(1) }, {
-        phase: "Running",
-        containerStatuses: [
-          { ready: false, restartCount: 7, state: { waiting: { reason: "CrashLoopBackOff" } }, lastState: restarted(90 * S) },
-        ],
-      }),
+      pod(
+        "crashing",
+        { containers: containers(1) },
+        {
+          phase: "Running",
+          containerStatuses: [
+            {
+              ready: false,
+              restartCount: 7,
+              state: { waiting: { reason: "CrashLoopBackOff" } },
+              lastState: restarted(90 * S),
+            },
+          ],
+        },
+      ),
       ["crashing", "0/1", "CrashLoopBackOff", "7 (90s ago)"],
     ],
     [
-      pod("killed", { containers: containers(1) }, {
-        phase: "Running",
-        containerStatuses: [{ state: { terminated: { signal: 9, exitCode: 137 } } }],
-      }),
+      pod(
+        "killed",
+        { containers: containers(1) },
+        {
+          phase: "Running",
+          containerStatuses: [{ state: { terminated: { signal: 9, exitCode: 137 } } }],
+        },
+      ),
       ["killed", "0/1", "Signal:9", "0"],
     ],
     [
@@ -192,15 +270,25 @@ describe("pods: STATUS, READY and RESTARTS (TestPrintPod)", () => {
       { name: "restartable-init-1", restartPolicy: "Always" },
       { name: "restartable-init-2", restartPolicy: "Always" },
     ];
-    const p = pod("test2", { initContainers: sidecars, containers: containers(1) }, {
-      phase: "Running",
-      initContainerStatuses: [
-        { name: "restartable-init-1", restartCount: 3, state: running, started: true, lastState: restarted(10 * S) },
-        { name: "restartable-init-2", state: running, started: true },
-      ],
-      containerStatuses: [{ ready: true, restartCount: 4, state: running, lastState: restarted(20 * S) }],
-      conditions: [{ type: "Initialized", status: "True" }],
-    });
+    const p = pod(
+      "test2",
+      { initContainers: sidecars, containers: containers(1) },
+      {
+        phase: "Running",
+        initContainerStatuses: [
+          {
+            name: "restartable-init-1",
+            restartCount: 3,
+            state: running,
+            started: true,
+            lastState: restarted(10 * S),
+          },
+          { name: "restartable-init-2", state: running, started: true },
+        ],
+        containerStatuses: [{ ready: true, restartCount: 4, state: running, lastState: restarted(20 * S) }],
+        conditions: [{ type: "Initialized", status: "True" }],
+      },
+    );
     assert.deepEqual(podCells(p).slice(0, 4), ["test2", "1/3", "Running", "7 (10s ago)"]);
   });
 
@@ -222,7 +310,12 @@ describe("pods: STATUS, READY and RESTARTS (TestPrintPod)", () => {
 
   test("Succeeded and Failed pods carry a Completed row condition", () => {
     assert.deepEqual(pods.conditions?.(pod("a", {}, { phase: "Succeeded" })), [
-      { type: "Completed", status: "True", reason: "Succeeded", message: "The pod has completed successfully." },
+      {
+        type: "Completed",
+        status: "True",
+        reason: "Succeeded",
+        message: "The pod has completed successfully.",
+      },
     ]);
     assert.equal(pods.conditions?.(pod("b", {}, { phase: "Failed" }))?.[0].message, "The pod failed.");
     assert.equal(pods.conditions?.(pod("c", {}, { phase: "Running" })), undefined);
@@ -236,7 +329,11 @@ describe("pods: wide cells (TestPrintPodwide) and AGE", () => {
       {
         containers: containers(2),
         nodeName: "test1",
-        readinessGates: [{ conditionType: "condition1" }, { conditionType: "condition2" }, { conditionType: "condition3" }],
+        readinessGates: [
+          { conditionType: "condition1" },
+          { conditionType: "condition2" },
+          { conditionType: "condition3" },
+        ],
       },
       {
         conditions: [
@@ -249,12 +346,37 @@ describe("pods: wide cells (TestPrintPodwide) and AGE", () => {
         nominatedNodeName: "node1",
       },
     );
-    assert.deepEqual(podCells(p), ["test1", "1/2", "podPhase", "6", "<unknown>", "1.1.1.1", "test1", "node1", "1/3"]);
+    assert.deepEqual(podCells(p), [
+      "test1",
+      "1/2",
+      "podPhase",
+      "6",
+      "<unknown>",
+      "1.1.1.1",
+      "test1",
+      "node1",
+      "1/3",
+    ]);
   });
 
   test("absent values print <none>; age comes from creationTimestamp", () => {
-    const p = pod("test2", { containers: containers(1) }, { phase: "Pending" }, { creationTimestamp: ago(90 * S) });
-    assert.deepEqual(podCells(p), ["test2", "0/1", "Pending", "0", "90s", "<none>", "<none>", "<none>", "<none>"]);
+    const p = pod(
+      "test2",
+      { containers: containers(1) },
+      { phase: "Pending" },
+      { creationTimestamp: ago(90 * S) },
+    );
+    assert.deepEqual(podCells(p), [
+      "test2",
+      "0/1",
+      "Pending",
+      "0",
+      "90s",
+      "<none>",
+      "<none>",
+      "<none>",
+      "<none>",
+    ]);
   });
 
   test("column definitions match printers.go", () => {
@@ -279,7 +401,8 @@ describe("pods: wide cells (TestPrintPodwide) and AGE", () => {
 
 describe("services (TestPrintService)", () => {
   const services = printerFor("", "services");
-  const cells = (spec: object, status: object = {}) => services.cells({ metadata: { name: "svc" }, spec, status }, NOW);
+  const cells = (spec: object, status: object = {}) =>
+    services.cells({ metadata: { name: "svc" }, spec, status }, NOW);
 
   test("ClusterIP with several ports", () => {
     assert.deepEqual(
@@ -298,7 +421,14 @@ describe("services (TestPrintService)", () => {
   });
 
   test("NodePort ports print port:nodePort/protocol", () => {
-    assert.equal(cells({ type: "NodePort", clusterIPs: ["1.2.3.4"], ports: [{ port: 80, nodePort: 30080, protocol: "TCP" }] })[4], "80:30080/TCP");
+    assert.equal(
+      cells({
+        type: "NodePort",
+        clusterIPs: ["1.2.3.4"],
+        ports: [{ port: 80, nodePort: 30080, protocol: "TCP" }],
+      })[4],
+      "80:30080/TCP",
+    );
   });
 
   test("LoadBalancer: pending, then the ingress IPs (all of them, as the server renders wide)", () => {
@@ -312,8 +442,18 @@ describe("services (TestPrintService)", () => {
       ],
     };
     assert.equal(cells(spec)[3], "<pending>");
-    const ingress = { loadBalancer: { ingress: [{ ip: "2.3.4.5" }, { ip: "3.4.5.6" }, { ip: "5.6.7.8", hostname: "host5678" }] } };
-    assert.deepEqual(cells(spec, ingress).slice(0, 5), ["svc", "LoadBalancer", "1.5.6.7", "2.3.4.5,3.4.5.6,5.6.7.8", "80/TCP,8090/UDP,8000/TCP"]);
+    const ingress = {
+      loadBalancer: {
+        ingress: [{ ip: "2.3.4.5" }, { ip: "3.4.5.6" }, { ip: "5.6.7.8", hostname: "host5678" }],
+      },
+    };
+    assert.deepEqual(cells(spec, ingress).slice(0, 5), [
+      "svc",
+      "LoadBalancer",
+      "1.5.6.7",
+      "2.3.4.5,3.4.5.6,5.6.7.8",
+      "80/TCP,8090/UDP,8000/TCP",
+    ]);
   });
 
   test("ExternalName and headless", () => {
@@ -328,24 +468,39 @@ describe("services (TestPrintService)", () => {
 });
 
 describe("other core kinds", () => {
-  const obj = (o: object): KubeObject => ({ metadata: { name: "x", creationTimestamp: ago(5 * 60 * S) }, ...o });
+  const obj = (o: object): KubeObject => ({
+    metadata: { name: "x", creationTimestamp: ago(5 * 60 * S) },
+    ...o,
+  });
 
   test("namespaces: NAME STATUS AGE", () => {
-    assert.deepEqual(printerFor("", "namespaces").cells(obj({ status: { phase: "Active" } }), NOW), ["x", "Active", "5m"]);
-  });
-  test("serviceaccounts: NAME SECRETS AGE (an integer)", () => {
-    assert.deepEqual(printerFor("", "serviceaccounts").cells(obj({ secrets: [{ name: "t" }] }), NOW), ["x", 1, "5m"]);
-  });
-  test("secrets: NAME TYPE DATA AGE", () => {
-    assert.deepEqual(printerFor("", "secrets").cells(obj({ type: "kubernetes.io/tls", data: { "tls.crt": "", "tls.key": "" } }), NOW), [
+    assert.deepEqual(printerFor("", "namespaces").cells(obj({ status: { phase: "Active" } }), NOW), [
       "x",
-      "kubernetes.io/tls",
-      2,
+      "Active",
       "5m",
     ]);
   });
+  test("serviceaccounts: NAME SECRETS AGE (an integer)", () => {
+    assert.deepEqual(printerFor("", "serviceaccounts").cells(obj({ secrets: [{ name: "t" }] }), NOW), [
+      "x",
+      1,
+      "5m",
+    ]);
+  });
+  test("secrets: NAME TYPE DATA AGE", () => {
+    assert.deepEqual(
+      printerFor("", "secrets").cells(
+        obj({ type: "kubernetes.io/tls", data: { "tls.crt": "", "tls.key": "" } }),
+        NOW,
+      ),
+      ["x", "kubernetes.io/tls", 2, "5m"],
+    );
+  });
   test("configmaps: DATA counts data and binaryData", () => {
-    assert.deepEqual(printerFor("", "configmaps").cells(obj({ data: { a: "1" }, binaryData: { b: "" } }), NOW), ["x", 2, "5m"]);
+    assert.deepEqual(
+      printerFor("", "configmaps").cells(obj({ data: { a: "1" }, binaryData: { b: "" } }), NOW),
+      ["x", 2, "5m"],
+    );
   });
   test("nodes: status, roles, version and wide columns", () => {
     const node = obj({
@@ -405,7 +560,11 @@ describe("other core kinds", () => {
     ]);
   });
   test("events without timestamps use eventTime and count 1", () => {
-    const event = obj({ involvedObject: { kind: "Node" }, eventTime: ago(2 * S), reportingComponent: "sched" });
+    const event = obj({
+      involvedObject: { kind: "Node" },
+      eventTime: ago(2 * S),
+      reportingComponent: "sched",
+    });
     const cells = printerFor("", "events").cells(event, NOW);
     assert.deepEqual([cells[0], cells[3], cells[5], cells[7], cells[8]], ["2s", "node", "sched", "2s", 1]);
   });
@@ -422,7 +581,10 @@ describe("endpoints and endpointslices", () => {
         },
       ],
     };
-    assert.equal(printerFor("", "endpoints").cells(ep, NOW)[1], "10.0.0.1:80,10.0.0.2:80,[fd00::1]:80 + 3 more...");
+    assert.equal(
+      printerFor("", "endpoints").cells(ep, NOW)[1],
+      "10.0.0.1:80,10.0.0.2:80,[fd00::1]:80 + 3 more...",
+    );
     assert.equal(printerFor("", "endpoints").cells({ metadata: { name: "e" } }, NOW)[1], "<none>");
   });
   test("endpointslices: ADDRESSTYPE PORTS ENDPOINTS", () => {
@@ -438,10 +600,12 @@ describe("endpoints and endpointslices", () => {
       "80,metrics,*",
       "10.0.0.1,10.0.0.2",
     ]);
-    assert.deepEqual(printerFor("discovery.k8s.io", "endpointslices").cells({ metadata: { name: "e" }, addressType: "IPv4" }, NOW).slice(2, 4), [
-      "<unset>",
-      "<unset>",
-    ]);
+    assert.deepEqual(
+      printerFor("discovery.k8s.io", "endpointslices")
+        .cells({ metadata: { name: "e" }, addressType: "IPv4" }, NOW)
+        .slice(2, 4),
+      ["<unset>", "<unset>"],
+    );
   });
 });
 
@@ -458,7 +622,14 @@ describe("rbac and the default printer", () => {
         { kind: "ServiceAccount", name: "sa", namespace: "ns" },
       ],
     };
-    assert.deepEqual(printer.cells(binding, NOW), ["rb", "ClusterRole/view", "61s", "alice, bob", "devs", "ns/sa"]);
+    assert.deepEqual(printer.cells(binding, NOW), [
+      "rb",
+      "ClusterRole/view",
+      "61s",
+      "alice, bob",
+      "devs",
+      "ns/sa",
+    ]);
     assert.deepEqual(
       printer.columns.map((c) => [c.name, c.priority]),
       [
@@ -470,7 +641,10 @@ describe("rbac and the default printer", () => {
         ["ServiceAccounts", 1],
       ],
     );
-    assert.equal(printerFor("rbac.authorization.k8s.io", "clusterrolebindings").columns[3].description, "Users in the clusterRoleBinding");
+    assert.equal(
+      printerFor("rbac.authorization.k8s.io", "clusterrolebindings").columns[3].description,
+      "Users in the clusterRoleBinding",
+    );
   });
 
   test("roles (and unknown kinds) get Name and Created At (RFC3339)", () => {
@@ -482,7 +656,13 @@ describe("rbac and the default printer", () => {
         ["Created At", "date", ""],
       ],
     );
-    assert.deepEqual(printer.cells({ metadata: { name: "r", creationTimestamp: "2024-05-01T10:00:00Z" } }, NOW), ["r", "2024-05-01T10:00:00Z"]);
-    assert.deepEqual(printerFor("example.com", "widgets").cells({ metadata: { name: "w" } }, NOW), ["w", "0001-01-01T00:00:00Z"]);
+    assert.deepEqual(
+      printer.cells({ metadata: { name: "r", creationTimestamp: "2024-05-01T10:00:00Z" } }, NOW),
+      ["r", "2024-05-01T10:00:00Z"],
+    );
+    assert.deepEqual(printerFor("example.com", "widgets").cells({ metadata: { name: "w" } }, NOW), [
+      "w",
+      "0001-01-01T00:00:00Z",
+    ]);
   });
 });
