@@ -8,7 +8,7 @@ let loading: Promise<X509Lib> | undefined;
 
 export function loadX509(): Promise<X509Lib> {
   loading ??= (async () => {
-    await import("./reflect-metadata-shim.ts"); // must run before tsyringe is evaluated
+    await import("reflect-metadata"); // tsyringe (inside @peculiar/x509) needs the Reflect metadata API first
     const x509 = await import("@peculiar/x509");
     x509.cryptoProvider.set(webcrypto as unknown as Parameters<X509Lib["cryptoProvider"]["set"]>[0]);
     return x509;

@@ -1,6 +1,7 @@
 // meta.k8s.io Table output: kubectl's column sets and cell formats (kubernetes pkg/printers/internalversion
 // printers.go). The server always generates the wide cells; kubectl hides priority-1 columns unless -o wide.
 import type { KubeObject } from "../../meta/types.ts";
+import { APPS_PRINTERS } from "./printers/apps.ts";
 import { CORE_PRINTERS } from "./printers/core.ts";
 import { DEFAULT_PRINTER } from "./printers/default.ts";
 import { NETWORK_PRINTERS } from "./printers/network.ts";
@@ -35,7 +36,13 @@ export interface Printer {
 /** Printers keyed by "group/resource". */
 export type PrinterTable = Record<string, Printer>;
 
-const PRINTERS: PrinterTable = { ...POD_PRINTERS, ...CORE_PRINTERS, ...NETWORK_PRINTERS, ...RBAC_PRINTERS };
+const PRINTERS: PrinterTable = {
+  ...POD_PRINTERS,
+  ...CORE_PRINTERS,
+  ...NETWORK_PRINTERS,
+  ...RBAC_PRINTERS,
+  ...APPS_PRINTERS,
+};
 
 /** The printer kubectl's server-side columns come from; rest.DefaultTableConvertor (Name, Created At) otherwise. */
 export function printerFor(group: string, resource: string): Printer {
