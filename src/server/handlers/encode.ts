@@ -2,7 +2,7 @@
 import type { KubeObject } from "../../meta/types.ts";
 import { printerFor } from "../registry/tables.ts";
 import { groupVersion, type ResourceDef } from "../registry/types.ts";
-import type { Entry } from "../storage/index.ts";
+import { type Entry, metadataJson } from "../storage/index.ts";
 
 /** What a write returns: a stored entry, or the would-be object of a dry run. */
 export type Written = Entry | KubeObject;
@@ -35,9 +35,20 @@ export function partialMetadata(obj: KubeObject, version: string): KubeObject {
   };
 }
 
+/** PartialObjectMetadata of a stored entry, its metadata spliced from the stored JSON when possible. */
+export function partialMetadataJson(entry: Entry, version: string): string {
+  const metadata = metadataJson(entry.json);
+  if (metadata === undefined) return JSON.stringify(partialMetadata(entry.object(), version));
+  return `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/${version}","metadata":${metadata}}`;
+}
+
 export function metadataListJson(items: Entry[], meta: ListMeta, version: string): string {
-  const objects = items.map((e) => JSON.stringify(partialMetadata(e.object(), version)));
-  return `{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/${version}","metadata":${JSON.stringify(meta)},"items":[${objects.join(",")}]}`;
+  let body = `{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/${version}","metadata":${JSON.stringify(meta)},"items":[`;
+  for (let i = 0; i < items.length; i++) {
+    const item = partialMetadataJson(items[i], version);
+    body += i === 0 ? item : `,${item}`;
+  }
+  return `${body}]}`;
 }
 
 export type IncludeObject = "None" | "Metadata" | "Object";

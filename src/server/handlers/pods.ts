@@ -65,8 +65,7 @@ export async function podLog(
   const entry = ctx.store.get("pods", info.namespace, info.name);
   if (!entry) throw fail.notFound("pods", "", info.name);
   const pod = entry.object() as Pod;
-  if (!pod.spec?.nodeName) throw fail.badRequest(`pod ${info.name} does not have a host assigned`);
-  const containers = pod.spec.containers ?? [];
+  const containers = pod.spec?.containers ?? [];
   let container = query.get("container") ?? undefined;
   if (!container) {
     if (containers.length !== 1) {
@@ -78,6 +77,9 @@ export async function podLog(
   } else if (!containers.some((c) => c.name === container)) {
     throw fail.badRequest(`container ${container} is not valid for pod ${info.name}`);
   }
+  // LogLocation: an unscheduled pod has no log location, and StreamObject answers a nil stream with 204.
+  // ("does not have a host assigned" is exec/attach/port-forward's error, not logs'.)
+  if (!pod.spec?.nodeName) return void res.writeHead(204).end();
   if (!ctx.podLogs)
     throw fail.badRequest(`no runtime serves node "${pod.spec.nodeName}": logs are unavailable`);
 

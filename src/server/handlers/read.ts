@@ -16,6 +16,7 @@ import {
   metadataListJson,
   objectOf,
   partialMetadata,
+  partialMetadataJson,
   table,
   type Written,
 } from "./encode.ts";
@@ -47,6 +48,8 @@ export function sendEntry(
   const rep = representationFor(req, "object");
   if (rep.kind === "json")
     return isEntry(entry) ? sendJson(res, code, entry.json) : sendObject(res, code, entry);
+  if (rep.kind === "metadata" && isEntry(entry))
+    return sendJson(res, code, partialMetadataJson(entry, rep.version), contentTypeOf(rep));
   const obj = objectOf(entry);
   if (rep.kind === "yaml") return sendJson(res, code, toYaml(obj), "application/yaml");
   if (rep.kind === "metadata")

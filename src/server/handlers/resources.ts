@@ -161,6 +161,7 @@ interface DeleteBody {
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: string[];
+  orphanDependents?: boolean;
 }
 
 async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteBody> {
@@ -168,6 +169,8 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
   const body: DeleteBody = text.trim() ? (JSON.parse(text) as DeleteBody) : {};
   const grace = query.get("gracePeriodSeconds");
   if (grace !== null && /^\d+$/.test(grace)) body.gracePeriodSeconds = Number(grace);
+  const orphan = query.get("orphanDependents");
+  if (orphan === "true" || orphan === "false") body.orphanDependents = orphan === "true";
   return body;
 }
 
@@ -193,7 +196,10 @@ async function remove(
     preconditions: opts.preconditions,
   });
   if (def.group === "" && RETURNS_DELETED_OBJECT.has(def.resource)) {
-    return sendEntry(ctx, req, res, def, finished ? 200 : 202, entry, query);
+    // handlers/delete.go: 202 only for a deferred delete that set orphanDependents=false; a graceful pod
+    // delete or a namespace going Terminating is 200, as clients (kubectl delete) see from kube-apiserver.
+    const accepted = !finished && opts.orphanDependents === false;
+    return sendEntry(ctx, req, res, def, accepted ? 202 : 200, entry, query);
   }
   const uid = objectOf(entry).metadata?.uid;
   sendObject(res, 200, {

@@ -12,7 +12,7 @@ import {
 } from "./discovery.ts";
 import { ApiStatusError } from "./errors.ts";
 import { contentTypeOf, negotiate } from "./negotiate.ts";
-import { openapiHash, openapiV2, openapiV3GroupVersion, openapiV3Root } from "./openapi.ts";
+import { respondOpenAPI } from "./openapi.ts";
 import { sendJson, sendObject, sendStatus } from "./respond.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "33", gitVersion: "v1.33.0" };
@@ -102,21 +102,15 @@ function discovery(ctx: ServerContext, req: IncomingMessage, res: ServerResponse
 }
 
 function openapi(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, path: string): void {
-  if (path === "/openapi/v2") return sendObject(res, 200, openapiV2(ctx.registry.defs));
-  if (path === "/openapi/v3" || path === "/openapi/v3/")
-    return sendObject(res, 200, openapiV3Root(ctx.registry.defs));
-  const gv = path.slice("/openapi/v3/".length);
-  const doc =
-    gv.startsWith("api/") || gv.startsWith("apis/")
-      ? openapiV3GroupVersion(ctx.registry.defs, gv)
-      : undefined;
-  if (!doc) return sendText(res, 404, "404 page not found\n");
-  const etag = `"${openapiHash(doc)}"`;
-  res.setHeader("ETag", etag);
-  res.setHeader("Cache-Control", "public, immutable");
-  if (req.headers["if-none-match"] === etag) {
-    res.writeHead(304);
-    return void res.end();
-  }
-  sendObject(res, 200, doc);
+  const url = new URL(req.url ?? path, "https://localhost");
+  const r = respondOpenAPI(ctx.registry.defs, {
+    path,
+    hash: url.searchParams.get("hash"),
+    accept: req.headers.accept,
+    ifNoneMatch: req.headers["if-none-match"],
+  });
+  if (!r) return sendText(res, 404, "404 page not found\n");
+  const body = typeof r.body === "string" ? Buffer.from(r.body) : r.body;
+  res.writeHead(r.status, { ...r.headers, "Content-Length": String(body.length) });
+  res.end(req.method === "HEAD" ? undefined : body);
 }

@@ -259,12 +259,17 @@ export class ObjectService {
     if (o.dryRun) return { entry: obj, finished: true };
 
     const grace = this.gracePeriod(def, obj, o.gracePeriodSeconds);
-    const finalizers = obj.metadata.finalizers ?? [];
+    const isNamespace = def.resource === "namespaces" && def.group === "";
+    // A namespace's spec.finalizers ("kubernetes") hold it in Terminating while its content is deleted.
+    const finalizers = [
+      ...(obj.metadata.finalizers ?? []),
+      ...((isNamespace && (obj.spec as { finalizers?: string[] } | undefined)?.finalizers) || []),
+    ];
     if (grace > 0 || finalizers.length > 0) {
       if (obj.metadata.deletionTimestamp) return { entry: current, finished: false };
       obj.metadata.deletionTimestamp = rfc3339(new Date(this.now().getTime() + grace * 1000));
       obj.metadata.deletionGracePeriodSeconds = grace;
-      if (def.resource === "namespaces" && def.group === "")
+      if (isNamespace)
         (obj.status as Record<string, unknown>) = { ...(obj.status as object), phase: "Terminating" };
       const entry = await this.store.update(key, obj, { expectedRV: current.rv });
       return { entry, finished: false };

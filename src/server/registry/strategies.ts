@@ -13,7 +13,9 @@ function ipToString(n: number): string {
   return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
 }
 
-function defaultPod(pod: Mutable<Pod>, isCreate: boolean): void {
+/** SetDefaults_PodSpec and container defaults; for a bare Pod (not a workload's template) also
+ * SetDefaults_Pod (enableServiceLinks) and the Priority and DefaultTolerationSeconds admission plugins. */
+function defaultPod(pod: Mutable<Pod>, isCreate: boolean, template = false): void {
   const spec = pod.spec;
   if (!spec) return;
   spec.restartPolicy ??= "Always";
@@ -21,9 +23,6 @@ function defaultPod(pod: Mutable<Pod>, isCreate: boolean): void {
   spec.schedulerName ??= "default-scheduler";
   spec.terminationGracePeriodSeconds ??= 30;
   spec.securityContext ??= {};
-  spec.enableServiceLinks ??= true;
-  spec.preemptionPolicy ??= "PreemptLowerPriority";
-  spec.priority ??= 0;
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     c.terminationMessagePath ??= "/dev/termination-log";
     c.terminationMessagePolicy ??= "File";
@@ -32,6 +31,10 @@ function defaultPod(pod: Mutable<Pod>, isCreate: boolean): void {
     c.resources ??= {};
     for (const p of c.ports ?? []) p.protocol ??= "TCP";
   }
+  if (template) return;
+  spec.enableServiceLinks ??= true;
+  spec.preemptionPolicy ??= "PreemptLowerPriority";
+  spec.priority ??= 0;
   // DefaultTolerationSeconds admission: tolerate not-ready/unreachable nodes for 5 minutes.
   spec.tolerations ??= [];
   for (const key of ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]) {
@@ -121,7 +124,7 @@ function defaultWorkload(obj: Workload, kind: string): void {
       rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" },
     };
   }
-  if (obj.spec.template) defaultPod(obj.spec.template as Mutable<Pod>, false);
+  if (obj.spec.template) defaultPod(obj.spec.template as Mutable<Pod>, false, true);
 }
 
 /** Returns the table with prepare/validate hooks wired for the kinds that need them. */

@@ -1,6 +1,6 @@
 export { decodeContinue, encodeContinue } from "./continue.ts";
 export type { Entry, EventType, ResourceIndexer, StoreEvent } from "./entry.ts";
-export { stampResourceVersion } from "./entry.ts";
+export { metadataJson, stampResourceVersion } from "./entry.ts";
 export type { StorageErrorCode, StorageErrorDetails } from "./errors.ts";
 export {
   CONFLICT_MODIFIED,
