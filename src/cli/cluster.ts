@@ -1,9 +1,13 @@
-// `incluster cluster up|down`: the local API server as a foreground process.
-import { readFile, rm, writeFile } from "node:fs/promises";
+// `incluster cluster up|down`: the local API server (and, unless --no-runtime, the local pod runtime) as a
+// foreground process.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
+import pino from "pino";
+import { PodLogStore, type RunningRuntime } from "../kubelet/index.ts";
 import { startServer } from "../server/index.ts";
+import { startLocalRuntime } from "./kubelet.ts";
 
 export function defaultDataDir(): string {
   return process.env.INCLUSTER_DATA_DIR ?? path.join(os.homedir(), ".incluster", "cluster");
@@ -23,16 +27,39 @@ export function registerClusterCommands(program: Command): void {
     .option("--in-memory", "keep nothing on disk (state is lost on exit)")
     .option("--sa-key-algorithm <alg>", "ServiceAccount token signing: RS256 or ES256", "RS256")
     .option("--log-level <level>", "server log level (fatal|error|warn|info|debug)", "info")
+    .option("--no-runtime", "serve the API alone: no node, Pods stay Pending")
+    .option(
+      "--allow-host-commands",
+      "let the pod runtime run containers that set `command` on THIS host, as this user: anyone who can create a Pod can then run anything here",
+    )
     .action(async (o) => {
       const dataDir = o.inMemory ? undefined : path.resolve(o.dataDir);
       const started = performance.now();
+      // The runtime serves pods/log, and the server must know where logs come from before it starts.
+      const runtimeDir = o.runtime
+        ? dataDir
+          ? path.join(dataDir, "kubelet")
+          : await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-"))
+        : undefined;
+      const podLogs = runtimeDir ? new PodLogStore(path.join(runtimeDir, "logs")) : undefined;
       const server = await startServer({
         port: Number(o.port),
         host: o.host,
         dataDir,
         saKeyAlgorithm: o.saKeyAlgorithm,
         logLevel: o.logLevel,
+        podLogs,
       });
+      let runtime: RunningRuntime | undefined;
+      if (runtimeDir && podLogs) {
+        runtime = await startLocalRuntime({
+          server,
+          logs: podLogs,
+          dir: runtimeDir,
+          allowHostCommands: Boolean(o.allowHostCommands),
+          logger: pino({ level: o.logLevel, base: { component: "kubelet" } }, pino.destination(2)),
+        });
+      }
       const ms = Math.round(performance.now() - started);
       let kubeconfigPath = server.kubeconfigPath;
       if (!kubeconfigPath) {
@@ -50,6 +77,9 @@ export function registerClusterCommands(program: Command): void {
           `incluster API server ready at ${server.url} in ${ms} ms (Kubernetes v1.33 API)`,
           `  state:       ${dataDir ?? "in memory (lost on exit)"}`,
           `  kubeconfig:  ${kubeconfigPath} (cluster-admin through a client certificate)`,
+          runtime
+            ? `  pod runtime: node "${runtime.nodeName}" (host commands ${o.allowHostCommands ? "ALLOWED" : "off"}; volumes ${runtime.mountNamespace ? "mounted in a private mount namespace" : "via INCLUSTER_SERVICEACCOUNT_DIR"})`
+            : "  pod runtime: off (--no-runtime): Pods stay Pending",
           "",
           `  export KUBECONFIG=${kubeconfigPath}`,
           "  kubectl get namespaces",
@@ -59,8 +89,10 @@ export function registerClusterCommands(program: Command): void {
         ].join("\n"),
       );
       const shutdown = async () => {
+        await runtime?.stop();
         await server.stop();
         if (dataDir) await rm(path.join(dataDir, PID_FILE), { force: true });
+        else if (runtimeDir) await rm(runtimeDir, { recursive: true, force: true });
         process.exit(0);
       };
       process.once("SIGINT", shutdown);

@@ -2,6 +2,14 @@
 // incluster: one command, thin subcommands over the libraries.
 import { Command } from "commander";
 import { registerClusterCommands } from "./cluster.ts";
+import { registerDemoCommands } from "./demo.ts";
+import { registerEndpointsCommands } from "./endpoints.ts";
+import { registerPodsCommands } from "./pods.ts";
+import { registerDoctorCommand } from "./doctor.ts";
+import { registerIdentityCommands } from "./identity.ts";
+import { registerRbacCommands } from "./rbac.ts";
+import { registerRunCommand } from "./run.ts";
+import { registerTokenCommands } from "./token.ts";
 
 const program = new Command()
   .name("incluster")
@@ -9,6 +17,14 @@ const program = new Command()
   .showHelpAfterError();
 
 registerClusterCommands(program);
+registerPodsCommands(program);
+registerEndpointsCommands(program);
+registerDemoCommands(program);
+registerDoctorCommand(program);
+registerIdentityCommands(program);
+registerTokenCommands(program);
+registerRbacCommands(program);
+registerRunCommand(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`error: ${err.message}\n`);
