@@ -3,8 +3,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Status } from "../../meta/status.ts";
 import type { UserInfo } from "../../meta/types.ts";
 import type { ServerContext } from "../context.ts";
-import { mediaType, readBody, readObject } from "../http/body.ts";
+import { decodeProtobuf, mediaType, readBody, readBodyBytes, readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
+import { PROTOBUF_MEDIA_TYPE } from "../http/protobuf/index.ts";
 import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
 import type { ObjectService } from "../registry/objects.ts";
@@ -165,8 +166,12 @@ interface DeleteBody {
 }
 
 async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteBody> {
-  const text = await readBody(req);
-  const body: DeleteBody = text.trim() ? (JSON.parse(text) as DeleteBody) : {};
+  let body: DeleteBody = {};
+  if (mediaType(req) === PROTOBUF_MEDIA_TYPE) body = decodeProtobuf(await readBodyBytes(req)) as DeleteBody;
+  else {
+    const text = await readBody(req);
+    if (text.trim()) body = JSON.parse(text) as DeleteBody;
+  }
   const grace = query.get("gracePeriodSeconds");
   if (grace !== null && /^\d+$/.test(grace)) body.gracePeriodSeconds = Number(grace);
   const orphan = query.get("orphanDependents");
@@ -186,7 +191,8 @@ async function remove(
   let opts: DeleteBody;
   try {
     opts = await deleteOptions(req, query);
-  } catch {
+  } catch (e) {
+    if (e instanceof ApiStatusError) throw e;
     throw fail.badRequest("the request body is not valid DeleteOptions JSON");
   }
   const { entry, finished } = await ctx.objects.delete(def, info.namespace, info.name, {

@@ -4,11 +4,12 @@ import { parse as parseYaml } from "yaml";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject } from "../../meta/types.ts";
 import { ApiStatusError, fail } from "./errors.ts";
+import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE, ProtobufDecodeError } from "./protobuf/index.ts";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024; // kube-apiserver's default request size limit
 const MAX_JSON_DEPTH = 1000;
 
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+export async function readBodyBytes(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) throw new ApiStatusError(Status.requestEntityTooLarge(`limit is ${limit}`));
   const chunks: Buffer[] = [];
@@ -18,7 +19,22 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     if (size > limit) throw new ApiStatusError(Status.requestEntityTooLarge(`limit is ${limit}`));
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  return (await readBodyBytes(req, limit)).toString("utf8");
+}
+
+/** kubectl 1.32+ sends typed objects (create namespace/token/…, auth can-i/whoami) as protobuf. */
+export function decodeProtobuf(body: Buffer): KubeObject {
+  try {
+    return decodeKubernetesProtobuf(body) as KubeObject;
+  } catch (e) {
+    if (e instanceof ProtobufDecodeError)
+      throw fail.badRequest(`the request body is not valid protobuf: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Rejects pathological nesting before JSON.parse can exhaust the stack. */
@@ -60,6 +76,7 @@ export function parseDocument(text: string, type: string): unknown {
 
 export async function readObject(req: IncomingMessage): Promise<KubeObject> {
   const type = mediaType(req);
+  if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobuf(await readBodyBytes(req));
   if (type !== "application/json" && type !== "application/yaml" && type !== "*/*") {
     throw new ApiStatusError(Status.unsupportedMediaType(type));
   }

@@ -58,8 +58,8 @@ export class MessageDecoder {
           continue;
         }
         fieldPath = spec.inline ? path : `${path}.${spec.name}`;
-        if (spec.repeated && Array.isArray(target[spec.name])) {
-          fieldPath += `[${(target[spec.name] as unknown[]).length}]`;
+        if (spec.repeated && !spec.mapValue) {
+          fieldPath += `[${(target[spec.name] as unknown[] | undefined)?.length ?? 0}]`;
         }
         this.readField(spec, wireType, r, target, fieldPath, depth);
       } catch (e) {

@@ -12,6 +12,8 @@ const KINDS: Record<string, Record<string, string>> = {
     Node: "core.Node",
     Binding: "core.Binding",
   },
+  "apps/v1": { Deployment: "apps.Deployment", ReplicaSet: "apps.ReplicaSet" },
+  "autoscaling/v1": { Scale: "autoscaling.Scale" },
   "discovery.k8s.io/v1": { EndpointSlice: "discovery.EndpointSlice" },
   "rbac.authorization.k8s.io/v1": {
     Role: "rbac.Role",

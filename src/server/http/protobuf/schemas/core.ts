@@ -635,6 +635,10 @@ export const CORE: PackageTable = {
     PodSchedulingGate: {
       1: "name string keep",
     },
+    PodTemplateSpec: {
+      1: "metadata meta.ObjectMeta",
+      2: "spec PodSpec",
+    },
     PodSecurityContext: {
       1: "seLinuxOptions SELinuxOptions",
       2: "runAsUser int64 keep",
