@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
+import { rbacEscalation } from "./admission/rbac-escalation.ts";
 import { serviceAccountAdmission } from "./admission/service-account.ts";
 import { openAuditLog } from "./audit.ts";
 import { Authenticator, type StaticToken } from "./authn/index.ts";
@@ -135,7 +136,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     apiAudiences: [issuer],
     signingKey: pki.serviceAccountKey,
   };
-  const objects = new ObjectService(store, [namespaceLifecycle, serviceAccountAdmission]);
+  const authz = new Authorizer(store); // follows RBAC objects through storage watches, bootstrap included
+  const objects = new ObjectService(store, [
+    namespaceLifecycle,
+    serviceAccountAdmission,
+    rbacEscalation(authz),
+  ]);
   const authn = new Authenticator({
     serviceAccounts: tokens,
     lookup: storeLookup(store),
@@ -167,7 +173,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     pki,
     tokens,
     authn,
-    authz: new Authorizer(store), // follows RBAC objects through storage watches, bootstrap included
+    authz,
     objects,
     log,
     url: "",

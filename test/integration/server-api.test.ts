@@ -183,7 +183,7 @@ describe("list", () => {
     assert.equal(odd.json.items.length, 6);
     const notIn = await c.admin(
       "GET",
-      "/api/v1/namespaces/paged/configmaps?labelSelector=" + encodeURIComponent("parity notin (odd),parity"),
+      `/api/v1/namespaces/paged/configmaps?labelSelector=${encodeURIComponent("parity notin (odd),parity")}`,
     );
     assert.equal(notIn.json.items.length, 6);
     const byName = await c.admin(

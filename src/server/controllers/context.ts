@@ -19,10 +19,13 @@ export interface ControllerContext {
   port: number;
 }
 
-/** Controllers write as kube-controller-manager does; in-process writes skip authorization. */
+/**
+ * In-process writers (bootstrap, controllers) act as kube-apiserver's privileged loopback client
+ * does: they skip authorization and, being in system:masters, the RBAC escalation check.
+ */
 export const CONTROLLER_USER: UserInfo = {
-  username: "system:kube-controller-manager",
-  groups: ["system:authenticated"],
+  username: "system:apiserver",
+  groups: ["system:masters", "system:authenticated"],
 };
 
 export interface Controller {
