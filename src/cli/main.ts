@@ -3,10 +3,10 @@
 import { Command } from "commander";
 import { registerClusterCommands } from "./cluster.ts";
 import { registerDemoCommands } from "./demo.ts";
-import { registerEndpointsCommands } from "./endpoints.ts";
-import { registerPodsCommands } from "./pods.ts";
 import { registerDoctorCommand } from "./doctor.ts";
+import { registerEndpointsCommands } from "./endpoints.ts";
 import { registerIdentityCommands } from "./identity.ts";
+import { registerPodsCommands } from "./pods.ts";
 import { registerRbacCommands } from "./rbac.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerTokenCommands } from "./token.ts";
