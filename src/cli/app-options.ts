@@ -22,9 +22,16 @@ export interface AppFlags {
 
 export function addAppOptions(command: Command): Command {
   return command
-    .addOption(new Option("-o, --output <format>", "results as sentences or one JSON object per line").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option("-o, --output <format>", "results as sentences or one JSON object per line")
+        .choices(["text", "json"])
+        .default("text"),
+    )
     .option("--no-timestamps", "text output without the leading local-time (TZ) timestamp")
-    .option("--kubeconfig <path>", "kubeconfig to use outside a Pod (default: in-cluster, then KUBECONFIG, ~/.kube/config)")
+    .option(
+      "--kubeconfig <path>",
+      "kubeconfig to use outside a Pod (default: in-cluster, then KUBECONFIG, ~/.kube/config)",
+    )
     .option("--context <name>", "kubeconfig context")
     .option(
       "--metrics-port <port>",
@@ -33,19 +40,27 @@ export function addAppOptions(command: Command): Command {
       DEFAULT_METRICS_PORT,
     )
     .option("--metrics-address <address>", "listen address of the metrics port (default: every interface)")
-    .addOption(new Option("--log-format <format>", "diagnostics on stderr").choices(["human", "json"]).default("human"))
+    .addOption(
+      new Option("--log-format <format>", "diagnostics on stderr")
+        .choices(["human", "json"])
+        .default("human"),
+    )
     .addOption(
       new Option("--log-level <level>", "least severe log level shown")
         .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
         .default("info"),
     )
-    .addOption(durationOption("--shutdown-timeout <duration>", "after SIGTERM, exit 1 if cleanup takes longer", "10s"))
+    .addOption(
+      durationOption("--shutdown-timeout <duration>", "after SIGTERM, exit 1 if cleanup takes longer", "10s"),
+    )
     .exitOverride((error) => process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage));
 }
 
 /** A Go-style duration flag (10s, 1m30s, 500ms), parsed to milliseconds. */
 export function durationOption(flags: string, description: string, defaultValue: string): Option {
-  return new Option(flags, description).argParser(parseDurationFlag).default(parseDurationFlag(defaultValue), defaultValue);
+  return new Option(flags, description)
+    .argParser(parseDurationFlag)
+    .default(parseDurationFlag(defaultValue), defaultValue);
 }
 
 function parseDurationFlag(value: string): number {
@@ -69,7 +84,7 @@ function parsePort(value: string): number {
 /** Runs the app until it ends or SIGTERM/SIGINT, then exits with its code. */
 export async function runAppCommand(
   flags: AppFlags,
-  overrides: Partial<Pick<AppOptions, "metricsPort">>,
+  overrides: Partial<Pick<AppOptions, "metricsPort" | "announce">>,
   body: (app: AppContext, printer: ResultPrinter) => Promise<ExitCode>,
 ): Promise<never> {
   const signal = terminationSignal({
@@ -85,6 +100,7 @@ export async function runAppCommand(
       logLevel: flags.logLevel,
       metricsPort: overrides.metricsPort ?? flags.metricsPort,
       metricsAddress: flags.metricsAddress,
+      announce: overrides.announce,
       signal,
     },
     (app) => body(app, printer),

@@ -26,7 +26,11 @@ export async function startDemoCluster(options: { dataDir: string; port: number 
   await rm(runtimeDir, { recursive: true, force: true }); // the last run's Pods died with it
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const logs = new PodLogStore(path.join(runtimeDir, "logs"));
-  const { server, portTaken } = await startLocalServer(options.port, await loadOrCreatePki({ dataDir }), logs);
+  const { server, portTaken } = await startLocalServer(
+    options.port,
+    await loadOrCreatePki({ dataDir }),
+    logs,
+  );
   const kubeconfigPath = path.join(dataDir, "kubeconfig");
   await writeFile(kubeconfigPath, server.kubeconfig, { mode: 0o600 });
   const admin = await createClient({ kubeconfig: kubeconfigPath });

@@ -45,7 +45,9 @@ export function registerDemoCommands(program: Command): void {
         process.stderr.write(`incluster demo failed: ${(error as Error).message}\n`);
         code = EXIT.failure;
       }
-      out.write("\nStopping: the pod runtime sends its Pods SIGTERM (their last lines follow), then the API server stops.\n");
+      out.write(
+        "\nStopping: the pod runtime sends its Pods SIGTERM (their last lines follow), then the API server stops.\n",
+      );
       await cluster.stopPods();
       logs.abort();
       await story.catch(() => undefined);
@@ -60,7 +62,11 @@ export function registerDemoCommands(program: Command): void {
     .option("--address <address>", "listen address, e.g. the Pod IP")
     .action(async (flags: { port?: string; address?: string }) => {
       const signal = terminationSignal({ timeoutMs: 5000 });
-      await runPause({ port: flags.port === undefined ? undefined : Number(flags.port), address: flags.address, signal });
+      await runPause({
+        port: flags.port === undefined ? undefined : Number(flags.port),
+        address: flags.address,
+        signal,
+      });
       process.exit(EXIT.ok);
     });
 }

@@ -15,7 +15,9 @@ export function registerEndpointsCommands(program: Command): void {
     .description("print a Service's ready endpoint addresses whenever they change")
     .argument("<service>", "Service name")
     .option("-n, --namespace <namespace>", "the Service's namespace (default: the Pod's or the context's)")
-    .addOption(durationOption("--debounce <duration>", "gather a burst of changes this long before printing", "100ms"));
+    .addOption(
+      durationOption("--debounce <duration>", "gather a burst of changes this long before printing", "100ms"),
+    );
   addAppOptions(watch).action(async (service: string, flags: WatchFlags) => {
     await runAppCommand(flags, {}, (app, printer) =>
       runEndpointsWatch(app, {

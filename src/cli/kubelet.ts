@@ -1,6 +1,6 @@
 // Starting the local pod runtime next to the API server for `incluster cluster up`. The runtime runs
 // in-process under its own identity, like a real kubelet: a client certificate for system:node:<name>
-// (group system:nodes) issued by the cluster CA, allowed by ClusterRole incluster:node.
+// (group system:nodes) issued by the cluster CA, allowed by ClusterRole incluster-node.
 import type { Logger } from "pino";
 import { createInlineCaProvider } from "../client/ca.ts";
 import { type ClientCertificate, KubeClient } from "../client/index.ts";

@@ -1,0 +1,82 @@
+// The objects of a kustomization: rendered by `kubectl kustomize` when kubectl is installed, otherwise by
+// a minimal built-in reader that follows `resources:` (files and nested kustomization directories) and
+// refuses any other kustomize feature rather than render something different from kubectl.
+import { execFile } from "node:child_process";
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+import type { KubeObject } from "../../meta/types.ts";
+
+export interface RenderedManifests {
+  objects: KubeObject[];
+  renderer: "kubectl kustomize" | "built-in reader";
+}
+
+export async function renderKustomization(dir: string, kubectl = "kubectl"): Promise<RenderedManifests> {
+  const rendered = await kubectlKustomize(kubectl, dir);
+  if (rendered !== undefined) return { objects: parseObjects(rendered, dir), renderer: "kubectl kustomize" };
+  return { objects: await readKustomization(dir), renderer: "built-in reader" };
+}
+
+/** The YAML kubectl renders, or undefined when kubectl is not installed. */
+function kubectlKustomize(kubectl: string, dir: string): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    execFile(kubectl, ["kustomize", dir], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if ((error as NodeJS.ErrnoException | null)?.code === "ENOENT") resolve(undefined);
+      else if (error) reject(new Error(`kubectl kustomize ${dir} failed: ${stderr.trim() || error.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+const SUPPORTED_FIELDS = new Set(["apiVersion", "kind", "resources"]);
+
+/** `resources:` only, in order, like kustomize's output order for plain files (before its kind sort). */
+export async function readKustomization(dir: string): Promise<KubeObject[]> {
+  const file = await findKustomizationFile(dir);
+  const kustomization = parseObjects(await readFile(file, "utf8"), file)[0] ?? {};
+  const unsupported = Object.keys(kustomization).filter((key) => !SUPPORTED_FIELDS.has(key));
+  if (unsupported.length > 0) {
+    throw new Error(
+      `${file} uses ${unsupported.join(", ")}, which the built-in reader does not support: install kubectl (its \`kubectl kustomize\` renders any kustomization)`,
+    );
+  }
+  const objects: KubeObject[] = [];
+  for (const entry of (kustomization.resources as string[] | undefined) ?? []) {
+    const target = path.resolve(dir, entry);
+    const info = await stat(target).catch(() => {
+      throw new Error(`${file}: resource ${entry} does not exist (remote resources need kubectl)`);
+    });
+    objects.push(
+      ...(info.isDirectory()
+        ? await readKustomization(target)
+        : parseObjects(await readFile(target, "utf8"), target)),
+    );
+  }
+  return objects;
+}
+
+async function findKustomizationFile(dir: string): Promise<string> {
+  for (const name of KUSTOMIZATION_FILES) {
+    const candidate = path.join(dir, name);
+    if (
+      await stat(candidate).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return candidate;
+  }
+  throw new Error(`${dir} has no kustomization.yaml`);
+}
+
+function parseObjects(text: string, origin: string): KubeObject[] {
+  const objects: KubeObject[] = [];
+  for (const document of parseAllDocuments(text)) {
+    if (document.errors.length > 0) throw new Error(`${origin}: ${document.errors[0].message}`);
+    const value = document.toJS() as KubeObject | null;
+    if (value && typeof value === "object") objects.push(value);
+  }
+  return objects;
+}

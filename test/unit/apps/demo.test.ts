@@ -1,0 +1,66 @@
+// The demo's pieces that need no cluster: the built-in kustomization reader against `kubectl kustomize`,
+// the apply order, and the introduction text.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+import { applyOrder } from "../../../src/apps/demo/apply.ts";
+import { introduction } from "../../../src/apps/demo/introduction.ts";
+import { readKustomization, renderKustomization } from "../../../src/apps/demo/manifests.ts";
+import type { KubeObject } from "../../../src/meta/types.ts";
+
+const deploy = (dir: string) => fileURLToPath(new URL(`../../../deploy/${dir}`, import.meta.url));
+const key = (o: KubeObject) => `${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
+const byKey = (objects: KubeObject[]) => Object.fromEntries(objects.map((o) => [key(o), o]));
+
+test("the built-in reader renders deploy/base exactly as kubectl kustomize does", async () => {
+  const kubectl = parseAllDocuments(
+    execFileSync("kubectl", ["kustomize", deploy("base")], { encoding: "utf8" }),
+  ).map((d) => d.toJS() as KubeObject);
+  const builtIn = await readKustomization(deploy("base"));
+  assert.deepEqual(byKey(builtIn), byKey(kubectl));
+  assert.equal(builtIn.length, 5);
+});
+
+test("the built-in reader refuses kustomize features it does not implement", async () => {
+  await assert.rejects(
+    readKustomization(deploy("overlays/namespaced")),
+    /uses patches, which the built-in reader does not support: install kubectl/,
+  );
+});
+
+test("without kubectl on PATH the built-in reader is used", async () => {
+  const rendered = await renderKustomization(deploy("base"), "/nonexistent/kubectl");
+  assert.equal(rendered.renderer, "built-in reader");
+  assert.equal(rendered.objects.length, 5);
+});
+
+test("apply order: namespaces, then identities and RBAC, then workloads", () => {
+  const kinds = ["Deployment", "ClusterRoleBinding", "ServiceAccount", "Namespace", "ClusterRole"];
+  const ordered = applyOrder(kinds.map((kind) => ({ kind, metadata: { name: kind } })));
+  assert.deepEqual(
+    ordered.map((o) => o.kind),
+    ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment"],
+  );
+});
+
+test("the introduction says what runs and how to reach it", () => {
+  const text = introduction(
+    {
+      serverUrl: "https://127.0.0.1:6443",
+      kubeconfigPath: "/home/me/project/.incluster/demo/kubeconfig",
+      seededPods: 6,
+      renderer: "kubectl kustomize",
+      applied: ["namespace/incluster serverside-applied"],
+      pod: { metadata: { name: "pod-counter-abc-12345" }, status: { podIP: "127.0.1.7" } },
+    },
+    "/home/me/project",
+  );
+  assert.match(text, /API server at https:\/\/127\.0\.0\.1:6443 and a pod runtime/);
+  assert.match(text, /6 Pods seeded in namespaces shop and blog/);
+  assert.match(text, /^ {2}namespace\/incluster serverside-applied$/m);
+  assert.match(text, /^ {2}export KUBECONFIG=\$PWD\/\.incluster\/demo\/kubeconfig$/m);
+  assert.match(text, /curl -s http:\/\/127\.0\.1\.7:9090\/metrics/);
+  assert.match(text, /kubectl delete clusterrolebinding incluster-pod-counter/);
+});
