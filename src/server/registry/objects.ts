@@ -38,6 +38,14 @@ function metaOf(obj: KubeObject): Meta {
 const HAS_STATUS_SUBRESOURCE = (def: ResourceDef) =>
   def.subresources?.some((s) => s.name === "status") ?? false;
 
+/** metadata.finalizers, plus a namespace's spec.finalizers ("kubernetes"), which hold it in Terminating
+ * while the namespace controller deletes its content. */
+function pendingFinalizers(def: ResourceDef, obj: KubeObject): string[] {
+  const spec =
+    def.resource === "namespaces" && def.group === "" ? (obj.spec as { finalizers?: string[] }) : undefined;
+  return [...(obj.metadata?.finalizers ?? []), ...(spec?.finalizers ?? [])];
+}
+
 export class ObjectService {
   private readonly store: Store;
   private readonly admission: AdmissionPlugin[];
@@ -159,7 +167,7 @@ export class ObjectService {
     if (o.dryRun) return next as StoredObject;
 
     // An object being deleted goes away once its last finalizer is removed.
-    if (next.metadata?.deletionTimestamp && !(next.metadata.finalizers ?? []).length) {
+    if (next.metadata?.deletionTimestamp && !pendingFinalizers(def, next).length) {
       return this.store.delete(storageKey(def), def.namespaced ? namespace : "", name, {
         expectedRV: current.rv,
       });
@@ -259,17 +267,12 @@ export class ObjectService {
     if (o.dryRun) return { entry: obj, finished: true };
 
     const grace = this.gracePeriod(def, obj, o.gracePeriodSeconds);
-    const isNamespace = def.resource === "namespaces" && def.group === "";
-    // A namespace's spec.finalizers ("kubernetes") hold it in Terminating while its content is deleted.
-    const finalizers = [
-      ...(obj.metadata.finalizers ?? []),
-      ...((isNamespace && (obj.spec as { finalizers?: string[] } | undefined)?.finalizers) || []),
-    ];
+    const finalizers = pendingFinalizers(def, obj);
     if (grace > 0 || finalizers.length > 0) {
       if (obj.metadata.deletionTimestamp) return { entry: current, finished: false };
       obj.metadata.deletionTimestamp = rfc3339(new Date(this.now().getTime() + grace * 1000));
       obj.metadata.deletionGracePeriodSeconds = grace;
-      if (isNamespace)
+      if (def.resource === "namespaces" && def.group === "")
         (obj.status as Record<string, unknown>) = { ...(obj.status as object), phase: "Terminating" };
       const entry = await this.store.update(key, obj, { expectedRV: current.rv });
       return { entry, finished: false };
