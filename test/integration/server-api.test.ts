@@ -34,6 +34,14 @@ describe("create/get/update/delete", () => {
     assert.deepEqual(again.json.details, { name: "one", kind: "configmaps" });
   });
 
+  test("percent-encoded names are decoded as Go servers do", async () => {
+    const r = await c.admin("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles/system%3Adiscovery");
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.metadata.name, "system:discovery");
+    const bad = await c.admin("GET", "/api/v1/namespaces/%E0%A4%A");
+    assert.equal(bad.status, 400);
+  });
+
   test("get of a missing object is a 404 Status exactly as kube-apiserver writes it", async () => {
     const r = await c.admin("GET", "/api/v1/namespaces/api/configmaps/missing");
     assert.equal(r.status, 404);

@@ -86,7 +86,7 @@ export async function podLog(
   const abort = new AbortController();
   req.on("close", () => abort.abort());
   const tail = query.get("tailLines");
-  const logs = await ctx.podLogs.read(info.namespace, info.name, container, {
+  const logs = await readLogs(ctx.podLogs, info.namespace, info.name, container, {
     previous: query.get("previous") === "true",
     follow: query.get("follow") === "true",
     timestamps: query.get("timestamps") === "true",
@@ -103,5 +103,19 @@ export async function podLog(
     }
   } finally {
     res.end();
+  }
+}
+
+/** The runtime reports kubelet-style failures (container not started, no previous instance) with a Status. */
+async function readLogs(
+  source: NonNullable<ServerContext["podLogs"]>,
+  ...args: Parameters<NonNullable<ServerContext["podLogs"]>["read"]>
+): ReturnType<NonNullable<ServerContext["podLogs"]>["read"]> {
+  try {
+    return await source.read(...args);
+  } catch (e) {
+    const status = (e as { status?: Status }).status;
+    if (status && typeof status === "object" && status.kind === "Status") throw new ApiStatusError(status);
+    throw e;
   }
 }

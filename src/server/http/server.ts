@@ -57,6 +57,14 @@ export function attributesOf(info: RequestInfo, user: UserInfo): Attributes {
   };
 }
 
+function decodePath(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw fail.badRequest(`the request path is not valid percent-encoding: ${raw.slice(0, 200)}`);
+  }
+}
+
 function forbidden(attributes: Attributes, reason: string): ApiStatusError {
   const { message, details } = forbiddenMessage(attributes, reason);
   return new ApiStatusError({
@@ -90,7 +98,9 @@ async function serve(ctx: ResourceHandlerContext, req: IncomingMessage, res: Ser
   let info: RequestInfo | undefined;
   try {
     const url = new URL(req.url ?? "/", "https://localhost");
-    info = parseRequestInfo(req.method ?? "GET", url.pathname, url.searchParams);
+    // Go servers see the decoded path (names like system%3Adiscovery are "system:discovery").
+    const path = decodePath(url.pathname);
+    info = parseRequestInfo(req.method ?? "GET", path, url.searchParams);
 
     const authn = await ctx.authn.authenticate(req);
     if (!authn.ok) {
@@ -103,7 +113,7 @@ async function serve(ctx: ResourceHandlerContext, req: IncomingMessage, res: Ser
     const decision = ctx.authz.authorize(attributes);
     if (!decision.allowed) throw forbidden(attributes, decision.reason);
 
-    if (!info.isResourceRequest) handleNonResource(ctx, req, res, url.pathname);
+    if (!info.isResourceRequest) handleNonResource(ctx, req, res, path);
     else await handleResource(ctx, req, res, info, url.searchParams, user);
   } catch (e) {
     const storage = storageStatus(e);

@@ -1,0 +1,109 @@
+// A container instance as a host process: its own process group (so the whole tree can be killed, as a
+// container's PID namespace would be), stdout/stderr into the container log, and termination that sends
+// SIGTERM to the main process, waits the grace period, then SIGKILLs the group.
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+import type { LogWriter } from "./logs.ts";
+
+export interface ProcessSpec {
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  /** The signal that ended it, if any (exitCode is then 128 + its number). */
+  signal?: string;
+  /** The process could not be started at all. */
+  startError?: string;
+  finishedAt: number;
+}
+
+/** How long to wait for output to drain after the main process exited. */
+const DRAIN_MS = 500;
+
+export class ContainerProcess {
+  readonly pid: number | undefined;
+  readonly exited: Promise<ExitInfo>;
+  #done = false;
+
+  constructor(spec: ProcessSpec, log: LogWriter) {
+    const child = spawn(spec.argv[0], spec.argv.slice(1), {
+      env: spec.env,
+      cwd: spec.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // a process group of its own
+    });
+    this.pid = child.pid;
+    child.stdout?.on("data", (chunk: Buffer) => log.write("stdout", chunk));
+    child.stderr?.on("data", (chunk: Buffer) => log.write("stderr", chunk));
+    this.exited = new Promise<ExitInfo>((resolve) => {
+      child.once("error", (error: NodeJS.ErrnoException) => {
+        if (child.pid !== undefined) return; // errors after a successful spawn are stream errors
+        resolve({
+          exitCode: 128,
+          startError: startErrorMessage(spec.argv[0], error),
+          finishedAt: Date.now(),
+        });
+      });
+      child.once("exit", (code, signal) => {
+        const finishedAt = Date.now();
+        this.#killGroup("SIGKILL"); // the main process is gone: so is the rest of the "container"
+        const exit: ExitInfo = signal
+          ? { exitCode: 128 + (constants.signals[signal] ?? 0), signal, finishedAt }
+          : { exitCode: code ?? 0, finishedAt };
+        const drained = new Promise<void>((r) => child.once("close", () => r()));
+        const timeout = new Promise<void>((r) => setTimeout(r, DRAIN_MS).unref());
+        void Promise.race([drained, timeout]).then(() => resolve(exit));
+      });
+    }).finally(() => {
+      this.#done = true;
+    });
+  }
+
+  get running(): boolean {
+    return !this.#done;
+  }
+
+  /** SIGTERM, then SIGKILL after graceMs; resolves with the exit. */
+  async terminate(graceMs: number): Promise<ExitInfo> {
+    if (this.#done) return this.exited;
+    if (this.pid !== undefined) {
+      try {
+        process.kill(this.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.#killGroup("SIGKILL");
+        resolve();
+      }, graceMs);
+    });
+    await Promise.race([this.exited, killed]);
+    clearTimeout(timer);
+    return this.exited;
+  }
+
+  #killGroup(signal: NodeJS.Signals): void {
+    if (this.pid === undefined) return;
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      // the group is empty
+    }
+  }
+}
+
+function startErrorMessage(command: string | undefined, error: NodeJS.ErrnoException): string {
+  const what = `exec: ${JSON.stringify(command ?? "")}`;
+  if (error.code === "ENOENT")
+    return command?.includes("/")
+      ? `failed to start container: ${what}: no such file or directory`
+      : `failed to start container: ${what}: executable file not found in $PATH`;
+  if (error.code === "EACCES") return `failed to start container: ${what}: permission denied`;
+  return `failed to start container: ${what}: ${error.message}`;
+}

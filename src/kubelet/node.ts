@@ -1,0 +1,163 @@
+// The Node object the runtime registers and keeps fresh, like the kubelet's node status loop: Ready with
+// a heartbeat, loopback addresses, nodeInfo (kubeletVersion names incluster) and the host's capacity.
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import type { Node, NodeCondition, NodeStatus } from "kubernetes-types/core/v1.d.ts";
+import type { Logger } from "pino";
+import { isAlreadyExists, type KubeClient } from "../client/index.ts";
+import { rfc3339 } from "./clock.ts";
+import { HOST_IP } from "./pod-ips.ts";
+
+/** Same minor as the API server's /version; the suffix says which runtime this is. */
+export const KUBELET_VERSION = "v1.33.0-incluster";
+export const MAX_PODS = 110;
+
+function osImage(): string {
+  try {
+    const release = readFileSync("/etc/os-release", "utf8");
+    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(release)?.[1] ?? os.type();
+  } catch {
+    return `${os.type()} ${os.release()}`;
+  }
+}
+
+const ARCH: Record<string, string> = {
+  x64: "amd64",
+  arm64: "arm64",
+  arm: "arm",
+  ppc64: "ppc64le",
+  s390x: "s390x",
+};
+
+export function nodeLabels(nodeName: string): Record<string, string> {
+  const arch = ARCH[process.arch] ?? process.arch;
+  return {
+    "beta.kubernetes.io/arch": arch,
+    "beta.kubernetes.io/os": process.platform,
+    "kubernetes.io/arch": arch,
+    "kubernetes.io/hostname": nodeName,
+    "kubernetes.io/os": process.platform,
+  };
+}
+
+function conditions(ready: boolean, previous: readonly NodeCondition[] = []): NodeCondition[] {
+  const now = rfc3339();
+  const make = (type: string, status: string, reason: string, message: string): NodeCondition => {
+    const before = previous.find((c) => c.type === type);
+    return {
+      type,
+      status,
+      reason,
+      message,
+      lastHeartbeatTime: now,
+      lastTransitionTime:
+        before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
+    };
+  };
+  return [
+    make("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    make("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    make("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ready
+      ? make("Ready", "True", "KubeletReady", "kubelet is posting ready status")
+      : make("Ready", "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."),
+  ];
+}
+
+export function nodeStatus(nodeName: string, ready: boolean, previous?: NodeStatus): NodeStatus {
+  const capacity = {
+    cpu: String(os.availableParallelism()),
+    memory: `${Math.floor(os.totalmem() / 1024)}Ki`,
+    pods: String(MAX_PODS),
+    "ephemeral-storage": "0",
+  };
+  let machineID = "";
+  try {
+    machineID = readFileSync("/etc/machine-id", "utf8").trim();
+  } catch {
+    // not every host has one
+  }
+  return {
+    capacity,
+    allocatable: capacity,
+    conditions: conditions(ready, previous?.conditions),
+    addresses: [
+      { type: "InternalIP", address: HOST_IP },
+      { type: "Hostname", address: nodeName },
+    ],
+    daemonEndpoints: { kubeletEndpoint: { Port: 0 } },
+    nodeInfo: {
+      machineID,
+      systemUUID: machineID,
+      bootID: "",
+      kernelVersion: os.release(),
+      osImage: osImage(),
+      containerRuntimeVersion: "incluster://0.1.0",
+      kubeletVersion: KUBELET_VERSION,
+      kubeProxyVersion: "",
+      operatingSystem: process.platform,
+      architecture: ARCH[process.arch] ?? process.arch,
+    },
+  };
+}
+
+/** Registers the Node, then refreshes its status every intervalMs until stop(). */
+export class NodeRegistration {
+  readonly name: string;
+  readonly #client: KubeClient;
+  readonly #log: Logger;
+  #timer: NodeJS.Timeout | undefined;
+  #last: NodeStatus | undefined;
+
+  constructor(client: KubeClient, name: string, log: Logger) {
+    this.#client = client;
+    this.name = name;
+    this.#log = log;
+  }
+
+  async register(intervalMs: number): Promise<Node> {
+    const nodes = this.#client.resource<Node>("nodes");
+    let node: Node;
+    try {
+      node = await nodes.create({
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: { name: this.name, labels: nodeLabels(this.name) },
+        spec: {},
+      });
+      this.#log.info({ node: this.name }, "registered the node");
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+      node = await nodes.get(this.name);
+      this.#log.info({ node: this.name }, "the node already exists; taking it over");
+    }
+    this.#last = node.status;
+    await this.#post(true);
+    this.#timer = setInterval(() => {
+      this.#post(true).catch((error: Error) =>
+        this.#log.warn({ err: error.message }, "node status update failed"),
+      );
+    }, intervalMs);
+    this.#timer.unref();
+    return node;
+  }
+
+  /** Stops the heartbeat and marks the node's status Unknown (best effort), as the node controller would. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#post(false).catch(() => undefined);
+  }
+
+  async #post(ready: boolean): Promise<void> {
+    const status = nodeStatus(this.name, ready, this.#last);
+    await this.#client.requestJson({
+      method: "PATCH",
+      path: `/api/v1/nodes/${encodeURIComponent(this.name)}/status`,
+      contentType: "application/merge-patch+json",
+      body: { status },
+      retries: ready ? undefined : 0,
+      timeoutMs: ready ? undefined : 2000,
+    });
+    this.#last = status;
+  }
+}

@@ -1,0 +1,552 @@
+// One Pod's life on this node (the kubelet's pod worker + syncPod, for processes): set up the sandbox
+// (Pod IP, volumes), run init containers in order, then the containers; restart them by restartPolicy with
+// the CrashLoopBackOff delay; probe them; report status through pods/{name}/status; and on deletion stop
+// them gracefully (SIGTERM, grace period, SIGKILL) before deleting the Pod object for good.
+import { randomBytes } from "node:crypto";
+import type { Container, ObjectReference, Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
+import type { Logger } from "pino";
+import { isNotFound, type KubeClient } from "../client/index.ts";
+import { type CrashLoopBackOff, goDuration } from "./backoff.ts";
+import { rfc3339 } from "./clock.ts";
+import { planLaunch } from "./container-launch.ts";
+import { ContainerProcess, type ExitInfo, type ProcessSpec } from "./container-process.ts";
+import {
+  type ContainerRecord,
+  containerStatus,
+  type Exit,
+  newRecord,
+  type RunningInstance,
+} from "./container-status.ts";
+import type { ObjectSource } from "./env.ts";
+import type { EventRecorder, EventType } from "./events.ts";
+import type { ImagePolicy } from "./images.ts";
+import type { PodLogStore } from "./logs.ts";
+import { inNamespaceOf } from "./mount-namespace.ts";
+import { HOST_IP, type LoopbackIpPool } from "./pod-ips.ts";
+import { buildPodStatus } from "./pod-status.ts";
+import { ContainerProber, type ProbeKind } from "./prober.ts";
+import type { TokenManager } from "./token-manager.ts";
+import type { VolumeManager } from "./volumes.ts";
+
+export interface WorkerDeps {
+  client: KubeClient;
+  volumes: VolumeManager;
+  logs: PodLogStore;
+  ips: LoopbackIpPool;
+  tokens: TokenManager;
+  objects: ObjectSource;
+  events: EventRecorder;
+  backoff: CrashLoopBackOff;
+  policy: ImagePolicy;
+  mountNamespace: boolean;
+  serviceEnv: ReadonlyMap<string, string>;
+  /** How often volumes are re-synced (token refresh checks, ConfigMap contents). Kubelet: ~1 min. */
+  volumeSyncIntervalMs: number;
+  log: Logger;
+}
+
+const isSidecar = (record: ContainerRecord) => record.init && record.spec.restartPolicy === "Always";
+
+/** Retry delay for problems that may fix themselves (a missing ConfigMap, a failed TokenRequest). */
+const RETRY_MS = 2000;
+/** When the Pod object vanished without a graceful deletion, processes still get this long. */
+const FORCED_GRACE_MS = 2000;
+/** How much of a failed container's log becomes its termination message (FallbackToLogsOnError). */
+const MAX_MESSAGE_BYTES = 2048;
+
+export class PodWorker {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly #deps: WorkerDeps;
+  readonly #log: Logger;
+  readonly #records: ContainerRecord[];
+  #pod: Pod;
+  #podIP: string | undefined;
+  #startTime: string | undefined;
+  #sandboxReady = false;
+  #volumeDirs = new Map<string, string>();
+  /** Finished for good (Succeeded/Failed): nothing runs or restarts any more. */
+  #terminal: boolean;
+  #terminating: Promise<void> | undefined;
+  #closed = false;
+  #syncing: Promise<void> | undefined;
+  #syncAgain = false;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #volumeTimer: NodeJS.Timeout | undefined;
+  #statusSending: Promise<void> | undefined;
+  #statusDirty = false;
+  #pending = "";
+  #lastSent = "";
+  #lastMountErrors = "";
+
+  constructor(deps: WorkerDeps, pod: Pod) {
+    this.#deps = deps;
+    this.#pod = pod;
+    this.uid = pod.metadata?.uid ?? "";
+    this.namespace = pod.metadata?.namespace ?? "default";
+    this.name = pod.metadata?.name ?? "";
+    this.#log = deps.log.child({ pod: `${this.namespace}/${this.name}` });
+    const previous = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    const record = (c: Container, init: boolean) =>
+      newRecord(
+        c,
+        init,
+        previous.find((s) => s.name === c.name),
+      );
+    this.#records = [
+      ...(pod.spec?.initContainers ?? []).map((c) => record(c, true)),
+      ...(pod.spec?.containers ?? []).map((c) => record(c, false)),
+    ];
+    const phase = pod.status?.phase;
+    this.#terminal = phase === "Succeeded" || phase === "Failed";
+    this.#startTime = pod.status?.startTime;
+  }
+
+  start(): void {
+    if (this.#terminal) return;
+    this.#volumeTimer = setInterval(() => this.#kick(), this.#deps.volumeSyncIntervalMs);
+    this.#kick();
+  }
+
+  /** A newer version of the Pod object. */
+  update(pod: Pod): void {
+    this.#pod = pod;
+    if (pod.metadata?.deletionTimestamp) {
+      void this.terminate();
+      return;
+    }
+    this.#kick();
+  }
+
+  /** Something the Pod may use changed (a ConfigMap or Secret in its namespace). */
+  resync(): void {
+    this.#kick();
+  }
+
+  /** Graceful deletion: stop everything within the grace period, report, then delete the Pod object. */
+  terminate(): Promise<void> {
+    this.#terminating ??= this.#terminate();
+    return this.#terminating;
+  }
+
+  /** The Pod object is gone: stop what still runs and free everything the Pod held. */
+  async remove(): Promise<void> {
+    this.#closed = true;
+    this.#stopTimers();
+    await this.#stopContainers(FORCED_GRACE_MS, false);
+    await this.#cleanup();
+  }
+
+  /** The runtime stops: end the processes, keep the Pod object (a node going down). */
+  async shutdown(graceMs: number): Promise<void> {
+    this.#closed = true;
+    this.#stopTimers();
+    await this.#stopContainers(graceMs, false);
+  }
+
+  // ------------------------------------------------------------------------------------------ sync loop
+
+  #kick(): void {
+    if (this.#closed || this.#terminating) return;
+    if (this.#syncing) {
+      this.#syncAgain = true;
+      return;
+    }
+    this.#syncing = (async () => {
+      do {
+        this.#syncAgain = false;
+        await this.#sync().catch((error: Error) => {
+          this.#log.error({ err: error.message }, "pod sync failed");
+          this.#after(RETRY_MS);
+        });
+      } while (this.#syncAgain && !this.#closed && !this.#terminating);
+    })().finally(() => {
+      this.#syncing = undefined;
+    });
+  }
+
+  async #sync(): Promise<void> {
+    if (this.#terminal) return;
+    if (!this.#podIP) {
+      this.#podIP = this.#deps.ips.allocate(this.uid, this.#pod.status?.podIP);
+      this.#startTime ??= rfc3339();
+    }
+    const volumes = await this.#deps.volumes.sync(this.#podWithStatus());
+    if (this.#closed || this.#terminating) return;
+    this.#volumeDirs = volumes.dirs;
+    if (volumes.errors.length > 0) {
+      const summary = volumes.errors.join("\n");
+      if (summary !== this.#lastMountErrors) {
+        for (const message of volumes.errors) this.#event(undefined, "Warning", "FailedMount", message);
+      }
+      this.#lastMountErrors = summary;
+      if (!this.#sandboxReady) {
+        this.#publish();
+        this.#after(RETRY_MS);
+        return;
+      }
+    } else {
+      this.#lastMountErrors = "";
+    }
+    this.#sandboxReady = true;
+
+    const policy = this.#pod.spec?.restartPolicy ?? "Always";
+    // Init containers: one at a time, each must succeed before the next. Sidecars (restartPolicy
+    // Always) only have to have started, and keep running (and restarting) next to the containers.
+    for (const record of this.#records.filter((r) => r.init)) {
+      if (isSidecar(record)) {
+        if (!record.instance) await this.#startOrWait(record);
+        if (!record.instance?.prober.started) return this.#publish();
+        continue;
+      }
+      if (record.instance) return this.#publish();
+      const exit = record.lastExit;
+      if (exit?.exitCode === 0) continue;
+      if (exit && policy === "Never") return this.#finish();
+      await this.#startOrWait(record);
+      return this.#publish();
+    }
+    for (const record of this.#records.filter((r) => !r.init)) {
+      if (record.instance) continue;
+      const exit = record.lastExit;
+      const restart = !exit || policy === "Always" || (policy === "OnFailure" && exit.exitCode !== 0);
+      if (restart) await this.#startOrWait(record);
+    }
+    const done = this.#records.every((r) => r.init || (!r.instance && r.lastExit && !r.waiting));
+    if (done) return this.#finish();
+    this.#publish();
+  }
+
+  /** Every container has finished for good (sidecars are stopped now): the Pod is Succeeded or Failed. */
+  async #finish(): Promise<void> {
+    this.#terminal = true;
+    this.#stopTimers();
+    const sidecars = this.#records.filter((r) => isSidecar(r) && r.instance).map((r) => r.instance!);
+    await Promise.all(
+      sidecars.map(async (instance) => {
+        await instance.process.terminate(this.#graceMs());
+        await instance.finished;
+      }),
+    );
+    this.#publish();
+  }
+
+  async #startOrWait(record: ContainerRecord): Promise<void> {
+    const key = `${this.uid}/${record.spec.name}`;
+    const exit = record.lastExit;
+    if (exit) {
+      const remaining = this.#deps.backoff.remainingMs(key, exit.finishedAt);
+      if (remaining > 0) {
+        const delay = goDuration(this.#deps.backoff.delayMs(key));
+        if (record.waiting?.reason !== "CrashLoopBackOff") {
+          this.#event(
+            record,
+            "Warning",
+            "BackOff",
+            `Back-off restarting failed container ${record.spec.name} in pod ${this.#podRef()}`,
+          );
+        }
+        record.waiting = {
+          reason: "CrashLoopBackOff",
+          message: `back-off ${delay} restarting failed container=${record.spec.name} pod=${this.#podRef()}`,
+        };
+        this.#after(remaining);
+        return;
+      }
+    }
+    const plan = await planLaunch({
+      pod: this.#podWithStatus(),
+      container: record.spec,
+      podDir: this.#deps.volumes.podDir(this.uid),
+      volumeDirs: this.#volumeDirs,
+      objects: this.#deps.objects,
+      serviceEnv: this.#deps.serviceEnv,
+      policy: this.#deps.policy,
+      mountNamespace: this.#deps.mountNamespace,
+    });
+    if (this.#closed || this.#terminating) return;
+    if (!plan.ok) {
+      if (record.waiting?.message !== plan.message) {
+        this.#event(
+          record,
+          "Warning",
+          plan.reason === "ErrImageNeverPull" ? "ErrImageNeverPull" : "Failed",
+          `Error: ${plan.message}`,
+        );
+      }
+      record.waiting = { reason: plan.reason, message: plan.message };
+      if (plan.retry) this.#after(RETRY_MS);
+      return;
+    }
+    if (exit) this.#deps.backoff.next(key, exit.finishedAt);
+    for (const warning of plan.warnings) this.#event(record, "Warning", warning.reason, warning.message);
+    this.#launch(record, plan.spec, plan.imageID);
+  }
+
+  #launch(record: ContainerRecord, spec: ProcessSpec, imageID: string): void {
+    if (record.everStarted) record.restartCount++;
+    record.everStarted = true;
+    record.imageID = imageID;
+    record.waiting = undefined;
+    const id = `incluster://${randomBytes(32).toString("hex")}`;
+    const log = this.#deps.logs.openInstance({
+      namespace: this.namespace,
+      pod: this.name,
+      uid: this.uid,
+      container: record.spec.name,
+      containerID: id,
+      restartCount: record.restartCount,
+    });
+    this.#event(
+      record,
+      "Normal",
+      "Pulled",
+      `Container image "${record.spec.image}" already present on machine`,
+    );
+    const process = new ContainerProcess(spec, log);
+    const startedAt = Date.now();
+    const prober = new ContainerProber(
+      record.spec,
+      this.#probeTarget(record, spec, () => process.pid),
+      {
+        changed: () => this.#publish(),
+        unhealthy: (_kind, message) => this.#event(record, "Warning", "Unhealthy", message),
+        restart: (kind) => void this.#restartForProbe(record, kind),
+      },
+    );
+    const instance: RunningInstance = { id, process, startedAt, prober, log, finished: Promise.resolve() };
+    instance.finished = process.exited.then((info) => this.#exited(record, instance, info));
+    record.instance = instance;
+    this.#event(record, "Normal", "Created", `Created container: ${record.spec.name}`);
+    this.#event(record, "Normal", "Started", `Started container ${record.spec.name}`);
+    this.#log.info(
+      { container: record.spec.name, pid: process.pid, restartCount: record.restartCount },
+      "container started",
+    );
+  }
+
+  async #exited(record: ContainerRecord, instance: RunningInstance, info: ExitInfo): Promise<void> {
+    instance.prober.stop();
+    await instance.log.close();
+    const exit: Exit = {
+      containerID: instance.id,
+      exitCode: info.exitCode,
+      ...(info.signal ? { signal: info.signal } : {}),
+      reason: info.startError ? "StartError" : info.exitCode === 0 ? "Completed" : "Error",
+      startedAt: instance.startedAt,
+      finishedAt: info.finishedAt,
+    };
+    const message =
+      info.startError ?? this.#terminationMessage(record, instance.log.lastLines(), info.exitCode);
+    if (message) exit.message = message;
+    record.previousExit = record.lastExit;
+    record.lastExit = exit;
+    record.instance = undefined;
+    this.#log.info(
+      { container: record.spec.name, exitCode: exit.exitCode, signal: exit.signal },
+      "container exited",
+    );
+    if (this.#terminating || this.#closed) return;
+    this.#kick();
+  }
+
+  #terminationMessage(record: ContainerRecord, lines: string[], exitCode: number): string | undefined {
+    if (record.spec.terminationMessagePolicy !== "FallbackToLogsOnError" || exitCode === 0) return undefined;
+    let text = lines.join("\n");
+    while (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) text = text.slice(text.indexOf("\n") + 1 || 1);
+    return text || undefined;
+  }
+
+  async #restartForProbe(record: ContainerRecord, kind: ProbeKind): Promise<void> {
+    const instance = record.instance;
+    if (!instance || this.#terminating) return;
+    instance.prober.stop();
+    const probe = kind === "liveness" ? record.spec.livenessProbe : record.spec.startupProbe;
+    this.#event(
+      record,
+      "Normal",
+      "Killing",
+      `Container ${record.spec.name} failed ${kind} probe, will be restarted`,
+    );
+    await instance.process.terminate(this.#graceMs(probe?.terminationGracePeriodSeconds));
+  }
+
+  #probeTarget(record: ContainerRecord, spec: ProcessSpec, pid: () => number | undefined) {
+    return {
+      podIP: this.#podIP ?? HOST_IP,
+      ports: record.spec.ports ?? [],
+      exec: (command: readonly string[]) => {
+        if (!this.#deps.policy.allowHostCommands) {
+          return new Error(
+            "exec probes run commands on the host; start the runtime with --allow-host-commands to use them",
+          );
+        }
+        const target = pid();
+        const argv = this.#deps.mountNamespace && target ? inNamespaceOf(target, command) : [...command];
+        return { argv, env: spec.env, cwd: spec.cwd };
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------ termination
+
+  async #terminate(): Promise<void> {
+    this.#stopTimers();
+    await this.#syncing;
+    const graceMs = this.#graceMs();
+    this.#log.info({ graceMs }, "pod deletion requested; stopping containers");
+    await this.#stopContainers(graceMs, true);
+    if (this.#closed) return;
+    this.#terminal = true;
+    this.#publish(true);
+    await this.#statusIdle();
+    try {
+      await this.#deps.client.resource<Pod>("pods").delete(this.name, {
+        namespace: this.namespace,
+        gracePeriodSeconds: 0,
+        preconditions: { uid: this.uid },
+      });
+    } catch (error) {
+      if (!isNotFound(error))
+        this.#log.warn({ err: (error as Error).message }, "could not delete the terminated pod");
+    }
+  }
+
+  async #stopContainers(graceMs: number, announce: boolean): Promise<void> {
+    const running = this.#records.filter((r) => r.instance);
+    await Promise.all(
+      running.map(async (record) => {
+        const instance = record.instance!;
+        instance.prober.stop();
+        if (announce) this.#event(record, "Normal", "Killing", `Stopping container ${record.spec.name}`);
+        await instance.process.terminate(graceMs);
+        await instance.finished;
+      }),
+    );
+    for (const record of this.#records) {
+      if (record.waiting && !record.lastExit) record.waiting = { reason: "ContainerCreating" };
+      if (record.waiting?.reason === "CrashLoopBackOff") record.waiting = undefined;
+    }
+  }
+
+  #graceMs(override?: number): number {
+    const seconds =
+      override ??
+      this.#pod.metadata?.deletionGracePeriodSeconds ??
+      this.#pod.spec?.terminationGracePeriodSeconds ??
+      30;
+    return Math.max(0, seconds) * 1000;
+  }
+
+  async #cleanup(): Promise<void> {
+    const { ips, volumes, tokens, backoff, events, logs } = this.#deps;
+    ips.release(this.uid);
+    tokens.forgetPod(this.uid);
+    backoff.forget(`${this.uid}/`);
+    events.forget(this.uid);
+    await Promise.all([volumes.cleanup(this.uid), logs.removePod(this.namespace, this.name, this.uid)]);
+  }
+
+  #stopTimers(): void {
+    clearInterval(this.#volumeTimer);
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  /** Syncs again after delayMs (back-off ends, retry after a transient problem). */
+  #after(delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#kick();
+    }, delayMs);
+    this.#timers.add(timer);
+  }
+
+  // ------------------------------------------------------------------------------------------ status
+
+  #podWithStatus(): Pod {
+    const ip = this.#podIP;
+    return {
+      ...this.#pod,
+      status: {
+        ...this.#pod.status,
+        hostIP: HOST_IP,
+        hostIPs: [{ ip: HOST_IP }],
+        ...(ip ? { podIP: ip, podIPs: [{ ip }] } : {}),
+      },
+    };
+  }
+
+  #status(terminal: boolean): PodStatus {
+    const init = this.#records.filter((r) => r.init).map(containerStatus);
+    const regular = this.#records.filter((r) => !r.init).map(containerStatus);
+    this.#deps.logs.setStatuses(this.namespace, this.name, this.uid, [...init, ...regular]);
+    return buildPodStatus({
+      pod: this.#pod,
+      sandboxReady: this.#sandboxReady && !terminal,
+      initStatuses: init,
+      statuses: regular,
+      terminal,
+      hostIP: HOST_IP,
+      podIP: this.#podIP,
+      startTime: this.#startTime,
+      now: new Date(),
+    });
+  }
+
+  /** Sends the status if it changed; one PATCH in flight at a time, the latest state wins. */
+  #publish(terminal = this.#terminal): void {
+    if (this.#closed) return;
+    const status = this.#status(terminal);
+    const body = JSON.stringify({ status });
+    if (body === this.#lastSent) return;
+    this.#statusDirty = true;
+    this.#pending = body;
+    this.#statusSending ??= this.#sendStatus().finally(() => {
+      this.#statusSending = undefined;
+    });
+  }
+
+  async #sendStatus(): Promise<void> {
+    while (this.#statusDirty && !this.#closed) {
+      this.#statusDirty = false;
+      const body = this.#pending;
+      try {
+        const updated = await this.#deps.client.requestJson<Pod>({
+          method: "PATCH",
+          path: `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods/${encodeURIComponent(this.name)}/status`,
+          contentType: "application/merge-patch+json",
+          body,
+        });
+        this.#lastSent = body;
+        if (updated.metadata?.uid === this.uid) this.#pod = { ...this.#pod, status: updated.status };
+      } catch (error) {
+        if (isNotFound(error)) return;
+        this.#log.warn({ err: (error as Error).message }, "pod status update failed; retrying");
+        this.#statusDirty = true;
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+      }
+    }
+  }
+
+  async #statusIdle(): Promise<void> {
+    while (this.#statusSending) await this.#statusSending;
+  }
+
+  #podRef(): string {
+    return `${this.name}_${this.namespace}(${this.uid})`;
+  }
+
+  #event(record: ContainerRecord | undefined, type: EventType, reason: string, message: string): void {
+    const ref: ObjectReference = {
+      apiVersion: "v1",
+      kind: "Pod",
+      namespace: this.namespace,
+      name: this.name,
+      uid: this.uid,
+    };
+    if (record) ref.fieldPath = `spec.${record.init ? "initContainers" : "containers"}{${record.spec.name}}`;
+    this.#deps.events.record(ref, type, reason, message);
+  }
+}

@@ -1,0 +1,143 @@
+// One probe attempt (pkg/kubelet/prober): exec, httpGet and tcpSocket, with upstream's result messages.
+import { spawn } from "node:child_process";
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import type { ContainerPort, Probe } from "kubernetes-types/core/v1.d.ts";
+
+export interface ProbeResult {
+  ok: boolean;
+  /** Why it failed (shown in the Unhealthy event), or the exec output. */
+  message: string;
+}
+
+export interface ProbeTarget {
+  podIP: string;
+  ports: readonly ContainerPort[];
+  /** Builds the argv/env/cwd of an exec probe inside the container's context, or explains why it cannot. */
+  exec(command: readonly string[]): { argv: string[]; env: NodeJS.ProcessEnv; cwd: string } | Error;
+}
+
+export async function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
+  const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
+  if (probe.exec) return execProbe(probe.exec.command ?? [], target, timeoutMs);
+  if (probe.httpGet) {
+    const port = resolvePort(probe.httpGet.port, target.ports);
+    if (port instanceof Error) return { ok: false, message: port.message };
+    return httpProbe(
+      {
+        scheme: probe.httpGet.scheme === "HTTPS" ? "https" : "http",
+        host: probe.httpGet.host || target.podIP,
+        port,
+        path: probe.httpGet.path || "/",
+        headers: Object.fromEntries((probe.httpGet.httpHeaders ?? []).map((h) => [h.name, h.value])),
+      },
+      timeoutMs,
+    );
+  }
+  if (probe.tcpSocket) {
+    const port = resolvePort(probe.tcpSocket.port, target.ports);
+    if (port instanceof Error) return { ok: false, message: port.message };
+    return tcpProbe(probe.tcpSocket.host || target.podIP, port, timeoutMs);
+  }
+  if (probe.grpc) return { ok: false, message: "gRPC probes are not supported by the incluster runtime" };
+  return { ok: false, message: "missing probe handler" };
+}
+
+/** A number, a numeric string, or the name of one of the container's ports. */
+export function resolvePort(port: number | string, ports: readonly ContainerPort[]): number | Error {
+  if (typeof port === "number") return port;
+  if (/^\d+$/.test(port)) return Number(port);
+  const named = ports.find((p) => p.name === port);
+  return named ? named.containerPort : new Error(`couldn't find port: ${port} in container ports`);
+}
+
+function execProbe(command: readonly string[], target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
+  const plan = target.exec(command);
+  if (plan instanceof Error) return Promise.resolve({ ok: false, message: plan.message });
+  return new Promise((resolve) => {
+    const child = spawn(plan.argv[0], plan.argv.slice(1), {
+      env: plan.env,
+      cwd: plan.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const collect = (chunk: Buffer) => {
+      if (output.length < 10_240) output += chunk.toString();
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve({ ok: false, message: `command ${JSON.stringify(command)} timed out` });
+    }, timeoutMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      resolve({ ok: false, message: error.message });
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ ok: code === 0, message: output.trim() });
+    });
+  });
+}
+
+interface HttpTarget {
+  scheme: "http" | "https";
+  host: string;
+  port: number;
+  path: string;
+  headers: Record<string, string>;
+}
+
+function httpProbe(target: HttpTarget, timeoutMs: number): Promise<ProbeResult> {
+  const host = target.host.includes(":") ? `[${target.host}]` : target.host;
+  const url = `${target.scheme}://${host}:${target.port}${target.path.startsWith("/") ? "" : "/"}${target.path}`;
+  const client = target.scheme === "https" ? https : http;
+  return new Promise((resolve) => {
+    const req = client.get(
+      url,
+      {
+        headers: { "User-Agent": "kube-probe/1.33", Accept: "*/*", ...target.headers },
+        timeout: timeoutMs,
+        rejectUnauthorized: false, // the kubelet does not verify probe certificates either
+      },
+      (res) => {
+        const code = res.statusCode ?? 0;
+        res.resume();
+        if (code >= 200 && code < 400) resolve({ ok: true, message: "" });
+        else resolve({ ok: false, message: `HTTP probe failed with statuscode: ${code}` });
+      },
+    );
+    req.on("timeout", () =>
+      req.destroy(new Error("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")),
+    );
+    req.on("error", (error) =>
+      resolve({ ok: false, message: dialMessage(error, `Get "${url}"`, host, target.port) }),
+    );
+  });
+}
+
+function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: timeoutMs });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve({ ok: true, message: "" });
+    });
+    socket.once("timeout", () => socket.destroy(new Error(`dial tcp ${host}:${port}: i/o timeout`)));
+    socket.once("error", (error) => resolve({ ok: false, message: dialMessage(error, "", host, port) }));
+  });
+}
+
+/** Go's net error texts ("dial tcp 127.0.1.1:8080: connect: connection refused"), which users search for. */
+function dialMessage(error: Error, prefix: string, host: string, port: number): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const dial =
+    code === "ECONNREFUSED"
+      ? `dial tcp ${host}:${port}: connect: connection refused`
+      : code === "EHOSTUNREACH"
+        ? `dial tcp ${host}:${port}: connect: no route to host`
+        : error.message;
+  return prefix ? `${prefix}: ${dial}` : dial;
+}

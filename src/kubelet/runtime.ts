@@ -1,0 +1,229 @@
+// startRuntime(): the local pod runtime. A client of the API server like the real kubelet: it registers
+// its Node, schedules unbound Pods onto it, follows its Pods through an informer and runs each one as host
+// processes (see pod-worker.ts), serving their logs through a PodLogStore the API server can read.
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import type { ConfigMap, Pod, Secret } from "kubernetes-types/core/v1.d.ts";
+import pino, { type Logger } from "pino";
+import { DEFAULT_SERVICE_ACCOUNT_DIR } from "../client/config.ts";
+import { createClient, type Informer, type KubeClient } from "../client/index.ts";
+import { type BackoffSettings, CrashLoopBackOff } from "./backoff.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { kubernetesServiceEnv } from "./env.ts";
+import { EventRecorder } from "./events.ts";
+import { PodLogStore } from "./logs.ts";
+import { detectMountNamespace } from "./mount-namespace.ts";
+import { NodeRegistration, nodeLabels } from "./node.ts";
+import { LoopbackIpPool } from "./pod-ips.ts";
+import { PodWorker, type WorkerDeps } from "./pod-worker.ts";
+import { LocalScheduler } from "./scheduler.ts";
+import { TokenManager } from "./token-manager.ts";
+import { VolumeManager } from "./volumes.ts";
+
+export const DEFAULT_NODE_NAME = "local";
+
+export interface RuntimeOptions {
+  /** The API client (its identity needs the rights listed in node-identity.ts). Or give kubeconfig. */
+  client?: KubeClient;
+  kubeconfig?: string;
+  context?: string;
+  /** Default "local". */
+  nodeName?: string;
+  /** Pod volumes, scratch space and (unless `logs` is given) container logs live here. */
+  dataDir: string;
+  /** Share one store with startServer({ podLogs }) so `kubectl logs` reaches these containers. */
+  logs?: PodLogStore;
+  /** Run containers that set `command` on this host. Off by default: any Pod creator could run anything. */
+  allowHostCommands?: boolean;
+  /** CrashLoopBackOff timing; defaults 10 s → 5 min. */
+  backoff?: BackoffSettings;
+  /** What Pods get as KUBERNETES_SERVICE_HOST/PORT; default: the client's server URL. */
+  apiServer?: { host: string; port: number };
+  /** "auto" (default) detects; false forces INCLUSTER_SERVICEACCOUNT_DIR mode; true fails if unavailable. */
+  mountNamespace?: "auto" | boolean;
+  /** Clock for token refresh decisions (tests move it forward). */
+  clock?: Clock;
+  /** Volume re-sync period (token refresh checks). Default 60 s, as the kubelet's pod sync. */
+  volumeSyncIntervalMs?: number;
+  /** Node heartbeat period. Default 30 s. */
+  nodeStatusIntervalMs?: number;
+  /** Where Pod IPs start (default 127.0.1.1); give runtimes sharing a host different ranges. */
+  firstPodIP?: string;
+  /** Bind unscheduled Pods to this node (default true). */
+  schedule?: boolean;
+  /** How long running containers get to stop when the runtime itself stops. Default 5 s. */
+  shutdownGraceMs?: number;
+  logger?: Logger;
+}
+
+export interface RunningRuntime {
+  nodeName: string;
+  logs: PodLogStore;
+  /** Whether containers get their own mount namespace (volumes at their mountPath). */
+  mountNamespace: boolean;
+  client: KubeClient;
+  stop(): Promise<void>;
+}
+
+function apiServerOf(client: KubeClient): { host: string; port: number } {
+  const url = new URL(client.config.server);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return { host, port: url.port ? Number(url.port) : 443 };
+}
+
+async function mountMode(option: RuntimeOptions["mountNamespace"], log: Logger): Promise<boolean> {
+  if (option === false) {
+    log.info(
+      "mount namespaces disabled: the ServiceAccount directory is announced through INCLUSTER_SERVICEACCOUNT_DIR",
+    );
+    return false;
+  }
+  const support = await detectMountNamespace();
+  if (!support.available) {
+    if (option === true) throw new Error(`mount namespaces were required but ${support.detail}`);
+    log.warn(
+      `containers run without their own mount namespace (${support.detail}): volumes are not visible at their mountPath; ` +
+        "the ServiceAccount directory is announced through INCLUSTER_SERVICEACCOUNT_DIR",
+    );
+    return false;
+  }
+  await mkdir(DEFAULT_SERVICE_ACCOUNT_DIR, { recursive: true }).then((created) => {
+    if (created) log.info(`created the empty mount point ${DEFAULT_SERVICE_ACCOUNT_DIR} on the host`);
+  });
+  log.info(`containers get a private mount namespace (${support.detail}): volumes appear at their mountPath`);
+  return true;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<RunningRuntime> {
+  const log = options.logger ?? pino({ level: "info", base: { component: "kubelet" } }, pino.destination(2));
+  const ownClient = !options.client;
+  const client =
+    options.client ??
+    (await createClient({ kubeconfig: options.kubeconfig, context: options.context, inCluster: false }));
+  const nodeName = options.nodeName ?? DEFAULT_NODE_NAME;
+  const clock = options.clock ?? systemClock;
+  const podsDir = path.join(options.dataDir, "pods");
+  await rm(podsDir, { recursive: true, force: true }); // processes of an earlier run are gone with it
+  await mkdir(podsDir, { recursive: true, mode: 0o750 });
+  const logs = options.logs ?? new PodLogStore(path.join(options.dataDir, "logs"));
+  const mountNamespace = await mountMode(options.mountNamespace, log);
+  if (options.allowHostCommands) {
+    log.warn("host commands are allowed: any Pod that sets `command` runs it on this host as this user");
+  }
+
+  const configMaps = client.resource<ConfigMap>("configmaps").informer({ allNamespaces: true });
+  const secrets = client.resource<Secret>("secrets").informer({ allNamespaces: true });
+  const objects = {
+    configMap: (ns: string, name: string) => configMaps.store.get(ns, name),
+    secret: (ns: string, name: string) => secrets.store.get(ns, name),
+  };
+  const events = new EventRecorder(client, { component: "kubelet", host: nodeName }, log);
+  const tokens = new TokenManager(
+    (spec) =>
+      client.createToken(spec.namespace, spec.serviceAccount, {
+        audiences: spec.audiences,
+        expirationSeconds: spec.expirationSeconds,
+        ...(spec.pod ? { boundObjectRef: { apiVersion: "v1", kind: "Pod", ...spec.pod } } : {}),
+      }),
+    {
+      clock,
+      onIssued: (spec, issued) =>
+        log.debug(
+          { pod: `${spec.namespace}/${spec.pod?.name}`, expires: issued.expirationTimestamp.toISOString() },
+          "requested a ServiceAccount token",
+        ),
+    },
+  );
+  const api = options.apiServer ?? apiServerOf(client);
+  const deps: WorkerDeps = {
+    client,
+    volumes: new VolumeManager(podsDir, { objects, token: (spec) => tokens.get(spec) }),
+    logs,
+    ips: new LoopbackIpPool(options.firstPodIP),
+    tokens,
+    objects,
+    events,
+    backoff: new CrashLoopBackOff(options.backoff, clock),
+    policy: { allowHostCommands: Boolean(options.allowHostCommands) },
+    mountNamespace,
+    serviceEnv: kubernetesServiceEnv(api.host, api.port),
+    volumeSyncIntervalMs: options.volumeSyncIntervalMs ?? 60_000,
+    log,
+  };
+
+  const workers = new Map<string, PodWorker>();
+  const resyncNamespace = (object: ConfigMap | Secret) => {
+    for (const worker of workers.values())
+      if (worker.namespace === object.metadata?.namespace) worker.resync();
+  };
+  for (const informer of [configMaps, secrets] as Informer<ConfigMap | Secret>[]) {
+    informer.on("add", resyncNamespace);
+    informer.on("update", resyncNamespace);
+    informer.on("delete", resyncNamespace);
+    informer.on("error", (error) =>
+      log.warn({ err: error.message }, "watch of Pod dependencies failed; retrying"),
+    );
+  }
+  await Promise.all([configMaps.synced, secrets.synced]);
+
+  const node = new NodeRegistration(client, nodeName, log);
+  await node.register(options.nodeStatusIntervalMs ?? 30_000);
+
+  const pods = client
+    .resource<Pod>("pods")
+    .informer({ allNamespaces: true, fieldSelector: `spec.nodeName=${nodeName}`, autoStart: false });
+  const adopt = (pod: Pod) => {
+    const worker = new PodWorker(deps, pod);
+    workers.set(worker.uid, worker);
+    worker.start();
+    if (pod.metadata?.deletionTimestamp) void worker.terminate();
+  };
+  pods.on("add", adopt);
+  pods.on("update", (pod) => {
+    const worker = workers.get(pod.metadata?.uid ?? "");
+    if (worker) worker.update(pod);
+    else adopt(pod);
+  });
+  pods.on("delete", (pod) => {
+    const uid = pod.metadata?.uid ?? "";
+    const worker = workers.get(uid);
+    workers.delete(uid);
+    void worker?.remove();
+  });
+  pods.on("error", (error) => log.warn({ err: error.message }, "pod watch failed; retrying"));
+  pods.start();
+  await pods.synced;
+
+  const scheduler =
+    options.schedule === false
+      ? undefined
+      : new LocalScheduler({ client, nodeName, nodeLabels: nodeLabels(nodeName), events, log });
+  await scheduler?.start();
+  log.info(
+    { node: nodeName, hostCommands: Boolean(options.allowHostCommands), mountNamespace },
+    "pod runtime ready",
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    nodeName,
+    logs,
+    mountNamespace,
+    client,
+    stop: () => {
+      stopping ??= (async () => {
+        scheduler?.stop();
+        pods.stop();
+        const grace = options.shutdownGraceMs ?? 5000;
+        await Promise.all([...workers.values()].map((w) => w.shutdown(grace)));
+        workers.clear();
+        await node.stop();
+        configMaps.stop();
+        secrets.stop();
+        await events.flush();
+        if (ownClient) client.close();
+      })();
+      return stopping;
+    },
+  };
+}

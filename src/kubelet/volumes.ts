@@ -1,0 +1,122 @@
+// Pod volumes on disk, laid out like the kubelet's: <pods dir>/<uid>/volumes/kubernetes.io~<plugin>/<name>.
+// configMap, secret, downwardAPI and projected volumes are (re)written through the AtomicWriter on every
+// sync, so token refreshes and ConfigMap changes land as `..data` swaps; emptyDir is a plain directory.
+import { chmod, mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import type { Pod, Volume } from "kubernetes-types/core/v1.d.ts";
+import { AtomicWriter, type FileProjection } from "./atomic-writer.ts";
+import {
+  configMapFiles,
+  DEFAULT_MODE,
+  downwardFiles,
+  type ProjectionContext,
+  projectedFiles,
+  secretFiles,
+} from "./projection.ts";
+
+export interface VolumeSyncResult {
+  /** Volume name → directory on the host, for every volume that is set up. */
+  dirs: Map<string, string>;
+  /** One `MountVolume.SetUp failed …` message per volume that is not. */
+  errors: string[];
+  /** Volumes whose content changed in this sync. */
+  changed: string[];
+}
+
+type Files = Map<string, FileProjection>;
+
+interface VolumePlan {
+  plugin: string;
+  files?: () => Promise<Files | Error>;
+}
+
+export class VolumeManager {
+  readonly podsDir: string;
+  readonly #ctx: ProjectionContext;
+
+  constructor(podsDir: string, ctx: ProjectionContext) {
+    this.podsDir = podsDir;
+    this.#ctx = ctx;
+  }
+
+  podDir(uid: string): string {
+    return path.join(this.podsDir, uid);
+  }
+
+  /** Sets up or refreshes every volume of pod. Calls for one Pod must not overlap. */
+  async sync(pod: Pod): Promise<VolumeSyncResult> {
+    const result: VolumeSyncResult = { dirs: new Map(), errors: [], changed: [] };
+    const uid = pod.metadata?.uid ?? "";
+    for (const volume of pod.spec?.volumes ?? []) {
+      const plan = this.#plan(pod, volume);
+      if (plan instanceof Error) {
+        result.errors.push(`MountVolume.SetUp failed for volume "${volume.name}" : ${plan.message}`);
+        continue;
+      }
+      const dir = path.join(this.podDir(uid), "volumes", plan.plugin, volume.name);
+      try {
+        await mkdir(dir, { recursive: true, mode: 0o750 });
+        if (plan.files) {
+          const files = await plan.files();
+          if (files instanceof Error) throw files;
+          const written = await new AtomicWriter(dir).write(files);
+          if (written.changed) result.changed.push(volume.name);
+        } else {
+          await chmod(dir, 0o777); // emptyDir: world-writable, as the kubelet creates it
+        }
+        result.dirs.set(volume.name, dir);
+      } catch (error) {
+        result.errors.push(
+          `MountVolume.SetUp failed for volume "${volume.name}" : ${(error as Error).message}`,
+        );
+      }
+    }
+    return result;
+  }
+
+  /** Removes the Pod's directory (volumes and scratch space). */
+  async cleanup(uid: string): Promise<void> {
+    if (uid) await rm(this.podDir(uid), { recursive: true, force: true });
+  }
+
+  #plan(pod: Pod, volume: Volume): VolumePlan | Error {
+    const { objects } = this.#ctx;
+    if (volume.projected) {
+      const { sources = [], defaultMode = DEFAULT_MODE } = volume.projected;
+      return {
+        plugin: "kubernetes.io~projected",
+        files: () => projectedFiles(pod, sources, defaultMode, this.#ctx),
+      };
+    }
+    if (volume.configMap) {
+      const source = volume.configMap;
+      return {
+        plugin: "kubernetes.io~configmap",
+        files: async () => configMapFiles(pod, source, source.defaultMode ?? DEFAULT_MODE, objects),
+      };
+    }
+    if (volume.secret) {
+      const source = volume.secret;
+      return {
+        plugin: "kubernetes.io~secret",
+        files: async () =>
+          secretFiles(
+            pod,
+            { ...source, name: source.secretName },
+            source.defaultMode ?? DEFAULT_MODE,
+            objects,
+          ),
+      };
+    }
+    if (volume.downwardAPI) {
+      const source = volume.downwardAPI;
+      return {
+        plugin: "kubernetes.io~downward-api",
+        files: async () => downwardFiles(pod, source.items ?? [], source.defaultMode ?? DEFAULT_MODE),
+      };
+    }
+    if (volume.emptyDir) return { plugin: "kubernetes.io~empty-dir" };
+    const type = Object.keys(volume).find((k) => k !== "name") ?? "unknown";
+    return new Error(`${type} volumes are not supported by the incluster runtime`);
+  }
+}

@@ -1,0 +1,128 @@
+// Test harness for the pod runtime: a real local API server with a runtime attached (fast back-off,
+// silent logs), small scripts to run as containers, and Pod polling helpers.
+import { randomInt } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import pino from "pino";
+import {
+  PodLogStore,
+  type RunningRuntime,
+  type RuntimeOptions,
+  startRuntime,
+} from "../../src/kubelet/index.ts";
+import { eventually, startTestCluster, type TestCluster } from "../helpers/cluster.ts";
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+/** Node 24 from the repository: scripts run as containers import our TypeScript sources. */
+export const NODE = path.join(REPO, "node_modules/.bin/node");
+export const CLIENT_MODULE = path.join(REPO, "src/client/index.ts");
+export const CLI = path.join(REPO, "src/cli/main.ts");
+
+export interface RuntimeCluster extends TestCluster {
+  runtime: RunningRuntime;
+  /** The runtime's data dir (pods/<uid>/volumes/…). */
+  dataDir: string;
+  /** Scratch space for scripts and files shared with containers. */
+  scratch: string;
+  script(name: string, source: string): Promise<string>;
+  pod(namespace: string, name: string): Promise<Pod | undefined>;
+  waitForPod(
+    namespace: string,
+    name: string,
+    ok: (pod: Pod) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<Pod>;
+}
+
+export async function startRuntimeCluster(options: Partial<RuntimeOptions> = {}): Promise<RuntimeCluster> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-test-"));
+  const scratch = await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-scratch-"));
+  const logs = options.logs ?? new PodLogStore(path.join(dataDir, "logs"));
+  const cluster = await startTestCluster({ podLogs: logs });
+  const runtime = await startRuntime({
+    kubeconfig: cluster.kubeconfigPath,
+    dataDir,
+    logs,
+    logger: pino({ level: "silent" }),
+    backoff: { baseMs: 200 },
+    // Test files run in parallel, each with a runtime: keep their Pod IPs apart.
+    firstPodIP: `127.0.${randomInt(2, 250)}.1`,
+    ...options,
+  });
+  const pod = async (namespace: string, name: string) => {
+    const r = await cluster.admin("GET", `/api/v1/namespaces/${namespace}/pods/${name}`);
+    return r.status === 200 ? (r.json as Pod) : undefined;
+  };
+  return {
+    ...cluster,
+    runtime,
+    dataDir,
+    scratch,
+    script: async (name, source) => {
+      const file = path.join(scratch, name);
+      await writeFile(file, source);
+      return file;
+    },
+    pod,
+    waitForPod: (namespace, name, ok, what, timeoutMs = 15_000) =>
+      eventually(
+        async () => {
+          const current = await pod(namespace, name);
+          return current && ok(current) ? current : undefined;
+        },
+        timeoutMs,
+        `${namespace}/${name}: ${what}`,
+      ),
+    stop: async () => {
+      await runtime.stop();
+      await cluster.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Creates a namespace and waits for its default ServiceAccount (the controller adds it). */
+export async function createNamespace(c: TestCluster, name: string): Promise<void> {
+  const created = await c.admin("POST", "/api/v1/namespaces", { metadata: { name } });
+  if (created.status !== 201) throw new Error(`namespace ${name}: ${created.text}`);
+  await eventually(
+    async () => (await c.admin("GET", `/api/v1/namespaces/${name}/serviceaccounts/default`)).status === 200,
+    5000,
+    `default ServiceAccount in ${name}`,
+  );
+}
+
+/** Creates a Pod as the admin; returns the stored object. */
+export async function createPod(c: TestCluster, namespace: string, pod: Pod): Promise<Pod> {
+  const created = await c.admin("POST", `/api/v1/namespaces/${namespace}/pods`, {
+    apiVersion: "v1",
+    kind: "Pod",
+    ...pod,
+  });
+  if (created.status !== 201) throw new Error(`pod ${pod.metadata?.name}: ${created.text}`);
+  return created.json as Pod;
+}
+
+export const containerState = (pod: Pod, index = 0) => pod.status?.containerStatuses?.[index];
+
+/** Runs kubectl until its output matches: events are recorded asynchronously, after the state they explain. */
+export function kubectlUntil(
+  c: TestCluster,
+  args: string[],
+  pattern: RegExp,
+  timeoutMs = 5000,
+): Promise<string> {
+  return eventually(
+    async () => {
+      const r = await c.kubectl(args);
+      return pattern.test(r.stdout) && r.stdout;
+    },
+    timeoutMs,
+    `kubectl ${args.join(" ")} to match ${pattern}`,
+  );
+}
