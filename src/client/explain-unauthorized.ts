@@ -2,6 +2,24 @@
 // token the client holds: decode it (no verification) and check the claims that make tokens fail.
 import { type DecodedToken, decodeToken, formatDuration } from "../token/index.ts";
 
+/** The decoded claims a diagnosis keeps (never the token itself). */
+const CLAIM_FIELDS = [
+  "format",
+  "issuer",
+  "audiences",
+  "issuedAt",
+  "notBefore",
+  "expiresAt",
+  "warnAfter",
+  "serviceAccount",
+  "pod",
+  "node",
+  "secret",
+  "username",
+] as const;
+
+export type TokenClaims = Pick<DecodedToken, (typeof CLAIM_FIELDS)[number]>;
+
 /** What the client could tell about its credentials when a 401 arrived. Holds claims only, never the token. */
 export interface TokenDiagnosis {
   /** Credentials (Authorization header or client certificate) went with the request. */
@@ -9,59 +27,15 @@ export interface TokenDiagnosis {
   /** A bearer token was available to decode. */
   present: boolean;
   decodeError?: string;
-  claims?: Pick<
-    DecodedToken,
-    | "format"
-    | "issuer"
-    | "audiences"
-    | "issuedAt"
-    | "notBefore"
-    | "expiresAt"
-    | "warnAfter"
-    | "serviceAccount"
-    | "pod"
-    | "node"
-    | "secret"
-    | "username"
-  >;
+  claims?: TokenClaims;
 }
 
 export function diagnoseToken(token: string | undefined, sent: boolean): TokenDiagnosis {
   if (!token) return { sent, present: false };
   try {
-    const d = decodeToken(token);
-    const {
-      format,
-      issuer,
-      audiences,
-      issuedAt,
-      notBefore,
-      expiresAt,
-      warnAfter,
-      serviceAccount,
-      pod,
-      node,
-      secret,
-      username,
-    } = d;
-    return {
-      sent,
-      present: true,
-      claims: {
-        format,
-        issuer,
-        audiences,
-        issuedAt,
-        notBefore,
-        expiresAt,
-        warnAfter,
-        serviceAccount,
-        pod,
-        node,
-        secret,
-        username,
-      },
-    };
+    const decoded = decodeToken(token);
+    const claims = Object.fromEntries(CLAIM_FIELDS.map((k) => [k, decoded[k]])) as TokenClaims;
+    return { sent, present: true, claims };
   } catch (error) {
     return { sent, present: true, decodeError: (error as Error).message };
   }

@@ -60,40 +60,44 @@ function secretValues(secret: Secret): Map<string, Buffer> {
   return new Map(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")]));
 }
 
+type KeyedSource = { name?: string; items?: KeyToPath[]; optional?: boolean };
+
+/** Files from a ConfigMap or Secret source: missing object or key is an error unless optional. */
+function objectFiles<T>(
+  source: KeyedSource,
+  mode: number,
+  found: T | undefined,
+  values: (obj: T) => Map<string, Buffer>,
+  messages: { missing: string; missingKey: (key: string) => string },
+): Files | Error {
+  if (!found) return source.optional ? new Map() : new Error(messages.missing);
+  return keyedFiles(values(found), source.items, mode, Boolean(source.optional), messages.missingKey);
+}
+
 export function configMapFiles(
   pod: Pod,
-  source: { name?: string; items?: KeyToPath[]; optional?: boolean },
+  source: KeyedSource,
   mode: number,
   objects: ObjectSource,
 ): Files | Error {
-  const namespace = pod.metadata?.namespace ?? "default";
-  const cm = objects.configMap(namespace, source.name ?? "");
-  if (!cm) return source.optional ? new Map() : new Error(`configmap "${source.name}" not found`);
-  return keyedFiles(
-    configMapValues(cm),
-    source.items,
-    mode,
-    Boolean(source.optional),
-    (key) => `configmap references non-existent config key: ${key}`,
-  );
+  const cm = objects.configMap(pod.metadata?.namespace ?? "default", source.name ?? "");
+  return objectFiles(source, mode, cm, configMapValues, {
+    missing: `configmap "${source.name}" not found`,
+    missingKey: (key) => `configmap references non-existent config key: ${key}`,
+  });
 }
 
 export function secretFiles(
   pod: Pod,
-  source: { name?: string; items?: KeyToPath[]; optional?: boolean },
+  source: KeyedSource,
   mode: number,
   objects: ObjectSource,
 ): Files | Error {
-  const namespace = pod.metadata?.namespace ?? "default";
-  const secret = objects.secret(namespace, source.name ?? "");
-  if (!secret) return source.optional ? new Map() : new Error(`secret "${source.name}" not found`);
-  return keyedFiles(
-    secretValues(secret),
-    source.items,
-    mode,
-    Boolean(source.optional),
-    (key) => `references non-existent secret key: ${key}`,
-  );
+  const secret = objects.secret(pod.metadata?.namespace ?? "default", source.name ?? "");
+  return objectFiles(source, mode, secret, secretValues, {
+    missing: `secret "${source.name}" not found`,
+    missingKey: (key) => `references non-existent secret key: ${key}`,
+  });
 }
 
 export function downwardFiles(
