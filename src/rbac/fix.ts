@@ -69,7 +69,6 @@ interface ProposalInput {
   /** Set: Role + RoleBinding there. Unset: ClusterRole + ClusterRoleBinding. */
   namespace?: string;
   name: string;
-  summary: string;
   notes: string[];
 }
 
@@ -89,7 +88,7 @@ function buildProposal(p: ProposalInput): FixProposal {
   const roleYaml = toYaml(role);
   const roleCommand = createRoleCommand(roleKind, p.name, p.rules, p.namespace) ?? applyCommand(roleYaml);
   return {
-    summary: p.summary,
+    summary: proposalSummary(p.subject, p.rules, p.name, p.namespace),
     objects: [role, binding],
     yaml: `${roleYaml}---\n${toYaml(binding)}`,
     commands: [roleCommand, createBindingCommand(bindingKind, p.name, roleKind, p.subject, p.namespace)],
@@ -146,14 +145,7 @@ export function generateRbac(o: {
   }
   const rules = o.allow.flatMap((a) => allowRules(a, notes));
   const name = dnsName(o.name ?? subjectNameParts(subject, namespace).join("-"));
-  return buildProposal({
-    subject,
-    rules,
-    namespace,
-    name,
-    summary: proposalSummary(subject, rules, name, namespace),
-    notes,
-  });
+  return buildProposal({ subject, rules, namespace, name, notes });
 }
 
 function subjectFromInfo(info: ForbiddenInfo): Subject {
@@ -239,12 +231,5 @@ export function proposeFix(
       ? `url-${spec.nonResourceURL}`
       : `${spec.resource}${spec.subresource ? `-${spec.subresource}` : ""}${spec.apiGroup ? `.${spec.apiGroup}` : ""}`;
   const name = dnsName(opts.roleName ?? [...subjectNameParts(subject, namespace), slug].join("-"));
-  return buildProposal({
-    subject,
-    rules,
-    namespace,
-    name,
-    summary: proposalSummary(subject, rules, name, namespace),
-    notes,
-  });
+  return buildProposal({ subject, rules, namespace, name, notes });
 }
