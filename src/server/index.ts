@@ -106,11 +106,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       dataDir: opts.dataDir ? path.join(opts.dataDir, "store") : undefined,
       historySize: opts.historySize,
     }),
-    opts.pki ??
-      loadOrCreatePki({
-        dataDir: opts.dataDir ? path.join(opts.dataDir, "pki") : undefined,
-        saKeyAlgorithm: opts.saKeyAlgorithm,
-      }),
+    opts.pki ?? loadOrCreatePki({ dataDir: opts.dataDir, saKeyAlgorithm: opts.saKeyAlgorithm }), // files in <dataDir>/pki
   ]);
 
   const registry = new ResourceRegistry(withStrategies(RESOURCES, store));

@@ -21,10 +21,49 @@ export interface ListMeta {
   remainingItemCount?: number;
 }
 
+function listHead(def: ResourceDef, meta: ListMeta): string {
+  return `{"kind":"${def.listKind}","apiVersion":"${groupVersion(def)}","metadata":${JSON.stringify(meta)},"items":[`;
+}
+
 export function listJson(def: ResourceDef, items: Entry[], meta: ListMeta): string {
-  let body = `{"kind":"${def.listKind}","apiVersion":"${groupVersion(def)}","metadata":${JSON.stringify(meta)},"items":[`;
+  let body = listHead(def, meta);
   for (let i = 0; i < items.length; i++) body += i === 0 ? items[i].json : `,${items[i].json}`;
   return `${body}]}`;
+}
+
+/**
+ * listJson's UTF-8 bytes, written item by item into one buffer. Sending the string instead costs far more for a
+ * page of 500 Pods (2+ MB): the 500-piece string is flattened, scanned for Content-Length and encoded again on
+ * write. The buffer is sized for ASCII (one byte per UTF-16 unit, the usual case); a write that leaves fewer
+ * than 4 bytes (one UTF-8 character at most) free may have been cut short, so the buffer grows and the item is
+ * written again.
+ */
+export function listJsonBuffer(def: ResourceDef, items: Entry[], meta: ListMeta): Buffer {
+  const head = listHead(def, meta);
+  let size = head.length * 3 + items.length + 8;
+  for (let i = 0; i < items.length; i++) size += items[i].json.length;
+  let body = Buffer.allocUnsafe(size);
+  let at = 0;
+  const put = (text: string) => {
+    for (;;) {
+      const written = body.write(text, at, "utf8");
+      if (body.length - at - written >= 4) {
+        at += written;
+        return;
+      }
+      const bigger = Buffer.allocUnsafe(body.length * 2 + text.length * 3);
+      body.copy(bigger, 0, 0, at);
+      body = bigger;
+    }
+  };
+  put(head);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) body[at++] = 0x2c; // ,
+    put(items[i].json);
+  }
+  body[at++] = 0x5d; // ]
+  body[at++] = 0x7d; // }
+  return body.subarray(0, at);
 }
 
 export function partialMetadata(obj: KubeObject, version: string): KubeObject {

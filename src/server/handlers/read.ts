@@ -13,6 +13,7 @@ import {
   isEntry,
   type ListMeta,
   listJson,
+  listJsonBuffer,
   metadataListJson,
   objectOf,
   partialMetadata,
@@ -168,7 +169,7 @@ export function listObjects(
 
   switch (rep.kind) {
     case "json":
-      return sendJson(res, 200, listJson(def, result.items, meta));
+      return sendJson(res, 200, listJsonBuffer(def, result.items, meta));
     case "metadata":
       return sendJson(res, 200, metadataListJson(result.items, meta, rep.version), contentTypeOf(rep));
     case "table": {

@@ -7,7 +7,7 @@ const BASE_HEADERS = { "Cache-Control": "no-cache, private" };
 export function sendJson(
   res: ServerResponse,
   code: number,
-  body: string,
+  body: string | Buffer,
   contentType = "application/json",
 ): void {
   res.writeHead(code, {
