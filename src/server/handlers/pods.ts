@@ -1,23 +1,15 @@
-// pods/binding (scheduling) and pods/log (served by the local runtime when one is attached).
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { Status } from "../../meta/status.ts";
-import type { Mutable, StoredObject, UserInfo } from "../../meta/types.ts";
+import type { Mutable, StoredObject } from "../../meta/types.ts";
 import type { ServerContext } from "../context.ts";
 import { readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
-import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
 import { rfc3339 } from "../registry/objects.ts";
-import type { ResourceHandlerContext } from "./resources.ts";
+import type { Call } from "./call.ts";
 
-export async function createBinding(
-  ctx: ResourceHandlerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  info: ResourceRequestInfo,
-  user: UserInfo,
-): Promise<void> {
+export async function createBinding(call: Call): Promise<void> {
+  const { ctx, req, res, info, user } = call;
   const binding = await readObject(req);
   const target = (binding.target ?? {}) as { kind?: string; name?: string };
   if (!target.name)
@@ -55,13 +47,8 @@ export async function createBinding(
   sendObject(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
 }
 
-export async function podLog(
-  ctx: ServerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  info: ResourceRequestInfo,
-  query: URLSearchParams,
-): Promise<void> {
+export async function podLog(call: Call): Promise<void> {
+  const { ctx, req, res, info, query } = call;
   const entry = ctx.store.get("pods", info.namespace, info.name);
   if (!entry) throw fail.notFound("pods", "", info.name);
   const pod = entry.object() as Pod;

@@ -1,13 +1,13 @@
 // GET of one object and LIST with selectors, pagination and resourceVersion semantics.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { Status } from "../../meta/status.ts";
 import type { ServerContext } from "../context.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { contentTypeOf, negotiate, type Representation } from "../http/negotiate.ts";
-import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendJson, sendObject } from "../http/respond.ts";
-import { type ResourceDef, storageKey } from "../registry/types.ts";
+import { storageKey } from "../registry/types.ts";
 import { decodeContinue, encodeContinue, INCONSISTENT_CONTINUE_MESSAGE } from "../storage/index.ts";
+import type { Call } from "./call.ts";
 import {
   includeObjectParam,
   isEntry,
@@ -37,15 +37,8 @@ export function representationFor(req: IncomingMessage, target: "object" | "list
 }
 
 /** Writes one object in the negotiated representation. */
-export function sendEntry(
-  ctx: ServerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  def: ResourceDef,
-  code: number,
-  entry: Written,
-  query: URLSearchParams,
-): void {
+export function sendEntry(call: Call, code: number, entry: Written): void {
+  const { ctx, req, res, def, query } = call;
   const rep = representationFor(req, "object");
   if (rep.kind === "json")
     return isEntry(entry) ? sendJson(res, code, entry.json) : sendObject(res, code, entry);
@@ -66,17 +59,11 @@ export function sendEntry(
   sendObject(res, code, obj);
 }
 
-export function getObject(
-  ctx: ServerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  def: ResourceDef,
-  info: ResourceRequestInfo,
-  query: URLSearchParams,
-): void {
+export function getObject(call: Call): void {
+  const { ctx, def, info } = call;
   const entry = ctx.store.get(storageKey(def), def.namespaced ? info.namespace : "", info.name);
   if (!entry) throw fail.notFound(def.resource, def.group, info.name);
-  sendEntry(ctx, req, res, def, 200, entry, query);
+  sendEntry(call, 200, entry);
 }
 
 export function parseResourceVersion(value: string): number {
@@ -116,14 +103,8 @@ export function exactResourceVersion(ctx: ServerContext, query: URLSearchParams)
   return wanted;
 }
 
-export function listObjects(
-  ctx: ServerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  def: ResourceDef,
-  info: ResourceRequestInfo,
-  query: URLSearchParams,
-): void {
+export function listObjects(call: Call): void {
+  const { ctx, req, res, def, info, query } = call;
   const rep = representationFor(req, "list");
   const selection = parseSelection(def, query);
   const limitText = query.get("limit");

@@ -2,16 +2,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Status } from "../../meta/status.ts";
 import type { UserInfo } from "../../meta/types.ts";
-import type { ServerContext } from "../context.ts";
 import { decodeProtobuf, mediaType, readBody, readBodyBytes, readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { PROTOBUF_MEDIA_TYPE } from "../http/protobuf/index.ts";
 import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
-import type { ObjectService } from "../registry/objects.ts";
 import { type PatchType, patchTypeOf } from "../registry/patch.ts";
 import { PatchError, patchErrorStatus } from "../registry/patch-error.ts";
-import { groupVersion, type ResourceDef, storageKey } from "../registry/types.ts";
+import { groupVersion, storageKey } from "../registry/types.ts";
+import type { Call, ResourceHandlerContext } from "./call.ts";
 import { objectOf } from "./encode.ts";
 import { createBinding, podLog } from "./pods.ts";
 import { getObject, listObjects, sendEntry } from "./read.ts";
@@ -23,10 +22,6 @@ import { watchObjects } from "./watch.ts";
 
 // Kinds whose DELETE returns the object (ReturnDeletedObject upstream); others return a Status.
 const RETURNS_DELETED_OBJECT = new Set(["pods", "namespaces", "services", "nodes"]);
-
-export interface ResourceHandlerContext extends ServerContext {
-  objects: ObjectService;
-}
 
 function dryRun(query: URLSearchParams): boolean {
   return query.getAll("dryRun").includes("All");
@@ -48,89 +43,75 @@ export async function handleResource(
   if (!def) throw notFoundPath();
   if (!def.namespaced && info.namespace && info.resource !== "namespaces") throw notFoundPath();
   if (info.parts.length > 3) throw notFoundPath();
+  const call: Call = { ctx, req, res, def, info, query, user };
 
-  if (info.subresource) return handleSubresource(ctx, req, res, def, info, query, user);
+  if (info.subresource) return handleSubresource(call);
   if (!def.verbs.includes(info.verb)) {
     throw new ApiStatusError(Status.methodNotSupported(def.resource, def.group, info.verb));
   }
-  if (def.virtual) return createReview(ctx, req, res, def, info, user);
+  if (def.virtual) return createReview(call);
 
   const namespace = def.namespaced ? info.namespace : "";
   switch (info.verb) {
     case "get":
-      return getObject(ctx, req, res, def, info, query);
+      return getObject(call);
     case "list":
-      return listObjects(ctx, req, res, def, info, query);
+      return listObjects(call);
     case "watch":
-      return watchObjects(ctx, req, res, def, info, query);
+      return watchObjects(call);
     case "create": {
       if (def.namespaced && !namespace) throw notFoundPath();
       const entry = await ctx.objects.create(def, await readObject(req), namespace, {
         user,
         dryRun: dryRun(query),
       });
-      return sendEntry(ctx, req, res, def, 201, entry, query);
+      return sendEntry(call, 201, entry);
     }
     case "update": {
       const entry = await ctx.objects.update(def, await readObject(req), namespace, info.name, {
         user,
         dryRun: dryRun(query),
       });
-      return sendEntry(ctx, req, res, def, 200, entry, query);
+      return sendEntry(call, 200, entry);
     }
     case "patch":
-      return patch(ctx, req, res, def, info, query, user, "");
+      return patch(call, "");
     case "delete":
-      return remove(ctx, req, res, def, info, query, user);
+      return remove(call);
     case "deletecollection":
-      return removeCollection(ctx, req, res, def, info, query, user);
+      return removeCollection(call);
     default:
       throw new ApiStatusError(Status.methodNotSupported(def.resource, def.group, info.verb));
   }
 }
 
-async function handleSubresource(
-  ctx: ResourceHandlerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  def: ResourceDef,
-  info: ResourceRequestInfo,
-  query: URLSearchParams,
-  user: UserInfo,
-): Promise<void> {
+async function handleSubresource(call: Call): Promise<void> {
+  const { ctx, req, def, info, query, user } = call;
   const sub = def.subresources?.find((s) => s.name === info.subresource);
   if (!sub) throw notFoundPath();
   if (!sub.verbs.includes(info.verb)) {
     throw new ApiStatusError(Status.methodNotSupported(`${def.resource}/${sub.name}`, def.group, info.verb));
   }
   const key = `${def.group}/${def.resource}/${sub.name}`;
-  if (key === "/serviceaccounts/token") return createToken(ctx, req, res, info, user);
-  if (key === "/pods/binding") return createBinding(ctx, req, res, info, user);
-  if (key === "/pods/log") return podLog(ctx, req, res, info, query);
-  if (sub.name === "scale") return handleScale(ctx, req, res, def, info, user);
+  if (key === "/serviceaccounts/token") return createToken(call);
+  if (key === "/pods/binding") return createBinding(call);
+  if (key === "/pods/log") return podLog(call);
+  if (sub.name === "scale") return handleScale(call);
   if (sub.name === "status" || sub.name === "finalize") {
-    if (info.verb === "get") return getObject(ctx, req, res, def, info, query);
-    if (info.verb === "patch") return patch(ctx, req, res, def, info, query, user, "status");
+    if (info.verb === "get") return getObject(call);
+    if (info.verb === "patch") return patch(call, "status");
     const entry = await ctx.objects.update(def, await readObject(req), info.namespace, info.name, {
       user,
       dryRun: dryRun(query),
       subresource: sub.name === "finalize" ? "" : "status",
     });
-    return sendEntry(ctx, req, res, def, 200, entry, query);
+    return sendEntry(call, 200, entry);
   }
   throw notFoundPath();
 }
 
-async function patch(
-  ctx: ResourceHandlerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  def: ResourceDef,
-  info: ResourceRequestInfo,
-  query: URLSearchParams,
-  user: UserInfo,
-  subresource: string,
-): Promise<void> {
+async function patch(call: Call, subresource: string): Promise<void> {
+  const { ctx, req, def, info, query, user } = call;
   let type: PatchType;
   try {
     type = patchTypeOf(mediaType(req), def.group);
@@ -155,7 +136,7 @@ async function patch(
       force: query.get("force") === "true",
     },
   );
-  sendEntry(ctx, req, res, def, created ? 201 : 200, entry, query);
+  sendEntry(call, created ? 201 : 200, entry);
 }
 
 interface DeleteBody {
@@ -179,15 +160,8 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
   return body;
 }
 
-async function remove(
-  ctx: ResourceHandlerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  def: ResourceDef,
-  info: ResourceRequestInfo,
-  query: URLSearchParams,
-  user: UserInfo,
-): Promise<void> {
+async function remove(call: Call): Promise<void> {
+  const { ctx, req, res, def, info, query, user } = call;
   let opts: DeleteBody;
   try {
     opts = await deleteOptions(req, query);
@@ -205,7 +179,7 @@ async function remove(
     // handlers/delete.go: 202 only for a deferred delete that set orphanDependents=false; a graceful pod
     // delete or a namespace going Terminating is 200, as clients (kubectl delete) see from kube-apiserver.
     const accepted = !finished && opts.orphanDependents === false;
-    return sendEntry(ctx, req, res, def, accepted ? 202 : 200, entry, query);
+    return sendEntry(call, accepted ? 202 : 200, entry);
   }
   const uid = objectOf(entry).metadata?.uid;
   sendObject(res, 200, {
@@ -217,15 +191,8 @@ async function remove(
   });
 }
 
-async function removeCollection(
-  ctx: ResourceHandlerContext,
-  _req: IncomingMessage,
-  res: ServerResponse,
-  def: ResourceDef,
-  info: ResourceRequestInfo,
-  query: URLSearchParams,
-  user: UserInfo,
-): Promise<void> {
+async function removeCollection(call: Call): Promise<void> {
+  const { ctx, res, def, info, query, user } = call;
   const selection = parseSelection(def, query);
   const listed = ctx.store.list(storageKey(def), {
     namespace: def.namespaced && info.namespace ? info.namespace : undefined,
@@ -247,3 +214,5 @@ async function removeCollection(
     items: deleted,
   });
 }
+
+export type { ResourceHandlerContext } from "./call.ts";

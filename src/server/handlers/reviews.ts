@@ -1,15 +1,11 @@
-// The create-only review APIs: who am I (SelfSubjectReview), is this token valid (TokenReview),
-// may I / may they (SelfSubjectAccessReview, SubjectAccessReview, LocalSubjectAccessReview),
-// and what may I do here (SelfSubjectRulesReview).
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { Status } from "../../meta/status.ts";
 import type { Attributes, KubeObject, PolicyRule, UserInfo } from "../../meta/types.ts";
 import type { ServerContext } from "../context.ts";
 import { readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
-import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
 import { groupVersion, type ResourceDef } from "../registry/types.ts";
+import type { Call } from "./call.ts";
 
 interface ResourceAttributesSpec {
   namespace?: string;
@@ -76,14 +72,8 @@ function toResourceRules(rules: PolicyRule[]) {
   return { resourceRules, nonResourceRules };
 }
 
-export async function createReview(
-  ctx: ServerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  def: ResourceDef,
-  info: ResourceRequestInfo,
-  user: UserInfo,
-): Promise<void> {
+export async function createReview(call: Call): Promise<void> {
+  const { ctx, req, res, def, info, user } = call;
   const body = await readObject(req);
   if (body.apiVersion && body.apiVersion !== groupVersion(def)) {
     throw fail.badRequest(

@@ -1,14 +1,10 @@
-// deployments|replicasets/scale: the autoscaling/v1 Scale view of spec.replicas (kubectl scale).
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { UserInfo } from "../../meta/types.ts";
 import { mediaType, readBody, readObject } from "../http/body.ts";
 import { fail } from "../http/errors.ts";
-import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
 import { applyPatch, type PatchType } from "../registry/patch.ts";
-import { type ResourceDef, storageKey } from "../registry/types.ts";
+import { storageKey } from "../registry/types.ts";
+import type { Call } from "./call.ts";
 import { objectOf } from "./encode.ts";
-import type { ResourceHandlerContext } from "./resources.ts";
 
 interface Scalable {
   metadata: {
@@ -44,14 +40,8 @@ function scaleOf(obj: Scalable) {
   };
 }
 
-export async function handleScale(
-  ctx: ResourceHandlerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  def: ResourceDef,
-  info: ResourceRequestInfo,
-  user: UserInfo,
-): Promise<void> {
+export async function handleScale(call: Call): Promise<void> {
+  const { ctx, req, res, def, info, user } = call;
   const entry = ctx.store.get(storageKey(def), info.namespace, info.name);
   if (!entry) throw fail.notFound(def.resource, def.group, info.name);
   const current = entry.object() as unknown as Scalable;

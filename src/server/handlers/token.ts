@@ -1,12 +1,9 @@
-// serviceaccounts/token: TokenRequest (kubectl create token, the kubelet's projected tokens).
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { UserInfo } from "../../meta/types.ts";
 import { createTokenRequest, type TokenRequestLookup } from "../authn/token-request.ts";
 import type { ServerContext } from "../context.ts";
 import { readObject } from "../http/body.ts";
 import { ApiStatusError } from "../http/errors.ts";
-import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
+import type { Call } from "./call.ts";
 
 function lookupFor(ctx: ServerContext): TokenRequestLookup {
   const uidOf = (resource: string, ns: string, name: string) => {
@@ -26,13 +23,8 @@ function lookupFor(ctx: ServerContext): TokenRequestLookup {
   };
 }
 
-export async function createToken(
-  ctx: ServerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  info: ResourceRequestInfo,
-  user: UserInfo,
-): Promise<void> {
+export async function createToken(call: Call): Promise<void> {
+  const { ctx, req, res, info, user } = call;
   const body = await readObject(req);
   const outcome = await createTokenRequest(ctx.tokens, lookupFor(ctx), {
     namespace: info.namespace,

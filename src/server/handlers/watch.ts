@@ -1,12 +1,10 @@
-// WATCH: newline-delimited JSON events on a chunked 200 response, flushed at once.
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { Status } from "../../meta/status.ts";
 import type { ServerContext } from "../context.ts";
 import { fail } from "../http/errors.ts";
 import { contentTypeOf } from "../http/negotiate.ts";
-import type { ResourceRequestInfo } from "../http/request-info.ts";
-import { groupVersion, type ResourceDef, storageKey } from "../registry/types.ts";
+import { groupVersion, storageKey } from "../registry/types.ts";
 import { StorageError, type StoreEvent, stampResourceVersion } from "../storage/index.ts";
+import type { Call } from "./call.ts";
 import { includeObjectParam, partialMetadata, table } from "./encode.ts";
 import { parseResourceVersion, representationFor } from "./read.ts";
 import { parseSelection } from "./selectors.ts";
@@ -59,14 +57,8 @@ function watchParams(ctx: ServerContext, query: URLSearchParams): WatchParams {
   return { fromRV, sendInitialEvents, bookmarks, timeoutMs };
 }
 
-export function watchObjects(
-  ctx: ServerContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  def: ResourceDef,
-  info: ResourceRequestInfo,
-  query: URLSearchParams,
-): void {
+export function watchObjects(call: Call): void {
+  const { ctx, req, res, def, info, query } = call;
   const rep = representationFor(req, "list");
   const selection = parseSelection(def, query);
   const params = watchParams(ctx, query);
