@@ -8,6 +8,7 @@ import pino from "pino";
 import { PodLogStore, type RunningRuntime } from "../kubelet/index.ts";
 import { startServer } from "../server/index.ts";
 import { startLocalRuntime } from "./kubelet.ts";
+import { writePrivateFile } from "./output.ts";
 
 export function defaultDataDir(): string {
   return process.env.INCLUSTER_DATA_DIR ?? path.join(os.homedir(), ".incluster", "cluster");
@@ -64,7 +65,7 @@ export function registerClusterCommands(program: Command): void {
       let kubeconfigPath = server.kubeconfigPath;
       if (!kubeconfigPath) {
         kubeconfigPath = path.join(os.tmpdir(), `incluster-${server.port}.kubeconfig`);
-        await writeFile(kubeconfigPath, server.kubeconfig, { mode: 0o600 });
+        await writePrivateFile(kubeconfigPath, server.kubeconfig);
       }
       if (dataDir) await writeFile(path.join(dataDir, PID_FILE), String(process.pid));
       if (o.host !== "127.0.0.1" && o.host !== "::1" && o.host !== "localhost") {
@@ -89,11 +90,18 @@ export function registerClusterCommands(program: Command): void {
         ].join("\n"),
       );
       const shutdown = async () => {
-        await runtime?.stop();
-        await server.stop();
-        if (dataDir) await rm(path.join(dataDir, PID_FILE), { force: true });
-        else if (runtimeDir) await rm(runtimeDir, { recursive: true, force: true });
-        process.exit(0);
+        try {
+          await runtime?.stop();
+          await server.stop();
+          if (dataDir) await rm(path.join(dataDir, PID_FILE), { force: true });
+          else if (runtimeDir) await rm(runtimeDir, { recursive: true, force: true });
+          // In memory: the admin kubeconfig in /tmp is as dead as the CA it names; do not leave its key behind.
+          if (!server.kubeconfigPath) await rm(kubeconfigPath, { force: true });
+          process.exit(0);
+        } catch (e) {
+          process.stderr.write(`error: shutting down: ${(e as Error).message}\n`);
+          process.exit(1);
+        }
       };
       process.once("SIGINT", shutdown);
       process.once("SIGTERM", shutdown);

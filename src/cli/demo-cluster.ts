@@ -1,13 +1,14 @@
 // The local cluster behind `incluster demo`: the API server and the pod runtime sharing one log store (so
 // `kubectl logs` works), the PKI kept in the data dir (the kubeconfig stays valid between runs), state in
 // memory (each run starts fresh).
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import pino from "pino";
 import { createClient, type KubeClient } from "../client/index.ts";
 import { PodLogStore, type RunningRuntime, startRuntime } from "../kubelet/index.ts";
 import { type RunningServer, startServer } from "../server/index.ts";
 import { loadOrCreatePki, type Pki } from "../server/pki/index.ts";
+import { writePrivateFile } from "./output.ts";
 
 export interface DemoCluster {
   server: RunningServer;
@@ -32,7 +33,7 @@ export async function startDemoCluster(options: { dataDir: string; port: number 
     logs,
   );
   const kubeconfigPath = path.join(dataDir, "kubeconfig");
-  await writeFile(kubeconfigPath, server.kubeconfig, { mode: 0o600 });
+  await writePrivateFile(kubeconfigPath, server.kubeconfig);
   const admin = await createClient({ kubeconfig: kubeconfigPath });
   let runtime: RunningRuntime;
   try {

@@ -6,6 +6,7 @@ import { registerDemoCommands } from "./demo.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerEndpointsCommands } from "./endpoints.ts";
 import { registerIdentityCommands } from "./identity.ts";
+import { EXIT_ERROR } from "./output.ts";
 import { registerPodsCommands } from "./pods.ts";
 import { registerRbacCommands } from "./rbac.ts";
 import { registerRunCommand } from "./run.ts";
@@ -14,7 +15,11 @@ import { registerTokenCommands } from "./token.ts";
 const program = new Command()
   .name("incluster")
   .description("Kubernetes in-Pod toolkit: client, pod-counter, doctor, RBAC tools and a local API server")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Bad flags, a missing argument, an unknown command: exit 2 ("could not answer", docs/tools.md), not
+  // commander's 1, which means "no" / "problems found" to scripts (`if incluster can-i …`). Subcommands
+  // inherit this; `run` (125) and the apps (their own usage code) set their own.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT_ERROR));
 
 registerClusterCommands(program);
 registerPodsCommands(program);

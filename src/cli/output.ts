@@ -1,6 +1,6 @@
 // Shared plumbing of the CLI commands: kubectl's connection flags, -o json|yaml, tab-aligned tables,
 // stdin, and exit codes. Exit codes: 0 = yes / healthy, 1 = no / problems found, 2 = could not answer.
-import { readFile } from "node:fs/promises";
+import { chmod, readFile, rm, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import { ApiError, ConfigError, ConnectionError, createClient, type KubeClient } from "../client/index.ts";
@@ -73,10 +73,37 @@ export const goList = (list: readonly string[] | undefined) => `[${(list ?? []).
 
 /** Reads a file, or stdin for "-". */
 export async function readInput(file: string): Promise<string> {
-  if (file !== "-") return readFile(file, "utf8");
+  if (file !== "-") {
+    try {
+      return await readFile(file, "utf8");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why =
+        code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (e as Error).message;
+      throw new UsageError(`cannot read ${file}: ${why}; give an existing file, or - to read standard input`);
+    }
+  }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * Writes a file only its owner can read (a kubeconfig with cluster-admin's client key): a stale file is
+ * removed first and the new one created exclusively, so a file (or symlink) planted at a predictable path
+ * in a shared /tmp by another user is never written through, and an old file's loose mode never survives.
+ */
+export async function writePrivateFile(file: string, contents: string): Promise<void> {
+  try {
+    await rm(file, { force: true });
+    await writeFile(file, contents, { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    throw new Error(
+      `cannot write ${file} privately (${code || (error as Error).message}): remove it, or check who owns it`,
+    );
+  }
+  await chmod(file, 0o600); // the umask may have taken bits the mode asked for; never add any
 }
 
 /** Bad flags or arguments: printed as `error: …`, exit 2. */

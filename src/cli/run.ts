@@ -59,6 +59,8 @@ export function registerRunCommand(program: Command): void {
     )
     .option("--no-mount-namespace", "do not mount the files at the standard path even when running as root")
     .argument("<command...>", "the command to run, after --")
+    // docker run's convention for its own usage errors too: 125, never a code CMD could have returned.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : RUN_EXIT.runnerFailed))
     .addHelpText(
       "after",
       `

@@ -159,7 +159,15 @@ export async function gatherFacts(o: DoctorOptions = {}): Promise<DoctorFacts> {
   // With nothing to leak, an unverified server may still be asked who it thinks we are (system:anonymous).
   const config: ClusterConfig = verified
     ? local.config
-    : { ...local.config, ca: undefined, insecureSkipTLSVerify: true };
+    : // No credentials at all, not just no token read so far: an exec plugin that failed once may succeed
+      // on the retry, and its token must not go to a server nobody verified.
+      {
+        ...local.config,
+        ca: undefined,
+        insecureSkipTLSVerify: true,
+        credentials: undefined,
+        clientCertificate: undefined,
+      };
   const client = new KubeClient(config, clientOptions);
   const anonymous = new KubeClient(
     { ...config, credentials: undefined, clientCertificate: undefined, close: () => undefined },

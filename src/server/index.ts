@@ -1,5 +1,5 @@
 // startServer(): the local Kubernetes-compatible API server, in-process, on loopback HTTPS.
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import pino, { type Logger } from "pino";
@@ -212,9 +212,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const kubeconfig = adminKubeconfig({ server: url, pki });
   let kubeconfigPath: string | undefined;
   if (opts.dataDir) {
-    await mkdir(opts.dataDir, { recursive: true });
+    await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
     kubeconfigPath = path.join(opts.dataDir, "admin.kubeconfig");
     await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
+    await chmod(kubeconfigPath, 0o600); // cluster-admin's client key; writeFile's mode only applies to a new file
   }
   log.info({ url }, "API server ready");
 

@@ -6,7 +6,7 @@
 // torn tail of the last log and resumes appending to it.
 import { existsSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { readLines } from "./line-reader.ts";
 import type { LogRecord } from "./records.ts";
@@ -32,6 +32,8 @@ const SNAPSHOT_TMP = "snapshot.jsonl.tmp";
 const LOCK = "LOCK";
 const WAL_NAME = /^wal-(\d+)\.jsonl$/;
 const WRITE_CHUNK = 1 << 20;
+const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_FILE_MODE = 0o600;
 
 /** Data dirs held by this process (a second open would corrupt the log just like another process would). */
 const heldHere = new Set<string>();
@@ -56,7 +58,10 @@ export class DataDir {
     fsync: boolean,
   ): Promise<{ dataDir: DataDir; state: RawState; rv: number }> {
     const dir = resolve(path);
-    await mkdir(dir, { recursive: true });
+    // The store holds every object, Secrets and legacy ServiceAccount tokens included: owner only. chmod too,
+    // for a directory an older version created with the umask's 0755.
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    await chmod(dir, PRIVATE_DIR_MODE);
     await acquireLock(dir);
     try {
       await rm(join(dir, SNAPSHOT_TMP), { force: true });
@@ -74,7 +79,7 @@ export class DataDir {
       const logStart = last ? last.start : rv + 1;
       const path = join(dir, walName(logStart));
       if (last) await truncateTo(path, tail);
-      const fh = await open(path, "a");
+      const fh = await open(path, "a", PRIVATE_FILE_MODE);
       if (!last) await syncDir(dir, fsync);
       return { dataDir: new DataDir(dir, fsync, fh, logStart, tail), state, rv };
     } catch (err) {
@@ -102,7 +107,7 @@ export class DataDir {
   /** Starts a new log at nextRV; called between batches so the old log ends exactly at nextRV - 1. */
   async rotate(nextRV: number): Promise<void> {
     if (nextRV === this.logStart) return;
-    const fh = await open(join(this.dir, walName(nextRV)), "a");
+    const fh = await open(join(this.dir, walName(nextRV)), "a", PRIVATE_FILE_MODE);
     await syncDir(this.dir, this.fsync);
     const old = this.log;
     this.log = fh;
@@ -118,7 +123,7 @@ export class DataDir {
    */
   async writeSnapshot(rv: number, rows: readonly SnapshotRow[]): Promise<void> {
     const tmp = join(this.dir, SNAPSHOT_TMP);
-    const fh = await open(tmp, "w");
+    const fh = await open(tmp, "w", PRIVATE_FILE_MODE);
     try {
       let chunk = encodeSnapshotHeader(rv);
       for (const row of rows) {

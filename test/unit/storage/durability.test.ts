@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
   appendFileSync,
+  chmodSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -231,6 +232,26 @@ describe("durable store", () => {
     assert.equal(a?.fields["metadata.namespace"], "ns");
     assert.equal(a?.rv, 1);
     await store.close();
+  });
+
+  it("keeps its files private: the store holds Secrets (dir 0700, log and snapshot 0600)", async () => {
+    const parent = tempDir();
+    const dir = join(parent, "a", "store");
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    const store = await openStore({ dataDir: dir, compactBytes: 4096 });
+    for (let i = 0; i < 40; i++) await store.create("pods", pod("ns", `p${i}`));
+    await store.compact();
+    await store.close();
+    assert.equal(mode(dir), 0o700);
+    assert.equal(mode(join(parent, "a")), 0o700, "directories created on the way are private too");
+    assert.equal(mode(join(dir, "snapshot.jsonl")), 0o600);
+    for (const wal of walFiles(dir)) assert.equal(mode(join(dir, wal)), 0o600, wal);
+
+    // A data dir left world-readable by an older version is tightened on open.
+    const loose = tempDir();
+    chmodSync(loose, 0o755);
+    await (await openStore({ dataDir: loose })).close();
+    assert.equal(mode(loose), 0o700);
   });
 
   it("refuses a second open of the same data dir", async () => {
