@@ -69,6 +69,25 @@ interface Pending {
 const DEFAULT_HISTORY = 10_000;
 const DEFAULT_COMPACT_BYTES = 64 * 1024 * 1024;
 
+/** Both update and delete refuse to act on a different incarnation of the object. */
+function checkUID(
+  resource: string,
+  namespace: string,
+  name: string,
+  key: string,
+  current: Entry,
+  opts: Preconditions,
+): void {
+  if (opts.expectedUID !== undefined && opts.expectedUID !== current.uid) {
+    throw conflict(
+      resource,
+      namespace,
+      name,
+      uidPreconditionFailed(resource, key, opts.expectedUID, current.uid),
+    );
+  }
+}
+
 export class Store {
   private readonly tables = new Map<string, ResourceTable>();
   /** Objects replayed from disk for resources nobody registered yet; indexed on register(). */
@@ -171,14 +190,7 @@ export class Store {
     const { namespace, name, key } = this.identify(table, obj);
     const current = this.latest(table, key);
     if (!current) throw notFound(resource, namespace, name);
-    if (opts.expectedUID !== undefined && opts.expectedUID !== current.uid) {
-      throw conflict(
-        resource,
-        namespace,
-        name,
-        uidPreconditionFailed(resource, key, opts.expectedUID, current.uid),
-      );
-    }
+    checkUID(resource, namespace, name, key, current, opts);
     if (opts.expectedRV !== undefined && opts.expectedRV !== current.rv) {
       throw conflict(resource, namespace, name, CONFLICT_MODIFIED);
     }
@@ -198,14 +210,7 @@ export class Store {
     const key = table.keyOf(namespace, name);
     const current = this.latest(table, key);
     if (!current) throw notFound(resource, namespace, name);
-    if (opts.expectedUID !== undefined && opts.expectedUID !== current.uid) {
-      throw conflict(
-        resource,
-        namespace,
-        name,
-        uidPreconditionFailed(resource, key, opts.expectedUID, current.uid),
-      );
-    }
+    checkUID(resource, namespace, name, key, current, opts);
     if (opts.expectedRV !== undefined && opts.expectedRV !== current.rv) {
       throw conflict(
         resource,
