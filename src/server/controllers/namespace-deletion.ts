@@ -1,27 +1,82 @@
-// Namespace deletion (namespace_controller.go): once a namespace is Terminating, delete everything
-// in it, then the namespace itself.
+// Namespace deletion (namespace_controller.go): once a namespace is Terminating, delete everything in
+// it; the namespace itself goes only when nothing is left — content held by finalizers keeps it
+// Terminating (with upstream's conditions saying why) until those finalizers are removed.
+import type { KubeObject } from "../../meta/types.ts";
+import { rfc3339 } from "../registry/objects.ts";
 import { storageKey } from "../registry/types.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
 
 export function startNamespaceDeletionController(c: ControllerContext): Controller {
   const namespaced = c.registry.defs.filter((d) => d.namespaced && !d.virtual);
+  const namespacesDef = c.registry.find("", "v1", "namespaces")!;
+  const terminating = new Set<string>();
+
+  const remaining = (namespace: string) =>
+    namespaced.flatMap((def) =>
+      c.store.list(storageKey(def), { namespace }).items.map((e) => ({ def, entry: e })),
+    );
+
+  /** Records why the namespace is still here, as kube-controller-manager's conditions do. */
+  const reportFinalizers = async (namespace: string, held: KubeObject[]) => {
+    const finalizers = [...new Set(held.flatMap((o) => o.metadata?.finalizers ?? []))].sort();
+    const message = `Some content in the namespace has finalizers remaining: ${finalizers.join(", ")} in ${held.length} resource instances`;
+    const ns = c.store.get("namespaces", "", namespace)?.object();
+    if (!ns) return;
+    const status = (ns.status ?? {}) as { phase?: string; conditions?: { type: string; message?: string }[] };
+    const others = (status.conditions ?? []).filter((x) => x.type !== "NamespaceFinalizersRemaining");
+    const current = (status.conditions ?? []).find((x) => x.type === "NamespaceFinalizersRemaining");
+    if (current?.message === message) return;
+    const condition = {
+      type: "NamespaceFinalizersRemaining",
+      status: "True",
+      lastTransitionTime: rfc3339(new Date()),
+      reason: "SomeFinalizersRemain",
+      message,
+    };
+    await c.objects.update(
+      namespacesDef,
+      { ...ns, status: { ...status, conditions: [...others, condition] } },
+      "",
+      namespace,
+      {
+        user: CONTROLLER_USER,
+        subresource: "status",
+      },
+    );
+  };
+
   return controller(
     c,
     "namespace",
     async (namespace) => {
       const ns = c.store.get("namespaces", "", namespace);
-      if (!ns?.object().metadata.deletionTimestamp) return;
-      for (const def of namespaced) {
-        for (const e of c.store.list(storageKey(def), { namespace }).items) {
-          await c.objects
-            .delete(def, namespace, e.name, { user: CONTROLLER_USER, gracePeriodSeconds: 0 })
-            .catch(() => undefined); // already gone
-        }
+      if (!ns?.object().metadata.deletionTimestamp) {
+        terminating.delete(namespace);
+        return;
+      }
+      terminating.add(namespace);
+      for (const { def, entry } of remaining(namespace)) {
+        if (entry.object().metadata.deletionTimestamp) continue; // already going; finalizers decide when
+        await c.objects
+          .delete(def, namespace, entry.name, { user: CONTROLLER_USER, gracePeriodSeconds: 0 })
+          .catch(() => undefined); // already gone
+      }
+      const left = remaining(namespace).map((r) => r.entry.object());
+      if (left.length > 0) {
+        await reportFinalizers(namespace, left);
+        return; // content events re-queue this namespace
       }
       const latest = c.store.get("namespaces", "", namespace);
       if (latest) await c.store.delete("namespaces", "", namespace, { expectedRV: latest.rv });
+      terminating.delete(namespace);
     },
-    [{ resource: "namespaces", key: (e) => e.name }],
+    [
+      { resource: "namespaces", key: (e) => e.name },
+      ...namespaced.map((def) => ({
+        resource: storageKey(def),
+        key: (e: { namespace: string }) => (terminating.has(e.namespace) ? e.namespace : undefined),
+      })),
+    ],
     () => c.store.list("namespaces").items.map((e) => e.name),
   );
 }
