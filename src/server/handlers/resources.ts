@@ -7,6 +7,7 @@ import { ApiStatusError, fail } from "../http/errors.ts";
 import { PROTOBUF_MEDIA_TYPE } from "../http/protobuf/index.ts";
 import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
+import { managerFor } from "../registry/managed-fields.ts";
 import { type PatchType, patchTypeOf } from "../registry/patch.ts";
 import { PatchError, patchErrorStatus } from "../registry/patch-error.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
@@ -25,6 +26,11 @@ const RETURNS_DELETED_OBJECT = new Set(["pods", "namespaces", "services", "nodes
 
 function dryRun(query: URLSearchParams): boolean {
   return query.getAll("dryRun").includes("All");
+}
+
+/** The field manager of a write: the fieldManager parameter, else the User-Agent's product token. */
+function managerOf(call: Call): string {
+  return managerFor(call.query.get("fieldManager"), call.req.headers["user-agent"]);
 }
 
 function notFoundPath(): ApiStatusError {
@@ -64,6 +70,7 @@ export async function handleResource(
       const entry = await ctx.objects.create(def, await readObject(req), namespace, {
         user,
         dryRun: dryRun(query),
+        manager: managerOf(call),
       });
       return sendEntry(call, 201, entry);
     }
@@ -71,6 +78,7 @@ export async function handleResource(
       const entry = await ctx.objects.update(def, await readObject(req), namespace, info.name, {
         user,
         dryRun: dryRun(query),
+        manager: managerOf(call),
       });
       return sendEntry(call, 200, entry);
     }
@@ -104,6 +112,7 @@ async function handleSubresource(call: Call): Promise<void> {
       user,
       dryRun: dryRun(query),
       subresource: sub.name === "finalize" ? "" : "status",
+      manager: managerOf(call),
     });
     return sendEntry(call, 200, entry);
   }
@@ -134,6 +143,7 @@ async function patch(call: Call, subresource: string): Promise<void> {
       dryRun: dryRun(query),
       subresource,
       force: query.get("force") === "true",
+      manager: managerOf(call),
     },
   );
   sendEntry(call, created ? 201 : 200, entry);

@@ -1,14 +1,25 @@
 // Object writes, shared by HTTP handlers and in-process controllers:
 // BeforeCreate/BeforeUpdate → mutating admission → defaults → validation → validating admission → storage.
 import { randomUUID } from "node:crypto";
-import { Status } from "../../meta/status.ts";
+import { failure, Status } from "../../meta/status.ts";
 import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
 import { type AdmissionPlugin, runAdmission } from "../admission/types.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { type Entry, StorageError, type Store } from "../storage/index.ts";
+import {
+  ApplyConflictError,
+  type FieldScope,
+  managedFieldsOf,
+  printManager,
+  sameExceptTimes,
+  updateManagedFields,
+  type Writer,
+} from "./managed-fields.ts";
 import { generateName } from "./names.ts";
 import { applyPatch, type PatchType } from "./patch.ts";
 import { PatchError, patchErrorStatus } from "./patch-error.ts";
+import { patchSchemaFor } from "./patch-schema.ts";
+import { serverSideApplyOwned } from "./server-side-apply.ts";
 import { groupVersion, type ResourceDef, storageKey } from "./types.ts";
 import { validateObjectMeta, validateUpdateMeta } from "./validation.ts";
 
@@ -16,6 +27,10 @@ export interface WriteOptions {
   user: UserInfo;
   dryRun?: boolean;
   subresource?: string;
+  /** Field manager recorded in metadata.managedFields (fieldManager or the User-Agent); none: not tracked. */
+  manager?: string;
+  /** Internal: managedFields were already settled (server-side apply). */
+  fieldsTracked?: boolean;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -44,6 +59,12 @@ function pendingFinalizers(def: ResourceDef, obj: KubeObject): string[] {
   const spec =
     def.resource === "namespaces" && def.group === "" ? (obj.spec as { finalizers?: string[] }) : undefined;
   return [...(obj.metadata?.finalizers ?? []), ...(spec?.finalizers ?? [])];
+}
+
+function setManagedFields(obj: KubeObject, entries: unknown[]): void {
+  const meta = metaOf(obj) as Record<string, unknown>;
+  if (entries.length) meta.managedFields = entries;
+  else delete meta.managedFields;
 }
 
 export class ObjectService {
@@ -113,6 +134,9 @@ export class ObjectService {
     };
     await runAdmission(this.admission, "mutate", req);
     def.prepare?.(obj);
+    if (o.manager && !o.fieldsTracked) {
+      setManagedFields(obj, updateManagedFields(undefined, obj, this.writer(def, o.manager, "")));
+    }
     this.validate(def, obj, undefined);
     await runAdmission(this.admission, "validate", req);
     if (o.dryRun) return obj as StoredObject;
@@ -149,6 +173,8 @@ export class ObjectService {
     if (expectedRV !== undefined && expectedRV !== current.rv) throw this.conflict(def, name);
 
     const next = this.mergeForUpdate(def, old, obj, o.subresource ?? "");
+    // An apply settled managedFields already (the /status merge keeps the old metadata otherwise).
+    if (o.fieldsTracked) setManagedFields(next, managedFieldsOf(obj));
     const req = {
       operation: "UPDATE" as const,
       def,
@@ -162,6 +188,15 @@ export class ObjectService {
     };
     await runAdmission(this.admission, "mutate", req);
     if (!o.subresource) def.prepare?.(next, old);
+    if (o.manager && !o.fieldsTracked) {
+      setManagedFields(
+        next,
+        updateManagedFields(old, next, this.writer(def, o.manager, o.subresource ?? "")),
+      );
+    }
+    // A write that changes nothing but managedFields timestamps is a no-op (same resourceVersion).
+    if (old.metadata.managedFields && sameExceptTimes(old, next))
+      setManagedFields(next, managedFieldsOf(old));
     this.validate(def, next, old);
     await runAdmission(this.admission, "validate", req);
     if (o.dryRun) return next as StoredObject;
@@ -188,6 +223,8 @@ export class ObjectService {
     o: WriteOptions & { force?: boolean },
   ): Promise<{ entry: Entry | StoredObject; created: boolean }> {
     const current = this.store.get(storageKey(def), def.namespaced ? namespace : "", name);
+    if (type === "application/apply-patch+yaml" && o.manager)
+      return this.apply(def, namespace, name, patch, o);
     if (!current) {
       if (type !== "application/apply-patch+yaml") throw fail.notFound(def.resource, def.group, name);
       let obj: KubeObject;
@@ -217,6 +254,70 @@ export class ObjectService {
     const patchedRV = meta.resourceVersion;
     if (patchedRV === current.object().metadata.resourceVersion) delete meta.resourceVersion;
     return { entry: await this.update(def, patched, namespace, name, o), created: false };
+  }
+
+  /** Server-side apply with field ownership (managed-fields.ts). */
+  private async apply(
+    def: ResourceDef,
+    namespace: string,
+    name: string,
+    patch: string,
+    o: WriteOptions & { force?: boolean; manager?: string },
+  ): Promise<{ entry: Entry | StoredObject; created: boolean }> {
+    const current = this.store.get(storageKey(def), def.namespaced ? namespace : "", name);
+    const subresource = o.subresource ?? "";
+    const w = this.writer(def, o.manager ?? "", subresource);
+    let obj: KubeObject;
+    try {
+      obj = serverSideApplyOwned(
+        current?.object() ?? {},
+        patch,
+        { ...w, kind: def.kind, group: def.group, version: def.version },
+        o.force ?? false,
+      );
+    } catch (e) {
+      if (e instanceof PatchError) throw new ApiStatusError(patchErrorStatus(e));
+      if (e instanceof ApplyConflictError) {
+        throw new ApiStatusError(
+          failure(409, "Conflict", e.message, {
+            causes: e.conflicts.map((c) => ({
+              reason: "FieldManagerConflict",
+              message: `conflict with ${printManager(c.manager)}`,
+              field: c.path,
+            })),
+          }),
+        );
+      }
+      throw e;
+    }
+    if (!current && !managedFieldsOf(obj).length)
+      delete (obj.metadata as Record<string, unknown>).managedFields;
+    const tracked = { ...o, fieldsTracked: true };
+    if (!current) {
+      const entry = await this.create(
+        def,
+        { ...obj, metadata: { ...(obj.metadata ?? {}), name } },
+        namespace,
+        tracked,
+      );
+      return { entry, created: true };
+    }
+    const meta = metaOf(obj);
+    if (meta.resourceVersion === current.object().metadata.resourceVersion) delete meta.resourceVersion;
+    return { entry: await this.update(def, obj, namespace, name, tracked), created: false };
+  }
+
+  private writer(def: ResourceDef, manager: string, subresource: string): Writer {
+    const scope: FieldScope =
+      subresource === "status" ? "status" : HAS_STATUS_SUBRESOURCE(def) ? "main" : "all";
+    return {
+      manager,
+      apiVersion: groupVersion(def),
+      time: rfc3339(this.now()),
+      ...(subresource === "status" ? { subresource } : {}),
+      schema: patchSchemaFor(def.group, def.kind),
+      scope,
+    };
   }
 
   async delete(
@@ -306,6 +407,9 @@ export class ObjectService {
       next.status = old.status;
     }
     const meta = metaOf(next);
+    if (meta.managedFields === undefined && old.metadata.managedFields) {
+      meta.managedFields = old.metadata.managedFields;
+    }
     // generation counts spec changes (what controllers' observedGeneration follows).
     const specChanged = JSON.stringify(next.spec ?? null) !== JSON.stringify(old.spec ?? null);
     meta.generation =

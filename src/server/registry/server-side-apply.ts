@@ -1,12 +1,13 @@
-// `application/apply-patch+yaml` (kubectl apply --server-side), simplified: there are no managedFields,
-// so the apply configuration is merged onto the live object with strategic-merge semantics (lists
-// with a merge key merge by key, sets union, atomic lists and scalars are replaced, null deletes).
-// Unlike real server-side apply, fields the applier set earlier but now omits are kept, and no
-// field-ownership conflicts (409) are ever reported. Creating the object when absent is the caller's job:
-// merging onto {} yields the configuration itself.
+// `application/apply-patch+yaml` (kubectl apply --server-side): the apply configuration is merged onto
+// the live object with strategic-merge semantics (lists with a merge key merge by key, sets union,
+// atomic lists and scalars are replaced, null deletes). serverSideApplyOwned then settles field
+// ownership (managed-fields.ts): fields the applier set earlier but now omits are removed unless another
+// manager owns them, and changing fields other managers own is a 409 conflict unless forced. Creating the
+// object when absent is the caller's job: merging onto {} yields the configuration itself.
 import { parse as parseYaml } from "yaml";
 import type { KubeObject } from "../../meta/types.ts";
 import { jsonKind } from "./go-format.ts";
+import { applyManagedFields, type Writer } from "./managed-fields.ts";
 import { patchError } from "./patch-error.ts";
 import { patchSchemaFor } from "./patch-schema.ts";
 import { strategicMerge } from "./strategic-merge.ts";
@@ -19,6 +20,26 @@ export interface ApplyTarget {
 }
 
 export function serverSideApply(live: KubeObject, body: string, o: ApplyTarget): KubeObject {
+  return mergeApplyConfiguration(live, body, o).merged;
+}
+
+/** Apply with field ownership: the object to store, with metadata.managedFields. Throws ApplyConflictError. */
+export function serverSideApplyOwned(
+  live: KubeObject,
+  body: string,
+  o: ApplyTarget & Omit<Writer, "schema" | "apiVersion">,
+  force: boolean,
+): KubeObject {
+  const { config, merged, apiVersion } = mergeApplyConfiguration(live, body, o);
+  const schema = patchSchemaFor(o.group, o.kind);
+  return applyManagedFields(live, config, merged, { ...o, schema, apiVersion }, force);
+}
+
+function mergeApplyConfiguration(
+  live: KubeObject,
+  body: string,
+  o: ApplyTarget,
+): { config: Record<string, unknown>; merged: KubeObject; apiVersion: string } {
   const config = decodeApplyConfiguration(body);
   const expected = o.group ? `${o.group}/${o.version ?? "v1"}` : (o.version ?? "v1");
   const specified = typeof config.apiVersion === "string" ? config.apiVersion : "";
@@ -31,7 +52,8 @@ export function serverSideApply(live: KubeObject, body: string, o: ApplyTarget):
   if (meta && meta.managedFields !== undefined && meta.managedFields !== null) {
     throw patchError.badRequest("metadata.managedFields must be nil");
   }
-  return strategicMerge(live, config, patchSchemaFor(o.group, o.kind)) as KubeObject;
+  const merged = strategicMerge(live, config, patchSchemaFor(o.group, o.kind)) as KubeObject;
+  return { config, merged, apiVersion: expected };
 }
 
 function decodeApplyConfiguration(body: string): Record<string, unknown> {

@@ -1,0 +1,464 @@
+// metadata.managedFields, simplified from sigs.k8s.io/structured-merge-diff and apiserver's fieldmanager.
+// A field set is a set of paths; a path is a list of upstream's FieldsV1 path elements: `f:<field>`,
+// `k:<json of the merge key>` for an item of a list merged by key, `v:<json>` for an item of a set
+// (a primitive list merged as a set). Atomic lists, scalars and empty maps are leaves (`f:`).
+// The list shapes come from the strategic-merge metadata in patch-schema.ts.
+//
+// Update operations (create/update/patch) own the fields whose value they changed or added and take
+// them from every other manager, without conflicts. An Apply owns exactly the fields of its
+// configuration; a field another manager owns whose value the apply changes is a conflict unless forced.
+import type { KubeObject } from "../../meta/types.ts";
+import { lookupField, type PatchField, type PatchSchema } from "./patch-schema.ts";
+
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: "Apply" | "Update";
+  apiVersion: string;
+  time?: string;
+  fieldsType: "FieldsV1";
+  fieldsV1: Record<string, unknown>;
+  subresource?: string;
+}
+
+export type FieldPath = string[];
+/** A set of paths, each encoded as JSON.stringify(path). */
+export type FieldSet = Set<string>;
+
+/** "main": everything but status when the kind has a status subresource; "status": status only; "all". */
+export type FieldScope = "main" | "status" | "all";
+
+type Kind = "leaf" | "map" | "struct" | "item";
+interface Node {
+  value: unknown;
+  kind: Kind;
+}
+
+/** Fields no manager owns (fieldmanager's stripped fields). */
+const STRIPPED_TOP = new Set(["apiVersion", "kind"]);
+const STRIPPED_META = new Set([
+  "name",
+  "namespace",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "managedFields",
+  "selfLink",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+]);
+
+/** Go maps (map[string]T) among the fields we serve; other objects are structs. Only maps get `.`. */
+const MAP_FIELDS = new Set([
+  "labels",
+  "annotations",
+  "data",
+  "binaryData",
+  "stringData",
+  "nodeSelector",
+  "matchLabels",
+  "limits",
+  "requests",
+  "capacity",
+  "allocatable",
+]);
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+const keyOf = (path: FieldPath): string => JSON.stringify(path);
+const pathOf = (key: string): FieldPath => JSON.parse(key) as FieldPath;
+
+/** Every path of `obj` (leaves, maps, structs, list items) with its value, within `scope`. */
+export function fieldNodes(obj: unknown, schema: PatchSchema, scope: FieldScope): Map<string, Node> {
+  const out = new Map<string, Node>();
+  if (!isPlainObject(obj)) return out;
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined || STRIPPED_TOP.has(k)) continue;
+    if (scope === "status" && k !== "status") continue;
+    if (scope === "main" && k === "status") continue;
+    const field = lookupField(schema, k);
+    if (k === "metadata" && isPlainObject(v)) {
+      const meta = Object.fromEntries(Object.entries(v).filter(([mk]) => !STRIPPED_META.has(mk)));
+      if (Object.keys(meta).length) walkValue(meta, field, ["f:metadata"], "metadata", out);
+      continue;
+    }
+    walkValue(v, field, [`f:${k}`], k, out);
+  }
+  return out;
+}
+
+function walkObject(
+  obj: Record<string, unknown>,
+  schema: PatchSchema | undefined,
+  path: FieldPath,
+  out: Map<string, Node>,
+) {
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined) continue;
+    walkValue(v, lookupField(schema, k), [...path, `f:${k}`], k, out);
+  }
+}
+
+function walkValue(v: unknown, field: PatchField, path: FieldPath, name: string, out: Map<string, Node>) {
+  if (isPlainObject(v) && Object.keys(v).length > 0) {
+    out.set(keyOf(path), { value: v, kind: MAP_FIELDS.has(name) ? "map" : "struct" });
+    walkObject(v, field.schema, path, out);
+    return;
+  }
+  if (Array.isArray(v) && v.length > 0 && field.strategy === "merge") {
+    const mergeKey = field.mergeKey;
+    if (mergeKey && v.every((item) => isPlainObject(item) && item[mergeKey] !== undefined)) {
+      out.set(keyOf(path), { value: v, kind: "struct" });
+      for (const item of v as Record<string, unknown>[]) {
+        const itemPath = [...path, `k:${JSON.stringify({ [mergeKey]: item[mergeKey] })}`];
+        out.set(keyOf(itemPath), { value: item, kind: "item" });
+        walkObject(item, field.schema, itemPath, out);
+      }
+      return;
+    }
+    if (!mergeKey && v.every((item) => !isPlainObject(item) && !Array.isArray(item))) {
+      out.set(keyOf(path), { value: v, kind: "map" });
+      for (const item of v)
+        out.set(keyOf([...path, `v:${JSON.stringify(item)}`]), { value: item, kind: "leaf" });
+      return;
+    }
+  }
+  out.set(keyOf(path), { value: v, kind: "leaf" });
+}
+
+/** The fields an apply configuration sets: leaves and list items (not the maps and structs holding them). */
+export function appliedFieldSet(config: unknown, schema: PatchSchema, scope: FieldScope): FieldSet {
+  const set: FieldSet = new Set();
+  for (const [k, n] of fieldNodes(config, schema, scope))
+    if (n.kind === "leaf" || n.kind === "item") set.add(k);
+  return set;
+}
+
+/** What an Update from `before` to `after` makes its manager own: changed leaves and added fields. */
+export function changedFieldSet(before: Map<string, Node>, after: Map<string, Node>): FieldSet {
+  const set: FieldSet = new Set();
+  for (const [k, n] of after) {
+    const old = before.get(k);
+    if (!old) {
+      if (n.kind !== "struct") set.add(k);
+    } else if (n.kind === "leaf" && !deepEqual(old.value, n.value)) set.add(k);
+  }
+  return set;
+}
+
+// ---- FieldsV1 encoding ----
+
+interface Tree {
+  member: boolean;
+  children: Map<string, Tree>;
+}
+
+export function encodeFieldSet(set: FieldSet): Record<string, unknown> {
+  const root: Tree = { member: false, children: new Map() };
+  for (const key of set) {
+    let node = root;
+    for (const el of pathOf(key)) {
+      let child = node.children.get(el);
+      if (!child) {
+        child = { member: false, children: new Map() };
+        node.children.set(el, child);
+      }
+      node = child;
+    }
+    node.member = true;
+  }
+  const ser = (node: Tree): Record<string, unknown> => {
+    const o: Record<string, unknown> = {};
+    if (node.member && node.children.size) o["."] = {};
+    for (const k of [...node.children.keys()].sort()) o[k] = ser(node.children.get(k) as Tree);
+    return o;
+  };
+  return ser(root);
+}
+
+export function decodeFieldSet(fieldsV1: unknown): FieldSet {
+  const set: FieldSet = new Set();
+  const walk = (o: unknown, path: FieldPath) => {
+    if (!isPlainObject(o)) return;
+    for (const [k, v] of Object.entries(o)) {
+      if (k === ".") set.add(keyOf(path));
+      else if (isPlainObject(v) && Object.keys(v).length === 0) set.add(keyOf([...path, k]));
+      else walk(v, [...path, k]);
+    }
+  };
+  walk(fieldsV1, []);
+  return set;
+}
+
+/** fieldpath.Path.String(): `.spec.containers[name="web"].image`, `.metadata.finalizers[="x"]`. */
+export function pathString(key: string): string {
+  return pathOf(key)
+    .map((el) => {
+      if (el.startsWith("f:")) return `.${el.slice(2)}`;
+      if (el.startsWith("k:")) {
+        const fields = JSON.parse(el.slice(2)) as Record<string, unknown>;
+        return `[${Object.entries(fields)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(",")}]`;
+      }
+      if (el.startsWith("v:")) return `[=${el.slice(2)}]`;
+      return el;
+    })
+    .join("");
+}
+
+// ---- managers ----
+
+interface Managed {
+  entry: ManagedFieldsEntry;
+  set: FieldSet;
+}
+
+const identity = (e: { manager: string; operation: string; subresource?: string }) =>
+  `${e.manager}\u0000${e.operation}\u0000${e.subresource ?? ""}`;
+
+export function managedFieldsOf(obj: KubeObject | undefined): ManagedFieldsEntry[] {
+  const mf = (obj?.metadata as { managedFields?: unknown } | undefined)?.managedFields;
+  return Array.isArray(mf) ? (mf as ManagedFieldsEntry[]) : [];
+}
+
+function decodeAll(entries: ManagedFieldsEntry[]): Managed[] {
+  return entries
+    .filter((e) => isPlainObject(e) && typeof e.manager === "string")
+    .map((e) => ({ entry: e, set: decodeFieldSet(e.fieldsV1) }));
+}
+
+function encodeAll(managed: Managed[]): ManagedFieldsEntry[] {
+  return managed
+    .filter((m) => m.set.size > 0)
+    .map((m) => ({ ...m.entry, fieldsType: "FieldsV1" as const, fieldsV1: encodeFieldSet(m.set) }));
+}
+
+function subtract(set: FieldSet, remove: Iterable<string>) {
+  for (const k of remove) set.delete(k);
+}
+
+export interface Writer {
+  manager: string;
+  apiVersion: string;
+  time: string;
+  subresource?: string;
+  schema: PatchSchema;
+  scope: FieldScope;
+}
+
+function entryFor(managed: Managed[], w: Writer, operation: "Apply" | "Update"): Managed {
+  const id = identity({ manager: w.manager, operation, subresource: w.subresource });
+  let m = managed.find((x) => identity(x.entry) === id);
+  if (!m) {
+    m = {
+      entry: {
+        manager: w.manager,
+        operation,
+        apiVersion: w.apiVersion,
+        fieldsType: "FieldsV1",
+        fieldsV1: {},
+      },
+      set: new Set(),
+    };
+    managed.push(m);
+  }
+  m.entry = {
+    manager: w.manager,
+    operation,
+    apiVersion: w.apiVersion,
+    time: w.time,
+    fieldsType: "FieldsV1",
+    fieldsV1: {},
+    ...(w.subresource ? { subresource: w.subresource } : {}),
+  };
+  return m;
+}
+
+/** Drops owned paths that no longer exist in the object (any scope). */
+function prune(managed: Managed[], obj: unknown, schema: PatchSchema) {
+  const present = fieldNodes(obj, schema, "all");
+  for (const m of managed) for (const k of [...m.set]) if (!present.has(k)) m.set.delete(k);
+}
+
+/** managedFields after an Update operation by `w` from `before` (absent on create) to `after`. */
+export function updateManagedFields(
+  before: KubeObject | undefined,
+  after: KubeObject,
+  w: Writer,
+): ManagedFieldsEntry[] {
+  const managed = decodeAll(managedFieldsOf(after));
+  const changed = changedFieldSet(
+    fieldNodes(before ?? {}, w.schema, w.scope),
+    fieldNodes(after, w.schema, w.scope),
+  );
+  const id = identity({ manager: w.manager, operation: "Update", subresource: w.subresource });
+  for (const m of managed) if (identity(m.entry) !== id) subtract(m.set, changed);
+  if (changed.size || managed.some((m) => identity(m.entry) === id)) {
+    const mine = entryFor(managed, w, "Update");
+    for (const k of changed) mine.set.add(k);
+  }
+  prune(managed, after, w.schema);
+  return encodeAll(managed);
+}
+
+export interface Conflict {
+  manager: ManagedFieldsEntry;
+  path: string;
+}
+
+export class ApplyConflictError extends Error {
+  readonly conflicts: Conflict[];
+  constructor(conflicts: Conflict[]) {
+    super(conflictMessage(conflicts));
+    this.conflicts = conflicts;
+  }
+}
+
+/** apiserver fieldmanager printManager: the manager identifier has no time, and an applier no apiVersion. */
+export function printManager(e: ManagedFieldsEntry): string {
+  let s = JSON.stringify(e.manager);
+  if (e.subresource) s += ` with subresource ${JSON.stringify(e.subresource)}`;
+  if (e.operation === "Update") s += ` using ${e.apiVersion}`;
+  return s;
+}
+
+/** apiserver fieldmanager getConflictMessage. */
+export function conflictMessage(conflicts: Conflict[]): string {
+  if (conflicts.length === 1) {
+    return `Apply failed with 1 conflict: conflict with ${printManager(conflicts[0].manager)}: ${conflicts[0].path}`;
+  }
+  const byManager = new Map<string, string[]>();
+  for (const c of conflicts) {
+    const m = printManager(c.manager);
+    byManager.set(m, [...(byManager.get(m) ?? []), c.path]);
+  }
+  const messages: string[] = [];
+  for (const m of [...byManager.keys()].sort()) {
+    messages.push(`conflicts with ${m}:`);
+    for (const p of byManager.get(m) ?? []) messages.push(`- ${p}`);
+  }
+  return `Apply failed with ${conflicts.length} conflicts: ${messages.join("\n")}`;
+}
+
+/**
+ * Apply by `w` of `config` onto `live`, where `merged` is the configuration merged onto the live object.
+ * Returns the object to store (fields this applier dropped removed) with its managedFields; throws
+ * ApplyConflictError when the apply changes fields other managers own, unless `force`.
+ */
+export function applyManagedFields(
+  live: KubeObject,
+  config: unknown,
+  merged: KubeObject,
+  w: Writer,
+  force: boolean,
+): KubeObject {
+  const managed = decodeAll(managedFieldsOf(live));
+  const applied = appliedFieldSet(config, w.schema, w.scope);
+  const liveNodes = fieldNodes(live, w.schema, w.scope);
+  const changed = changedFieldSet(liveNodes, fieldNodes(merged, w.schema, w.scope));
+  const id = identity({ manager: w.manager, operation: "Apply", subresource: w.subresource });
+  const others = managed.filter((m) => identity(m.entry) !== id);
+
+  const conflicts: Conflict[] = [];
+  for (const m of others) {
+    for (const k of m.set) {
+      if (changed.has(k) && liveNodes.has(k)) conflicts.push({ manager: m.entry, path: pathString(k) });
+    }
+  }
+  if (conflicts.length && !force) throw new ApplyConflictError(conflicts);
+  if (force) for (const m of others) subtract(m.set, changed);
+
+  const previous = managed.find((m) => identity(m.entry) === id)?.set ?? new Set<string>();
+  const ownedByOthers = new Set<string>();
+  for (const m of others) for (const k of m.set) ownedByOthers.add(k);
+  const result = structuredClone(merged);
+  const dropped = [...previous]
+    .filter((k) => !applied.has(k) && !ownedByOthers.has(k))
+    .filter((k) => ![...ownedByOthers].some((o) => o.startsWith(`${k.slice(0, -1)},`)));
+  // Outermost first; a path under a removed list item or field goes with it.
+  const removed: string[] = [];
+  for (const k of dropped.sort((a, b) => a.length - b.length)) {
+    if (removed.some((r) => k.startsWith(`${r.slice(0, -1)},`))) continue;
+    removePath(result, pathOf(k));
+    removed.push(k);
+  }
+
+  const mine = entryFor(managed, w, "Apply");
+  mine.set = new Set(applied);
+  const metadata = { ...(result.metadata ?? {}) } as Record<string, unknown>;
+  result.metadata = metadata;
+  prune(managed, result, w.schema);
+  metadata.managedFields = encodeAll(managed);
+  return result;
+}
+
+function removePath(obj: unknown, path: FieldPath): void {
+  let node: unknown = obj;
+  for (let i = 0; i < path.length; i++) {
+    const el = path[i];
+    const last = i === path.length - 1;
+    if (el.startsWith("f:")) {
+      if (!isPlainObject(node)) return;
+      if (last) {
+        delete node[el.slice(2)];
+        return;
+      }
+      node = node[el.slice(2)];
+      continue;
+    }
+    if (!Array.isArray(node)) return;
+    const list = node;
+    let idx = -1;
+    if (el.startsWith("k:")) {
+      const [[k, v]] = Object.entries(JSON.parse(el.slice(2)) as Record<string, unknown>);
+      idx = list.findIndex((item) => isPlainObject(item) && deepEqual(item[k], v));
+    } else if (el.startsWith("v:")) {
+      const v = JSON.parse(el.slice(2)) as unknown;
+      idx = list.findIndex((item) => deepEqual(item, v));
+    }
+    if (idx < 0) return;
+    if (last) {
+      list.splice(idx, 1);
+      return;
+    }
+    node = list[idx];
+  }
+}
+
+/** The manager of a non-apply write: fieldManager, else the User-Agent's product token (upstream's prefix). */
+export function managerFor(fieldManager: string | null | undefined, userAgent: string | undefined): string {
+  if (fieldManager) return fieldManager;
+  const prefix = (userAgent ?? "").split("/")[0];
+  return prefix.slice(0, 128);
+}
+
+/** Keeps the stored managedFields when a write changed nothing but timestamps (IgnoreManagedFieldsTimestampsTransformer). */
+export function sameExceptTimes(old: KubeObject, next: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const {
+      managedFields: _m,
+      resourceVersion: _rv,
+      ...meta
+    } = (o.metadata ?? {}) as Record<string, unknown>;
+    return { ...o, metadata: meta };
+  };
+  if (!deepEqual(strip(old), strip(next))) return false;
+  const noTime = (o: KubeObject) => managedFieldsOf(o).map(({ time: _t, ...e }) => e);
+  return deepEqual(noTime(old), noTime(next));
+}
