@@ -49,6 +49,11 @@ export function registerDemoCommands(program: Command): void {
         "\nStopping: the pod runtime sends its Pods SIGTERM (their last lines follow), then the API server stops.\n",
       );
       await cluster.stopPods();
+      // The followed log ends with the container; give it a moment to deliver the Pod's last lines.
+      await Promise.race([
+        story.catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 3000).unref()),
+      ]);
       logs.abort();
       await story.catch(() => undefined);
       await cluster.stop();
