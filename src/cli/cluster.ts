@@ -27,7 +27,7 @@ export function registerClusterCommands(program: Command): void {
     .option("--data-dir <dir>", "keep state, keys and the kubeconfig here", defaultDataDir())
     .option("--in-memory", "keep nothing on disk (state is lost on exit)")
     .option("--sa-key-algorithm <alg>", "ServiceAccount token signing: RS256 or ES256", "RS256")
-    .option("--log-level <level>", "server log level (fatal|error|warn|info|debug)", "info")
+    .option("--log-level <level>", "server log level (fatal|error|warn|info|debug)", "warn")
     .option("--no-runtime", "serve the API alone: no node, Pods stay Pending")
     .option(
       "--allow-host-commands",

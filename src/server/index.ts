@@ -182,9 +182,18 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     cert: pki.servingCertPem,
     ca: pki.caCertPem,
   });
+  const wantedPort = opts.port ?? 6443;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 6443, host, () => resolve());
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EADDRINUSE") return reject(err);
+      reject(
+        new Error(
+          `${host}:${wantedPort} is already in use — is another API server running (incluster cluster up, npm start)? ` +
+            "Stop it (incluster cluster down) or choose another port (--port).",
+        ),
+      );
+    });
+    server.listen(wantedPort, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const url = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
