@@ -99,3 +99,60 @@ test("deleting the Deployment deletes its ReplicaSets and Pods (background casca
     "cascade",
   );
 });
+
+test("propagationPolicy=Orphan keeps the ReplicaSet and Pods, without the owner reference", async () => {
+  await c.admin("POST", "/apis/apps/v1/namespaces/apps/deployments", deployment("nginx:1", 2));
+  await eventually(async () => (await podsOf("app=web")).length === 2, 5000, "2 pods");
+  const r = await c.admin("DELETE", "/apis/apps/v1/namespaces/apps/deployments/web?propagationPolicy=Orphan");
+  assert.equal(r.status, 200, r.text);
+  await eventually(
+    async () => (await c.admin("GET", "/apis/apps/v1/namespaces/apps/deployments/web")).status === 404,
+    5000,
+    "deployment gone",
+  );
+  const rs = (await c.admin("GET", "/apis/apps/v1/namespaces/apps/replicasets")).json.items;
+  assert.equal(rs.length, 1);
+  assert.equal(rs[0].metadata.ownerReferences, undefined);
+  assert.equal((await podsOf("app=web")).length, 2);
+  // the orphaned ReplicaSet still owns its Pods: deleting it (background) takes them along
+  await c.admin("DELETE", `/apis/apps/v1/namespaces/apps/replicasets/${rs[0].metadata.name}`);
+  await eventually(async () => (await podsOf("app=web")).length === 0, 5000, "pods collected");
+});
+
+test("kubectl delete --cascade=foreground deletes dependents first, the owner last", async () => {
+  await c.admin("POST", "/apis/apps/v1/namespaces/apps/deployments", deployment("nginx:1", 2));
+  await eventually(async () => (await podsOf("app=web")).length === 2, 5000, "2 pods");
+  const r = await c.kubectl([
+    "delete",
+    "deployment",
+    "web",
+    "-n",
+    "apps",
+    "--cascade=foreground",
+    "--wait=false",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  await eventually(
+    async () =>
+      (await c.admin("GET", "/apis/apps/v1/namespaces/apps/deployments/web")).status === 404 &&
+      (await c.admin("GET", "/apis/apps/v1/namespaces/apps/replicasets")).json.items.length === 0 &&
+      (await podsOf("app=web")).length === 0,
+    5000,
+    "foreground cascade",
+  );
+  const orphaned = await c.admin(
+    "POST",
+    "/apis/apps/v1/namespaces/apps/deployments",
+    deployment("nginx:1", 1),
+  );
+  assert.equal(orphaned.status, 201);
+  await eventually(async () => (await podsOf("app=web")).length === 1, 5000, "1 pod");
+  const o = await c.kubectl(["delete", "deployment", "web", "-n", "apps", "--cascade=orphan"]);
+  assert.equal(o.code, 0, o.stderr);
+  await eventually(
+    async () => (await c.admin("GET", "/apis/apps/v1/namespaces/apps/deployments/web")).status === 404,
+    5000,
+    "gone",
+  );
+  assert.equal((await podsOf("app=web")).length, 1);
+});

@@ -1,21 +1,30 @@
-// Background cascading deletion: when an owner goes, dependents whose owners are all gone follow.
-// An owner index (owner uid → dependents) built from storage events keeps this O(dependents).
-import { storageKey } from "../registry/types.ts";
+// Garbage collection by ownerReferences (pkg/controller/garbagecollector), driven by an owner index
+// (owner uid → dependents) built from storage events, so each step is O(dependents):
+// - Background: when an owner is gone, dependents whose owners are all gone are deleted.
+// - Orphan: an owner with the `orphan` finalizer first has its uid removed from its dependents'
+//   ownerReferences, then the finalizer is removed (which completes the owner's deletion).
+// - Foreground: an owner with `foregroundDeletion` first has its dependents deleted; the finalizer
+//   goes when none is left.
+import type { StoredObject } from "../../meta/types.ts";
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from "../registry/objects.ts";
+import { type ResourceDef, storageKey } from "../registry/types.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
 import { ownerRefsOf } from "./owners.ts";
 
+const OWNER = "owner:"; // an owner is gone: collect its dependents
+const FINALIZE = "finalize:"; // an owner carries orphan/foregroundDeletion: handle it
+
 export function startGarbageCollector(c: ControllerContext): Controller {
   const defs = c.registry.defs.filter((d) => !d.virtual);
+  const defOf = new Map(defs.map((d) => [storageKey(d), d]));
   const dependents = new Map<string, Set<string>>(); // owner uid → "resource|namespace|name"
   const ownerUids = new Map<string, string[]>(); // dependent key → owner uids
-  const uidsAlive = new Set<string>();
+  const alive = new Map<string, string>(); // uid → key of the live object
 
-  const index = (resource: string, namespace: string, name: string, json: string, deleted: boolean) => {
-    const key = `${resource}|${namespace}|${name}`;
+  const index = (key: string, obj: StoredObject | undefined) => {
     for (const uid of ownerUids.get(key) ?? []) dependents.get(uid)?.delete(key);
     ownerUids.delete(key);
-    if (deleted) return;
-    const refs = ownerRefsOf(JSON.parse(json));
+    const refs = obj ? ownerRefsOf(obj) : [];
     if (refs.length === 0) return;
     ownerUids.set(
       key,
@@ -27,43 +36,108 @@ export function startGarbageCollector(c: ControllerContext): Controller {
     }
   };
 
-  const queued: string[] = [];
+  const lookup = (key: string): { def: ResourceDef; namespace: string; name: string; obj?: StoredObject } => {
+    const [resource, namespace, name] = key.split("|");
+    return {
+      def: defOf.get(resource)!,
+      namespace,
+      name,
+      obj: c.store.get(resource, namespace, name)?.object(),
+    };
+  };
+
   for (const def of defs) {
     const resource = storageKey(def);
     for (const e of c.store.list(resource).items) {
-      uidsAlive.add(e.uid);
-      index(resource, e.namespace, e.name, e.json, false);
+      const key = `${resource}|${e.namespace}|${e.name}`;
+      alive.set(e.uid, key);
+      index(key, e.object());
     }
   }
+
   const triggers = defs.map((def) => ({
     resource: storageKey(def),
     key: (e: { namespace: string; name: string; json: string }) => {
       const resource = storageKey(def);
-      const uid = (JSON.parse(e.json) as { metadata?: { uid?: string } }).metadata?.uid ?? "";
-      const exists = c.store.get(resource, e.namespace, e.name)?.uid === uid;
-      index(resource, e.namespace, e.name, e.json, !exists);
+      const key = `${resource}|${e.namespace}|${e.name}`;
+      const last = JSON.parse(e.json) as StoredObject;
+      const live = c.store.get(resource, e.namespace, e.name);
+      const exists = live?.uid === last.metadata.uid;
+      const keys: string[] = [];
       if (exists) {
-        uidsAlive.add(uid);
-        return undefined;
+        alive.set(last.metadata.uid, key);
+        index(key, last);
+        const finalizers = last.metadata.finalizers ?? [];
+        if (
+          last.metadata.deletionTimestamp &&
+          (finalizers.includes(ORPHAN_FINALIZER) || finalizers.includes(FOREGROUND_FINALIZER))
+        ) {
+          keys.push(FINALIZE + key);
+        }
+        return keys;
       }
-      uidsAlive.delete(uid);
-      return dependents.has(uid) ? uid : undefined;
+      alive.delete(last.metadata.uid);
+      // A dependent going away may be what an owner in foreground deletion waits for.
+      for (const uid of ownerUids.get(key) ?? []) {
+        const ownerKey = alive.get(uid);
+        if (ownerKey) keys.push(FINALIZE + ownerKey);
+      }
+      index(key, undefined);
+      if (dependents.has(last.metadata.uid)) keys.push(OWNER + last.metadata.uid);
+      return keys;
     },
   }));
+
+  const removeFinalizer = async (key: string, finalizer: string) => {
+    const { def, namespace, name, obj } = lookup(key);
+    if (!obj) return;
+    obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+    await c.objects.update(def, obj, namespace, name, { user: CONTROLLER_USER });
+  };
+
+  const finalize = async (ownerKey: string) => {
+    const owner = lookup(ownerKey).obj;
+    if (!owner?.metadata.deletionTimestamp) return;
+    const finalizers = owner.metadata.finalizers ?? [];
+    const own = [...(dependents.get(owner.metadata.uid) ?? [])];
+    if (finalizers.includes(ORPHAN_FINALIZER)) {
+      for (const key of own) {
+        const { def, namespace, name, obj } = lookup(key);
+        if (!obj) continue;
+        const refs = ownerRefsOf(obj).filter((r) => r.uid !== owner.metadata.uid);
+        obj.metadata.ownerReferences = refs.length ? refs : undefined;
+        await c.objects.update(def, obj, namespace, name, { user: CONTROLLER_USER }).catch(() => undefined);
+      }
+      await removeFinalizer(ownerKey, ORPHAN_FINALIZER);
+      return;
+    }
+    if (finalizers.includes(FOREGROUND_FINALIZER)) {
+      const left = own.filter((key) => lookup(key).obj);
+      for (const key of left) {
+        const { def, namespace, name, obj } = lookup(key);
+        if (!obj?.metadata.deletionTimestamp) {
+          await c.objects
+            .delete(def, namespace, name, { user: CONTROLLER_USER, propagationPolicy: "Foreground" })
+            .catch(() => undefined);
+        }
+      }
+      if (own.every((key) => !lookup(key).obj)) await removeFinalizer(ownerKey, FOREGROUND_FINALIZER);
+    }
+  };
 
   return controller(
     c,
     "garbagecollector",
-    async (ownerUid) => {
-      for (const key of [...(dependents.get(ownerUid) ?? [])]) {
-        if ((ownerUids.get(key) ?? []).some((uid) => uidsAlive.has(uid))) continue;
-        const [resource, namespace, name] = key.split("|");
-        const def = defs.find((d) => storageKey(d) === resource)!;
+    async (key) => {
+      if (key.startsWith(FINALIZE)) return finalize(key.slice(FINALIZE.length));
+      const ownerUid = key.slice(OWNER.length);
+      for (const dependent of [...(dependents.get(ownerUid) ?? [])]) {
+        if ((ownerUids.get(dependent) ?? []).some((uid) => alive.has(uid))) continue;
+        const { def, namespace, name } = lookup(dependent);
         await c.objects.delete(def, namespace, name, { user: CONTROLLER_USER }).catch(() => undefined);
       }
       dependents.delete(ownerUid);
     },
     triggers,
-    () => queued,
   );
 }

@@ -8,6 +8,7 @@ import { PROTOBUF_MEDIA_TYPE } from "../http/protobuf/index.ts";
 import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
 import { managerFor } from "../registry/managed-fields.ts";
+import type { PropagationPolicy } from "../registry/objects.ts";
 import { type PatchType, patchTypeOf } from "../registry/patch.ts";
 import { PatchError, patchErrorStatus } from "../registry/patch-error.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
@@ -154,6 +155,18 @@ interface DeleteBody {
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: string[];
   orphanDependents?: boolean;
+  propagationPolicy?: string;
+}
+
+/** DeleteOptions → propagation policy; the deprecated orphanDependents still means Orphan. */
+function propagationOf(opts: DeleteBody): PropagationPolicy | undefined {
+  const policy = opts.propagationPolicy;
+  if (policy === "Orphan" || policy === "Background" || policy === "Foreground") return policy;
+  if (policy)
+    throw fail.badRequest(
+      `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+    );
+  return opts.orphanDependents === true ? "Orphan" : undefined;
 }
 
 async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteBody> {
@@ -167,6 +180,8 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
   if (grace !== null && /^\d+$/.test(grace)) body.gracePeriodSeconds = Number(grace);
   const orphan = query.get("orphanDependents");
   if (orphan === "true" || orphan === "false") body.orphanDependents = orphan === "true";
+  const policy = query.get("propagationPolicy");
+  if (policy) body.propagationPolicy = policy;
   return body;
 }
 
@@ -184,6 +199,7 @@ async function remove(call: Call): Promise<void> {
     dryRun: dryRun(query) || (opts.dryRun ?? []).includes("All"),
     gracePeriodSeconds: opts.gracePeriodSeconds,
     preconditions: opts.preconditions,
+    propagationPolicy: propagationOf(opts),
   });
   if (def.group === "" && RETURNS_DELETED_OBJECT.has(def.resource)) {
     // handlers/delete.go: 202 only for a deferred delete that set orphanDependents=false; a graceful pod

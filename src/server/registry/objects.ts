@@ -33,10 +33,17 @@ export interface WriteOptions {
   fieldsTracked?: boolean;
 }
 
+export type PropagationPolicy = "Orphan" | "Background" | "Foreground";
+
 export interface DeleteOptions extends WriteOptions {
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: PropagationPolicy;
 }
+
+/** The finalizers through which the garbage collector orphans or first deletes dependents. */
+export const ORPHAN_FINALIZER = "orphan";
+export const FOREGROUND_FINALIZER = "foregroundDeletion";
 
 export function rfc3339(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
@@ -367,6 +374,15 @@ export class ObjectService {
     await runAdmission(this.admission, "validate", req);
     if (o.dryRun) return { entry: obj, finished: true };
 
+    const propagation =
+      o.propagationPolicy === "Orphan"
+        ? ORPHAN_FINALIZER
+        : o.propagationPolicy === "Foreground"
+          ? FOREGROUND_FINALIZER
+          : undefined;
+    if (propagation && !obj.metadata.deletionTimestamp) {
+      obj.metadata.finalizers = [...new Set([...(obj.metadata.finalizers ?? []), propagation])];
+    }
     const grace = this.gracePeriod(def, obj, o.gracePeriodSeconds);
     const finalizers = pendingFinalizers(def, obj);
     if (grace > 0 || finalizers.length > 0) {
