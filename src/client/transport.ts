@@ -188,7 +188,8 @@ export class Transport {
     const started = performance.now();
     let retries = 0;
     let rateLimitWaitMs = 0;
-    let refreshedAfter401 = false;
+    // undefined: no 401 refresh tried; false: re-read, unchanged; true: a new credential was retried.
+    let credentialsRefreshed: boolean | undefined;
     const report = (status: number, error?: string) =>
       this.#options.onRequest?.({
         method,
@@ -248,20 +249,13 @@ export class Transport {
       body ??= "";
       const retryAfterSeconds = parseRetryAfter(response.headers["retry-after"]);
 
-      if (status === 401 && this.#config.credentials && !refreshedAfter401) {
-        refreshedAfter401 = true;
-        if (await this.#config.credentials.refresh().catch(() => false)) {
+      if (status === 401 && this.#config.credentials && credentialsRefreshed === undefined) {
+        credentialsRefreshed = await this.#config.credentials.refresh().catch(() => false);
+        if (credentialsRefreshed) {
           retries++;
           continue;
         }
-        report(status);
-        throw errorFromResponse(
-          status,
-          body,
-          this.#errorContext(method, options, authorization, clientCertificate, retryAfterSeconds, false),
-        );
-      }
-      if (RETRYABLE_STATUS.has(status) && idempotent && retries < maxRetries) {
+      } else if (RETRYABLE_STATUS.has(status) && idempotent && retries < maxRetries) {
         await sleep(this.#retryDelay(retries, retryAfterSeconds), options.signal);
         retries++;
         continue;
@@ -276,7 +270,7 @@ export class Transport {
           authorization,
           clientCertificate,
           retryAfterSeconds,
-          refreshedAfter401 ? true : undefined,
+          credentialsRefreshed,
         ),
       );
     }
