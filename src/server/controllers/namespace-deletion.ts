@@ -20,28 +20,29 @@ export function startNamespaceDeletionController(c: ControllerContext): Controll
   const reportFinalizers = async (namespace: string, held: KubeObject[]) => {
     const finalizers = [...new Set(held.flatMap((o) => o.metadata?.finalizers ?? []))].sort();
     const message = `Some content in the namespace has finalizers remaining: ${finalizers.join(", ")} in ${held.length} resource instances`;
-    const ns = c.store.get("namespaces", "", namespace)?.object();
-    if (!ns) return;
-    const status = (ns.status ?? {}) as { phase?: string; conditions?: { type: string; message?: string }[] };
-    const others = (status.conditions ?? []).filter((x) => x.type !== "NamespaceFinalizersRemaining");
-    const current = (status.conditions ?? []).find((x) => x.type === "NamespaceFinalizersRemaining");
-    if (current?.message === message) return;
-    const condition = {
-      type: "NamespaceFinalizersRemaining",
-      status: "True",
-      lastTransitionTime: rfc3339(new Date()),
-      reason: "SomeFinalizersRemain",
-      message,
-    };
-    await c.objects.update(
+    if (!c.store.get("namespaces", "", namespace)) return;
+    await c.objects.guaranteedUpdate(
       namespacesDef,
-      { ...ns, status: { ...status, conditions: [...others, condition] } },
       "",
       namespace,
-      {
-        user: CONTROLLER_USER,
-        subresource: "status",
+      (ns) => {
+        const status = (ns.status ?? {}) as {
+          phase?: string;
+          conditions?: { type: string; message?: string }[];
+        };
+        const others = (status.conditions ?? []).filter((x) => x.type !== "NamespaceFinalizersRemaining");
+        const current = (status.conditions ?? []).find((x) => x.type === "NamespaceFinalizersRemaining");
+        if (current?.message === message) return undefined;
+        const condition = {
+          type: "NamespaceFinalizersRemaining",
+          status: "True",
+          lastTransitionTime: rfc3339(new Date()),
+          reason: "SomeFinalizersRemain",
+          message,
+        };
+        return { ...ns, status: { ...status, conditions: [...others, condition] } };
       },
+      { user: CONTROLLER_USER, subresource: "status" },
     );
   };
 

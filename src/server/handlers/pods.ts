@@ -1,6 +1,7 @@
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { Status } from "../../meta/status.ts";
 import type { Mutable, StoredObject } from "../../meta/types.ts";
+import { checkNamespaceAcceptsContent } from "../admission/namespace-lifecycle.ts";
 import type { ServerContext } from "../context.ts";
 import { readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
@@ -23,6 +24,7 @@ export async function createBinding(call: Call): Promise<void> {
       ]),
     );
   }
+  checkNamespaceAcceptsContent(ctx.store, call.def, info.namespace, info.name);
   const entry = ctx.store.get("pods", info.namespace, info.name);
   if (!entry) throw fail.notFound("pods", "", info.name);
   const pod = entry.object() as Mutable<Pod> & StoredObject;

@@ -6,6 +6,7 @@ import { groupVersion, storageKey } from "../registry/types.ts";
 import { StorageError, type StoreEvent, stampResourceVersion } from "../storage/index.ts";
 import type { Call } from "./call.ts";
 import { includeObjectParam, partialMetadata, table } from "./encode.ts";
+import { validateListOptions } from "./options.ts";
 import { parseResourceVersion, representationFor } from "./read.ts";
 import { parseSelection } from "./selectors.ts";
 
@@ -24,20 +25,10 @@ function watchParams(ctx: ServerContext, query: URLSearchParams): WatchParams {
   const rvText = query.get("resourceVersion") ?? "";
   const sendInitial = query.get("sendInitialEvents");
   const bookmarks = query.get("allowWatchBookmarks") === "true";
-  if (sendInitial !== null) {
-    if (query.get("resourceVersionMatch") !== "NotOlderThan") {
-      throw fail.badRequest(
-        "resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
-      );
-    }
-    if (sendInitial === "true" && !bookmarks) {
-      throw fail.badRequest(
-        "allowWatchBookmarks: Required value: sendInitialEvents requires setting allowWatchBookmarks to true",
-      );
-    }
-  } else if (query.get("resourceVersionMatch")) {
+  validateListOptions(query, true);
+  if (sendInitial === "true" && !bookmarks) {
     throw fail.badRequest(
-      "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+      "allowWatchBookmarks: Required value: sendInitialEvents requires setting allowWatchBookmarks to true",
     );
   }
   const timeoutText = query.get("timeoutSeconds");
@@ -60,7 +51,7 @@ function watchParams(ctx: ServerContext, query: URLSearchParams): WatchParams {
 export function watchObjects(call: Call): void {
   const { ctx, req, res, def, info, query } = call;
   const rep = representationFor(req, "list");
-  const selection = parseSelection(def, query);
+  const selection = parseSelection(def, query, info.name);
   const params = watchParams(ctx, query);
   const resource = storageKey(def);
   const namespace = def.namespaced && info.namespace ? info.namespace : undefined;
