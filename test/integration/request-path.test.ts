@@ -470,3 +470,22 @@ describe("NamespaceLifecycle for subresources", () => {
     );
   });
 });
+
+describe("DELETE answers per kind (ReturnDeletedObject)", () => {
+  test("a ServiceAccount delete returns the ServiceAccount; a ConfigMap delete a Success Status", async () => {
+    await c.admin("POST", "/api/v1/namespaces/rp/serviceaccounts", { metadata: { name: "gone" } });
+    const sa = await c.admin("DELETE", "/api/v1/namespaces/rp/serviceaccounts/gone");
+    assert.equal(sa.status, 200);
+    assert.equal(sa.json.kind, "ServiceAccount");
+    assert.equal(sa.json.metadata.name, "gone");
+    const created = await c.admin("POST", CM, { metadata: { name: "gone" } });
+    const cm = await c.admin("DELETE", `${CM}/gone`);
+    assert.deepEqual(cm.json, {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Success",
+      details: { name: "gone", kind: "configmaps", uid: created.json.metadata.uid },
+    });
+  });
+});

@@ -21,8 +21,9 @@ import { parseSelection } from "./selectors.ts";
 import { createToken } from "./token.ts";
 import { watchObjects } from "./watch.ts";
 
-// Kinds whose DELETE returns the object (ReturnDeletedObject upstream); others return a Status.
-const RETURNS_DELETED_OBJECT = new Set(["pods", "namespaces", "services", "nodes"]);
+// Core kinds whose DELETE returns the object (ReturnDeletedObject in their pkg/registry/core/*/storage);
+// the others answer finalizeDelete's Success Status.
+const RETURNS_DELETED_OBJECT = new Set(["pods", "namespaces", "services", "nodes", "serviceaccounts"]);
 
 /** The field manager of a write: the fieldManager parameter, else the User-Agent's product token. */
 function managerOf(call: Call): string {
