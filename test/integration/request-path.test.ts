@@ -69,6 +69,27 @@ describe("GuaranteedUpdate: concurrent writes", () => {
     assert.equal(Object.keys(got.json.data).length, 10);
   });
 
+  test("parallel server-side applies by different managers all succeed and keep every field", async () => {
+    const applies = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        c.admin(
+          "PATCH",
+          `${CM}/applied?fieldManager=m${i}`,
+          `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  k${i}: v\n`,
+          "application/apply-patch+yaml",
+        ),
+      ),
+    );
+    assert.deepEqual(
+      applies.map((r) => r.status).sort(),
+      [200, 200, 200, 200, 200, 200, 200, 200, 200, 201],
+      applies.map((r) => r.text).join("\n"),
+    );
+    const got = await c.admin("GET", `${CM}/applied`);
+    assert.equal(Object.keys(got.json.data).length, 10);
+    assert.equal(got.json.metadata.managedFields.length, 10);
+  });
+
   test("PUTs without metadata.resourceVersion never conflict", async () => {
     assert.equal((await c.admin("POST", CM, { metadata: { name: "puts" } })).status, 201);
     const results = await Promise.all(

@@ -316,15 +316,18 @@ export class ObjectService {
     const applied = (live: KubeObject) => serverSideApplyOwned(live, patch, target, o.force ?? false);
     const tracked = { ...o, fieldsTracked: true };
     const key = storageKey(def);
+    const ns = def.namespaced ? namespace : "";
     for (;;) {
-      if (this.store.getLatest(key, def.namespaced ? namespace : "", name)) {
+      if (this.store.getLatest(key, ns, name)) {
         try {
           return {
             entry: await this.guaranteedUpdate(def, namespace, name, applied, tracked),
             created: false,
           };
         } catch (e) {
-          if (e instanceof ApiStatusError && e.status.code === 404) continue; // deleted meanwhile: create
+          // Deleted meanwhile: create it instead.
+          if (e instanceof ApiStatusError && e.status.code === 404 && !this.store.getLatest(key, ns, name))
+            continue;
           throw e;
         }
       }
