@@ -243,6 +243,18 @@ describe("options validation", () => {
     );
   });
 
+  test("integer and bool query parameters are read as the parameter codec reads them", async () => {
+    const limit = await c.admin("GET", `${CM}?limit=x`);
+    assert.equal(limit.status, 400);
+    assert.equal(limit.json.message, 'strconv.ParseInt: parsing "x": invalid syntax');
+    const grace = await c.admin("DELETE", `${CM}/opts?gracePeriodSeconds=99999999999999999999`);
+    assert.equal(grace.status, 400);
+    assert.equal(grace.json.message, 'strconv.ParseInt: parsing "99999999999999999999": value out of range');
+    // Any value but "0"/"false" sets a bool, so force=no is still a force on a non-apply patch.
+    const force = await c.admin("PATCH", `${CM}/opts?force=no`, { data: { a: "b" } }, MERGE);
+    assert.equal(force.status, 422);
+  });
+
   test("DeleteOptions: propagationPolicy values, orphanDependents with a policy", async () => {
     const bogus = await c.admin("DELETE", `${CM}/opts?propagationPolicy=Bogus`);
     assert.equal(bogus.status, 422);

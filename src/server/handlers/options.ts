@@ -3,8 +3,8 @@
 // ValidatePatchOptions, ValidateDeleteOptions) as the handlers in apiserver pkg/endpoints/handlers
 // (create.go, update.go, patch.go, delete.go) call them: a failure is 422 Invalid on
 // "<Kind>Options.meta.k8s.io", before the body is looked at.
-import { Status } from "../../meta/status.ts";
-import { ApiStatusError } from "../http/errors.ts";
+import { goQuote, Status } from "../../meta/status.ts";
+import { ApiStatusError, fail } from "../http/errors.ts";
 import type { PropagationPolicy } from "../registry/objects.ts";
 import type { PatchType } from "../registry/patch.ts";
 import type { FieldCause } from "../registry/types.ts";
@@ -42,6 +42,33 @@ export interface DeleteRequestOptions {
   propagationPolicy?: PropagationPolicy;
   /** Deprecated, still honoured: true means Orphan; false turns a deferred delete into 202. */
   orphanDependents?: boolean;
+}
+
+/**
+ * A bool query parameter as runtime.Convert_Slice_string_To_Pointer_bool reads it: present means true
+ * unless it is "0" or "false" (any case); absent is undefined.
+ */
+export function queryBool(query: URLSearchParams, name: string): boolean | undefined {
+  const value = query.get(name);
+  if (value === null) return undefined;
+  return value !== "0" && value.toLowerCase() !== "false";
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+/**
+ * An int64 query parameter as strconv.ParseInt reads it; a bad one is the parameter codec's 400
+ * (`strconv.ParseInt: parsing "x": invalid syntax`). Absent is undefined.
+ */
+export function queryInt(query: URLSearchParams, name: string): number | undefined {
+  const value = query.get(name);
+  if (value === null) return undefined;
+  const bad = (why: string) => fail.badRequest(`strconv.ParseInt: parsing ${goQuote(value)}: ${why}`);
+  if (!/^[+-]?\d+$/.test(value)) throw bad("invalid syntax");
+  const n = BigInt(value);
+  if (n > INT64_MAX || n < INT64_MIN) throw bad("value out of range");
+  return Number(n);
 }
 
 function invalidOptions(kind: string, causes: FieldCause[]): ApiStatusError {
@@ -102,7 +129,7 @@ export function patchOptions(query: URLSearchParams, type: PatchType): PatchQuer
   if (apply && !query.get("fieldManager"))
     causes.push(required("fieldManager", "is required for apply patch"));
   if (!apply && force !== null) causes.push(forbidden("force", "may not be specified for non-apply patch"));
-  return { ...writeOptions("PatchOptions", query, causes), force: force === "true" };
+  return { ...writeOptions("PatchOptions", query, causes), force: queryBool(query, "force") ?? false };
 }
 
 interface DeleteBody {
@@ -151,10 +178,10 @@ export function deleteOptions(body: DeleteBody | undefined, query: URLSearchPara
 
 function fromQuery(query: URLSearchParams): DeleteBody {
   const opts: DeleteBody = {};
-  const grace = query.get("gracePeriodSeconds");
-  if (grace !== null && /^-?\d+$/.test(grace)) opts.gracePeriodSeconds = Number(grace);
-  const orphan = query.get("orphanDependents");
-  if (orphan === "true" || orphan === "false") opts.orphanDependents = orphan === "true";
+  const grace = queryInt(query, "gracePeriodSeconds");
+  if (grace !== undefined) opts.gracePeriodSeconds = grace;
+  const orphan = queryBool(query, "orphanDependents");
+  if (orphan !== undefined) opts.orphanDependents = orphan;
   const policy = query.get("propagationPolicy");
   if (policy !== null) opts.propagationPolicy = policy;
   if (query.has("dryRun")) opts.dryRun = query.getAll("dryRun");

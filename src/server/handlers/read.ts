@@ -21,7 +21,7 @@ import {
   table,
   type Written,
 } from "./encode.ts";
-import { validateListOptions } from "./options.ts";
+import { queryInt, validateListOptions } from "./options.ts";
 import { parseSelection } from "./selectors.ts";
 import { toYaml } from "./yaml.ts";
 
@@ -127,8 +127,8 @@ export async function listObjects(call: Call): Promise<void> {
   const rep = representationFor(req, "list");
   validateListOptions(query, false);
   const selection = parseSelection(def, query, info.name);
-  const limitText = query.get("limit");
-  let limit = limitText && /^\d+$/.test(limitText) && Number(limitText) > 0 ? Number(limitText) : undefined;
+  const limitValue = queryInt(query, "limit") ?? 0;
+  let limit = limitValue > 0 ? limitValue : undefined;
   const continueToken = query.get("continue");
 
   let startAfter: string | undefined;
