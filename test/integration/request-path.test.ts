@@ -326,6 +326,12 @@ describe("patch bodies", () => {
     }
   });
 
+  test("a patch that renames the object is 400 (patch.go checkName)", async () => {
+    const r = await c.admin("PATCH", `${CM}/pb`, { metadata: { name: "renamed" } }, MERGE);
+    assert.equal(r.status, 400);
+    assert.equal(r.json.message, "the name of the object (renamed) does not match the name on the URL (pb)");
+  });
+
   test("scale PATCH: bad body 400, unknown Content-Type 415, negative replicas 422", async () => {
     const scale = "/apis/apps/v1/namespaces/rp/deployments/sc/scale";
     const bad = await c.admin("PATCH", scale, "nope", MERGE);

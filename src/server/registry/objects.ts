@@ -181,6 +181,13 @@ export class ObjectService {
     name: string,
     o: WriteOptions,
   ): Promise<Entry | StoredObject> {
+    this.checkIdentity(def, obj, namespace, name);
+    // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given.
+    return this.guaranteedUpdate(def, namespace, name, () => structuredClone(obj), o);
+  }
+
+  /** An update's object must be the one the URL names (update.go, patch.go checkName): else 400. */
+  private checkIdentity(def: ResourceDef, obj: KubeObject, namespace: string, name: string): void {
     this.checkTypeMeta(def, obj);
     const meta = metaOf(obj);
     if (meta.name !== undefined && meta.name !== name) {
@@ -193,8 +200,6 @@ export class ObjectService {
         "the namespace of the provided object does not match the namespace sent on the request",
       );
     }
-    // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given.
-    return this.guaranteedUpdate(def, namespace, name, () => structuredClone(obj), o);
   }
 
   /**
@@ -237,7 +242,7 @@ export class ObjectService {
   ): Promise<Entry | StoredObject | undefined> {
     const old = current.object();
     const expectedRV = obj.metadata?.resourceVersion;
-    if (expectedRV && expectedRV !== old.metadata.resourceVersion) throw this.conflict(def, name);
+    if (expectedRV && Number(expectedRV) !== current.rv) throw this.conflict(def, name);
 
     const next = this.mergeForUpdate(def, old, obj, o.subresource ?? "");
     // An apply settled managedFields already (the /status merge keeps the old metadata otherwise).
@@ -294,7 +299,11 @@ export class ObjectService {
       def,
       namespace,
       name,
-      (current) => applyPatch(current, patch, type, target),
+      (current) => {
+        const patched = applyPatch(current, patch, type, target);
+        this.checkIdentity(def, patched, namespace, name);
+        return patched;
+      },
       o,
     );
     return { entry, created: false };
