@@ -428,30 +428,62 @@ describe("resourceVersion semantics of get and list", () => {
   });
 });
 
+/** Reads a watch stream until it closes (timeoutSeconds) and returns the event lines. */
+function watchLines(urlPath: string, started?: () => void): Promise<{ type: string; object: any }[]> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      `${c.server.url}${urlPath}`,
+      { ca: c.server.caPem, cert: c.server.pki.adminCertPem, key: c.server.pki.adminKeyPem },
+      (res) => {
+        let text = "";
+        started?.();
+        res.on("data", (d) => {
+          text += d;
+        });
+        res.on("end", () =>
+          resolve(
+            text
+              .trim()
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l)),
+          ),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("watch at a future resourceVersion", () => {
+  test("starts now and sends only events newer than that version (cacheWatcher)", async () => {
+    const current = Number((await c.admin("GET", CM)).json.metadata.resourceVersion);
+    const from = current + 2;
+    let opened!: () => void;
+    const open = new Promise<void>((r) => {
+      opened = r;
+    });
+    const events = watchLines(`${CM}?watch=true&resourceVersion=${from}&timeoutSeconds=2`, opened);
+    await open;
+    const rvs: Record<string, number> = {};
+    for (const name of ["f1", "f2", "f3"]) {
+      const r = await c.admin("POST", CM, { metadata: { name } });
+      rvs[name] = Number(r.json.metadata.resourceVersion);
+    }
+    const expected = Object.keys(rvs).filter((n) => rvs[n] > from);
+    assert.ok(expected.length < 3, "f1 is at or below the requested version");
+    const names = (await events).map((e) => e.object.metadata.name);
+    assert.deepEqual(names, expected);
+  });
+});
+
 describe("legacy watch path", () => {
   test("/api/v1/watch/namespaces/NS/configmaps/NAME streams only NAME", async () => {
     await c.admin("POST", CM, { metadata: { name: "watched" } });
     await c.admin("POST", CM, { metadata: { name: "other" } });
-    const lines = await new Promise<string[]>((resolve, reject) => {
-      const req = https.request(
-        `${c.server.url}/api/v1/watch/namespaces/rp/configmaps/watched?timeoutSeconds=1`,
-        {
-          ca: c.server.caPem,
-          cert: c.server.pki.adminCertPem,
-          key: c.server.pki.adminKeyPem,
-        },
-        (res) => {
-          let text = "";
-          res.on("data", (d) => {
-            text += d;
-          });
-          res.on("end", () => resolve(text.trim().split("\n")));
-        },
-      );
-      req.on("error", reject);
-      req.end();
-    });
-    const names = lines.map((l) => JSON.parse(l).object.metadata.name);
+    const events = await watchLines("/api/v1/watch/namespaces/rp/configmaps/watched?timeoutSeconds=1");
+    const names = events.map((e) => e.object.metadata.name);
     assert.deepEqual(names, ["watched"]);
   });
 

@@ -44,7 +44,6 @@ function watchParams(ctx: ServerContext, query: URLSearchParams): WatchParams {
   if (sendInitialEvents) fromRV = "initial";
   else if (rvText === "" || rvText === "0") fromRV = "now";
   else fromRV = parseResourceVersion(rvText);
-  if (typeof fromRV === "number" && fromRV > ctx.store.currentRV()) fromRV = "now";
   return { fromRV, sendInitialEvents, bookmarks, timeoutMs };
 }
 
@@ -131,8 +130,13 @@ export function watchObjects(call: Call): void {
   } else {
     fromRV = params.fromRV;
   }
+  // A version the store has not reached yet: the watch cache starts now and sends only events newer
+  // than it (cacheWatcher.process), without waiting or failing.
+  const newerThan = fromRV;
+  fromRV = Math.min(fromRV, ctx.store.currentRV());
 
   const onEvent = (ev: StoreEvent) => {
+    if (ev.rv <= newerThan) return;
     const now = selection.matches(ev.entry);
     const before = ev.prev ? selection.matches(ev.prev) : false;
     if (ev.type === "ADDED") {
