@@ -1,5 +1,4 @@
 import { Status } from "../../meta/status.ts";
-import type { ServerContext } from "../context.ts";
 import { fail } from "../http/errors.ts";
 import { contentTypeOf } from "../http/negotiate.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
@@ -21,7 +20,7 @@ interface WatchParams {
   timeoutMs: number;
 }
 
-function watchParams(ctx: ServerContext, query: URLSearchParams): WatchParams {
+function watchParams(query: URLSearchParams): WatchParams {
   const rvText = query.get("resourceVersion") ?? "";
   const sendInitial = query.get("sendInitialEvents");
   const bookmarks = query.get("allowWatchBookmarks") === "true";
@@ -51,7 +50,7 @@ export function watchObjects(call: Call): void {
   const { ctx, req, res, def, info, query } = call;
   const rep = representationFor(req, "list");
   const selection = parseSelection(def, query, info.name);
-  const params = watchParams(ctx, query);
+  const params = watchParams(query);
   const resource = storageKey(def);
   const namespace = def.namespaced && info.namespace ? info.namespace : undefined;
   const include = includeObjectParam(query.get("includeObject"));
