@@ -343,6 +343,15 @@ describe("patch bodies", () => {
       type.json.message,
       "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml",
     );
+    const missing = await c.admin(
+      "PATCH",
+      "/apis/apps/v1/namespaces/rp/deployments/none/scale",
+      { spec: { replicas: 1 } },
+      MERGE,
+    );
+    assert.equal(missing.status, 404);
+    assert.equal(missing.json.message, 'deployments/scale.apps "none" not found');
+    assert.deepEqual(missing.json.details, { name: "none", group: "apps", kind: "deployments/scale" });
     const negative = await c.admin("PATCH", scale, { spec: { replicas: -1 } }, MERGE);
     assert.equal(negative.status, 422);
     assert.equal(

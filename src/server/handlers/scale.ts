@@ -40,8 +40,10 @@ function scaleOf(obj: Scalable) {
     spec: { replicas: obj.spec?.replicas ?? 0 },
     status: {
       replicas: obj.status?.replicas ?? 0,
-      selector: Object.entries(labels)
-        .map(([k, v]) => `${k}=${v}`)
+      // labels.Selector.String(): requirements sorted by key.
+      selector: Object.keys(labels)
+        .sort()
+        .map((k) => `${k}=${labels[k]}`)
         .join(","),
     },
   };
@@ -101,6 +103,9 @@ export async function handleScale(call: Call): Promise<void> {
     const scale = await readObject(req);
     newScale = () => structuredClone(scale);
   }
+  // scaleUpdatedObjectInfo: a missing object is NotFound on "<resource>/scale".
+  if (!ctx.store.getLatest(storageKey(def), info.namespace, info.name))
+    throw fail.notFound(`${def.resource}/scale`, def.group, info.name);
   const written = await ctx.objects.guaranteedUpdate(
     def,
     info.namespace,
