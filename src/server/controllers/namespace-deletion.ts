@@ -4,6 +4,7 @@
 import type { KubeObject } from "../../meta/types.ts";
 import { rfc3339 } from "../registry/objects.ts";
 import { storageKey } from "../registry/types.ts";
+import { isStorageError } from "../storage/index.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
 
 export function startNamespaceDeletionController(c: ControllerContext): Controller {
@@ -46,6 +47,20 @@ export function startNamespaceDeletionController(c: ControllerContext): Controll
     );
   };
 
+  /** The last step: remove the emptied namespace, starting over if it changed since it was read. */
+  const deleteEmptied = async (namespace: string) => {
+    for (;;) {
+      const latest = c.store.getLatest("namespaces", "", namespace);
+      if (!latest) return;
+      try {
+        await c.store.delete("namespaces", "", namespace, { expectedRV: latest.rv });
+        return;
+      } catch (e) {
+        if (!isStorageError(e, "Conflict")) throw e;
+      }
+    }
+  };
+
   return controller(
     c,
     "namespace",
@@ -67,8 +82,7 @@ export function startNamespaceDeletionController(c: ControllerContext): Controll
         await reportFinalizers(namespace, left);
         return; // content events re-queue this namespace
       }
-      const latest = c.store.get("namespaces", "", namespace);
-      if (latest) await c.store.delete("namespaces", "", namespace, { expectedRV: latest.rv });
+      await deleteEmptied(namespace);
       terminating.delete(namespace);
     },
     [
