@@ -569,3 +569,24 @@ describe("DELETE answers per kind (ReturnDeletedObject)", () => {
     });
   });
 });
+
+describe("pods/binding", () => {
+  test("binding a bound Pod is a Conflict on pods/binding (assignPod)", async () => {
+    await c.server.settle();
+    const pod = await c.admin("POST", "/api/v1/namespaces/rp/pods", {
+      metadata: { name: "bp" },
+      spec: { containers: [{ name: "c", image: "i" }] },
+    });
+    assert.equal(pod.status, 201, pod.text);
+    const binding = { apiVersion: "v1", kind: "Binding", metadata: { name: "bp" }, target: { name: "n1" } };
+    const first = await c.admin("POST", "/api/v1/namespaces/rp/pods/bp/binding", binding);
+    assert.equal(first.status, 201, first.text);
+    const again = await c.admin("POST", "/api/v1/namespaces/rp/pods/bp/binding", binding);
+    assert.equal(again.status, 409);
+    assert.equal(
+      again.json.message,
+      'Operation cannot be fulfilled on pods/binding "bp": pod bp is already assigned to node "n1"',
+    );
+    assert.deepEqual(again.json.details, { name: "bp", kind: "pods/binding" });
+  });
+});

@@ -31,16 +31,12 @@ export async function createBinding(call: Call): Promise<void> {
     const entry = ctx.store.getLatest("pods", info.namespace, info.name);
     if (!entry) throw fail.notFound("pods", "", info.name);
     const pod = entry.object() as Mutable<Pod> & StoredObject;
-    if (pod.spec?.nodeName) {
-      throw new ApiStatusError(
-        Status.conflict(
-          "pods",
-          "",
-          info.name,
-          `pod ${info.name} is already assigned to node "${pod.spec.nodeName}"`,
-        ),
-      );
-    }
+    // assignPod turns these plain errors into a Conflict on pods/binding.
+    const refuse = (why: string) => new ApiStatusError(Status.conflict("pods/binding", "", info.name, why));
+    if (pod.metadata.deletionTimestamp)
+      throw refuse(`pod ${info.name} is being deleted, cannot be assigned to a host`);
+    if (pod.spec?.nodeName)
+      throw refuse(`pod ${info.name} is already assigned to node "${pod.spec.nodeName}"`);
     pod.spec = { ...pod.spec!, nodeName: target.name };
     const scheduled = { type: "PodScheduled", status: "True", lastTransitionTime: rfc3339(ctx.now()) };
     pod.status = {
