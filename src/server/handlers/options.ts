@@ -1,10 +1,12 @@
-// Write options from the query (and DeleteOptions from the body), validated as kube-apiserver does:
+// Request options from the query (and DeleteOptions from the body), validated as kube-apiserver does:
 // apimachinery pkg/apis/meta/v1/validation/validation.go (ValidateCreateOptions, ValidateUpdateOptions,
-// ValidatePatchOptions, ValidateDeleteOptions) as the handlers in apiserver pkg/endpoints/handlers
-// (create.go, update.go, patch.go, delete.go) call them: a failure is 422 Invalid on
-// "<Kind>Options.meta.k8s.io", before the body is looked at.
-import { goQuote, Status } from "../../meta/status.ts";
+// ValidatePatchOptions, ValidateDeleteOptions) and pkg/apis/meta/internalversion/validation
+// (ValidateListOptions), as the handlers in apiserver pkg/endpoints/handlers (create.go, update.go,
+// patch.go, delete.go, get.go) call them: a failure is 422 Invalid on "<Kind>Options.meta.k8s.io",
+// before the body is looked at. Values are parsed as runtime's parameter codec parses them.
+import { Status } from "../../meta/status.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
+import { goQuote } from "../registry/go-format.ts";
 import type { PropagationPolicy } from "../registry/objects.ts";
 import type { PatchType } from "../registry/patch.ts";
 import type { FieldCause } from "../registry/types.ts";
