@@ -386,6 +386,14 @@ describe("resourceVersion semantics of get and list", () => {
     assert.equal(exact.json.metadata.resourceVersion, rv);
     const notOlder = await c.admin("GET", `/api/v1/namespaces/rp/secrets?resourceVersion=${rv}`);
     assert.equal(notOlder.json.items.length, 4);
+    // NotOlderThan with a limit pages the newest state (only resourceVersion=0 ignores limit).
+    const page = await c.admin(
+      "GET",
+      `/api/v1/namespaces/rp/secrets?resourceVersion=${rv}&resourceVersionMatch=NotOlderThan&limit=3`,
+    );
+    assert.equal(page.json.items.length, 3);
+    assert.ok(page.json.metadata.continue);
+    assert.ok(Number(page.json.metadata.resourceVersion) > Number(rv));
   });
 
   test("ListOptions validation is 422 on ListOptions.meta.k8s.io", async () => {

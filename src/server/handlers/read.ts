@@ -88,15 +88,16 @@ async function waitUntilFresh(ctx: ServerContext, rv: number): Promise<void> {
 interface ListRead {
   /** Serve this past version exactly (older states come from history); undefined: the newest. */
   atRV?: number;
-  /** Lists served from the watch cache (resourceVersion=0, NotOlderThan) ignore limit: one full page. */
+  /** resourceVersion=0 ignores limit (cacher computeListLimit): one full page, no continue. */
   paginate: boolean;
 }
 
 /**
- * resourceVersion semantics of a list: unset is a consistent read of the newest state; "0" is any
- * state (the cache: full list, limit ignored); N with resourceVersionMatch=NotOlderThan, or without a
- * match and without a limit, waits until N is reached and serves the newest state from the cache; N
- * with Exact, or without a match but with a limit (the legacy exact match), serves exactly N.
+ * resourceVersion semantics of a list (apiserver storage/cacher delegator and cacher.go): unset is a
+ * consistent read of the newest state; "0" is any state (the cache: full list, limit ignored); N with
+ * resourceVersionMatch=NotOlderThan, or without a match and without a limit, waits until N is reached
+ * and serves the newest state; N with Exact, or without a match but with a limit (the legacy exact
+ * match), serves exactly N.
  */
 async function listRead(
   ctx: ServerContext,
@@ -119,7 +120,7 @@ async function listRead(
     return { atRV: wanted, paginate: true };
   }
   await waitUntilFresh(ctx, wanted);
-  return { paginate: false };
+  return { paginate: true };
 }
 
 export async function listObjects(call: Call): Promise<void> {
