@@ -1,6 +1,8 @@
 // Privilege-escalation prevention on role and binding writes, as kube-apiserver enforces it
 // (pkg/registry/rbac/*/policybased/storage.go): every write path, real ServiceAccount tokens.
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { type HttpResult, startTestCluster, type TestCluster } from "../helpers/cluster.ts";
 
@@ -504,4 +506,45 @@ test("RBAC objects have no subresource through which to skip the check", async (
   );
   assert.equal(r.status, 404, r.text);
   assert.equal((await admin("GET", `${RBAC}/clusterroles/agg-writer`)).json.aggregationRule, undefined);
+});
+
+test("kubectl, as the ServiceAccount, shows kube-apiserver's refusal", async () => {
+  // A kubeconfig with only the token: the admin kubeconfig's client certificate would win over --token.
+  const kubeconfig = join(c.dir, "agg.kubeconfig");
+  await writeFile(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [
+        {
+          name: "local",
+          cluster: {
+            server: c.server.url,
+            "certificate-authority-data": Buffer.from(c.server.caPem).toString("base64"),
+          },
+        },
+      ],
+      users: [{ name: "agg", user: { token: tokens.agg } }],
+      contexts: [{ name: "agg", context: { cluster: "local", user: "agg" } }],
+      "current-context": "agg",
+    }),
+    { mode: 0o600 },
+  );
+  const patch = JSON.stringify({ aggregationRule: SELECT_ALL });
+  const r = await c.kubectl([
+    "--kubeconfig",
+    kubeconfig,
+    "patch",
+    "clusterrole",
+    "agg-writer",
+    "--type=merge",
+    "-p",
+    patch,
+  ]);
+  assert.equal(r.code, 1, r.stdout);
+  assert.equal(
+    r.stderr.trim(),
+    `Error from server (Forbidden): clusterroles.${GROUP} "agg-writer" is forbidden: ${AGGREGATION}`,
+  );
 });
