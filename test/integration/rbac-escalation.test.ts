@@ -496,6 +496,29 @@ test("binding a role that does not exist: the registry's 404, unless `bind` cove
   assert.equal(future.status, 201, future.text);
 });
 
+test("an unusable roleRef fails the role lookup as kube-apiserver's registry does", async () => {
+  const post = (collection: string, roleRef: unknown) =>
+    as("binder", "POST", collection, {
+      metadata: { name: "odd" },
+      roleRef,
+      subjects: [{ kind: "User", name: "someone" }],
+    });
+  const namespaced = `${RBAC}/namespaces/esc/rolebindings`;
+  const cases: [string, unknown, number, string][] = [
+    [namespaced, ref("ClusterRole", ""), 400, "Name parameter required."],
+    [namespaced, ref("ClusterRole", "a/b"), 400, `Name parameter invalid: "a/b": may not contain '/'`],
+    [`${RBAC}/clusterrolebindings`, ref("Role", "x"), 400, "Namespace parameter required."],
+    // A plain Go error upstream: 500 with an empty reason.
+    [namespaced, ref("Group", "x"), 500, 'unsupported role reference kind: "Group"'],
+  ];
+  for (const [collection, roleRef, code, message] of cases) {
+    const r = await post(collection, roleRef);
+    assert.equal(r.status, code, r.text);
+    assert.equal(r.json.message, message);
+    assert.equal(r.json.reason, code === 500 ? undefined : "BadRequest");
+  }
+});
+
 test("RBAC objects have no subresource through which to skip the check", async () => {
   const r = await as(
     "agg",
