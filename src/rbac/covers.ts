@@ -63,13 +63,17 @@ export function covers(
   return { covered: missing.length === 0, missing };
 }
 
-/** CompactRules: merges single-group, single-resource rules that differ only by verb. */
+/**
+ * CompactRules: merges rules of one group and one resource (and at most one resource name) that differ
+ * only by verb. Rules with several names, or with non-resource URLs, stay as they are.
+ */
 export function compactRules(rules: PolicyRule[]): PolicyRule[] {
   const complex: PolicyRule[] = [];
   const simple = new Map<string, PolicyRule>();
   for (const rule of rules) {
+    const names = rule.resourceNames ?? [];
     const isSimple =
-      (rule.resourceNames ?? []).length === 0 &&
+      names.length <= 1 &&
       (rule.nonResourceURLs ?? []).length === 0 &&
       rule.apiGroups?.length === 1 &&
       rule.resources?.length === 1;
@@ -77,13 +81,14 @@ export function compactRules(rules: PolicyRule[]): PolicyRule[] {
       complex.push(rule);
       continue;
     }
-    const key = JSON.stringify([rule.apiGroups?.[0], rule.resources?.[0]]);
+    const key = JSON.stringify([rule.apiGroups?.[0], rule.resources?.[0], ...names]);
     const existing = simple.get(key);
     if (existing) existing.verbs = [...existing.verbs, ...(rule.verbs ?? [])];
     else
       simple.set(key, {
         apiGroups: [...(rule.apiGroups ?? [])],
         resources: [...(rule.resources ?? [])],
+        ...(names.length ? { resourceNames: [...names] } : {}),
         verbs: [...(rule.verbs ?? [])],
       });
   }

@@ -107,16 +107,21 @@ describe("compactRules / compactString", () => {
     );
   });
 
-  it("merges single-resource rules that differ only by verb", () => {
+  it("merges single-resource rules that differ only by verb, one resource name apart from none", () => {
     assert.deepEqual(
       compactRules([
         { verbs: ["get"], apiGroups: [""], resources: ["pods"] },
         { verbs: ["get"], apiGroups: [""], resources: ["pods"], resourceNames: ["x"] },
         { verbs: ["list"], apiGroups: [""], resources: ["pods"] },
+        { verbs: ["update"], apiGroups: [""], resources: ["pods"], resourceNames: ["x"] },
+        { verbs: ["get"], apiGroups: [""], resources: ["pods"], resourceNames: ["x", "y"] },
+        { verbs: ["get"], nonResourceURLs: ["/a"] },
       ]),
       [
-        { verbs: ["get"], apiGroups: [""], resources: ["pods"], resourceNames: ["x"] },
+        { verbs: ["get"], apiGroups: [""], resources: ["pods"], resourceNames: ["x", "y"] },
+        { verbs: ["get"], nonResourceURLs: ["/a"] },
         { verbs: ["get", "list"], apiGroups: [""], resources: ["pods"] },
+        { verbs: ["get", "update"], apiGroups: [""], resources: ["pods"], resourceNames: ["x"] },
       ],
     );
   });

@@ -75,6 +75,22 @@ describe("escalationCheck", () => {
     );
   });
 
+  it("merges the verbs missing on one resource name", () => {
+    const result = escalationCheck(
+      alice,
+      "dev",
+      [{ verbs: ["get", "update"], apiGroups: [""], resources: ["secrets"], resourceNames: ["x", "y"] }],
+      source,
+    );
+    assert.equal(
+      result.message?.split("\n").slice(1).join("\n"),
+      [
+        '{APIGroups:[""], Resources:["secrets"], ResourceNames:["x"], Verbs:["get" "update"]}',
+        '{APIGroups:[""], Resources:["secrets"], ResourceNames:["y"], Verbs:["get" "update"]}',
+      ].join("\n"),
+    );
+  });
+
   it("checks only cluster-wide grants for cluster scope", () => {
     assert.equal(
       escalationCheck(alice, "", [{ verbs: ["get"], apiGroups: [""], resources: ["pods"] }], source).ok,
