@@ -49,9 +49,11 @@ const FULL_AUTHORITY: PolicyRule[] = [
 
 export const AGGREGATION_RULE_DENIED = "must have cluster-admin privileges to use the aggregationRule";
 
+/** Selectors present; a malformed value counts as present (validation refuses it later, or never). */
 export function hasAggregationRule(role: KubeObject | undefined): boolean {
-  const rule = role?.aggregationRule as { clusterRoleSelectors?: unknown } | undefined;
-  return Array.isArray(rule?.clusterRoleSelectors) && rule.clusterRoleSelectors.length > 0;
+  const selectors = (role?.aggregationRule as { clusterRoleSelectors?: unknown } | null | undefined)
+    ?.clusterRoleSelectors;
+  return selectors != null && !(Array.isArray(selectors) && selectors.length === 0);
 }
 
 /**

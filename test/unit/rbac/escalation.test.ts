@@ -174,9 +174,11 @@ describe("aggregationRuleCheck", () => {
     assert.deepEqual(aggregationRuleCheck(bob, plain, plain, source), { ok: true });
   });
 
-  it("ignores an aggregationRule without selectors", () => {
+  it("ignores an aggregationRule without selectors, not one with malformed selectors", () => {
     const empty = { ...plain, aggregationRule: { clusterRoleSelectors: [] } };
     assert.deepEqual(aggregationRuleCheck(bob, empty, undefined, source), { ok: true });
+    const malformed = { ...plain, aggregationRule: { clusterRoleSelectors: { matchLabels: {} } } };
+    assert.equal(aggregationRuleCheck(bob, malformed as never, undefined, source).ok, false);
   });
 });
 
