@@ -6,6 +6,7 @@ import type { KubeObject } from "../meta/types.ts";
 import { type ClusterConfig, type LoadConfigOptions, loadConfig } from "./config.ts";
 import { isApiError } from "./errors.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
+import { type LeaderElectionOptions, LeaderElector } from "./leader-election.ts";
 import {
   countObjects,
   DEFAULT_PAGE_SIZE,
@@ -101,6 +102,11 @@ export class KubeClient {
 
   createToken(namespace: string, serviceAccount: string, options?: CreateTokenOptions): Promise<IssuedToken> {
     return createToken(this.#reviews, namespace, serviceAccount, options);
+  }
+
+  /** A leader elector on a Lease, with client-go's semantics; call `run()` to campaign (see LeaderElector). */
+  leaderElection(options: LeaderElectionOptions): LeaderElector {
+    return new LeaderElector(this, options);
   }
 
   /** Closes connections and stops following the token and CA files. */
