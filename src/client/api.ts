@@ -21,6 +21,7 @@ import {
   toMetadataList,
   toPartialObjectMetadata,
 } from "./list.ts";
+import { parseWithoutManagedFields } from "./managed-fields.ts";
 import { apiVersionOf, Discovery, type ResourceRef, resourcePath } from "./resources.ts";
 import {
   type AccessResult,
@@ -335,9 +336,9 @@ export class ResourceClient<T extends ApiObject> {
 
   /** A list+watch cache (started at once unless autoStart: false); see informer.ts. */
   informer(options: ResourceInformerOptions<T> = {}): Informer<T> {
-    const dropManagedFields = options.metadataOnly && !options.keepManagedFields;
-    const transform = dropManagedFields ? withoutManagedFields(options.transform) : options.transform;
-    return new Informer<T>(this.#watchSource(options), { ...options, transform });
+    const drop = Boolean(options.metadataOnly && !options.keepManagedFields);
+    const transform = drop ? withoutManagedFields(options.transform) : options.transform;
+    return new Informer<T>(this.#watchSource(options, drop), { ...options, transform });
   }
 
   #namespace(ref: ResourceRef, explicit: string | undefined): string | undefined {
@@ -355,10 +356,17 @@ export class ResourceClient<T extends ApiObject> {
     options: ListOptions,
     page: PageRequest,
     signal?: AbortSignal,
+    dropManagedFields = false,
   ): Promise<ObjectList<T>> {
     const path = this.#collectionPath(ref, options);
+    const transport = this.#client.transport;
+    // An informer that drops managedFields anyway has them cut from the text: parsed ~2× faster, no garbage.
+    const fetch = dropManagedFields
+      ? async (request: RequestOptions) =>
+          parseWithoutManagedFields((await transport.request(request)).body) as ObjectList<T>
+      : (request: RequestOptions) => transport.requestJson<ObjectList<T>>(request);
     try {
-      const list = await this.#client.transport.requestJson<ObjectList<T>>({
+      const list = await fetch({
         path,
         query: {
           labelSelector: selectorString(options.labelSelector),
@@ -379,7 +387,11 @@ export class ResourceClient<T extends ApiObject> {
     }
   }
 
-  #watchSource(options: WatchOptions | ResourceInformerOptions<T>): WatchSource<T> {
+  /** dropManagedFields: list pages are parsed without them (informers that drop them anyway). */
+  #watchSource(
+    options: WatchOptions | ResourceInformerOptions<T>,
+    dropManagedFields = false,
+  ): WatchSource<T> {
     const transport = this.#client.transport;
     let path = typeof this.#input === "string" ? this.#input : resourcePath(this.#input);
     return {
@@ -389,7 +401,7 @@ export class ResourceClient<T extends ApiObject> {
       list: async (page, signal) => {
         const ref = await this.ref();
         path = this.#collectionPath(ref, options);
-        return this.#listPage(ref, options, page, signal);
+        return this.#listPage(ref, options, page, signal, dropManagedFields);
       },
       watch: async (query, signal) => {
         const ref = await this.ref();
