@@ -23,6 +23,11 @@ export function registerDemoCommands(program: Command): void {
       });
       const out = process.stdout;
       const cluster = await startDemoCluster({ dataDir: flags.dataDir, port: Number(flags.apiPort) });
+      if (cluster.portTaken) {
+        out.write(
+          `Port ${cluster.portTaken} is taken, so the API server listens on ${cluster.server.url} instead.\n`,
+        );
+      }
       const logs = new AbortController();
       const story = runDemoStory(cluster.admin, {
         out,
