@@ -1,6 +1,7 @@
 // The npm package as a user gets it: `npm pack` once, the tarball installed into a scratch project outside
 // the repository (offline from the npm cache where it can be), then used only through its exports and its
-// bin — on Node 22 (the oldest supported, installed next to it as the `node@22` package) and on this Node.
+// bin — on the oldest Node that package.json's engines allows (installed next to it as the `node` package,
+// so the project's scripts and npx run it) and on this Node.
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -15,8 +16,12 @@ const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const TSC = path.join(REPO, "node_modules/.bin/tsc");
 const NODE_TYPES = path.join(REPO, "node_modules/@types");
 const KUBECTL = "/usr/bin/kubectl";
-const VERSION = (JSON.parse(await readFile(path.join(REPO, "package.json"), "utf8")) as { version: string })
-  .version;
+const MANIFEST = JSON.parse(await readFile(path.join(REPO, "package.json"), "utf8")) as {
+  version: string;
+  engines: { node: string };
+};
+/** ">=22.18" → "22.18": the oldest Node the package claims to support is the one it is tested on. */
+const OLDEST_NODE = /^>=\s*(\d+\.\d+)$/.exec(MANIFEST.engines.node)?.[1];
 /** What `incluster/client` must not load: the server, the runtime, the CLI and apps, YAML, logging, metrics. */
 const NOT_CLIENT =
   /\/dist\/(server|kubelet|cli|apps|doctor)\/|\/node_modules\/(yaml|pino|prom-client|commander|@peculiar|reflect-metadata)\//;
@@ -37,7 +42,7 @@ function userEnv(pathPrefix: string[] = []): NodeJS.ProcessEnv {
 
 let scratch: string;
 let project: string;
-let node22: string;
+let oldestNode: string;
 /** This Node (the repository's Node 24 under `npm test`) first on PATH, as for a project that uses it. */
 let envThisNode: NodeJS.ProcessEnv;
 
@@ -46,6 +51,7 @@ async function inProject(command: string, args: string[], env = envThisNode, tim
 }
 
 before(async () => {
+  assert.ok(OLDEST_NODE, `engines.node ${MANIFEST.engines.node} is not of the form ">=MAJOR.MINOR"`);
   scratch = await mkdtemp(path.join(os.tmpdir(), "incluster-consumer-"));
   project = path.join(scratch, "project");
   await mkdir(project);
@@ -63,11 +69,19 @@ before(async () => {
   );
   await inProject(
     "npm",
-    ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball, "node@22"],
+    [
+      "install",
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      tarball,
+      `node@${OLDEST_NODE}`,
+    ],
     envThisNode,
     120_000,
   );
-  node22 = path.join(project, "node_modules/.bin/node");
+  oldestNode = path.join(project, "node_modules/.bin/node");
 });
 
 after(() => rm(scratch, { recursive: true, force: true }));
@@ -127,11 +141,11 @@ describe("the installed package", () => {
     }
   });
 
-  for (const which of ["Node 22", "this Node"] as const) {
+  for (const which of ["the oldest Node", "this Node"] as const) {
     test(`runs on ${which}: server, client list and count, a 403 explained; CommonJS require() works`, async () => {
-      const node = which === "Node 22" ? node22 : process.execPath;
+      const node = which === "the oldest Node" ? oldestNode : process.execPath;
       const { stdout: version } = await inProject(node, ["--version"]);
-      if (which === "Node 22") assert.match(version, /^v22\./);
+      if (which === "the oldest Node") assert.ok(version.startsWith(`v${OLDEST_NODE}.`), version);
       await writeFile(path.join(project, "check.mjs"), CHECK_MJS);
       const { stdout } = await inProject(node, ["check.mjs"]);
       const result = JSON.parse(stdout) as { listed: number; counted: number; explanation: string };
@@ -173,7 +187,7 @@ describe("the installed package", () => {
 
   test("npx incluster: --version, and cluster up serving kubectl and running the incluster image from this package", async () => {
     const { stdout } = await inProject("npx", ["--no-install", "incluster", "--version"]);
-    assert.equal(stdout, `${VERSION}\n`);
+    assert.equal(stdout, `${MANIFEST.version}\n`);
 
     const dataDir = path.join(scratch, "cluster");
     const cluster = spawn(
@@ -226,7 +240,10 @@ describe("the installed package", () => {
       const cli = container.indexOf(installedCli);
       assert.deepEqual(container.slice(cli + 1), ["pods", "count"], "the image's CMD");
       const { stdout: containerNode } = await run(container[cli - 1], ["--version"]);
-      assert.match(containerNode, /^v22\./, "the Node that runs `cluster up` (Node 22 here, through npx)");
+      assert.ok(
+        containerNode.startsWith(`v${OLDEST_NODE}.`),
+        `the Node that runs \`cluster up\` (the project's, through npx) runs the image, not ${containerNode}`,
+      );
     } finally {
       await stopGroup(cluster);
     }
