@@ -103,6 +103,12 @@ describe("the installed package", () => {
     assert.match(await readFile(bin, "utf8"), /^#!\/usr\/bin\/env node\n/);
     assert.ok(((await stat(bin)).mode & 0o111) !== 0, "the bin is executable");
     const shipped = await listFiles(root);
+    assert.deepEqual([...new Set(shipped.map((file) => file.split("/")[0]))].sort(), [
+      "README.md",
+      "deploy",
+      "dist",
+      "package.json",
+    ]);
     assert.deepEqual(
       shipped.filter(
         (file) => /(^|\/)(test|bench|src)\/|\.test\.|\.ts$/.test(file) && !file.endsWith(".d.ts"),
@@ -216,7 +222,13 @@ describe("the installed package", () => {
         "--clusterrole=pod-reader",
         "--serviceaccount=consumer:default",
       );
-      await kubectl("run", "counter", "-n", "consumer", "--image=ghcr.io/incluster/incluster:0.1.0");
+      await kubectl(
+        "run",
+        "counter",
+        "-n",
+        "consumer",
+        `--image=ghcr.io/incluster/incluster:${MANIFEST.version}`,
+      );
       let log = "";
       await until(45_000, async () => {
         const phase = await kubectl(
@@ -236,6 +248,7 @@ describe("the installed package", () => {
       // The container is the installed package's compiled CLI, run by the Node that runs the runtime.
       const installedCli = path.join(project, "node_modules/incluster/dist/cli/main.js");
       const [container, ...others] = (await commandLines()).filter((argv) => argv.includes(installedCli));
+      assert.ok(container, `no process runs ${installedCli}`);
       assert.deepEqual(others, [], "one container runs the CLI");
       const cli = container.indexOf(installedCli);
       assert.deepEqual(container.slice(cli + 1), ["pods", "count"], "the image's CMD");
