@@ -47,3 +47,18 @@ test("npm start with its API port taken: serves on a free port and says which", 
   }
   assert.equal(await demo.exited, 0, demo.stderr.join("\n"));
 });
+
+test("npm start with a port that is not one: exit 2 and what a port must be", async () => {
+  const demo = runCli([
+    "demo",
+    "--api-port",
+    "65536",
+    "--data-dir",
+    path.join(os.tmpdir(), "incluster-unused"),
+  ]);
+  assert.equal(await demo.exited, 2);
+  assert.match(
+    demo.stderr.join("\n"),
+    /option '--api-port <port>' argument '65536' is invalid\. expected a port number from 0 to 65535/,
+  );
+});
