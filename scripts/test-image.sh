@@ -81,7 +81,8 @@ cleanup() {
   else
     pm unmount --all >/dev/null 2>&1 || true
     pm rm --all --force >/dev/null 2>&1 || true
-    pm rmi --all --force >/dev/null 2>&1 || true
+    # Nothing of the private storage may stay mounted before it is deleted.
+    findmnt -rn -o TARGET | grep -F "$work/" | sort -r | xargs -r umount -l 2>/dev/null || true
     rm -rf "$work" || echo "test-image: could not remove $work" >&2
   fi
 }
@@ -354,5 +355,46 @@ grep -qF "pods is forbidden: User \"system:serviceaccount:$test_namespace:denied
 grep -qF "Least-privilege fix" "$work/denied.all" || fail "no least-privilege fix in the explanation"
 grep -qF "kind: RoleBinding" "$work/denied.all" || fail "the explanation has no RoleBinding to apply"
 ok "exit 3 with the 403 explanation and the Role + RoleBinding that fix it"
+
+# ---------------------------------------------------------------------------------------------------------
+step "run: the Deployment's way (pods count, probes on the metrics port, SIGTERM to pid 1)"
+metrics_port=$("$node" -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => {
+  console.log(s.address().port); s.close(); });')
+in_image "$cluster_dir/allowed" pods count -n "$test_namespace" --every 2s --metrics-port "$metrics_port" \
+  >"$work/deployment.out" 2>&1 &
+runner=$!
+http_get() { # path → "status body"
+  "$node" -e 'fetch(process.argv[1]).then(async (r) => console.log(r.status, (await r.text()).trim()),
+    () => console.log("000"));' "http://127.0.0.1:$metrics_port$1"
+}
+ready=
+for _ in $(seq 1 120); do
+  ready=$(http_get /readyz)
+  [ "${ready%% *}" = 200 ] && break
+  kill -0 "$runner" 2>/dev/null || break
+  sleep 0.25
+done
+[ "${ready%% *}" = 200 ] || { sed 's/^/    | /' "$work/deployment.out"; fail "/readyz never answered 200 (last: $ready)"; }
+ok "/readyz: $ready"
+live=$(http_get /healthz)
+[ "${live%% *}" = 200 ] || fail "/healthz answered $live"
+ok "/healthz: $live"
+metrics=$(http_get /metrics)
+[ "${metrics%% *}" = 200 ] && grep -q '^# TYPE ' <<<"$metrics" || fail "/metrics is not Prometheus text: ${metrics:0:200}"
+ok "/metrics: $(grep -c '^# TYPE ' <<<"$metrics") metric families"
+# The app is pid 1 of its pid namespace, as in a container: it gets SIGTERM only because it handles it.
+# Its host pid: the deepest process under the runner (subshell → unshare → node; nsenter and setpriv exec).
+app_pid=$runner
+while child=$(pgrep -P "$app_pid" | head -1) && [ -n "$child" ]; do app_pid=$child; done
+case $(readlink "/proc/$app_pid/exe") in */nodejs/bin/node) ;; *) fail "the process under $runner is not the image's node" ;; esac
+kill -TERM "$app_pid"
+set +e
+wait "$runner"
+rc=$?
+set -e
+sed 's/^/    | /' "$work/deployment.out"
+[ $rc -eq 0 ] || fail "after SIGTERM the app exited $rc, want 0"
+grep -q "There are $pods pods in namespace $test_namespace" "$work/deployment.out" || fail "no count printed"
+ok "counted, then exited 0 on SIGTERM"
 
 step "PASS: the Dockerfile builds, and the image runs read-only as 65532 against a real API server ($((SECONDS - started)) s)"
