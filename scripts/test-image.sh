@@ -19,7 +19,7 @@
 #
 # Needs root (podman, mmdebstrap, mounts) and Debian/Ubuntu (apt). Everything happens in a private podman
 # storage under the work directory, removed at the end unless IMAGE_TEST_KEEP=1.
-#   IMAGE_TEST_DIR=/var/tmp/x   work directory (default: a new one under /var/tmp)
+#   IMAGE_TEST_DIR=/var/tmp/x   work directory, new or empty (default: a new one under /var/tmp)
 #   IMAGE_TEST_KEEP=1           keep the work directory, its podman storage and the exported root filesystem
 set -euo pipefail
 
@@ -61,7 +61,14 @@ fi
 podman --version
 mmdebstrap --version
 
-work=${IMAGE_TEST_DIR:-$(mktemp -d /var/tmp/incluster-image-test.XXXXXX)}
+if [ -n "${IMAGE_TEST_DIR:-}" ]; then
+  # It is deleted at the end: never take over a directory that holds something.
+  [ ! -e "$IMAGE_TEST_DIR" ] || [ -z "$(ls -A "$IMAGE_TEST_DIR")" ] ||
+    fail "IMAGE_TEST_DIR=$IMAGE_TEST_DIR is not empty; give a new or empty directory (it is deleted at the end)"
+  work=$IMAGE_TEST_DIR
+else
+  work=$(mktemp -d /var/tmp/incluster-image-test.XXXXXX)
+fi
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 export TMPDIR=$work/tmp
