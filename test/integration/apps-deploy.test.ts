@@ -167,6 +167,18 @@ describe("kustomize", () => {
     assert.equal(service.spec!.ports![0].targetPort, "metrics");
     await assertHardened(objects, "pod-counter", "pod-counter", DEFAULT_METRICS_PORT);
   });
+
+  test("image: the base with only the image replaced (kind/minikube: incluster:dev, loaded, not pulled)", async () => {
+    const base = await render("base");
+    const objects = await render("overlays/image");
+    const [container] = find<Deployment>(objects, "Deployment", "pod-counter").spec!.template.spec!
+      .containers;
+    assert.equal(container.image, "incluster:dev");
+    // No pull policy: a tag other than `latest` defaults to IfNotPresent, so a loaded image is used.
+    assert.equal(container.imagePullPolicy, undefined);
+    container.image = "ghcr.io/incluster/incluster:latest";
+    assert.deepEqual(objects, base);
+  });
 });
 
 describe("kustomize: leader-elect", () => {
