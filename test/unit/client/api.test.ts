@@ -419,12 +419,42 @@ describe("lists, counts and watches over HTTP", () => {
     );
   });
 
-  test("count() is one limit=1 metadata-only request when the server reports remainingItemCount", async () => {
+  test("count() is one limit=1 request for full objects when the server reports remainingItemCount", async () => {
     routes.push(pagedPods(4321));
     assert.equal(await client.resource("pods").count(), 4321);
     assert.equal(seen.length, 1);
     assert.equal(seen[0].url.searchParams.get("limit"), "1");
-    assert.match(String(seen[0].headers.accept), /PartialObjectMetadataList/);
+    // Full objects: servers before 1.24 leave remainingItemCount out of metadata-only lists.
+    assert.equal(seen[0].headers.accept, "application/json");
+  });
+
+  test("count() never reports a negative count: a negative remainingItemCount is a clear error", async () => {
+    routes.push(
+      on("/api/v1/namespaces/shop/pods", "GET", (_req, res) =>
+        json(res, 200, {
+          kind: "PodList",
+          metadata: { continue: "1", remainingItemCount: -6 },
+          items: pods(1),
+        }),
+      ),
+    );
+    await assert.rejects(client.resource("pods").count(), (error: Error & { code?: string }) => {
+      assert.equal(error.name, "ResponseError");
+      assert.equal(error.code, "INVALID_RESPONSE");
+      assert.match(error.message, /remainingItemCount is -6, not a non-negative integer/);
+      return true;
+    });
+  });
+
+  test("count(), list() and iterate() accept items: null (an empty PartialObjectMetadataList)", async () => {
+    routes.push(
+      on("/api/v1/namespaces/shop/pods", "GET", (_req, res) =>
+        json(res, 200, { kind: "PartialObjectMetadataList", metadata: {}, items: null }),
+      ),
+    );
+    assert.equal(await client.resource("pods").count(), 0);
+    assert.deepEqual((await client.resource("pods").list({ metadataOnly: true })).items, []);
+    for await (const _ of client.resource("pods").iterate({ metadataOnly: true })) assert.fail("no items");
   });
 
   test("count() falls back to paging, and to full objects on 406", async () => {
@@ -438,9 +468,18 @@ describe("lists, counts and watches over HTTP", () => {
         String(req.headers.accept).includes("PartialObjectMetadata")
           ? json(res, 406, { kind: "Status", code: 406, status: "Failure", reason: "NotAcceptable" })
           : false,
-      pagedPods(7),
+      pagedPods(700, { remaining: false }),
     ];
-    assert.equal(await client.resource("pods").count(), 7);
+    assert.equal(await client.resource("pods").count(), 700);
+    assert.deepEqual(
+      seen.map((s) => [s.url.searchParams.get("limit"), /PartialObject/.test(String(s.headers.accept))]),
+      [
+        ["1", false],
+        ["500", true],
+        ["500", false],
+        ["500", false],
+      ],
+    );
   });
 
   test("allNamespaces lists cluster-wide", async () => {
