@@ -163,7 +163,18 @@ export class Transport {
   /** A buffered request whose 2xx body is JSON. */
   async requestJson<T>(options: RequestOptions): Promise<T> {
     const response = await this.request({ accept: "application/json", ...options });
-    return (response.body === "" ? undefined : JSON.parse(response.body)) as T;
+    if (response.body === "") return undefined as T;
+    try {
+      return JSON.parse(response.body) as T;
+    } catch {
+      // A proxy or login page answering 200 in the API server's place.
+      const method = options.method ?? "GET";
+      const type = response.headers["content-type"] ?? "no Content-Type";
+      throw new ResponseError(
+        `the answer to ${method} ${options.path} is not JSON (${type}, starting ${JSON.stringify(response.body.slice(0, 60))}): is the server URL an API server, not a proxy or login page?`,
+        { code: "INVALID_RESPONSE", method, path: options.path },
+      );
+    }
   }
 
   /**

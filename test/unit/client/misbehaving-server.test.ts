@@ -104,6 +104,23 @@ describe("response size limits", () => {
   });
 });
 
+describe("answers that are not the API's", () => {
+  test("a 200 that is not JSON (a proxy's login page) is a clear error, not a SyntaxError", async () => {
+    peer.handler = (_req, res) => {
+      res.writeHead(200, { "Content-Type": "text/html" });
+      res.end("<!doctype html><title>Sign in</title>");
+    };
+    const transport = new Transport(peer.config(), { qps: 0 });
+    await assert.rejects(transport.requestJson({ path: "/api/v1/pods" }), (error: unknown) => {
+      assert.ok(error instanceof ResponseError, String(error));
+      assert.equal(error.code, "INVALID_RESPONSE");
+      assert.match(error.message, /GET \/api\/v1\/pods is not JSON \(text\/html, starting "<!doctype html>/);
+      return true;
+    });
+    transport.close();
+  });
+});
+
 describe("timeouts are one deadline for the whole request", () => {
   test("a server that never answers: the stated figure is the real one, retries included", async () => {
     peer.handler = () => {}; // headers never come
@@ -188,7 +205,7 @@ describe("counts", () => {
       void req;
     };
     const result = await runCli(["pods", "count", "--once"], { env: await peer.podEnv({ token: "t" }) });
-    assert.notEqual(result.code, 0);
+    assert.equal(result.code, 6, "exit code 6: the API server answered with something unusable");
     assert.doesNotMatch(result.stdout + result.stderr, /There are -?\d+ pods/);
     assert.match(result.stderr, /remainingItemCount is -6, not a non-negative integer/);
   });
