@@ -49,12 +49,14 @@ export const NO_SELF_SUBJECT_REVIEW =
   "the API server has no SelfSubjectReview API (added in 1.26, beta in 1.27, GA in 1.28): it is older than that";
 
 /**
- * Whether the server serves SelfSubjectReview in any version, from discovery: tells an old server's 403
- * from a removed permission. Undefined when discovery itself failed.
+ * Whether the server serves SelfSubjectReview in a version system:basic-user grants (v1beta1 and v1, 1.27+;
+ * kubernetes/kubernetes#116274), from discovery: tells an old server's 403 from a removed permission. A 1.26
+ * server with the alpha API enabled still denies it to everyone but admins, so it counts as old. Undefined
+ * when discovery itself failed.
  */
 export async function servesSelfSubjectReview(transport: Transport): Promise<boolean | undefined> {
   try {
-    for (const version of SELF_SUBJECT_REVIEW_VERSIONS) {
+    for (const version of ["v1", "v1beta1"]) {
       const list = await transport
         .requestJson<{ resources?: { name?: string }[] }>({ path: `/apis/authentication.k8s.io/${version}` })
         .catch((error: unknown) => {

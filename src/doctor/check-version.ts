@@ -32,7 +32,7 @@ export function checkVersion(f: DoctorFacts): CheckResult {
       details: [
         "The client falls back where older servers differ: identity from the token's claims without SelfSubjectReview, count() with a full-object probe where metadata-only lists lack remainingItemCount (before 1.24).",
       ],
-      fix: ["Upgrade the cluster: 1.20–1.26 are out of upstream support."],
+      fix: ["Upgrade the cluster: Kubernetes releases before 1.27 no longer get upstream fixes."],
     };
   }
   if (minor > SUPPORTED_MINOR.max)
