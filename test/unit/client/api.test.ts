@@ -208,6 +208,48 @@ describe("resource references", () => {
     );
     await assert.rejects(client.resource("gizmos").ref(), UnknownResourceError);
   });
+
+  test("an unavailable aggregated API (503) does not hide a resource another group serves", async () => {
+    client.discovery.reset();
+    const group = (name: string) => ({
+      name,
+      versions: [{ groupVersion: `${name}/v1beta1`, version: "v1beta1" }],
+      preferredVersion: { groupVersion: `${name}/v1beta1`, version: "v1beta1" },
+    });
+    routes.push(
+      on("/api/v1", "GET", (_req, res) =>
+        json(res, 200, { kind: "APIResourceList", groupVersion: "v1", resources: [] }),
+      ),
+      on("/apis", "GET", (_req, res) =>
+        json(res, 200, { kind: "APIGroupList", groups: [group("metrics.k8s.io"), group("example.com")] }),
+      ),
+      on("/apis/metrics.k8s.io/v1beta1", "GET", (_req, res) =>
+        json(res, 503, {
+          kind: "Status",
+          apiVersion: "v1",
+          status: "Failure",
+          message: "service unavailable",
+          reason: "ServiceUnavailable",
+          code: 503,
+        }),
+      ),
+      on("/apis/example.com/v1beta1", "GET", (_req, res) =>
+        json(res, 200, {
+          kind: "APIResourceList",
+          groupVersion: "example.com/v1beta1",
+          resources: [
+            { name: "gadgets", singularName: "gadget", namespaced: true, kind: "Gadget", verbs: [] },
+          ],
+        }),
+      ),
+    );
+    assert.equal((await client.resource("gadgets").ref()).group, "example.com");
+    await assert.rejects(
+      client.resource("gizmos").ref(),
+      /doesn't have a resource type "gizmos"; discovery failed for metrics\.k8s\.io\/v1beta1 \(service unavailable\)/,
+    );
+    client.discovery.reset();
+  });
 });
 
 describe("ResourceClient CRUD", () => {
