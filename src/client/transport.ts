@@ -507,7 +507,8 @@ function readBody(
   path: string,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const announced = Number(response.headers["content-length"]);
+    // HEAD answers announce the length of a body they do not send.
+    const announced = method === "HEAD" ? 0 : Number(response.headers["content-length"]);
     if (announced > maxBytes) {
       response.destroy();
       reject(tooLarge(method, path, maxBytes, announced));
