@@ -46,7 +46,7 @@ export type SelfSubjectReviewVersion = (typeof SELF_SUBJECT_REVIEW_VERSIONS)[num
  * before routing, and system:basic-user only grants selfsubjectreviews from 1.27 on.
  */
 export const NO_SELF_SUBJECT_REVIEW =
-  "the API server has no SelfSubjectReview API (added in 1.26, beta in 1.27, GA in 1.28): it is older than that";
+  "the API server is older than 1.27 and has no SelfSubjectReview API for this client (beta from 1.27, GA in 1.28; at most a disabled alpha before)";
 
 /**
  * Whether the server serves SelfSubjectReview in a version system:basic-user grants (v1beta1 and v1, 1.27+;

@@ -167,7 +167,7 @@ export function checkAuthentication(f: DoctorFacts): CheckResult {
         : "";
       const server = f.version?.gitVersion ? ` (${f.version.gitVersion})` : "";
       const details = [
-        `The API server${server} has no SelfSubjectReview API (added in 1.26, beta in 1.27, GA in 1.28): it is older than that, so identity comes from ${auth.username ? "the user its 403 named and " : ""}the token's claims; access is still checked with SelfSubjectAccessReview.`,
+        `The API server${server} is older than 1.27 and has no SelfSubjectReview API for this client (beta from 1.27, GA in 1.28; at most a disabled alpha before), so identity comes from ${auth.username ? "the user its 403 named and " : ""}the token's claims; access is still checked with SelfSubjectAccessReview.`,
       ];
       if (auth.username)
         return {

@@ -116,7 +116,7 @@ for (const recording of RECORDINGS) {
       assert.equal(identity.username, "system:serviceaccount:web:app");
       assert.deepEqual(identity.serviceAccount, { namespace: "web", name: "app" });
       assert.equal(identity.source, "token");
-      assert.match(identity.note ?? "", /no SelfSubjectReview API .*older than that/);
+      assert.match(identity.note ?? "", /older than 1\.27 and has no SelfSubjectReview API/);
       assert.match(identity.note ?? "", /the server's 403 named the same user/);
       assert.doesNotMatch(identity.note ?? "", /basic-user/);
     });
@@ -132,7 +132,9 @@ for (const recording of RECORDINGS) {
       assert.equal(auth.status, "ok");
       assert.match(auth.summary, /^system:serviceaccount:web:app \(groups from the token: /);
       assert.ok(
-        auth.details[0].includes(`API server (${recording.gitVersion}) has no SelfSubjectReview API`),
+        auth.details[0].includes(
+          `API server (${recording.gitVersion}) is older than 1.27 and has no SelfSubjectReview API`,
+        ),
         auth.details[0],
       );
 
