@@ -248,7 +248,7 @@ export class Transport {
         tlsServerName: this.#config.tlsServerName,
       });
 
-      let response: IncomingMessage;
+      let response: IncomingMessage | undefined;
       let body: string | undefined;
       try {
         response = await this.#attempt(options, method, lease, authorization, streaming, deadline);
@@ -259,7 +259,7 @@ export class Transport {
         lease.release();
         if (options.signal?.aborted) throw options.signal.reason;
         if (error instanceof ResponseError) {
-          report(0, error.code);
+          report(response?.statusCode ?? 0, error.code);
           throw error;
         }
         const failure = this.#connectionError(error, method, options.path);
