@@ -131,8 +131,6 @@ function defaultWorkload(obj: Workload, kind: string): void {
 export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[] {
   return defs.map((def) => {
     if (def.group === "apps") return { ...def, prepare: (o) => defaultWorkload(o as Workload, def.kind) };
-    if (def.group !== "" && def.group !== "rbac.authorization.k8s.io" && def.group !== "discovery.k8s.io")
-      return def;
     const key = def.group ? `${def.resource}.${def.group}` : def.resource;
     switch (key) {
       case "pods":
@@ -169,6 +167,8 @@ export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[]
         return { ...def, validate: (o, old) => v.validateEvent(o, old) };
       case "endpointslices.discovery.k8s.io":
         return { ...def, validate: (o, old) => v.validateEndpointSlice(o, old) };
+      case "leases.coordination.k8s.io":
+        return { ...def, validate: (o, old) => v.validateLease(o, old) };
       case "roles.rbac.authorization.k8s.io":
       case "clusterroles.rbac.authorization.k8s.io":
         return { ...def, validate: (o, old) => v.validateRole(o, old, def.namespaced) };

@@ -4,6 +4,7 @@
 // them with validateObjectMeta (and validateUpdateMeta on updates), as kube-apiserver runs both.
 
 export { validateConfigMap, validateSecret } from "./validation/config.ts";
+export { validateLease } from "./validation/coordination.ts";
 export {
   validateEndpointSlice,
   validateEvent,

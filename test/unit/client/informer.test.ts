@@ -16,7 +16,7 @@ import {
 
 const fast = { backoff: { initialMs: 1, maxMs: 5, jitter: 0 } };
 
-function informer(source: FakeSource, options: InformerOptions = {}): Informer<Pod> {
+function informer(source: FakeSource, options: InformerOptions<Pod> = {}): Informer<Pod> {
   return new Informer<Pod>(source, { ...fast, random: () => 0.5, ...options });
 }
 
