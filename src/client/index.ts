@@ -39,6 +39,7 @@ export {
   isUnauthorized,
   UnauthorizedError,
 } from "./errors.ts";
+export { loadForbiddenFix } from "./explain-forbidden.ts";
 export type { TokenDiagnosis } from "./explain-unauthorized.ts";
 export { Informer, type InformerHealth, type InformerOptions, type InformerState } from "./informer.ts";
 export {

@@ -11,6 +11,7 @@ import { AgentPool, type Lease } from "./agent-pool.ts";
 import { fullJitter, sleep } from "./backoff.ts";
 import type { ClientCertificate, ClusterConfig } from "./config.ts";
 import { ConnectionError, type ErrorContext, errorFromResponse, ResponseError } from "./errors.ts";
+import { loadForbiddenFix } from "./explain-forbidden.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import { defaultWarningHandler, WarningDeduper } from "./warnings.ts";
 import { DEFAULT_MAX_WATCH_EVENT_BYTES } from "./watch-decoder.ts";
@@ -302,6 +303,7 @@ export class Transport {
         }
       }
       report(status);
+      if (status === 403) await loadForbiddenFix(); // so that the ForbiddenError's explain() can propose the fix
       throw errorFromResponse(
         status,
         body,
