@@ -60,6 +60,8 @@ export async function startTestCluster(opts: ServerOptions = {}): Promise<TestCl
         o.body === undefined ? undefined : typeof o.body === "string" ? o.body : JSON.stringify(o.body);
       const headers: Record<string, string | string[]> = { Accept: "application/json", ...o.headers };
       if (body !== undefined) headers["Content-Type"] = o.contentType ?? "application/json";
+      // Node frames DELETE bodies only with an explicit length (no chunked encoding by default).
+      if (body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(body));
       if (o.token) headers.Authorization = `Bearer ${o.token}`;
       const req = https.request(
         `${server.url}${urlPath}`,
