@@ -8,6 +8,7 @@ import { isApiError } from "./errors.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
 import { type LeaderElectionOptions, LeaderElector } from "./leader-election.ts";
 import {
+  checkList,
   countObjects,
   DEFAULT_PAGE_SIZE,
   iterateItems,
@@ -242,14 +243,18 @@ export class ResourceClient<T extends ApiObject> {
     const ref = await this.ref();
     const fetch = (metadataOnly: boolean) => (page: PageRequest) =>
       this.#listPage(ref, { ...options, metadataOnly }, page) as Promise<ObjectList<unknown>>;
-    try {
-      return await countObjects(fetch(true), { resourceVersion: options.resourceVersion });
-    } catch (error) {
-      // The server cannot do metadata-only lists: full objects, still one page at a time.
-      if (isApiError(error) && error.code === 406)
-        return countObjects(fetch(false), { resourceVersion: options.resourceVersion });
-      throw error;
-    }
+    let metadataOnly = true;
+    // Pages are metadata-only; a server that cannot do that (406) gets asked for full objects instead.
+    const pages = async (page: PageRequest) => {
+      try {
+        return await fetch(metadataOnly)(page);
+      } catch (error) {
+        if (!metadataOnly || !isApiError(error) || error.code !== 406) throw error;
+        metadataOnly = false;
+        return fetch(false)(page);
+      }
+    };
+    return countObjects(fetch(false), pages, { resourceVersion: options.resourceVersion });
   }
 
   async create(object: T, options: WriteOptions = {}): Promise<T> {
@@ -362,11 +367,10 @@ export class ResourceClient<T extends ApiObject> {
     const transport = this.#client.transport;
     // An informer that drops managedFields anyway has them cut from the text: parsed ~2× faster, no garbage.
     const fetch = dropManagedFields
-      ? async (request: RequestOptions) =>
-          parseWithoutManagedFields((await transport.request(request)).body) as ObjectList<T>
-      : (request: RequestOptions) => transport.requestJson<ObjectList<T>>(request);
+      ? async (request: RequestOptions) => parseWithoutManagedFields((await transport.request(request)).body)
+      : (request: RequestOptions) => transport.requestJson<unknown>(request);
     try {
-      const list = await fetch({
+      const answer = await fetch({
         path,
         query: {
           labelSelector: selectorString(options.labelSelector),
@@ -380,6 +384,7 @@ export class ResourceClient<T extends ApiObject> {
         accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
         signal: signal ?? options.signal,
       });
+      const list = checkList<T>(answer, { method: "GET", path });
       return options.metadataOnly ? (toMetadataList(list) as unknown as ObjectList<T>) : list;
     } catch (error) {
       if (options.metadataOnly && isApiError(error) && error.code === 406) throw metadataNotSupported(error);

@@ -374,3 +374,30 @@ export function isInvalid(error: unknown): error is ApiError {
 export function isConnectionError(error: unknown): error is ConnectionError {
   return error instanceof ConnectionError;
 }
+
+/**
+ * The API server answered, but with a body this client will not use: larger than the configured limit, or
+ * breaking the API's own rules (a negative remainingItemCount). Retrying would get the same answer.
+ */
+export class ResponseError extends Error {
+  override name = "ResponseError";
+  /** RESPONSE_TOO_LARGE (a body or watch event over its limit) or INVALID_RESPONSE. */
+  readonly code: "RESPONSE_TOO_LARGE" | "INVALID_RESPONSE";
+  readonly method: string;
+  readonly path: string;
+
+  constructor(message: string, options: { code: ResponseError["code"]; method: string; path: string }) {
+    super(message);
+    this.code = options.code;
+    this.method = options.method;
+    this.path = options.path;
+  }
+
+  explain(): string {
+    return `${this.method} ${this.path}: ${this.message}`;
+  }
+}
+
+export function isResponseError(error: unknown): error is ResponseError {
+  return error instanceof ResponseError;
+}
