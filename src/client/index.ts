@@ -36,7 +36,9 @@ export {
   isInvalid,
   isNotFound,
   isTooManyRequests,
+  isResponseError,
   isUnauthorized,
+  ResponseError,
   UnauthorizedError,
 } from "./errors.ts";
 export { loadForbiddenFix } from "./explain-forbidden.ts";
