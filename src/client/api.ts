@@ -242,7 +242,9 @@ export class ResourceClient<T extends ApiObject> {
   async count(options: Omit<ListOptions, "limit" | "continue" | "metadataOnly"> = {}): Promise<number> {
     const ref = await this.ref();
     const fetch = (metadataOnly: boolean) => (page: PageRequest) =>
-      this.#listPage(ref, { ...options, metadataOnly }, page) as Promise<ObjectList<unknown>>;
+      this.#listPage(ref, { ...options, metadataOnly }, page, undefined, true) as Promise<
+        ObjectList<unknown>
+      >;
     let metadataOnly = true;
     // Pages are metadata-only; a server that cannot do that (406) gets asked for full objects instead.
     const pages = async (page: PageRequest) => {
@@ -365,25 +367,27 @@ export class ResourceClient<T extends ApiObject> {
   ): Promise<ObjectList<T>> {
     const path = this.#collectionPath(ref, options);
     const transport = this.#client.transport;
-    // An informer that drops managedFields anyway has them cut from the text: parsed ~2× faster, no garbage.
-    const fetch = dropManagedFields
-      ? async (request: RequestOptions) => parseWithoutManagedFields((await transport.request(request)).body)
-      : (request: RequestOptions) => transport.requestJson<unknown>(request);
+    // Callers that drop managedFields anyway (metadata-only informers, count()) have them cut from the text
+    // before parsing: ~2× faster and no garbage.
+    const parse = dropManagedFields ? parseWithoutManagedFields : undefined;
     try {
-      const answer = await fetch({
-        path,
-        query: {
-          labelSelector: selectorString(options.labelSelector),
-          fieldSelector: selectorString(options.fieldSelector),
-          limit: page.limit,
-          continue: page.continue,
-          resourceVersion: page.resourceVersion,
-          resourceVersionMatch: page.resourceVersion !== undefined ? page.resourceVersionMatch : undefined,
-          timeoutSeconds: options.timeoutSeconds,
+      const answer = await transport.requestJson<unknown>(
+        {
+          path,
+          query: {
+            labelSelector: selectorString(options.labelSelector),
+            fieldSelector: selectorString(options.fieldSelector),
+            limit: page.limit,
+            continue: page.continue,
+            resourceVersion: page.resourceVersion,
+            resourceVersionMatch: page.resourceVersion !== undefined ? page.resourceVersionMatch : undefined,
+            timeoutSeconds: options.timeoutSeconds,
+          },
+          accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
+          signal: signal ?? options.signal,
         },
-        accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
-        signal: signal ?? options.signal,
-      });
+        parse,
+      );
       const list = checkList<T>(answer, { method: "GET", path });
       return options.metadataOnly ? (toMetadataList(list) as unknown as ObjectList<T>) : list;
     } catch (error) {

@@ -162,11 +162,11 @@ export class Transport {
   }
 
   /** A buffered request whose 2xx body is JSON. */
-  async requestJson<T>(options: RequestOptions): Promise<T> {
+  async requestJson<T>(options: RequestOptions, parse: (text: string) => unknown = JSON.parse): Promise<T> {
     const response = await this.request({ accept: "application/json", ...options });
     if (response.body === "") return undefined as T;
     try {
-      return JSON.parse(response.body) as T;
+      return parse(response.body) as T;
     } catch {
       // A proxy or login page answering 200 in the API server's place.
       const method = options.method ?? "GET";
