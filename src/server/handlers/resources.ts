@@ -7,6 +7,7 @@ import { ApiStatusError, fail } from "../http/errors.ts";
 import { PROTOBUF_MEDIA_TYPE } from "../http/protobuf/index.ts";
 import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
+import type { DecodeOptions } from "../registry/decode.ts";
 import { managerFor } from "../registry/managed-fields.ts";
 import type { PropagationPolicy } from "../registry/objects.ts";
 import { type PatchType, patchTypeOf } from "../registry/patch.ts";
@@ -32,6 +33,15 @@ function dryRun(query: URLSearchParams): boolean {
 /** The field manager of a write: the fieldManager parameter, else the User-Agent's product token. */
 function managerOf(call: Call): string {
   return managerFor(call.query.get("fieldManager"), call.req.headers["user-agent"]);
+}
+
+/** fieldValidation (upstream's default: Warn) and where strict decoding warnings go: Warning headers. */
+function decodeOptions(call: Call): DecodeOptions {
+  const directive = call.query.get("fieldValidation");
+  return {
+    fieldValidation: directive === "Ignore" || directive === "Strict" ? directive : "Warn",
+    warn: (message) => call.res.appendHeader("Warning", `299 - ${JSON.stringify(message)}`),
+  };
 }
 
 function notFoundPath(): ApiStatusError {
@@ -72,6 +82,7 @@ export async function handleResource(
         user,
         dryRun: dryRun(query),
         manager: managerOf(call),
+        ...decodeOptions(call),
       });
       return sendEntry(call, 201, entry);
     }
@@ -80,6 +91,7 @@ export async function handleResource(
         user,
         dryRun: dryRun(query),
         manager: managerOf(call),
+        ...decodeOptions(call),
       });
       return sendEntry(call, 200, entry);
     }
@@ -114,6 +126,7 @@ async function handleSubresource(call: Call): Promise<void> {
       dryRun: dryRun(query),
       subresource: sub.name === "finalize" ? "" : "status",
       manager: managerOf(call),
+      ...decodeOptions(call),
     });
     return sendEntry(call, 200, entry);
   }
@@ -145,6 +158,7 @@ async function patch(call: Call, subresource: string): Promise<void> {
       subresource,
       force: query.get("force") === "true",
       manager: managerOf(call),
+      ...decodeOptions(call),
     },
   );
   sendEntry(call, created ? 201 : 200, entry);

@@ -6,6 +6,7 @@ import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
 import { type AdmissionPlugin, runAdmission } from "../admission/types.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { type Entry, StorageError, type Store } from "../storage/index.ts";
+import { type DecodeOptions, decodeForWrite, patchShown } from "./decode.ts";
 import {
   ApplyConflictError,
   type FieldScope,
@@ -23,7 +24,7 @@ import { serverSideApplyOwned } from "./server-side-apply.ts";
 import { groupVersion, type ResourceDef, storageKey } from "./types.ts";
 import { validateObjectMeta, validateUpdateMeta } from "./validation.ts";
 
-export interface WriteOptions {
+export interface WriteOptions extends DecodeOptions {
   user: UserInfo;
   dryRun?: boolean;
   subresource?: string;
@@ -31,6 +32,8 @@ export interface WriteOptions {
   manager?: string;
   /** Internal: managedFields were already settled (server-side apply). */
   fieldsTracked?: boolean;
+  /** Internal: the object was already decoded (a patch result). */
+  decoded?: boolean;
 }
 
 export type PropagationPolicy = "Orphan" | "Background" | "Foreground";
@@ -104,6 +107,7 @@ export class ObjectService {
     o: WriteOptions,
   ): Promise<Entry | StoredObject> {
     this.checkTypeMeta(def, obj);
+    if (!o.decoded && !o.fieldsTracked) obj = decodeForWrite(def, obj, o);
     obj.apiVersion = groupVersion(def);
     obj.kind = def.kind;
     const meta = metaOf(obj);
@@ -162,6 +166,7 @@ export class ObjectService {
     o: WriteOptions,
   ): Promise<Entry | StoredObject> {
     this.checkTypeMeta(def, obj);
+    if (!o.decoded && !o.fieldsTracked) obj = decodeForWrite(def, obj, o);
     const meta = metaOf(obj);
     if (meta.name !== undefined && meta.name !== name) {
       throw fail.badRequest(
@@ -256,11 +261,15 @@ export class ObjectService {
       if (e instanceof PatchError) throw new ApiStatusError(patchErrorStatus(e));
       throw e;
     }
+    patched = decodeForWrite(def, patched, o, patchShown(patched, patch, type));
     const meta = metaOf(patched);
     // A patch only carries a resourceVersion precondition when it sets one explicitly.
     const patchedRV = meta.resourceVersion;
     if (patchedRV === current.object().metadata.resourceVersion) delete meta.resourceVersion;
-    return { entry: await this.update(def, patched, namespace, name, o), created: false };
+    return {
+      entry: await this.update(def, patched, namespace, name, { ...o, decoded: true }),
+      created: false,
+    };
   }
 
   /** Server-side apply with field ownership (managed-fields.ts). */
