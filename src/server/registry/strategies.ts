@@ -18,7 +18,7 @@ function ipToString(n: number): string {
 function defaultPod(pod: Mutable<Pod>, isCreate: boolean, template = false): void {
   const spec = pod.spec;
   if (!spec) return;
-  spec.restartPolicy ??= "Always";
+  if (!spec.restartPolicy) spec.restartPolicy = "Always";
   spec.dnsPolicy ??= "ClusterFirst";
   spec.schedulerName ??= "default-scheduler";
   spec.terminationGracePeriodSeconds ??= 30;
@@ -113,16 +113,21 @@ interface Workload {
   };
 }
 
+/** apps/v1 SetDefaults_Deployment / SetDefaults_ReplicaSet. */
 function defaultWorkload(obj: Workload, kind: string): void {
   obj.spec ??= {};
   obj.spec.replicas ??= 1;
   if (kind === "Deployment") {
     obj.spec.revisionHistoryLimit ??= 10;
     obj.spec.progressDeadlineSeconds ??= 600;
-    obj.spec.strategy ??= {
-      type: "RollingUpdate",
-      rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" },
-    };
+    obj.spec.strategy ??= {};
+    const strategy = obj.spec.strategy;
+    if (!strategy.type) strategy.type = "RollingUpdate";
+    if (strategy.type === "RollingUpdate") {
+      strategy.rollingUpdate ??= {};
+      strategy.rollingUpdate.maxUnavailable ??= "25%";
+      strategy.rollingUpdate.maxSurge ??= "25%";
+    }
   }
   if (obj.spec.template) defaultPod(obj.spec.template as Mutable<Pod>, false, true);
 }
@@ -130,7 +135,15 @@ function defaultWorkload(obj: Workload, kind: string): void {
 /** Returns the table with prepare/validate hooks wired for the kinds that need them. */
 export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[] {
   return defs.map((def) => {
-    if (def.group === "apps") return { ...def, prepare: (o) => defaultWorkload(o as Workload, def.kind) };
+    if (def.group === "apps") {
+      const validate =
+        def.kind === "Deployment"
+          ? v.validateDeployment
+          : def.kind === "ReplicaSet"
+            ? v.validateReplicaSet
+            : undefined;
+      return { ...def, prepare: (o) => defaultWorkload(o as Workload, def.kind), validate };
+    }
     if (def.group !== "" && def.group !== "rbac.authorization.k8s.io" && def.group !== "discovery.k8s.io")
       return def;
     const key = def.group ? `${def.resource}.${def.group}` : def.resource;

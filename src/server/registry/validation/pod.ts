@@ -61,10 +61,12 @@ export function validatePod(pod: KubeObject, old?: KubeObject): FieldCause[] {
   return errs;
 }
 
-function validatePodSpec(spec: Json): FieldCause[] {
-  const { errs, names: volumes } = validateVolumes(asMaps(spec.volumes), child(SPEC, "volumes"));
+/** ValidatePodSpec at `path` (a workload's template: "spec.template.spec"); `forPod` adds the checks
+ * only Pods get (validateContainersOnlyForPod). */
+export function validatePodSpec(spec: Json, path = SPEC, forPod = true): FieldCause[] {
+  const { errs, names: volumes } = validateVolumes(asMaps(spec.volumes), child(path, "volumes"));
   const containers = asMaps(spec.containers);
-  const containersPath = child(SPEC, "containers");
+  const containersPath = child(path, "containers");
   if (containers.length === 0) errs.push(required(containersPath));
   const seen = new Set<string>();
   containers.forEach((c, i) => {
@@ -75,7 +77,7 @@ function validatePodSpec(spec: Json): FieldCause[] {
     if (c.restartPolicy != null)
       errs.push(forbidden(child(path, "restartPolicy"), "may not be set for non-init containers"));
   });
-  const initPath = child(SPEC, "initContainers");
+  const initPath = child(path, "initContainers");
   asMaps(spec.initContainers).forEach((c, i) => {
     const path = index(initPath, i);
     errs.push(...validateContainer(c, volumes, path));
@@ -87,24 +89,25 @@ function validatePodSpec(spec: Json): FieldCause[] {
     else if (name) seen.add(name);
   });
   errs.push(
-    ...enumErrors(spec.restartPolicy, child(SPEC, "restartPolicy"), ["Always", "OnFailure", "Never"]),
+    ...enumErrors(spec.restartPolicy, child(path, "restartPolicy"), ["Always", "OnFailure", "Never"]),
   );
   errs.push(
-    ...enumErrors(spec.dnsPolicy, child(SPEC, "dnsPolicy"), [
+    ...enumErrors(spec.dnsPolicy, child(path, "dnsPolicy"), [
       "ClusterFirstWithHostNet",
       "ClusterFirst",
       "Default",
       "None",
     ]),
   );
-  errs.push(...validateLabels(spec.nodeSelector, child(SPEC, "nodeSelector")));
+  errs.push(...validateLabels(spec.nodeSelector, child(path, "nodeSelector")));
   for (const [field, value] of [
     ["serviceAccountName", asString(spec.serviceAccountName)],
     ["nodeName", asString(spec.nodeName)],
   ]) {
     if (value)
-      for (const msg of isDNS1123Subdomain(value)) errs.push(invalid(child(SPEC, field), value, msg));
+      for (const msg of isDNS1123Subdomain(value)) errs.push(invalid(child(path, field), value, msg));
   }
+  if (!forPod) return errs;
   // Checks only pods (not pod templates) get.
   for (const [field, items] of [
     ["containers", containers],
@@ -115,7 +118,7 @@ function validatePodSpec(spec: Json): FieldCause[] {
       if (image !== image.trim()) {
         errs.push(
           invalid(
-            child(index(child(SPEC, field), i), "image"),
+            child(index(child(path, field), i), "image"),
             image,
             "must not have leading or trailing whitespace",
           ),
