@@ -1,17 +1,12 @@
 // Per-kind defaulting (what kube-apiserver's defaulters and strategies fill in), attached to the
-// resource table at startup. Validation lives in validation.ts.
+// resource table at startup. Validation lives in validation.ts; Services in service-strategy.ts.
 import type { Namespace, Pod, Secret, Service } from "kubernetes-types/core/v1.d.ts";
-import type { KubeObject, Mutable } from "../../meta/types.ts";
+import type { Mutable } from "../../meta/types.ts";
 import type { Store } from "../storage/index.ts";
+import { ServiceAllocators } from "./service-allocators.ts";
+import { prepareService } from "./service-strategy.ts";
 import type { ResourceDef } from "./types.ts";
 import * as v from "./validation.ts";
-
-const SERVICE_CIDR_BASE = (10 << 24) | (96 << 16); // 10.96.0.0/12
-const KUBERNETES_SERVICE_IP = "10.96.0.1";
-
-function ipToString(n: number): string {
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
-}
 
 /** SetDefaults_PodSpec and container defaults; for a bare Pod (not a workload's template) also
  * SetDefaults_Pod (enableServiceLinks) and the Priority and DefaultTolerationSeconds admission plugins. */
@@ -43,42 +38,6 @@ function defaultPod(pod: Mutable<Pod>, isCreate: boolean, template = false): voi
     }
   }
   if (isCreate) pod.status = { phase: "Pending", qosClass: "BestEffort" };
-}
-
-function defaultService(svc: Service, store: Store): void {
-  svc.spec ??= {};
-  const spec = svc.spec;
-  spec.type ??= "ClusterIP";
-  spec.sessionAffinity ??= "None";
-  spec.internalTrafficPolicy ??= "Cluster";
-  for (const p of spec.ports ?? []) {
-    p.protocol ??= "TCP";
-    p.targetPort ??= p.port;
-  }
-  if (spec.type === "ExternalName") return; // no virtual IP for a DNS alias
-  if (spec.clusterIP === undefined || spec.clusterIP === "") {
-    spec.clusterIP =
-      svc.metadata?.namespace === "default" && svc.metadata?.name === "kubernetes"
-        ? KUBERNETES_SERVICE_IP
-        : allocateClusterIP(store);
-  }
-  if (spec.clusterIP !== "None") {
-    spec.clusterIPs ??= [spec.clusterIP];
-    spec.ipFamilies ??= ["IPv4"];
-    spec.ipFamilyPolicy ??= "SingleStack";
-  }
-  (svc as KubeObject).status ??= { loadBalancer: {} };
-}
-
-function allocateClusterIP(store: Store): string {
-  const used = new Set(
-    store.list("services").items.map((e) => (e.object().spec as { clusterIP?: string })?.clusterIP),
-  );
-  for (let i = 10; i < 1 << 20; i++) {
-    const ip = ipToString(SERVICE_CIDR_BASE + i);
-    if (!used.has(ip)) return ip;
-  }
-  throw new Error("the service IP range 10.96.0.0/12 is exhausted");
 }
 
 function defaultNamespace(ns: Mutable<Namespace>, isCreate: boolean): void {
@@ -134,6 +93,7 @@ function defaultWorkload(obj: Workload, kind: string): void {
 
 /** Returns the table with prepare/validate hooks wired for the kinds that need them. */
 export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[] {
+  const allocators = new ServiceAllocators(store);
   return defs.map((def) => {
     if (def.group === "apps") {
       const validate =
@@ -157,7 +117,7 @@ export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[]
       case "services":
         return {
           ...def,
-          prepare: (o) => defaultService(o as Service, store),
+          prepare: (o, old) => prepareService(o as Service, old as Service | undefined, allocators),
           validate: (o, old) => v.validateService(o, old),
         };
       case "namespaces":
