@@ -150,6 +150,7 @@ function validateVolumes(volumes: Json[], path: string): { errs: FieldCause[]; n
     if (!name) el.push(required(namePath));
     else for (const msg of isDNS1123Label(name)) el.push(invalid(namePath, name, msg));
     if (names.has(name)) el.push(duplicate(namePath, name));
+    el.push(...volumeItemPathErrors(vol, volPath));
     // Only valid volumes can be mounted.
     if (el.length === 0) names.add(name);
     errs.push(...el);
@@ -240,7 +241,58 @@ function validateVolumeMounts(mounts: Json[], volumes: Set<string>, path: string
     if (!target) errs.push(required(child(mountPath, "mountPath")));
     if (mountPoints.has(target)) errs.push(invalid(child(mountPath, "mountPath"), target, "must be unique"));
     mountPoints.add(target);
+    const subPath = asString(m.subPath);
+    if (subPath) errs.push(...localDescendingPathErrors(subPath, child(mountPath, "subPath")));
   });
+  return errs;
+}
+
+// ---- file paths inside volumes ----
+
+/** The item paths of secret, configMap, downwardAPI and projected volumes (validateKeyToPath,
+ * validateDownwardAPIVolumeFile, validateProjectionSources): each a local, descending path. */
+function volumeItemPathErrors(vol: Json, volPath: string): FieldCause[] {
+  const items = (source: Json, path: string) =>
+    asMaps(source.items).flatMap((item, i) =>
+      itemPathErrors(asString(item.path), child(index(child(path, "items"), i), "path")),
+    );
+  const errs: FieldCause[] = [];
+  for (const kind of ["secret", "configMap", "downwardAPI"])
+    if (vol[kind] != null) errs.push(...items(asMap(vol[kind]), child(volPath, kind)));
+  asMaps(asMap(vol.projected).sources).forEach((source, i) => {
+    const sourcePath = index(child(child(volPath, "projected"), "sources"), i);
+    for (const kind of ["secret", "configMap", "downwardAPI"])
+      if (source[kind] != null) errs.push(...items(asMap(source[kind]), child(sourcePath, kind)));
+    const token = source.serviceAccountToken;
+    if (token != null && asString(asMap(token).path))
+      errs.push(
+        ...localNonReservedPathErrors(
+          asString(asMap(token).path),
+          child(child(sourcePath, "serviceAccountToken"), "path"),
+        ),
+      );
+  });
+  return errs;
+}
+
+function itemPathErrors(path: string, fieldPath: string): FieldCause[] {
+  if (!path) return [required(fieldPath)];
+  return localNonReservedPathErrors(path, fieldPath);
+}
+
+/** ValidateLocalNonReservedPath: descending, and not starting with "..". */
+function localNonReservedPathErrors(path: string, fieldPath: string): FieldCause[] {
+  const errs = localDescendingPathErrors(path, fieldPath);
+  if (path.startsWith("..") && !path.startsWith("../"))
+    errs.push(invalid(fieldPath, path, "must not start with '..'"));
+  return errs;
+}
+
+/** validateLocalDescendingPath: relative, with no ".." element. */
+function localDescendingPathErrors(path: string, fieldPath: string): FieldCause[] {
+  const errs: FieldCause[] = [];
+  if (path.startsWith("/")) errs.push(invalid(fieldPath, path, "must be a relative path"));
+  if (path.split("/").includes("..")) errs.push(invalid(fieldPath, path, "must not contain '..'"));
   return errs;
 }
 
