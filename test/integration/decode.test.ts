@@ -99,6 +99,7 @@ describe("invalid typed data is refused, not stored", () => {
     );
     assert.equal(r.status, 422, r.text);
     assert.equal(r.json.reason, "Invalid");
+    assert.deepEqual(Object.keys(r.json.details), ["causes"]);
     assert.equal(r.json.details.causes[0].field, "patch");
     assert.match(
       r.json.message,
@@ -159,6 +160,26 @@ describe("unknown fields follow fieldValidation", () => {
       r,
       'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].ports[0].bogus"',
     );
+  });
+
+  test("a strategic merge patch adding an unknown field, Strict: 422 showing the patch as Go prints it", async () => {
+    await c.admin("POST", "/api/v1/namespaces/dec/configmaps", {
+      metadata: { name: "smp" },
+      data: { a: "b" },
+    });
+    const r = await c.admin(
+      "PATCH",
+      "/api/v1/namespaces/dec/configmaps/smp?fieldValidation=Strict",
+      { spec: { foo: 1 }, data: { a: "c" } },
+      "application/strategic-merge-patch+json",
+    );
+    assert.equal(r.status, 422, r.text);
+    assert.equal(
+      r.json.message,
+      ' "" is invalid: patch: Invalid value: "map[data:map[a:c] spec:map[foo:1]]": strict decoding error: unknown field "spec"',
+    );
+    const unchanged = await c.admin("GET", "/api/v1/namespaces/dec/configmaps/smp");
+    assert.deepEqual(unchanged.json.data, { a: "b" });
   });
 
   test("kubectl create (fieldValidation=Strict) reports the unknown field", async () => {

@@ -303,8 +303,12 @@ export function decodeForWrite(
 }
 
 function decodeFailure(def: Pick<ResourceDef, "version" | "kind">, message: string, patch?: string) {
-  if (patch !== undefined)
-    return new ApiStatusError(Status.invalid("", "", "", [invalid("patch", patch, message)]));
+  if (patch !== undefined) {
+    // errors.NewInvalid(schema.GroupKind{}, "", …): no kind or name, so details carry only the cause.
+    const status = Status.invalid("", "", "", [invalid("patch", patch, message)]);
+    delete status.details?.kind;
+    return new ApiStatusError(status);
+  }
   return fail.badRequest(
     `${def.kind} in version ${goQuote(def.version)} cannot be handled as a ${def.kind}: ${message}`,
   );
