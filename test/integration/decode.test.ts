@@ -108,6 +108,21 @@ describe("invalid typed data is refused, not stored", () => {
   });
 });
 
+test("quantities are stored in canonical form, numbers as strings", async () => {
+  const r = await c.admin(
+    "POST",
+    "/api/v1/namespaces/dec/pods",
+    pod("canon", {
+      resources: { requests: { cpu: 0.5, memory: "1024Mi" }, limits: { cpu: "1000m", memory: "1.5Gi" } },
+    }),
+  );
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.spec.containers[0].resources, {
+    requests: { cpu: "500m", memory: "1Gi" },
+    limits: { cpu: "1", memory: "1536Mi" },
+  });
+});
+
 describe("unknown fields follow fieldValidation", () => {
   const body = (name: string) => ({
     metadata: { name, bogus: 1 },

@@ -3,7 +3,8 @@
 // case-sensitive encoding/json). The Go types come from the one description of them the server
 // already has: the protobuf message tables (Go struct names, int32/int64, []byte, Quantity,
 // IntOrString, inline members). What Go would reject is rejected with Go's text; unknown fields are
-// dropped, as decoding into a struct drops them, and reported per fieldValidation.
+// dropped, as decoding into a struct drops them, and reported per fieldValidation; quantities are
+// written back in canonical form, as re-encoding the Go value does.
 //
 // Errors follow encoding/json's order: a type mismatch is remembered (the first one wins) and
 // decoding goes on; an error from a custom UnmarshalJSON (Quantity, IntOrString, Time) stops it and
@@ -17,7 +18,7 @@ import { SCHEMAS } from "../http/protobuf/schemas/index.ts";
 import { base64ErrorMessage, base64ErrorOffset } from "./go-base64.ts";
 import { goPrint, goQuote, jsonKind } from "./go-format.ts";
 import { isMap } from "./json-access.ts";
-import { quantityError } from "./quantity.ts";
+import { canonicalQuantity, quantityError } from "./quantity.ts";
 import { groupVersion, type ResourceDef } from "./types.ts";
 import { invalid } from "./validation/field.ts";
 
@@ -242,7 +243,8 @@ function plainTypeError(value: string, type: string): string {
   return `json: cannot unmarshal ${value} into Go value of type ${type}`;
 }
 
-/** Quantity.UnmarshalJSON: the raw JSON (quotes stripped, trimmed) must parse as a quantity. */
+/** Quantity.UnmarshalJSON: the raw JSON (quotes stripped, trimmed) must parse as a quantity; it is
+ * written back as MarshalJSON does, a canonical string. */
 function quantity(value: unknown): unknown {
   const text =
     typeof value === "string"
@@ -254,7 +256,7 @@ function quantity(value: unknown): unknown {
           : JSON.stringify(value);
   const error = quantityError(text);
   if (error) throw new Abort(error);
-  return value;
+  return canonicalQuantity(text);
 }
 
 /** IntOrString.UnmarshalJSON: a string, else json.Unmarshal into an int32. */
