@@ -13,6 +13,15 @@ before(async () => {
 });
 after(() => c.stop());
 
+/** 422 Invalid with upstream's exact message. */
+function assertInvalid(r: { status: number; json: any; text: string }, message: string): void {
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.kind, "Status");
+  assert.equal(r.json.reason, "Invalid");
+  assert.equal(r.json.code, 422);
+  assert.equal(r.json.message, message);
+}
+
 const deployment = (name: string, spec: Record<string, unknown> = {}) => ({
   apiVersion: "apps/v1",
   kind: "Deployment",
@@ -61,9 +70,8 @@ describe("Deployments", () => {
       "/apis/apps/v1/namespaces/val/deployments",
       deployment("d2", { replicas: -1, strategy: { type: "Recreate", rollingUpdate: { maxSurge: 1 } } }),
     );
-    assert.equal(r.status, 422, r.text);
-    assert.equal(
-      r.json.message,
+    assertInvalid(
+      r,
       "Deployment.apps \"d2\" is invalid: [spec.replicas: Invalid value: -1: must be greater than or equal to 0, spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate']",
     );
   });
@@ -82,9 +90,8 @@ describe("Deployments", () => {
       },
       "application/merge-patch+json",
     );
-    assert.equal(r.status, 422, r.text);
-    assert.equal(
-      r.json.message,
+    assertInvalid(
+      r,
       'Deployment.apps "d3" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"d3", "v":"2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
     );
   });
@@ -130,24 +137,21 @@ describe("Service cluster IPs", () => {
 
   test("an address already held by another Service is refused", async () => {
     const r = await createService("dup", { clusterIP: "10.96.0.1" });
-    assert.equal(r.status, 422, r.text);
-    assert.equal(
-      r.json.message,
+    assertInvalid(
+      r,
       'Service "dup" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.1"}: failed to allocate IP 10.96.0.1: provided IP is already allocated',
     );
   });
 
   test("an address outside the range, or no address at all", async () => {
     const out = await createService("out", { clusterIP: "10.0.0.5" });
-    assert.equal(out.status, 422, out.text);
-    assert.equal(
-      out.json.message,
+    assertInvalid(
+      out,
       'Service "out" is invalid: spec.clusterIPs: Invalid value: []string{"10.0.0.5"}: failed to allocate IP 10.0.0.5: the provided IP (10.0.0.5) is not in the valid range. The range of valid IPs is 10.96.0.0/12',
     );
     const bad = await createService("bad", { clusterIP: "ten" });
-    assert.equal(bad.status, 422, bad.text);
-    assert.equal(
-      bad.json.message,
+    assertInvalid(
+      bad,
       'Service "bad" is invalid: spec.clusterIPs[0]: Invalid value: "ten": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
     );
   });
@@ -192,15 +196,13 @@ describe("Service node ports", () => {
       201,
     );
     const taken = await createService("np2", { type: "NodePort", ports: [{ port: 80, nodePort: 30080 }] });
-    assert.equal(taken.status, 422, taken.text);
-    assert.equal(
-      taken.json.message,
+    assertInvalid(
+      taken,
       'Service "np2" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated',
     );
     const out = await createService("np3", { type: "NodePort", ports: [{ port: 80, nodePort: 80 }] });
-    assert.equal(out.status, 422, out.text);
-    assert.equal(
-      out.json.message,
+    assertInvalid(
+      out,
       'Service "np3" is invalid: spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767',
     );
   });

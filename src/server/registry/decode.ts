@@ -279,13 +279,13 @@ export interface DecodeOptions {
  * Decodes a create/update body the way create.go/update.go do: a decoding error is 400 BadRequest
  * through transformDecodeError (`Pod in version "v1" cannot be handled as a Pod: …`), strict errors
  * fail the request (Strict), become warnings (Warn) or are dropped (Ignore). `patch` set: the object
- * is the result of that patch, and errors are patch.go's 422 on field "patch" showing it.
+ * is the result of a patch, and errors are patch.go's 422 on field "patch" showing what it returns.
  */
 export function decodeForWrite(
   def: Pick<ResourceDef, "group" | "version" | "kind">,
   obj: KubeObject,
   o: DecodeOptions,
-  patch?: string,
+  patch?: () => string,
 ): KubeObject {
   const directive = o.fieldValidation ?? "Warn";
   let decoded: Decoded | undefined;
@@ -304,10 +304,10 @@ export function decodeForWrite(
   return decoded.object as KubeObject;
 }
 
-function decodeFailure(def: Pick<ResourceDef, "version" | "kind">, message: string, patch?: string) {
+function decodeFailure(def: Pick<ResourceDef, "version" | "kind">, message: string, patch?: () => string) {
   if (patch !== undefined) {
     // errors.NewInvalid(schema.GroupKind{}, "", …): no kind or name, so details carry only the cause.
-    const status = Status.invalid("", "", "", [invalid("patch", patch, message)]);
+    const status = Status.invalid("", "", "", [invalid("patch", patch(), message)]);
     delete status.details?.kind;
     return new ApiStatusError(status);
   }

@@ -261,7 +261,8 @@ export class ObjectService {
       if (e instanceof PatchError) throw new ApiStatusError(patchErrorStatus(e));
       throw e;
     }
-    patched = decodeForWrite(def, patched, o, patchShown(patched, patch, type));
+    const result = patched;
+    patched = decodeForWrite(def, patched, o, () => patchShown(result, patch, type));
     const meta = metaOf(patched);
     // A patch only carries a resourceVersion precondition when it sets one explicitly.
     const patchedRV = meta.resourceVersion;

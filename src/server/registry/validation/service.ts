@@ -71,7 +71,9 @@ export function validateService(svc: KubeObject, old?: KubeObject): FieldCause[]
   } else errs.push(...sessionAffinityConfigErrors(affinity, spec.sessionAffinityConfig));
   errs.push(...validateClusterIPsRelatedFields(spec as Spec));
   asStrings(spec.externalIPs).forEach((ip, i) => {
-    if (!isValidIP(ip)) errs.push(invalid(index(child(SPEC, "externalIPs"), i), ip, INVALID_IP));
+    const path = index(child(SPEC, "externalIPs"), i);
+    if (!isValidIP(ip)) errs.push(invalid(path, ip, INVALID_IP));
+    else errs.push(...nonSpecialIPErrors(ip, path));
   });
   if (!SERVICE_TYPES.includes(type)) errs.push(notSupported(child(SPEC, "type"), type, SERVICE_TYPES));
   if (type === "ClusterIP") {
@@ -290,6 +292,46 @@ export function validateClusterIPsRelatedFields(spec: Spec): FieldCause[] {
         );
     });
   return errs;
+}
+
+/** ValidateNonSpecialIP: no unspecified, loopback or link-local addresses (node-centric uses). */
+function nonSpecialIPErrors(ip: string, path: string): FieldCause[] {
+  const errs: FieldCause[] = [];
+  let v4 = isIP(ip) === 6 ? undefined : ip.split(".").map(Number);
+  let v6 = v4 ? undefined : expandIPv6(ip);
+  // An IPv4-mapped IPv6 address is the IPv4 address to Go's net.IP (To4 succeeds).
+  if (v6?.slice(0, 5).every((h) => h === 0) && v6[5] === 0xffff) {
+    v4 = [v6[6] >> 8, v6[6] & 255, v6[7] >> 8, v6[7] & 255];
+    v6 = undefined;
+  }
+  const unspecified = v4 ? v4.every((o) => o === 0) : v6?.every((h) => h === 0);
+  const loopback = v4 ? v4[0] === 127 : v6?.slice(0, 7).every((h) => h === 0) && v6[7] === 1;
+  const linkLocal = v4 ? v4[0] === 169 && v4[1] === 254 : ((v6?.[0] ?? 0) & 0xffc0) === 0xfe80;
+  const linkLocalMulticast = v4
+    ? v4[0] === 224 && v4[1] === 0 && v4[2] === 0
+    : ((v6?.[0] ?? 0) & 0xff0f) === 0xff02;
+  if (unspecified) errs.push(invalid(path, ip, `may not be unspecified (${ip})`));
+  if (loopback) errs.push(invalid(path, ip, "may not be in the loopback range (127.0.0.0/8, ::1/128)"));
+  if (linkLocal)
+    errs.push(invalid(path, ip, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"));
+  if (linkLocalMulticast)
+    errs.push(invalid(path, ip, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"));
+  return errs;
+}
+
+/** The eight 16-bit groups of an IPv6 address (an embedded IPv4 tail included). */
+function expandIPv6(ip: string): number[] {
+  let text = ip;
+  const v4tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4tail) {
+    const [a, b, c, d] = v4tail.slice(1).map(Number);
+    text = `${text.slice(0, v4tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
+  const parse = (part: string) => (part ? part.split(":").map((h) => Number.parseInt(h, 16)) : []);
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  return [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
 }
 
 /** netutils.ParseIPSloppy succeeds (IPv4 octets may carry leading zeros). */
