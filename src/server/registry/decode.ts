@@ -36,10 +36,14 @@ export interface Decoded {
 export class DecodeError extends Error {}
 
 const MAX_STRICT_ERRORS = 100;
+/** [min, end): the integers a Go int32/int64 holds (as doubles: 2^63 - 1 is not representable). */
 const INT_RANGE = {
-  int32: [-(2 ** 31), 2 ** 31 - 1],
-  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], // beyond this JSON.parse lost the digits
+  int32: [-(2 ** 31), 2 ** 31],
+  int64: [-(2 ** 63), 2 ** 63],
 } as const;
+
+const fitsInt = (value: number, type: keyof typeof INT_RANGE) =>
+  Number.isInteger(value) && value >= INT_RANGE[type][0] && value < INT_RANGE[type][1];
 
 /** Decodes `obj` as the Go type of apiVersion/kind (undefined: no Go type known, nothing checked);
  * throws DecodeError where Go's decoder fails. */
@@ -192,8 +196,7 @@ class Decoder {
       case "int32":
       case "int64": {
         if (typeof value !== "number") return this.typeError(jsonKind(value), ref.scalar, ctx);
-        const [min, max] = INT_RANGE[ref.scalar];
-        if (!Number.isInteger(value) || value < min || value > max)
+        if (!fitsInt(value, ref.scalar))
           return this.typeError(`number ${numberText(value)}`, ref.scalar, ctx);
         return value;
       }
@@ -263,8 +266,7 @@ function quantity(value: unknown): unknown {
 function intOrString(value: unknown): unknown {
   if (typeof value === "string") return value;
   if (typeof value !== "number") throw new Abort(plainTypeError(jsonKind(value), "int32"));
-  if (!Number.isInteger(value) || value < INT_RANGE.int32[0] || value > INT_RANGE.int32[1])
-    throw new Abort(plainTypeError(`number ${numberText(value)}`, "int32"));
+  if (!fitsInt(value, "int32")) throw new Abort(plainTypeError(`number ${numberText(value)}`, "int32"));
   return value;
 }
 

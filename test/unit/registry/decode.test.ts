@@ -88,6 +88,13 @@ describe("decoding errors read as Go's", () => {
       "json: cannot unmarshal number 1.5 into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64",
     );
   });
+  test("int64 holds what Go's int64 holds", () => {
+    assert.equal(decodeError("v1", "Pod", { spec: { activeDeadlineSeconds: 2 ** 60 } }), "");
+    assert.equal(
+      decodeError("v1", "Pod", { spec: { activeDeadlineSeconds: 1e20 } }),
+      "json: cannot unmarshal number 100000000000000000000 into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64",
+    );
+  });
   test("map values and list elements keep the struct context", () => {
     assert.equal(
       decodeError("v1", "ConfigMap", { data: { a: true } }),
