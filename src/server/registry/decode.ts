@@ -17,6 +17,7 @@ import type { FieldSpec, TypeRef } from "../http/protobuf/schema.ts";
 import { SCHEMAS } from "../http/protobuf/schemas/index.ts";
 import { base64ErrorMessage, base64ErrorOffset } from "./go-base64.ts";
 import { goPrint, goQuote, jsonKind } from "./go-format.ts";
+import { metaTimeString, rfc3339Error } from "./go-time.ts";
 import { isMap } from "./json-access.ts";
 import { canonicalQuantity, quantityError } from "./quantity.ts";
 import { groupVersion, type ResourceDef } from "./types.ts";
@@ -219,9 +220,15 @@ class Decoder {
         return quantity(value);
       case "intstr.IntOrString":
         return intOrString(value);
-      case "meta.Time":
+      case "meta.Time": {
+        // Time.UnmarshalJSON: a JSON string, parsed as RFC 3339; MarshalJSON writes it in UTC seconds.
+        if (typeof value !== "string") throw new Abort(plainTypeError(jsonKind(value), "string"));
+        const error = rfc3339Error(value);
+        if (error) throw new Abort(error);
+        return metaTimeString(value) ?? value;
+      }
       case "meta.MicroTime":
-        // Time.UnmarshalJSON reads a JSON string first (the RFC 3339 parse itself is not ported).
+        // MicroTime.UnmarshalJSON reads a JSON string first (its RFC3339Micro parse is not ported).
         if (typeof value !== "string") throw new Abort(plainTypeError(jsonKind(value), "string"));
         return value;
       case "meta.FieldsV1":

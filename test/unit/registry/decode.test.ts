@@ -88,6 +88,14 @@ describe("decoding errors read as Go's", () => {
       "json: cannot unmarshal number 1.5 into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64",
     );
   });
+  test("metav1.Time: RFC 3339 or Go's parse error; written back in UTC seconds", () => {
+    assert.equal(
+      decodeError("v1", "Pod", { status: { startTime: "yesterday" } }),
+      'parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"',
+    );
+    const decoded = decodeObject("v1", "Pod", { status: { startTime: "2024-01-01T01:30:00.5+02:00" } });
+    assert.deepEqual(decoded?.object, { status: { startTime: "2023-12-31T23:30:00Z" } });
+  });
   test("int64 holds what Go's int64 holds", () => {
     assert.equal(decodeError("v1", "Pod", { spec: { activeDeadlineSeconds: 2 ** 60 } }), "");
     assert.equal(
