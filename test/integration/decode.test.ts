@@ -70,7 +70,7 @@ describe("invalid typed data is refused, not stored", () => {
     });
     assertBadRequest(
       r,
-      'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal bool into Go value of type int32',
+      'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal bool into Go struct field ServicePort.spec.ports.targetPort of type int32',
     );
   });
 

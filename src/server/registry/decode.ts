@@ -125,13 +125,9 @@ class Decoder {
     this.saved ??= message;
   }
 
-  /** UnmarshalTypeError.Error() with the current error context. */
+  /** A type mismatch: remembered, decoding goes on. */
   private typeError(value: string, type: string, ctx: Context): void {
-    this.save(
-      ctx.struct || ctx.fields.length
-        ? `json: cannot unmarshal ${value} into Go struct field ${ctx.struct}.${ctx.fields.join(".")} of type ${type}`
-        : `json: cannot unmarshal ${value} into Go value of type ${type}`,
-    );
+    this.save(typeErrorText(value, type, ctx));
   }
 
   private strictError(kind: "unknown field" | "duplicate field", path: string): void {
@@ -219,17 +215,17 @@ class Decoder {
       case "resource.Quantity":
         return quantity(value);
       case "intstr.IntOrString":
-        return intOrString(value);
+        return intOrString(value, ctx);
       case "meta.Time": {
         // Time.UnmarshalJSON: a JSON string, parsed as RFC 3339; MarshalJSON writes it in UTC seconds.
-        if (typeof value !== "string") throw new Abort(plainTypeError(jsonKind(value), "string"));
+        if (typeof value !== "string") throw new Abort(typeErrorText(jsonKind(value), "string", ctx));
         const error = rfc3339Error(value);
         if (error) throw new Abort(error);
         return metaTimeString(value) ?? value;
       }
       case "meta.MicroTime":
         // MicroTime.UnmarshalJSON reads a JSON string first (its RFC3339Micro parse is not ported).
-        if (typeof value !== "string") throw new Abort(plainTypeError(jsonKind(value), "string"));
+        if (typeof value !== "string") throw new Abort(typeErrorText(jsonKind(value), "string", ctx));
         return value;
       case "meta.FieldsV1":
         return value; // raw JSON, kept as sent
@@ -248,9 +244,15 @@ function numberText(n: number): string {
   return String(n);
 }
 
-/** encoding/json's UnmarshalTypeError without a struct context (a nested json.Unmarshal call). */
-function plainTypeError(value: string, type: string): string {
-  return `json: cannot unmarshal ${value} into Go value of type ${type}`;
+/**
+ * UnmarshalTypeError.Error() with the decoder's error context. A custom unmarshaler's own nested
+ * json.Unmarshal error gets the same context: sigs.k8s.io/json aliases encoding/json's error type,
+ * so its addErrorContext fills in Struct and Field on the way out.
+ */
+function typeErrorText(value: string, type: string, ctx: Context): string {
+  return ctx.struct || ctx.fields.length
+    ? `json: cannot unmarshal ${value} into Go struct field ${ctx.struct}.${ctx.fields.join(".")} of type ${type}`
+    : `json: cannot unmarshal ${value} into Go value of type ${type}`;
 }
 
 /** Quantity.UnmarshalJSON: the raw JSON (quotes stripped, trimmed) must parse as a quantity; it is
@@ -270,10 +272,10 @@ function quantity(value: unknown): unknown {
 }
 
 /** IntOrString.UnmarshalJSON: a string, else json.Unmarshal into an int32. */
-function intOrString(value: unknown): unknown {
+function intOrString(value: unknown, ctx: Context): unknown {
   if (typeof value === "string") return value;
-  if (typeof value !== "number") throw new Abort(plainTypeError(jsonKind(value), "int32"));
-  if (!fitsInt(value, "int32")) throw new Abort(plainTypeError(`number ${numberText(value)}`, "int32"));
+  if (typeof value !== "number") throw new Abort(typeErrorText(jsonKind(value), "int32", ctx));
+  if (!fitsInt(value, "int32")) throw new Abort(typeErrorText(`number ${numberText(value)}`, "int32", ctx));
   return value;
 }
 

@@ -96,6 +96,24 @@ describe("decoding errors read as Go's", () => {
     const decoded = decodeObject("v1", "Pod", { status: { startTime: "2024-01-01T01:30:00.5+02:00" } });
     assert.deepEqual(decoded?.object, { status: { startTime: "2023-12-31T23:30:00Z" } });
   });
+  // Checked against sigs.k8s.io/json with mirror types: the nested json.Unmarshal error of a custom
+  // unmarshaler gets the outer decoder's context too.
+  test("IntOrString and Time errors carry the struct context", () => {
+    assert.equal(
+      decodeError("v1", "Pod", { spec: { containers: [{ livenessProbe: { httpGet: { port: 1.5 } } }] } }),
+      "json: cannot unmarshal number 1.5 into Go struct field HTTPGetAction.spec.containers.livenessProbe.httpGet.port of type int32",
+    );
+    assert.equal(
+      decodeError("v1", "Pod", { metadata: { creationTimestamp: 5 } }),
+      "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.creationTimestamp of type string",
+    );
+  });
+  test("Secret data that is not a string", () => {
+    assert.equal(
+      decodeError("v1", "Secret", { data: { a: 5 } }),
+      "json: cannot unmarshal number into Go struct field Secret.data of type []uint8",
+    );
+  });
   test("int64 holds what Go's int64 holds", () => {
     assert.equal(decodeError("v1", "Pod", { spec: { activeDeadlineSeconds: 2 ** 60 } }), "");
     assert.equal(
