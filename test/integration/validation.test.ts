@@ -222,6 +222,50 @@ describe("Service node ports", () => {
   });
 });
 
+describe("Service type changes and LoadBalancers", () => {
+  test("ClusterIP → ExternalName releases the address; back to ClusterIP allocates one", async () => {
+    const created = await createService("flip", { clusterIP: "10.96.4.4" });
+    assert.equal(created.status, 201, created.text);
+    const toName = await c.admin(
+      "PATCH",
+      "/api/v1/namespaces/val/services/flip",
+      { spec: { type: "ExternalName", externalName: "example.com" } },
+      "application/merge-patch+json",
+    );
+    assert.equal(toName.status, 200, toName.text);
+    assert.equal(toName.json.spec.clusterIP, undefined);
+    assert.equal(toName.json.spec.clusterIPs, undefined);
+    assert.equal(toName.json.spec.ipFamilies, undefined);
+    assert.equal((await createService("flip-reuse", { clusterIP: "10.96.4.4" })).status, 201);
+    const back = await c.admin(
+      "PATCH",
+      "/api/v1/namespaces/val/services/flip",
+      { spec: { type: "ClusterIP", externalName: null } },
+      "application/merge-patch+json",
+    );
+    assert.equal(back.status, 200, back.text);
+    assert.match(back.json.spec.clusterIP, /^10\.(9[6-9]|10\d|11[01])\./);
+    assert.notEqual(back.json.spec.clusterIP, "10.96.4.4");
+  });
+
+  test("a LoadBalancer gets node ports unless allocateLoadBalancerNodePorts is false; Local adds a health check port", async () => {
+    const lb = await createService("lb", { type: "LoadBalancer" });
+    assert.equal(lb.status, 201, lb.text);
+    assert.equal(lb.json.spec.allocateLoadBalancerNodePorts, true);
+    assert.ok(lb.json.spec.ports[0].nodePort >= 30000);
+    const bare = await createService("lb-bare", {
+      type: "LoadBalancer",
+      allocateLoadBalancerNodePorts: false,
+    });
+    assert.equal(bare.status, 201, bare.text);
+    assert.equal(bare.json.spec.ports[0].nodePort, undefined);
+    const local = await createService("lb-local", { type: "LoadBalancer", externalTrafficPolicy: "Local" });
+    assert.equal(local.status, 201, local.text);
+    const hc = local.json.spec.healthCheckNodePort;
+    assert.ok(hc >= 30000 && hc <= 32767 && hc !== local.json.spec.ports[0].nodePort, String(hc));
+  });
+});
+
 test("after a restart the stored Services still hold their addresses and node ports", async () => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-alloc-"));
   try {
