@@ -87,6 +87,9 @@ test("traffic policies, session affinity, duplicate node ports", () => {
     lines(svc({ type: "LoadBalancer", externalTrafficPolicy: "Local", allocateLoadBalancerNodePorts: true })),
     ["spec.healthCheckNodePort: Required value"],
   );
+  assert.deepEqual(lines(svc({ loadBalancerSourceRanges: ["10.0.0.0/8"] })), [
+    "spec.LoadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'",
+  ]);
   assert.deepEqual(lines(svc({ internalTrafficPolicy: "Anywhere" })), [
     'spec.internalTrafficPolicy: Unsupported value: "Anywhere": supported values: "Cluster", "Local"',
   ]);

@@ -90,6 +90,11 @@ export function validateService(svc: KubeObject, old?: KubeObject): FieldCause[]
   }
   errs.push(...duplicateNodePortErrors(ports));
   errs.push(...duplicatePortErrors(ports));
+  // The field path's capital L is upstream's.
+  if (asStrings(spec.loadBalancerSourceRanges).length > 0 && type !== "LoadBalancer")
+    errs.push(
+      forbidden(child(SPEC, "LoadBalancerSourceRanges"), "may only be used when `type` is 'LoadBalancer'"),
+    );
   if (spec.allocateLoadBalancerNodePorts != null && type !== "LoadBalancer")
     errs.push(
       forbidden(
