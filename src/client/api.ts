@@ -6,6 +6,7 @@ import type { KubeObject } from "../meta/types.ts";
 import { type ClusterConfig, type LoadConfigOptions, loadConfig } from "./config.ts";
 import { isApiError } from "./errors.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
+import { type LeaderElectionOptions, LeaderElector } from "./leader-election.ts";
 import {
   countObjects,
   DEFAULT_PAGE_SIZE,
@@ -20,6 +21,7 @@ import {
   toMetadataList,
   toPartialObjectMetadata,
 } from "./list.ts";
+import { parseWithoutManagedFields } from "./managed-fields.ts";
 import { apiVersionOf, Discovery, type ResourceRef, resourcePath } from "./resources.ts";
 import {
   type AccessResult,
@@ -103,6 +105,11 @@ export class KubeClient {
     return createToken(this.#reviews, namespace, serviceAccount, options);
   }
 
+  /** A leader elector on a Lease, with client-go's semantics; call `run()` to campaign (see LeaderElector). */
+  leaderElection(options: LeaderElectionOptions): LeaderElector {
+    return new LeaderElector(this, options);
+  }
+
   /** Closes connections and stops following the token and CA files. */
   close(): void {
     this.transport.close();
@@ -151,11 +158,18 @@ export type WatchOptions = Pick<
     inactivityTimeoutMs?: number;
   };
 
-export type ResourceInformerOptions = Pick<
+export type ResourceInformerOptions<T = ApiObject> = Pick<
   ListOptions,
   "namespace" | "allNamespaces" | "labelSelector" | "fieldSelector" | "metadataOnly"
 > &
-  InformerOptions & { inactivityTimeoutMs?: number };
+  InformerOptions<T> & {
+    inactivityTimeoutMs?: number;
+    /**
+     * Metadata-only informers drop `metadata.managedFields` (server-side apply bookkeeping: ~85 % of a
+     * Pod's metadata) before caching, unless this is true.
+     */
+    keepManagedFields?: boolean;
+  };
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: "application/merge-patch+json",
@@ -321,8 +335,10 @@ export class ResourceClient<T extends ApiObject> {
   }
 
   /** A list+watch cache (started at once unless autoStart: false); see informer.ts. */
-  informer(options: ResourceInformerOptions = {}): Informer<T> {
-    return new Informer<T>(this.#watchSource(options), options);
+  informer(options: ResourceInformerOptions<T> = {}): Informer<T> {
+    const drop = Boolean(options.metadataOnly && !options.keepManagedFields);
+    const transform = drop ? withoutManagedFields(options.transform) : options.transform;
+    return new Informer<T>(this.#watchSource(options, drop), { ...options, transform });
   }
 
   #namespace(ref: ResourceRef, explicit: string | undefined): string | undefined {
@@ -340,10 +356,17 @@ export class ResourceClient<T extends ApiObject> {
     options: ListOptions,
     page: PageRequest,
     signal?: AbortSignal,
+    dropManagedFields = false,
   ): Promise<ObjectList<T>> {
     const path = this.#collectionPath(ref, options);
+    const transport = this.#client.transport;
+    // An informer that drops managedFields anyway has them cut from the text: parsed ~2× faster, no garbage.
+    const fetch = dropManagedFields
+      ? async (request: RequestOptions) =>
+          parseWithoutManagedFields((await transport.request(request)).body) as ObjectList<T>
+      : (request: RequestOptions) => transport.requestJson<ObjectList<T>>(request);
     try {
-      const list = await this.#client.transport.requestJson<ObjectList<T>>({
+      const list = await fetch({
         path,
         query: {
           labelSelector: selectorString(options.labelSelector),
@@ -364,7 +387,11 @@ export class ResourceClient<T extends ApiObject> {
     }
   }
 
-  #watchSource(options: WatchOptions | ResourceInformerOptions): WatchSource<T> {
+  /** dropManagedFields: list pages are parsed without them (informers that drop them anyway). */
+  #watchSource(
+    options: WatchOptions | ResourceInformerOptions<T>,
+    dropManagedFields = false,
+  ): WatchSource<T> {
     const transport = this.#client.transport;
     let path = typeof this.#input === "string" ? this.#input : resourcePath(this.#input);
     return {
@@ -374,7 +401,7 @@ export class ResourceClient<T extends ApiObject> {
       list: async (page, signal) => {
         const ref = await this.ref();
         path = this.#collectionPath(ref, options);
-        return this.#listPage(ref, options, page, signal);
+        return this.#listPage(ref, options, page, signal, dropManagedFields);
       },
       watch: async (query, signal) => {
         const ref = await this.ref();
@@ -421,4 +448,16 @@ function writeQuery(options: WriteOptions): Record<string, string | undefined> {
 function withTypeMeta<O extends ApiObject>(ref: ResourceRef, object: O): O {
   if (object.apiVersion && object.kind) return object;
   return { ...object, apiVersion: object.apiVersion ?? apiVersionOf(ref), kind: object.kind ?? ref.kind };
+}
+
+/** Drops metadata.managedFields (rebuilding metadata, so V8 keeps a compact object), then `next`. */
+function withoutManagedFields<T extends ApiObject>(next?: (object: T) => T): (object: T) => T {
+  return (object) => {
+    const metadata = object.metadata as (ApiObject["metadata"] & { managedFields?: unknown }) | undefined;
+    if (metadata?.managedFields !== undefined) {
+      const { managedFields: _dropped, ...rest } = metadata;
+      object = { ...object, metadata: rest };
+    }
+    return next ? next(object) : object;
+  };
 }

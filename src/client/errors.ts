@@ -3,7 +3,7 @@
 // the server's own sentence, never a dump of headers and raw bodies (client-node's ApiException).
 // 401 and 403 get explain(): a diagnosis a human can act on. Network failures are ConnectionError.
 import type { Status, StatusDetails } from "../meta/status.ts";
-import { type ForbiddenInfo, parseForbidden } from "../rbac/index.ts";
+import { type ForbiddenInfo, parseForbidden } from "../rbac/forbidden.ts";
 import { explainForbidden } from "./explain-forbidden.ts";
 import { diagnoseToken, explainUnauthorized, type TokenDiagnosis } from "./explain-unauthorized.ts";
 

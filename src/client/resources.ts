@@ -1,7 +1,7 @@
 // Which REST collection a name means, and its URL. Accepts what kubectl accepts: "pods", "po", "v1/pods",
 // "apps/v1/deployments", "deployments.apps", "deployments.v1.apps", "Deployment", or an explicit ref.
 // Built-in names resolve offline; anything else (CRDs) through discovery, cached per client.
-import { resolveResource } from "../rbac/index.ts";
+import { resolveResource } from "../rbac/resources.ts";
 import type { Transport } from "./transport.ts";
 
 export interface ResourceRef {

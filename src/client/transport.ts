@@ -10,6 +10,7 @@ import { AgentPool, type Lease } from "./agent-pool.ts";
 import { fullJitter, sleep } from "./backoff.ts";
 import type { ClientCertificate, ClusterConfig } from "./config.ts";
 import { ConnectionError, type ErrorContext, errorFromResponse } from "./errors.ts";
+import { loadForbiddenFix } from "./explain-forbidden.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import { defaultWarningHandler, WarningDeduper } from "./warnings.ts";
 
@@ -261,6 +262,7 @@ export class Transport {
         continue;
       }
       report(status);
+      if (status === 403) await loadForbiddenFix(); // so that the ForbiddenError's explain() can propose the fix
       throw errorFromResponse(
         status,
         body,

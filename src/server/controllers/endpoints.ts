@@ -92,10 +92,20 @@ export function startEndpointsController(c: ControllerContext): Controller {
       await c.objects.create(def, desired, namespace, { user: CONTROLLER_USER });
       return;
     }
-    const obj = existing.object();
-    if (fields.every((f) => JSON.stringify(obj[f] ?? null) === JSON.stringify(desired[f] ?? null))) return;
-    for (const f of fields) obj[f] = desired[f];
-    await c.objects.update(def, obj, namespace, name, { user: CONTROLLER_USER });
+    const same = (obj: KubeObject) =>
+      fields.every((f) => JSON.stringify(obj[f] ?? null) === JSON.stringify(desired[f] ?? null));
+    if (same(existing.object())) return;
+    await c.objects.guaranteedUpdate(
+      def,
+      namespace,
+      name,
+      (obj) => {
+        if (same(obj)) return undefined;
+        for (const f of fields) obj[f] = desired[f];
+        return obj;
+      },
+      { user: CONTROLLER_USER },
+    );
   };
 
   return controller(

@@ -8,7 +8,7 @@ import { forbiddenMessage } from "../../rbac/index.ts";
 import { requestedImpersonation } from "../authn/impersonation.ts";
 import type { AuditRecord } from "../context.ts";
 import { handleResource, type ResourceHandlerContext } from "../handlers/resources.ts";
-import { ApiStatusError, fail, storageStatus } from "./errors.ts";
+import { ApiStatusError, fail, statusOf } from "./errors.ts";
 import { handleNonResource } from "./non-resource.ts";
 import { parseRequestInfo, type RequestInfo } from "./request-info.ts";
 import { sendStatus } from "./respond.ts";
@@ -116,9 +116,8 @@ async function serve(ctx: ResourceHandlerContext, req: IncomingMessage, res: Ser
     if (!info.isResourceRequest) handleNonResource(ctx, req, res, path);
     else await handleResource(ctx, req, res, info, url.searchParams, user);
   } catch (e) {
-    const storage = storageStatus(e);
-    if (e instanceof ApiStatusError) sendStatus(res, e.status);
-    else if (storage) sendStatus(res, storage);
+    const status = statusOf(e);
+    if (status) sendStatus(res, status);
     else {
       ctx.log.error({ err: e, path: req.url }, "request failed");
       sendStatus(res, Status.internal("the server failed to handle the request; see the server log"));

@@ -104,8 +104,6 @@ export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[]
             : undefined;
       return { ...def, prepare: (o) => defaultWorkload(o as Workload, def.kind), validate };
     }
-    if (def.group !== "" && def.group !== "rbac.authorization.k8s.io" && def.group !== "discovery.k8s.io")
-      return def;
     const key = def.group ? `${def.resource}.${def.group}` : def.resource;
     switch (key) {
       case "pods":
@@ -142,6 +140,8 @@ export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[]
         return { ...def, validate: (o, old) => v.validateEvent(o, old) };
       case "endpointslices.discovery.k8s.io":
         return { ...def, validate: (o, old) => v.validateEndpointSlice(o, old) };
+      case "leases.coordination.k8s.io":
+        return { ...def, validate: (o, old) => v.validateLease(o, old) };
       case "roles.rbac.authorization.k8s.io":
       case "clusterroles.rbac.authorization.k8s.io":
         return { ...def, validate: (o, old) => v.validateRole(o, old, def.namespaced) };
