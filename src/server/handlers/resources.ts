@@ -7,6 +7,7 @@ import { ApiStatusError, fail, statusOf } from "../http/errors.ts";
 import { PROTOBUF_MEDIA_TYPE } from "../http/protobuf/index.ts";
 import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
+import type { DecodeOptions } from "../registry/decode.ts";
 import { managerFor } from "../registry/managed-fields.ts";
 import { checkPatchBody, patchTypeOf } from "../registry/patch.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
@@ -28,6 +29,15 @@ const RETURNS_DELETED_OBJECT = new Set(["pods", "namespaces", "services", "nodes
 /** The field manager of a write: the fieldManager parameter, else the User-Agent's product token. */
 function managerOf(call: Call): string {
   return managerFor(call.query.get("fieldManager"), call.req.headers["user-agent"]);
+}
+
+/** fieldValidation (upstream's default: Warn) and where strict decoding warnings go: Warning headers. */
+function decodeOptions(call: Call): DecodeOptions {
+  const directive = call.query.get("fieldValidation");
+  return {
+    fieldValidation: directive === "Ignore" || directive === "Strict" ? directive : "Warn",
+    warn: (message) => call.res.appendHeader("Warning", `299 - ${JSON.stringify(message)}`),
+  };
 }
 
 function notFoundPath(): ApiStatusError {
@@ -80,6 +90,7 @@ export async function handleResource(
         user,
         dryRun: options.dryRun,
         manager: managerOf(call),
+        ...decodeOptions(call),
       });
       return sendEntry(call, 201, entry);
     }
@@ -90,6 +101,7 @@ export async function handleResource(
         user,
         dryRun: options.dryRun,
         manager: managerOf(call),
+        ...decodeOptions(call),
       });
       return sendEntry(call, 200, entry);
     }
@@ -126,6 +138,7 @@ async function handleSubresource(call: Call): Promise<void> {
       dryRun: options.dryRun,
       subresource: sub.name === "finalize" ? "" : "status",
       manager: managerOf(call),
+      ...decodeOptions(call),
     });
     return sendEntry(call, 200, entry);
   }
@@ -144,7 +157,14 @@ async function patch(call: Call, subresource: string): Promise<void> {
     info.name,
     body,
     type,
-    { user, dryRun: options.dryRun, subresource, force: options.force, manager: managerOf(call) },
+    {
+      user,
+      dryRun: options.dryRun,
+      subresource,
+      force: options.force,
+      manager: managerOf(call),
+      ...decodeOptions(call),
+    },
   );
   sendEntry(call, created ? 201 : 200, entry);
 }

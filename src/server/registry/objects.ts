@@ -6,6 +6,7 @@ import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
 import { type AdmissionPlugin, runAdmission } from "../admission/types.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { CONFLICT_MODIFIED, type Entry, isStorageError, type Store } from "../storage/index.ts";
+import { type DecodeOptions, decodeForWrite, patchShown } from "./decode.ts";
 import {
   type FieldScope,
   managedFieldsOf,
@@ -20,7 +21,7 @@ import { serverSideApplyOwned } from "./server-side-apply.ts";
 import { groupVersion, type ResourceDef, storageKey } from "./types.ts";
 import { validateObjectMeta, validateUpdateMeta } from "./validation.ts";
 
-export interface WriteOptions {
+export interface WriteOptions extends DecodeOptions {
   user: UserInfo;
   dryRun?: boolean;
   subresource?: string;
@@ -128,6 +129,7 @@ export class ObjectService {
     o: WriteOptions,
   ): Promise<Entry | StoredObject> {
     this.checkTypeMeta(def, obj);
+    if (!o.fieldsTracked) obj = decodeForWrite(def, obj, o);
     obj.apiVersion = groupVersion(def);
     obj.kind = def.kind;
     const meta = metaOf(obj);
@@ -182,8 +184,9 @@ export class ObjectService {
     o: WriteOptions,
   ): Promise<Entry | StoredObject> {
     this.checkIdentity(def, obj, namespace, name);
+    const decoded = o.fieldsTracked ? obj : decodeForWrite(def, obj, o);
     // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given.
-    return this.guaranteedUpdate(def, namespace, name, () => structuredClone(obj), o);
+    return this.guaranteedUpdate(def, namespace, name, () => structuredClone(decoded), o);
   }
 
   /** An update's object must be the one the URL names (update.go, patch.go checkName): else 400. */
@@ -302,7 +305,8 @@ export class ObjectService {
       (current) => {
         const patched = applyPatch(current, patch, type, target);
         this.checkIdentity(def, patched, namespace, name);
-        return patched;
+        // patch.go decodes each attempt's result into the Go type.
+        return decodeForWrite(def, patched, o, () => patchShown(patched, patch, type));
       },
       o,
     );
