@@ -7,7 +7,6 @@ import { CONTROLLER_USER, type Controller, type ControllerContext, controller } 
 
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 const MANAGED_BY = "endpointslice-controller.k8s.io";
-export const KUBERNETES_SERVICE_IP = "10.96.0.1";
 
 interface Address {
   ip: string;
