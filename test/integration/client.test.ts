@@ -336,7 +336,7 @@ describe("a ServiceAccount, RBAC and the informer that never gives up", () => {
 });
 
 describe("informer transform", () => {
-  test("metadata-only informers cache no managedFields unless asked; transform sees adds, updates and deletes", async () => {
+  test("informers cache no managedFields unless asked; transform sees adds, updates and deletes", async () => {
     await configMaps().create(cm("lean-1", { set: "lean" }));
     const lean = admin
       .resource<ConfigMap>("configmaps")
@@ -361,6 +361,7 @@ describe("informer transform", () => {
       assert.ok((kept.store.get(NS, "lean-1")?.metadata?.managedFields?.length ?? 0) > 0, "kept on request");
       assert.equal(lean.store.get(NS, "lean-1")?.metadata?.labels?.set, "lean", "the rest of metadata stays");
       assert.deepEqual(tagged.store.get(NS, "lean-1")?.data, { size: "1" });
+      assert.equal(tagged.store.get(NS, "lean-1")?.metadata?.managedFields, undefined, "full objects too");
       await configMaps().create(cm("lean-2", { set: "lean" }));
       await configMaps().delete("lean-1", { namespace: NS });
       await eventually(async () => deleted.length === 1 && lean.store.size === 1);
