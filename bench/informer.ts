@@ -59,7 +59,7 @@ const clientModule = path.join(build.dir, "client/index.js");
 const variants: { mode: InformerMode; label: string }[] = [
   { mode: "metadata", label: "incluster informer, metadata only (managedFields dropped, the default)" },
   { mode: "metadata-managed-fields", label: "incluster informer, metadata only, keepManagedFields" },
-  { mode: "full", label: "incluster informer, full objects" },
+  { mode: "full", label: "incluster informer, full objects (managedFields dropped, the default)" },
   { mode: "client-node", label: "client-node 2.0.1 makeInformer (full objects)" },
 ];
 const results = new Map<InformerMode, InformerChildResult[]>(variants.map((v) => [v.mode, []]));
