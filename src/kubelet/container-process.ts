@@ -2,6 +2,7 @@
 // container's PID namespace would be), stdout/stderr into the container log, and termination that sends
 // SIGTERM to the main process, waits the grace period, then SIGKILLs the group.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import type { LogWriter } from "./logs.ts";
 
@@ -9,6 +10,11 @@ export interface ProcessSpec {
   argv: readonly string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * Started through the sandbox: the spawned process is `unshare --fork`, which does not pass signals on;
+   * its child (PID 1 of the container, the sandbox's init) forwards them to the command.
+   */
+  sandboxed?: boolean;
 }
 
 export interface ExitInfo {
@@ -26,9 +32,11 @@ const DRAIN_MS = 500;
 export class ContainerProcess {
   readonly pid: number | undefined;
   readonly exited: Promise<ExitInfo>;
+  readonly #sandboxed: boolean;
   #done = false;
 
   constructor(spec: ProcessSpec, log: LogWriter) {
+    this.#sandboxed = Boolean(spec.sandboxed);
     const child = spawn(spec.argv[0], spec.argv.slice(1), {
       env: spec.env,
       cwd: spec.cwd,
@@ -69,9 +77,10 @@ export class ContainerProcess {
   /** SIGTERM, then SIGKILL after graceMs; resolves with the exit. */
   async terminate(graceMs: number): Promise<ExitInfo> {
     if (this.#done) return this.exited;
-    if (this.pid !== undefined) {
+    const main = this.#sandboxed && this.pid !== undefined ? childOf(this.pid) : this.pid;
+    if (main !== undefined) {
       try {
-        process.kill(this.pid, "SIGTERM");
+        process.kill(main, "SIGTERM");
       } catch {
         // already gone
       }
@@ -95,6 +104,16 @@ export class ContainerProcess {
     } catch {
       // the group is empty
     }
+  }
+}
+
+/** The first child of pid (Linux), from /proc/<pid>/task/<pid>/children. */
+function childOf(pid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

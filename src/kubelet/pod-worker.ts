@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { isNotFound, type KubeClient } from "../client/index.ts";
 import { type CrashLoopBackOff, goDuration } from "./backoff.ts";
 import { rfc3339 } from "./clock.ts";
-import { planLaunch } from "./container-launch.ts";
+import { planLaunch, type SandboxConfig } from "./container-launch.ts";
 import { ContainerProcess, type ExitInfo, type ProcessSpec } from "./container-process.ts";
 import {
   type ContainerRecord,
@@ -39,6 +39,8 @@ export interface WorkerDeps {
   backoff: CrashLoopBackOff;
   policy: ImagePolicy;
   mountNamespace: boolean;
+  /** The Pod sandbox for the incluster image, when this host provides one. */
+  sandbox?: SandboxConfig;
   serviceEnv: ReadonlyMap<string, string>;
   /** How often volumes are re-synced (token refresh checks, ConfigMap contents). Kubelet: ~1 min. */
   volumeSyncIntervalMs: number;
@@ -264,6 +266,7 @@ export class PodWorker {
       serviceEnv: this.#deps.serviceEnv,
       policy: this.#deps.policy,
       mountNamespace: this.#deps.mountNamespace,
+      sandbox: this.#deps.sandbox,
     });
     if (this.#closed || this.#terminating) return;
     if (!plan.ok) {
