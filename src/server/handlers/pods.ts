@@ -61,7 +61,7 @@ export async function podLog(call: Call): Promise<void> {
       );
     }
     container = containers[0].name;
-  } else if (!containers.some((c) => c.name === container)) {
+  } else if (![...containers, ...(pod.spec?.initContainers ?? [])].some((c) => c.name === container)) {
     throw fail.badRequest(`container ${container} is not valid for pod ${info.name}`);
   }
   // LogLocation: an unscheduled pod has no log location, and StreamObject answers a nil stream with 204.
