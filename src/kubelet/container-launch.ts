@@ -4,6 +4,7 @@
 // namespace when available, otherwise with only the ServiceAccount directory announced through
 // INCLUSTER_SERVICEACCOUNT_DIR.
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdir, realpath, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Container, Pod } from "kubernetes-types/core/v1.d.ts";
@@ -60,6 +61,9 @@ const SANDBOX_HOME = "/home/nonroot";
  */
 const UNSANDBOXED_REFUSED_ENV = /^(NODE_OPTIONS|NODE_PATH|NODE_REPL_EXTERNAL_MODULE|LD_.*|DYLD_.*)$/;
 const UNSANDBOXED_REFUSED_COMMANDS = new Set(["run"]);
+
+const PDEATHSIG_AVAILABLE =
+  process.platform === "linux" && ["/usr/bin/setpriv", "/bin/setpriv"].some((p) => existsSync(p));
 
 const configError = (message: string, retry = false): LaunchPlan => ({
   ok: false,
@@ -229,6 +233,8 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
       };
     }
   }
+  // The main process dies with the runtime; what it started is killed at the next start (process-records.ts).
+  if (PDEATHSIG_AVAILABLE) argv = ["setpriv", "--pdeathsig", "KILL", "--", ...argv];
   // In a mount namespace the wrapper enters workingDir after mounting; the host may not have it.
   const spawnCwd = ctx.mountNamespace ? "/" : cwd;
   return { ok: true, spec: { argv, env: processEnv, cwd: spawnCwd }, imageID: image.imageID, warnings };

@@ -25,6 +25,7 @@ import { inNamespaceOf } from "./mount-namespace.ts";
 import { HOST_IP, type LoopbackIpPool } from "./pod-ips.ts";
 import { buildPodStatus } from "./pod-status.ts";
 import { ContainerProber, type ProbeKind } from "./prober.ts";
+import type { ProcessRecords } from "./process-records.ts";
 import type { TokenManager } from "./token-manager.ts";
 import type { VolumeManager } from "./volumes.ts";
 
@@ -39,6 +40,8 @@ export interface WorkerDeps {
   backoff: CrashLoopBackOff;
   policy: ImagePolicy;
   mountNamespace: boolean;
+  /** Running instances on disk, so a restarted runtime can kill what a crashed one left. */
+  records?: ProcessRecords;
   /** The Pod sandbox for the incluster image, when this host provides one. */
   sandbox?: SandboxConfig;
   serviceEnv: ReadonlyMap<string, string>;
@@ -309,6 +312,13 @@ export class PodWorker {
     );
     const process = new ContainerProcess(spec, log);
     const startedAt = Date.now();
+    if (process.pid !== undefined) {
+      this.#deps.records
+        ?.add(id, process.pid)
+        .catch((error: Error) =>
+          this.#log.warn({ err: error.message }, "cannot record the container's process"),
+        );
+    }
     const prober = new ContainerProber(
       record.spec,
       this.#probeTarget(record, spec, () => process.pid),
@@ -331,7 +341,7 @@ export class PodWorker {
 
   async #exited(record: ContainerRecord, instance: RunningInstance, info: ExitInfo): Promise<void> {
     instance.prober.stop();
-    await instance.log.close();
+    await Promise.all([instance.log.close(), this.#deps.records?.remove(instance.id).catch(() => undefined)]);
     const exit: Exit = {
       containerID: instance.id,
       exitCode: info.exitCode,

@@ -18,6 +18,7 @@ import { detectMountNamespace } from "./mount-namespace.ts";
 import { NodeRegistration, nodeLabels } from "./node.ts";
 import { LoopbackIpPool } from "./pod-ips.ts";
 import { PodWorker, type WorkerDeps } from "./pod-worker.ts";
+import { ProcessRecords } from "./process-records.ts";
 import { appDirsFor, baseSteps, DEFAULT_MAX_PROCESSES, detectSandbox } from "./sandbox.ts";
 import { LocalScheduler } from "./scheduler.ts";
 import { TokenManager } from "./token-manager.ts";
@@ -146,7 +147,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   const nodeName = options.nodeName ?? DEFAULT_NODE_NAME;
   const clock = options.clock ?? systemClock;
   const podsDir = path.join(options.dataDir, "pods");
-  await rm(podsDir, { recursive: true, force: true }); // processes of an earlier run are gone with it
+  // A crashed runtime may have left containers running: kill exactly those before running the Pods again.
+  const records = new ProcessRecords(path.join(options.dataDir, "containers"));
+  const reaped = await records.reapLeftovers();
+  if (reaped > 0) log.warn(`killed ${reaped} container process group(s) left by an earlier run`);
+  await rm(podsDir, { recursive: true, force: true });
   await mkdir(podsDir, { recursive: true, mode: 0o750 });
   const logs = options.logs ?? new PodLogStore(path.join(options.dataDir, "logs"));
   const mountNamespace = await mountMode(options.mountNamespace, log);
@@ -191,6 +196,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     policy: { allowHostCommands: Boolean(options.allowHostCommands) },
     mountNamespace,
     sandbox,
+    records,
     serviceEnv: kubernetesServiceEnv(api.host, api.port),
     volumeSyncIntervalMs: options.volumeSyncIntervalMs ?? 60_000,
     log,
