@@ -48,7 +48,7 @@ export interface LaunchContext {
 }
 
 export type LaunchPlan =
-  | { ok: true; spec: ProcessSpec; imageID: string; warnings: Warning[] }
+  | { ok: true; spec: ProcessSpec; imageID: string; warnings: Warning[]; notApplied: string[] }
   /** `retry`: the problem may go away by itself (a ConfigMap being created), so try again later. */
   | { ok: false; reason: string; message: string; retry: boolean };
 
@@ -156,6 +156,7 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
       readOnlyRootFilesystem: security.readOnlyRootFilesystem,
       imageID: image.imageID,
       warnings,
+      notApplied: security.notApplied,
     });
   }
   if (!image.hostCommand && !ctx.policy.allowHostCommands) {
@@ -237,7 +238,13 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
   if (PDEATHSIG_AVAILABLE) argv = ["setpriv", "--pdeathsig", "KILL", "--", ...argv];
   // In a mount namespace the wrapper enters workingDir after mounting; the host may not have it.
   const spawnCwd = ctx.mountNamespace ? "/" : cwd;
-  return { ok: true, spec: { argv, env: processEnv, cwd: spawnCwd }, imageID: image.imageID, warnings };
+  return {
+    ok: true,
+    spec: { argv, env: processEnv, cwd: spawnCwd },
+    imageID: image.imageID,
+    warnings,
+    notApplied: security.notApplied,
+  };
 }
 
 interface SandboxedContainer {
@@ -249,6 +256,7 @@ interface SandboxedContainer {
   readOnlyRootFilesystem: boolean;
   imageID: string;
   warnings: Warning[];
+  notApplied: string[];
 }
 
 /** The sandbox's argv; the environment goes through a root-only file, never through a root process. */
@@ -303,6 +311,7 @@ async function planSandboxed(
     spec: { argv, env: { ...SETUP_ENV }, cwd: "/", sandboxed: true },
     imageID: c.imageID,
     warnings: c.warnings,
+    notApplied: c.notApplied,
   };
 }
 

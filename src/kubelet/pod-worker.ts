@@ -84,6 +84,7 @@ export class PodWorker {
   #pending = "";
   #lastSent = "";
   #lastMountErrors = "";
+  readonly #securityNotApplied = new Map<string, string[]>();
 
   constructor(deps: WorkerDeps, pod: Pod) {
     this.#deps = deps;
@@ -286,6 +287,7 @@ export class PodWorker {
       return;
     }
     if (exit) this.#deps.backoff.next(key, exit.finishedAt);
+    this.#securityNotApplied.set(record.spec.name, plan.notApplied);
     for (const warning of plan.warnings) this.#event(record, "Warning", warning.reason, warning.message);
     this.#launch(record, plan.spec, plan.imageID);
   }
@@ -505,6 +507,7 @@ export class PodWorker {
       podIP: this.#podIP,
       startTime: this.#startTime,
       now: new Date(),
+      securityNotApplied: this.#securityNotApplied,
     });
   }
 
