@@ -308,7 +308,7 @@ async function planSandboxed(
   });
   return {
     ok: true,
-    spec: { argv, env: { ...SETUP_ENV }, cwd: "/", sandboxed: true },
+    spec: { argv, env: { ...SETUP_ENV }, cwd: "/", sandbox: { uid: c.uid, gid: c.gid } },
     imageID: c.imageID,
     warnings: c.warnings,
     notApplied: c.notApplied,

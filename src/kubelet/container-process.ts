@@ -11,10 +11,10 @@ export interface ProcessSpec {
   env: NodeJS.ProcessEnv;
   cwd: string;
   /**
-   * Started through the sandbox: the spawned process is `unshare --fork`, which does not pass signals on;
-   * its child (PID 1 of the container, the sandbox's init) forwards them to the command.
+   * Started through the sandbox as this user: the spawned process is `unshare --fork`, which does not
+   * pass signals on; its child (PID 1 of the container, the sandbox's init) forwards them to the command.
    */
-  sandboxed?: boolean;
+  sandbox?: { uid: number; gid: number };
 }
 
 export interface ExitInfo {
@@ -36,7 +36,7 @@ export class ContainerProcess {
   #done = false;
 
   constructor(spec: ProcessSpec, log: LogWriter) {
-    this.#sandboxed = Boolean(spec.sandboxed);
+    this.#sandboxed = spec.sandbox !== undefined;
     const child = spawn(spec.argv[0], spec.argv.slice(1), {
       env: spec.env,
       cwd: spec.cwd,
@@ -68,6 +68,13 @@ export class ContainerProcess {
     }).finally(() => {
       this.#done = true;
     });
+  }
+
+  /** The container's command (in the sandbox: the grandchild, below its init), for exec probes. */
+  commandPid(): number | undefined {
+    if (!this.#sandboxed || this.pid === undefined) return this.pid;
+    const init = childOf(this.pid);
+    return init === undefined ? undefined : childOf(init);
   }
 
   get running(): boolean {

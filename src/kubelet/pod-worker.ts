@@ -26,6 +26,7 @@ import { HOST_IP, type LoopbackIpPool } from "./pod-ips.ts";
 import { buildPodStatus } from "./pod-status.ts";
 import { ContainerProber, type ProbeKind } from "./prober.ts";
 import type { ProcessRecords } from "./process-records.ts";
+import { inSandboxOf, SETUP_ENV } from "./sandbox.ts";
 import type { TokenManager } from "./token-manager.ts";
 import type { VolumeManager } from "./volumes.ts";
 
@@ -323,7 +324,7 @@ export class PodWorker {
     }
     const prober = new ContainerProber(
       record.spec,
-      this.#probeTarget(record, spec, () => process.pid),
+      this.#probeTarget(record, spec, () => process.commandPid()),
       {
         changed: () => this.#publish(),
         unhealthy: (_kind, message) => this.#event(record, "Warning", "Unhealthy", message),
@@ -392,6 +393,11 @@ export class PodWorker {
       podIP: this.#podIP ?? HOST_IP,
       ports: record.spec.ports ?? [],
       exec: (command: readonly string[]) => {
+        if (spec.sandbox) {
+          const target = pid();
+          if (!target) return new Error("the container's process is not running");
+          return { argv: inSandboxOf(target, spec.sandbox, command), env: { ...SETUP_ENV }, cwd: "/" };
+        }
         if (!this.#deps.policy.allowHostCommands) {
           return new Error(
             "exec probes run commands on the host; start the runtime with --allow-host-commands to use them",

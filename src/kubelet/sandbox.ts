@@ -167,6 +167,33 @@ export function sandboxArgv(launch: SandboxLaunch): string[] {
   ];
 }
 
+/**
+ * argv that runs command inside the sandbox of process pid (exec probes): its mount and PID namespaces and
+ * root, as its user, with no_new_privs. Spawn it with SETUP_ENV: the container's environment would reach
+ * nsenter, which runs as root.
+ */
+export function inSandboxOf(
+  pid: number,
+  user: { uid: number; gid: number },
+  command: readonly string[],
+): string[] {
+  return [
+    "setpriv",
+    "--no-new-privs",
+    "--",
+    "nsenter",
+    `--target=${pid}`,
+    "--mount",
+    "--pid",
+    "--root",
+    "--wd",
+    `--setgid=${user.gid}`,
+    `--setuid=${user.uid}`,
+    "--",
+    ...command,
+  ];
+}
+
 const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
 const DEVICES = ["null", "zero", "full", "random", "urandom", "tty"];
 

@@ -353,3 +353,31 @@ test("a fork bomb is bounded by RLIMIT_NPROC and its setsid children die with th
     "no process of the Pod left",
   );
 });
+
+test("exec probes run inside the sandbox, as the container's user", async () => {
+  await createPod(c, NS, {
+    metadata: { name: "probed" },
+    spec: {
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 1,
+      containers: [
+        {
+          name: "main",
+          image: IMAGE,
+          args: ["--help"],
+          env: [injected(`require("node:child_process").execSync("sleep 120")`)],
+          readinessProbe: {
+            exec: {
+              command: ["sh", "-c", `test "$(id -u)" = 65532 && test ! -e ${c.dataDir} && test -d /proc/1`],
+            },
+            periodSeconds: 1,
+          },
+        },
+      ],
+    },
+  });
+  const pod = await c.waitForPod(NS, "probed", (p) => containerState(p)?.ready === true, "Ready", 30_000);
+  assert.equal(containerState(pod)?.state?.running !== undefined, true);
+  const deleted = await c.admin("DELETE", `/api/v1/namespaces/${NS}/pods/probed`);
+  assert.equal(deleted.status, 200, deleted.text);
+});
