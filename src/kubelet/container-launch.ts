@@ -13,7 +13,7 @@ import type { ProcessSpec } from "./container-process.ts";
 import { containerEnv, expandArgs, type ObjectSource, type Warning } from "./env.ts";
 import { type ImagePolicy, planContainer } from "./images.ts";
 import { type BindMount, inMountNamespace } from "./mount-namespace.ts";
-import { type SandboxStep, SETUP_ENV, sandboxArgv } from "./sandbox.ts";
+import { ENV_DIR, type SandboxStep, SETUP_ENV, sandboxArgv } from "./sandbox.ts";
 import { INCLUSTER_IMAGE_USER, planSecurity } from "./security-context.ts";
 
 /** A volume mount; `writable`: the container itself can change the volume's content (emptyDir). */
@@ -268,6 +268,17 @@ async function planSandboxed(
   // A mount target inside a volume the container can write could be swapped for a symlink while the
   // sandbox is being set up; upstream guards this with openat walks, this runtime refuses it.
   for (const mount of c.mounts) {
+    // After the volumes are mounted the setup writes nothing as root; these paths it must own.
+    if (
+      mount.target === "/" ||
+      ENV_DIR === mount.target ||
+      ENV_DIR.startsWith(`${mount.target}/`) ||
+      mount.target.startsWith(`${ENV_DIR}/`)
+    ) {
+      return configError(
+        `mountPath ${mount.target} is reserved by the incluster sandbox (it covers / or ${ENV_DIR})`,
+      );
+    }
     const parent = c.mounts.find(
       (other) => other !== mount && other.writable && mount.target.startsWith(`${other.target}/`),
     );
@@ -287,9 +298,12 @@ async function planSandboxed(
   await mkdir(envDir, { recursive: true, mode: 0o700 });
   const envFile = path.join(envDir, `${randomBytes(8).toString("hex")}.json`);
   await writeFile(envFile, JSON.stringify(env), { mode: 0o600 });
+  const cwd = path.posix.resolve("/", ctx.container.workingDir || "/");
   const steps: SandboxStep[] = [
     ...sandbox.steps,
     { kind: "home", path: SANDBOX_HOME },
+    { kind: "cwd", path: cwd },
+    { kind: "env" },
     ...c.mounts.map(
       (m): SandboxStep => ({ kind: "bind", source: m.source, target: m.target, readOnly: m.readOnly }),
     ),
@@ -298,7 +312,7 @@ async function planSandboxed(
     stateDir: sandbox.stateDir,
     uid: c.uid,
     gid: c.gid,
-    cwd: path.posix.resolve("/", ctx.container.workingDir || "/"),
+    cwd,
     maxProcesses: sandbox.maxProcesses,
     readOnlyRootFilesystem: c.readOnlyRootFilesystem,
     envFile,

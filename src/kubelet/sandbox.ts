@@ -35,7 +35,14 @@ export type SandboxStep =
   | { kind: "etc"; source: string }
   | { kind: "dev"; name: string }
   | { kind: "proc" }
-  | { kind: "hide"; path: string };
+  | { kind: "hide"; path: string }
+  /** The working directory, created in the root if missing; before any volume (nothing root-written after). */
+  | { kind: "cwd"; path: string }
+  /** The environment file moved to ENV_PATH for the container's user; before any volume too. */
+  | { kind: "env" };
+
+/** Where sandbox-exec finds the environment; mount paths may not cover it. */
+export const ENV_DIR = "/run/incluster";
 
 export interface SandboxLaunch {
   /** A root-only directory on the host; each container mounts its own tmpfs there, in its namespace. */
@@ -85,15 +92,15 @@ while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
     dev) : >"$R/dev/$2" && mount --bind "/dev/$2" "$R/dev/$2" || die "cannot provide /dev/$2" ;;
     proc) mkdir -p "$R/proc" && mount -t proc -o nosuid,nodev,noexec proc "$R/proc" || die "cannot mount /proc" ;;
     hide) if [ -e "$R$2" ]; then mount -t tmpfs -o ro,mode=0,size=4k incluster-hidden "$R$2" || die "cannot hide $2"; fi ;;
+    cwd) inroot "$2" || die "workingDir $2 passes through a symbolic link"
+      [ -d "$R$2" ] || mkdir -p "$R$2" 2>/dev/null || die "workingDir $2 does not exist and cannot be created" ;;
+    env) mkdir -p "$R${ENV_DIR}" && chown "$uid:$gid" "$R${ENV_DIR}" && cat "$envfile" >"$R${ENV_DIR}/env" && chown "$uid:$gid" "$R${ENV_DIR}/env" && chmod 0400 "$R${ENV_DIR}/env" || die "cannot pass the environment"
+      rm -f "$envfile" ;;
     *) die "unknown step $1" ;;
   esac
   shift 3
 done
 shift
-inroot "$cwd" || die "workingDir $cwd passes through a symbolic link"
-[ -d "$R$cwd" ] || mkdir -p "$R$cwd" 2>/dev/null || die "workingDir $cwd does not exist and cannot be created"
-mkdir -p "$R/run/incluster" && chown "$uid:$gid" "$R/run/incluster" && cat "$envfile" >"$R/run/incluster/env" && chown "$uid:$gid" "$R/run/incluster/env" && chmod 0400 "$R/run/incluster/env" || die "cannot pass the environment"
-rm -f "$envfile"
 if [ "$rofs" = 1 ]; then mount -o remount,ro "$R" || die "cannot make the root filesystem read-only"; fi
 child=
 trap 'kill -TERM "$child" 2>/dev/null' TERM
@@ -124,6 +131,10 @@ const stepArgs = (step: SandboxStep): string[] => {
       return ["proc", "-", "-"];
     case "hide":
       return ["hide", step.path, "-"];
+    case "cwd":
+      return ["cwd", step.path, "-"];
+    case "env":
+      return ["env", "-", "-"];
   }
 };
 
@@ -162,7 +173,7 @@ export function sandboxArgv(launch: SandboxLaunch): string[] {
     "--",
     launch.node,
     SANDBOX_EXEC,
-    "/run/incluster/env",
+    `${ENV_DIR}/env`,
     ...launch.argv,
   ];
 }
@@ -315,7 +326,7 @@ export async function detectSandbox(node: string, appDirs: readonly string[]): P
         readOnlyRootFilesystem: false,
         envFile,
         node,
-        steps: baseSteps(appDirs, []),
+        steps: [...baseSteps(appDirs, []), { kind: "env" }],
         argv: ["/bin/sh", "-c", "id -u; test -r /proc/1/status"],
       }),
       SETUP_ENV,

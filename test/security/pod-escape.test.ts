@@ -390,3 +390,43 @@ test("exec probes run inside the sandbox, as the container's user", { skip }, as
   const deleted = await c.admin("DELETE", `/api/v1/namespaces/${NS}/pods/probed`);
   assert.equal(deleted.status, 200, deleted.text);
 });
+
+test("a volume cannot cover the sandbox's own paths or sit inside a writable volume", { skip }, async () => {
+  const cases: [string, { mountPath: string; name: string }[], RegExp][] = [
+    ["cover-root", [{ name: "data", mountPath: "/" }], /reserved by the incluster sandbox/],
+    ["cover-run", [{ name: "data", mountPath: "/run" }], /reserved by the incluster sandbox/],
+    [
+      "nested",
+      [
+        { name: "data", mountPath: "/data" },
+        { name: "cm", mountPath: "/data/inner" },
+      ],
+      /inside the writable volume mounted at \/data/,
+    ],
+  ];
+  await c.admin("POST", `/api/v1/namespaces/${NS}/configmaps`, {
+    metadata: { name: "cm2" },
+    data: { k: "v" },
+  });
+  for (const [name, volumeMounts, message] of cases) {
+    await createPod(c, NS, {
+      metadata: { name },
+      spec: {
+        restartPolicy: "Never",
+        automountServiceAccountToken: false,
+        volumes: [
+          { name: "data", emptyDir: {} },
+          { name: "cm", configMap: { name: "cm2" } },
+        ],
+        containers: [{ name: "main", image: IMAGE, args: ["--help"], volumeMounts }],
+      },
+    });
+    const pod = await c.waitForPod(
+      NS,
+      name,
+      (p) => containerState(p)?.state?.waiting?.reason === "CreateContainerConfigError",
+      "CreateContainerConfigError",
+    );
+    assert.match(containerState(pod)!.state!.waiting!.message!, message);
+  }
+});
