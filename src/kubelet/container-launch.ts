@@ -134,7 +134,8 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
   const security = planSecurity({
     pod,
     container,
-    image: image.hostCommand ? runtimeUser : INCLUSTER_IMAGE_USER,
+    // Only the sandbox can switch to the image's user; outside it, processes run as the runtime's user.
+    image: sandboxed ? INCLUSTER_IMAGE_USER : runtimeUser,
     sandboxed,
     allowHostCommands: ctx.policy.allowHostCommands,
   });
