@@ -38,7 +38,7 @@ export type SandboxStep =
   | { kind: "hide"; path: string }
   /** The working directory, created in the root if missing; before any volume (nothing root-written after). */
   | { kind: "cwd"; path: string }
-  /** The environment file moved to ENV_PATH for the container's user; before any volume too. */
+  /** The environment file moved to ENV_DIR/env for the container's user; before any volume too. */
   | { kind: "env" };
 
 /** Where sandbox-exec finds the environment; mount paths may not cover it. */
