@@ -25,7 +25,7 @@ import { inNamespaceOf } from "./mount-namespace.ts";
 import { HOST_IP, type LoopbackIpPool } from "./pod-ips.ts";
 import { buildPodStatus } from "./pod-status.ts";
 import { ContainerProber, type ProbeKind } from "./prober.ts";
-import type { ProcessRecords } from "./process-records.ts";
+import { CONTAINER_ID_ENV, type ProcessRecords } from "./process-records.ts";
 import { inSandboxOf, SETUP_ENV } from "./sandbox.ts";
 import type { TokenManager } from "./token-manager.ts";
 import type { VolumeManager } from "./volumes.ts";
@@ -313,7 +313,7 @@ export class PodWorker {
       "Pulled",
       `Container image "${record.spec.image}" already present on machine`,
     );
-    const process = new ContainerProcess(spec, log);
+    const process = new ContainerProcess({ ...spec, env: { ...spec.env, [CONTAINER_ID_ENV]: id } }, log);
     const startedAt = Date.now();
     if (process.pid !== undefined) {
       this.#deps.records

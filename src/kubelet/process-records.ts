@@ -10,13 +10,28 @@ import path from "node:path";
 interface ProcessRecord {
   pid: number;
   startTime: string;
+  containerID: string;
 }
+
+/**
+ * Set in every container process's environment (host commands inherit it into their children): after the
+ * group's leader is gone, it is how leftovers are told from unrelated processes that reuse the group's ID.
+ */
+export const CONTAINER_ID_ENV = "INCLUSTER_CONTAINER_ID";
 
 /** Fields of /proc/<pid>/stat after the command name (which is in parentheses and may contain spaces). */
 function statFields(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+function readFileSafe(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
   } catch {
     return undefined;
   }
@@ -35,8 +50,8 @@ export function processStartTime(pid: number): string | undefined {
 
 /**
  * The processes to kill for a record. The leader alive with its recorded start time: its whole group.
- * The leader gone (a parent-death signal took it): the members of its group that started after it; the
- * kernel does not hand out a PID while a group of that ID exists, so they are the container's.
+ * The leader gone (a parent-death signal took it): the members of that group that carry the container's
+ * ID in their environment; PIDs wrap, so the group ID alone may now name someone else's group.
  */
 function leftovers(record: ProcessRecord): number[] {
   const leaderStart = processStartTime(record.pid);
@@ -46,7 +61,9 @@ function leftovers(record: ProcessRecord): number[] {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const fields = statFields(entry);
-    if (fields?.[2] === String(record.pid) && Number(fields[19]) >= Number(record.startTime))
+    if (fields?.[2] !== String(record.pid)) continue;
+    const environ = readFileSafe(`/proc/${entry}/environ`);
+    if (environ?.split("\0").includes(`${CONTAINER_ID_ENV}=${record.containerID}`))
       members.push(Number(entry));
   }
   return members;
@@ -91,7 +108,7 @@ export class ProcessRecords {
     if (!startTime) return; // already gone
     this.#ready ??= mkdir(this.dir, { recursive: true, mode: 0o700 });
     await this.#ready;
-    const record: ProcessRecord = { pid, startTime };
+    const record: ProcessRecord = { pid, startTime, containerID };
     await writeFile(this.#file(containerID), JSON.stringify(record), { mode: 0o600 });
   }
 
