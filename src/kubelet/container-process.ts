@@ -34,6 +34,8 @@ export class ContainerProcess {
   readonly exited: Promise<ExitInfo>;
   readonly #sandboxed: boolean;
   #done = false;
+  /** The main process was reaped: its PID may belong to someone else now, so it is never signalled again. */
+  #reaped = false;
 
   constructor(spec: ProcessSpec, log: LogWriter) {
     this.#sandboxed = spec.sandbox !== undefined;
@@ -58,6 +60,7 @@ export class ContainerProcess {
       child.once("exit", (code, signal) => {
         const finishedAt = Date.now();
         this.#killGroup("SIGKILL"); // the main process is gone: so is the rest of the "container"
+        this.#reaped = true;
         const exit: ExitInfo = signal
           ? { exitCode: 128 + (constants.signals[signal] ?? 0), signal, finishedAt }
           : { exitCode: code ?? 0, finishedAt };
@@ -72,6 +75,7 @@ export class ContainerProcess {
 
   /** The container's command (in the sandbox: the grandchild, below its init), for exec probes. */
   commandPid(): number | undefined {
+    if (this.#reaped) return undefined;
     if (!this.#sandboxed || this.pid === undefined) return this.pid;
     const init = childOf(this.pid);
     return init === undefined ? undefined : childOf(init);
@@ -83,7 +87,7 @@ export class ContainerProcess {
 
   /** SIGTERM, then SIGKILL after graceMs; resolves with the exit. */
   async terminate(graceMs: number): Promise<ExitInfo> {
-    if (this.#done) return this.exited;
+    if (this.#done || this.#reaped) return this.exited;
     const main = this.#sandboxed && this.pid !== undefined ? childOf(this.pid) : this.pid;
     if (main !== undefined) {
       try {
@@ -95,7 +99,7 @@ export class ContainerProcess {
     let timer: NodeJS.Timeout | undefined;
     const killed = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        this.#killGroup("SIGKILL");
+        if (!this.#reaped) this.#killGroup("SIGKILL"); // once reaped, the exit handler already did
         resolve();
       }, graceMs);
     });
