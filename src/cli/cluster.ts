@@ -31,7 +31,7 @@ export function registerClusterCommands(program: Command): void {
     .option("--no-runtime", "serve the API alone: no node, Pods stay Pending")
     .option(
       "--allow-host-commands",
-      "let the pod runtime run containers that set `command` on THIS host, as this user: anyone who can create a Pod can then run anything here",
+      "let the pod runtime run containers that set `command` on THIS host, unsandboxed, as this user (root included): Pod creators get this host user's rights",
     )
     .action(async (o) => {
       const dataDir = o.inMemory ? undefined : path.resolve(o.dataDir);
@@ -58,6 +58,7 @@ export function registerClusterCommands(program: Command): void {
           logs: podLogs,
           dir: runtimeDir,
           allowHostCommands: Boolean(o.allowHostCommands),
+          hiddenPaths: dataDir ? [dataDir] : [],
           logger: pino({ level: o.logLevel, base: { component: "kubelet" } }, pino.destination(2)),
         });
       }
@@ -79,7 +80,7 @@ export function registerClusterCommands(program: Command): void {
           `  state:       ${dataDir ?? "in memory (lost on exit)"}`,
           `  kubeconfig:  ${kubeconfigPath} (cluster-admin through a client certificate)`,
           runtime
-            ? `  pod runtime: node "${runtime.nodeName}" (host commands ${o.allowHostCommands ? "ALLOWED" : "off"}; volumes ${runtime.mountNamespace ? "mounted in a private mount namespace" : "via INCLUSTER_SERVICEACCOUNT_DIR"})`
+            ? `  pod runtime: node "${runtime.nodeName}" (host commands ${o.allowHostCommands ? "ALLOWED" : "off"}; ${runtime.sandboxed ? "Pods sandboxed: own mount+PID namespaces, unprivileged user" : "NO Pod sandbox: see the warning above"})`
             : "  pod runtime: off (--no-runtime): Pods stay Pending",
           "",
           `  export KUBECONFIG=${kubeconfigPath}`,
