@@ -251,7 +251,8 @@ describe("the installed package", () => {
       assert.match(log, /There is 1 pod in the cluster/);
       // The container is the installed package's compiled CLI, run by the Node that runs the runtime.
       const installedCli = path.join(project, "node_modules/incluster/dist/cli/main.js");
-      const [container, ...others] = (await commandLines()).filter((argv) => argv.includes(installedCli));
+      // argv[1]: the Node process itself, not the sandbox's launcher whose arguments name it too.
+      const [container, ...others] = (await commandLines()).filter((argv) => argv[1] === installedCli);
       assert.ok(container, `no process runs ${installedCli}`);
       assert.deepEqual(others, [], "one container runs the CLI");
       const cli = container.indexOf(installedCli);
