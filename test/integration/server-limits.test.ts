@@ -2,6 +2,7 @@
 // request and watch timeouts, slow watchers. Each test drives the real server over loopback HTTPS.
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
 import https from "node:https";
 import net from "node:net";
 import os from "node:os";
@@ -217,5 +218,196 @@ describe("connection limits", () => {
     ).catch(() => ({ status: 0, body: "" }));
     assert.equal(reply.status, 431);
     socket.destroy();
+  });
+});
+
+/** Opens a watch as the admin and collects its lines; `paused` leaves the socket unread. */
+function openWatch(c: TestCluster, query: string, paused = false) {
+  const lines: string[] = [];
+  let ended = false;
+  let response: IncomingMessage | undefined;
+  const req = https.request(`${c.server.url}/api/v1/namespaces/default/configmaps?watch=true&${query}`, {
+    ca: c.server.caPem,
+    cert: c.server.pki.adminCertPem,
+    key: c.server.pki.adminKeyPem,
+    agent: false,
+  });
+  const done = new Promise<void>((resolve) => {
+    req.on("response", (res) => {
+      let buf = "";
+      response = res;
+      if (paused) res.pause();
+      res.on("data", (d) => {
+        buf += d;
+        for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
+          lines.push(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+        }
+      });
+      res.on("end", () => resolve());
+      res.on("error", () => resolve());
+      res.on("close", () => resolve());
+    });
+    req.on("error", () => resolve());
+  });
+  req.end();
+  void done.then(() => {
+    ended = true;
+  });
+  return {
+    lines,
+    done,
+    get ended() {
+      return ended;
+    },
+    resume: () => response?.resume(),
+    close: () => req.destroy(),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("watch limits", () => {
+  let c: TestCluster;
+  before(async () => {
+    c = await startTestCluster({ limits: { minRequestTimeoutSeconds: 1, watchBufferBytes: 256 * 1024 } });
+  });
+  after(() => c.stop());
+
+  test("timeoutSeconds=0 means the server's default (min-request-timeout ×[1,2)), not an instant close", async () => {
+    const started = Date.now();
+    const w = openWatch(c, "timeoutSeconds=0");
+    await sleep(700);
+    assert.equal(w.ended, false, "closed before min-request-timeout");
+    await w.done;
+    const ms = Date.now() - started;
+    assert.ok(ms >= 1000 && ms < 3000, `closed after ${ms} ms`);
+  });
+
+  test("timeoutSeconds beyond Node's 32-bit timer range keeps the watch open", async () => {
+    for (const t of ["2147484", "99999999999"]) {
+      const w = openWatch(c, `timeoutSeconds=${t}`);
+      await sleep(1500);
+      assert.equal(w.ended, false, `timeoutSeconds=${t} closed at once`);
+      w.close();
+    }
+  });
+
+  test("a watcher that does not read is terminated once its buffer bound is exceeded", async () => {
+    const slow = openWatch(c, "resourceVersion=0&timeoutSeconds=60", true);
+    const fast = openWatch(c, "resourceVersion=0&timeoutSeconds=60");
+    await sleep(300);
+    const data = { blob: "x".repeat(100 * 1024) };
+    const total = 200; // 20 MB of events: well past the bound plus the kernel's socket buffers
+    for (let i = 0; i < total; i++) {
+      const r = await c.admin("POST", "/api/v1/namespaces/default/configmaps", {
+        metadata: { name: `big-${i}` },
+        data,
+      });
+      assert.equal(r.status, 201);
+    }
+    await sleep(300);
+    slow.resume();
+    await Promise.race([slow.done, sleep(10_000)]);
+    assert.ok(slow.ended, "the slow watch is still open");
+    const bigAdded = (lines: string[]) =>
+      lines.filter((l) => l.startsWith('{"type":"ADDED"') && l.includes('"name":"big-')).length;
+    const slowEvents = bigAdded(slow.lines);
+    assert.ok(slowEvents < total, `the slow watcher got all ${slowEvents} events`);
+    // The reading watcher is unaffected.
+    const fastEvents = () => bigAdded(fast.lines);
+    for (let i = 0; i < 100 && fastEvents() < total; i++) await sleep(50);
+    assert.equal(fastEvents(), total);
+    assert.equal(fast.ended, false);
+    fast.close();
+  });
+});
+
+describe("request limits", () => {
+  let c: TestCluster;
+  before(async () => {
+    c = await startTestCluster({
+      staticTokens: [nobody],
+      limits: { requestTimeoutMs: 1000, maxMutatingRequestsInflight: 1, maxRequestsInflight: 1 },
+    });
+  });
+  after(() => c.stop());
+
+  /**
+   * An admin create whose body arrives only when finish() is called: it holds a mutating slot until then
+   * (system:masters requests take a slot when one is free; they are only exempt from the 429).
+   */
+  function slowCreate() {
+    const req = https.request(`${c.server.url}/api/v1/namespaces/default/configmaps`, {
+      method: "POST",
+      ca: c.server.caPem,
+      cert: c.server.pki.adminCertPem,
+      key: c.server.pki.adminKeyPem,
+      agent: false,
+      headers: { "Content-Type": "application/json" },
+    });
+    const reply = new Promise<Raw>((resolve) => {
+      req.on("response", (res) => {
+        const got: Buffer[] = [];
+        res.on("data", (d) => got.push(d));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(got).toString() }),
+        );
+      });
+      req.on("error", (e) => resolve({ status: 0, headers: {}, text: e.message }));
+    });
+    req.write('{"metadata":');
+    return { reply, finish: () => req.end('{"name":"slow"}}') };
+  }
+
+  test("over --max-mutating-requests-inflight: 429 TooManyRequests, Retry-After: 1; system:masters exempt", async () => {
+    const held = slowCreate();
+    await sleep(200);
+    const rejected = await c.request("POST", "/api/v1/namespaces/default/configmaps", {
+      token: TOKEN,
+      body: { metadata: { name: "second" } },
+    });
+    assert.equal(rejected.status, 429);
+    assert.equal(rejected.headers["retry-after"], "1");
+    assert.equal(rejected.json.kind, "Status");
+    assert.equal(rejected.json.reason, "TooManyRequests");
+    assert.equal(rejected.json.message, "Too many requests, please try again later.");
+    assert.equal(rejected.json.details.retryAfterSeconds, 1);
+    const admin = await c.admin("POST", "/api/v1/namespaces/default/configmaps", {
+      metadata: { name: "admin" },
+    });
+    assert.equal(admin.status, 201);
+    held.finish();
+    await held.reply;
+    // The slot is free again.
+    const after = await c.request("POST", "/api/v1/namespaces/default/configmaps", {
+      token: TOKEN,
+      body: { metadata: { name: "third" } },
+    });
+    assert.equal(after.status, 403); // admitted, then refused by RBAC: nobody has no role
+  });
+
+  test("watches do not count against --max-requests-inflight", async () => {
+    const watches = [openWatch(c, "timeoutSeconds=30"), openWatch(c, "timeoutSeconds=30")];
+    await sleep(200);
+    const list = await c.request("GET", "/api/v1/namespaces/default/configmaps", { token: TOKEN });
+    assert.equal(list.status, 403); // admitted (not 429), then refused by RBAC
+    for (const w of watches) w.close();
+  });
+
+  test("a request that outlives --request-timeout gets a 504 Timeout Status and frees its slot", async () => {
+    const held = slowCreate();
+    const started = Date.now();
+    const reply = await held.reply;
+    const ms = Date.now() - started;
+    assert.equal(reply.status, 504);
+    const status = JSON.parse(reply.text);
+    assert.equal(status.reason, "Timeout");
+    assert.equal(status.message, "Timeout: request did not complete within the allotted timeout");
+    assert.ok(ms >= 900 && ms < 3000, `answered after ${ms} ms`);
+    held.finish();
+    await sleep(100);
+    const healthy = await c.admin("GET", "/version");
+    assert.equal(healthy.status, 200);
   });
 });
