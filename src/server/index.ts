@@ -23,6 +23,7 @@ import { startDeploymentController, startReplicaSetController } from "./controll
 import type { ResourceHandlerContext } from "./handlers/resources.ts";
 import { defaultLimits, type ServerLimits } from "./http/limits.ts";
 import { createApiServer } from "./http/server.ts";
+import { LogSink } from "./log-sink.ts";
 import { adminKubeconfig, loadOrCreatePki, type Pki } from "./pki/index.ts";
 import { ObjectService } from "./registry/objects.ts";
 import { RESOURCES, ResourceRegistry } from "./registry/resources.ts";
@@ -108,9 +109,10 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  // Never pino.destination(2): its synchronous writes block the event loop when stderr's disk is full.
+  const logSink = opts.logger ? undefined : new LogSink(2);
   const log =
-    opts.logger ??
-    pino({ level: opts.logLevel ?? "warn", base: { component: "apiserver" } }, pino.destination(2));
+    opts.logger ?? pino({ level: opts.logLevel ?? "warn", base: { component: "apiserver" } }, logSink);
   const [store, pki] = await Promise.all([
     Store.open({
       dataDir: opts.dataDir ? path.join(opts.dataDir, "store") : undefined,
@@ -182,6 +184,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     authz,
     objects,
     log,
+    logSink,
     limits: { ...defaultLimits(), ...definedOnly(opts.limits ?? {}) },
     url: "",
     now: () => new Date(),

@@ -28,6 +28,9 @@ export function storageStatus(e: unknown): Status | undefined {
       return S.timeout(e.message, 1);
     case "BadRequest":
       return S.badRequest(e.message);
+    case "Unavailable":
+      // As an etcd write failure surfaces (500 "etcdserver: mvcc: database space exceeded"), with a clear cause.
+      return S.internal(e.message);
     case "NotFound":
       return S.notFound(d.resource ?? "", "", d.name ?? "");
     case "AlreadyExists":

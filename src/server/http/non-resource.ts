@@ -11,6 +11,7 @@ import {
   apiVersions,
 } from "./discovery.ts";
 import { ApiStatusError } from "./errors.ts";
+import { handleHealth, isHealthPath } from "./health.ts";
 import { contentTypeOf, negotiate } from "./negotiate.ts";
 import { respondOpenAPI } from "./openapi.ts";
 import { sendJson, sendObject, sendStatus } from "./respond.ts";
@@ -31,8 +32,6 @@ export function versionInfo() {
   };
 }
 
-const HEALTH_PATHS = /^\/(healthz|livez|readyz)(\/[a-z-]+)?$/;
-
 function sendText(res: ServerResponse, code: number, text: string): void {
   res.writeHead(code, {
     "Content-Type": "text/plain; charset=utf-8",
@@ -51,7 +50,9 @@ export function handleNonResource(
   if (req.method !== "GET" && req.method !== "HEAD") {
     return sendStatus(res, Status.methodNotSupported("", "", (req.method ?? "").toLowerCase()));
   }
-  if (HEALTH_PATHS.test(path)) return sendText(res, 200, "ok");
+  if (isHealthPath(path)) {
+    return handleHealth(ctx, res, path, new URL(req.url ?? path, "https://localhost").searchParams);
+  }
   if (path === "/version" || path === "/version/") return sendObject(res, 200, versionInfo());
   if (path === "/.well-known/openid-configuration" || path === "/.well-known/openid-configuration/") {
     res.setHeader("Cache-Control", "public, max-age=3600");
