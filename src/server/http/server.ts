@@ -72,7 +72,10 @@ export function createApiServer(ctx: ResourceHandlerContext, tls: TlsMaterial): 
         : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
           ? "408 Request Timeout"
           : "400 Bad Request";
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    // As Go's net/http answers a request it cannot parse (it never reaches the API handlers, so no Status).
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`,
+    );
   });
   return {
     server,
@@ -96,6 +99,14 @@ export function attributesOf(info: RequestInfo, user: UserInfo): Attributes {
     subresource: info.subresource,
     name: info.name,
   };
+}
+
+/**
+ * The request target as a URL. Always relative to the origin: "//x" is a path here, not a host (a base-relative
+ * parse would throw), and an absolute or "*" target just becomes a path that matches nothing.
+ */
+function requestUrl(target = "/"): URL {
+  return new URL(`https://localhost${target.startsWith("/") ? target : `/${target}`}`);
 }
 
 function decodePath(raw: string): string {
@@ -155,7 +166,7 @@ async function serve(
       res.setHeader("Connection", "close");
       throw new ApiStatusError(tooManyConnections(ctx.limits.maxConnections));
     }
-    const url = new URL(req.url ?? "/", "https://localhost");
+    const url = requestUrl(req.url);
     // Go servers see the decoded path (names like system%3Adiscovery are "system:discovery").
     const path = decodePath(url.pathname);
     const requestInfo = parseRequestInfo(req.method ?? "GET", path, url.searchParams);
@@ -178,7 +189,7 @@ async function serve(
         const decision = ctx.authz.authorize(attributes);
         if (!decision.allowed) throw forbidden(attributes, decision.reason);
 
-        if (!requestInfo.isResourceRequest) handleNonResource(ctx, req, res, path);
+        if (!requestInfo.isResourceRequest) handleNonResource(ctx, req, res, path, url.searchParams);
         else await handleResource(ctx, req, res, requestInfo, url.searchParams, actor);
       } finally {
         release();
