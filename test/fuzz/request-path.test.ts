@@ -400,7 +400,7 @@ test(`fuzzing the request path: ${CASES} cases`, { timeout: Math.max(120_000, CA
       else if (COLLECT) {
         try {
           check(k, r);
-        } catch (e) {
+        } catch {
           const key = `${k.method} ${r.status} ${r.text.slice(0, 120)}`;
           if (!collected.has(key)) collected.set(key, JSON.stringify(k).slice(0, 600));
         }
