@@ -28,6 +28,8 @@ export function buildDist(): Build {
       "false",
       "--sourceMap",
       "false",
+      "--inlineSources",
+      "false",
     ],
     { stdio: "inherit" },
   );

@@ -78,12 +78,18 @@ if (opts.seedPods) {
     const pod = realisticPod(i, namespaces);
     const ns = namespaceOf(i, namespaces);
     const status = pod.status;
-    const created = (await objects.create(podDef, pod, ns, { user: ADMIN })) as { object(): KubeObject };
+    // Field managers as on a real cluster (the ReplicaSet controller creates, the kubelet writes status), so
+    // Pods carry managedFields as real ones do (~3 KB of a Pod's metadata).
+    const created = (await objects.create(podDef, pod, ns, {
+      user: ADMIN,
+      manager: "kube-controller-manager",
+    })) as { object(): KubeObject };
     const obj = created.object();
     obj.status = status;
     const stored = (await objects.update(podDef, obj, ns, obj.metadata?.name ?? "", {
       user: ADMIN,
       subresource: "status",
+      manager: "kubelet",
     })) as { json: string };
     podBytes += stored.json.length;
   };

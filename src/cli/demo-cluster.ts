@@ -71,7 +71,13 @@ async function startLocalServer(
   try {
     return { server: await start(port) };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || port === 0) throw error;
-    return { server: await start(0), portTaken: port };
+    if (!isAddressInUse(error) || port === 0) throw error;
+    return { server: await start(0), portTaken: port }; // the demo cluster is ephemeral: any free port will do
   }
+}
+
+/** startServer names the taken port in its own message and keeps the listen error as the cause. */
+function isAddressInUse(error: unknown): boolean {
+  const { code, cause } = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  return code === "EADDRINUSE" || cause?.code === "EADDRINUSE";
 }

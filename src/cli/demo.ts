@@ -1,6 +1,6 @@
 // `incluster demo` (`npm start`): the local cluster, the seeded workloads, deploy/base and the pod-counter's
 // log in one command; `incluster demo pause`: the stand-in workload of the seeded Pods.
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { introduction } from "../apps/demo/introduction.ts";
 import { runPause } from "../apps/demo/pause.ts";
 import { runDemoStory } from "../apps/demo/story.ts";
@@ -14,15 +14,20 @@ export function registerDemoCommands(program: Command): void {
   const demo = program
     .command("demo")
     .description("run the pod-counter in a local cluster (API server + pod runtime), no cluster needed")
-    .option("--api-port <port>", "API server port (a free one if taken)", "6443")
+    .option("--api-port <port>", "API server port (a free one if taken; 0: any free one)", parseApiPort, 6443)
     .option("--data-dir <dir>", "keys, kubeconfig, Pod volumes and logs", DEFAULT_DATA_DIR)
-    .action(async (flags: { apiPort: string; dataDir: string }) => {
+    .action(async (flags: { apiPort: number; dataDir: string }) => {
       const signal = terminationSignal({
         timeoutMs: 15_000,
         onTimeout: () => process.stderr.write("stopping took longer than 15 s; exiting\n"),
       });
       const out = process.stdout;
-      const cluster = await startDemoCluster({ dataDir: flags.dataDir, port: Number(flags.apiPort) });
+      const cluster = await startDemoCluster({ dataDir: flags.dataDir, port: flags.apiPort });
+      if (cluster.portTaken) {
+        out.write(
+          `Port ${cluster.portTaken} is taken, so the API server listens on ${cluster.server.url} instead.\n`,
+        );
+      }
       const logs = new AbortController();
       const story = runDemoStory(cluster.admin, {
         out,
@@ -74,4 +79,12 @@ export function registerDemoCommands(program: Command): void {
       });
       process.exit(EXIT.ok);
     });
+}
+
+function parseApiPort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidArgumentError("expected a port number from 0 to 65535 (0: any free port)");
+  }
+  return port;
 }

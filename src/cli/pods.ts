@@ -2,6 +2,8 @@
 import { type Command, Option } from "commander";
 import { runPodCounter } from "../apps/pod-counter/app.ts";
 import type { Breakdown, PodCountQuery } from "../apps/pod-counter/query.ts";
+import type { AppContext } from "../apps/shared/app.ts";
+import { runAsLeader } from "../apps/shared/leader-election.ts";
 import { type AppFlags, addAppOptions, durationOption, runAppCommand, usageError } from "./app-options.ts";
 
 interface CountFlags extends AppFlags {
@@ -14,6 +16,12 @@ interface CountFlags extends AppFlags {
   once?: boolean;
   watch?: boolean;
   debounce: number;
+  leaderElect?: boolean;
+  leaderElectResourceName: string;
+  leaderElectResourceNamespace?: string;
+  leaderElectLeaseDuration: number;
+  leaderElectRenewDeadline: number;
+  leaderElectRetryPeriod: number;
 }
 
 export function registerPodsCommands(program: Command): void {
@@ -38,9 +46,32 @@ export function registerPodsCommands(program: Command): void {
     .option("--watch", "follow the count with a metadata-only informer and print when it changes")
     .addOption(
       durationOption("--debounce <duration>", "with --watch: gather a burst of changes this long", "1s"),
-    );
+    )
+    .option("--leader-elect", "count only while holding a Lease, so one of several replicas reports")
+    .option("--leader-elect-resource-name <name>", "the Lease's name", "pod-counter")
+    .option(
+      "--leader-elect-resource-namespace <namespace>",
+      "the Lease's namespace (default: the ServiceAccount's or the context's namespace)",
+    )
+    .addOption(
+      durationOption(
+        "--leader-elect-lease-duration <duration>",
+        "how long standbys wait for a silent leader",
+        "15s",
+      ),
+    )
+    .addOption(
+      durationOption(
+        "--leader-elect-renew-deadline <duration>",
+        "how long the leader retries a renewal",
+        "10s",
+      ),
+    )
+    .addOption(durationOption("--leader-elect-retry-period <duration>", "time between attempts", "2s"));
   addAppOptions(count).action(async (flags: CountFlags) => {
     if (flags.once && flags.watch) usageError(count, "--once and --watch cannot be combined");
+    if (flags.once && flags.leaderElect)
+      usageError(count, "--leader-elect needs a long-running mode, not --once");
     const query: PodCountQuery = {
       namespace: flags.allNamespaces ? undefined : flags.namespace,
       labelSelector: flags.selector,
@@ -53,8 +84,20 @@ export function registerPodsCommands(program: Command): void {
         ? ({ kind: "watch", debounceMs: flags.debounce } as const)
         : ({ kind: "poll", everyMs: flags.every } as const);
     // A one-shot run is over before any probe could ask, and its output is the answer alone.
-    await runAppCommand(flags, flags.once ? { metricsPort: -1, announce: false } : {}, (app, printer) =>
-      runPodCounter(app, { query, mode, printer }),
-    );
+    await runAppCommand(flags, flags.once ? { metricsPort: -1, announce: false } : {}, (app, printer) => {
+      const count = (counting: AppContext) => runPodCounter(counting, { query, mode, printer });
+      if (!flags.leaderElect) return count(app);
+      const namespace = flags.leaderElectResourceNamespace ?? app.client.namespace;
+      return runAsLeader(
+        app,
+        {
+          lease: `${namespace}/${flags.leaderElectResourceName}`,
+          leaseDuration: flags.leaderElectLeaseDuration,
+          renewDeadline: flags.leaderElectRenewDeadline,
+          retryPeriod: flags.leaderElectRetryPeriod,
+        },
+        count,
+      );
+    });
   });
 }

@@ -6,7 +6,9 @@ import type { KubeObject } from "../meta/types.ts";
 import { type ClusterConfig, type LoadConfigOptions, loadConfig } from "./config.ts";
 import { isApiError } from "./errors.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
+import { type LeaderElectionOptions, LeaderElector } from "./leader-election.ts";
 import {
+  checkList,
   countObjects,
   DEFAULT_PAGE_SIZE,
   iterateItems,
@@ -20,6 +22,7 @@ import {
   toMetadataList,
   toPartialObjectMetadata,
 } from "./list.ts";
+import { parseWithoutManagedFields } from "./managed-fields.ts";
 import { apiVersionOf, Discovery, type ResourceRef, resourcePath } from "./resources.ts";
 import {
   type AccessResult,
@@ -103,6 +106,11 @@ export class KubeClient {
     return createToken(this.#reviews, namespace, serviceAccount, options);
   }
 
+  /** A leader elector on a Lease, with client-go's semantics; call `run()` to campaign (see LeaderElector). */
+  leaderElection(options: LeaderElectionOptions): LeaderElector {
+    return new LeaderElector(this, options);
+  }
+
   /** Closes connections and stops following the token and CA files. */
   close(): void {
     this.transport.close();
@@ -151,11 +159,19 @@ export type WatchOptions = Pick<
     inactivityTimeoutMs?: number;
   };
 
-export type ResourceInformerOptions = Pick<
+export type ResourceInformerOptions<T = ApiObject> = Pick<
   ListOptions,
   "namespace" | "allNamespaces" | "labelSelector" | "fieldSelector" | "metadataOnly"
 > &
-  InformerOptions & { inactivityTimeoutMs?: number };
+  InformerOptions<T> & {
+    inactivityTimeoutMs?: number;
+    /**
+     * Informers drop `metadata.managedFields` (server-side apply bookkeeping: ~85 % of a Pod's metadata,
+     * ~40 % of a whole Pod) before caching, as client-go's TransformStripManagedFields does for the
+     * controllers that install it, unless this is true. A GET still returns them.
+     */
+    keepManagedFields?: boolean;
+  };
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: "application/merge-patch+json",
@@ -227,15 +243,21 @@ export class ResourceClient<T extends ApiObject> {
   async count(options: Omit<ListOptions, "limit" | "continue" | "metadataOnly"> = {}): Promise<number> {
     const ref = await this.ref();
     const fetch = (metadataOnly: boolean) => (page: PageRequest) =>
-      this.#listPage(ref, { ...options, metadataOnly }, page) as Promise<ObjectList<unknown>>;
-    try {
-      return await countObjects(fetch(true), { resourceVersion: options.resourceVersion });
-    } catch (error) {
-      // The server cannot do metadata-only lists: full objects, still one page at a time.
-      if (isApiError(error) && error.code === 406)
-        return countObjects(fetch(false), { resourceVersion: options.resourceVersion });
-      throw error;
-    }
+      this.#listPage(ref, { ...options, metadataOnly }, page, undefined, true) as Promise<
+        ObjectList<unknown>
+      >;
+    let metadataOnly = true;
+    // Pages are metadata-only; a server that cannot do that (406) gets asked for full objects instead.
+    const pages = async (page: PageRequest) => {
+      try {
+        return await fetch(metadataOnly)(page);
+      } catch (error) {
+        if (!metadataOnly || !isApiError(error) || error.code !== 406) throw error;
+        metadataOnly = false;
+        return fetch(false)(page);
+      }
+    };
+    return countObjects(fetch(false), pages, { resourceVersion: options.resourceVersion });
   }
 
   async create(object: T, options: WriteOptions = {}): Promise<T> {
@@ -321,8 +343,10 @@ export class ResourceClient<T extends ApiObject> {
   }
 
   /** A list+watch cache (started at once unless autoStart: false); see informer.ts. */
-  informer(options: ResourceInformerOptions = {}): Informer<T> {
-    return new Informer<T>(this.#watchSource(options), options);
+  informer(options: ResourceInformerOptions<T> = {}): Informer<T> {
+    const drop = !options.keepManagedFields;
+    const transform = drop ? withoutManagedFields(options.transform) : options.transform;
+    return new Informer<T>(this.#watchSource(options, drop), { ...options, transform });
   }
 
   #namespace(ref: ResourceRef, explicit: string | undefined): string | undefined {
@@ -340,23 +364,32 @@ export class ResourceClient<T extends ApiObject> {
     options: ListOptions,
     page: PageRequest,
     signal?: AbortSignal,
+    dropManagedFields = false,
   ): Promise<ObjectList<T>> {
     const path = this.#collectionPath(ref, options);
+    const transport = this.#client.transport;
+    // Callers that drop managedFields anyway (metadata-only informers, count()) have them cut from the text
+    // before parsing: ~2× faster and no garbage.
+    const parse = dropManagedFields ? parseWithoutManagedFields : undefined;
     try {
-      const list = await this.#client.transport.requestJson<ObjectList<T>>({
-        path,
-        query: {
-          labelSelector: selectorString(options.labelSelector),
-          fieldSelector: selectorString(options.fieldSelector),
-          limit: page.limit,
-          continue: page.continue,
-          resourceVersion: page.resourceVersion,
-          resourceVersionMatch: page.resourceVersion !== undefined ? page.resourceVersionMatch : undefined,
-          timeoutSeconds: options.timeoutSeconds,
+      const answer = await transport.requestJson<unknown>(
+        {
+          path,
+          query: {
+            labelSelector: selectorString(options.labelSelector),
+            fieldSelector: selectorString(options.fieldSelector),
+            limit: page.limit,
+            continue: page.continue,
+            resourceVersion: page.resourceVersion,
+            resourceVersionMatch: page.resourceVersion !== undefined ? page.resourceVersionMatch : undefined,
+            timeoutSeconds: options.timeoutSeconds,
+          },
+          accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
+          signal: signal ?? options.signal,
         },
-        accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
-        signal: signal ?? options.signal,
-      });
+        parse,
+      );
+      const list = checkList<T>(answer, { method: "GET", path });
       return options.metadataOnly ? (toMetadataList(list) as unknown as ObjectList<T>) : list;
     } catch (error) {
       if (options.metadataOnly && isApiError(error) && error.code === 406) throw metadataNotSupported(error);
@@ -364,7 +397,11 @@ export class ResourceClient<T extends ApiObject> {
     }
   }
 
-  #watchSource(options: WatchOptions | ResourceInformerOptions): WatchSource<T> {
+  /** dropManagedFields: list pages are parsed without them (informers that drop them anyway). */
+  #watchSource(
+    options: WatchOptions | ResourceInformerOptions<T>,
+    dropManagedFields = false,
+  ): WatchSource<T> {
     const transport = this.#client.transport;
     let path = typeof this.#input === "string" ? this.#input : resourcePath(this.#input);
     return {
@@ -374,7 +411,7 @@ export class ResourceClient<T extends ApiObject> {
       list: async (page, signal) => {
         const ref = await this.ref();
         path = this.#collectionPath(ref, options);
-        return this.#listPage(ref, options, page, signal);
+        return this.#listPage(ref, options, page, signal, dropManagedFields);
       },
       watch: async (query, signal) => {
         const ref = await this.ref();
@@ -421,4 +458,16 @@ function writeQuery(options: WriteOptions): Record<string, string | undefined> {
 function withTypeMeta<O extends ApiObject>(ref: ResourceRef, object: O): O {
   if (object.apiVersion && object.kind) return object;
   return { ...object, apiVersion: object.apiVersion ?? apiVersionOf(ref), kind: object.kind ?? ref.kind };
+}
+
+/** Drops metadata.managedFields (rebuilding metadata, so V8 keeps a compact object), then `next`. */
+function withoutManagedFields<T extends ApiObject>(next?: (object: T) => T): (object: T) => T {
+  return (object) => {
+    const metadata = object.metadata as (ApiObject["metadata"] & { managedFields?: unknown }) | undefined;
+    if (metadata?.managedFields !== undefined) {
+      const { managedFields: _dropped, ...rest } = metadata;
+      object = { ...object, metadata: rest };
+    }
+    return next ? next(object) : object;
+  };
 }

@@ -3,7 +3,7 @@
 // the server's own sentence, never a dump of headers and raw bodies (client-node's ApiException).
 // 401 and 403 get explain(): a diagnosis a human can act on. Network failures are ConnectionError.
 import type { Status, StatusDetails } from "../meta/status.ts";
-import { type ForbiddenInfo, parseForbidden } from "../rbac/index.ts";
+import { type ForbiddenInfo, parseForbidden } from "../rbac/forbidden.ts";
 import { explainForbidden } from "./explain-forbidden.ts";
 import { diagnoseToken, explainUnauthorized, type TokenDiagnosis } from "./explain-unauthorized.ts";
 
@@ -373,4 +373,31 @@ export function isInvalid(error: unknown): error is ApiError {
 }
 export function isConnectionError(error: unknown): error is ConnectionError {
   return error instanceof ConnectionError;
+}
+
+/**
+ * The API server answered, but with a body this client will not use: larger than the configured limit, or
+ * breaking the API's own rules (a negative remainingItemCount). Retrying would get the same answer.
+ */
+export class ResponseError extends Error {
+  override name = "ResponseError";
+  /** RESPONSE_TOO_LARGE (a body or watch event over its limit) or INVALID_RESPONSE. */
+  readonly code: "RESPONSE_TOO_LARGE" | "INVALID_RESPONSE";
+  readonly method: string;
+  readonly path: string;
+
+  constructor(message: string, options: { code: ResponseError["code"]; method: string; path: string }) {
+    super(message);
+    this.code = options.code;
+    this.method = options.method;
+    this.path = options.path;
+  }
+
+  explain(): string {
+    return `${this.method} ${this.path}: ${this.message}`;
+  }
+}
+
+export function isResponseError(error: unknown): error is ResponseError {
+  return error instanceof ResponseError;
 }

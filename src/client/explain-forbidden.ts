@@ -1,7 +1,21 @@
 // Turns a 403 into something a human can act on: who was denied, what it tried, where, and the smallest
 // Role/binding that fixes it. Two 403s are not RBAC at all and say so: anonymous requests (no credentials)
 // and admission denials (the message lacks the authorizer's `User "…" cannot …`).
-import { type ForbiddenInfo, proposeFix } from "../rbac/index.ts";
+// The fix comes from src/rbac's generator, which renders YAML: it is loaded when the client receives a 403
+// (loadForbiddenFix), not when the client is imported, because most programs never see one.
+
+import type { proposeFix as ProposeFix } from "../rbac/fix.ts";
+import type { ForbiddenInfo } from "../rbac/forbidden.ts";
+
+let proposeFix: typeof ProposeFix | undefined;
+
+/**
+ * Loads the least-privilege fix generator that ForbiddenError.explain() uses. The client calls it before it
+ * throws a 403; call it yourself before explain() on a ForbiddenError you construct.
+ */
+export async function loadForbiddenFix(): Promise<void> {
+  proposeFix ??= (await import("../rbac/fix.ts")).proposeFix;
+}
 
 export interface ForbiddenContext {
   method: string;
@@ -26,11 +40,20 @@ export function explainForbidden(
 function denied(info: ForbiddenInfo): string[] {
   const lines = [`Who:   ${who(info)}`, `Tried: ${what(info)}`, `Scope: ${scope(info)}`];
   lines.push(`Why:   ${reasonText(info.reason)}`);
-  const fix = proposeFix(info, { informer: INFORMER_VERBS.has(info.verb) });
-  lines.push("", `Least-privilege fix: ${fix.summary}`, "", fix.yaml.trimEnd());
-  if (fix.commands.length > 0) lines.push("", "Or with kubectl:", ...fix.commands.map((c) => `  ${c}`));
-  if (fix.notes.length > 0) lines.push("", "Notes:", ...fix.notes.map((n) => `  - ${n}`));
+  lines.push("", ...fix(info));
   lines.push("", `Verify: ${canICommand(info)}`);
+  return lines;
+}
+
+function fix(info: ForbiddenInfo): string[] {
+  if (!proposeFix) {
+    return ["Least-privilege fix: not generated (await loadForbiddenFix() from incluster/client first)."];
+  }
+  const proposal = proposeFix(info, { informer: INFORMER_VERBS.has(info.verb) });
+  const lines = [`Least-privilege fix: ${proposal.summary}`, "", proposal.yaml.trimEnd()];
+  if (proposal.commands.length > 0)
+    lines.push("", "Or with kubectl:", ...proposal.commands.map((c) => `  ${c}`));
+  if (proposal.notes.length > 0) lines.push("", "Notes:", ...proposal.notes.map((n) => `  - ${n}`));
   return lines;
 }
 

@@ -35,12 +35,23 @@ export {
   isGone,
   isInvalid,
   isNotFound,
+  isResponseError,
   isTooManyRequests,
   isUnauthorized,
+  ResponseError,
   UnauthorizedError,
 } from "./errors.ts";
+export { loadForbiddenFix } from "./explain-forbidden.ts";
 export type { TokenDiagnosis } from "./explain-unauthorized.ts";
 export { Informer, type InformerHealth, type InformerOptions, type InformerState } from "./informer.ts";
+export {
+  DEFAULT_LEASE_DURATION_MS,
+  DEFAULT_RENEW_DEADLINE_MS,
+  DEFAULT_RETRY_PERIOD_MS,
+  type LeaderElectionOptions,
+  type LeaderElectionState,
+  LeaderElector,
+} from "./leader-election.ts";
 export {
   DEFAULT_PAGE_SIZE,
   type ListMeta,

@@ -15,7 +15,7 @@ import {
 
 export type InformerState = "starting" | "synced" | "backoff" | "stopped";
 
-export interface InformerOptions
+export interface InformerOptions<T = ApiObject>
   extends Pick<WatcherOptions, "useWatchList" | "watchListTimeoutMs" | "pageSize" | "random"> {
   /** Re-deliver every cached object as an update (old === new) this often; 0/undefined = never. */
   resyncPeriodMs?: number;
@@ -23,6 +23,11 @@ export interface InformerOptions
   backoff?: BackoffOptions;
   /** Start at construction (default true). Events cannot arrive before your synchronous on() calls. */
   autoStart?: boolean;
+  /**
+   * Applied to every object before it enters the store or reaches a handler (client-go's SetTransform):
+   * drop what the app never reads, so the cache holds one lean copy. Return a new object or the same one.
+   */
+  transform?: (object: T) => T;
 }
 
 export interface InformerHealth {
@@ -49,7 +54,7 @@ export class Informer<T extends ApiObject> {
   /** Resolves after the first complete list; rejects if stop() comes first. */
   readonly synced: Promise<void>;
   readonly #source: WatchSource<T>;
-  readonly #options: InformerOptions;
+  readonly #options: InformerOptions<T>;
   readonly #handlers: { [K in HandlerName]: Set<Handlers<T>[K]> } = {
     add: new Set(),
     update: new Set(),
@@ -70,7 +75,7 @@ export class Informer<T extends ApiObject> {
   #resyncTimer: NodeJS.Timeout | undefined;
   #watcher: Watcher<T> | undefined;
 
-  constructor(source: WatchSource<T>, options: InformerOptions = {}) {
+  constructor(source: WatchSource<T>, options: InformerOptions<T> = {}) {
     this.#source = source;
     this.#options = options;
     this.#backoff = new Backoff(options.backoff);
@@ -177,6 +182,9 @@ export class Informer<T extends ApiObject> {
   }
 
   #apply(event: WatchEvent<T>): void {
+    const transform = this.#options.transform;
+    if (transform && (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED"))
+      event = { ...event, object: transform(event.object) };
     switch (event.type) {
       case "ADDED":
       case "MODIFIED": {

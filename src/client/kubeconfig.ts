@@ -4,7 +4,6 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
-import { parse as parseYaml } from "yaml";
 
 export interface KubeconfigCluster {
   name: string;
@@ -109,7 +108,7 @@ export async function loadKubeconfigFiles(paths: string[]): Promise<KubeconfigLo
         "point KUBECONFIG/--kubeconfig at a readable file",
       );
     }
-    configs.push(parseKubeconfig(text, path));
+    configs.push(await parseKubeconfig(text, path));
   }
   return { config: mergeKubeconfigs(configs), missing };
 }
@@ -132,8 +131,12 @@ export function mergeKubeconfigs(configs: Kubeconfig[]): Kubeconfig {
   return merged;
 }
 
-/** Parses one file. `file` names it in errors and anchors its relative paths. */
-export function parseKubeconfig(text: string, file: string): Kubeconfig {
+/**
+ * Parses one file. `file` names it in errors and anchors its relative paths. The YAML parser is loaded here,
+ * not when the client is imported: a Pod using its ServiceAccount never reads a kubeconfig.
+ */
+export async function parseKubeconfig(text: string, file: string): Promise<Kubeconfig> {
+  const { parse: parseYaml } = await import("yaml");
   const fail = (message: string, fix = "fix the file, or leave it out of KUBECONFIG"): never => {
     throw new KubeconfigError(`kubeconfig ${file}: ${message}`, [file], fix);
   };

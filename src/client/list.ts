@@ -9,7 +9,7 @@
 // - count() and informers RESTART from the first page (they need one consistent snapshot); the page after
 //   a restart is flagged so they can drop what they accumulated.
 import type { ObjectMeta } from "kubernetes-types/meta/v1.d.ts";
-import { ApiError, isGone } from "./errors.ts";
+import { ApiError, isGone, ResponseError } from "./errors.ts";
 
 export const DEFAULT_PAGE_SIZE = 500;
 export const METADATA_LIST_ACCEPT =
@@ -128,19 +128,22 @@ export async function* iterateItems<T>(
 }
 
 /**
- * How many objects match. One request with limit=1 when the server reports remainingItemCount (it does
- * not with label or field selectors); otherwise metadata-only pages, counted and dropped.
+ * How many objects match. One limit=1 request when the server reports remainingItemCount (it does not with
+ * label or field selectors, nor from its watch cache); otherwise `pages` (metadata-only), counted and dropped.
+ * The probe asks for full objects: kube-apiserver before 1.24 leaves remainingItemCount out of
+ * metadata-only (PartialObjectMetadataList) answers, which would turn one request into thousands.
  */
 export async function countObjects(
-  fetch: PageFetcher<unknown>,
+  probe: PageFetcher<unknown>,
+  pages: PageFetcher<unknown>,
   options: { pageSize?: number; resourceVersion?: string } = {},
 ): Promise<number> {
-  const probe = await fetch({ limit: 1, resourceVersion: options.resourceVersion });
-  if (!probe.metadata?.continue) return probe.items.length;
-  if (typeof probe.metadata.remainingItemCount === "number")
-    return probe.items.length + probe.metadata.remainingItemCount;
+  const first = await probe({ limit: 1, resourceVersion: options.resourceVersion });
+  if (!first.metadata?.continue) return first.items.length;
+  const remaining = first.metadata.remainingItemCount;
+  if (remaining !== undefined) return first.items.length + remaining;
   let total = 0;
-  for await (const { list, restarted } of listPages(fetch, {
+  for await (const { list, restarted } of listPages(pages, {
     pageSize: options.pageSize,
     resourceVersion: options.resourceVersion,
     onExpired: "restart",
@@ -149,6 +152,33 @@ export async function countObjects(
     total += list.items.length;
   }
   return total;
+}
+
+/**
+ * Checks what the client relies on in a list answer, so a broken server or proxy fails with a clear error
+ * instead of a crash or a wrong figure. `items: null` is normal: Go encodes an empty slice that way
+ * (kube-apiserver's empty PartialObjectMetadataList), so it becomes [].
+ */
+export function checkList<T>(value: unknown, context: { method: string; path: string }): ObjectList<T> {
+  const invalid = (what: string) =>
+    new ResponseError(
+      `the API server's answer to ${context.method} ${context.path} is not a usable list: ${what}`,
+      { code: "INVALID_RESPONSE", ...context },
+    );
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw invalid("not a JSON object");
+  const list = value as ObjectList<T>;
+  const items = (list as { items?: unknown }).items;
+  if (items !== undefined && items !== null && !Array.isArray(items)) throw invalid("items is not an array");
+  const metadata = (list.metadata ?? {}) as ListMeta;
+  const remaining = metadata.remainingItemCount as unknown;
+  if (
+    remaining !== undefined &&
+    remaining !== null &&
+    !(Number.isSafeInteger(remaining) && (remaining as number) >= 0)
+  )
+    throw invalid(`metadata.remainingItemCount is ${JSON.stringify(remaining)}, not a non-negative integer`);
+  if (remaining === null) delete metadata.remainingItemCount;
+  return { ...list, metadata, items: (items ?? []) as T[] };
 }
 
 /** Normalises a list the server answered with full objects (it ignored `as=PartialObjectMetadataList`). */

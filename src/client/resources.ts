@@ -1,7 +1,7 @@
 // Which REST collection a name means, and its URL. Accepts what kubectl accepts: "pods", "po", "v1/pods",
 // "apps/v1/deployments", "deployments.apps", "deployments.v1.apps", "Deployment", or an explicit ref.
 // Built-in names resolve offline; anything else (CRDs) through discovery, cached per client.
-import { resolveResource } from "../rbac/index.ts";
+import { resolveResource } from "../rbac/resources.ts";
 import type { Transport } from "./transport.ts";
 
 export interface ResourceRef {
@@ -81,6 +81,7 @@ export class Discovery {
     const parsed = typeof input === "string" ? parseResourceRef(input) : input;
     const builtin = builtinRef(parsed);
     if (builtin) return builtin;
+    const unavailable: string[] = [];
     if (parsed.group !== undefined && parsed.version !== undefined) {
       const found = await this.#find(parsed.group, parsed.version, parsed.resource);
       if (found) return found;
@@ -92,15 +93,27 @@ export class Discovery {
     } else {
       const core = await this.#find("", "v1", parsed.resource);
       if (core) return core;
-      for (const group of (await this.#groupList()).groups) {
+      const groups = (await this.#groupList()).groups.flatMap((group) => {
         const version = group.preferredVersion?.version ?? group.versions[0]?.version;
-        if (!version) continue;
-        const found = await this.#find(group.name, version, parsed.resource);
-        if (found) return found;
+        return version ? [{ group: group.name, version }] : [];
+      });
+      // Every group at once, like kubectl; an unavailable aggregated API (metrics.k8s.io answering 503 is
+      // common on real clusters) must not hide the resource another group serves.
+      const results = await Promise.allSettled(
+        groups.map(({ group, version }) => this.#find(group, version, parsed.resource)),
+      );
+      for (const [i, result] of results.entries()) {
+        if (result.status === "fulfilled" && result.value) return result.value;
+        if (result.status === "rejected")
+          unavailable.push(`${groups[i].group}/${groups[i].version} (${(result.reason as Error).message})`);
       }
     }
     const shown = typeof input === "string" ? input : formatRef(parsed);
-    throw new UnknownResourceError(`the server doesn't have a resource type "${shown}"`);
+    const partial =
+      unavailable.length > 0
+        ? `; discovery failed for ${unavailable.join(", ")}, which may serve it: retry when they are available`
+        : "";
+    throw new UnknownResourceError(`the server doesn't have a resource type "${shown}"${partial}`);
   }
 
   /** Drops cached discovery (after a CRD was installed). */

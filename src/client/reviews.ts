@@ -29,7 +29,7 @@ export interface Identity {
   groups: string[];
   extra?: Record<string, string[]>;
   /** Where the answer came from: the API server (authoritative) or the token decoded locally (a guess). */
-  source: "SelfSubjectReview/v1" | "SelfSubjectReview/v1beta1" | "token";
+  source: `SelfSubjectReview/${SelfSubjectReviewVersion}` | "token";
   serviceAccount?: { namespace: string; name: string };
   /** Set when the answer is not the server's. */
   note?: string;
@@ -37,9 +37,44 @@ export interface Identity {
 
 const SA_PREFIX = "system:serviceaccount:";
 
+/** GA in 1.28, beta in 1.27, alpha (off by default) in 1.26: newest first. */
+export const SELF_SUBJECT_REVIEW_VERSIONS = ["v1", "v1beta1", "v1alpha1"] as const;
+export type SelfSubjectReviewVersion = (typeof SELF_SUBJECT_REVIEW_VERSIONS)[number];
+
+/**
+ * Why there is no SelfSubjectReview on an old server. Its 403 is not a changed binding: authorization runs
+ * before routing, and system:basic-user only grants selfsubjectreviews from 1.27 on.
+ */
+export const NO_SELF_SUBJECT_REVIEW =
+  "the API server is older than 1.27 and has no SelfSubjectReview API for this client (beta from 1.27, GA in 1.28; at most a disabled alpha before)";
+
+/**
+ * Whether the server serves SelfSubjectReview in a version system:basic-user grants (v1beta1 and v1, 1.27+;
+ * kubernetes/kubernetes#116274), from discovery: tells an old server's 403 from a removed permission. A 1.26
+ * server with the alpha API enabled still denies it to everyone but admins, so it counts as old. Undefined
+ * when discovery itself failed.
+ */
+export async function servesSelfSubjectReview(transport: Transport): Promise<boolean | undefined> {
+  try {
+    for (const version of ["v1", "v1beta1"]) {
+      const list = await transport
+        .requestJson<{ resources?: { name?: string }[] }>({ path: `/apis/authentication.k8s.io/${version}` })
+        .catch((error: unknown) => {
+          if (isNotFound(error)) return undefined;
+          throw error;
+        });
+      if (list?.resources?.some((resource) => resource.name === "selfsubjectreviews")) return true;
+    }
+    return false;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function whoami(context: ReviewContext): Promise<Identity> {
   let fallbackReason = "";
-  for (const version of ["v1", "v1beta1"] as const) {
+  let namedByServer: string | undefined;
+  for (const version of SELF_SUBJECT_REVIEW_VERSIONS) {
     try {
       const review = await context.transport.requestJson<SelfSubjectReview>({
         method: "POST",
@@ -59,25 +94,48 @@ export async function whoami(context: ReviewContext): Promise<Identity> {
       };
     } catch (error) {
       if (isNotFound(error)) {
-        fallbackReason = "the API server has no SelfSubjectReview API (added in 1.26, GA in 1.28)";
+        fallbackReason = NO_SELF_SUBJECT_REVIEW;
         continue;
       }
       if (isForbidden(error)) {
-        fallbackReason = "SelfSubjectReview is forbidden (the system:basic-user binding was changed)";
+        if ((await servesSelfSubjectReview(context.transport)) === false) {
+          fallbackReason = NO_SELF_SUBJECT_REVIEW;
+          namedByServer = error.forbidden?.user;
+        } else {
+          fallbackReason = "SelfSubjectReview is forbidden (the system:basic-user binding was changed)";
+        }
         break;
       }
       throw error;
     }
   }
-  return identityFromToken(context.credentials, fallbackReason);
+  return identityFromToken(context.credentials, fallbackReason, namedByServer);
 }
 
-function identityFromToken(credentials: CredentialProvider | undefined, why: string): Identity {
+/** The token's claims; `namedByServer` is the user an old server's 403 named (authentication worked). */
+function identityFromToken(
+  credentials: CredentialProvider | undefined,
+  why: string,
+  namedByServer?: string,
+): Identity {
   const token = credentials?.currentToken?.();
-  if (!token)
+  if (!token) {
+    if (namedByServer)
+      return {
+        username: namedByServer,
+        groups: [],
+        source: "token",
+        ...serviceAccountOf(namedByServer),
+        note: `${why}; the user name is the one the server's 403 named, groups are unknown`,
+      };
     throw new Error(`cannot tell who this client is: ${why}, and there is no bearer token to decode`);
+  }
   const decoded = decodeToken(token);
-  const note = `${why}; identity decoded from the token locally, not confirmed by the server`;
+  const confirmed =
+    namedByServer !== undefined && namedByServer === (decoded.username ?? decoded.subject)
+      ? "; the server's 403 named the same user"
+      : ", not confirmed by the server";
+  const note = `${why}; identity decoded from the token locally${confirmed}`;
   const sa = decoded.serviceAccount;
   if (!sa) return { username: decoded.username ?? decoded.subject ?? "", groups: [], source: "token", note };
   const extra: Record<string, string[]> = {};
@@ -89,12 +147,17 @@ function identityFromToken(credentials: CredentialProvider | undefined, why: str
   return {
     username: `${SA_PREFIX}${sa.namespace}:${sa.name}`,
     ...(sa.uid ? { uid: sa.uid } : {}),
-    groups: ["system:serviceaccounts", `system:serviceaccounts:${sa.namespace}`, "system:authenticated"],
+    groups: serviceAccountGroups(sa.namespace),
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
     source: "token",
     serviceAccount: { namespace: sa.namespace, name: sa.name },
     note,
   };
+}
+
+/** The groups a ServiceAccount token authenticates as (serviceaccount.MakeGroupNames + system:authenticated). */
+export function serviceAccountGroups(namespace: string): string[] {
+  return ["system:serviceaccounts", `system:serviceaccounts:${namespace}`, "system:authenticated"];
 }
 
 function serviceAccountOf(username: string): { serviceAccount?: { namespace: string; name: string } } {

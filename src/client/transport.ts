@@ -1,6 +1,7 @@
 // HTTP(S) to the API server: pooled keep-alive connections, client-side rate limit, retries with backoff,
-// Retry-After, 401 → credential refresh → one retry, Warning headers, per-attempt timeouts, AbortSignal,
-// streaming bodies for watches, and a metrics hook. Non-2xx answers become typed errors (errors.ts).
+// Retry-After, 401 → credential refresh → one retry, Warning headers, one deadline for the whole request
+// (retries included), bounded response bodies, AbortSignal, streaming bodies for watches, and a metrics hook.
+// Non-2xx answers become typed errors (errors.ts).
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from "node:http";
 import http from "node:http";
 import https from "node:https";
@@ -9,9 +10,11 @@ import type { Socket } from "node:net";
 import { AgentPool, type Lease } from "./agent-pool.ts";
 import { fullJitter, sleep } from "./backoff.ts";
 import type { ClientCertificate, ClusterConfig } from "./config.ts";
-import { ConnectionError, type ErrorContext, errorFromResponse } from "./errors.ts";
+import { ConnectionError, type ErrorContext, errorFromResponse, ResponseError } from "./errors.ts";
+import { loadForbiddenFix } from "./explain-forbidden.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import { defaultWarningHandler, WarningDeduper } from "./warnings.ts";
+import { DEFAULT_MAX_WATCH_EVENT_BYTES } from "./watch-decoder.ts";
 
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 export type QueryValue = string | number | boolean | undefined | null;
@@ -37,8 +40,15 @@ export interface TransportOptions {
   qps?: number;
   /** Bucket size. Default 100. */
   burst?: number;
-  /** Per-attempt timeout for the response headers, and again for reading the body (not for streams). Default 30 s. */
+  /**
+   * Deadline for a whole request: connecting, TLS, headers and body, retries and their back-off included
+   * (streams: until the headers arrive). Default 30 s; 0 means none.
+   */
   timeoutMs?: number;
+  /** Largest response body read into memory (everything but watches). Default 128 MiB. */
+  maxResponseBytes?: number;
+  /** Largest single watch event (one JSON line). Default 16 MiB. */
+  maxWatchEventBytes?: number;
   /** Retries for retryable failures. Default 5. */
   retries?: number;
   /** Retry-After values above this are capped. Default 30 s. */
@@ -65,6 +75,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   signal?: AbortSignal;
   timeoutMs?: number;
+  maxResponseBytes?: number;
   retries?: number;
   /**
    * Whether retrying after the server may have seen the request is safe. Default: true for
@@ -103,6 +114,11 @@ const NOTHING_SENT = new Set(["ECONNREFUSED", "EAI_AGAIN"]);
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRIES = 5;
+/**
+ * A page of 500 Pods is 5–25 MB of JSON; 128 MiB leaves room for pages of big objects and unpaged lists of
+ * a few thousand, and stops a misbehaving server or proxy from growing the process without bound.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
 
 export class Transport {
   readonly server: URL;
@@ -134,6 +150,11 @@ export class Transport {
     return this.#agents.created;
   }
 
+  /** The limit for one watch event (watch-stream.ts enforces it while decoding). */
+  get maxWatchEventBytes(): number {
+    return this.#options.maxWatchEventBytes ?? DEFAULT_MAX_WATCH_EVENT_BYTES;
+  }
+
   /** A buffered request. Resolves for 2xx; anything else rejects with ApiError or ConnectionError. */
   async request(options: RequestOptions): Promise<Response> {
     const { response, body } = await this.#send(options, false);
@@ -141,9 +162,20 @@ export class Transport {
   }
 
   /** A buffered request whose 2xx body is JSON. */
-  async requestJson<T>(options: RequestOptions): Promise<T> {
+  async requestJson<T>(options: RequestOptions, parse: (text: string) => unknown = JSON.parse): Promise<T> {
     const response = await this.request({ accept: "application/json", ...options });
-    return (response.body === "" ? undefined : JSON.parse(response.body)) as T;
+    if (response.body === "") return undefined as T;
+    try {
+      return parse(response.body) as T;
+    } catch {
+      // A proxy or login page answering 200 in the API server's place.
+      const method = options.method ?? "GET";
+      const type = response.headers["content-type"] ?? "no Content-Type";
+      throw new ResponseError(
+        `the answer to ${method} ${options.path} is not JSON (${type}, starting ${JSON.stringify(response.body.slice(0, 60))}): is the server URL an API server, not a proxy or login page?`,
+        { code: "INVALID_RESPONSE", method, path: options.path },
+      );
+    }
   }
 
   /**
@@ -170,10 +202,6 @@ export class Transport {
     this.#agents.close();
   }
 
-  #attemptDeadline(options: RequestOptions): number {
-    return options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  }
-
   /**
    * The retry loop. Buffered: resolves with a 2xx response and its body. Streaming: with a 2xx response whose
    * body is unread, and the agent lease to release once it is consumed.
@@ -185,7 +213,12 @@ export class Transport {
     const method = options.method ?? "GET";
     const idempotent = options.idempotent ?? IDEMPOTENT.has(method);
     const maxRetries = options.retries ?? this.#options.retries ?? DEFAULT_RETRIES;
+    const maxBytes = options.maxResponseBytes ?? this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const started = performance.now();
+    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadline: Deadline = { at: timeoutMs > 0 ? started + timeoutMs : Infinity, timeoutMs, attempts: 0 };
+    // A retry is only worth starting when its back-off ends before the deadline.
+    const fitsBudget = (delayMs: number) => performance.now() + delayMs < deadline.at;
     let retries = 0;
     let rateLimitWaitMs = 0;
     // undefined: no 401 refresh tried; false: re-read, unchanged; true: a new credential was retried.
@@ -205,6 +238,7 @@ export class Transport {
       if (this.#closed) throw new Error("the client was closed");
       options.signal?.throwIfAborted();
       rateLimitWaitMs += await this.#limiter.acquire(options.signal);
+      deadline.attempts++;
       const authorization = await this.#config.credentials?.header();
       const clientCertificate = await this.#clientCertificate();
       const lease = this.#agents.lease({
@@ -215,21 +249,26 @@ export class Transport {
         tlsServerName: this.#config.tlsServerName,
       });
 
-      let response: IncomingMessage;
+      let response: IncomingMessage | undefined;
       let body: string | undefined;
       try {
-        response = await this.#attempt(options, method, lease, authorization, streaming);
+        response = await this.#attempt(options, method, lease, authorization, streaming, deadline);
         // A body cut off halfway is a connection failure like any other (retried when idempotent).
         if (!streaming || !isSuccess(response.statusCode))
-          body = await readBody(response, options, this.#attemptDeadline(options));
+          body = await readBody(response, options.signal, deadline, maxBytes, method, options.path);
       } catch (error) {
         lease.release();
         if (options.signal?.aborted) throw options.signal.reason;
+        if (error instanceof ResponseError) {
+          report(response?.statusCode ?? 0, error.code);
+          throw error;
+        }
         const failure = this.#connectionError(error, method, options.path);
         const retryable =
           RETRYABLE_CONNECTION.has(failure.code) && (idempotent || NOTHING_SENT.has(failure.code));
-        if (retryable && retries < maxRetries) {
-          await sleep(this.#backoff(retries), options.signal);
+        const delayMs = this.#backoff(retries);
+        if (retryable && retries < maxRetries && fitsBudget(delayMs)) {
+          await sleep(delayMs, options.signal);
           retries++;
           continue;
         }
@@ -256,11 +295,15 @@ export class Transport {
           continue;
         }
       } else if (RETRYABLE_STATUS.has(status) && idempotent && retries < maxRetries) {
-        await sleep(this.#retryDelay(retries, retryAfterSeconds), options.signal);
-        retries++;
-        continue;
+        const delayMs = this.#retryDelay(retries, retryAfterSeconds);
+        if (fitsBudget(delayMs)) {
+          await sleep(delayMs, options.signal);
+          retries++;
+          continue;
+        }
       }
       report(status);
+      if (status === 403) await loadForbiddenFix(); // so that the ForbiddenError's explain() can propose the fix
       throw errorFromResponse(
         status,
         body,
@@ -283,6 +326,7 @@ export class Transport {
     lease: Lease,
     authorization: string | undefined,
     streaming: boolean,
+    deadline: Deadline,
   ): Promise<IncomingMessage> {
     const url = this.#url(options);
     const payload = encodeBody(options.body);
@@ -296,7 +340,6 @@ export class Transport {
       headers["Content-Type"] = options.contentType ?? "application/json";
       headers["Content-Length"] = String(payload.byteLength);
     }
-    const timeoutMs = this.#attemptDeadline(options);
     const transport = url.protocol === "http:" ? http : https;
 
     return new Promise((resolve, reject) => {
@@ -309,7 +352,7 @@ export class Transport {
         request.destroy();
         reject(error);
       };
-      const timer = setTimeout(() => fail(timeoutError(timeoutMs)), timeoutMs);
+      const timer = startDeadline(deadline, (error) => fail(error));
       const onAbort = () => fail(options.signal?.reason);
       const cleanup = () => {
         clearTimeout(timer);
@@ -405,10 +448,48 @@ function isSuccess(status: number | undefined): boolean {
   return status !== undefined && status >= 200 && status < 300;
 }
 
-function timeoutError(timeoutMs: number): Error {
-  return Object.assign(new Error(`no response from the API server within ${timeoutMs} ms`), {
-    code: "REQUEST_TIMEOUT",
-  });
+/** One deadline for a request and all its retries; `attempts` so the timeout message tells the whole story. */
+interface Deadline {
+  /** performance.now() time; Infinity when timeoutMs is 0. */
+  at: number;
+  timeoutMs: number;
+  attempts: number;
+}
+
+function timeoutError(deadline: Deadline): Error {
+  const attempts = deadline.attempts > 1 ? ` (${deadline.attempts} attempts)` : "";
+  return Object.assign(
+    new Error(
+      `no complete response from the API server within ${deadline.timeoutMs} ms${attempts}: raise the client option timeoutMs if the server is just slow`,
+    ),
+    { code: "REQUEST_TIMEOUT" },
+  );
+}
+
+/** Calls `onTimeout` when the deadline passes (at once if it has); returns the timer to clear. */
+function startDeadline(deadline: Deadline, onTimeout: (error: Error) => void): NodeJS.Timeout | undefined {
+  if (deadline.at === Infinity) return undefined;
+  return setTimeout(() => onTimeout(timeoutError(deadline)), Math.max(0, deadline.at - performance.now()));
+}
+
+/** "128 MiB", "16 MiB", "512 KiB", "100 bytes": limits in the unit they were likely set in. */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ["GiB", 1024 ** 3],
+    ["MiB", 1024 ** 2],
+    ["KiB", 1024],
+  ] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  }
+  return `${bytes} bytes`;
+}
+
+function tooLarge(method: string, path: string, maxBytes: number, announced?: number): ResponseError {
+  const size = announced === undefined ? "" : ` (Content-Length ${announced})`;
+  return new ResponseError(
+    `the response to ${method} ${path} is larger than the ${formatBytes(maxBytes)} limit${size}: page large lists (iterate(), or list({ limit })), or raise the client option maxResponseBytes`,
+    { code: "RESPONSE_TOO_LARGE", method, path },
+  );
 }
 
 function encodeBody(body: unknown): Buffer | undefined {
@@ -418,20 +499,41 @@ function encodeBody(body: unknown): Buffer | undefined {
   return Buffer.from(JSON.stringify(body));
 }
 
-/** Reads a whole body as UTF-8, within the attempt's timeout and signal. */
-function readBody(response: IncomingMessage, options: RequestOptions, timeoutMs: number): Promise<string> {
+/** Reads a whole body as UTF-8, within the request's deadline, signal and size limit. */
+function readBody(
+  response: IncomingMessage,
+  signal: AbortSignal | undefined,
+  deadline: Deadline,
+  maxBytes: number,
+  method: string,
+  path: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
+    // HEAD answers announce the length of a body they do not send.
+    const announced = method === "HEAD" ? 0 : Number(response.headers["content-length"]);
+    if (announced > maxBytes) {
+      response.destroy();
+      reject(tooLarge(method, path, maxBytes, announced));
+      return;
+    }
     const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      response.destroy(timeoutError(timeoutMs));
-    }, timeoutMs);
-    const onAbort = () => response.destroy(options.signal?.reason);
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    let received = 0;
+    const timer = startDeadline(deadline, (error) => response.destroy(error));
+    const onAbort = () => response.destroy(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
     const done = () => {
       clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
+      signal?.removeEventListener("abort", onAbort);
     };
-    response.on("data", (chunk: Buffer) => chunks.push(chunk));
+    response.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBytes) {
+        chunks.length = 0;
+        response.destroy(tooLarge(method, path, maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    });
     response.on("end", () => {
       done();
       resolve(Buffer.concat(chunks).toString("utf8"));

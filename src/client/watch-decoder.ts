@@ -1,7 +1,7 @@
 // Incremental decoder for a watch body: newline-delimited JSON events arriving in arbitrary chunks (a chunk
 // may end mid-line or mid-UTF-8-character). A malformed line is an error, not silently dropped as
-// client-node does: a corrupted stream must be re-established, not trusted.
-import { StringDecoder } from "node:string_decoder";
+// client-node does: a corrupted stream must be re-established, not trusted. Lines are bounded in bytes: a
+// server streaming one endless line must not grow the process without limit.
 
 export interface RawWatchEvent {
   type: string;
@@ -12,37 +12,62 @@ export class WatchDecodeError extends Error {
   override name = "WatchDecodeError";
 }
 
-/** Longest line kept while waiting for its newline; a runaway line means the stream is not a watch. */
-const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** One event carries one object; etcd's default request limit keeps objects under 1.5 MiB. */
+export const DEFAULT_MAX_WATCH_EVENT_BYTES = 16 * 1024 * 1024;
+
+/** A single event line over the limit: resuming the watch would meet the same object again. */
+export class WatchEventTooLargeError extends Error {
+  override name = "WatchEventTooLargeError";
+  readonly limitBytes: number;
+
+  constructor(limitBytes: number) {
+    super(`a watch event is longer than ${limitBytes} bytes`);
+    this.limitBytes = limitBytes;
+  }
+}
+
+const NEWLINE = 0x0a;
 
 export class WatchDecoder {
-  readonly #text = new StringDecoder("utf8");
-  #pending = "";
+  readonly #maxLineBytes: number;
+  /** The current line's bytes so far (a newline byte never occurs inside a UTF-8 sequence). */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+
+  constructor(maxLineBytes = DEFAULT_MAX_WATCH_EVENT_BYTES) {
+    this.#maxLineBytes = maxLineBytes;
+  }
 
   /** Feeds a chunk; returns the events completed by it. */
   push(chunk: Buffer | string): RawWatchEvent[] {
-    this.#pending += typeof chunk === "string" ? chunk : this.#text.write(chunk);
+    let data = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     const events: RawWatchEvent[] = [];
-    let newline = this.#pending.indexOf("\n");
-    while (newline >= 0) {
-      const line = this.#pending.slice(0, newline);
-      this.#pending = this.#pending.slice(newline + 1);
-      const event = parseLine(line);
+    for (let newline = data.indexOf(NEWLINE); newline >= 0; newline = data.indexOf(NEWLINE)) {
+      const event = parseLine(this.#takeLine(data.subarray(0, newline)));
       if (event) events.push(event);
-      newline = this.#pending.indexOf("\n");
+      data = data.subarray(newline + 1);
     }
-    if (this.#pending.length > MAX_LINE_BYTES) {
-      throw new WatchDecodeError(`watch line longer than ${MAX_LINE_BYTES} bytes without a newline`);
+    if (data.length > 0) {
+      this.#pendingBytes += data.length;
+      if (this.#pendingBytes > this.#maxLineBytes) throw new WatchEventTooLargeError(this.#maxLineBytes);
+      this.#pending.push(data);
     }
     return events;
   }
 
   /** The stream ended: a final event without a trailing newline is still an event. */
   end(): RawWatchEvent[] {
-    const rest = this.#pending + this.#text.end();
-    this.#pending = "";
-    const event = parseLine(rest);
+    const event = parseLine(this.#takeLine(Buffer.alloc(0)));
     return event ? [event] : [];
+  }
+
+  #takeLine(tail: Buffer): string {
+    const size = this.#pendingBytes + tail.length;
+    if (size > this.#maxLineBytes) throw new WatchEventTooLargeError(this.#maxLineBytes);
+    const bytes = this.#pending.length === 0 ? tail : Buffer.concat([...this.#pending, tail], size);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return bytes.toString("utf8");
   }
 }
 

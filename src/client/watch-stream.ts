@@ -1,9 +1,9 @@
 // One HTTP watch request as an async iterable of raw events, with an inactivity timeout: TCP keep-alive
 // alone takes ~11 minutes (Linux defaults) to notice a half-open connection, and load balancers cut idle
 // ones silently; client-node's watches "hang forever" for exactly this reason.
-import { ConnectionError } from "./errors.ts";
-import type { QueryValue, Transport } from "./transport.ts";
-import { type RawWatchEvent, WatchDecoder } from "./watch-decoder.ts";
+import { ConnectionError, ResponseError } from "./errors.ts";
+import { formatBytes, type QueryValue, type Transport } from "./transport.ts";
+import { type RawWatchEvent, WatchDecoder, WatchEventTooLargeError } from "./watch-decoder.ts";
 
 /**
  * Default inactivity limit. Servers send a BOOKMARK about once a minute to watches that asked for them, and
@@ -46,7 +46,7 @@ export async function openWatchStream(transport: Transport, options: OpenWatchOp
   };
 
   async function* events(): AsyncGenerator<RawWatchEvent> {
-    const decoder = new WatchDecoder();
+    const decoder = new WatchDecoder(transport.maxWatchEventBytes);
     arm();
     try {
       for await (const chunk of response.body) {
@@ -56,6 +56,7 @@ export async function openWatchStream(transport: Transport, options: OpenWatchOp
       yield* decoder.end();
     } catch (error) {
       if (idle) throw idleError(options.path, limit);
+      if (error instanceof WatchEventTooLargeError) throw eventTooLarge(options.path, error.limitBytes);
       if (closedByUs || options.signal?.aborted) return;
       throw streamError(error, options.path, transport.server.origin);
     } finally {
@@ -84,6 +85,13 @@ function idleError(path: string, limitMs: number): ConnectionError {
       path,
       server: "",
     },
+  );
+}
+
+function eventTooLarge(path: string, limitBytes: number): ResponseError {
+  return new ResponseError(
+    `a watch event on ${path} is larger than the ${formatBytes(limitBytes)} limit: raise the client option maxWatchEventBytes if objects this large are expected`,
+    { code: "RESPONSE_TOO_LARGE", method: "GET", path },
   );
 }
 

@@ -22,6 +22,7 @@ import type { ObjectMeta } from "kubernetes-types/meta/v1.d.ts";
 import type { Status } from "../meta/status.ts";
 import { Backoff, type BackoffOptions, sleep } from "./backoff.ts";
 import { ApiError, ConnectionError, errorFromStatus, isGone, parseStatus, reasonForCode } from "./errors.ts";
+import { loadForbiddenFix } from "./explain-forbidden.ts";
 import { listPages, type ObjectList, type PageRequest } from "./list.ts";
 import { WatchDecodeError } from "./watch-decoder.ts";
 import type { WatchStream } from "./watch-stream.ts";
@@ -331,6 +332,7 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
         case "ERROR": {
           const status = parseStatus(raw.object) ?? unknownStatus(raw.object);
           if (status.code === 410) return "expired";
+          if (status.code === 403) await loadForbiddenFix(); // so that the ForbiddenError's explain() can propose the fix
           throw errorFromStatus(status, { method: "GET", path: this.#source.path });
         }
         default:

@@ -75,7 +75,12 @@ function accessResult(access: AccessFacts, username: string | undefined): CheckR
 
 export function checkAccess(f: DoctorFacts): CheckResult[] {
   if (f.access.length === 0) return [];
-  const username = f.auth.outcome === "authenticated" ? f.auth.user.username : undefined;
+  const username =
+    f.auth.outcome === "authenticated"
+      ? f.auth.user.username
+      : f.auth.outcome === "unsupported"
+        ? (f.auth.username ?? f.token?.decoded?.username)
+        : undefined;
   if (f.auth.outcome !== "authenticated" && f.access.every((a) => !a.result)) {
     return [
       {

@@ -1,5 +1,6 @@
 // Pure: did the API server accept the credentials (SelfSubjectReview), and if not, why. A 401 never says
 // why, so the cause is derived from the token's claims and, when readable, the server's JWKS.
+import { serviceAccountGroups } from "../client/reviews.ts";
 import { parseForbidden } from "../rbac/index.ts";
 import { formatDuration } from "../token/index.ts";
 import type { CheckResult, DoctorFacts } from "./types.ts";
@@ -157,13 +158,31 @@ export function checkAuthentication(f: DoctorFacts): CheckResult {
         ],
       };
     }
-    case "unsupported":
+    case "unsupported": {
+      // Identity from what the server said (its 403 names the user) and the token's claims.
+      const decoded = f.token?.decoded;
+      const username = auth.username ?? decoded?.username;
+      const groups = decoded?.serviceAccount
+        ? ` (groups from the token: [${serviceAccountGroups(decoded.serviceAccount.namespace).join(" ")}])`
+        : "";
+      const server = f.version?.gitVersion ? ` (${f.version.gitVersion})` : "";
+      const details = [
+        `The API server${server} is older than 1.27 and has no SelfSubjectReview API for this client (beta from 1.27, GA in 1.28; at most a disabled alpha before), so identity comes from ${auth.username ? "the user its 403 named and " : ""}the token's claims; access is still checked with SelfSubjectAccessReview.`,
+      ];
+      if (auth.username)
+        return {
+          id: "authentication",
+          status: "ok",
+          summary: `${auth.username}${groups}, named by an older API server`,
+          details,
+        };
       return {
         id: "authentication",
         status: "warn",
-        summary:
-          "the server has no SelfSubjectReview API (added in 1.26, GA in 1.28): identity not confirmed",
+        summary: `${username ?? "identity unknown"}${username ? `${groups}, from the token: not confirmed by the server` : ""}`,
+        details,
       };
+    }
     case "error":
       return {
         id: "authentication",

@@ -8,7 +8,9 @@ import {
   type KubeClient,
   UnauthorizedError,
 } from "../client/index.ts";
+import { SELF_SUBJECT_REVIEW_VERSIONS, servesSelfSubjectReview } from "../client/reviews.ts";
 import type { UserInfo } from "../meta/types.ts";
+import { parseForbidden } from "../rbac/index.ts";
 import type { AccessFacts, AuthFacts, DiscoveryFacts, Need, VersionFacts } from "./types.ts";
 
 const describe = (error: unknown) =>
@@ -18,26 +20,38 @@ const describe = (error: unknown) =>
       ? `${error.code}: ${error.message}`
       : (error as Error).message;
 
+/** SelfSubjectReview, newest version first; an old server's 403 is told from a removed permission by discovery. */
 export async function authFacts(client: KubeClient): Promise<AuthFacts> {
-  try {
-    const review = await client.requestJson<{ status?: { userInfo?: Partial<UserInfo> } }>({
-      method: "POST",
-      path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
-      body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
-      idempotent: true,
-    });
-    const info = review.status?.userInfo ?? {};
-    const user: UserInfo = { username: info.username ?? "", groups: info.groups ?? [] };
-    if (info.uid) user.uid = info.uid;
-    if (info.extra) user.extra = info.extra;
-    return { outcome: "authenticated", user };
-  } catch (error) {
-    if (error instanceof UnauthorizedError) return { outcome: "unauthorized" };
-    if (error instanceof ApiError && error.code === 403)
-      return { outcome: "forbidden", message: error.message };
-    if (isNotFound(error)) return { outcome: "unsupported" };
-    return { outcome: "error", message: describe(error) };
+  let forbidden: ApiError | undefined;
+  for (const version of SELF_SUBJECT_REVIEW_VERSIONS) {
+    try {
+      const review = await client.requestJson<{ status?: { userInfo?: Partial<UserInfo> } }>({
+        method: "POST",
+        path: `/apis/authentication.k8s.io/${version}/selfsubjectreviews`,
+        body: { apiVersion: `authentication.k8s.io/${version}`, kind: "SelfSubjectReview" },
+        idempotent: true,
+      });
+      const info = review.status?.userInfo ?? {};
+      const user: UserInfo = { username: info.username ?? "", groups: info.groups ?? [] };
+      if (info.uid) user.uid = info.uid;
+      if (info.extra) user.extra = info.extra;
+      return { outcome: "authenticated", user };
+    } catch (error) {
+      if (error instanceof UnauthorizedError) return { outcome: "unauthorized" };
+      if (isNotFound(error)) continue;
+      if (error instanceof ApiError && error.code === 403) {
+        forbidden = error;
+        break;
+      }
+      return { outcome: "error", message: describe(error) };
+    }
   }
+  if (!forbidden) return { outcome: "unsupported" };
+  const info = parseForbidden(forbidden.message);
+  // Before 1.27 authorization answers 403 for the missing resource: the server is old, not misconfigured.
+  if (!info?.anonymous && (await servesSelfSubjectReview(client.transport)) === false)
+    return { outcome: "unsupported", ...(info?.user ? { username: info.user } : {}) };
+  return { outcome: "forbidden", message: forbidden.message };
 }
 
 /** Verifies the JWS with the keys whose kid matches (all keys when the token has none). */

@@ -175,7 +175,8 @@ export async function gatherFacts(o: DoctorOptions = {}): Promise<DoctorFacts> {
   );
   try {
     facts.auth = await authFacts(client);
-    const authenticated = facts.auth.outcome === "authenticated";
+    // An old server without SelfSubjectReview still answers SelfSubjectAccessReviews (1.6+).
+    const authenticated = facts.auth.outcome === "authenticated" || facts.auth.outcome === "unsupported";
     if (authenticated) facts.discovery = await discoveryFacts(client, "token", local.token);
     else if (facts.auth.outcome === "unauthorized")
       facts.discovery = await discoveryFacts(anonymous, "anonymous", local.token);

@@ -88,7 +88,11 @@ export type AuthFacts =
   | { outcome: "authenticated"; user: UserInfo }
   | { outcome: "unauthorized" }
   | { outcome: "forbidden"; message: string }
-  | { outcome: "unsupported" }
+  /**
+   * The server has no SelfSubjectReview (older than 1.26–1.28). `username`: the user its 403 named, which
+   * proves authentication worked (authorization runs after it).
+   */
+  | { outcome: "unsupported"; username?: string }
   | { outcome: "error"; message: string }
   | { outcome: "skipped"; why: string };
 

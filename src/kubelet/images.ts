@@ -19,15 +19,17 @@ export function isInclusterImage(image: string | undefined): boolean {
   return repository === INCLUSTER_IMAGE;
 }
 
-/** How the local CLI is started: Node 24 from the repository when there is one, else this Node. */
+/**
+ * How the local CLI is started. From a clone (this module is TypeScript): the sources, with the repository's
+ * Node 24 when it is installed. From a build or an installed package: its own compiled CLI with the Node
+ * running this runtime, never a checkout found elsewhere.
+ */
 export function inclusterEntrypoint(): string[] {
-  const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-  const source = `${repoRoot}src/cli/main.ts`;
-  const built = `${repoRoot}dist/cli/main.js`;
-  const repoNode = `${repoRoot}node_modules/.bin/node`;
-  const node = existsSync(repoNode) ? repoNode : process.execPath;
-  if (import.meta.url.endsWith(".ts") && existsSync(source)) return [node, source];
-  return [node, existsSync(built) ? built : source];
+  const fromSource = import.meta.url.endsWith(".ts");
+  const cli = fileURLToPath(new URL(fromSource ? "../cli/main.ts" : "../cli/main.js", import.meta.url));
+  if (!fromSource) return [process.execPath, cli];
+  const repoNode = fileURLToPath(new URL("../../node_modules/.bin/node", import.meta.url));
+  return [existsSync(repoNode) ? repoNode : process.execPath, cli];
 }
 
 export type ImagePlan =

@@ -1,10 +1,7 @@
-// Rule coverage (component-helpers policy_comparator.go) and privilege-escalation checks
-// (pkg/registry/rbac escalation_check.go, validation/rule.go ConfirmNoEscalation), rbac.md §3.8–3.9.
-import { aggregateErrorMessages } from "../meta/labels.ts";
-import type { PolicyRule, RoleRef, UserInfo } from "../meta/types.ts";
-import { RBAC_GROUP } from "./constants.ts";
-import { authorize, getRoleReferenceRules, isPrivileged, type RbacSource, rulesFor } from "./evaluate.ts";
-import { goQuote, goQuoteList } from "./goformat.ts";
+// Rule coverage (component-helpers policy_comparator.go) and the compact rule texts escalation errors
+// print (pkg/apis/rbac/v1 helpers.go CompactString, validation/rule.go CompactRules), rbac.md §3.8.
+import type { PolicyRule } from "../meta/types.ts";
+import { goQuoteList } from "./goformat.ts";
 
 const ALL = "*";
 
@@ -66,13 +63,17 @@ export function covers(
   return { covered: missing.length === 0, missing };
 }
 
-/** CompactRules: merges single-group, single-resource rules that differ only by verb. */
+/**
+ * CompactRules: merges rules of one group and one resource (and at most one resource name) that differ
+ * only by verb. Rules with several names, or with non-resource URLs, stay as they are.
+ */
 export function compactRules(rules: PolicyRule[]): PolicyRule[] {
   const complex: PolicyRule[] = [];
   const simple = new Map<string, PolicyRule>();
   for (const rule of rules) {
+    const names = rule.resourceNames ?? [];
     const isSimple =
-      (rule.resourceNames ?? []).length === 0 &&
+      names.length <= 1 &&
       (rule.nonResourceURLs ?? []).length === 0 &&
       rule.apiGroups?.length === 1 &&
       rule.resources?.length === 1;
@@ -80,13 +81,14 @@ export function compactRules(rules: PolicyRule[]): PolicyRule[] {
       complex.push(rule);
       continue;
     }
-    const key = JSON.stringify([rule.apiGroups?.[0], rule.resources?.[0]]);
+    const key = JSON.stringify([rule.apiGroups?.[0], rule.resources?.[0], ...names]);
     const existing = simple.get(key);
     if (existing) existing.verbs = [...existing.verbs, ...(rule.verbs ?? [])];
     else
       simple.set(key, {
         apiGroups: [...(rule.apiGroups ?? [])],
         resources: [...(rule.resources ?? [])],
+        ...(names.length ? { resourceNames: [...names] } : {}),
         verbs: [...(rule.verbs ?? [])],
       });
   }
@@ -105,90 +107,4 @@ export function compactString(rule: PolicyRule): string {
   add("ResourceNames", rule.resourceNames);
   add("Verbs", rule.verbs);
   return `{${parts.join(", ")}}`;
-}
-
-export interface EscalationResult {
-  ok: boolean;
-  /** Upstream's inner error text; the apiserver wraps it as `<gr> "<name>" is forbidden: <message>`. */
-  message?: string;
-}
-
-/**
- * ConfirmNoEscalation: the user must already hold every rule (in `namespace`, "" for cluster scope).
- * Members of system:masters are exempt.
- */
-export function escalationCheck(
-  user: UserInfo,
-  namespace: string,
-  rules: PolicyRule[],
-  src: RbacSource,
-): EscalationResult {
-  if (isPrivileged(user)) return { ok: true };
-  const held = rulesFor(user, namespace, src);
-  const { covered, missing } = covers(held.rules, rules);
-  if (covered) return { ok: true };
-  const descriptions = [...new Set(compactRules(missing).map(compactString))].sort();
-  let message = `user ${goQuote(user.username)} (groups=${goQuoteList(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${descriptions.join("\n")}`;
-  // Go prints the []error holding one aggregate with %v: "[<aggregate>]".
-  if (held.errors.length > 0) message += `; resolution errors: [${aggregateErrorMessages(held.errors)}]`;
-  return { ok: false, message };
-}
-
-const roleResource = (kind: string) => (kind === "ClusterRole" ? "clusterroles" : "roles");
-
-/**
- * May `user` create/update a Role ("namespace" set) or ClusterRole with these rules?
- * Allowed for system:masters, for holders of `escalate` on the role, or when no rule escalates.
- */
-export function checkRoleWrite(
-  user: UserInfo,
-  role: { kind: "Role" | "ClusterRole"; namespace?: string; name: string; rules: PolicyRule[] },
-  src: RbacSource,
-): EscalationResult {
-  const namespace = role.kind === "Role" ? (role.namespace ?? "") : "";
-  const escalate = authorize(
-    {
-      resourceRequest: true,
-      user,
-      verb: "escalate",
-      namespace,
-      apiGroup: RBAC_GROUP,
-      resource: roleResource(role.kind),
-      subresource: "",
-      name: role.name,
-    },
-    src,
-  );
-  if (escalate.allowed) return { ok: true };
-  return escalationCheck(user, namespace, role.rules, src);
-}
-
-/**
- * May `user` create/update a RoleBinding (namespace set) or ClusterRoleBinding with this roleRef?
- * Allowed for system:masters, for holders of `bind` on the referenced role, or when the user holds all its rules.
- */
-export function checkBindingWrite(
-  user: UserInfo,
-  binding: { namespace?: string; roleRef: RoleRef },
-  src: RbacSource,
-): EscalationResult {
-  if (isPrivileged(user)) return { ok: true };
-  const namespace = binding.namespace ?? "";
-  const bind = authorize(
-    {
-      resourceRequest: true,
-      user,
-      verb: "bind",
-      namespace,
-      apiGroup: binding.roleRef.apiGroup,
-      resource: roleResource(binding.roleRef.kind),
-      subresource: "",
-      name: binding.roleRef.name,
-    },
-    src,
-  );
-  if (bind.allowed) return { ok: true };
-  const resolved = getRoleReferenceRules(binding.roleRef, namespace, src);
-  if ("error" in resolved) return { ok: false, message: resolved.error };
-  return escalationCheck(user, namespace, resolved.rules, src);
 }

@@ -11,7 +11,7 @@ import type {
   Subject,
   UserInfo,
 } from "../meta/types.ts";
-import { PRIVILEGED_GROUP, SERVICE_ACCOUNT_USER_PREFIX } from "./constants.ts";
+import { PRIVILEGED_GROUP, RBAC_GROUP, SERVICE_ACCOUNT_USER_PREFIX } from "./constants.ts";
 import { goQuote } from "./goformat.ts";
 
 /** Read access to RBAC objects. ClusterRoles must already carry their aggregated rules. */
@@ -102,24 +102,30 @@ function describeBinding(binding: RoleBinding, subject: Subject, namespace: stri
   return `RoleBinding ${goQuote(`${binding.metadata.name}/${namespace}`)} of ${ref} to ${describeSubject(subject, namespace)}`;
 }
 
+/**
+ * Whose "not found" text a missing role gets: the authorizer reads informer listers, which name the
+ * resource in the singular (`role.rbac…`); the RBAC registry's escalation checks read storage, which
+ * names it in the plural (`roles.rbac…`; the AuthorizerAdapter of each pkg/registry/rbac/<kind>/registry.go).
+ */
+export type NotFoundStyle = "lister" | "registry";
+
 /** GetRoleReferenceRules with apiserver error texts. */
 export function getRoleReferenceRules(
   ref: RoleRef,
   bindingNamespace: string,
   src: RbacSource,
+  style: NotFoundStyle = "lister",
 ): { rules: PolicyRule[] } | { error: string } {
+  const notFound = (resource: string) =>
+    `${resource}${style === "registry" ? "s" : ""}.${RBAC_GROUP} ${goQuote(ref.name)} not found`;
   switch (ref.kind) {
     case "Role": {
       const role = src.getRole(bindingNamespace, ref.name);
-      return role
-        ? { rules: role.rules ?? [] }
-        : { error: `role.rbac.authorization.k8s.io ${goQuote(ref.name)} not found` };
+      return role ? { rules: role.rules ?? [] } : { error: notFound("role") };
     }
     case "ClusterRole": {
       const role = src.getClusterRole(ref.name);
-      return role
-        ? { rules: role.rules ?? [] }
-        : { error: `clusterrole.rbac.authorization.k8s.io ${goQuote(ref.name)} not found` };
+      return role ? { rules: role.rules ?? [] } : { error: notFound("clusterrole") };
     }
     default:
       return { error: `unsupported role reference kind: ${goQuote(ref.kind)}` };
@@ -135,6 +141,7 @@ export function visitRulesFor(
   namespace: string,
   src: RbacSource,
   visitor: RuleVisitor,
+  style: NotFoundStyle = "lister",
 ): void {
   const scopes: [string, RoleBinding[]][] = [["", src.listClusterRoleBindings()]];
   if (namespace !== "") scopes.push([namespace, src.listRoleBindings(namespace)]);
@@ -142,7 +149,7 @@ export function visitRulesFor(
     for (const binding of bindings) {
       const subject = (binding.subjects ?? []).find((s) => appliesTo(user, s, bindingNamespace));
       if (!subject) continue;
-      const resolved = getRoleReferenceRules(binding.roleRef, bindingNamespace, src);
+      const resolved = getRoleReferenceRules(binding.roleRef, bindingNamespace, src, style);
       if ("error" in resolved) {
         if (!visitor(resolved)) return;
         continue;
@@ -187,13 +194,20 @@ export function rulesFor(
   user: UserInfo,
   namespace: string,
   src: RbacSource,
+  style: NotFoundStyle = "lister",
 ): { rules: PolicyRule[]; errors: string[] } {
   const rules: PolicyRule[] = [];
   const errors: string[] = [];
-  visitRulesFor(user, namespace, src, (v) => {
-    if ("error" in v) errors.push(v.error);
-    else rules.push(v.rule);
-    return true;
-  });
+  visitRulesFor(
+    user,
+    namespace,
+    src,
+    (v) => {
+      if ("error" in v) errors.push(v.error);
+      else rules.push(v.rule);
+      return true;
+    },
+    style,
+  );
   return { rules, errors };
 }

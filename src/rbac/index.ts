@@ -10,17 +10,19 @@ export {
   RBAC_GROUP,
   SERVICE_ACCOUNT_USER_PREFIX,
 } from "./constants.ts";
+export { breakdownRule, compactRules, compactString, covers, ruleCovers } from "./covers.ts";
 export {
-  breakdownRule,
-  checkBindingWrite,
-  checkRoleWrite,
-  compactRules,
-  compactString,
-  covers,
+  AGGREGATION_RULE_DENIED,
+  aggregationRuleCheck,
+  bindingAuthorized,
   type EscalationResult,
+  escalationAllowed,
   escalationCheck,
-  ruleCovers,
-} from "./covers.ts";
+  hasAggregationRule,
+  isOnlyMutatingGCFields,
+  policyRules,
+  roleEscalationAuthorized,
+} from "./escalation.ts";
 export {
   appliesTo,
   authorize,
@@ -28,6 +30,7 @@ export {
   type Decision,
   getRoleReferenceRules,
   isPrivileged,
+  type NotFoundStyle,
   type RbacSource,
   type RuleVisitor,
   ruleAllows,

@@ -205,6 +205,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         new Error(
           `${host}:${wantedPort} is already in use — is another API server running (incluster cluster up, npm start)? ` +
             "Stop it (incluster cluster down) or choose another port (--port).",
+          { cause: err },
         ),
       );
     });

@@ -27,7 +27,8 @@ export interface RequestOptions {
   contentType?: string;
   token?: string;
   cert?: { cert: string; key: string };
-  headers?: Record<string, string>;
+  /** A list sends the header once per value. */
+  headers?: Record<string, string | string[]>;
 }
 
 export interface TestCluster {
@@ -57,8 +58,10 @@ export async function startTestCluster(opts: ServerOptions = {}): Promise<TestCl
     new Promise((resolve, reject) => {
       const body =
         o.body === undefined ? undefined : typeof o.body === "string" ? o.body : JSON.stringify(o.body);
-      const headers: Record<string, string> = { Accept: "application/json", ...o.headers };
+      const headers: Record<string, string | string[]> = { Accept: "application/json", ...o.headers };
       if (body !== undefined) headers["Content-Type"] = o.contentType ?? "application/json";
+      // Node frames DELETE bodies only with an explicit length (no chunked encoding by default).
+      if (body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(body));
       if (o.token) headers.Authorization = `Bearer ${o.token}`;
       const req = https.request(
         `${server.url}${urlPath}`,

@@ -167,6 +167,75 @@ describe("kustomize", () => {
     assert.equal(service.spec!.ports![0].targetPort, "metrics");
     await assertHardened(objects, "pod-counter", "pod-counter", DEFAULT_METRICS_PORT);
   });
+
+  test("image: the base with only the image replaced (kind/minikube: incluster:dev, loaded, not pulled)", async () => {
+    const base = await render("base");
+    const objects = await render("overlays/image");
+    const [container] = find<Deployment>(objects, "Deployment", "pod-counter").spec!.template.spec!
+      .containers;
+    assert.equal(container.image, "incluster:dev");
+    // No pull policy: a tag other than `latest` defaults to IfNotPresent, so a loaded image is used.
+    assert.equal(container.imagePullPolicy, undefined);
+    container.image = "ghcr.io/incluster/incluster:latest";
+    assert.deepEqual(objects, base);
+  });
+});
+
+describe("kustomize: leader-elect", () => {
+  const LEASES = { apiGroups: ["coordination.k8s.io"], resources: ["leases"] };
+  const SA = "system:serviceaccount:incluster:pod-counter";
+  const check = (...args: string[]) =>
+    run(NODE, [
+      path.join(ROOT, "src/cli/main.ts"),
+      "rbac",
+      "check",
+      "-f",
+      path.join(ROOT, "deploy/base"),
+      "-f",
+      path.join(ROOT, "deploy/overlays/leader-elect/role.yaml"),
+      "-f",
+      path.join(ROOT, "deploy/overlays/leader-elect/rolebinding.yaml"),
+      "--as",
+      SA,
+      ...args,
+    ]).then(
+      () => 0,
+      (error: { code: number }) => error.code,
+    );
+
+  test("two replicas with --leader-elect and exactly the Lease verbs a Lease lock needs", async () => {
+    const objects = await render("overlays/leader-elect");
+    const deployment = find<Deployment>(objects, "Deployment", "pod-counter");
+    assert.equal(deployment.spec!.replicas, 2);
+    assert.deepEqual(await assertHardened(objects, "pod-counter", "pod-counter", DEFAULT_METRICS_PORT), [
+      "pods",
+      "count",
+      "--leader-elect",
+    ]);
+    const role = find(objects, "Role", "pod-counter-leader-election");
+    assert.deepEqual(role.rules, [
+      { ...LEASES, verbs: ["create"] },
+      { ...LEASES, resourceNames: ["pod-counter"], verbs: ["get", "update"] },
+    ]);
+    assert.deepEqual(find(objects, "RoleBinding", "pod-counter-leader-election").subjects, [
+      { kind: "ServiceAccount", name: "pod-counter", namespace: "incluster" },
+    ]);
+  });
+
+  test("rbac check agrees: the Lease lock's requests are allowed, nothing more", async () => {
+    for (const allowed of [
+      ["create", "leases.coordination.k8s.io", "-n", "incluster"],
+      ["get", "leases.coordination.k8s.io", "pod-counter", "-n", "incluster"],
+      ["update", "leases.coordination.k8s.io", "pod-counter", "-n", "incluster"],
+    ])
+      assert.equal(await check(...allowed), 0, allowed.join(" "));
+    for (const denied of [
+      ["update", "leases.coordination.k8s.io", "other", "-n", "incluster"],
+      ["delete", "leases.coordination.k8s.io", "pod-counter", "-n", "incluster"],
+      ["get", "leases.coordination.k8s.io", "pod-counter", "-n", "default"],
+    ])
+      assert.notEqual(await check(...denied), 0, denied.join(" "));
+  });
 });
 
 describe("Dockerfile", () => {

@@ -334,3 +334,44 @@ describe("a ServiceAccount, RBAC and the informer that never gives up", () => {
     anonymous.close();
   });
 });
+
+describe("informer transform", () => {
+  test("informers cache no managedFields unless asked; transform sees adds, updates and deletes", async () => {
+    await configMaps().create(cm("lean-1", { set: "lean" }));
+    const lean = admin
+      .resource<ConfigMap>("configmaps")
+      .informer({ namespace: NS, metadataOnly: true, labelSelector: "set=lean" });
+    const kept = admin
+      .resource<ConfigMap>("configmaps")
+      .informer({ namespace: NS, metadataOnly: true, labelSelector: "set=lean", keepManagedFields: true });
+    const seen: string[] = [];
+    const tagged = admin.resource<ConfigMap>("configmaps").informer({
+      namespace: NS,
+      labelSelector: "set=lean",
+      transform: (object) => {
+        seen.push(object.metadata?.name ?? "");
+        return { metadata: object.metadata, data: { size: String(Object.keys(object.data ?? {}).length) } };
+      },
+    });
+    const deleted: ConfigMap[] = [];
+    tagged.on("delete", (object) => deleted.push(object));
+    try {
+      await Promise.all([lean.synced, kept.synced, tagged.synced]);
+      assert.equal(lean.store.get(NS, "lean-1")?.metadata?.managedFields, undefined);
+      assert.ok((kept.store.get(NS, "lean-1")?.metadata?.managedFields?.length ?? 0) > 0, "kept on request");
+      assert.equal(lean.store.get(NS, "lean-1")?.metadata?.labels?.set, "lean", "the rest of metadata stays");
+      assert.deepEqual(tagged.store.get(NS, "lean-1")?.data, { size: "1" });
+      assert.equal(tagged.store.get(NS, "lean-1")?.metadata?.managedFields, undefined, "full objects too");
+      await configMaps().create(cm("lean-2", { set: "lean" }));
+      await configMaps().delete("lean-1", { namespace: NS });
+      await eventually(async () => deleted.length === 1 && lean.store.size === 1);
+      assert.deepEqual(deleted[0].data, { size: "1" }, "delete handlers get the transformed object");
+      assert.equal(lean.store.get(NS, "lean-2")?.metadata?.managedFields, undefined, "watch events too");
+      assert.deepEqual(seen.slice(0, 2), ["lean-1", "lean-2"]);
+    } finally {
+      lean.stop();
+      kept.stop();
+      tagged.stop();
+    }
+  });
+});

@@ -1,5 +1,7 @@
 // What went wrong, in the words a person needs: a one-line summary for readiness and repeats, the full
 // explanation (who, what, the least-privilege fix) once, and the exit code for run-once mode.
+
+import { ResponseError } from "../../client/errors.ts";
 import {
   ApiError,
   ConfigError,
@@ -41,7 +43,7 @@ export function describeFailure(error: unknown): Failure {
     const message = (error as Error).message;
     return failure("config", EXIT.config, firstLine(message), `${message}\n${LOCAL_CLUSTER_HINT}`);
   }
-  if (error instanceof ConnectionError || error instanceof ApiError) {
+  if (error instanceof ConnectionError || error instanceof ApiError || error instanceof ResponseError) {
     return failure("unavailable", EXIT.unavailable, firstLine(error.message), error.explain());
   }
   const message = error instanceof Error ? error.message : String(error);

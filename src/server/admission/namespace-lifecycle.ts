@@ -1,26 +1,50 @@
 // NamespaceLifecycle: no new content in missing or terminating namespaces; system namespaces stay.
-import { Status } from "../../meta/status.ts";
+import { goQuote, qualifiedResource, Status } from "../../meta/status.ts";
 import { ApiStatusError } from "../http/errors.ts";
+import type { ResourceDef } from "../registry/types.ts";
+import type { Store } from "../storage/index.ts";
 import type { AdmissionPlugin, AdmissionRequest } from "./types.ts";
 
 const IMMORTAL = new Set(["default", "kube-system", "kube-public"]);
 
 function checkCreate(req: AdmissionRequest): void {
   if (!req.def.namespaced || req.operation !== "CREATE") return;
-  const ns = req.store.get("namespaces", "", req.namespace);
-  if (!ns) throw new ApiStatusError(Status.notFound("namespaces", "", req.namespace));
+  checkNamespaceAcceptsContent(req.store, req.def, req.namespace, req.name);
+}
+
+/**
+ * Lifecycle.Admit for a CREATE (subresources included: a TokenRequest or a Binding is content too):
+ * the namespace must exist and not be terminating. The 403 names the resource (without subresource),
+ * with the NamespaceTerminating cause clients look for.
+ */
+export function checkNamespaceAcceptsContent(
+  store: Store,
+  def: Pick<ResourceDef, "resource" | "group">,
+  namespace: string,
+  name: string,
+): void {
+  const ns = store.get("namespaces", "", namespace);
+  if (!ns) throw new ApiStatusError(Status.notFound("namespaces", "", namespace));
   const phase = (ns.object().status as { phase?: string } | undefined)?.phase;
-  if (phase === "Terminating") {
-    const what = req.name ? `${req.def.resource} "${req.name}"` : req.def.resource;
-    throw new ApiStatusError(
-      Status.forbidden(
-        `${what} is forbidden: unable to create new content in namespace ${req.namespace} because it is being terminated`,
-        req.def.resource,
-        req.def.group,
-        req.name,
-      ),
-    );
-  }
+  if (phase !== "Terminating") return;
+  const what = qualifiedResource(def.resource, def.group);
+  const status = Status.forbidden(
+    `${name ? `${what} ${goQuote(name)}` : what} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+    def.resource,
+    def.group,
+    name,
+  );
+  status.details = {
+    ...status.details,
+    causes: [
+      {
+        reason: "NamespaceTerminating",
+        message: `namespace ${namespace} is being terminated`,
+        field: "metadata.namespace",
+      },
+    ],
+  };
+  throw new ApiStatusError(status);
 }
 
 // Upstream's Lifecycle is a mutating plugin (Admit) listed first, so a missing or terminating namespace is

@@ -1,9 +1,17 @@
-// Impersonate-User / -Group / -Uid / -Extra-* (k8s.io/apiserver filters/impersonation.go):
-// each requested attribute needs the `impersonate` verb on the matching pseudo-resource.
+// Impersonate-User / -Group / -Uid / -Extra-<key>, ported from kubernetes/apiserver
+// pkg/endpoints/filters/impersonation/impersonation.go (WithImpersonation, buildImpersonationRequests; the
+// alpha constrained-impersonation modes are not served). Every requested attribute needs the `impersonate`
+// verb on its pseudo-resource (users, groups, serviceaccounts, uids, userextras/<key>), checked in order.
 import type { IncomingMessage } from "node:http";
 import type { ResourceAttributes, UserInfo } from "../../meta/types.ts";
+import { ANONYMOUS_USER, SERVICE_ACCOUNT_USER_PREFIX } from "../../rbac/index.ts";
+import { isDNS1123Label, isDNS1123Subdomain } from "../registry/validation/names.ts";
 
-const SA_PREFIX = "system:serviceaccount:";
+const AUTHENTICATION_GROUP = "authentication.k8s.io";
+const EXTRA_PREFIX = "impersonate-extra-";
+const ALL_AUTHENTICATED = "system:authenticated";
+const ALL_UNAUTHENTICATED = "system:unauthenticated";
+const ALL_SERVICE_ACCOUNTS = "system:serviceaccounts";
 
 export interface ImpersonationCheck {
   attributes: Omit<ResourceAttributes, "user">;
@@ -12,87 +20,164 @@ export interface ImpersonationCheck {
 export type ImpersonationResult =
   | { impersonating: false }
   | { impersonating: true; user: UserInfo; checks: ImpersonationCheck[] }
+  /** A 400 Bad Request message. */
   | { impersonating: true; error: string };
 
-function headerValues(req: IncomingMessage, name: string): string[] {
-  const v = req.headers[name];
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean);
+/** One thing to impersonate: a v1.ObjectReference as upstream builds it. */
+interface ImpersonationRequest {
+  kind: "ServiceAccount" | "User" | "Group" | "UserExtra" | "UID";
+  namespace: string;
+  name: string;
+  apiVersion: string;
+  fieldPath: string;
 }
 
-function check(
-  resource: string,
-  name: string,
-  apiGroup = "",
-  namespace = "",
-  subresource = "",
-): ImpersonationCheck {
-  return {
-    attributes: {
-      resourceRequest: true,
-      verb: "impersonate",
-      apiGroup,
-      resource,
-      subresource,
-      name,
-      namespace,
-    },
+const reference = (r: Partial<ImpersonationRequest> & Pick<ImpersonationRequest, "kind" | "name">) => ({
+  namespace: "",
+  apiVersion: "",
+  fieldPath: "",
+  ...r,
+});
+
+/** Go's %v of a v1.ObjectReference: every field in declaration order, space-separated. */
+const formatReference = (r: ImpersonationRequest) =>
+  `{${[r.kind, r.namespace, r.name, "", r.apiVersion, "", r.fieldPath].join(" ")}}`;
+
+/** serviceaccount.SplitUsername: namespace and name, or undefined when not a valid SA username. */
+function splitServiceAccountUsername(username: string): { namespace: string; name: string } | undefined {
+  if (!username.startsWith(SERVICE_ACCOUNT_USER_PREFIX)) return undefined;
+  const parts = username.slice(SERVICE_ACCOUNT_USER_PREFIX.length).split(":");
+  if (parts.length !== 2) return undefined;
+  const [namespace, name] = parts;
+  if (isDNS1123Label(namespace).length > 0 || isDNS1123Subdomain(name).length > 0) return undefined;
+  return { namespace, name };
+}
+
+/** url.PathUnescape, keeping the key as sent when it is not valid percent-encoding. */
+function unescapeExtraKey(encoded: string): string {
+  if (/%(?![0-9a-fA-F]{2})/.test(encoded)) return encoded;
+  const bytes: number[] = [];
+  for (let i = 0; i < encoded.length; i++) {
+    if (encoded[i] === "%") {
+      bytes.push(Number.parseInt(encoded.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(encoded[i]));
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+/** Each header line is one value (a comma inside a group name is part of the name). */
+const headerValues = (req: IncomingMessage, name: string): string[] => req.headersDistinct[name] ?? [];
+
+/** buildImpersonationRequests: in upstream's order (user, groups, extras, uid). */
+function impersonationRequests(req: IncomingMessage): ImpersonationRequest[] | { error: string } {
+  const requests: ImpersonationRequest[] = [];
+  const username = headerValues(req, "impersonate-user")[0] ?? "";
+  if (username) {
+    const sa = splitServiceAccountUsername(username);
+    requests.push(
+      sa
+        ? reference({ kind: "ServiceAccount", namespace: sa.namespace, name: sa.name })
+        : reference({ kind: "User", name: username }),
+    );
+  }
+  const groups = headerValues(req, "impersonate-group");
+  for (const group of groups) requests.push(reference({ kind: "Group", name: group }));
+  let hasExtra = false;
+  for (const header of Object.keys(req.headersDistinct)) {
+    if (!header.startsWith(EXTRA_PREFIX)) continue;
+    hasExtra = true;
+    const key = unescapeExtraKey(header.slice(EXTRA_PREFIX.length).toLowerCase());
+    for (const value of headerValues(req, header)) {
+      requests.push(
+        reference({
+          kind: "UserExtra",
+          name: value,
+          apiVersion: `${AUTHENTICATION_GROUP}/v1`,
+          fieldPath: key,
+        }),
+      );
+    }
+  }
+  const uid = headerValues(req, "impersonate-uid")[0] ?? "";
+  if (uid) requests.push(reference({ kind: "UID", name: uid, apiVersion: `${AUTHENTICATION_GROUP}/v1` }));
+  if ((groups.length > 0 || hasExtra || uid) && !username) {
+    return { error: `requested [${requests.map(formatReference).join(" ")}] without impersonating a user` };
+  }
+  return requests;
+}
+
+function check(r: ImpersonationRequest): ImpersonationCheck {
+  const base = {
+    resourceRequest: true as const,
+    verb: "impersonate",
+    apiGroup: "",
+    apiVersion: "v1",
+    namespace: r.namespace,
+    name: r.name,
+    subresource: "",
   };
+  switch (r.kind) {
+    case "ServiceAccount":
+      return { attributes: { ...base, resource: "serviceaccounts" } };
+    case "User":
+      return { attributes: { ...base, resource: "users" } };
+    case "Group":
+      return { attributes: { ...base, resource: "groups" } };
+    case "UserExtra":
+      return {
+        attributes: {
+          ...base,
+          apiGroup: AUTHENTICATION_GROUP,
+          resource: "userextras",
+          subresource: r.fieldPath,
+        },
+      };
+    case "UID":
+      return { attributes: { ...base, apiGroup: AUTHENTICATION_GROUP, resource: "uids" } };
+  }
 }
 
 /** Works out whom the request wants to act as and which `impersonate` permissions that needs. */
 export function requestedImpersonation(req: IncomingMessage): ImpersonationResult {
-  const username = req.headers["impersonate-user"];
-  const groups = headerValues(req, "impersonate-group");
-  const uid = req.headers["impersonate-uid"];
-  const extraHeaders = Object.keys(req.headers).filter((h) => h.startsWith("impersonate-extra-"));
-  if (username === undefined && groups.length === 0 && uid === undefined && extraHeaders.length === 0) {
-    return { impersonating: false };
-  }
-  if (typeof username !== "string" || !username) {
-    return {
-      impersonating: true,
-      error: "requested impersonation of groups, uid or extra without impersonating a user",
-    };
-  }
+  const requests = impersonationRequests(req);
+  if ("error" in requests) return { impersonating: true, error: requests.error };
+  if (requests.length === 0) return { impersonating: false };
 
-  const checks: ImpersonationCheck[] = [];
-  const user: UserInfo = { username, groups: [] };
-  if (username.startsWith(SA_PREFIX)) {
-    const [namespace, name] = username.slice(SA_PREFIX.length).split(":");
-    if (!namespace || !name) {
-      return {
-        impersonating: true,
-        error: "Username must be in the form system:serviceaccount:namespace:name",
-      };
+  // Groups, when given, are the whole list (system:authenticated included or not, below).
+  const groupsSpecified = headerValues(req, "impersonate-group").length > 0;
+  let username = "";
+  let uid = "";
+  const groups: string[] = [];
+  const extra: Record<string, string[]> = {};
+  for (const r of requests) {
+    switch (r.kind) {
+      case "ServiceAccount":
+        username = `${SERVICE_ACCOUNT_USER_PREFIX}${r.namespace}:${r.name}`;
+        if (!groupsSpecified) groups.push(ALL_SERVICE_ACCOUNTS, `${ALL_SERVICE_ACCOUNTS}:${r.namespace}`);
+        break;
+      case "User":
+        username = r.name;
+        break;
+      case "Group":
+        groups.push(r.name);
+        break;
+      case "UserExtra":
+        extra[r.fieldPath] = [...(extra[r.fieldPath] ?? []), r.name];
+        break;
+      case "UID":
+        uid = r.name;
+        break;
     }
-    checks.push(check("serviceaccounts", name, "", namespace));
-    if (groups.length === 0)
-      user.groups.push("system:serviceaccounts", `system:serviceaccounts:${namespace}`);
-  } else {
-    checks.push(check("users", username));
   }
-  for (const g of groups) {
-    checks.push(check("groups", g));
-    user.groups.push(g);
+  if (username !== ANONYMOUS_USER) {
+    if (!groups.includes(ALL_AUTHENTICATED) && !groups.includes(ALL_UNAUTHENTICATED))
+      groups.push(ALL_AUTHENTICATED);
+  } else if (!groups.includes(ALL_UNAUTHENTICATED)) {
+    groups.push(ALL_UNAUTHENTICATED);
   }
-  if (typeof uid === "string" && uid) {
-    checks.push(check("uids", uid, "authentication.k8s.io"));
-    user.uid = uid;
-  }
-  for (const h of extraHeaders) {
-    const key = decodeURIComponent(h.slice("impersonate-extra-".length)).toLowerCase();
-    const values = headerValues(req, h);
-    for (const v of values) checks.push(check("userextras", v, "authentication.k8s.io", "", key));
-    user.extra = { ...(user.extra ?? {}), [key]: values };
-  }
-  if (username === "system:anonymous") {
-    if (!user.groups.includes("system:unauthenticated")) user.groups.push("system:unauthenticated");
-  } else if (
-    !user.groups.includes("system:authenticated") &&
-    !user.groups.includes("system:unauthenticated")
-  ) {
-    user.groups.push("system:authenticated");
-  }
-  return { impersonating: true, user, checks };
+  const user: UserInfo = { username, groups };
+  if (uid) user.uid = uid;
+  if (Object.keys(extra).length > 0) user.extra = extra;
+  return { impersonating: true, user, checks: requests.map(check) };
 }

@@ -18,7 +18,14 @@ export function startAggregationController(c: ControllerContext): Controller {
         if (!role.aggregationRule) continue;
         const before = roles.find((r) => r.metadata.name === role.metadata.name);
         if (JSON.stringify(before?.rules ?? []) === JSON.stringify(role.rules ?? [])) continue;
-        await c.objects.update(def, role, "", role.metadata.name, { user: CONTROLLER_USER });
+        // The union was computed from one listing; a role changed since re-triggers this reconcile.
+        await c.objects.guaranteedUpdate(
+          def,
+          "",
+          role.metadata.name,
+          (latest) => ({ ...latest, rules: role.rules }),
+          { user: CONTROLLER_USER },
+        );
       }
     },
     [{ resource: RESOURCE, key: () => "all" }],

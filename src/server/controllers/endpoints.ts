@@ -7,7 +7,6 @@ import { CONTROLLER_USER, type Controller, type ControllerContext, controller } 
 
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 const MANAGED_BY = "endpointslice-controller.k8s.io";
-export const KUBERNETES_SERVICE_IP = "10.96.0.1";
 
 interface Address {
   ip: string;
@@ -92,10 +91,20 @@ export function startEndpointsController(c: ControllerContext): Controller {
       await c.objects.create(def, desired, namespace, { user: CONTROLLER_USER });
       return;
     }
-    const obj = existing.object();
-    if (fields.every((f) => JSON.stringify(obj[f] ?? null) === JSON.stringify(desired[f] ?? null))) return;
-    for (const f of fields) obj[f] = desired[f];
-    await c.objects.update(def, obj, namespace, name, { user: CONTROLLER_USER });
+    const same = (obj: KubeObject) =>
+      fields.every((f) => JSON.stringify(obj[f] ?? null) === JSON.stringify(desired[f] ?? null));
+    if (same(existing.object())) return;
+    await c.objects.guaranteedUpdate(
+      def,
+      namespace,
+      name,
+      (obj) => {
+        if (same(obj)) return undefined;
+        for (const f of fields) obj[f] = desired[f];
+        return obj;
+      },
+      { user: CONTROLLER_USER },
+    );
   };
 
   return controller(

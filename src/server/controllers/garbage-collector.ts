@@ -91,8 +91,16 @@ export function startGarbageCollector(c: ControllerContext): Controller {
   const removeFinalizer = async (key: string, finalizer: string) => {
     const { def, namespace, name, obj } = lookup(key);
     if (!obj) return;
-    obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    await c.objects.update(def, obj, namespace, name, { user: CONTROLLER_USER });
+    await c.objects.guaranteedUpdate(
+      def,
+      namespace,
+      name,
+      (latest) => {
+        latest.metadata.finalizers = (latest.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+        return latest;
+      },
+      { user: CONTROLLER_USER },
+    );
   };
 
   const finalize = async (ownerKey: string) => {
@@ -104,9 +112,14 @@ export function startGarbageCollector(c: ControllerContext): Controller {
       for (const key of own) {
         const { def, namespace, name, obj } = lookup(key);
         if (!obj) continue;
-        const refs = ownerRefsOf(obj).filter((r) => r.uid !== owner.metadata.uid);
-        obj.metadata.ownerReferences = refs.length ? refs : undefined;
-        await c.objects.update(def, obj, namespace, name, { user: CONTROLLER_USER }).catch(() => undefined);
+        const orphan = (latest: StoredObject) => {
+          const refs = ownerRefsOf(latest).filter((r) => r.uid !== owner.metadata.uid);
+          latest.metadata.ownerReferences = refs.length ? refs : undefined;
+          return latest;
+        };
+        await c.objects
+          .guaranteedUpdate(def, namespace, name, orphan, { user: CONTROLLER_USER })
+          .catch(() => undefined); // deleted meanwhile
       }
       await removeFinalizer(ownerKey, ORPHAN_FINALIZER);
       return;

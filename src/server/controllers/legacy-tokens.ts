@@ -29,9 +29,24 @@ export function startLegacyTokenController(c: ControllerContext): Controller {
       serviceAccountUID: sa.uid,
       secretName: secret.metadata.name,
     });
-    secret.data = { ...data, token: b64(token), "ca.crt": b64(c.pki.caCertPem), namespace: b64(namespace) };
-    secret.metadata.annotations = { ...secret.metadata.annotations, [SA_UID_ANNOTATION]: sa.uid };
-    await c.objects.update(secretsDef, secret, namespace, secret.metadata.name, { user: CONTROLLER_USER });
+    await c.objects.guaranteedUpdate(
+      secretsDef,
+      namespace,
+      secret.metadata.name,
+      (latest) => {
+        const current = (latest.data ?? {}) as Record<string, string>;
+        if (current.token) return undefined;
+        latest.data = {
+          ...current,
+          token: b64(token),
+          "ca.crt": b64(c.pki.caCertPem),
+          namespace: b64(namespace),
+        };
+        latest.metadata.annotations = { ...latest.metadata.annotations, [SA_UID_ANNOTATION]: sa.uid };
+        return latest;
+      },
+      { user: CONTROLLER_USER },
+    );
   };
 
   return controller(

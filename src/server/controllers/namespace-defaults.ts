@@ -62,9 +62,17 @@ export function startRootCaController(c: ControllerContext): Controller {
         annotations["kubernetes.io/description"] === ROOT_CA_DESCRIPTION
       )
         return;
-      cm.data = { ...data, ...want.data };
-      cm.metadata.annotations = { ...annotations, ...want.annotations };
-      await c.objects.update(def, cm, namespace, ROOT_CA_CONFIGMAP, { user: CONTROLLER_USER });
+      await c.objects.guaranteedUpdate(
+        def,
+        namespace,
+        ROOT_CA_CONFIGMAP,
+        (latest) => {
+          latest.data = { ...(latest.data as Record<string, string> | undefined), ...want.data };
+          latest.metadata.annotations = { ...latest.metadata.annotations, ...want.annotations };
+          return latest;
+        },
+        { user: CONTROLLER_USER },
+      );
     },
     [
       { resource: "namespaces", key: (e) => e.name },

@@ -4,6 +4,7 @@
 import type { KubeObject } from "../../meta/types.ts";
 import { rfc3339 } from "../registry/objects.ts";
 import { storageKey } from "../registry/types.ts";
+import { isStorageError } from "../storage/index.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
 
 export function startNamespaceDeletionController(c: ControllerContext): Controller {
@@ -20,29 +21,44 @@ export function startNamespaceDeletionController(c: ControllerContext): Controll
   const reportFinalizers = async (namespace: string, held: KubeObject[]) => {
     const finalizers = [...new Set(held.flatMap((o) => o.metadata?.finalizers ?? []))].sort();
     const message = `Some content in the namespace has finalizers remaining: ${finalizers.join(", ")} in ${held.length} resource instances`;
-    const ns = c.store.get("namespaces", "", namespace)?.object();
-    if (!ns) return;
-    const status = (ns.status ?? {}) as { phase?: string; conditions?: { type: string; message?: string }[] };
-    const others = (status.conditions ?? []).filter((x) => x.type !== "NamespaceFinalizersRemaining");
-    const current = (status.conditions ?? []).find((x) => x.type === "NamespaceFinalizersRemaining");
-    if (current?.message === message) return;
-    const condition = {
-      type: "NamespaceFinalizersRemaining",
-      status: "True",
-      lastTransitionTime: rfc3339(new Date()),
-      reason: "SomeFinalizersRemain",
-      message,
-    };
-    await c.objects.update(
+    if (!c.store.get("namespaces", "", namespace)) return;
+    await c.objects.guaranteedUpdate(
       namespacesDef,
-      { ...ns, status: { ...status, conditions: [...others, condition] } },
       "",
       namespace,
-      {
-        user: CONTROLLER_USER,
-        subresource: "status",
+      (ns) => {
+        const status = (ns.status ?? {}) as {
+          phase?: string;
+          conditions?: { type: string; message?: string }[];
+        };
+        const others = (status.conditions ?? []).filter((x) => x.type !== "NamespaceFinalizersRemaining");
+        const current = (status.conditions ?? []).find((x) => x.type === "NamespaceFinalizersRemaining");
+        if (current?.message === message) return undefined;
+        const condition = {
+          type: "NamespaceFinalizersRemaining",
+          status: "True",
+          lastTransitionTime: rfc3339(new Date()),
+          reason: "SomeFinalizersRemain",
+          message,
+        };
+        return { ...ns, status: { ...status, conditions: [...others, condition] } };
       },
+      { user: CONTROLLER_USER, subresource: "status" },
     );
+  };
+
+  /** The last step: remove the emptied namespace, starting over if it changed since it was read. */
+  const deleteEmptied = async (namespace: string) => {
+    for (;;) {
+      const latest = c.store.getLatest("namespaces", "", namespace);
+      if (!latest) return;
+      try {
+        await c.store.delete("namespaces", "", namespace, { expectedRV: latest.rv });
+        return;
+      } catch (e) {
+        if (!isStorageError(e, "Conflict")) throw e;
+      }
+    }
   };
 
   return controller(
@@ -66,8 +82,7 @@ export function startNamespaceDeletionController(c: ControllerContext): Controll
         await reportFinalizers(namespace, left);
         return; // content events re-queue this namespace
       }
-      const latest = c.store.get("namespaces", "", namespace);
-      if (latest) await c.store.delete("namespaces", "", namespace, { expectedRV: latest.rv });
+      await deleteEmptied(namespace);
       terminating.delete(namespace);
     },
     [

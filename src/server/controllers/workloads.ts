@@ -75,12 +75,10 @@ export function startReplicaSetController(c: ControllerContext): Controller {
         observedGeneration: rs.metadata.generation,
       };
       if (JSON.stringify(rs.status ?? {}) !== JSON.stringify(status)) {
-        const latest = c.store.get(REPLICASETS, namespace, name)?.object();
-        if (latest)
-          await c.objects.update(rsDef, { ...latest, status }, namespace, name, {
-            user: CONTROLLER_USER,
-            subresource: "status",
-          });
+        await c.objects.guaranteedUpdate(rsDef, namespace, name, (latest) => ({ ...latest, status }), {
+          user: CONTROLLER_USER,
+          subresource: "status",
+        });
       }
     },
     [
@@ -99,6 +97,14 @@ export function startDeploymentController(c: ControllerContext): Controller {
     "deployment",
     async (key) => {
       const [namespace, name] = key.split("/");
+      const scaleReplicaSet = (rsName: string, replicas: number) =>
+        c.objects.guaranteedUpdate(
+          rsDef,
+          namespace,
+          rsName,
+          (rs) => ({ ...rs, spec: { ...(rs.spec as object), replicas } }),
+          { user: CONTROLLER_USER },
+        );
       const d = c.store.get(DEPLOYMENTS, namespace, name)?.object() as Stored<Deployment> | undefined;
       if (!d || d.metadata.deletionTimestamp) return;
       const hash = templateHash(d.spec?.template);
@@ -136,17 +142,11 @@ export function startDeploymentController(c: ControllerContext): Controller {
           )) as Stored<ReplicaSet>;
       } else if (current.spec?.replicas !== replicas) {
         current = { ...current, spec: { ...current.spec!, replicas } };
-        await c.objects.update(rsDef, current, namespace, current.metadata.name, { user: CONTROLLER_USER });
+        await scaleReplicaSet(current.metadata.name, replicas);
       }
       for (const old of owned) {
         if (old.metadata.uid === current.metadata.uid || (old.spec?.replicas ?? 0) === 0) continue;
-        await c.objects.update(
-          rsDef,
-          { ...old, spec: { ...old.spec!, replicas: 0 } },
-          namespace,
-          old.metadata.name,
-          { user: CONTROLLER_USER },
-        );
+        await scaleReplicaSet(old.metadata.name, 0);
       }
       const history = d.spec?.revisionHistoryLimit ?? 10;
       const idle = owned.filter(
@@ -205,12 +205,10 @@ export function startDeploymentController(c: ControllerContext): Controller {
       const comparable = (s: unknown) =>
         JSON.stringify(s, (k, v) => (k === "lastUpdateTime" || k === "lastTransitionTime" ? undefined : v));
       if (comparable(d.status ?? {}) !== comparable(status)) {
-        const latest = c.store.get(DEPLOYMENTS, namespace, name)?.object();
-        if (latest)
-          await c.objects.update(deployDef, { ...latest, status }, namespace, name, {
-            user: CONTROLLER_USER,
-            subresource: "status",
-          });
+        await c.objects.guaranteedUpdate(deployDef, namespace, name, (latest) => ({ ...latest, status }), {
+          user: CONTROLLER_USER,
+          subresource: "status",
+        });
       }
     },
     [

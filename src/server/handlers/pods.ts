@@ -1,11 +1,13 @@
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { Status } from "../../meta/status.ts";
 import type { Mutable, StoredObject } from "../../meta/types.ts";
+import { checkNamespaceAcceptsContent } from "../admission/namespace-lifecycle.ts";
 import type { ServerContext } from "../context.ts";
 import { readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { sendObject } from "../http/respond.ts";
 import { rfc3339 } from "../registry/objects.ts";
+import { isStorageError } from "../storage/index.ts";
 import type { Call } from "./call.ts";
 
 export async function createBinding(call: Call): Promise<void> {
@@ -23,27 +25,32 @@ export async function createBinding(call: Call): Promise<void> {
       ]),
     );
   }
-  const entry = ctx.store.get("pods", info.namespace, info.name);
-  if (!entry) throw fail.notFound("pods", "", info.name);
-  const pod = entry.object() as Mutable<Pod> & StoredObject;
-  if (pod.spec?.nodeName) {
-    throw new ApiStatusError(
-      Status.conflict(
-        "pods",
-        "",
-        info.name,
-        `pod ${info.name} is already assigned to node "${pod.spec.nodeName}"`,
-      ),
-    );
+  checkNamespaceAcceptsContent(ctx.store, call.def, info.namespace, info.name);
+  // setPodNodeAndMetadata: a storage-level GuaranteedUpdate, retried when the Pod changed meanwhile.
+  for (;;) {
+    const entry = ctx.store.getLatest("pods", info.namespace, info.name);
+    if (!entry) throw fail.notFound("pods", "", info.name);
+    const pod = entry.object() as Mutable<Pod> & StoredObject;
+    // assignPod turns these plain errors into a Conflict on pods/binding.
+    const refuse = (why: string) => new ApiStatusError(Status.conflict("pods/binding", "", info.name, why));
+    if (pod.metadata.deletionTimestamp)
+      throw refuse(`pod ${info.name} is being deleted, cannot be assigned to a host`);
+    if (pod.spec?.nodeName)
+      throw refuse(`pod ${info.name} is already assigned to node "${pod.spec.nodeName}"`);
+    pod.spec = { ...pod.spec!, nodeName: target.name };
+    const scheduled = { type: "PodScheduled", status: "True", lastTransitionTime: rfc3339(ctx.now()) };
+    pod.status = {
+      ...pod.status,
+      conditions: [...(pod.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled"), scheduled],
+    };
+    try {
+      await ctx.store.update("pods", pod, { expectedRV: entry.rv });
+      break;
+    } catch (e) {
+      if (!isStorageError(e, "Conflict")) throw e;
+    }
   }
-  pod.spec = { ...pod.spec!, nodeName: target.name };
-  const scheduled = { type: "PodScheduled", status: "True", lastTransitionTime: rfc3339(ctx.now()) };
-  pod.status = {
-    ...pod.status,
-    conditions: [...(pod.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled"), scheduled],
-  };
   ctx.log.debug({ pod: `${info.namespace}/${info.name}`, node: target.name, by: user.username }, "pod bound");
-  await ctx.store.update("pods", pod, { expectedRV: entry.rv });
   sendObject(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
 }
 

@@ -2,7 +2,7 @@
 import type { IncomingMessage } from "node:http";
 import { Status } from "../../meta/status.ts";
 import type { ServerContext } from "../context.ts";
-import { ApiStatusError, fail } from "../http/errors.ts";
+import { ApiStatusError, fail, tooLargeResourceVersion } from "../http/errors.ts";
 import { contentTypeOf, negotiate, type Representation } from "../http/negotiate.ts";
 import { sendJson, sendObject } from "../http/respond.ts";
 import { storageKey } from "../registry/types.ts";
@@ -21,6 +21,7 @@ import {
   table,
   type Written,
 } from "./encode.ts";
+import { queryInt, validateListOptions } from "./options.ts";
 import { parseSelection } from "./selectors.ts";
 import { toYaml } from "./yaml.ts";
 
@@ -59,8 +60,11 @@ export function sendEntry(call: Call, code: number, entry: Written): void {
   sendObject(res, code, obj);
 }
 
-export function getObject(call: Call): void {
-  const { ctx, def, info } = call;
+/** GET of one object; a resourceVersion other than 0 must be reached first (served "not older than"). */
+export async function getObject(call: Call): Promise<void> {
+  const { ctx, def, info, query } = call;
+  const rv = query.get("resourceVersion") ?? "";
+  if (rv !== "" && rv !== "0") await waitUntilFresh(ctx, parseResourceVersion(rv));
   const entry = ctx.store.get(storageKey(def), def.namespaced ? info.namespace : "", info.name);
   if (!entry) throw fail.notFound(def.resource, def.group, info.name);
   sendEntry(call, 200, entry);
@@ -72,43 +76,60 @@ export function parseResourceVersion(value: string): number {
   return Number(value);
 }
 
-/**
- * Checks resourceVersion/resourceVersionMatch against what the store holds (410/504/400 as upstream);
- * returns the version to serve for resourceVersionMatch=Exact (older states come from history).
- */
-export function exactResourceVersion(ctx: ServerContext, query: URLSearchParams): number | undefined {
-  const rv = query.get("resourceVersion");
-  const match = query.get("resourceVersionMatch");
-  if (match && rv === null)
-    throw fail.badRequest("resourceVersionMatch is forbidden unless resourceVersion is provided");
-  if (match && match !== "Exact" && match !== "NotOlderThan") {
-    throw fail.badRequest(
-      `resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`,
-    );
-  }
-  if (rv === null || rv === "" || rv === "0") {
-    if (match === "Exact" && rv === "0")
-      throw fail.badRequest(`resourceVersionMatch "exact" is forbidden for resourceVersion "0"`);
-    return undefined;
-  }
-  const wanted = parseResourceVersion(rv);
-  const current = ctx.store.currentRV();
-  if (wanted > current) {
-    throw new ApiStatusError(Status.timeout(`Too large resource version: ${wanted}, current: ${current}`, 1));
-  }
-  if (match !== "Exact") return undefined;
-  if (wanted < ctx.store.oldestRV()) {
-    throw new ApiStatusError(Status.expired(`too old resource version: ${wanted} (${ctx.store.oldestRV()})`));
-  }
-  return wanted;
+/** The watch cache's wait for a version it has not seen yet (cacher waitUntilFreshAndBlock). */
+const FRESHNESS_WAIT_MS = 3000;
+
+async function waitUntilFresh(ctx: ServerContext, rv: number): Promise<void> {
+  if (await ctx.store.waitUntilFresh(rv, FRESHNESS_WAIT_MS)) return;
+  throw new ApiStatusError(tooLargeResourceVersion(rv, ctx.store.currentRV()));
 }
 
-export function listObjects(call: Call): void {
+/** Which state a list reads and whether its limit applies (apiserver storage/cacher/delegator). */
+interface ListRead {
+  /** Serve this past version exactly (older states come from history); undefined: the newest. */
+  atRV?: number;
+  /** resourceVersion=0 ignores limit (cacher computeListLimit): one full page, no continue. */
+  paginate: boolean;
+}
+
+/**
+ * resourceVersion semantics of a list (apiserver storage/cacher delegator and cacher.go): unset is a
+ * consistent read of the newest state; "0" is any state (the cache: full list, limit ignored); N with
+ * resourceVersionMatch=NotOlderThan, or without a match and without a limit, waits until N is reached
+ * and serves the newest state; N with Exact, or without a match but with a limit (the legacy exact
+ * match), serves exactly N.
+ */
+async function listRead(
+  ctx: ServerContext,
+  query: URLSearchParams,
+  limit: number | undefined,
+): Promise<ListRead> {
+  const rv = query.get("resourceVersion") ?? "";
+  const match = query.get("resourceVersionMatch") ?? "";
+  if (rv === "") return { paginate: true };
+  if (rv === "0") return { paginate: false };
+  const wanted = parseResourceVersion(rv);
+  if (match === "Exact" || (match === "" && limit !== undefined)) {
+    const current = ctx.store.currentRV();
+    if (wanted > current) throw new ApiStatusError(tooLargeResourceVersion(wanted, current));
+    if (wanted < ctx.store.oldestRV()) {
+      throw new ApiStatusError(
+        Status.expired(`too old resource version: ${wanted} (${ctx.store.oldestRV()})`),
+      );
+    }
+    return { atRV: wanted, paginate: true };
+  }
+  await waitUntilFresh(ctx, wanted);
+  return { paginate: true };
+}
+
+export async function listObjects(call: Call): Promise<void> {
   const { ctx, req, res, def, info, query } = call;
   const rep = representationFor(req, "list");
-  const selection = parseSelection(def, query);
-  const limitText = query.get("limit");
-  const limit = limitText && /^\d+$/.test(limitText) && Number(limitText) > 0 ? Number(limitText) : undefined;
+  validateListOptions(query, false);
+  const selection = parseSelection(def, query, info.name);
+  const limitValue = queryInt(query, "limit") ?? 0;
+  let limit = limitValue > 0 ? limitValue : undefined;
   const continueToken = query.get("continue");
 
   let startAfter: string | undefined;
@@ -131,7 +152,9 @@ export function listObjects(call: Call): void {
     startAfter = decoded.startKey;
     if (decoded.rv >= 0) atRV = decoded.rv;
   } else {
-    atRV = exactResourceVersion(ctx, query);
+    const read = await listRead(ctx, query, limit);
+    atRV = read.atRV;
+    if (!read.paginate) limit = undefined;
   }
 
   const result = ctx.store.list(storageKey(def), {

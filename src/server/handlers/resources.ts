@@ -1,19 +1,19 @@
 // Resource requests after authn/authz: pick the handler by verb and subresource.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Status } from "../../meta/status.ts";
+import { failure, Status } from "../../meta/status.ts";
 import type { UserInfo } from "../../meta/types.ts";
 import { decodeProtobuf, mediaType, readBody, readBodyBytes, readObject } from "../http/body.ts";
-import { ApiStatusError, fail } from "../http/errors.ts";
+import { ApiStatusError, fail, statusOf } from "../http/errors.ts";
 import { PROTOBUF_MEDIA_TYPE } from "../http/protobuf/index.ts";
 import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
+import type { DecodeOptions } from "../registry/decode.ts";
 import { managerFor } from "../registry/managed-fields.ts";
-import type { PropagationPolicy } from "../registry/objects.ts";
-import { type PatchType, patchTypeOf } from "../registry/patch.ts";
-import { PatchError, patchErrorStatus } from "../registry/patch-error.ts";
+import { checkPatchBody, patchTypeOf } from "../registry/patch.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
 import type { Call, ResourceHandlerContext } from "./call.ts";
 import { objectOf } from "./encode.ts";
+import { createOptions, deleteOptions, patchOptions, updateOptions } from "./options.ts";
 import { createBinding, podLog } from "./pods.ts";
 import { getObject, listObjects, sendEntry } from "./read.ts";
 import { createReview } from "./reviews.ts";
@@ -22,20 +22,36 @@ import { parseSelection } from "./selectors.ts";
 import { createToken } from "./token.ts";
 import { watchObjects } from "./watch.ts";
 
-// Kinds whose DELETE returns the object (ReturnDeletedObject upstream); others return a Status.
-const RETURNS_DELETED_OBJECT = new Set(["pods", "namespaces", "services", "nodes"]);
-
-function dryRun(query: URLSearchParams): boolean {
-  return query.getAll("dryRun").includes("All");
-}
+// Core kinds whose DELETE returns the object (ReturnDeletedObject in their pkg/registry/core/*/storage);
+// the others answer finalizeDelete's Success Status.
+const RETURNS_DELETED_OBJECT = new Set(["pods", "namespaces", "services", "nodes", "serviceaccounts"]);
 
 /** The field manager of a write: the fieldManager parameter, else the User-Agent's product token. */
 function managerOf(call: Call): string {
   return managerFor(call.query.get("fieldManager"), call.req.headers["user-agent"]);
 }
 
+/** fieldValidation (upstream's default: Warn) and where strict decoding warnings go: Warning headers. */
+function decodeOptions(call: Call): DecodeOptions {
+  const directive = call.query.get("fieldValidation");
+  return {
+    fieldValidation: directive === "Ignore" || directive === "Strict" ? directive : "Warn",
+    warn: (message) => call.res.appendHeader("Warning", `299 - ${JSON.stringify(message)}`),
+  };
+}
+
 function notFoundPath(): ApiStatusError {
   return new ApiStatusError(Status.notFoundPath());
+}
+
+/**
+ * go-restful's answer for a method the path has no route for (POST to an item, PUT or PATCH to a
+ * collection): the generic 405 of apiserver pkg/server/handler.go serviceErrorHandler.
+ */
+function noRoute(): ApiStatusError {
+  return new ApiStatusError(
+    failure(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}),
+  );
 }
 
 export async function handleResource(
@@ -67,23 +83,30 @@ export async function handleResource(
     case "watch":
       return watchObjects(call);
     case "create": {
+      if (info.name) throw noRoute();
       if (def.namespaced && !namespace) throw notFoundPath();
+      const options = createOptions(query);
       const entry = await ctx.objects.create(def, await readObject(req), namespace, {
         user,
-        dryRun: dryRun(query),
+        dryRun: options.dryRun,
         manager: managerOf(call),
+        ...decodeOptions(call),
       });
       return sendEntry(call, 201, entry);
     }
     case "update": {
+      if (!info.name) throw noRoute();
+      const options = updateOptions(query);
       const entry = await ctx.objects.update(def, await readObject(req), namespace, info.name, {
         user,
-        dryRun: dryRun(query),
+        dryRun: options.dryRun,
         manager: managerOf(call),
+        ...decodeOptions(call),
       });
       return sendEntry(call, 200, entry);
     }
     case "patch":
+      if (!info.name) throw noRoute();
       return patch(call, "");
     case "delete":
       return remove(call);
@@ -109,11 +132,13 @@ async function handleSubresource(call: Call): Promise<void> {
   if (sub.name === "status" || sub.name === "finalize") {
     if (info.verb === "get") return getObject(call);
     if (info.verb === "patch") return patch(call, "status");
+    const options = updateOptions(query);
     const entry = await ctx.objects.update(def, await readObject(req), info.namespace, info.name, {
       user,
-      dryRun: dryRun(query),
+      dryRun: options.dryRun,
       subresource: sub.name === "finalize" ? "" : "status",
       manager: managerOf(call),
+      ...decodeOptions(call),
     });
     return sendEntry(call, 200, entry);
   }
@@ -122,84 +147,55 @@ async function handleSubresource(call: Call): Promise<void> {
 
 async function patch(call: Call, subresource: string): Promise<void> {
   const { ctx, req, def, info, query, user } = call;
-  let type: PatchType;
-  try {
-    type = patchTypeOf(mediaType(req), def.group);
-  } catch (e) {
-    if (e instanceof PatchError) throw new ApiStatusError(patchErrorStatus(e));
-    throw e;
-  }
-  if (type === "application/apply-patch+yaml" && !query.get("fieldManager")) {
-    throw fail.badRequest("PATCH requests with apply patch type require fieldManager to be set");
-  }
+  const type = patchTypeOf(mediaType(req), def.group);
   const body = await readBody(req);
+  const options = patchOptions(query, type);
+  checkPatchBody(body, type);
   const { entry, created } = await ctx.objects.patch(
     def,
     def.namespaced ? info.namespace : "",
     info.name,
     body,
-    type as PatchType,
+    type,
     {
       user,
-      dryRun: dryRun(query),
+      dryRun: options.dryRun,
       subresource,
-      force: query.get("force") === "true",
+      force: options.force,
       manager: managerOf(call),
+      ...decodeOptions(call),
     },
   );
   sendEntry(call, created ? 201 : 200, entry);
 }
 
-interface DeleteBody {
-  gracePeriodSeconds?: number;
-  preconditions?: { uid?: string; resourceVersion?: string };
-  dryRun?: string[];
-  orphanDependents?: boolean;
-  propagationPolicy?: string;
-}
-
-/** DeleteOptions → propagation policy; the deprecated orphanDependents still means Orphan. */
-function propagationOf(opts: DeleteBody): PropagationPolicy | undefined {
-  const policy = opts.propagationPolicy;
-  if (policy === "Orphan" || policy === "Background" || policy === "Foreground") return policy;
-  if (policy)
-    throw fail.badRequest(
-      `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
-    );
-  return opts.orphanDependents === true ? "Orphan" : undefined;
-}
-
-async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteBody> {
-  let body: DeleteBody = {};
-  if (mediaType(req) === PROTOBUF_MEDIA_TYPE) body = decodeProtobuf(await readBodyBytes(req)) as DeleteBody;
-  else {
-    const text = await readBody(req);
-    if (text.trim()) body = JSON.parse(text) as DeleteBody;
+async function readDeleteBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  if (mediaType(req) === PROTOBUF_MEDIA_TYPE) {
+    const bytes = await readBodyBytes(req);
+    return bytes.length ? (decodeProtobuf(bytes) as Record<string, unknown>) : undefined;
   }
-  const grace = query.get("gracePeriodSeconds");
-  if (grace !== null && /^\d+$/.test(grace)) body.gracePeriodSeconds = Number(grace);
-  const orphan = query.get("orphanDependents");
-  if (orphan === "true" || orphan === "false") body.orphanDependents = orphan === "true";
-  const policy = query.get("propagationPolicy");
-  if (policy) body.propagationPolicy = policy;
-  return body;
+  const text = await readBody(req);
+  if (!text.trim()) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw fail.badRequest("the request body is not valid DeleteOptions JSON");
+  }
+  if (!body || typeof body !== "object" || Array.isArray(body))
+    throw fail.badRequest("the request body is not valid DeleteOptions JSON");
+  return body as Record<string, unknown>;
 }
 
 async function remove(call: Call): Promise<void> {
   const { ctx, req, res, def, info, query, user } = call;
-  let opts: DeleteBody;
-  try {
-    opts = await deleteOptions(req, query);
-  } catch (e) {
-    if (e instanceof ApiStatusError) throw e;
-    throw fail.badRequest("the request body is not valid DeleteOptions JSON");
-  }
+  const opts = deleteOptions(await readDeleteBody(req), query);
   const { entry, finished } = await ctx.objects.delete(def, info.namespace, info.name, {
     user,
-    dryRun: dryRun(query) || (opts.dryRun ?? []).includes("All"),
+    dryRun: opts.dryRun,
     gracePeriodSeconds: opts.gracePeriodSeconds,
     preconditions: opts.preconditions,
-    propagationPolicy: propagationOf(opts),
+    propagationPolicy: opts.propagationPolicy,
   });
   if (def.group === "" && RETURNS_DELETED_OBJECT.has(def.resource)) {
     // handlers/delete.go: 202 only for a deferred delete that set orphanDependents=false; a graceful pod
@@ -218,7 +214,8 @@ async function remove(call: Call): Promise<void> {
 }
 
 async function removeCollection(call: Call): Promise<void> {
-  const { ctx, res, def, info, query, user } = call;
+  const { ctx, req, res, def, info, query, user } = call;
+  const opts = deleteOptions(await readDeleteBody(req), query);
   const selection = parseSelection(def, query);
   const listed = ctx.store.list(storageKey(def), {
     namespace: def.namespaced && info.namespace ? info.namespace : undefined,
@@ -227,10 +224,15 @@ async function removeCollection(call: Call): Promise<void> {
   const deleted = [];
   for (const e of listed.items) {
     try {
-      const { entry } = await ctx.objects.delete(def, e.namespace, e.name, { user, dryRun: dryRun(query) });
+      const { entry } = await ctx.objects.delete(def, e.namespace, e.name, {
+        user,
+        dryRun: opts.dryRun,
+        gracePeriodSeconds: opts.gracePeriodSeconds,
+        propagationPolicy: opts.propagationPolicy,
+      });
       deleted.push(objectOf(entry));
     } catch (err) {
-      if (!(err instanceof ApiStatusError && err.status.code === 404)) throw err;
+      if (statusOf(err)?.code !== 404) throw err; // deleted meanwhile
     }
   }
   sendObject(res, 200, {

@@ -1,10 +1,17 @@
+// The scale subresource (pkg/registry/apps/deployment/storage/storage.go ScaleREST and its
+// scaleUpdatedObjectInfo): a Scale view of spec.replicas; writes go through GuaranteedUpdate, so a scale
+// racing a controller or another client re-applies to the newest object instead of failing.
+import { Status } from "../../meta/status.ts";
+import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { mediaType, readBody, readObject } from "../http/body.ts";
-import { fail } from "../http/errors.ts";
+import { ApiStatusError, fail } from "../http/errors.ts";
 import { sendObject } from "../http/respond.ts";
-import { applyPatch, type PatchType } from "../registry/patch.ts";
+import { applyPatch, checkPatchBody, patchTypeOf } from "../registry/patch.ts";
 import { storageKey } from "../registry/types.ts";
+import { invalid } from "../registry/validation/field.ts";
 import type { Call } from "./call.ts";
 import { objectOf } from "./encode.ts";
+import { patchOptions, updateOptions } from "./options.ts";
 
 interface Scalable {
   metadata: {
@@ -33,32 +40,78 @@ function scaleOf(obj: Scalable) {
     spec: { replicas: obj.spec?.replicas ?? 0 },
     status: {
       replicas: obj.status?.replicas ?? 0,
-      selector: Object.entries(labels)
-        .map(([k, v]) => `${k}=${v}`)
+      // labels.Selector.String(): requirements sorted by key.
+      selector: Object.keys(labels)
+        .sort()
+        .map((k) => `${k}=${labels[k]}`)
         .join(","),
     },
   };
 }
 
-export async function handleScale(call: Call): Promise<void> {
-  const { ctx, req, res, def, info, user } = call;
-  const entry = ctx.store.get(storageKey(def), info.namespace, info.name);
-  if (!entry) throw fail.notFound(def.resource, def.group, info.name);
-  const current = entry.object() as unknown as Scalable;
-  if (info.verb === "get") return sendObject(res, 200, scaleOf(current));
-
-  const scale =
-    info.verb === "patch"
-      ? applyPatch(scaleOf(current), await readBody(req), mediaType(req) as PatchType, {
-          kind: "Scale",
-          group: "autoscaling",
-        })
-      : await readObject(req);
-  const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
-  if (typeof replicas !== "number" || replicas < 0 || !Number.isInteger(replicas)) {
-    throw fail.badRequest("spec.replicas: Invalid value: must be a non-negative integer");
+/** scaleUpdatedObjectInfo.UpdatedObject: the new Scale's replicas (and resourceVersion) onto the object. */
+function scaledObject(call: Call, current: StoredObject, scale: KubeObject): KubeObject {
+  const { def, info } = call;
+  const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas ?? 0;
+  if (typeof replicas !== "number" || !Number.isInteger(replicas)) {
+    throw fail.badRequest("spec.replicas: Invalid value: must be an integer");
   }
-  const next = { ...entry.object(), spec: { ...(current.spec ?? {}), replicas } };
-  const written = await ctx.objects.update(def, next, info.namespace, info.name, { user });
+  if (replicas < 0) {
+    throw new ApiStatusError(
+      Status.invalid("Scale", "autoscaling", info.name, [
+        invalid("spec.replicas", replicas, "must be greater than or equal to 0"),
+      ]),
+    );
+  }
+  const uid = scale.metadata?.uid;
+  if (uid && uid !== current.metadata.uid) {
+    throw new ApiStatusError(
+      Status.conflict(
+        `${def.resource}/scale`,
+        def.group,
+        info.name,
+        `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata.uid}`,
+      ),
+    );
+  }
+  const spec = (current.spec ?? {}) as Record<string, unknown>;
+  return {
+    ...current,
+    metadata: { ...current.metadata, resourceVersion: scale.metadata?.resourceVersion ?? "" },
+    spec: { ...spec, replicas },
+  };
+}
+
+export async function handleScale(call: Call): Promise<void> {
+  const { ctx, req, res, def, info, query, user } = call;
+  if (info.verb === "get") {
+    const entry = ctx.store.get(storageKey(def), info.namespace, info.name);
+    if (!entry) throw fail.notFound(def.resource, def.group, info.name);
+    return sendObject(res, 200, scaleOf(entry.object() as unknown as Scalable));
+  }
+  let newScale: (current: StoredObject) => KubeObject;
+  let dryRun: boolean;
+  if (info.verb === "patch") {
+    const type = patchTypeOf(mediaType(req), def.group);
+    const body = await readBody(req);
+    dryRun = patchOptions(query, type).dryRun;
+    checkPatchBody(body, type);
+    const target = { kind: "Scale", group: "autoscaling" };
+    newScale = (current) => applyPatch(scaleOf(current as unknown as Scalable), body, type, target);
+  } else {
+    dryRun = updateOptions(query).dryRun;
+    const scale = await readObject(req);
+    newScale = () => structuredClone(scale);
+  }
+  // scaleUpdatedObjectInfo: a missing object is NotFound on "<resource>/scale".
+  if (!ctx.store.getLatest(storageKey(def), info.namespace, info.name))
+    throw fail.notFound(`${def.resource}/scale`, def.group, info.name);
+  const written = await ctx.objects.guaranteedUpdate(
+    def,
+    info.namespace,
+    info.name,
+    (current) => scaledObject(call, current, newScale(current)),
+    { user, dryRun },
+  );
   sendObject(res, 200, scaleOf(objectOf(written) as unknown as Scalable));
 }

@@ -1,5 +1,12 @@
 // labelSelector / fieldSelector query parameters → one predicate over stored entries.
-import { type FieldSelector, matchesFields, parseFieldSelector, selectorFields } from "../../meta/fields.ts";
+import {
+  escapeFieldValue,
+  type FieldSelector,
+  matchesFields,
+  parseFieldSelector,
+  requiredValue,
+  selectorFields,
+} from "../../meta/fields.ts";
 import { type LabelSelectorExpr, matchesLabels, parseLabelSelector } from "../../meta/labels.ts";
 import { fail } from "../http/errors.ts";
 import type { ResourceDef } from "../registry/types.ts";
@@ -19,7 +26,12 @@ export function supportedFields(def: ResourceDef): string[] {
   return [...ALWAYS_SELECTABLE, ...Object.keys(def.selectableFields ?? {})];
 }
 
-export function parseSelection(def: ResourceDef, query: URLSearchParams): Selection {
+/**
+ * The request's selectors. `name` is the object a list or watch is about (a legacy
+ * /watch/…/NAME path, or a fieldSelector on metadata.name): as get.go ListResource does, it acts as
+ * the field selector metadata.name=NAME, and a field selector naming another object is a 400.
+ */
+export function parseSelection(def: ResourceDef, query: URLSearchParams, name = ""): Selection {
   const labelText = query.get("labelSelector") ?? "";
   const fieldText = query.get("fieldSelector") ?? "";
   let label: LabelSelectorExpr | undefined;
@@ -33,6 +45,11 @@ export function parseSelection(def: ResourceDef, query: URLSearchParams): Select
     if (fieldText.trim()) field = parseFieldSelector(fieldText);
   } catch (e) {
     throw fail.badRequest((e as Error).message);
+  }
+  if (name) {
+    if (!field) field = parseFieldSelector(`metadata.name=${escapeFieldValue(name)}`);
+    else if (requiredValue(field, "metadata.name") !== name)
+      throw fail.badRequest("fieldSelector metadata.name doesn't match requested name");
   }
   if (field) {
     const allowed = supportedFields(def);

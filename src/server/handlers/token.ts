@@ -1,3 +1,4 @@
+import { checkNamespaceAcceptsContent } from "../admission/namespace-lifecycle.ts";
 import { createTokenRequest, type TokenRequestLookup } from "../authn/token-request.ts";
 import type { ServerContext } from "../context.ts";
 import { readObject } from "../http/body.ts";
@@ -24,8 +25,9 @@ function lookupFor(ctx: ServerContext): TokenRequestLookup {
 }
 
 export async function createToken(call: Call): Promise<void> {
-  const { ctx, req, res, info, user } = call;
+  const { ctx, req, res, def, info, user } = call;
   const body = await readObject(req);
+  checkNamespaceAcceptsContent(ctx.store, def, info.namespace, info.name);
   const outcome = await createTokenRequest(ctx.tokens, lookupFor(ctx), {
     namespace: info.namespace,
     name: info.name,

@@ -1,11 +1,11 @@
 import { Status } from "../../meta/status.ts";
-import type { ServerContext } from "../context.ts";
 import { fail } from "../http/errors.ts";
 import { contentTypeOf } from "../http/negotiate.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
 import { StorageError, type StoreEvent, stampResourceVersion } from "../storage/index.ts";
 import type { Call } from "./call.ts";
 import { includeObjectParam, partialMetadata, table } from "./encode.ts";
+import { validateListOptions } from "./options.ts";
 import { parseResourceVersion, representationFor } from "./read.ts";
 import { parseSelection } from "./selectors.ts";
 
@@ -31,27 +31,17 @@ export function watchTimeoutMs(timeoutText: string | null, minRequestTimeoutSeco
   return Math.min(ms, MAX_TIMER_MS);
 }
 
-function watchParams(ctx: ServerContext, query: URLSearchParams): WatchParams {
+function watchParams(query: URLSearchParams, minRequestTimeoutSeconds: number): WatchParams {
   const rvText = query.get("resourceVersion") ?? "";
   const sendInitial = query.get("sendInitialEvents");
   const bookmarks = query.get("allowWatchBookmarks") === "true";
-  if (sendInitial !== null) {
-    if (query.get("resourceVersionMatch") !== "NotOlderThan") {
-      throw fail.badRequest(
-        "resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
-      );
-    }
-    if (sendInitial === "true" && !bookmarks) {
-      throw fail.badRequest(
-        "allowWatchBookmarks: Required value: sendInitialEvents requires setting allowWatchBookmarks to true",
-      );
-    }
-  } else if (query.get("resourceVersionMatch")) {
+  validateListOptions(query, true);
+  if (sendInitial === "true" && !bookmarks) {
     throw fail.badRequest(
-      "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+      "allowWatchBookmarks: Required value: sendInitialEvents requires setting allowWatchBookmarks to true",
     );
   }
-  const timeoutMs = watchTimeoutMs(query.get("timeoutSeconds"), ctx.limits.minRequestTimeoutSeconds);
+  const timeoutMs = watchTimeoutMs(query.get("timeoutSeconds"), minRequestTimeoutSeconds);
 
   const sendInitialEvents =
     sendInitial === "true" || (sendInitial === null && (rvText === "" || rvText === "0"));
@@ -59,15 +49,14 @@ function watchParams(ctx: ServerContext, query: URLSearchParams): WatchParams {
   if (sendInitialEvents) fromRV = "initial";
   else if (rvText === "" || rvText === "0") fromRV = "now";
   else fromRV = parseResourceVersion(rvText);
-  if (typeof fromRV === "number" && fromRV > ctx.store.currentRV()) fromRV = "now";
   return { fromRV, sendInitialEvents, bookmarks, timeoutMs };
 }
 
 export function watchObjects(call: Call): void {
   const { ctx, req, res, def, info, query } = call;
   const rep = representationFor(req, "list");
-  const selection = parseSelection(def, query);
-  const params = watchParams(ctx, query);
+  const selection = parseSelection(def, query, info.name);
+  const params = watchParams(query, ctx.limits.minRequestTimeoutSeconds);
   const resource = storageKey(def);
   const namespace = def.namespaced && info.namespace ? info.namespace : undefined;
   const include = includeObjectParam(query.get("includeObject"));
@@ -153,8 +142,13 @@ export function watchObjects(call: Call): void {
   } else {
     fromRV = params.fromRV;
   }
+  // A version the store has not reached yet: the watch cache starts now and sends only events newer
+  // than it (cacheWatcher.process), without waiting or failing.
+  const newerThan = fromRV;
+  fromRV = Math.min(fromRV, ctx.store.currentRV());
 
   const onEvent = (ev: StoreEvent) => {
+    if (ev.rv <= newerThan) return;
     const now = selection.matches(ev.entry);
     const before = ev.prev ? selection.matches(ev.prev) : false;
     if (ev.type === "ADDED") {

@@ -8,7 +8,7 @@ import { forbiddenMessage } from "../../rbac/index.ts";
 import { requestedImpersonation } from "../authn/impersonation.ts";
 import type { AuditRecord } from "../context.ts";
 import { handleResource, type ResourceHandlerContext } from "../handlers/resources.ts";
-import { ApiStatusError, fail, storageStatus } from "./errors.ts";
+import { ApiStatusError, fail, statusOf } from "./errors.ts";
 import {
   type ConnectionGuard,
   guardConnections,
@@ -226,7 +226,7 @@ function respondWithError(
   res: ServerResponse,
   e: unknown,
 ): void {
-  let status = e instanceof ApiStatusError ? e.status : storageStatus(e);
+  let status = statusOf(e);
   if (!status) {
     ctx.log.error({ err: e, path: req.url }, "request failed");
     status = Status.internal("the server failed to handle the request; see the server log");

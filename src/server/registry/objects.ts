@@ -1,29 +1,27 @@
 // Object writes, shared by HTTP handlers and in-process controllers:
 // BeforeCreate/BeforeUpdate → mutating admission → defaults → validation → validating admission → storage.
 import { randomUUID } from "node:crypto";
-import { failure, Status } from "../../meta/status.ts";
+import { Status } from "../../meta/status.ts";
 import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
 import { type AdmissionPlugin, runAdmission } from "../admission/types.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
-import { type Entry, StorageError, type Store } from "../storage/index.ts";
+import { CONFLICT_MODIFIED, type Entry, isStorageError, type Store } from "../storage/index.ts";
+import { type DecodeOptions, decodeForWrite, patchShown } from "./decode.ts";
 import {
-  ApplyConflictError,
   type FieldScope,
   managedFieldsOf,
-  printManager,
   sameExceptTimes,
   updateManagedFields,
   type Writer,
 } from "./managed-fields.ts";
 import { generateName } from "./names.ts";
 import { applyPatch, type PatchType } from "./patch.ts";
-import { PatchError, patchErrorStatus } from "./patch-error.ts";
 import { patchSchemaFor } from "./patch-schema.ts";
 import { serverSideApplyOwned } from "./server-side-apply.ts";
 import { groupVersion, type ResourceDef, storageKey } from "./types.ts";
 import { validateObjectMeta, validateUpdateMeta } from "./validation.ts";
 
-export interface WriteOptions {
+export interface WriteOptions extends DecodeOptions {
   user: UserInfo;
   dryRun?: boolean;
   subresource?: string;
@@ -32,6 +30,9 @@ export interface WriteOptions {
   /** Internal: managedFields were already settled (server-side apply). */
   fieldsTracked?: boolean;
 }
+
+/** GuaranteedUpdate's tryUpdate: the next object built from the current one, or undefined for no change. */
+export type TryUpdate = (current: StoredObject) => KubeObject | undefined | Promise<KubeObject | undefined>;
 
 export type PropagationPolicy = "Orphan" | "Background" | "Foreground";
 
@@ -59,6 +60,30 @@ function metaOf(obj: KubeObject): Meta {
 /** Status subresource semantics: the main resource ignores status, /status changes only status. */
 const HAS_STATUS_SUBRESOURCE = (def: ResourceDef) =>
   def.subresources?.some((s) => s.name === "status") ?? false;
+
+/**
+ * DeleteOptions.preconditions, as rest.BeforeDelete reports them: the conflict names the Kind
+ * (GroupResource{Group, Resource: Kind}), not the resource.
+ */
+function checkDeletePreconditions(
+  def: ResourceDef,
+  obj: StoredObject,
+  preconditions: DeleteOptions["preconditions"],
+): void {
+  const { uid, resourceVersion } = obj.metadata;
+  const conflict = (why: string) =>
+    new ApiStatusError(Status.conflict(def.kind, def.group, obj.metadata.name, why));
+  if (preconditions?.uid != null && preconditions.uid !== uid) {
+    throw conflict(
+      `the UID in the precondition (${preconditions.uid}) does not match the UID in record (${uid}). The object might have been deleted and then recreated`,
+    );
+  }
+  if (preconditions?.resourceVersion != null && preconditions.resourceVersion !== resourceVersion) {
+    throw conflict(
+      `the ResourceVersion in the precondition (${preconditions.resourceVersion}) does not match the ResourceVersion in record (${resourceVersion}). The object might have been modified`,
+    );
+  }
+}
 
 /** metadata.finalizers, plus a namespace's spec.finalizers ("kubernetes"), which hold it in Terminating
  * while the namespace controller deletes its content. */
@@ -104,6 +129,7 @@ export class ObjectService {
     o: WriteOptions,
   ): Promise<Entry | StoredObject> {
     this.checkTypeMeta(def, obj);
+    if (!o.fieldsTracked) obj = decodeForWrite(def, obj, o);
     obj.apiVersion = groupVersion(def);
     obj.kind = def.kind;
     const meta = metaOf(obj);
@@ -147,11 +173,7 @@ export class ObjectService {
     this.validate(def, obj, undefined);
     await runAdmission(this.admission, "validate", req);
     if (o.dryRun) return obj as StoredObject;
-    try {
-      return await this.store.create(storageKey(def), obj);
-    } catch (e) {
-      throw this.storageFailure(e, def, name);
-    }
+    return this.store.create(storageKey(def), obj);
   }
 
   async update(
@@ -161,6 +183,14 @@ export class ObjectService {
     name: string,
     o: WriteOptions,
   ): Promise<Entry | StoredObject> {
+    this.checkIdentity(def, obj, namespace, name);
+    const decoded = o.fieldsTracked ? obj : decodeForWrite(def, obj, o);
+    // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given.
+    return this.guaranteedUpdate(def, namespace, name, () => structuredClone(decoded), o);
+  }
+
+  /** An update's object must be the one the URL names (update.go, patch.go checkName): else 400. */
+  private checkIdentity(def: ResourceDef, obj: KubeObject, namespace: string, name: string): void {
     this.checkTypeMeta(def, obj);
     const meta = metaOf(obj);
     if (meta.name !== undefined && meta.name !== name) {
@@ -173,11 +203,49 @@ export class ObjectService {
         "the namespace of the provided object does not match the namespace sent on the request",
       );
     }
-    const current = this.store.get(storageKey(def), def.namespaced ? namespace : "", name);
-    if (!current) throw fail.notFound(def.resource, def.group, name);
+  }
+
+  /**
+   * GuaranteedUpdate (apiserver registry/generic/registry/store.go Update over storage/etcd3 store.go
+   * GuaranteedUpdate): read the newest state, build the next object from it with `tryUpdate`, run
+   * admission, defaults and validation, and write it only if the object is still at the version read.
+   * When another writer got there first, start over from the state it left, so a PATCH, a PUT without
+   * metadata.resourceVersion or a controller's change never fails with a conflict and never loses a
+   * concurrent write. Only a resourceVersion the caller set (checked against the state each attempt
+   * read) answers 409. `tryUpdate` returning undefined means "nothing to change": the current state is
+   * returned without a write.
+   */
+  async guaranteedUpdate(
+    def: ResourceDef,
+    namespace: string,
+    name: string,
+    tryUpdate: TryUpdate,
+    o: WriteOptions,
+  ): Promise<Entry | StoredObject> {
+    const key = storageKey(def);
+    const ns = def.namespaced ? namespace : "";
+    for (;;) {
+      const current = this.store.getLatest(key, ns, name);
+      if (!current) throw fail.notFound(def.resource, def.group, name);
+      const obj = await tryUpdate(current.object());
+      if (!obj) return current;
+      const written = await this.tryWrite(def, ns, name, current, obj, o);
+      if (written) return written;
+    }
+  }
+
+  /** One GuaranteedUpdate attempt against `current`; undefined when storage moved past it meanwhile. */
+  private async tryWrite(
+    def: ResourceDef,
+    namespace: string,
+    name: string,
+    current: Entry,
+    obj: KubeObject,
+    o: WriteOptions,
+  ): Promise<Entry | StoredObject | undefined> {
     const old = current.object();
-    const expectedRV = meta.resourceVersion ? Number(meta.resourceVersion) : undefined;
-    if (expectedRV !== undefined && expectedRV !== current.rv) throw this.conflict(def, name);
+    const expectedRV = obj.metadata?.resourceVersion;
+    if (expectedRV && Number(expectedRV) !== current.rv) throw this.conflict(def, name);
 
     const next = this.mergeForUpdate(def, old, obj, o.subresource ?? "");
     // An apply settled managedFields already (the /status merge keeps the old metadata otherwise).
@@ -208,16 +276,15 @@ export class ObjectService {
     await runAdmission(this.admission, "validate", req);
     if (o.dryRun) return next as StoredObject;
 
-    // An object being deleted goes away once its last finalizer is removed.
-    if (next.metadata?.deletionTimestamp && !pendingFinalizers(def, next).length) {
-      return this.store.delete(storageKey(def), def.namespaced ? namespace : "", name, {
-        expectedRV: current.rv,
-      });
-    }
     try {
+      // An object being deleted goes away once its last finalizer is removed.
+      if (next.metadata?.deletionTimestamp && !pendingFinalizers(def, next).length) {
+        return await this.store.delete(storageKey(def), namespace, name, { expectedRV: current.rv });
+      }
       return await this.store.update(storageKey(def), next, { expectedRV: current.rv });
     } catch (e) {
-      throw this.storageFailure(e, def, name);
+      if (isStorageError(e, "Conflict")) return undefined;
+      throw e;
     }
   }
 
@@ -229,89 +296,69 @@ export class ObjectService {
     type: PatchType,
     o: WriteOptions & { force?: boolean },
   ): Promise<{ entry: Entry | StoredObject; created: boolean }> {
-    const current = this.store.get(storageKey(def), def.namespaced ? namespace : "", name);
-    if (type === "application/apply-patch+yaml" && o.manager)
-      return this.apply(def, namespace, name, patch, o);
-    if (!current) {
-      if (type !== "application/apply-patch+yaml") throw fail.notFound(def.resource, def.group, name);
-      let obj: KubeObject;
-      try {
-        obj = applyPatch({}, patch, type, { kind: def.kind, group: def.group });
-      } catch (e) {
-        if (e instanceof PatchError) throw new ApiStatusError(patchErrorStatus(e));
-        throw e;
-      }
-      const entry = await this.create(
-        def,
-        { ...obj, metadata: { ...(obj.metadata ?? {}), name } },
-        namespace,
-        o,
-      );
-      return { entry, created: true };
-    }
-    let patched: KubeObject;
-    try {
-      patched = applyPatch(current.object(), patch, type, { kind: def.kind, group: def.group });
-    } catch (e) {
-      if (e instanceof PatchError) throw new ApiStatusError(patchErrorStatus(e));
-      throw e;
-    }
-    const meta = metaOf(patched);
-    // A patch only carries a resourceVersion precondition when it sets one explicitly.
-    const patchedRV = meta.resourceVersion;
-    if (patchedRV === current.object().metadata.resourceVersion) delete meta.resourceVersion;
-    return { entry: await this.update(def, patched, namespace, name, o), created: false };
+    if (type === "application/apply-patch+yaml") return this.apply(def, namespace, name, patch, o);
+    const target = { kind: def.kind, group: def.group };
+    const entry = await this.guaranteedUpdate(
+      def,
+      namespace,
+      name,
+      (current) => {
+        const patched = applyPatch(current, patch, type, target);
+        this.checkIdentity(def, patched, namespace, name);
+        // patch.go decodes each attempt's result into the Go type.
+        return decodeForWrite(def, patched, o, () => patchShown(patched, patch, type));
+      },
+      o,
+    );
+    return { entry, created: false };
   }
 
-  /** Server-side apply with field ownership (managed-fields.ts). */
+  /**
+   * Server-side apply with field ownership (managed-fields.ts). Creates the object when absent, as
+   * upstream's apply patcher (forceAllowCreate); a create that loses a race becomes an update.
+   */
   private async apply(
     def: ResourceDef,
     namespace: string,
     name: string,
     patch: string,
-    o: WriteOptions & { force?: boolean; manager?: string },
+    o: WriteOptions & { force?: boolean },
   ): Promise<{ entry: Entry | StoredObject; created: boolean }> {
-    const current = this.store.get(storageKey(def), def.namespaced ? namespace : "", name);
-    const subresource = o.subresource ?? "";
-    const w = this.writer(def, o.manager ?? "", subresource);
-    let obj: KubeObject;
-    try {
-      obj = serverSideApplyOwned(
-        current?.object() ?? {},
-        patch,
-        { ...w, kind: def.kind, group: def.group, version: def.version },
-        o.force ?? false,
-      );
-    } catch (e) {
-      if (e instanceof PatchError) throw new ApiStatusError(patchErrorStatus(e));
-      if (e instanceof ApplyConflictError) {
-        throw new ApiStatusError(
-          failure(409, "Conflict", e.message, {
-            causes: e.conflicts.map((c) => ({
-              reason: "FieldManagerConflict",
-              message: `conflict with ${printManager(c.manager)}`,
-              field: c.path,
-            })),
-          }),
-        );
-      }
-      throw e;
-    }
-    if (!current && !managedFieldsOf(obj).length)
-      delete (obj.metadata as Record<string, unknown>).managedFields;
+    const w = this.writer(def, o.manager ?? "", o.subresource ?? "");
+    const target = { ...w, kind: def.kind, group: def.group, version: def.version };
+    const applied = (live: KubeObject) => serverSideApplyOwned(live, patch, target, o.force ?? false);
     const tracked = { ...o, fieldsTracked: true };
-    if (!current) {
-      const entry = await this.create(
-        def,
-        { ...obj, metadata: { ...(obj.metadata ?? {}), name } },
-        namespace,
-        tracked,
-      );
-      return { entry, created: true };
+    const key = storageKey(def);
+    const ns = def.namespaced ? namespace : "";
+    for (;;) {
+      if (this.store.getLatest(key, ns, name)) {
+        try {
+          return {
+            entry: await this.guaranteedUpdate(def, namespace, name, applied, tracked),
+            created: false,
+          };
+        } catch (e) {
+          // Deleted meanwhile: create it instead.
+          if (e instanceof ApiStatusError && e.status.code === 404 && !this.store.getLatest(key, ns, name))
+            continue;
+          throw e;
+        }
+      }
+      const obj = applied({});
+      if (!managedFieldsOf(obj).length) delete (obj.metadata as Record<string, unknown>).managedFields;
+      try {
+        const entry = await this.create(
+          def,
+          { ...obj, metadata: { ...(obj.metadata ?? {}), name } },
+          namespace,
+          tracked,
+        );
+        return { entry, created: true };
+      } catch (e) {
+        if (isStorageError(e, "AlreadyExists")) continue; // created meanwhile: apply onto it
+        throw e;
+      }
     }
-    const meta = metaOf(obj);
-    if (meta.resourceVersion === current.object().metadata.resourceVersion) delete meta.resourceVersion;
-    return { entry: await this.update(def, obj, namespace, name, tracked), created: false };
   }
 
   private writer(def: ResourceDef, manager: string, subresource: string): Writer {
@@ -327,6 +374,10 @@ export class ObjectService {
     };
   }
 
+  /**
+   * Store.Delete: preconditions and admission are checked against the newest state; a concurrent write
+   * between that read and the storage write starts the delete over (etcd3 conditionalDelete's retry).
+   */
   async delete(
     def: ResourceDef,
     namespace: string,
@@ -335,66 +386,50 @@ export class ObjectService {
   ): Promise<{ entry: Entry | StoredObject; finished: boolean }> {
     const key = storageKey(def);
     const ns = def.namespaced ? namespace : "";
-    const current = this.store.get(key, ns, name);
-    if (!current) throw fail.notFound(def.resource, def.group, name);
-    const obj = current.object();
-    if (o.preconditions?.uid && o.preconditions.uid !== obj.metadata.uid) {
-      throw new ApiStatusError(
-        Status.conflict(
-          def.resource,
-          def.group,
-          name,
-          `Precondition failed: UID in precondition: ${o.preconditions.uid}, UID in object meta: ${obj.metadata.uid}`,
-        ),
-      );
-    }
-    if (
-      o.preconditions?.resourceVersion &&
-      o.preconditions.resourceVersion !== obj.metadata.resourceVersion
-    ) {
-      throw new ApiStatusError(
-        Status.conflict(
-          def.resource,
-          def.group,
-          name,
-          `Precondition failed: ResourceVersion in precondition: ${o.preconditions.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`,
-        ),
-      );
-    }
-    const req = {
-      operation: "DELETE" as const,
-      def,
-      subresource: "",
-      namespace: ns,
-      name,
-      oldObject: obj,
-      user: o.user,
-      store: this.store,
-    };
-    await runAdmission(this.admission, "validate", req);
-    if (o.dryRun) return { entry: obj, finished: true };
+    for (;;) {
+      const current = this.store.getLatest(key, ns, name);
+      if (!current) throw fail.notFound(def.resource, def.group, name);
+      const obj = current.object();
+      checkDeletePreconditions(def, obj, o.preconditions);
+      const req = {
+        operation: "DELETE" as const,
+        def,
+        subresource: "",
+        namespace: ns,
+        name,
+        oldObject: obj,
+        user: o.user,
+        store: this.store,
+      };
+      await runAdmission(this.admission, "validate", req);
+      if (o.dryRun) return { entry: obj, finished: true };
 
-    const propagation =
-      o.propagationPolicy === "Orphan"
-        ? ORPHAN_FINALIZER
-        : o.propagationPolicy === "Foreground"
-          ? FOREGROUND_FINALIZER
-          : undefined;
-    if (propagation && !obj.metadata.deletionTimestamp) {
-      obj.metadata.finalizers = [...new Set([...(obj.metadata.finalizers ?? []), propagation])];
+      const propagation =
+        o.propagationPolicy === "Orphan"
+          ? ORPHAN_FINALIZER
+          : o.propagationPolicy === "Foreground"
+            ? FOREGROUND_FINALIZER
+            : undefined;
+      if (propagation && !obj.metadata.deletionTimestamp) {
+        obj.metadata.finalizers = [...new Set([...(obj.metadata.finalizers ?? []), propagation])];
+      }
+      const grace = this.gracePeriod(def, obj, o.gracePeriodSeconds);
+      const finalizers = pendingFinalizers(def, obj);
+      try {
+        if (grace > 0 || finalizers.length > 0) {
+          if (obj.metadata.deletionTimestamp) return { entry: current, finished: false };
+          obj.metadata.deletionTimestamp = rfc3339(new Date(this.now().getTime() + grace * 1000));
+          obj.metadata.deletionGracePeriodSeconds = grace;
+          if (def.resource === "namespaces" && def.group === "")
+            (obj.status as Record<string, unknown>) = { ...(obj.status as object), phase: "Terminating" };
+          const entry = await this.store.update(key, obj, { expectedRV: current.rv });
+          return { entry, finished: false };
+        }
+        return { entry: await this.store.delete(key, ns, name, { expectedRV: current.rv }), finished: true };
+      } catch (e) {
+        if (!isStorageError(e, "Conflict")) throw e;
+      }
     }
-    const grace = this.gracePeriod(def, obj, o.gracePeriodSeconds);
-    const finalizers = pendingFinalizers(def, obj);
-    if (grace > 0 || finalizers.length > 0) {
-      if (obj.metadata.deletionTimestamp) return { entry: current, finished: false };
-      obj.metadata.deletionTimestamp = rfc3339(new Date(this.now().getTime() + grace * 1000));
-      obj.metadata.deletionGracePeriodSeconds = grace;
-      if (def.resource === "namespaces" && def.group === "")
-        (obj.status as Record<string, unknown>) = { ...(obj.status as object), phase: "Terminating" };
-      const entry = await this.store.update(key, obj, { expectedRV: current.rv });
-      return { entry, finished: false };
-    }
-    return { entry: await this.store.delete(key, ns, name, { expectedRV: current.rv }), finished: true };
   }
 
   /** Pods bound to a node terminate gracefully (the kubelet finishes them); namespaces drain first. */
@@ -457,23 +492,6 @@ export class ObjectService {
   }
 
   private conflict(def: ResourceDef, name: string): ApiStatusError {
-    return new ApiStatusError(
-      Status.conflict(
-        def.resource,
-        def.group,
-        name,
-        "the object has been modified; please apply your changes to the latest version and try again",
-      ),
-    );
-  }
-
-  private storageFailure(e: unknown, def: ResourceDef, name: string): Error {
-    if (e instanceof StorageError) {
-      if (e.code === "AlreadyExists")
-        return new ApiStatusError(Status.alreadyExists(def.resource, def.group, name));
-      if (e.code === "NotFound") return fail.notFound(def.resource, def.group, name);
-      if (e.code === "Conflict") return this.conflict(def, name);
-    }
-    return e as Error;
+    return new ApiStatusError(Status.conflict(def.resource, def.group, name, CONFLICT_MODIFIED));
   }
 }

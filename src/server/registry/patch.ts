@@ -1,6 +1,7 @@
 // PATCH bodies as kube-apiserver applies them (apiserver pkg/endpoints/handlers/patch.go): decoding
 // errors, status codes and messages follow upstream with fieldValidation=Warn/Strict, the server
 // default and what kubectl sends.
+import { parse as parseYaml } from "yaml";
 import type { KubeObject } from "../../meta/types.ts";
 import { jsonKind, parseJsonGo } from "./go-format.ts";
 import { applyJsonPatch, JsonPatchApplyError, type JsonPatchOperation } from "./json-patch.ts";
@@ -47,6 +48,70 @@ export function patchTypeOf(contentType: string, group: string): PatchType {
   const found = accepted.find((t) => t === mediaType);
   if (!found) throw patchError.unsupportedMediaType(accepted);
   return found;
+}
+
+/** encoding/json's scanner refuses deeper nesting (maxNestingDepth), so json.Valid does too. */
+const MAX_JSON_NESTING = 10000;
+
+/**
+ * No built-in kind has fields nested anywhere near this deep, so upstream's typed decoding of the
+ * patched object rejects such a patch (422 on the field "patch"). Refusing it up front also keeps
+ * pathological nesting away from the recursive merge code and the serializer.
+ */
+export const MAX_PATCH_NESTING = 1000;
+
+/**
+ * patch.go validateAndTranscodePatch, before any object is read: a JSON patch body must be valid JSON
+ * (json.Valid, nesting included) and an apply body valid YAML (400). Then the depth bound above (422).
+ */
+export function checkPatchBody(body: string, type: PatchType): void {
+  let depth: number;
+  if (type === "application/apply-patch+yaml") {
+    try {
+      depth = valueDepth(parseYaml(body, { maxAliasCount: 100 }));
+    } catch (e) {
+      throw patchError.badRequest(`error encoding patch: ${(e as Error).message}`);
+    }
+  } else {
+    depth = nestingDepth(body);
+    if (depth > MAX_JSON_NESTING || "error" in parseJsonGo(body))
+      throw patchError.badRequest("invalid JSON patch");
+  }
+  if (depth > MAX_PATCH_NESTING) {
+    throw patchError.invalidPatch(
+      `the patch nests objects or arrays ${depth} levels deep; no field of a built-in kind nests more than ${MAX_PATCH_NESTING}`,
+    );
+  }
+}
+
+/** Nesting depth of a decoded value, walked iteratively. */
+function valueDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== "object") continue;
+    deepest = Math.max(deepest, d + 1);
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return deepest;
+}
+
+/** The deepest bracket nesting outside strings (an iterative scan: no recursion, no stack limit). */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) deepest = Math.max(deepest, ++depth);
+    else if (c === 125 || c === 93) depth--;
+  }
+  return deepest;
 }
 
 /**

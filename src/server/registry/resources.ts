@@ -186,6 +186,16 @@ export const RESOURCES: ResourceDef[] = [
     verbs: CRUD,
     selectableFields: fields("addressType"),
   },
+  {
+    group: "coordination.k8s.io",
+    version: "v1",
+    resource: "leases",
+    singular: "lease",
+    kind: "Lease",
+    listKind: "LeaseList",
+    namespaced: true,
+    verbs: CRUD,
+  },
   ...(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"] as const).map(
     (kind): ResourceDef => ({
       group: "rbac.authorization.k8s.io",

@@ -1,24 +1,19 @@
 // Per-kind defaulting (what kube-apiserver's defaulters and strategies fill in), attached to the
-// resource table at startup. Validation lives in validation.ts.
+// resource table at startup. Validation lives in validation.ts; Services in service-strategy.ts.
 import type { Namespace, Pod, Secret, Service } from "kubernetes-types/core/v1.d.ts";
-import type { KubeObject, Mutable } from "../../meta/types.ts";
+import type { Mutable } from "../../meta/types.ts";
 import type { Store } from "../storage/index.ts";
+import { ServiceAllocators } from "./service-allocators.ts";
+import { prepareService } from "./service-strategy.ts";
 import type { ResourceDef } from "./types.ts";
 import * as v from "./validation.ts";
-
-const SERVICE_CIDR_BASE = (10 << 24) | (96 << 16); // 10.96.0.0/12
-const KUBERNETES_SERVICE_IP = "10.96.0.1";
-
-function ipToString(n: number): string {
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
-}
 
 /** SetDefaults_PodSpec and container defaults; for a bare Pod (not a workload's template) also
  * SetDefaults_Pod (enableServiceLinks) and the Priority and DefaultTolerationSeconds admission plugins. */
 function defaultPod(pod: Mutable<Pod>, isCreate: boolean, template = false): void {
   const spec = pod.spec;
   if (!spec) return;
-  spec.restartPolicy ??= "Always";
+  if (!spec.restartPolicy) spec.restartPolicy = "Always";
   spec.dnsPolicy ??= "ClusterFirst";
   spec.schedulerName ??= "default-scheduler";
   spec.terminationGracePeriodSeconds ??= 30;
@@ -43,42 +38,6 @@ function defaultPod(pod: Mutable<Pod>, isCreate: boolean, template = false): voi
     }
   }
   if (isCreate) pod.status = { phase: "Pending", qosClass: "BestEffort" };
-}
-
-function defaultService(svc: Service, store: Store): void {
-  svc.spec ??= {};
-  const spec = svc.spec;
-  spec.type ??= "ClusterIP";
-  spec.sessionAffinity ??= "None";
-  spec.internalTrafficPolicy ??= "Cluster";
-  for (const p of spec.ports ?? []) {
-    p.protocol ??= "TCP";
-    p.targetPort ??= p.port;
-  }
-  if (spec.type === "ExternalName") return; // no virtual IP for a DNS alias
-  if (spec.clusterIP === undefined || spec.clusterIP === "") {
-    spec.clusterIP =
-      svc.metadata?.namespace === "default" && svc.metadata?.name === "kubernetes"
-        ? KUBERNETES_SERVICE_IP
-        : allocateClusterIP(store);
-  }
-  if (spec.clusterIP !== "None") {
-    spec.clusterIPs ??= [spec.clusterIP];
-    spec.ipFamilies ??= ["IPv4"];
-    spec.ipFamilyPolicy ??= "SingleStack";
-  }
-  (svc as KubeObject).status ??= { loadBalancer: {} };
-}
-
-function allocateClusterIP(store: Store): string {
-  const used = new Set(
-    store.list("services").items.map((e) => (e.object().spec as { clusterIP?: string })?.clusterIP),
-  );
-  for (let i = 10; i < 1 << 20; i++) {
-    const ip = ipToString(SERVICE_CIDR_BASE + i);
-    if (!used.has(ip)) return ip;
-  }
-  throw new Error("the service IP range 10.96.0.0/12 is exhausted");
 }
 
 function defaultNamespace(ns: Mutable<Namespace>, isCreate: boolean): void {
@@ -113,26 +72,38 @@ interface Workload {
   };
 }
 
+/** apps/v1 SetDefaults_Deployment / SetDefaults_ReplicaSet. */
 function defaultWorkload(obj: Workload, kind: string): void {
   obj.spec ??= {};
   obj.spec.replicas ??= 1;
   if (kind === "Deployment") {
     obj.spec.revisionHistoryLimit ??= 10;
     obj.spec.progressDeadlineSeconds ??= 600;
-    obj.spec.strategy ??= {
-      type: "RollingUpdate",
-      rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" },
-    };
+    obj.spec.strategy ??= {};
+    const strategy = obj.spec.strategy;
+    if (!strategy.type) strategy.type = "RollingUpdate";
+    if (strategy.type === "RollingUpdate") {
+      strategy.rollingUpdate ??= {};
+      strategy.rollingUpdate.maxUnavailable ??= "25%";
+      strategy.rollingUpdate.maxSurge ??= "25%";
+    }
   }
   if (obj.spec.template) defaultPod(obj.spec.template as Mutable<Pod>, false, true);
 }
 
 /** Returns the table with prepare/validate hooks wired for the kinds that need them. */
 export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[] {
+  const allocators = new ServiceAllocators(store);
   return defs.map((def) => {
-    if (def.group === "apps") return { ...def, prepare: (o) => defaultWorkload(o as Workload, def.kind) };
-    if (def.group !== "" && def.group !== "rbac.authorization.k8s.io" && def.group !== "discovery.k8s.io")
-      return def;
+    if (def.group === "apps") {
+      const validate =
+        def.kind === "Deployment"
+          ? v.validateDeployment
+          : def.kind === "ReplicaSet"
+            ? v.validateReplicaSet
+            : undefined;
+      return { ...def, prepare: (o) => defaultWorkload(o as Workload, def.kind), validate };
+    }
     const key = def.group ? `${def.resource}.${def.group}` : def.resource;
     switch (key) {
       case "pods":
@@ -144,7 +115,7 @@ export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[]
       case "services":
         return {
           ...def,
-          prepare: (o) => defaultService(o as Service, store),
+          prepare: (o, old) => prepareService(o as Service, old as Service | undefined, allocators),
           validate: (o, old) => v.validateService(o, old),
         };
       case "namespaces":
@@ -169,6 +140,8 @@ export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[]
         return { ...def, validate: (o, old) => v.validateEvent(o, old) };
       case "endpointslices.discovery.k8s.io":
         return { ...def, validate: (o, old) => v.validateEndpointSlice(o, old) };
+      case "leases.coordination.k8s.io":
+        return { ...def, validate: (o, old) => v.validateLease(o, old) };
       case "roles.rbac.authorization.k8s.io":
       case "clusterroles.rbac.authorization.k8s.io":
         return { ...def, validate: (o, old) => v.validateRole(o, old, def.namespaced) };

@@ -3,7 +3,9 @@
 // them into a 422 with Status.invalid. Per-kind validators check what is specific to the kind; combine
 // them with validateObjectMeta (and validateUpdateMeta on updates), as kube-apiserver runs both.
 
+export { validateDeployment, validateReplicaSet } from "./validation/apps.ts";
 export { validateConfigMap, validateSecret } from "./validation/config.ts";
+export { validateLease } from "./validation/coordination.ts";
 export {
   validateEndpointSlice,
   validateEvent,

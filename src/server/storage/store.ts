@@ -109,6 +109,8 @@ export class Store {
   /** Newest staged change per "resource\0key", until committed. */
   private readonly staged = new Map<string, Pending>();
   private readonly compactBytes: number;
+  /** Readers waiting for a resourceVersion to be committed (waitUntilFresh). */
+  private readonly freshWaiters = new Set<{ rv: number; settle(fresh: boolean): void }>();
   private committedRV: number;
   private assignedRV: number;
   private snapshotting: Promise<void> | undefined;
@@ -148,6 +150,24 @@ export class Store {
     return this.committedRV;
   }
 
+  /**
+   * Resolves true once the store has committed `rv`, false after `timeoutMs` (the watch cache's
+   * waitUntilFreshAndBlock: a read "not older than" a version a client saw elsewhere waits for it).
+   */
+  waitUntilFresh(rv: number, timeoutMs: number): Promise<boolean> {
+    if (rv <= this.committedRV) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { rv, settle: (_fresh: boolean) => {} };
+      const timer = setTimeout(() => waiter.settle(false), timeoutMs);
+      waiter.settle = (fresh) => {
+        clearTimeout(timer);
+        this.freshWaiters.delete(waiter);
+        resolve(fresh);
+      };
+      this.freshWaiters.add(waiter);
+    });
+  }
+
   /** Oldest resourceVersion still served by watch and "as of" lists; older → Expired. */
   oldestRV(): number {
     return this.history.floorRV;
@@ -156,6 +176,16 @@ export class Store {
   get(resource: string, namespace: string, name: string): Entry | undefined {
     const table = this.table(resource);
     return table.get(table.keyOf(namespace, name));
+  }
+
+  /**
+   * The newest state, staged (not yet durable) writes included: what a read-modify-write starts from, as
+   * etcd's GuaranteedUpdate reads the latest revision. Reads for clients use get(), which shows only
+   * committed state.
+   */
+  getLatest(resource: string, namespace: string, name: string): Entry | undefined {
+    const table = this.table(resource);
+    return this.latest(table, table.keyOf(namespace, name));
   }
 
   /**
@@ -274,6 +304,7 @@ export class Store {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.recovering);
+    for (const w of this.freshWaiters) w.settle(false);
     await this.commits?.idle();
     await this.snapshotting;
     this.hub.clear();
@@ -396,6 +427,7 @@ export class Store {
       : { type, rv: entry.rv, entry };
     this.history.push(ev);
     this.hub.publish(ev);
+    for (const w of this.freshWaiters) if (w.rv <= entry.rv) w.settle(true);
   }
 
   /** Runs between batches: the new log starts right after the captured state; the snapshot writes behind. */

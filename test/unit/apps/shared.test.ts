@@ -17,7 +17,7 @@ import { ResultPrinter } from "../../../src/apps/shared/result-printer.ts";
 import { pause } from "../../../src/apps/shared/shutdown.ts";
 import { localTimestamp, unknownTimeZoneWarning } from "../../../src/apps/shared/time.ts";
 import { errorFromResponse } from "../../../src/client/errors.ts";
-import { ConfigError, ConnectionError } from "../../../src/client/index.ts";
+import { ConfigError, ConnectionError, loadForbiddenFix } from "../../../src/client/index.ts";
 
 const FORBIDDEN_BODY = JSON.stringify({
   kind: "Status",
@@ -99,7 +99,8 @@ describe("localTimestamp", () => {
 });
 
 describe("describeFailure", () => {
-  test("403: exit 3, the server's sentence as summary, the least-privilege fix as explanation", () => {
+  test("403: exit 3, the server's sentence as summary, the least-privilege fix as explanation", async () => {
+    await loadForbiddenFix(); // the client's transport loads it before throwing a 403
     const failure = describeFailure(forbidden());
     assert.equal(failure.kind, "forbidden");
     assert.equal(failure.exitCode, EXIT.forbidden);

@@ -208,6 +208,48 @@ describe("resource references", () => {
     );
     await assert.rejects(client.resource("gizmos").ref(), UnknownResourceError);
   });
+
+  test("an unavailable aggregated API (503) does not hide a resource another group serves", async () => {
+    client.discovery.reset();
+    const group = (name: string) => ({
+      name,
+      versions: [{ groupVersion: `${name}/v1beta1`, version: "v1beta1" }],
+      preferredVersion: { groupVersion: `${name}/v1beta1`, version: "v1beta1" },
+    });
+    routes.push(
+      on("/api/v1", "GET", (_req, res) =>
+        json(res, 200, { kind: "APIResourceList", groupVersion: "v1", resources: [] }),
+      ),
+      on("/apis", "GET", (_req, res) =>
+        json(res, 200, { kind: "APIGroupList", groups: [group("metrics.k8s.io"), group("example.com")] }),
+      ),
+      on("/apis/metrics.k8s.io/v1beta1", "GET", (_req, res) =>
+        json(res, 503, {
+          kind: "Status",
+          apiVersion: "v1",
+          status: "Failure",
+          message: "service unavailable",
+          reason: "ServiceUnavailable",
+          code: 503,
+        }),
+      ),
+      on("/apis/example.com/v1beta1", "GET", (_req, res) =>
+        json(res, 200, {
+          kind: "APIResourceList",
+          groupVersion: "example.com/v1beta1",
+          resources: [
+            { name: "gadgets", singularName: "gadget", namespaced: true, kind: "Gadget", verbs: [] },
+          ],
+        }),
+      ),
+    );
+    assert.equal((await client.resource("gadgets").ref()).group, "example.com");
+    await assert.rejects(
+      client.resource("gizmos").ref(),
+      /doesn't have a resource type "gizmos"; discovery failed for metrics\.k8s\.io\/v1beta1 \(service unavailable\)/,
+    );
+    client.discovery.reset();
+  });
 });
 
 describe("ResourceClient CRUD", () => {
@@ -419,12 +461,42 @@ describe("lists, counts and watches over HTTP", () => {
     );
   });
 
-  test("count() is one limit=1 metadata-only request when the server reports remainingItemCount", async () => {
+  test("count() is one limit=1 request for full objects when the server reports remainingItemCount", async () => {
     routes.push(pagedPods(4321));
     assert.equal(await client.resource("pods").count(), 4321);
     assert.equal(seen.length, 1);
     assert.equal(seen[0].url.searchParams.get("limit"), "1");
-    assert.match(String(seen[0].headers.accept), /PartialObjectMetadataList/);
+    // Full objects: servers before 1.24 leave remainingItemCount out of metadata-only lists.
+    assert.equal(seen[0].headers.accept, "application/json");
+  });
+
+  test("count() never reports a negative count: a negative remainingItemCount is a clear error", async () => {
+    routes.push(
+      on("/api/v1/namespaces/shop/pods", "GET", (_req, res) =>
+        json(res, 200, {
+          kind: "PodList",
+          metadata: { continue: "1", remainingItemCount: -6 },
+          items: pods(1),
+        }),
+      ),
+    );
+    await assert.rejects(client.resource("pods").count(), (error: Error & { code?: string }) => {
+      assert.equal(error.name, "ResponseError");
+      assert.equal(error.code, "INVALID_RESPONSE");
+      assert.match(error.message, /remainingItemCount is -6, not a non-negative integer/);
+      return true;
+    });
+  });
+
+  test("count(), list() and iterate() accept items: null (an empty PartialObjectMetadataList)", async () => {
+    routes.push(
+      on("/api/v1/namespaces/shop/pods", "GET", (_req, res) =>
+        json(res, 200, { kind: "PartialObjectMetadataList", metadata: {}, items: null }),
+      ),
+    );
+    assert.equal(await client.resource("pods").count(), 0);
+    assert.deepEqual((await client.resource("pods").list({ metadataOnly: true })).items, []);
+    for await (const _ of client.resource("pods").iterate({ metadataOnly: true })) assert.fail("no items");
   });
 
   test("count() falls back to paging, and to full objects on 406", async () => {
@@ -438,9 +510,18 @@ describe("lists, counts and watches over HTTP", () => {
         String(req.headers.accept).includes("PartialObjectMetadata")
           ? json(res, 406, { kind: "Status", code: 406, status: "Failure", reason: "NotAcceptable" })
           : false,
-      pagedPods(7),
+      pagedPods(700, { remaining: false }),
     ];
-    assert.equal(await client.resource("pods").count(), 7);
+    assert.equal(await client.resource("pods").count(), 700);
+    assert.deepEqual(
+      seen.map((s) => [s.url.searchParams.get("limit"), /PartialObject/.test(String(s.headers.accept))]),
+      [
+        ["1", false],
+        ["500", true],
+        ["500", false],
+        ["500", false],
+      ],
+    );
   });
 
   test("allNamespaces lists cluster-wide", async () => {

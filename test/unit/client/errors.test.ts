@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import {
   ApiError,
   errorFromResponse,
@@ -15,6 +15,7 @@ import {
   isUnauthorized,
   UnauthorizedError,
 } from "../../../src/client/errors.ts";
+import { loadForbiddenFix } from "../../../src/client/explain-forbidden.ts";
 
 const context = { method: "GET", path: "/api/v1/namespaces/default/pods" };
 
@@ -232,7 +233,27 @@ describe("Status parsing and guards", () => {
   });
 });
 
+test("403 explain() before the fix generator is loaded: the diagnosis, and how to get the fix", () => {
+  const error = errorFromResponse(
+    403,
+    status(
+      403,
+      "Forbidden",
+      'pods is forbidden: User "u" cannot list resource "pods" in API group "" at the cluster scope',
+    ),
+    context,
+  );
+  const text = error.explain();
+  assert.match(text, /Tried: list pods/);
+  assert.match(
+    text,
+    /Least-privilege fix: not generated \(await loadForbiddenFix\(\) from incluster\/client first\)/,
+  );
+  assert.doesNotMatch(text, /kind: ClusterRole/);
+});
+
 describe("403 explain()", () => {
+  before(loadForbiddenFix);
   const forbidden = (message: string, details: object = {}, extra: object = {}) => {
     const error = errorFromResponse(403, status(403, "Forbidden", message, details), {
       ...context,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ConnectionError, ForbiddenError, isForbidden } from "../../../src/client/errors.ts";
+import { loadForbiddenFix } from "../../../src/client/explain-forbidden.ts";
 import { Informer, type InformerOptions, type InformerState } from "../../../src/client/informer.ts";
 import { Store } from "../../../src/client/store.ts";
 import {
@@ -16,7 +17,7 @@ import {
 
 const fast = { backoff: { initialMs: 1, maxMs: 5, jitter: 0 } };
 
-function informer(source: FakeSource, options: InformerOptions = {}): Informer<Pod> {
+function informer(source: FakeSource, options: InformerOptions<Pod> = {}): Informer<Pod> {
   return new Informer<Pod>(source, { ...fast, random: () => 0.5, ...options });
 }
 
@@ -70,6 +71,7 @@ describe("Informer", () => {
   });
 
   test("a 403 never stops it: error event with the ForbiddenError, backoff, retries, then recovers", async () => {
+    await loadForbiddenFix(); // the transport does this before it throws a 403; the fake source does not
     const source = new FakeSource();
     source.listReplies.push(forbiddenList(), forbiddenList(), podList("10", pod("a", "5")));
     const states: InformerState[] = [];

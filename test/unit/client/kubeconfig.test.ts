@@ -110,8 +110,8 @@ clusters:
     assert.equal(config.server, "https://only.example");
   });
 
-  test("parseKubeconfig keeps each entry's origin and resolves relative exec commands", () => {
-    const parsed = parseKubeconfig(
+  test("parseKubeconfig keeps each entry's origin and resolves relative exec commands", async () => {
+    const parsed = await parseKubeconfig(
       `users:
 - name: u
   user:
@@ -261,7 +261,7 @@ describe("kubeconfig errors", () => {
   test("no current-context, dangling cluster, cluster without server", async () => {
     const noCurrent = await kubeconfigFile(minimal("https://k").replace("current-context: main\n", ""));
     await assert.rejects(loadWith([noCurrent]), /no current-context is set.*\nFix: pass a context/s);
-    const dangling = parseKubeconfig(
+    const dangling = await parseKubeconfig(
       "current-context: a\ncontexts: [{ name: a, context: { cluster: gone } }]\n",
       "/k",
     );
@@ -269,7 +269,7 @@ describe("kubeconfig errors", () => {
       () => selectContext(dangling),
       /refers to cluster "gone", which no kubeconfig file defines/,
     );
-    const serverless = parseKubeconfig(
+    const serverless = await parseKubeconfig(
       "current-context: a\nclusters: [{ name: k, cluster: {} }]\ncontexts: [{ name: a, context: { cluster: k } }]\n",
       "/k",
     );

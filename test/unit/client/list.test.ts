@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { errorFromStatus, isGone } from "../../../src/client/errors.ts";
+import { errorFromStatus, isGone, ResponseError } from "../../../src/client/errors.ts";
 import {
+  checkList,
   countObjects,
   iterateItems,
   listPages,
@@ -153,22 +154,22 @@ describe("listPages / iterateItems", () => {
 describe("countObjects", () => {
   test("one request with limit=1 when the server reports remainingItemCount", async () => {
     const server = fakeServer(5000);
-    assert.equal(await countObjects(server.fetch), 5000);
+    assert.equal(await countObjects(server.fetch, server.fetch), 5000);
     assert.equal(server.requests.length, 1);
     assert.equal(server.requests[0].limit, 1);
   });
 
   test("one request when everything fits", async () => {
     const server = fakeServer(1);
-    assert.equal(await countObjects(server.fetch), 1);
+    assert.equal(await countObjects(server.fetch, server.fetch), 1);
     const empty = fakeServer(0);
-    assert.equal(await countObjects(empty.fetch), 0);
+    assert.equal(await countObjects(empty.fetch, empty.fetch), 0);
     assert.equal(empty.requests.length, 1);
   });
 
   test("falls back to paging (a selector hides remainingItemCount)", async () => {
     const server = fakeServer(1234, { remaining: false });
-    assert.equal(await countObjects(server.fetch), 1234);
+    assert.equal(await countObjects(server.fetch, server.fetch), 1234);
     assert.deepEqual(
       server.requests.map((r) => r.limit),
       [1, 500, 500, 500],
@@ -177,7 +178,7 @@ describe("countObjects", () => {
 
   test("restarts on an expired continue without double counting", async () => {
     const server = fakeServer(1200, { remaining: false, expireAt: new Set(["1000@1"]) });
-    assert.equal(await countObjects(server.fetch), 1200);
+    assert.equal(await countObjects(server.fetch, server.fetch), 1200);
   });
 
   test("memory does not grow with the number of objects: at most the current and previous page are alive", async () => {
@@ -200,7 +201,7 @@ describe("countObjects", () => {
       pages.push(new WeakRef(list));
       return list;
     };
-    assert.equal(await countObjects(fetch), total);
+    assert.equal(await countObjects(fetch, fetch), total);
     assert.ok(pages.length > 40, `${pages.length} pages`);
     assert.ok(maxAlive <= 2, `${maxAlive} pages were alive at once`);
   });
@@ -228,5 +229,35 @@ describe("helpers", () => {
       metadata: { name: "a", labels: { x: "y" } },
     });
     assert.equal(list.metadata.resourceVersion, "7");
+  });
+});
+
+describe("checkList", () => {
+  const context = { method: "GET", path: "/api/v1/pods" };
+
+  test("items: null (Go's empty slice in a PartialObjectMetadataList) becomes []", () => {
+    const list = checkList({ kind: "PartialObjectMetadataList", metadata: {}, items: null }, context);
+    assert.deepEqual(list.items, []);
+  });
+
+  test("remainingItemCount must be a non-negative integer", () => {
+    for (const bad of [-6, 1.5, "7", Number.MAX_SAFE_INTEGER + 2]) {
+      assert.throws(
+        () => checkList({ metadata: { continue: "x", remainingItemCount: bad }, items: [] }, context),
+        (error: unknown) =>
+          error instanceof ResponseError &&
+          error.code === "INVALID_RESPONSE" &&
+          error.message.includes("GET /api/v1/pods") &&
+          error.message.includes(`remainingItemCount is ${JSON.stringify(bad)}`),
+      );
+    }
+    const ok = checkList({ metadata: { continue: "x", remainingItemCount: 0 }, items: [] }, context);
+    assert.equal(ok.metadata.remainingItemCount, 0);
+  });
+
+  test("a body that is not a list object, or items that are not an array, is a clear error", () => {
+    for (const bad of [null, 7, [], { items: {} }]) {
+      assert.throws(() => checkList(bad, context), /is not a usable list/);
+    }
   });
 });

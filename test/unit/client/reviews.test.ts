@@ -120,12 +120,51 @@ describe("whoami", () => {
     assert.match(identity.note ?? "", /no SelfSubjectReview API.*not confirmed by the server/);
   });
 
-  test("a forbidden SelfSubjectReview also falls back, and says why", async () => {
-    const { ctx, requests } = context({ [V1]: statusError(403, "Forbidden", V1) }, saToken);
+  test("a forbidden SelfSubjectReview the server serves: the binding was changed", async () => {
+    const { ctx, requests } = context(
+      {
+        [V1]: statusError(403, "Forbidden", V1),
+        "/apis/authentication.k8s.io/v1": { resources: [{ name: "selfsubjectreviews" }] },
+      },
+      saToken,
+    );
     const identity = await whoami(ctx);
     assert.equal(identity.source, "token");
-    assert.match(identity.note ?? "", /forbidden/);
-    assert.equal(requests.length, 1);
+    assert.match(identity.note ?? "", /forbidden \(the system:basic-user binding was changed\)/);
+    assert.deepEqual(
+      requests.map((r) => r.path),
+      [V1, "/apis/authentication.k8s.io/v1"],
+    );
+  });
+
+  test("a 403 from a server without the API (before 1.27): an old server, and the user it named", async () => {
+    const message =
+      'selfsubjectreviews.authentication.k8s.io is forbidden: User "system:serviceaccount:shop:web" cannot create resource "selfsubjectreviews" in API group "authentication.k8s.io" at the cluster scope';
+    const forbidden = errorFromStatus(
+      {
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        reason: "Forbidden",
+        message,
+        code: 403,
+      },
+      { method: "POST", path: V1 },
+    );
+    const { ctx } = context(
+      {
+        [V1]: forbidden,
+        "/apis/authentication.k8s.io/v1": { resources: [{ name: "tokenreviews" }] },
+        "/apis/authentication.k8s.io/v1beta1": { resources: [{ name: "tokenreviews" }] },
+      },
+      saToken,
+    );
+    const identity = await whoami(ctx);
+    assert.equal(identity.username, "system:serviceaccount:shop:web");
+    assert.match(identity.note ?? "", /older than 1\.27 and has no SelfSubjectReview API/);
+    assert.match(identity.note ?? "", /the server's 403 named the same user/);
+    assert.doesNotMatch(identity.note ?? "", /basic-user/);
   });
 
   test("no API and no token: a clear error", async () => {

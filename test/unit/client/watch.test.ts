@@ -12,7 +12,12 @@ import {
   type WatcherOptions,
   type WatchStatus,
 } from "../../../src/client/watch.ts";
-import { type RawWatchEvent, WatchDecodeError, WatchDecoder } from "../../../src/client/watch-decoder.ts";
+import {
+  type RawWatchEvent,
+  WatchDecodeError,
+  WatchDecoder,
+  WatchEventTooLargeError,
+} from "../../../src/client/watch-decoder.ts";
 import { openWatchStream } from "../../../src/client/watch-stream.ts";
 import {
   apiError,
@@ -56,6 +61,18 @@ describe("WatchDecoder", () => {
   test("a malformed line is an error, not silently dropped", () => {
     assert.throws(() => new WatchDecoder().push("not json\n"), WatchDecodeError);
     assert.throws(() => new WatchDecoder().push('{"object":{}}\n'), WatchDecodeError);
+  });
+
+  test("lines are bounded in bytes (not characters), whether or not their newline has arrived", () => {
+    const event = Buffer.from('{"type":"ADDED","object":{"metadata":{"name":"ééé"}}}\n');
+    const fits = new WatchDecoder(event.length - 1); // the limit excludes the newline
+    assert.equal(fits.push(event).length, 1);
+    assert.throws(() => new WatchDecoder(event.length - 2).push(event), WatchEventTooLargeError);
+    // An endless line fails as soon as it passes the limit, while the newline is still missing.
+    const endless = new WatchDecoder(1000);
+    assert.throws(() => {
+      for (let i = 0; i < 100; i++) endless.push(Buffer.alloc(100, "x"));
+    }, WatchEventTooLargeError);
   });
 });
 

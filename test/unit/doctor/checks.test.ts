@@ -306,6 +306,43 @@ describe("authentication: the causes of a 401", () => {
   });
 });
 
+describe("servers older than SelfSubjectReview", () => {
+  test("the user an old server's 403 named: authenticated, the server called old, denials still get fixes", () => {
+    const f: DoctorFacts = {
+      ...healthy(),
+      auth: { outcome: "unsupported", username: "system:serviceaccount:web:app" },
+      version: { major: "1", minor: "20", gitVersion: "v1.20.15" },
+      access: [
+        {
+          need: { text: "list pods -A", verb: "list", resource: "pods", allNamespaces: true },
+          namespace: "",
+          result: { allowed: false },
+        },
+      ],
+    };
+    const auth = check(f, "authentication");
+    assert.equal(auth.status, "ok");
+    assert.match(
+      auth.summary,
+      /^system:serviceaccount:web:app \(groups from the token: \[system:serviceaccounts /,
+    );
+    assert.match(
+      auth.details![0],
+      /API server \(v1\.20\.15\) is older than 1\.27 and has no SelfSubjectReview API/,
+    );
+    assert.doesNotMatch(JSON.stringify(runChecks(f)), /basic-user|not authenticated/);
+    const access = check(f, "access");
+    assert.equal(access.status, "fail");
+    assert.match(access.fix![0], /kubectl create clusterrole web-app-pods --verb=list,watch --resource=pods/);
+  });
+
+  test("no SelfSubjectReview and no user named by the server: the token's claims, flagged as unconfirmed", () => {
+    const r = check({ ...healthy(), auth: { outcome: "unsupported" } }, "authentication");
+    assert.equal(r.status, "warn");
+    assert.match(r.summary, /system:serviceaccount:web:app .*from the token: not confirmed by the server/);
+  });
+});
+
 describe("access and version", () => {
   test("a denied need carries the least-privilege commands", () => {
     const f = healthy();
@@ -338,7 +375,12 @@ describe("access and version", () => {
   });
 
   test("version skew", () => {
-    assert.equal(check({ ...healthy(), version: { major: "1", minor: "24" } }, "version").status, "fail");
+    const old = check(
+      { ...healthy(), version: { major: "1", minor: "24", gitVersion: "v1.24.17" } },
+      "version",
+    );
+    assert.equal(old.status, "warn");
+    assert.match(old.summary, /v1\.24\.17 is older than the tested range 1\.27–1\.35/);
     assert.equal(check({ ...healthy(), version: { major: "1", minor: "40+" } }, "version").status, "warn");
   });
 });

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { INCLUSTER_IMAGE_CMD, isInclusterImage, planContainer } from "../../../src/kubelet/images.ts";
+import { fileURLToPath } from "node:url";
+import {
+  INCLUSTER_IMAGE_CMD,
+  inclusterEntrypoint,
+  isInclusterImage,
+  planContainer,
+} from "../../../src/kubelet/images.ts";
 
 const entrypoint = ["/node", "/repo/src/cli/main.ts"];
 
@@ -72,4 +78,10 @@ test("other images wait as on a node that may not pull", () => {
     !plan.ok ? plan.message : "",
     /^Container image "nginx" is not present with pull policy of Never: the incluster runtime does not pull images/,
   );
+});
+
+test("from a clone the image runs the CLI's sources with the repository's Node", () => {
+  // (From an installed package it is that package's dist/cli/main.js: test/package/consumer.test.ts.)
+  const repo = fileURLToPath(new URL("../../../", import.meta.url));
+  assert.deepEqual(inclusterEntrypoint(), [`${repo}node_modules/.bin/node`, `${repo}src/cli/main.ts`]);
 });

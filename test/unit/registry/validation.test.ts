@@ -327,7 +327,8 @@ describe("validateService", () => {
   });
 
   test("headless services need no ports; ExternalName needs externalName and no cluster IP", () => {
-    assert.deepEqual(v.validateService(svc({ clusterIP: "None" })), []);
+    // As the strategy leaves it: clusterIPs mirrors clusterIP.
+    assert.deepEqual(v.validateService(svc({ clusterIP: "None", clusterIPs: ["None"] })), []);
     assert.deepEqual(lines(v.validateService(svc({ type: "ExternalName", clusterIP: "10.0.0.1" }))), [
       "spec.clusterIPs: Forbidden: may not be set for ExternalName services",
       "spec.externalName: Required value",

@@ -147,7 +147,8 @@ export function validateLabels(labels: unknown, path: string): FieldCause[] {
   return errs;
 }
 
-function validateAnnotations(annotations: unknown, path: string): FieldCause[] {
+/** apivalidation.ValidateAnnotations: qualified keys (case-insensitively), 256 KiB in total. */
+export function validateAnnotations(annotations: unknown, path: string): FieldCause[] {
   const errs: FieldCause[] = [];
   let size = 0;
   for (const [k, v] of Object.entries(asMap(annotations))) {

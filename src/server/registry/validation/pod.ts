@@ -61,10 +61,12 @@ export function validatePod(pod: KubeObject, old?: KubeObject): FieldCause[] {
   return errs;
 }
 
-function validatePodSpec(spec: Json): FieldCause[] {
-  const { errs, names: volumes } = validateVolumes(asMaps(spec.volumes), child(SPEC, "volumes"));
+/** ValidatePodSpec at `path` (a workload's template: "spec.template.spec"); `forPod` adds the checks
+ * only Pods get (validateContainersOnlyForPod). */
+export function validatePodSpec(spec: Json, path = SPEC, forPod = true): FieldCause[] {
+  const { errs, names: volumes } = validateVolumes(asMaps(spec.volumes), child(path, "volumes"));
   const containers = asMaps(spec.containers);
-  const containersPath = child(SPEC, "containers");
+  const containersPath = child(path, "containers");
   if (containers.length === 0) errs.push(required(containersPath));
   const seen = new Set<string>();
   containers.forEach((c, i) => {
@@ -75,7 +77,7 @@ function validatePodSpec(spec: Json): FieldCause[] {
     if (c.restartPolicy != null)
       errs.push(forbidden(child(path, "restartPolicy"), "may not be set for non-init containers"));
   });
-  const initPath = child(SPEC, "initContainers");
+  const initPath = child(path, "initContainers");
   asMaps(spec.initContainers).forEach((c, i) => {
     const path = index(initPath, i);
     errs.push(...validateContainer(c, volumes, path));
@@ -87,24 +89,25 @@ function validatePodSpec(spec: Json): FieldCause[] {
     else if (name) seen.add(name);
   });
   errs.push(
-    ...enumErrors(spec.restartPolicy, child(SPEC, "restartPolicy"), ["Always", "OnFailure", "Never"]),
+    ...enumErrors(spec.restartPolicy, child(path, "restartPolicy"), ["Always", "OnFailure", "Never"]),
   );
   errs.push(
-    ...enumErrors(spec.dnsPolicy, child(SPEC, "dnsPolicy"), [
+    ...enumErrors(spec.dnsPolicy, child(path, "dnsPolicy"), [
       "ClusterFirstWithHostNet",
       "ClusterFirst",
       "Default",
       "None",
     ]),
   );
-  errs.push(...validateLabels(spec.nodeSelector, child(SPEC, "nodeSelector")));
+  errs.push(...validateLabels(spec.nodeSelector, child(path, "nodeSelector")));
   for (const [field, value] of [
     ["serviceAccountName", asString(spec.serviceAccountName)],
     ["nodeName", asString(spec.nodeName)],
   ]) {
     if (value)
-      for (const msg of isDNS1123Subdomain(value)) errs.push(invalid(child(SPEC, field), value, msg));
+      for (const msg of isDNS1123Subdomain(value)) errs.push(invalid(child(path, field), value, msg));
   }
+  if (!forPod) return errs;
   // Checks only pods (not pod templates) get.
   for (const [field, items] of [
     ["containers", containers],
@@ -115,7 +118,7 @@ function validatePodSpec(spec: Json): FieldCause[] {
       if (image !== image.trim()) {
         errs.push(
           invalid(
-            child(index(child(SPEC, field), i), "image"),
+            child(index(child(path, field), i), "image"),
             image,
             "must not have leading or trailing whitespace",
           ),
@@ -147,6 +150,7 @@ function validateVolumes(volumes: Json[], path: string): { errs: FieldCause[]; n
     if (!name) el.push(required(namePath));
     else for (const msg of isDNS1123Label(name)) el.push(invalid(namePath, name, msg));
     if (names.has(name)) el.push(duplicate(namePath, name));
+    el.push(...volumeItemPathErrors(vol, volPath));
     // Only valid volumes can be mounted.
     if (el.length === 0) names.add(name);
     errs.push(...el);
@@ -237,7 +241,58 @@ function validateVolumeMounts(mounts: Json[], volumes: Set<string>, path: string
     if (!target) errs.push(required(child(mountPath, "mountPath")));
     if (mountPoints.has(target)) errs.push(invalid(child(mountPath, "mountPath"), target, "must be unique"));
     mountPoints.add(target);
+    const subPath = asString(m.subPath);
+    if (subPath) errs.push(...localDescendingPathErrors(subPath, child(mountPath, "subPath")));
   });
+  return errs;
+}
+
+// ---- file paths inside volumes ----
+
+/** The item paths of secret, configMap, downwardAPI and projected volumes (validateKeyToPath,
+ * validateDownwardAPIVolumeFile, validateProjectionSources): each a local, descending path. */
+function volumeItemPathErrors(vol: Json, volPath: string): FieldCause[] {
+  const items = (source: Json, path: string) =>
+    asMaps(source.items).flatMap((item, i) =>
+      itemPathErrors(asString(item.path), child(index(child(path, "items"), i), "path")),
+    );
+  const errs: FieldCause[] = [];
+  for (const kind of ["secret", "configMap", "downwardAPI"])
+    if (vol[kind] != null) errs.push(...items(asMap(vol[kind]), child(volPath, kind)));
+  asMaps(asMap(vol.projected).sources).forEach((source, i) => {
+    const sourcePath = index(child(child(volPath, "projected"), "sources"), i);
+    for (const kind of ["secret", "configMap", "downwardAPI"])
+      if (source[kind] != null) errs.push(...items(asMap(source[kind]), child(sourcePath, kind)));
+    const token = source.serviceAccountToken;
+    if (token != null && asString(asMap(token).path))
+      errs.push(
+        ...localNonReservedPathErrors(
+          asString(asMap(token).path),
+          child(child(sourcePath, "serviceAccountToken"), "path"),
+        ),
+      );
+  });
+  return errs;
+}
+
+function itemPathErrors(path: string, fieldPath: string): FieldCause[] {
+  if (!path) return [required(fieldPath)];
+  return localNonReservedPathErrors(path, fieldPath);
+}
+
+/** ValidateLocalNonReservedPath: descending, and not starting with "..". */
+function localNonReservedPathErrors(path: string, fieldPath: string): FieldCause[] {
+  const errs = localDescendingPathErrors(path, fieldPath);
+  if (path.startsWith("..") && !path.startsWith("../"))
+    errs.push(invalid(fieldPath, path, "must not start with '..'"));
+  return errs;
+}
+
+/** validateLocalDescendingPath: relative, with no ".." element. */
+function localDescendingPathErrors(path: string, fieldPath: string): FieldCause[] {
+  const errs: FieldCause[] = [];
+  if (path.startsWith("/")) errs.push(invalid(fieldPath, path, "must be a relative path"));
+  if (path.split("/").includes("..")) errs.push(invalid(fieldPath, path, "must not contain '..'"));
   return errs;
 }
 

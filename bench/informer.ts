@@ -1,0 +1,134 @@
+// Informers over every Pod of a cluster: incluster (metadata-only with and without managedFields, full
+// objects) against @kubernetes/client-node's makeInformer (full objects: it has no metadata-only mode).
+//
+// The local API server runs in a child process seeded with N realistic Pods (bench/lib/pods.ts); each
+// informer runs in a process of its own, authenticated by a ServiceAccount bound to `view`, and reports the
+// time from construction to synced, its peak RSS, and its RSS/heap after a GC while holding the cache.
+// incluster runs compiled JS, as published. Runs interleave so background load spreads evenly.
+//
+// Run: node_modules/.bin/node bench/informer.ts [--pods 20000] [--runs 3]
+import { fork } from "node:child_process";
+import path from "node:path";
+import { buildDist } from "./lib/build.ts";
+import { adminClient, startServerProcess, viewerToken } from "./lib/cluster.ts";
+import type { InformerChildOptions, InformerChildResult, InformerMode } from "./lib/informer-child.ts";
+import { int, loadAverage, mb, median, ms, printMachine, printTable, ratio } from "./lib/report.ts";
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const PODS = flag("--pods", 20_000);
+const RUNS = flag("--runs", 3);
+const CHILD = new URL("./lib/informer-child.ts", import.meta.url).pathname;
+
+function runChild(options: InformerChildOptions): Promise<InformerChildResult | { failed: string }> {
+  const child = fork(CHILD, [JSON.stringify(options)], {
+    execArgv: ["--expose-gc", "--disable-warning=ExperimentalWarning"],
+    stdio: ["ignore", "inherit", "pipe", "ipc"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
+    stderr += String(d);
+  });
+  return new Promise((resolve) => {
+    let result: InformerChildResult | undefined;
+    child.once("message", (m) => {
+      result = m as InformerChildResult;
+    });
+    child.once("exit", (code, signal) => {
+      const last = stderr.trim().split("\n").slice(-3).join(" / ");
+      resolve(result ?? { failed: `exited ${code ?? signal}: ${last.slice(0, 300)}` });
+    });
+  });
+}
+
+printMachine();
+console.log(`seeding ${int(PODS)} pods in the server process…`);
+const server = await startServerProcess({ seedPods: PODS });
+console.log(
+  `server ${server.url}: ${int(server.seeded)} pods (avg ${(server.podBytes / 1024).toFixed(1)} KB stored JSON)`,
+);
+const admin = await adminClient(server);
+const token = await viewerToken(admin);
+admin.close();
+const build = buildDist();
+const clientModule = path.join(build.dir, "client/index.js");
+
+const variants: { mode: InformerMode; label: string }[] = [
+  { mode: "metadata", label: "incluster informer, metadata only (managedFields dropped, the default)" },
+  { mode: "metadata-managed-fields", label: "incluster informer, metadata only, keepManagedFields" },
+  { mode: "full", label: "incluster informer, full objects (managedFields dropped, the default)" },
+  { mode: "client-node", label: "client-node 2.0.1 makeInformer (full objects)" },
+];
+const results = new Map<InformerMode, InformerChildResult[]>(variants.map((v) => [v.mode, []]));
+const failures = new Map<InformerMode, string>();
+for (let run = 0; run < RUNS; run++) {
+  for (const v of variants) {
+    const r = await runChild({ mode: v.mode, url: server.url, caPath: server.caPath, token, clientModule });
+    if ("failed" in r) {
+      failures.set(v.mode, r.failed);
+      console.log(`  run ${run + 1}/${RUNS} ${v.mode.padEnd(24)} FAILED ${r.failed}`);
+      continue;
+    }
+    results.get(v.mode)?.push(r);
+    console.log(
+      `  run ${run + 1}/${RUNS} ${v.mode.padEnd(24)} synced ${ms(r.syncMs)}  items ${int(r.items)}  peak RSS ${mb(r.maxRSS)}  held ${mb(r.heldRss)}`,
+    );
+  }
+}
+await server.stop();
+build.remove();
+
+console.log(`\nmedians over ${RUNS} processes per client; load average now: ${loadAverage()}\n`);
+const summary = (mode: InformerMode) => {
+  const rs = results.get(mode) ?? [];
+  if (rs.length === 0) return undefined;
+  return {
+    sync: median(rs.map((r) => r.syncMs)),
+    rss: median(rs.map((r) => r.maxRSS)),
+    held: median(rs.map((r) => r.heldRss)),
+    heap: median(rs.map((r) => r.heldHeap)),
+    items: rs[0].items,
+  };
+};
+const peer = summary("client-node");
+const rows = [
+  [
+    "informer",
+    "items",
+    "synced",
+    "peak RSS",
+    "held RSS",
+    "held heap",
+    "× client-node time",
+    "RSS / client-node",
+  ],
+];
+for (const v of variants) {
+  const s = summary(v.mode);
+  if (!s) {
+    rows.push([v.label, "-", `failed: ${failures.get(v.mode)}`, "", "", "", "", ""]);
+    continue;
+  }
+  rows.push([
+    v.label,
+    int(s.items),
+    ms(s.sync),
+    mb(s.rss),
+    mb(s.held),
+    mb(s.heap),
+    peer ? ratio(peer.sync / s.sync) : "-",
+    peer ? `${((s.rss / peer.rss) * 100).toFixed(0)} %` : "-",
+  ]);
+}
+printTable(rows);
+const wrong = variants.filter((v) => {
+  const s = summary(v.mode);
+  return s && s.items !== PODS;
+});
+if (wrong.length) {
+  console.log(`ERROR: ${wrong.map((v) => v.mode).join(", ")} did not sync ${PODS} pods`);
+  process.exitCode = 1;
+}

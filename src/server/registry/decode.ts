@@ -1,0 +1,351 @@
+// Typed decoding of request objects, as kube-apiserver decodes a body into the versioned Go struct
+// (apimachinery pkg/runtime/serializer/json/json.go → sigs.k8s.io/json UnmarshalStrict, a
+// case-sensitive encoding/json). The Go types come from the one description of them the server
+// already has: the protobuf message tables (Go struct names, int32/int64, []byte, Quantity,
+// IntOrString, inline members). What Go would reject is rejected with Go's text; unknown fields are
+// dropped, as decoding into a struct drops them, and reported per fieldValidation; quantities are
+// written back in canonical form, as re-encoding the Go value does.
+//
+// Errors follow encoding/json's order: a type mismatch is remembered (the first one wins) and
+// decoding goes on; an error from a custom UnmarshalJSON (Quantity, IntOrString, Time) stops it and
+// wins; unknown fields are "strict" errors, reported only when nothing else failed.
+import { Status } from "../../meta/status.ts";
+import type { KubeObject } from "../../meta/types.ts";
+import { ApiStatusError, fail } from "../http/errors.ts";
+import { messageForKind } from "../http/protobuf/kinds.ts";
+import type { FieldSpec, TypeRef } from "../http/protobuf/schema.ts";
+import { SCHEMAS } from "../http/protobuf/schemas/index.ts";
+import { base64ErrorMessage, base64ErrorOffset } from "./go-base64.ts";
+import { goPrint, goQuote, jsonKind } from "./go-format.ts";
+import { metaTimeString, rfc3339Error } from "./go-time.ts";
+import { isMap } from "./json-access.ts";
+import { canonicalQuantity, quantityError } from "./quantity.ts";
+import { groupVersion, type ResourceDef } from "./types.ts";
+import { invalid } from "./validation/field.ts";
+
+/** metav1.FieldValidation*: what to do with unknown fields. The server default is Warn. */
+export type FieldValidation = "Ignore" | "Warn" | "Strict";
+
+export interface Decoded {
+  /** The object as Go would re-encode its fields: unknown fields dropped. */
+  object: Record<string, unknown>;
+  /** sigs.k8s.io/json strict errors: `unknown field "spec.foo"`, deduplicated, at most 100. */
+  strictErrors: string[];
+}
+
+/** A non-strict decoding failure: Go's error text (the caller adds transformDecodeError's wrapping). */
+export class DecodeError extends Error {}
+
+const MAX_STRICT_ERRORS = 100;
+/** [min, end): the integers a Go int32/int64 holds (as doubles: 2^63 - 1 is not representable). */
+const INT_RANGE = {
+  int32: [-(2 ** 31), 2 ** 31],
+  int64: [-(2 ** 63), 2 ** 63],
+} as const;
+
+const fitsInt = (value: number, type: keyof typeof INT_RANGE) =>
+  Number.isInteger(value) && value >= INT_RANGE[type][0] && value < INT_RANGE[type][1];
+
+/** Decodes `obj` as the Go type of apiVersion/kind (undefined: no Go type known, nothing checked);
+ * throws DecodeError where Go's decoder fails. */
+export function decodeObject(
+  apiVersion: string,
+  kind: string,
+  obj: Record<string, unknown>,
+): Decoded | undefined {
+  const message = messageForKind(apiVersion, kind);
+  if (!message) return undefined;
+  const d = new Decoder();
+  try {
+    const object = d.struct(message, obj, { strictPath: "", fields: [], struct: "" }, true);
+    if (d.saved !== undefined) throw new DecodeError(d.saved);
+    return { object, strictErrors: d.strict };
+  } catch (e) {
+    if (e instanceof Abort) throw new DecodeError(e.message);
+    throw e;
+  }
+}
+
+interface Context {
+  /** sigs.k8s.io/json's strict path: keys joined with ".", indices as "[i]". */
+  strictPath: string;
+  /** encoding/json's errorContext: struct field names only, and the innermost struct. */
+  fields: string[];
+  struct: string;
+}
+
+/** Thrown to stop decoding, as a custom unmarshaler's error does. */
+class Abort {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
+}
+
+// Flattened struct fields by JSON name (inline members belong to their parent), built once.
+const fieldCache = new Map<string, Map<string, FieldSpec>>();
+
+function fieldsOf(message: string): Map<string, FieldSpec> {
+  let fields = fieldCache.get(message);
+  if (!fields) {
+    fields = new Map();
+    for (const f of SCHEMAS.get(message)?.fields.values() ?? []) {
+      if (f.inline && "message" in f.type) for (const [k, v] of fieldsOf(f.type.message)) fields.set(k, v);
+      else fields.set(f.name, f);
+    }
+    fieldCache.set(message, fields);
+  }
+  return fields;
+}
+
+/** reflect.Type.String() of the Go type a message stands for: "v1.PodSpec", "resource.Quantity". */
+function goMessageType(message: string): string {
+  const [pkg, name] = message.split(".");
+  return pkg === "resource" || pkg === "intstr" ? `${pkg}.${name}` : `v1.${name}`;
+}
+
+function goType(ref: TypeRef): string {
+  if ("message" in ref) return goMessageType(ref.message);
+  return ref.scalar === "bytes" ? "[]uint8" : ref.scalar;
+}
+
+function goFieldType(spec: FieldSpec): string {
+  if (spec.mapValue) return `map[string]${goType(spec.mapValue)}`;
+  return spec.repeated ? `[]${goType(spec.type)}` : goType(spec.type);
+}
+
+const withKey = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
+class Decoder {
+  saved: string | undefined;
+  readonly strict: string[] = [];
+
+  /** encoding/json saveError: the first error is kept, decoding continues. */
+  private save(message: string): void {
+    this.saved ??= message;
+  }
+
+  /** A type mismatch: remembered, decoding goes on. */
+  private typeError(value: string, type: string, ctx: Context): void {
+    this.save(typeErrorText(value, type, ctx));
+  }
+
+  private strictError(kind: "unknown field" | "duplicate field", path: string): void {
+    const message = `${kind} ${JSON.stringify(path)}`;
+    if (this.strict.length < MAX_STRICT_ERRORS && !this.strict.includes(message)) this.strict.push(message);
+  }
+
+  struct(message: string, obj: Record<string, unknown>, ctx: Context, root = false): Record<string, unknown> {
+    const fields = fieldsOf(message);
+    const structName = message.split(".")[1];
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(obj)) {
+      if (value === undefined) continue; // in-process writers: absent, as JSON would have it
+      const spec = fields.get(key);
+      if (!spec) {
+        // TypeMeta is embedded in every kind's struct.
+        if (root && (key === "apiVersion" || key === "kind")) {
+          const inner = { strictPath: key, fields: [key], struct: structName };
+          if (typeof value !== "string" && value !== null) this.typeError(jsonKind(value), "string", inner);
+          out[key] = value;
+        } else this.strictError("unknown field", withKey(ctx.strictPath, key));
+        continue;
+      }
+      const inner: Context = {
+        strictPath: withKey(ctx.strictPath, key),
+        fields: [...ctx.fields, key],
+        struct: structName,
+      };
+      const decoded = this.field(spec, value, inner);
+      if (decoded !== undefined) out[key] = decoded;
+    }
+    return out;
+  }
+
+  private field(spec: FieldSpec, value: unknown, ctx: Context): unknown {
+    if (value === null || value === undefined) return value;
+    if (spec.mapValue) {
+      if (!isMap(value)) return this.typeError(jsonKind(value), goFieldType(spec), ctx);
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const decoded = this.value(spec.mapValue, v, { ...ctx, strictPath: withKey(ctx.strictPath, k) });
+        if (decoded !== undefined) out[k] = decoded;
+      }
+      return out;
+    }
+    if (spec.repeated) {
+      if (!Array.isArray(value)) return this.typeError(jsonKind(value), goFieldType(spec), ctx);
+      return value.map((v, i) => this.value(spec.type, v, { ...ctx, strictPath: `${ctx.strictPath}[${i}]` }));
+    }
+    return this.value(spec.type, value, ctx);
+  }
+
+  private value(ref: TypeRef, value: unknown, ctx: Context): unknown {
+    if (value === null || value === undefined) return null;
+    if ("message" in ref) return this.message(ref.message, value, ctx);
+    switch (ref.scalar) {
+      case "string":
+        if (typeof value !== "string") return this.typeError(jsonKind(value), "string", ctx);
+        return value;
+      case "bool":
+        if (typeof value !== "boolean") return this.typeError(jsonKind(value), "bool", ctx);
+        return value;
+      case "int32":
+      case "int64": {
+        if (typeof value !== "number") return this.typeError(jsonKind(value), ref.scalar, ctx);
+        if (!fitsInt(value, ref.scalar))
+          return this.typeError(`number ${numberText(value)}`, ref.scalar, ctx);
+        return value;
+      }
+      case "bytes":
+        return this.bytes(value, ctx);
+    }
+  }
+
+  /** []byte: a base64 string (Go's StdEncoding, padding required). */
+  private bytes(value: unknown, ctx: Context): unknown {
+    if (typeof value !== "string") return this.typeError(jsonKind(value), "[]uint8", ctx);
+    const offset = base64ErrorOffset(value);
+    if (offset !== undefined) return this.save(base64ErrorMessage(offset));
+    return value;
+  }
+
+  private message(message: string, value: unknown, ctx: Context): unknown {
+    switch (message) {
+      case "resource.Quantity":
+        return quantity(value);
+      case "intstr.IntOrString":
+        return intOrString(value, ctx);
+      case "meta.Time": {
+        // Time.UnmarshalJSON: a JSON string, parsed as RFC 3339; MarshalJSON writes it in UTC seconds.
+        if (typeof value !== "string") throw new Abort(typeErrorText(jsonKind(value), "string", ctx));
+        const error = rfc3339Error(value);
+        if (error) throw new Abort(error);
+        return metaTimeString(value) ?? value;
+      }
+      case "meta.MicroTime":
+        // MicroTime.UnmarshalJSON reads a JSON string first (its RFC3339Micro parse is not ported).
+        if (typeof value !== "string") throw new Abort(typeErrorText(jsonKind(value), "string", ctx));
+        return value;
+      case "meta.FieldsV1":
+        return value; // raw JSON, kept as sent
+      case "authn.ExtraValue":
+      case "authz.ExtraValue":
+        if (!Array.isArray(value)) return this.typeError(jsonKind(value), goMessageType(message), ctx);
+        return value.map((v) => this.value({ scalar: "string" }, v, ctx));
+    }
+    if (!isMap(value)) return this.typeError(jsonKind(value), goMessageType(message), ctx);
+    return this.struct(message, value, ctx);
+  }
+}
+
+/** A JSON number as its literal (the text is gone after JSON.parse; integers print the same). */
+function numberText(n: number): string {
+  return String(n);
+}
+
+/**
+ * UnmarshalTypeError.Error() with the decoder's error context. A custom unmarshaler's own nested
+ * json.Unmarshal error gets the same context: sigs.k8s.io/json aliases encoding/json's error type,
+ * so its addErrorContext fills in Struct and Field on the way out.
+ */
+function typeErrorText(value: string, type: string, ctx: Context): string {
+  return ctx.struct || ctx.fields.length
+    ? `json: cannot unmarshal ${value} into Go struct field ${ctx.struct}.${ctx.fields.join(".")} of type ${type}`
+    : `json: cannot unmarshal ${value} into Go value of type ${type}`;
+}
+
+/** Quantity.UnmarshalJSON: the raw JSON (quotes stripped, trimmed) must parse as a quantity; it is
+ * written back as MarshalJSON does, a canonical string. */
+function quantity(value: unknown): unknown {
+  const text =
+    typeof value === "string"
+      ? value.trim()
+      : typeof value === "number"
+        ? numberText(value)
+        : typeof value === "boolean"
+          ? String(value)
+          : JSON.stringify(value);
+  const error = quantityError(text);
+  if (error) throw new Abort(error);
+  return canonicalQuantity(text);
+}
+
+/** IntOrString.UnmarshalJSON: a string, else json.Unmarshal into an int32. */
+function intOrString(value: unknown, ctx: Context): unknown {
+  if (typeof value === "string") return value;
+  if (typeof value !== "number") throw new Abort(typeErrorText(jsonKind(value), "int32", ctx));
+  if (!fitsInt(value, "int32")) throw new Abort(typeErrorText(`number ${numberText(value)}`, "int32", ctx));
+  return value;
+}
+
+export interface DecodeOptions {
+  /** The fieldValidation parameter; absent means Warn, as upstream defaults it. */
+  fieldValidation?: FieldValidation;
+  /** Receives each strict error as a warning (fieldValidation=Warn). */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Decodes a create/update body the way create.go/update.go do: a decoding error is 400 BadRequest
+ * through transformDecodeError (`Pod in version "v1" cannot be handled as a Pod: …`), strict errors
+ * fail the request (Strict), become warnings (Warn) or are dropped (Ignore). `patch` set: the object
+ * is the result of a patch, and errors are patch.go's 422 on field "patch" showing what it returns.
+ */
+export function decodeForWrite(
+  def: Pick<ResourceDef, "group" | "version" | "kind">,
+  obj: KubeObject,
+  o: DecodeOptions,
+  patch?: () => string,
+): KubeObject {
+  const directive = o.fieldValidation ?? "Warn";
+  let decoded: Decoded | undefined;
+  try {
+    decoded = decodeObject(groupVersion(def), def.kind, obj as Record<string, unknown>);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    throw decodeFailure(def, e.message, patch);
+  }
+  if (!decoded) return obj;
+  if (decoded.strictErrors.length > 0) {
+    if (directive === "Strict")
+      throw decodeFailure(def, `strict decoding error: ${decoded.strictErrors.join(", ")}`, patch);
+    if (directive === "Warn") for (const w of decoded.strictErrors) o.warn?.(w);
+  }
+  return decoded.object as KubeObject;
+}
+
+function decodeFailure(def: Pick<ResourceDef, "version" | "kind">, message: string, patch?: () => string) {
+  if (patch !== undefined) {
+    // errors.NewInvalid(schema.GroupKind{}, "", …): no kind or name, so details carry only the cause.
+    const status = Status.invalid("", "", "", [invalid("patch", patch(), message)]);
+    delete status.details?.kind;
+    return new ApiStatusError(status);
+  }
+  return fail.badRequest(
+    `${def.kind} in version ${goQuote(def.version)} cannot be handled as a ${def.kind}: ${message}`,
+  );
+}
+
+/** How patch.go shows a patch result that does not decode: the patched JSON (json-patch marshals
+ * maps with sorted keys) or, for a strategic merge patch, the patch map as %+v prints it. */
+export function patchShown(patched: unknown, patch: string, type: string): string {
+  if (type === "application/strategic-merge-patch+json") {
+    try {
+      return goPrint(JSON.parse(patch));
+    } catch {
+      return patch;
+    }
+  }
+  return JSON.stringify(sortKeys(patched));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (!isMap(v)) return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys(v[k])]),
+  );
+}
