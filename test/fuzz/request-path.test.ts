@@ -1,6 +1,6 @@
 // Fuzzes the request path of the real server (loopback HTTPS) with fast-check: methods, paths, query
-// parameters, headers, content types, bodies and identities. Properties: no 5xx but the limits' own (429/503/
-// 504 never happen here), every error is a Status whose code is the HTTP status (the only plain-text errors
+// parameters, headers, content types, bodies and identities. Properties: no 500 (nor any 5xx but a 504
+// Timeout Status), every error is a Status whose code is the HTTP status (the only plain-text errors
 // are the 404s of non-API paths, as kube-apiserver's mux answers them), and the server answers /healthz after
 // every case. FUZZ_CASES=n runs more cases (default 3000, ~10 s); FUZZ_SEED=n replays a run.
 import assert from "node:assert/strict";
@@ -488,7 +488,9 @@ async function healthy(): Promise<void> {
 
 function check(k: Case, r: Reply): void {
   const where = `${k.method} ${requestTarget(k.path, k.query)} → ${r.status} ${r.text.slice(0, 300)}`;
-  assert.ok(r.status < 500, `server error: ${where}`);
+  // 504 is a legitimate answer (a resourceVersion from the future is waited for, then "Too large resource
+  // version"); 500 and every other 5xx are server failures.
+  assert.ok(r.status < 500 || r.status === 504, `server error: ${where}`);
   if (r.status < 400 || r.streaming || k.method === "HEAD") return;
   if (r.text === "404 page not found\n") {
     assert.equal(r.status, 404, where);
@@ -515,7 +517,10 @@ function check(k: Case, r: Reply): void {
 const KNOWN_ISSUES: { id: string; where: RegExp }[] = [
   { id: "ill-typed fields reach defaulting (registry/strategies.ts)", where: /registry\/strategies\.ts/ },
   { id: "ill-typed fields reach ServiceAccount admission", where: /admission\/service-account\.ts/ },
-  { id: "non-array finalizers break deletion (registry/objects.ts)", where: /at pendingFinalizers/ },
+  {
+    id: "non-array finalizers break deletion (registry/objects.ts)",
+    where: /at pendingFinalizers|finalizers \?\? \[\]\) is not iterable/,
+  },
   { id: "server-side apply of mixed-type lists", where: /list element types are not identical/ },
   { id: "managedFields entries that are not objects", where: /destructure property 'time'/ },
   { id: "DELETE with body null (handlers/resources.ts)", where: /reading 'dryRun'/ },
@@ -541,7 +546,14 @@ test(`fuzzing the request path: ${CASES} cases`, { timeout: Math.max(120_000, CA
           const key = `${k.method} ${r.status} ${message} @ ${stack}`;
           if (!collected.has(key)) collected.set(key, JSON.stringify(k).slice(0, 600));
         }
-      } else check(k, r);
+      } else {
+        try {
+          check(k, r);
+        } catch (e) {
+          // The server's own account of a 500 (its stack) says where to fix it.
+          throw logged ? new Error(`${(e as Error).message}\nserver log: ${logged.slice(0, 1500)}`) : e;
+        }
+      }
       serverErrors.length = 0;
       await healthy();
     }),
