@@ -168,6 +168,22 @@ describe("connection limits", () => {
     }
   });
 
+  test("on a kept-alive connection, a later request's slow headers are cut off too", async () => {
+    const socket = await connect(c);
+    assert.equal((await exchange(socket, get("/version"))).status, 200);
+    const head = get("/version");
+    let i = 0;
+    const drip = setInterval(() => {
+      if (i < head.length - 2 && socket.writable) socket.write(head[i++]);
+    }, 100);
+    try {
+      const ms = await closedWithin(socket, 4000);
+      assert.ok(ms < 3500, `closed after ${ms} ms`);
+    } finally {
+      clearInterval(drip);
+    }
+  });
+
   test("a connection over the limit gets a 503 Status naming the limit; below it, service resumes", async () => {
     const held = await Promise.all(Array.from({ length: 4 }, () => connect(c)));
     const extra = await connect(c);

@@ -48,6 +48,8 @@ export function createApiServer(ctx: ResourceHandlerContext, tls: TlsMaterial): 
       minVersion: "TLSv1.2",
       handshakeTimeout: limits.headerTimeoutMs,
       maxHeaderSize: MAX_HEADER_BYTES,
+      // Node checks headersTimeout on this beat (default 30 s, which would let slow headers last 45 s).
+      connectionsCheckingInterval: Math.min(1000, limits.headerTimeoutMs),
     },
     (req, res) => {
       // serve() answers every error itself; this is the last line, so nothing can escape as a rejection.
