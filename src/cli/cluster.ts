@@ -72,7 +72,7 @@ export function registerClusterCommands(program: Command): void {
     .option("--max-connections <n>", "open connections before 503s (default: half the open-file limit)")
     .option(
       "--allow-host-commands",
-      "let the pod runtime run containers that set `command` on THIS host, as this user: anyone who can create a Pod can then run anything here",
+      "let the pod runtime run containers that set `command` on THIS host, unsandboxed, as this user (root included): Pod creators get this host user's rights",
     )
     .action(async (o) => {
       const dataDir = o.inMemory ? undefined : path.resolve(o.dataDir);
@@ -100,6 +100,7 @@ export function registerClusterCommands(program: Command): void {
           logs: podLogs,
           dir: runtimeDir,
           allowHostCommands: Boolean(o.allowHostCommands),
+          hiddenPaths: dataDir ? [dataDir] : [],
           logger: pino({ level: o.logLevel, base: { component: "kubelet" } }, pino.destination(2)),
         });
       }
@@ -121,7 +122,7 @@ export function registerClusterCommands(program: Command): void {
           `  state:       ${dataDir ?? "in memory (lost on exit)"}`,
           `  kubeconfig:  ${kubeconfigPath} (cluster-admin through a client certificate)`,
           runtime
-            ? `  pod runtime: node "${runtime.nodeName}" (host commands ${o.allowHostCommands ? "ALLOWED" : "off"}; volumes ${runtime.mountNamespace ? "mounted in a private mount namespace" : "via INCLUSTER_SERVICEACCOUNT_DIR"})`
+            ? `  pod runtime: node "${runtime.nodeName}" (host commands ${o.allowHostCommands ? "ALLOWED" : "off"}; ${runtime.sandboxed ? "Pods sandboxed: own mount+PID namespaces, unprivileged user" : "NO Pod sandbox: see the warning above"})`
             : "  pod runtime: off (--no-runtime): Pods stay Pending",
           "",
           `  export KUBECONFIG=${kubeconfigPath}`,

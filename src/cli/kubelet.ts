@@ -22,6 +22,8 @@ export interface LocalRuntimeOptions {
   /** The runtime's own directory (pod volumes, logs). */
   dir: string;
   allowHostCommands: boolean;
+  /** Paths Pods must never see (the cluster's data dir with its CA key). */
+  hiddenPaths?: string[];
   logger: Logger;
   nodeName?: string;
 }
@@ -69,6 +71,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<Running
     dataDir: o.dir,
     logs: o.logs,
     allowHostCommands: o.allowHostCommands,
+    hiddenPaths: o.hiddenPaths,
     logger: o.logger,
   });
 }

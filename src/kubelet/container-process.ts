@@ -2,6 +2,7 @@
 // container's PID namespace would be), stdout/stderr into the container log, and termination that sends
 // SIGTERM to the main process, waits the grace period, then SIGKILLs the group.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import type { LogWriter } from "./logs.ts";
 
@@ -9,6 +10,11 @@ export interface ProcessSpec {
   argv: readonly string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * Started through the sandbox as this user: the spawned process is `unshare --fork`, which does not
+   * pass signals on; its child (PID 1 of the container, the sandbox's init) forwards them to the command.
+   */
+  sandbox?: { uid: number; gid: number };
 }
 
 export interface ExitInfo {
@@ -26,9 +32,13 @@ const DRAIN_MS = 500;
 export class ContainerProcess {
   readonly pid: number | undefined;
   readonly exited: Promise<ExitInfo>;
+  readonly #sandboxed: boolean;
   #done = false;
+  /** The main process was reaped: its PID may belong to someone else now, so it is never signalled again. */
+  #reaped = false;
 
   constructor(spec: ProcessSpec, log: LogWriter) {
+    this.#sandboxed = spec.sandbox !== undefined;
     const child = spawn(spec.argv[0], spec.argv.slice(1), {
       env: spec.env,
       cwd: spec.cwd,
@@ -50,6 +60,7 @@ export class ContainerProcess {
       child.once("exit", (code, signal) => {
         const finishedAt = Date.now();
         this.#killGroup("SIGKILL"); // the main process is gone: so is the rest of the "container"
+        this.#reaped = true;
         const exit: ExitInfo = signal
           ? { exitCode: 128 + (constants.signals[signal] ?? 0), signal, finishedAt }
           : { exitCode: code ?? 0, finishedAt };
@@ -62,16 +73,25 @@ export class ContainerProcess {
     });
   }
 
+  /** The container's command (in the sandbox: the grandchild, below its init), for exec probes. */
+  commandPid(): number | undefined {
+    if (this.#reaped) return undefined;
+    if (!this.#sandboxed || this.pid === undefined) return this.pid;
+    const init = childOf(this.pid);
+    return init === undefined ? undefined : childOf(init);
+  }
+
   get running(): boolean {
     return !this.#done;
   }
 
   /** SIGTERM, then SIGKILL after graceMs; resolves with the exit. */
   async terminate(graceMs: number): Promise<ExitInfo> {
-    if (this.#done) return this.exited;
-    if (this.pid !== undefined) {
+    if (this.#done || this.#reaped) return this.exited;
+    const main = this.#sandboxed && this.pid !== undefined ? childOf(this.pid) : this.pid;
+    if (main !== undefined) {
       try {
-        process.kill(this.pid, "SIGTERM");
+        process.kill(main, "SIGTERM");
       } catch {
         // already gone
       }
@@ -79,7 +99,7 @@ export class ContainerProcess {
     let timer: NodeJS.Timeout | undefined;
     const killed = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        this.#killGroup("SIGKILL");
+        if (!this.#reaped) this.#killGroup("SIGKILL"); // once reaped, the exit handler already did
         resolve();
       }, graceMs);
     });
@@ -95,6 +115,16 @@ export class ContainerProcess {
     } catch {
       // the group is empty
     }
+  }
+}
+
+/** The first child of pid (Linux), from /proc/<pid>/task/<pid>/children. */
+function childOf(pid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,9 +1,13 @@
 // Container logs: every container instance writes a CRI-format file under
-// <dir>/<namespace>_<pod>_<uid>/<container>/<restartCount>.log (the kubelet's /var/log/pods layout), and
-// read() serves pods/log for the API server (kubectl logs, -f, --previous, --tail, --timestamps), choosing
-// the instance from the container status exactly as the kubelet's validateContainerLogStatus does.
+// <dir>/<namespace>_<pod>_<uid>/<container>/<restartCount>.log (the kubelet's /var/log/pods layout), rotated
+// like the kubelet's container log manager (containerLogMaxSize 10Mi, containerLogMaxFiles 5: the file is
+// renamed to <name>.<YYYYMMDD-hhmmss> and the oldest rotated files removed), and read() serves pods/log
+// for the API server (follow, previous, tailLines, limitBytes, sinceTime, timestamps) the way the kubelet's
+// ReadLogs does (pkg/kubelet/kuberuntime/logs/logs.go): only the current file is read, the tail is found by
+// reading backwards in chunks, and nothing is held in memory beyond one chunk. The instance is chosen from
+// the container status exactly as the kubelet's validateContainerLogStatus does.
 import { EventEmitter } from "node:events";
-import { type FileHandle, mkdir, open, readFile, rm } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { ContainerStatus } from "kubernetes-types/core/v1.d.ts";
@@ -20,10 +24,25 @@ import {
 export interface LogReadOptions {
   previous: boolean;
   tailLines?: number;
+  /** Stop after this many bytes of output (the last line may be cut). */
+  limitBytes?: number;
+  /** Only records at or after this time (sinceSeconds is turned into this by the caller). */
+  sinceTime?: Date;
   follow: boolean;
   timestamps: boolean;
   signal: AbortSignal;
 }
+
+/** The kubelet's containerLogMaxSize and containerLogMaxFiles defaults. */
+export interface LogRotation {
+  maxBytes: number;
+  /** Files kept per container instance, the current one included (at least 2). */
+  maxFiles: number;
+}
+export const DEFAULT_LOG_ROTATION: LogRotation = { maxBytes: 10 * 1024 * 1024, maxFiles: 5 };
+
+/** How much of a file is read at a time. */
+const CHUNK_BYTES = 64 * 1024;
 
 /** A log request that cannot be served; the API server answers with `status` (400, like the kubelet). */
 export class PodLogError extends Error {
@@ -48,6 +67,8 @@ export interface InstanceRef {
 interface Instance {
   path: string;
   open: boolean;
+  /** Bumped each time the file is rotated: followers reopen the path. */
+  generation: number;
   /** "append" after each write lands on disk, "close" when the process is gone. */
   events: EventEmitter;
 }
@@ -63,12 +84,15 @@ export class LogWriter {
   readonly #instance: Instance;
   readonly #splitters = { stdout: new LineSplitter("stdout"), stderr: new LineSplitter("stderr") };
   readonly #decoders = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") };
-  readonly #handle: Promise<FileHandle>;
+  readonly #rotation: LogRotation;
+  #handle: Promise<FileHandle>;
+  #size = 0;
   #chain: Promise<unknown> = Promise.resolve();
   #tail: string[] = [];
 
-  constructor(instance: Instance) {
+  constructor(instance: Instance, rotation: LogRotation = DEFAULT_LOG_ROTATION) {
     this.#instance = instance;
+    this.#rotation = rotation;
     this.#handle = mkdir(path.dirname(instance.path), { recursive: true }).then(() =>
       open(instance.path, "a"),
     );
@@ -104,9 +128,40 @@ export class LogWriter {
   #append(text: string): void {
     if (text === "") return;
     this.#chain = this.#chain
-      .then(async () => (await this.#handle).appendFile(text))
-      .then(() => this.#instance.events.emit("append"))
+      .then(async () => {
+        await (await this.#handle).appendFile(text);
+        this.#size += Buffer.byteLength(text);
+        this.#instance.events.emit("append");
+        if (this.#size >= this.#rotation.maxBytes) await this.#rotate();
+      })
       .catch(() => undefined); // a full disk must not crash the runtime; the log just stops growing
+  }
+
+  /** Renames the full file to <name>.<timestamp>, starts a new one, and keeps maxFiles files in all. */
+  async #rotate(): Promise<void> {
+    const file = this.#instance.path;
+    await (await this.#handle).close();
+    let rotated = `${file}.${rotationStamp(new Date())}`;
+    for (
+      let n = 1;
+      await open(rotated).then(
+        (h) => h.close().then(() => true),
+        () => false,
+      );
+      n++
+    ) {
+      rotated = `${file}.${rotationStamp(new Date())}.${n}`;
+    }
+    await rename(file, rotated);
+    this.#handle = open(file, "a");
+    this.#size = 0;
+    this.#instance.generation++;
+    const base = path.basename(file);
+    const older = (await readdir(path.dirname(file))).filter((name) => name.startsWith(`${base}.`)).sort();
+    const excess = older.length - (this.#rotation.maxFiles - 1);
+    for (const name of older.slice(0, Math.max(0, excess)))
+      await rm(path.join(path.dirname(file), name), { force: true });
+    this.#instance.events.emit("append");
   }
 
   #remember(lines: string[]): void {
@@ -119,9 +174,13 @@ export class PodLogStore {
   readonly dir: string;
   readonly #pods = new Map<string, PodEntry>();
   readonly #instances = new Map<string, Instance>();
+  readonly #rotation: LogRotation;
 
-  constructor(dir: string) {
+  constructor(dir: string, rotation: Partial<LogRotation> = {}) {
     this.dir = dir;
+    this.#rotation = { ...DEFAULT_LOG_ROTATION, ...rotation };
+    if (this.#rotation.maxFiles < 2) throw new Error("containerLogMaxFiles must be at least 2");
+    if (this.#rotation.maxBytes < 1) throw new Error("containerLogMaxSize must be positive");
   }
 
   /** Starts the log of a new container instance. */
@@ -130,11 +189,12 @@ export class PodLogStore {
     const instance: Instance = {
       path: path.join(entry.dir, ref.container, `${ref.restartCount}.log`),
       open: true,
+      generation: 0,
       events: new EventEmitter(),
     };
     instance.events.setMaxListeners(0);
     this.#instances.set(ref.containerID, instance);
-    return new LogWriter(instance);
+    return new LogWriter(instance, this.#rotation);
   }
 
   /** The kubelet decides which instance to show from the Pod's container statuses; keep them current. */
@@ -163,7 +223,7 @@ export class PodLogStore {
     pod: string,
     container: string | undefined,
     opts: LogReadOptions,
-  ): Promise<AsyncIterable<string> | string> {
+  ): Promise<AsyncIterable<Buffer>> {
     const entry = this.#pods.get(`${namespace}/${pod}`);
     if (!entry) throw new PodLogError(`pod "${pod}" cannot be found - no logs available`);
     const name = container ?? [...entry.statuses.keys()][0] ?? "";
@@ -173,8 +233,7 @@ export class PodLogStore {
     const containerID = chooseContainer(status, pod, opts.previous);
     const instance = this.#instances.get(containerID);
     if (!instance) throw new PodLogError(`container "${name}" in pod "${pod}" has no logs on this node`);
-    if (!opts.follow || !instance.open) return render(await readRecords(instance.path), opts);
-    return follow(instance, opts);
+    return stream(instance, opts);
   }
 
   #entry(namespace: string, pod: string, uid: string): PodEntry {
@@ -225,18 +284,38 @@ export function chooseContainer(status: ContainerStatus, pod: string, previous: 
   throw new PodLogError(`container "${name}" in pod "${pod}" is waiting to start - no logs yet`);
 }
 
-async function readRecords(file: string) {
-  return parseRecords(await readFile(file, "utf8").catch(() => ""));
+/** The kubelet's rotation suffix, time.Now().Format("20060102-150405"). */
+function rotationStamp(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
 }
 
-function render(records: ReturnType<typeof parseRecords>, opts: LogReadOptions): string {
-  const shown =
-    opts.tailLines === undefined ? records : opts.tailLines === 0 ? [] : records.slice(-opts.tailLines);
-  return shown.map((r) => renderRecord(r, opts.timestamps)).join("");
+/** Where the last `lines` lines of the file start, found by reading backwards one chunk at a time. */
+export async function tailOffset(file: FileHandle, lines: number, size: number): Promise<number> {
+  if (lines <= 0) return size;
+  const chunk = Buffer.alloc(CHUNK_BYTES);
+  let end = size;
+  let found = 0;
+  let skipLast = true; // the newline ending the last line does not start a line
+  while (end > 0) {
+    const start = Math.max(0, end - CHUNK_BYTES);
+    const { bytesRead } = await file.read(chunk, 0, end - start, start);
+    for (let i = bytesRead - 1; i >= 0; i--) {
+      if (chunk[i] !== 0x0a) continue;
+      if (skipLast && start + i === size - 1) continue;
+      if (++found === lines) return start + i + 1;
+    }
+    skipLast = false;
+    end = start;
+  }
+  return 0;
 }
 
-/** Existing content (after --tail), then new records as they land, until the instance ends or the client leaves. */
-async function* follow(instance: Instance, opts: LogReadOptions): AsyncGenerator<string> {
+/**
+ * The log from the tail offset on: whole records only, filtered by sinceTime, rendered, cut at limitBytes;
+ * with follow, new records as they land (across rotations) until the instance ends or the client leaves.
+ */
+async function* stream(instance: Instance, opts: LogReadOptions): AsyncGenerator<Buffer> {
   let dirty = true;
   let notify: (() => void) | undefined;
   const wake = () => {
@@ -246,22 +325,60 @@ async function* follow(instance: Instance, opts: LogReadOptions): AsyncGenerator
   instance.events.on("append", wake);
   instance.events.on("close", wake);
   opts.signal.addEventListener("abort", wake);
+  const since = opts.sinceTime?.getTime();
+  let remaining = opts.limitBytes ?? Number.POSITIVE_INFINITY;
   let file: FileHandle | undefined;
+  let generation = instance.generation;
+  let offset = 0;
+  let carry = Buffer.alloc(0);
+  let drainedOld = false;
+  const chunk = Buffer.alloc(CHUNK_BYTES);
   try {
-    let offset = 0;
-    let first = true;
+    file = await open(instance.path, "r").catch(() => undefined); // the writer may not have created it yet
+    const size = file ? (await file.stat()).size : 0;
+    // Without follow, what was there when the request came: a busy writer cannot keep it going forever.
+    let stopAt = opts.follow ? Number.POSITIVE_INFINITY : size;
+    if (file && opts.tailLines !== undefined) offset = await tailOffset(file, opts.tailLines, size);
     for (;;) {
       dirty = false;
       const wasOpen = instance.open;
-      file ??= await open(instance.path, "r").catch(() => undefined); // the writer may not have created it yet
-      const fresh = file ? await readFrom(file, offset) : Buffer.alloc(0);
-      const end = fresh.lastIndexOf(0x0a) + 1; // whole records only
-      offset += end;
-      const records = parseRecords(fresh.subarray(0, end).toString("utf8"));
-      const chunk = render(records, first ? opts : { ...opts, tailLines: undefined });
-      first = false;
-      if (chunk) yield chunk;
-      if (opts.signal.aborted || !wasOpen) return;
+      file ??= await open(instance.path, "r").catch(() => undefined);
+      for (;;) {
+        const want = Math.min(CHUNK_BYTES, stopAt - offset);
+        const { bytesRead } = file && want > 0 ? await file.read(chunk, 0, want, offset) : { bytesRead: 0 };
+        if (bytesRead === 0) break;
+        offset += bytesRead;
+        const data = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+        const end = data.lastIndexOf(0x0a) + 1; // whole records only
+        carry = Buffer.from(data.subarray(end));
+        let records = parseRecords(data.subarray(0, end).toString("utf8"));
+        if (since !== undefined) records = records.filter((r) => Date.parse(r.timestamp) >= since);
+        const out = Buffer.from(records.map((r) => renderRecord(r, opts.timestamps)).join(""));
+        if (out.length >= remaining) {
+          yield out.subarray(0, remaining);
+          return;
+        }
+        remaining -= out.length;
+        if (out.length > 0) yield out;
+        if (opts.signal.aborted) return;
+      }
+      if (!opts.follow || opts.signal.aborted) return;
+      if (generation !== instance.generation) {
+        // Rotated: what was appended before the rename is read from the old file first.
+        if (!drainedOld) {
+          drainedOld = true;
+          continue;
+        }
+        await file?.close();
+        file = undefined;
+        offset = 0;
+        carry = Buffer.alloc(0);
+        generation = instance.generation;
+        drainedOld = false;
+        stopAt = Number.POSITIVE_INFINITY;
+        continue;
+      }
+      if (!wasOpen) return;
       if (!dirty) await new Promise<void>((resolve) => (notify = resolve));
       notify = undefined;
     }
@@ -271,12 +388,4 @@ async function* follow(instance: Instance, opts: LogReadOptions): AsyncGenerator
     opts.signal.removeEventListener("abort", wake);
     await file?.close();
   }
-}
-
-async function readFrom(file: FileHandle, offset: number): Promise<Buffer> {
-  const { size } = await file.stat();
-  if (size <= offset) return Buffer.alloc(0);
-  const buffer = Buffer.alloc(size - offset);
-  const { bytesRead } = await file.read(buffer, 0, buffer.length, offset);
-  return buffer.subarray(0, bytesRead);
 }

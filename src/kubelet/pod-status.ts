@@ -71,7 +71,12 @@ export interface ConditionInput {
   initStatuses: readonly ContainerStatus[];
   statuses: readonly ContainerStatus[];
   now: Date;
+  /** Container name → securityContext fields the runtime could not apply (never silently ignored). */
+  securityNotApplied?: ReadonlyMap<string, readonly string[]>;
 }
+
+/** The condition reporting securityContext fields this runtime does not apply (no upstream equivalent). */
+export const SECURITY_CONTEXT_CONDITION = "incluster.dev/SecurityContextApplied";
 
 /** PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled: kubelet order. */
 export function podConditions(input: ConditionInput): PodCondition[] {
@@ -93,6 +98,17 @@ export function podConditions(input: ConditionInput): PodCondition[] {
   ];
   const scheduled = previous.find((c) => c.type === "PodScheduled");
   conditions.push(scheduled ?? stamp({ type: "PodScheduled", status: "True" }));
+  const notApplied = [...(input.securityNotApplied ?? [])].filter(([, fields]) => fields.length > 0);
+  if (notApplied.length > 0) {
+    conditions.push(
+      stamp({
+        type: SECURITY_CONTEXT_CONDITION,
+        status: "False",
+        reason: "NotSupportedByRuntime",
+        message: notApplied.map(([name, fields]) => `container ${name}: ${fields.join(", ")}`).join("; "),
+      }),
+    );
+  }
   return conditions;
 }
 

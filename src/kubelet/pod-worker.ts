@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { isNotFound, type KubeClient } from "../client/index.ts";
 import { type CrashLoopBackOff, goDuration } from "./backoff.ts";
 import { rfc3339 } from "./clock.ts";
-import { planLaunch } from "./container-launch.ts";
+import { planLaunch, type SandboxConfig } from "./container-launch.ts";
 import { ContainerProcess, type ExitInfo, type ProcessSpec } from "./container-process.ts";
 import {
   type ContainerRecord,
@@ -25,6 +25,8 @@ import { inNamespaceOf } from "./mount-namespace.ts";
 import { HOST_IP, type LoopbackIpPool } from "./pod-ips.ts";
 import { buildPodStatus } from "./pod-status.ts";
 import { ContainerProber, type ProbeKind } from "./prober.ts";
+import { CONTAINER_ID_ENV, type ProcessRecords } from "./process-records.ts";
+import { inSandboxOf, SETUP_ENV } from "./sandbox.ts";
 import type { TokenManager } from "./token-manager.ts";
 import type { VolumeManager } from "./volumes.ts";
 
@@ -39,6 +41,10 @@ export interface WorkerDeps {
   backoff: CrashLoopBackOff;
   policy: ImagePolicy;
   mountNamespace: boolean;
+  /** Running instances on disk, so a restarted runtime can kill what a crashed one left. */
+  records?: ProcessRecords;
+  /** The Pod sandbox for the incluster image, when this host provides one. */
+  sandbox?: SandboxConfig;
   serviceEnv: ReadonlyMap<string, string>;
   /** How often volumes are re-synced (token refresh checks, ConfigMap contents). Kubelet: ~1 min. */
   volumeSyncIntervalMs: number;
@@ -79,6 +85,7 @@ export class PodWorker {
   #pending = "";
   #lastSent = "";
   #lastMountErrors = "";
+  readonly #securityNotApplied = new Map<string, string[]>();
 
   constructor(deps: WorkerDeps, pod: Pod) {
     this.#deps = deps;
@@ -264,6 +271,7 @@ export class PodWorker {
       serviceEnv: this.#deps.serviceEnv,
       policy: this.#deps.policy,
       mountNamespace: this.#deps.mountNamespace,
+      sandbox: this.#deps.sandbox,
     });
     if (this.#closed || this.#terminating) return;
     if (!plan.ok) {
@@ -280,6 +288,7 @@ export class PodWorker {
       return;
     }
     if (exit) this.#deps.backoff.next(key, exit.finishedAt);
+    this.#securityNotApplied.set(record.spec.name, plan.notApplied);
     for (const warning of plan.warnings) this.#event(record, "Warning", warning.reason, warning.message);
     this.#launch(record, plan.spec, plan.imageID);
   }
@@ -304,11 +313,18 @@ export class PodWorker {
       "Pulled",
       `Container image "${record.spec.image}" already present on machine`,
     );
-    const process = new ContainerProcess(spec, log);
+    const process = new ContainerProcess({ ...spec, env: { ...spec.env, [CONTAINER_ID_ENV]: id } }, log);
     const startedAt = Date.now();
+    if (process.pid !== undefined) {
+      this.#deps.records
+        ?.add(id, process.pid)
+        .catch((error: Error) =>
+          this.#log.warn({ err: error.message }, "cannot record the container's process"),
+        );
+    }
     const prober = new ContainerProber(
       record.spec,
-      this.#probeTarget(record, spec, () => process.pid),
+      this.#probeTarget(record, spec, () => process.commandPid()),
       {
         changed: () => this.#publish(),
         unhealthy: (_kind, message) => this.#event(record, "Warning", "Unhealthy", message),
@@ -328,7 +344,7 @@ export class PodWorker {
 
   async #exited(record: ContainerRecord, instance: RunningInstance, info: ExitInfo): Promise<void> {
     instance.prober.stop();
-    await instance.log.close();
+    await Promise.all([instance.log.close(), this.#deps.records?.remove(instance.id).catch(() => undefined)]);
     const exit: Exit = {
       containerID: instance.id,
       exitCode: info.exitCode,
@@ -377,6 +393,11 @@ export class PodWorker {
       podIP: this.#podIP ?? HOST_IP,
       ports: record.spec.ports ?? [],
       exec: (command: readonly string[]) => {
+        if (spec.sandbox) {
+          const target = pid();
+          if (!target) return new Error("the container's process is not running");
+          return { argv: inSandboxOf(target, spec.sandbox, command), env: { ...SETUP_ENV }, cwd: "/" };
+        }
         if (!this.#deps.policy.allowHostCommands) {
           return new Error(
             "exec probes run commands on the host; start the runtime with --allow-host-commands to use them",
@@ -492,6 +513,7 @@ export class PodWorker {
       podIP: this.#podIP,
       startTime: this.#startTime,
       now: new Date(),
+      securityNotApplied: this.#securityNotApplied,
     });
   }
 

@@ -9,13 +9,17 @@ import { DEFAULT_SERVICE_ACCOUNT_DIR } from "../client/config.ts";
 import { createClient, type Informer, type KubeClient } from "../client/index.ts";
 import { type BackoffSettings, CrashLoopBackOff } from "./backoff.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import type { SandboxConfig } from "./container-launch.ts";
 import { kubernetesServiceEnv } from "./env.ts";
 import { EventRecorder } from "./events.ts";
+import { inclusterEntrypoint } from "./images.ts";
 import { PodLogStore } from "./logs.ts";
 import { detectMountNamespace } from "./mount-namespace.ts";
 import { NodeRegistration, nodeLabels } from "./node.ts";
 import { LoopbackIpPool } from "./pod-ips.ts";
 import { PodWorker, type WorkerDeps } from "./pod-worker.ts";
+import { ProcessRecords } from "./process-records.ts";
+import { appDirsFor, baseSteps, DEFAULT_MAX_PROCESSES, detectSandbox } from "./sandbox.ts";
 import { LocalScheduler } from "./scheduler.ts";
 import { TokenManager } from "./token-manager.ts";
 import { VolumeManager } from "./volumes.ts";
@@ -41,6 +45,15 @@ export interface RuntimeOptions {
   apiServer?: { host: string; port: number };
   /** "auto" (default) detects; false forces INCLUSTER_SERVICEACCOUNT_DIR mode; true fails if unavailable. */
   mountNamespace?: "auto" | boolean;
+  /**
+   * The Pod sandbox for the incluster image (Linux, root): "auto" (default) detects; true fails when the
+   * host cannot provide it; false runs the image unsandboxed (as root, only with allowHostCommands).
+   */
+  sandbox?: "auto" | boolean;
+  /** RLIMIT_NPROC for sandbox users (per uid, threads count). Default 4096. */
+  maxProcesses?: number;
+  /** Paths Pods must never see even if they lie inside the app directory (the cluster's data dir). */
+  hiddenPaths?: string[];
   /** Clock for token refresh decisions (tests move it forward). */
   clock?: Clock;
   /** Volume re-sync period (token refresh checks). Default 60 s, as the kubelet's pod sync. */
@@ -61,6 +74,8 @@ export interface RunningRuntime {
   logs: PodLogStore;
   /** Whether containers get their own mount namespace (volumes at their mountPath). */
   mountNamespace: boolean;
+  /** Whether the incluster image runs in the Pod sandbox. */
+  sandboxed: boolean;
   client: KubeClient;
   stop(): Promise<void>;
 }
@@ -94,6 +109,35 @@ async function mountMode(option: RuntimeOptions["mountNamespace"], log: Logger):
   return true;
 }
 
+async function sandboxMode(options: RuntimeOptions, log: Logger): Promise<SandboxConfig | undefined> {
+  const stateDir = path.join(options.dataDir, "sandbox");
+  const entrypoint = inclusterEntrypoint();
+  const appDirs = appDirsFor(entrypoint);
+  const hidden = [options.dataDir, ...(options.hiddenPaths ?? [])].map((p) => path.resolve(p));
+  if (options.sandbox === false) {
+    log.warn("the Pod sandbox is disabled: the incluster image runs as this user and sees this host's files");
+    return undefined;
+  }
+  const support = await detectSandbox(entrypoint[0], appDirs);
+  if (!support.available) {
+    if (options.sandbox === true) throw new Error(`the Pod sandbox was required but ${support.detail}`);
+    const who = process.getuid?.() === 0 ? "refused (the runtime runs as root)" : "run as this user";
+    log.warn(
+      `no Pod sandbox (${support.detail}): containers of the incluster image are ${who}, ` +
+        "see this host's files, share its PID namespace and /tmp, and have no process limit",
+    );
+    return undefined;
+  }
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  log.info(`the incluster image runs in the Pod sandbox (${support.detail})`);
+  return {
+    stateDir,
+    steps: baseSteps(appDirs, hidden),
+    node: entrypoint[0],
+    maxProcesses: options.maxProcesses ?? DEFAULT_MAX_PROCESSES,
+  };
+}
+
 export async function startRuntime(options: RuntimeOptions): Promise<RunningRuntime> {
   const log = options.logger ?? pino({ level: "info", base: { component: "kubelet" } }, pino.destination(2));
   const ownClient = !options.client;
@@ -103,10 +147,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   const nodeName = options.nodeName ?? DEFAULT_NODE_NAME;
   const clock = options.clock ?? systemClock;
   const podsDir = path.join(options.dataDir, "pods");
-  await rm(podsDir, { recursive: true, force: true }); // processes of an earlier run are gone with it
+  // A crashed runtime may have left containers running: kill exactly those before running the Pods again.
+  const records = new ProcessRecords(path.join(options.dataDir, "containers"));
+  const reaped = await records.reapLeftovers();
+  if (reaped > 0) log.warn(`killed ${reaped} container process group(s) left by an earlier run`);
+  await rm(podsDir, { recursive: true, force: true });
   await mkdir(podsDir, { recursive: true, mode: 0o750 });
   const logs = options.logs ?? new PodLogStore(path.join(options.dataDir, "logs"));
   const mountNamespace = await mountMode(options.mountNamespace, log);
+  const sandbox = await sandboxMode(options, log);
   if (options.allowHostCommands) {
     log.warn("host commands are allowed: any Pod that sets `command` runs it on this host as this user");
   }
@@ -146,6 +195,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     backoff: new CrashLoopBackOff(options.backoff, clock),
     policy: { allowHostCommands: Boolean(options.allowHostCommands) },
     mountNamespace,
+    sandbox,
+    records,
     serviceEnv: kubernetesServiceEnv(api.host, api.port),
     volumeSyncIntervalMs: options.volumeSyncIntervalMs ?? 60_000,
     log,
@@ -200,7 +251,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
       : new LocalScheduler({ client, nodeName, nodeLabels: nodeLabels(nodeName), events, log });
   await scheduler?.start();
   log.info(
-    { node: nodeName, hostCommands: Boolean(options.allowHostCommands), mountNamespace },
+    {
+      node: nodeName,
+      hostCommands: Boolean(options.allowHostCommands),
+      mountNamespace,
+      sandbox: Boolean(sandbox),
+    },
     "pod runtime ready",
   );
 
@@ -209,6 +265,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     nodeName,
     logs,
     mountNamespace,
+    sandboxed: Boolean(sandbox),
     client,
     stop: () => {
       stopping ??= (async () => {

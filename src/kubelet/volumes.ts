@@ -60,6 +60,8 @@ export class VolumeManager {
           const files = await plan.files();
           if (files instanceof Error) throw files;
           const written = await new AtomicWriter(dir).write(files);
+          // Sandboxed containers run as their own user; pods/ (0750) still keeps host users out.
+          await chmod(dir, 0o755);
           if (written.changed) result.changed.push(volume.name);
         } else {
           await chmod(dir, 0o777); // emptyDir: world-writable, as the kubelet creates it

@@ -39,11 +39,13 @@ export interface PodLogSource {
     opts: {
       previous: boolean;
       tailLines?: number;
+      limitBytes?: number;
+      sinceTime?: Date;
       follow: boolean;
       timestamps: boolean;
       signal: AbortSignal;
     },
-  ): Promise<AsyncIterable<string> | string>;
+  ): Promise<AsyncIterable<string | Uint8Array> | string>;
 }
 
 export interface AuditRecord {

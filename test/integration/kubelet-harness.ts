@@ -7,12 +7,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import pino from "pino";
+import { inclusterEntrypoint } from "../../src/kubelet/images.ts";
 import {
   PodLogStore,
   type RunningRuntime,
   type RuntimeOptions,
   startRuntime,
 } from "../../src/kubelet/index.ts";
+import { appDirsFor, detectSandbox } from "../../src/kubelet/sandbox.ts";
 import { eventually, startTestCluster, type TestCluster } from "../helpers/cluster.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -125,4 +127,15 @@ export function kubectlUntil(
     timeoutMs,
     `kubectl ${args.join(" ")} to match ${pattern}`,
   );
+}
+
+/**
+ * Whether a sandbox test may run: as root (CI is root) it runs unless the kernel refuses the namespaces,
+ * which is the only reason to skip, and the reason says which feature is missing.
+ */
+export async function sandboxSkipReason(): Promise<string | false> {
+  if (process.getuid?.() !== 0) throw new Error("the Pod sandbox tests run as root (CI is root)");
+  const entrypoint = inclusterEntrypoint();
+  const support = await detectSandbox(entrypoint[0], appDirsFor(entrypoint));
+  return support.available ? false : `this kernel cannot provide the Pod sandbox: ${support.detail}`;
 }

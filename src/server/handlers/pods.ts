@@ -7,6 +7,7 @@ import { readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { sendObject } from "../http/respond.ts";
 import { rfc3339 } from "../registry/objects.ts";
+import { forbidden, invalid } from "../registry/validation/field.ts";
 import { isStorageError } from "../storage/index.ts";
 import type { Call } from "./call.ts";
 
@@ -68,7 +69,7 @@ export async function podLog(call: Call): Promise<void> {
       );
     }
     container = containers[0].name;
-  } else if (!containers.some((c) => c.name === container)) {
+  } else if (![...containers, ...(pod.spec?.initContainers ?? [])].some((c) => c.name === container)) {
     throw fail.badRequest(`container ${container} is not valid for pod ${info.name}`);
   }
   // LogLocation: an unscheduled pod has no log location, and StreamObject answers a nil stream with 204.
@@ -77,14 +78,15 @@ export async function podLog(call: Call): Promise<void> {
   if (!ctx.podLogs)
     throw fail.badRequest(`no runtime serves node "${pod.spec.nodeName}": logs are unavailable`);
 
+  const options = logOptions(info.name, query);
   const abort = new AbortController();
   req.on("close", () => abort.abort());
-  const tail = query.get("tailLines");
   const logs = await readLogs(ctx.podLogs, info.namespace, info.name, container, {
-    previous: query.get("previous") === "true",
-    follow: query.get("follow") === "true",
-    timestamps: query.get("timestamps") === "true",
-    tailLines: tail && /^\d+$/.test(tail) ? Number(tail) : undefined,
+    ...options,
+    sinceTime:
+      options.sinceSeconds !== undefined
+        ? new Date(ctx.now().getTime() - options.sinceSeconds * 1000)
+        : options.sinceTime,
     signal: abort.signal,
   });
   res.writeHead(200, { "Content-Type": "text/plain", "Cache-Control": "no-cache, private" });
@@ -93,11 +95,56 @@ export async function podLog(call: Call): Promise<void> {
   try {
     for await (const chunk of logs) {
       if (abort.signal.aborted) break;
-      res.write(chunk);
+      // A slow reader holds the runtime's reading too: one chunk in memory at a time.
+      if (!res.write(chunk))
+        await new Promise((resolve) => {
+          res.once("drain", resolve);
+          abort.signal.addEventListener("abort", resolve, { once: true });
+        });
     }
   } finally {
     res.end();
   }
+}
+
+/** The query as PodLogOptions, validated like ValidatePodLogOptions (pkg/apis/core/validation). */
+function logOptions(name: string, query: URLSearchParams) {
+  const integer = (key: string): number | undefined => {
+    const text = query.get(key);
+    if (text === null || text === "") return undefined;
+    if (!/^-?\d+$/.test(text))
+      throw fail.badRequest(`${key}: strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`);
+    return Number(text);
+  };
+  const tailLines = integer("tailLines");
+  const limitBytes = integer("limitBytes");
+  const sinceSeconds = integer("sinceSeconds");
+  const sinceText = query.get("sinceTime");
+  let sinceTime: Date | undefined;
+  if (sinceText) {
+    sinceTime = new Date(sinceText);
+    if (Number.isNaN(sinceTime.getTime()))
+      throw fail.badRequest(`sinceTime: ${JSON.stringify(sinceText)} is not an RFC 3339 time`);
+  }
+  const causes = [];
+  if (tailLines !== undefined && tailLines < 0)
+    causes.push(invalid("tailLines", tailLines, "must be greater than or equal to 0"));
+  if (limitBytes !== undefined && limitBytes < 1)
+    causes.push(invalid("limitBytes", limitBytes, "must be greater than 0"));
+  if (sinceSeconds !== undefined && sinceTime !== undefined)
+    causes.push(forbidden("", "at most one of `sinceTime` or `sinceSeconds` may be specified"));
+  else if (sinceSeconds !== undefined && sinceSeconds < 1)
+    causes.push(invalid("sinceSeconds", sinceSeconds, "must be greater than 0"));
+  if (causes.length > 0) throw new ApiStatusError(Status.invalid("PodLogOptions", "", name, causes));
+  return {
+    previous: query.get("previous") === "true",
+    follow: query.get("follow") === "true",
+    timestamps: query.get("timestamps") === "true",
+    tailLines,
+    limitBytes,
+    sinceSeconds,
+    sinceTime,
+  };
 }
 
 /** The runtime reports kubelet-style failures (container not started, no previous instance) with a Status. */

@@ -22,6 +22,12 @@ after(() => rm(dir, { recursive: true, force: true }));
 const TS = "2025-01-01T00:00:00.000000000Z";
 const opts = { previous: false, follow: false, timestamps: false, signal: new AbortController().signal };
 
+async function text(logs: AsyncIterable<Buffer> | Promise<AsyncIterable<Buffer>>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await logs) chunks.push(chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 test("CRI timestamps always have nine fraction digits", () => {
   assert.equal(criTimestamp(Date.parse("2025-01-31T12:00:00.123Z") + 0.5), "2025-01-31T12:00:00.123500000Z");
   assert.equal(criTimestamp(Date.parse("2025-01-31T12:00:00Z")), "2025-01-31T12:00:00.000000000Z");
@@ -107,19 +113,15 @@ test("the store writes per-instance files and serves current, previous, tail and
       lastState: { terminated: { exitCode: 1, containerID: "id-1" } },
     }),
   ]);
-  assert.equal(await store.read("ns", "p", "c", { ...opts, previous: true }), "first run\nit failed\n");
+  assert.equal(await text(store.read("ns", "p", "c", { ...opts, previous: true })), "first run\nit failed\n");
   const raw = await readFile(path.join(dir, "ns_p_u1", "c", "0.log"), "utf8");
   assert.match(raw, /^\S+Z stdout F first run\n\S+Z stderr F it failed\n$/);
 
   // follow: existing lines, then new ones, ending when the instance ends
-  const followed = (await store.read("ns", "p", undefined, {
-    ...opts,
-    follow: true,
-    tailLines: 1,
-  })) as AsyncIterable<string>;
+  const followed = await store.read("ns", "p", undefined, { ...opts, follow: true, tailLines: 1 });
   const chunks: string[] = [];
   const reading = (async () => {
-    for await (const chunk of followed) chunks.push(chunk);
+    for await (const chunk of followed) chunks.push(chunk.toString());
   })();
   await new Promise((r) => setTimeout(r, 50));
   second.write("stdout", Buffer.from("d\n"));
@@ -127,9 +129,9 @@ test("the store writes per-instance files and serves current, previous, tail and
   await second.close();
   await reading;
   assert.equal(chunks.join(""), "c\nd\n");
-  assert.equal(await store.read("ns", "p", "c", { ...opts, tailLines: 2 }), "c\nd\n");
+  assert.equal(await text(store.read("ns", "p", "c", { ...opts, tailLines: 2 })), "c\nd\n");
   assert.match(
-    (await store.read("ns", "p", "c", { ...opts, timestamps: true, tailLines: 1 })) as string,
+    await text(store.read("ns", "p", "c", { ...opts, timestamps: true, tailLines: 1 })),
     /^\d{4}-\S+\.\d{9}Z d\n$/,
   );
   assert.deepEqual(second.lastLines(), ["a", "b", "c", "d"]);
