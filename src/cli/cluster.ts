@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
 import { PodLogStore, type RunningRuntime } from "../kubelet/index.ts";
-import { startServer } from "../server/index.ts";
+import { type ServerLimits, startServer } from "../server/index.ts";
 import { startLocalRuntime } from "./kubelet.ts";
 import { writePrivateFile } from "./output.ts";
 
@@ -15,6 +15,38 @@ export function defaultDataDir(): string {
 }
 
 const PID_FILE = "server.pid";
+
+function count(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) {
+    throw new Error(`${flag} must be a whole number ≥ 0, got "${text}"`);
+  }
+  return n;
+}
+
+/** The limits flags, named as kube-apiserver's; --request-timeout takes a Go duration (60s, 1m0s). */
+export function limitsFromFlags(o: Record<string, string | undefined>): Partial<ServerLimits> {
+  return {
+    maxRequestsInflight: count("--max-requests-inflight", o.maxRequestsInflight ?? "400"),
+    maxMutatingRequestsInflight: count(
+      "--max-mutating-requests-inflight",
+      o.maxMutatingRequestsInflight ?? "200",
+    ),
+    requestTimeoutMs: durationMs("--request-timeout", o.requestTimeout ?? "1m0s"),
+    minRequestTimeoutSeconds: count("--min-request-timeout", o.minRequestTimeout ?? "1800"),
+    maxConnections: o.maxConnections === undefined ? undefined : count("--max-connections", o.maxConnections),
+  };
+}
+
+const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+function durationMs(flag: string, text: string): number {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join("") !== text) {
+    throw new Error(`${flag} must be a duration such as 60s or 1m0s, got "${text}"`);
+  }
+  return Math.round(parts.reduce((ms, p) => ms + Number(p[1]) * DURATION_UNITS[p[2]], 0));
+}
 
 export function registerClusterCommands(program: Command): void {
   const cluster = program.command("cluster").description("run the local Kubernetes-compatible API server");
@@ -29,6 +61,15 @@ export function registerClusterCommands(program: Command): void {
     .option("--sa-key-algorithm <alg>", "ServiceAccount token signing: RS256 or ES256", "RS256")
     .option("--log-level <level>", "server log level (fatal|error|warn|info|debug)", "warn")
     .option("--no-runtime", "serve the API alone: no node, Pods stay Pending")
+    .option("--max-requests-inflight <n>", "concurrent read requests before 429s (0: unlimited)", "400")
+    .option(
+      "--max-mutating-requests-inflight <n>",
+      "concurrent write requests before 429s (0: unlimited)",
+      "200",
+    )
+    .option("--request-timeout <duration>", "time limit of a non-watch request (504 after it)", "1m0s")
+    .option("--min-request-timeout <seconds>", "a watch without timeoutSeconds lasts this ×[1,2)", "1800")
+    .option("--max-connections <n>", "open connections before 503s (default: half the open-file limit)")
     .option(
       "--allow-host-commands",
       "let the pod runtime run containers that set `command` on THIS host, unsandboxed, as this user (root included): Pod creators get this host user's rights",
@@ -50,6 +91,7 @@ export function registerClusterCommands(program: Command): void {
         saKeyAlgorithm: o.saKeyAlgorithm,
         logLevel: o.logLevel,
         podLogs,
+        limits: limitsFromFlags(o),
       });
       let runtime: RunningRuntime | undefined;
       if (runtimeDir && podLogs) {

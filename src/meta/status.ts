@@ -128,7 +128,8 @@ export const Status = {
       "UnsupportedMediaType",
       `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml; got ${contentType}`,
     ),
-  requestEntityTooLarge: (message: string) => failure(413, "RequestEntityTooLarge", message),
+  requestEntityTooLarge: (message: string) =>
+    failure(413, "RequestEntityTooLarge", `Request entity too large: ${message}`),
   expired: (message: string) => failure(410, "Expired", message),
   tooManyRequests: (message: string, retryAfterSeconds: number) =>
     failure(429, "TooManyRequests", message, { retryAfterSeconds }),

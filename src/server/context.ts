@@ -4,6 +4,8 @@ import type { UserInfo } from "../meta/types.ts";
 import type { Authenticator } from "./authn/index.ts";
 import type { ServiceAccountTokenConfig } from "./authn/serviceaccount-tokens.ts";
 import type { Authorizer } from "./authz/index.ts";
+import type { ServerLimits } from "./http/limits.ts";
+import type { LogSink } from "./log-sink.ts";
 import type { Pki } from "./pki/index.ts";
 import type { ResourceRegistry } from "./registry/resources.ts";
 import type { Store } from "./storage/index.ts";
@@ -16,6 +18,10 @@ export interface ServerContext {
   authn: Authenticator;
   authz: Authorizer;
   log: Logger;
+  /** Request, connection and watch limits (ServerOptions.limits over defaultLimits()). */
+  limits: ServerLimits;
+  /** The non-blocking log destination, when the server made its own logger (the "log" health check). */
+  logSink?: LogSink;
   /** The URL clients use (https://127.0.0.1:6443). */
   url: string;
   /** Random suffix source, replaceable in tests. */

@@ -21,7 +21,9 @@ import { startRootCaController, startServiceAccountController } from "./controll
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
 import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
 import type { ResourceHandlerContext } from "./handlers/resources.ts";
+import { defaultLimits, type ServerLimits } from "./http/limits.ts";
 import { createApiServer } from "./http/server.ts";
+import { LogSink } from "./log-sink.ts";
 import { adminKubeconfig, loadOrCreatePki, type Pki } from "./pki/index.ts";
 import { ObjectService } from "./registry/objects.ts";
 import { RESOURCES, ResourceRegistry } from "./registry/resources.ts";
@@ -52,7 +54,11 @@ export interface ServerOptions {
   /** Write audit.k8s.io/v1 events (Metadata level) as JSON lines here; default <dataDir>/audit.log. */
   auditLogPath?: string;
   audit?: (event: AuditRecord) => void;
+  /** Request, connection and watch limits; each unset one keeps kube-apiserver's default (docs/server.md). */
+  limits?: Partial<ServerLimits>;
 }
+
+export type { ServerLimits } from "./http/limits.ts";
 
 export interface RunningServer {
   url: string;
@@ -97,10 +103,16 @@ function storeLookup(store: Store): TokenObjectLookup {
   };
 }
 
+/** Drops undefined values, so `{ maxConnections: undefined }` keeps the default. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  // Never pino.destination(2): its synchronous writes block the event loop when stderr's disk is full.
+  const logSink = opts.logger ? undefined : new LogSink(2);
   const log =
-    opts.logger ??
-    pino({ level: opts.logLevel ?? "warn", base: { component: "apiserver" } }, pino.destination(2));
+    opts.logger ?? pino({ level: opts.logLevel ?? "warn", base: { component: "apiserver" } }, logSink);
   const [store, pki] = await Promise.all([
     Store.open({
       dataDir: opts.dataDir ? path.join(opts.dataDir, "store") : undefined,
@@ -172,16 +184,19 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     authz,
     objects,
     log,
+    logSink,
+    limits: { ...defaultLimits(), ...definedOnly(opts.limits ?? {}) },
     url: "",
     now: () => new Date(),
     podLogs: opts.podLogs,
     audit,
   };
-  const server = createApiServer(context, {
+  const api = createApiServer(context, {
     key: pki.servingKeyPem,
     cert: pki.servingCertPem,
     ca: pki.caCertPem,
   });
+  const { server } = api;
   const wantedPort = opts.port ?? 6443;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
@@ -242,7 +257,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     context,
     settle,
     stop: async () => {
-      server.closeAllConnections();
+      api.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await auditLog?.close();
       await store.close();

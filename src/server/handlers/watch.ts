@@ -10,7 +10,8 @@ import { parseResourceVersion, representationFor } from "./read.ts";
 import { parseSelection } from "./selectors.ts";
 
 const BOOKMARK_INTERVAL_MS = 30_000;
-const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+/** Node's timers hold a signed 32-bit millisecond count; a longer watch is capped (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 export const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 
 interface WatchParams {
@@ -20,7 +21,17 @@ interface WatchParams {
   timeoutMs: number;
 }
 
-function watchParams(query: URLSearchParams): WatchParams {
+/**
+ * As endpoints/handlers/get.go: an absent or 0 timeoutSeconds means --min-request-timeout ×[1,2), random so
+ * that clients' reconnects spread out.
+ */
+export function watchTimeoutMs(timeoutText: string | null, minRequestTimeoutSeconds: number): number {
+  const seconds = timeoutText && /^\d+$/.test(timeoutText) ? Number(timeoutText) : 0;
+  const ms = seconds > 0 ? seconds * 1000 : minRequestTimeoutSeconds * (1 + Math.random()) * 1000;
+  return Math.min(ms, MAX_TIMER_MS);
+}
+
+function watchParams(query: URLSearchParams, minRequestTimeoutSeconds: number): WatchParams {
   const rvText = query.get("resourceVersion") ?? "";
   const sendInitial = query.get("sendInitialEvents");
   const bookmarks = query.get("allowWatchBookmarks") === "true";
@@ -30,12 +41,7 @@ function watchParams(query: URLSearchParams): WatchParams {
       "allowWatchBookmarks: Required value: sendInitialEvents requires setting allowWatchBookmarks to true",
     );
   }
-  const timeoutText = query.get("timeoutSeconds");
-  // Like kube-apiserver: a random timeout between 30 and 60 minutes spreads reconnects.
-  const timeoutMs =
-    timeoutText && /^\d+$/.test(timeoutText)
-      ? Number(timeoutText) * 1000
-      : (1800 + Math.random() * 1800) * 1000;
+  const timeoutMs = watchTimeoutMs(query.get("timeoutSeconds"), minRequestTimeoutSeconds);
 
   const sendInitialEvents =
     sendInitial === "true" || (sendInitial === null && (rvText === "" || rvText === "0"));
@@ -50,7 +56,7 @@ export function watchObjects(call: Call): void {
   const { ctx, req, res, def, info, query } = call;
   const rep = representationFor(req, "list");
   const selection = parseSelection(def, query, info.name);
-  const params = watchParams(query);
+  const params = watchParams(query, ctx.limits.minRequestTimeoutSeconds);
   const resource = storageKey(def);
   const namespace = def.namespaced && info.namespace ? info.namespace : undefined;
   const include = includeObjectParam(query.get("includeObject"));
@@ -96,12 +102,19 @@ export function watchObjects(call: Call): void {
     for (const t of timers) clearTimeout(t);
     res.end();
   };
+  // Per-watcher bound, as the watch cache's bounded cacheWatcher channel: a client that does not keep up is
+  // terminated (it re-watches from its last resourceVersion). The initial events are a list's worth, which a
+  // list response would buffer too; the bound applies to what queues up beyond them.
+  let initialBytes = 0;
+  let initialDone = false;
   const write = (type: string, objectJson: string) => {
     if (closed) return;
     res.write(`{"type":"${type}","object":${objectJson}}\n`);
-    if (res.writableLength > MAX_BUFFERED_BYTES) {
-      ctx.log.warn({ resource, user: info.path }, "watch consumer too slow; closing the stream");
+    if (!initialDone) initialBytes = res.writableLength;
+    else if (res.writableLength > initialBytes + ctx.limits.watchBufferBytes) {
+      ctx.log.warn({ resource, path: info.path }, "watch consumer too slow; closing the stream");
       close();
+      res.destroy(); // free what is queued for it now, not when (if ever) the client reads
     }
   };
   const bookmark = (rv: number, annotations?: Record<string, string>) => {
@@ -151,6 +164,7 @@ export function watchObjects(call: Call): void {
 
   try {
     stopWatch = ctx.store.watch(resource, { namespace, fromRV }, onEvent).stop;
+    initialDone = true;
   } catch (e) {
     if (e instanceof StorageError && e.code === "Expired") {
       write("ERROR", JSON.stringify(Status.expired(e.message)));

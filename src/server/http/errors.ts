@@ -67,6 +67,9 @@ function storageStatus(e: StorageError): Status | undefined {
       return tooLargeResourceVersion(d.requestedRV ?? 0, d.boundRV ?? 0);
     case "BadRequest":
       return S.badRequest(e.message);
+    case "Unavailable":
+      // As an etcd write failure surfaces (500 "etcdserver: mvcc: database space exceeded"), with a clear cause.
+      return S.internal(e.message);
     case "NotFound":
       return S.notFound(resource, group, d.name ?? "");
     case "AlreadyExists":

@@ -11,6 +11,7 @@ import {
   apiVersions,
 } from "./discovery.ts";
 import { ApiStatusError } from "./errors.ts";
+import { handleHealth, isHealthPath } from "./health.ts";
 import { contentTypeOf, negotiate } from "./negotiate.ts";
 import { respondOpenAPI } from "./openapi.ts";
 import { sendJson, sendObject, sendStatus } from "./respond.ts";
@@ -31,8 +32,6 @@ export function versionInfo() {
   };
 }
 
-const HEALTH_PATHS = /^\/(healthz|livez|readyz)(\/[a-z-]+)?$/;
-
 function sendText(res: ServerResponse, code: number, text: string): void {
   res.writeHead(code, {
     "Content-Type": "text/plain; charset=utf-8",
@@ -47,11 +46,14 @@ export function handleNonResource(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
+  query: URLSearchParams,
 ): void {
   if (req.method !== "GET" && req.method !== "HEAD") {
     return sendStatus(res, Status.methodNotSupported("", "", (req.method ?? "").toLowerCase()));
   }
-  if (HEALTH_PATHS.test(path)) return sendText(res, 200, "ok");
+  if (isHealthPath(path)) {
+    return handleHealth(ctx, res, path, query);
+  }
   if (path === "/version" || path === "/version/") return sendObject(res, 200, versionInfo());
   if (path === "/.well-known/openid-configuration" || path === "/.well-known/openid-configuration/") {
     res.setHeader("Cache-Control", "public, max-age=3600");
@@ -64,7 +66,7 @@ export function handleNonResource(
     });
     return void res.end(JSON.stringify(jwks(ctx.tokens)));
   }
-  if (path.startsWith("/openapi/")) return openapi(ctx, req, res, path);
+  if (path.startsWith("/openapi/")) return openapi(ctx, req, res, path, query);
   if (path === "/api" || path === "/apis" || path.startsWith("/api/") || path.startsWith("/apis/")) {
     return discovery(ctx, req, res, path);
   }
@@ -101,11 +103,16 @@ function discovery(ctx: ServerContext, req: IncomingMessage, res: ServerResponse
   sendObject(res, 200, doc);
 }
 
-function openapi(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, path: string): void {
-  const url = new URL(req.url ?? path, "https://localhost");
+function openapi(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+): void {
   const r = respondOpenAPI(ctx.registry.defs, {
     path,
-    hash: url.searchParams.get("hash"),
+    hash: query.get("hash"),
     accept: req.headers.accept,
     ifNoneMatch: req.headers["if-none-match"],
   });

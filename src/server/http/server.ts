@@ -9,6 +9,17 @@ import { requestedImpersonation } from "../authn/impersonation.ts";
 import type { AuditRecord } from "../context.ts";
 import { handleResource, type ResourceHandlerContext } from "../handlers/resources.ts";
 import { ApiStatusError, fail, statusOf } from "./errors.ts";
+import {
+  type ConnectionGuard,
+  guardConnections,
+  InflightLimiter,
+  isLongRunning,
+  KEEP_ALIVE_TIMEOUT_MS,
+  MAX_HEADER_BYTES,
+  requestTimedOut,
+  tooManyConnections,
+  tooManyRequests,
+} from "./limits.ts";
 import { handleNonResource } from "./non-resource.ts";
 import { parseRequestInfo, type RequestInfo } from "./request-info.ts";
 import { sendStatus } from "./respond.ts";
@@ -19,7 +30,14 @@ export interface TlsMaterial {
   ca: string;
 }
 
-export function createApiServer(ctx: ResourceHandlerContext, tls: TlsMaterial): https.Server {
+export interface ApiServer {
+  server: https.Server;
+  /** Closes every connection, including ones still in their TLS handshake. */
+  closeAllConnections(): void;
+}
+
+export function createApiServer(ctx: ResourceHandlerContext, tls: TlsMaterial): ApiServer {
+  const { limits } = ctx;
   const server = https.createServer(
     {
       key: tls.key,
@@ -28,18 +46,46 @@ export function createApiServer(ctx: ResourceHandlerContext, tls: TlsMaterial): 
       requestCert: true, // client certificates are optional; unverified ones are rejected by authn
       rejectUnauthorized: false,
       minVersion: "TLSv1.2",
+      handshakeTimeout: limits.headerTimeoutMs,
+      maxHeaderSize: MAX_HEADER_BYTES,
+      // Node checks headersTimeout on this beat (default 30 s, which would let slow headers last 45 s).
+      connectionsCheckingInterval: Math.min(1000, limits.headerTimeoutMs),
     },
-    (req, res) => void serve(ctx, req, res),
+    (req, res) => {
+      // serve() answers every error itself; this is the last line, so nothing can escape as a rejection.
+      serve(ctx, guard, inflight, req, res).catch((err: unknown) => lastResort(ctx, res, err));
+    },
   );
-  server.headersTimeout = 15_000; // slow-loris protection: headers must arrive quickly
-  server.requestTimeout = 60_000; // the whole request body too (watch responses are not affected)
-  server.keepAliveTimeout = 65_000;
-  server.on("tlsClientError", (err) => ctx.log.debug({ err: err.message }, "TLS handshake failed"));
-  server.on("clientError", (err, socket) => {
-    ctx.log.debug({ err: err.message }, "malformed HTTP request");
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+  const guard = guardConnections(server, limits, ctx.log);
+  const inflight = new InflightLimiter(limits);
+  server.headersTimeout = limits.headerTimeoutMs; // slow-loris protection for later requests on a connection
+  server.requestTimeout = 0; // request-timeout is enforced per request (watches and log streams are exempt)
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.on("tlsClientError", (err, socket) => {
+    ctx.log.debug({ err: err.message }, "TLS handshake failed");
+    socket.destroy(); // with a listener here, Node leaves a timed-out or failed handshake's socket open
   });
-  return server;
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    ctx.log.debug({ err: err.message }, "malformed HTTP request");
+    if (!socket.writable) return void socket.destroy();
+    const status =
+      err.code === "HPE_HEADER_OVERFLOW"
+        ? "431 Request Header Fields Too Large"
+        : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? "408 Request Timeout"
+          : "400 Bad Request";
+    // As Go's net/http answers a request it cannot parse (it never reaches the API handlers, so no Status).
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`,
+    );
+  });
+  return {
+    server,
+    closeAllConnections: () => {
+      server.closeAllConnections();
+      guard.destroyAll();
+    },
+  };
 }
 
 export function attributesOf(info: RequestInfo, user: UserInfo): Attributes {
@@ -55,6 +101,14 @@ export function attributesOf(info: RequestInfo, user: UserInfo): Attributes {
     subresource: info.subresource,
     name: info.name,
   };
+}
+
+/**
+ * The request target as a URL. Always relative to the origin: "//x" is a path here, not a host (a base-relative
+ * parse would throw), and an absolute or "*" target just becomes a path that matches nothing.
+ */
+function requestUrl(target = "/"): URL {
+  return new URL(`https://localhost${target.startsWith("/") ? target : `/${target}`}`);
 }
 
 function decodePath(raw: string): string {
@@ -92,38 +146,106 @@ function impersonate(ctx: ResourceHandlerContext, req: IncomingMessage, user: Us
   return wanted.user;
 }
 
-async function serve(ctx: ResourceHandlerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(
+  ctx: ResourceHandlerContext,
+  guard: ConnectionGuard,
+  inflight: InflightLimiter,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const received = new Date();
+  // Captured now: once a response ends early (413) the socket may already be detached when auditing runs.
+  const sourceIP = req.socket?.remoteAddress ?? "";
+  guard.requestStarted(req.socket);
+  // A late write by a handler that lost a race with a timeout or a closed client must not become an
+  // unhandled 'error' event.
+  res.on("error", (err) => ctx.log.debug({ err: err.message }, "response write failed"));
   let user: UserInfo | undefined;
   let info: RequestInfo | undefined;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const url = new URL(req.url ?? "/", "https://localhost");
+    if (guard.overLimit(req.socket)) {
+      res.setHeader("Connection", "close");
+      throw new ApiStatusError(tooManyConnections(ctx.limits.maxConnections));
+    }
+    const url = requestUrl(req.url);
     // Go servers see the decoded path (names like system%3Adiscovery are "system:discovery").
     const path = decodePath(url.pathname);
-    info = parseRequestInfo(req.method ?? "GET", path, url.searchParams);
+    const requestInfo = parseRequestInfo(req.method ?? "GET", path, url.searchParams);
+    info = requestInfo;
 
-    const authn = await ctx.authn.authenticate(req);
-    if (!authn.ok) {
-      ctx.log.info({ path: url.pathname, reason: authn.error }, "Unable to authenticate the request");
-      throw new ApiStatusError(Status.unauthorized());
-    }
-    user = impersonate(ctx, req, authn.user);
+    const handled = (async () => {
+      const authn = await ctx.authn.authenticate(req);
+      if (!authn.ok) {
+        ctx.log.info({ path: url.pathname, reason: authn.error }, "Unable to authenticate the request");
+        throw new ApiStatusError(Status.unauthorized());
+      }
+      const actor = impersonate(ctx, req, authn.user);
+      user = actor;
 
-    const attributes = attributesOf(info, user);
-    const decision = ctx.authz.authorize(attributes);
-    if (!decision.allowed) throw forbidden(attributes, decision.reason);
+      // The slot is held until the handler is done, even past a timeout (as upstream's filter order does).
+      const release = inflight.admit(requestInfo, actor);
+      if (!release) throw new ApiStatusError(tooManyRequests());
+      try {
+        const attributes = attributesOf(requestInfo, actor);
+        const decision = ctx.authz.authorize(attributes);
+        if (!decision.allowed) throw forbidden(attributes, decision.reason);
 
-    if (!info.isResourceRequest) handleNonResource(ctx, req, res, path);
-    else await handleResource(ctx, req, res, info, url.searchParams, user);
-  } catch (e) {
-    const status = statusOf(e);
-    if (status) sendStatus(res, status);
+        if (!requestInfo.isResourceRequest) handleNonResource(ctx, req, res, path, url.searchParams);
+        else await handleResource(ctx, req, res, requestInfo, url.searchParams, actor);
+      } finally {
+        release();
+      }
+    })();
+    if (isLongRunning(requestInfo) || ctx.limits.requestTimeoutMs <= 0) await handled;
     else {
-      ctx.log.error({ err: e, path: req.url }, "request failed");
-      sendStatus(res, Status.internal("the server failed to handle the request; see the server log"));
+      // As filters/timeout.go: the handler keeps running, but the client gets a 504 now; whatever the handler
+      // does afterwards is discarded.
+      handled.catch(() => undefined);
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ApiStatusError(requestTimedOut())), ctx.limits.requestTimeoutMs);
+      });
+      await Promise.race([handled, timedOut]);
     }
+  } catch (e) {
+    respondWithError(ctx, req, res, e);
   } finally {
-    if (ctx.audit && user && info) ctx.audit(auditRecord(req, res, user, info, received));
+    clearTimeout(timer);
+    if (ctx.audit && user && info) {
+      try {
+        ctx.audit(auditRecord(req, res, user, info, received, sourceIP));
+      } catch (err) {
+        ctx.log.error({ err }, "writing the audit record failed");
+      }
+    }
+  }
+}
+
+/** The one place a thrown error becomes a Status: API errors as they are, storage errors mapped, the rest 500. */
+function respondWithError(
+  ctx: ResourceHandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  e: unknown,
+): void {
+  let status = statusOf(e);
+  if (!status) {
+    ctx.log.error({ err: e, path: req.url }, "request failed");
+    status = Status.internal("the server failed to handle the request; see the server log");
+  }
+  // The client may still be sending a body nobody will read (413, timeouts): close rather than drain it.
+  if (!req.complete && !res.headersSent) res.setHeader("Connection", "close");
+  sendStatus(res, status);
+}
+
+function lastResort(ctx: ResourceHandlerContext, res: ServerResponse, err: unknown): void {
+  try {
+    ctx.log.error({ err }, "request handling failed outside the error boundary");
+    if (!res.headersSent)
+      sendStatus(res, Status.internal("the server failed to handle the request; see the server log"));
+    else res.destroy();
+  } catch {
+    res.destroy();
   }
 }
 
@@ -133,6 +255,7 @@ function auditRecord(
   user: UserInfo,
   info: RequestInfo,
   received: Date,
+  sourceIP: string,
 ): AuditRecord {
   return {
     user,
@@ -149,7 +272,7 @@ function auditRecord(
           subresource: info.subresource || undefined,
         }
       : undefined,
-    sourceIPs: [req.socket.remoteAddress ?? ""],
+    sourceIPs: [sourceIP],
     userAgent: req.headers["user-agent"],
     requestReceivedTimestamp: received.toISOString(),
     stageTimestamp: new Date().toISOString(),

@@ -29,6 +29,8 @@ export interface SnapshotRow {
 
 const SNAPSHOT = "snapshot.jsonl";
 const SNAPSHOT_TMP = "snapshot.jsonl.tmp";
+const PROBE = "probe.tmp";
+const PROBE_BYTES = 64 * 1024;
 const LOCK = "LOCK";
 const WAL_NAME = /^wal-(\d+)\.jsonl$/;
 const WRITE_CHUNK = 1 << 20;
@@ -44,6 +46,8 @@ export class DataDir {
   private log: FileHandle;
   private logStart: number;
   private bytes: number;
+  /** A failed append may have left part of a batch after `bytes`; it is cut off before the next write. */
+  private torn = false;
 
   private constructor(dir: string, fsync: boolean, log: FileHandle, logStart: number, bytes: number) {
     this.dir = dir;
@@ -94,14 +98,47 @@ export class DataDir {
 
   /** One write + one fsync for a whole batch; resolves when it is durable. */
   async append(text: string): Promise<void> {
+    await this.repairTail();
     const buf = Buffer.from(text, "utf8");
-    let written = 0;
-    while (written < buf.length) {
-      const { bytesWritten } = await this.log.write(buf, written, buf.length - written);
-      written += bytesWritten;
+    try {
+      let written = 0;
+      while (written < buf.length) {
+        const { bytesWritten } = await this.log.write(buf, written, buf.length - written);
+        written += bytesWritten;
+      }
+      if (this.fsync) await this.log.datasync();
+    } catch (err) {
+      // ENOSPC, EIO…: the batch is not durable. Cut what reached the file so the log still ends at the last
+      // good batch (a torn line followed by later writes would read as corruption on the next start).
+      this.torn = true;
+      await this.repairTail().catch(() => undefined);
+      throw err;
     }
     this.bytes += buf.length;
-    if (this.fsync) await this.log.datasync();
+  }
+
+  /** Can the data dir take writes again? Repairs the log's tail, then writes and syncs a small probe file. */
+  async probe(): Promise<void> {
+    await this.repairTail();
+    const path = join(this.dir, PROBE);
+    try {
+      const fh = await open(path, "w", PRIVATE_FILE_MODE);
+      try {
+        await fh.writeFile(Buffer.alloc(PROBE_BYTES));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
+
+  private async repairTail(): Promise<void> {
+    if (!this.torn) return;
+    await this.log.truncate(this.bytes);
+    await this.log.datasync();
+    this.torn = false;
   }
 
   /** Starts a new log at nextRV; called between batches so the old log ends exactly at nextRV - 1. */
@@ -135,9 +172,13 @@ export class DataDir {
       }
       await fh.writeFile(chunk);
       await fh.sync();
-    } finally {
-      await fh.close();
+    } catch (err) {
+      // A half-written snapshot on a full disk would keep the space the log needs to resume.
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+      throw err;
     }
+    await fh.close();
     await rename(tmp, join(this.dir, SNAPSHOT));
     await syncDir(this.dir, true);
     for (const log of await logFiles(this.dir)) {

@@ -6,7 +6,8 @@ export type StorageErrorCode =
   | "Conflict"
   | "Expired"
   | "TooLargeResourceVersion"
-  | "BadRequest";
+  | "BadRequest"
+  | "Unavailable";
 
 export interface StorageErrorDetails {
   resource?: string;
@@ -76,4 +77,11 @@ export const tooLarge = (requestedRV: number, currentRV: number) =>
       requestedRV,
       boundRV: currentRV,
     },
+  );
+
+/** The data dir cannot take writes (ENOSPC, EIO…); reads go on, writes resume once a probe write succeeds. */
+export const unavailable = (cause: Error) =>
+  new StorageError(
+    "Unavailable",
+    `storage is unavailable: ${cause.message} (writes resume once the data dir can be written again)`,
   );

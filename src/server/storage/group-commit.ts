@@ -1,6 +1,7 @@
 // Group commit: everything submitted while a flush is pending or running shares the next flush (one write +
-// one fsync); each submitter's promise settles only after the flush that carried its item. The first failure
-// is sticky, like a crashed etcd member: later submissions are refused instead of risking a torn history.
+// one fsync); each submitter's promise settles only after the flush that carried its item. A failure is
+// sticky: the failed batch and everything queued behind it (staged on top of it) are refused, and so are later
+// submissions, until the owner has repaired the log and calls recover().
 
 interface Waiting<T> {
   item: T;
@@ -22,6 +23,11 @@ export class GroupCommit<T> {
 
   get failed(): Error | undefined {
     return this.failure;
+  }
+
+  /** Accepts submissions again (after the log was restored to its last good state). */
+  recover(): void {
+    this.failure = undefined;
   }
 
   submit(item: T): Promise<void> {

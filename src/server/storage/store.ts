@@ -11,7 +11,15 @@ import type { RawObject, RawState, SnapshotRow } from "./datadir.ts";
 import { DataDir } from "./datadir.ts";
 import type { Entry, EventType, ResourceIndexer, StoreEvent } from "./entry.ts";
 import { entryFromJSON, makeEntry, restamp, serialize, spliceRV } from "./entry.ts";
-import { alreadyExists, CONFLICT_MODIFIED, conflict, expired, notFound, tooLarge } from "./errors.ts";
+import {
+  alreadyExists,
+  CONFLICT_MODIFIED,
+  conflict,
+  expired,
+  notFound,
+  tooLarge,
+  unavailable,
+} from "./errors.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { History } from "./history.ts";
 import { splitKey } from "./keys.ts";
@@ -68,6 +76,8 @@ interface Pending {
 
 const DEFAULT_HISTORY = 10_000;
 const DEFAULT_COMPACT_BYTES = 64 * 1024 * 1024;
+/** How often a failed data dir is probed for writability. */
+const RECOVERY_PROBE_MS = 1000;
 
 /** Both update and delete refuse to act on a different incarnation of the object. */
 function checkUID(
@@ -107,6 +117,7 @@ export class Store {
   /** Serializes log appends with explicit compactions (rotation must fall between batches). */
   private diskTurn: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private recovering: NodeJS.Timeout | undefined;
 
   private constructor(opts: StoreOptions, rv: number, disk: DataDir | undefined, loaded: RawState) {
     this.committedRV = rv;
@@ -292,6 +303,7 @@ export class Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.recovering);
     for (const w of this.freshWaiters) w.settle(false);
     await this.commits?.idle();
     await this.snapshotting;
@@ -309,6 +321,30 @@ export class Store {
     if (this.closed) throw new Error("storage: store is closed");
     if (this.commits?.failed) throw this.commits.failed;
     return this.table(resource);
+  }
+
+  /** Undefined while writes work; else why not (the readiness check reports it). */
+  health(): string | undefined {
+    return this.commits?.failed?.message;
+  }
+
+  /** After a failed write, probe the data dir until it takes writes again, then accept writes (no restart). */
+  private recoverLater(): void {
+    if (this.recovering || this.closed) return;
+    const disk = this.disk as DataDir;
+    const attempt = async () => {
+      if (this.closed) return;
+      try {
+        await this.exclusive(() => disk.probe());
+        this.commits?.recover();
+        this.recovering = undefined;
+      } catch {
+        this.recovering = setTimeout(attempt, RECOVERY_PROBE_MS);
+        this.recovering.unref();
+      }
+    };
+    this.recovering = setTimeout(attempt, RECOVERY_PROBE_MS);
+    this.recovering.unref();
   }
 
   private identify(table: ResourceTable, obj: KubeObject): { namespace: string; name: string; key: string } {
@@ -359,7 +395,12 @@ export class Store {
   private flush(batch: Staged[]): Promise<void> {
     return this.exclusive(async () => {
       const disk = this.disk as DataDir;
-      await disk.append(batch.map((s) => s.line).join(""));
+      try {
+        await disk.append(batch.map((s) => s.line).join(""));
+      } catch (err) {
+        this.recoverLater();
+        throw unavailable(err as Error);
+      }
       for (const s of batch) this.apply(s.change);
       // The batch is durable and applied: a failed rotation must not fail its writes.
       if (!this.snapshotting && disk.logBytes > this.compactBytes) {
