@@ -2,7 +2,7 @@
 // parameters, headers, content types, bodies and identities. Properties: no 500 (nor any 5xx but a 504
 // Timeout Status), every error is a Status whose code is the HTTP status (the only plain-text errors
 // are the 404s of non-API paths, as kube-apiserver's mux answers them), and the server answers /healthz after
-// every case. FUZZ_CASES=n runs more cases (default 3000, ~10 s); FUZZ_SEED=n replays a run.
+// every case. FUZZ_CASES=n runs more cases (default 3000, ~10 s); FUZZ_SEED=n replays a run (CI: a fixed seed).
 import assert from "node:assert/strict";
 import https from "node:https";
 import { after, before, test } from "node:test";
@@ -11,7 +11,8 @@ import pino from "pino";
 import { startTestCluster, type TestCluster } from "../helpers/cluster.ts";
 
 const CASES = Number(process.env.FUZZ_CASES ?? 3000);
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+// CI replays one fixed seed, so a landing is never decided by a rare new case; elsewhere each run explores.
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : process.env.CI ? 20261204 : undefined;
 /** FUZZ_COLLECT=1: list every distinct failure instead of stopping at the first (exploration). */
 const COLLECT = process.env.FUZZ_COLLECT === "1";
 const TOKEN = "fuzz-token";
@@ -515,18 +516,8 @@ function check(k: Case, r: Reply): void {
  * other 500 fails the suite.
  */
 const KNOWN_ISSUES: { id: string; where: RegExp }[] = [
-  {
-    id: "ill-typed fields reach defaulting (registry/*strategy*.ts)",
-    where: /registry\/[\w-]*strateg[\w-]*\.ts/,
-  },
-  { id: "ill-typed fields reach ServiceAccount admission", where: /admission\/service-account\.ts/ },
-  {
-    id: "non-array finalizers break deletion (registry/objects.ts)",
-    where: /at pendingFinalizers|finalizers \?\? \[\]\) is not iterable/,
-  },
+  // Faithful: kube-apiserver's structured-merge-diff answers a plain 500 for these too.
   { id: "server-side apply of mixed-type lists", where: /list element types are not identical/ },
-  { id: "managedFields entries that are not objects", where: /destructure property 'time'/ },
-  { id: "DELETE with body null (handlers/resources.ts)", where: /reading 'dryRun'/ },
 ];
 
 test(`fuzzing the request path: ${CASES} cases`, { timeout: Math.max(120_000, CASES * 1000) }, async () => {

@@ -326,7 +326,15 @@ export class ObjectService {
   ): Promise<{ entry: Entry | StoredObject; created: boolean }> {
     const w = this.writer(def, o.manager ?? "", o.subresource ?? "");
     const target = { ...w, kind: def.kind, group: def.group, version: def.version };
-    const applied = (live: KubeObject) => serverSideApplyOwned(live, patch, target, o.force ?? false);
+    // The applied result is decoded into the kind's Go types as every other write is: an ill-typed field
+    // is a 422 on "patch", never a crash in defaulting. Unknown fields are the field manager's business.
+    const applied = (live: KubeObject) =>
+      decodeForWrite(
+        def,
+        serverSideApplyOwned(live, patch, target, o.force ?? false),
+        { fieldValidation: "Ignore" },
+        () => patch,
+      );
     const tracked = { ...o, fieldsTracked: true };
     const key = storageKey(def);
     const ns = def.namespaced ? namespace : "";
