@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import pino from "pino";
 import { PodLogStore, type RunningRuntime } from "../kubelet/index.ts";
 import { type ServerLimits, startServer } from "../server/index.ts";
+import { LogSink } from "../server/log-sink.ts";
 import { startLocalRuntime } from "./kubelet.ts";
 import { writePrivateFile } from "./output.ts";
 
@@ -101,7 +102,8 @@ export function registerClusterCommands(program: Command): void {
           dir: runtimeDir,
           allowHostCommands: Boolean(o.allowHostCommands),
           hiddenPaths: dataDir ? [dataDir] : [],
-          logger: pino({ level: o.logLevel, base: { component: "kubelet" } }, pino.destination(2)),
+          // The runtime shares the server's event loop: its logs must never block it either.
+          logger: pino({ level: o.logLevel, base: { component: "kubelet" } }, new LogSink(2)),
         });
       }
       const ms = Math.round(performance.now() - started);
