@@ -54,7 +54,11 @@ async function clientNode(o: InformerChildOptions): Promise<Synced> {
   });
   const api = kc.makeApiClient(k8s.CoreV1Api);
   const informer = k8s.makeInformer(kc, "/api/v1/pods", () => api.listPodForAllNamespaces());
-  // start() resolves once the initial list is in the cache and the watch is open.
+  // start() resolves once the initial list is in the cache and the watch is open; a failed list only
+  // reaches the "error" handlers, so report it.
+  informer.on("error", (error: unknown) =>
+    process.stderr.write(`client-node informer error: ${String(error).slice(0, 300)}\n`),
+  );
   await informer.start();
   return { items: () => informer.list().length, stop: () => void informer.stop() };
 }
