@@ -2,7 +2,7 @@
 // using), as `npm run build` would ship it. Clients then load what users run: type stripping of .ts sources
 // costs ~15–30 MB of RSS and ~100 ms of start-up that a published package does not pay.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -35,6 +35,8 @@ export function buildDist(): Build {
   );
   // Packages (yaml, @kubernetes/client-node, …) resolve through the repository's node_modules.
   symlinkSync(path.join(ROOT, "node_modules"), path.join(scratch, "node_modules"));
-  writeFileSync(path.join(scratch, "package.json"), JSON.stringify({ type: "module" }));
+  // The CLI reads its version from the package.json two levels above dist/cli/main.js.
+  const { name, version } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
+  writeFileSync(path.join(scratch, "package.json"), JSON.stringify({ name, version, type: "module" }));
   return { dir, remove: () => rmSync(scratch, { recursive: true, force: true }) };
 }
