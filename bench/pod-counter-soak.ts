@@ -63,7 +63,9 @@ const rss = async () => {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 };
 const readings: { count: number; rss: number; ms: number }[] = [];
-const checkpoints = new Set([10, 100, 250, 500, 750, 1000, 2000, 3000, 5000, COUNTS].filter((n) => n <= COUNTS));
+const checkpoints = new Set(
+  [10, 100, 250, 500, 750, 1000, 2000, 3000, 5000, COUNTS].filter((n) => n <= COUNTS),
+);
 const start = performance.now();
 let counted = 0;
 let wrong = "";
