@@ -46,6 +46,37 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
+/**
+ * A kubeconfig at DIR/NAME.kubeconfig that authenticates with a bearer token only (the admin kubeconfig's
+ * client certificate would win over kubectl's --token); returns its path.
+ */
+export async function writeTokenKubeconfig(
+  c: Pick<TestCluster, "server" | "dir">,
+  name: string,
+  token: string,
+  namespace?: string,
+): Promise<string> {
+  const file = path.join(c.dir, `${name}.kubeconfig`);
+  const config = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [
+      {
+        name: "local",
+        cluster: {
+          server: c.server.url,
+          "certificate-authority-data": Buffer.from(c.server.caPem).toString("base64"),
+        },
+      },
+    ],
+    users: [{ name, user: { token } }],
+    contexts: [{ name, context: { cluster: "local", user: name, ...(namespace ? { namespace } : {}) } }],
+    "current-context": name,
+  };
+  await writeFile(file, JSON.stringify(config), { mode: 0o600 });
+  return file;
+}
+
 export async function startTestCluster(opts: ServerOptions = {}): Promise<TestCluster> {
   const server = await startServer({ port: 0, pki: await testPki(), logLevel: "silent", ...opts });
   const dir = await mkdtemp(path.join(os.tmpdir(), "incluster-test-"));

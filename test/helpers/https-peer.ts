@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { ClusterConfig } from "../../src/client/config.ts";
+import { failure } from "../../src/meta/status.ts";
 import { writeServiceAccountDir } from "../unit/cli/run-cli.ts";
 import { testPki } from "./cluster.ts";
 
@@ -103,15 +104,5 @@ export async function startHttpsPeer(handler: PeerHandler): Promise<HttpsPeer> {
 /** Writes a Status body like kube-apiserver's responsewriters. */
 export function sendStatus(res: ServerResponse, code: number, reason: string, message: string): void {
   res.writeHead(code, { "Content-Type": "application/json" });
-  res.end(
-    JSON.stringify({
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      message,
-      reason,
-      code,
-    }),
-  );
+  res.end(JSON.stringify(failure(code, reason, message)));
 }

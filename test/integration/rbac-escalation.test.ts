@@ -1,10 +1,13 @@
 // Privilege-escalation prevention on role and binding writes, as kube-apiserver enforces it
 // (pkg/registry/rbac/*/policybased/storage.go): every write path, real ServiceAccount tokens.
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { type HttpResult, startTestCluster, type TestCluster } from "../helpers/cluster.ts";
+import {
+  type HttpResult,
+  startTestCluster,
+  type TestCluster,
+  writeTokenKubeconfig,
+} from "../helpers/cluster.ts";
 
 let c: TestCluster;
 const RBAC = "/apis/rbac.authorization.k8s.io/v1";
@@ -532,28 +535,7 @@ test("RBAC objects have no subresource through which to skip the check", async (
 });
 
 test("kubectl, as the ServiceAccount, shows kube-apiserver's refusal", async () => {
-  // A kubeconfig with only the token: the admin kubeconfig's client certificate would win over --token.
-  const kubeconfig = join(c.dir, "agg.kubeconfig");
-  await writeFile(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [
-        {
-          name: "local",
-          cluster: {
-            server: c.server.url,
-            "certificate-authority-data": Buffer.from(c.server.caPem).toString("base64"),
-          },
-        },
-      ],
-      users: [{ name: "agg", user: { token: tokens.agg } }],
-      contexts: [{ name: "agg", context: { cluster: "local", user: "agg" } }],
-      "current-context": "agg",
-    }),
-    { mode: 0o600 },
-  );
+  const kubeconfig = await writeTokenKubeconfig(c, "agg", tokens.agg);
   const patch = JSON.stringify({ aggregationRule: SELECT_ALL });
   const r = await c.kubectl([
     "--kubeconfig",

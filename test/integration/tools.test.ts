@@ -5,10 +5,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { stringify } from "yaml";
 import type { KubeObject } from "../../src/meta/types.ts";
 import { issueBoundToken } from "../../src/server/authn/serviceaccount-tokens.ts";
-import { startTestCluster, type TestCluster } from "../helpers/cluster.ts";
+import { startTestCluster, type TestCluster, writeTokenKubeconfig } from "../helpers/cluster.ts";
 import { runCli } from "../unit/cli/run-cli.ts";
 
 let c: TestCluster;
@@ -33,35 +32,13 @@ before(async () => {
     spec: { expirationSeconds: 3600 },
   });
   saToken = r.json.status.token;
-  saKubeconfig = await tokenKubeconfig("app", saToken, "web");
+  saKubeconfig = await writeTokenKubeconfig(c, "app", saToken, "web");
 });
 
 after(async () => {
   await c.stop();
   await rm(tmp, { recursive: true, force: true });
 });
-
-async function tokenKubeconfig(name: string, token: string, namespace: string): Promise<string> {
-  const file = path.join(tmp, `${name}.kubeconfig`);
-  const config = {
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [
-      {
-        name: "local",
-        cluster: {
-          server: c.server.url,
-          "certificate-authority-data": Buffer.from(c.server.caPem).toString("base64"),
-        },
-      },
-    ],
-    users: [{ name, user: { token } }],
-    contexts: [{ name, context: { cluster: "local", user: name, namespace } }],
-    "current-context": name,
-  };
-  await writeFile(file, stringify(config), { mode: 0o600 });
-  return file;
-}
 
 const cli = (args: string[], input?: string) => runCli(args, { input });
 const asAdmin = (args: string[]) => cli([...args, "--kubeconfig", c.kubeconfigPath]);
