@@ -16,6 +16,7 @@ import {
 } from "./managed-fields.ts";
 import { generateName } from "./names.ts";
 import { applyPatch, type PatchType } from "./patch.ts";
+import { patchError } from "./patch-error.ts";
 import { patchSchemaFor } from "./patch-schema.ts";
 import { serverSideApplyOwned } from "./server-side-apply.ts";
 import { groupVersion, type ResourceDef, storageKey } from "./types.ts";
@@ -326,15 +327,23 @@ export class ObjectService {
   ): Promise<{ entry: Entry | StoredObject; created: boolean }> {
     const w = this.writer(def, o.manager ?? "", o.subresource ?? "");
     const target = { ...w, kind: def.kind, group: def.group, version: def.version };
-    // The applied result is decoded into the kind's Go types as every other write is: an ill-typed field
-    // is a 422 on "patch", never a crash in defaulting. Unknown fields are the field manager's business.
-    const applied = (live: KubeObject) =>
-      decodeForWrite(
-        def,
-        serverSideApplyOwned(live, patch, target, o.force ?? false),
-        { fieldValidation: "Ignore" },
-        () => patch,
-      );
+    // The applied object must fit the kind's Go types before anything acts on it. Upstream's field manager
+    // turns it into a typed object first and answers a plain error when it does not fit: a 500 with no
+    // reason (k8s.io/apimachinery pkg/util/managedfields/internal/structuredmerge.go Apply,
+    // "failed to create typed patch object (…)"), never a crash further down.
+    const applied = (live: KubeObject) => {
+      const result = serverSideApplyOwned(live, patch, target, o.force ?? false);
+      try {
+        return decodeForWrite(def, result, { fieldValidation: "Ignore" });
+      } catch (e) {
+        if (!(e instanceof ApiStatusError) || e.status.code !== 400) throw e;
+        const gvk = `${groupVersion(def).includes("/") ? "" : "/"}${groupVersion(def)}, Kind=${def.kind}`;
+        const cause = (e.status.message ?? "").replace(/^.* cannot be handled as an? \S+: /, "");
+        throw patchError.internal(
+          `failed to create typed patch object (${namespace}/${name}; ${gvk}): ${cause}`,
+        );
+      }
+    };
     const tracked = { ...o, fieldsTracked: true };
     const key = storageKey(def);
     const ns = def.namespaced ? namespace : "";
