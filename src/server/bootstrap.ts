@@ -5,7 +5,7 @@ import type { KubeObject } from "../meta/types.ts";
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "../rbac/index.ts";
 import { CONTROLLER_USER } from "./controllers/context.ts";
 import type { ObjectService } from "./registry/objects.ts";
-import type { ResourceRegistry } from "./registry/resources.ts";
+import type { ResourceRegistry } from "./registry/resource-registry.ts";
 import { storageKey } from "./registry/types.ts";
 import type { Store } from "./storage/index.ts";
 

@@ -7,7 +7,7 @@ import type { Authorizer } from "./authz/index.ts";
 import type { ServerLimits } from "./http/limits.ts";
 import type { LogSink } from "./log-sink.ts";
 import type { Pki } from "./pki/index.ts";
-import type { ResourceRegistry } from "./registry/resources.ts";
+import type { ResourceRegistry } from "./registry/resource-registry.ts";
 import type { Store } from "./storage/index.ts";
 
 export interface ServerContext {

@@ -3,7 +3,7 @@ import type { UserInfo } from "../../meta/types.ts";
 import type { ServiceAccountTokenConfig } from "../authn/serviceaccount-tokens.ts";
 import type { Pki } from "../pki/index.ts";
 import type { ObjectService } from "../registry/objects.ts";
-import type { ResourceRegistry } from "../registry/resources.ts";
+import type { ResourceRegistry } from "../registry/resource-registry.ts";
 import type { Store } from "../storage/index.ts";
 import { WorkQueue } from "./work-queue.ts";
 

@@ -103,7 +103,7 @@ export function table(
   meta: ListMeta | undefined,
   o: { version: string; include: IncludeObject; now: number; columns?: boolean },
 ): KubeObject {
-  const printer = printerFor(def.group, def.resource);
+  const printer = printerFor(def);
   const rows = objects.map((obj) => {
     const row: Record<string, unknown> = { cells: printer.cells(obj, o.now) };
     const conditions = printer.conditions?.(obj);

@@ -24,7 +24,6 @@ import { watchObjects } from "./watch.ts";
 
 // Core kinds whose DELETE returns the object (ReturnDeletedObject in their pkg/registry/core/*/storage);
 // the others answer finalizeDelete's Success Status.
-const RETURNS_DELETED_OBJECT = new Set(["pods", "namespaces", "services", "nodes", "serviceaccounts"]);
 
 /** The field manager of a write: the fieldManager parameter, else the User-Agent's product token. */
 function managerOf(call: Call): string {
@@ -197,7 +196,7 @@ async function remove(call: Call): Promise<void> {
     preconditions: opts.preconditions,
     propagationPolicy: opts.propagationPolicy,
   });
-  if (def.group === "" && RETURNS_DELETED_OBJECT.has(def.resource)) {
+  if (def.returnsDeletedObject) {
     // handlers/delete.go: 202 only for a deferred delete that set orphanDependents=false; a graceful pod
     // delete or a namespace going Terminating is 200, as clients (kubectl delete) see from kube-apiserver.
     const accepted = !finished && opts.orphanDependents === false;

@@ -1,6 +1,6 @@
 // Discovery documents, all derived from the registry. client-go picks legacy or aggregated by the
 // response Content-Type, so /api and /apis always answer in the same format for the same Accept.
-import type { ResourceRegistry } from "../registry/resources.ts";
+import type { ResourceRegistry } from "../registry/resource-registry.ts";
 import { groupVersion, type ResourceDef } from "../registry/types.ts";
 
 function legacyResources(defs: ResourceDef[]) {

@@ -167,7 +167,8 @@ export class ObjectService {
       store: this.store,
     };
     await runAdmission(this.admission, "mutate", req);
-    def.prepare?.(obj);
+    def.defaults?.(obj);
+    def.prepare?.(obj, undefined, { store: this.store });
     if (o.manager && !o.fieldsTracked) {
       setManagedFields(obj, updateManagedFields(undefined, obj, this.writer(def, o.manager, "")));
     }
@@ -263,7 +264,10 @@ export class ObjectService {
       store: this.store,
     };
     await runAdmission(this.admission, "mutate", req);
-    if (!o.subresource) def.prepare?.(next, old);
+    if (!o.subresource) {
+      def.defaults?.(next);
+      def.prepare?.(next, old, { store: this.store });
+    }
     if (o.manager && !o.fieldsTracked) {
       setManagedFields(
         next,

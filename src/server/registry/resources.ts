@@ -1,10 +1,9 @@
 // The served resources, as data. Everything else (discovery, routing, storage key spaces,
 // field selectors, OpenAPI) is derived from this table.
 import type { KubeObject } from "../../meta/types.ts";
+import { KINDS } from "./kinds/index.ts";
+import { CREATE_ONLY, CRUD } from "./kinds/verbs.ts";
 import type { ResourceDef } from "./types.ts";
-
-const CRUD = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
-const CREATE_ONLY = ["create"];
 
 /** Reads a dotted path ("spec.nodeName") from an object as a string ("" when absent). */
 export function fieldPath(path: string): (obj: KubeObject) => string {
@@ -33,6 +32,7 @@ const core = (d: Omit<ResourceDef, "group" | "version" | "listKind">): ResourceD
 export const RESOURCES: ResourceDef[] = [
   core({
     resource: "namespaces",
+    returnsDeletedObject: true,
     singular: "namespace",
     kind: "Namespace",
     namespaced: false,
@@ -46,6 +46,7 @@ export const RESOURCES: ResourceDef[] = [
   }),
   core({
     resource: "serviceaccounts",
+    returnsDeletedObject: true,
     singular: "serviceaccount",
     kind: "ServiceAccount",
     namespaced: true,
@@ -79,6 +80,7 @@ export const RESOURCES: ResourceDef[] = [
   }),
   core({
     resource: "pods",
+    returnsDeletedObject: true,
     singular: "pod",
     kind: "Pod",
     namespaced: true,
@@ -103,6 +105,7 @@ export const RESOURCES: ResourceDef[] = [
   }),
   core({
     resource: "services",
+    returnsDeletedObject: true,
     singular: "service",
     kind: "Service",
     namespaced: true,
@@ -122,6 +125,7 @@ export const RESOURCES: ResourceDef[] = [
   }),
   core({
     resource: "nodes",
+    returnsDeletedObject: true,
     singular: "node",
     kind: "Node",
     namespaced: false,
@@ -186,16 +190,7 @@ export const RESOURCES: ResourceDef[] = [
     verbs: CRUD,
     selectableFields: fields("addressType"),
   },
-  {
-    group: "coordination.k8s.io",
-    version: "v1",
-    resource: "leases",
-    singular: "lease",
-    kind: "Lease",
-    listKind: "LeaseList",
-    namespaced: true,
-    verbs: CRUD,
-  },
+  ...KINDS,
   ...(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"] as const).map(
     (kind): ResourceDef => ({
       group: "rbac.authorization.k8s.io",
@@ -262,32 +257,3 @@ RESOURCES.push(
     }),
   ),
 );
-
-/** Lookup tables built once. */
-export class ResourceRegistry {
-  readonly defs: ResourceDef[];
-  private readonly byPath = new Map<string, ResourceDef>();
-
-  constructor(defs: ResourceDef[] = RESOURCES) {
-    this.defs = defs;
-    for (const d of defs) this.byPath.set(`${d.group}/${d.version}/${d.resource}`, d);
-  }
-
-  find(group: string, version: string, resource: string): ResourceDef | undefined {
-    return this.byPath.get(`${group}/${version}/${resource}`);
-  }
-
-  /** Group → versions served, core group first (discovery order). */
-  groups(): { group: string; versions: string[] }[] {
-    const out = new Map<string, Set<string>>();
-    for (const d of this.defs) {
-      if (!out.has(d.group)) out.set(d.group, new Set());
-      out.get(d.group)!.add(d.version);
-    }
-    return [...out].map(([group, versions]) => ({ group, versions: [...versions] }));
-  }
-
-  inGroupVersion(group: string, version: string): ResourceDef[] {
-    return this.defs.filter((d) => d.group === group && d.version === version);
-  }
-}

@@ -140,8 +140,6 @@ export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[]
         return { ...def, validate: (o, old) => v.validateEvent(o, old) };
       case "endpointslices.discovery.k8s.io":
         return { ...def, validate: (o, old) => v.validateEndpointSlice(o, old) };
-      case "leases.coordination.k8s.io":
-        return { ...def, validate: (o, old) => v.validateLease(o, old) };
       case "roles.rbac.authorization.k8s.io":
       case "clusterroles.rbac.authorization.k8s.io":
         return { ...def, validate: (o, old) => v.validateRole(o, old, def.namespaced) };

@@ -2,7 +2,6 @@
 // printers.go). The server always generates the wide cells; kubectl hides priority-1 columns unless -o wide.
 import type { KubeObject } from "../../meta/types.ts";
 import { APPS_PRINTERS } from "./printers/apps.ts";
-import { COORDINATION_PRINTERS } from "./printers/coordination.ts";
 import { CORE_PRINTERS } from "./printers/core.ts";
 import { DEFAULT_PRINTER } from "./printers/default.ts";
 import { NETWORK_PRINTERS } from "./printers/network.ts";
@@ -43,10 +42,9 @@ const PRINTERS: PrinterTable = {
   ...NETWORK_PRINTERS,
   ...RBAC_PRINTERS,
   ...APPS_PRINTERS,
-  ...COORDINATION_PRINTERS,
 };
 
 /** The printer kubectl's server-side columns come from; rest.DefaultTableConvertor (Name, Created At) otherwise. */
-export function printerFor(group: string, resource: string): Printer {
-  return PRINTERS[`${group}/${resource}`] ?? DEFAULT_PRINTER;
+export function printerFor(def: { group: string; resource: string; printer?: Printer }): Printer {
+  return def.printer ?? PRINTERS[`${def.group}/${def.resource}`] ?? DEFAULT_PRINTER;
 }

@@ -1,6 +1,10 @@
 // A resource is data: one ResourceDef per served resource drives discovery, routing, storage,
-// field selectors, validation, Table output and OpenAPI. Adding a kind means adding one entry.
+// field selectors, defaulting, validation, Table output and OpenAPI. A kind is one module under
+// registry/kinds/<group>/<kind>.ts exporting its ResourceDef (docs/architecture.md, "Adding a kind");
+// type knowledge (protobuf fields, patch strategies, Go types) is looked up by group/version/kind.
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
+import type { Store } from "../storage/index.ts";
+import type { Printer } from "./tables.ts";
 
 export interface FieldCause {
   field: string;
@@ -33,10 +37,24 @@ export interface ResourceDef {
   selectableFields?: Record<string, (obj: KubeObject) => string>;
   /** Create-only virtual resources (reviews): no storage, handled by a custom handler. */
   virtual?: boolean;
-  /** Validation for create (old undefined) and update; returns field causes (empty = valid). */
+  /** SetDefaults_<Kind> (pkg/apis/<group>/<version>/defaults.go): runs on every create and update. */
+  defaults?: (obj: KubeObject) => void;
+  /** The registry strategy's PrepareForCreate (old undefined) / PrepareForUpdate, after defaulting:
+   * status resets, allocations (Service ClusterIPs), derived fields. Not run for subresource writes. */
+  prepare?: (obj: KubeObject, old: StoredObject | undefined, ctx: StrategyContext) => void;
+  /** Validation for create (old undefined) and update; returns field causes (empty = valid).
+   * ObjectMeta is validated generically first; this adds the kind's own rules. */
   validate?: (obj: KubeObject, old?: StoredObject) => FieldCause[];
-  /** Defaulting/normalisation before create/update (e.g. Pod defaults, status reset on create). */
-  prepare?: (obj: KubeObject, old?: StoredObject) => void;
+  /** Table columns (pkg/printers/internalversion/printers.go); Name + Created At when absent. */
+  printer?: Printer;
+  /** DELETE answers with the object (its last state) rather than a Success Status
+   * (the registry's ReturnDeletedObject: pods, namespaces, services, nodes, serviceaccounts). */
+  returnsDeletedObject?: boolean;
+}
+
+/** What a strategy may consult besides the object: storage, for allocations and cross-object checks. */
+export interface StrategyContext {
+  store: Store;
 }
 
 /** apiVersion string for a def: "v1" or "rbac.authorization.k8s.io/v1". */

@@ -5,7 +5,6 @@
 
 export { validateDeployment, validateReplicaSet } from "./validation/apps.ts";
 export { validateConfigMap, validateSecret } from "./validation/config.ts";
-export { validateLease } from "./validation/coordination.ts";
 export {
   validateEndpointSlice,
   validateEvent,
