@@ -47,6 +47,27 @@ function intOrString(m: Decoded): number | string {
 /** Go's `type ExtraValue []string`, carried in protobuf as a wrapper message. */
 const stringList: Converter = (m) => m.items ?? [];
 
+/** runtime.RawExtension and apiextensions JSON: MarshalJSON writes Raw as it is (nil: null). */
+function rawJson(m: Decoded): unknown {
+  if (typeof m.raw !== "string") return undefined;
+  const raw = Buffer.from(m.raw, "base64").toString("utf8");
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ProtobufDecodeError("raw is not valid JSON");
+  }
+}
+
+const hasItems = (v: unknown): v is unknown[] => Array.isArray(v) && v.length > 0;
+
+// apiextensions-apiserver pkg/apis/apiextensions/v1/marshal.go: the MarshalJSON of each union.
+/** JSONSchemaPropsOrArray: the array when it has items, else the schema. */
+const schemaOrArray: Converter = (m) => (hasItems(m.jSONSchemas) ? m.jSONSchemas : m.schema);
+/** JSONSchemaPropsOrBool: the schema when set, else the bool. */
+const schemaOrBool: Converter = (m) => m.schema ?? m.allows === true;
+/** JSONSchemaPropsOrStringArray: the strings when there are any, else the schema. */
+const schemaOrStrings: Converter = (m) => (hasItems(m.property) ? m.property : m.schema);
+
 export const WELL_KNOWN: ReadonlyMap<string, Converter> = new Map<string, Converter>([
   ["meta.Time", (m) => timestamp(m, false)],
   ["meta.MicroTime", (m) => timestamp(m, true)],
@@ -56,4 +77,12 @@ export const WELL_KNOWN: ReadonlyMap<string, Converter> = new Map<string, Conver
   ["resource.Quantity", (m) => m.string ?? "0"],
   ["authn.ExtraValue", stringList],
   ["authz.ExtraValue", stringList],
+  ["certificates.ExtraValue", stringList],
+  ["runtime.RawExtension", rawJson],
+  ["apiextensions.JSON", rawJson],
+  ["apiextensions.JSONSchemaPropsOrArray", schemaOrArray],
+  ["apiextensions.JSONSchemaPropsOrBool", schemaOrBool],
+  ["apiextensions.JSONSchemaPropsOrStringArray", schemaOrStrings],
+  // core/v1 `type List metav1.List`: metav1.List's fields, whose proto names are its JSON names.
+  ["core.List", (m) => m],
 ]);

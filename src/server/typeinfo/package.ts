@@ -1,0 +1,30 @@
+// The shape of one generated package table (src/server/typeinfo/generated/<package>.ts, written by
+// scripts/gen-typeinfo.ts from the upstream Go sources).
+
+/** Patch and list facts of one struct field: its struct tags and +listType/+listMapKey/+mapType markers. */
+export interface FieldFacts {
+  patchStrategy?: string;
+  patchMergeKey?: string;
+  listType?: string;
+  listMapKeys?: string[];
+  mapType?: string;
+}
+
+export interface GeneratedPackage {
+  /** Short name qualifying messages: "core" in "core.PodSpec". */
+  package: string;
+  /** The protobuf package ("k8s.io.api.core.v1"). */
+  proto: string;
+  /** The Go import path ("k8s.io/api/core/v1"). */
+  go: string;
+  /** For served API packages: the apiVersion its kinds are registered under ("apps/v1", "v1"). */
+  groupVersion?: string;
+  /** Messages that are kinds (runtime.Object), list kinds included. */
+  kinds: string[];
+  /** Messages whose JSON form is custom (MarshalJSON, or a Go non-struct type in a wrapper message). */
+  customJson: string[];
+  /** Message → field number → field spec (see src/server/http/protobuf/schema.ts). */
+  messages: Record<string, Record<number, string>>;
+  /** Message → JSON field name → patch/list facts (fields without any are absent). */
+  fields: Record<string, Record<string, FieldFacts>>;
+}
