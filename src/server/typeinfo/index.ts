@@ -16,18 +16,52 @@ export { PACKAGES, UPSTREAM_TAG };
 
 const packageOf = new Map(PACKAGES.map((p) => [p.package, p]));
 
+/** "Name|a|b" lines → name → the rest split at "|". */
+function lines(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const [name, ...rest] = line.split("|");
+    out.set(name, rest.filter(Boolean)); // "Name|": a message without fields
+  }
+  return out;
+}
+
+function table(p: GeneratedPackage): PackageTable {
+  const messages: PackageTable["messages"] = {};
+  for (const [name, specs] of lines(p.messages)) {
+    messages[name] = Object.fromEntries(
+      specs.map((s) => [Number(s.slice(0, s.indexOf("="))), s.slice(s.indexOf("=") + 1)]),
+    );
+  }
+  return { package: p.package, messages };
+}
+
+let tables: readonly PackageTable[] | undefined;
+
 /** The message tables in the protobuf decoder's PackageTable form. */
-export const TABLES: readonly PackageTable[] = PACKAGES.map((p) => ({
-  package: p.package,
-  messages: p.messages,
-}));
+export function packageTables(): readonly PackageTable[] {
+  tables ??= PACKAGES.map(table);
+  return tables;
+}
 
 let schemas: ReadonlyMap<string, MessageSchema> | undefined;
 
 /** Every message, parsed on first use (a malformed table fails the first caller, and every test). */
 export function messageSchemas(): ReadonlyMap<string, MessageSchema> {
-  schemas ??= buildSchemas(TABLES);
+  schemas ??= buildSchemas(packageTables());
   return schemas;
+}
+
+const factsOfPackage = new Map<string, Map<string, Record<string, FieldFacts>>>();
+
+function ownFacts(p: GeneratedPackage, name: string): Readonly<Record<string, FieldFacts>> | undefined {
+  let facts = factsOfPackage.get(p.package);
+  if (!facts) {
+    facts = new Map([...lines(p.fields)].map(([m, [json]]) => [m, JSON.parse(json)]));
+    factsOfPackage.set(p.package, facts);
+  }
+  return facts.get(name);
 }
 
 let kinds: Map<string, Map<string, string>> | undefined;
@@ -103,7 +137,7 @@ export function messageOfModel(model: string): string | undefined {
   const dot = model.lastIndexOf(".");
   const pkg = packageOfModelPrefix.get(model.slice(0, dot));
   const name = model.slice(dot + 1);
-  return pkg && Object.hasOwn(pkg.messages, name) ? `${pkg.package}.${name}` : undefined;
+  return pkg && messageSchemas().has(`${pkg.package}.${name}`) ? `${pkg.package}.${name}` : undefined;
 }
 
 const flattened = new Map<string, Map<string, FieldSpec>>();
@@ -130,7 +164,7 @@ export function fieldFacts(message: string): Readonly<Record<string, FieldFacts>
   const cached = factsCache.get(message);
   if (cached) return cached;
   const [pkg, name] = split(message);
-  const own = (pkg && Object.hasOwn(pkg.fields, name) ? pkg.fields[name] : undefined) ?? NO_FACTS;
+  const own = (pkg && ownFacts(pkg, name)) ?? NO_FACTS;
   const inline = [...(messageSchemas().get(message)?.fields.values() ?? [])].flatMap((f) =>
     f.inline && "message" in f.type ? [f.type.message] : [],
   );

@@ -23,8 +23,8 @@ export interface GeneratedPackage {
   kinds: string[];
   /** Messages whose JSON form is custom (MarshalJSON, or a Go non-struct type in a wrapper message). */
   customJson: string[];
-  /** Message → field number → field spec (see src/server/http/protobuf/schema.ts). */
-  messages: Record<string, Record<number, string>>;
-  /** Message → JSON field name → patch/list facts (fields without any are absent). */
-  fields: Record<string, Record<string, FieldFacts>>;
+  /** One line per message: "Name|<number>=<field spec>|…" (field specs: src/server/http/protobuf/schema.ts). */
+  messages: string;
+  /** One line per message with facts: "Name|<JSON: field name → FieldFacts>" (other fields have none). */
+  fields: string;
 }

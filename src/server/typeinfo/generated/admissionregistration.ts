@@ -20,176 +20,47 @@ export const PACKAGE: GeneratedPackage = {
     "ValidatingWebhookConfigurationList",
   ],
   customJson: [],
-  messages: {
-    AuditAnnotation: { 1: "key string keep", 2: "valueExpression string keep" },
-    ExpressionWarning: { 2: "fieldRef string keep", 3: "warning string keep" },
-    MatchCondition: { 1: "name string keep", 2: "expression string keep" },
-    MatchResources: {
-      1: "namespaceSelector meta.LabelSelector",
-      2: "objectSelector meta.LabelSelector",
-      3: "resourceRules NamedRuleWithOperations[]",
-      4: "excludeResourceRules NamedRuleWithOperations[]",
-      7: "matchPolicy string keep",
-    },
-    MutatingWebhook: {
-      1: "name string keep",
-      2: "clientConfig WebhookClientConfig",
-      3: "rules RuleWithOperations[]",
-      4: "failurePolicy string keep",
-      5: "namespaceSelector meta.LabelSelector",
-      6: "sideEffects string keep",
-      7: "timeoutSeconds int32 keep",
-      8: "admissionReviewVersions string[]",
-      9: "matchPolicy string keep",
-      10: "reinvocationPolicy string keep",
-      11: "objectSelector meta.LabelSelector",
-      12: "matchConditions MatchCondition[]",
-    },
-    MutatingWebhookConfiguration: {
-      1: "metadata meta.ObjectMeta",
-      2: "webhooks MutatingWebhook[] proto=Webhooks",
-    },
-    MutatingWebhookConfigurationList: {
-      1: "metadata meta.ListMeta",
-      2: "items MutatingWebhookConfiguration[]",
-    },
-    NamedRuleWithOperations: {
-      1: "resourceNames string[]",
-      2: "ruleWithOperations RuleWithOperations inline",
-    },
-    ParamKind: { 1: "apiVersion string", 2: "kind string" },
-    ParamRef: {
-      1: "name string",
-      2: "namespace string",
-      3: "selector meta.LabelSelector",
-      4: "parameterNotFoundAction string keep",
-    },
-    Rule: {
-      1: "apiGroups string[]",
-      2: "apiVersions string[]",
-      3: "resources string[]",
-      4: "scope string keep",
-    },
-    RuleWithOperations: { 1: "operations string[]", 2: "rule Rule inline" },
-    ServiceReference: {
-      1: "namespace string keep",
-      2: "name string keep",
-      3: "path string keep",
-      4: "port int32 keep",
-    },
-    TypeChecking: { 1: "expressionWarnings ExpressionWarning[]" },
-    ValidatingAdmissionPolicy: {
-      1: "metadata meta.ObjectMeta",
-      2: "spec ValidatingAdmissionPolicySpec",
-      3: "status ValidatingAdmissionPolicyStatus",
-    },
-    ValidatingAdmissionPolicyBinding: {
-      1: "metadata meta.ObjectMeta",
-      2: "spec ValidatingAdmissionPolicyBindingSpec",
-    },
-    ValidatingAdmissionPolicyBindingList: {
-      1: "metadata meta.ListMeta",
-      2: "items ValidatingAdmissionPolicyBinding[]",
-    },
-    ValidatingAdmissionPolicyBindingSpec: {
-      1: "policyName string",
-      2: "paramRef ParamRef",
-      3: "matchResources MatchResources",
-      4: "validationActions string[]",
-    },
-    ValidatingAdmissionPolicyList: { 1: "metadata meta.ListMeta", 2: "items ValidatingAdmissionPolicy[]" },
-    ValidatingAdmissionPolicySpec: {
-      1: "paramKind ParamKind",
-      2: "matchConstraints MatchResources",
-      3: "validations Validation[]",
-      4: "failurePolicy string keep",
-      5: "auditAnnotations AuditAnnotation[]",
-      6: "matchConditions MatchCondition[]",
-      7: "variables Variable[]",
-    },
-    ValidatingAdmissionPolicyStatus: {
-      1: "observedGeneration int64",
-      2: "typeChecking TypeChecking",
-      3: "conditions meta.Condition[]",
-    },
-    ValidatingWebhook: {
-      1: "name string keep",
-      2: "clientConfig WebhookClientConfig",
-      3: "rules RuleWithOperations[]",
-      4: "failurePolicy string keep",
-      5: "namespaceSelector meta.LabelSelector",
-      6: "sideEffects string keep",
-      7: "timeoutSeconds int32 keep",
-      8: "admissionReviewVersions string[]",
-      9: "matchPolicy string keep",
-      10: "objectSelector meta.LabelSelector",
-      11: "matchConditions MatchCondition[]",
-    },
-    ValidatingWebhookConfiguration: {
-      1: "metadata meta.ObjectMeta",
-      2: "webhooks ValidatingWebhook[] proto=Webhooks",
-    },
-    ValidatingWebhookConfigurationList: {
-      1: "metadata meta.ListMeta",
-      2: "items ValidatingWebhookConfiguration[]",
-    },
-    Validation: {
-      1: "expression string keep proto=Expression",
-      2: "message string",
-      3: "reason string keep",
-      4: "messageExpression string",
-    },
-    Variable: { 1: "name string keep proto=Name", 2: "expression string keep proto=Expression" },
-    WebhookClientConfig: { 1: "service ServiceReference", 2: "caBundle bytes", 3: "url string keep" },
-  },
-  fields: {
-    MatchResources: { resourceRules: { listType: "atomic" }, excludeResourceRules: { listType: "atomic" } },
-    MutatingWebhook: {
-      rules: { listType: "atomic" },
-      admissionReviewVersions: { listType: "atomic" },
-      matchConditions: {
-        patchStrategy: "merge",
-        patchMergeKey: "name",
-        listType: "map",
-        listMapKeys: ["name"],
-      },
-    },
-    MutatingWebhookConfiguration: {
-      webhooks: { patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-    },
-    NamedRuleWithOperations: { resourceNames: { listType: "atomic" } },
-    Rule: {
-      apiGroups: { listType: "atomic" },
-      apiVersions: { listType: "atomic" },
-      resources: { listType: "atomic" },
-    },
-    RuleWithOperations: { operations: { listType: "atomic" } },
-    TypeChecking: { expressionWarnings: { listType: "atomic" } },
-    ValidatingAdmissionPolicyBindingSpec: { validationActions: { listType: "set" } },
-    ValidatingAdmissionPolicySpec: {
-      validations: { listType: "atomic" },
-      auditAnnotations: { listType: "atomic" },
-      matchConditions: {
-        patchStrategy: "merge",
-        patchMergeKey: "name",
-        listType: "map",
-        listMapKeys: ["name"],
-      },
-      variables: { patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-    },
-    ValidatingAdmissionPolicyStatus: { conditions: { listType: "map", listMapKeys: ["type"] } },
-    ValidatingWebhook: {
-      rules: { listType: "atomic" },
-      admissionReviewVersions: { listType: "atomic" },
-      matchConditions: {
-        patchStrategy: "merge",
-        patchMergeKey: "name",
-        listType: "map",
-        listMapKeys: ["name"],
-      },
-    },
-    ValidatingWebhookConfiguration: {
-      webhooks: { patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-    },
-  },
+  messages: `
+AuditAnnotation|1=key string keep|2=valueExpression string keep
+ExpressionWarning|2=fieldRef string keep|3=warning string keep
+MatchCondition|1=name string keep|2=expression string keep
+MatchResources|1=namespaceSelector meta.LabelSelector|2=objectSelector meta.LabelSelector|3=resourceRules NamedRuleWithOperations[]|4=excludeResourceRules NamedRuleWithOperations[]|7=matchPolicy string keep
+MutatingWebhook|1=name string keep|2=clientConfig WebhookClientConfig|3=rules RuleWithOperations[]|4=failurePolicy string keep|5=namespaceSelector meta.LabelSelector|6=sideEffects string keep|7=timeoutSeconds int32 keep|8=admissionReviewVersions string[]|9=matchPolicy string keep|10=reinvocationPolicy string keep|11=objectSelector meta.LabelSelector|12=matchConditions MatchCondition[]
+MutatingWebhookConfiguration|1=metadata meta.ObjectMeta|2=webhooks MutatingWebhook[] proto=Webhooks
+MutatingWebhookConfigurationList|1=metadata meta.ListMeta|2=items MutatingWebhookConfiguration[]
+NamedRuleWithOperations|1=resourceNames string[]|2=ruleWithOperations RuleWithOperations inline
+ParamKind|1=apiVersion string|2=kind string
+ParamRef|1=name string|2=namespace string|3=selector meta.LabelSelector|4=parameterNotFoundAction string keep
+Rule|1=apiGroups string[]|2=apiVersions string[]|3=resources string[]|4=scope string keep
+RuleWithOperations|1=operations string[]|2=rule Rule inline
+ServiceReference|1=namespace string keep|2=name string keep|3=path string keep|4=port int32 keep
+TypeChecking|1=expressionWarnings ExpressionWarning[]
+ValidatingAdmissionPolicy|1=metadata meta.ObjectMeta|2=spec ValidatingAdmissionPolicySpec|3=status ValidatingAdmissionPolicyStatus
+ValidatingAdmissionPolicyBinding|1=metadata meta.ObjectMeta|2=spec ValidatingAdmissionPolicyBindingSpec
+ValidatingAdmissionPolicyBindingList|1=metadata meta.ListMeta|2=items ValidatingAdmissionPolicyBinding[]
+ValidatingAdmissionPolicyBindingSpec|1=policyName string|2=paramRef ParamRef|3=matchResources MatchResources|4=validationActions string[]
+ValidatingAdmissionPolicyList|1=metadata meta.ListMeta|2=items ValidatingAdmissionPolicy[]
+ValidatingAdmissionPolicySpec|1=paramKind ParamKind|2=matchConstraints MatchResources|3=validations Validation[]|4=failurePolicy string keep|5=auditAnnotations AuditAnnotation[]|6=matchConditions MatchCondition[]|7=variables Variable[]
+ValidatingAdmissionPolicyStatus|1=observedGeneration int64|2=typeChecking TypeChecking|3=conditions meta.Condition[]
+ValidatingWebhook|1=name string keep|2=clientConfig WebhookClientConfig|3=rules RuleWithOperations[]|4=failurePolicy string keep|5=namespaceSelector meta.LabelSelector|6=sideEffects string keep|7=timeoutSeconds int32 keep|8=admissionReviewVersions string[]|9=matchPolicy string keep|10=objectSelector meta.LabelSelector|11=matchConditions MatchCondition[]
+ValidatingWebhookConfiguration|1=metadata meta.ObjectMeta|2=webhooks ValidatingWebhook[] proto=Webhooks
+ValidatingWebhookConfigurationList|1=metadata meta.ListMeta|2=items ValidatingWebhookConfiguration[]
+Validation|1=expression string keep proto=Expression|2=message string|3=reason string keep|4=messageExpression string
+Variable|1=name string keep proto=Name|2=expression string keep proto=Expression
+WebhookClientConfig|1=service ServiceReference|2=caBundle bytes|3=url string keep
+`,
+  fields: `
+MatchResources|{"resourceRules":{"listType":"atomic"},"excludeResourceRules":{"listType":"atomic"}}
+MutatingWebhook|{"rules":{"listType":"atomic"},"admissionReviewVersions":{"listType":"atomic"},"matchConditions":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+MutatingWebhookConfiguration|{"webhooks":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+NamedRuleWithOperations|{"resourceNames":{"listType":"atomic"}}
+Rule|{"apiGroups":{"listType":"atomic"},"apiVersions":{"listType":"atomic"},"resources":{"listType":"atomic"}}
+RuleWithOperations|{"operations":{"listType":"atomic"}}
+TypeChecking|{"expressionWarnings":{"listType":"atomic"}}
+ValidatingAdmissionPolicyBindingSpec|{"validationActions":{"listType":"set"}}
+ValidatingAdmissionPolicySpec|{"validations":{"listType":"atomic"},"auditAnnotations":{"listType":"atomic"},"matchConditions":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]},"variables":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+ValidatingAdmissionPolicyStatus|{"conditions":{"listType":"map","listMapKeys":["type"]}}
+ValidatingWebhook|{"rules":{"listType":"atomic"},"admissionReviewVersions":{"listType":"atomic"},"matchConditions":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+ValidatingWebhookConfiguration|{"webhooks":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+`,
 };

@@ -11,179 +11,43 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "apiextensions.k8s.io/v1",
   kinds: ["ConversionReview", "CustomResourceDefinition", "CustomResourceDefinitionList"],
   customJson: ["JSON", "JSONSchemaPropsOrArray", "JSONSchemaPropsOrBool", "JSONSchemaPropsOrStringArray"],
-  messages: {
-    ConversionRequest: {
-      1: "uid string keep",
-      2: "desiredAPIVersion string keep",
-      3: "objects runtime.RawExtension[]",
-    },
-    ConversionResponse: {
-      1: "uid string keep",
-      2: "convertedObjects runtime.RawExtension[]",
-      3: "result meta.Status",
-    },
-    ConversionReview: { 1: "request ConversionRequest", 2: "response ConversionResponse" },
-    CustomResourceColumnDefinition: {
-      1: "name string keep",
-      2: "type string keep",
-      3: "format string",
-      4: "description string",
-      5: "priority int32",
-      6: "jsonPath string keep",
-    },
-    CustomResourceConversion: { 1: "strategy string keep", 2: "webhook WebhookConversion" },
-    CustomResourceDefinition: {
-      1: "metadata meta.ObjectMeta",
-      2: "spec CustomResourceDefinitionSpec",
-      3: "status CustomResourceDefinitionStatus",
-    },
-    CustomResourceDefinitionCondition: {
-      1: "type string keep",
-      2: "status string keep",
-      3: "lastTransitionTime meta.Time",
-      4: "reason string",
-      5: "message string",
-    },
-    CustomResourceDefinitionList: { 1: "metadata meta.ListMeta", 2: "items CustomResourceDefinition[]" },
-    CustomResourceDefinitionNames: {
-      1: "plural string keep",
-      2: "singular string",
-      3: "shortNames string[]",
-      4: "kind string keep",
-      5: "listKind string",
-      6: "categories string[]",
-    },
-    CustomResourceDefinitionSpec: {
-      1: "group string keep",
-      3: "names CustomResourceDefinitionNames",
-      4: "scope string keep",
-      7: "versions CustomResourceDefinitionVersion[]",
-      9: "conversion CustomResourceConversion",
-      10: "preserveUnknownFields bool",
-    },
-    CustomResourceDefinitionStatus: {
-      1: "conditions CustomResourceDefinitionCondition[]",
-      2: "acceptedNames CustomResourceDefinitionNames",
-      3: "storedVersions string[]",
-    },
-    CustomResourceDefinitionVersion: {
-      1: "name string keep",
-      2: "served bool keep",
-      3: "storage bool keep",
-      4: "schema CustomResourceValidation",
-      5: "subresources CustomResourceSubresources",
-      6: "additionalPrinterColumns CustomResourceColumnDefinition[]",
-      7: "deprecated bool",
-      8: "deprecationWarning string keep",
-      9: "selectableFields SelectableField[]",
-    },
-    CustomResourceSubresourceScale: {
-      1: "specReplicasPath string keep",
-      2: "statusReplicasPath string keep",
-      3: "labelSelectorPath string keep",
-    },
-    CustomResourceSubresourceStatus: {},
-    CustomResourceSubresources: {
-      1: "status CustomResourceSubresourceStatus",
-      2: "scale CustomResourceSubresourceScale",
-    },
-    CustomResourceValidation: { 1: "openAPIV3Schema JSONSchemaProps" },
-    ExternalDocumentation: { 1: "description string", 2: "url string" },
-    JSON: { 1: "raw bytes" },
-    JSONSchemaProps: {
-      1: "id string",
-      2: "$schema string proto=schema",
-      3: "$ref string keep proto=ref",
-      4: "description string",
-      5: "type string",
-      6: "format string",
-      7: "title string",
-      8: "default JSON",
-      9: "maximum double keep",
-      10: "exclusiveMaximum bool",
-      11: "minimum double keep",
-      12: "exclusiveMinimum bool",
-      13: "maxLength int64 keep",
-      14: "minLength int64 keep",
-      15: "pattern string",
-      16: "maxItems int64 keep",
-      17: "minItems int64 keep",
-      18: "uniqueItems bool",
-      19: "multipleOf double keep",
-      20: "enum JSON[]",
-      21: "maxProperties int64 keep",
-      22: "minProperties int64 keep",
-      23: "required string[]",
-      24: "items JSONSchemaPropsOrArray",
-      25: "allOf JSONSchemaProps[]",
-      26: "oneOf JSONSchemaProps[]",
-      27: "anyOf JSONSchemaProps[]",
-      28: "not JSONSchemaProps",
-      29: "properties map<string,JSONSchemaProps>",
-      30: "additionalProperties JSONSchemaPropsOrBool",
-      31: "patternProperties map<string,JSONSchemaProps>",
-      32: "dependencies map<string,JSONSchemaPropsOrStringArray>",
-      33: "additionalItems JSONSchemaPropsOrBool",
-      34: "definitions map<string,JSONSchemaProps>",
-      35: "externalDocs ExternalDocumentation",
-      36: "example JSON",
-      37: "nullable bool",
-      38: "x-kubernetes-preserve-unknown-fields bool keep proto=xKubernetesPreserveUnknownFields",
-      39: "x-kubernetes-embedded-resource bool proto=xKubernetesEmbeddedResource",
-      40: "x-kubernetes-int-or-string bool proto=xKubernetesIntOrString",
-      41: "x-kubernetes-list-map-keys string[] proto=xKubernetesListMapKeys",
-      42: "x-kubernetes-list-type string keep proto=xKubernetesListType",
-      43: "x-kubernetes-map-type string keep proto=xKubernetesMapType",
-      44: "x-kubernetes-validations ValidationRule[] proto=xKubernetesValidations",
-    },
-    JSONSchemaPropsOrArray: { 1: "schema JSONSchemaProps", 2: "jSONSchemas JSONSchemaProps[]" },
-    JSONSchemaPropsOrBool: { 1: "allows bool keep", 2: "schema JSONSchemaProps" },
-    JSONSchemaPropsOrStringArray: { 1: "schema JSONSchemaProps", 2: "property string[]" },
-    SelectableField: { 1: "jsonPath string keep" },
-    ServiceReference: {
-      1: "namespace string keep",
-      2: "name string keep",
-      3: "path string keep",
-      4: "port int32 keep",
-    },
-    ValidationRule: {
-      1: "rule string keep",
-      2: "message string",
-      3: "messageExpression string",
-      4: "reason string keep",
-      5: "fieldPath string",
-      6: "optionalOldSelf bool keep",
-    },
-    WebhookClientConfig: { 1: "service ServiceReference", 2: "caBundle bytes", 3: "url string keep" },
-    WebhookConversion: { 2: "clientConfig WebhookClientConfig", 3: "conversionReviewVersions string[]" },
-  },
-  fields: {
-    ConversionRequest: { objects: { listType: "atomic" } },
-    ConversionResponse: { convertedObjects: { listType: "atomic" } },
-    CustomResourceDefinitionNames: { shortNames: { listType: "atomic" }, categories: { listType: "atomic" } },
-    CustomResourceDefinitionSpec: { versions: { listType: "atomic" } },
-    CustomResourceDefinitionStatus: {
-      conditions: { listType: "map", listMapKeys: ["type"] },
-      storedVersions: { listType: "atomic" },
-    },
-    CustomResourceDefinitionVersion: {
-      additionalPrinterColumns: { listType: "atomic" },
-      selectableFields: { listType: "atomic" },
-    },
-    JSONSchemaProps: {
-      enum: { listType: "atomic" },
-      required: { listType: "atomic" },
-      allOf: { listType: "atomic" },
-      oneOf: { listType: "atomic" },
-      anyOf: { listType: "atomic" },
-      "x-kubernetes-list-map-keys": { listType: "atomic" },
-      "x-kubernetes-validations": {
-        patchStrategy: "merge",
-        patchMergeKey: "rule",
-        listType: "map",
-        listMapKeys: ["rule"],
-      },
-    },
-    WebhookConversion: { conversionReviewVersions: { listType: "atomic" } },
-  },
+  messages: `
+ConversionRequest|1=uid string keep|2=desiredAPIVersion string keep|3=objects runtime.RawExtension[]
+ConversionResponse|1=uid string keep|2=convertedObjects runtime.RawExtension[]|3=result meta.Status
+ConversionReview|1=request ConversionRequest|2=response ConversionResponse
+CustomResourceColumnDefinition|1=name string keep|2=type string keep|3=format string|4=description string|5=priority int32|6=jsonPath string keep
+CustomResourceConversion|1=strategy string keep|2=webhook WebhookConversion
+CustomResourceDefinition|1=metadata meta.ObjectMeta|2=spec CustomResourceDefinitionSpec|3=status CustomResourceDefinitionStatus
+CustomResourceDefinitionCondition|1=type string keep|2=status string keep|3=lastTransitionTime meta.Time|4=reason string|5=message string
+CustomResourceDefinitionList|1=metadata meta.ListMeta|2=items CustomResourceDefinition[]
+CustomResourceDefinitionNames|1=plural string keep|2=singular string|3=shortNames string[]|4=kind string keep|5=listKind string|6=categories string[]
+CustomResourceDefinitionSpec|1=group string keep|3=names CustomResourceDefinitionNames|4=scope string keep|7=versions CustomResourceDefinitionVersion[]|9=conversion CustomResourceConversion|10=preserveUnknownFields bool
+CustomResourceDefinitionStatus|1=conditions CustomResourceDefinitionCondition[]|2=acceptedNames CustomResourceDefinitionNames|3=storedVersions string[]
+CustomResourceDefinitionVersion|1=name string keep|2=served bool keep|3=storage bool keep|4=schema CustomResourceValidation|5=subresources CustomResourceSubresources|6=additionalPrinterColumns CustomResourceColumnDefinition[]|7=deprecated bool|8=deprecationWarning string keep|9=selectableFields SelectableField[]
+CustomResourceSubresourceScale|1=specReplicasPath string keep|2=statusReplicasPath string keep|3=labelSelectorPath string keep
+CustomResourceSubresourceStatus|
+CustomResourceSubresources|1=status CustomResourceSubresourceStatus|2=scale CustomResourceSubresourceScale
+CustomResourceValidation|1=openAPIV3Schema JSONSchemaProps
+ExternalDocumentation|1=description string|2=url string
+JSON|1=raw bytes
+JSONSchemaProps|1=id string|2=$schema string proto=schema|3=$ref string keep proto=ref|4=description string|5=type string|6=format string|7=title string|8=default JSON|9=maximum double keep|10=exclusiveMaximum bool|11=minimum double keep|12=exclusiveMinimum bool|13=maxLength int64 keep|14=minLength int64 keep|15=pattern string|16=maxItems int64 keep|17=minItems int64 keep|18=uniqueItems bool|19=multipleOf double keep|20=enum JSON[]|21=maxProperties int64 keep|22=minProperties int64 keep|23=required string[]|24=items JSONSchemaPropsOrArray|25=allOf JSONSchemaProps[]|26=oneOf JSONSchemaProps[]|27=anyOf JSONSchemaProps[]|28=not JSONSchemaProps|29=properties map<string,JSONSchemaProps>|30=additionalProperties JSONSchemaPropsOrBool|31=patternProperties map<string,JSONSchemaProps>|32=dependencies map<string,JSONSchemaPropsOrStringArray>|33=additionalItems JSONSchemaPropsOrBool|34=definitions map<string,JSONSchemaProps>|35=externalDocs ExternalDocumentation|36=example JSON|37=nullable bool|38=x-kubernetes-preserve-unknown-fields bool keep proto=xKubernetesPreserveUnknownFields|39=x-kubernetes-embedded-resource bool proto=xKubernetesEmbeddedResource|40=x-kubernetes-int-or-string bool proto=xKubernetesIntOrString|41=x-kubernetes-list-map-keys string[] proto=xKubernetesListMapKeys|42=x-kubernetes-list-type string keep proto=xKubernetesListType|43=x-kubernetes-map-type string keep proto=xKubernetesMapType|44=x-kubernetes-validations ValidationRule[] proto=xKubernetesValidations
+JSONSchemaPropsOrArray|1=schema JSONSchemaProps|2=jSONSchemas JSONSchemaProps[]
+JSONSchemaPropsOrBool|1=allows bool keep|2=schema JSONSchemaProps
+JSONSchemaPropsOrStringArray|1=schema JSONSchemaProps|2=property string[]
+SelectableField|1=jsonPath string keep
+ServiceReference|1=namespace string keep|2=name string keep|3=path string keep|4=port int32 keep
+ValidationRule|1=rule string keep|2=message string|3=messageExpression string|4=reason string keep|5=fieldPath string|6=optionalOldSelf bool keep
+WebhookClientConfig|1=service ServiceReference|2=caBundle bytes|3=url string keep
+WebhookConversion|2=clientConfig WebhookClientConfig|3=conversionReviewVersions string[]
+`,
+  fields: `
+ConversionRequest|{"objects":{"listType":"atomic"}}
+ConversionResponse|{"convertedObjects":{"listType":"atomic"}}
+CustomResourceDefinitionNames|{"shortNames":{"listType":"atomic"},"categories":{"listType":"atomic"}}
+CustomResourceDefinitionSpec|{"versions":{"listType":"atomic"}}
+CustomResourceDefinitionStatus|{"conditions":{"listType":"map","listMapKeys":["type"]},"storedVersions":{"listType":"atomic"}}
+CustomResourceDefinitionVersion|{"additionalPrinterColumns":{"listType":"atomic"},"selectableFields":{"listType":"atomic"}}
+JSONSchemaProps|{"enum":{"listType":"atomic"},"required":{"listType":"atomic"},"allOf":{"listType":"atomic"},"oneOf":{"listType":"atomic"},"anyOf":{"listType":"atomic"},"x-kubernetes-list-map-keys":{"listType":"atomic"},"x-kubernetes-validations":{"patchStrategy":"merge","patchMergeKey":"rule","listType":"map","listMapKeys":["rule"]}}
+WebhookConversion|{"conversionReviewVersions":{"listType":"atomic"}}
+`,
 };

@@ -11,32 +11,16 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "apiregistration.k8s.io/v1",
   kinds: ["APIService", "APIServiceList"],
   customJson: [],
-  messages: {
-    APIService: { 1: "metadata meta.ObjectMeta", 2: "spec APIServiceSpec", 3: "status APIServiceStatus" },
-    APIServiceCondition: {
-      1: "type string keep",
-      2: "status string keep",
-      3: "lastTransitionTime meta.Time",
-      4: "reason string",
-      5: "message string",
-    },
-    APIServiceList: { 1: "metadata meta.ListMeta", 2: "items APIService[]" },
-    APIServiceSpec: {
-      1: "service ServiceReference",
-      2: "group string",
-      3: "version string",
-      4: "insecureSkipTLSVerify bool",
-      5: "caBundle bytes",
-      7: "groupPriorityMinimum int32 keep",
-      8: "versionPriority int32 keep",
-    },
-    APIServiceStatus: { 1: "conditions APIServiceCondition[]" },
-    ServiceReference: { 1: "namespace string", 2: "name string", 3: "port int32 keep" },
-  },
-  fields: {
-    APIServiceSpec: { caBundle: { listType: "atomic" } },
-    APIServiceStatus: {
-      conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
-    },
-  },
+  messages: `
+APIService|1=metadata meta.ObjectMeta|2=spec APIServiceSpec|3=status APIServiceStatus
+APIServiceCondition|1=type string keep|2=status string keep|3=lastTransitionTime meta.Time|4=reason string|5=message string
+APIServiceList|1=metadata meta.ListMeta|2=items APIService[]
+APIServiceSpec|1=service ServiceReference|2=group string|3=version string|4=insecureSkipTLSVerify bool|5=caBundle bytes|7=groupPriorityMinimum int32 keep|8=versionPriority int32 keep
+APIServiceStatus|1=conditions APIServiceCondition[]
+ServiceReference|1=namespace string|2=name string|3=port int32 keep
+`,
+  fields: `
+APIServiceSpec|{"caBundle":{"listType":"atomic"}}
+APIServiceStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
+`,
 };

@@ -11,111 +11,28 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "autoscaling/v1",
   kinds: ["HorizontalPodAutoscaler", "HorizontalPodAutoscalerList", "Scale"],
   customJson: [],
-  messages: {
-    ContainerResourceMetricSource: {
-      1: "name string keep",
-      2: "targetAverageUtilization int32 keep",
-      3: "targetAverageValue resource.Quantity",
-      5: "container string keep",
-    },
-    ContainerResourceMetricStatus: {
-      1: "name string keep",
-      2: "currentAverageUtilization int32 keep",
-      3: "currentAverageValue resource.Quantity",
-      4: "container string keep",
-    },
-    CrossVersionObjectReference: { 1: "kind string keep", 2: "name string keep", 3: "apiVersion string" },
-    ExternalMetricSource: {
-      1: "metricName string keep",
-      2: "metricSelector meta.LabelSelector",
-      3: "targetValue resource.Quantity",
-      4: "targetAverageValue resource.Quantity",
-    },
-    ExternalMetricStatus: {
-      1: "metricName string keep",
-      2: "metricSelector meta.LabelSelector",
-      3: "currentValue resource.Quantity",
-      4: "currentAverageValue resource.Quantity",
-    },
-    HorizontalPodAutoscaler: {
-      1: "metadata meta.ObjectMeta",
-      2: "spec HorizontalPodAutoscalerSpec",
-      3: "status HorizontalPodAutoscalerStatus",
-    },
-    HorizontalPodAutoscalerCondition: {
-      1: "type string keep",
-      2: "status string keep",
-      3: "lastTransitionTime meta.Time",
-      4: "reason string",
-      5: "message string",
-    },
-    HorizontalPodAutoscalerList: { 1: "metadata meta.ListMeta", 2: "items HorizontalPodAutoscaler[]" },
-    HorizontalPodAutoscalerSpec: {
-      1: "scaleTargetRef CrossVersionObjectReference",
-      2: "minReplicas int32 keep",
-      3: "maxReplicas int32 keep",
-      4: "targetCPUUtilizationPercentage int32 keep",
-    },
-    HorizontalPodAutoscalerStatus: {
-      1: "observedGeneration int64 keep",
-      2: "lastScaleTime meta.Time",
-      3: "currentReplicas int32 keep",
-      4: "desiredReplicas int32 keep",
-      5: "currentCPUUtilizationPercentage int32 keep",
-    },
-    MetricSpec: {
-      1: "type string keep",
-      2: "object ObjectMetricSource",
-      3: "pods PodsMetricSource",
-      4: "resource ResourceMetricSource",
-      5: "external ExternalMetricSource",
-      7: "containerResource ContainerResourceMetricSource",
-    },
-    MetricStatus: {
-      1: "type string keep",
-      2: "object ObjectMetricStatus",
-      3: "pods PodsMetricStatus",
-      4: "resource ResourceMetricStatus",
-      5: "external ExternalMetricStatus",
-      7: "containerResource ContainerResourceMetricStatus",
-    },
-    ObjectMetricSource: {
-      1: "target CrossVersionObjectReference",
-      2: "metricName string keep",
-      3: "targetValue resource.Quantity",
-      4: "selector meta.LabelSelector",
-      5: "averageValue resource.Quantity",
-    },
-    ObjectMetricStatus: {
-      1: "target CrossVersionObjectReference",
-      2: "metricName string keep",
-      3: "currentValue resource.Quantity",
-      4: "selector meta.LabelSelector",
-      5: "averageValue resource.Quantity",
-    },
-    PodsMetricSource: {
-      1: "metricName string keep",
-      2: "targetAverageValue resource.Quantity",
-      3: "selector meta.LabelSelector",
-    },
-    PodsMetricStatus: {
-      1: "metricName string keep",
-      2: "currentAverageValue resource.Quantity",
-      3: "selector meta.LabelSelector",
-    },
-    ResourceMetricSource: {
-      1: "name string keep",
-      2: "targetAverageUtilization int32 keep",
-      3: "targetAverageValue resource.Quantity",
-    },
-    ResourceMetricStatus: {
-      1: "name string keep",
-      2: "currentAverageUtilization int32 keep",
-      3: "currentAverageValue resource.Quantity",
-    },
-    Scale: { 1: "metadata meta.ObjectMeta", 2: "spec ScaleSpec", 3: "status ScaleStatus" },
-    ScaleSpec: { 1: "replicas int32" },
-    ScaleStatus: { 1: "replicas int32 keep", 2: "selector string" },
-  },
-  fields: {},
+  messages: `
+ContainerResourceMetricSource|1=name string keep|2=targetAverageUtilization int32 keep|3=targetAverageValue resource.Quantity|5=container string keep
+ContainerResourceMetricStatus|1=name string keep|2=currentAverageUtilization int32 keep|3=currentAverageValue resource.Quantity|4=container string keep
+CrossVersionObjectReference|1=kind string keep|2=name string keep|3=apiVersion string
+ExternalMetricSource|1=metricName string keep|2=metricSelector meta.LabelSelector|3=targetValue resource.Quantity|4=targetAverageValue resource.Quantity
+ExternalMetricStatus|1=metricName string keep|2=metricSelector meta.LabelSelector|3=currentValue resource.Quantity|4=currentAverageValue resource.Quantity
+HorizontalPodAutoscaler|1=metadata meta.ObjectMeta|2=spec HorizontalPodAutoscalerSpec|3=status HorizontalPodAutoscalerStatus
+HorizontalPodAutoscalerCondition|1=type string keep|2=status string keep|3=lastTransitionTime meta.Time|4=reason string|5=message string
+HorizontalPodAutoscalerList|1=metadata meta.ListMeta|2=items HorizontalPodAutoscaler[]
+HorizontalPodAutoscalerSpec|1=scaleTargetRef CrossVersionObjectReference|2=minReplicas int32 keep|3=maxReplicas int32 keep|4=targetCPUUtilizationPercentage int32 keep
+HorizontalPodAutoscalerStatus|1=observedGeneration int64 keep|2=lastScaleTime meta.Time|3=currentReplicas int32 keep|4=desiredReplicas int32 keep|5=currentCPUUtilizationPercentage int32 keep
+MetricSpec|1=type string keep|2=object ObjectMetricSource|3=pods PodsMetricSource|4=resource ResourceMetricSource|5=external ExternalMetricSource|7=containerResource ContainerResourceMetricSource
+MetricStatus|1=type string keep|2=object ObjectMetricStatus|3=pods PodsMetricStatus|4=resource ResourceMetricStatus|5=external ExternalMetricStatus|7=containerResource ContainerResourceMetricStatus
+ObjectMetricSource|1=target CrossVersionObjectReference|2=metricName string keep|3=targetValue resource.Quantity|4=selector meta.LabelSelector|5=averageValue resource.Quantity
+ObjectMetricStatus|1=target CrossVersionObjectReference|2=metricName string keep|3=currentValue resource.Quantity|4=selector meta.LabelSelector|5=averageValue resource.Quantity
+PodsMetricSource|1=metricName string keep|2=targetAverageValue resource.Quantity|3=selector meta.LabelSelector
+PodsMetricStatus|1=metricName string keep|2=currentAverageValue resource.Quantity|3=selector meta.LabelSelector
+ResourceMetricSource|1=name string keep|2=targetAverageUtilization int32 keep|3=targetAverageValue resource.Quantity
+ResourceMetricStatus|1=name string keep|2=currentAverageUtilization int32 keep|3=currentAverageValue resource.Quantity
+Scale|1=metadata meta.ObjectMeta|2=spec ScaleSpec|3=status ScaleStatus
+ScaleSpec|1=replicas int32
+ScaleStatus|1=replicas int32 keep|2=selector string
+`,
+  fields: "",
 };

@@ -11,105 +11,35 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "autoscaling/v2",
   kinds: ["HorizontalPodAutoscaler", "HorizontalPodAutoscalerList"],
   customJson: [],
-  messages: {
-    ContainerResourceMetricSource: {
-      1: "name string keep",
-      2: "target MetricTarget",
-      3: "container string keep",
-    },
-    ContainerResourceMetricStatus: {
-      1: "name string keep",
-      2: "current MetricValueStatus",
-      3: "container string keep",
-    },
-    CrossVersionObjectReference: { 1: "kind string keep", 2: "name string keep", 3: "apiVersion string" },
-    ExternalMetricSource: { 1: "metric MetricIdentifier", 2: "target MetricTarget" },
-    ExternalMetricStatus: { 1: "metric MetricIdentifier", 2: "current MetricValueStatus" },
-    HPAScalingPolicy: { 1: "type string keep", 2: "value int32 keep", 3: "periodSeconds int32 keep" },
-    HPAScalingRules: {
-      1: "selectPolicy string keep",
-      2: "policies HPAScalingPolicy[]",
-      3: "stabilizationWindowSeconds int32 keep",
-      4: "tolerance resource.Quantity",
-    },
-    HorizontalPodAutoscaler: {
-      1: "metadata meta.ObjectMeta",
-      2: "spec HorizontalPodAutoscalerSpec",
-      3: "status HorizontalPodAutoscalerStatus",
-    },
-    HorizontalPodAutoscalerBehavior: { 1: "scaleUp HPAScalingRules", 2: "scaleDown HPAScalingRules" },
-    HorizontalPodAutoscalerCondition: {
-      1: "type string keep",
-      2: "status string keep",
-      3: "lastTransitionTime meta.Time",
-      4: "reason string",
-      5: "message string",
-    },
-    HorizontalPodAutoscalerList: { 1: "metadata meta.ListMeta", 2: "items HorizontalPodAutoscaler[]" },
-    HorizontalPodAutoscalerSpec: {
-      1: "scaleTargetRef CrossVersionObjectReference",
-      2: "minReplicas int32 keep",
-      3: "maxReplicas int32 keep",
-      4: "metrics MetricSpec[]",
-      5: "behavior HorizontalPodAutoscalerBehavior",
-    },
-    HorizontalPodAutoscalerStatus: {
-      1: "observedGeneration int64 keep",
-      2: "lastScaleTime meta.Time",
-      3: "currentReplicas int32",
-      4: "desiredReplicas int32 keep",
-      5: "currentMetrics MetricStatus[]",
-      6: "conditions HorizontalPodAutoscalerCondition[]",
-    },
-    MetricIdentifier: { 1: "name string keep", 2: "selector meta.LabelSelector" },
-    MetricSpec: {
-      1: "type string keep",
-      2: "object ObjectMetricSource",
-      3: "pods PodsMetricSource",
-      4: "resource ResourceMetricSource",
-      5: "external ExternalMetricSource",
-      7: "containerResource ContainerResourceMetricSource",
-    },
-    MetricStatus: {
-      1: "type string keep",
-      2: "object ObjectMetricStatus",
-      3: "pods PodsMetricStatus",
-      4: "resource ResourceMetricStatus",
-      5: "external ExternalMetricStatus",
-      7: "containerResource ContainerResourceMetricStatus",
-    },
-    MetricTarget: {
-      1: "type string keep",
-      2: "value resource.Quantity",
-      3: "averageValue resource.Quantity",
-      4: "averageUtilization int32 keep",
-    },
-    MetricValueStatus: {
-      1: "value resource.Quantity",
-      2: "averageValue resource.Quantity",
-      3: "averageUtilization int32 keep",
-    },
-    ObjectMetricSource: {
-      1: "describedObject CrossVersionObjectReference",
-      2: "target MetricTarget",
-      3: "metric MetricIdentifier",
-    },
-    ObjectMetricStatus: {
-      1: "metric MetricIdentifier",
-      2: "current MetricValueStatus",
-      3: "describedObject CrossVersionObjectReference",
-    },
-    PodsMetricSource: { 1: "metric MetricIdentifier", 2: "target MetricTarget" },
-    PodsMetricStatus: { 1: "metric MetricIdentifier", 2: "current MetricValueStatus" },
-    ResourceMetricSource: { 1: "name string keep", 2: "target MetricTarget" },
-    ResourceMetricStatus: { 1: "name string keep", 2: "current MetricValueStatus" },
-  },
-  fields: {
-    HPAScalingRules: { policies: { listType: "atomic" } },
-    HorizontalPodAutoscalerSpec: { metrics: { listType: "atomic" } },
-    HorizontalPodAutoscalerStatus: {
-      currentMetrics: { listType: "atomic" },
-      conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
-    },
-  },
+  messages: `
+ContainerResourceMetricSource|1=name string keep|2=target MetricTarget|3=container string keep
+ContainerResourceMetricStatus|1=name string keep|2=current MetricValueStatus|3=container string keep
+CrossVersionObjectReference|1=kind string keep|2=name string keep|3=apiVersion string
+ExternalMetricSource|1=metric MetricIdentifier|2=target MetricTarget
+ExternalMetricStatus|1=metric MetricIdentifier|2=current MetricValueStatus
+HPAScalingPolicy|1=type string keep|2=value int32 keep|3=periodSeconds int32 keep
+HPAScalingRules|1=selectPolicy string keep|2=policies HPAScalingPolicy[]|3=stabilizationWindowSeconds int32 keep|4=tolerance resource.Quantity
+HorizontalPodAutoscaler|1=metadata meta.ObjectMeta|2=spec HorizontalPodAutoscalerSpec|3=status HorizontalPodAutoscalerStatus
+HorizontalPodAutoscalerBehavior|1=scaleUp HPAScalingRules|2=scaleDown HPAScalingRules
+HorizontalPodAutoscalerCondition|1=type string keep|2=status string keep|3=lastTransitionTime meta.Time|4=reason string|5=message string
+HorizontalPodAutoscalerList|1=metadata meta.ListMeta|2=items HorizontalPodAutoscaler[]
+HorizontalPodAutoscalerSpec|1=scaleTargetRef CrossVersionObjectReference|2=minReplicas int32 keep|3=maxReplicas int32 keep|4=metrics MetricSpec[]|5=behavior HorizontalPodAutoscalerBehavior
+HorizontalPodAutoscalerStatus|1=observedGeneration int64 keep|2=lastScaleTime meta.Time|3=currentReplicas int32|4=desiredReplicas int32 keep|5=currentMetrics MetricStatus[]|6=conditions HorizontalPodAutoscalerCondition[]
+MetricIdentifier|1=name string keep|2=selector meta.LabelSelector
+MetricSpec|1=type string keep|2=object ObjectMetricSource|3=pods PodsMetricSource|4=resource ResourceMetricSource|5=external ExternalMetricSource|7=containerResource ContainerResourceMetricSource
+MetricStatus|1=type string keep|2=object ObjectMetricStatus|3=pods PodsMetricStatus|4=resource ResourceMetricStatus|5=external ExternalMetricStatus|7=containerResource ContainerResourceMetricStatus
+MetricTarget|1=type string keep|2=value resource.Quantity|3=averageValue resource.Quantity|4=averageUtilization int32 keep
+MetricValueStatus|1=value resource.Quantity|2=averageValue resource.Quantity|3=averageUtilization int32 keep
+ObjectMetricSource|1=describedObject CrossVersionObjectReference|2=target MetricTarget|3=metric MetricIdentifier
+ObjectMetricStatus|1=metric MetricIdentifier|2=current MetricValueStatus|3=describedObject CrossVersionObjectReference
+PodsMetricSource|1=metric MetricIdentifier|2=target MetricTarget
+PodsMetricStatus|1=metric MetricIdentifier|2=current MetricValueStatus
+ResourceMetricSource|1=name string keep|2=target MetricTarget
+ResourceMetricStatus|1=name string keep|2=current MetricValueStatus
+`,
+  fields: `
+HPAScalingRules|{"policies":{"listType":"atomic"}}
+HorizontalPodAutoscalerSpec|{"metrics":{"listType":"atomic"}}
+HorizontalPodAutoscalerStatus|{"currentMetrics":{"listType":"atomic"},"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
+`,
 };

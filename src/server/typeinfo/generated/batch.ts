@@ -11,89 +11,32 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "batch/v1",
   kinds: ["CronJob", "CronJobList", "Job", "JobList"],
   customJson: [],
-  messages: {
-    CronJob: { 1: "metadata meta.ObjectMeta", 2: "spec CronJobSpec", 3: "status CronJobStatus" },
-    CronJobList: { 1: "metadata meta.ListMeta", 2: "items CronJob[]" },
-    CronJobSpec: {
-      1: "schedule string keep",
-      2: "startingDeadlineSeconds int64 keep",
-      3: "concurrencyPolicy string",
-      4: "suspend bool keep",
-      5: "jobTemplate JobTemplateSpec",
-      6: "successfulJobsHistoryLimit int32 keep",
-      7: "failedJobsHistoryLimit int32 keep",
-      8: "timeZone string keep",
-    },
-    CronJobStatus: {
-      1: "active core.ObjectReference[]",
-      4: "lastScheduleTime meta.Time",
-      5: "lastSuccessfulTime meta.Time",
-    },
-    Job: { 1: "metadata meta.ObjectMeta", 2: "spec JobSpec", 3: "status JobStatus" },
-    JobCondition: {
-      1: "type string keep",
-      2: "status string keep",
-      3: "lastProbeTime meta.Time",
-      4: "lastTransitionTime meta.Time",
-      5: "reason string",
-      6: "message string",
-    },
-    JobList: { 1: "metadata meta.ListMeta", 2: "items Job[]" },
-    JobSpec: {
-      1: "parallelism int32 keep",
-      2: "completions int32 keep",
-      3: "activeDeadlineSeconds int64 keep",
-      4: "selector meta.LabelSelector",
-      5: "manualSelector bool keep",
-      6: "template core.PodTemplateSpec",
-      7: "backoffLimit int32 keep",
-      8: "ttlSecondsAfterFinished int32 keep",
-      9: "completionMode string keep",
-      10: "suspend bool keep",
-      11: "podFailurePolicy PodFailurePolicy",
-      12: "backoffLimitPerIndex int32 keep",
-      13: "maxFailedIndexes int32 keep",
-      14: "podReplacementPolicy string keep",
-      15: "managedBy string keep",
-      16: "successPolicy SuccessPolicy",
-    },
-    JobStatus: {
-      1: "conditions JobCondition[]",
-      2: "startTime meta.Time",
-      3: "completionTime meta.Time",
-      4: "active int32",
-      5: "succeeded int32",
-      6: "failed int32",
-      7: "completedIndexes string",
-      8: "uncountedTerminatedPods UncountedTerminatedPods",
-      9: "ready int32 keep",
-      10: "failedIndexes string keep",
-      11: "terminating int32 keep",
-    },
-    JobTemplateSpec: { 1: "metadata meta.ObjectMeta", 2: "spec JobSpec" },
-    PodFailurePolicy: { 1: "rules PodFailurePolicyRule[]" },
-    PodFailurePolicyOnExitCodesRequirement: {
-      1: "containerName string keep",
-      2: "operator string keep",
-      3: "values int32[]",
-    },
-    PodFailurePolicyOnPodConditionsPattern: { 1: "type string keep", 2: "status string keep" },
-    PodFailurePolicyRule: {
-      1: "action string keep",
-      2: "onExitCodes PodFailurePolicyOnExitCodesRequirement",
-      3: "onPodConditions PodFailurePolicyOnPodConditionsPattern[]",
-    },
-    SuccessPolicy: { 1: "rules SuccessPolicyRule[]" },
-    SuccessPolicyRule: { 1: "succeededIndexes string keep", 2: "succeededCount int32 keep" },
-    UncountedTerminatedPods: { 1: "succeeded string[]", 2: "failed string[]" },
-  },
-  fields: {
-    CronJobStatus: { active: { listType: "atomic" } },
-    JobStatus: { conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "atomic" } },
-    PodFailurePolicy: { rules: { listType: "atomic" } },
-    PodFailurePolicyOnExitCodesRequirement: { values: { listType: "set" } },
-    PodFailurePolicyRule: { onPodConditions: { listType: "atomic" } },
-    SuccessPolicy: { rules: { listType: "atomic" } },
-    UncountedTerminatedPods: { succeeded: { listType: "set" }, failed: { listType: "set" } },
-  },
+  messages: `
+CronJob|1=metadata meta.ObjectMeta|2=spec CronJobSpec|3=status CronJobStatus
+CronJobList|1=metadata meta.ListMeta|2=items CronJob[]
+CronJobSpec|1=schedule string keep|2=startingDeadlineSeconds int64 keep|3=concurrencyPolicy string|4=suspend bool keep|5=jobTemplate JobTemplateSpec|6=successfulJobsHistoryLimit int32 keep|7=failedJobsHistoryLimit int32 keep|8=timeZone string keep
+CronJobStatus|1=active core.ObjectReference[]|4=lastScheduleTime meta.Time|5=lastSuccessfulTime meta.Time
+Job|1=metadata meta.ObjectMeta|2=spec JobSpec|3=status JobStatus
+JobCondition|1=type string keep|2=status string keep|3=lastProbeTime meta.Time|4=lastTransitionTime meta.Time|5=reason string|6=message string
+JobList|1=metadata meta.ListMeta|2=items Job[]
+JobSpec|1=parallelism int32 keep|2=completions int32 keep|3=activeDeadlineSeconds int64 keep|4=selector meta.LabelSelector|5=manualSelector bool keep|6=template core.PodTemplateSpec|7=backoffLimit int32 keep|8=ttlSecondsAfterFinished int32 keep|9=completionMode string keep|10=suspend bool keep|11=podFailurePolicy PodFailurePolicy|12=backoffLimitPerIndex int32 keep|13=maxFailedIndexes int32 keep|14=podReplacementPolicy string keep|15=managedBy string keep|16=successPolicy SuccessPolicy
+JobStatus|1=conditions JobCondition[]|2=startTime meta.Time|3=completionTime meta.Time|4=active int32|5=succeeded int32|6=failed int32|7=completedIndexes string|8=uncountedTerminatedPods UncountedTerminatedPods|9=ready int32 keep|10=failedIndexes string keep|11=terminating int32 keep
+JobTemplateSpec|1=metadata meta.ObjectMeta|2=spec JobSpec
+PodFailurePolicy|1=rules PodFailurePolicyRule[]
+PodFailurePolicyOnExitCodesRequirement|1=containerName string keep|2=operator string keep|3=values int32[]
+PodFailurePolicyOnPodConditionsPattern|1=type string keep|2=status string keep
+PodFailurePolicyRule|1=action string keep|2=onExitCodes PodFailurePolicyOnExitCodesRequirement|3=onPodConditions PodFailurePolicyOnPodConditionsPattern[]
+SuccessPolicy|1=rules SuccessPolicyRule[]
+SuccessPolicyRule|1=succeededIndexes string keep|2=succeededCount int32 keep
+UncountedTerminatedPods|1=succeeded string[]|2=failed string[]
+`,
+  fields: `
+CronJobStatus|{"active":{"listType":"atomic"}}
+JobStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"atomic"}}
+PodFailurePolicy|{"rules":{"listType":"atomic"}}
+PodFailurePolicyOnExitCodesRequirement|{"values":{"listType":"set"}}
+PodFailurePolicyRule|{"onPodConditions":{"listType":"atomic"}}
+SuccessPolicy|{"rules":{"listType":"atomic"}}
+UncountedTerminatedPods|{"succeeded":{"listType":"set"},"failed":{"listType":"set"}}
+`,
 };

@@ -11,46 +11,16 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "certificates.k8s.io/v1",
   kinds: ["CertificateSigningRequest", "CertificateSigningRequestList"],
   customJson: ["ExtraValue"],
-  messages: {
-    CertificateSigningRequest: {
-      1: "metadata meta.ObjectMeta",
-      2: "spec CertificateSigningRequestSpec",
-      3: "status CertificateSigningRequestStatus",
-    },
-    CertificateSigningRequestCondition: {
-      1: "type string keep",
-      2: "reason string",
-      3: "message string",
-      4: "lastUpdateTime meta.Time",
-      5: "lastTransitionTime meta.Time",
-      6: "status string keep",
-    },
-    CertificateSigningRequestList: { 1: "metadata meta.ListMeta", 2: "items CertificateSigningRequest[]" },
-    CertificateSigningRequestSpec: {
-      1: "request bytes keep",
-      2: "username string",
-      3: "uid string",
-      4: "groups string[]",
-      5: "usages string[]",
-      6: "extra map<string,ExtraValue>",
-      7: "signerName string keep",
-      8: "expirationSeconds int32 keep",
-    },
-    CertificateSigningRequestStatus: {
-      1: "conditions CertificateSigningRequestCondition[]",
-      2: "certificate bytes",
-    },
-    ExtraValue: { 1: "items string[]" },
-  },
-  fields: {
-    CertificateSigningRequestSpec: {
-      request: { listType: "atomic" },
-      usages: { listType: "atomic" },
-      groups: { listType: "atomic" },
-    },
-    CertificateSigningRequestStatus: {
-      conditions: { listType: "map", listMapKeys: ["type"] },
-      certificate: { listType: "atomic" },
-    },
-  },
+  messages: `
+CertificateSigningRequest|1=metadata meta.ObjectMeta|2=spec CertificateSigningRequestSpec|3=status CertificateSigningRequestStatus
+CertificateSigningRequestCondition|1=type string keep|2=reason string|3=message string|4=lastUpdateTime meta.Time|5=lastTransitionTime meta.Time|6=status string keep
+CertificateSigningRequestList|1=metadata meta.ListMeta|2=items CertificateSigningRequest[]
+CertificateSigningRequestSpec|1=request bytes keep|2=username string|3=uid string|4=groups string[]|5=usages string[]|6=extra map<string,ExtraValue>|7=signerName string keep|8=expirationSeconds int32 keep
+CertificateSigningRequestStatus|1=conditions CertificateSigningRequestCondition[]|2=certificate bytes
+ExtraValue|1=items string[]
+`,
+  fields: `
+CertificateSigningRequestSpec|{"request":{"listType":"atomic"},"usages":{"listType":"atomic"},"groups":{"listType":"atomic"}}
+CertificateSigningRequestStatus|{"conditions":{"listType":"map","listMapKeys":["type"]},"certificate":{"listType":"atomic"}}
+`,
 };

@@ -11,18 +11,10 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "coordination.k8s.io/v1",
   kinds: ["Lease", "LeaseList"],
   customJson: [],
-  messages: {
-    Lease: { 1: "metadata meta.ObjectMeta", 2: "spec LeaseSpec" },
-    LeaseList: { 1: "metadata meta.ListMeta", 2: "items Lease[]" },
-    LeaseSpec: {
-      1: "holderIdentity string keep",
-      2: "leaseDurationSeconds int32 keep",
-      3: "acquireTime meta.MicroTime",
-      4: "renewTime meta.MicroTime",
-      5: "leaseTransitions int32 keep",
-      6: "strategy string keep",
-      7: "preferredHolder string keep",
-    },
-  },
-  fields: {},
+  messages: `
+Lease|1=metadata meta.ObjectMeta|2=spec LeaseSpec
+LeaseList|1=metadata meta.ListMeta|2=items Lease[]
+LeaseSpec|1=holderIdentity string keep|2=leaseDurationSeconds int32 keep|3=acquireTime meta.MicroTime|4=renewTime meta.MicroTime|5=leaseTransitions int32 keep|6=strategy string keep|7=preferredHolder string keep
+`,
+  fields: "",
 };

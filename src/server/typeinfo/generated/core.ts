@@ -57,1315 +57,302 @@ export const PACKAGE: GeneratedPackage = {
     "ServiceProxyOptions",
   ],
   customJson: ["List"],
-  messages: {
-    AWSElasticBlockStoreVolumeSource: {
-      1: "volumeID string keep",
-      2: "fsType string",
-      3: "partition int32",
-      4: "readOnly bool",
-    },
-    Affinity: {
-      1: "nodeAffinity NodeAffinity",
-      2: "podAffinity PodAffinity",
-      3: "podAntiAffinity PodAntiAffinity",
-    },
-    AppArmorProfile: { 1: "type string keep", 2: "localhostProfile string keep" },
-    AttachedVolume: { 1: "name string keep", 2: "devicePath string keep" },
-    AvoidPods: { 1: "preferAvoidPods PreferAvoidPodsEntry[]" },
-    AzureDiskVolumeSource: {
-      1: "diskName string keep",
-      2: "diskURI string keep",
-      3: "cachingMode string keep",
-      4: "fsType string keep",
-      5: "readOnly bool keep",
-      6: "kind string keep",
-    },
-    AzureFilePersistentVolumeSource: {
-      1: "secretName string keep",
-      2: "shareName string keep",
-      3: "readOnly bool",
-      4: "secretNamespace string keep",
-    },
-    AzureFileVolumeSource: { 1: "secretName string keep", 2: "shareName string keep", 3: "readOnly bool" },
-    Binding: { 1: "metadata meta.ObjectMeta", 2: "target ObjectReference" },
-    CSIPersistentVolumeSource: {
-      1: "driver string keep",
-      2: "volumeHandle string keep",
-      3: "readOnly bool",
-      4: "fsType string",
-      5: "volumeAttributes map<string,string>",
-      6: "controllerPublishSecretRef SecretReference",
-      7: "nodeStageSecretRef SecretReference",
-      8: "nodePublishSecretRef SecretReference",
-      9: "controllerExpandSecretRef SecretReference",
-      10: "nodeExpandSecretRef SecretReference",
-    },
-    CSIVolumeSource: {
-      1: "driver string keep",
-      2: "readOnly bool keep",
-      3: "fsType string keep",
-      4: "volumeAttributes map<string,string>",
-      5: "nodePublishSecretRef LocalObjectReference",
-    },
-    Capabilities: { 1: "add string[]", 2: "drop string[]" },
-    CephFSPersistentVolumeSource: {
-      1: "monitors string[]",
-      2: "path string",
-      3: "user string",
-      4: "secretFile string",
-      5: "secretRef SecretReference",
-      6: "readOnly bool",
-    },
-    CephFSVolumeSource: {
-      1: "monitors string[]",
-      2: "path string",
-      3: "user string",
-      4: "secretFile string",
-      5: "secretRef LocalObjectReference",
-      6: "readOnly bool",
-    },
-    CinderPersistentVolumeSource: {
-      1: "volumeID string keep",
-      2: "fsType string",
-      3: "readOnly bool",
-      4: "secretRef SecretReference",
-    },
-    CinderVolumeSource: {
-      1: "volumeID string keep",
-      2: "fsType string",
-      3: "readOnly bool",
-      4: "secretRef LocalObjectReference",
-    },
-    ClientIPConfig: { 1: "timeoutSeconds int32 keep" },
-    ClusterTrustBundleProjection: {
-      1: "name string keep",
-      2: "signerName string keep",
-      3: "labelSelector meta.LabelSelector",
-      4: "path string keep",
-      5: "optional bool keep",
-    },
-    ComponentCondition: {
-      1: "type string keep",
-      2: "status string keep",
-      3: "message string",
-      4: "error string",
-    },
-    ComponentStatus: { 1: "metadata meta.ObjectMeta", 2: "conditions ComponentCondition[]" },
-    ComponentStatusList: { 1: "metadata meta.ListMeta", 2: "items ComponentStatus[]" },
-    ConfigMap: {
-      1: "metadata meta.ObjectMeta",
-      2: "data map<string,string>",
-      3: "binaryData map<string,bytes>",
-      4: "immutable bool keep",
-    },
-    ConfigMapEnvSource: { 1: "localObjectReference LocalObjectReference inline", 2: "optional bool keep" },
-    ConfigMapKeySelector: {
-      1: "localObjectReference LocalObjectReference inline",
-      2: "key string keep",
-      3: "optional bool keep",
-    },
-    ConfigMapList: { 1: "metadata meta.ListMeta", 2: "items ConfigMap[]" },
-    ConfigMapNodeConfigSource: {
-      1: "namespace string keep",
-      2: "name string keep",
-      3: "uid string",
-      4: "resourceVersion string",
-      5: "kubeletConfigKey string keep",
-    },
-    ConfigMapProjection: {
-      1: "localObjectReference LocalObjectReference inline",
-      2: "items KeyToPath[]",
-      4: "optional bool keep",
-    },
-    ConfigMapVolumeSource: {
-      1: "localObjectReference LocalObjectReference inline",
-      2: "items KeyToPath[]",
-      3: "defaultMode int32 keep",
-      4: "optional bool keep",
-    },
-    Container: {
-      1: "name string keep",
-      2: "image string",
-      3: "command string[]",
-      4: "args string[]",
-      5: "workingDir string",
-      6: "ports ContainerPort[]",
-      7: "env EnvVar[]",
-      8: "resources ResourceRequirements",
-      9: "volumeMounts VolumeMount[]",
-      10: "livenessProbe Probe",
-      11: "readinessProbe Probe",
-      12: "lifecycle Lifecycle",
-      13: "terminationMessagePath string",
-      14: "imagePullPolicy string",
-      15: "securityContext SecurityContext",
-      16: "stdin bool",
-      17: "stdinOnce bool",
-      18: "tty bool",
-      19: "envFrom EnvFromSource[]",
-      20: "terminationMessagePolicy string",
-      21: "volumeDevices VolumeDevice[]",
-      22: "startupProbe Probe",
-      23: "resizePolicy ContainerResizePolicy[]",
-      24: "restartPolicy string keep",
-    },
-    ContainerImage: { 1: "names string[]", 2: "sizeBytes int64" },
-    ContainerPort: {
-      1: "name string",
-      2: "hostPort int32",
-      3: "containerPort int32 keep",
-      4: "protocol string",
-      5: "hostIP string",
-    },
-    ContainerResizePolicy: { 1: "resourceName string keep", 2: "restartPolicy string keep" },
-    ContainerState: {
-      1: "waiting ContainerStateWaiting",
-      2: "running ContainerStateRunning",
-      3: "terminated ContainerStateTerminated",
-    },
-    ContainerStateRunning: { 1: "startedAt meta.Time" },
-    ContainerStateTerminated: {
-      1: "exitCode int32 keep",
-      2: "signal int32",
-      3: "reason string",
-      4: "message string",
-      5: "startedAt meta.Time",
-      6: "finishedAt meta.Time",
-      7: "containerID string",
-    },
-    ContainerStateWaiting: { 1: "reason string", 2: "message string" },
-    ContainerStatus: {
-      1: "name string keep",
-      2: "state ContainerState",
-      3: "lastState ContainerState",
-      4: "ready bool keep",
-      5: "restartCount int32 keep",
-      6: "image string keep",
-      7: "imageID string keep",
-      8: "containerID string",
-      9: "started bool keep",
-      10: "allocatedResources map<string,resource.Quantity>",
-      11: "resources ResourceRequirements",
-      12: "volumeMounts VolumeMountStatus[]",
-      13: "user ContainerUser",
-      14: "allocatedResourcesStatus ResourceStatus[]",
-      15: "stopSignal string keep",
-    },
-    ContainerUser: { 1: "linux LinuxContainerUser" },
-    DaemonEndpoint: { 1: "Port int32 keep" },
-    DownwardAPIProjection: { 1: "items DownwardAPIVolumeFile[]" },
-    DownwardAPIVolumeFile: {
-      1: "path string keep",
-      2: "fieldRef ObjectFieldSelector",
-      3: "resourceFieldRef ResourceFieldSelector",
-      4: "mode int32 keep",
-    },
-    DownwardAPIVolumeSource: { 1: "items DownwardAPIVolumeFile[]", 2: "defaultMode int32 keep" },
-    EmptyDirVolumeSource: { 1: "medium string", 2: "sizeLimit resource.Quantity" },
-    EndpointAddress: {
-      1: "ip string keep",
-      2: "targetRef ObjectReference",
-      3: "hostname string",
-      4: "nodeName string keep",
-    },
-    EndpointPort: {
-      1: "name string",
-      2: "port int32 keep",
-      3: "protocol string",
-      4: "appProtocol string keep",
-    },
-    EndpointSubset: {
-      1: "addresses EndpointAddress[]",
-      2: "notReadyAddresses EndpointAddress[]",
-      3: "ports EndpointPort[]",
-    },
-    Endpoints: { 1: "metadata meta.ObjectMeta", 2: "subsets EndpointSubset[]" },
-    EndpointsList: { 1: "metadata meta.ListMeta", 2: "items Endpoints[]" },
-    EnvFromSource: {
-      1: "prefix string",
-      2: "configMapRef ConfigMapEnvSource",
-      3: "secretRef SecretEnvSource",
-    },
-    EnvVar: { 1: "name string keep", 2: "value string", 3: "valueFrom EnvVarSource" },
-    EnvVarSource: {
-      1: "fieldRef ObjectFieldSelector",
-      2: "resourceFieldRef ResourceFieldSelector",
-      3: "configMapKeyRef ConfigMapKeySelector",
-      4: "secretKeyRef SecretKeySelector",
-    },
-    EphemeralContainer: {
-      1: "ephemeralContainerCommon EphemeralContainerCommon inline",
-      2: "targetContainerName string",
-    },
-    EphemeralContainerCommon: {
-      1: "name string keep",
-      2: "image string",
-      3: "command string[]",
-      4: "args string[]",
-      5: "workingDir string",
-      6: "ports ContainerPort[]",
-      7: "env EnvVar[]",
-      8: "resources ResourceRequirements",
-      9: "volumeMounts VolumeMount[]",
-      10: "livenessProbe Probe",
-      11: "readinessProbe Probe",
-      12: "lifecycle Lifecycle",
-      13: "terminationMessagePath string",
-      14: "imagePullPolicy string",
-      15: "securityContext SecurityContext",
-      16: "stdin bool",
-      17: "stdinOnce bool",
-      18: "tty bool",
-      19: "envFrom EnvFromSource[]",
-      20: "terminationMessagePolicy string",
-      21: "volumeDevices VolumeDevice[]",
-      22: "startupProbe Probe",
-      23: "resizePolicy ContainerResizePolicy[]",
-      24: "restartPolicy string keep",
-    },
-    EphemeralVolumeSource: { 1: "volumeClaimTemplate PersistentVolumeClaimTemplate" },
-    Event: {
-      1: "metadata meta.ObjectMeta",
-      2: "involvedObject ObjectReference",
-      3: "reason string",
-      4: "message string",
-      5: "source EventSource",
-      6: "firstTimestamp meta.Time",
-      7: "lastTimestamp meta.Time",
-      8: "count int32",
-      9: "type string",
-      10: "eventTime meta.MicroTime",
-      11: "series EventSeries",
-      12: "action string",
-      13: "related ObjectReference",
-      14: "reportingComponent string keep",
-      15: "reportingInstance string keep",
-    },
-    EventList: { 1: "metadata meta.ListMeta", 2: "items Event[]" },
-    EventSeries: { 1: "count int32", 2: "lastObservedTime meta.MicroTime" },
-    EventSource: { 1: "component string", 2: "host string" },
-    ExecAction: { 1: "command string[]" },
-    FCVolumeSource: {
-      1: "targetWWNs string[]",
-      2: "lun int32 keep",
-      3: "fsType string",
-      4: "readOnly bool",
-      5: "wwids string[]",
-    },
-    FlexPersistentVolumeSource: {
-      1: "driver string keep",
-      2: "fsType string",
-      3: "secretRef SecretReference",
-      4: "readOnly bool",
-      5: "options map<string,string>",
-    },
-    FlexVolumeSource: {
-      1: "driver string keep",
-      2: "fsType string",
-      3: "secretRef LocalObjectReference",
-      4: "readOnly bool",
-      5: "options map<string,string>",
-    },
-    FlockerVolumeSource: { 1: "datasetName string", 2: "datasetUUID string" },
-    GCEPersistentDiskVolumeSource: {
-      1: "pdName string keep",
-      2: "fsType string",
-      3: "partition int32",
-      4: "readOnly bool",
-    },
-    GRPCAction: { 1: "port int32 keep", 2: "service string keep" },
-    GitRepoVolumeSource: { 1: "repository string keep", 2: "revision string", 3: "directory string" },
-    GlusterfsPersistentVolumeSource: {
-      1: "endpoints string keep",
-      2: "path string keep",
-      3: "readOnly bool",
-      4: "endpointsNamespace string keep",
-    },
-    GlusterfsVolumeSource: { 1: "endpoints string keep", 2: "path string keep", 3: "readOnly bool" },
-    HTTPGetAction: {
-      1: "path string",
-      2: "port intstr.IntOrString",
-      3: "host string",
-      4: "scheme string",
-      5: "httpHeaders HTTPHeader[]",
-    },
-    HTTPHeader: { 1: "name string keep", 2: "value string keep" },
-    HostAlias: { 1: "ip string keep", 2: "hostnames string[]" },
-    HostIP: { 1: "ip string keep" },
-    HostPathVolumeSource: { 1: "path string keep", 2: "type string keep" },
-    ISCSIPersistentVolumeSource: {
-      1: "targetPortal string keep",
-      2: "iqn string keep",
-      3: "lun int32 keep",
-      4: "iscsiInterface string",
-      5: "fsType string",
-      6: "readOnly bool",
-      7: "portals string[]",
-      8: "chapAuthDiscovery bool",
-      10: "secretRef SecretReference",
-      11: "chapAuthSession bool",
-      12: "initiatorName string keep",
-    },
-    ISCSIVolumeSource: {
-      1: "targetPortal string keep",
-      2: "iqn string keep",
-      3: "lun int32 keep",
-      4: "iscsiInterface string",
-      5: "fsType string",
-      6: "readOnly bool",
-      7: "portals string[]",
-      8: "chapAuthDiscovery bool",
-      10: "secretRef LocalObjectReference",
-      11: "chapAuthSession bool",
-      12: "initiatorName string keep",
-    },
-    ImageVolumeSource: { 1: "reference string", 2: "pullPolicy string" },
-    KeyToPath: { 1: "key string keep", 2: "path string keep", 3: "mode int32 keep" },
-    Lifecycle: {
-      1: "postStart LifecycleHandler",
-      2: "preStop LifecycleHandler",
-      3: "stopSignal string keep",
-    },
-    LifecycleHandler: {
-      1: "exec ExecAction",
-      2: "httpGet HTTPGetAction",
-      3: "tcpSocket TCPSocketAction",
-      4: "sleep SleepAction",
-    },
-    LimitRange: { 1: "metadata meta.ObjectMeta", 2: "spec LimitRangeSpec" },
-    LimitRangeItem: {
-      1: "type string keep",
-      2: "max map<string,resource.Quantity>",
-      3: "min map<string,resource.Quantity>",
-      4: "default map<string,resource.Quantity>",
-      5: "defaultRequest map<string,resource.Quantity>",
-      6: "maxLimitRequestRatio map<string,resource.Quantity>",
-    },
-    LimitRangeList: { 1: "metadata meta.ListMeta", 2: "items LimitRange[]" },
-    LimitRangeSpec: { 1: "limits LimitRangeItem[]" },
-    LinuxContainerUser: { 1: "uid int64 keep", 2: "gid int64 keep", 3: "supplementalGroups int64[]" },
-    List: { 1: "metadata meta.ListMeta", 2: "items runtime.RawExtension[]" },
-    LoadBalancerIngress: {
-      1: "ip string",
-      2: "hostname string",
-      3: "ipMode string keep",
-      4: "ports PortStatus[]",
-    },
-    LoadBalancerStatus: { 1: "ingress LoadBalancerIngress[]" },
-    LocalObjectReference: { 1: "name string" },
-    LocalVolumeSource: { 1: "path string keep", 2: "fsType string keep" },
-    ModifyVolumeStatus: { 1: "targetVolumeAttributesClassName string", 2: "status string keep" },
-    NFSVolumeSource: { 1: "server string keep", 2: "path string keep", 3: "readOnly bool" },
-    Namespace: { 1: "metadata meta.ObjectMeta", 2: "spec NamespaceSpec", 3: "status NamespaceStatus" },
-    NamespaceCondition: {
-      1: "type string keep",
-      2: "status string keep",
-      4: "lastTransitionTime meta.Time",
-      5: "reason string",
-      6: "message string",
-    },
-    NamespaceList: { 1: "metadata meta.ListMeta", 2: "items Namespace[]" },
-    NamespaceSpec: { 1: "finalizers string[]" },
-    NamespaceStatus: { 1: "phase string", 2: "conditions NamespaceCondition[]" },
-    Node: { 1: "metadata meta.ObjectMeta", 2: "spec NodeSpec", 3: "status NodeStatus" },
-    NodeAddress: { 1: "type string keep", 2: "address string keep" },
-    NodeAffinity: {
-      1: "requiredDuringSchedulingIgnoredDuringExecution NodeSelector",
-      2: "preferredDuringSchedulingIgnoredDuringExecution PreferredSchedulingTerm[]",
-    },
-    NodeCondition: {
-      1: "type string keep",
-      2: "status string keep",
-      3: "lastHeartbeatTime meta.Time",
-      4: "lastTransitionTime meta.Time",
-      5: "reason string",
-      6: "message string",
-    },
-    NodeConfigSource: { 2: "configMap ConfigMapNodeConfigSource" },
-    NodeConfigStatus: {
-      1: "assigned NodeConfigSource",
-      2: "active NodeConfigSource",
-      3: "lastKnownGood NodeConfigSource",
-      4: "error string",
-    },
-    NodeDaemonEndpoints: { 1: "kubeletEndpoint DaemonEndpoint" },
-    NodeFeatures: { 1: "supplementalGroupsPolicy bool keep" },
-    NodeList: { 1: "metadata meta.ListMeta", 2: "items Node[]" },
-    NodeProxyOptions: { 1: "path string" },
-    NodeRuntimeHandler: { 1: "name string keep", 2: "features NodeRuntimeHandlerFeatures" },
-    NodeRuntimeHandlerFeatures: { 1: "recursiveReadOnlyMounts bool keep", 2: "userNamespaces bool keep" },
-    NodeSelector: { 1: "nodeSelectorTerms NodeSelectorTerm[]" },
-    NodeSelectorRequirement: { 1: "key string keep", 2: "operator string keep", 3: "values string[]" },
-    NodeSelectorTerm: {
-      1: "matchExpressions NodeSelectorRequirement[]",
-      2: "matchFields NodeSelectorRequirement[]",
-    },
-    NodeSpec: {
-      1: "podCIDR string",
-      2: "externalID string",
-      3: "providerID string",
-      4: "unschedulable bool",
-      5: "taints Taint[]",
-      6: "configSource NodeConfigSource",
-      7: "podCIDRs string[]",
-    },
-    NodeStatus: {
-      1: "capacity map<string,resource.Quantity>",
-      2: "allocatable map<string,resource.Quantity>",
-      3: "phase string",
-      4: "conditions NodeCondition[]",
-      5: "addresses NodeAddress[]",
-      6: "daemonEndpoints NodeDaemonEndpoints",
-      7: "nodeInfo NodeSystemInfo",
-      8: "images ContainerImage[]",
-      9: "volumesInUse string[]",
-      10: "volumesAttached AttachedVolume[]",
-      11: "config NodeConfigStatus",
-      12: "runtimeHandlers NodeRuntimeHandler[]",
-      13: "features NodeFeatures",
-    },
-    NodeSwapStatus: { 1: "capacity int64 keep" },
-    NodeSystemInfo: {
-      1: "machineID string keep",
-      2: "systemUUID string keep",
-      3: "bootID string keep",
-      4: "kernelVersion string keep",
-      5: "osImage string keep",
-      6: "containerRuntimeVersion string keep",
-      7: "kubeletVersion string keep",
-      8: "kubeProxyVersion string keep",
-      9: "operatingSystem string keep",
-      10: "architecture string keep",
-      11: "swap NodeSwapStatus",
-    },
-    ObjectFieldSelector: { 1: "apiVersion string", 2: "fieldPath string keep" },
-    ObjectReference: {
-      1: "kind string",
-      2: "namespace string",
-      3: "name string",
-      4: "uid string",
-      5: "apiVersion string",
-      6: "resourceVersion string",
-      7: "fieldPath string",
-    },
-    PersistentVolume: {
-      1: "metadata meta.ObjectMeta",
-      2: "spec PersistentVolumeSpec",
-      3: "status PersistentVolumeStatus",
-    },
-    PersistentVolumeClaim: {
-      1: "metadata meta.ObjectMeta",
-      2: "spec PersistentVolumeClaimSpec",
-      3: "status PersistentVolumeClaimStatus",
-    },
-    PersistentVolumeClaimCondition: {
-      1: "type string keep",
-      2: "status string keep",
-      3: "lastProbeTime meta.Time",
-      4: "lastTransitionTime meta.Time",
-      5: "reason string",
-      6: "message string",
-    },
-    PersistentVolumeClaimList: { 1: "metadata meta.ListMeta", 2: "items PersistentVolumeClaim[]" },
-    PersistentVolumeClaimSpec: {
-      1: "accessModes string[]",
-      2: "resources VolumeResourceRequirements",
-      3: "volumeName string",
-      4: "selector meta.LabelSelector",
-      5: "storageClassName string keep",
-      6: "volumeMode string keep",
-      7: "dataSource TypedLocalObjectReference",
-      8: "dataSourceRef TypedObjectReference",
-      9: "volumeAttributesClassName string keep",
-    },
-    PersistentVolumeClaimStatus: {
-      1: "phase string",
-      2: "accessModes string[]",
-      3: "capacity map<string,resource.Quantity>",
-      4: "conditions PersistentVolumeClaimCondition[]",
-      5: "allocatedResources map<string,resource.Quantity>",
-      7: "allocatedResourceStatuses map<string,string>",
-      8: "currentVolumeAttributesClassName string keep",
-      9: "modifyVolumeStatus ModifyVolumeStatus",
-    },
-    PersistentVolumeClaimTemplate: { 1: "metadata meta.ObjectMeta", 2: "spec PersistentVolumeClaimSpec" },
-    PersistentVolumeClaimVolumeSource: { 1: "claimName string keep", 2: "readOnly bool" },
-    PersistentVolumeList: { 1: "metadata meta.ListMeta", 2: "items PersistentVolume[]" },
-    PersistentVolumeSource: {
-      1: "gcePersistentDisk GCEPersistentDiskVolumeSource",
-      2: "awsElasticBlockStore AWSElasticBlockStoreVolumeSource",
-      3: "hostPath HostPathVolumeSource",
-      4: "glusterfs GlusterfsPersistentVolumeSource",
-      5: "nfs NFSVolumeSource",
-      6: "rbd RBDPersistentVolumeSource",
-      7: "iscsi ISCSIPersistentVolumeSource",
-      8: "cinder CinderPersistentVolumeSource",
-      9: "cephfs CephFSPersistentVolumeSource",
-      10: "fc FCVolumeSource",
-      11: "flocker FlockerVolumeSource",
-      12: "flexVolume FlexPersistentVolumeSource",
-      13: "azureFile AzureFilePersistentVolumeSource",
-      14: "vsphereVolume VsphereVirtualDiskVolumeSource",
-      15: "quobyte QuobyteVolumeSource",
-      16: "azureDisk AzureDiskVolumeSource",
-      17: "photonPersistentDisk PhotonPersistentDiskVolumeSource",
-      18: "portworxVolume PortworxVolumeSource",
-      19: "scaleIO ScaleIOPersistentVolumeSource",
-      20: "local LocalVolumeSource",
-      21: "storageos StorageOSPersistentVolumeSource",
-      22: "csi CSIPersistentVolumeSource",
-    },
-    PersistentVolumeSpec: {
-      1: "capacity map<string,resource.Quantity>",
-      2: "persistentVolumeSource PersistentVolumeSource inline",
-      3: "accessModes string[]",
-      4: "claimRef ObjectReference",
-      5: "persistentVolumeReclaimPolicy string",
-      6: "storageClassName string",
-      7: "mountOptions string[]",
-      8: "volumeMode string keep",
-      9: "nodeAffinity VolumeNodeAffinity",
-      10: "volumeAttributesClassName string keep",
-    },
-    PersistentVolumeStatus: {
-      1: "phase string",
-      2: "message string",
-      3: "reason string",
-      4: "lastPhaseTransitionTime meta.Time",
-    },
-    PhotonPersistentDiskVolumeSource: { 1: "pdID string keep", 2: "fsType string" },
-    Pod: { 1: "metadata meta.ObjectMeta", 2: "spec PodSpec", 3: "status PodStatus" },
-    PodAffinity: {
-      1: "requiredDuringSchedulingIgnoredDuringExecution PodAffinityTerm[]",
-      2: "preferredDuringSchedulingIgnoredDuringExecution WeightedPodAffinityTerm[]",
-    },
-    PodAffinityTerm: {
-      1: "labelSelector meta.LabelSelector",
-      2: "namespaces string[]",
-      3: "topologyKey string keep",
-      4: "namespaceSelector meta.LabelSelector",
-      5: "matchLabelKeys string[]",
-      6: "mismatchLabelKeys string[]",
-    },
-    PodAntiAffinity: {
-      1: "requiredDuringSchedulingIgnoredDuringExecution PodAffinityTerm[]",
-      2: "preferredDuringSchedulingIgnoredDuringExecution WeightedPodAffinityTerm[]",
-    },
-    PodAttachOptions: {
-      1: "stdin bool",
-      2: "stdout bool",
-      3: "stderr bool",
-      4: "tty bool",
-      5: "container string",
-    },
-    PodCondition: {
-      1: "type string keep",
-      2: "status string keep",
-      3: "lastProbeTime meta.Time",
-      4: "lastTransitionTime meta.Time",
-      5: "reason string",
-      6: "message string",
-      7: "observedGeneration int64",
-    },
-    PodDNSConfig: { 1: "nameservers string[]", 2: "searches string[]", 3: "options PodDNSConfigOption[]" },
-    PodDNSConfigOption: { 1: "name string", 2: "value string keep" },
-    PodExecOptions: {
-      1: "stdin bool",
-      2: "stdout bool",
-      3: "stderr bool",
-      4: "tty bool",
-      5: "container string",
-      6: "command string[]",
-    },
-    PodIP: { 1: "ip string keep" },
-    PodList: { 1: "metadata meta.ListMeta", 2: "items Pod[]" },
-    PodLogOptions: {
-      1: "container string",
-      2: "follow bool",
-      3: "previous bool",
-      4: "sinceSeconds int64 keep",
-      5: "sinceTime meta.Time",
-      6: "timestamps bool",
-      7: "tailLines int64 keep",
-      8: "limitBytes int64 keep",
-      9: "insecureSkipTLSVerifyBackend bool",
-      10: "stream string keep",
-    },
-    PodOS: { 1: "name string keep" },
-    PodPortForwardOptions: { 1: "ports int32[]" },
-    PodProxyOptions: { 1: "path string" },
-    PodReadinessGate: { 1: "conditionType string keep" },
-    PodResourceClaim: {
-      1: "name string keep",
-      3: "resourceClaimName string keep",
-      4: "resourceClaimTemplateName string keep",
-    },
-    PodResourceClaimStatus: { 1: "name string keep", 2: "resourceClaimName string keep" },
-    PodSchedulingGate: { 1: "name string keep" },
-    PodSecurityContext: {
-      1: "seLinuxOptions SELinuxOptions",
-      2: "runAsUser int64 keep",
-      3: "runAsNonRoot bool keep",
-      4: "supplementalGroups int64[]",
-      5: "fsGroup int64 keep",
-      6: "runAsGroup int64 keep",
-      7: "sysctls Sysctl[]",
-      8: "windowsOptions WindowsSecurityContextOptions",
-      9: "fsGroupChangePolicy string keep",
-      10: "seccompProfile SeccompProfile",
-      11: "appArmorProfile AppArmorProfile",
-      12: "supplementalGroupsPolicy string keep",
-      13: "seLinuxChangePolicy string keep",
-    },
-    PodSignature: { 1: "podController meta.OwnerReference" },
-    PodSpec: {
-      1: "volumes Volume[]",
-      2: "containers Container[]",
-      3: "restartPolicy string",
-      4: "terminationGracePeriodSeconds int64 keep",
-      5: "activeDeadlineSeconds int64 keep",
-      6: "dnsPolicy string",
-      7: "nodeSelector map<string,string>",
-      8: "serviceAccountName string",
-      9: "serviceAccount string",
-      10: "nodeName string",
-      11: "hostNetwork bool",
-      12: "hostPID bool",
-      13: "hostIPC bool",
-      14: "securityContext PodSecurityContext",
-      15: "imagePullSecrets LocalObjectReference[]",
-      16: "hostname string",
-      17: "subdomain string",
-      18: "affinity Affinity",
-      19: "schedulerName string",
-      20: "initContainers Container[]",
-      21: "automountServiceAccountToken bool keep",
-      22: "tolerations Toleration[]",
-      23: "hostAliases HostAlias[]",
-      24: "priorityClassName string",
-      25: "priority int32 keep",
-      26: "dnsConfig PodDNSConfig",
-      27: "shareProcessNamespace bool keep",
-      28: "readinessGates PodReadinessGate[]",
-      29: "runtimeClassName string keep",
-      30: "enableServiceLinks bool keep",
-      31: "preemptionPolicy string keep",
-      32: "overhead map<string,resource.Quantity>",
-      33: "topologySpreadConstraints TopologySpreadConstraint[]",
-      34: "ephemeralContainers EphemeralContainer[]",
-      35: "setHostnameAsFQDN bool keep",
-      36: "os PodOS",
-      37: "hostUsers bool keep",
-      38: "schedulingGates PodSchedulingGate[]",
-      39: "resourceClaims PodResourceClaim[]",
-      40: "resources ResourceRequirements",
-    },
-    PodStatus: {
-      1: "phase string",
-      2: "conditions PodCondition[]",
-      3: "message string",
-      4: "reason string",
-      5: "hostIP string",
-      6: "podIP string",
-      7: "startTime meta.Time",
-      8: "containerStatuses ContainerStatus[]",
-      9: "qosClass string",
-      10: "initContainerStatuses ContainerStatus[]",
-      11: "nominatedNodeName string",
-      12: "podIPs PodIP[]",
-      13: "ephemeralContainerStatuses ContainerStatus[]",
-      14: "resize string",
-      15: "resourceClaimStatuses PodResourceClaimStatus[]",
-      16: "hostIPs HostIP[]",
-      17: "observedGeneration int64",
-    },
-    PodStatusResult: { 1: "metadata meta.ObjectMeta", 2: "status PodStatus" },
-    PodTemplate: { 1: "metadata meta.ObjectMeta", 2: "template PodTemplateSpec" },
-    PodTemplateList: { 1: "metadata meta.ListMeta", 2: "items PodTemplate[]" },
-    PodTemplateSpec: { 1: "metadata meta.ObjectMeta", 2: "spec PodSpec" },
-    PortStatus: { 1: "port int32 keep", 2: "protocol string keep", 3: "error string keep" },
-    PortworxVolumeSource: { 1: "volumeID string keep", 2: "fsType string", 3: "readOnly bool" },
-    Preconditions: { 1: "uid string keep" },
-    PreferAvoidPodsEntry: {
-      1: "podSignature PodSignature",
-      2: "evictionTime meta.Time",
-      3: "reason string",
-      4: "message string",
-    },
-    PreferredSchedulingTerm: { 1: "weight int32 keep", 2: "preference NodeSelectorTerm" },
-    Probe: {
-      1: "handler ProbeHandler inline",
-      2: "initialDelaySeconds int32",
-      3: "timeoutSeconds int32",
-      4: "periodSeconds int32",
-      5: "successThreshold int32",
-      6: "failureThreshold int32",
-      7: "terminationGracePeriodSeconds int64 keep",
-    },
-    ProbeHandler: {
-      1: "exec ExecAction",
-      2: "httpGet HTTPGetAction",
-      3: "tcpSocket TCPSocketAction",
-      4: "grpc GRPCAction",
-    },
-    ProjectedVolumeSource: { 1: "sources VolumeProjection[]", 2: "defaultMode int32 keep" },
-    QuobyteVolumeSource: {
-      1: "registry string keep",
-      2: "volume string keep",
-      3: "readOnly bool",
-      4: "user string",
-      5: "group string",
-      6: "tenant string",
-    },
-    RBDPersistentVolumeSource: {
-      1: "monitors string[]",
-      2: "image string keep",
-      3: "fsType string",
-      4: "pool string",
-      5: "user string",
-      6: "keyring string",
-      7: "secretRef SecretReference",
-      8: "readOnly bool",
-    },
-    RBDVolumeSource: {
-      1: "monitors string[]",
-      2: "image string keep",
-      3: "fsType string",
-      4: "pool string",
-      5: "user string",
-      6: "keyring string",
-      7: "secretRef LocalObjectReference",
-      8: "readOnly bool",
-    },
-    RangeAllocation: { 1: "metadata meta.ObjectMeta", 2: "range string keep", 3: "data bytes keep" },
-    ReplicationController: {
-      1: "metadata meta.ObjectMeta",
-      2: "spec ReplicationControllerSpec",
-      3: "status ReplicationControllerStatus",
-    },
-    ReplicationControllerCondition: {
-      1: "type string keep",
-      2: "status string keep",
-      3: "lastTransitionTime meta.Time",
-      4: "reason string",
-      5: "message string",
-    },
-    ReplicationControllerList: { 1: "metadata meta.ListMeta", 2: "items ReplicationController[]" },
-    ReplicationControllerSpec: {
-      1: "replicas int32 keep",
-      2: "selector map<string,string>",
-      3: "template PodTemplateSpec",
-      4: "minReadySeconds int32",
-    },
-    ReplicationControllerStatus: {
-      1: "replicas int32 keep",
-      2: "fullyLabeledReplicas int32",
-      3: "observedGeneration int64",
-      4: "readyReplicas int32",
-      5: "availableReplicas int32",
-      6: "conditions ReplicationControllerCondition[]",
-    },
-    ResourceClaim: { 1: "name string keep", 2: "request string" },
-    ResourceFieldSelector: {
-      1: "containerName string",
-      2: "resource string keep",
-      3: "divisor resource.Quantity",
-    },
-    ResourceHealth: { 1: "resourceID string keep", 2: "health string" },
-    ResourceQuota: {
-      1: "metadata meta.ObjectMeta",
-      2: "spec ResourceQuotaSpec",
-      3: "status ResourceQuotaStatus",
-    },
-    ResourceQuotaList: { 1: "metadata meta.ListMeta", 2: "items ResourceQuota[]" },
-    ResourceQuotaSpec: {
-      1: "hard map<string,resource.Quantity>",
-      2: "scopes string[]",
-      3: "scopeSelector ScopeSelector",
-    },
-    ResourceQuotaStatus: { 1: "hard map<string,resource.Quantity>", 2: "used map<string,resource.Quantity>" },
-    ResourceRequirements: {
-      1: "limits map<string,resource.Quantity>",
-      2: "requests map<string,resource.Quantity>",
-      3: "claims ResourceClaim[]",
-    },
-    ResourceStatus: { 1: "name string keep", 2: "resources ResourceHealth[]" },
-    SELinuxOptions: { 1: "user string", 2: "role string", 3: "type string", 4: "level string" },
-    ScaleIOPersistentVolumeSource: {
-      1: "gateway string keep",
-      2: "system string keep",
-      3: "secretRef SecretReference",
-      4: "sslEnabled bool",
-      5: "protectionDomain string",
-      6: "storagePool string",
-      7: "storageMode string",
-      8: "volumeName string",
-      9: "fsType string",
-      10: "readOnly bool",
-    },
-    ScaleIOVolumeSource: {
-      1: "gateway string keep",
-      2: "system string keep",
-      3: "secretRef LocalObjectReference",
-      4: "sslEnabled bool",
-      5: "protectionDomain string",
-      6: "storagePool string",
-      7: "storageMode string",
-      8: "volumeName string",
-      9: "fsType string",
-      10: "readOnly bool",
-    },
-    ScopeSelector: { 1: "matchExpressions ScopedResourceSelectorRequirement[]" },
-    ScopedResourceSelectorRequirement: {
-      1: "scopeName string keep",
-      2: "operator string keep",
-      3: "values string[]",
-    },
-    SeccompProfile: { 1: "type string keep", 2: "localhostProfile string keep" },
-    Secret: {
-      1: "metadata meta.ObjectMeta",
-      2: "data map<string,bytes>",
-      3: "type string",
-      4: "stringData map<string,string>",
-      5: "immutable bool keep",
-    },
-    SecretEnvSource: { 1: "localObjectReference LocalObjectReference inline", 2: "optional bool keep" },
-    SecretKeySelector: {
-      1: "localObjectReference LocalObjectReference inline",
-      2: "key string keep",
-      3: "optional bool keep",
-    },
-    SecretList: { 1: "metadata meta.ListMeta", 2: "items Secret[]" },
-    SecretProjection: {
-      1: "localObjectReference LocalObjectReference inline",
-      2: "items KeyToPath[]",
-      4: "optional bool keep",
-    },
-    SecretReference: { 1: "name string", 2: "namespace string" },
-    SecretVolumeSource: {
-      1: "secretName string",
-      2: "items KeyToPath[]",
-      3: "defaultMode int32 keep",
-      4: "optional bool keep",
-    },
-    SecurityContext: {
-      1: "capabilities Capabilities",
-      2: "privileged bool keep",
-      3: "seLinuxOptions SELinuxOptions",
-      4: "runAsUser int64 keep",
-      5: "runAsNonRoot bool keep",
-      6: "readOnlyRootFilesystem bool keep",
-      7: "allowPrivilegeEscalation bool keep",
-      8: "runAsGroup int64 keep",
-      9: "procMount string keep",
-      10: "windowsOptions WindowsSecurityContextOptions",
-      11: "seccompProfile SeccompProfile",
-      12: "appArmorProfile AppArmorProfile",
-    },
-    SerializedReference: { 1: "reference ObjectReference" },
-    Service: { 1: "metadata meta.ObjectMeta", 2: "spec ServiceSpec", 3: "status ServiceStatus" },
-    ServiceAccount: {
-      1: "metadata meta.ObjectMeta",
-      2: "secrets ObjectReference[]",
-      3: "imagePullSecrets LocalObjectReference[]",
-      4: "automountServiceAccountToken bool keep",
-    },
-    ServiceAccountList: { 1: "metadata meta.ListMeta", 2: "items ServiceAccount[]" },
-    ServiceAccountTokenProjection: {
-      1: "audience string",
-      2: "expirationSeconds int64 keep",
-      3: "path string keep",
-    },
-    ServiceList: { 1: "metadata meta.ListMeta", 2: "items Service[]" },
-    ServicePort: {
-      1: "name string",
-      2: "protocol string",
-      3: "port int32 keep",
-      4: "targetPort intstr.IntOrString",
-      5: "nodePort int32",
-      6: "appProtocol string keep",
-    },
-    ServiceProxyOptions: { 1: "path string" },
-    ServiceSpec: {
-      1: "ports ServicePort[]",
-      2: "selector map<string,string>",
-      3: "clusterIP string",
-      4: "type string",
-      5: "externalIPs string[]",
-      7: "sessionAffinity string",
-      8: "loadBalancerIP string",
-      9: "loadBalancerSourceRanges string[]",
-      10: "externalName string",
-      11: "externalTrafficPolicy string",
-      12: "healthCheckNodePort int32",
-      13: "publishNotReadyAddresses bool",
-      14: "sessionAffinityConfig SessionAffinityConfig",
-      17: "ipFamilyPolicy string keep",
-      18: "clusterIPs string[]",
-      19: "ipFamilies string[]",
-      20: "allocateLoadBalancerNodePorts bool keep",
-      21: "loadBalancerClass string keep",
-      22: "internalTrafficPolicy string keep",
-      23: "trafficDistribution string keep",
-    },
-    ServiceStatus: { 1: "loadBalancer LoadBalancerStatus", 2: "conditions meta.Condition[]" },
-    SessionAffinityConfig: { 1: "clientIP ClientIPConfig" },
-    SleepAction: { 1: "seconds int64 keep" },
-    StorageOSPersistentVolumeSource: {
-      1: "volumeName string",
-      2: "volumeNamespace string",
-      3: "fsType string",
-      4: "readOnly bool",
-      5: "secretRef ObjectReference",
-    },
-    StorageOSVolumeSource: {
-      1: "volumeName string",
-      2: "volumeNamespace string",
-      3: "fsType string",
-      4: "readOnly bool",
-      5: "secretRef LocalObjectReference",
-    },
-    Sysctl: { 1: "name string keep", 2: "value string keep" },
-    TCPSocketAction: { 1: "port intstr.IntOrString", 2: "host string" },
-    Taint: { 1: "key string keep", 2: "value string", 3: "effect string keep", 4: "timeAdded meta.Time" },
-    Toleration: {
-      1: "key string",
-      2: "operator string",
-      3: "value string",
-      4: "effect string",
-      5: "tolerationSeconds int64 keep",
-    },
-    TopologySelectorLabelRequirement: { 1: "key string keep", 2: "values string[]" },
-    TopologySelectorTerm: { 1: "matchLabelExpressions TopologySelectorLabelRequirement[]" },
-    TopologySpreadConstraint: {
-      1: "maxSkew int32 keep",
-      2: "topologyKey string keep",
-      3: "whenUnsatisfiable string keep",
-      4: "labelSelector meta.LabelSelector",
-      5: "minDomains int32 keep",
-      6: "nodeAffinityPolicy string keep",
-      7: "nodeTaintsPolicy string keep",
-      8: "matchLabelKeys string[]",
-    },
-    TypedLocalObjectReference: { 1: "apiGroup string keep", 2: "kind string keep", 3: "name string keep" },
-    TypedObjectReference: {
-      1: "apiGroup string keep",
-      2: "kind string keep",
-      3: "name string keep",
-      4: "namespace string keep",
-    },
-    Volume: { 1: "name string keep", 2: "volumeSource VolumeSource inline" },
-    VolumeDevice: { 1: "name string keep", 2: "devicePath string keep" },
-    VolumeMount: {
-      1: "name string keep",
-      2: "readOnly bool",
-      3: "mountPath string keep",
-      4: "subPath string",
-      5: "mountPropagation string keep",
-      6: "subPathExpr string",
-      7: "recursiveReadOnly string keep",
-    },
-    VolumeMountStatus: {
-      1: "name string keep",
-      2: "mountPath string keep",
-      3: "readOnly bool",
-      4: "recursiveReadOnly string keep",
-    },
-    VolumeNodeAffinity: { 1: "required NodeSelector" },
-    VolumeProjection: {
-      1: "secret SecretProjection",
-      2: "downwardAPI DownwardAPIProjection",
-      3: "configMap ConfigMapProjection",
-      4: "serviceAccountToken ServiceAccountTokenProjection",
-      5: "clusterTrustBundle ClusterTrustBundleProjection",
-    },
-    VolumeResourceRequirements: {
-      1: "limits map<string,resource.Quantity>",
-      2: "requests map<string,resource.Quantity>",
-    },
-    VolumeSource: {
-      1: "hostPath HostPathVolumeSource",
-      2: "emptyDir EmptyDirVolumeSource",
-      3: "gcePersistentDisk GCEPersistentDiskVolumeSource",
-      4: "awsElasticBlockStore AWSElasticBlockStoreVolumeSource",
-      5: "gitRepo GitRepoVolumeSource",
-      6: "secret SecretVolumeSource",
-      7: "nfs NFSVolumeSource",
-      8: "iscsi ISCSIVolumeSource",
-      9: "glusterfs GlusterfsVolumeSource",
-      10: "persistentVolumeClaim PersistentVolumeClaimVolumeSource",
-      11: "rbd RBDVolumeSource",
-      12: "flexVolume FlexVolumeSource",
-      13: "cinder CinderVolumeSource",
-      14: "cephfs CephFSVolumeSource",
-      15: "flocker FlockerVolumeSource",
-      16: "downwardAPI DownwardAPIVolumeSource",
-      17: "fc FCVolumeSource",
-      18: "azureFile AzureFileVolumeSource",
-      19: "configMap ConfigMapVolumeSource",
-      20: "vsphereVolume VsphereVirtualDiskVolumeSource",
-      21: "quobyte QuobyteVolumeSource",
-      22: "azureDisk AzureDiskVolumeSource",
-      23: "photonPersistentDisk PhotonPersistentDiskVolumeSource",
-      24: "portworxVolume PortworxVolumeSource",
-      25: "scaleIO ScaleIOVolumeSource",
-      26: "projected ProjectedVolumeSource",
-      27: "storageos StorageOSVolumeSource",
-      28: "csi CSIVolumeSource",
-      29: "ephemeral EphemeralVolumeSource",
-      30: "image ImageVolumeSource",
-    },
-    VsphereVirtualDiskVolumeSource: {
-      1: "volumePath string keep",
-      2: "fsType string",
-      3: "storagePolicyName string",
-      4: "storagePolicyID string",
-    },
-    WeightedPodAffinityTerm: { 1: "weight int32 keep", 2: "podAffinityTerm PodAffinityTerm" },
-    WindowsSecurityContextOptions: {
-      1: "gmsaCredentialSpecName string keep",
-      2: "gmsaCredentialSpec string keep",
-      3: "runAsUserName string keep",
-      4: "hostProcess bool keep",
-    },
-  },
-  fields: {
-    AvoidPods: { preferAvoidPods: { listType: "atomic" } },
-    Capabilities: { add: { listType: "atomic" }, drop: { listType: "atomic" } },
-    CephFSPersistentVolumeSource: { monitors: { listType: "atomic" } },
-    CephFSVolumeSource: { monitors: { listType: "atomic" } },
-    ComponentStatus: {
-      conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
-    },
-    ConfigMapProjection: { items: { listType: "atomic" } },
-    ConfigMapVolumeSource: { items: { listType: "atomic" } },
-    Container: {
-      command: { listType: "atomic" },
-      args: { listType: "atomic" },
-      ports: {
-        patchStrategy: "merge",
-        patchMergeKey: "containerPort",
-        listType: "map",
-        listMapKeys: ["containerPort", "protocol"],
-      },
-      envFrom: { listType: "atomic" },
-      env: { patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-      resizePolicy: { listType: "atomic" },
-      volumeMounts: {
-        patchStrategy: "merge",
-        patchMergeKey: "mountPath",
-        listType: "map",
-        listMapKeys: ["mountPath"],
-      },
-      volumeDevices: {
-        patchStrategy: "merge",
-        patchMergeKey: "devicePath",
-        listType: "map",
-        listMapKeys: ["devicePath"],
-      },
-    },
-    ContainerImage: { names: { listType: "atomic" } },
-    ContainerStatus: {
-      volumeMounts: {
-        patchStrategy: "merge",
-        patchMergeKey: "mountPath",
-        listType: "map",
-        listMapKeys: ["mountPath"],
-      },
-      allocatedResourcesStatus: {
-        patchStrategy: "merge",
-        patchMergeKey: "name",
-        listType: "map",
-        listMapKeys: ["name"],
-      },
-    },
-    DownwardAPIProjection: { items: { listType: "atomic" } },
-    DownwardAPIVolumeSource: { items: { listType: "atomic" } },
-    EndpointSubset: {
-      addresses: { listType: "atomic" },
-      notReadyAddresses: { listType: "atomic" },
-      ports: { listType: "atomic" },
-    },
-    Endpoints: { subsets: { listType: "atomic" } },
-    EphemeralContainerCommon: {
-      command: { listType: "atomic" },
-      args: { listType: "atomic" },
-      ports: {
-        patchStrategy: "merge",
-        patchMergeKey: "containerPort",
-        listType: "map",
-        listMapKeys: ["containerPort", "protocol"],
-      },
-      envFrom: { listType: "atomic" },
-      env: { patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-      resizePolicy: { listType: "atomic" },
-      volumeMounts: {
-        patchStrategy: "merge",
-        patchMergeKey: "mountPath",
-        listType: "map",
-        listMapKeys: ["mountPath"],
-      },
-      volumeDevices: {
-        patchStrategy: "merge",
-        patchMergeKey: "devicePath",
-        listType: "map",
-        listMapKeys: ["devicePath"],
-      },
-    },
-    ExecAction: { command: { listType: "atomic" } },
-    FCVolumeSource: { targetWWNs: { listType: "atomic" }, wwids: { listType: "atomic" } },
-    HTTPGetAction: { httpHeaders: { listType: "atomic" } },
-    HostAlias: { hostnames: { listType: "atomic" } },
-    ISCSIPersistentVolumeSource: { portals: { listType: "atomic" } },
-    ISCSIVolumeSource: { portals: { listType: "atomic" } },
-    LimitRangeSpec: { limits: { listType: "atomic" } },
-    LinuxContainerUser: { supplementalGroups: { listType: "atomic" } },
-    LoadBalancerIngress: { ports: { listType: "atomic" } },
-    LoadBalancerStatus: { ingress: { listType: "atomic" } },
-    NamespaceSpec: { finalizers: { listType: "atomic" } },
-    NamespaceStatus: {
-      conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
-    },
-    NodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: { listType: "atomic" } },
-    NodeSelector: { nodeSelectorTerms: { listType: "atomic" } },
-    NodeSelectorRequirement: { values: { listType: "atomic" } },
-    NodeSelectorTerm: { matchExpressions: { listType: "atomic" }, matchFields: { listType: "atomic" } },
-    NodeSpec: { podCIDRs: { patchStrategy: "merge", listType: "set" }, taints: { listType: "atomic" } },
-    NodeStatus: {
-      conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
-      addresses: { patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
-      images: { listType: "atomic" },
-      volumesInUse: { listType: "atomic" },
-      volumesAttached: { listType: "atomic" },
-      runtimeHandlers: { listType: "atomic" },
-    },
-    PersistentVolumeClaimSpec: { accessModes: { listType: "atomic" } },
-    PersistentVolumeClaimStatus: {
-      accessModes: { listType: "atomic" },
-      conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
-      allocatedResourceStatuses: { mapType: "granular" },
-    },
-    PersistentVolumeSpec: { accessModes: { listType: "atomic" }, mountOptions: { listType: "atomic" } },
-    PodAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: { listType: "atomic" },
-      preferredDuringSchedulingIgnoredDuringExecution: { listType: "atomic" },
-    },
-    PodAffinityTerm: {
-      namespaces: { listType: "atomic" },
-      matchLabelKeys: { listType: "atomic" },
-      mismatchLabelKeys: { listType: "atomic" },
-    },
-    PodAntiAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: { listType: "atomic" },
-      preferredDuringSchedulingIgnoredDuringExecution: { listType: "atomic" },
-    },
-    PodDNSConfig: {
-      nameservers: { listType: "atomic" },
-      searches: { listType: "atomic" },
-      options: { listType: "atomic" },
-    },
-    PodExecOptions: { command: { listType: "atomic" } },
-    PodPortForwardOptions: { ports: { listType: "atomic" } },
-    PodSecurityContext: { supplementalGroups: { listType: "atomic" }, sysctls: { listType: "atomic" } },
-    PodSpec: {
-      volumes: {
-        patchStrategy: "merge,retainKeys",
-        patchMergeKey: "name",
-        listType: "map",
-        listMapKeys: ["name"],
-      },
-      initContainers: {
-        patchStrategy: "merge",
-        patchMergeKey: "name",
-        listType: "map",
-        listMapKeys: ["name"],
-      },
-      containers: { patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-      ephemeralContainers: {
-        patchStrategy: "merge",
-        patchMergeKey: "name",
-        listType: "map",
-        listMapKeys: ["name"],
-      },
-      nodeSelector: { mapType: "atomic" },
-      imagePullSecrets: {
-        patchStrategy: "merge",
-        patchMergeKey: "name",
-        listType: "map",
-        listMapKeys: ["name"],
-      },
-      tolerations: { listType: "atomic" },
-      hostAliases: { patchStrategy: "merge", patchMergeKey: "ip", listType: "map", listMapKeys: ["ip"] },
-      readinessGates: { listType: "atomic" },
-      topologySpreadConstraints: {
-        patchStrategy: "merge",
-        patchMergeKey: "topologyKey",
-        listType: "map",
-        listMapKeys: ["topologyKey", "whenUnsatisfiable"],
-      },
-      schedulingGates: {
-        patchStrategy: "merge",
-        patchMergeKey: "name",
-        listType: "map",
-        listMapKeys: ["name"],
-      },
-      resourceClaims: {
-        patchStrategy: "merge,retainKeys",
-        patchMergeKey: "name",
-        listType: "map",
-        listMapKeys: ["name"],
-      },
-    },
-    PodStatus: {
-      conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
-      hostIPs: { patchStrategy: "merge", patchMergeKey: "ip", listType: "atomic" },
-      podIPs: { patchStrategy: "merge", patchMergeKey: "ip", listType: "map", listMapKeys: ["ip"] },
-      initContainerStatuses: { listType: "atomic" },
-      containerStatuses: { listType: "atomic" },
-      ephemeralContainerStatuses: { listType: "atomic" },
-      resourceClaimStatuses: {
-        patchStrategy: "merge,retainKeys",
-        patchMergeKey: "name",
-        listType: "map",
-        listMapKeys: ["name"],
-      },
-    },
-    ProjectedVolumeSource: { sources: { listType: "atomic" } },
-    RBDPersistentVolumeSource: { monitors: { listType: "atomic" } },
-    RBDVolumeSource: { monitors: { listType: "atomic" } },
-    ReplicationControllerSpec: { selector: { mapType: "atomic" } },
-    ReplicationControllerStatus: {
-      conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
-    },
-    ResourceQuotaSpec: { scopes: { listType: "atomic" } },
-    ResourceRequirements: { claims: { listType: "map", listMapKeys: ["name"] } },
-    ResourceStatus: { resources: { listType: "map", listMapKeys: ["resourceID"] } },
-    ScopeSelector: { matchExpressions: { listType: "atomic" } },
-    ScopedResourceSelectorRequirement: { values: { listType: "atomic" } },
-    SecretProjection: { items: { listType: "atomic" } },
-    SecretVolumeSource: { items: { listType: "atomic" } },
-    ServiceAccount: {
-      secrets: { patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-      imagePullSecrets: { listType: "atomic" },
-    },
-    ServiceSpec: {
-      ports: {
-        patchStrategy: "merge",
-        patchMergeKey: "port",
-        listType: "map",
-        listMapKeys: ["port", "protocol"],
-      },
-      selector: { mapType: "atomic" },
-      clusterIPs: { listType: "atomic" },
-      externalIPs: { listType: "atomic" },
-      loadBalancerSourceRanges: { listType: "atomic" },
-      ipFamilies: { listType: "atomic" },
-    },
-    ServiceStatus: {
-      conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
-    },
-    TopologySelectorLabelRequirement: { values: { listType: "atomic" } },
-    TopologySelectorTerm: { matchLabelExpressions: { listType: "atomic" } },
-    TopologySpreadConstraint: { matchLabelKeys: { listType: "atomic" } },
-  },
+  messages: `
+AWSElasticBlockStoreVolumeSource|1=volumeID string keep|2=fsType string|3=partition int32|4=readOnly bool
+Affinity|1=nodeAffinity NodeAffinity|2=podAffinity PodAffinity|3=podAntiAffinity PodAntiAffinity
+AppArmorProfile|1=type string keep|2=localhostProfile string keep
+AttachedVolume|1=name string keep|2=devicePath string keep
+AvoidPods|1=preferAvoidPods PreferAvoidPodsEntry[]
+AzureDiskVolumeSource|1=diskName string keep|2=diskURI string keep|3=cachingMode string keep|4=fsType string keep|5=readOnly bool keep|6=kind string keep
+AzureFilePersistentVolumeSource|1=secretName string keep|2=shareName string keep|3=readOnly bool|4=secretNamespace string keep
+AzureFileVolumeSource|1=secretName string keep|2=shareName string keep|3=readOnly bool
+Binding|1=metadata meta.ObjectMeta|2=target ObjectReference
+CSIPersistentVolumeSource|1=driver string keep|2=volumeHandle string keep|3=readOnly bool|4=fsType string|5=volumeAttributes map<string,string>|6=controllerPublishSecretRef SecretReference|7=nodeStageSecretRef SecretReference|8=nodePublishSecretRef SecretReference|9=controllerExpandSecretRef SecretReference|10=nodeExpandSecretRef SecretReference
+CSIVolumeSource|1=driver string keep|2=readOnly bool keep|3=fsType string keep|4=volumeAttributes map<string,string>|5=nodePublishSecretRef LocalObjectReference
+Capabilities|1=add string[]|2=drop string[]
+CephFSPersistentVolumeSource|1=monitors string[]|2=path string|3=user string|4=secretFile string|5=secretRef SecretReference|6=readOnly bool
+CephFSVolumeSource|1=monitors string[]|2=path string|3=user string|4=secretFile string|5=secretRef LocalObjectReference|6=readOnly bool
+CinderPersistentVolumeSource|1=volumeID string keep|2=fsType string|3=readOnly bool|4=secretRef SecretReference
+CinderVolumeSource|1=volumeID string keep|2=fsType string|3=readOnly bool|4=secretRef LocalObjectReference
+ClientIPConfig|1=timeoutSeconds int32 keep
+ClusterTrustBundleProjection|1=name string keep|2=signerName string keep|3=labelSelector meta.LabelSelector|4=path string keep|5=optional bool keep
+ComponentCondition|1=type string keep|2=status string keep|3=message string|4=error string
+ComponentStatus|1=metadata meta.ObjectMeta|2=conditions ComponentCondition[]
+ComponentStatusList|1=metadata meta.ListMeta|2=items ComponentStatus[]
+ConfigMap|1=metadata meta.ObjectMeta|2=data map<string,string>|3=binaryData map<string,bytes>|4=immutable bool keep
+ConfigMapEnvSource|1=localObjectReference LocalObjectReference inline|2=optional bool keep
+ConfigMapKeySelector|1=localObjectReference LocalObjectReference inline|2=key string keep|3=optional bool keep
+ConfigMapList|1=metadata meta.ListMeta|2=items ConfigMap[]
+ConfigMapNodeConfigSource|1=namespace string keep|2=name string keep|3=uid string|4=resourceVersion string|5=kubeletConfigKey string keep
+ConfigMapProjection|1=localObjectReference LocalObjectReference inline|2=items KeyToPath[]|4=optional bool keep
+ConfigMapVolumeSource|1=localObjectReference LocalObjectReference inline|2=items KeyToPath[]|3=defaultMode int32 keep|4=optional bool keep
+Container|1=name string keep|2=image string|3=command string[]|4=args string[]|5=workingDir string|6=ports ContainerPort[]|7=env EnvVar[]|8=resources ResourceRequirements|9=volumeMounts VolumeMount[]|10=livenessProbe Probe|11=readinessProbe Probe|12=lifecycle Lifecycle|13=terminationMessagePath string|14=imagePullPolicy string|15=securityContext SecurityContext|16=stdin bool|17=stdinOnce bool|18=tty bool|19=envFrom EnvFromSource[]|20=terminationMessagePolicy string|21=volumeDevices VolumeDevice[]|22=startupProbe Probe|23=resizePolicy ContainerResizePolicy[]|24=restartPolicy string keep
+ContainerImage|1=names string[]|2=sizeBytes int64
+ContainerPort|1=name string|2=hostPort int32|3=containerPort int32 keep|4=protocol string|5=hostIP string
+ContainerResizePolicy|1=resourceName string keep|2=restartPolicy string keep
+ContainerState|1=waiting ContainerStateWaiting|2=running ContainerStateRunning|3=terminated ContainerStateTerminated
+ContainerStateRunning|1=startedAt meta.Time
+ContainerStateTerminated|1=exitCode int32 keep|2=signal int32|3=reason string|4=message string|5=startedAt meta.Time|6=finishedAt meta.Time|7=containerID string
+ContainerStateWaiting|1=reason string|2=message string
+ContainerStatus|1=name string keep|2=state ContainerState|3=lastState ContainerState|4=ready bool keep|5=restartCount int32 keep|6=image string keep|7=imageID string keep|8=containerID string|9=started bool keep|10=allocatedResources map<string,resource.Quantity>|11=resources ResourceRequirements|12=volumeMounts VolumeMountStatus[]|13=user ContainerUser|14=allocatedResourcesStatus ResourceStatus[]|15=stopSignal string keep
+ContainerUser|1=linux LinuxContainerUser
+DaemonEndpoint|1=Port int32 keep
+DownwardAPIProjection|1=items DownwardAPIVolumeFile[]
+DownwardAPIVolumeFile|1=path string keep|2=fieldRef ObjectFieldSelector|3=resourceFieldRef ResourceFieldSelector|4=mode int32 keep
+DownwardAPIVolumeSource|1=items DownwardAPIVolumeFile[]|2=defaultMode int32 keep
+EmptyDirVolumeSource|1=medium string|2=sizeLimit resource.Quantity
+EndpointAddress|1=ip string keep|2=targetRef ObjectReference|3=hostname string|4=nodeName string keep
+EndpointPort|1=name string|2=port int32 keep|3=protocol string|4=appProtocol string keep
+EndpointSubset|1=addresses EndpointAddress[]|2=notReadyAddresses EndpointAddress[]|3=ports EndpointPort[]
+Endpoints|1=metadata meta.ObjectMeta|2=subsets EndpointSubset[]
+EndpointsList|1=metadata meta.ListMeta|2=items Endpoints[]
+EnvFromSource|1=prefix string|2=configMapRef ConfigMapEnvSource|3=secretRef SecretEnvSource
+EnvVar|1=name string keep|2=value string|3=valueFrom EnvVarSource
+EnvVarSource|1=fieldRef ObjectFieldSelector|2=resourceFieldRef ResourceFieldSelector|3=configMapKeyRef ConfigMapKeySelector|4=secretKeyRef SecretKeySelector
+EphemeralContainer|1=ephemeralContainerCommon EphemeralContainerCommon inline|2=targetContainerName string
+EphemeralContainerCommon|1=name string keep|2=image string|3=command string[]|4=args string[]|5=workingDir string|6=ports ContainerPort[]|7=env EnvVar[]|8=resources ResourceRequirements|9=volumeMounts VolumeMount[]|10=livenessProbe Probe|11=readinessProbe Probe|12=lifecycle Lifecycle|13=terminationMessagePath string|14=imagePullPolicy string|15=securityContext SecurityContext|16=stdin bool|17=stdinOnce bool|18=tty bool|19=envFrom EnvFromSource[]|20=terminationMessagePolicy string|21=volumeDevices VolumeDevice[]|22=startupProbe Probe|23=resizePolicy ContainerResizePolicy[]|24=restartPolicy string keep
+EphemeralVolumeSource|1=volumeClaimTemplate PersistentVolumeClaimTemplate
+Event|1=metadata meta.ObjectMeta|2=involvedObject ObjectReference|3=reason string|4=message string|5=source EventSource|6=firstTimestamp meta.Time|7=lastTimestamp meta.Time|8=count int32|9=type string|10=eventTime meta.MicroTime|11=series EventSeries|12=action string|13=related ObjectReference|14=reportingComponent string keep|15=reportingInstance string keep
+EventList|1=metadata meta.ListMeta|2=items Event[]
+EventSeries|1=count int32|2=lastObservedTime meta.MicroTime
+EventSource|1=component string|2=host string
+ExecAction|1=command string[]
+FCVolumeSource|1=targetWWNs string[]|2=lun int32 keep|3=fsType string|4=readOnly bool|5=wwids string[]
+FlexPersistentVolumeSource|1=driver string keep|2=fsType string|3=secretRef SecretReference|4=readOnly bool|5=options map<string,string>
+FlexVolumeSource|1=driver string keep|2=fsType string|3=secretRef LocalObjectReference|4=readOnly bool|5=options map<string,string>
+FlockerVolumeSource|1=datasetName string|2=datasetUUID string
+GCEPersistentDiskVolumeSource|1=pdName string keep|2=fsType string|3=partition int32|4=readOnly bool
+GRPCAction|1=port int32 keep|2=service string keep
+GitRepoVolumeSource|1=repository string keep|2=revision string|3=directory string
+GlusterfsPersistentVolumeSource|1=endpoints string keep|2=path string keep|3=readOnly bool|4=endpointsNamespace string keep
+GlusterfsVolumeSource|1=endpoints string keep|2=path string keep|3=readOnly bool
+HTTPGetAction|1=path string|2=port intstr.IntOrString|3=host string|4=scheme string|5=httpHeaders HTTPHeader[]
+HTTPHeader|1=name string keep|2=value string keep
+HostAlias|1=ip string keep|2=hostnames string[]
+HostIP|1=ip string keep
+HostPathVolumeSource|1=path string keep|2=type string keep
+ISCSIPersistentVolumeSource|1=targetPortal string keep|2=iqn string keep|3=lun int32 keep|4=iscsiInterface string|5=fsType string|6=readOnly bool|7=portals string[]|8=chapAuthDiscovery bool|10=secretRef SecretReference|11=chapAuthSession bool|12=initiatorName string keep
+ISCSIVolumeSource|1=targetPortal string keep|2=iqn string keep|3=lun int32 keep|4=iscsiInterface string|5=fsType string|6=readOnly bool|7=portals string[]|8=chapAuthDiscovery bool|10=secretRef LocalObjectReference|11=chapAuthSession bool|12=initiatorName string keep
+ImageVolumeSource|1=reference string|2=pullPolicy string
+KeyToPath|1=key string keep|2=path string keep|3=mode int32 keep
+Lifecycle|1=postStart LifecycleHandler|2=preStop LifecycleHandler|3=stopSignal string keep
+LifecycleHandler|1=exec ExecAction|2=httpGet HTTPGetAction|3=tcpSocket TCPSocketAction|4=sleep SleepAction
+LimitRange|1=metadata meta.ObjectMeta|2=spec LimitRangeSpec
+LimitRangeItem|1=type string keep|2=max map<string,resource.Quantity>|3=min map<string,resource.Quantity>|4=default map<string,resource.Quantity>|5=defaultRequest map<string,resource.Quantity>|6=maxLimitRequestRatio map<string,resource.Quantity>
+LimitRangeList|1=metadata meta.ListMeta|2=items LimitRange[]
+LimitRangeSpec|1=limits LimitRangeItem[]
+LinuxContainerUser|1=uid int64 keep|2=gid int64 keep|3=supplementalGroups int64[]
+List|1=metadata meta.ListMeta|2=items runtime.RawExtension[]
+LoadBalancerIngress|1=ip string|2=hostname string|3=ipMode string keep|4=ports PortStatus[]
+LoadBalancerStatus|1=ingress LoadBalancerIngress[]
+LocalObjectReference|1=name string
+LocalVolumeSource|1=path string keep|2=fsType string keep
+ModifyVolumeStatus|1=targetVolumeAttributesClassName string|2=status string keep
+NFSVolumeSource|1=server string keep|2=path string keep|3=readOnly bool
+Namespace|1=metadata meta.ObjectMeta|2=spec NamespaceSpec|3=status NamespaceStatus
+NamespaceCondition|1=type string keep|2=status string keep|4=lastTransitionTime meta.Time|5=reason string|6=message string
+NamespaceList|1=metadata meta.ListMeta|2=items Namespace[]
+NamespaceSpec|1=finalizers string[]
+NamespaceStatus|1=phase string|2=conditions NamespaceCondition[]
+Node|1=metadata meta.ObjectMeta|2=spec NodeSpec|3=status NodeStatus
+NodeAddress|1=type string keep|2=address string keep
+NodeAffinity|1=requiredDuringSchedulingIgnoredDuringExecution NodeSelector|2=preferredDuringSchedulingIgnoredDuringExecution PreferredSchedulingTerm[]
+NodeCondition|1=type string keep|2=status string keep|3=lastHeartbeatTime meta.Time|4=lastTransitionTime meta.Time|5=reason string|6=message string
+NodeConfigSource|2=configMap ConfigMapNodeConfigSource
+NodeConfigStatus|1=assigned NodeConfigSource|2=active NodeConfigSource|3=lastKnownGood NodeConfigSource|4=error string
+NodeDaemonEndpoints|1=kubeletEndpoint DaemonEndpoint
+NodeFeatures|1=supplementalGroupsPolicy bool keep
+NodeList|1=metadata meta.ListMeta|2=items Node[]
+NodeProxyOptions|1=path string
+NodeRuntimeHandler|1=name string keep|2=features NodeRuntimeHandlerFeatures
+NodeRuntimeHandlerFeatures|1=recursiveReadOnlyMounts bool keep|2=userNamespaces bool keep
+NodeSelector|1=nodeSelectorTerms NodeSelectorTerm[]
+NodeSelectorRequirement|1=key string keep|2=operator string keep|3=values string[]
+NodeSelectorTerm|1=matchExpressions NodeSelectorRequirement[]|2=matchFields NodeSelectorRequirement[]
+NodeSpec|1=podCIDR string|2=externalID string|3=providerID string|4=unschedulable bool|5=taints Taint[]|6=configSource NodeConfigSource|7=podCIDRs string[]
+NodeStatus|1=capacity map<string,resource.Quantity>|2=allocatable map<string,resource.Quantity>|3=phase string|4=conditions NodeCondition[]|5=addresses NodeAddress[]|6=daemonEndpoints NodeDaemonEndpoints|7=nodeInfo NodeSystemInfo|8=images ContainerImage[]|9=volumesInUse string[]|10=volumesAttached AttachedVolume[]|11=config NodeConfigStatus|12=runtimeHandlers NodeRuntimeHandler[]|13=features NodeFeatures
+NodeSwapStatus|1=capacity int64 keep
+NodeSystemInfo|1=machineID string keep|2=systemUUID string keep|3=bootID string keep|4=kernelVersion string keep|5=osImage string keep|6=containerRuntimeVersion string keep|7=kubeletVersion string keep|8=kubeProxyVersion string keep|9=operatingSystem string keep|10=architecture string keep|11=swap NodeSwapStatus
+ObjectFieldSelector|1=apiVersion string|2=fieldPath string keep
+ObjectReference|1=kind string|2=namespace string|3=name string|4=uid string|5=apiVersion string|6=resourceVersion string|7=fieldPath string
+PersistentVolume|1=metadata meta.ObjectMeta|2=spec PersistentVolumeSpec|3=status PersistentVolumeStatus
+PersistentVolumeClaim|1=metadata meta.ObjectMeta|2=spec PersistentVolumeClaimSpec|3=status PersistentVolumeClaimStatus
+PersistentVolumeClaimCondition|1=type string keep|2=status string keep|3=lastProbeTime meta.Time|4=lastTransitionTime meta.Time|5=reason string|6=message string
+PersistentVolumeClaimList|1=metadata meta.ListMeta|2=items PersistentVolumeClaim[]
+PersistentVolumeClaimSpec|1=accessModes string[]|2=resources VolumeResourceRequirements|3=volumeName string|4=selector meta.LabelSelector|5=storageClassName string keep|6=volumeMode string keep|7=dataSource TypedLocalObjectReference|8=dataSourceRef TypedObjectReference|9=volumeAttributesClassName string keep
+PersistentVolumeClaimStatus|1=phase string|2=accessModes string[]|3=capacity map<string,resource.Quantity>|4=conditions PersistentVolumeClaimCondition[]|5=allocatedResources map<string,resource.Quantity>|7=allocatedResourceStatuses map<string,string>|8=currentVolumeAttributesClassName string keep|9=modifyVolumeStatus ModifyVolumeStatus
+PersistentVolumeClaimTemplate|1=metadata meta.ObjectMeta|2=spec PersistentVolumeClaimSpec
+PersistentVolumeClaimVolumeSource|1=claimName string keep|2=readOnly bool
+PersistentVolumeList|1=metadata meta.ListMeta|2=items PersistentVolume[]
+PersistentVolumeSource|1=gcePersistentDisk GCEPersistentDiskVolumeSource|2=awsElasticBlockStore AWSElasticBlockStoreVolumeSource|3=hostPath HostPathVolumeSource|4=glusterfs GlusterfsPersistentVolumeSource|5=nfs NFSVolumeSource|6=rbd RBDPersistentVolumeSource|7=iscsi ISCSIPersistentVolumeSource|8=cinder CinderPersistentVolumeSource|9=cephfs CephFSPersistentVolumeSource|10=fc FCVolumeSource|11=flocker FlockerVolumeSource|12=flexVolume FlexPersistentVolumeSource|13=azureFile AzureFilePersistentVolumeSource|14=vsphereVolume VsphereVirtualDiskVolumeSource|15=quobyte QuobyteVolumeSource|16=azureDisk AzureDiskVolumeSource|17=photonPersistentDisk PhotonPersistentDiskVolumeSource|18=portworxVolume PortworxVolumeSource|19=scaleIO ScaleIOPersistentVolumeSource|20=local LocalVolumeSource|21=storageos StorageOSPersistentVolumeSource|22=csi CSIPersistentVolumeSource
+PersistentVolumeSpec|1=capacity map<string,resource.Quantity>|2=persistentVolumeSource PersistentVolumeSource inline|3=accessModes string[]|4=claimRef ObjectReference|5=persistentVolumeReclaimPolicy string|6=storageClassName string|7=mountOptions string[]|8=volumeMode string keep|9=nodeAffinity VolumeNodeAffinity|10=volumeAttributesClassName string keep
+PersistentVolumeStatus|1=phase string|2=message string|3=reason string|4=lastPhaseTransitionTime meta.Time
+PhotonPersistentDiskVolumeSource|1=pdID string keep|2=fsType string
+Pod|1=metadata meta.ObjectMeta|2=spec PodSpec|3=status PodStatus
+PodAffinity|1=requiredDuringSchedulingIgnoredDuringExecution PodAffinityTerm[]|2=preferredDuringSchedulingIgnoredDuringExecution WeightedPodAffinityTerm[]
+PodAffinityTerm|1=labelSelector meta.LabelSelector|2=namespaces string[]|3=topologyKey string keep|4=namespaceSelector meta.LabelSelector|5=matchLabelKeys string[]|6=mismatchLabelKeys string[]
+PodAntiAffinity|1=requiredDuringSchedulingIgnoredDuringExecution PodAffinityTerm[]|2=preferredDuringSchedulingIgnoredDuringExecution WeightedPodAffinityTerm[]
+PodAttachOptions|1=stdin bool|2=stdout bool|3=stderr bool|4=tty bool|5=container string
+PodCondition|1=type string keep|2=status string keep|3=lastProbeTime meta.Time|4=lastTransitionTime meta.Time|5=reason string|6=message string|7=observedGeneration int64
+PodDNSConfig|1=nameservers string[]|2=searches string[]|3=options PodDNSConfigOption[]
+PodDNSConfigOption|1=name string|2=value string keep
+PodExecOptions|1=stdin bool|2=stdout bool|3=stderr bool|4=tty bool|5=container string|6=command string[]
+PodIP|1=ip string keep
+PodList|1=metadata meta.ListMeta|2=items Pod[]
+PodLogOptions|1=container string|2=follow bool|3=previous bool|4=sinceSeconds int64 keep|5=sinceTime meta.Time|6=timestamps bool|7=tailLines int64 keep|8=limitBytes int64 keep|9=insecureSkipTLSVerifyBackend bool|10=stream string keep
+PodOS|1=name string keep
+PodPortForwardOptions|1=ports int32[]
+PodProxyOptions|1=path string
+PodReadinessGate|1=conditionType string keep
+PodResourceClaim|1=name string keep|3=resourceClaimName string keep|4=resourceClaimTemplateName string keep
+PodResourceClaimStatus|1=name string keep|2=resourceClaimName string keep
+PodSchedulingGate|1=name string keep
+PodSecurityContext|1=seLinuxOptions SELinuxOptions|2=runAsUser int64 keep|3=runAsNonRoot bool keep|4=supplementalGroups int64[]|5=fsGroup int64 keep|6=runAsGroup int64 keep|7=sysctls Sysctl[]|8=windowsOptions WindowsSecurityContextOptions|9=fsGroupChangePolicy string keep|10=seccompProfile SeccompProfile|11=appArmorProfile AppArmorProfile|12=supplementalGroupsPolicy string keep|13=seLinuxChangePolicy string keep
+PodSignature|1=podController meta.OwnerReference
+PodSpec|1=volumes Volume[]|2=containers Container[]|3=restartPolicy string|4=terminationGracePeriodSeconds int64 keep|5=activeDeadlineSeconds int64 keep|6=dnsPolicy string|7=nodeSelector map<string,string>|8=serviceAccountName string|9=serviceAccount string|10=nodeName string|11=hostNetwork bool|12=hostPID bool|13=hostIPC bool|14=securityContext PodSecurityContext|15=imagePullSecrets LocalObjectReference[]|16=hostname string|17=subdomain string|18=affinity Affinity|19=schedulerName string|20=initContainers Container[]|21=automountServiceAccountToken bool keep|22=tolerations Toleration[]|23=hostAliases HostAlias[]|24=priorityClassName string|25=priority int32 keep|26=dnsConfig PodDNSConfig|27=shareProcessNamespace bool keep|28=readinessGates PodReadinessGate[]|29=runtimeClassName string keep|30=enableServiceLinks bool keep|31=preemptionPolicy string keep|32=overhead map<string,resource.Quantity>|33=topologySpreadConstraints TopologySpreadConstraint[]|34=ephemeralContainers EphemeralContainer[]|35=setHostnameAsFQDN bool keep|36=os PodOS|37=hostUsers bool keep|38=schedulingGates PodSchedulingGate[]|39=resourceClaims PodResourceClaim[]|40=resources ResourceRequirements
+PodStatus|1=phase string|2=conditions PodCondition[]|3=message string|4=reason string|5=hostIP string|6=podIP string|7=startTime meta.Time|8=containerStatuses ContainerStatus[]|9=qosClass string|10=initContainerStatuses ContainerStatus[]|11=nominatedNodeName string|12=podIPs PodIP[]|13=ephemeralContainerStatuses ContainerStatus[]|14=resize string|15=resourceClaimStatuses PodResourceClaimStatus[]|16=hostIPs HostIP[]|17=observedGeneration int64
+PodStatusResult|1=metadata meta.ObjectMeta|2=status PodStatus
+PodTemplate|1=metadata meta.ObjectMeta|2=template PodTemplateSpec
+PodTemplateList|1=metadata meta.ListMeta|2=items PodTemplate[]
+PodTemplateSpec|1=metadata meta.ObjectMeta|2=spec PodSpec
+PortStatus|1=port int32 keep|2=protocol string keep|3=error string keep
+PortworxVolumeSource|1=volumeID string keep|2=fsType string|3=readOnly bool
+Preconditions|1=uid string keep
+PreferAvoidPodsEntry|1=podSignature PodSignature|2=evictionTime meta.Time|3=reason string|4=message string
+PreferredSchedulingTerm|1=weight int32 keep|2=preference NodeSelectorTerm
+Probe|1=handler ProbeHandler inline|2=initialDelaySeconds int32|3=timeoutSeconds int32|4=periodSeconds int32|5=successThreshold int32|6=failureThreshold int32|7=terminationGracePeriodSeconds int64 keep
+ProbeHandler|1=exec ExecAction|2=httpGet HTTPGetAction|3=tcpSocket TCPSocketAction|4=grpc GRPCAction
+ProjectedVolumeSource|1=sources VolumeProjection[]|2=defaultMode int32 keep
+QuobyteVolumeSource|1=registry string keep|2=volume string keep|3=readOnly bool|4=user string|5=group string|6=tenant string
+RBDPersistentVolumeSource|1=monitors string[]|2=image string keep|3=fsType string|4=pool string|5=user string|6=keyring string|7=secretRef SecretReference|8=readOnly bool
+RBDVolumeSource|1=monitors string[]|2=image string keep|3=fsType string|4=pool string|5=user string|6=keyring string|7=secretRef LocalObjectReference|8=readOnly bool
+RangeAllocation|1=metadata meta.ObjectMeta|2=range string keep|3=data bytes keep
+ReplicationController|1=metadata meta.ObjectMeta|2=spec ReplicationControllerSpec|3=status ReplicationControllerStatus
+ReplicationControllerCondition|1=type string keep|2=status string keep|3=lastTransitionTime meta.Time|4=reason string|5=message string
+ReplicationControllerList|1=metadata meta.ListMeta|2=items ReplicationController[]
+ReplicationControllerSpec|1=replicas int32 keep|2=selector map<string,string>|3=template PodTemplateSpec|4=minReadySeconds int32
+ReplicationControllerStatus|1=replicas int32 keep|2=fullyLabeledReplicas int32|3=observedGeneration int64|4=readyReplicas int32|5=availableReplicas int32|6=conditions ReplicationControllerCondition[]
+ResourceClaim|1=name string keep|2=request string
+ResourceFieldSelector|1=containerName string|2=resource string keep|3=divisor resource.Quantity
+ResourceHealth|1=resourceID string keep|2=health string
+ResourceQuota|1=metadata meta.ObjectMeta|2=spec ResourceQuotaSpec|3=status ResourceQuotaStatus
+ResourceQuotaList|1=metadata meta.ListMeta|2=items ResourceQuota[]
+ResourceQuotaSpec|1=hard map<string,resource.Quantity>|2=scopes string[]|3=scopeSelector ScopeSelector
+ResourceQuotaStatus|1=hard map<string,resource.Quantity>|2=used map<string,resource.Quantity>
+ResourceRequirements|1=limits map<string,resource.Quantity>|2=requests map<string,resource.Quantity>|3=claims ResourceClaim[]
+ResourceStatus|1=name string keep|2=resources ResourceHealth[]
+SELinuxOptions|1=user string|2=role string|3=type string|4=level string
+ScaleIOPersistentVolumeSource|1=gateway string keep|2=system string keep|3=secretRef SecretReference|4=sslEnabled bool|5=protectionDomain string|6=storagePool string|7=storageMode string|8=volumeName string|9=fsType string|10=readOnly bool
+ScaleIOVolumeSource|1=gateway string keep|2=system string keep|3=secretRef LocalObjectReference|4=sslEnabled bool|5=protectionDomain string|6=storagePool string|7=storageMode string|8=volumeName string|9=fsType string|10=readOnly bool
+ScopeSelector|1=matchExpressions ScopedResourceSelectorRequirement[]
+ScopedResourceSelectorRequirement|1=scopeName string keep|2=operator string keep|3=values string[]
+SeccompProfile|1=type string keep|2=localhostProfile string keep
+Secret|1=metadata meta.ObjectMeta|2=data map<string,bytes>|3=type string|4=stringData map<string,string>|5=immutable bool keep
+SecretEnvSource|1=localObjectReference LocalObjectReference inline|2=optional bool keep
+SecretKeySelector|1=localObjectReference LocalObjectReference inline|2=key string keep|3=optional bool keep
+SecretList|1=metadata meta.ListMeta|2=items Secret[]
+SecretProjection|1=localObjectReference LocalObjectReference inline|2=items KeyToPath[]|4=optional bool keep
+SecretReference|1=name string|2=namespace string
+SecretVolumeSource|1=secretName string|2=items KeyToPath[]|3=defaultMode int32 keep|4=optional bool keep
+SecurityContext|1=capabilities Capabilities|2=privileged bool keep|3=seLinuxOptions SELinuxOptions|4=runAsUser int64 keep|5=runAsNonRoot bool keep|6=readOnlyRootFilesystem bool keep|7=allowPrivilegeEscalation bool keep|8=runAsGroup int64 keep|9=procMount string keep|10=windowsOptions WindowsSecurityContextOptions|11=seccompProfile SeccompProfile|12=appArmorProfile AppArmorProfile
+SerializedReference|1=reference ObjectReference
+Service|1=metadata meta.ObjectMeta|2=spec ServiceSpec|3=status ServiceStatus
+ServiceAccount|1=metadata meta.ObjectMeta|2=secrets ObjectReference[]|3=imagePullSecrets LocalObjectReference[]|4=automountServiceAccountToken bool keep
+ServiceAccountList|1=metadata meta.ListMeta|2=items ServiceAccount[]
+ServiceAccountTokenProjection|1=audience string|2=expirationSeconds int64 keep|3=path string keep
+ServiceList|1=metadata meta.ListMeta|2=items Service[]
+ServicePort|1=name string|2=protocol string|3=port int32 keep|4=targetPort intstr.IntOrString|5=nodePort int32|6=appProtocol string keep
+ServiceProxyOptions|1=path string
+ServiceSpec|1=ports ServicePort[]|2=selector map<string,string>|3=clusterIP string|4=type string|5=externalIPs string[]|7=sessionAffinity string|8=loadBalancerIP string|9=loadBalancerSourceRanges string[]|10=externalName string|11=externalTrafficPolicy string|12=healthCheckNodePort int32|13=publishNotReadyAddresses bool|14=sessionAffinityConfig SessionAffinityConfig|17=ipFamilyPolicy string keep|18=clusterIPs string[]|19=ipFamilies string[]|20=allocateLoadBalancerNodePorts bool keep|21=loadBalancerClass string keep|22=internalTrafficPolicy string keep|23=trafficDistribution string keep
+ServiceStatus|1=loadBalancer LoadBalancerStatus|2=conditions meta.Condition[]
+SessionAffinityConfig|1=clientIP ClientIPConfig
+SleepAction|1=seconds int64 keep
+StorageOSPersistentVolumeSource|1=volumeName string|2=volumeNamespace string|3=fsType string|4=readOnly bool|5=secretRef ObjectReference
+StorageOSVolumeSource|1=volumeName string|2=volumeNamespace string|3=fsType string|4=readOnly bool|5=secretRef LocalObjectReference
+Sysctl|1=name string keep|2=value string keep
+TCPSocketAction|1=port intstr.IntOrString|2=host string
+Taint|1=key string keep|2=value string|3=effect string keep|4=timeAdded meta.Time
+Toleration|1=key string|2=operator string|3=value string|4=effect string|5=tolerationSeconds int64 keep
+TopologySelectorLabelRequirement|1=key string keep|2=values string[]
+TopologySelectorTerm|1=matchLabelExpressions TopologySelectorLabelRequirement[]
+TopologySpreadConstraint|1=maxSkew int32 keep|2=topologyKey string keep|3=whenUnsatisfiable string keep|4=labelSelector meta.LabelSelector|5=minDomains int32 keep|6=nodeAffinityPolicy string keep|7=nodeTaintsPolicy string keep|8=matchLabelKeys string[]
+TypedLocalObjectReference|1=apiGroup string keep|2=kind string keep|3=name string keep
+TypedObjectReference|1=apiGroup string keep|2=kind string keep|3=name string keep|4=namespace string keep
+Volume|1=name string keep|2=volumeSource VolumeSource inline
+VolumeDevice|1=name string keep|2=devicePath string keep
+VolumeMount|1=name string keep|2=readOnly bool|3=mountPath string keep|4=subPath string|5=mountPropagation string keep|6=subPathExpr string|7=recursiveReadOnly string keep
+VolumeMountStatus|1=name string keep|2=mountPath string keep|3=readOnly bool|4=recursiveReadOnly string keep
+VolumeNodeAffinity|1=required NodeSelector
+VolumeProjection|1=secret SecretProjection|2=downwardAPI DownwardAPIProjection|3=configMap ConfigMapProjection|4=serviceAccountToken ServiceAccountTokenProjection|5=clusterTrustBundle ClusterTrustBundleProjection
+VolumeResourceRequirements|1=limits map<string,resource.Quantity>|2=requests map<string,resource.Quantity>
+VolumeSource|1=hostPath HostPathVolumeSource|2=emptyDir EmptyDirVolumeSource|3=gcePersistentDisk GCEPersistentDiskVolumeSource|4=awsElasticBlockStore AWSElasticBlockStoreVolumeSource|5=gitRepo GitRepoVolumeSource|6=secret SecretVolumeSource|7=nfs NFSVolumeSource|8=iscsi ISCSIVolumeSource|9=glusterfs GlusterfsVolumeSource|10=persistentVolumeClaim PersistentVolumeClaimVolumeSource|11=rbd RBDVolumeSource|12=flexVolume FlexVolumeSource|13=cinder CinderVolumeSource|14=cephfs CephFSVolumeSource|15=flocker FlockerVolumeSource|16=downwardAPI DownwardAPIVolumeSource|17=fc FCVolumeSource|18=azureFile AzureFileVolumeSource|19=configMap ConfigMapVolumeSource|20=vsphereVolume VsphereVirtualDiskVolumeSource|21=quobyte QuobyteVolumeSource|22=azureDisk AzureDiskVolumeSource|23=photonPersistentDisk PhotonPersistentDiskVolumeSource|24=portworxVolume PortworxVolumeSource|25=scaleIO ScaleIOVolumeSource|26=projected ProjectedVolumeSource|27=storageos StorageOSVolumeSource|28=csi CSIVolumeSource|29=ephemeral EphemeralVolumeSource|30=image ImageVolumeSource
+VsphereVirtualDiskVolumeSource|1=volumePath string keep|2=fsType string|3=storagePolicyName string|4=storagePolicyID string
+WeightedPodAffinityTerm|1=weight int32 keep|2=podAffinityTerm PodAffinityTerm
+WindowsSecurityContextOptions|1=gmsaCredentialSpecName string keep|2=gmsaCredentialSpec string keep|3=runAsUserName string keep|4=hostProcess bool keep
+`,
+  fields: `
+AvoidPods|{"preferAvoidPods":{"listType":"atomic"}}
+Capabilities|{"add":{"listType":"atomic"},"drop":{"listType":"atomic"}}
+CephFSPersistentVolumeSource|{"monitors":{"listType":"atomic"}}
+CephFSVolumeSource|{"monitors":{"listType":"atomic"}}
+ComponentStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
+ConfigMapProjection|{"items":{"listType":"atomic"}}
+ConfigMapVolumeSource|{"items":{"listType":"atomic"}}
+Container|{"command":{"listType":"atomic"},"args":{"listType":"atomic"},"ports":{"patchStrategy":"merge","patchMergeKey":"containerPort","listType":"map","listMapKeys":["containerPort","protocol"]},"envFrom":{"listType":"atomic"},"env":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]},"resizePolicy":{"listType":"atomic"},"volumeMounts":{"patchStrategy":"merge","patchMergeKey":"mountPath","listType":"map","listMapKeys":["mountPath"]},"volumeDevices":{"patchStrategy":"merge","patchMergeKey":"devicePath","listType":"map","listMapKeys":["devicePath"]}}
+ContainerImage|{"names":{"listType":"atomic"}}
+ContainerStatus|{"volumeMounts":{"patchStrategy":"merge","patchMergeKey":"mountPath","listType":"map","listMapKeys":["mountPath"]},"allocatedResourcesStatus":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+DownwardAPIProjection|{"items":{"listType":"atomic"}}
+DownwardAPIVolumeSource|{"items":{"listType":"atomic"}}
+EndpointSubset|{"addresses":{"listType":"atomic"},"notReadyAddresses":{"listType":"atomic"},"ports":{"listType":"atomic"}}
+Endpoints|{"subsets":{"listType":"atomic"}}
+EphemeralContainerCommon|{"command":{"listType":"atomic"},"args":{"listType":"atomic"},"ports":{"patchStrategy":"merge","patchMergeKey":"containerPort","listType":"map","listMapKeys":["containerPort","protocol"]},"envFrom":{"listType":"atomic"},"env":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]},"resizePolicy":{"listType":"atomic"},"volumeMounts":{"patchStrategy":"merge","patchMergeKey":"mountPath","listType":"map","listMapKeys":["mountPath"]},"volumeDevices":{"patchStrategy":"merge","patchMergeKey":"devicePath","listType":"map","listMapKeys":["devicePath"]}}
+ExecAction|{"command":{"listType":"atomic"}}
+FCVolumeSource|{"targetWWNs":{"listType":"atomic"},"wwids":{"listType":"atomic"}}
+HTTPGetAction|{"httpHeaders":{"listType":"atomic"}}
+HostAlias|{"hostnames":{"listType":"atomic"}}
+ISCSIPersistentVolumeSource|{"portals":{"listType":"atomic"}}
+ISCSIVolumeSource|{"portals":{"listType":"atomic"}}
+LimitRangeSpec|{"limits":{"listType":"atomic"}}
+LinuxContainerUser|{"supplementalGroups":{"listType":"atomic"}}
+LoadBalancerIngress|{"ports":{"listType":"atomic"}}
+LoadBalancerStatus|{"ingress":{"listType":"atomic"}}
+NamespaceSpec|{"finalizers":{"listType":"atomic"}}
+NamespaceStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
+NodeAffinity|{"preferredDuringSchedulingIgnoredDuringExecution":{"listType":"atomic"}}
+NodeSelector|{"nodeSelectorTerms":{"listType":"atomic"}}
+NodeSelectorRequirement|{"values":{"listType":"atomic"}}
+NodeSelectorTerm|{"matchExpressions":{"listType":"atomic"},"matchFields":{"listType":"atomic"}}
+NodeSpec|{"podCIDRs":{"patchStrategy":"merge","listType":"set"},"taints":{"listType":"atomic"}}
+NodeStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]},"addresses":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]},"images":{"listType":"atomic"},"volumesInUse":{"listType":"atomic"},"volumesAttached":{"listType":"atomic"},"runtimeHandlers":{"listType":"atomic"}}
+PersistentVolumeClaimSpec|{"accessModes":{"listType":"atomic"}}
+PersistentVolumeClaimStatus|{"accessModes":{"listType":"atomic"},"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]},"allocatedResourceStatuses":{"mapType":"granular"}}
+PersistentVolumeSpec|{"accessModes":{"listType":"atomic"},"mountOptions":{"listType":"atomic"}}
+PodAffinity|{"requiredDuringSchedulingIgnoredDuringExecution":{"listType":"atomic"},"preferredDuringSchedulingIgnoredDuringExecution":{"listType":"atomic"}}
+PodAffinityTerm|{"namespaces":{"listType":"atomic"},"matchLabelKeys":{"listType":"atomic"},"mismatchLabelKeys":{"listType":"atomic"}}
+PodAntiAffinity|{"requiredDuringSchedulingIgnoredDuringExecution":{"listType":"atomic"},"preferredDuringSchedulingIgnoredDuringExecution":{"listType":"atomic"}}
+PodDNSConfig|{"nameservers":{"listType":"atomic"},"searches":{"listType":"atomic"},"options":{"listType":"atomic"}}
+PodExecOptions|{"command":{"listType":"atomic"}}
+PodPortForwardOptions|{"ports":{"listType":"atomic"}}
+PodSecurityContext|{"supplementalGroups":{"listType":"atomic"},"sysctls":{"listType":"atomic"}}
+PodSpec|{"volumes":{"patchStrategy":"merge,retainKeys","patchMergeKey":"name","listType":"map","listMapKeys":["name"]},"initContainers":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]},"containers":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]},"ephemeralContainers":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]},"nodeSelector":{"mapType":"atomic"},"imagePullSecrets":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]},"tolerations":{"listType":"atomic"},"hostAliases":{"patchStrategy":"merge","patchMergeKey":"ip","listType":"map","listMapKeys":["ip"]},"readinessGates":{"listType":"atomic"},"topologySpreadConstraints":{"patchStrategy":"merge","patchMergeKey":"topologyKey","listType":"map","listMapKeys":["topologyKey","whenUnsatisfiable"]},"schedulingGates":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]},"resourceClaims":{"patchStrategy":"merge,retainKeys","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+PodStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]},"hostIPs":{"patchStrategy":"merge","patchMergeKey":"ip","listType":"atomic"},"podIPs":{"patchStrategy":"merge","patchMergeKey":"ip","listType":"map","listMapKeys":["ip"]},"initContainerStatuses":{"listType":"atomic"},"containerStatuses":{"listType":"atomic"},"ephemeralContainerStatuses":{"listType":"atomic"},"resourceClaimStatuses":{"patchStrategy":"merge,retainKeys","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+ProjectedVolumeSource|{"sources":{"listType":"atomic"}}
+RBDPersistentVolumeSource|{"monitors":{"listType":"atomic"}}
+RBDVolumeSource|{"monitors":{"listType":"atomic"}}
+ReplicationControllerSpec|{"selector":{"mapType":"atomic"}}
+ReplicationControllerStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
+ResourceQuotaSpec|{"scopes":{"listType":"atomic"}}
+ResourceRequirements|{"claims":{"listType":"map","listMapKeys":["name"]}}
+ResourceStatus|{"resources":{"listType":"map","listMapKeys":["resourceID"]}}
+ScopeSelector|{"matchExpressions":{"listType":"atomic"}}
+ScopedResourceSelectorRequirement|{"values":{"listType":"atomic"}}
+SecretProjection|{"items":{"listType":"atomic"}}
+SecretVolumeSource|{"items":{"listType":"atomic"}}
+ServiceAccount|{"secrets":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]},"imagePullSecrets":{"listType":"atomic"}}
+ServiceSpec|{"ports":{"patchStrategy":"merge","patchMergeKey":"port","listType":"map","listMapKeys":["port","protocol"]},"selector":{"mapType":"atomic"},"clusterIPs":{"listType":"atomic"},"externalIPs":{"listType":"atomic"},"loadBalancerSourceRanges":{"listType":"atomic"},"ipFamilies":{"listType":"atomic"}}
+ServiceStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
+TopologySelectorLabelRequirement|{"values":{"listType":"atomic"}}
+TopologySelectorTerm|{"matchLabelExpressions":{"listType":"atomic"}}
+TopologySpreadConstraint|{"matchLabelKeys":{"listType":"atomic"}}
+`,
 };

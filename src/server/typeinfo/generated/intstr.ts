@@ -10,8 +10,8 @@ export const PACKAGE: GeneratedPackage = {
   go: "k8s.io/apimachinery/pkg/util/intstr",
   kinds: [],
   customJson: ["IntOrString"],
-  messages: {
-    IntOrString: { 1: "type int64 keep", 2: "intVal int32 keep", 3: "strVal string keep" },
-  },
-  fields: {},
+  messages: `
+IntOrString|1=type int64 keep|2=intVal int32 keep|3=strVal string keep
+`,
+  fields: "",
 };

@@ -27,175 +27,70 @@ export const PACKAGE: GeneratedPackage = {
     "WatchEvent",
   ],
   customJson: ["Duration", "FieldsV1", "GroupVersion", "MicroTime", "Time", "Verbs"],
-  messages: {
-    APIGroup: {
-      1: "name string keep",
-      2: "versions GroupVersionForDiscovery[]",
-      3: "preferredVersion GroupVersionForDiscovery",
-      4: "serverAddressByClientCIDRs ServerAddressByClientCIDR[]",
-    },
-    APIGroupList: { 1: "groups APIGroup[]" },
-    APIResource: {
-      1: "name string keep",
-      2: "namespaced bool keep",
-      3: "kind string keep",
-      4: "verbs Verbs",
-      5: "shortNames string[]",
-      6: "singularName string keep",
-      7: "categories string[]",
-      8: "group string",
-      9: "version string",
-      10: "storageVersionHash string",
-    },
-    APIResourceList: { 1: "groupVersion string keep", 2: "resources APIResource[]" },
-    APIVersions: { 1: "versions string[]", 2: "serverAddressByClientCIDRs ServerAddressByClientCIDR[]" },
-    ApplyOptions: { 1: "dryRun string[]", 2: "force bool keep", 3: "fieldManager string keep" },
-    Condition: {
-      1: "type string keep",
-      2: "status string keep",
-      3: "observedGeneration int64",
-      4: "lastTransitionTime Time",
-      5: "reason string keep",
-      6: "message string keep",
-    },
-    CreateOptions: { 1: "dryRun string[]", 3: "fieldManager string", 4: "fieldValidation string" },
-    DeleteOptions: {
-      1: "gracePeriodSeconds int64 keep",
-      2: "preconditions Preconditions",
-      3: "orphanDependents bool keep",
-      4: "propagationPolicy string keep",
-      5: "dryRun string[]",
-      6: "ignoreStoreReadErrorWithClusterBreakingPotential bool keep",
-    },
-    Duration: { 1: "duration int64 keep" },
-    FieldSelectorRequirement: { 1: "key string keep", 2: "operator string keep", 3: "values string[]" },
-    FieldsV1: { 1: "Raw bytes" },
-    GetOptions: { 1: "resourceVersion string" },
-    GroupKind: { 1: "group string keep", 2: "kind string keep" },
-    GroupResource: { 1: "group string keep", 2: "resource string keep" },
-    GroupVersion: { 1: "group string keep", 2: "version string keep" },
-    GroupVersionForDiscovery: { 1: "groupVersion string keep", 2: "version string keep" },
-    GroupVersionKind: { 1: "group string keep", 2: "version string keep", 3: "kind string keep" },
-    GroupVersionResource: { 1: "group string keep", 2: "version string keep", 3: "resource string keep" },
-    LabelSelector: { 1: "matchLabels map<string,string>", 2: "matchExpressions LabelSelectorRequirement[]" },
-    LabelSelectorRequirement: { 1: "key string keep", 2: "operator string keep", 3: "values string[]" },
-    List: { 1: "metadata ListMeta", 2: "items runtime.RawExtension[]" },
-    ListMeta: {
-      1: "selfLink string",
-      2: "resourceVersion string",
-      3: "continue string",
-      4: "remainingItemCount int64 keep",
-    },
-    ListOptions: {
-      1: "labelSelector string",
-      2: "fieldSelector string",
-      3: "watch bool",
-      4: "resourceVersion string",
-      5: "timeoutSeconds int64 keep",
-      7: "limit int64",
-      8: "continue string",
-      9: "allowWatchBookmarks bool",
-      10: "resourceVersionMatch string",
-      11: "sendInitialEvents bool keep",
-    },
-    ManagedFieldsEntry: {
-      1: "manager string",
-      2: "operation string",
-      3: "apiVersion string",
-      4: "time Time",
-      6: "fieldsType string",
-      7: "fieldsV1 FieldsV1",
-      8: "subresource string",
-    },
-    MicroTime: { 1: "seconds int64 keep", 2: "nanos int32 keep" },
-    ObjectMeta: {
-      1: "name string",
-      2: "generateName string",
-      3: "namespace string",
-      4: "selfLink string",
-      5: "uid string",
-      6: "resourceVersion string",
-      7: "generation int64",
-      8: "creationTimestamp Time",
-      9: "deletionTimestamp Time",
-      10: "deletionGracePeriodSeconds int64 keep",
-      11: "labels map<string,string>",
-      12: "annotations map<string,string>",
-      13: "ownerReferences OwnerReference[]",
-      14: "finalizers string[]",
-      17: "managedFields ManagedFieldsEntry[]",
-    },
-    OwnerReference: {
-      1: "kind string keep",
-      3: "name string keep",
-      4: "uid string keep",
-      5: "apiVersion string keep",
-      6: "controller bool keep",
-      7: "blockOwnerDeletion bool keep",
-    },
-    PartialObjectMetadata: { 1: "metadata ObjectMeta" },
-    PartialObjectMetadataList: { 1: "metadata ListMeta", 2: "items PartialObjectMetadata[]" },
-    Patch: {},
-    PatchOptions: {
-      1: "dryRun string[]",
-      2: "force bool keep",
-      3: "fieldManager string",
-      4: "fieldValidation string",
-    },
-    Preconditions: { 1: "uid string keep", 2: "resourceVersion string keep" },
-    RootPaths: { 1: "paths string[]" },
-    ServerAddressByClientCIDR: { 1: "clientCIDR string keep", 2: "serverAddress string keep" },
-    Status: {
-      1: "metadata ListMeta",
-      2: "status string",
-      3: "message string",
-      4: "reason string",
-      5: "details StatusDetails",
-      6: "code int32",
-    },
-    StatusCause: { 1: "reason string", 2: "message string", 3: "field string" },
-    StatusDetails: {
-      1: "name string",
-      2: "group string",
-      3: "kind string",
-      4: "causes StatusCause[]",
-      5: "retryAfterSeconds int32",
-      6: "uid string",
-    },
-    TableOptions: { 1: "includeObject string" },
-    Time: { 1: "seconds int64 keep", 2: "nanos int32 keep" },
-    Timestamp: { 1: "seconds int64 keep", 2: "nanos int32 keep" },
-    TypeMeta: { 1: "kind string", 2: "apiVersion string" },
-    UpdateOptions: { 1: "dryRun string[]", 2: "fieldManager string", 3: "fieldValidation string" },
-    Verbs: { 1: "items string[]" },
-    WatchEvent: { 1: "type string keep", 2: "object runtime.RawExtension" },
-  },
-  fields: {
-    APIGroup: { versions: { listType: "atomic" }, serverAddressByClientCIDRs: { listType: "atomic" } },
-    APIGroupList: { groups: { listType: "atomic" } },
-    APIResource: { shortNames: { listType: "atomic" }, categories: { listType: "atomic" } },
-    APIResourceList: { resources: { listType: "atomic" } },
-    APIVersions: { versions: { listType: "atomic" }, serverAddressByClientCIDRs: { listType: "atomic" } },
-    ApplyOptions: { dryRun: { listType: "atomic" } },
-    CreateOptions: { dryRun: { listType: "atomic" } },
-    DeleteOptions: { dryRun: { listType: "atomic" } },
-    FieldSelectorRequirement: { values: { listType: "atomic" } },
-    LabelSelector: { matchExpressions: { listType: "atomic" } },
-    LabelSelectorRequirement: { values: { listType: "atomic" } },
-    ObjectMeta: {
-      ownerReferences: {
-        patchStrategy: "merge",
-        patchMergeKey: "uid",
-        listType: "map",
-        listMapKeys: ["uid"],
-      },
-      finalizers: { patchStrategy: "merge", listType: "set" },
-      managedFields: { listType: "atomic" },
-    },
-    PatchOptions: { dryRun: { listType: "atomic" } },
-    RootPaths: { paths: { listType: "atomic" } },
-    Status: { details: { listType: "atomic" } },
-    StatusDetails: { causes: { listType: "atomic" } },
-    UpdateOptions: { dryRun: { listType: "atomic" } },
-  },
+  messages: `
+APIGroup|1=name string keep|2=versions GroupVersionForDiscovery[]|3=preferredVersion GroupVersionForDiscovery|4=serverAddressByClientCIDRs ServerAddressByClientCIDR[]
+APIGroupList|1=groups APIGroup[]
+APIResource|1=name string keep|2=namespaced bool keep|3=kind string keep|4=verbs Verbs|5=shortNames string[]|6=singularName string keep|7=categories string[]|8=group string|9=version string|10=storageVersionHash string
+APIResourceList|1=groupVersion string keep|2=resources APIResource[]
+APIVersions|1=versions string[]|2=serverAddressByClientCIDRs ServerAddressByClientCIDR[]
+ApplyOptions|1=dryRun string[]|2=force bool keep|3=fieldManager string keep
+Condition|1=type string keep|2=status string keep|3=observedGeneration int64|4=lastTransitionTime Time|5=reason string keep|6=message string keep
+CreateOptions|1=dryRun string[]|3=fieldManager string|4=fieldValidation string
+DeleteOptions|1=gracePeriodSeconds int64 keep|2=preconditions Preconditions|3=orphanDependents bool keep|4=propagationPolicy string keep|5=dryRun string[]|6=ignoreStoreReadErrorWithClusterBreakingPotential bool keep
+Duration|1=duration int64 keep
+FieldSelectorRequirement|1=key string keep|2=operator string keep|3=values string[]
+FieldsV1|1=Raw bytes
+GetOptions|1=resourceVersion string
+GroupKind|1=group string keep|2=kind string keep
+GroupResource|1=group string keep|2=resource string keep
+GroupVersion|1=group string keep|2=version string keep
+GroupVersionForDiscovery|1=groupVersion string keep|2=version string keep
+GroupVersionKind|1=group string keep|2=version string keep|3=kind string keep
+GroupVersionResource|1=group string keep|2=version string keep|3=resource string keep
+LabelSelector|1=matchLabels map<string,string>|2=matchExpressions LabelSelectorRequirement[]
+LabelSelectorRequirement|1=key string keep|2=operator string keep|3=values string[]
+List|1=metadata ListMeta|2=items runtime.RawExtension[]
+ListMeta|1=selfLink string|2=resourceVersion string|3=continue string|4=remainingItemCount int64 keep
+ListOptions|1=labelSelector string|2=fieldSelector string|3=watch bool|4=resourceVersion string|5=timeoutSeconds int64 keep|7=limit int64|8=continue string|9=allowWatchBookmarks bool|10=resourceVersionMatch string|11=sendInitialEvents bool keep
+ManagedFieldsEntry|1=manager string|2=operation string|3=apiVersion string|4=time Time|6=fieldsType string|7=fieldsV1 FieldsV1|8=subresource string
+MicroTime|1=seconds int64 keep|2=nanos int32 keep
+ObjectMeta|1=name string|2=generateName string|3=namespace string|4=selfLink string|5=uid string|6=resourceVersion string|7=generation int64|8=creationTimestamp Time|9=deletionTimestamp Time|10=deletionGracePeriodSeconds int64 keep|11=labels map<string,string>|12=annotations map<string,string>|13=ownerReferences OwnerReference[]|14=finalizers string[]|17=managedFields ManagedFieldsEntry[]
+OwnerReference|1=kind string keep|3=name string keep|4=uid string keep|5=apiVersion string keep|6=controller bool keep|7=blockOwnerDeletion bool keep
+PartialObjectMetadata|1=metadata ObjectMeta
+PartialObjectMetadataList|1=metadata ListMeta|2=items PartialObjectMetadata[]
+Patch|
+PatchOptions|1=dryRun string[]|2=force bool keep|3=fieldManager string|4=fieldValidation string
+Preconditions|1=uid string keep|2=resourceVersion string keep
+RootPaths|1=paths string[]
+ServerAddressByClientCIDR|1=clientCIDR string keep|2=serverAddress string keep
+Status|1=metadata ListMeta|2=status string|3=message string|4=reason string|5=details StatusDetails|6=code int32
+StatusCause|1=reason string|2=message string|3=field string
+StatusDetails|1=name string|2=group string|3=kind string|4=causes StatusCause[]|5=retryAfterSeconds int32|6=uid string
+TableOptions|1=includeObject string
+Time|1=seconds int64 keep|2=nanos int32 keep
+Timestamp|1=seconds int64 keep|2=nanos int32 keep
+TypeMeta|1=kind string|2=apiVersion string
+UpdateOptions|1=dryRun string[]|2=fieldManager string|3=fieldValidation string
+Verbs|1=items string[]
+WatchEvent|1=type string keep|2=object runtime.RawExtension
+`,
+  fields: `
+APIGroup|{"versions":{"listType":"atomic"},"serverAddressByClientCIDRs":{"listType":"atomic"}}
+APIGroupList|{"groups":{"listType":"atomic"}}
+APIResource|{"shortNames":{"listType":"atomic"},"categories":{"listType":"atomic"}}
+APIResourceList|{"resources":{"listType":"atomic"}}
+APIVersions|{"versions":{"listType":"atomic"},"serverAddressByClientCIDRs":{"listType":"atomic"}}
+ApplyOptions|{"dryRun":{"listType":"atomic"}}
+CreateOptions|{"dryRun":{"listType":"atomic"}}
+DeleteOptions|{"dryRun":{"listType":"atomic"}}
+FieldSelectorRequirement|{"values":{"listType":"atomic"}}
+LabelSelector|{"matchExpressions":{"listType":"atomic"}}
+LabelSelectorRequirement|{"values":{"listType":"atomic"}}
+ObjectMeta|{"ownerReferences":{"patchStrategy":"merge","patchMergeKey":"uid","listType":"map","listMapKeys":["uid"]},"finalizers":{"patchStrategy":"merge","listType":"set"},"managedFields":{"listType":"atomic"}}
+PatchOptions|{"dryRun":{"listType":"atomic"}}
+RootPaths|{"paths":{"listType":"atomic"}}
+Status|{"details":{"listType":"atomic"}}
+StatusDetails|{"causes":{"listType":"atomic"}}
+UpdateOptions|{"dryRun":{"listType":"atomic"}}
+`,
 };

@@ -22,80 +22,54 @@ export const PACKAGE: GeneratedPackage = {
     "ServiceCIDRList",
   ],
   customJson: [],
-  messages: {
-    HTTPIngressPath: { 1: "path string", 2: "backend IngressBackend", 3: "pathType string keep" },
-    HTTPIngressRuleValue: { 1: "paths HTTPIngressPath[]" },
-    IPAddress: { 1: "metadata meta.ObjectMeta", 2: "spec IPAddressSpec" },
-    IPAddressList: { 1: "metadata meta.ListMeta", 2: "items IPAddress[]" },
-    IPAddressSpec: { 1: "parentRef ParentReference" },
-    IPBlock: { 1: "cidr string keep", 2: "except string[]" },
-    Ingress: { 1: "metadata meta.ObjectMeta", 2: "spec IngressSpec", 3: "status IngressStatus" },
-    IngressBackend: { 3: "resource core.TypedLocalObjectReference", 4: "service IngressServiceBackend" },
-    IngressClass: { 1: "metadata meta.ObjectMeta", 2: "spec IngressClassSpec" },
-    IngressClassList: { 1: "metadata meta.ListMeta", 2: "items IngressClass[]" },
-    IngressClassParametersReference: {
-      1: "apiGroup string keep proto=aPIGroup",
-      2: "kind string keep",
-      3: "name string keep",
-      4: "scope string keep",
-      5: "namespace string keep",
-    },
-    IngressClassSpec: { 1: "controller string", 2: "parameters IngressClassParametersReference" },
-    IngressList: { 1: "metadata meta.ListMeta", 2: "items Ingress[]" },
-    IngressLoadBalancerIngress: { 1: "ip string", 2: "hostname string", 4: "ports IngressPortStatus[]" },
-    IngressLoadBalancerStatus: { 1: "ingress IngressLoadBalancerIngress[]" },
-    IngressPortStatus: { 1: "port int32 keep", 2: "protocol string keep", 3: "error string keep" },
-    IngressRule: { 1: "host string", 2: "ingressRuleValue IngressRuleValue inline" },
-    IngressRuleValue: { 1: "http HTTPIngressRuleValue" },
-    IngressServiceBackend: { 1: "name string keep", 2: "port ServiceBackendPort" },
-    IngressSpec: {
-      1: "defaultBackend IngressBackend",
-      2: "tls IngressTLS[]",
-      3: "rules IngressRule[]",
-      4: "ingressClassName string keep",
-    },
-    IngressStatus: { 1: "loadBalancer IngressLoadBalancerStatus" },
-    IngressTLS: { 1: "hosts string[]", 2: "secretName string" },
-    NetworkPolicy: { 1: "metadata meta.ObjectMeta", 2: "spec NetworkPolicySpec" },
-    NetworkPolicyEgressRule: { 1: "ports NetworkPolicyPort[]", 2: "to NetworkPolicyPeer[]" },
-    NetworkPolicyIngressRule: { 1: "ports NetworkPolicyPort[]", 2: "from NetworkPolicyPeer[]" },
-    NetworkPolicyList: { 1: "metadata meta.ListMeta", 2: "items NetworkPolicy[]" },
-    NetworkPolicyPeer: {
-      1: "podSelector meta.LabelSelector",
-      2: "namespaceSelector meta.LabelSelector",
-      3: "ipBlock IPBlock",
-    },
-    NetworkPolicyPort: { 1: "protocol string keep", 2: "port intstr.IntOrString", 3: "endPort int32 keep" },
-    NetworkPolicySpec: {
-      1: "podSelector meta.LabelSelector",
-      2: "ingress NetworkPolicyIngressRule[]",
-      3: "egress NetworkPolicyEgressRule[]",
-      4: "policyTypes string[]",
-    },
-    ParentReference: { 1: "group string", 2: "resource string", 3: "namespace string", 4: "name string" },
-    ServiceBackendPort: { 1: "name string", 2: "number int32" },
-    ServiceCIDR: { 1: "metadata meta.ObjectMeta", 2: "spec ServiceCIDRSpec", 3: "status ServiceCIDRStatus" },
-    ServiceCIDRList: { 1: "metadata meta.ListMeta", 2: "items ServiceCIDR[]" },
-    ServiceCIDRSpec: { 1: "cidrs string[]" },
-    ServiceCIDRStatus: { 1: "conditions meta.Condition[]" },
-  },
-  fields: {
-    HTTPIngressRuleValue: { paths: { listType: "atomic" } },
-    IPBlock: { except: { listType: "atomic" } },
-    IngressLoadBalancerIngress: { ports: { listType: "atomic" } },
-    IngressLoadBalancerStatus: { ingress: { listType: "atomic" } },
-    IngressSpec: { tls: { listType: "atomic" }, rules: { listType: "atomic" } },
-    IngressTLS: { hosts: { listType: "atomic" } },
-    NetworkPolicyEgressRule: { ports: { listType: "atomic" }, to: { listType: "atomic" } },
-    NetworkPolicyIngressRule: { ports: { listType: "atomic" }, from: { listType: "atomic" } },
-    NetworkPolicySpec: {
-      ingress: { listType: "atomic" },
-      egress: { listType: "atomic" },
-      policyTypes: { listType: "atomic" },
-    },
-    ServiceCIDRSpec: { cidrs: { listType: "atomic" } },
-    ServiceCIDRStatus: {
-      conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
-    },
-  },
+  messages: `
+HTTPIngressPath|1=path string|2=backend IngressBackend|3=pathType string keep
+HTTPIngressRuleValue|1=paths HTTPIngressPath[]
+IPAddress|1=metadata meta.ObjectMeta|2=spec IPAddressSpec
+IPAddressList|1=metadata meta.ListMeta|2=items IPAddress[]
+IPAddressSpec|1=parentRef ParentReference
+IPBlock|1=cidr string keep|2=except string[]
+Ingress|1=metadata meta.ObjectMeta|2=spec IngressSpec|3=status IngressStatus
+IngressBackend|3=resource core.TypedLocalObjectReference|4=service IngressServiceBackend
+IngressClass|1=metadata meta.ObjectMeta|2=spec IngressClassSpec
+IngressClassList|1=metadata meta.ListMeta|2=items IngressClass[]
+IngressClassParametersReference|1=apiGroup string keep proto=aPIGroup|2=kind string keep|3=name string keep|4=scope string keep|5=namespace string keep
+IngressClassSpec|1=controller string|2=parameters IngressClassParametersReference
+IngressList|1=metadata meta.ListMeta|2=items Ingress[]
+IngressLoadBalancerIngress|1=ip string|2=hostname string|4=ports IngressPortStatus[]
+IngressLoadBalancerStatus|1=ingress IngressLoadBalancerIngress[]
+IngressPortStatus|1=port int32 keep|2=protocol string keep|3=error string keep
+IngressRule|1=host string|2=ingressRuleValue IngressRuleValue inline
+IngressRuleValue|1=http HTTPIngressRuleValue
+IngressServiceBackend|1=name string keep|2=port ServiceBackendPort
+IngressSpec|1=defaultBackend IngressBackend|2=tls IngressTLS[]|3=rules IngressRule[]|4=ingressClassName string keep
+IngressStatus|1=loadBalancer IngressLoadBalancerStatus
+IngressTLS|1=hosts string[]|2=secretName string
+NetworkPolicy|1=metadata meta.ObjectMeta|2=spec NetworkPolicySpec
+NetworkPolicyEgressRule|1=ports NetworkPolicyPort[]|2=to NetworkPolicyPeer[]
+NetworkPolicyIngressRule|1=ports NetworkPolicyPort[]|2=from NetworkPolicyPeer[]
+NetworkPolicyList|1=metadata meta.ListMeta|2=items NetworkPolicy[]
+NetworkPolicyPeer|1=podSelector meta.LabelSelector|2=namespaceSelector meta.LabelSelector|3=ipBlock IPBlock
+NetworkPolicyPort|1=protocol string keep|2=port intstr.IntOrString|3=endPort int32 keep
+NetworkPolicySpec|1=podSelector meta.LabelSelector|2=ingress NetworkPolicyIngressRule[]|3=egress NetworkPolicyEgressRule[]|4=policyTypes string[]
+ParentReference|1=group string|2=resource string|3=namespace string|4=name string
+ServiceBackendPort|1=name string|2=number int32
+ServiceCIDR|1=metadata meta.ObjectMeta|2=spec ServiceCIDRSpec|3=status ServiceCIDRStatus
+ServiceCIDRList|1=metadata meta.ListMeta|2=items ServiceCIDR[]
+ServiceCIDRSpec|1=cidrs string[]
+ServiceCIDRStatus|1=conditions meta.Condition[]
+`,
+  fields: `
+HTTPIngressRuleValue|{"paths":{"listType":"atomic"}}
+IPBlock|{"except":{"listType":"atomic"}}
+IngressLoadBalancerIngress|{"ports":{"listType":"atomic"}}
+IngressLoadBalancerStatus|{"ingress":{"listType":"atomic"}}
+IngressSpec|{"tls":{"listType":"atomic"},"rules":{"listType":"atomic"}}
+IngressTLS|{"hosts":{"listType":"atomic"}}
+NetworkPolicyEgressRule|{"ports":{"listType":"atomic"},"to":{"listType":"atomic"}}
+NetworkPolicyIngressRule|{"ports":{"listType":"atomic"},"from":{"listType":"atomic"}}
+NetworkPolicySpec|{"ingress":{"listType":"atomic"},"egress":{"listType":"atomic"},"policyTypes":{"listType":"atomic"}}
+ServiceCIDRSpec|{"cidrs":{"listType":"atomic"}}
+ServiceCIDRStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
+`,
 };

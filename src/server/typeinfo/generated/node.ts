@@ -11,18 +11,13 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "node.k8s.io/v1",
   kinds: ["RuntimeClass", "RuntimeClassList"],
   customJson: [],
-  messages: {
-    Overhead: { 1: "podFixed map<string,resource.Quantity>" },
-    RuntimeClass: {
-      1: "metadata meta.ObjectMeta",
-      2: "handler string keep",
-      3: "overhead Overhead",
-      4: "scheduling Scheduling",
-    },
-    RuntimeClassList: { 1: "metadata meta.ListMeta", 2: "items RuntimeClass[]" },
-    Scheduling: { 1: "nodeSelector map<string,string>", 2: "tolerations core.Toleration[]" },
-  },
-  fields: {
-    Scheduling: { nodeSelector: { mapType: "atomic" }, tolerations: { listType: "atomic" } },
-  },
+  messages: `
+Overhead|1=podFixed map<string,resource.Quantity>
+RuntimeClass|1=metadata meta.ObjectMeta|2=handler string keep|3=overhead Overhead|4=scheduling Scheduling
+RuntimeClassList|1=metadata meta.ListMeta|2=items RuntimeClass[]
+Scheduling|1=nodeSelector map<string,string>|2=tolerations core.Toleration[]
+`,
+  fields: `
+Scheduling|{"nodeSelector":{"mapType":"atomic"},"tolerations":{"listType":"atomic"}}
+`,
 };

@@ -11,34 +11,15 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "policy/v1",
   kinds: ["Eviction", "PodDisruptionBudget", "PodDisruptionBudgetList"],
   customJson: [],
-  messages: {
-    Eviction: { 1: "metadata meta.ObjectMeta", 2: "deleteOptions meta.DeleteOptions" },
-    PodDisruptionBudget: {
-      1: "metadata meta.ObjectMeta",
-      2: "spec PodDisruptionBudgetSpec",
-      3: "status PodDisruptionBudgetStatus",
-    },
-    PodDisruptionBudgetList: { 1: "metadata meta.ListMeta", 2: "items PodDisruptionBudget[]" },
-    PodDisruptionBudgetSpec: {
-      1: "minAvailable intstr.IntOrString",
-      2: "selector meta.LabelSelector",
-      3: "maxUnavailable intstr.IntOrString",
-      4: "unhealthyPodEvictionPolicy string keep",
-    },
-    PodDisruptionBudgetStatus: {
-      1: "observedGeneration int64",
-      2: "disruptedPods map<string,meta.Time>",
-      3: "disruptionsAllowed int32 keep",
-      4: "currentHealthy int32 keep",
-      5: "desiredHealthy int32 keep",
-      6: "expectedPods int32 keep",
-      7: "conditions meta.Condition[]",
-    },
-  },
-  fields: {
-    PodDisruptionBudgetSpec: { selector: { patchStrategy: "replace" } },
-    PodDisruptionBudgetStatus: {
-      conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
-    },
-  },
+  messages: `
+Eviction|1=metadata meta.ObjectMeta|2=deleteOptions meta.DeleteOptions
+PodDisruptionBudget|1=metadata meta.ObjectMeta|2=spec PodDisruptionBudgetSpec|3=status PodDisruptionBudgetStatus
+PodDisruptionBudgetList|1=metadata meta.ListMeta|2=items PodDisruptionBudget[]
+PodDisruptionBudgetSpec|1=minAvailable intstr.IntOrString|2=selector meta.LabelSelector|3=maxUnavailable intstr.IntOrString|4=unhealthyPodEvictionPolicy string keep
+PodDisruptionBudgetStatus|1=observedGeneration int64|2=disruptedPods map<string,meta.Time>|3=disruptionsAllowed int32 keep|4=currentHealthy int32 keep|5=desiredHealthy int32 keep|6=expectedPods int32 keep|7=conditions meta.Condition[]
+`,
+  fields: `
+PodDisruptionBudgetSpec|{"selector":{"patchStrategy":"replace"}}
+PodDisruptionBudgetStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
+`,
 };

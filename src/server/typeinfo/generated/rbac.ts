@@ -20,42 +20,26 @@ export const PACKAGE: GeneratedPackage = {
     "RoleList",
   ],
   customJson: [],
-  messages: {
-    AggregationRule: { 1: "clusterRoleSelectors meta.LabelSelector[]" },
-    ClusterRole: {
-      1: "metadata meta.ObjectMeta",
-      2: "rules PolicyRule[]",
-      3: "aggregationRule AggregationRule",
-    },
-    ClusterRoleBinding: { 1: "metadata meta.ObjectMeta", 2: "subjects Subject[]", 3: "roleRef RoleRef" },
-    ClusterRoleBindingList: { 1: "metadata meta.ListMeta", 2: "items ClusterRoleBinding[]" },
-    ClusterRoleList: { 1: "metadata meta.ListMeta", 2: "items ClusterRole[]" },
-    PolicyRule: {
-      1: "verbs string[]",
-      2: "apiGroups string[]",
-      3: "resources string[]",
-      4: "resourceNames string[]",
-      5: "nonResourceURLs string[]",
-    },
-    Role: { 1: "metadata meta.ObjectMeta", 2: "rules PolicyRule[]" },
-    RoleBinding: { 1: "metadata meta.ObjectMeta", 2: "subjects Subject[]", 3: "roleRef RoleRef" },
-    RoleBindingList: { 1: "metadata meta.ListMeta", 2: "items RoleBinding[]" },
-    RoleList: { 1: "metadata meta.ListMeta", 2: "items Role[]" },
-    RoleRef: { 1: "apiGroup string keep", 2: "kind string keep", 3: "name string keep" },
-    Subject: { 1: "kind string keep", 2: "apiGroup string", 3: "name string keep", 4: "namespace string" },
-  },
-  fields: {
-    AggregationRule: { clusterRoleSelectors: { listType: "atomic" } },
-    ClusterRole: { rules: { listType: "atomic" } },
-    ClusterRoleBinding: { subjects: { listType: "atomic" } },
-    PolicyRule: {
-      verbs: { listType: "atomic" },
-      apiGroups: { listType: "atomic" },
-      resources: { listType: "atomic" },
-      resourceNames: { listType: "atomic" },
-      nonResourceURLs: { listType: "atomic" },
-    },
-    Role: { rules: { listType: "atomic" } },
-    RoleBinding: { subjects: { listType: "atomic" } },
-  },
+  messages: `
+AggregationRule|1=clusterRoleSelectors meta.LabelSelector[]
+ClusterRole|1=metadata meta.ObjectMeta|2=rules PolicyRule[]|3=aggregationRule AggregationRule
+ClusterRoleBinding|1=metadata meta.ObjectMeta|2=subjects Subject[]|3=roleRef RoleRef
+ClusterRoleBindingList|1=metadata meta.ListMeta|2=items ClusterRoleBinding[]
+ClusterRoleList|1=metadata meta.ListMeta|2=items ClusterRole[]
+PolicyRule|1=verbs string[]|2=apiGroups string[]|3=resources string[]|4=resourceNames string[]|5=nonResourceURLs string[]
+Role|1=metadata meta.ObjectMeta|2=rules PolicyRule[]
+RoleBinding|1=metadata meta.ObjectMeta|2=subjects Subject[]|3=roleRef RoleRef
+RoleBindingList|1=metadata meta.ListMeta|2=items RoleBinding[]
+RoleList|1=metadata meta.ListMeta|2=items Role[]
+RoleRef|1=apiGroup string keep|2=kind string keep|3=name string keep
+Subject|1=kind string keep|2=apiGroup string|3=name string keep|4=namespace string
+`,
+  fields: `
+AggregationRule|{"clusterRoleSelectors":{"listType":"atomic"}}
+ClusterRole|{"rules":{"listType":"atomic"}}
+ClusterRoleBinding|{"subjects":{"listType":"atomic"}}
+PolicyRule|{"verbs":{"listType":"atomic"},"apiGroups":{"listType":"atomic"},"resources":{"listType":"atomic"},"resourceNames":{"listType":"atomic"},"nonResourceURLs":{"listType":"atomic"}}
+Role|{"rules":{"listType":"atomic"}}
+RoleBinding|{"subjects":{"listType":"atomic"}}
+`,
 };

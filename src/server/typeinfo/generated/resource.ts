@@ -10,9 +10,9 @@ export const PACKAGE: GeneratedPackage = {
   go: "k8s.io/apimachinery/pkg/api/resource",
   kinds: [],
   customJson: ["Quantity", "QuantityValue"],
-  messages: {
-    Quantity: { 1: "string string keep" },
-    QuantityValue: { 1: "string string keep" },
-  },
-  fields: {},
+  messages: `
+Quantity|1=string string keep
+QuantityValue|1=string string keep
+`,
+  fields: "",
 };

@@ -10,15 +10,10 @@ export const PACKAGE: GeneratedPackage = {
   go: "k8s.io/apimachinery/pkg/runtime",
   kinds: ["Unknown"],
   customJson: ["RawExtension", "Unknown"],
-  messages: {
-    RawExtension: { 1: "raw bytes" },
-    TypeMeta: { 1: "apiVersion string", 2: "kind string" },
-    Unknown: {
-      1: "typeMeta TypeMeta",
-      2: "raw bytes",
-      3: "contentEncoding string keep",
-      4: "contentType string keep",
-    },
-  },
-  fields: {},
+  messages: `
+RawExtension|1=raw bytes
+TypeMeta|1=apiVersion string|2=kind string
+Unknown|1=typeMeta TypeMeta|2=raw bytes|3=contentEncoding string keep|4=contentType string keep
+`,
+  fields: "",
 };

@@ -11,15 +11,9 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "scheduling.k8s.io/v1",
   kinds: ["PriorityClass", "PriorityClassList"],
   customJson: [],
-  messages: {
-    PriorityClass: {
-      1: "metadata meta.ObjectMeta",
-      2: "value int32 keep",
-      3: "globalDefault bool",
-      4: "description string",
-      5: "preemptionPolicy string keep",
-    },
-    PriorityClassList: { 1: "metadata meta.ListMeta", 2: "items PriorityClass[]" },
-  },
-  fields: {},
+  messages: `
+PriorityClass|1=metadata meta.ObjectMeta|2=value int32 keep|3=globalDefault bool|4=description string|5=preemptionPolicy string keep
+PriorityClassList|1=metadata meta.ListMeta|2=items PriorityClass[]
+`,
+  fields: "",
 };

@@ -10,6 +10,6 @@ export const PACKAGE: GeneratedPackage = {
   go: "k8s.io/apimachinery/pkg/runtime/schema",
   kinds: [],
   customJson: [],
-  messages: {},
-  fields: {},
+  messages: "",
+  fields: "",
 };

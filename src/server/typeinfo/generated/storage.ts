@@ -22,79 +22,31 @@ export const PACKAGE: GeneratedPackage = {
     "VolumeAttachmentList",
   ],
   customJson: [],
-  messages: {
-    CSIDriver: { 1: "metadata meta.ObjectMeta", 2: "spec CSIDriverSpec" },
-    CSIDriverList: { 1: "metadata meta.ListMeta", 2: "items CSIDriver[]" },
-    CSIDriverSpec: {
-      1: "attachRequired bool keep",
-      2: "podInfoOnMount bool keep",
-      3: "volumeLifecycleModes string[]",
-      4: "storageCapacity bool keep",
-      5: "fsGroupPolicy string keep",
-      6: "tokenRequests TokenRequest[]",
-      7: "requiresRepublish bool keep",
-      8: "seLinuxMount bool keep",
-      9: "nodeAllocatableUpdatePeriodSeconds int64 keep",
-    },
-    CSINode: { 1: "metadata meta.ObjectMeta", 2: "spec CSINodeSpec" },
-    CSINodeDriver: {
-      1: "name string keep",
-      2: "nodeID string keep",
-      3: "topologyKeys string[]",
-      4: "allocatable VolumeNodeResources",
-    },
-    CSINodeList: { 1: "metadata meta.ListMeta", 2: "items CSINode[]" },
-    CSINodeSpec: { 1: "drivers CSINodeDriver[]" },
-    CSIStorageCapacity: {
-      1: "metadata meta.ObjectMeta",
-      2: "nodeTopology meta.LabelSelector",
-      3: "storageClassName string keep",
-      4: "capacity resource.Quantity",
-      5: "maximumVolumeSize resource.Quantity",
-    },
-    CSIStorageCapacityList: { 1: "metadata meta.ListMeta", 2: "items CSIStorageCapacity[]" },
-    StorageClass: {
-      1: "metadata meta.ObjectMeta",
-      2: "provisioner string keep",
-      3: "parameters map<string,string>",
-      4: "reclaimPolicy string keep",
-      5: "mountOptions string[]",
-      6: "allowVolumeExpansion bool keep",
-      7: "volumeBindingMode string keep",
-      8: "allowedTopologies core.TopologySelectorTerm[]",
-    },
-    StorageClassList: { 1: "metadata meta.ListMeta", 2: "items StorageClass[]" },
-    TokenRequest: { 1: "audience string keep", 2: "expirationSeconds int64 keep" },
-    VolumeAttachment: {
-      1: "metadata meta.ObjectMeta",
-      2: "spec VolumeAttachmentSpec",
-      3: "status VolumeAttachmentStatus",
-    },
-    VolumeAttachmentList: { 1: "metadata meta.ListMeta", 2: "items VolumeAttachment[]" },
-    VolumeAttachmentSource: {
-      1: "persistentVolumeName string keep",
-      2: "inlineVolumeSpec core.PersistentVolumeSpec",
-    },
-    VolumeAttachmentSpec: {
-      1: "attacher string keep",
-      2: "source VolumeAttachmentSource",
-      3: "nodeName string keep",
-    },
-    VolumeAttachmentStatus: {
-      1: "attached bool keep",
-      2: "attachmentMetadata map<string,string>",
-      3: "attachError VolumeError",
-      4: "detachError VolumeError",
-    },
-    VolumeError: { 1: "time meta.Time", 2: "message string", 3: "errorCode int32 keep" },
-    VolumeNodeResources: { 1: "count int32 keep" },
-  },
-  fields: {
-    CSIDriverSpec: { volumeLifecycleModes: { listType: "set" }, tokenRequests: { listType: "atomic" } },
-    CSINodeDriver: { topologyKeys: { listType: "atomic" } },
-    CSINodeSpec: {
-      drivers: { patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-    },
-    StorageClass: { mountOptions: { listType: "atomic" }, allowedTopologies: { listType: "atomic" } },
-  },
+  messages: `
+CSIDriver|1=metadata meta.ObjectMeta|2=spec CSIDriverSpec
+CSIDriverList|1=metadata meta.ListMeta|2=items CSIDriver[]
+CSIDriverSpec|1=attachRequired bool keep|2=podInfoOnMount bool keep|3=volumeLifecycleModes string[]|4=storageCapacity bool keep|5=fsGroupPolicy string keep|6=tokenRequests TokenRequest[]|7=requiresRepublish bool keep|8=seLinuxMount bool keep|9=nodeAllocatableUpdatePeriodSeconds int64 keep
+CSINode|1=metadata meta.ObjectMeta|2=spec CSINodeSpec
+CSINodeDriver|1=name string keep|2=nodeID string keep|3=topologyKeys string[]|4=allocatable VolumeNodeResources
+CSINodeList|1=metadata meta.ListMeta|2=items CSINode[]
+CSINodeSpec|1=drivers CSINodeDriver[]
+CSIStorageCapacity|1=metadata meta.ObjectMeta|2=nodeTopology meta.LabelSelector|3=storageClassName string keep|4=capacity resource.Quantity|5=maximumVolumeSize resource.Quantity
+CSIStorageCapacityList|1=metadata meta.ListMeta|2=items CSIStorageCapacity[]
+StorageClass|1=metadata meta.ObjectMeta|2=provisioner string keep|3=parameters map<string,string>|4=reclaimPolicy string keep|5=mountOptions string[]|6=allowVolumeExpansion bool keep|7=volumeBindingMode string keep|8=allowedTopologies core.TopologySelectorTerm[]
+StorageClassList|1=metadata meta.ListMeta|2=items StorageClass[]
+TokenRequest|1=audience string keep|2=expirationSeconds int64 keep
+VolumeAttachment|1=metadata meta.ObjectMeta|2=spec VolumeAttachmentSpec|3=status VolumeAttachmentStatus
+VolumeAttachmentList|1=metadata meta.ListMeta|2=items VolumeAttachment[]
+VolumeAttachmentSource|1=persistentVolumeName string keep|2=inlineVolumeSpec core.PersistentVolumeSpec
+VolumeAttachmentSpec|1=attacher string keep|2=source VolumeAttachmentSource|3=nodeName string keep
+VolumeAttachmentStatus|1=attached bool keep|2=attachmentMetadata map<string,string>|3=attachError VolumeError|4=detachError VolumeError
+VolumeError|1=time meta.Time|2=message string|3=errorCode int32 keep
+VolumeNodeResources|1=count int32 keep
+`,
+  fields: `
+CSIDriverSpec|{"volumeLifecycleModes":{"listType":"set"},"tokenRequests":{"listType":"atomic"}}
+CSINodeDriver|{"topologyKeys":{"listType":"atomic"}}
+CSINodeSpec|{"drivers":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+StorageClass|{"mountOptions":{"listType":"atomic"},"allowedTopologies":{"listType":"atomic"}}
+`,
 };
