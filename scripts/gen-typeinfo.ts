@@ -77,6 +77,8 @@ const SOURCES: Source[] = [
   api("admissionregistration", "admissionregistration/v1"),
   api("admission", "admission/v1"),
   api("authn", "authentication/v1"),
+  api("authnv1beta1", "authentication/v1beta1"), // SelfSubjectReview for kubectl 1.27 auth whoami
+  api("authnv1alpha1", "authentication/v1alpha1"), // and for kubectl 1.26
   api("authz", "authorization/v1"),
   api("discovery", "discovery/v1"),
   api("rbac", "rbac/v1"),
@@ -314,6 +316,7 @@ interface PackageOut {
   fields: Record<string, Record<string, FieldFacts>>;
   kinds: string[];
   customJson: string[];
+  stringLists: string[];
 }
 
 interface FieldFacts {
@@ -360,7 +363,16 @@ function build(): PackageOut[] {
       if (!short) throw new Error(`${src.short}: message ${type} is in a package not listed in SOURCES`);
       return short === src.short ? type.slice(at + 1) : `${short}.${type.slice(at + 1)}`;
     };
-    const pkg: PackageOut = { src, proto, group, messages: {}, fields: {}, kinds: [], customJson: [] };
+    const pkg: PackageOut = {
+      src,
+      proto,
+      group,
+      messages: {},
+      fields: {},
+      kinds: [],
+      customJson: [],
+      stringLists: [],
+    };
     for (const [message, protoFields] of [...proto.messages].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const goType = types.get(message);
       // A custom JSON form (MarshalJSON) or a Go non-struct type (ExtraValue []string) carried in a
@@ -372,6 +384,8 @@ function build(): PackageOut[] {
         goType.customJson ||
         protoFields.some((pf) => !goType.fields.some((f) => f.protobufNumber === pf.number));
       if (custom) pkg.customJson.push(message);
+      // `type ExtraValue []string`: go-to-protobuf wraps the slice as {repeated string items = 1}.
+      if (goType && !goType.struct && goType.fields[0].type === "[]string") pkg.stringLists.push(message);
       const specs: Record<number, string> = {};
       const facts: Record<string, FieldFacts> = {};
       for (const pf of protoFields) {
@@ -454,6 +468,7 @@ function render(p: PackageOut): string {
   }
   lines.push(`  kinds: ${JSON.stringify(p.kinds)},`);
   lines.push(`  customJson: ${JSON.stringify(p.customJson)},`);
+  lines.push(`  stringLists: ${JSON.stringify(p.stringLists)},`);
   // Tables as text, one message per line: Node strips the types of a string in no time, where an
   // object literal of this size costs tens of milliseconds at every start (parsed on first use).
   const messageLines = Object.entries(p.messages).map(

@@ -13,7 +13,7 @@ import { Status } from "../../meta/status.ts";
 import type { KubeObject } from "../../meta/types.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import type { FieldSpec, TypeRef } from "../http/protobuf/schema.ts";
-import { goTypeName, hasCustomJson, jsonFields, messageForKind } from "../typeinfo/index.ts";
+import { goTypeName, hasCustomJson, isStringList, jsonFields, messageForKind } from "../typeinfo/index.ts";
 import { base64ErrorMessage, base64ErrorOffset } from "./go-base64.ts";
 import { goPrint, goQuote, jsonKind } from "./go-format.ts";
 import { metaTimeString, rfc3339Error } from "./go-time.ts";
@@ -215,11 +215,11 @@ class Decoder {
         return value;
       case "meta.FieldsV1":
         return value; // raw JSON, kept as sent
-      case "authn.ExtraValue":
-      case "authz.ExtraValue":
-      case "certificates.ExtraValue":
-        if (!Array.isArray(value)) return this.typeError(jsonKind(value), goMessageType(message), ctx);
-        return value.map((v) => this.value({ scalar: "string" }, v, ctx));
+    }
+    if (isStringList(message)) {
+      // authentication's ExtraValue: a Go []string
+      if (!Array.isArray(value)) return this.typeError(jsonKind(value), goMessageType(message), ctx);
+      return value.map((v) => this.value({ scalar: "string" }, v, ctx));
     }
     // Other custom forms (RawExtension, apiextensions JSON and its schema-or-X unions): their
     // UnmarshalJSON is not ported, so the value is kept as sent.

@@ -118,6 +118,12 @@ export function hasCustomJson(message: string): boolean {
   return pkg?.customJson.includes(name) ?? false;
 }
 
+/** Whether a message is a Go `[]string` type carried in a wrapper message (authentication's ExtraValue). */
+export function isStringList(message: string): boolean {
+  const [pkg, name] = split(message);
+  return pkg?.stringLists.includes(name) ?? false;
+}
+
 /** The OpenAPI model prefix of a Go package: "k8s.io/api/core/v1" → "io.k8s.api.core.v1". */
 function modelPrefix(go: string): string {
   const [domain, ...rest] = go.split("/");

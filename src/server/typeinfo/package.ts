@@ -23,6 +23,8 @@ export interface GeneratedPackage {
   kinds: string[];
   /** Messages whose JSON form is custom (MarshalJSON, or a Go non-struct type in a wrapper message). */
   customJson: string[];
+  /** Of those, Go `[]string` types (ExtraValue) that protobuf wraps as {items}: JSON arrays of strings. */
+  stringLists: string[];
   /** One line per message: "Name|<number>=<field spec>|…" (field specs: src/server/http/protobuf/schema.ts). */
   messages: string;
   /** One line per message with facts: "Name|<JSON: field name → FieldFacts>" (other fields have none). */

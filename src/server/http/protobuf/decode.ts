@@ -2,7 +2,7 @@
 // for the same Go value. Unknown fields are skipped (newer clients may send fields we do not know).
 import { ProtobufDecodeError } from "./errors.ts";
 import type { FieldSpec, MessageSchema, ScalarType, TypeRef } from "./schema.ts";
-import { WELL_KNOWN } from "./well-known.ts";
+import { converterFor } from "./well-known.ts";
 import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT, WireReader, wireTypeName } from "./wire.ts";
 
 type JsonObject = Record<string, unknown>;
@@ -93,7 +93,7 @@ export class MessageDecoder {
       const data = r.bytes();
       if (f.inline) return this.decodeInto(this.schema(type.message), data, target, path, depth + 1);
       const existing = target[f.name];
-      if (!f.repeated && isPlainObject(existing) && !WELL_KNOWN.has(type.message)) {
+      if (!f.repeated && isPlainObject(existing) && !converterFor(type.message)) {
         return this.decodeInto(this.schema(type.message), data, existing, path, depth + 1);
       }
       return this.assign(f, target, this.message(type.message, data, path, depth + 1));
@@ -127,7 +127,7 @@ export class MessageDecoder {
   private message(name: string, data: Uint8Array, path: string, depth: number): unknown {
     const decoded: JsonObject = {};
     this.decodeInto(this.schema(name), data, decoded, path, depth);
-    const convert = WELL_KNOWN.get(name);
+    const convert = converterFor(name);
     return convert ? convert(decoded) : decoded;
   }
 

@@ -2,6 +2,7 @@
 // generic decoder read it (all fields `keep`, so absent means "not on the wire") and returns its JSON
 // value, or undefined where Go would write null (we omit the field instead: null and absent are the
 // same to the API server for create/update bodies).
+import { isStringList } from "../../typeinfo/index.ts";
 import { ProtobufDecodeError } from "./errors.ts";
 
 type Decoded = Record<string, unknown>;
@@ -44,7 +45,7 @@ function intOrString(m: Decoded): number | string {
   throw new ProtobufDecodeError(`IntOrString has unknown type ${String(type)}`);
 }
 
-/** Go's `type ExtraValue []string`, carried in protobuf as a wrapper message. */
+/** Go's `type ExtraValue []string`, carried in protobuf as a wrapper message (typeinfo's stringLists). */
 const stringList: Converter = (m) => m.items ?? [];
 
 /** runtime.RawExtension and apiextensions JSON: MarshalJSON writes Raw as it is (nil: null). */
@@ -75,9 +76,6 @@ export const WELL_KNOWN: ReadonlyMap<string, Converter> = new Map<string, Conver
   ["intstr.IntOrString", intOrString],
   // Quantity travels in its canonical string form; a zero Quantity is "0".
   ["resource.Quantity", (m) => m.string ?? "0"],
-  ["authn.ExtraValue", stringList],
-  ["authz.ExtraValue", stringList],
-  ["certificates.ExtraValue", stringList],
   ["runtime.RawExtension", rawJson],
   ["apiextensions.JSON", rawJson],
   ["apiextensions.JSONSchemaPropsOrArray", schemaOrArray],
@@ -86,3 +84,8 @@ export const WELL_KNOWN: ReadonlyMap<string, Converter> = new Map<string, Conver
   // core/v1 `type List metav1.List`: metav1.List's fields, whose proto names are its JSON names.
   ["core.List", (m) => m],
 ]);
+
+/** The converter of a message with a custom JSON form, if it has one. */
+export function converterFor(message: string): Converter | undefined {
+  return WELL_KNOWN.get(message) ?? (isStringList(message) ? stringList : undefined);
+}

@@ -20,6 +20,7 @@ export const PACKAGE: GeneratedPackage = {
     "ValidatingWebhookConfigurationList",
   ],
   customJson: [],
+  stringLists: [],
   messages: `
 AuditAnnotation|1=key string keep|2=valueExpression string keep
 ExpressionWarning|2=fieldRef string keep|3=warning string keep

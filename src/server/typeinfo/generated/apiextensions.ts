@@ -11,6 +11,7 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "apiextensions.k8s.io/v1",
   kinds: ["ConversionReview", "CustomResourceDefinition", "CustomResourceDefinitionList"],
   customJson: ["JSON", "JSONSchemaPropsOrArray", "JSONSchemaPropsOrBool", "JSONSchemaPropsOrStringArray"],
+  stringLists: [],
   messages: `
 ConversionRequest|1=uid string keep|2=desiredAPIVersion string keep|3=objects runtime.RawExtension[]
 ConversionResponse|1=uid string keep|2=convertedObjects runtime.RawExtension[]|3=result meta.Status

@@ -11,6 +11,7 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "apiregistration.k8s.io/v1",
   kinds: ["APIService", "APIServiceList"],
   customJson: [],
+  stringLists: [],
   messages: `
 APIService|1=metadata meta.ObjectMeta|2=spec APIServiceSpec|3=status APIServiceStatus
 APIServiceCondition|1=type string keep|2=status string keep|3=lastTransitionTime meta.Time|4=reason string|5=message string

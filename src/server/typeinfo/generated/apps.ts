@@ -22,6 +22,7 @@ export const PACKAGE: GeneratedPackage = {
     "StatefulSetList",
   ],
   customJson: [],
+  stringLists: [],
   messages: `
 ControllerRevision|1=metadata meta.ObjectMeta|2=data runtime.RawExtension|3=revision int64 keep
 ControllerRevisionList|1=metadata meta.ListMeta|2=items ControllerRevision[]

@@ -11,6 +11,7 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "authentication.k8s.io/v1",
   kinds: ["SelfSubjectReview", "TokenRequest", "TokenReview"],
   customJson: ["ExtraValue"],
+  stringLists: ["ExtraValue"],
   messages: `
 BoundObjectReference|1=kind string|2=apiVersion string|3=name string|4=uid string proto=uID
 ExtraValue|1=items string[]

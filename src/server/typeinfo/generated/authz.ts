@@ -16,6 +16,7 @@ export const PACKAGE: GeneratedPackage = {
     "SubjectAccessReview",
   ],
   customJson: ["ExtraValue"],
+  stringLists: ["ExtraValue"],
   messages: `
 ExtraValue|1=items string[]
 FieldSelectorAttributes|1=rawSelector string|2=requirements meta.FieldSelectorRequirement[]

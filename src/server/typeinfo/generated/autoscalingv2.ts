@@ -11,6 +11,7 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "autoscaling/v2",
   kinds: ["HorizontalPodAutoscaler", "HorizontalPodAutoscalerList"],
   customJson: [],
+  stringLists: [],
   messages: `
 ContainerResourceMetricSource|1=name string keep|2=target MetricTarget|3=container string keep
 ContainerResourceMetricStatus|1=name string keep|2=current MetricValueStatus|3=container string keep

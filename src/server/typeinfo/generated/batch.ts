@@ -11,6 +11,7 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "batch/v1",
   kinds: ["CronJob", "CronJobList", "Job", "JobList"],
   customJson: [],
+  stringLists: [],
   messages: `
 CronJob|1=metadata meta.ObjectMeta|2=spec CronJobSpec|3=status CronJobStatus
 CronJobList|1=metadata meta.ListMeta|2=items CronJob[]

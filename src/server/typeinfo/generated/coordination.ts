@@ -11,6 +11,7 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "coordination.k8s.io/v1",
   kinds: ["Lease", "LeaseList"],
   customJson: [],
+  stringLists: [],
   messages: `
 Lease|1=metadata meta.ObjectMeta|2=spec LeaseSpec
 LeaseList|1=metadata meta.ListMeta|2=items Lease[]

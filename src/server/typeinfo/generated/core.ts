@@ -57,6 +57,7 @@ export const PACKAGE: GeneratedPackage = {
     "ServiceProxyOptions",
   ],
   customJson: ["List"],
+  stringLists: [],
   messages: `
 AWSElasticBlockStoreVolumeSource|1=volumeID string keep|2=fsType string|3=partition int32|4=readOnly bool
 Affinity|1=nodeAffinity NodeAffinity|2=podAffinity PodAffinity|3=podAntiAffinity PodAntiAffinity

@@ -9,6 +9,8 @@ import { PACKAGE as APIEXTENSIONS } from "./apiextensions.ts";
 import { PACKAGE as APIREGISTRATION } from "./apiregistration.ts";
 import { PACKAGE as APPS } from "./apps.ts";
 import { PACKAGE as AUTHN } from "./authn.ts";
+import { PACKAGE as AUTHNV1ALPHA1 } from "./authnv1alpha1.ts";
+import { PACKAGE as AUTHNV1BETA1 } from "./authnv1beta1.ts";
 import { PACKAGE as AUTHZ } from "./authz.ts";
 import { PACKAGE as AUTOSCALING } from "./autoscaling.ts";
 import { PACKAGE as AUTOSCALINGV2 } from "./autoscalingv2.ts";
@@ -53,6 +55,8 @@ export const PACKAGES: readonly GeneratedPackage[] = [
   ADMISSIONREGISTRATION,
   ADMISSION,
   AUTHN,
+  AUTHNV1BETA1,
+  AUTHNV1ALPHA1,
   AUTHZ,
   DISCOVERY,
   RBAC,

@@ -10,6 +10,7 @@ export const PACKAGE: GeneratedPackage = {
   go: "k8s.io/apimachinery/pkg/util/intstr",
   kinds: [],
   customJson: ["IntOrString"],
+  stringLists: [],
   messages: `
 IntOrString|1=type int64 keep|2=intVal int32 keep|3=strVal string keep
 `,

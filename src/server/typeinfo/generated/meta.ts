@@ -27,6 +27,7 @@ export const PACKAGE: GeneratedPackage = {
     "WatchEvent",
   ],
   customJson: ["Duration", "FieldsV1", "GroupVersion", "MicroTime", "Time", "Verbs"],
+  stringLists: ["Verbs"],
   messages: `
 APIGroup|1=name string keep|2=versions GroupVersionForDiscovery[]|3=preferredVersion GroupVersionForDiscovery|4=serverAddressByClientCIDRs ServerAddressByClientCIDR[]
 APIGroupList|1=groups APIGroup[]

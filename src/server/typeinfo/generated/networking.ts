@@ -22,6 +22,7 @@ export const PACKAGE: GeneratedPackage = {
     "ServiceCIDRList",
   ],
   customJson: [],
+  stringLists: [],
   messages: `
 HTTPIngressPath|1=path string|2=backend IngressBackend|3=pathType string keep
 HTTPIngressRuleValue|1=paths HTTPIngressPath[]

@@ -11,6 +11,7 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "node.k8s.io/v1",
   kinds: ["RuntimeClass", "RuntimeClassList"],
   customJson: [],
+  stringLists: [],
   messages: `
 Overhead|1=podFixed map<string,resource.Quantity>
 RuntimeClass|1=metadata meta.ObjectMeta|2=handler string keep|3=overhead Overhead|4=scheduling Scheduling

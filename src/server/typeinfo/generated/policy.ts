@@ -11,6 +11,7 @@ export const PACKAGE: GeneratedPackage = {
   groupVersion: "policy/v1",
   kinds: ["Eviction", "PodDisruptionBudget", "PodDisruptionBudgetList"],
   customJson: [],
+  stringLists: [],
   messages: `
 Eviction|1=metadata meta.ObjectMeta|2=deleteOptions meta.DeleteOptions
 PodDisruptionBudget|1=metadata meta.ObjectMeta|2=spec PodDisruptionBudgetSpec|3=status PodDisruptionBudgetStatus

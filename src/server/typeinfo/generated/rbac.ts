@@ -20,6 +20,7 @@ export const PACKAGE: GeneratedPackage = {
     "RoleList",
   ],
   customJson: [],
+  stringLists: [],
   messages: `
 AggregationRule|1=clusterRoleSelectors meta.LabelSelector[]
 ClusterRole|1=metadata meta.ObjectMeta|2=rules PolicyRule[]|3=aggregationRule AggregationRule

@@ -10,6 +10,7 @@ export const PACKAGE: GeneratedPackage = {
   go: "k8s.io/apimachinery/pkg/api/resource",
   kinds: [],
   customJson: ["Quantity", "QuantityValue"],
+  stringLists: [],
   messages: `
 Quantity|1=string string keep
 QuantityValue|1=string string keep

@@ -10,6 +10,7 @@ export const PACKAGE: GeneratedPackage = {
   go: "k8s.io/apimachinery/pkg/runtime",
   kinds: ["Unknown"],
   customJson: ["RawExtension", "Unknown"],
+  stringLists: [],
   messages: `
 RawExtension|1=raw bytes
 TypeMeta|1=apiVersion string|2=kind string

@@ -10,6 +10,7 @@ export const PACKAGE: GeneratedPackage = {
   go: "k8s.io/apimachinery/pkg/runtime/schema",
   kinds: [],
   customJson: [],
+  stringLists: [],
   messages: "",
   fields: "",
 };

@@ -22,6 +22,7 @@ export const PACKAGE: GeneratedPackage = {
     "VolumeAttachmentList",
   ],
   customJson: [],
+  stringLists: [],
   messages: `
 CSIDriver|1=metadata meta.ObjectMeta|2=spec CSIDriverSpec
 CSIDriverList|1=metadata meta.ListMeta|2=items CSIDriver[]
