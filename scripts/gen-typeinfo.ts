@@ -317,6 +317,7 @@ interface PackageOut {
   kinds: string[];
   customJson: string[];
   stringLists: string[];
+  typeMeta: string[];
 }
 
 interface FieldFacts {
@@ -372,6 +373,7 @@ function build(): PackageOut[] {
       kinds: [],
       customJson: [],
       stringLists: [],
+      typeMeta: [],
     };
     for (const [message, protoFields] of [...proto.messages].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const goType = types.get(message);
@@ -386,6 +388,15 @@ function build(): PackageOut[] {
       if (custom) pkg.customJson.push(message);
       // `type ExtraValue []string`: go-to-protobuf wraps the slice as {repeated string items = 1}.
       if (goType && !goType.struct && goType.fields[0].type === "[]string") pkg.stringLists.push(message);
+      // `metav1.TypeMeta json:",inline"` has no protobuf tag (the envelope carries it) but its
+      // apiVersion and kind are JSON fields of the struct, wherever it is nested.
+      if (
+        goType?.fields.some(
+          (f) => f.inline && /(^|\.)TypeMeta$/.test(f.type) && f.protobufNumber === undefined,
+        )
+      ) {
+        pkg.typeMeta.push(message);
+      }
       const specs: Record<number, string> = {};
       const facts: Record<string, FieldFacts> = {};
       for (const pf of protoFields) {
@@ -469,6 +480,7 @@ function render(p: PackageOut): string {
   lines.push(`  kinds: ${JSON.stringify(p.kinds)},`);
   lines.push(`  customJson: ${JSON.stringify(p.customJson)},`);
   lines.push(`  stringLists: ${JSON.stringify(p.stringLists)},`);
+  lines.push(`  typeMeta: ${JSON.stringify(p.typeMeta)},`);
   // Tables as text, one message per line: Node strips the types of a string in no time, where an
   // object literal of this size costs tens of milliseconds at every start (parsed on first use).
   const messageLines = Object.entries(p.messages).map(

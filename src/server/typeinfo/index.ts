@@ -148,11 +148,22 @@ export function messageOfModel(model: string): string | undefined {
 
 const flattened = new Map<string, Map<string, FieldSpec>>();
 
+/** metav1.TypeMeta's members: JSON fields without a protobuf number (the envelope carries them). */
+const TYPE_META: FieldSpec[] = ["apiVersion", "kind"].map((name) => ({
+  number: 0,
+  name,
+  type: { scalar: "string" },
+  repeated: false,
+  keep: false,
+  inline: false,
+}));
+
 /** A message's fields by JSON name, inline members' fields included (as Go's encoding/json sees them). */
 export function jsonFields(message: string): ReadonlyMap<string, FieldSpec> {
   let fields = flattened.get(message);
   if (!fields) {
-    fields = new Map();
+    const [pkg, name] = split(message);
+    fields = new Map(pkg?.typeMeta.includes(name) ? TYPE_META.map((f) => [f.name, f]) : []);
     for (const f of messageSchemas().get(message)?.fields.values() ?? []) {
       if (f.inline && "message" in f.type) for (const [k, v] of jsonFields(f.type.message)) fields.set(k, v);
       else fields.set(f.name, f);

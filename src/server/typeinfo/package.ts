@@ -25,6 +25,8 @@ export interface GeneratedPackage {
   customJson: string[];
   /** Of those, Go `[]string` types (ExtraValue) that protobuf wraps as {items}: JSON arrays of strings. */
   stringLists: string[];
+  /** Messages whose Go struct embeds metav1.TypeMeta (JSON apiVersion and kind; not in protobuf). */
+  typeMeta: string[];
   /** One line per message: "Name|<number>=<field spec>|…" (field specs: src/server/http/protobuf/schema.ts). */
   messages: string;
   /** One line per message with facts: "Name|<JSON: field name → FieldFacts>" (other fields have none). */

@@ -4,10 +4,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ApiStatusError } from "../../../src/server/http/errors.ts";
+import { moduleOfGroupVersion } from "../../../src/server/http/openapi/model-names.ts";
 import { patchMetadataFor } from "../../../src/server/http/openapi/patch-metadata.ts";
+import { findType, type ModuleId } from "../../../src/server/http/openapi/type-catalog.ts";
 import { decodeKubernetesProtobuf } from "../../../src/server/http/protobuf/index.ts";
 import { converterFor } from "../../../src/server/http/protobuf/well-known.ts";
-import { decodeForWrite } from "../../../src/server/registry/decode.ts";
+import { decodeForWrite, decodeObject } from "../../../src/server/registry/decode.ts";
 import { lookupField, patchSchemaFor } from "../../../src/server/registry/patch-schema.ts";
 import { RESOURCES } from "../../../src/server/registry/resources.ts";
 import { strategicMerge } from "../../../src/server/registry/strategic-merge.ts";
@@ -287,6 +289,81 @@ test('typed decoding rejects replicas: "x" for a StatefulSet with upstream\'s me
       ),
     /cannot unmarshal object into Go struct field HorizontalPodAutoscalerSpec.spec.metrics of type \[\]v2.MetricSpec/,
   );
+});
+
+test("a nested object's TypeMeta is known: volumeClaimTemplates may say apiVersion and kind", () => {
+  const sts = {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    spec: {
+      volumeClaimTemplates: [{ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "d" } }],
+    },
+  };
+  const decoded = decodeObject("apps/v1", "StatefulSet", sts);
+  assert.deepEqual(decoded?.strictErrors, []);
+  assert.deepEqual(decoded?.object, sts);
+  assert.match(
+    decodeForWriteError(
+      { group: "apps", version: "v1", kind: "StatefulSet" },
+      {
+        ...sts,
+        spec: { volumeClaimTemplates: [{ kind: 1 }] },
+      },
+    ),
+    /cannot unmarshal number into Go struct field PersistentVolumeClaim.spec.volumeClaimTemplates.kind of type string/,
+  );
+});
+
+function decodeForWriteError(def: { group: string; version: string; kind: string }, obj: object): string {
+  try {
+    decodeForWrite(def, obj as never, {});
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return "";
+}
+
+// The Go tables must know every field kubernetes-types describes for every kind of every served
+// group version (a strict create would otherwise refuse a valid field): JSON names, inline members
+// and TypeMeta included.
+test("every OpenAPI member of every generated kind is a known Go field", () => {
+  const seen = new Set<string>();
+  const sample = (module: ModuleId, name: string, depth: number): Record<string, unknown> => {
+    const decl = findType(module, name);
+    const out: Record<string, unknown> = {};
+    if (!decl || decl.alias || depth > 12) return out;
+    for (const m of decl.members) {
+      let t = m.type;
+      let wrap = (v: unknown) => v;
+      if (t.kind === "array") {
+        t = t.items;
+        wrap = (v) => [v];
+      }
+      const key = `${module}.${name}.${m.name}`;
+      if (t.kind === "ref" && !findType(t.module, t.name)?.alias && !seen.has(key)) {
+        seen.add(key);
+        out[m.name] = wrap(sample(t.module, t.name, depth + 1));
+      } else out[m.name] = null;
+    }
+    return out;
+  };
+  const unknown: string[] = [];
+  let checked = 0;
+  for (const p of PACKAGES) {
+    if (p.groupVersion === undefined) continue;
+    const [group, version] = p.groupVersion.includes("/") ? p.groupVersion.split("/") : ["", p.groupVersion];
+    const module = moduleOfGroupVersion(group, version);
+    for (const kind of p.kinds) {
+      if (!findType(module, kind)) continue; // kubernetes-types lacks a few (APIService, AdmissionReview)
+      checked++;
+      const decoded = decodeObject(p.groupVersion, kind, sample(module, kind, 0));
+      // Removed upstream in 1.31 (DRA ClaimSource); kubernetes-types still has it.
+      const errors = (decoded?.strictErrors ?? []).filter((e) => !e.includes("resourceClaims[0].source"));
+      unknown.push(...errors.map((e) => `${p.groupVersion} ${kind}: ${e}`));
+    }
+  }
+  assert.ok(checked > 100, `checked ${checked} kinds`);
+  assert.deepEqual(unknown, []);
 });
 
 test("every kind the server serves has a protobuf message", () => {

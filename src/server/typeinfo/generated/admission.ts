@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["AdmissionReview"],
   customJson: [],
   stringLists: [],
+  typeMeta: ["AdmissionReview"],
   messages: `
 AdmissionRequest|1=uid string keep|2=kind meta.GroupVersionKind|3=resource meta.GroupVersionResource|4=subResource string|5=name string|6=namespace string|7=operation string keep|8=userInfo authn.UserInfo|9=object runtime.RawExtension|10=oldObject runtime.RawExtension|11=dryRun bool keep|12=options runtime.RawExtension|13=requestKind meta.GroupVersionKind|14=requestResource meta.GroupVersionResource|15=requestSubResource string
 AdmissionResponse|1=uid string keep|2=allowed bool keep|3=status meta.Status|4=patch bytes|5=patchType string keep|6=auditAnnotations map<string,string>|7=warnings string[]

@@ -21,6 +21,16 @@ export const PACKAGE: GeneratedPackage = {
   ],
   customJson: [],
   stringLists: [],
+  typeMeta: [
+    "MutatingWebhookConfiguration",
+    "MutatingWebhookConfigurationList",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingAdmissionPolicyBindingList",
+    "ValidatingAdmissionPolicyList",
+    "ValidatingWebhookConfiguration",
+    "ValidatingWebhookConfigurationList",
+  ],
   messages: `
 AuditAnnotation|1=key string keep|2=valueExpression string keep
 ExpressionWarning|2=fieldRef string keep|3=warning string keep

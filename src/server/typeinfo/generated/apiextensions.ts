@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["ConversionReview", "CustomResourceDefinition", "CustomResourceDefinitionList"],
   customJson: ["JSON", "JSONSchemaPropsOrArray", "JSONSchemaPropsOrBool", "JSONSchemaPropsOrStringArray"],
   stringLists: [],
+  typeMeta: ["ConversionReview", "CustomResourceDefinition", "CustomResourceDefinitionList"],
   messages: `
 ConversionRequest|1=uid string keep|2=desiredAPIVersion string keep|3=objects runtime.RawExtension[]
 ConversionResponse|1=uid string keep|2=convertedObjects runtime.RawExtension[]|3=result meta.Status

@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["APIService", "APIServiceList"],
   customJson: [],
   stringLists: [],
+  typeMeta: ["APIService", "APIServiceList"],
   messages: `
 APIService|1=metadata meta.ObjectMeta|2=spec APIServiceSpec|3=status APIServiceStatus
 APIServiceCondition|1=type string keep|2=status string keep|3=lastTransitionTime meta.Time|4=reason string|5=message string

@@ -23,6 +23,18 @@ export const PACKAGE: GeneratedPackage = {
   ],
   customJson: [],
   stringLists: [],
+  typeMeta: [
+    "ControllerRevision",
+    "ControllerRevisionList",
+    "DaemonSet",
+    "DaemonSetList",
+    "Deployment",
+    "DeploymentList",
+    "ReplicaSet",
+    "ReplicaSetList",
+    "StatefulSet",
+    "StatefulSetList",
+  ],
   messages: `
 ControllerRevision|1=metadata meta.ObjectMeta|2=data runtime.RawExtension|3=revision int64 keep
 ControllerRevisionList|1=metadata meta.ListMeta|2=items ControllerRevision[]

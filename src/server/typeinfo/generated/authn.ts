@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["SelfSubjectReview", "TokenRequest", "TokenReview"],
   customJson: ["ExtraValue"],
   stringLists: ["ExtraValue"],
+  typeMeta: ["SelfSubjectReview", "TokenRequest", "TokenReview"],
   messages: `
 BoundObjectReference|1=kind string|2=apiVersion string|3=name string|4=uid string proto=uID
 ExtraValue|1=items string[]

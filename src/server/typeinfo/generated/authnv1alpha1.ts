@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["SelfSubjectReview"],
   customJson: [],
   stringLists: [],
+  typeMeta: ["SelfSubjectReview"],
   messages: `
 SelfSubjectReview|1=metadata meta.ObjectMeta|2=status SelfSubjectReviewStatus
 SelfSubjectReviewStatus|1=userInfo authn.UserInfo

@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["SelfSubjectReview", "TokenReview"],
   customJson: ["ExtraValue"],
   stringLists: ["ExtraValue"],
+  typeMeta: ["SelfSubjectReview", "TokenReview"],
   messages: `
 ExtraValue|1=items string[]
 SelfSubjectReview|1=metadata meta.ObjectMeta|2=status SelfSubjectReviewStatus

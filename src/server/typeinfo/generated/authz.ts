@@ -17,6 +17,12 @@ export const PACKAGE: GeneratedPackage = {
   ],
   customJson: ["ExtraValue"],
   stringLists: ["ExtraValue"],
+  typeMeta: [
+    "LocalSubjectAccessReview",
+    "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "SubjectAccessReview",
+  ],
   messages: `
 ExtraValue|1=items string[]
 FieldSelectorAttributes|1=rawSelector string|2=requirements meta.FieldSelectorRequirement[]

@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["HorizontalPodAutoscaler", "HorizontalPodAutoscalerList", "Scale"],
   customJson: [],
   stringLists: [],
+  typeMeta: ["HorizontalPodAutoscaler", "HorizontalPodAutoscalerList", "Scale"],
   messages: `
 ContainerResourceMetricSource|1=name string keep|2=targetAverageUtilization int32 keep|3=targetAverageValue resource.Quantity|5=container string keep
 ContainerResourceMetricStatus|1=name string keep|2=currentAverageUtilization int32 keep|3=currentAverageValue resource.Quantity|4=container string keep

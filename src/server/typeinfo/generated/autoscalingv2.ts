@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["HorizontalPodAutoscaler", "HorizontalPodAutoscalerList"],
   customJson: [],
   stringLists: [],
+  typeMeta: ["HorizontalPodAutoscaler", "HorizontalPodAutoscalerList"],
   messages: `
 ContainerResourceMetricSource|1=name string keep|2=target MetricTarget|3=container string keep
 ContainerResourceMetricStatus|1=name string keep|2=current MetricValueStatus|3=container string keep

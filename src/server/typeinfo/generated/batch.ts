@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["CronJob", "CronJobList", "Job", "JobList"],
   customJson: [],
   stringLists: [],
+  typeMeta: ["CronJob", "CronJobList", "Job", "JobList"],
   messages: `
 CronJob|1=metadata meta.ObjectMeta|2=spec CronJobSpec|3=status CronJobStatus
 CronJobList|1=metadata meta.ListMeta|2=items CronJob[]

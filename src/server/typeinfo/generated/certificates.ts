@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["CertificateSigningRequest", "CertificateSigningRequestList"],
   customJson: ["ExtraValue"],
   stringLists: ["ExtraValue"],
+  typeMeta: ["CertificateSigningRequest", "CertificateSigningRequestList"],
   messages: `
 CertificateSigningRequest|1=metadata meta.ObjectMeta|2=spec CertificateSigningRequestSpec|3=status CertificateSigningRequestStatus
 CertificateSigningRequestCondition|1=type string keep|2=reason string|3=message string|4=lastUpdateTime meta.Time|5=lastTransitionTime meta.Time|6=status string keep

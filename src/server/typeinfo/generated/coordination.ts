@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["Lease", "LeaseList"],
   customJson: [],
   stringLists: [],
+  typeMeta: ["Lease", "LeaseList"],
   messages: `
 Lease|1=metadata meta.ObjectMeta|2=spec LeaseSpec
 LeaseList|1=metadata meta.ListMeta|2=items Lease[]

@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["EndpointSlice", "EndpointSliceList"],
   customJson: [],
   stringLists: [],
+  typeMeta: ["EndpointSlice", "EndpointSliceList"],
   messages: `
 Endpoint|1=addresses string[]|2=conditions EndpointConditions|3=hostname string keep|4=targetRef core.ObjectReference|5=deprecatedTopology map<string,string>|6=nodeName string keep|7=zone string keep|8=hints EndpointHints
 EndpointConditions|1=ready bool keep|2=serving bool keep|3=terminating bool keep

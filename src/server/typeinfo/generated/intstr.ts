@@ -11,6 +11,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: [],
   customJson: ["IntOrString"],
   stringLists: [],
+  typeMeta: [],
   messages: `
 IntOrString|1=type int64 keep|2=intVal int32 keep|3=strVal string keep
 `,

@@ -28,6 +28,24 @@ export const PACKAGE: GeneratedPackage = {
   ],
   customJson: ["Duration", "FieldsV1", "GroupVersion", "MicroTime", "Time", "Verbs"],
   stringLists: ["Verbs"],
+  typeMeta: [
+    "APIGroup",
+    "APIGroupList",
+    "APIResourceList",
+    "APIVersions",
+    "ApplyOptions",
+    "CreateOptions",
+    "DeleteOptions",
+    "GetOptions",
+    "List",
+    "ListOptions",
+    "PartialObjectMetadata",
+    "PartialObjectMetadataList",
+    "PatchOptions",
+    "Status",
+    "TableOptions",
+    "UpdateOptions",
+  ],
   messages: `
 APIGroup|1=name string keep|2=versions GroupVersionForDiscovery[]|3=preferredVersion GroupVersionForDiscovery|4=serverAddressByClientCIDRs ServerAddressByClientCIDR[]
 APIGroupList|1=groups APIGroup[]

@@ -23,6 +23,18 @@ export const PACKAGE: GeneratedPackage = {
   ],
   customJson: [],
   stringLists: [],
+  typeMeta: [
+    "IPAddress",
+    "IPAddressList",
+    "Ingress",
+    "IngressClass",
+    "IngressClassList",
+    "IngressList",
+    "NetworkPolicy",
+    "NetworkPolicyList",
+    "ServiceCIDR",
+    "ServiceCIDRList",
+  ],
   messages: `
 HTTPIngressPath|1=path string|2=backend IngressBackend|3=pathType string keep
 HTTPIngressRuleValue|1=paths HTTPIngressPath[]

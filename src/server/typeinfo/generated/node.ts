@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["RuntimeClass", "RuntimeClassList"],
   customJson: [],
   stringLists: [],
+  typeMeta: ["RuntimeClass", "RuntimeClassList"],
   messages: `
 Overhead|1=podFixed map<string,resource.Quantity>
 RuntimeClass|1=metadata meta.ObjectMeta|2=handler string keep|3=overhead Overhead|4=scheduling Scheduling

@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["Eviction", "PodDisruptionBudget", "PodDisruptionBudgetList"],
   customJson: [],
   stringLists: [],
+  typeMeta: ["Eviction", "PodDisruptionBudget", "PodDisruptionBudgetList"],
   messages: `
 Eviction|1=metadata meta.ObjectMeta|2=deleteOptions meta.DeleteOptions
 PodDisruptionBudget|1=metadata meta.ObjectMeta|2=spec PodDisruptionBudgetSpec|3=status PodDisruptionBudgetStatus

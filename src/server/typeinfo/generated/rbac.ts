@@ -21,6 +21,16 @@ export const PACKAGE: GeneratedPackage = {
   ],
   customJson: [],
   stringLists: [],
+  typeMeta: [
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "ClusterRoleList",
+    "Role",
+    "RoleBinding",
+    "RoleBindingList",
+    "RoleList",
+  ],
   messages: `
 AggregationRule|1=clusterRoleSelectors meta.LabelSelector[]
 ClusterRole|1=metadata meta.ObjectMeta|2=rules PolicyRule[]|3=aggregationRule AggregationRule

@@ -11,6 +11,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: [],
   customJson: ["Quantity", "QuantityValue"],
   stringLists: [],
+  typeMeta: [],
   messages: `
 Quantity|1=string string keep
 QuantityValue|1=string string keep

@@ -11,6 +11,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["Unknown"],
   customJson: ["RawExtension", "Unknown"],
   stringLists: [],
+  typeMeta: [],
   messages: `
 RawExtension|1=raw bytes
 TypeMeta|1=apiVersion string|2=kind string

@@ -12,6 +12,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: ["PriorityClass", "PriorityClassList"],
   customJson: [],
   stringLists: [],
+  typeMeta: ["PriorityClass", "PriorityClassList"],
   messages: `
 PriorityClass|1=metadata meta.ObjectMeta|2=value int32 keep|3=globalDefault bool|4=description string|5=preemptionPolicy string keep
 PriorityClassList|1=metadata meta.ListMeta|2=items PriorityClass[]

@@ -11,6 +11,7 @@ export const PACKAGE: GeneratedPackage = {
   kinds: [],
   customJson: [],
   stringLists: [],
+  typeMeta: [],
   messages: "",
   fields: "",
 };

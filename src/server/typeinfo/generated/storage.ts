@@ -23,6 +23,18 @@ export const PACKAGE: GeneratedPackage = {
   ],
   customJson: [],
   stringLists: [],
+  typeMeta: [
+    "CSIDriver",
+    "CSIDriverList",
+    "CSINode",
+    "CSINodeList",
+    "CSIStorageCapacity",
+    "CSIStorageCapacityList",
+    "StorageClass",
+    "StorageClassList",
+    "VolumeAttachment",
+    "VolumeAttachmentList",
+  ],
   messages: `
 CSIDriver|1=metadata meta.ObjectMeta|2=spec CSIDriverSpec
 CSIDriverList|1=metadata meta.ListMeta|2=items CSIDriver[]
