@@ -217,7 +217,7 @@ function tagValue(tag: string, key: string): string | undefined {
   return new RegExp(`(?:^|\\s)${key}:"([^"]*)"`).exec(tag)?.[1];
 }
 
-function parseGo(text: string, types: Map<string, GoType>): void {
+function parseGo(text: string, types: Map<string, GoType>, customJson: Set<string>): void {
   const lines = text.split("\n");
   let comments: string[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -229,7 +229,7 @@ function parseGo(text: string, types: Map<string, GoType>): void {
     // gengo reads a type's markers from its comment and the block above it (after a blank line).
     if (!line) continue;
     const marshal = /^func \(\w+ \*?(\w+)\) MarshalJSON\(\)/.exec(line);
-    if (marshal) customJsonTypes.add(marshal[1]);
+    if (marshal) customJson.add(marshal[1]);
     const struct = /^type (\w+) struct \{$/.exec(line);
     const empty = /^type (\w+) struct\s*\{\s*\}$/.exec(line);
     const other = struct || empty ? null : /^type (\w+) ([^=].*)$/.exec(line);
@@ -277,8 +277,6 @@ function parseGo(text: string, types: Map<string, GoType>): void {
   }
 }
 
-const customJsonTypes = new Set<string>();
-
 function parseGoField(line: string, comments: string[]): GoField {
   const tag = /`([^`]*)`/.exec(line)?.[1] ?? "";
   const decl = line
@@ -307,8 +305,8 @@ function parseGoField(line: string, comments: string[]): GoField {
 // ---------------------------------------------------------------------------------------------
 // Joining proto and Go into our tables
 
-interface PackageOut {
-  src: Source;
+export interface PackageOut {
+  src: Pick<Source, "short" | "go" | "version">;
   proto: ProtoFile;
   group?: string;
   messages: Record<string, Record<number, string>>;
@@ -330,108 +328,126 @@ interface FieldFacts {
 
 const SCALARS = new Set(["string", "bytes", "bool", "int32", "int64", "double"]);
 
-function load(src: Source): { proto: ProtoFile; types: Map<string, GoType>; group?: string } {
-  const proto = parseProto(show(src, "generated.proto"));
+export interface ParsedPackage {
+  proto: ProtoFile;
+  types: Map<string, GoType>;
+  /** register.go's GroupName, for API packages. */
+  group?: string;
+}
+
+/** Parses one package's generated.proto and Go sources. */
+export function parsePackage(protoText: string, goTexts: string[]): ParsedPackage {
+  const proto = parseProto(protoText);
   const types = new Map<string, GoType>();
-  customJsonTypes.clear();
+  const customJson = new Set<string>();
   let group: string | undefined;
-  for (const file of goFiles(src)) {
-    const text = show(src, file);
+  for (const text of goTexts) {
     group ??= /^const GroupName = "([\w.-]*)"$/m.exec(text)?.[1];
-    parseGo(text, types);
+    parseGo(text, types, customJson);
   }
-  for (const name of customJsonTypes) {
+  for (const name of customJson) {
     const t = types.get(name);
     if (t) t.customJson = true;
   }
   return { proto, types, group };
 }
 
+function load(src: Source): ParsedPackage {
+  return parsePackage(
+    show(src, "generated.proto"),
+    goFiles(src).map((file) => show(src, file)),
+  );
+}
+
 function build(): PackageOut[] {
-  const loaded = SOURCES.map((src) => ({ src, ...load(src) }));
-  const shortOfProto = new Map(loaded.map((l) => [l.proto.package, l.src.short]));
-  const out: PackageOut[] = [];
-  for (const { src, proto, types, group } of loaded) {
-    const ref = (type: string): string => {
-      if (SCALARS.has(type)) return type;
-      if (!type.startsWith(".")) {
-        if (!proto.messages.has(type)) throw new Error(`${src.short}: unknown message ${type}`);
-        return type;
-      }
-      const at = type.lastIndexOf(".");
-      const pkg = type.slice(1, at);
-      const short = shortOfProto.get(pkg);
-      if (!short) throw new Error(`${src.short}: message ${type} is in a package not listed in SOURCES`);
-      return short === src.short ? type.slice(at + 1) : `${short}.${type.slice(at + 1)}`;
-    };
-    const pkg: PackageOut = {
-      src,
-      proto,
-      group,
-      messages: {},
-      fields: {},
-      kinds: [],
-      customJson: [],
-      stringLists: [],
-      typeMeta: [],
-    };
-    for (const [message, protoFields] of [...proto.messages].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const goType = types.get(message);
-      // A custom JSON form (MarshalJSON) or a Go non-struct type (ExtraValue []string) carried in a
-      // wrapper message: the decoder reads the proto fields as they are, a converter makes the JSON.
-      // A proto field without a tagged Go field means the message is written by hand around a Go
-      // type with its own JSON form (Quantity's QuantityValue embeds Quantity and its MarshalJSON).
-      const custom =
-        !goType?.struct ||
-        goType.customJson ||
-        protoFields.some((pf) => !goType.fields.some((f) => f.protobufNumber === pf.number));
-      if (custom) pkg.customJson.push(message);
-      // `type ExtraValue []string`: go-to-protobuf wraps the slice as {repeated string items = 1}.
-      if (goType && !goType.struct && goType.fields[0].type === "[]string") pkg.stringLists.push(message);
-      // `metav1.TypeMeta json:",inline"` has no protobuf tag (the envelope carries it) but its
-      // apiVersion and kind are JSON fields of the struct, wherever it is nested.
-      if (
-        goType?.fields.some(
-          (f) => f.inline && /(^|\.)TypeMeta$/.test(f.type) && f.protobufNumber === undefined,
-        )
-      ) {
-        pkg.typeMeta.push(message);
-      }
-      const specs: Record<number, string> = {};
-      const facts: Record<string, FieldFacts> = {};
-      for (const pf of protoFields) {
-        const type =
-          pf.label === "map"
-            ? `map<string,${ref(pf.mapValue!)}>`
-            : `${ref(pf.type)}${pf.label === "repeated" ? "[]" : ""}`;
-        if (custom) {
-          // Every scalar is kept (a converter needs to see what was on the wire), except bytes: an
-          // empty Raw of FieldsV1/RawExtension/JSON is Go's nil, which marshals as null.
-          const keep = pf.label === "optional" && SCALARS.has(pf.type) && pf.type !== "bytes";
-          specs[pf.number] = `${pf.name} ${type}${keep ? " keep" : ""}`;
-          continue;
-        }
-        const gf = goType.fields.find((f) => f.protobufNumber === pf.number)!;
-        const inline = gf.inline;
-        const name = inline || !gf.json ? pf.name : gf.json;
-        // keep: encoding/json writes the zero value (no omitempty) or the field is a pointer (nil
-        // is the only "absent"); only scalar singular fields are ever dropped as zero.
-        const scalar = pf.label === "optional" && SCALARS.has(pf.type);
-        const keep = scalar && (!gf.omitempty || gf.type.startsWith("*"));
-        const proto = name !== pf.name && !inline ? ` proto=${pf.name}` : "";
-        specs[pf.number] = `${name} ${type}${keep ? " keep" : ""}${inline ? " inline" : ""}${proto}`;
-        const f = fieldFacts(gf, types);
-        if (f && !inline) facts[name] = f;
-      }
-      pkg.messages[message] = specs;
-      if (Object.keys(facts).length > 0) pkg.fields[message] = facts;
-      if (goType?.markers.get("k8s:deepcopy-gen:interfaces")?.some((v) => v.endsWith("runtime.Object"))) {
-        pkg.kinds.push(message);
-      }
+  const loaded = SOURCES.map((src) => ({ src, parsed: load(src) }));
+  const shortOfProto = new Map(loaded.map((l) => [l.parsed.proto.package, l.src.short]));
+  return loaded.map(({ src, parsed }) => derivePackage(src, parsed, shortOfProto));
+}
+
+/** Joins a package's proto messages with its Go structs into our tables. `shortOfProto` names the
+ * packages other messages may refer to (proto package → short name). */
+export function derivePackage(
+  src: PackageOut["src"],
+  { proto, types, group }: ParsedPackage,
+  shortOfProto: ReadonlyMap<string, string>,
+): PackageOut {
+  const ref = (type: string): string => {
+    if (SCALARS.has(type)) return type;
+    if (!type.startsWith(".")) {
+      if (!proto.messages.has(type)) throw new Error(`${src.short}: unknown message ${type}`);
+      return type;
     }
-    out.push(pkg);
+    const at = type.lastIndexOf(".");
+    const pkg = type.slice(1, at);
+    const short = shortOfProto.get(pkg);
+    if (!short) throw new Error(`${src.short}: message ${type} is in a package not listed in SOURCES`);
+    return short === src.short ? type.slice(at + 1) : `${short}.${type.slice(at + 1)}`;
+  };
+  const pkg: PackageOut = {
+    src,
+    proto,
+    group,
+    messages: {},
+    fields: {},
+    kinds: [],
+    customJson: [],
+    stringLists: [],
+    typeMeta: [],
+  };
+  for (const [message, protoFields] of [...proto.messages].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const goType = types.get(message);
+    // A custom JSON form (MarshalJSON) or a Go non-struct type (ExtraValue []string) carried in a
+    // wrapper message: the decoder reads the proto fields as they are, a converter makes the JSON.
+    // A proto field without a tagged Go field means the message is written by hand around a Go
+    // type with its own JSON form (Quantity's QuantityValue embeds Quantity and its MarshalJSON).
+    const custom =
+      !goType?.struct ||
+      goType.customJson ||
+      protoFields.some((pf) => !goType.fields.some((f) => f.protobufNumber === pf.number));
+    if (custom) pkg.customJson.push(message);
+    // `type ExtraValue []string`: go-to-protobuf wraps the slice as {repeated string items = 1}.
+    if (goType && !goType.struct && goType.fields[0].type === "[]string") pkg.stringLists.push(message);
+    // `metav1.TypeMeta json:",inline"` has no protobuf tag (the envelope carries it) but its
+    // apiVersion and kind are JSON fields of the struct, wherever it is nested.
+    if (
+      goType?.fields.some((f) => f.inline && /(^|\.)TypeMeta$/.test(f.type) && f.protobufNumber === undefined)
+    ) {
+      pkg.typeMeta.push(message);
+    }
+    const specs: Record<number, string> = {};
+    const facts: Record<string, FieldFacts> = {};
+    for (const pf of protoFields) {
+      const type =
+        pf.label === "map"
+          ? `map<string,${ref(pf.mapValue!)}>`
+          : `${ref(pf.type)}${pf.label === "repeated" ? "[]" : ""}`;
+      if (custom) {
+        // Every scalar is kept (a converter needs to see what was on the wire), except bytes: an
+        // empty Raw of FieldsV1/RawExtension/JSON is Go's nil, which marshals as null.
+        const keep = pf.label === "optional" && SCALARS.has(pf.type) && pf.type !== "bytes";
+        specs[pf.number] = `${pf.name} ${type}${keep ? " keep" : ""}`;
+        continue;
+      }
+      const gf = goType.fields.find((f) => f.protobufNumber === pf.number)!;
+      const inline = gf.inline;
+      const name = inline || !gf.json ? pf.name : gf.json;
+      // keep: encoding/json writes the zero value (no omitempty) or the field is a pointer (nil
+      // is the only "absent"); only scalar singular fields are ever dropped as zero.
+      const scalar = pf.label === "optional" && SCALARS.has(pf.type);
+      const keep = scalar && (!gf.omitempty || gf.type.startsWith("*"));
+      const proto = name !== pf.name && !inline ? ` proto=${pf.name}` : "";
+      specs[pf.number] = `${name} ${type}${keep ? " keep" : ""}${inline ? " inline" : ""}${proto}`;
+      const f = fieldFacts(gf, types);
+      if (f && !inline) facts[name] = f;
+    }
+    pkg.messages[message] = specs;
+    if (Object.keys(facts).length > 0) pkg.fields[message] = facts;
+    if (goType?.markers.get("k8s:deepcopy-gen:interfaces")?.some((v) => v.endsWith("runtime.Object"))) {
+      pkg.kinds.push(message);
+    }
   }
-  return out;
+  return pkg;
 }
 
 /** The Go element/value type a field's markers may also sit on (`type ValidationRules []ValidationRule`). */
@@ -527,14 +543,10 @@ function ident(short: string): string {
   return short.toUpperCase();
 }
 
-const pkgs = build();
-const files = new Map<string, string>(pkgs.map((p) => [`${p.src.short}.ts`, render(p)]));
-files.set("index.ts", renderIndex(pkgs));
-
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Writes the files into `dir` and formats them as the repository's biome.json says. */
-function writeFormatted(dir: string): void {
+function writeFormatted(dir: string, files: ReadonlyMap<string, string>): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of files) writeFileSync(join(dir, name), text);
@@ -544,27 +556,40 @@ function writeFormatted(dir: string): void {
   });
 }
 
-if (process.argv.includes("--check")) {
-  const fresh = `${OUT}.check`;
-  writeFormatted(fresh);
-  let stale = false;
-  for (const name of new Set([...readdirSync(fresh), ...readdirSync(OUT)])) {
-    const read = (d: string) => {
-      try {
-        return readFileSync(join(d, name), "utf8");
-      } catch {
-        return undefined;
-      }
-    };
-    if (read(fresh) !== read(OUT)) {
+/** Whether `a` and `b` hold the same files with the same contents (names of differing files logged). */
+function sameFiles(a: string, b: string): boolean {
+  const read = (dir: string, name: string) => {
+    try {
+      return readFileSync(join(dir, name), "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+  let same = true;
+  for (const name of new Set([...readdirSync(a), ...readdirSync(b)])) {
+    if (read(a, name) !== read(b, name)) {
       console.error(`stale: src/server/typeinfo/generated/${name}`);
-      stale = true;
+      same = false;
     }
   }
-  rmSync(fresh, { recursive: true, force: true });
-  process.exit(stale ? 1 : 0);
+  return same;
 }
 
-writeFormatted(OUT);
-const total = readdirSync(OUT).reduce((n, f) => n + readFileSync(join(OUT, f)).length, 0);
-console.log(`wrote ${files.size} files (${total} bytes) to ${OUT}`);
+function main(): void {
+  const pkgs = build();
+  const files = new Map<string, string>(pkgs.map((p) => [`${p.src.short}.ts`, render(p)]));
+  files.set("index.ts", renderIndex(pkgs));
+  if (process.argv.includes("--check")) {
+    const fresh = `${OUT}.check`;
+    writeFormatted(fresh, files);
+    const same = sameFiles(fresh, OUT);
+    rmSync(fresh, { recursive: true, force: true });
+    process.exit(same ? 0 : 1);
+  }
+  writeFormatted(OUT, files);
+  const total = readdirSync(OUT).reduce((n, f) => n + readFileSync(join(OUT, f)).length, 0);
+  console.log(`wrote ${files.size} files (${total} bytes) to ${OUT}`);
+}
+
+// Run as a script, not when a test imports the parsing and joining above.
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();
