@@ -40,7 +40,7 @@ function table(p: GeneratedPackage): PackageTable {
 let tables: readonly PackageTable[] | undefined;
 
 /** The message tables in the protobuf decoder's PackageTable form. */
-export function packageTables(): readonly PackageTable[] {
+function packageTables(): readonly PackageTable[] {
   tables ??= PACKAGES.map(table);
   return tables;
 }
@@ -96,11 +96,6 @@ export function messageForGroupKind(group: string, kind: string, version?: strin
   return undefined;
 }
 
-/** The served apiVersions (group versions) the tables describe. */
-export function servedGroupVersions(): string[] {
-  return [...kindTable().keys()];
-}
-
 function split(message: string): [GeneratedPackage | undefined, string] {
   const dot = message.indexOf(".");
   return [packageOf.get(message.slice(0, dot)), message.slice(dot + 1)];
@@ -131,12 +126,6 @@ function modelPrefix(go: string): string {
 }
 
 const packageOfModelPrefix = new Map(PACKAGES.map((p) => [modelPrefix(p.go), p]));
-
-/** The upstream OpenAPI model name of a message ("core.PodSpec" → "io.k8s.api.core.v1.PodSpec"). */
-export function modelName(message: string): string {
-  const [pkg, name] = split(message);
-  return `${pkg ? modelPrefix(pkg.go) : "?"}.${name}`;
-}
 
 /** The message an upstream OpenAPI model name stands for, if the tables have it. */
 export function messageOfModel(model: string): string | undefined {
