@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { decodeKubernetesProtobuf } from "../../../src/server/http/protobuf/index.ts";
-import { messageForKind } from "../../../src/server/http/protobuf/kinds.ts";
 import { decodeObject } from "../../../src/server/registry/decode.ts";
 import { RESOURCES } from "../../../src/server/registry/resources.ts";
 import { groupVersion } from "../../../src/server/registry/types.ts";
+import { messageForKind } from "../../../src/server/typeinfo/index.ts";
 
 const DIR = new URL("../../fixtures/upstream-testdata/v0.33.0/", import.meta.url);
 

@@ -151,7 +151,8 @@ export class MessageDecoder {
       value =
         "message" in valueType ? this.message(valueType.message, new Uint8Array(0), path, depth + 1) : "";
     }
-    return [key, value];
+    // A map value is always written: a zero metav1.Time (which a struct field omits) is JSON null.
+    return [key, value === undefined ? null : value];
   }
 }
 
