@@ -14,8 +14,10 @@ import { bootstrap } from "./bootstrap.ts";
 import type { AuditRecord, PodLogSource } from "./context.ts";
 import { startAggregationController } from "./controllers/clusterrole-aggregation.ts";
 import type { Controller, ControllerContext } from "./controllers/context.ts";
+import { startCronJobController } from "./controllers/cronjob.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
+import { type BatchControllerOptions, startJobControllers } from "./controllers/job.ts";
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
 import { startRootCaController, startServiceAccountController } from "./controllers/namespace-defaults.ts";
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
@@ -57,6 +59,8 @@ export interface ServerOptions {
   audit?: (event: AuditRecord) => void;
   /** Request, connection and watch limits; each unset one keeps kube-apiserver's default (docs/server.md). */
   limits?: Partial<ServerLimits>;
+  /** The Job and CronJob controllers' clock and pod-failure back-off (docs/server.md, "Jobs and CronJobs"). */
+  batch?: BatchControllerOptions;
 }
 
 export type { ServerLimits } from "./http/limits.ts";
@@ -228,6 +232,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startEndpointsController(controllerContext),
     startDeploymentController(controllerContext),
     startReplicaSetController(controllerContext),
+    ...startJobControllers(controllerContext, opts.batch),
+    startCronJobController(controllerContext, opts.batch),
     startGarbageCollector(controllerContext),
   ];
   const settle = async () => {

@@ -1,0 +1,540 @@
+// The Job controller and the TTL-after-finished controller, ported in spirit from kubernetes
+// pkg/controller/job/job_controller.go (syncJob, manageJob, trackJobStatusAndRemoveFinalizers,
+// enactJobFinished, pastBackoffLimitOnFailure, backoff records) and pkg/controller/ttlafterfinished.
+// Pods carry the batch.kubernetes.io/job-tracking finalizer until the Job has counted them: a finished
+// Pod's UID goes to status.uncountedTerminatedPods, then its finalizer is removed, then it moves to
+// succeeded/failed — so a count is never lost or doubled. As in 1.33 (JobManagedBy/PodReplacementPolicy),
+// the interim SuccessCriteriaMet/FailureTarget condition comes first and Complete/Failed only once no
+// Pod of the Job is still terminating.
+import type { Job, JobCondition } from "kubernetes-types/batch/v1.d.ts";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import type { KubeObject, StoredObject } from "../../meta/types.ts";
+import { deepEqual } from "../registry/json-access.ts";
+import {
+  conditionTrue,
+  isJobFinished,
+  JOB_COMPLETION_INDEX,
+  JOB_TRACKING_FINALIZER,
+} from "../registry/kinds/batch/job.ts";
+import { rfc3339 } from "../registry/objects.ts";
+import type { ResourceDef } from "../registry/types.ts";
+import { type Clock, REAL_CLOCK } from "./clock.ts";
+import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { controllerOf, controllerRef } from "./owners.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+const JOBS = "jobs.batch";
+/** batchv1.JobControllerName: the only spec.managedBy this controller acts on. */
+const JOB_CONTROLLER_NAME = "kubernetes.io/job-controller";
+/** DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff. */
+const DEFAULT_BACKOFF_MS = 10_000;
+const MAX_BACKOFF_MS = 10 * 60_000;
+/** MaxPodCreateDeletePerSync. */
+const MAX_PER_SYNC = 500;
+
+type Stored<T> = T & StoredObject;
+type Condition = JobCondition & { type: string; status: string };
+
+export interface BatchControllerOptions {
+  /** The clock schedules, deadlines and TTLs follow; tests pass a ManualClock. */
+  clock?: Clock;
+  /** First delay before a failed Pod is replaced (doubling per failure, at most 10 min); default 10 s. */
+  podFailureBackoffMs?: number;
+}
+
+/** A work queue fed by storage events, with AddAfter (one pending timer per key). */
+export function delayingQueue(
+  c: ControllerContext,
+  name: string,
+  clock: Clock,
+  reconcile: (key: string, requeueAfter: (ms: number) => void) => Promise<void>,
+  triggers: {
+    resource: string;
+    key: (e: { namespace: string; name: string; json: string }) => string | undefined;
+  }[],
+  initialKeys: () => string[],
+): Controller {
+  const timers = new Map<string, { at: number; cancel: () => void }>();
+  const queue: WorkQueue = new WorkQueue(
+    (key) =>
+      reconcile(key, (ms) => {
+        const at = clock.now().getTime() + ms;
+        const pending = timers.get(key);
+        if (pending && pending.at <= at) return;
+        pending?.cancel();
+        timers.set(key, {
+          at,
+          cancel: clock.after(ms, () => {
+            timers.delete(key);
+            queue.add(key);
+          }),
+        });
+      }),
+    (key, err) => c.log.warn({ controller: name, key, err: (err as Error).message }, "reconcile failed"),
+  );
+  for (const t of triggers) {
+    c.store.watch(t.resource, { fromRV: c.store.currentRV() }, (ev) => {
+      const key = t.key(ev.entry);
+      if (key) queue.add(key);
+    });
+  }
+  for (const k of initialKeys()) queue.add(k);
+  return { name, idle: () => queue.idle() };
+}
+
+const phase = (p: Pod) => p.status?.phase;
+const isTerminal = (p: Pod) => phase(p) === "Succeeded" || phase(p) === "Failed";
+const hasFinalizer = (p: Pod) => (p.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
+const isReady = (p: Pod) =>
+  (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+const completionIndex = (p: Pod): number => {
+  const v = p.metadata?.annotations?.[JOB_COMPLETION_INDEX];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : -1;
+};
+
+/** The "1,3-5" form of a set of indexes (status.completedIndexes). */
+export function formatIndexes(indexes: Iterable<number>): string {
+  const sorted = [...new Set(indexes)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
+export function parseIndexes(text: string | undefined): Set<number> {
+  const out = new Set<number>();
+  for (const part of (text ?? "").split(",").filter(Boolean)) {
+    const [a, b] = part.split("-").map(Number);
+    for (let i = a; i <= (b ?? a); i++) out.add(i);
+  }
+  return out;
+}
+
+/** pastBackoffLimitOnFailure: with restartPolicy OnFailure, container restarts count as failures. */
+function pastBackoffLimitOnFailure(job: Job, active: Pod[]): boolean {
+  if (job.spec?.template.spec?.restartPolicy !== "OnFailure") return false;
+  let restarts = 0;
+  for (const p of active)
+    for (const s of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])])
+      restarts += s.restartCount ?? 0;
+  const limit = job.spec?.backoffLimit ?? 6;
+  return limit === 0 ? restarts > 0 : restarts >= limit;
+}
+
+function newCondition(type: string, reason: string, message: string, now: Date): Condition {
+  const t = rfc3339(now);
+  return { type, status: "True", lastProbeTime: t, lastTransitionTime: t, reason, message };
+}
+
+/** ensureJobConditionStatus: adds or updates a condition; the transition time moves only on a change. */
+function ensureCondition(
+  conditions: Condition[],
+  type: string,
+  status: string,
+  reason: string,
+  message: string,
+  now: Date,
+): Condition[] {
+  const existing = conditions.find((c) => c.type === type);
+  if (!existing)
+    return status === "True"
+      ? [...conditions, { ...newCondition(type, reason, message, now), status }]
+      : conditions;
+  if (existing.status === status && existing.reason === reason && existing.message === message)
+    return conditions;
+  const t = rfc3339(now);
+  return conditions.map((c) =>
+    c.type === type
+      ? {
+          ...c,
+          status,
+          reason,
+          message,
+          lastProbeTime: t,
+          lastTransitionTime: c.status === status ? c.lastTransitionTime : t,
+        }
+      : c,
+  );
+}
+
+interface BackoffRecord {
+  failuresAfterLastSuccess: number;
+  lastFailure: number;
+}
+
+export function startJobController(c: ControllerContext, o: BatchControllerOptions = {}): Controller {
+  const clock = o.clock ?? REAL_CLOCK;
+  const baseBackoff = o.podFailureBackoffMs ?? DEFAULT_BACKOFF_MS;
+  const jobDef = c.registry.find("batch", "v1", "jobs") as ResourceDef;
+  const podDef = c.registry.find("", "v1", "pods") as ResourceDef;
+  const backoffs = new Map<string, BackoffRecord>(); // by Job UID, in memory as upstream's backoffRecordStore
+  const write = { user: CONTROLLER_USER };
+
+  const podsOf = (namespace: string, name: string, uid?: string) =>
+    c.store
+      .list("pods", { namespace })
+      .items.map((e) => e.object() as Stored<Pod>)
+      .filter((p) => {
+        const ref = controllerOf(p);
+        return ref?.kind === "Job" && ref.name === name && (!uid || ref.uid === uid);
+      });
+
+  const releasePods = async (pods: Stored<Pod>[]) => {
+    for (const p of pods) {
+      await c.objects
+        .guaranteedUpdate(
+          podDef,
+          p.metadata.namespace ?? "",
+          p.metadata.name,
+          (cur) => {
+            const finalizers = cur.metadata.finalizers ?? [];
+            if (!finalizers.includes(JOB_TRACKING_FINALIZER)) return undefined;
+            if (cur.metadata.uid !== p.metadata.uid) return undefined;
+            return {
+              ...cur,
+              metadata: {
+                ...cur.metadata,
+                finalizers: finalizers.filter((f) => f !== JOB_TRACKING_FINALIZER),
+              },
+            };
+          },
+          write,
+        )
+        .catch((e: { status?: { code?: number } }) => {
+          if (e.status?.code !== 404) throw e;
+        });
+    }
+  };
+
+  const deletePod = (p: Stored<Pod>) =>
+    c.objects
+      .delete(podDef, p.metadata.namespace ?? "", p.metadata.name, {
+        ...write,
+        preconditions: { uid: p.metadata.uid },
+      })
+      .catch((e: { status?: { code?: number } }) => {
+        if (e.status?.code !== 404 && e.status?.code !== 409) throw e;
+      });
+
+  const writeStatus = (job: Stored<Job>, status: Job["status"]) =>
+    c.objects.guaranteedUpdate(
+      jobDef,
+      job.metadata.namespace ?? "",
+      job.metadata.name,
+      (cur) => (cur.metadata.uid === job.metadata.uid ? { ...cur, status } : undefined),
+      { ...write, subresource: "status" },
+    );
+
+  const createPod = async (job: Stored<Job>, index: number | undefined) => {
+    const template = structuredClone(job.spec?.template ?? {});
+    const name = job.metadata.name;
+    const meta = template.metadata ?? {};
+    const pod: KubeObject = {
+      metadata: {
+        labels: { ...meta.labels },
+        annotations: { ...meta.annotations },
+        generateName: index === undefined ? `${name}-` : `${name}-${index}-`,
+        ownerReferences: [controllerRef(job)],
+        finalizers: [JOB_TRACKING_FINALIZER],
+      },
+      spec: template.spec,
+    };
+    if (index !== undefined) {
+      // addCompletionIndexAnnotation, the PodIndexLabel, the hostname and JOB_COMPLETION_INDEX.
+      pod.metadata!.annotations![JOB_COMPLETION_INDEX] = String(index);
+      pod.metadata!.labels![JOB_COMPLETION_INDEX] = String(index);
+      const spec = pod.spec as NonNullable<Pod["spec"]>;
+      spec.hostname ??= `${name}-${index}`;
+      for (const ctr of [...(spec.initContainers ?? []), ...spec.containers]) {
+        if ((ctr.env ?? []).some((e) => e.name === "JOB_COMPLETION_INDEX")) continue;
+        ctr.env = [
+          ...(ctr.env ?? []),
+          {
+            name: "JOB_COMPLETION_INDEX",
+            valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } },
+          },
+        ];
+      }
+    }
+    if (!Object.keys(pod.metadata!.annotations!).length) delete pod.metadata!.annotations;
+    await c.objects.create(podDef, pod, job.metadata.namespace ?? "", write);
+  };
+
+  async function sync(key: string, requeueAfter: (ms: number) => void): Promise<void> {
+    const [namespace, name] = key.split("/");
+    const job = c.store.get(JOBS, namespace, name)?.object() as Stored<Job> | undefined;
+    if (!job) {
+      // The Job is gone: its Pods must not stay blocked by our finalizer.
+      await releasePods(podsOf(namespace, name).filter(hasFinalizer));
+      return;
+    }
+    const uid = job.metadata.uid;
+    const spec = job.spec ?? ({} as NonNullable<Job["spec"]>);
+    if (spec.managedBy && spec.managedBy !== JOB_CONTROLLER_NAME) return;
+    const pods = podsOf(namespace, name, uid);
+    if (isJobFinished(job)) {
+      backoffs.delete(uid);
+      await releasePods(pods.filter(hasFinalizer));
+      return;
+    }
+    const now = clock.now();
+    const indexed = spec.completionMode === "Indexed";
+    const completions = spec.completions ?? undefined;
+    const status: NonNullable<Job["status"]> = structuredClone(job.status ?? {});
+    let conditions = (status.conditions ?? []) as Condition[];
+
+    // 1. Newly finished Pods go to uncountedTerminatedPods before their finalizers are removed.
+    const uncounted = {
+      succeeded: [...(status.uncountedTerminatedPods?.succeeded ?? [])],
+      failed: [...(status.uncountedTerminatedPods?.failed ?? [])],
+    };
+    const seen = new Set([...uncounted.succeeded, ...uncounted.failed]);
+    const completed = parseIndexes(status.completedIndexes);
+    const onlyFailed = spec.podReplacementPolicy === "Failed";
+    const release: Stored<Pod>[] = [];
+    let newFailed = 0;
+    let newSucceeded = 0;
+    for (const p of pods.filter(hasFinalizer)) {
+      if (seen.has(p.metadata.uid)) {
+        release.push(p); // counted in a sync whose finalizer removal did not finish
+        if (indexed && phase(p) === "Succeeded" && completionIndex(p) >= 0) completed.add(completionIndex(p));
+        continue;
+      }
+      const failed =
+        phase(p) === "Failed" || (!onlyFailed && !!p.metadata.deletionTimestamp && phase(p) !== "Succeeded");
+      if (phase(p) === "Succeeded") {
+        release.push(p);
+        const ix = completionIndex(p);
+        if (indexed && (ix < 0 || ix >= (completions ?? 0) || completed.has(ix))) continue;
+        if (indexed) completed.add(ix);
+        uncounted.succeeded.push(p.metadata.uid);
+        newSucceeded++;
+      } else if (failed) {
+        release.push(p);
+        uncounted.failed.push(p.metadata.uid);
+        newFailed++;
+      }
+    }
+    if (newFailed + newSucceeded > 0)
+      await writeStatus(job, { ...job.status, uncountedTerminatedPods: { ...uncounted } });
+    // 2. Then the finalizers go; 3. then the UIDs become counts.
+    await releasePods(release);
+    status.succeeded = (status.succeeded ?? 0) + uncounted.succeeded.length;
+    if (indexed) status.completedIndexes = formatIndexes(completed);
+    status.failed = (status.failed ?? 0) + uncounted.failed.length;
+    status.uncountedTerminatedPods = {};
+    if (!status.succeeded) delete status.succeeded;
+    if (!status.failed) delete status.failed;
+
+    const record = backoffs.get(uid) ?? { failuresAfterLastSuccess: 0, lastFailure: 0 };
+    if (newSucceeded > 0) record.failuresAfterLastSuccess = 0;
+    if (newFailed > 0) {
+      record.failuresAfterLastSuccess += newFailed;
+      record.lastFailure = now.getTime();
+    }
+    backoffs.set(uid, record);
+
+    // The verdict: an interim condition already recorded, or one reached now.
+    let active = pods.filter((p) => !isTerminal(p) && !p.metadata.deletionTimestamp);
+    let finished: Condition | undefined = conditions.find(
+      (x) => (x.type === "FailureTarget" || x.type === "SuccessCriteriaMet") && x.status === "True",
+    );
+    const suspended = spec.suspend === true;
+    const deadline =
+      spec.activeDeadlineSeconds != null && status.startTime && !suspended
+        ? Date.parse(status.startTime) + spec.activeDeadlineSeconds * 1000
+        : undefined;
+    if (!finished) {
+      if ((status.failed ?? 0) > (spec.backoffLimit ?? 6) || pastBackoffLimitOnFailure(job, active))
+        finished = newCondition(
+          "FailureTarget",
+          "BackoffLimitExceeded",
+          "Job has reached the specified backoff limit",
+          now,
+        );
+      else if (deadline !== undefined && deadline <= now.getTime())
+        finished = newCondition(
+          "FailureTarget",
+          "DeadlineExceeded",
+          "Job was active longer than specified deadline",
+          now,
+        );
+    }
+
+    if (finished?.type === "FailureTarget") {
+      for (const p of active) await deletePod(p);
+      active = [];
+    } else if (!finished) {
+      // manageJob
+      if (suspended) {
+        for (const p of active) await deletePod(p);
+        active = [];
+        if (!conditionTrue(job, "Suspended")) {
+          conditions = ensureCondition(conditions, "Suspended", "True", "JobSuspended", "Job suspended", now);
+          delete status.startTime; // suspending resets the activeDeadlineSeconds timer
+        }
+      } else {
+        if (conditions.some((x) => x.type === "Suspended" && x.status === "True"))
+          conditions = ensureCondition(conditions, "Suspended", "False", "JobResumed", "Job resumed", now);
+        status.startTime ??= rfc3339(now);
+        const succeeded = status.succeeded ?? 0;
+        const parallelism = spec.parallelism ?? 1;
+        let want: number;
+        if (completions == null) want = succeeded > 0 ? active.length : parallelism;
+        else want = Math.max(0, Math.min(parallelism, completions - (indexed ? completed.size : succeeded)));
+        const replacing = pods.filter((p) => p.metadata.deletionTimestamp && !isTerminal(p)).length;
+        // Surplus active Pods go first: the newest, then the not-ready ones.
+        if (active.length > want) {
+          const surplus = [...active]
+            .sort(
+              (a, b) =>
+                Number(isReady(a)) - Number(isReady(b)) ||
+                (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? ""),
+            )
+            .slice(0, active.length - want);
+          for (const p of surplus) await deletePod(p);
+          active = active.filter((p) => !surplus.includes(p));
+        }
+        const missing = Math.min(MAX_PER_SYNC, want - active.length - (onlyFailed ? replacing : 0));
+        if (missing > 0) {
+          const wait =
+            record.failuresAfterLastSuccess > 0
+              ? record.lastFailure +
+                Math.min(MAX_BACKOFF_MS, baseBackoff * 2 ** (record.failuresAfterLastSuccess - 1)) -
+                now.getTime()
+              : 0;
+          if (wait > 0) requeueAfter(wait);
+          else if (indexed) {
+            const taken = new Set([...completed, ...active.map(completionIndex)]);
+            const free = [...Array(completions ?? 0).keys()].filter((i) => !taken.has(i)).slice(0, missing);
+            for (const ix of free) await createPod(job, ix);
+          } else for (let i = 0; i < missing; i++) await createPod(job, undefined);
+        }
+        const done = indexed
+          ? completed.size >= (completions ?? 0)
+          : completions == null
+            ? succeeded > 0 && active.length === 0
+            : succeeded >= completions && active.length === 0;
+        if (done)
+          finished = newCondition(
+            "SuccessCriteriaMet",
+            "CompletionsReached",
+            "Reached expected number of succeeded pods",
+            now,
+          );
+      }
+    }
+
+    if (!finished && !suspended && spec.activeDeadlineSeconds != null && status.startTime)
+      requeueAfter(Date.parse(status.startTime) + spec.activeDeadlineSeconds * 1000 - now.getTime());
+
+    // The interim condition, then (no Pod still terminating) the terminal one: enactJobFinished.
+    const terminating = c.store
+      .list("pods", { namespace })
+      .items.map((e) => e.object() as Stored<Pod>)
+      .filter((p) => controllerOf(p)?.uid === uid && p.metadata.deletionTimestamp && !isTerminal(p)).length;
+    if (finished) {
+      conditions = ensureCondition(
+        conditions,
+        finished.type,
+        "True",
+        finished.reason ?? "",
+        finished.message ?? "",
+        now,
+      );
+      if (terminating === 0) {
+        const terminal = finished.type === "FailureTarget" ? "Failed" : "Complete";
+        conditions = ensureCondition(
+          conditions,
+          terminal,
+          "True",
+          finished.reason ?? "",
+          finished.message ?? "",
+          now,
+        );
+        if (terminal === "Complete") status.completionTime = rfc3339(now);
+        status.startTime ??= rfc3339(now);
+      }
+    }
+    if (conditions.length) status.conditions = conditions;
+    const running = finished ? [] : active;
+    if (running.length) status.active = running.length;
+    else delete status.active;
+    status.ready = running.filter(isReady).length;
+    status.terminating = terminating;
+    if (!deepEqual(status, job.status ?? {})) await writeStatus(job, status);
+  }
+
+  return delayingQueue(
+    c,
+    "job",
+    clock,
+    sync,
+    [
+      { resource: JOBS, key: (e) => `${e.namespace}/${e.name}` },
+      {
+        resource: "pods",
+        key: (e) => {
+          const ref = controllerOf(JSON.parse(e.json) as KubeObject);
+          return ref?.kind === "Job" && ref.apiVersion === "batch/v1"
+            ? `${e.namespace}/${ref.name}`
+            : undefined;
+        },
+      },
+    ],
+    () => c.store.list(JOBS).items.map((e) => `${e.namespace}/${e.name}`),
+  );
+}
+
+/** When a finished Job finished: completionTime, else the Complete/Failed condition's transition. */
+function finishTime(job: Job): number | undefined {
+  if (job.status?.completionTime) return Date.parse(job.status.completionTime);
+  const c = (job.status?.conditions ?? []).find(
+    (x) => (x.type === "Complete" || x.type === "Failed") && x.status === "True",
+  );
+  return c?.lastTransitionTime ? Date.parse(c.lastTransitionTime) : undefined;
+}
+
+/** ttlafterfinished: deletes a finished Job (and, in the foreground, its Pods) ttlSecondsAfterFinished later. */
+export function startTtlAfterFinishedController(
+  c: ControllerContext,
+  o: BatchControllerOptions = {},
+): Controller {
+  const clock = o.clock ?? REAL_CLOCK;
+  const jobDef = c.registry.find("batch", "v1", "jobs") as ResourceDef;
+  return delayingQueue(
+    c,
+    "ttl-after-finished",
+    clock,
+    async (key, requeueAfter) => {
+      const [namespace, name] = key.split("/");
+      const job = c.store.get(JOBS, namespace, name)?.object() as Stored<Job> | undefined;
+      const ttl = job?.spec?.ttlSecondsAfterFinished;
+      if (!job || ttl == null || job.metadata.deletionTimestamp || !isJobFinished(job)) return;
+      const finished = finishTime(job);
+      if (finished === undefined) return;
+      const left = finished + ttl * 1000 - clock.now().getTime();
+      if (left > 0) return requeueAfter(left);
+      await c.objects
+        .delete(jobDef, namespace, name, {
+          user: CONTROLLER_USER,
+          propagationPolicy: "Foreground",
+          preconditions: { uid: job.metadata.uid, resourceVersion: job.metadata.resourceVersion },
+        })
+        .catch((e: { status?: { code?: number } }) => {
+          if (e.status?.code !== 404 && e.status?.code !== 409) throw e;
+        });
+    },
+    [{ resource: JOBS, key: (e) => `${e.namespace}/${e.name}` }],
+    () => c.store.list(JOBS).items.map((e) => `${e.namespace}/${e.name}`),
+  );
+}
+
+/** Both batch Job controllers, as index.ts starts them. */
+export function startJobControllers(c: ControllerContext, o: BatchControllerOptions = {}): Controller[] {
+  return [startJobController(c, o), startTtlAfterFinishedController(c, o)];
+}
