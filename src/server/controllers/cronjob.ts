@@ -156,13 +156,22 @@ export function startCronJobController(c: ControllerContext, o: BatchControllerO
       return finish();
     }
     const earliest = new Date(status.lastScheduleTime ?? cj.metadata.creationTimestamp ?? now.toISOString());
-    const recent = mostRecentScheduleTime(earliest, now, schedule, spec.startingDeadlineSeconds ?? undefined);
+    let recent: ReturnType<typeof mostRecentScheduleTime>;
+    try {
+      recent = mostRecentScheduleTime(earliest, now, schedule, spec.startingDeadlineSeconds ?? undefined);
+    } catch (e) {
+      recent = e as Error; // a date that never comes ("59 23 31 2 *"): cron-parser gives up
+    }
+    if (recent instanceof Error) {
+      c.log.info({ cronjob: key, err: recent.message }, "invalid schedule");
+      return finish();
+    }
     const sleep = () => {
       const since = new Date(status.lastScheduleTime ?? cj.metadata.creationTimestamp ?? now.toISOString());
       const ms = nextScheduleDelay(since, now, schedule);
       if (ms !== undefined) requeueAfter(ms);
     };
-    if (recent instanceof Error || !recent.mostRecent) {
+    if (!recent.mostRecent) {
       sleep();
       return finish();
     }

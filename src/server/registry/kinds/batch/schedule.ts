@@ -197,9 +197,13 @@ export function mostRecentScheduleTime(
 
 /** nextScheduleTimeDuration: how long until the activation after the most recent one, plus 100 ms. */
 export function nextScheduleDelay(earliestIn: Date, now: Date, schedule: Schedule): number | undefined {
-  const r = mostRecentScheduleTime(earliestIn, now, schedule);
-  if (r instanceof Error) return undefined;
-  const from = r.mostRecent ?? (r.missed === "none" ? r.earliest : undefined);
-  if (!from) return undefined;
-  return schedule.next(from).getTime() + 100 - now.getTime();
+  try {
+    const r = mostRecentScheduleTime(earliestIn, now, schedule);
+    if (r instanceof Error) return undefined;
+    const from = r.mostRecent ?? (r.missed === "none" ? r.earliest : undefined);
+    if (!from) return undefined;
+    return schedule.next(from).getTime() + 100 - now.getTime();
+  } catch {
+    return undefined; // no such date ever comes
+  }
 }
