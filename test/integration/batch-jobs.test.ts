@@ -177,6 +177,38 @@ test("ttlSecondsAfterFinished deletes the finished Job and its Pods", async () =
   await eventually(async () => (await podsOf("short-lived")).length === 0, 10_000, "the Job's Pods deleted");
 });
 
+test("podFailurePolicy: a FailJob rule fails the Job at once with upstream's message", async () => {
+  await create(
+    jobOf("policy-fail", "exit 42", {
+      backoffLimit: 5,
+      podFailurePolicy: { rules: [{ action: "FailJob", onExitCodes: { operator: "In", values: [42] } }] },
+    }),
+  );
+  const job = await waitForCondition("policy-fail", "Failed");
+  assert.equal(job.spec?.podReplacementPolicy, "Failed", "defaulted with a podFailurePolicy");
+  const [pod] = await podsOf("policy-fail");
+  assert.equal(condition(job, "Failed")?.reason, "PodFailurePolicy");
+  assert.equal(
+    condition(job, "Failed")?.message,
+    `Container main for pod ${NS}/${pod.metadata?.name} failed with exit code 42 matching FailJob rule at index 0`,
+  );
+  assert.equal(job.status?.failed, 1, "no retries despite backoffLimit 5");
+});
+
+test("podFailurePolicy: an Ignore rule does not count the failure against backoffLimit", async () => {
+  const mark = `${c.scratch}/ignored-once`;
+  await create(
+    jobOf("policy-ignore", `if [ -e ${mark} ]; then exit 0; fi; touch ${mark}; exit 7`, {
+      backoffLimit: 0,
+      podFailurePolicy: { rules: [{ action: "Ignore", onExitCodes: { operator: "In", values: [7] } }] },
+    }),
+  );
+  const job = await waitForCondition("policy-ignore", "Complete");
+  assert.equal(job.status?.failed, undefined);
+  assert.equal(job.status?.succeeded, 1);
+  assert.equal((await podsOf("policy-ignore")).length, 2, "the ignored Pod was replaced");
+});
+
 test("kubectl: create a Job from its own manifest, get it, wait for it to complete", async () => {
   const manifest = await c.kubectl([
     "create",

@@ -114,6 +114,48 @@ export function parseIndexes(text: string | undefined): Set<number> {
   return out;
 }
 
+type PodFailurePolicy = NonNullable<NonNullable<Job["spec"]>["podFailurePolicy"]>;
+
+/**
+ * matchPodFailurePolicy (pkg/controller/job/pod_failure_policy.go): the first rule a failed Pod matches
+ * decides — FailJob fails the Job with this message, Ignore does not count the failure, Count counts it.
+ * FailIndex needs backoffLimitPerIndex, which this controller does not run; it counts.
+ */
+export function matchPodFailurePolicy(
+  policy: PodFailurePolicy | undefined,
+  pod: Pod,
+): { count: boolean; failJob?: string } {
+  const where = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+  for (const [index, rule] of (policy?.rules ?? []).entries()) {
+    let failJob: string | undefined;
+    if (rule.onExitCodes) {
+      const req = rule.onExitCodes;
+      const statuses = [
+        ...(pod.status?.containerStatuses ?? []),
+        ...(pod.status?.initContainerStatuses ?? []),
+      ];
+      const match = statuses.find((s) => {
+        const code = s.state?.terminated?.exitCode;
+        if ((req.containerName != null && req.containerName !== s.name) || code === undefined || code === 0)
+          return false;
+        return req.values.includes(code) === (req.operator === "In");
+      });
+      if (!match) continue;
+      failJob = `Container ${match.name} for pod ${where} failed with exit code ${match.state?.terminated?.exitCode} matching ${rule.action} rule at index ${index}`;
+    } else if (rule.onPodConditions) {
+      const match = (pod.status?.conditions ?? []).find((c) =>
+        rule.onPodConditions?.some((p) => p.type === c.type && (p.status ?? "True") === c.status),
+      );
+      if (!match) continue;
+      failJob = `Pod ${where} has condition ${match.type} matching ${rule.action} rule at index ${index}`;
+    } else continue;
+    if (rule.action === "Ignore") return { count: false };
+    if (rule.action === "FailJob") return { count: true, failJob };
+    if (rule.action === "Count" || rule.action === "FailIndex") return { count: true };
+  }
+  return { count: true };
+}
+
 /** pastBackoffLimitOnFailure: with restartPolicy OnFailure, container restarts count as failures. */
 function pastBackoffLimitOnFailure(job: Job, active: Pod[]): boolean {
   if (job.spec?.template.spec?.restartPolicy !== "OnFailure") return false;
@@ -315,6 +357,7 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
         newSucceeded++;
       } else if (failed) {
         release.push(p);
+        if (!matchPodFailurePolicy(spec.podFailurePolicy, p).count) continue; // an Ignore rule
         uncounted.failed.push(p.metadata.uid);
         newFailed++;
       }
@@ -343,6 +386,16 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
     let finished: Condition | undefined = conditions.find(
       (x) => (x.type === "FailureTarget" || x.type === "SuccessCriteriaMet") && x.status === "True",
     );
+    if (!finished && spec.podFailurePolicy) {
+      // getFailJobMessage: the first failed Pod a FailJob rule matches fails the Job.
+      for (const p of pods.filter((p) => phase(p) === "Failed")) {
+        const message = matchPodFailurePolicy(spec.podFailurePolicy, p).failJob;
+        if (message) {
+          finished = newCondition("FailureTarget", "PodFailurePolicy", message, now);
+          break;
+        }
+      }
+    }
     const suspended = spec.suspend === true;
     const deadline =
       spec.activeDeadlineSeconds != null && status.startTime && !suspended
