@@ -22,6 +22,7 @@ import {
   validatePodTemplateSpec,
 } from "../../validation/apps.ts";
 import {
+  type BadValue,
   child,
   goSyntax,
   immutable,
@@ -252,11 +253,20 @@ function validateJobSpec(spec: Json): FieldCause[] {
   return errs;
 }
 
-function pointerSyntax(v: unknown): ReturnType<typeof goSyntax> | number | string | null {
+// Go types of the spec fields immutability errors print (%#v of a struct spans pages and holds pointers no
+// two servers share; we name the type, which is what a reader can use).
+const STRUCT_TYPES: Record<string, string> = {
+  template: "core.PodTemplateSpec",
+  podFailurePolicy: "batch.PodFailurePolicy",
+  successPolicy: "batch.SuccessPolicy",
+};
+
+/** A spec field's value as field.Error prints it: pointers dereferenced, nil as null. */
+function fieldValue(field: string, v: unknown): BadValue {
   if (v == null) return null;
   if (typeof v === "number" || typeof v === "string") return v;
-  if (isMap(v) && ("matchLabels" in v || "matchExpressions" in v)) return goSyntax(labelSelectorSyntax(v));
-  return goSyntax("core.PodTemplateSpec{…}");
+  if (field === "selector" && isMap(v)) return goSyntax(labelSelectorSyntax(v));
+  return goSyntax(`${STRUCT_TYPES[field] ?? "struct"}{…}`);
 }
 
 /** ValidateJobSpecUpdate (ElasticIndexedJob on): immutable fields; scheduling directives may change only
@@ -264,7 +274,8 @@ function pointerSyntax(v: unknown): ReturnType<typeof goSyntax> | number | strin
 function validateJobSpecUpdate(spec: Json, old: Json, oldJob: KubeObject): FieldCause[] {
   const errs: FieldCause[] = [];
   if (!deepEqual(spec.completions ?? null, old.completions ?? null)) {
-    if (!isIndexed(spec)) errs.push(immutable(child(SPEC, "completions"), pointerSyntax(spec.completions)));
+    if (!isIndexed(spec))
+      errs.push(immutable(child(SPEC, "completions"), fieldValue("completions", spec.completions)));
     else if (spec.completions != null && spec.completions !== spec.parallelism)
       errs.push(
         invalid(
@@ -275,7 +286,7 @@ function validateJobSpecUpdate(spec: Json, old: Json, oldJob: KubeObject): Field
       );
   }
   if (!deepEqual(spec.selector ?? null, old.selector ?? null))
-    errs.push(immutable(child(SPEC, "selector"), pointerSyntax(spec.selector)));
+    errs.push(immutable(child(SPEC, "selector"), fieldValue("selector", spec.selector)));
   const mutableScheduling = old.suspend === true && !asMap(oldJob.status).startTime;
   if (
     !deepEqual(
@@ -283,7 +294,7 @@ function validateJobSpecUpdate(spec: Json, old: Json, oldJob: KubeObject): Field
       comparableTemplate(old.template, mutableScheduling),
     )
   )
-    errs.push(immutable(TEMPLATE, goSyntax(templateSyntax())));
+    errs.push(immutable(TEMPLATE, fieldValue("template", spec.template)));
   for (const f of [
     "completionMode",
     "podFailurePolicy",
@@ -292,7 +303,7 @@ function validateJobSpecUpdate(spec: Json, old: Json, oldJob: KubeObject): Field
     "successPolicy",
   ])
     if (!deepEqual(spec[f] ?? null, old[f] ?? null))
-      errs.push(immutable(child(SPEC, f), pointerSyntax(spec[f])));
+      errs.push(immutable(child(SPEC, f), fieldValue(f, spec[f])));
   return errs;
 }
 
@@ -310,10 +321,6 @@ function comparableTemplate(template: unknown, mutableScheduling: boolean): unkn
   if (Object.keys(affinity).length === 0) delete spec.affinity;
   return t;
 }
-
-// The %#v of a PodTemplateSpec spans pages and holds pointers no two servers share; upstream prints it in
-// full. We name the type, which is what a reader can use.
-const templateSyntax = () => "core.PodTemplateSpec{…}";
 
 /** field.Invalid with field.OmitValueType{}: the value is left out of the message. */
 const omitted = (field: string, detail: string): FieldCause => ({
