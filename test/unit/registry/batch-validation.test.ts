@@ -241,6 +241,14 @@ describe("ValidateJobUpdate", () => {
       "spec.completionMode:field is immutable",
     );
     expectFirst(update({ template: podTemplate(undefined, "Never") }), "spec.template:field is immutable");
+    const selector = update({
+      manualSelector: true,
+      selector: { matchLabels: { "job-name": "myjob" } },
+    }).find((c) => c.field === "spec.selector");
+    assert.equal(
+      selector?.message,
+      'Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"job-name":"myjob"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+    );
     assert.deepEqual(
       update({ parallelism: 5, activeDeadlineSeconds: 10 }),
       [],
