@@ -118,6 +118,20 @@ test("a CronJob starts a Job per activation, records status and keeps successful
     "lastSuccessfulTime and no active Jobs",
   );
   assert.ok(status.lastSuccessfulTime);
+  const selector = encodeURIComponent("involvedObject.kind=CronJob,involvedObject.name=every-minute");
+  const events = (
+    (await c.admin("GET", `/api/v1/namespaces/${NS}/events?fieldSelector=${selector}`)).json as {
+      items: { reason: string; message: string }[];
+    }
+  ).items.map((e) => `${e.reason}: ${e.message}`);
+  for (const name of names) {
+    assert.ok(events.includes(`SuccessfulCreate: Created job ${name}`), events.join("\n"));
+    assert.ok(
+      events.includes(`SawCompletedJob: Saw completed job: ${name}, condition: Complete`),
+      events.join("\n"),
+    );
+  }
+  assert.ok(events.includes(`SuccessfulDelete: Deleted job ${names[0]}`), events.join("\n"));
 });
 
 test("concurrencyPolicy Forbid skips an activation while a Job runs; Replace replaces it", async () => {

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Job } from "kubernetes-types/batch/v1.d.ts";
-import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import type { Event, Pod } from "kubernetes-types/core/v1.d.ts";
 import { eventually } from "../helpers/cluster.ts";
 import { createNamespace, type RuntimeCluster, startRuntimeCluster } from "./kubelet-harness.ts";
 
@@ -55,6 +55,15 @@ function waitForCondition(name: string, type: string, timeoutMs = 20_000): Promi
   );
 }
 
+async function eventsOf(name: string): Promise<Event[]> {
+  const selector = `involvedObject.kind=Job,involvedObject.name=${name}`;
+  const r = await c.admin(
+    "GET",
+    `/api/v1/namespaces/${NS}/events?fieldSelector=${encodeURIComponent(selector)}`,
+  );
+  return (r.json as { items: Event[] }).items;
+}
+
 async function podsOf(name: string): Promise<Pod[]> {
   const r = await c.admin(
     "GET",
@@ -92,6 +101,20 @@ test("a Job whose Pods succeed completes: counts, conditions, times, finalizers 
     assert.equal(p.metadata?.labels?.["controller-uid"], created.metadata?.uid);
     assert.match(p.metadata?.name ?? "", /^ok-[a-z0-9]{5}$/);
   }
+  // What `kubectl describe job` lists: the controller's Events.
+  const events = await eventsOf("ok");
+  assert.deepEqual(
+    events.map((e) => [e.type, e.reason, e.message, e.source?.component]).sort(),
+    [
+      ...pods.map((p) => [
+        "Normal",
+        "SuccessfulCreate",
+        `Created pod: ${p.metadata?.name}`,
+        "job-controller",
+      ]),
+      ["Normal", "Completed", "Job completed", "job-controller"],
+    ].sort(),
+  );
 });
 
 test("failing Pods are retried up to backoffLimit, then the Job fails with BackoffLimitExceeded", async () => {
@@ -107,6 +130,11 @@ test("failing Pods are retried up to backoffLimit, then the Job fails with Backo
     ],
   );
   assert.equal(job.status?.completionTime, undefined);
+  const failure = (await eventsOf("fails")).filter((e) => e.type === "Warning");
+  assert.deepEqual(
+    failure.map((e) => [e.reason, e.message]),
+    [["BackoffLimitExceeded", "Job has reached the specified backoff limit"]],
+  );
   const pods = await podsOf("fails");
   assert.equal(pods.length, 3);
   assert.ok(pods.every((p) => p.status?.phase === "Failed"));

@@ -19,6 +19,7 @@ import { rfc3339 } from "../registry/objects.ts";
 import type { ResourceDef } from "../registry/types.ts";
 import { REAL_CLOCK } from "./clock.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { eventRecorder } from "./events.ts";
 import { type BatchControllerOptions, delayingQueue } from "./job.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
 
@@ -68,6 +69,12 @@ export function rfc3339In(t: Date, timeZone: string): string {
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${sign}${hh}:${mm}`;
 }
 
+/** time.RFC1123Z in UTC: "Sat, 01 Mar 2025 10:05:00 +0000". */
+export function rfc1123z(t: Date): string {
+  const [day, date, month, year, time] = t.toUTCString().split(" ");
+  return `${day} ${date} ${month} ${year} ${time} +0000`;
+}
+
 /** byJobStartTime: by status.startTime (unset last), then by name. */
 function byStartTime(a: Job, b: Job): number {
   const sa = a.status?.startTime;
@@ -82,9 +89,11 @@ export function startCronJobController(c: ControllerContext, o: BatchControllerO
   const cronDef = c.registry.find("batch", "v1", "cronjobs") as ResourceDef;
   const jobDef = c.registry.find("batch", "v1", "jobs") as ResourceDef;
   const write = { user: CONTROLLER_USER };
+  const recordEvent = eventRecorder(c, clock, "cronjob-controller");
 
-  const deleteJob = (job: Stored<Job>) =>
-    c.objects
+  /** deleteJob: in the background, so its Pods go too. */
+  const deleteJob = async (cj: Stored<CronJob>, job: Stored<Job>) => {
+    const ok = await c.objects
       .delete(jobDef, job.metadata.namespace ?? "", job.metadata.name, {
         ...write,
         propagationPolicy: "Background",
@@ -96,6 +105,9 @@ export function startCronJobController(c: ControllerContext, o: BatchControllerO
           throw e;
         },
       );
+    await recordEvent(cj, "Normal", "SuccessfulDelete", `Deleted job ${job.metadata.name}`);
+    return ok;
+  };
 
   async function sync(key: string, requeueAfter: (ms: number) => void): Promise<void> {
     const [namespace, name] = key.split("/");
@@ -114,17 +126,27 @@ export function startCronJobController(c: ControllerContext, o: BatchControllerO
     // Reconcile status.active and lastSuccessfulTime with the Jobs that exist. (An unfinished Job of ours
     // missing from the list is left out of it: upstream only warns, "UnexpectedJob".)
     for (const j of jobs) {
-      if (inActive(j.metadata.uid) && isJobFinished(j))
+      if (inActive(j.metadata.uid) && isJobFinished(j)) {
         activeRefs = activeRefs.filter((r) => r.uid !== j.metadata.uid);
+        const condition = conditionTrue(j, "Complete") ? "Complete" : "Failed";
+        await recordEvent(
+          cj,
+          "Normal",
+          "SawCompletedJob",
+          `Saw completed job: ${j.metadata.name}, condition: ${condition}`,
+        );
+      }
       if (conditionTrue(j, "Complete") && j.status?.completionTime) {
         const last = status.lastSuccessfulTime;
         if (!last || Date.parse(j.status.completionTime) > Date.parse(last))
           status.lastSuccessfulTime = j.status.completionTime;
       }
     }
-    activeRefs = activeRefs.filter(
-      (r) => byUid.has(r.uid ?? "") || c.store.get(JOBS, namespace, r.name ?? ""),
-    );
+    for (const ref of activeRefs.filter((r) => !byUid.has(r.uid ?? ""))) {
+      if (c.store.get(JOBS, namespace, ref.name ?? "")) continue;
+      activeRefs = activeRefs.filter((r) => r.uid !== ref.uid);
+      await recordEvent(cj, "Normal", "MissingJob", `Active job went missing: ${ref.name}`);
+    }
 
     const finish = async () => {
       await cleanupFinishedJobs(cj, jobs, (uid) => {
@@ -146,13 +168,23 @@ export function startCronJobController(c: ControllerContext, o: BatchControllerO
     if (cj.metadata.deletionTimestamp || !spec) return finish();
     const timeZone = spec.timeZone ?? undefined;
     if (timeZone !== undefined && !knownTimeZone(timeZone)) {
-      c.log.info({ cronjob: key, timeZone }, "not starting job because timeZone is invalid");
+      await recordEvent(
+        cj,
+        "Warning",
+        "UnknownTimeZone",
+        `invalid timeZone: "${timeZone}": unknown time zone ${timeZone}`,
+      );
       return finish();
     }
     if (spec.suspend) return finish();
     const schedule = parseSchedule(spec.schedule, timeZone);
     if (schedule instanceof Error) {
-      c.log.info({ cronjob: key, err: schedule.message }, "unparseable schedule");
+      await recordEvent(
+        cj,
+        "Warning",
+        "UnparseableSchedule",
+        `unparseable schedule: "${spec.schedule}" : ${schedule.message}`,
+      );
       return finish();
     }
     const earliest = new Date(status.lastScheduleTime ?? cj.metadata.creationTimestamp ?? now.toISOString());
@@ -163,7 +195,12 @@ export function startCronJobController(c: ControllerContext, o: BatchControllerO
       recent = e as Error; // a date that never comes ("59 23 31 2 *"): cron-parser gives up
     }
     if (recent instanceof Error) {
-      c.log.info({ cronjob: key, err: recent.message }, "invalid schedule");
+      await recordEvent(
+        cj,
+        "Warning",
+        "InvalidSchedule",
+        `invalid schedule: ${spec.schedule} : ${recent.message}`,
+      );
       return finish();
     }
     const sleep = () => {
@@ -183,6 +220,20 @@ export function startCronJobController(c: ControllerContext, o: BatchControllerO
     const processed =
       activeRefs.some((r) => r.name === jobName) ||
       (status.lastScheduleTime !== undefined && Date.parse(status.lastScheduleTime) === scheduled.getTime());
+    if (tooLate)
+      await recordEvent(
+        cj,
+        "Warning",
+        "MissSchedule",
+        `Missed scheduled time to start a job: ${rfc1123z(scheduled)}`,
+      );
+    else if (!processed && spec.concurrencyPolicy === "Forbid" && activeRefs.length > 0)
+      await recordEvent(
+        cj,
+        "Normal",
+        "JobAlreadyActive",
+        "Not starting job because prior execution is running and concurrency policy is Forbid",
+      );
     if (tooLate || processed || (spec.concurrencyPolicy === "Forbid" && activeRefs.length > 0)) {
       sleep();
       return finish();
@@ -190,7 +241,7 @@ export function startCronJobController(c: ControllerContext, o: BatchControllerO
     if (spec.concurrencyPolicy === "Replace") {
       for (const ref of activeRefs) {
         const j = c.store.get(JOBS, namespace, ref.name ?? "")?.object() as Stored<Job> | undefined;
-        if (j && (await deleteJob(j))) activeRefs = activeRefs.filter((r) => r.uid !== ref.uid);
+        if (j && (await deleteJob(cj, j))) activeRefs = activeRefs.filter((r) => r.uid !== ref.uid);
       }
     }
 
@@ -214,6 +265,7 @@ export function startCronJobController(c: ControllerContext, o: BatchControllerO
       created = (
         "object" in entry && typeof entry.object === "function" ? entry.object() : entry
       ) as Stored<Job>;
+      await recordEvent(cj, "Normal", "SuccessfulCreate", `Created job ${created.metadata.name}`);
     } catch (e) {
       if ((e as { status?: { code?: number } }).status?.code !== 409) throw e;
       const existing = c.store.get(JOBS, namespace, jobName)?.object() as Stored<Job> | undefined;
@@ -239,7 +291,11 @@ export function startCronJobController(c: ControllerContext, o: BatchControllerO
   }
 
   /** cleanupFinishedJobs: the oldest finished Jobs beyond successful/failedJobsHistoryLimit go. */
-  async function cleanupFinishedJobs(cj: CronJob, jobs: Stored<Job>[], removed: (uid: string) => void) {
+  async function cleanupFinishedJobs(
+    cj: Stored<CronJob>,
+    jobs: Stored<Job>[],
+    removed: (uid: string) => void,
+  ) {
     const limits = [
       [cj.spec?.successfulJobsHistoryLimit, jobs.filter((j) => conditionTrue(j, "Complete"))],
       [cj.spec?.failedJobsHistoryLimit, jobs.filter((j) => conditionTrue(j, "Failed"))],
@@ -247,7 +303,7 @@ export function startCronJobController(c: ControllerContext, o: BatchControllerO
     for (const [limit, finished] of limits) {
       if (limit == null || finished.length <= limit) continue;
       for (const j of [...finished].sort(byStartTime).slice(0, finished.length - limit))
-        if (await deleteJob(j)) removed(j.metadata.uid);
+        if (await deleteJob(cj, j)) removed(j.metadata.uid);
     }
   }
 

@@ -20,6 +20,7 @@ import { rfc3339 } from "../registry/objects.ts";
 import type { ResourceDef } from "../registry/types.ts";
 import { type Clock, REAL_CLOCK } from "./clock.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { eventRecorder } from "./events.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
 import { WorkQueue } from "./work-queue.ts";
 
@@ -215,6 +216,7 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
   const podDef = c.registry.find("", "v1", "pods") as ResourceDef;
   const backoffs = new Map<string, BackoffRecord>(); // by Job UID, in memory as upstream's backoffRecordStore
   const write = { user: CONTROLLER_USER };
+  const recordEvent = eventRecorder(c, clock, "job-controller");
 
   const podsOf = (namespace: string, name: string, uid?: string) =>
     c.store
@@ -252,15 +254,21 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
     }
   };
 
-  const deletePod = (p: Stored<Pod>) =>
-    c.objects
+  const deletePod = async (job: Stored<Job>, p: Stored<Pod>) => {
+    const deleted = await c.objects
       .delete(podDef, p.metadata.namespace ?? "", p.metadata.name, {
         ...write,
         preconditions: { uid: p.metadata.uid },
       })
-      .catch((e: { status?: { code?: number } }) => {
-        if (e.status?.code !== 404 && e.status?.code !== 409) throw e;
-      });
+      .then(
+        () => true,
+        (e: { status?: { code?: number } }) => {
+          if (e.status?.code !== 404 && e.status?.code !== 409) throw e;
+          return false;
+        },
+      );
+    if (deleted) await recordEvent(job, "Normal", "SuccessfulDelete", `Deleted pod: ${p.metadata.name}`);
+  };
 
   const writeStatus = (job: Stored<Job>, status: Job["status"]) =>
     c.objects.guaranteedUpdate(
@@ -303,7 +311,14 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
       }
     }
     if (!Object.keys(pod.metadata!.annotations!).length) delete pod.metadata!.annotations;
-    await c.objects.create(podDef, pod, job.metadata.namespace ?? "", write);
+    try {
+      const created = await c.objects.create(podDef, pod, job.metadata.namespace ?? "", write);
+      const podName = "metadata" in created ? created.metadata.name : created.name;
+      await recordEvent(job, "Normal", "SuccessfulCreate", `Created pod: ${podName}`);
+    } catch (e) {
+      await recordEvent(job, "Warning", "FailedCreate", `Error creating: ${(e as Error).message}`);
+      throw e;
+    }
   };
 
   async function sync(key: string, requeueAfter: (ms: number) => void): Promise<void> {
@@ -419,20 +434,23 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
     }
 
     if (finished?.type === "FailureTarget") {
-      for (const p of active) await deletePod(p);
+      for (const p of active) await deletePod(job, p);
       active = [];
     } else if (!finished) {
       // manageJob
       if (suspended) {
-        for (const p of active) await deletePod(p);
+        for (const p of active) await deletePod(job, p);
         active = [];
         if (!conditionTrue(job, "Suspended")) {
           conditions = ensureCondition(conditions, "Suspended", "True", "JobSuspended", "Job suspended", now);
+          await recordEvent(job, "Normal", "Suspended", "Job suspended");
           delete status.startTime; // suspending resets the activeDeadlineSeconds timer
         }
       } else {
-        if (conditions.some((x) => x.type === "Suspended" && x.status === "True"))
+        if (conditions.some((x) => x.type === "Suspended" && x.status === "True")) {
           conditions = ensureCondition(conditions, "Suspended", "False", "JobResumed", "Job resumed", now);
+          await recordEvent(job, "Normal", "Resumed", "Job resumed");
+        }
         status.startTime ??= rfc3339(now);
         const succeeded = status.succeeded ?? 0;
         const parallelism = spec.parallelism ?? 1;
@@ -449,7 +467,7 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
                 (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? ""),
             )
             .slice(0, active.length - want);
-          for (const p of surplus) await deletePod(p);
+          for (const p of surplus) await deletePod(job, p);
           active = active.filter((p) => !surplus.includes(p));
         }
         const missing = Math.min(MAX_PER_SYNC, want - active.length - (onlyFailed ? replacing : 0));
@@ -510,6 +528,10 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
           now,
         );
         if (terminal === "Complete") status.completionTime = rfc3339(now);
+        if (!conditionTrue(job, terminal)) {
+          if (terminal === "Complete") await recordEvent(job, "Normal", "Completed", "Job completed");
+          else await recordEvent(job, "Warning", finished.reason ?? "", finished.message ?? "");
+        }
         status.startTime ??= rfc3339(now);
       }
     }
