@@ -74,6 +74,19 @@ async function podsOf(name: string): Promise<Pod[]> {
 
 test("a Job whose Pods succeed completes: counts, conditions, times, finalizers released", async () => {
   const created = await create(jobOf("ok", "exit 0", { completions: 2, parallelism: 2 }));
+  const uid = created.metadata?.uid ?? "";
+  const generated = {
+    "batch.kubernetes.io/controller-uid": uid,
+    "batch.kubernetes.io/job-name": "ok",
+    "controller-uid": uid,
+    "job-name": "ok",
+  };
+  assert.deepEqual(
+    created.metadata?.labels,
+    generated,
+    "the create response already shows them, as upstream's",
+  );
+  assert.deepEqual(created.spec?.selector, { matchLabels: { "batch.kubernetes.io/controller-uid": uid } });
   const job = await waitForCondition("ok", "Complete");
   assert.equal(job.status?.succeeded, 2);
   assert.equal(job.status?.failed, undefined);

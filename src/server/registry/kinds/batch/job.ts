@@ -69,10 +69,7 @@ export function defaultJob(obj: KubeObject): void {
   }
   spec.parallelism ??= 1;
   spec.backoffLimit ??= spec.backoffLimitPerIndex != null ? 2147483647 : 6;
-  const labels = spec.template?.metadata?.labels;
-  if (labels && Object.keys(job.metadata?.labels ?? {}).length === 0) {
-    job.metadata = { ...job.metadata, labels: { ...labels } };
-  }
+  copyTemplateLabels(job);
   spec.completionMode ??= "NonIndexed";
   spec.suspend ??= false;
   for (const rule of spec.podFailurePolicy?.rules ?? [])
@@ -80,6 +77,13 @@ export function defaultJob(obj: KubeObject): void {
   spec.podReplacementPolicy ??= spec.podFailurePolicy ? "Failed" : "TerminatingOrFailed";
   spec.manualSelector ??= false;
   if (spec.template) defaultPod(spec.template as Mutable<Pod>, false, true);
+}
+
+/** SetDefaults_Job's "a Job without labels takes its template's". */
+function copyTemplateLabels(job: KubeObject): void {
+  const labels = asMap(asMap(asMap(job.spec).template).metadata).labels;
+  if (isMap(labels) && Object.keys(job.metadata?.labels ?? {}).length === 0)
+    job.metadata = { ...job.metadata, labels: { ...(labels as Record<string, string>) } };
 }
 
 /** generateSelector: the template gets job-name/controller-uid labels (both spellings) unless set; the
@@ -494,7 +498,11 @@ export const job: ResourceDef = {
   selectableFields: { "status.successful": (obj) => String(asNumber(asMap(obj.status).succeeded)) },
   defaults: defaultJob,
   prepare: (obj, old) => {
-    if (!old) generateSelector(obj);
+    if (old) return;
+    generateSelector(obj);
+    // kube-apiserver defaults again whenever it decodes the object from etcd, so every read of a new Job
+    // (the create response included) shows the generated labels on the Job too.
+    copyTemplateLabels(obj);
   },
   validate: validateJob,
   printer: JOB_PRINTER,
