@@ -332,6 +332,8 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
     const uid = job.metadata.uid;
     const spec = job.spec ?? ({} as NonNullable<Job["spec"]>);
     if (spec.managedBy && spec.managedBy !== JOB_CONTROLLER_NAME) return;
+    // Pods of an earlier Job of the same name are orphans now: release them too.
+    await releasePods(podsOf(namespace, name).filter((p) => controllerOf(p)?.uid !== uid && hasFinalizer(p)));
     const pods = podsOf(namespace, name, uid);
     if (isJobFinished(job)) {
       backoffs.delete(uid);
