@@ -208,6 +208,55 @@ test("an Indexed Job runs each completion index once and records completedIndexe
   }
 });
 
+test("backoffLimitPerIndex: an index that keeps failing is marked failed, the others complete", async () => {
+  await create(
+    jobOf("per-index", 'test "$JOB_COMPLETION_INDEX" != 1', {
+      completions: 3,
+      parallelism: 3,
+      completionMode: "Indexed",
+      backoffLimitPerIndex: 1,
+    }),
+  );
+  const job = await waitForCondition("per-index", "Failed");
+  assert.equal(job.spec?.backoffLimit, 2147483647, "defaulted with backoffLimitPerIndex");
+  assert.equal(job.status?.completedIndexes, "0,2");
+  assert.equal(job.status?.failedIndexes, "1");
+  assert.equal(job.status?.failed, 2, "index 1 ran twice: once, and once more for backoffLimitPerIndex 1");
+  assert.deepEqual(
+    job.status?.conditions?.map((x) => [x.type, x.reason, x.message]),
+    [
+      ["FailureTarget", "FailedIndexes", "Job has failed indexes"],
+      ["Failed", "FailedIndexes", "Job has failed indexes"],
+    ],
+  );
+  const index1 = (await podsOf("per-index")).filter(
+    (p) => p.metadata?.annotations?.["batch.kubernetes.io/job-completion-index"] === "1",
+  );
+  assert.deepEqual(
+    index1.map((p) => p.metadata?.annotations?.["batch.kubernetes.io/job-index-failure-count"]).sort(),
+    ["0", "1"],
+  );
+});
+
+test("maxFailedIndexes: more failed indexes than allowed fail the Job", async () => {
+  await create(
+    jobOf("max-failed", 'test "$JOB_COMPLETION_INDEX" != 0', {
+      completions: 2,
+      parallelism: 1,
+      completionMode: "Indexed",
+      backoffLimitPerIndex: 0,
+      maxFailedIndexes: 0,
+    }),
+  );
+  const job = await waitForCondition("max-failed", "Failed");
+  assert.equal(condition(job, "Failed")?.reason, "MaxFailedIndexesExceeded");
+  assert.equal(
+    condition(job, "Failed")?.message,
+    "Job has exceeded the specified maximal number of failed indexes",
+  );
+  assert.equal(job.status?.failedIndexes, "0");
+});
+
 test("ttlSecondsAfterFinished deletes the finished Job and its Pods", async () => {
   await create(jobOf("short-lived", "exit 0", { ttlSecondsAfterFinished: 0 }));
   await eventually(

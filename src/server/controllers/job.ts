@@ -14,6 +14,8 @@ import {
   conditionTrue,
   isJobFinished,
   JOB_COMPLETION_INDEX,
+  JOB_INDEX_FAILURE_COUNT,
+  JOB_INDEX_IGNORED_FAILURE_COUNT,
   JOB_TRACKING_FINALIZER,
 } from "../registry/kinds/batch/job.ts";
 import { rfc3339 } from "../registry/objects.ts";
@@ -93,6 +95,11 @@ const completionIndex = (p: Pod): number => {
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : -1;
 };
 
+const annotationCount = (p: Pod, key: string): number => {
+  const v = p.metadata?.annotations?.[key];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : 0;
+};
+
 /** The "1,3-5" form of a set of indexes (status.completedIndexes). */
 export function formatIndexes(indexes: Iterable<number>): string {
   const sorted = [...new Set(indexes)].sort((a, b) => a - b);
@@ -120,12 +127,12 @@ type PodFailurePolicy = NonNullable<NonNullable<Job["spec"]>["podFailurePolicy"]
 /**
  * matchPodFailurePolicy (pkg/controller/job/pod_failure_policy.go): the first rule a failed Pod matches
  * decides — FailJob fails the Job with this message, Ignore does not count the failure, Count counts it.
- * FailIndex needs backoffLimitPerIndex, which this controller does not run; it counts.
+ * FailIndex (with backoffLimitPerIndex) fails the Pod's index at once.
  */
 export function matchPodFailurePolicy(
   policy: PodFailurePolicy | undefined,
   pod: Pod,
-): { count: boolean; failJob?: string } {
+): { count: boolean; failJob?: string; failIndex?: boolean } {
   const where = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
   for (const [index, rule] of (policy?.rules ?? []).entries()) {
     let failJob: string | undefined;
@@ -152,7 +159,8 @@ export function matchPodFailurePolicy(
     } else continue;
     if (rule.action === "Ignore") return { count: false };
     if (rule.action === "FailJob") return { count: true, failJob };
-    if (rule.action === "Count" || rule.action === "FailIndex") return { count: true };
+    if (rule.action === "FailIndex") return { count: true, failIndex: true };
+    if (rule.action === "Count") return { count: true };
   }
   return { count: true };
 }
@@ -215,6 +223,7 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
   const jobDef = c.registry.find("batch", "v1", "jobs") as ResourceDef;
   const podDef = c.registry.find("", "v1", "pods") as ResourceDef;
   const backoffs = new Map<string, BackoffRecord>(); // by Job UID, in memory as upstream's backoffRecordStore
+  const indexFailures = new Map<string, number>(); // "<Job UID>/<index>" → when its last failure was seen
   const write = { user: CONTROLLER_USER };
   const recordEvent = eventRecorder(c, clock, "job-controller");
 
@@ -279,7 +288,11 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
       { ...write, subresource: "status" },
     );
 
-  const createPod = async (job: Stored<Job>, index: number | undefined) => {
+  const createPod = async (
+    job: Stored<Job>,
+    index: number | undefined,
+    failures?: { failed: number; ignored: number },
+  ) => {
     const template = structuredClone(job.spec?.template ?? {});
     const name = job.metadata.name;
     const meta = template.metadata ?? {};
@@ -297,6 +310,12 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
       // addCompletionIndexAnnotation, the PodIndexLabel, the hostname and JOB_COMPLETION_INDEX.
       pod.metadata!.annotations![JOB_COMPLETION_INDEX] = String(index);
       pod.metadata!.labels![JOB_COMPLETION_INDEX] = String(index);
+      if (failures) {
+        // addIndexFailureCountAnnotation: how often this index failed before (backoffLimitPerIndex).
+        pod.metadata!.annotations![JOB_INDEX_FAILURE_COUNT] = String(failures.failed);
+        if (failures.ignored > 0)
+          pod.metadata!.annotations![JOB_INDEX_IGNORED_FAILURE_COUNT] = String(failures.ignored);
+      }
       const spec = pod.spec as NonNullable<Pod["spec"]>;
       spec.hostname ??= `${name}-${index}`;
       for (const ctr of [...(spec.initContainers ?? []), ...spec.containers]) {
@@ -353,6 +372,19 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
     };
     const seen = new Set([...uncounted.succeeded, ...uncounted.failed]);
     const completed = parseIndexes(status.completedIndexes);
+    const perIndex = indexed && spec.backoffLimitPerIndex != null;
+    const failedIndexes = parseIndexes(status.failedIndexes ?? undefined);
+    /** isIndexFailed: a FailIndex rule, or a counted failure beyond backoffLimitPerIndex. */
+    const noteIndexFailure = (p: Pod) => {
+      const ix = completionIndex(p);
+      if (!perIndex || ix < 0 || ix >= (completions ?? 0) || completed.has(ix)) return;
+      const match = matchPodFailurePolicy(spec.podFailurePolicy, p);
+      if (
+        match.failIndex ||
+        (match.count && annotationCount(p, JOB_INDEX_FAILURE_COUNT) >= (spec.backoffLimitPerIndex ?? 0))
+      )
+        failedIndexes.add(ix);
+    };
     const onlyFailed = spec.podReplacementPolicy === "Failed";
     const release: Stored<Pod>[] = [];
     let newFailed = 0;
@@ -361,6 +393,7 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
       if (seen.has(p.metadata.uid)) {
         release.push(p); // counted in a sync whose finalizer removal did not finish
         if (indexed && phase(p) === "Succeeded" && completionIndex(p) >= 0) completed.add(completionIndex(p));
+        else if (phase(p) !== "Succeeded") noteIndexFailure(p);
         continue;
       }
       const failed =
@@ -374,6 +407,7 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
         newSucceeded++;
       } else if (failed) {
         release.push(p);
+        noteIndexFailure(p);
         if (!matchPodFailurePolicy(spec.podFailurePolicy, p).count) continue; // an Ignore rule
         uncounted.failed.push(p.metadata.uid);
         newFailed++;
@@ -385,6 +419,7 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
     await releasePods(release);
     status.succeeded = (status.succeeded ?? 0) + uncounted.succeeded.length;
     if (indexed) status.completedIndexes = formatIndexes(completed);
+    if (perIndex) status.failedIndexes = formatIndexes(failedIndexes);
     status.failed = (status.failed ?? 0) + uncounted.failed.length;
     status.uncountedTerminatedPods = {};
     if (!status.succeeded) delete status.succeeded;
@@ -433,6 +468,13 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
           "Job was active longer than specified deadline",
           now,
         );
+      else if (perIndex && spec.maxFailedIndexes != null && failedIndexes.size > spec.maxFailedIndexes)
+        finished = newCondition(
+          "FailureTarget",
+          "MaxFailedIndexesExceeded",
+          "Job has exceeded the specified maximal number of failed indexes",
+          now,
+        );
     }
 
     if (finished?.type === "FailureTarget") {
@@ -458,7 +500,11 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
         const parallelism = spec.parallelism ?? 1;
         let want: number;
         if (completions == null) want = succeeded > 0 ? active.length : parallelism;
-        else want = Math.max(0, Math.min(parallelism, completions - (indexed ? completed.size : succeeded)));
+        else
+          want = Math.max(
+            0,
+            Math.min(parallelism, completions - (indexed ? completed.size + failedIndexes.size : succeeded)),
+          );
         const replacing = pods.filter((p) => p.metadata.deletionTimestamp && !isTerminal(p)).length;
         // Surplus active Pods go first: the newest, then the not-ready ones.
         if (active.length > want) {
@@ -475,16 +521,48 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
         const missing = Math.min(MAX_PER_SYNC, want - active.length - (onlyFailed ? replacing : 0));
         if (missing > 0) {
           const wait =
-            record.failuresAfterLastSuccess > 0
+            !perIndex && record.failuresAfterLastSuccess > 0
               ? record.lastFailure +
                 Math.min(MAX_BACKOFF_MS, baseBackoff * 2 ** (record.failuresAfterLastSuccess - 1)) -
                 now.getTime()
               : 0;
           if (wait > 0) requeueAfter(wait);
           else if (indexed) {
-            const taken = new Set([...completed, ...active.map(completionIndex)]);
+            const taken = new Set([...completed, ...failedIndexes, ...active.map(completionIndex)]);
             const free = [...Array(completions ?? 0).keys()].filter((i) => !taken.has(i)).slice(0, missing);
-            for (const ix of free) await createPod(job, ix);
+            for (const ix of free) {
+              if (!perIndex) {
+                await createPod(job, ix);
+                continue;
+              }
+              // getNewIndexFailureCounts from the index's last failed Pod; its back-off is the index's own.
+              const last = pods
+                .filter(
+                  (p) => completionIndex(p) === ix && (phase(p) === "Failed" || p.metadata.deletionTimestamp),
+                )
+                .sort((a, b) =>
+                  (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""),
+                )
+                .at(-1);
+              const failures = { failed: 0, ignored: 0 };
+              if (last) {
+                const counted = matchPodFailurePolicy(spec.podFailurePolicy, last).count;
+                failures.failed = annotationCount(last, JOB_INDEX_FAILURE_COUNT) + (counted ? 1 : 0);
+                failures.ignored = annotationCount(last, JOB_INDEX_IGNORED_FAILURE_COUNT) + (counted ? 0 : 1);
+                const failedAt = indexFailures.get(`${uid}/${ix}`) ?? now.getTime();
+                indexFailures.set(`${uid}/${ix}`, failedAt);
+                const delay =
+                  failedAt +
+                  Math.min(MAX_BACKOFF_MS, baseBackoff * 2 ** Math.max(0, failures.failed - 1)) -
+                  now.getTime();
+                if (failures.failed > 0 && delay > 0) {
+                  requeueAfter(delay);
+                  continue;
+                }
+                indexFailures.delete(`${uid}/${ix}`);
+              }
+              await createPod(job, ix, failures);
+            }
           } else for (let i = 0; i < missing; i++) await createPod(job, undefined);
         }
         const done = indexed
@@ -492,7 +570,14 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
           : completions == null
             ? succeeded > 0 && active.length === 0
             : succeeded >= completions && active.length === 0;
-        if (done)
+        if (
+          !done &&
+          perIndex &&
+          failedIndexes.size > 0 &&
+          completed.size + failedIndexes.size >= (completions ?? 0)
+        )
+          finished = newCondition("FailureTarget", "FailedIndexes", "Job has failed indexes", now);
+        else if (done)
           finished = newCondition(
             "SuccessCriteriaMet",
             "CompletionsReached",

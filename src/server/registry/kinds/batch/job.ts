@@ -42,6 +42,8 @@ export const LEGACY_JOB_NAME_LABEL = "job-name";
 export const LEGACY_CONTROLLER_UID_LABEL = "controller-uid";
 export const JOB_TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking";
 export const JOB_COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
+export const JOB_INDEX_FAILURE_COUNT = "batch.kubernetes.io/job-index-failure-count";
+export const JOB_INDEX_IGNORED_FAILURE_COUNT = "batch.kubernetes.io/job-index-ignored-failure-count";
 
 const SPEC = "spec";
 const TEMPLATE = "spec.template";
