@@ -257,6 +257,28 @@ test("maxFailedIndexes: more failed indexes than allowed fail the Job", async ()
   assert.equal(job.status?.failedIndexes, "0");
 });
 
+test("successPolicy: the leader index succeeding completes the Job and stops the others", async () => {
+  await create(
+    jobOf("leader", 'if [ "$JOB_COMPLETION_INDEX" = 0 ]; then exit 0; fi; sleep 60', {
+      completions: 3,
+      parallelism: 3,
+      completionMode: "Indexed",
+      successPolicy: { rules: [{ succeededIndexes: "0", succeededCount: 1 }] },
+    }),
+  );
+  const job = await waitForCondition("leader", "Complete", 30_000);
+  assert.deepEqual(
+    job.status?.conditions?.map((x) => [x.type, x.reason, x.message]),
+    [
+      ["SuccessCriteriaMet", "SuccessPolicy", "Matched rules at index 0"],
+      ["Complete", "SuccessPolicy", "Matched rules at index 0"],
+    ],
+  );
+  assert.equal(job.status?.completedIndexes, "0");
+  assert.equal(job.status?.active, undefined);
+  assert.equal(job.status?.terminating, 0);
+});
+
 test("ttlSecondsAfterFinished deletes the finished Job and its Pods", async () => {
   await create(jobOf("short-lived", "exit 0", { ttlSecondsAfterFinished: 0 }));
   await eventually(

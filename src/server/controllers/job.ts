@@ -165,6 +165,30 @@ export function matchPodFailurePolicy(
   return { count: true };
 }
 
+type SuccessPolicy = NonNullable<NonNullable<Job["spec"]>["successPolicy"]>;
+
+/**
+ * matchSuccessPolicy (pkg/controller/job/success_policy.go): the first rule the succeeded indexes satisfy
+ * — all its succeededIndexes, or succeededCount of them (or of all indexes) — ends an Indexed Job.
+ */
+export function matchSuccessPolicy(
+  policy: SuccessPolicy | undefined,
+  completions: number,
+  succeeded: Set<number>,
+): string | undefined {
+  if (!policy || succeeded.size === 0) return undefined;
+  for (const [index, rule] of policy.rules.entries()) {
+    if (rule.succeededIndexes != null) {
+      const required = [...parseIndexes(rule.succeededIndexes)].filter((i) => i < completions);
+      if (required.length === 0) continue;
+      const contained = required.filter((i) => succeeded.has(i)).length;
+      if (contained >= (rule.succeededCount ?? required.length)) return `Matched rules at index ${index}`;
+    } else if (rule.succeededCount != null && succeeded.size >= rule.succeededCount)
+      return `Matched rules at index ${index}`;
+  }
+  return undefined;
+}
+
 /** pastBackoffLimitOnFailure: with restartPolicy OnFailure, container restarts count as failures. */
 function pastBackoffLimitOnFailure(job: Job, active: Pod[]): boolean {
   if (job.spec?.template.spec?.restartPolicy !== "OnFailure") return false;
@@ -477,7 +501,13 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
         );
     }
 
-    if (finished?.type === "FailureTarget") {
+    if (!finished && indexed) {
+      const message = matchSuccessPolicy(spec.successPolicy, completions ?? 0, completed);
+      if (message) finished = newCondition("SuccessCriteriaMet", "SuccessPolicy", message, now);
+    }
+
+    if (finished) {
+      // The verdict is in: what still runs goes (failure, or a success policy met before every index ran).
       for (const p of active) await deletePod(job, p);
       active = [];
     } else if (!finished) {

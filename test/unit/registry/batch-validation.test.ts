@@ -180,6 +180,21 @@ describe("ValidateJob", () => {
       maxFailedIndexes: 1,
     },
     'spec.podReplacementPolicy:Unsupported value: "Sometimes"': { podReplacementPolicy: "Sometimes" },
+    "spec.successPolicy:Invalid value: batch.SuccessPolicy{…}: requires indexed completion mode": {
+      successPolicy: { rules: [{ succeededCount: 1 }] },
+    },
+    "spec.successPolicy.rules:Required value: at least one rules must be specified when the successPolicy is specified":
+      { completionMode: "Indexed", completions: 2, successPolicy: { rules: [] } },
+    "spec.successPolicy.rules[0]:Required value: at least one of succeededCount or succeededIndexes must be specified":
+      { completionMode: "Indexed", completions: 2, successPolicy: { rules: [{}] } },
+    "spec.successPolicy.rules[0].succeededCount:Invalid value: 3: must be less than or equal to 2 (the number of specified completions)":
+      { completionMode: "Indexed", completions: 2, successPolicy: { rules: [{ succeededCount: 3 }] } },
+    "spec.successPolicy.rules[0].succeededCount:Invalid value: 2: must be less than or equal to 1 (the number of indexes in the specified succeededIndexes field)":
+      {
+        completionMode: "Indexed",
+        completions: 4,
+        successPolicy: { rules: [{ succeededIndexes: "3", succeededCount: 2 }] },
+      },
   };
   for (const [key, spec] of Object.entries(errorCases)) {
     test(key, () => {

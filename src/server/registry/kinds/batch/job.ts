@@ -212,6 +212,8 @@ export function validateJobSpecFields(spec: Json, path: string): FieldCause[] {
         "requires indexed completion mode",
       ),
     );
+  else if (spec.successPolicy != null)
+    errs.push(...validateSuccessPolicy(spec, child(path, "successPolicy")));
   const replacement = spec.podReplacementPolicy;
   if (replacement != null) {
     const supported = spec.podFailurePolicy != null ? ["Failed"] : ["Failed", "TerminatingOrFailed"];
@@ -232,6 +234,67 @@ export function validateJobSpecFields(spec: Json, path: string): FieldCause[] {
       invalid(restartPath, restartPolicy, 'only "Never" is supported when podFailurePolicy is specified'),
     );
   return errs;
+}
+
+const MAX_SUCCESS_POLICY_RULES = 20;
+
+/** validateSuccessPolicy and validateSuccessPolicyRule (the counts; an index list that does not parse
+ * selects nothing). */
+function validateSuccessPolicy(spec: Json, path: string): FieldCause[] {
+  const rules = asMaps(asMap(spec.successPolicy).rules);
+  const rulesPath = child(path, "rules");
+  const errs: FieldCause[] = [];
+  if (rules.length === 0)
+    errs.push(
+      required(rulesPath, "at least one rules must be specified when the successPolicy is specified"),
+    );
+  if (rules.length > MAX_SUCCESS_POLICY_RULES)
+    errs.push({
+      field: rulesPath,
+      message: `Too many: ${rules.length}: must have at most ${MAX_SUCCESS_POLICY_RULES} items`,
+      type: "FieldValueTooMany",
+    });
+  const completions = asNumber(spec.completions);
+  rules.forEach((rule, i) => {
+    const rulePath = `${rulesPath}[${i}]`;
+    if (rule.succeededCount == null && rule.succeededIndexes == null)
+      errs.push(required(rulePath, "at least one of succeededCount or succeededIndexes must be specified"));
+    if (rule.succeededCount == null) return;
+    const count = asNumber(rule.succeededCount);
+    const countPath = child(rulePath, "succeededCount");
+    errs.push(...nonnegative(count, countPath));
+    if (count > completions)
+      errs.push(
+        invalid(
+          countPath,
+          count,
+          `must be less than or equal to ${completions} (the number of specified completions)`,
+        ),
+      );
+    if (rule.succeededIndexes != null) {
+      const total = indexCount(asString(rule.succeededIndexes));
+      if (count > total)
+        errs.push(
+          invalid(
+            countPath,
+            count,
+            `must be less than or equal to ${total} (the number of indexes in the specified succeededIndexes field)`,
+          ),
+        );
+    }
+  });
+  return errs;
+}
+
+/** How many indexes "0,2-4" names (0 when it does not parse). */
+function indexCount(text: string): number {
+  let total = 0;
+  for (const part of text.split(",")) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) return 0;
+    total += (m[2] === undefined ? Number(m[1]) : Number(m[2])) - Number(m[1]) + 1;
+  }
+  return total;
 }
 
 /** ValidateJobSpec: the shared fields, then the selector and that it selects the template's labels. */
