@@ -58,6 +58,7 @@ export function delayingQueue(
   initialKeys: () => string[],
 ): Controller {
   const timers = new Map<string, { at: number; cancel: () => void }>();
+  const failures = new Map<string, number>();
   const queue: WorkQueue = new WorkQueue(
     (key) =>
       reconcile(key, (ms) => {
@@ -72,8 +73,16 @@ export function delayingQueue(
             queue.add(key);
           }),
         });
+      }).then(() => {
+        failures.delete(key);
       }),
-    (key, err) => c.log.warn({ controller: name, key, err: (err as Error).message }, "reconcile failed"),
+    (key, err) => {
+      // The rate-limited requeue: 1 s, doubling, given up after 8 tries (new events still enqueue the key).
+      const n = (failures.get(key) ?? 0) + 1;
+      failures.set(key, n);
+      c.log.warn({ controller: name, key, err: (err as Error).message, attempt: n }, "reconcile failed");
+      if (n <= 8) setTimeout(() => queue.add(key), 1000 * 2 ** (n - 1)).unref();
+    },
   );
   for (const t of triggers) {
     c.store.watch(t.resource, { fromRV: c.store.currentRV() }, (ev) => {
