@@ -19,8 +19,9 @@ import { rfc3339 } from "../registry/objects.ts";
 import type { ResourceDef } from "../registry/types.ts";
 import { REAL_CLOCK } from "./clock.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { delayingQueue } from "./delaying-queue.ts";
 import { eventRecorder } from "./events.ts";
-import { type BatchControllerOptions, delayingQueue } from "./job.ts";
+import type { BatchControllerOptions } from "./job.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
 
 const CRONJOBS = "cronjobs.batch";

@@ -1,6 +1,6 @@
-// The Job controller and the TTL-after-finished controller, ported in spirit from kubernetes
-// pkg/controller/job/job_controller.go (syncJob, manageJob, trackJobStatusAndRemoveFinalizers,
-// enactJobFinished, pastBackoffLimitOnFailure, backoff records) and pkg/controller/ttlafterfinished.
+// The Job controller, ported in spirit from kubernetes pkg/controller/job/job_controller.go (syncJob,
+// manageJob, trackJobStatusAndRemoveFinalizers, enactJobFinished, pastBackoffLimitOnFailure, backoff
+// records; the policies are in job-policies.ts).
 // Pods carry the batch.kubernetes.io/job-tracking finalizer until the Job has counted them: a finished
 // Pod's UID goes to status.uncountedTerminatedPods, then its finalizer is removed, then it moves to
 // succeeded/failed — so a count is never lost or doubled. As in 1.33 (JobManagedBy/PodReplacementPolicy),
@@ -22,9 +22,11 @@ import { rfc3339 } from "../registry/objects.ts";
 import type { ResourceDef } from "../registry/types.ts";
 import { type Clock, REAL_CLOCK } from "./clock.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { delayingQueue } from "./delaying-queue.ts";
 import { eventRecorder } from "./events.ts";
+import { formatIndexes, matchPodFailurePolicy, matchSuccessPolicy, parseIndexes } from "./job-policies.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
-import { WorkQueue } from "./work-queue.ts";
+import { startTtlAfterFinishedController } from "./ttl-after-finished.ts";
 
 const JOBS = "jobs.batch";
 /** batchv1.JobControllerName: the only spec.managedBy this controller acts on. */
@@ -45,55 +47,6 @@ export interface BatchControllerOptions {
   podFailureBackoffMs?: number;
 }
 
-/** A work queue fed by storage events, with AddAfter (one pending timer per key). */
-export function delayingQueue(
-  c: ControllerContext,
-  name: string,
-  clock: Clock,
-  reconcile: (key: string, requeueAfter: (ms: number) => void) => Promise<void>,
-  triggers: {
-    resource: string;
-    key: (e: { namespace: string; name: string; json: string }) => string | undefined;
-  }[],
-  initialKeys: () => string[],
-): Controller {
-  const timers = new Map<string, { at: number; cancel: () => void }>();
-  const failures = new Map<string, number>();
-  const queue: WorkQueue = new WorkQueue(
-    (key) =>
-      reconcile(key, (ms) => {
-        const at = clock.now().getTime() + ms;
-        const pending = timers.get(key);
-        if (pending && pending.at <= at) return;
-        pending?.cancel();
-        timers.set(key, {
-          at,
-          cancel: clock.after(ms, () => {
-            timers.delete(key);
-            queue.add(key);
-          }),
-        });
-      }).then(() => {
-        failures.delete(key);
-      }),
-    (key, err) => {
-      // The rate-limited requeue: 1 s, doubling, given up after 8 tries (new events still enqueue the key).
-      const n = (failures.get(key) ?? 0) + 1;
-      failures.set(key, n);
-      c.log.warn({ controller: name, key, err: (err as Error).message, attempt: n }, "reconcile failed");
-      if (n <= 8) setTimeout(() => queue.add(key), 1000 * 2 ** (n - 1)).unref();
-    },
-  );
-  for (const t of triggers) {
-    c.store.watch(t.resource, { fromRV: c.store.currentRV() }, (ev) => {
-      const key = t.key(ev.entry);
-      if (key) queue.add(key);
-    });
-  }
-  for (const k of initialKeys()) queue.add(k);
-  return { name, idle: () => queue.idle() };
-}
-
 const phase = (p: Pod) => p.status?.phase;
 const isTerminal = (p: Pod) => phase(p) === "Succeeded" || phase(p) === "Failed";
 const hasFinalizer = (p: Pod) => (p.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
@@ -108,95 +61,6 @@ const annotationCount = (p: Pod, key: string): number => {
   const v = p.metadata?.annotations?.[key];
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : 0;
 };
-
-/** The "1,3-5" form of a set of indexes (status.completedIndexes). */
-export function formatIndexes(indexes: Iterable<number>): string {
-  const sorted = [...new Set(indexes)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(",");
-}
-
-export function parseIndexes(text: string | undefined): Set<number> {
-  const out = new Set<number>();
-  for (const part of (text ?? "").split(",").filter(Boolean)) {
-    const [a, b] = part.split("-").map(Number);
-    for (let i = a; i <= (b ?? a); i++) out.add(i);
-  }
-  return out;
-}
-
-type PodFailurePolicy = NonNullable<NonNullable<Job["spec"]>["podFailurePolicy"]>;
-
-/**
- * matchPodFailurePolicy (pkg/controller/job/pod_failure_policy.go): the first rule a failed Pod matches
- * decides — FailJob fails the Job with this message, Ignore does not count the failure, Count counts it.
- * FailIndex (with backoffLimitPerIndex) fails the Pod's index at once.
- */
-export function matchPodFailurePolicy(
-  policy: PodFailurePolicy | undefined,
-  pod: Pod,
-): { count: boolean; failJob?: string; failIndex?: boolean } {
-  const where = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-  for (const [index, rule] of (policy?.rules ?? []).entries()) {
-    let failJob: string | undefined;
-    if (rule.onExitCodes) {
-      const req = rule.onExitCodes;
-      const statuses = [
-        ...(pod.status?.containerStatuses ?? []),
-        ...(pod.status?.initContainerStatuses ?? []),
-      ];
-      const match = statuses.find((s) => {
-        const code = s.state?.terminated?.exitCode;
-        if ((req.containerName != null && req.containerName !== s.name) || code === undefined || code === 0)
-          return false;
-        return req.values.includes(code) === (req.operator === "In");
-      });
-      if (!match) continue;
-      failJob = `Container ${match.name} for pod ${where} failed with exit code ${match.state?.terminated?.exitCode} matching ${rule.action} rule at index ${index}`;
-    } else if (rule.onPodConditions) {
-      const match = (pod.status?.conditions ?? []).find((c) =>
-        rule.onPodConditions?.some((p) => p.type === c.type && (p.status ?? "True") === c.status),
-      );
-      if (!match) continue;
-      failJob = `Pod ${where} has condition ${match.type} matching ${rule.action} rule at index ${index}`;
-    } else continue;
-    if (rule.action === "Ignore") return { count: false };
-    if (rule.action === "FailJob") return { count: true, failJob };
-    if (rule.action === "FailIndex") return { count: true, failIndex: true };
-    if (rule.action === "Count") return { count: true };
-  }
-  return { count: true };
-}
-
-type SuccessPolicy = NonNullable<NonNullable<Job["spec"]>["successPolicy"]>;
-
-/**
- * matchSuccessPolicy (pkg/controller/job/success_policy.go): the first rule the succeeded indexes satisfy
- * — all its succeededIndexes, or succeededCount of them (or of all indexes) — ends an Indexed Job.
- */
-export function matchSuccessPolicy(
-  policy: SuccessPolicy | undefined,
-  completions: number,
-  succeeded: Set<number>,
-): string | undefined {
-  if (!policy || succeeded.size === 0) return undefined;
-  for (const [index, rule] of policy.rules.entries()) {
-    if (rule.succeededIndexes != null) {
-      const required = [...parseIndexes(rule.succeededIndexes)].filter((i) => i < completions);
-      if (required.length === 0) continue;
-      const contained = required.filter((i) => succeeded.has(i)).length;
-      if (contained >= (rule.succeededCount ?? required.length)) return `Matched rules at index ${index}`;
-    } else if (rule.succeededCount != null && succeeded.size >= rule.succeededCount)
-      return `Matched rules at index ${index}`;
-  }
-  return undefined;
-}
 
 /** pastBackoffLimitOnFailure: with restartPolicy OnFailure, container restarts count as failures. */
 function pastBackoffLimitOnFailure(job: Job, active: Pod[]): boolean {
@@ -687,50 +551,6 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
         },
       },
     ],
-    () => c.store.list(JOBS).items.map((e) => `${e.namespace}/${e.name}`),
-  );
-}
-
-/** When a finished Job finished: completionTime, else the Complete/Failed condition's transition. */
-function finishTime(job: Job): number | undefined {
-  if (job.status?.completionTime) return Date.parse(job.status.completionTime);
-  const c = (job.status?.conditions ?? []).find(
-    (x) => (x.type === "Complete" || x.type === "Failed") && x.status === "True",
-  );
-  return c?.lastTransitionTime ? Date.parse(c.lastTransitionTime) : undefined;
-}
-
-/** ttlafterfinished: deletes a finished Job (and, in the foreground, its Pods) ttlSecondsAfterFinished later. */
-export function startTtlAfterFinishedController(
-  c: ControllerContext,
-  o: BatchControllerOptions = {},
-): Controller {
-  const clock = o.clock ?? REAL_CLOCK;
-  const jobDef = c.registry.find("batch", "v1", "jobs") as ResourceDef;
-  return delayingQueue(
-    c,
-    "ttl-after-finished",
-    clock,
-    async (key, requeueAfter) => {
-      const [namespace, name] = key.split("/");
-      const job = c.store.get(JOBS, namespace, name)?.object() as Stored<Job> | undefined;
-      const ttl = job?.spec?.ttlSecondsAfterFinished;
-      if (!job || ttl == null || job.metadata.deletionTimestamp || !isJobFinished(job)) return;
-      const finished = finishTime(job);
-      if (finished === undefined) return;
-      const left = finished + ttl * 1000 - clock.now().getTime();
-      if (left > 0) return requeueAfter(left);
-      await c.objects
-        .delete(jobDef, namespace, name, {
-          user: CONTROLLER_USER,
-          propagationPolicy: "Foreground",
-          preconditions: { uid: job.metadata.uid, resourceVersion: job.metadata.resourceVersion },
-        })
-        .catch((e: { status?: { code?: number } }) => {
-          if (e.status?.code !== 404 && e.status?.code !== 409) throw e;
-        });
-    },
-    [{ resource: JOBS, key: (e) => `${e.namespace}/${e.name}` }],
     () => c.store.list(JOBS).items.map((e) => `${e.namespace}/${e.name}`),
   );
 }

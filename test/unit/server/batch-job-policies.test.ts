@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
-import { matchPodFailurePolicy, matchSuccessPolicy } from "../../../src/server/controllers/job.ts";
+import { matchPodFailurePolicy, matchSuccessPolicy } from "../../../src/server/controllers/job-policies.ts";
 
 function failedPod(exitCode: number, conditions: { type: string; status: string }[] = []): Pod {
   return {

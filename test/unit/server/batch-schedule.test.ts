@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ManualClock } from "../../../src/server/controllers/clock.ts";
 import { jobNameFor, rfc3339In } from "../../../src/server/controllers/cronjob.ts";
-import { formatIndexes, parseIndexes } from "../../../src/server/controllers/job.ts";
+import { formatIndexes, parseIndexes } from "../../../src/server/controllers/job-policies.ts";
 import {
   mostRecentScheduleTime,
   nextScheduleDelay,
