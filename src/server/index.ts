@@ -12,10 +12,13 @@ import type { ServiceAccountTokenConfig, TokenObjectLookup } from "./authn/servi
 import { Authorizer } from "./authz/index.ts";
 import { bootstrap } from "./bootstrap.ts";
 import type { AuditRecord, PodLogSource } from "./context.ts";
+import { type Clock, REAL_CLOCK } from "./controllers/clock.ts";
 import { startAggregationController } from "./controllers/clusterrole-aggregation.ts";
 import type { Controller, ControllerContext } from "./controllers/context.ts";
+import { startCronJobController } from "./controllers/cronjob.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
+import { type BatchControllerOptions, startJobControllers } from "./controllers/job.ts";
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
 import { startRootCaController, startServiceAccountController } from "./controllers/namespace-defaults.ts";
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
@@ -56,6 +59,10 @@ export interface ServerOptions {
   audit?: (event: AuditRecord) => void;
   /** Request, connection and watch limits; each unset one keeps kube-apiserver's default (docs/server.md). */
   limits?: Partial<ServerLimits>;
+  /** The time objects are stamped with and the Job/CronJob controllers schedule by; tests pass a ManualClock. */
+  clock?: Clock;
+  /** The Job controller's pod-failure back-off (docs/server.md, "Jobs and CronJobs"). */
+  batch?: Pick<BatchControllerOptions, "podFailureBackoffMs">;
 }
 
 export type { ServerLimits } from "./http/limits.ts";
@@ -145,11 +152,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     signingKey: pki.serviceAccountKey,
   };
   const authz = new Authorizer(store); // follows RBAC objects through storage watches, bootstrap included
-  const objects = new ObjectService(store, [
-    namespaceLifecycle,
-    serviceAccountAdmission,
-    rbacEscalation(authz),
-  ]);
+  const clock = opts.clock ?? REAL_CLOCK;
+  const objects = new ObjectService(
+    store,
+    [namespaceLifecycle, serviceAccountAdmission, rbacEscalation(authz)],
+    () => clock.now(),
+  );
   const authn = new Authenticator({
     serviceAccounts: tokens,
     lookup: storeLookup(store),
@@ -187,7 +195,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     logSink,
     limits: { ...defaultLimits(), ...definedOnly(opts.limits ?? {}) },
     url: "",
-    now: () => new Date(),
+    now: () => clock.now(),
     podLogs: opts.podLogs,
     audit,
   };
@@ -227,6 +235,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startEndpointsController(controllerContext),
     startDeploymentController(controllerContext),
     startReplicaSetController(controllerContext),
+    ...startJobControllers(controllerContext, { ...opts.batch, clock }),
+    startCronJobController(controllerContext, { clock }),
     startGarbageCollector(controllerContext),
   ];
   const settle = async () => {

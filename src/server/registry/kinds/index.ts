@@ -9,6 +9,8 @@ import { localSubjectAccessReview } from "./authorization/localsubjectaccessrevi
 import { selfSubjectAccessReview } from "./authorization/selfsubjectaccessreview.ts";
 import { selfSubjectRulesReview } from "./authorization/selfsubjectrulesreview.ts";
 import { subjectAccessReview } from "./authorization/subjectaccessreview.ts";
+import { cronJob } from "./batch/cronjob.ts";
+import { job } from "./batch/job.ts";
 import { lease } from "./coordination/lease.ts";
 import { configMap } from "./core/configmap.ts";
 import { endpoints } from "./core/endpoints.ts";
@@ -37,6 +39,8 @@ export const KINDS: readonly ResourceDef[] = [
   event,
   deployment,
   replicaSet,
+  cronJob,
+  job,
   endpointSlice,
   lease,
   role,

@@ -51,7 +51,7 @@ export function validateReplicaSet(obj: KubeObject, old?: KubeObject): FieldCaus
 const int = (v: unknown): number => (typeof v === "number" ? v : 0);
 
 /** apivalidation.ValidateNonnegativeField. */
-function nonnegative(value: unknown, path: string): FieldCause[] {
+export function nonnegative(value: unknown, path: string): FieldCause[] {
   return int(value) < 0 ? [invalid(path, int(value), "must be greater than or equal to 0")] : [];
 }
 
@@ -113,7 +113,7 @@ function selectorAndTemplate(spec: Json, kind: string): FieldCause[] {
 
 /** core ValidatePodTemplateSpec: labels and annotations (at "<path>.labels", as upstream names them), the
  * pod spec, and no ephemeral containers. */
-function validatePodTemplateSpec(template: Json, path: string): FieldCause[] {
+export function validatePodTemplateSpec(template: Json, path: string): FieldCause[] {
   const meta = asMap(template.metadata);
   const errs = [
     ...validateLabels(meta.labels, child(path, "labels")),
@@ -188,7 +188,7 @@ function notMoreThan100Percent(value: unknown, path: string): FieldCause[] {
 }
 
 /** v1validation.ValidateLabelSelector (AllowInvalidLabelValueInSelector off, as apps validates it). */
-function validateLabelSelector(selector: Json, path: string): FieldCause[] {
+export function validateLabelSelector(selector: Json, path: string): FieldCause[] {
   const errs = validateLabels(selector.matchLabels, child(path, "matchLabels"));
   asMaps(selector.matchExpressions).forEach((expr, i) => {
     const exprPath = index(child(path, "matchExpressions"), i);
@@ -218,7 +218,7 @@ function validateLabelSelector(selector: Json, path: string): FieldCause[] {
 }
 
 /** Whether metav1.LabelSelectorAsSelector succeeds (labels.NewRequirement accepts every term). */
-function selectorConvertible(selector: Json): boolean {
+export function selectorConvertible(selector: Json): boolean {
   for (const [k, v] of Object.entries(asMap(selector.matchLabels)))
     if (isQualifiedName(k).length || isValidLabelValue(asString(v)).length) return false;
   return asMaps(selector.matchExpressions).every((expr) => {
@@ -241,13 +241,13 @@ function selectorImmutable(spec: Json, old: Json): FieldCause[] {
 
 // ---- %#v renderings of the Go values upstream puts in field errors ----
 
-function stringMapSyntax(m: unknown): string {
+export function stringMapSyntax(m: unknown): string {
   if (!isMap(m)) return "map[string]string(nil)";
   const keys = Object.keys(m).sort();
   return `map[string]string{${keys.map((k) => `${goQuote(k)}:${goQuote(asString(m[k]))}`).join(", ")}}`;
 }
 
-function labelSelectorSyntax(selector: Json): string {
+export function labelSelectorSyntax(selector: Json): string {
   const exprs = Array.isArray(selector.matchExpressions)
     ? `[]v1.LabelSelectorRequirement{${asMaps(selector.matchExpressions)
         .map(
