@@ -401,6 +401,59 @@ describe("validating webhooks", () => {
   });
 });
 
+describe("webhooks behind a Service", () => {
+  test("are reached through the Service's EndpointSlice (a Pod IP not on this host: loopback, same port)", async () => {
+    const ns = await c.admin("POST", "/api/v1/namespaces", { metadata: { name: "webhook-system" } });
+    assert.equal(ns.status, 201, ns.text);
+    const svc = await c.admin("POST", "/api/v1/namespaces/webhook-system/services", {
+      metadata: { name: "hooks" },
+      spec: { ports: [{ name: "https", port: 443, targetPort: hookPort }] },
+    });
+    assert.equal(svc.status, 201, svc.text);
+    const slice = await c.admin(
+      "POST",
+      "/apis/discovery.k8s.io/v1/namespaces/webhook-system/endpointslices",
+      {
+        metadata: { name: "hooks-1", labels: { "kubernetes.io/service-name": "hooks" } },
+        addressType: "IPv4",
+        endpoints: [{ addresses: ["10.244.0.7"], conditions: { ready: true } }],
+        ports: [{ name: "https", port: hookPort, protocol: "TCP" }],
+      },
+    );
+    assert.equal(slice.status, 201, slice.text);
+    await configure(VWC, "by-service", [
+      webhook("svc.example.com", "svc", {
+        service: { namespace: "webhook-system", name: "hooks", path: "/deny" },
+        caBundle,
+      }),
+      webhook("missing.example.com", "svc-missing", {
+        service: { namespace: "webhook-system", name: "missing", path: "/deny" },
+        caBundle,
+      }),
+    ]);
+    const denied = await c.admin(
+      "POST",
+      "/api/v1/namespaces/default/pods",
+      pod("svc", { test: "svc", deny: "true" }),
+    );
+    assert.equal(denied.status, 403, denied.text);
+    assert.equal(
+      denied.json.message,
+      'admission webhook "svc.example.com" denied the request: pods labelled deny=true are not allowed',
+    );
+    const missing = await c.admin(
+      "POST",
+      "/api/v1/namespaces/default/pods",
+      pod("svc-missing", { test: "svc-missing" }),
+    );
+    assert.equal(missing.status, 500);
+    assert.equal(
+      missing.json.message,
+      'Internal error occurred: failed calling webhook "missing.example.com": failed to call webhook: Post "https://missing.webhook-system.svc:443/deny?timeout=10s": service "missing" not found',
+    );
+  });
+});
+
 describe("mutating webhooks", () => {
   test("add a label through a JSONPatch response, seen by the stored object", async () => {
     await configure(MWC, "mutate", [

@@ -145,6 +145,39 @@ export function fromCel(v: unknown): unknown {
   return v;
 }
 
+/** A Map whose values are computed on first read (the CEL runtime reads a native Map's entries via get). */
+class LazyMap extends Map<string, unknown> {
+  private readonly compute: Map<string, () => unknown>;
+  constructor(compute: Map<string, () => unknown>) {
+    super();
+    this.compute = compute;
+  }
+  override get(key: string): unknown {
+    return this.compute.get(key)?.();
+  }
+  override has(key: string): boolean {
+    return this.compute.has(key);
+  }
+  override get size(): number {
+    return this.compute.size;
+  }
+  override keys(): MapIterator<string> {
+    return this.compute.keys();
+  }
+  override *entries(): MapIterator<[string, unknown]> {
+    for (const k of this.compute.keys()) yield [k, this.get(k)];
+  }
+  override *values(): MapIterator<unknown> {
+    for (const k of this.compute.keys()) yield this.get(k);
+  }
+  override forEach(cb: (value: unknown, key: string, map: Map<string, unknown>) => void): void {
+    for (const k of this.compute.keys()) cb(this.get(k), k, this);
+  }
+  override [Symbol.iterator](): MapIterator<[string, unknown]> {
+    return this.entries();
+  }
+}
+
 /**
  * `variables`: a lazily evaluated, memoized map (upstream's composition: each variable is computed
  * once, on first use, and may read earlier ones). An error surfaces where the variable is read.
@@ -152,18 +185,16 @@ export function fromCel(v: unknown): unknown {
 export function lazyVariables(
   defs: readonly { name: string; compiled: CompiledExpression }[],
   bindings: Partial<Record<AdmissionVariable, unknown>>,
-): Record<string, unknown> {
-  const vars: Record<string, unknown> = {};
+): Map<string, unknown> {
+  const compute = new Map<string, () => unknown>();
+  const vars = new LazyMap(compute);
   const all = { ...bindings, variables: vars };
   for (const d of defs) {
     let cached: EvalResult | undefined;
-    Object.defineProperty(vars, d.name, {
-      enumerable: true,
-      get() {
-        cached ??= d.compiled.evaluate(all);
-        if ("error" in cached) throw new Error(cached.error);
-        return cached.value;
-      },
+    compute.set(d.name, () => {
+      cached ??= d.compiled.evaluate(all);
+      if ("error" in cached) throw new Error(cached.error);
+      return cached.value;
     });
   }
   return vars;
