@@ -474,6 +474,35 @@ describe("mutating webhooks", () => {
   });
 });
 
+describe("reinvocation", () => {
+  test("an IfNeeded webhook sees a later webhook's change once more; a Never one does not", async () => {
+    await configure(MWC, "reinvoke", [
+      webhook(
+        "observe.example.com",
+        "reinvoke",
+        { url: url("/observe"), caBundle },
+        { reinvocationPolicy: "IfNeeded" },
+      ),
+      webhook("once.example.com", "reinvoke", { url: url("/once"), caBundle }),
+      webhook("label.example.com", "reinvoke", { url: url("/mutate"), caBundle }),
+    ]);
+    const n = reviews.length;
+    const r = await c.admin(
+      "POST",
+      "/api/v1/namespaces/default/pods",
+      pod("reinvoked", { test: "reinvoke" }),
+    );
+    assert.equal(r.status, 201, r.text);
+    const seen = (path: string) =>
+      reviews
+        .slice(n)
+        .filter((x) => x.path === path)
+        .map((x) => x.review.request.object.metadata.labels.mutated ?? "");
+    assert.deepEqual(seen("/observe"), ["", "yes"]);
+    assert.deepEqual(seen("/once"), [""]);
+  });
+});
+
 describe("ValidatingAdmissionPolicy", () => {
   test("denies a Deployment with more than 5 replicas with upstream's message", async () => {
     const policy = await c.admin(
