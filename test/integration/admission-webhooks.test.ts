@@ -671,6 +671,22 @@ describe("kubectl", () => {
       input: JSON.stringify(pod("by-kubectl", { test: "kubectl", deny: "true" })),
     });
     assert.notEqual(created.code, 0);
+    const policies = await c.kubectl(["get", "validatingadmissionpolicy", "max-replicas"]);
+    assert.match(
+      policies.stdout,
+      /^NAME\s+VALIDATIONS\s+PARAMKIND\s+AGE\nmax-replicas\s+1\s+<unset>\s+\S+\n$/,
+    );
+    const bindings = await c.kubectl(["get", "validatingadmissionpolicybinding", "prefix-deny"]);
+    assert.match(
+      bindings.stdout,
+      /^NAME\s+POLICYNAME\s+PARAMREF\s+AGE\nprefix-deny\s+prefix\s+default\/limits\s+\S+\n$/,
+    );
+    const big = await c.kubectl(["create", "deployment", "huge", "--image=busybox", "--replicas=9"]);
+    assert.notEqual(big.code, 0);
+    assert.equal(
+      big.stderr.trim(),
+      `error: failed to create deployment: deployments.apps "huge" is forbidden: ValidatingAdmissionPolicy 'max-replicas' with binding 'max-replicas-binding' denied request: failed expression: object.spec.replicas <= 5`,
+    );
     // The webhook's result has no reason, so kubectl prints no "(Reason)", as against kube-apiserver.
     assert.equal(
       created.stderr.trim(),

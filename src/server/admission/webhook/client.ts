@@ -9,7 +9,6 @@
 import https from "node:https";
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
-import { checkServerIdentity } from "node:tls";
 import { asList, asMap, asMaps, asString, isMap, type Json } from "../../registry/json-access.ts";
 import type { Store } from "../../storage/index.ts";
 
@@ -127,6 +126,7 @@ export async function postReview(
   clientConfig: Json,
   timeoutSeconds: number,
   body: unknown,
+  agent?: https.Agent,
 ): Promise<unknown> {
   const target = webhookTarget(clientConfig, timeoutSeconds);
   const post = (why: string) => new WebhookCallError(`Post ${JSON.stringify(target.shownURL)}: ${why}`);
@@ -154,14 +154,16 @@ export async function postReview(
         method: "POST",
         // No caBundle: the system roots, as client-go falls back to them; never "insecure".
         ...(ca ? { ca } : {}),
+        // Node checks the certificate against servername (else host): the Service's DNS name even when
+        // its endpoint is dialled by address.
         servername: isIP(target.servername) ? undefined : target.servername,
-        checkServerIdentity: (_h, cert) => checkServerIdentity(target.servername, cert),
         headers: {
           "Content-Type": "application/json",
           Accept: "application/json, */*",
           "Content-Length": Buffer.byteLength(payload),
         },
-        agent: false,
+        // A keep-alive agent reuses connections (per host, port, CA and name), as client-go's cached clients do.
+        agent: agent ?? false,
         timeout: timeoutSeconds * 1000,
       },
       (res) => {

@@ -3,6 +3,7 @@
 // mutating/dispatcher.go (in order, JSON patches applied, IfNeeded reinvocation) and
 // validating/dispatcher.go (in parallel, the first refusal in webhook order wins). Error texts are
 // upstream's (webhook/errors/statuserror.go, util/webhook/error.go).
+import { Agent } from "node:https";
 import type { Logger } from "pino";
 import { qualifiedResource, Status, type Status as StatusT } from "../../../meta/status.ts";
 import type { KubeObject, StoredObject } from "../../../meta/types.ts";
@@ -136,6 +137,7 @@ interface CallResult {
  * or ApiStatusError (a refusal, a dry run the webhook cannot take, a patch that cannot apply).
  */
 async function callHook(
+  agent: Agent,
   store: Store,
   hook: Hook,
   a: Attributes,
@@ -169,7 +171,7 @@ async function callHook(
   const timeout = typeof spec.timeoutSeconds === "number" ? spec.timeoutSeconds : 10;
   let answer: unknown;
   try {
-    answer = await postReview(store, asMap(spec.clientConfig), timeout, review.body);
+    answer = await postReview(store, asMap(spec.clientConfig), timeout, review.body, agent);
   } catch (e) {
     if (e instanceof WebhookCallError) {
       const reason = e.message.startsWith("received invalid")
@@ -254,6 +256,7 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
     "mutatingwebhookconfigurations.admissionregistration.k8s.io",
     compileHooks,
   );
+  const agent = new Agent({ keepAlive: true });
   const validatingConfigs = new WatchedConfigs(
     store,
     "validatingwebhookconfigurations.admissionregistration.k8s.io",
@@ -276,7 +279,7 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
       invoked.push(hook);
       let changed = false;
       try {
-        const { patched } = await callHook(store, hook, a, true, req.warn);
+        const { patched } = await callHook(agent, store, hook, a, true, req.warn);
         if (patched && req.object && !deepEqual(patched, req.object)) {
           replaceObject(req.object, patched);
           changed = true;
@@ -293,7 +296,7 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
     for (const hook of invoked) {
       if (!reinvocable.has(hook.uid) || !shouldCall(store, hook, a, round2)) continue;
       try {
-        const { patched } = await callHook(store, hook, a, true, req.warn);
+        const { patched } = await callHook(agent, store, hook, a, true, req.warn);
         if (patched && req.object && !deepEqual(patched, req.object)) replaceObject(req.object, patched);
       } catch (e) {
         onCallFailure(e, hook, log);
@@ -311,7 +314,7 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
     const outcomes = await Promise.all(
       relevant.map(async (hook) => {
         try {
-          await callHook(store, hook, a, false, req.warn);
+          await callHook(agent, store, hook, a, false, req.warn);
           return undefined;
         } catch (e) {
           try {
@@ -333,6 +336,7 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
     stop() {
       mutatingConfigs.stop();
       validatingConfigs.stop();
+      agent.destroy();
     },
   };
 }
