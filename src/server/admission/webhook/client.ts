@@ -3,11 +3,11 @@
 // Service port → its EndpointSlices → a ready endpoint). Errors read as Go's net/http client reports
 // them: `Post "<url>?timeout=10s": <cause>`, which the dispatcher wraps as upstream does.
 //
-// Endpoint addresses are dialled as they are; an address that is not a local interface (a Pod IP before
-// the runtime gives Pods routable IPs) is reached on loopback at the same port, with the TLS name
-// unchanged — what a Pod of the local runtime listening on the host network serves.
+// Endpoint addresses are dialled as they are when this host routes to them (loopback, which the local
+// runtime's Pod IPs are, or a subnet of one of its interfaces, such as a Pod network bridge); any other
+// address is reached on 127.0.0.1 at the same port, with the TLS name unchanged.
 import https from "node:https";
-import { isIP } from "node:net";
+import { BlockList, isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { asList, asMap, asMaps, asString, isMap, type Json } from "../../registry/json-access.ts";
 import type { Store } from "../../storage/index.ts";
@@ -24,10 +24,25 @@ export interface WebhookTarget {
   servername: string;
 }
 
-function localAddresses(): Set<string> {
-  const out = new Set<string>(["127.0.0.1", "::1"]);
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.add(a.address);
-  return out;
+/** Addresses this host reaches directly: loopback and the subnets of its interfaces (a Pod network bridge). */
+function routable(): BlockList {
+  const list = new BlockList();
+  list.addSubnet("127.0.0.0", 8, "ipv4");
+  list.addAddress("::1", "ipv6");
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      const prefix = Number(a.cidr?.split("/")[1]);
+      if (Number.isInteger(prefix)) list.addSubnet(a.address, prefix, a.family === "IPv6" ? "ipv6" : "ipv4");
+    }
+  }
+  return list;
+}
+
+/** An endpoint address as dialled: itself when routable from here, else loopback (same port). */
+function dialAddress(address: string): string {
+  const family = isIP(address);
+  if (!family) return address;
+  return routable().check(address, family === 6 ? "ipv6" : "ipv4") ? address : "127.0.0.1";
 }
 
 /** ResolveEndpoint: a ready address of the Service's EndpointSlices for the named service port. */
@@ -140,7 +155,7 @@ export async function postReview(
       if (e instanceof WebhookCallError) throw post(e.message);
       throw e;
     }
-    if (!localAddresses().has(host)) host = "127.0.0.1";
+    host = dialAddress(host);
   }
   const caBundle = asString(clientConfig.caBundle);
   const ca = caBundle ? Buffer.from(caBundle, "base64").toString() : undefined;
