@@ -55,6 +55,17 @@ function handle(path: string, review: Review): string | undefined {
         patch: Buffer.from(JSON.stringify(patch)).toString("base64"),
       });
     }
+    case "/mutate-weird": {
+      const op =
+        labels.weird === "type"
+          ? { op: "add", path: "/spec/restartPolicy", value: 5 }
+          : { op: "add", path: "/spec/bogus", value: 1 };
+      return respond(review, {
+        allowed: true,
+        patchType: "JSONPatch",
+        patch: Buffer.from(JSON.stringify([op])).toString("base64"),
+      });
+    }
     case "/slow":
       return undefined;
     default:
@@ -398,6 +409,29 @@ describe("validating webhooks", () => {
       ).status,
       403,
     );
+  });
+});
+
+describe("mutating webhook patches", () => {
+  test("are decoded into the kind: unknown fields are dropped, a wrong type is a 500", async () => {
+    await configure(MWC, "weird", [
+      webhook("weird.example.com", "weird", { url: url("/mutate-weird"), caBundle }),
+    ]);
+    const unknown = await c.admin(
+      "POST",
+      "/api/v1/namespaces/default/pods",
+      pod("weird-unknown", { test: "weird", weird: "unknown" }),
+    );
+    assert.equal(unknown.status, 201, unknown.text);
+    assert.equal(unknown.json.spec.bogus, undefined);
+    const typed = await c.admin(
+      "POST",
+      "/api/v1/namespaces/default/pods",
+      pod("weird-type", { test: "weird", weird: "type" }),
+    );
+    assert.equal(typed.status, 500, typed.text);
+    assert.equal(typed.json.reason, "InternalError");
+    assert.match(typed.json.message, /^Internal error occurred: .*restartPolicy/);
   });
 });
 

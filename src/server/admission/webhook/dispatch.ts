@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { qualifiedResource, Status, type Status as StatusT } from "../../../meta/status.ts";
 import type { KubeObject, StoredObject } from "../../../meta/types.ts";
 import { ApiStatusError } from "../../http/errors.ts";
+import { decodeForWrite } from "../../registry/decode.ts";
 import { asList, asMap, asMaps, asString, deepEqual, isMap, type Json } from "../../registry/json-access.ts";
 import { applyJsonPatch, type JsonPatchOperation } from "../../registry/json-patch.ts";
 import type { Store } from "../../storage/index.ts";
@@ -143,6 +144,7 @@ async function callHook(
   a: Attributes,
   mutating: boolean,
   warn?: (m: string) => void,
+  decode: (obj: KubeObject) => KubeObject = (o) => o,
 ): Promise<CallResult> {
   const spec = hook.spec;
   if (a.dryRun) {
@@ -212,7 +214,8 @@ async function callHook(
   if (response.patchType !== "JSONPatch")
     throw new CallingError(hook.name, `unsupported patch type ${JSON.stringify(response.patchType)}`);
   try {
-    const patched = applyJsonPatch(sent as Json, ops) as KubeObject;
+    // The patched JSON is decoded into the kind's type, as upstream's serializer does (unknown fields go).
+    const patched = decode(applyJsonPatch(sent as Json, ops) as KubeObject);
     if (sent !== a.object) {
       // Put back what the webhook was not shown.
       patched.metadata ??= {};
@@ -224,7 +227,8 @@ async function callHook(
     }
     return { patched };
   } catch (e) {
-    throw new ApiStatusError(Status.internal((e as Error).message));
+    const message = e instanceof ApiStatusError ? (e.status.message ?? "") : (e as Error).message;
+    throw new ApiStatusError(Status.internal(message.replace(/^.* cannot be handled as an? \S+: /, "")));
   }
 }
 
@@ -270,6 +274,7 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
     if (!hooks.length) return;
     // Webhooks see the defaulted object, as upstream decodes (and defaults) before admission.
     if (req.object) req.def.defaults?.(req.object);
+    const decode = (o: KubeObject) => decodeForWrite(req.def, o, { fieldValidation: "Ignore" });
     const bindings = lazyBindings(a);
     const reinvocable = new Set<string>();
     let changedSinceReinvocable = false;
@@ -279,7 +284,7 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
       invoked.push(hook);
       let changed = false;
       try {
-        const { patched } = await callHook(agent, store, hook, a, true, req.warn);
+        const { patched } = await callHook(agent, store, hook, a, true, req.warn, decode);
         if (patched && req.object && !deepEqual(patched, req.object)) {
           replaceObject(req.object, patched);
           changed = true;
@@ -296,7 +301,7 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
     for (const hook of invoked) {
       if (!reinvocable.has(hook.uid) || !shouldCall(store, hook, a, round2)) continue;
       try {
-        const { patched } = await callHook(agent, store, hook, a, true, req.warn);
+        const { patched } = await callHook(agent, store, hook, a, true, req.warn, decode);
         if (patched && req.object && !deepEqual(patched, req.object)) replaceObject(req.object, patched);
       } catch (e) {
         onCallFailure(e, hook, log);
