@@ -2,7 +2,8 @@
 // namespace and object selectors, AdmissionReview building and response checks, refusal Statuses.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Attributes } from "../../../src/server/admission/webhook/attributes.ts";
+import { operationOptions } from "../../../src/server/admission/types.ts";
+import { type Attributes, attributesOf } from "../../../src/server/admission/webhook/attributes.ts";
 import { toStatusErr } from "../../../src/server/admission/webhook/dispatch.ts";
 import {
   matchNamespaceSelector,
@@ -331,5 +332,40 @@ describe("AdmissionReview", () => {
       'admission webhook "h.example.com" denied the request without explanation',
     );
     assert.equal(toStatusErr("h.example.com", { code: 409, message: "x", reason: "Conflict" }).code, 409);
+  });
+});
+
+describe("attributes", () => {
+  const nsDef = { group: "", version: "v1", resource: "namespaces", kind: "Namespace" } as never;
+  const base = {
+    def: nsDef,
+    subresource: "",
+    namespace: "",
+    user: { username: "u", groups: [] },
+    store: undefined as never,
+  };
+
+  test("a namespace's request namespace is its name, except on create (as the request info has it)", () => {
+    assert.equal(
+      attributesOf({ ...base, operation: "CREATE", name: "dev", object: { metadata: { name: "dev" } } })
+        .namespace,
+      "",
+    );
+    assert.equal(attributesOf({ ...base, operation: "DELETE", name: "dev" }).namespace, "dev");
+    assert.equal(attributesOf({ ...base, operation: "UPDATE", name: "dev" }).namespace, "dev");
+  });
+
+  test("options are Create/Update/DeleteOptions with what the request set", () => {
+    assert.deepEqual(operationOptions("CREATE", { dryRun: true }), {
+      kind: "CreateOptions",
+      apiVersion: "meta.k8s.io/v1",
+      dryRun: ["All"],
+    });
+    assert.deepEqual(operationOptions("DELETE", { gracePeriodSeconds: 0, propagationPolicy: "Foreground" }), {
+      kind: "DeleteOptions",
+      apiVersion: "meta.k8s.io/v1",
+      gracePeriodSeconds: 0,
+      propagationPolicy: "Foreground",
+    });
   });
 });

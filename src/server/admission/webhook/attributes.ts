@@ -20,7 +20,7 @@ export interface Attributes {
   resource: GroupVersionResource;
   subresource: string;
   kind: GroupVersionKind;
-  /** For a namespace itself, its own name (the request info's namespace), as upstream. */
+  /** For a namespace itself, its own name except on create (the request info's namespace), as upstream. */
   namespace: string;
   name: string;
   object?: KubeObject;
@@ -40,7 +40,8 @@ export function attributesOf(req: AdmissionRequest): Attributes {
     resource,
     subresource: req.subresource,
     kind: { group: def.group, version: def.version, kind: def.kind },
-    namespace: isNamespaces(resource) ? req.name || (req.object?.metadata?.name ?? "") : req.namespace,
+    // The request info's namespace: a namespace's own name on its item paths, none on create (POST).
+    namespace: isNamespaces(resource) ? (req.operation === "CREATE" ? "" : req.name) : req.namespace,
     name: req.name,
     object: req.object,
     oldObject: req.oldObject,
