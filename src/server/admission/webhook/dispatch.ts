@@ -255,12 +255,12 @@ export interface WebhookAdmission {
 }
 
 export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
+  const agent = new Agent({ keepAlive: true });
   const mutatingConfigs = new WatchedConfigs(
     store,
     "mutatingwebhookconfigurations.admissionregistration.k8s.io",
     compileHooks,
   );
-  const agent = new Agent({ keepAlive: true });
   const validatingConfigs = new WatchedConfigs(
     store,
     "validatingwebhookconfigurations.admissionregistration.k8s.io",
@@ -275,7 +275,8 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
     // Webhooks see the defaulted object, as upstream decodes (and defaults) before admission.
     if (req.object) req.def.defaults?.(req.object);
     const decode = (o: KubeObject) => decodeForWrite(req.def, o, { fieldValidation: "Ignore" });
-    const bindings = lazyBindings(a);
+    // Later webhooks' matchConditions see earlier webhooks' changes.
+    let bindings = lazyBindings(a);
     const reinvocable = new Set<string>();
     let changedSinceReinvocable = false;
     const invoked: Hook[] = [];
@@ -287,6 +288,7 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
         const { patched } = await callHook(agent, store, hook, a, true, req.warn, decode);
         if (patched && req.object && !deepEqual(patched, req.object)) {
           replaceObject(req.object, patched);
+          bindings = lazyBindings(a);
           changed = true;
         }
       } catch (e) {
@@ -297,12 +299,14 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
       if (asString(hook.spec.reinvocationPolicy) === "IfNeeded") reinvocable.add(hook.uid);
     }
     if (!changedSinceReinvocable) return;
-    const round2 = lazyBindings(a);
     for (const hook of invoked) {
-      if (!reinvocable.has(hook.uid) || !shouldCall(store, hook, a, round2)) continue;
+      if (!reinvocable.has(hook.uid) || !shouldCall(store, hook, a, bindings)) continue;
       try {
         const { patched } = await callHook(agent, store, hook, a, true, req.warn, decode);
-        if (patched && req.object && !deepEqual(patched, req.object)) replaceObject(req.object, patched);
+        if (patched && req.object && !deepEqual(patched, req.object)) {
+          replaceObject(req.object, patched);
+          bindings = lazyBindings(a);
+        }
       } catch (e) {
         onCallFailure(e, hook, log);
       }
