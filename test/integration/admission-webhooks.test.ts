@@ -436,7 +436,7 @@ describe("mutating webhook patches", () => {
 });
 
 describe("webhooks behind a Service", () => {
-  test("are reached through the Service's EndpointSlice (a Pod IP not on this host: loopback, same port)", async () => {
+  test("are reached through the Service's EndpointSlice (an address this host does not route to: loopback, same port)", async () => {
     const ns = await c.admin("POST", "/api/v1/namespaces", { metadata: { name: "webhook-system" } });
     assert.equal(ns.status, 201, ns.text);
     const svc = await c.admin("POST", "/api/v1/namespaces/webhook-system/services", {
@@ -450,7 +450,7 @@ describe("webhooks behind a Service", () => {
       {
         metadata: { name: "hooks-1", labels: { "kubernetes.io/service-name": "hooks" } },
         addressType: "IPv4",
-        endpoints: [{ addresses: ["10.244.0.7"], conditions: { ready: true } }],
+        endpoints: [{ addresses: ["198.51.100.7"], conditions: { ready: true } }],
         ports: [{ name: "https", port: hookPort, protocol: "TCP" }],
       },
     );
