@@ -665,6 +665,58 @@ describe("ValidatingAdmissionPolicy", () => {
     );
   });
 
+  test("an audit annotation of the wrong type denies whatever the binding's actions", async () => {
+    const policy = await c.admin(
+      "POST",
+      "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies",
+      {
+        metadata: { name: "annotate" },
+        spec: {
+          matchConstraints: {
+            resourceRules: [
+              {
+                apiGroups: [""],
+                apiVersions: ["v1"],
+                operations: ["CREATE"],
+                resources: ["serviceaccounts"],
+              },
+            ],
+          },
+          auditAnnotations: [{ key: "size", valueExpression: "size(object.metadata.name)" }],
+        },
+      },
+    );
+    assert.equal(policy.status, 201, policy.text);
+    const binding = await c.admin(
+      "POST",
+      "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings",
+      {
+        metadata: { name: "annotate-audit" },
+        spec: { policyName: "annotate", validationActions: ["Audit"] },
+      },
+    );
+    assert.equal(binding.status, 201, binding.text);
+    const r = await c.admin("POST", "/api/v1/namespaces/default/serviceaccounts", {
+      metadata: { name: "robot" },
+    });
+    assert.equal(r.status, 422, r.text);
+    assert.equal(
+      r.json.message,
+      `serviceaccounts "robot" is forbidden: ValidatingAdmissionPolicy 'annotate' with binding 'annotate-audit' denied request: valueExpression 'size(object.metadata.name)' resulted in unsupported return type: int. Return type must be either string or null.`,
+    );
+    // ServiceAccounts are the controllers' business too: stop refusing them.
+    const removed = await c.admin(
+      "DELETE",
+      "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/annotate-audit",
+    );
+    assert.equal(removed.status, 200, removed.text);
+    assert.equal(
+      (await c.admin("POST", "/api/v1/namespaces/default/serviceaccounts", { metadata: { name: "robot" } }))
+        .status,
+      201,
+    );
+  });
+
   test("a validation that does not compile is refused with the compiler's message", async () => {
     const r = await c.admin("POST", "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies", {
       metadata: { name: "broken" },

@@ -62,6 +62,7 @@ interface Policy {
   conditions: CompiledCondition[];
   variables: { name: string; compiled: CompiledExpression }[];
   validations: Validation[];
+  auditAnnotations: { key: string; value: Compiled }[];
   /** A variable that does not compile: every evaluation fails with it (as upstream's compile error). */
   configurationError?: string;
 }
@@ -115,6 +116,10 @@ function compilePolicy(obj: StoredObject): Policy {
     match: compileMatch(spec.matchConstraints),
     conditions: compileConditions(spec.matchConditions, base),
     variables,
+    auditAnnotations: asMaps(spec.auditAnnotations).map((x) => ({
+      key: asString(x.key),
+      value: tryCompile(asString(x.valueExpression).trim(), vars),
+    })),
     validations: asMaps(spec.validations).map((v) => ({
       expression: tryCompile(asString(v.expression), vars),
       message: asString(v.message),
@@ -173,6 +178,19 @@ interface Decision {
   binding?: string;
   message: string;
   reason: string;
+  /** Denies whatever the binding's actions (an audit annotation's error, upstream's AuditAnnotationActionError). */
+  always?: boolean;
+}
+
+/** The CEL type name upstream prints for a value. */
+function celTypeName(v: unknown): string {
+  if (typeof v === "bigint") return "int";
+  if (typeof v === "number") return "double";
+  if (typeof v === "boolean") return "bool";
+  if (Array.isArray(v) || (v && typeof v === "object" && Symbol.iterator in v && !("get" in v)))
+    return "list";
+  if (v && typeof v === "object") return "map";
+  return typeof v;
 }
 
 export interface PolicyAdmission {
@@ -273,6 +291,24 @@ export function validatingAdmissionPolicy(store: Store, findKind: KindLookup, lo
       if (!message) message = `failed expression: ${v.expression.compiled.expression.trim()}`;
       out.push({ policy: policy.name, binding: binding.name, message, reason: v.reason || "Invalid" });
     }
+    // auditAnnotations: a string is published (here: logged), null or "" is skipped, anything else denies.
+    for (const x of policy.auditAnnotations) {
+      const r = x.value.compiled?.evaluate(bindingsIn) ?? { error: x.value.error ?? "" };
+      if ("error" in r) out.push(...fail(r.error).map((d) => ({ ...d, always: true })));
+      else if (typeof r.value === "string" && r.value.trim())
+        log?.info(
+          { policy: policy.name, key: `${policy.name}/${x.key}`, value: r.value.trim() },
+          "audit annotation",
+        );
+      else if (r.value !== null && typeof r.value !== "string")
+        out.push({
+          policy: policy.name,
+          binding: binding.name,
+          message: `valueExpression '${x.value.compiled?.expression}' resulted in unsupported return type: ${celTypeName(r.value)}. Return type must be either string or null.`,
+          reason: "Invalid",
+          always: true,
+        });
+    }
     return out;
   }
 
@@ -323,6 +359,10 @@ export function validatingAdmissionPolicy(store: Store, findKind: KindLookup, lo
         }
         for (const param of params) {
           for (const d of evaluate(policy, binding, bindingsOf(), param)) {
+            if (d.always) {
+              denied.push(d);
+              continue;
+            }
             for (const action of binding.actions) {
               if (action === "Deny") denied.push(d);
               else if (action === "Warn")
