@@ -4,8 +4,10 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
+import { validatingAdmissionPolicy } from "./admission/policy/validating.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
 import { serviceAccountAdmission } from "./admission/service-account.ts";
+import { webhookAdmission } from "./admission/webhook/dispatch.ts";
 import { openAuditLog } from "./audit.ts";
 import { Authenticator, type StaticToken } from "./authn/index.ts";
 import type { ServiceAccountTokenConfig, TokenObjectLookup } from "./authn/serviceaccount-tokens.ts";
@@ -31,7 +33,7 @@ import { adminKubeconfig, loadOrCreatePki, type Pki } from "./pki/index.ts";
 import { ObjectService } from "./registry/objects.ts";
 import { ResourceRegistry } from "./registry/resource-registry.ts";
 import { RESOURCES } from "./registry/resources.ts";
-import { storageKey } from "./registry/types.ts";
+import { groupVersion, storageKey } from "./registry/types.ts";
 import { Store } from "./storage/index.ts";
 
 export const DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
@@ -153,9 +155,24 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   };
   const authz = new Authorizer(store); // follows RBAC objects through storage watches, bootstrap included
   const clock = opts.clock ?? REAL_CLOCK;
+  // Upstream's order: built-in plugins, MutatingAdmissionWebhook, ValidatingAdmissionPolicy,
+  // ValidatingAdmissionWebhook (mutating steps all run before validating ones).
+  const webhooks = webhookAdmission(store, log);
+  const policies = validatingAdmissionPolicy(
+    store,
+    (apiVersion, kind) => registry.defs.find((d) => groupVersion(d) === apiVersion && d.kind === kind),
+    log,
+  );
   const objects = new ObjectService(
     store,
-    [namespaceLifecycle, serviceAccountAdmission, rbacEscalation(authz)],
+    [
+      namespaceLifecycle,
+      serviceAccountAdmission,
+      rbacEscalation(authz),
+      webhooks.mutating,
+      policies.plugin,
+      webhooks.validating,
+    ],
     () => clock.now(),
   );
   const authn = new Authenticator({
@@ -270,6 +287,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       api.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await auditLog?.close();
+      webhooks.stop();
+      policies.stop();
       await store.close();
     },
   };

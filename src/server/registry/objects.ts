@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
-import { type AdmissionPlugin, runAdmission } from "../admission/types.ts";
+import { type AdmissionPlugin, operationOptions, runAdmission } from "../admission/types.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { CONFLICT_MODIFIED, type Entry, isStorageError, type Store } from "../storage/index.ts";
 import { type DecodeOptions, decodeForWrite, patchShown } from "./decode.ts";
@@ -165,6 +165,9 @@ export class ObjectService {
       object: obj,
       user: o.user,
       store: this.store,
+      dryRun: o.dryRun,
+      options: operationOptions("CREATE", o),
+      warn: o.warn,
     };
     await runAdmission(this.admission, "mutate", req);
     def.defaults?.(obj);
@@ -262,6 +265,9 @@ export class ObjectService {
       oldObject: old,
       user: o.user,
       store: this.store,
+      dryRun: o.dryRun,
+      options: operationOptions("UPDATE", o),
+      warn: o.warn,
     };
     await runAdmission(this.admission, "mutate", req);
     if (!o.subresource) {
@@ -421,7 +427,12 @@ export class ObjectService {
         oldObject: obj,
         user: o.user,
         store: this.store,
+        dryRun: o.dryRun,
+        options: operationOptions("DELETE", o),
+        warn: o.warn,
       };
+      // delete.go runs mutating admission (with no object) before validating admission.
+      await runAdmission(this.admission, "mutate", req);
       await runAdmission(this.admission, "validate", req);
       if (o.dryRun) return { entry: obj, finished: true };
 

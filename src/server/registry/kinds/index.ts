@@ -1,6 +1,10 @@
 // Every kind served, one module each (registry/kinds/<group>/<kind>.ts exporting its ResourceDef).
 // Discovery lists groups and, within a group, resources in this order.
 import type { ResourceDef } from "../types.ts";
+import { mutatingWebhookConfiguration } from "./admissionregistration/mutatingwebhookconfiguration.ts";
+import { validatingAdmissionPolicy } from "./admissionregistration/validatingadmissionpolicy.ts";
+import { validatingAdmissionPolicyBinding } from "./admissionregistration/validatingadmissionpolicybinding.ts";
+import { validatingWebhookConfiguration } from "./admissionregistration/validatingwebhookconfiguration.ts";
 import { deployment } from "./apps/deployment.ts";
 import { replicaSet } from "./apps/replicaset.ts";
 import { selfSubjectReview, selfSubjectReviewOlder } from "./authentication/selfsubjectreview.ts";
@@ -53,5 +57,9 @@ export const KINDS: readonly ResourceDef[] = [
   selfSubjectRulesReview,
   subjectAccessReview,
   localSubjectAccessReview,
+  mutatingWebhookConfiguration,
+  validatingAdmissionPolicy,
+  validatingAdmissionPolicyBinding,
+  validatingWebhookConfiguration,
   ...selfSubjectReviewOlder,
 ];
