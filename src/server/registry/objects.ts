@@ -169,12 +169,15 @@ export class ObjectService {
       options: operationOptions("CREATE", o),
       warn: o.warn,
     };
-    await runAdmission(this.admission, "mutate", req);
+    // create.go's order: the decoded object is defaulted, its fields are recorded for the manager, then
+    // mutating admission and the strategy's PrepareForCreate run, so what they add (a ServiceAccount
+    // volume, a Job's selector) is not owned by the writer.
     def.defaults?.(obj);
-    def.prepare?.(obj, undefined, { store: this.store });
     if (o.manager && !o.fieldsTracked) {
       setManagedFields(obj, updateManagedFields(undefined, obj, this.writer(def, o.manager, "")));
     }
+    await runAdmission(this.admission, "mutate", req);
+    def.prepare?.(obj, undefined, { store: this.store });
     this.validate(def, obj, undefined);
     await runAdmission(this.admission, "validate", req);
     if (o.dryRun) return obj as StoredObject;
@@ -269,17 +272,16 @@ export class ObjectService {
       options: operationOptions("UPDATE", o),
       warn: o.warn,
     };
-    await runAdmission(this.admission, "mutate", req);
-    if (!o.subresource) {
-      def.defaults?.(next);
-      def.prepare?.(next, old, { store: this.store });
-    }
+    // update.go's order, as for create: defaults, managed fields, mutating admission, PrepareForUpdate.
+    if (!o.subresource) def.defaults?.(next);
     if (o.manager && !o.fieldsTracked) {
       setManagedFields(
         next,
         updateManagedFields(old, next, this.writer(def, o.manager, o.subresource ?? "")),
       );
     }
+    await runAdmission(this.admission, "mutate", req);
+    if (!o.subresource) def.prepare?.(next, old, { store: this.store });
     // A write that changes nothing but managedFields timestamps is a no-op (same resourceVersion).
     if (old.metadata.managedFields && sameExceptTimes(old, next))
       setManagedFields(next, managedFieldsOf(old));
