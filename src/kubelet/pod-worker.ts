@@ -22,6 +22,8 @@ import type { EventRecorder, EventType } from "./events.ts";
 import type { ImagePolicy } from "./images.ts";
 import type { PodLogStore } from "./logs.ts";
 import { inNamespaceOf } from "./mount-namespace.ts";
+import { inNetns } from "./network/host.ts";
+import type { PodNetworks } from "./network/pod-network.ts";
 import { HOST_IP, type LoopbackIpPool } from "./pod-ips.ts";
 import { buildPodStatus } from "./pod-status.ts";
 import { ContainerProber, type ProbeKind } from "./prober.ts";
@@ -46,6 +48,10 @@ export interface WorkerDeps {
   /** The Pod sandbox for the incluster image, when this host provides one. */
   sandbox?: SandboxConfig;
   serviceEnv: ReadonlyMap<string, string>;
+  /** Pods with their own network namespace (root on Linux); absent: Pods share the host's network. */
+  network?: PodNetworks;
+  /** The `kubernetes` Service variables for hostNetwork Pods (default serviceEnv). */
+  hostServiceEnv?: ReadonlyMap<string, string>;
   /** How often volumes are re-synced (token refresh checks, ConfigMap contents). Kubelet: ~1 min. */
   volumeSyncIntervalMs: number;
   log: Logger;
@@ -69,6 +75,8 @@ export class PodWorker {
   readonly #records: ContainerRecord[];
   #pod: Pod;
   #podIP: string | undefined;
+  /** The Pod's network namespace when it has one. */
+  #netns: string | undefined;
   #startTime: string | undefined;
   #sandboxReady = false;
   #volumeDirs = new Map<string, string>();
@@ -150,6 +158,7 @@ export class PodWorker {
     this.#closed = true;
     this.#stopTimers();
     await this.#stopContainers(graceMs, false);
+    await this.#tearDownNetwork(this.#deps.network);
   }
 
   // ------------------------------------------------------------------------------------------ sync loop
@@ -176,8 +185,8 @@ export class PodWorker {
   async #sync(): Promise<void> {
     if (this.#terminal) return;
     if (!this.#podIP) {
-      this.#podIP = this.#deps.ips.allocate(this.uid, this.#pod.status?.podIP);
       this.#startTime ??= rfc3339();
+      if (!(await this.#setUpNetwork())) return;
     }
     const volumes = await this.#deps.volumes.sync(this.#podWithStatus());
     if (this.#closed || this.#terminating) return;
@@ -225,6 +234,37 @@ export class PodWorker {
     this.#publish();
   }
 
+  /** The Pod IP: its own network namespace (CNI), the host's for hostNetwork, else a loopback address. */
+  async #setUpNetwork(): Promise<boolean> {
+    const network = this.#deps.network;
+    if (this.#pod.spec?.hostNetwork) {
+      this.#podIP = HOST_IP;
+      return true;
+    }
+    if (!network) {
+      this.#podIP = this.#deps.ips.allocate(this.uid, this.#pod.status?.podIP);
+      return true;
+    }
+    try {
+      const sandbox = await network.setUp(this.#pod);
+      if (this.#closed || this.#terminating) return false;
+      this.#netns = sandbox.netns;
+      this.#podIP = sandbox.podIPs[0];
+      return true;
+    } catch (error) {
+      // The kubelet's event when RunPodSandbox fails (pkg/kubelet/kuberuntime/kuberuntime_manager.go).
+      this.#event(
+        undefined,
+        "Warning",
+        "FailedCreatePodSandBox",
+        `Failed to create pod sandbox: failed to setup network for sandbox "${this.uid}": ${(error as Error).message}`,
+      );
+      this.#publish();
+      this.#after(RETRY_MS);
+      return false;
+    }
+  }
+
   /** Every container has finished for good (sidecars are stopped now): the Pod is Succeeded or Failed. */
   async #finish(): Promise<void> {
     this.#terminal = true;
@@ -236,6 +276,8 @@ export class PodWorker {
         await instance.finished;
       }),
     );
+    // A finished Pod keeps its IP in status, not its lease (the kubelet kills a completed Pod's sandbox).
+    await this.#tearDownNetwork(this.#deps.network);
     this.#publish();
   }
 
@@ -268,7 +310,10 @@ export class PodWorker {
       podDir: this.#deps.volumes.podDir(this.uid),
       volumeDirs: this.#volumeDirs,
       objects: this.#deps.objects,
-      serviceEnv: this.#deps.serviceEnv,
+      serviceEnv:
+        this.#pod.spec?.hostNetwork && this.#deps.hostServiceEnv
+          ? this.#deps.hostServiceEnv
+          : this.#deps.serviceEnv,
       policy: this.#deps.policy,
       mountNamespace: this.#deps.mountNamespace,
       sandbox: this.#deps.sandbox,
@@ -290,7 +335,9 @@ export class PodWorker {
     if (exit) this.#deps.backoff.next(key, exit.finishedAt);
     this.#securityNotApplied.set(record.spec.name, plan.notApplied);
     for (const warning of plan.warnings) this.#event(record, "Warning", warning.reason, warning.message);
-    this.#launch(record, plan.spec, plan.imageID);
+    // Every container of the Pod enters its network namespace (nsenter execs: same process, same pid).
+    const spec = this.#netns ? { ...plan.spec, argv: inNetns(this.#netns, plan.spec.argv) } : plan.spec;
+    this.#launch(record, spec, plan.imageID);
   }
 
   #launch(record: ContainerRecord, spec: ProcessSpec, imageID: string): void {
@@ -418,6 +465,8 @@ export class PodWorker {
     const graceMs = this.#graceMs();
     this.#log.info({ graceMs }, "pod deletion requested; stopping containers");
     await this.#stopContainers(graceMs, true);
+    // The sandbox goes before the Pod object (StopPodSandbox): once deleted, its IP answers no more.
+    await this.#tearDownNetwork(this.#deps.network);
     if (this.#closed) return;
     this.#terminal = true;
     this.#publish(true);
@@ -461,12 +510,21 @@ export class PodWorker {
   }
 
   async #cleanup(): Promise<void> {
-    const { ips, volumes, tokens, backoff, events, logs } = this.#deps;
+    const { ips, volumes, tokens, backoff, events, logs, network } = this.#deps;
     ips.release(this.uid);
+    await this.#tearDownNetwork(network);
     tokens.forgetPod(this.uid);
     backoff.forget(`${this.uid}/`);
     events.forget(this.uid);
     await Promise.all([volumes.cleanup(this.uid), logs.removePod(this.namespace, this.name, this.uid)]);
+  }
+
+  async #tearDownNetwork(network: PodNetworks | undefined): Promise<void> {
+    if (!network) return;
+    this.#netns = undefined;
+    await network
+      .tearDown(this.uid)
+      .catch((error: Error) => this.#log.warn({ err: error.message }, "cannot tear down the Pod network"));
   }
 
   #stopTimers(): void {

@@ -3,7 +3,7 @@
 // processes (see pod-worker.ts), serving their logs through a PodLogStore the API server can read.
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import type { ConfigMap, Pod, Secret } from "kubernetes-types/core/v1.d.ts";
+import type { ConfigMap, Pod, Secret, Service } from "kubernetes-types/core/v1.d.ts";
 import pino, { type Logger } from "pino";
 import { DEFAULT_SERVICE_ACCOUNT_DIR } from "../client/config.ts";
 import { createClient, type Informer, type KubeClient } from "../client/index.ts";
@@ -15,10 +15,12 @@ import { EventRecorder } from "./events.ts";
 import { inclusterEntrypoint } from "./images.ts";
 import { PodLogStore } from "./logs.ts";
 import { detectMountNamespace } from "./mount-namespace.ts";
+import { detectPodNetwork, PodNetworks } from "./network/pod-network.ts";
 import { NodeRegistration, nodeLabels } from "./node.ts";
 import { LoopbackIpPool } from "./pod-ips.ts";
 import { PodWorker, type WorkerDeps } from "./pod-worker.ts";
 import { ProcessRecords } from "./process-records.ts";
+import { ServiceProxy } from "./proxy/service-proxy.ts";
 import { appDirsFor, baseSteps, DEFAULT_MAX_PROCESSES, detectSandbox } from "./sandbox.ts";
 import { LocalScheduler } from "./scheduler.ts";
 import { TokenManager } from "./token-manager.ts";
@@ -62,6 +64,15 @@ export interface RuntimeOptions {
   nodeStatusIntervalMs?: number;
   /** Where Pod IPs start (default 127.0.1.1); give runtimes sharing a host different ranges. */
   firstPodIP?: string;
+  /**
+   * A network namespace per Pod through the CNI plugins (Linux, root): "auto" (default) detects; true
+   * fails when the host cannot provide it; false keeps Pods in the host's network with loopback Pod IPs.
+   */
+  network?: "auto" | boolean;
+  /** The node's Pod CIDR (default 10.244.<N>.0/24, N distinct per data dir). */
+  podCIDR?: string;
+  /** Where the CNI plugins are (default /usr/lib/cni). */
+  cniPath?: string;
   /** Bind unscheduled Pods to this node (default true). */
   schedule?: boolean;
   /** How long running containers get to stop when the runtime itself stops. Default 5 s. */
@@ -76,6 +87,8 @@ export interface RunningRuntime {
   mountNamespace: boolean;
   /** Whether the incluster image runs in the Pod sandbox. */
   sandboxed: boolean;
+  /** The Pod network when Pods get their own namespace (bridge, Pod CIDR). */
+  network?: { bridge: string; podCIDR: string; network: string; netnsPrefix: string; chainPrefix: string };
   client: KubeClient;
   stop(): Promise<void>;
 }
@@ -138,6 +151,39 @@ async function sandboxMode(options: RuntimeOptions, log: Logger): Promise<Sandbo
   };
 }
 
+async function networkMode(options: RuntimeOptions, log: Logger): Promise<PodNetworks | undefined> {
+  if (options.network === false) return undefined;
+  const support = await detectPodNetwork(options.cniPath);
+  if (!support.available) {
+    if (options.network === true) throw new Error(`Pod networks were required but ${support.detail}`);
+    log.warn(
+      `Pods share this host's network (${support.detail}): each gets a loopback Pod IP, ` +
+        "two Pods listening on the same port collide, and Service ClusterIPs are not routable",
+    );
+    return undefined;
+  }
+  const networks = await PodNetworks.start({
+    dataDir: options.dataDir,
+    podCIDR: options.podCIDR,
+    cniPath: options.cniPath,
+    log,
+  });
+  log.info(
+    `each Pod gets its own network namespace (${support.detail}; bridge ${networks.names.bridge}, Pod CIDR ${networks.names.subnet})`,
+  );
+  return networks;
+}
+
+/** The `kubernetes` Service's ClusterIP and port: what Pods with their own network use. */
+async function kubernetesService(client: KubeClient): Promise<{ host: string; port: number }> {
+  const svc = await client.resource<Service>("services").get("kubernetes", { namespace: "default" });
+  const ip = svc.spec?.clusterIP;
+  const port = svc.spec?.ports?.find((p) => p.name === "https")?.port ?? svc.spec?.ports?.[0]?.port;
+  if (!ip || ip === "None" || !port)
+    throw new Error("the default/kubernetes Service has no ClusterIP and port");
+  return { host: ip, port };
+}
+
 export async function startRuntime(options: RuntimeOptions): Promise<RunningRuntime> {
   const log = options.logger ?? pino({ level: "info", base: { component: "kubelet" } }, pino.destination(2));
   const ownClient = !options.client;
@@ -184,6 +230,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     },
   );
   const api = options.apiServer ?? apiServerOf(client);
+  const network = await networkMode(options, log);
+  let proxy: ServiceProxy | undefined;
+  let podApi = api;
+  if (network) {
+    try {
+      proxy = new ServiceProxy(client, network.names, log);
+      await proxy.start();
+      podApi = await kubernetesService(client);
+    } catch (error) {
+      await proxy?.stop().catch(() => undefined);
+      await network.stop().catch(() => undefined);
+      throw error;
+    }
+  }
   const deps: WorkerDeps = {
     client,
     volumes: new VolumeManager(podsDir, { objects, token: (spec) => tokens.get(spec) }),
@@ -197,7 +257,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     mountNamespace,
     sandbox,
     records,
-    serviceEnv: kubernetesServiceEnv(api.host, api.port),
+    serviceEnv: kubernetesServiceEnv(podApi.host, podApi.port),
+    hostServiceEnv: kubernetesServiceEnv(api.host, api.port),
+    network,
     volumeSyncIntervalMs: options.volumeSyncIntervalMs ?? 60_000,
     log,
   };
@@ -256,6 +318,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
       hostCommands: Boolean(options.allowHostCommands),
       mountNamespace,
       sandbox: Boolean(sandbox),
+      network: network ? network.names.subnet : false,
     },
     "pod runtime ready",
   );
@@ -266,6 +329,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     logs,
     mountNamespace,
     sandboxed: Boolean(sandbox),
+    ...(network
+      ? {
+          network: {
+            bridge: network.names.bridge,
+            podCIDR: network.names.subnet,
+            network: network.names.network,
+            netnsPrefix: network.names.netnsPrefix,
+            chainPrefix: network.names.chainPrefix,
+          },
+        }
+      : {}),
     client,
     stop: () => {
       stopping ??= (async () => {
@@ -274,6 +348,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
         const grace = options.shutdownGraceMs ?? 5000;
         await Promise.all([...workers.values()].map((w) => w.shutdown(grace)));
         workers.clear();
+        await proxy
+          ?.stop()
+          .catch((error: Error) => log.warn({ err: error.message }, "cannot remove the Service rules"));
+        await network?.stop();
         await node.stop();
         configMaps.stop();
         secrets.stop();

@@ -196,6 +196,7 @@ export function inSandboxOf(
     `--target=${pid}`,
     "--mount",
     "--pid",
+    "--net",
     "--root",
     "--wd",
     `--setgid=${user.gid}`,

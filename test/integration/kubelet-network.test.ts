@@ -1,0 +1,255 @@
+// Pods with their own network namespace (root on Linux, CNI bridge + host-local): two Pods both listen on
+// 0.0.0.0:9090 and each answers on its own Pod IP; containers of one Pod share localhost; the API server
+// answers at the `kubernetes` Service's ClusterIP with the Pod's token; a Service's ClusterIP balances over
+// its ready Pods; a deleted Pod's IP answers no more; and the runtime's stop leaves no namespace, veth,
+// lease, bridge or iptables chain behind.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import http from "node:http";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import type { Pod, Service } from "kubernetes-types/core/v1.d.ts";
+import { listNetns, run } from "../../src/kubelet/network/host.ts";
+import { detectPodNetwork } from "../../src/kubelet/network/pod-network.ts";
+import { eventually } from "../helpers/cluster.ts";
+import {
+  createNamespace,
+  createPod,
+  NODE,
+  type RuntimeCluster,
+  startRuntimeCluster,
+} from "./kubelet-harness.ts";
+
+const NS = "net";
+
+async function skipReason(): Promise<string | false> {
+  if (process.getuid?.() !== 0) throw new Error("the Pod network tests run as root (CI is root)");
+  const support = await detectPodNetwork();
+  if (!support.available) throw new Error(`the Pod network must be available in CI: ${support.detail}`);
+  const probe = `incluster-probe-${process.pid}`;
+  const made = await run(["ip", "netns", "add", probe]);
+  await run(["ip", "netns", "delete", probe]);
+  return made.code === 0 ? false : `this kernel cannot create network namespaces: ${made.stderr}`;
+}
+const skip = await skipReason();
+
+let c: RuntimeCluster;
+before(async () => {
+  if (skip) return;
+  c = await startRuntimeCluster({ allowHostCommands: true, network: true });
+  await createNamespace(c, NS);
+});
+after(() => c?.stop());
+
+const SERVER = `
+const name = process.env.POD_NAME;
+require("node:http").createServer((req, res) => res.end(name + " " + (req.url ?? ""))).listen(Number(process.env.PORT ?? 9090), process.env.BIND ?? "0.0.0.0");
+`;
+
+function get(url: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve(body));
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout reaching ${url}`)));
+    req.on("error", reject);
+  });
+}
+
+const podName = { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } };
+
+function serverPod(name: string, script: string): Pod {
+  return {
+    metadata: { name, labels: { app: "web" } },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [
+        {
+          name: "web",
+          image: "web",
+          command: [NODE, script],
+          env: [podName],
+          ports: [{ containerPort: 9090 }],
+          readinessProbe: { httpGet: { path: "/", port: 9090 }, periodSeconds: 1 },
+        },
+      ],
+    },
+  };
+}
+
+const running = (p: Pod) =>
+  p.status?.phase === "Running" && Boolean(p.status.containerStatuses?.every((s) => s.ready));
+
+const inCIDR = (ip: string, cidr: string) => {
+  const [net] = cidr.split("/");
+  return ip.split(".").slice(0, 3).join(".") === net.split(".").slice(0, 3).join(".");
+};
+
+test("Pods listening on the same port each answer on their own Pod IP; Services balance; deletion frees the IP", {
+  skip,
+}, async () => {
+  const network = c.runtime.network;
+  assert.ok(network, "the runtime gave Pods their own network");
+  const script = await c.script("server.cjs", SERVER);
+  await createPod(c, NS, serverPod("a", script));
+  await createPod(c, NS, serverPod("b", script));
+  const a = await c.waitForPod(NS, "a", running, "Running and Ready", 30_000);
+  const b = await c.waitForPod(NS, "b", running, "Running and Ready", 30_000);
+  const ipA = a.status!.podIP!;
+  const ipB = b.status!.podIP!;
+  assert.notEqual(ipA, ipB);
+  for (const ip of [ipA, ipB]) assert.ok(inCIDR(ip, network.podCIDR), `${ip} lies in ${network.podCIDR}`);
+  assert.deepEqual(a.status?.podIPs, [{ ip: ipA }]);
+  assert.equal(await get(`http://${ipA}:9090/x`), "a /x");
+  assert.equal(await get(`http://${ipB}:9090/x`), "b /x");
+  assert.equal(a.status?.containerStatuses?.[0].restartCount, 0, "no port conflict, no restart");
+
+  // A Service over both: its ClusterIP from inside a Pod reaches both, at random.
+  const svc = await c.admin("POST", `/api/v1/namespaces/${NS}/services`, {
+    metadata: { name: "web" },
+    spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 9090 }] },
+  });
+  assert.equal(svc.status, 201, svc.text);
+  const clusterIP = (svc.json as Service).spec!.clusterIP!;
+  const client = await c.script(
+    "client.cjs",
+    `
+const http = require("node:http");
+const seen = new Map();
+let left = 40;
+const once = () => http.get("http://${clusterIP}:80/", (res) => {
+  let body = ""; res.on("data", (d) => (body += d));
+  res.on("end", () => { seen.set(body, (seen.get(body) ?? 0) + 1); if (--left > 0) once(); else { console.log(JSON.stringify([...seen.keys()].sort())); } });
+}).on("error", (e) => { console.log("error " + e.message); setTimeout(once, 200); });
+once();
+setInterval(() => {}, 1000);
+`,
+  );
+  await createPod(c, NS, {
+    metadata: { name: "client" },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: "c", image: "c", command: [NODE, client] }],
+    },
+  });
+  const balanced = await eventually(
+    async () => {
+      const logs = (await c.kubectl(["logs", "client", "-n", NS])).stdout;
+      return logs.includes("[") && logs;
+    },
+    30_000,
+    "the client's summary",
+  );
+  assert.match(balanced, /\["a \/","b \/"\]/, `both Pods answered through the ClusterIP: ${balanced}`);
+
+  // Deleting a Pod tears its network down before the object is gone.
+  const deleted = await c.kubectl(["delete", "pod", "a", "-n", NS, "--wait=true"]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  await assert.rejects(get(`http://${ipA}:9090/`, 1000), "the deleted Pod's IP answers no more");
+  assert.equal(await get(`http://${ipB}:9090/y`), "b /y");
+  assert.ok(!listNetns(`${network.netnsPrefix}${a.metadata!.uid}`).length, "its namespace is gone");
+});
+
+test("containers of one Pod share localhost; the API server answers at the kubernetes ClusterIP", {
+  skip,
+}, async () => {
+  const server = await c.script("local.cjs", SERVER);
+  const caller = await c.script(
+    "caller.cjs",
+    `
+const http = require("node:http"), https = require("node:https"), fs = require("node:fs");
+const sa = "/var/run/secrets/kubernetes.io/serviceaccount";
+const report = (k, v) => console.log(k + "=" + v);
+report("host", process.env.KUBERNETES_SERVICE_HOST + ":" + process.env.KUBERNETES_SERVICE_PORT);
+const local = () => http.get("http://127.0.0.1:8080/local", (res) => {
+  let b = ""; res.on("data", (d) => (b += d)); res.on("end", () => report("local", b));
+}).on("error", () => setTimeout(local, 200));
+local();
+https.get({
+  host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT,
+  path: "/api/v1/namespaces/${NS}/pods/shared", ca: fs.readFileSync(sa + "/ca.crt"),
+  headers: { authorization: "Bearer " + fs.readFileSync(sa + "/token", "utf8") },
+}, (res) => report("api", res.statusCode)).on("error", (e) => report("api", e.message));
+setInterval(() => {}, 1000);
+`,
+  );
+  await c.admin("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, {
+    metadata: { name: "view" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+    subjects: [{ kind: "ServiceAccount", name: "default", namespace: NS }],
+  });
+  await createPod(c, NS, {
+    metadata: { name: "shared" },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [
+        {
+          name: "server",
+          image: "s",
+          command: [NODE, server],
+          env: [podName, { name: "PORT", value: "8080" }, { name: "BIND", value: "127.0.0.1" }],
+        },
+        { name: "caller", image: "c", command: [NODE, caller] },
+      ],
+    },
+  });
+  const logs = await eventually(
+    async () => {
+      const out = (await c.kubectl(["logs", "shared", "-c", "caller", "-n", NS])).stdout;
+      return /local=/.test(out) && /api=/.test(out) && out;
+    },
+    30_000,
+    "the caller's report",
+  );
+  assert.match(
+    logs,
+    /host=10\.96\.0\.1:443/,
+    "KUBERNETES_SERVICE_HOST is the kubernetes Service's ClusterIP",
+  );
+  assert.match(logs, /local=shared \/local/, "the other container answered on localhost");
+  assert.match(logs, /api=200/, "the API server answered the Pod's token at the ClusterIP");
+  // 127.0.0.1:8080 inside the Pod is not the host's.
+  await assert.rejects(get("http://127.0.0.1:8080/", 500));
+});
+
+test("hostNetwork Pods keep the host's network and address", { skip }, async () => {
+  const script = await c.script("sleep.cjs", "setInterval(() => {}, 1000);");
+  await createPod(c, NS, {
+    metadata: { name: "host" },
+    spec: {
+      hostNetwork: true,
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: "c", image: "c", command: [NODE, script] }],
+    },
+  });
+  const pod = await c.waitForPod(NS, "host", running, "Running", 30_000);
+  assert.equal(pod.status?.podIP, "127.0.0.1");
+  assert.equal(listNetns(`${c.runtime.network!.netnsPrefix}${pod.metadata!.uid}`).length, 0);
+});
+
+test("stopping the runtime removes every namespace, veth, lease, the bridge and the chains", {
+  skip,
+}, async () => {
+  const network = c.runtime.network!;
+  assert.ok(listNetns(network.netnsPrefix).length > 0, "Pods are running with namespaces");
+  await c.runtime.stop();
+  assert.deepEqual(listNetns(network.netnsPrefix), []);
+  assert.ok(!existsSync(`/sys/class/net/${network.bridge}`), "the bridge is gone (and its veths with it)");
+  const leases = await readdir(path.join(c.dataDir, "network", "ipam", network.network)).catch(() => []);
+  assert.deepEqual(
+    leases.filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)),
+    [],
+    "no host-local lease is left",
+  );
+  for (const table of ["nat", "filter"]) {
+    const dump = (await run(["iptables-save", "-t", table])).stdout;
+    assert.ok(
+      !dump.includes(network.chainPrefix),
+      `no ${network.chainPrefix} chain or jump left in ${table}`,
+    );
+    assert.ok(!dump.includes(`"name: \\"${network.network}\\"`), `no CNI rule of ${network.network} left`);
+  }
+});
