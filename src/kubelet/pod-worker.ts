@@ -24,6 +24,7 @@ import type { PodLogStore } from "./logs.ts";
 import { inNamespaceOf } from "./mount-namespace.ts";
 import { inNetns } from "./network/host.ts";
 import type { PodNetworks } from "./network/pod-network.ts";
+import type { PortHolder } from "./network/port-holders.ts";
 import { HOST_IP, type LoopbackIpPool } from "./pod-ips.ts";
 import { buildPodStatus } from "./pod-status.ts";
 import { ContainerProber, type ProbeKind } from "./prober.ts";
@@ -52,6 +53,11 @@ export interface WorkerDeps {
   network?: PodNetworks;
   /** The `kubernetes` Service variables for hostNetwork Pods (default serviceEnv). */
   hostServiceEnv?: ReadonlyMap<string, string>;
+  /**
+   * Host-network mode only: who holds a port (host.ts port-holders), to name the other Pod when a
+   * container declaring that port fails.
+   */
+  portHolder?: (port: number, protocol: "TCP" | "UDP" | "SCTP") => Promise<PortHolder | undefined>;
   /** How often volumes are re-synced (token refresh checks, ConfigMap contents). Kubelet: ~1 min. */
   volumeSyncIntervalMs: number;
   log: Logger;
@@ -94,6 +100,8 @@ export class PodWorker {
   #lastSent = "";
   #lastMountErrors = "";
   readonly #securityNotApplied = new Map<string, string[]>();
+  /** Container name → who holds the port it needed (host-network mode). */
+  readonly #portConflicts = new Map<string, string>();
 
   constructor(deps: WorkerDeps, pod: Pod) {
     this.#deps = deps;
@@ -122,6 +130,11 @@ export class PodWorker {
     if (this.#terminal) return;
     this.#volumeTimer = setInterval(() => this.#kick(), this.#deps.volumeSyncIntervalMs);
     this.#kick();
+  }
+
+  /** The main processes of its running containers (to tell which Pod a process belongs to). */
+  mainPids(): number[] {
+    return this.#records.flatMap((r) => (r.instance?.process.pid ? [r.instance.process.pid] : []));
   }
 
   /** A newer version of the Pod object. */
@@ -403,6 +416,7 @@ export class PodWorker {
     const message =
       info.startError ?? this.#terminationMessage(record, instance.log.lastLines(), info.exitCode);
     if (message) exit.message = message;
+    if (exit.exitCode !== 0 && !this.#terminating && !this.#closed) await this.#checkPorts(record);
     record.previousExit = record.lastExit;
     record.lastExit = exit;
     record.instance = undefined;
@@ -412,6 +426,32 @@ export class PodWorker {
     );
     if (this.#terminating || this.#closed) return;
     this.#kick();
+  }
+
+  /**
+   * Pods share the host's ports here: when a container that declares ports fails while another process
+   * holds one of them, say who (Event + condition), since the app's own message cannot name the other Pod.
+   */
+  async #checkPorts(record: ContainerRecord): Promise<void> {
+    const holderOf = this.#deps.portHolder;
+    if (!holderOf) return;
+    const self = `${this.namespace}/${this.name}`;
+    for (const port of record.spec.ports ?? []) {
+      const protocol = (port.protocol ?? "TCP") as "TCP" | "UDP" | "SCTP";
+      const holder = await holderOf(port.containerPort, protocol).catch(() => undefined);
+      if (!holder || holder.pod === self) continue;
+      const who = holder.pod
+        ? `Pod ${holder.pod}`
+        : holder.pid
+          ? `process ${holder.pid} on this host (not a Pod)`
+          : "another process on this host";
+      const message = `port ${port.containerPort}/${protocol} is already in use by ${who}: Pods share this host's network (the runtime gives each Pod its own network namespace only as root on Linux)`;
+      if (this.#portConflicts.get(record.spec.name) !== message)
+        this.#event(record, "Warning", "PortConflict", `Container ${record.spec.name} failed: ${message}`);
+      this.#portConflicts.set(record.spec.name, message);
+      return;
+    }
+    this.#portConflicts.delete(record.spec.name);
   }
 
   #terminationMessage(record: ContainerRecord, lines: string[], exitCode: number): string | undefined {
@@ -558,6 +598,8 @@ export class PodWorker {
   }
 
   #status(terminal: boolean): PodStatus {
+    for (const record of this.#records)
+      if (record.instance?.prober.ready) this.#portConflicts.delete(record.spec.name);
     const init = this.#records.filter((r) => r.init).map(containerStatus);
     const regular = this.#records.filter((r) => !r.init).map(containerStatus);
     this.#deps.logs.setStatuses(this.namespace, this.name, this.uid, [...init, ...regular]);
@@ -572,6 +614,7 @@ export class PodWorker {
       startTime: this.#startTime,
       now: new Date(),
       securityNotApplied: this.#securityNotApplied,
+      portConflicts: this.#portConflicts,
     });
   }
 

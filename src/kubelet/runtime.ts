@@ -16,6 +16,7 @@ import { inclusterEntrypoint } from "./images.ts";
 import { PodLogStore } from "./logs.ts";
 import { detectMountNamespace } from "./mount-namespace.ts";
 import { detectPodNetwork, PodNetworks } from "./network/pod-network.ts";
+import { findPortHolder } from "./network/port-holders.ts";
 import { NodeRegistration, nodeLabels } from "./node.ts";
 import { LoopbackIpPool } from "./pod-ips.ts";
 import { PodWorker, type WorkerDeps } from "./pod-worker.ts";
@@ -152,7 +153,10 @@ async function sandboxMode(options: RuntimeOptions, log: Logger): Promise<Sandbo
 }
 
 async function networkMode(options: RuntimeOptions, log: Logger): Promise<PodNetworks | undefined> {
-  if (options.network === false) return undefined;
+  if (options.network === false) {
+    log.info("Pod networks disabled: Pods share this host's network, each with a loopback Pod IP");
+    return undefined;
+  }
   const support = await detectPodNetwork(options.cniPath);
   if (!support.available) {
     if (options.network === true) throw new Error(`Pod networks were required but ${support.detail}`);
@@ -244,6 +248,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
       throw error;
     }
   }
+  const workers = new Map<string, PodWorker>();
   const deps: WorkerDeps = {
     client,
     volumes: new VolumeManager(podsDir, { objects, token: (spec) => tokens.get(spec) }),
@@ -260,11 +265,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     serviceEnv: kubernetesServiceEnv(podApi.host, podApi.port),
     hostServiceEnv: kubernetesServiceEnv(api.host, api.port),
     network,
+    ...(network
+      ? {}
+      : {
+          portHolder: (port: number, protocol: "TCP" | "UDP" | "SCTP") =>
+            findPortHolder(port, protocol, (pid) => {
+              for (const w of workers.values())
+                if (w.mainPids().includes(pid)) return `${w.namespace}/${w.name}`;
+              return undefined;
+            }),
+        }),
     volumeSyncIntervalMs: options.volumeSyncIntervalMs ?? 60_000,
     log,
   };
 
-  const workers = new Map<string, PodWorker>();
   const resyncNamespace = (object: ConfigMap | Secret) => {
     for (const worker of workers.values())
       if (worker.namespace === object.metadata?.namespace) worker.resync();
