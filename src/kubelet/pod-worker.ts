@@ -3,6 +3,8 @@
 // the CrashLoopBackOff delay; probe them; report status through pods/{name}/status; and on deletion stop
 // them gracefully (SIGTERM, grace period, SIGKILL) before deleting the Pod object for good.
 import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 import type { Container, ObjectReference, Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
 import type { Logger } from "pino";
 import { isNotFound, type KubeClient } from "../client/index.ts";
@@ -51,6 +53,8 @@ export interface WorkerDeps {
   serviceEnv: ReadonlyMap<string, string>;
   /** Pods with their own network namespace (root on Linux); absent: Pods share the host's network. */
   network?: PodNetworks;
+  /** The Pod's resolv.conf text (kubelet DNS configurer), for Pods with their own network. */
+  podResolvConf?: (pod: Pod) => string;
   /** The `kubernetes` Service variables for hostNetwork Pods (default serviceEnv). */
   hostServiceEnv?: ReadonlyMap<string, string>;
   /**
@@ -83,6 +87,8 @@ export class PodWorker {
   #podIP: string | undefined;
   /** The Pod's network namespace when it has one. */
   #netns: string | undefined;
+  /** Host path of the Pod's resolv.conf, mounted at /etc/resolv.conf in its containers. */
+  #resolvConf: string | undefined;
   #startTime: string | undefined;
   #sandboxReady = false;
   #volumeDirs = new Map<string, string>();
@@ -263,6 +269,12 @@ export class PodWorker {
       if (this.#closed || this.#terminating) return false;
       this.#netns = sandbox.netns;
       this.#podIP = sandbox.podIPs[0];
+      if (this.#deps.podResolvConf) {
+        const dir = this.#deps.volumes.podDir(this.uid);
+        await mkdir(dir, { recursive: true, mode: 0o750 });
+        this.#resolvConf = path.join(dir, "resolv.conf");
+        await writeFile(this.#resolvConf, this.#deps.podResolvConf(this.#pod), { mode: 0o644 });
+      }
       return true;
     } catch (error) {
       // The kubelet's event when RunPodSandbox fails (pkg/kubelet/kuberuntime/kuberuntime_manager.go).
@@ -330,6 +342,7 @@ export class PodWorker {
       policy: this.#deps.policy,
       mountNamespace: this.#deps.mountNamespace,
       sandbox: this.#deps.sandbox,
+      resolvConf: this.#resolvConf,
     });
     if (this.#closed || this.#terminating) return;
     if (!plan.ok) {

@@ -10,6 +10,8 @@ import { createClient, type Informer, type KubeClient } from "../client/index.ts
 import { type BackoffSettings, CrashLoopBackOff } from "./backoff.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { SandboxConfig } from "./container-launch.ts";
+import { ClusterDns } from "./dns/cluster-dns.ts";
+import { hostDnsConfig, podDnsConfig, renderResolvConf } from "./dns/resolv-conf.ts";
 import { kubernetesServiceEnv } from "./env.ts";
 import { EventRecorder } from "./events.ts";
 import { inclusterEntrypoint } from "./images.ts";
@@ -152,7 +154,11 @@ async function sandboxMode(options: RuntimeOptions, log: Logger): Promise<Sandbo
   };
 }
 
-async function networkMode(options: RuntimeOptions, log: Logger): Promise<PodNetworks | undefined> {
+async function networkMode(
+  options: RuntimeOptions,
+  log: Logger,
+  onGateway: (gateway: string) => Promise<void>,
+): Promise<PodNetworks | undefined> {
   if (options.network === false) {
     log.info("Pod networks disabled: Pods share this host's network, each with a loopback Pod IP");
     return undefined;
@@ -170,6 +176,7 @@ async function networkMode(options: RuntimeOptions, log: Logger): Promise<PodNet
     dataDir: options.dataDir,
     podCIDR: options.podCIDR,
     cniPath: options.cniPath,
+    onGateway,
     log,
   });
   log.info(
@@ -234,8 +241,35 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     },
   );
   const api = options.apiServer ?? apiServerOf(client);
-  const network = await networkMode(options, log);
+  // Cluster DNS on the bridge's gateway, started once the first Pod's ADD has made the bridge.
   let proxy: ServiceProxy | undefined;
+  let dns: ClusterDns | undefined;
+  let clusterDNS: string | undefined;
+  let dnsStarting: Promise<void> | undefined;
+  const startDns = (gateway: string) => {
+    dnsStarting ??= (async () => {
+      if (!proxy) return;
+      const server = new ClusterDns({
+        host: gateway,
+        records: proxy.records,
+        upstreams: hostDnsConfig().servers,
+        log,
+      });
+      try {
+        await server.start();
+        dns = server;
+        clusterDNS = gateway;
+        log.info(`cluster DNS serves cluster.local on ${gateway}:53`);
+      } catch (error) {
+        log.error(
+          { err: (error as Error).message },
+          `cannot serve cluster DNS on ${gateway}:53: Pods get the host's resolvers (dnsPolicy Default)`,
+        );
+      }
+    })();
+    return dnsStarting;
+  };
+  const network = await networkMode(options, log, startDns);
   let podApi = api;
   if (network) {
     try {
@@ -248,6 +282,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
       throw error;
     }
   }
+  const hostDns = hostDnsConfig();
   const workers = new Map<string, PodWorker>();
   const deps: WorkerDeps = {
     client,
@@ -265,6 +300,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     serviceEnv: kubernetesServiceEnv(podApi.host, podApi.port),
     hostServiceEnv: kubernetesServiceEnv(api.host, api.port),
     network,
+    ...(network
+      ? { podResolvConf: (pod: Pod) => renderResolvConf(podDnsConfig(pod, clusterDNS, hostDns)) }
+      : {}),
     ...(network
       ? {}
       : {
@@ -362,6 +400,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
         const grace = options.shutdownGraceMs ?? 5000;
         await Promise.all([...workers.values()].map((w) => w.shutdown(grace)));
         workers.clear();
+        await dns?.stop();
         await proxy
           ?.stop()
           .catch((error: Error) => log.warn({ err: error.message }, "cannot remove the Service rules"));

@@ -120,7 +120,7 @@ test("Pods listening on the same port each answer on their own Pod IP; Services 
 const http = require("node:http");
 const seen = new Map();
 let left = 40;
-const once = () => http.get("http://${clusterIP}:80/", (res) => {
+const once = () => http.get("http://${clusterIP}:80/", { agent: false }, (res) => {
   let body = ""; res.on("data", (d) => (body += d));
   res.on("end", () => { seen.set(body, (seen.get(body) ?? 0) + 1); if (--left > 0) once(); else { console.log(JSON.stringify([...seen.keys()].sort())); } });
 }).on("error", (e) => { console.log("error " + e.message); setTimeout(once, 200); });
@@ -213,6 +213,96 @@ setInterval(() => {}, 1000);
   assert.match(logs, /api=200/, "the API server answered the Pod's token at the ClusterIP");
   // 127.0.0.1:8080 inside the Pod is not the host's.
   await assert.rejects(get("http://127.0.0.1:8080/", 500));
+});
+
+test("cluster DNS: Service names, search domains, headless Services; resolv.conf by dnsPolicy", {
+  skip,
+}, async () => {
+  for (const spec of [
+    { name: "web-dns", spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 9090 }] } },
+    { name: "headless", spec: { clusterIP: "None", selector: { app: "web" }, ports: [{ port: 9090 }] } },
+  ]) {
+    const r = await c.admin("POST", `/api/v1/namespaces/${NS}/services`, {
+      metadata: { name: spec.name },
+      spec: spec.spec,
+    });
+    assert.equal(r.status, 201, r.text);
+  }
+  const web = (await c.admin("GET", `/api/v1/namespaces/${NS}/services/web-dns`)).json as Service;
+  const b = await c.pod(NS, "b");
+  const names = [
+    "web-dns.net.svc.cluster.local",
+    "web-dns",
+    "web-dns.net",
+    "kubernetes.default.svc",
+    "kubernetes.default",
+    "headless",
+    "nope",
+  ];
+  const script = await c.script(
+    "lookup.cjs",
+    `
+const dns = require("node:dns").promises, fs = require("node:fs");
+(async () => {
+  const out = { resolv: fs.readFileSync("/etc/resolv.conf", "utf8") };
+  for (const name of process.env.ONLY_RESOLV ? [] : ${JSON.stringify(names)}) {
+    try { out[name] = (await dns.lookup(name, { all: true, family: 4 })).map((a) => a.address).sort(); }
+    catch (e) { out[name] = e.code; }
+  }
+  console.log(JSON.stringify(out));
+})();
+`,
+  );
+  const lookupPod = (name: string, extra: Partial<NonNullable<Pod["spec"]>>, onlyResolv = false): Pod => ({
+    metadata: { name },
+    spec: {
+      restartPolicy: "Never",
+      containers: [
+        {
+          name: "c",
+          image: "c",
+          command: [NODE, script],
+          env: onlyResolv ? [{ name: "ONLY_RESOLV", value: "1" }] : [],
+        },
+      ],
+      ...extra,
+    },
+  });
+  await createPod(c, NS, lookupPod("lookup", {}));
+  await createPod(
+    c,
+    NS,
+    lookupPod(
+      "custom",
+      {
+        dnsPolicy: "None",
+        dnsConfig: {
+          nameservers: ["192.0.2.53"],
+          searches: ["example.test"],
+          options: [{ name: "ndots", value: "2" }, { name: "edns0" }],
+        },
+      },
+      true,
+    ),
+  );
+  const result = async (name: string) => {
+    await c.waitForPod(NS, name, (p) => p.status?.phase === "Succeeded", "Succeeded", 30_000);
+    return JSON.parse((await c.kubectl(["logs", name, "-n", NS])).stdout) as Record<string, unknown>;
+  };
+  const got = await result("lookup");
+  const gateway = c.runtime.network!.podCIDR.replace(/0\/\d+$/, "1");
+  assert.equal(
+    got.resolv,
+    `search ${NS}.svc.cluster.local svc.cluster.local cluster.local\nnameserver ${gateway}\noptions ndots:5\n`,
+  );
+  for (const name of ["web-dns.net.svc.cluster.local", "web-dns", "web-dns.net"])
+    assert.deepEqual(got[name], [web.spec!.clusterIP], name);
+  for (const name of ["kubernetes.default.svc", "kubernetes.default"])
+    assert.deepEqual(got[name], ["10.96.0.1"], name);
+  assert.deepEqual(got.headless, [b!.status!.podIP], "a headless Service resolves to its ready Pods");
+  assert.equal(got.nope, "ENOTFOUND");
+  const custom = await result("custom");
+  assert.equal(custom.resolv, "search example.test\nnameserver 192.0.2.53\noptions ndots:2 edns0\n");
 });
 
 test("hostNetwork Pods keep the host's network and address", { skip }, async () => {

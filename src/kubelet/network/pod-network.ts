@@ -29,6 +29,8 @@ export interface PodNetworkOptions {
   /** The node's Pod CIDR; default 10.244.<N>.0/24 for this data dir's network number N. */
   podCIDR?: string;
   cniPath?: string;
+  /** Called (and awaited) after each Pod's ADD with the bridge's gateway address: cluster DNS binds it. */
+  onGateway?: (gateway: string) => Promise<void>;
   log: Logger;
 }
 
@@ -76,6 +78,7 @@ export class PodNetworks {
   readonly #records: string;
   readonly #ipamDir: string;
   readonly #log: Logger;
+  readonly #onGateway: PodNetworkOptions["onGateway"];
   readonly #pods = new Map<string, Promise<PodSandboxNetwork>>();
   #gateway: string | undefined;
 
@@ -85,6 +88,7 @@ export class PodNetworks {
     this.#records = path.join(options.dataDir, "network", "pods");
     this.#ipamDir = path.join(options.dataDir, "network", "ipam");
     this.#log = options.log;
+    this.#onGateway = options.onGateway;
     this.#cni = new CniNetwork(
       bridgeNetworkList({
         name: names.network,
@@ -166,6 +170,7 @@ export class PodNetworks {
     // DNAT to the API server on 127.0.0.1 needs route_localnet on the bridge; the FIREWALL chain drops
     // any other 127/8 traffic from Pods (proxy/rules.ts).
     await setSysctl(`net.ipv4.conf.${this.names.bridge}.route_localnet`, "1");
+    if (this.#gateway) await this.#onGateway?.(this.#gateway);
     const podIPs = podIPsOf(result);
     if (podIPs.length === 0) throw new Error(`the CNI result has no IP address: ${JSON.stringify(result)}`);
     return { podIPs, netns };

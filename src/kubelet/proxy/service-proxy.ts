@@ -98,6 +98,11 @@ export class ServiceProxy {
       .informer({ allNamespaces: true, autoStart: false });
   }
 
+  /** What the cluster DNS answers from: the same Service and EndpointSlice caches. */
+  get records(): { services(): Service[]; slices(): EndpointSlice[] } {
+    return { services: () => this.#services.store.list(), slices: () => this.#slices.store.list() };
+  }
+
   async start(): Promise<void> {
     for (const informer of [this.#services, this.#slices] as Informer<Service | EndpointSlice>[]) {
       for (const event of ["add", "update", "delete"] as const) informer.on(event, () => this.#schedule());
