@@ -305,6 +305,21 @@ const dns = require("node:dns").promises, fs = require("node:fs");
   assert.equal(custom.resolv, "search example.test\nnameserver 192.0.2.53\noptions ndots:2 edns0\n");
 });
 
+test("a hostPort reaches the Pod through the portmap plugin", { skip }, async () => {
+  const script = await c.script("hostport.cjs", SERVER);
+  const hostPort = 20_000 + (process.pid % 20_000);
+  const pod = serverPod("hp", script);
+  pod.metadata!.labels = { app: "hostport" };
+  pod.spec!.containers[0].ports = [{ containerPort: 9090, hostPort }];
+  await createPod(c, NS, pod);
+  await c.waitForPod(NS, "hp", running, "Running and Ready", 30_000);
+  const hostIP = (
+    await run(["sh", "-c", "ip -4 -o route get 192.0.2.1 | sed -n 's/.* src \\([0-9.]*\\).*/\\1/p'"])
+  ).stdout.trim();
+  assert.ok(hostIP, "the host has a non-loopback address");
+  assert.equal(await get(`http://${hostIP}:${hostPort}/h`), "hp /h");
+});
+
 test("hostNetwork Pods keep the host's network and address", { skip }, async () => {
   const script = await c.script("sleep.cjs", "setInterval(() => {}, 1000);");
   await createPod(c, NS, {

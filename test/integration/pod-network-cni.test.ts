@@ -53,6 +53,9 @@ test("ADD, CHECK and DEL through the reference plugins", { skip: await skipReaso
   await assert.rejects(networks.check(uid), /CNI plugin bridge CHECK failed/);
 
   await networks.tearDown(uid);
+  // The bridge plugin's DEL found no interface to un-masquerade; the sweep by comment removed its rules.
+  const nat = (await run(["iptables-save", "-t", "nat"])).stdout;
+  assert.ok(!nat.includes(`id: \\"${uid}\\"`), "no NAT rule of the Pod is left");
   assert.deepEqual(listNetns(`${netnsPrefix}${uid}`), []);
   assert.deepEqual(await readdir(path.join(dataDir, "network", "pods")), []);
   const leases = await readdir(path.join(dataDir, "network", "ipam", network));

@@ -19,6 +19,7 @@ import {
   POD_IFNAME,
   podIPsOf,
 } from "./cni.ts";
+import { removeCniLeftovers } from "./cni-leftovers.ts";
 import { createNetns, deleteLink, deleteNetns, listNetns, netnsPath, run, setSysctl } from "./host.ts";
 
 const REQUIRED_PLUGINS = ["bridge", "host-local", "loopback", "portmap"];
@@ -39,10 +40,13 @@ export interface PodSandboxNetwork {
   netns: string;
 }
 
+/** What DEL needs later, as libcni caches it: the result and the runtime configuration of the ADD. */
 interface PodRecord {
   containerId: string;
   netns: string;
   result: CniResult;
+  args?: CniRuntimeConf["args"];
+  capabilityArgs?: CniRuntimeConf["capabilityArgs"];
 }
 
 export interface NetworkSupport {
@@ -164,7 +168,13 @@ export class PodNetworks {
       throw error;
     }
     await mkdir(this.#records, { recursive: true, mode: 0o700 });
-    const record: PodRecord = { containerId: uid, netns: name, result };
+    const record: PodRecord = {
+      containerId: uid,
+      netns: name,
+      result,
+      args: rt.args,
+      capabilityArgs: rt.capabilityArgs,
+    };
     await writeFile(path.join(this.#records, `${uid}.json`), JSON.stringify(record), { mode: 0o600 });
     this.#gateway ??= result.ips?.find((ip) => ip.gateway)?.gateway;
     // DNAT to the API server on 127.0.0.1 needs route_localnet on the bridge; the FIREWALL chain drops
@@ -189,16 +199,24 @@ export class PodNetworks {
     this.#pods.delete(uid);
     await pending?.catch(() => undefined);
     const record = await this.#readRecord(uid);
-    await this.#delete(uid, `${this.names.netnsPrefix}${uid}`, record?.result);
+    await this.#delete(uid, `${this.names.netnsPrefix}${uid}`, record);
   }
 
-  async #delete(containerId: string, netnsName: string, cached: CniResult | undefined): Promise<void> {
+  async #delete(containerId: string, netnsName: string, record: PodRecord | undefined): Promise<void> {
     const netns = existsSync(netnsPath(netnsName)) ? netnsPath(netnsName) : "";
+    const rt: CniRuntimeConf = {
+      ...this.#runtimeConf(containerId, netns),
+      ...(record?.args ? { args: record.args } : {}),
+      ...(record?.capabilityArgs ? { capabilityArgs: record.capabilityArgs } : {}),
+    };
     try {
-      await this.#cni.del(this.#runtimeConf(containerId, netns), cached);
+      await this.#cni.del(rt, record?.result);
     } catch (error) {
       this.#log.warn({ err: (error as Error).message, pod: containerId }, "CNI DEL failed");
     }
+    await removeCniLeftovers(this.names.network, containerId).catch((error: Error) =>
+      this.#log.warn({ err: error.message, pod: containerId }, "cannot remove the Pod's NAT rules"),
+    );
     await deleteNetns(netnsName);
     await rm(path.join(this.#records, `${containerId}.json`), { force: true });
   }
@@ -217,13 +235,15 @@ export class PodNetworks {
     for (const file of files.filter((f) => f.endsWith(".json"))) {
       const uid = file.slice(0, -".json".length);
       const record = await this.#readRecord(uid);
-      await this.#delete(uid, record?.netns ?? `${this.names.netnsPrefix}${uid}`, record?.result);
+      await this.#delete(uid, record?.netns ?? `${this.names.netnsPrefix}${uid}`, record);
       cleaned++;
     }
     for (const name of listNetns(this.names.netnsPrefix)) {
       await this.#delete(name.slice(this.names.netnsPrefix.length), name, undefined);
       cleaned++;
     }
+    // Rules of Pods whose record and namespace are both gone (a data dir removed under a crashed runtime).
+    await removeCniLeftovers(this.names.network);
     // No Pod holds an address now; leases left by a deleted record are void.
     await rm(path.join(this.#ipamDir, this.names.network), { recursive: true, force: true });
     // The bridge is made again by the first ADD, with this run's Pod CIDR.

@@ -172,3 +172,35 @@ test("node networks: distinct numbers per data dir, kept across restarts, taken 
     await rm(two, { recursive: true, force: true });
   }
 });
+
+test("leftover CNI NAT rules are removed by their network and container tag only", async () => {
+  const { leftoverRemoval } = await import("../../../src/kubelet/network/cni-leftovers.ts");
+  const dump = [
+    "*nat",
+    ":CNI-2ad884210a6dce3fe1616fb9 - [0:0]",
+    ":POSTROUTING ACCEPT [0:0]",
+    '-A POSTROUTING -s 10.244.0.2/32 -m comment --comment "name: \\"incluster-0\\" id: \\"uid-1\\"" -j CNI-2ad884210a6dce3fe1616fb9',
+    '-A POSTROUTING -s 10.244.0.3/32 -m comment --comment "name: \\"incluster-0\\" id: \\"uid-2\\"" -j CNI-3bd884210a6dce3fe1616fb9',
+    '-A POSTROUTING -s 10.245.0.3/32 -m comment --comment "name: \\"other\\" id: \\"uid-1\\"" -j CNI-4cd884210a6dce3fe1616fb9',
+    '-A CNI-2ad884210a6dce3fe1616fb9 -d 10.244.0.0/24 -m comment --comment "name: \\"incluster-0\\" id: \\"uid-1\\"" -j ACCEPT',
+    '-A CNI-HOSTPORT-DNAT -p tcp -m comment --comment "dnat name: \\"incluster-0\\" id: \\"uid-1\\"" -m multiport --dports 8080 -j CNI-DN-7e72685b36cb06d20cbe3',
+    "COMMIT",
+  ].join("\n");
+  assert.equal(
+    leftoverRemoval(dump, "incluster-0", "uid-1"),
+    [
+      "*nat",
+      ":CNI-2ad884210a6dce3fe1616fb9 - [0:0]",
+      ":CNI-DN-7e72685b36cb06d20cbe3 - [0:0]",
+      '-D POSTROUTING -s 10.244.0.2/32 -m comment --comment "name: \\"incluster-0\\" id: \\"uid-1\\"" -j CNI-2ad884210a6dce3fe1616fb9',
+      '-D CNI-HOSTPORT-DNAT -p tcp -m comment --comment "dnat name: \\"incluster-0\\" id: \\"uid-1\\"" -m multiport --dports 8080 -j CNI-DN-7e72685b36cb06d20cbe3',
+      "-X CNI-2ad884210a6dce3fe1616fb9",
+      "-X CNI-DN-7e72685b36cb06d20cbe3",
+      "COMMIT",
+      "",
+    ].join("\n"),
+  );
+  assert.match(leftoverRemoval(dump, "incluster-0"), /uid-2/, "without an id: every Pod of the network");
+  assert.doesNotMatch(leftoverRemoval(dump, "incluster-0"), /other/);
+  assert.equal(leftoverRemoval(dump, "incluster-9"), "");
+});
