@@ -3,27 +3,24 @@
 // processes (see pod-worker.ts), serving their logs through a PodLogStore the API server can read.
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import type { ConfigMap, Pod, Secret, Service } from "kubernetes-types/core/v1.d.ts";
+import type { ConfigMap, Pod, Secret } from "kubernetes-types/core/v1.d.ts";
 import pino, { type Logger } from "pino";
 import { DEFAULT_SERVICE_ACCOUNT_DIR } from "../client/config.ts";
 import { createClient, type Informer, type KubeClient } from "../client/index.ts";
 import { type BackoffSettings, CrashLoopBackOff } from "./backoff.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { SandboxConfig } from "./container-launch.ts";
-import { ClusterDns } from "./dns/cluster-dns.ts";
-import { hostDnsConfig, podDnsConfig, renderResolvConf } from "./dns/resolv-conf.ts";
 import { kubernetesServiceEnv } from "./env.ts";
 import { EventRecorder } from "./events.ts";
 import { inclusterEntrypoint } from "./images.ts";
 import { PodLogStore } from "./logs.ts";
 import { detectMountNamespace } from "./mount-namespace.ts";
-import { detectPodNetwork, PodNetworks } from "./network/pod-network.ts";
+import { startNodeNetwork } from "./network/node-network.ts";
 import { findPortHolder } from "./network/port-holders.ts";
 import { NodeRegistration, nodeLabels } from "./node.ts";
 import { LoopbackIpPool } from "./pod-ips.ts";
 import { PodWorker, type WorkerDeps } from "./pod-worker.ts";
 import { ProcessRecords } from "./process-records.ts";
-import { ServiceProxy } from "./proxy/service-proxy.ts";
 import { appDirsFor, baseSteps, DEFAULT_MAX_PROCESSES, detectSandbox } from "./sandbox.ts";
 import { LocalScheduler } from "./scheduler.ts";
 import { TokenManager } from "./token-manager.ts";
@@ -154,47 +151,6 @@ async function sandboxMode(options: RuntimeOptions, log: Logger): Promise<Sandbo
   };
 }
 
-async function networkMode(
-  options: RuntimeOptions,
-  log: Logger,
-  onGateway: (gateway: string) => Promise<void>,
-): Promise<PodNetworks | undefined> {
-  if (options.network === false) {
-    log.info("Pod networks disabled: Pods share this host's network, each with a loopback Pod IP");
-    return undefined;
-  }
-  const support = await detectPodNetwork(options.cniPath);
-  if (!support.available) {
-    if (options.network === true) throw new Error(`Pod networks were required but ${support.detail}`);
-    log.warn(
-      `Pods share this host's network (${support.detail}): each gets a loopback Pod IP, ` +
-        "two Pods listening on the same port collide, and Service ClusterIPs are not routable",
-    );
-    return undefined;
-  }
-  const networks = await PodNetworks.start({
-    dataDir: options.dataDir,
-    podCIDR: options.podCIDR,
-    cniPath: options.cniPath,
-    onGateway,
-    log,
-  });
-  log.info(
-    `each Pod gets its own network namespace (${support.detail}; bridge ${networks.names.bridge}, Pod CIDR ${networks.names.subnet})`,
-  );
-  return networks;
-}
-
-/** The `kubernetes` Service's ClusterIP and port: what Pods with their own network use. */
-async function kubernetesService(client: KubeClient): Promise<{ host: string; port: number }> {
-  const svc = await client.resource<Service>("services").get("kubernetes", { namespace: "default" });
-  const ip = svc.spec?.clusterIP;
-  const port = svc.spec?.ports?.find((p) => p.name === "https")?.port ?? svc.spec?.ports?.[0]?.port;
-  if (!ip || ip === "None" || !port)
-    throw new Error("the default/kubernetes Service has no ClusterIP and port");
-  return { host: ip, port };
-}
-
 export async function startRuntime(options: RuntimeOptions): Promise<RunningRuntime> {
   const log = options.logger ?? pino({ level: "info", base: { component: "kubelet" } }, pino.destination(2));
   const ownClient = !options.client;
@@ -241,48 +197,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     },
   );
   const api = options.apiServer ?? apiServerOf(client);
-  // Cluster DNS on the bridge's gateway, started once the first Pod's ADD has made the bridge.
-  let proxy: ServiceProxy | undefined;
-  let dns: ClusterDns | undefined;
-  let clusterDNS: string | undefined;
-  let dnsStarting: Promise<void> | undefined;
-  const startDns = (gateway: string) => {
-    dnsStarting ??= (async () => {
-      if (!proxy) return;
-      const server = new ClusterDns({
-        host: gateway,
-        records: proxy.records,
-        upstreams: hostDnsConfig().servers,
-        log,
-      });
-      try {
-        await server.start();
-        dns = server;
-        clusterDNS = gateway;
-        log.info(`cluster DNS serves cluster.local on ${gateway}:53`);
-      } catch (error) {
-        log.error(
-          { err: (error as Error).message },
-          `cannot serve cluster DNS on ${gateway}:53: Pods get the host's resolvers (dnsPolicy Default)`,
-        );
-      }
-    })();
-    return dnsStarting;
-  };
-  const network = await networkMode(options, log, startDns);
-  let podApi = api;
-  if (network) {
-    try {
-      proxy = new ServiceProxy(client, network.names, log);
-      await proxy.start();
-      podApi = await kubernetesService(client);
-    } catch (error) {
-      await proxy?.stop().catch(() => undefined);
-      await network.stop().catch(() => undefined);
-      throw error;
-    }
-  }
-  const hostDns = hostDnsConfig();
+  const network = await startNodeNetwork({
+    mode: options.network ?? "auto",
+    dataDir: options.dataDir,
+    podCIDR: options.podCIDR,
+    cniPath: options.cniPath,
+    client,
+    log,
+  });
+  const podApi = network?.apiService ?? api;
   const workers = new Map<string, PodWorker>();
   const deps: WorkerDeps = {
     client,
@@ -299,10 +222,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     records,
     serviceEnv: kubernetesServiceEnv(podApi.host, podApi.port),
     hostServiceEnv: kubernetesServiceEnv(api.host, api.port),
-    network,
-    ...(network
-      ? { podResolvConf: (pod: Pod) => renderResolvConf(podDnsConfig(pod, clusterDNS, hostDns)) }
-      : {}),
+    ...(network ? { network: network.pods, podResolvConf: network.resolvConf } : {}),
     ...(network
       ? {}
       : {
@@ -400,10 +320,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
         const grace = options.shutdownGraceMs ?? 5000;
         await Promise.all([...workers.values()].map((w) => w.shutdown(grace)));
         workers.clear();
-        await dns?.stop();
-        await proxy
-          ?.stop()
-          .catch((error: Error) => log.warn({ err: error.message }, "cannot remove the Service rules"));
         await network?.stop();
         await node.stop();
         configMaps.stop();
