@@ -12,23 +12,12 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { CLAIMS_DIR, namesFor } from "../../src/kubelet/network/claim.ts";
 import { listNetns, run } from "../../src/kubelet/network/host.ts";
-import { detectPodNetwork } from "../../src/kubelet/network/pod-network.ts";
 import { eventually } from "../helpers/cluster.ts";
-import { CLI, NODE } from "./kubelet-harness.ts";
+import { CLI, NODE, networkSkipReason } from "./kubelet-harness.ts";
 
 let dataDir: string;
 let up: ChildProcess | undefined;
 const port = randomInt(20_000, 60_000);
-
-async function skipReason(): Promise<string | false> {
-  if (process.getuid?.() !== 0) throw new Error("the Pod network tests run as root (CI is root)");
-  const support = await detectPodNetwork();
-  if (!support.available) throw new Error(`the Pod network must be available in CI: ${support.detail}`);
-  const probe = `incluster-probe-${process.pid}`;
-  const made = await run(["ip", "netns", "add", probe]);
-  await run(["ip", "netns", "delete", probe]);
-  return made.code === 0 ? false : `this kernel cannot create network namespaces: ${made.stderr}`;
-}
 
 after(async () => {
   if (up?.exitCode === null) {
@@ -114,7 +103,7 @@ const pods = (script: string) =>
   });
 
 test("after SIGKILL and a restart, one namespace, veth and lease per Pod; none after deletion and stop", {
-  skip: await skipReason(),
+  skip: await networkSkipReason(),
 }, async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-netcrash-"));
   up = await clusterUp();

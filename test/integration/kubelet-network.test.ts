@@ -11,28 +11,19 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Pod, Service } from "kubernetes-types/core/v1.d.ts";
 import { listNetns, run } from "../../src/kubelet/network/host.ts";
-import { detectPodNetwork } from "../../src/kubelet/network/pod-network.ts";
 import { eventually } from "../helpers/cluster.ts";
 import {
   createNamespace,
   createPod,
   NODE,
+  networkSkipReason,
   type RuntimeCluster,
   startRuntimeCluster,
 } from "./kubelet-harness.ts";
 
 const NS = "net";
 
-async function skipReason(): Promise<string | false> {
-  if (process.getuid?.() !== 0) throw new Error("the Pod network tests run as root (CI is root)");
-  const support = await detectPodNetwork();
-  if (!support.available) throw new Error(`the Pod network must be available in CI: ${support.detail}`);
-  const probe = `incluster-probe-${process.pid}`;
-  const made = await run(["ip", "netns", "add", probe]);
-  await run(["ip", "netns", "delete", probe]);
-  return made.code === 0 ? false : `this kernel cannot create network namespaces: ${made.stderr}`;
-}
-const skip = await skipReason();
+const skip = await networkSkipReason();
 
 let c: RuntimeCluster;
 before(async () => {

@@ -10,17 +10,8 @@ import { after, test } from "node:test";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import pino from "pino";
 import { listNetns, run } from "../../src/kubelet/network/host.ts";
-import { detectPodNetwork, PodNetworks } from "../../src/kubelet/network/pod-network.ts";
-
-async function skipReason(): Promise<string | false> {
-  if (process.getuid?.() !== 0) throw new Error("the Pod network tests run as root (CI is root)");
-  const support = await detectPodNetwork();
-  if (!support.available) throw new Error(`the Pod network must be available in CI: ${support.detail}`);
-  const probe = `incluster-probe-${process.pid}`;
-  const made = await run(["ip", "netns", "add", probe]);
-  await run(["ip", "netns", "delete", probe]);
-  return made.code === 0 ? false : `this kernel cannot create network namespaces: ${made.stderr}`;
-}
+import { PodNetworks } from "../../src/kubelet/network/pod-network.ts";
+import { networkSkipReason } from "./kubelet-harness.ts";
 
 let dataDir: string | undefined;
 let networks: PodNetworks | undefined;
@@ -34,7 +25,7 @@ const pod = (uid: string): Pod => ({
   spec: { containers: [] },
 });
 
-test("ADD, CHECK and DEL through the reference plugins", { skip: await skipReason() }, async () => {
+test("ADD, CHECK and DEL through the reference plugins", { skip: await networkSkipReason() }, async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-podnet-"));
   networks = await PodNetworks.start({ dataDir, podCIDR: undefined, log: pino({ level: "silent" }) });
   const { netnsPrefix, subnet, bridge, network } = networks.names;

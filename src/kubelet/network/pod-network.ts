@@ -54,7 +54,10 @@ export interface NetworkSupport {
   detail: string;
 }
 
-/** Root on Linux with the reference plugins, iproute2, util-linux nsenter and iptables. */
+/**
+ * Root on Linux with the reference plugins, iproute2, util-linux nsenter and iptables, and a kernel (and
+ * capabilities) that let it create a network namespace and use iptables' nat table: tried for real.
+ */
 export async function detectPodNetwork(cniPath = DEFAULT_CNI_PATH): Promise<NetworkSupport> {
   if (process.platform !== "linux") return { available: false, detail: `not Linux (${process.platform})` };
   if (process.getuid?.() !== 0) return { available: false, detail: "not running as root" };
@@ -72,6 +75,15 @@ export async function detectPodNetwork(cniPath = DEFAULT_CNI_PATH): Promise<Netw
     if ((await run(["sh", "-c", `command -v ${tool}`])).code !== 0)
       return { available: false, detail: `${tool} is missing (Debian: apt-get install ${pkg})` };
   }
+  // A container without CAP_NET_ADMIN, or a kernel without network namespaces, fails here, not per Pod.
+  const probe = `incluster-probe-${process.pid}`;
+  const made = await run(["ip", "netns", "add", probe]);
+  await run(["ip", "netns", "delete", probe]);
+  if (made.code !== 0)
+    return { available: false, detail: `cannot create a network namespace: ${made.stderr.split("\n")[0]}` };
+  const nat = await run(["iptables", "-w", "5", "-t", "nat", "-S", "POSTROUTING"]);
+  if (nat.code !== 0)
+    return { available: false, detail: `cannot use iptables' nat table: ${nat.stderr.split("\n")[0]}` };
   return { available: true, detail: `CNI bridge + host-local from ${cniPath}` };
 }
 
