@@ -309,6 +309,39 @@ test("a hostPort reaches the Pod through the portmap plugin", { skip }, async ()
   ).stdout.trim();
   assert.ok(hostIP, "the host has a non-loopback address");
   assert.equal(await get(`http://${hostIP}:${hostPort}/h`), "hp /h");
+
+  // A neighbour on the network that routes this host's Pod CIDR through it: the hostPort answers, the
+  // Pod IP itself does not (Pods are not exposed beyond this host). The neighbour is a namespace behind a
+  // veth pair, named after this process so parallel test files do not collide.
+  const pod2 = (await c.pod(NS, "hp"))!;
+  const id = process.pid % 10_000;
+  const [ns, hostEnd, peer] = [`incluster-nb-${id}`, `incl-nb${id}`, `incl-nbp${id}`];
+  const net = `10.${200 + (id % 50)}.${Math.floor(id / 50) % 250}`;
+  const sh = (cmd: string) => run(["sh", "-c", cmd]);
+  try {
+    const setup = await sh(
+      [
+        `ip netns add ${ns}`,
+        `ip link add ${hostEnd} type veth peer name ${peer}`,
+        `ip link set ${peer} netns ${ns}`,
+        `ip addr add ${net}.1/30 dev ${hostEnd}`,
+        `ip link set ${hostEnd} up`,
+        `ip -n ${ns} addr add ${net}.2/30 dev ${peer}`,
+        `ip -n ${ns} link set ${peer} up`,
+        `ip -n ${ns} route add ${c.runtime.network!.podCIDR} via ${net}.1`,
+        `ip -n ${ns} route add default via ${net}.1`,
+      ].join(" && "),
+    );
+    assert.equal(setup.code, 0, setup.stderr);
+    const fetchScript = `fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then((r) => r.text()).then((t) => process.stdout.write(t), () => process.exit(1))`;
+    const curl = (url: string) => run(["ip", "netns", "exec", ns, NODE, "-e", fetchScript, url]);
+    const viaHostPort = await curl(`http://${net}.1:${hostPort}/n`);
+    assert.equal(viaHostPort.stdout, "hp /n", `the hostPort answers the neighbour: ${viaHostPort.stderr}`);
+    const direct = await curl(`http://${pod2.status!.podIP}:9090/`);
+    assert.notEqual(direct.code, 0, `the Pod IP must not answer the neighbour: ${direct.stdout}`);
+  } finally {
+    await sh(`ip link delete ${hostEnd} 2>/dev/null; ip netns delete ${ns} 2>/dev/null`);
+  }
 });
 
 test("hostNetwork Pods keep the host's network and address", { skip }, async () => {

@@ -96,11 +96,14 @@ export function renderRules(
   ];
   const filterChains = [c.services, c.forward, c.firewall];
   const filter: string[] = [
-    // Pods reach each other and the outside through the bridge even under a FORWARD policy of DROP.
+    // Pods reach each other and the outside through the bridge even under a FORWARD policy of DROP;
+    // from other interfaces only replies and hostPort (DNAT) traffic get in: routing this host's Pod CIDR
+    // from elsewhere on the network reaches no Pod.
     `-A ${c.forward} -m conntrack --ctstate INVALID -j DROP`,
     `-A ${c.forward} -i ${bridge} -j ${c.services}`,
     `-A ${c.forward} -i ${bridge} -j ACCEPT`,
-    `-A ${c.forward} -o ${bridge} -j ACCEPT`,
+    `-A ${c.forward} -o ${bridge} -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT`,
+    `-A ${c.forward} -o ${bridge} ${comment("Pods are not exposed beyond this host")} -j DROP`,
     // route_localnet lets DNAT reach the API server on 127.0.0.1; nothing else from Pods may
     // (kube-proxy's KUBE-FIREWALL rule against CVE-2020-8558).
     `-A ${c.firewall} -d 127.0.0.0/8 ${comment("block incoming localnet connections")} -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
