@@ -258,6 +258,8 @@ export class PodWorker {
     const network = this.#deps.network;
     if (this.#pod.spec?.hostNetwork) {
       this.#podIP = HOST_IP;
+      // The host's /etc/resolv.conf, unless the Pod asks for the cluster DNS on the host network.
+      if (this.#pod.spec.dnsPolicy === "ClusterFirstWithHostNet") await this.#writeResolvConf();
       return true;
     }
     if (!network) {
@@ -269,12 +271,7 @@ export class PodWorker {
       if (this.#closed || this.#terminating) return false;
       this.#netns = sandbox.netns;
       this.#podIP = sandbox.podIPs[0];
-      if (this.#deps.podResolvConf) {
-        const dir = this.#deps.volumes.podDir(this.uid);
-        await mkdir(dir, { recursive: true, mode: 0o750 });
-        this.#resolvConf = path.join(dir, "resolv.conf");
-        await writeFile(this.#resolvConf, this.#deps.podResolvConf(this.#pod), { mode: 0o644 });
-      }
+      await this.#writeResolvConf();
       return true;
     } catch (error) {
       // The kubelet's event when RunPodSandbox fails (pkg/kubelet/kuberuntime/kuberuntime_manager.go).
@@ -288,6 +285,15 @@ export class PodWorker {
       this.#after(RETRY_MS);
       return false;
     }
+  }
+
+  /** The Pod's resolv.conf on the host, for its containers' /etc/resolv.conf (node networking only). */
+  async #writeResolvConf(): Promise<void> {
+    if (!this.#deps.podResolvConf) return;
+    const dir = this.#deps.volumes.podDir(this.uid);
+    await mkdir(dir, { recursive: true, mode: 0o750 });
+    this.#resolvConf = path.join(dir, "resolv.conf");
+    await writeFile(this.#resolvConf, this.#deps.podResolvConf(this.#pod), { mode: 0o644 });
   }
 
   /** Every container has finished for good (sidecars are stopped now): the Pod is Succeeded or Failed. */

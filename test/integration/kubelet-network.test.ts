@@ -357,6 +357,29 @@ test("hostNetwork Pods keep the host's network and address", { skip }, async () 
   const pod = await c.waitForPod(NS, "host", running, "Running", 30_000);
   assert.equal(pod.status?.podIP, "127.0.0.1");
   assert.equal(listNetns(`${c.runtime.network!.netnsPrefix}${pod.metadata!.uid}`).length, 0);
+
+  // ClusterFirstWithHostNet: the host's network, the cluster's DNS.
+  const resolv = await c.script(
+    "resolv.cjs",
+    `console.log(require("node:fs").readFileSync("/etc/resolv.conf", "utf8"));`,
+  );
+  await createPod(c, NS, {
+    metadata: { name: "host-dns" },
+    spec: {
+      hostNetwork: true,
+      dnsPolicy: "ClusterFirstWithHostNet",
+      restartPolicy: "Never",
+      containers: [{ name: "c", image: "c", command: [NODE, resolv] }],
+    },
+  });
+  await c.waitForPod(NS, "host-dns", (p) => p.status?.phase === "Succeeded", "Succeeded", 30_000);
+  const text = (await c.kubectl(["logs", "host-dns", "-n", NS])).stdout;
+  const gateway = c.runtime.network!.podCIDR.replace(/0\/\d+$/, "1");
+  assert.match(
+    text,
+    new RegExp(`^search ${NS}\\.svc\\.cluster\\.local svc\\.cluster\\.local cluster\\.local`),
+  );
+  assert.match(text, new RegExp(`\\nnameserver ${gateway.replaceAll(".", "\\.")}\\noptions ndots:5\\n`));
 });
 
 test("stopping the runtime removes every namespace, veth, lease, the bridge and the chains", {
