@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
+import { priorityAdmission } from "./admission/priority.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
 import { serviceAccountAdmission } from "./admission/service-account.ts";
 import { openAuditLog } from "./audit.ts";
@@ -149,6 +150,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const objects = new ObjectService(store, [
     namespaceLifecycle,
     serviceAccountAdmission,
+    priorityAdmission,
     rbacEscalation(authz),
   ]);
   const authn = new Authenticator({

@@ -2,7 +2,7 @@
 // field selectors, defaulting, validation, Table output and OpenAPI. A kind is one module under
 // registry/kinds/<group>/<kind>.ts exporting its ResourceDef (docs/architecture.md, "Adding a kind");
 // type knowledge (protobuf fields, patch strategies, Go types) is looked up by group/version/kind.
-import type { KubeObject, StoredObject } from "../../meta/types.ts";
+import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
 import type { Store } from "../storage/index.ts";
 import type { Printer } from "./tables.ts";
 
@@ -42,6 +42,14 @@ export interface ResourceDef {
   /** The registry strategy's PrepareForCreate (old undefined) / PrepareForUpdate, after defaulting:
    * status resets, allocations (Service ClusterIPs), derived fields. Not run for subresource writes. */
   prepare?: (obj: KubeObject, old: StoredObject | undefined, ctx: StrategyContext) => void;
+  /** The subresource strategies' PrepareForUpdate (e.g. a CSR's status and approval), after the generic
+   * merge that takes status from the request and keeps everything else. */
+  prepareSubresource?: (
+    subresource: string,
+    obj: KubeObject,
+    old: StoredObject,
+    ctx: StrategyContext,
+  ) => void;
   /** Validation for create (old undefined) and update; returns field causes (empty = valid).
    * ObjectMeta is validated generically first; this adds the kind's own rules. */
   validate?: (obj: KubeObject, old?: StoredObject) => FieldCause[];
@@ -55,6 +63,10 @@ export interface ResourceDef {
 /** What a strategy may consult besides the object: storage, for allocations and cross-object checks. */
 export interface StrategyContext {
   store: Store;
+  /** The requesting user (PrepareForCreate of CSRs records it, as genericapirequest.UserFrom). */
+  user?: UserInfo;
+  /** The request time (condition timestamps). */
+  now?: Date;
 }
 
 /** apiVersion string for a def: "v1" or "rbac.authorization.k8s.io/v1". */

@@ -192,7 +192,7 @@ function notMoreThan100Percent(value: unknown, path: string): FieldCause[] {
 }
 
 /** v1validation.ValidateLabelSelector (AllowInvalidLabelValueInSelector off, as apps validates it). */
-function validateLabelSelector(selector: Json, path: string): FieldCause[] {
+export function validateLabelSelector(selector: Json, path: string): FieldCause[] {
   const errs = validateLabels(selector.matchLabels, child(path, "matchLabels"));
   asMaps(selector.matchExpressions).forEach((expr, i) => {
     const exprPath = index(child(path, "matchExpressions"), i);

@@ -106,9 +106,30 @@ const NAME_VALIDATORS: Record<string, NameValidator> = {
   ClusterRole: "path",
   RoleBinding: "path",
   ClusterRoleBinding: "path",
+  CertificateSigningRequest: "path", // certificates ValidateCertificateRequestName
+  APIService: "path", // kube-aggregator checks version.group on top (kinds/apiregistration)
   Event: "path", // core/v1 events skip ObjectMeta validation; only the generic path check applies
 };
 
 export function nameValidatorFor(kind: string | undefined): NameValidator {
   return (kind && NAME_VALIDATORS[kind]) || "dns1123Subdomain";
+}
+
+const WILDCARD_DNS1123_SUBDOMAIN_FMT = `\\*\\.${DNS1123_SUBDOMAIN_FMT}`;
+const WILDCARD_DNS1123_SUBDOMAIN = anchored(WILDCARD_DNS1123_SUBDOMAIN_FMT);
+
+/** util/validation.IsWildcardDNS1123Subdomain: "*." followed by a DNS-1123 subdomain. */
+export function isWildcardDNS1123Subdomain(value: string): string[] {
+  const errs: string[] = [];
+  if (size(value) > 253) errs.push(maxLenError(253));
+  if (!WILDCARD_DNS1123_SUBDOMAIN.test(value)) {
+    errs.push(
+      regexError(
+        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+        WILDCARD_DNS1123_SUBDOMAIN_FMT,
+        "*.example.com",
+      ),
+    );
+  }
+  return errs;
 }
