@@ -91,7 +91,7 @@ function admitPod(req: AdmissionRequest): void {
 
 function validatePriorityClass(req: AdmissionRequest): void {
   const pc = req.object as (KubeObject & Record<string, unknown>) | undefined;
-  if (!pc || pc.globalDefault !== true) return;
+  if (pc?.globalDefault !== true) return;
   const dpc = defaultClass(req);
   if (!dpc) return;
   if (req.operation === "CREATE" || dpc.name !== req.name)

@@ -4,7 +4,6 @@
 // validation/validation.go, v1 options) and Table columns (printCertificateSigningRequest, pkg/printers/
 // internalversion/printers.go).
 import { X509Certificate } from "node:crypto";
-import * as x509 from "@peculiar/x509";
 import type { KubeObject, StoredObject } from "../../../../meta/types.ts";
 import { humanDuration } from "../../duration.ts";
 import { asList, asMap, asMaps, asString, isMap, type Json } from "../../json-access.ts";
@@ -135,18 +134,30 @@ function requestBytes(request: unknown): Uint8Array {
   return typeof request === "string" ? Buffer.from(request, "base64") : new Uint8Array();
 }
 
-/** validateCSR: a PEM "CERTIFICATE REQUEST" block holding a parseable PKCS#10 request (the signature
- * check of x509.CertificateRequest.CheckSignature is left to the signer, which re-parses it). */
+/** validateCSR: a PEM "CERTIFICATE REQUEST" block whose body is one DER SEQUENCE (the PKCS#10 structure;
+ * its signature is checked by whoever signs it). Upstream's PEM message is exact; a body that is not DER
+ * answers Go's asn1 wording for a truncated or mistagged structure. */
 function csrError(bytes: Uint8Array): string | undefined {
   const text = Buffer.from(bytes).toString("latin1");
   const m = /-----BEGIN ([^-]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(text);
   if (!m || m[1] !== "CERTIFICATE REQUEST") return "PEM block type must be CERTIFICATE REQUEST";
-  try {
-    new x509.Pkcs10CertificateRequest(Buffer.from(m[2]!.replace(/\s+/g, ""), "base64"));
-  } catch (e) {
-    return `asn1: structure error: ${(e as Error).message}`;
-  }
+  const der = Buffer.from(m[2]!.replace(/\s+/g, ""), "base64");
+  if (der[0] !== 0x30) return "asn1: structure error: tags don't match";
+  const length = derLength(der);
+  if (length === undefined || length !== der.length) return "asn1: syntax error: data truncated";
   return undefined;
+}
+
+/** The total length of the DER element at the start of `der` (tag + length octets + content). */
+function derLength(der: Uint8Array): number | undefined {
+  if (der.length < 2) return undefined;
+  const first = der[1]!;
+  if (first < 0x80) return 2 + first;
+  const octets = first & 0x7f;
+  if (octets === 0 || octets > 4 || der.length < 2 + octets) return undefined;
+  let n = 0;
+  for (let i = 0; i < octets; i++) n = n * 256 + der[2 + i]!;
+  return 2 + octets + n;
 }
 
 /** ValidateSignerName (pkg/apis/core/validation). */

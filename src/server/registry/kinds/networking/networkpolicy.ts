@@ -127,15 +127,17 @@ export function validateNetworkPolicy(np: KubeObject, old?: KubeObject): FieldCa
   ] as const) {
     asMaps(spec[key]).forEach((rule, i) => {
       const rulePath = index(child("spec", key), i);
-      asMaps(rule.ports).forEach((p, j) => errs.push(...validatePort(p, index(child(rulePath, "ports"), j))));
-      asMaps(rule[peersKey]).forEach((p, j) =>
-        errs.push(...validatePeer(p, index(child(rulePath, peersKey), j), oldCidrs)),
-      );
+      asMaps(rule.ports).forEach((p, j) => {
+        errs.push(...validatePort(p, index(child(rulePath, "ports"), j)));
+      });
+      asMaps(rule[peersKey]).forEach((p, j) => {
+        errs.push(...validatePeer(p, index(child(rulePath, peersKey), j), oldCidrs));
+      });
     });
   }
   const types = asList(spec.policyTypes).map(asString);
   if (types.length > POLICY_TYPES.length) {
-    const shown = `&[]networking.PolicyType{${types.map((t) => JSON.stringify(t)).join(", ")}}`;
+    const shown = `[]networking.PolicyType{${types.map((t) => JSON.stringify(t)).join(", ")}}`;
     errs.push(invalid("spec.policyTypes", goSyntax(shown), "may not specify more than two policyTypes"));
     return errs;
   }
