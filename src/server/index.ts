@@ -3,6 +3,7 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import pino, { type Logger } from "pino";
+import type { StoredObject } from "../meta/types.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { priorityAdmission } from "./admission/priority.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
@@ -127,9 +128,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   for (const def of registry.defs) {
     if (def.virtual) continue;
     const selectable = Object.entries(def.selectableFields ?? {});
-    store.register(storageKey(def), {
+    const indexer = {
       namespaced: def.namespaced,
-      fields: (obj) => {
+      fields: (obj: StoredObject) => {
         const f: Record<string, string> = {
           "metadata.name": obj.metadata.name,
           "metadata.namespace": obj.metadata.namespace ?? "",
@@ -137,7 +138,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         for (const [k, get] of selectable) f[k] = get(obj);
         return f;
       },
-    });
+    };
+    const shared = def.storage;
+    if (shared) store.view(storageKey(def), { target: storageKey(shared), indexer, ...shared });
+    else store.register(storageKey(def), indexer);
   }
 
   const issuer = opts.issuer ?? DEFAULT_ISSUER;

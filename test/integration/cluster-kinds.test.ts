@@ -428,3 +428,73 @@ describe("bootstrap roles", () => {
     assert.equal(await can("vi", "create", "batch", "cronjobs"), false);
   });
 });
+
+describe("events.k8s.io", () => {
+  test("an Event written in either version reads back in the other", async () => {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, ".000000Z");
+    const v1 = await c.admin("POST", "/apis/events.k8s.io/v1/namespaces/ck/events", {
+      metadata: { name: "e1" },
+      eventTime: now,
+      reportingController: "example.com/ctl",
+      reportingInstance: "ctl-1",
+      action: "Sync",
+      reason: "Synced",
+      type: "Normal",
+      note: "all good",
+      regarding: { kind: "Pod", namespace: "ck", name: "p1" },
+    });
+    assert.equal(v1.status, 201, v1.text);
+    assert.equal(v1.json.apiVersion, "events.k8s.io/v1");
+    assert.equal(v1.json.note, "all good");
+    const core = (await c.admin("GET", "/api/v1/namespaces/ck/events/e1")).json;
+    assert.equal(core.apiVersion, "v1");
+    assert.equal(core.message, "all good");
+    assert.equal(core.involvedObject.name, "p1");
+    assert.equal(core.reportingComponent, "example.com/ctl");
+    assert.equal(core.metadata.resourceVersion, v1.json.metadata.resourceVersion);
+
+    const old = await c.admin("POST", "/api/v1/namespaces/ck/events", {
+      metadata: { name: "e2" },
+      involvedObject: { kind: "Pod", namespace: "ck", name: "p2" },
+      reason: "Started",
+      message: "started",
+      type: "Normal",
+      count: 3,
+      source: { component: "kubelet" },
+    });
+    assert.equal(old.status, 201, old.text);
+    const asV1 = (await c.admin("GET", "/apis/events.k8s.io/v1/namespaces/ck/events/e2")).json;
+    assert.equal(asV1.kind, "Event");
+    assert.equal(asV1.note, "started");
+    assert.equal(asV1.deprecatedCount, 3);
+    assert.deepEqual(asV1.deprecatedSource, { component: "kubelet" });
+    assert.equal(asV1.regarding.name, "p2");
+    assert.equal(asV1.message, undefined);
+
+    const selected = (
+      await c.admin("GET", "/apis/events.k8s.io/v1/namespaces/ck/events?fieldSelector=regarding.name%3Dp2")
+    ).json;
+    assert.deepEqual(
+      selected.items.map((i: { metadata: { name: string } }) => i.metadata.name),
+      ["e2"],
+    );
+    const out = await kubectl(["get", "events.v1.events.k8s.io", "-n", "ck"]);
+    assert.deepEqual(headers(out), ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+    assert.match(out, /pod\/p1\s+all good/);
+  });
+
+  test("events.k8s.io/v1 creates are validated strictly", async () => {
+    const r = await c.admin("POST", "/apis/events.k8s.io/v1/namespaces/ck/events", {
+      metadata: { name: "e3" },
+      reason: "X",
+      type: "Odd",
+      deprecatedCount: 2,
+      regarding: { kind: "Pod", namespace: "ck", name: "p" },
+    });
+    assert.equal(r.status, 422, r.text);
+    assert.equal(
+      r.json.message,
+      'Event.events.k8s.io "e3" is invalid: [eventTime: Required value, type: Invalid value: "": has invalid value: Odd, deprecatedCount: Invalid value: "": needs to be unset]',
+    );
+  });
+});

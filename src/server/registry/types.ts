@@ -55,9 +55,23 @@ export interface ResourceDef {
   validate?: (obj: KubeObject, old?: StoredObject) => FieldCause[];
   /** Table columns (pkg/printers/internalversion/printers.go); Name + Created At when absent. */
   printer?: Printer;
+  /** Served from another kind's storage, as kube-apiserver serves one stored kind under several group
+   * versions (events.k8s.io/v1 Events are core/v1 Events; autoscaling/v1 and v2 HPAs are one object):
+   * a write through either reads back through both. Conversions run on every read and write. */
+  storage?: SharedStorage;
   /** DELETE answers with the object (its last state) rather than a Success Status
    * (the registry's ReturnDeletedObject: pods, namespaces, services, nodes, serviceaccounts). */
   returnsDeletedObject?: boolean;
+}
+
+/** The stored kind's group/resource (its storageKey) and the conversions between the two forms. */
+export interface SharedStorage {
+  group: string;
+  resource: string;
+  /** This kind's object in the stored kind's form (apiVersion/kind included). */
+  toStorage(obj: KubeObject): KubeObject;
+  /** A stored object in this kind's form (apiVersion/kind included). */
+  fromStorage(obj: KubeObject): KubeObject;
 }
 
 /** What a strategy may consult besides the object: storage, for allocations and cross-object checks. */

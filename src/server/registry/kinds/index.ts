@@ -4,6 +4,7 @@ import type { ResourceDef } from "../types.ts";
 import { apiService } from "./apiregistration/apiservice.ts";
 import { certificateSigningRequest } from "./certificates/certificatesigningrequest.ts";
 import { lease } from "./coordination/lease.ts";
+import { eventsV1Event } from "./events/event.ts";
 import { ingress } from "./networking/ingress.ts";
 import { ingressClass } from "./networking/ingressclass.ts";
 import { networkPolicy } from "./networking/networkpolicy.ts";
@@ -18,6 +19,7 @@ export const KINDS: readonly ResourceDef[] = [
   lease,
   apiService,
   certificateSigningRequest,
+  eventsV1Event,
   ingressClass,
   ingress,
   networkPolicy,
