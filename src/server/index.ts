@@ -16,6 +16,7 @@ import { bootstrap } from "./bootstrap.ts";
 import type { AuditRecord, PodLogSource } from "./context.ts";
 import { startAggregationController } from "./controllers/clusterrole-aggregation.ts";
 import type { Controller, ControllerContext } from "./controllers/context.ts";
+import { startCsrSigningController } from "./controllers/csr-signing.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
@@ -235,6 +236,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startDeploymentController(controllerContext),
     startReplicaSetController(controllerContext),
     startGarbageCollector(controllerContext),
+    startCsrSigningController(controllerContext),
   ];
   const settle = async () => {
     for (let i = 0; i < 5; i++) await Promise.all(controllers.map((c) => c.idle())); // controllers feed each other

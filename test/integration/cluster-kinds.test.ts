@@ -2,10 +2,10 @@
 // (and the Priority admission plugin), node.k8s.io, certificates.k8s.io (approval through kubectl) and
 // apiregistration.k8s.io, with kubectl's tables, plus discovery order and the bootstrap roles' reach.
 import assert from "node:assert/strict";
-import { webcrypto } from "node:crypto";
+import { webcrypto, X509Certificate } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { loadX509 } from "../../src/server/pki/x509-lib.ts";
-import { startTestCluster, type TestCluster } from "../helpers/cluster.ts";
+import { eventually, startTestCluster, type TestCluster } from "../helpers/cluster.ts";
 
 let c: TestCluster;
 before(async () => {
@@ -265,16 +265,35 @@ describe("node.k8s.io", () => {
   });
 });
 
-async function pkcs10(cn: string): Promise<string> {
+/** A fresh PKCS#10 request (base64, as spec.request carries it) and its private key (PEM). */
+async function keyAndRequest(subject: string): Promise<{ request: string; keyPem: string }> {
   const x509 = await loadX509();
   const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
   const keys = await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"]);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=${cn}`,
+    name: subject,
     keys,
     signingAlgorithm: alg,
   });
-  return Buffer.from(csr.toString("pem")).toString("base64");
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
+  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString("base64")}\n-----END PRIVATE KEY-----\n`;
+  return { request: Buffer.from(csr.toString("pem")).toString("base64"), keyPem };
+}
+
+const pkcs10 = async (cn: string) => (await keyAndRequest(`CN=${cn}`)).request;
+
+async function approve(name: string): Promise<void> {
+  const current = (await c.admin("GET", `/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}`))
+    .json;
+  current.status.conditions = [
+    { type: "Approved", status: "True", reason: "KubectlApprove", message: "approved" },
+  ];
+  const r = await c.admin(
+    "PUT",
+    `/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}/approval`,
+    current,
+  );
+  assert.equal(r.status, 200, r.text);
 }
 
 describe("certificates.k8s.io", () => {
@@ -338,7 +357,7 @@ describe("certificates.k8s.io", () => {
       "/status keeps approvals",
     );
     out = await kubectl(["get", "csr", "alice"]);
-    assert.match(out.split("\n")[1]!, /\sApproved$/);
+    assert.match(out.split("\n")[1]!, /\sApproved(,Issued)?$/); // the signer may already have issued it
     const csr = (await c.admin("GET", "/apis/certificates.k8s.io/v1/certificatesigningrequests/alice")).json;
     assert.equal(csr.status.conditions[0].reason, "KubectlApprove");
     assert.ok(csr.status.conditions[0].lastTransitionTime);
@@ -354,6 +373,68 @@ describe("certificates.k8s.io", () => {
       r.json.message,
       'CertificateSigningRequest.certificates.k8s.io "bad" is invalid: [spec.usages[1]: Unsupported value: "flying": supported values: "any", "cert sign", "client auth", "code signing", "content commitment", "crl sign", "data encipherment", "decipher only", "digital signature", "email protection", "encipher only", "ipsec end system", "ipsec tunnel", "ipsec user", "key agreement", "key encipherment", "microsoft sgc", "netscape sgc", "ocsp signing", "s/mime", "server auth", "signing", "timestamping", spec.signerName: Invalid value: "example": must be a fully qualified domain and path of the form \'example.com/signer-name\']',
     );
+  });
+});
+
+describe("the kube-apiserver-client signer", () => {
+  test("an approved request is signed by the cluster CA and the certificate authenticates", async () => {
+    const { request, keyPem } = await keyAndRequest("O=dev,CN=carol");
+    const r = await c.admin("POST", "/apis/certificates.k8s.io/v1/certificatesigningrequests", {
+      metadata: { name: "carol" },
+      spec: {
+        request,
+        signerName: "kubernetes.io/kube-apiserver-client",
+        usages: ["client auth"],
+        expirationSeconds: 3600,
+      },
+    });
+    assert.equal(r.status, 201, r.text);
+    await approve("carol");
+    const issued = await eventually(
+      async () => {
+        const csr = (await c.admin("GET", "/apis/certificates.k8s.io/v1/certificatesigningrequests/carol"))
+          .json;
+        return csr.status.certificate as string | undefined;
+      },
+      10000,
+      "certificate issued",
+    );
+    const certPem = Buffer.from(issued, "base64").toString();
+    const cert = new X509Certificate(certPem);
+    assert.ok(cert.checkIssued(new X509Certificate(c.server.caPem)));
+    assert.ok(Date.parse(cert.validTo) - Date.now() <= 3600 * 1000 + 60_000, cert.validTo);
+    const who = await c.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+      cert: { cert: certPem, key: keyPem },
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+    });
+    assert.equal(who.status, 201, who.text);
+    assert.equal(who.json.status.userInfo.username, "carol");
+    assert.ok(who.json.status.userInfo.groups.includes("dev"));
+    assert.match((await kubectl(["get", "csr", "carol"])).split("\n")[1]!, /\s60m\s+Approved,Issued$/);
+  });
+
+  test("a request the signer cannot honour is marked Failed", async () => {
+    const r = await c.admin("POST", "/apis/certificates.k8s.io/v1/certificatesigningrequests", {
+      metadata: { name: "server" },
+      spec: {
+        request: await pkcs10("server"),
+        signerName: "kubernetes.io/kube-apiserver-client",
+        usages: ["server auth"],
+      },
+    });
+    assert.equal(r.status, 201, r.text);
+    await approve("server");
+    const failed = await eventually(
+      async () => {
+        const csr = (await c.admin("GET", "/apis/certificates.k8s.io/v1/certificatesigningrequests/server"))
+          .json;
+        return csr.status.conditions?.find((x: { type: string }) => x.type === "Failed");
+      },
+      10000,
+      "Failed condition",
+    );
+    assert.equal(failed.reason, "SignerValidationFailure");
+    assert.equal(failed.message, "invalid usage for client certificate: server auth");
   });
 });
 
