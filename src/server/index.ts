@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import type { StoredObject } from "../meta/types.ts";
+import { certificatesAdmission } from "./admission/certificates.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { priorityAdmission } from "./admission/priority.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
@@ -156,6 +157,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     namespaceLifecycle,
     serviceAccountAdmission,
     priorityAdmission,
+    certificatesAdmission(authz),
     rbacEscalation(authz),
   ]);
   const authn = new Authenticator({

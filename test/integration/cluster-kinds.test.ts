@@ -438,6 +438,67 @@ describe("the kube-apiserver-client signer", () => {
   });
 });
 
+describe("certificates admission", () => {
+  test("approving needs `approve` on the signer; the bootstrap approver role grants it", async () => {
+    const r = await c.admin("POST", "/apis/certificates.k8s.io/v1/certificatesigningrequests", {
+      metadata: { name: "dave" },
+      spec: {
+        request: await pkcs10("dave"),
+        signerName: "kubernetes.io/kube-apiserver-client",
+        usages: ["client auth"],
+      },
+    });
+    assert.equal(r.status, 201, r.text);
+    await kubectl([
+      "create",
+      "clusterrole",
+      "csr-updater",
+      "--verb=get,update",
+      "--resource=certificatesigningrequests.certificates.k8s.io/approval",
+    ]);
+    await kubectl(["create", "clusterrolebinding", "erin-csr", "--clusterrole=csr-updater", "--user=erin"]);
+    const adminCert = { cert: c.server.pki.adminCertPem, key: c.server.pki.adminKeyPem };
+    const asErin = async () => {
+      const current = (await c.admin("GET", "/apis/certificates.k8s.io/v1/certificatesigningrequests/dave"))
+        .json;
+      current.status.conditions = [{ type: "Approved", status: "True", reason: "R", message: "m" }];
+      return c.request("PUT", "/apis/certificates.k8s.io/v1/certificatesigningrequests/dave/approval", {
+        cert: adminCert,
+        headers: { "Impersonate-User": "erin" },
+        body: current,
+      });
+    };
+    const denied = await asErin();
+    assert.equal(denied.status, 403, denied.text);
+    assert.equal(
+      denied.json.message,
+      'certificatesigningrequests.certificates.k8s.io "dave" is forbidden: user not permitted to approve requests with signerName "kubernetes.io/kube-apiserver-client"',
+    );
+    await kubectl([
+      "create",
+      "clusterrolebinding",
+      "erin-approver",
+      "--clusterrole=system:certificates.k8s.io:kube-apiserver-client-approver",
+      "--user=erin",
+    ]);
+    const allowed = await asErin();
+    assert.equal(allowed.status, 200, allowed.text);
+  });
+
+  test("the kube-apiserver-client signer refuses system:masters requests at create", async () => {
+    const { request } = await keyAndRequest("O=system:masters,CN=mallory");
+    const r = await c.admin("POST", "/apis/certificates.k8s.io/v1/certificatesigningrequests", {
+      metadata: { name: "mallory" },
+      spec: { request, signerName: "kubernetes.io/kube-apiserver-client", usages: ["client auth"] },
+    });
+    assert.equal(r.status, 403, r.text);
+    assert.equal(
+      r.json.message,
+      'certificatesigningrequests.certificates.k8s.io "mallory" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed',
+    );
+  });
+});
+
 describe("apiregistration.k8s.io and discovery", () => {
   test("one Local, Available APIService per served group version", async () => {
     const out = await kubectl(["get", "apiservices"]);
