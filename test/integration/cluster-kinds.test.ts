@@ -625,6 +625,32 @@ describe("events.k8s.io", () => {
     assert.match(out, /pod\/p1\s+all good/);
   });
 
+  test("a watch on events.k8s.io/v1 sees core/v1 writes in events/v1 form", async () => {
+    const list = (await c.admin("GET", "/apis/events.k8s.io/v1/namespaces/ck/events")).json;
+    const watching = c.admin(
+      "GET",
+      `/apis/events.k8s.io/v1/namespaces/ck/events?watch=1&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=2`,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const created = await c.admin("POST", "/api/v1/namespaces/ck/events", {
+      metadata: { name: "watched" },
+      involvedObject: { kind: "Pod", namespace: "ck", name: "p3" },
+      reason: "Pulled",
+      message: "pulled",
+      type: "Normal",
+    });
+    assert.equal(created.status, 201, created.text);
+    const lines = (await watching).text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const added = lines.find((l) => l.object.metadata?.name === "watched");
+    assert.equal(added?.type, "ADDED", (await watching).text);
+    assert.equal(added.object.apiVersion, "events.k8s.io/v1");
+    assert.equal(added.object.note, "pulled");
+    assert.equal(added.object.regarding.name, "p3");
+  });
+
   test("events.k8s.io/v1 creates are validated strictly", async () => {
     const r = await c.admin("POST", "/apis/events.k8s.io/v1/namespaces/ck/events", {
       metadata: { name: "e3" },
