@@ -534,6 +534,15 @@ describe("apiregistration.k8s.io and discovery", () => {
       groups,
       expected.filter((g) => groups.includes(g)),
     );
+    const aggregated = await c.request("GET", "/apis", {
+      cert: { cert: c.server.pki.adminCertPem, key: c.server.pki.adminKeyPem },
+      headers: { Accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList" },
+    });
+    assert.deepEqual(
+      aggregated.json.items.map((i: { metadata: { name: string } }) => i.metadata.name),
+      groups,
+      "aggregated discovery lists the groups in the same order",
+    );
   });
 });
 
