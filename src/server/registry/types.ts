@@ -88,7 +88,12 @@ export function groupVersion(def: Pick<ResourceDef, "group" | "version">): strin
   return def.group ? `${def.group}/${def.version}` : def.version;
 }
 
-/** Storage key space for a def: "pods" or "roles.rbac.authorization.k8s.io". */
-export function storageKey(def: Pick<ResourceDef, "group" | "resource">): string {
-  return def.group ? `${def.resource}.${def.group}` : def.resource;
+/** Storage key space for a def: "pods", "roles.rbac.authorization.k8s.io", or a view's "events.events.k8s.io@v1". */
+export function storageKey(
+  def: Pick<ResourceDef, "group" | "resource"> & Partial<Pick<ResourceDef, "version" | "storage">>,
+): string {
+  const key = def.group ? `${def.resource}.${def.group}` : def.resource;
+  // A kind served from another's storage gets its own view key: two versions of one group/resource
+  // (autoscaling/v1 over autoscaling/v2 HPAs) must not collide.
+  return def.storage ? `${key}@${def.version}` : key;
 }

@@ -27,7 +27,7 @@ import {
   priorityClass,
   validatePriorityClass,
 } from "../../../../src/server/registry/kinds/scheduling/priorityclass.ts";
-import type { FieldCause } from "../../../../src/server/registry/types.ts";
+import { type FieldCause, storageKey } from "../../../../src/server/registry/types.ts";
 
 const text = (errs: FieldCause[]) => errs.map((e) => `${e.field}: ${e.message}`);
 
@@ -298,6 +298,22 @@ describe("events.k8s.io/v1 Event", () => {
     note: "ok",
     regarding: { kind: "Pod", namespace: "ns", name: "p" },
   } as KubeObject;
+
+  test("is a view over core events with its own key; two versions of one resource do not collide", () => {
+    assert.equal(storageKey(eventsV1Event), "events.events.k8s.io@v1");
+    assert.equal(storageKey(eventsV1Event.storage!), "events");
+    const shared = {
+      group: "autoscaling",
+      resource: "horizontalpodautoscalers",
+      toStorage: (o: KubeObject) => o,
+      fromStorage: (o: KubeObject) => o,
+    };
+    const v1 = { group: "autoscaling", version: "v1", resource: "horizontalpodautoscalers", storage: shared };
+    assert.notEqual(
+      storageKey(v1),
+      storageKey({ group: "autoscaling", version: "v2", resource: "horizontalpodautoscalers" }),
+    );
+  });
 
   test("converts to core/v1 field names and back", () => {
     const core = eventToCore(v1) as Record<string, unknown>;
