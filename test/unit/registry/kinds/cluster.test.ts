@@ -19,6 +19,7 @@ import {
 } from "../../../../src/server/registry/kinds/certificates/certificatesigningrequest.ts";
 import {
   eventFromCore,
+  eventsV1Event,
   eventToCore,
   validateEventsV1,
 } from "../../../../src/server/registry/kinds/events/event.ts";
