@@ -63,6 +63,22 @@ export function startCsrSigningController(c: ControllerContext): Controller {
       { user: CONTROLLER_USER, subresource: "status" },
     );
   };
+  /** Appends the Failed condition the signer reports for a request it will not sign. */
+  const fail = (name: string, message: string) => {
+    const now = rfc3339(new Date());
+    const failed = {
+      type: "Failed",
+      status: "True",
+      reason: "SignerValidationFailure",
+      message,
+      lastUpdateTime: now,
+      lastTransitionTime: now,
+    };
+    return status(name, (next) => {
+      const s = asMap(next.status);
+      next.status = { ...s, conditions: [...asMaps(s.conditions), failed] };
+    });
+  };
   return controller(
     c,
     "csr-signing",
@@ -73,36 +89,12 @@ export function startCsrSigningController(c: ControllerContext): Controller {
       const types = new Set(asMaps(st.conditions).map((x) => asString(x.type)));
       if (!types.has("Approved") || types.has("Denied") || types.has("Failed") || asString(st.certificate))
         return;
-      let parsed: Parsed;
-      let why: string | undefined;
-      try {
-        parsed = await parseRequest(csr);
-        why = refusal(csr, parsed);
-      } catch (e) {
-        why = (e as Error).message;
-        parsed = undefined as never;
-      }
-      if (why) {
-        const reason = why;
-        const now = rfc3339(new Date());
-        return status(name, (next) => {
-          const s = asMap(next.status);
-          next.status = {
-            ...s,
-            conditions: [
-              ...asMaps(s.conditions),
-              {
-                type: "Failed",
-                status: "True",
-                reason: "SignerValidationFailure",
-                message: reason,
-                lastUpdateTime: now,
-                lastTransitionTime: now,
-              },
-            ],
-          };
-        });
-      }
+      const outcome = await parseRequest(csr).then(
+        (parsed) => ({ parsed, why: refusal(csr, parsed) }),
+        (e: Error) => ({ parsed: undefined, why: e.message }),
+      );
+      if (outcome.why || !outcome.parsed) return fail(name, outcome.why ?? "unparseable request");
+      const { parsed } = outcome;
       const requested = asMap(csr.spec).expirationSeconds;
       const seconds = Math.min(
         typeof requested === "number" ? requested : SIGNING_DURATION_SECONDS,
