@@ -2,13 +2,13 @@
 // (kube-aggregator pkg/apis/apiregistration/validation/validation.go ValidateAPIService) and Table columns
 // (kube-aggregator pkg/registry/apiservice/etcd/etcd.go ConvertToTable). The local server answers every
 // group itself, so its APIServices are the "Local" ones kube-apiserver's autoregister controller creates.
+import { isDNS1035Label, isDNS1123Subdomain } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asString, isMap } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import { invalid, required } from "../../validation/field.ts";
-import { isDNS1035Label, isDNS1123Subdomain } from "../../validation/names.ts";
 import { isValidPortNum } from "../../validation/ports.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 

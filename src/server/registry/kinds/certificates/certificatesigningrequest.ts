@@ -3,7 +3,9 @@
 // /status keeps Approved/Denied, /approval changes only the conditions), validation (pkg/apis/certificates/
 // validation/validation.go, v1 options) and Table columns (printCertificateSigningRequest, pkg/printers/
 // internalversion/printers.go).
+
 import { X509Certificate } from "node:crypto";
+import { isDNS1123Label } from "../../../../meta/names.ts";
 import type { KubeObject, StoredObject } from "../../../../meta/types.ts";
 import { humanDuration } from "../../duration.ts";
 import { asList, asMap, asMaps, asString, isMap, type Json } from "../../json-access.ts";
@@ -21,7 +23,6 @@ import {
   required,
   tooLong,
 } from "../../validation/field.ts";
-import { isDNS1123Label } from "../../validation/names.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 
 export const KUBE_APISERVER_CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client";

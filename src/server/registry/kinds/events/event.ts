@@ -3,13 +3,12 @@
 // reportingController ↔ reportingComponent, deprecatedSource/FirstTimestamp/LastTimestamp/Count ↔
 // source/firstTimestamp/lastTimestamp/count); validation is pkg/apis/core/validation/events.go for
 // requests in events.k8s.io/v1 (legacy rules plus the strict ones); the Table is core's printEvent.
-import { validateQualifiedName } from "../../../../meta/labels.ts";
+import { isDNS1123Subdomain, isQualifiedName } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asString, deepEqual, isMap } from "../../json-access.ts";
-import { printerFor } from "../../tables.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import { immutable, invalid, required } from "../../validation/field.ts";
-import { isDNS1123Subdomain } from "../../validation/names.ts";
+import { event as coreEvent } from "../core/event.ts";
 import { CRUD } from "../verbs.ts";
 
 /** events/v1 field ↔ core/v1 field; everything else (reason, type, action, eventTime, series, related,
@@ -74,8 +73,7 @@ export function validateEventsV1(event: KubeObject, old?: KubeObject): FieldCaus
       errs.push(invalid("involvedObject.namespace", regardingNamespace, "does not match event.namespace"));
     const controller = asString(e.reportingController);
     if (!controller) errs.push(required("reportingController"));
-    for (const msg of validateQualifiedName(controller))
-      errs.push(invalid("reportingController", controller, msg));
+    for (const msg of isQualifiedName(controller)) errs.push(invalid("reportingController", controller, msg));
     const limit = (field: string, value: string, max: number) => {
       if (value.length > max) errs.push(invalid(field, "", `can have at most ${max} characters`));
     };
@@ -164,9 +162,7 @@ export const eventsV1Event: ResourceDef = {
   validate: validateEventsV1,
   printer: {
     // The registry is shared, so the Table is core's printEvent over the stored form.
-    get columns() {
-      return printerFor({ group: "", resource: "events" }).columns;
-    },
-    cells: (obj, now) => printerFor({ group: "", resource: "events" }).cells(eventToCore(obj), now),
+    columns: coreEvent.printer!.columns,
+    cells: (obj, now) => coreEvent.printer!.cells(eventToCore(obj), now),
   },
 };

@@ -1,19 +1,16 @@
 // networking.k8s.io/v1 Ingress: validation (pkg/apis/networking/validation/validation.go ValidateIngressCreate/
 // Update/StatusUpdate, with 1.33's gates: RelaxedServiceNameValidation off) and Table columns (printIngress,
 // pkg/printers/internalversion/printers.go). No defaults in v1; status is its own subresource.
+
 import { isIP } from "node:net";
+import { isDNS1035Label, isDNS1123Subdomain, isWildcardDNS1123Subdomain } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asList, asMap, asMaps, asString, isMap, type Json } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import { child, goSyntax, index, invalid, notSupported, required } from "../../validation/field.ts";
-import {
-  isDNS1035Label,
-  isDNS1123Subdomain,
-  isPathSegmentName,
-  isWildcardDNS1123Subdomain,
-} from "../../validation/names.ts";
+import { isPathSegmentName } from "../../validation/names.ts";
 import { isValidPortName, isValidPortNum } from "../../validation/ports.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 

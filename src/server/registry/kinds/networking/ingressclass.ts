@@ -1,6 +1,7 @@
 // networking.k8s.io/v1 IngressClass: defaults (SetDefaults_IngressClass, pkg/apis/networking/v1/defaults.go),
 // validation (ValidateIngressClass/Update, pkg/apis/networking/validation/validation.go) and Table columns
 // (printIngressClass, pkg/printers/internalversion/printers.go).
+import { isDNS1123Label, isDNS1123Subdomain, regexError } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asString, isMap } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
@@ -15,7 +16,7 @@ import {
   required,
   tooLong,
 } from "../../validation/field.ts";
-import { isDNS1123Label, isDNS1123Subdomain, isPathSegmentName, regexError } from "../../validation/names.ts";
+import { isPathSegmentName } from "../../validation/names.ts";
 import { CRUD } from "../verbs.ts";
 
 const MAX_CONTROLLER_LENGTH = 250;

@@ -1,13 +1,12 @@
 // node.k8s.io/v1 RuntimeClass: validation (ValidateRuntimeClass/Update, pkg/apis/node/validation/validation.go)
 // and Table columns (printRuntimeClass, pkg/printers/internalversion/printers.go).
-import { validateLabelValue, validateQualifiedName } from "../../../../meta/labels.ts";
+import { isDNS1123Label, isQualifiedName, isValidLabelValue } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asMaps, asString, isMap } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import { child, immutable, index, invalid, key } from "../../validation/field.ts";
-import { isDNS1123Label } from "../../validation/names.ts";
 import { CRUD } from "../verbs.ts";
 
 // printers.go cites metav1.ObjectMeta{}.SwaggerDoc()["handler"], which does not exist: the column has no description.
@@ -25,13 +24,13 @@ export function validateRuntimeClass(rc: KubeObject, old?: KubeObject): FieldCau
     const scheduling = o.scheduling;
     for (const [k, v] of Object.entries(asMap(scheduling.nodeSelector))) {
       const path = key("scheduling.nodeSelector", k);
-      for (const msg of validateQualifiedName(k)) errs.push(invalid(path, k, msg));
-      for (const msg of validateLabelValue(asString(v))) errs.push(invalid(path, asString(v), msg));
+      for (const msg of isQualifiedName(k)) errs.push(invalid(path, k, msg));
+      for (const msg of isValidLabelValue(asString(v))) errs.push(invalid(path, asString(v), msg));
     }
     asMaps(scheduling.tolerations).forEach((t, i) => {
       const k = asString(t.key);
       if (k)
-        for (const msg of validateQualifiedName(k))
+        for (const msg of isQualifiedName(k))
           errs.push(invalid(child(index("scheduling.tolerations", i), "key"), k, msg));
     });
   }

@@ -1,7 +1,7 @@
 // Shared CSI driver-name check of pkg/apis/storage/validation/validation.go (validateCSIDriverName).
+import { isDNS1123Subdomain } from "../../../../meta/names.ts";
 import type { FieldCause } from "../../types.ts";
 import { invalid, required, tooLong } from "../../validation/field.ts";
-import { isDNS1123Subdomain } from "../../validation/names.ts";
 
 export function csiDriverNameErrors(name: string, path: string): FieldCause[] {
   const errs: FieldCause[] = [];

@@ -1,6 +1,6 @@
 // storage.k8s.io/v1 CSINode: validation (ValidateCSINode/Update, pkg/apis/storage/validation/validation.go)
 // and Table columns (printCSINode, pkg/printers/internalversion/printers.go).
-import { validateQualifiedName } from "../../../../meta/labels.ts";
+import { isQualifiedName } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asList, asMap, asMaps, asString, deepEqual, isMap } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
@@ -27,7 +27,7 @@ function driverErrors(driver: Record<string, unknown>, path: string, names: Set<
     if (!key) errs.push(required(keyPath));
     if (keys.has(key)) errs.push(duplicate(keyPath, key));
     keys.add(key);
-    for (const msg of validateQualifiedName(key)) errs.push(invalid(keyPath, key, msg));
+    for (const msg of isQualifiedName(key)) errs.push(invalid(keyPath, key, msg));
   });
   const count = asMap(driver.allocatable).count;
   if (typeof count === "number" && count < 0)

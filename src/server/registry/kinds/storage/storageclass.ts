@@ -1,7 +1,7 @@
 // storage.k8s.io/v1 StorageClass: defaults (SetDefaults_StorageClass, pkg/apis/storage/v1/defaults.go),
 // validation (ValidateStorageClass/Update, pkg/apis/storage/validation/validation.go) and Table columns
 // (printStorageClass, pkg/printers/internalversion/printers.go) with the default class marked "(default)".
-import { validateQualifiedName } from "../../../../meta/labels.ts";
+import { isQualifiedName } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asString, deepEqual } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
@@ -59,7 +59,7 @@ export function validateStorageClass(sc: KubeObject, old?: KubeObject): FieldCau
   const provisioner = asString(o.provisioner);
   if (!provisioner) errs.push(required("provisioner"));
   else
-    for (const msg of validateQualifiedName(provisioner.toLowerCase()))
+    for (const msg of isQualifiedName(provisioner.toLowerCase()))
       errs.push(invalid("provisioner", provisioner.toLowerCase(), msg));
   const params = asMap(o.parameters);
   const keys = Object.keys(params);

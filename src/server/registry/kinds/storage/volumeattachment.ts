@@ -1,13 +1,13 @@
 // storage.k8s.io/v1 VolumeAttachment: validation (ValidateVolumeAttachment/Update, pkg/apis/storage/validation/
 // validation.go; spec is immutable) and Table columns (printVolumeAttachment, pkg/printers/internalversion/
 // printers.go). Status is its own subresource.
+import { isDNS1123Subdomain } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asString, deepEqual, isMap } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import { forbidden, invalid, required } from "../../validation/field.ts";
-import { isDNS1123Subdomain } from "../../validation/names.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 import { csiDriverNameErrors } from "./csi.ts";
 
