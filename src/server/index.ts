@@ -3,8 +3,11 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import pino, { type Logger } from "pino";
+import type { StoredObject } from "../meta/types.ts";
+import { certificatesAdmission } from "./admission/certificates.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { validatingAdmissionPolicy } from "./admission/policy/validating.ts";
+import { priorityAdmission } from "./admission/priority.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
 import { serviceAccountAdmission } from "./admission/service-account.ts";
 import { webhookAdmission } from "./admission/webhook/dispatch.ts";
@@ -18,6 +21,7 @@ import { type Clock, REAL_CLOCK } from "./controllers/clock.ts";
 import { startAggregationController } from "./controllers/clusterrole-aggregation.ts";
 import type { Controller, ControllerContext } from "./controllers/context.ts";
 import { startCronJobController } from "./controllers/cronjob.ts";
+import { startCsrSigningController } from "./controllers/csr-signing.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
 import { type BatchControllerOptions, startJobControllers } from "./controllers/job.ts";
@@ -134,9 +138,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   for (const def of registry.defs) {
     if (def.virtual) continue;
     const selectable = Object.entries(def.selectableFields ?? {});
-    store.register(storageKey(def), {
+    const indexer = {
       namespaced: def.namespaced,
-      fields: (obj) => {
+      fields: (obj: StoredObject) => {
         const f: Record<string, string> = {
           "metadata.name": obj.metadata.name,
           "metadata.namespace": obj.metadata.namespace ?? "",
@@ -144,7 +148,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         for (const [k, get] of selectable) f[k] = get(obj);
         return f;
       },
-    });
+    };
+    const shared = def.storage;
+    if (shared) store.view(storageKey(def), { target: storageKey(shared), indexer, ...shared });
+    else store.register(storageKey(def), indexer);
   }
 
   const issuer = opts.issuer ?? DEFAULT_ISSUER;
@@ -168,6 +175,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     [
       namespaceLifecycle,
       serviceAccountAdmission,
+      priorityAdmission,
+      certificatesAdmission(authz),
       rbacEscalation(authz),
       webhooks.mutating,
       policies.plugin,
@@ -255,6 +264,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     ...startJobControllers(controllerContext, { ...opts.batch, clock }),
     startCronJobController(controllerContext, { clock }),
     startGarbageCollector(controllerContext),
+    startCsrSigningController(controllerContext),
   ];
   const settle = async () => {
     for (let i = 0; i < 5; i++) await Promise.all(controllers.map((c) => c.idle())); // controllers feed each other

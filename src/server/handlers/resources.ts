@@ -128,14 +128,14 @@ async function handleSubresource(call: Call): Promise<void> {
   if (key === "/pods/binding") return createBinding(call);
   if (key === "/pods/log") return podLog(call);
   if (sub.name === "scale") return handleScale(call);
-  if (sub.name === "status" || sub.name === "finalize") {
+  if (sub.name === "status" || sub.name === "finalize" || sub.name === "approval") {
     if (info.verb === "get") return getObject(call);
-    if (info.verb === "patch") return patch(call, "status");
+    if (info.verb === "patch") return patch(call, sub.name === "approval" ? "approval" : "status");
     const options = updateOptions(query);
     const entry = await ctx.objects.update(def, await readObject(req), info.namespace, info.name, {
       user,
       dryRun: options.dryRun,
-      subresource: sub.name === "finalize" ? "" : "status",
+      subresource: sub.name === "finalize" ? "" : sub.name,
       manager: managerOf(call),
       ...decodeOptions(call),
     });

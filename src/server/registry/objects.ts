@@ -62,6 +62,9 @@ function metaOf(obj: KubeObject): Meta {
 const HAS_STATUS_SUBRESOURCE = (def: ResourceDef) =>
   def.subresources?.some((s) => s.name === "status") ?? false;
 
+/** Subresources written like /status: only status comes from the request (a CSR's /approval too). */
+const STATUS_LIKE = new Set(["status", "approval"]);
+
 /**
  * DeleteOptions.preconditions, as rest.BeforeDelete reports them: the conflict names the Kind
  * (GroupResource{Group, Resource: Kind}), not the resource.
@@ -177,7 +180,7 @@ export class ObjectService {
       setManagedFields(obj, updateManagedFields(undefined, obj, this.writer(def, o.manager, "")));
     }
     await runAdmission(this.admission, "mutate", req);
-    def.prepare?.(obj, undefined, { store: this.store });
+    def.prepare?.(obj, undefined, { store: this.store, user: o.user, now: this.now() });
     this.validate(def, obj, undefined);
     await runAdmission(this.admission, "validate", req);
     if (o.dryRun) return obj as StoredObject;
@@ -281,7 +284,9 @@ export class ObjectService {
       );
     }
     await runAdmission(this.admission, "mutate", req);
-    if (!o.subresource) def.prepare?.(next, old, { store: this.store });
+    const strategy = { store: this.store, user: o.user, now: this.now() };
+    if (!o.subresource) def.prepare?.(next, old, strategy);
+    else def.prepareSubresource?.(o.subresource, next, old, strategy);
     // A write that changes nothing but managedFields timestamps is a no-op (same resourceVersion).
     if (old.metadata.managedFields && sameExceptTimes(old, next))
       setManagedFields(next, managedFieldsOf(old));
@@ -391,13 +396,16 @@ export class ObjectService {
   }
 
   private writer(def: ResourceDef, manager: string, subresource: string): Writer {
-    const scope: FieldScope =
-      subresource === "status" ? "status" : HAS_STATUS_SUBRESOURCE(def) ? "main" : "all";
+    const scope: FieldScope = STATUS_LIKE.has(subresource)
+      ? "status"
+      : HAS_STATUS_SUBRESOURCE(def)
+        ? "main"
+        : "all";
     return {
       manager,
       apiVersion: groupVersion(def),
       time: rfc3339(this.now()),
-      ...(subresource === "status" ? { subresource } : {}),
+      ...(STATUS_LIKE.has(subresource) ? { subresource } : {}),
       schema: patchSchemaFor(def.group, def.kind),
       scope,
     };
@@ -484,8 +492,9 @@ export class ObjectService {
     incoming: KubeObject,
     subresource: string,
   ): KubeObject {
-    const next: KubeObject = subresource === "status" ? { ...old, status: incoming.status } : { ...incoming };
-    if (subresource === "status") {
+    const statusLike = STATUS_LIKE.has(subresource);
+    const next: KubeObject = statusLike ? { ...old, status: incoming.status } : { ...incoming };
+    if (statusLike) {
       // Only status (plus nothing else) changes through /status.
       next.metadata = { ...old.metadata };
     } else if (HAS_STATUS_SUBRESOURCE(def) && subresource === "") {

@@ -1,4 +1,5 @@
 // The served resources, indexed for routing and discovery.
+import { discoveryOrder } from "./kinds/apiregistration/priorities.ts";
 import { RESOURCES } from "./resources.ts";
 import type { ResourceDef } from "./types.ts";
 
@@ -16,14 +17,14 @@ export class ResourceRegistry {
     return this.byPath.get(`${group}/${version}/${resource}`);
   }
 
-  /** Group → versions served, core group first (discovery order). */
+  /** Group → versions served, in kube-apiserver's discovery order (core first; kinds/apiregistration/priorities.ts). */
   groups(): { group: string; versions: string[] }[] {
     const out = new Map<string, Set<string>>();
     for (const d of this.defs) {
       if (!out.has(d.group)) out.set(d.group, new Set());
       out.get(d.group)!.add(d.version);
     }
-    return [...out].map(([group, versions]) => ({ group, versions: [...versions] }));
+    return discoveryOrder([...out].map(([group, versions]) => ({ group, versions: [...versions] })));
   }
 
   inGroupVersion(group: string, version: string): ResourceDef[] {
