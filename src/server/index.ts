@@ -20,6 +20,7 @@ import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
 import { startRootCaController, startServiceAccountController } from "./controllers/namespace-defaults.ts";
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
 import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
+import { startCrdController } from "./crd/controller.ts";
 import type { ResourceHandlerContext } from "./handlers/resources.ts";
 import { defaultLimits, type ServerLimits } from "./http/limits.ts";
 import { createApiServer } from "./http/server.ts";
@@ -29,7 +30,7 @@ import { ObjectService } from "./registry/objects.ts";
 import { ResourceRegistry } from "./registry/resource-registry.ts";
 import { RESOURCES } from "./registry/resources.ts";
 import { withStrategies } from "./registry/strategies.ts";
-import { storageKey } from "./registry/types.ts";
+import { type ResourceDef, storageKey } from "./registry/types.ts";
 import { Store } from "./storage/index.ts";
 
 export const DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
@@ -123,10 +124,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   ]);
 
   const registry = new ResourceRegistry(withStrategies(RESOURCES, store));
-  for (const def of registry.defs) {
-    if (def.virtual) continue;
+  // Every served def has its storage key space, custom resources included (registered as they are added).
+  const registered = new Set<string>();
+  const registerStorage = (def: ResourceDef) => {
+    const key = storageKey(def);
+    if (def.virtual || registered.has(key)) return;
+    registered.add(key);
     const selectable = Object.entries(def.selectableFields ?? {});
-    store.register(storageKey(def), {
+    store.register(key, {
       namespaced: def.namespaced,
       fields: (obj) => {
         const f: Record<string, string> = {
@@ -137,7 +142,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         return f;
       },
     });
-  }
+  };
+  for (const def of registry.defs) registerStorage(def);
+  registry.onChange(({ added }) => {
+    for (const def of added) registerStorage(def);
+  });
 
   const issuer = opts.issuer ?? DEFAULT_ISSUER;
   const tokens: ServiceAccountTokenConfig = {
@@ -229,6 +238,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startDeploymentController(controllerContext),
     startReplicaSetController(controllerContext),
     startGarbageCollector(controllerContext),
+    startCrdController(controllerContext),
   ];
   const settle = async () => {
     for (let i = 0; i < 5; i++) await Promise.all(controllers.map((c) => c.idle())); // controllers feed each other

@@ -8,12 +8,13 @@ import { isStorageError } from "../storage/index.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
 
 export function startNamespaceDeletionController(c: ControllerContext): Controller {
-  const namespaced = c.registry.defs.filter((d) => d.namespaced && !d.virtual);
+  // Read on each pass: custom resources come and go with their CRDs.
+  const namespaced = () => c.registry.defs.filter((d) => d.namespaced && !d.virtual);
   const namespacesDef = c.registry.find("", "v1", "namespaces")!;
   const terminating = new Set<string>();
 
   const remaining = (namespace: string) =>
-    namespaced.flatMap((def) =>
+    namespaced().flatMap((def) =>
       c.store.list(storageKey(def), { namespace }).items.map((e) => ({ def, entry: e })),
     );
 
@@ -87,7 +88,7 @@ export function startNamespaceDeletionController(c: ControllerContext): Controll
     },
     [
       { resource: "namespaces", key: (e) => e.name },
-      ...namespaced.map((def) => ({
+      ...namespaced().map((def) => ({
         resource: storageKey(def),
         key: (e: { namespace: string }) => (terminating.has(e.namespace) ? e.namespace : undefined),
       })),

@@ -431,6 +431,7 @@ export class ObjectService {
           : o.propagationPolicy === "Foreground"
             ? FOREGROUND_FINALIZER
             : undefined;
+      if (!obj.metadata.deletionTimestamp) def.beforeDelete?.(obj, this.now());
       if (propagation && !obj.metadata.deletionTimestamp) {
         obj.metadata.finalizers = [...new Set([...(obj.metadata.finalizers ?? []), propagation])];
       }

@@ -229,18 +229,6 @@ export const RESOURCES: ResourceDef[] = [
 
 // kubectl lists CRDs before validating kinds without a PATCH operation; the local server serves the
 // API read-only (empty) so that probe succeeds, and says clearly that it does not run custom resources.
-RESOURCES.push({
-  group: "apiextensions.k8s.io",
-  version: "v1",
-  resource: "customresourcedefinitions",
-  singular: "customresourcedefinition",
-  kind: "CustomResourceDefinition",
-  listKind: "CustomResourceDefinitionList",
-  namespaced: false,
-  shortNames: ["crd", "crds"],
-  verbs: ["get", "list", "watch"],
-});
-
 // kubectl 1.27 asks for SelfSubjectReview in v1alpha1/v1beta1 (GA in 1.28); serve those too.
 RESOURCES.push(
   ...(["v1beta1", "v1alpha1"] as const).map(

@@ -50,6 +50,9 @@ export interface ResourceDef {
   /** DELETE answers with the object (its last state) rather than a Success Status
    * (the registry's ReturnDeletedObject: pods, namespaces, services, nodes, serviceaccounts). */
   returnsDeletedObject?: boolean;
+  /** The registry's Delete override, on the first delete request (before deletionTimestamp is set): adds
+   * finalizers and conditions (CustomResourceDefinition: the customresourcecleanup finalizer). */
+  beforeDelete?: (obj: StoredObject, now: Date) => void;
 }
 
 /** What a strategy may consult besides the object: storage, for allocations and cross-object checks. */

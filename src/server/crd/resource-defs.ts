@@ -1,0 +1,236 @@
+// The ResourceDefs of a CustomResourceDefinition: one per served version, under the CRD's accepted
+// names (k8s.io/apiextensions-apiserver pkg/apiserver/customresource_handler.go and
+// customresource_discovery_controller.go). Each carries the write path of its version's structural
+// schema — decode (drop non-nullable nulls, default, prune; unknown fields reported per
+// fieldValidation), validate (schema, list types, CEL rules), the Table of additionalPrinterColumns
+// (pkg/registry/customresource/tableconvertor) — and the status/scale subresources.
+import type { KubeObject, StoredObject } from "../../meta/types.ts";
+import { asMap, asMaps, asString, asStrings, isMap } from "../registry/json-access.ts";
+import { NAME_COLUMN, OBJECT_META_DOCS } from "../registry/printers/columns.ts";
+import { since } from "../registry/printers/format.ts";
+import type { Printer, TableColumn } from "../registry/tables.ts";
+import type { FieldCause, ResourceDef, SubresourceDef } from "../registry/types.ts";
+import { hasRules, validateRules } from "./rules.ts";
+import { applyDefaults, prune, pruneNulls, type Schema, validateListTypes, validateValue } from "./schema.ts";
+
+/** The verbs (in the CRD discovery controller's order) every custom resource serves. */
+export const CR_VERBS = ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"];
+const SUBRESOURCE_VERBS = ["get", "patch", "update"];
+
+export interface ScalePaths {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+/** A CRD version's served def, with what the CR handlers need beyond the kind contract. */
+export interface CustomResourceDef extends ResourceDef {
+  crd: string;
+  schema?: Schema;
+  scale?: ScalePaths;
+  /** Decoding as crdHandler's codec does: returns the object to store and the unknown field paths. */
+  decode(obj: KubeObject): { object: KubeObject; unknownFields: string[] };
+}
+
+export function isCustomResourceDef(
+  def: Pick<ResourceDef, "group" | "version" | "kind">,
+): def is CustomResourceDef {
+  return typeof (def as CustomResourceDef).crd === "string";
+}
+
+/** The value at a simple JSON path (".spec.replicas") of an object, or undefined. */
+export function valueAt(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const part of path.replace(/^\./, "").split(".")) {
+    if (!isMap(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+/** Sets a simple JSON path, creating maps on the way. */
+export function setAt(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.replace(/^\./, "").split(".");
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    if (!isMap(cur[part])) cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]] = value;
+}
+
+/** kube-apiserver's served versions order: GA > beta > alpha, higher first (version.CompareKubeAwareVersionStrings). */
+export function compareVersions(a: string, b: string): number {
+  const parse = (v: string) => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return [0, 0, 0, v] as const;
+    const stability = m[2] === "alpha" ? 1 : m[2] === "beta" ? 2 : 3;
+    return [3, stability, Number(m[1]), Number(m[3] ?? 0)] as const;
+  };
+  const [ka, sa, ma, na] = parse(a);
+  const [kb, sb, mb, nb] = parse(b);
+  if (ka !== kb) return kb - ka;
+  if (ka === 0) return a < b ? -1 : a > b ? 1 : 0;
+  if (sa !== sb) return (sb as number) - (sa as number);
+  if (ma !== mb) return (mb as number) - (ma as number);
+  return (nb as number) - (na as number);
+}
+
+/** Table cells for one column type (tableconvertor.go cellForJSONValue). */
+function cellFor(type: string, value: unknown, now: number): unknown {
+  if (value === undefined || value === null) return null;
+  switch (type) {
+    case "integer":
+      return typeof value === "number" ? Math.trunc(value) : null;
+    case "number":
+      return typeof value === "number" ? value : null;
+    case "boolean":
+      return typeof value === "boolean" ? value : null;
+    case "date":
+      if (typeof value !== "string") return null;
+      return Number.isNaN(Date.parse(value)) ? "<invalid>" : since(value, now);
+    default:
+      return null;
+  }
+}
+
+interface Column {
+  name: string;
+  type: string;
+  format?: string;
+  description?: string;
+  priority?: number;
+  jsonPath: string;
+}
+
+const DEFAULT_COLUMNS: Column[] = [
+  {
+    name: "Age",
+    type: "date",
+    description: OBJECT_META_DOCS.creationTimestamp,
+    jsonPath: ".metadata.creationTimestamp",
+  },
+];
+
+/** The Table of a version's additionalPrinterColumns (Name first; Age when the CRD declares none). */
+export function printerFor(columns: Column[]): Printer {
+  const cols = columns.length ? columns : DEFAULT_COLUMNS;
+  const defs: TableColumn[] = [
+    NAME_COLUMN,
+    ...cols.map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: c.format ?? "",
+      description: c.description || `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
+      priority: c.priority ?? 0,
+    })),
+  ];
+  return {
+    columns: defs,
+    cells: (obj, now) => [
+      obj.metadata?.name ?? "",
+      ...cols.map((c) => {
+        const v = valueAt(obj, c.jsonPath);
+        if (c.type !== "string") return cellFor(c.type, v, now);
+        if (v === undefined || v === null) return null;
+        return typeof v === "string" ? v : JSON.stringify(v);
+      }),
+    ],
+  };
+}
+
+/** ValidateCustomResource + list types + CEL rules, on a decoded object. */
+export function validateCustomResource(
+  obj: KubeObject,
+  old: StoredObject | undefined,
+  schema: Schema | undefined,
+): FieldCause[] {
+  const errs: FieldCause[] = [];
+  if (!schema) return errs;
+  const body: Record<string, unknown> = { ...obj };
+  delete body.metadata;
+  validateValue(body, { ...schema, properties: withoutMetadata(schema.properties) }, "", errs);
+  validateListTypes(obj, schema, "", errs);
+  if (hasRules(schema)) validateRules(obj, old, schema, "<nil>", errs, old !== undefined);
+  return errs;
+}
+
+function withoutMetadata(props: Record<string, Schema> | undefined): Record<string, Schema> | undefined {
+  if (!props?.metadata) return props;
+  const { metadata: _, ...rest } = props;
+  return rest;
+}
+
+/** The served defs of a CRD (its accepted names; one per served version). */
+export function customResourceDefs(crd: KubeObject): CustomResourceDef[] {
+  const spec = asMap(crd.spec);
+  const names = asMap(asMap(crd.status).acceptedNames);
+  const plural = asString(names.plural);
+  if (!plural) return [];
+  const group = asString(spec.group);
+  const kind = asString(names.kind);
+  const versions = asMaps(spec.versions)
+    .filter((v) => v.served === true)
+    .sort((a, b) => compareVersions(asString(a.name), asString(b.name)));
+  return versions.map((v) => {
+    const schema = asMap(v.schema).openAPIV3Schema as Schema | undefined;
+    const sub = asMap(v.subresources);
+    const subresources: SubresourceDef[] = [];
+    if (isMap(sub.status)) subresources.push({ name: "status", kind, verbs: SUBRESOURCE_VERBS });
+    const scale = isMap(sub.scale) ? (sub.scale as unknown as ScalePaths) : undefined;
+    if (scale)
+      subresources.push({
+        name: "scale",
+        kind: "Scale",
+        group: "autoscaling",
+        version: "v1",
+        verbs: SUBRESOURCE_VERBS,
+      });
+    const selectable = asMaps(v.selectableFields).map((f) => asString(f.jsonPath));
+    const shortNames = asStrings(names.shortNames);
+    const categories = asStrings(names.categories);
+    const def: CustomResourceDef = {
+      crd: crd.metadata?.name ?? "",
+      group,
+      version: asString(v.name),
+      resource: plural,
+      singular: asString(names.singular) || kind.toLowerCase(),
+      kind,
+      listKind: asString(names.listKind) || `${kind}List`,
+      namespaced: spec.scope === "Namespaced",
+      ...(shortNames.length ? { shortNames } : {}),
+      ...(categories.length ? { categories } : {}),
+      verbs: CR_VERBS,
+      ...(subresources.length ? { subresources } : {}),
+      ...(selectable.length
+        ? {
+            selectableFields: Object.fromEntries(
+              selectable.map((p) => [
+                p.replace(/^\./, ""),
+                (o: KubeObject) => {
+                  const x = valueAt(o, p);
+                  return x === undefined || x === null ? "" : String(x);
+                },
+              ]),
+            ),
+          }
+        : {}),
+      schema,
+      scale,
+      printer: printerFor(asMaps(v.additionalPrinterColumns) as unknown as Column[]),
+      validate: (obj, old) => validateCustomResource(obj, old, schema),
+      decode: (obj) => {
+        const object = structuredClone(obj) as Record<string, unknown>;
+        pruneNulls(object, schema);
+        applyDefaults(object, schema);
+        const unknownFields = prune(object, schema);
+        return { object: object as KubeObject, unknownFields };
+      },
+    };
+    return def;
+  });
+}
+
+export function storageVersionOf(crd: KubeObject): string {
+  return asString(asMaps(asMap(crd.spec).versions).find((v) => v.storage === true)?.name);
+}
