@@ -10,6 +10,7 @@ import { NAME_COLUMN, OBJECT_META_DOCS } from "../registry/printers/columns.ts";
 import { since } from "../registry/printers/format.ts";
 import type { Printer, TableColumn } from "../registry/tables.ts";
 import type { FieldCause, ResourceDef, SubresourceDef } from "../registry/types.ts";
+import { findResults } from "./jsonpath.ts";
 import { hasRules, validateRules } from "./rules.ts";
 import { applyDefaults, prune, pruneNulls, type Schema, validateListTypes, validateValue } from "./schema.ts";
 
@@ -130,9 +131,11 @@ export function printerFor(columns: Column[]): Printer {
     cells: (obj, now) => [
       obj.metadata?.name ?? "",
       ...cols.map((c) => {
-        const v = valueAt(obj, c.jsonPath);
+        const found = findResults(obj, c.jsonPath);
+        if (found.length === 0) return null;
+        const v = found[0];
         if (c.type !== "string") return cellFor(c.type, v, now);
-        if (v === undefined || v === null) return null;
+        // jsonpath's PrintResults: strings raw, other values as JSON.
         return typeof v === "string" ? v : JSON.stringify(v);
       }),
     ],

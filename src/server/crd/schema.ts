@@ -15,6 +15,7 @@ import {
   notSupported,
   required,
 } from "../registry/validation/field.ts";
+import { compileGo } from "./regex.ts";
 
 /** The JSONSchemaProps fields a structural schema may use (plus description/title, ignored here). */
 export interface Schema {
@@ -241,21 +242,6 @@ const FORMATS: Record<string, (s: string) => boolean> = {
   mac: (s) => /^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/.test(s),
 };
 
-const regexCache = new Map<string, RegExp | Error>();
-
-function compile(pattern: string): RegExp | Error {
-  let re = regexCache.get(pattern);
-  if (!re) {
-    try {
-      re = new RegExp(pattern, "u");
-    } catch (e) {
-      re = e as Error;
-    }
-    regexCache.set(pattern, re);
-  }
-  return re;
-}
-
 /** Validates `value` against `s` at `name` (kube-openapi's path: "spec.replicas", "spec.items[0]"). */
 export function validateValue(value: unknown, s: Schema | undefined, name: string, errs: FieldCause[]): void {
   if (!s) return;
@@ -288,7 +274,7 @@ export function validateValue(value: unknown, s: Schema | undefined, name: strin
     else if (s.minLength !== undefined && [...value].length < s.minLength)
       fail(value, `${shown} in body should be at least ${s.minLength} chars long`);
     else if (s.pattern) {
-      const re = compile(s.pattern);
+      const re = compileGo(s.pattern);
       if (re instanceof Error)
         fail(value, `${shown} in body should match '${s.pattern}, but pattern is invalid: ${re.message}'`);
       else if (!re.test(value)) fail(value, `${shown} in body should match '${s.pattern}'`);

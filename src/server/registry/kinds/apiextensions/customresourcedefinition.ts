@@ -7,6 +7,7 @@
 // are hoisted to spec.validation / spec.subresources / spec.additionalPrinterColumns (v1 conversion.go),
 // so error paths say so. The printer is the default (Name, Created At), as upstream's.
 import type { KubeObject, StoredObject } from "../../../../meta/types.ts";
+import { compileGo } from "../../../crd/regex.ts";
 import { ruleCompileErrors } from "../../../crd/rules.ts";
 import type { Schema } from "../../../crd/schema.ts";
 import { asMap, asMaps, asString, asStrings, deepEqual, isMap } from "../../json-access.ts";
@@ -208,18 +209,13 @@ function validateSchema(s: Schema, level: Level, path: string, errs: FieldCause[
       ),
     );
   if (s.pattern !== undefined) {
-    try {
-      new RegExp(s.pattern, "u");
-    } catch (e) {
+    const re = compileGo(s.pattern);
+    if (re instanceof Error)
       errs.push(
-        invalid(
-          `${path}.pattern`,
-          s.pattern,
-          `must be a valid regular expression, but isn't: ${(e as Error).message}`,
-        ),
+        invalid(`${path}.pattern`, s.pattern, `must be a valid regular expression, but isn't: ${re.message}`),
       );
-    }
   }
+
   const listType = s["x-kubernetes-list-type"];
   if (listType !== undefined) {
     if (!["atomic", "set", "map"].includes(listType))
