@@ -3,7 +3,9 @@
 // subresources work, RBAC applies, and deleting the CRD deletes its objects and its API.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startTestCluster, type TestCluster } from "../helpers/cluster.ts";
+import { eventually, startTestCluster, type TestCluster } from "../helpers/cluster.ts";
+
+const ALICE = { token: "alice-token", user: { username: "alice", groups: ["system:authenticated"] } };
 
 const CRD = {
   apiVersion: "apiextensions.k8s.io/v1",
@@ -70,7 +72,7 @@ const BASE = "/apis/example.com/v1/namespaces/default/widgets";
 describe("CustomResourceDefinitions", () => {
   let c: TestCluster;
   before(async () => {
-    c = await startTestCluster();
+    c = await startTestCluster({ staticTokens: [ALICE] });
   });
   after(async () => {
     await c?.stop();
@@ -154,5 +156,287 @@ describe("CustomResourceDefinitions", () => {
       r.json.message,
       'Widget.example.com "cel" is invalid: spec: Invalid value: "object": replicas must not exceed maxReplicas',
     );
+  });
+
+  it("lists with label and field selectors (selectableFields) and watches", async () => {
+    for (const [name, color] of [
+      ["w2", "green"],
+      ["w3", "blue"],
+    ]) {
+      const r = await c.admin("POST", BASE, {
+        apiVersion: "example.com/v1",
+        kind: "Widget",
+        metadata: { name, labels: { color } },
+        spec: { color },
+      });
+      assert.equal(r.status, 201, r.text);
+    }
+    const byField = await c.admin("GET", `${BASE}?fieldSelector=spec.color%3Dgreen`);
+    assert.deepEqual(
+      byField.json.items.map((x: any) => x.metadata.name),
+      ["w2"],
+    );
+    const byLabel = await c.admin("GET", `${BASE}?labelSelector=color%3Dblue`);
+    assert.deepEqual(
+      byLabel.json.items.map((x: any) => x.metadata.name),
+      ["w3"],
+    );
+    const unknownField = await c.admin("GET", `${BASE}?fieldSelector=spec.size%3D1`);
+    assert.equal(unknownField.status, 400);
+    // apiextensions-apiserver pkg/apiserver/conversion/converter.go's field label conversion.
+    assert.equal(unknownField.json.message, "field label not supported: spec.size");
+
+    const rv = byField.json.metadata.resourceVersion;
+    const watch = c.admin("GET", `${BASE}?watch=1&resourceVersion=${rv}&timeoutSeconds=1`);
+    await c.admin("DELETE", `${BASE}/w3`);
+    const events = (await watch).text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      events.map((e: any) => `${e.type} ${e.object.metadata.name}`),
+      ["DELETED w3"],
+    );
+  });
+
+  it("answers Table requests with the printer columns", async () => {
+    const r = await c.request("GET", BASE, {
+      cert: { cert: c.server.pki.adminCertPem, key: c.server.pki.adminKeyPem },
+      headers: { Accept: "application/json;as=Table;v=v1;g=meta.k8s.io" },
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(
+      r.json.columnDefinitions.map((x: any) => [x.name, x.type, x.format, x.priority]),
+      [
+        ["Name", "string", "name", 0],
+        ["Replicas", "integer", "", 0],
+        ["Color", "string", "", 1],
+        ["Age", "date", "", 0],
+      ],
+    );
+    const row = r.json.rows.find((x: any) => x.cells[0] === "w1");
+    assert.deepEqual(row.cells.slice(0, 3), ["w1", 1, "red"]);
+    assert.match(row.cells[3], /^\d+s$/);
+  });
+
+  it("serves the status and scale subresources", async () => {
+    const status = await c.admin("PUT", `${BASE}/w1/status`, {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w1" },
+      spec: { color: "blue" },
+      status: { replicas: 1, selector: "app=w1" },
+    });
+    assert.equal(status.status, 200, status.text);
+    assert.equal(status.json.spec.color, "red", "a status write leaves spec alone");
+    assert.equal(status.json.status.replicas, 1);
+    const main = await c.admin(
+      "PATCH",
+      `${BASE}/w1`,
+      { status: { replicas: 9 }, spec: { replicas: 2 } },
+      "application/merge-patch+json",
+    );
+    assert.equal(main.status, 200, main.text);
+    assert.equal(main.json.status.replicas, 1, "the main resource ignores status");
+    assert.equal(main.json.metadata.generation, 2);
+
+    const scale = await c.admin("GET", `${BASE}/w1/scale`);
+    assert.equal(scale.status, 200, scale.text);
+    assert.equal(scale.json.kind, "Scale");
+    assert.equal(scale.json.apiVersion, "autoscaling/v1");
+    assert.deepEqual(scale.json.spec, { replicas: 2 });
+    assert.deepEqual(scale.json.status, { replicas: 1, selector: "app=w1" });
+    const scaled = await c.admin(
+      "PATCH",
+      `${BASE}/w1/scale`,
+      { spec: { replicas: 4 } },
+      "application/merge-patch+json",
+    );
+    assert.equal(scaled.status, 200, scaled.text);
+    assert.equal(scaled.json.spec.replicas, 4);
+    const after = await c.admin("GET", `${BASE}/w1`);
+    assert.equal(after.json.spec.replicas, 4);
+  });
+
+  it("applies RBAC to custom resources as to built-ins", async () => {
+    const denied = await c.request("GET", BASE, { token: ALICE.token });
+    assert.equal(denied.status, 403);
+    assert.equal(
+      denied.json.message,
+      'widgets.example.com is forbidden: User "alice" cannot list resource "widgets" in API group "example.com" in the namespace "default"',
+    );
+    const role = await c.admin("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles", {
+      metadata: { name: "widget-reader" },
+      rules: [{ apiGroups: ["example.com"], resources: ["widgets"], verbs: ["get", "list"] }],
+    });
+    assert.equal(role.status, 201, role.text);
+    const binding = await c.admin(
+      "POST",
+      "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+      {
+        metadata: { name: "alice-widgets" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "widget-reader" },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" }],
+      },
+    );
+    assert.equal(binding.status, 201, binding.text);
+    await eventually(
+      async () => (await c.request("GET", BASE, { token: ALICE.token })).status === 200,
+      2000,
+      "alice may list",
+    );
+    const write = await c.request("DELETE", `${BASE}/w1`, { token: ALICE.token });
+    assert.equal(write.status, 403);
+  });
+
+  it("serves several versions, rewriting apiVersion (conversion None)", async () => {
+    const crd = structuredClone(CRD) as any;
+    crd.metadata.name = "gadgets.example.com";
+    crd.spec.names = { plural: "gadgets", singular: "gadget", kind: "Gadget" };
+    const schema = {
+      openAPIV3Schema: {
+        type: "object",
+        properties: { spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+      },
+    };
+    crd.spec.versions = [
+      { name: "v1beta1", served: true, storage: false, schema },
+      { name: "v1", served: true, storage: true, schema },
+    ];
+    const r = await c.admin("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+    assert.equal(r.status, 201, r.text);
+    await eventually(
+      async () =>
+        (await c.admin("GET", "/apis/example.com/v1beta1/namespaces/default/gadgets")).status === 200,
+      1000,
+      "v1beta1 served",
+    );
+    const group = await c.admin("GET", "/apis/example.com");
+    assert.deepEqual(
+      group.json.versions.map((v: any) => v.version),
+      ["v1", "v1beta1"],
+    );
+    const created = await c.admin("POST", "/apis/example.com/v1beta1/namespaces/default/gadgets", {
+      apiVersion: "example.com/v1beta1",
+      kind: "Gadget",
+      metadata: { name: "g" },
+      spec: { anything: { goes: 1 } },
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.json.apiVersion, "example.com/v1beta1");
+    assert.deepEqual(created.json.spec, { anything: { goes: 1 } });
+    const v1 = await c.admin("GET", "/apis/example.com/v1/namespaces/default/gadgets/g");
+    assert.equal(v1.json.apiVersion, "example.com/v1");
+    const beta = await c.admin("GET", "/apis/example.com/v1beta1/namespaces/default/gadgets");
+    assert.equal(beta.json.items[0].apiVersion, "example.com/v1beta1");
+    const patched = await c.admin(
+      "PATCH",
+      "/apis/example.com/v1beta1/namespaces/default/gadgets/g",
+      { spec: { more: true } },
+      "application/merge-patch+json",
+    );
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(patched.json.apiVersion, "example.com/v1beta1");
+  });
+
+  it("rejects an invalid CRD with upstream's messages", async () => {
+    const r = await c.admin("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "things.example.com" },
+      spec: {
+        group: "example.com",
+        scope: "Galaxy",
+        names: { plural: "things", kind: "Thing" },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: false,
+            schema: { openAPIV3Schema: { type: "object", properties: { spec: {} } } },
+          },
+        ],
+      },
+    });
+    assert.equal(r.status, 422, r.text);
+    const causes = r.json.details.causes.map((x: any) => `${x.field}: ${x.message}`);
+    assert.ok(
+      causes.includes('spec.scope: Unsupported value: "Galaxy": supported values: "Cluster", "Namespaced"'),
+      causes.join("\n"),
+    );
+    assert.ok(
+      causes.includes(
+        "spec.validation.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields",
+      ),
+      causes.join("\n"),
+    );
+    assert.ok(
+      causes.some(
+        (x: string) =>
+          x.startsWith("spec.versions: Invalid value: ") &&
+          x.endsWith("must have exactly one version marked as storage version"),
+      ),
+      causes.join("\n"),
+    );
+  });
+
+  it("reports a names conflict in NamesAccepted and does not serve the CRD", async () => {
+    const crd = structuredClone(CRD) as any;
+    crd.metadata.name = "sprockets.example.com";
+    crd.spec.names = { plural: "sprockets", singular: "sprocket", kind: "Widget" };
+    const r = await c.admin("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+    assert.equal(r.status, 201, r.text);
+    const got = await eventually(
+      async () => {
+        const x = await c.admin(
+          "GET",
+          "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sprockets.example.com",
+        );
+        return x.json.status?.conditions?.length ? x.json : undefined;
+      },
+      1000,
+      "conditions",
+    );
+    const names = got.status.conditions.find((x: any) => x.type === "NamesAccepted");
+    // naming_controller.go checks plural, singular, shortNames, kind, listKind in turn; the last conflict wins.
+    assert.deepEqual(
+      [names.status, names.reason, names.message],
+      ["False", "ListKindConflict", '"WidgetList" is already in use'],
+    );
+    const established = got.status.conditions.find((x: any) => x.type === "Established");
+    assert.deepEqual([established.status, established.reason], ["False", "NotAccepted"]);
+    assert.equal((await c.admin("GET", "/apis/example.com/v1/namespaces/default/sprockets")).status, 404);
+  });
+
+  it("deleting a CRD deletes its custom resources, then its API", async () => {
+    const del = await c.admin(
+      "DELETE",
+      "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com",
+    );
+    assert.equal(del.status, 200, del.text);
+    await eventually(
+      async () =>
+        (await c.admin("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com"))
+          .status === 404,
+      3000,
+      "CRD gone",
+    );
+    assert.equal((await c.admin("GET", BASE)).status, 404);
+    const resources = await c.admin("GET", "/apis/example.com/v1");
+    assert.ok(!resources.json.resources.some((x: any) => x.name === "widgets"));
+    // Re-created, the API starts empty: the old objects were deleted, not hidden.
+    assert.equal(
+      (await c.admin("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CRD)).status,
+      201,
+    );
+    const list = await eventually(
+      async () => {
+        const x = await c.admin("GET", BASE);
+        return x.status === 200 ? x : undefined;
+      },
+      1000,
+      "served again",
+    );
+    assert.deepEqual(list.json.items, []);
   });
 });

@@ -44,17 +44,19 @@ interface Names {
 /** SetCRDCondition: replaces the condition of the type, keeping lastTransitionTime when status is unchanged. */
 function setCondition(conditions: Condition[], next: Condition, now: string): Condition[] {
   const i = conditions.findIndex((c) => c.type === next.type);
-  if (i < 0) return [...conditions, { ...next, lastTransitionTime: now }];
-  const old = conditions[i];
-  const time = old.status === next.status ? old.lastTransitionTime : now;
-  const out = [...conditions];
-  out[i] = {
+  const old = i < 0 ? undefined : conditions[i];
+  const time = old?.status === next.status ? old.lastTransitionTime : now;
+  // Go's field order: type, status, lastTransitionTime, reason, message.
+  const condition = {
     type: next.type,
     status: next.status,
     lastTransitionTime: time,
     reason: next.reason,
     message: next.message,
   };
+  if (i < 0) return [...conditions, condition];
+  const out = [...conditions];
+  out[i] = condition;
   return out;
 }
 

@@ -9,7 +9,7 @@ import { asMap, asMaps, asString, asStrings, isMap } from "../registry/json-acce
 import { NAME_COLUMN, OBJECT_META_DOCS } from "../registry/printers/columns.ts";
 import { since } from "../registry/printers/format.ts";
 import type { Printer, TableColumn } from "../registry/tables.ts";
-import type { FieldCause, ResourceDef, SubresourceDef } from "../registry/types.ts";
+import { type FieldCause, groupVersion, type ResourceDef, type SubresourceDef } from "../registry/types.ts";
 import { findResults } from "./jsonpath.ts";
 import { hasRules, validateRules } from "./rules.ts";
 import { applyDefaults, prune, pruneNulls, type Schema, validateListTypes, validateValue } from "./schema.ts";
@@ -27,6 +27,8 @@ export interface ScalePaths {
 /** A CRD version's served def, with what the CR handlers need beyond the kind contract. */
 export interface CustomResourceDef extends ResourceDef {
   crd: string;
+  /** The CRD's storage version: objects are stored with its apiVersion whichever version wrote them. */
+  storageVersion: string;
   schema?: Schema;
   scale?: ScalePaths;
   /** Decoding as crdHandler's codec does: returns the object to store and the unknown field paths. */
@@ -194,6 +196,7 @@ export function customResourceDefs(crd: KubeObject): CustomResourceDef[] {
     const categories = asStrings(names.categories);
     const def: CustomResourceDef = {
       crd: crd.metadata?.name ?? "",
+      storageVersion: storageVersionOf(crd),
       group,
       version: asString(v.name),
       resource: plural,
@@ -232,6 +235,25 @@ export function customResourceDefs(crd: KubeObject): CustomResourceDef[] {
     };
     return def;
   });
+}
+
+/** The apiVersion objects of a def are stored with (conversion strategy None: only apiVersion differs). */
+export function storedApiVersion(def: ResourceDef): string {
+  if (!isCustomResourceDef(def) || def.storageVersion === def.version || !def.storageVersion)
+    return groupVersion(def);
+  return `${def.group}/${def.storageVersion}`;
+}
+
+/** A stored object as the def's version serves it (the None converter rewrites apiVersion only). */
+export function servedObject<T extends KubeObject>(def: ResourceDef, obj: T): T {
+  if (storedApiVersion(def) === groupVersion(def) || obj.apiVersion === groupVersion(def)) return obj;
+  return { ...obj, apiVersion: groupVersion(def) };
+}
+
+/** servedObject on stored JSON; the JSON itself when no conversion applies. */
+export function servedJson(def: ResourceDef, json: string): string {
+  if (storedApiVersion(def) === groupVersion(def)) return json;
+  return JSON.stringify(servedObject(def, JSON.parse(json) as KubeObject));
 }
 
 export function storageVersionOf(crd: KubeObject): string {

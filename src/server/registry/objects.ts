@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
 import { type AdmissionPlugin, runAdmission } from "../admission/types.ts";
+import { isCustomResourceDef, servedObject, storedApiVersion } from "../crd/resource-defs.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { CONFLICT_MODIFIED, type Entry, isStorageError, type Store } from "../storage/index.ts";
 import { type DecodeOptions, decodeForWrite, patchShown } from "./decode.ts";
@@ -175,6 +176,7 @@ export class ObjectService {
     this.validate(def, obj, undefined);
     await runAdmission(this.admission, "validate", req);
     if (o.dryRun) return obj as StoredObject;
+    obj.apiVersion = storedApiVersion(def); // a custom resource is stored in its CRD's storage version
     return this.store.create(storageKey(def), obj);
   }
 
@@ -229,7 +231,7 @@ export class ObjectService {
     for (;;) {
       const current = this.store.getLatest(key, ns, name);
       if (!current) throw fail.notFound(def.resource, def.group, name);
-      const obj = await tryUpdate(current.object());
+      const obj = await tryUpdate(servedObject(def, current.object()));
       if (!obj) return current;
       const written = await this.tryWrite(def, ns, name, current, obj, o);
       if (written) return written;
@@ -286,6 +288,7 @@ export class ObjectService {
       if (next.metadata?.deletionTimestamp && !pendingFinalizers(def, next).length) {
         return await this.store.delete(storageKey(def), namespace, name, { expectedRV: current.rv });
       }
+      next.apiVersion = storedApiVersion(def);
       return await this.store.update(storageKey(def), next, { expectedRV: current.rv });
     } catch (e) {
       if (isStorageError(e, "Conflict")) return undefined;
@@ -503,9 +506,11 @@ export class ObjectService {
   }
 
   private validate(def: ResourceDef, obj: KubeObject, old: StoredObject | undefined): void {
+    // apiextensions-apiserver validates metadata with apimachinery's generic rules only.
+    const coreFinalizers = def.group !== "apiextensions.k8s.io" && !isCustomResourceDef(def);
     const causes = [
-      ...validateObjectMeta(obj, { namespaced: def.namespaced, kind: def.kind }),
-      ...(old ? validateUpdateMeta(old, obj) : []),
+      ...validateObjectMeta(obj, { namespaced: def.namespaced, kind: def.kind, coreFinalizers }),
+      ...(old ? validateUpdateMeta(old, obj, coreFinalizers) : []),
       ...(def.validate?.(obj, old) ?? []),
     ];
     if (causes.length) {
