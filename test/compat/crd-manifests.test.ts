@@ -5,14 +5,14 @@
 // kubeOpenAPIResultToFieldErrors reports them; CEL rule failures as schema/cel/validation.go), not
 // from our output.
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { eventually, startTestCluster, type TestCluster } from "../helpers/cluster.ts";
 
 const FIXTURES = path.join(import.meta.dirname, "..", "fixtures", "manifests");
 
-async function crdNames(c: TestCluster, file: string): Promise<string[]> {
-  const { readFile } = await import("node:fs/promises");
+async function crdNames(file: string): Promise<string[]> {
   const text = await readFile(file, "utf8");
   return [
     ...text.matchAll(/^kind: CustomResourceDefinition\nmetadata:\n(?: {2}.*\n)*? {2}name: (\S+)$/gm),
@@ -22,7 +22,7 @@ async function crdNames(c: TestCluster, file: string): Promise<string[]> {
 async function applyBundle(c: TestCluster, file: string): Promise<string[]> {
   const r = await c.kubectl(["apply", "--server-side", "-f", file]);
   assert.equal(r.code, 0, r.stderr);
-  const names = await crdNames(c, file);
+  const names = await crdNames(file);
   assert.ok(names.length > 0);
   for (const name of names) {
     assert.match(

@@ -244,7 +244,7 @@ const FORMATS: Record<string, (s: string) => boolean> = {
 
 /** Validates `value` against `s` at `name` (kube-openapi's path: "spec.replicas", "spec.items[0]"). */
 export function validateValue(value: unknown, s: Schema | undefined, name: string, errs: FieldCause[]): void {
-  if (!s) return;
+  if (!s || value === undefined) return; // undefined: absent (a field JSON would not carry)
   const field = name;
   const shown = name || "<root>";
   const fail = (v: unknown, message: string) => errs.push(invalid(field, badValue(v), message));
@@ -323,7 +323,7 @@ export function validateValue(value: unknown, s: Schema | undefined, name: strin
       fail(n, `${shown} in body should have at least ${s.minProperties} properties`);
     if (s.maxProperties !== undefined && n > s.maxProperties) errs.push(tooMany(field, n, s.maxProperties));
     for (const k of s.required ?? []) {
-      if (!Object.hasOwn(value, k)) errs.push(required(keyPath(name, k)));
+      if (value[k] === undefined) errs.push(required(keyPath(name, k)));
     }
     if (embedded(s)) {
       for (const k of ["apiVersion", "kind"]) if (!value[k]) errs.push(required(keyPath(name, k)));

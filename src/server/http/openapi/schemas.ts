@@ -35,20 +35,26 @@ export class SchemaSet {
   private readonly permissive = new Set<string>();
   /** Schemas of custom resource kinds ("group/version/Kind" → the CRD version's openAPIV3Schema). */
   private readonly custom: ReadonlyMap<string, JsonSchema>;
+  private readonly customModels = new Set<string>();
 
   constructor(custom: ReadonlyMap<string, JsonSchema> = new Map()) {
     this.custom = custom;
   }
 
-  /** Whether a model has a field-level schema (false for kinds kubernetes-types does not know). */
+  /** Whether a model has a field-level schema with patch metadata (false for kinds kubernetes-types does
+   * not know, and for custom resources, which take no strategic merge patch). */
   describesFields(model: string): boolean {
-    return model in this.schemas && !this.permissive.has(model);
+    return model in this.schemas && !this.permissive.has(model) && !this.customModels.has(model);
   }
 
   /** Adds the schema of a kind and tags it with its GVK; returns its model name. */
   addKind(gvk: Gvk): string {
     const custom = this.custom.get(`${gvk.group}/${gvk.version}/${gvk.kind}`);
-    if (custom) return this.addCustomKind(gvk, custom);
+    if (custom) {
+      const model = this.addCustomKind(gvk, custom);
+      this.tagGvk(model, gvk);
+      return model;
+    }
     const module = moduleOfGroupVersion(gvk.group, gvk.version);
     const decl = findType(module, gvk.kind);
     const model = decl ? this.addType(decl) : this.addPermissiveKind(gvk);
@@ -154,6 +160,7 @@ export class SchemaSet {
         "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
     };
     this.schemas[model] = { ...schema, type: "object", properties };
+    this.customModels.add(model);
     return model;
   }
 
