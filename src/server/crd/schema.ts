@@ -251,22 +251,16 @@ export function validateValue(value: unknown, s: Schema | undefined, name: strin
   const typeFail = (typeName: string, actual: string) =>
     errs.push(invalid(field, actual, `${shown} in body must be of type ${typeName}: ${goQuote(actual)}`));
 
+  // x-kubernetes-int-or-string is validated as the type list "integer,string" (apiextensions'
+  // ConvertJSONSchemaProps); a type mismatch is reported and the other checks still run, as kube-openapi does.
+  const types = s["x-kubernetes-int-or-string"] ? ["integer", "string"] : s.type ? [s.type] : [];
   if (value === null) {
-    if (s.type && !s.nullable) typeFail(s.type, "null");
+    if (types.length && !s.nullable) typeFail(types.join(","), "null");
     return;
   }
   const actual = jsonType(value);
-  if (s["x-kubernetes-int-or-string"]) {
-    if (actual !== "integer" && actual !== "string") {
-      // anyOf [integer, string]: upstream generates it, kube-openapi reports each branch's type failure.
-      typeFail("integer", actual);
-      typeFail("string", actual);
-      return;
-    }
-  } else if (s.type) {
-    const ok = s.type === actual || (s.type === "number" && actual === "integer");
-    if (!ok) return void typeFail(s.type, actual);
-  }
+  if (types.length && !types.some((t) => t === actual || (t === "number" && actual === "integer")))
+    typeFail(types.join(","), actual);
   for (const sub of s.allOf ?? []) validateValue(value, { ...sub, type: sub.type }, name, errs);
 
   if (typeof value === "string") {
