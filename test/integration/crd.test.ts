@@ -53,6 +53,16 @@ const CRD = {
                   maxReplicas: { type: "integer", default: 10 },
                   name: { type: "string", maxLength: 10, pattern: "^[a-z]+$" },
                   tags: { type: "array", items: { type: "string" }, "x-kubernetes-list-type": "set" },
+                  ports: {
+                    type: "array",
+                    "x-kubernetes-list-type": "map",
+                    "x-kubernetes-list-map-keys": ["name"],
+                    items: {
+                      type: "object",
+                      required: ["name"],
+                      properties: { name: { type: "string" }, port: { type: "integer" } },
+                    },
+                  },
                 },
               },
               status: {
@@ -155,6 +165,50 @@ describe("CustomResourceDefinitions", () => {
     assert.equal(
       r.json.message,
       'Widget.example.com "cel" is invalid: spec: Invalid value: "object": replicas must not exceed maxReplicas',
+    );
+  });
+
+  it("server-side apply merges list-type map entries by key, one manager each", async () => {
+    const apply = (manager: string, color: string, ports: object[]) =>
+      c.admin(
+        "PATCH",
+        `${BASE}/ssa?fieldManager=${manager}`,
+        JSON.stringify({
+          apiVersion: "example.com/v1",
+          kind: "Widget",
+          metadata: { name: "ssa" },
+          spec: { color, ports },
+        }),
+        "application/apply-patch+yaml",
+      );
+    const first = await apply("alpha", "red", [{ name: "http", port: 80 }]);
+    assert.equal(first.status, 201, first.text);
+    const second = await apply("beta", "blue", [{ name: "https", port: 443 }]);
+    assert.equal(second.status, 409, second.text);
+    assert.equal(second.json.message, 'Apply failed with 1 conflict: conflict with "alpha": .spec.color');
+    const forced = await c.admin(
+      "PATCH",
+      `${BASE}/ssa?fieldManager=beta&force=true`,
+      JSON.stringify({
+        apiVersion: "example.com/v1",
+        kind: "Widget",
+        metadata: { name: "ssa" },
+        spec: { ports: [{ name: "https", port: 443 }] },
+      }),
+      "application/apply-patch+yaml",
+    );
+    assert.equal(forced.status, 200, forced.text);
+    const byName = (a: any, b: any) => a.name.localeCompare(b.name);
+    assert.deepEqual([...forced.json.spec.ports].sort(byName), [
+      { name: "http", port: 80 },
+      { name: "https", port: 443 },
+    ]);
+    const managers = forced.json.metadata.managedFields.map((m: any) => m.manager).sort();
+    assert.deepEqual(managers, ["alpha", "beta"]);
+    const beta = forced.json.metadata.managedFields.find((m: any) => m.manager === "beta");
+    assert.ok(
+      JSON.stringify(beta.fieldsV1).includes('k:{\\"name\\":\\"https\\"}'),
+      JSON.stringify(beta.fieldsV1),
     );
   });
 

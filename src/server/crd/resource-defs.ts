@@ -6,6 +6,7 @@
 // (pkg/registry/customresource/tableconvertor) — and the status/scale subresources.
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { asMap, asMaps, asString, asStrings, isMap } from "../registry/json-access.ts";
+import type { PatchField, PatchSchema } from "../registry/patch-schema.ts";
 import { NAME_COLUMN, OBJECT_META_DOCS } from "../registry/printers/columns.ts";
 import { since } from "../registry/printers/format.ts";
 import type { Printer, TableColumn } from "../registry/tables.ts";
@@ -31,6 +32,8 @@ export interface CustomResourceDef extends ResourceDef {
   storageVersion: string;
   schema?: Schema;
   scale?: ScalePaths;
+  /** Merge metadata for server-side apply: list-type map keys, sets, atomic maps (from the schema). */
+  patchSchema: PatchSchema;
   /** Decoding as crdHandler's codec does: returns the object to store and the unknown field paths. */
   decode(obj: KubeObject): { object: KubeObject; unknownFields: string[] };
 }
@@ -223,6 +226,7 @@ export function customResourceDefs(crd: KubeObject): CustomResourceDef[] {
         : {}),
       schema,
       scale,
+      patchSchema: patchSchemaOf(schema),
       printer: printerFor(asMaps(v.additionalPrinterColumns) as unknown as Column[]),
       validate: (obj, old) => validateCustomResource(obj, old, schema),
       decode: (obj) => {
@@ -235,6 +239,46 @@ export function customResourceDefs(crd: KubeObject): CustomResourceDef[] {
     };
     return def;
   });
+}
+
+const OBJECT_META_PATCH: PatchField = {
+  schema: {
+    fields: { finalizers: { strategy: "merge" }, ownerReferences: { strategy: "merge", mergeKey: "uid" } },
+  },
+};
+
+/** How server-side apply merges a custom resource (structured-merge-diff over the CRD schema): lists
+ * of x-kubernetes-list-type map merge by their key, sets as sets, everything else atomic; maps merge
+ * key by key unless x-kubernetes-map-type is atomic. (A list-type map with several keys is merged by
+ * its first key.) */
+export function patchSchemaOf(schema: Schema | undefined): PatchSchema {
+  const root = schema ? objectPatchSchema(schema) : {};
+  return { ...root, fields: { ...root.fields, metadata: OBJECT_META_PATCH } };
+}
+
+function objectPatchSchema(s: Schema): PatchSchema {
+  const out: PatchSchema = {};
+  if (s.properties)
+    out.fields = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, patchField(v)]));
+  if (isMap(s.additionalProperties)) out.values = patchField(s.additionalProperties as Schema);
+  return out;
+}
+
+function patchField(s: Schema): PatchField {
+  const field: PatchField = {};
+  if (s.type === "array") {
+    const keys = s["x-kubernetes-list-map-keys"] ?? [];
+    if (s["x-kubernetes-list-type"] === "map" && keys.length) {
+      field.strategy = "merge";
+      field.mergeKey = keys[0];
+    } else if (s["x-kubernetes-list-type"] === "set") field.strategy = "merge";
+    if (s.items && field.strategy) field.schema = objectPatchSchema(s.items);
+  } else if (s["x-kubernetes-map-type"] === "atomic") {
+    field.strategy = "replace";
+  } else if (s.properties || isMap(s.additionalProperties)) {
+    field.schema = objectPatchSchema(s);
+  }
+  return field;
 }
 
 /** The apiVersion objects of a def are stored with (conversion strategy None: only apiVersion differs). */

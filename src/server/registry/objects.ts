@@ -393,7 +393,7 @@ export class ObjectService {
       apiVersion: groupVersion(def),
       time: rfc3339(this.now()),
       ...(subresource === "status" ? { subresource } : {}),
-      schema: patchSchemaFor(def.group, def.kind),
+      schema: isCustomResourceDef(def) ? def.patchSchema : patchSchemaFor(def.group, def.kind),
       scope,
     };
   }
