@@ -113,6 +113,41 @@ describe("CustomResourceDefinitions", () => {
     assert.equal(got.json.status.acceptedNames.kind, "Widget");
   });
 
+  it("lists the custom resource in aggregated discovery and OpenAPI", async () => {
+    const agg = await c.request("GET", "/apis", {
+      cert: { cert: c.server.pki.adminCertPem, key: c.server.pki.adminKeyPem },
+      headers: { Accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList" },
+    });
+    assert.equal(agg.status, 200, agg.text);
+    const group = agg.json.items.find((g: any) => g.metadata.name === "example.com");
+    const widgets = group.versions[0].resources.find((r: any) => r.resource === "widgets");
+    assert.deepEqual(
+      {
+        scope: widgets.scope,
+        kind: widgets.responseKind.kind,
+        shortNames: widgets.shortNames,
+        categories: widgets.categories,
+        subresources: widgets.subresources.map(
+          (x: any) => `${x.subresource}:${x.responseKind.group}/${x.responseKind.kind}`,
+        ),
+      },
+      {
+        scope: "Namespaced",
+        kind: "Widget",
+        shortNames: ["wd"],
+        categories: ["all"],
+        subresources: ["status:example.com/Widget", "scale:autoscaling/Scale"],
+      },
+    );
+    const v3 = await c.admin("GET", "/openapi/v3/apis/example.com/v1");
+    assert.equal(v3.status, 200, v3.text);
+    const model = v3.json.components.schemas["com.example.v1.Widget"];
+    assert.deepEqual(model["x-kubernetes-group-version-kind"], [
+      { group: "example.com", kind: "Widget", version: "v1" },
+    ]);
+    assert.deepEqual(model.properties.spec.required, ["color"]);
+  });
+
   it("creates, defaults, prunes and reads custom resources", async () => {
     const r = await c.admin("POST", BASE, {
       apiVersion: "example.com/v1",
@@ -492,5 +527,40 @@ describe("CustomResourceDefinitions", () => {
       "served again",
     );
     assert.deepEqual(list.json.items, []);
+  });
+});
+
+describe("CustomResourceDefinitions with a data dir", () => {
+  it("serves CRDs and their objects again after a restart", async () => {
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-crd-"));
+    try {
+      let c = await startTestCluster({ dataDir });
+      assert.equal(
+        (await c.admin("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CRD)).status,
+        201,
+      );
+      await eventually(async () => (await c.admin("GET", BASE)).status === 200, 1000, "served");
+      const created = await c.admin("POST", BASE, {
+        apiVersion: "example.com/v1",
+        kind: "Widget",
+        metadata: { name: "kept" },
+        spec: { color: "blue" },
+      });
+      assert.equal(created.status, 201, created.text);
+      await c.stop();
+      c = await startTestCluster({ dataDir });
+      try {
+        const got = await c.admin("GET", `${BASE}/kept`);
+        assert.equal(got.status, 200, got.text);
+        assert.equal(got.json.spec.color, "blue");
+      } finally {
+        await c.stop();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
