@@ -246,7 +246,7 @@ const FORMATS: Record<string, (s: string) => boolean> = {
 export function validateValue(value: unknown, s: Schema | undefined, name: string, errs: FieldCause[]): void {
   if (!s || value === undefined) return; // undefined: absent (a field JSON would not carry)
   const field = name;
-  const shown = name || "<root>";
+  const shown = name; // kube-openapi's path; "" at the root (a default's own value)
   const fail = (v: unknown, message: string) => errs.push(invalid(field, badValue(v), message));
   const typeFail = (typeName: string, actual: string) =>
     errs.push(invalid(field, actual, `${shown} in body must be of type ${typeName}: ${goQuote(actual)}`));

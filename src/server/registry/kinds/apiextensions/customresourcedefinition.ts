@@ -9,7 +9,7 @@
 import type { KubeObject, StoredObject } from "../../../../meta/types.ts";
 import { compileGo } from "../../../crd/regex.ts";
 import { ruleCompileErrors } from "../../../crd/rules.ts";
-import type { Schema } from "../../../crd/schema.ts";
+import { type Schema, validateListTypes, validateValue } from "../../../crd/schema.ts";
 import { asMap, asMaps, asString, asStrings, deepEqual, isMap } from "../../json-access.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import { forbidden, goSyntax, immutable, invalid, notSupported, required } from "../../validation/field.ts";
@@ -216,55 +216,8 @@ function validateSchema(s: Schema, level: Level, path: string, errs: FieldCause[
       );
   }
 
-  const listType = s["x-kubernetes-list-type"];
-  if (listType !== undefined) {
-    if (!["atomic", "set", "map"].includes(listType))
-      errs.push(notSupported(`${path}.x-kubernetes-list-type`, listType, ["atomic", "set", "map"]));
-    else if (s.type !== "array")
-      errs.push(
-        invalid(`${path}.type`, s.type ?? "", "must be array if x-kubernetes-list-type is specified"),
-      );
-    if (listType === "map") {
-      const keys = s["x-kubernetes-list-map-keys"] ?? [];
-      if (!keys.length)
-        errs.push(
-          required(
-            `${path}.x-kubernetes-list-map-keys`,
-            "must not be empty if x-kubernetes-list-type is map",
-          ),
-        );
-      if (s.items && s.items.type !== "object")
-        errs.push(
-          invalid(
-            `${path}.items.type`,
-            s.items.type ?? "",
-            "must be object if parent array's x-kubernetes-list-type is map",
-          ),
-        );
-      keys.forEach((k, i) => {
-        const prop = s.items?.properties?.[k];
-        if (!prop)
-          errs.push(
-            required(
-              `${path}.items.properties[${k}]`,
-              "entries for x-kubernetes-list-map-keys must have properties",
-            ),
-          );
-        else if (!(s.items?.required ?? []).includes(k) && prop.default === undefined)
-          errs.push(
-            required(
-              `${path}.items.required`,
-              `this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property`,
-            ),
-          );
-        void i;
-      });
-    }
-  } else if (s["x-kubernetes-list-map-keys"]?.length) {
-    errs.push(
-      required(`${path}.x-kubernetes-list-type`, "must be map if x-kubernetes-list-map-keys is non-empty"),
-    );
-  }
+  errs.push(...validateListType(s, path));
+  if (s.default !== undefined) errs.push(...validateDefault(s, path));
   if (s.properties?.metadata && level === "root") {
     const meta = s.properties.metadata;
     if (meta.type !== "object")
@@ -278,6 +231,139 @@ function validateSchema(s: Schema, level: Level, path: string, errs: FieldCause[
         ),
       );
   }
+}
+
+/** A `default` must be valid against its own schema (defaulting/validation.go: ValidateCustomResource at
+ * <path>.default, with kube-openapi paths relative to the default's value). */
+function validateDefault(s: Schema, path: string): FieldCause[] {
+  const { default: value, ...schema } = s;
+  const errs: FieldCause[] = [];
+  validateValue(value, schema, "", errs);
+  validateListTypes(value, schema, "", errs);
+  const base = `${path}.default`;
+  return errs.map((e) => ({
+    ...e,
+    field: e.field ? (e.field.startsWith("[") ? `${base}${e.field}` : `${base}.${e.field}`) : base,
+  }));
+}
+
+/** x-kubernetes-list-type and -list-map-keys (ValidateCustomResourceDefinitionOpenAPISchema and
+ * validateMapListKeysMapSet), in upstream's order. */
+function validateListType(s: Schema, path: string): FieldCause[] {
+  const errs: FieldCause[] = [];
+  const listType = s["x-kubernetes-list-type"];
+  const keys = s["x-kubernetes-list-map-keys"] ?? [];
+  const shownKeys = goSyntax(`[]string{${keys.map((k) => JSON.stringify(k)).join(", ")}}`);
+  if (listType !== undefined && s.type !== "array") {
+    if (!s.type) errs.push(required(`${path}.type`, "must be array if x-kubernetes-list-type is specified"));
+    else errs.push(invalid(`${path}.type`, s.type, "must be array if x-kubernetes-list-type is specified"));
+  } else if (listType === "set" && s.items) {
+    const itemList = s.items["x-kubernetes-list-type"];
+    if (itemList !== undefined && itemList !== "atomic")
+      errs.push(
+        invalid(
+          `${path}.items.x-kubernetes-list-type`,
+          itemList,
+          "must be atomic as item of a list with x-kubernetes-list-type=set",
+        ),
+      );
+    const itemMap = s.items["x-kubernetes-map-type"];
+    if (itemMap !== undefined && itemMap !== "atomic")
+      errs.push(
+        invalid(
+          `${path}.items.x-kubernetes-map-type`,
+          itemMap,
+          "must be atomic as item of a list with x-kubernetes-list-type=set",
+        ),
+      );
+  }
+  if (listType !== undefined && !["atomic", "set", "map"].includes(listType))
+    errs.push(notSupported(`${path}.x-kubernetes-list-type`, listType, ["atomic", "set", "map"]));
+  if (keys.length) {
+    if (listType === undefined)
+      errs.push(
+        required(`${path}.x-kubernetes-list-type`, "must be map if x-kubernetes-list-map-keys is non-empty"),
+      );
+    else if (listType !== "map")
+      errs.push(
+        invalid(
+          `${path}.x-kubernetes-list-type`,
+          listType,
+          "must be map if x-kubernetes-list-map-keys is non-empty",
+        ),
+      );
+  }
+  if (listType === "map") {
+    if (!keys.length)
+      errs.push(
+        required(`${path}.x-kubernetes-list-map-keys`, "must not be empty if x-kubernetes-list-type is map"),
+      );
+    if (!s.items) errs.push(required(`${path}.items`, "must have a schema if x-kubernetes-list-type is map"));
+    else if (s.items.type !== "object")
+      errs.push(
+        invalid(
+          `${path}.items.type`,
+          s.items.type ?? "",
+          "must be object if parent array's x-kubernetes-list-type is map",
+        ),
+      );
+    else {
+      const seen = new Set<string>();
+      for (const k of keys) {
+        const prop = s.items.properties?.[k];
+        if (prop) {
+          if (prop.type === "array" || prop.type === "object")
+            errs.push(
+              invalid(
+                `${path}.items.properties[${k}].type`,
+                s.items.type,
+                "must be a scalar type if parent array's x-kubernetes-list-type is map",
+              ),
+            );
+        } else
+          errs.push(
+            invalid(
+              `${path}.x-kubernetes-list-map-keys`,
+              shownKeys,
+              "entries must all be names of item properties",
+            ),
+          );
+        if (seen.has(k))
+          errs.push(
+            invalid(`${path}.x-kubernetes-list-map-keys`, shownKeys, "must not contain duplicate entries"),
+          );
+        seen.add(k);
+      }
+    }
+  }
+  if ((listType === "set" || listType === "map") && s.items) {
+    if (s.items.nullable)
+      errs.push(
+        forbidden(`${path}.items.nullable`, `cannot be nullable when x-kubernetes-list-type is ${listType}`),
+      );
+    if (listType === "map") {
+      const isRequired = new Set(s.items.required ?? []);
+      for (const k of keys) {
+        const prop = s.items.properties?.[k];
+        if (!prop) continue;
+        if (!isRequired.has(k) && prop.default === undefined)
+          errs.push(
+            required(
+              `${path}.items.properties[${k}].default`,
+              "this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property",
+            ),
+          );
+        if (prop.nullable)
+          errs.push(
+            forbidden(
+              `${path}.items.properties[${k}].nullable`,
+              "this property is in x-kubernetes-list-map-keys, so it cannot be nullable",
+            ),
+          );
+      }
+    }
+  }
+  return errs;
 }
 
 /** validateCustomResourceDefinitionSpec (the parts a v1 CRD can reach). */
