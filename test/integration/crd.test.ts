@@ -497,6 +497,66 @@ describe("CustomResourceDefinitions", () => {
     assert.equal((await c.admin("GET", "/apis/example.com/v1/namespaces/default/sprockets")).status, 404);
   });
 
+  it("a custom resource's finalizer holds its CRD in Terminating, which refuses creates", async () => {
+    const crd = structuredClone(CRD) as any;
+    crd.metadata.name = "doohickeys.example.com";
+    crd.spec.names = { plural: "doohickeys", singular: "doohickey", kind: "Doohickey" };
+    assert.equal(
+      (await c.admin("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)).status,
+      201,
+    );
+    const base = "/apis/example.com/v1/namespaces/default/doohickeys";
+    await eventually(async () => (await c.admin("GET", base)).status === 200, 1000, "served");
+    const held = await c.admin("POST", base, {
+      apiVersion: "example.com/v1",
+      kind: "Doohickey",
+      metadata: { name: "held", finalizers: ["example.com/hold"] },
+      spec: { color: "red" },
+    });
+    assert.equal(held.status, 201, held.text);
+    await c.admin("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/doohickeys.example.com");
+    const terminating = await eventually(
+      async () => {
+        const x = await c.admin(
+          "GET",
+          "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/doohickeys.example.com",
+        );
+        const t = x.json.status.conditions.find((y: any) => y.type === "Terminating");
+        return t?.reason === "InstanceDeletionInProgress" ? x.json : undefined;
+      },
+      2000,
+      "InstanceDeletionInProgress",
+    );
+    assert.deepEqual(terminating.metadata.finalizers, ["customresourcecleanup.apiextensions.k8s.io"]);
+    const refused = await c.admin("POST", base, {
+      apiVersion: "example.com/v1",
+      kind: "Doohickey",
+      metadata: { name: "late" },
+      spec: { color: "red" },
+    });
+    assert.equal(refused.status, 405, refused.text);
+    assert.equal(refused.json.message, "create not allowed while custom resource definition is terminating");
+    assert.ok((await c.admin("GET", `${base}/held`)).json.metadata.deletionTimestamp);
+    const released = await c.admin(
+      "PATCH",
+      `${base}/held`,
+      { metadata: { finalizers: null } },
+      "application/merge-patch+json",
+    );
+    assert.equal(released.status, 200, released.text);
+    await eventually(
+      async () =>
+        (
+          await c.admin(
+            "GET",
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/doohickeys.example.com",
+          )
+        ).status === 404,
+      3000,
+      "CRD gone",
+    );
+  });
+
   it("deleting a CRD deletes its custom resources, then its API", async () => {
     const del = await c.admin(
       "DELETE",

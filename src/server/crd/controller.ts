@@ -178,7 +178,10 @@ export function startCrdController(c: ControllerContext): Controller {
     }
   }
 
+  const terminating = new Set<string>(); // CRDs being deleted: their resources take no creates
+
   function serve(name: string, defs: CustomResourceDef[]): void {
+    for (const d of defs) d.terminating = () => terminating.has(name);
     const before = served.get(name) ?? [];
     const same =
       before.length === defs.length &&
@@ -271,8 +274,15 @@ export function startCrdController(c: ControllerContext): Controller {
 
   async function reconcile(name: string): Promise<void> {
     let crd = c.store.get(CRD_KEY, "", name)?.object();
-    if (!crd) return serve(name, []);
-    if (crd.metadata.deletionTimestamp) return finalize(crd);
+    if (!crd) {
+      terminating.delete(name);
+      return serve(name, []);
+    }
+    if (crd.metadata.deletionTimestamp) {
+      terminating.add(name);
+      return finalize(crd);
+    }
+    terminating.delete(name);
     const { names, conditions } = namesAndConditions(crd);
     await writeStatus(name, (status) => {
       status.acceptedNames = names;

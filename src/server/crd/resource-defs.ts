@@ -4,7 +4,9 @@
 // schema — decode (drop non-nullable nulls, default, prune; unknown fields reported per
 // fieldValidation), validate (schema, list types, CEL rules), the Table of additionalPrinterColumns
 // (pkg/registry/customresource/tableconvertor) — and the status/scale subresources.
+import { Status } from "../../meta/status.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
+import { ApiStatusError } from "../http/errors.ts";
 import { asMap, asMaps, asString, asStrings, isMap } from "../registry/json-access.ts";
 import type { PatchField, PatchSchema } from "../registry/patch-schema.ts";
 import { NAME_COLUMN, OBJECT_META_DOCS } from "../registry/printers/columns.ts";
@@ -34,6 +36,8 @@ export interface CustomResourceDef extends ResourceDef {
   scale?: ScalePaths;
   /** Merge metadata for server-side apply: list-type map keys, sets, atomic maps (from the schema). */
   patchSchema: PatchSchema;
+  /** Whether the CRD is being deleted (crdHandler then refuses creates); set by the CRD controller. */
+  terminating?: () => boolean;
   /** Decoding as crdHandler's codec does: returns the object to store and the unknown field paths. */
   decode(obj: KubeObject): { object: KubeObject; unknownFields: string[] };
 }
@@ -42,6 +46,14 @@ export function isCustomResourceDef(
   def: Pick<ResourceDef, "group" | "version" | "kind">,
 ): def is CustomResourceDef {
   return typeof (def as CustomResourceDef).crd === "string";
+}
+
+/** crdHandler.serveResource: no creates while the CRD is terminating (405, upstream's message). */
+export function checkNotTerminating(def: ResourceDef): void {
+  if (!isCustomResourceDef(def) || !def.terminating?.()) return;
+  const status = Status.methodNotSupported(def.resource, def.group, "create");
+  status.message = "create not allowed while custom resource definition is terminating";
+  throw new ApiStatusError(status);
 }
 
 /** The value at a simple JSON path (".spec.replicas") of an object, or undefined. */
