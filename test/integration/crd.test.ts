@@ -328,6 +328,7 @@ describe("CustomResourceDefinitions", () => {
     assert.equal(main.status, 200, main.text);
     assert.equal(main.json.status.replicas, 1, "the main resource ignores status");
     assert.equal(main.json.metadata.generation, 2);
+    assert.equal(status.json.metadata.generation, 1, "a status write leaves generation alone");
 
     const scale = await c.admin("GET", `${BASE}/w1/scale`);
     assert.equal(scale.status, 200, scale.text);

@@ -7,7 +7,7 @@
 import { Status } from "../../meta/status.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { ApiStatusError } from "../http/errors.ts";
-import { asMap, asMaps, asString, asStrings, isMap } from "../registry/json-access.ts";
+import { asMap, asMaps, asString, asStrings, deepEqual, isMap } from "../registry/json-access.ts";
 import type { PatchField, PatchSchema } from "../registry/patch-schema.ts";
 import { NAME_COLUMN, OBJECT_META_DOCS } from "../registry/printers/columns.ts";
 import { since } from "../registry/printers/format.ts";
@@ -159,6 +159,29 @@ export function printerFor(columns: Column[]): Printer {
   };
 }
 
+/**
+ * The custom resource strategy's PrepareForCreate/Update (pkg/registry/customresource/strategy.go):
+ * generation starts at 1 and grows with any change outside metadata (and status, when it is a
+ * subresource) — not only spec.
+ */
+export function prepareCustomResource(
+  obj: KubeObject,
+  old: StoredObject | undefined,
+  statusSubresource: boolean,
+): void {
+  obj.metadata ??= {};
+  if (!old) {
+    obj.metadata.generation = 1;
+    return;
+  }
+  const content = (o: KubeObject) => {
+    const { metadata: _m, apiVersion: _a, status, ...rest } = o;
+    return JSON.parse(JSON.stringify(statusSubresource ? rest : { ...rest, status })) as unknown;
+  };
+  const changed = !deepEqual(content(obj), content(old));
+  obj.metadata.generation = (old.metadata.generation ?? 0) + (changed ? 1 : 0);
+}
+
 /** ValidateCustomResource + list types + CEL rules, on a decoded object. */
 export function validateCustomResource(
   obj: KubeObject,
@@ -240,6 +263,7 @@ export function customResourceDefs(crd: KubeObject): CustomResourceDef[] {
       scale,
       patchSchema: patchSchemaOf(schema),
       printer: printerFor(asMaps(v.additionalPrinterColumns) as unknown as Column[]),
+      prepare: (obj, old) => prepareCustomResource(obj, old, isMap(sub.status)),
       validate: (obj, old) => validateCustomResource(obj, old, schema),
       decode: (obj) => {
         const object = structuredClone(obj) as Record<string, unknown>;

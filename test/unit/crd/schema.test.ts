@@ -389,3 +389,22 @@ describe("defaulting", () => {
     });
   });
 });
+
+describe("custom resource generation (customresource strategy)", () => {
+  it("starts at 1 and grows with any change outside metadata and a status subresource", async () => {
+    const { prepareCustomResource } = await import("../../../src/server/crd/resource-defs.ts");
+    const created: any = { apiVersion: "x/v1", kind: "X", metadata: { name: "a" }, data: { a: 1 } };
+    prepareCustomResource(created, undefined, true);
+    assert.equal(created.metadata.generation, 1);
+    const old: any = { ...created, metadata: { ...created.metadata, resourceVersion: "5" } };
+    const sameData: any = { ...old, metadata: { ...old.metadata, labels: { a: "b" } }, status: { x: 1 } };
+    prepareCustomResource(sameData, old, true);
+    assert.equal(sameData.metadata.generation, 1, "metadata and status (a subresource) do not count");
+    const statusInMain: any = { ...old, metadata: { ...old.metadata }, status: { x: 1 } };
+    prepareCustomResource(statusInMain, old, false);
+    assert.equal(statusInMain.metadata.generation, 2, "without the subresource, status is content");
+    const topLevel: any = { ...old, metadata: { ...old.metadata }, data: { a: 2 } };
+    prepareCustomResource(topLevel, old, true);
+    assert.equal(topLevel.metadata.generation, 2, "a top-level field other than spec counts");
+  });
+});
