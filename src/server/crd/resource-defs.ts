@@ -193,6 +193,20 @@ export function validateCustomResource(
   const body: Record<string, unknown> = { ...obj };
   delete body.metadata;
   validateValue(body, { ...schema, properties: withoutMetadata(schema.properties) }, "", errs);
+  // A root metadata schema may constrain name and generateName only (objectmeta/validation.go).
+  const metaSchema = schema.properties?.metadata?.properties;
+  if (metaSchema) {
+    const meta = obj.metadata ?? {};
+    const props = Object.fromEntries(
+      Object.entries(metaSchema).filter(([k]) => k === "name" || k === "generateName"),
+    );
+    validateValue(
+      { name: meta.name, generateName: meta.generateName },
+      { type: "object", properties: props },
+      "metadata",
+      errs,
+    );
+  }
   validateListTypes(obj, schema, "", errs);
   if (hasRules(schema)) validateRules(obj, old, schema, "<nil>", errs, old !== undefined);
   return errs;

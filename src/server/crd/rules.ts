@@ -5,9 +5,17 @@
 // fieldErrorForReason(path, <schema type>, message) with message, messageExpression, reason and
 // fieldPath as upstream. A root rule's path is the nil path ("<nil>"). Cost limits are not modelled.
 import { celString, compile, isCompileError, type Program, toCel } from "../cel/index.ts";
+import { goQuote } from "../registry/go-format.ts";
 import { isMap } from "../registry/json-access.ts";
 import type { FieldCause } from "../registry/types.ts";
-import { duplicate, forbidden, invalid, required } from "../registry/validation/field.ts";
+import {
+  type BadValue,
+  duplicate,
+  forbidden,
+  goSyntax,
+  invalid,
+  required,
+} from "../registry/validation/field.ts";
 import type { Schema, ValidationRule } from "./schema.ts";
 
 const programs = new Map<string, Program | { compileError: string }>();
@@ -21,20 +29,60 @@ function program(expr: string): Program | { compileError: string } {
   return p;
 }
 
-/** Compile errors of every rule in a schema, for CRD validation (path → detail). */
+/** %#v of an apiextensions.ValidationRule, as field.Invalid prints the rule upstream. */
+function ruleSyntax(r: ValidationRule): BadValue {
+  const q = (v: string | undefined) => goQuote(v ?? "");
+  const reason = r.reason
+    ? `(*apiextensions.FieldValueErrorReason)(0xc000000000)`
+    : "(*apiextensions.FieldValueErrorReason)(nil)";
+  const optional = r.optionalOldSelf === undefined ? "(*bool)(nil)" : "(*bool)(0xc000000000)";
+  return goSyntax(
+    `apiextensions.ValidationRule{Rule:${q(r.rule)}, Message:${q(r.message)}, MessageExpression:${q(r.messageExpression)}, Reason:${reason}, FieldPath:${q(r.fieldPath)}, OptionalOldSelf:${optional}}`,
+  );
+}
+
+/** The static checks of each rule in a schema, for CRD validation (validation.go's XValidations loop). The
+ * compile error detail is @bufbuild/cel's parser message after upstream's "compilation failed: " prefix. */
 export function ruleCompileErrors(s: Schema | undefined, path: string, out: FieldCause[]): void {
   if (!s) return;
   (s["x-kubernetes-validations"] ?? []).forEach((r, i) => {
     const at = `${path}.x-kubernetes-validations[${i}]`;
-    for (const [field, expr] of [
-      ["rule", r.rule],
-      ["messageExpression", r.messageExpression],
-    ] as const) {
-      if (!expr) continue;
-      const p = program(expr);
-      if (isCompileError(p))
-        out.push(invalid(`${at}.${field}`, expr, `compilation failed: ERROR: <input>:${p.compileError}`));
+    const rule = (r.rule ?? "").trim();
+    if (!rule) out.push(required(`${at}.rule`, "rule is not specified"));
+    if (r.message !== undefined) {
+      if (r.message.trim() === "")
+        out.push(invalid(`${at}.message`, r.message, "message must be non-empty if specified"));
+      else if (r.message.includes("\n"))
+        out.push(invalid(`${at}.message`, r.message, "message must not contain line breaks"));
+    } else if (rule.includes("\n"))
+      out.push(required(`${at}.message`, "message must be specified if rule contains line breaks"));
+    if (r.messageExpression !== undefined && r.messageExpression.trim() === "")
+      out.push(required(`${at}.messageExpression`, "messageExpression must be non-empty if specified"));
+    if (r.fieldPath !== undefined) {
+      if (r.fieldPath.trim() === "")
+        out.push(invalid(`${at}.fieldPath`, r.fieldPath, "fieldPath must be non-empty if specified"));
+      else if (r.fieldPath.includes("\n"))
+        out.push(invalid(`${at}.fieldPath`, r.fieldPath, "fieldPath must not contain line breaks"));
     }
+    if (!rule) return;
+    const p = program(rule);
+    if (isCompileError(p))
+      out.push(invalid(`${at}.rule`, ruleSyntax(r), `compilation failed: ${p.compileError}`));
+    if (r.messageExpression?.trim()) {
+      const m = program(r.messageExpression);
+      if (isCompileError(m))
+        out.push(
+          invalid(
+            `${at}.messageExpression`,
+            ruleSyntax(r),
+            `messageExpression compilation failed: ${m.compileError}`,
+          ),
+        );
+    }
+    if (r.optionalOldSelf !== undefined && !usesOldSelf(rule))
+      out.push(
+        invalid(`${at}.optionalOldSelf`, r.optionalOldSelf, "may not be set if oldSelf is not used in rule"),
+      );
   });
   for (const [k, sub] of Object.entries(s.properties ?? {}))
     ruleCompileErrors(sub, `${path}.properties[${k}]`, out);

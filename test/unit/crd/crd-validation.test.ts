@@ -179,6 +179,31 @@ describe("CustomResourceDefinition validation", () => {
     );
   });
 
+  it("CEL rules must compile; rule fields are checked", () => {
+    const errs = errors(
+      crd((c) => {
+        c.spec.versions[0].schema.openAPIV3Schema.properties.spec["x-kubernetes-validations"] = [
+          { rule: "self.x ==" },
+          { rule: "self.a == 1", message: "" },
+          { rule: "self.a == 1", optionalOldSelf: true },
+        ];
+      }),
+    );
+    const at = "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations";
+    assert.equal(errs.length, 3, errs.join("\n"));
+    assert.ok(
+      errs[0].startsWith(
+        `${at}[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.x ==", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: compilation failed: `,
+      ),
+      errs[0],
+    );
+    assert.equal(errs[1], `${at}[1].message: Invalid value: "": message must be non-empty if specified`);
+    assert.equal(
+      errs[2],
+      `${at}[2].optionalOldSelf: Invalid value: true: may not be set if oldSelf is not used in rule`,
+    );
+  });
+
   it("immutable group and plural on update", () => {
     const old = crd() as any;
     const next = crd((c) => {

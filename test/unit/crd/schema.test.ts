@@ -408,3 +408,16 @@ describe("custom resource generation (customresource strategy)", () => {
     assert.equal(topLevel.metadata.generation, 2, "a top-level field other than spec counts");
   });
 });
+
+describe("root metadata constraints", () => {
+  it("validates metadata.name against the schema's metadata.name", () => {
+    const schema = object({ metadata: object({ name: { type: "string", maxLength: 5, pattern: "^a" } }) });
+    assert.deepEqual(errorsOf(schema, { metadata: { name: "abc" } }), []);
+    assert.deepEqual(errorsOf(schema, { metadata: { name: "bcdefgh" } }), [
+      "metadata.name: Too long: may not be more than 5 bytes",
+    ]);
+    assert.deepEqual(errorsOf(schema, { metadata: { name: "bcd" } }), [
+      "metadata.name: Invalid value: \"bcd\": metadata.name in body should match '^a'",
+    ]);
+  });
+});
