@@ -15,7 +15,15 @@ import type { Printer, TableColumn } from "../registry/tables.ts";
 import { type FieldCause, groupVersion, type ResourceDef, type SubresourceDef } from "../registry/types.ts";
 import { findResults } from "./jsonpath.ts";
 import { hasRules, validateRules } from "./rules.ts";
-import { applyDefaults, prune, pruneNulls, type Schema, validateListTypes, validateValue } from "./schema.ts";
+import {
+  applyDefaults,
+  prune,
+  pruneNulls,
+  type Schema,
+  validateEmbedded,
+  validateListTypes,
+  validateValue,
+} from "./schema.ts";
 
 /** The verbs (in the CRD discovery controller's order) every custom resource serves. */
 export const CR_VERBS = ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"];
@@ -207,6 +215,7 @@ export function validateCustomResource(
       errs,
     );
   }
+  validateEmbedded(obj, schema, "", errs);
   validateListTypes(obj, schema, "", errs);
   if (hasRules(schema)) validateRules(obj, old, schema, "<nil>", errs, old !== undefined);
   return errs;

@@ -15,6 +15,7 @@ import {
   notSupported,
   required,
 } from "../registry/validation/field.ts";
+import { isDNS1035Label } from "../registry/validation/names.ts";
 import { compileGo } from "./regex.ts";
 
 /** The JSONSchemaProps fields a structural schema may use (plus description/title, ignored here). */
@@ -319,9 +320,6 @@ export function validateValue(value: unknown, s: Schema | undefined, name: strin
     for (const k of s.required ?? []) {
       if (value[k] === undefined) errs.push(required(keyPath(name, k)));
     }
-    if (embedded(s)) {
-      for (const k of ["apiVersion", "kind"]) if (!value[k]) errs.push(required(keyPath(name, k)));
-    }
     for (const k of Object.keys(value).sort()) {
       if (embedded(s) && k === "metadata") continue;
       const sub = fieldSchema(s, k);
@@ -342,6 +340,50 @@ function canonical(v: unknown): unknown {
       .sort()
       .map((k) => [k, canonical(v[k])]),
   );
+}
+
+// ---- embedded resources (objectmeta/validation.go) ----
+
+/** x-kubernetes-embedded-resource objects need apiVersion and kind (validateEmbeddedResource). */
+export function validateEmbedded(
+  value: unknown,
+  s: Schema | undefined,
+  path: string,
+  errs: FieldCause[],
+): void {
+  if (!s) return;
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      validateEmbedded(v, s.items, `${path}[${i}]`, errs);
+    });
+    return;
+  }
+  if (!isMap(value)) return;
+  if (embedded(s) && path) {
+    for (const k of ["apiVersion", "kind"]) {
+      const v = value[k];
+      const at = keyPath(path, k);
+      if (v === undefined) errs.push(required(at, "must not be empty"));
+      else if (typeof v !== "string") errs.push(invalid(at, badValue(v), "must be a string"));
+      else if (v === "") errs.push(invalid(at, v, "must not be empty"));
+      else if (k === "apiVersion" && v.split("/").length > 2)
+        errs.push(invalid(at, v, `unexpected GroupVersion string: ${v}`));
+      else if (k === "kind") {
+        const e = isDNS1035Label(v.toLowerCase());
+        if (e.length)
+          errs.push(invalid(at, v, `may have mixed case, but should otherwise match: ${e.join(",")}`));
+      }
+    }
+  }
+  for (const k of Object.keys(value).sort()) {
+    const inProps = s.properties && Object.hasOwn(s.properties, k);
+    const sub = inProps
+      ? s.properties?.[k]
+      : isMap(s.additionalProperties)
+        ? (s.additionalProperties as Schema)
+        : undefined;
+    validateEmbedded(value[k], sub, inProps ? keyPath(path, k) : `${path}[${k}]`, errs);
+  }
 }
 
 // ---- list types (listtype/validation.go) ----

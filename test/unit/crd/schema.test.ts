@@ -421,3 +421,23 @@ describe("root metadata constraints", () => {
     ]);
   });
 });
+
+describe("embedded resources", () => {
+  it("require apiVersion and kind (objectmeta/validation.go validateEmbeddedResource)", () => {
+    const schema = object({
+      template: {
+        type: "object",
+        "x-kubernetes-embedded-resource": true,
+        "x-kubernetes-preserve-unknown-fields": true,
+      },
+    });
+    assert.deepEqual(errorsOf(schema, { template: { apiVersion: "v1", kind: "Pod" } }), []);
+    assert.deepEqual(errorsOf(schema, { template: {} }), [
+      "template.apiVersion: Required value: must not be empty",
+      "template.kind: Required value: must not be empty",
+    ]);
+    assert.deepEqual(errorsOf(schema, { template: { apiVersion: "v1", kind: "Pod_x" } }), [
+      "template.kind: Invalid value: \"Pod_x\": may have mixed case, but should otherwise match: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+    ]);
+  });
+});
