@@ -3,6 +3,7 @@
 // `kubectl explain` from the served OpenAPI, `kubectl scale` through the scale subresource, and
 // `kubectl delete crd` taking its objects along.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { eventually, startTestCluster, type TestCluster } from "../helpers/cluster.ts";
 
@@ -151,6 +152,43 @@ describe("kubectl with custom resources", () => {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /strict decoding error: unknown field "spec\.colour"/);
   });
+
+  // Each kubectl the machine has: 1.27/1.28 explain and validate from OpenAPI v2 (protobuf), later ones v3.
+  const GCLOUD_BIN = "/usr/lib/google-cloud-sdk/bin";
+  const MINORS = [27, 28, 29, 30, 31, 32, 33].filter((m) => existsSync(`${GCLOUD_BIN}/kubectl.1.${m}`));
+  for (const minor of MINORS) {
+    it(`kubectl 1.${minor}: apply, get with columns, explain, scale`, async () => {
+      const binary = `${GCLOUD_BIN}/kubectl.1.${minor}`;
+      const name = `cron-${minor}`;
+      const input = CR_YAML.replace("my-cron\n", `${name}\n`);
+      const applied = await c.kubectl(["apply", "-f", "-"], { input, binary });
+      assert.equal(applied.code, 0, applied.stderr);
+      assert.equal(applied.stdout, `crontab.stable.example.com/${name} created\n`);
+      const again = await c.kubectl(["apply", "-f", "-"], {
+        input: input.replace("replicas: 1", "replicas: 2"),
+        binary,
+      });
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(again.stdout, `crontab.stable.example.com/${name} configured\n`);
+      const got = await c.kubectl(["get", "crontab", name, "-n", "default"], { binary });
+      assert.match(
+        got.stdout,
+        new RegExp(`^NAME\\s+SPEC\\s+REPLICAS\\s+AGE\\n${name}\\s+\\* \\* \\* \\* \\*/5\\s+2\\s+\\d+s\\n$`),
+      );
+      const explained = await c.kubectl(["explain", "crontab.spec"], { binary });
+      assert.equal(explained.code, 0, explained.stderr);
+      assert.match(explained.stdout, /What to run and when\./);
+      const scaled = await c.kubectl(["scale", `crontab/${name}`, "-n", "default", "--replicas=5"], {
+        binary,
+      });
+      assert.equal(scaled.code, 0, scaled.stderr);
+      const read = await c.kubectl(
+        ["get", "crontab", name, "-n", "default", "-o", "jsonpath={.spec.replicas}"],
+        { binary },
+      );
+      assert.equal(read.stdout, "5");
+    });
+  }
 
   it("deletes the CRD and its objects", async () => {
     const r = await c.kubectl(["delete", "crd", "crontabs.stable.example.com"]);

@@ -109,7 +109,20 @@ spec:
   });
 
   it("prometheus-operator: CRDs Established; a ServiceMonitor is accepted, invalid ones refused", async () => {
-    await applyBundle(c, path.join(FIXTURES, "prometheus-operator", "prometheus-operator.crds.yaml"));
+    const file = path.join(FIXTURES, "prometheus-operator", "prometheus-operator.crds.yaml");
+    await applyBundle(c, file);
+    // Applying the same bundle again changes nothing (same resourceVersions).
+    const before = await c.admin(
+      "GET",
+      "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/servicemonitors.monitoring.coreos.com",
+    );
+    const again = await c.kubectl(["apply", "--server-side", "-f", file]);
+    assert.equal(again.code, 0, again.stderr);
+    const after = await c.admin(
+      "GET",
+      "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/servicemonitors.monitoring.coreos.com",
+    );
+    assert.equal(after.json.metadata.resourceVersion, before.json.metadata.resourceVersion);
     const ok = await c.kubectl(["apply", "--server-side", "-f", "-"], {
       input: `apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
