@@ -277,27 +277,19 @@ export function validateValue(value: unknown, s: Schema | undefined, name: strin
     if (s.format && FORMATS[s.format] && !FORMATS[s.format](value))
       errs.push(invalid(field, value, `${shown} in body must be of type ${s.format}: ${goQuote(value)}`));
   }
-  if (s.enum && !s.enum.some((e) => sameJson(e, value))) {
-    errs.push(
-      notSupported(
-        field,
-        badValue(value),
-        s.enum.map((e) => (typeof e === "string" ? e : JSON.stringify(e))),
-      ),
-    );
-  }
   if (typeof value === "number") {
     if (s.multipleOf !== undefined && s.multipleOf > 0 && !Number.isInteger(value / s.multipleOf))
       fail(value, `${shown} in body should be a multiple of ${goV(s.multipleOf)}`);
-    if (s.maximum !== undefined && (s.exclusiveMaximum ? value >= s.maximum : value > s.maximum))
-      fail(
-        value,
-        `${shown} in body should be less than ${s.exclusiveMaximum ? "" : "or equal to "}${goV(s.maximum)}`,
-      );
+    // numberValidator merges multipleOf, minimum, maximum in that order.
     if (s.minimum !== undefined && (s.exclusiveMinimum ? value <= s.minimum : value < s.minimum))
       fail(
         value,
         `${shown} in body should be greater than ${s.exclusiveMinimum ? "" : "or equal to "}${goV(s.minimum)}`,
+      );
+    if (s.maximum !== undefined && (s.exclusiveMaximum ? value >= s.maximum : value > s.maximum))
+      fail(
+        value,
+        `${shown} in body should be less than ${s.exclusiveMaximum ? "" : "or equal to "}${goV(s.maximum)}`,
       );
   }
   if (Array.isArray(value)) {
@@ -312,18 +304,36 @@ export function validateValue(value: unknown, s: Schema | undefined, name: strin
         validateValue(v, s.items, `${name}[${i}]`, errs);
       });
     }
-  } else if (isMap(value)) {
+  }
+  // kube-openapi's validator order: type, allOf…, string, format, number, slice (items included), enum, object.
+  if (s.enum && !s.enum.some((e) => sameJson(e, value))) {
+    errs.push(
+      notSupported(
+        field,
+        badValue(value),
+        s.enum.map((e) => (typeof e === "string" ? e : JSON.stringify(e))),
+      ),
+    );
+  }
+  if (isMap(value)) {
     const n = Object.keys(value).length;
     if (s.minProperties !== undefined && n < s.minProperties)
       fail(n, `${shown} in body should have at least ${s.minProperties} properties`);
     if (s.maxProperties !== undefined && n > s.maxProperties) errs.push(tooMany(field, n, s.maxProperties));
-    for (const k of s.required ?? []) {
-      if (value[k] === undefined) errs.push(required(keyPath(name, k)));
-    }
-    for (const k of Object.keys(value).sort()) {
+    // objectValidator: additionalProperties, then properties, then required.
+    const keys = Object.keys(value).sort();
+    const declared = (k: string) => Boolean(s.properties && Object.hasOwn(s.properties, k));
+    for (const k of keys.filter((k) => !declared(k))) {
       if (embedded(s) && k === "metadata") continue;
       const sub = fieldSchema(s, k);
       if (sub) validateValue(value[k], sub, keyPath(name, k), errs);
+    }
+    for (const k of keys.filter(declared)) {
+      if (embedded(s) && k === "metadata") continue;
+      validateValue(value[k], s.properties?.[k], keyPath(name, k), errs);
+    }
+    for (const k of s.required ?? []) {
+      if (value[k] === undefined) errs.push(required(keyPath(name, k)));
     }
   }
 }
