@@ -218,7 +218,46 @@ export function validateCustomResource(
   validateEmbedded(obj, schema, "", errs);
   validateListTypes(obj, schema, "", errs);
   if (hasRules(schema)) validateRules(obj, old, schema, "<nil>", errs, old !== undefined);
-  return errs;
+  return old ? errs.filter((e) => !ratcheted(e, obj, old)) : errs;
+}
+
+/**
+ * Validation ratcheting (CRDValidationRatcheting, GA in 1.33): on update, an error about a value that did
+ * not change from the old object is dropped, so objects stored under an older, looser schema stay
+ * updatable. A Required error belongs to its parent object. Values are correlated by property and map
+ * key; inside a list only when the whole list is unchanged (upstream also correlates list-type=map
+ * items by key, so this ratchets no more than upstream does).
+ */
+function ratcheted(e: FieldCause, obj: KubeObject, old: StoredObject): boolean {
+  let path = parsePath(e.field);
+  if (!path || e.field === "<nil>") return false; // the root (with its metadata) always changes
+  if (e.type === "FieldValueRequired") path = path.slice(0, -1);
+  const listAt = path.findIndex((p) => typeof p === "number");
+  if (listAt >= 0) path = path.slice(0, listAt);
+  if (path.length === 0 || path[0] === "metadata") return false;
+  const now = at(obj, path);
+  const was = at(old, path);
+  return now !== undefined && was !== undefined && deepEqual(now, was);
+}
+
+/** "spec.a[0].b" / "spec.labels[key]" → ["spec", "a", 0, "b"] / ["spec", "labels", "key"]. */
+function parsePath(field: string): (string | number)[] | undefined {
+  const out: (string | number)[] = [];
+  for (const m of field.matchAll(/([^.[\]]+)|\[([^\]]*)\]/g)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else out.push(/^\d+$/.test(m[2]) ? Number(m[2]) : m[2]);
+  }
+  return out.length ? out : undefined;
+}
+
+function at(obj: unknown, path: (string | number)[]): unknown {
+  let cur = obj;
+  for (const p of path) {
+    if (typeof p === "number") cur = Array.isArray(cur) ? cur[p] : undefined;
+    else cur = isMap(cur) ? cur[p] : undefined;
+    if (cur === undefined) return undefined;
+  }
+  return cur;
 }
 
 function withoutMetadata(props: Record<string, Schema> | undefined): Record<string, Schema> | undefined {

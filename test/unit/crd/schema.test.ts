@@ -441,3 +441,35 @@ describe("embedded resources", () => {
     ]);
   });
 });
+
+describe("validation ratcheting (CRDValidationRatcheting, GA in 1.33)", () => {
+  const schema = object({
+    spec: object(
+      {
+        name: { type: "string", maxLength: 3 },
+        other: { type: "string" },
+        list: { type: "array", items: { type: "string", enum: ["a"] } },
+        nested: object({ x: { type: "string" } }, { required: ["x"] }),
+      },
+      { "x-kubernetes-validations": [{ rule: "self.other != 'bad'", message: "bad other" }] },
+    ),
+  });
+  const old = { spec: { name: "toolong", other: "ok", list: ["b"], nested: {} } };
+
+  it("drops errors about values that did not change on update", () => {
+    assert.deepEqual(errorsOf(schema, { spec: { ...old.spec, other: "changed" } }, old), []);
+  });
+
+  it("keeps errors about changed values, and all errors on create", () => {
+    assert.deepEqual(errorsOf(schema, { spec: { ...old.spec, name: "stilltoolong" } }, old), [
+      "spec.name: Too long: may not be more than 3 bytes",
+    ]);
+    assert.deepEqual(errorsOf(schema, { spec: { ...old.spec, list: ["b", "a"] } }, old), [
+      'spec.list[0]: Unsupported value: "b": supported values: "a"',
+    ]);
+    assert.deepEqual(errorsOf(schema, { spec: { ...old.spec, other: "bad" } }, old), [
+      'spec: Invalid value: "object": bad other',
+    ]);
+    assert.equal(errorsOf(schema, old).length, 3);
+  });
+});
