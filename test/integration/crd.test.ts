@@ -498,6 +498,32 @@ describe("CustomResourceDefinitions", () => {
     assert.equal((await c.admin("GET", "/apis/example.com/v1/namespaces/default/sprockets")).status, 404);
   });
 
+  it("garbage-collects objects owned by a custom resource", async () => {
+    const owner = await c.admin("POST", BASE, {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "owner" },
+      spec: { color: "red" },
+    });
+    assert.equal(owner.status, 201, owner.text);
+    const cm = await c.admin("POST", "/api/v1/namespaces/default/configmaps", {
+      metadata: {
+        name: "owned",
+        ownerReferences: [
+          { apiVersion: "example.com/v1", kind: "Widget", name: "owner", uid: owner.json.metadata.uid },
+        ],
+      },
+      data: { a: "b" },
+    });
+    assert.equal(cm.status, 201, cm.text);
+    assert.equal((await c.admin("DELETE", `${BASE}/owner`)).status, 200);
+    await eventually(
+      async () => (await c.admin("GET", "/api/v1/namespaces/default/configmaps/owned")).status === 404,
+      2000,
+      "owned ConfigMap collected",
+    );
+  });
+
   it("a custom resource's finalizer holds its CRD in Terminating, which refuses creates", async () => {
     const crd = structuredClone(CRD) as any;
     crd.metadata.name = "doohickeys.example.com";
