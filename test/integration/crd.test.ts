@@ -524,6 +524,40 @@ describe("CustomResourceDefinitions", () => {
     );
   });
 
+  it("namespace deletion deletes custom resources, waiting for their finalizers", async () => {
+    assert.equal((await c.admin("POST", "/api/v1/namespaces", { metadata: { name: "doomed" } })).status, 201);
+    const base = "/apis/example.com/v1/namespaces/doomed/widgets";
+    const held = await c.admin("POST", base, {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "held", finalizers: ["example.com/hold"] },
+      spec: { color: "red" },
+    });
+    assert.equal(held.status, 201, held.text);
+    assert.equal((await c.admin("DELETE", "/api/v1/namespaces/doomed")).status, 200);
+    await eventually(
+      async () => Boolean((await c.admin("GET", `${base}/held`)).json.metadata.deletionTimestamp),
+      2000,
+      "CR being deleted",
+    );
+    assert.equal(
+      (await c.admin("GET", "/api/v1/namespaces/doomed")).status,
+      200,
+      "held by the CR's finalizer",
+    );
+    await c.admin(
+      "PATCH",
+      `${base}/held`,
+      { metadata: { finalizers: null } },
+      "application/merge-patch+json",
+    );
+    await eventually(
+      async () => (await c.admin("GET", "/api/v1/namespaces/doomed")).status === 404,
+      3000,
+      "namespace gone",
+    );
+  });
+
   it("a custom resource's finalizer holds its CRD in Terminating, which refuses creates", async () => {
     const crd = structuredClone(CRD) as any;
     crd.metadata.name = "doohickeys.example.com";
