@@ -1,6 +1,6 @@
 // Response bodies: lists spliced from stored JSON, Tables, and PartialObjectMetadata.
 import type { KubeObject } from "../../meta/types.ts";
-import { servedJson } from "../crd/resource-defs.ts";
+import { servedJson } from "../crd/versions.ts";
 import { printerFor } from "../registry/tables.ts";
 import { groupVersion, type ResourceDef } from "../registry/types.ts";
 import { type Entry, metadataJson } from "../storage/index.ts";

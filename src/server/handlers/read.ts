@@ -2,7 +2,7 @@
 import type { IncomingMessage } from "node:http";
 import { Status } from "../../meta/status.ts";
 import type { ServerContext } from "../context.ts";
-import { servedJson, servedObject } from "../crd/resource-defs.ts";
+import { servedJson, servedObject } from "../crd/versions.ts";
 import { ApiStatusError, fail, tooLargeResourceVersion } from "../http/errors.ts";
 import { contentTypeOf, negotiate, type Representation } from "../http/negotiate.ts";
 import { sendJson, sendObject } from "../http/respond.ts";

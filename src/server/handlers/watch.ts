@@ -1,5 +1,5 @@
 import { Status } from "../../meta/status.ts";
-import { servedJson } from "../crd/resource-defs.ts";
+import { servedJson } from "../crd/versions.ts";
 import { fail } from "../http/errors.ts";
 import { contentTypeOf } from "../http/negotiate.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { KubeObject } from "../../../src/meta/types.ts";
-import { validateCustomResource } from "../../../src/server/crd/resource-defs.ts";
 import { applyDefaults, prune, pruneNulls, type Schema } from "../../../src/server/crd/schema.ts";
+import { validateCustomResource } from "../../../src/server/crd/validate.ts";
 
 const errorsOf = (schema: Schema, obj: Record<string, unknown>, old?: Record<string, unknown>) =>
   validateCustomResource(obj as KubeObject, old as never, schema)
@@ -392,7 +392,7 @@ describe("defaulting", () => {
 
 describe("custom resource generation (customresource strategy)", () => {
   it("starts at 1 and grows with any change outside metadata and a status subresource", async () => {
-    const { prepareCustomResource } = await import("../../../src/server/crd/resource-defs.ts");
+    const { prepareCustomResource } = await import("../../../src/server/crd/validate.ts");
     const created: any = { apiVersion: "x/v1", kind: "X", metadata: { name: "a" }, data: { a: 1 } };
     prepareCustomResource(created, undefined, true);
     assert.equal(created.metadata.generation, 1);
