@@ -262,7 +262,7 @@ export function validateValue(value: unknown, s: Schema | undefined, name: strin
   const actual = jsonType(value);
   if (types.length && !types.some((t) => t === actual || (t === "number" && actual === "integer")))
     typeFail(types.join(","), actual);
-  for (const sub of s.allOf ?? []) validateValue(value, { ...sub, type: sub.type }, name, errs);
+  validateCombinators(value, s, name, errs);
 
   if (typeof value === "string") {
     if (s.maxLength !== undefined && [...value].length > s.maxLength) errs.push(tooLong(field, s.maxLength));
@@ -336,6 +336,48 @@ export function validateValue(value: unknown, s: Schema | undefined, name: strin
       if (value[k] === undefined) errs.push(required(keyPath(name, k)));
     }
   }
+}
+
+/**
+ * kube-openapi's schemaPropsValidator: anyOf, oneOf, allOf and not. Its composite messages are not field
+ * errors, so apiextensions reports them on the nil root path: `<nil>: Invalid value: "": "spec.x" must
+ * validate at least one schema (anyOf)`, followed by the best-matching branch's own errors.
+ */
+function validateCombinators(value: unknown, s: Schema, name: string, errs: FieldCause[]): void {
+  const composite = (message: string) => errs.push(invalid("<nil>", "", message));
+  const run = (sub: Schema) => {
+    const out: FieldCause[] = [];
+    validateValue(value, sub, name, out);
+    return out;
+  };
+  /** MatchCount stands in as "fewest errors"; ties go to the first branch, as upstream's strict ">". */
+  const best = (results: FieldCause[][]) => results.reduce((a, b) => (b.length < a.length ? b : a));
+  if (s.anyOf?.length) {
+    const results = s.anyOf.map(run);
+    if (!results.some((r) => r.length === 0)) {
+      composite(`${goQuote(name)} must validate at least one schema (anyOf)`);
+      errs.push(...best(results));
+    }
+  }
+  if (s.oneOf?.length) {
+    const results = s.oneOf.map(run);
+    const valid = results.filter((r) => r.length === 0).length;
+    if (valid !== 1) {
+      const detail = valid === 0 ? "Found none valid" : `Found ${valid} valid alternatives`;
+      composite(`${goQuote(name)} must validate one and only one schema (oneOf). ${detail}`);
+      if (valid === 0) errs.push(...best(results));
+    }
+  }
+  if (s.allOf?.length) {
+    const results = s.allOf.map(run);
+    for (const r of results) errs.push(...r);
+    const valid = results.filter((r) => r.length === 0).length;
+    if (valid !== results.length)
+      composite(
+        `${goQuote(name)} must validate all the schemas (allOf)${valid === 0 ? ". None validated" : ""}`,
+      );
+  }
+  if (s.not && run(s.not).length === 0) composite(`${goQuote(name)} must not validate the schema (not)`);
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

@@ -96,6 +96,54 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: "nullable, x-kubernetes-int-or-string and user-provided anyOf",
+    schema: object({
+      field: {
+        nullable: true,
+        "x-kubernetes-int-or-string": true,
+        anyOf: [{ type: "integer" }, { type: "string" }],
+      },
+    }),
+    valid: [{}, { field: null }, { field: 42 }, { field: "foo" }],
+    failing: [
+      {
+        object: { field: true },
+        errs: [
+          '<nil>: Invalid value: "": "field" must validate at least one schema (anyOf)',
+          'field: Invalid value: "boolean": field in body must be of type integer,string: "boolean"',
+          'field: Invalid value: "boolean": field in body must be of type integer: "boolean"',
+        ],
+      },
+    ],
+  },
+  {
+    name: "nullable, x-kubernetes-int-or-string and user-provider allOf",
+    schema: object({
+      field: {
+        nullable: true,
+        "x-kubernetes-int-or-string": true,
+        allOf: [{ anyOf: [{ type: "integer" }, { type: "string" }] }],
+      },
+    }),
+    valid: [{}, { field: null }, { field: 42 }, { field: "foo" }],
+    failing: (
+      [
+        [true, "boolean"],
+        [1.2, "number"],
+        [{}, "object"],
+        [[], "array"],
+      ] as const
+    ).map(([value, type]) => ({
+      object: { field: value },
+      errs: [
+        '<nil>: Invalid value: "": "field" must validate all the schemas (allOf). None validated',
+        '<nil>: Invalid value: "": "field" must validate at least one schema (anyOf)',
+        `field: Invalid value: "${type}": field in body must be of type integer,string: "${type}"`,
+        `field: Invalid value: "${type}": field in body must be of type integer: "${type}"`,
+      ],
+    })),
+  },
+  {
     name: "invalid regex",
     schema: object({ field: { type: "string", pattern: "+" } }),
     valid: [],
