@@ -152,7 +152,7 @@ describe("CustomResourceDefinitions", () => {
     const r = await c.admin("POST", BASE, {
       apiVersion: "example.com/v1",
       kind: "Widget",
-      metadata: { name: "w1" },
+      metadata: { name: "w1", labelz: { typo: "yes" } },
       spec: { color: "red", extra: true },
     });
     assert.equal(r.status, 201, r.text);
@@ -160,6 +160,8 @@ describe("CustomResourceDefinitions", () => {
     assert.equal(r.json.spec.maxReplicas, 10);
     assert.equal(r.json.spec.extra, undefined);
     assert.match(String(r.headers.warning), /unknown field \\"spec.extra\\"/);
+    assert.match(String(r.headers.warning), /unknown field \\"metadata.labelz\\"/);
+    assert.equal(r.json.metadata.labelz, undefined);
     const list = await c.admin("GET", BASE);
     assert.equal(list.json.kind, "WidgetList");
     assert.equal(list.json.items.length, 1);

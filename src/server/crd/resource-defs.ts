@@ -76,6 +76,34 @@ export function setAt(obj: Record<string, unknown>, path: string, value: unknown
   cur[parts[parts.length - 1]] = value;
 }
 
+/** metav1.ObjectMeta's JSON fields: the rest of a custom resource's metadata is not kept. */
+const OBJECT_META_FIELDS = new Set([
+  "name",
+  "generateName",
+  "namespace",
+  "selfLink",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "labels",
+  "annotations",
+  "ownerReferences",
+  "finalizers",
+  "managedFields",
+]);
+
+/** objectmeta.Coerce with DropInvalidFields: unknown metadata fields are dropped and reported. */
+function pruneObjectMeta(obj: Record<string, unknown>): string[] {
+  const meta = obj.metadata;
+  if (!isMap(meta)) return [];
+  const unknown = Object.keys(meta).filter((k) => !OBJECT_META_FIELDS.has(k));
+  for (const k of unknown) delete meta[k];
+  return unknown.map((k) => `metadata.${k}`);
+}
+
 /** The served defs of a CRD (its accepted names; one per served version). */
 export function customResourceDefs(crd: KubeObject): CustomResourceDef[] {
   const spec = asMap(crd.spec);
@@ -141,7 +169,7 @@ export function customResourceDefs(crd: KubeObject): CustomResourceDef[] {
         const object = structuredClone(obj) as Record<string, unknown>;
         pruneNulls(object, schema);
         applyDefaults(object, schema);
-        const unknownFields = prune(object, schema);
+        const unknownFields = [...pruneObjectMeta(object), ...prune(object, schema)].sort();
         return { object: object as KubeObject, unknownFields };
       },
     };
