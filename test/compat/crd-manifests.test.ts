@@ -168,4 +168,53 @@ spec:
       `Prometheus.monitoring.coreos.com "p" is invalid: spec.shardingStrategy: Invalid value: "object": topology can only be defined when mode is set to 'Topology'`,
     );
   });
+
+  it("Gateway API: CRDs Established; a Gateway and an HTTPRoute are accepted, a CEL rule refuses a bad path", async () => {
+    const names = await applyBundle(c, path.join(FIXTURES, "gateway-api", "gateway-api.crds.yaml"));
+    assert.deepEqual(names, [
+      "gatewayclasses.gateway.networking.k8s.io",
+      "gateways.gateway.networking.k8s.io",
+      "httproutes.gateway.networking.k8s.io",
+    ]);
+    const ok = await c.kubectl(["apply", "--server-side", "-f", "-"], {
+      input: `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: example
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: route, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: ["example.com"]
+  rules:
+  - matches:
+    - path: {type: PathPrefix, value: /api}
+    backendRefs:
+    - {name: svc, port: 8080}
+`,
+    });
+    assert.equal(ok.code, 0, ok.stderr);
+    const got = await c.kubectl(["get", "gateway", "gw", "-n", "default"]);
+    assert.match(got.stdout, /^NAME\s+CLASS\s+ADDRESS\s+PROGRAMMED\s+AGE\ngw\s+example\s+\d+s\n$/);
+    // The rule's own message (x-kubernetes-validations on HTTPPathMatch), reported by fieldErrorForReason.
+    const bad = await c.admin("POST", "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes", {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: "bad" },
+      spec: {
+        parentRefs: [{ name: "gw" }],
+        rules: [{ matches: [{ path: { type: "PathPrefix", value: "/api?x" } }] }],
+      },
+    });
+    assert.equal(bad.status, 422, bad.text);
+    assert.equal(
+      bad.json.message,
+      `HTTPRoute.gateway.networking.k8s.io "bad" is invalid: spec.rules[0].matches[0].path: Invalid value: "object": must only contain valid characters (matching ^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$) for types ['Exact', 'PathPrefix']`,
+    );
+  });
 });
