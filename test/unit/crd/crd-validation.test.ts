@@ -204,6 +204,32 @@ describe("CustomResourceDefinition validation", () => {
     );
   });
 
+  it("protected groups need the api-approved.kubernetes.io annotation (validateAPIApproval)", () => {
+    const inK8s = (annotations?: Record<string, string>) =>
+      crd((c) => {
+        c.spec.group = "widgets.k8s.io";
+        c.metadata.name = "foos.widgets.k8s.io";
+        if (annotations) c.metadata.annotations = annotations;
+      });
+    assert.deepEqual(errors(inK8s()), [
+      'metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111',
+    ]);
+    assert.deepEqual(
+      errors(inK8s({ "api-approved.kubernetes.io": "https://github.com/kubernetes/kubernetes/pull/1" })),
+      [],
+    );
+    assert.deepEqual(errors(inK8s({ "api-approved.kubernetes.io": "unapproved, experimental" })), []);
+    // x-k8s.io is the unprotected suffix for community projects.
+    const community = crd((c) => {
+      c.spec.group = "gateway.networking.x-k8s.io";
+      c.metadata.name = "foos.gateway.networking.x-k8s.io";
+    });
+    assert.deepEqual(errors(community), []);
+    assert.deepEqual(errors(inK8s({ "api-approved.kubernetes.io": "yes" })), [
+      'metadata.annotations[api-approved.kubernetes.io]: Invalid value: "yes": protected groups must have approval annotation "api-approved.kubernetes.io" with either a URL or a reason starting with "unapproved", see https://github.com/kubernetes/enhancements/pull/1111',
+    ]);
+  });
+
   it("immutable group and plural on update", () => {
     const old = crd() as any;
     const next = crd((c) => {

@@ -366,6 +366,45 @@ function validateListType(s: Schema, path: string): FieldCause[] {
   return errs;
 }
 
+const API_APPROVED = "api-approved.kubernetes.io";
+
+/** apihelpers.GetAPIApprovalState: missing, bypassed ("unapproved…"), approved (a URL) or invalid. */
+function approvalState(annotations: Record<string, string> | undefined): { state: string; reason: string } {
+  const value = annotations?.[API_APPROVED] ?? "";
+  const see = "see https://github.com/kubernetes/enhancements/pull/1111";
+  if (!value)
+    return {
+      state: "missing",
+      reason: `protected groups must have approval annotation "${API_APPROVED}", ${see}`,
+    };
+  if (value.startsWith("unapproved")) return { state: "bypassed", reason: "" };
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.host && url.protocol) return { state: "approved", reason: "" };
+  return {
+    state: "invalid",
+    reason: `protected groups must have approval annotation "${API_APPROVED}" with either a URL or a reason starting with "unapproved", ${see}`,
+  };
+}
+
+/** validateAPIApproval: CRDs in *.k8s.io / *.kubernetes.io groups need an approval annotation. */
+function validateAPIApproval(obj: KubeObject, old: StoredObject | undefined): FieldCause[] {
+  const group = asString(asMap(obj.spec).group);
+  const isProtected = [/^(.*\.)?k8s\.io$/, /^(.*\.)?kubernetes\.io$/].some((re) => re.test(group));
+  if (!isProtected) return [];
+  const now = approvalState(obj.metadata?.annotations);
+  if (old && approvalState(old.metadata.annotations).state === now.state) return [];
+  const path = `metadata.annotations[${API_APPROVED}]`;
+  if (now.state === "missing") return [required(path, now.reason)];
+  if (now.state === "invalid")
+    return [invalid(path, obj.metadata?.annotations?.[API_APPROVED] ?? "", now.reason)];
+  return [];
+}
+
 /** validateCustomResourceDefinitionSpec (the parts a v1 CRD can reach). */
 export function validateCRD(obj: KubeObject, old?: StoredObject): FieldCause[] {
   const errs: FieldCause[] = [];
@@ -515,6 +554,7 @@ export function validateCRD(obj: KubeObject, old?: StoredObject): FieldCause[] {
 
   errs.push(...validateNames(asMap(asMap(obj.status).acceptedNames), "status.acceptedNames"));
   errs.push(...validateStoredVersions(asStrings(asMap(obj.status).storedVersions), versions));
+  errs.push(...validateAPIApproval(obj, old));
 
   if (old) {
     const oldSpec = asMap(old.spec);
