@@ -620,6 +620,56 @@ describe("CustomResourceDefinitions", () => {
     );
   });
 
+  it("a CRD never takes over a built-in resource's path", async () => {
+    const crd = structuredClone(CRD) as any;
+    crd.metadata = {
+      name: "leases.coordination.k8s.io",
+      annotations: { "api-approved.kubernetes.io": "unapproved, test" },
+    };
+    crd.spec.group = "coordination.k8s.io";
+    crd.spec.names = { plural: "leases", singular: "lease", kind: "Lease" };
+    const r = await c.admin("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+    assert.equal(r.status, 201, r.text);
+    await c.server.settle();
+    // The built-in Lease still validates as a Lease (spec.leaseDurationSeconds > 0), not as a Widget.
+    const lease = await c.admin("POST", "/apis/coordination.k8s.io/v1/namespaces/default/leases", {
+      metadata: { name: "l" },
+      spec: { leaseDurationSeconds: 0 },
+    });
+    assert.equal(lease.status, 422, lease.text);
+    assert.match(lease.json.message, /spec\.leaseDurationSeconds: Invalid value: 0: must be greater than 0/);
+    // Deleting that CRD must not delete the built-in Leases sharing its storage key space.
+    const kept = await c.admin("POST", "/apis/coordination.k8s.io/v1/namespaces/default/leases", {
+      metadata: { name: "kept" },
+      spec: {},
+    });
+    assert.equal(kept.status, 201, kept.text);
+    assert.equal(
+      (
+        await c.admin(
+          "DELETE",
+          "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/leases.coordination.k8s.io",
+        )
+      ).status,
+      200,
+    );
+    await eventually(
+      async () =>
+        (
+          await c.admin(
+            "GET",
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/leases.coordination.k8s.io",
+          )
+        ).status === 404,
+      2000,
+      "CRD gone",
+    );
+    assert.equal(
+      (await c.admin("GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/kept")).status,
+      200,
+    );
+  });
+
   it("deleting a CRD deletes its custom resources, then its API", async () => {
     const del = await c.admin(
       "DELETE",

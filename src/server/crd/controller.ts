@@ -20,7 +20,7 @@ import {
 } from "../registry/kinds/apiextensions/customresourcedefinition.ts";
 import { rfc3339 } from "../registry/objects.ts";
 import { storageKey } from "../registry/types.ts";
-import { type CustomResourceDef, customResourceDefs } from "./resource-defs.ts";
+import { type CustomResourceDef, customResourceDefs, isCustomResourceDef } from "./resource-defs.ts";
 
 const CRD_KEY = storageKey(customResourceDefinition);
 
@@ -180,7 +180,13 @@ export function startCrdController(c: ControllerContext): Controller {
 
   const terminating = new Set<string>(); // CRDs being deleted: their resources take no creates
 
-  function serve(name: string, defs: CustomResourceDef[]): void {
+  function serve(name: string, wanted: CustomResourceDef[]): void {
+    // A built-in resource (or another CRD's) at the same path wins: kube-apiserver's own handlers come
+    // before the CRD handler in the delegation chain.
+    const defs = wanted.filter((d) => {
+      const existing = c.registry.find(d.group, d.version, d.resource);
+      return !existing || (isCustomResourceDef(existing) && existing.crd === name);
+    });
     for (const d of defs) d.terminating = () => terminating.has(name);
     const before = served.get(name) ?? [];
     const same =
@@ -212,8 +218,19 @@ export function startCrdController(c: ControllerContext): Controller {
     const conditions = asMaps(asMap(crd.status).conditions) as unknown as Condition[];
     const now = rfc3339(new Date());
     let terminating: Condition;
-    const defs = served.get(name) ?? customResourceDefs(crd);
-    if (isTrue(conditions, "Established") && defs.length) {
+    const established = isTrue(conditions, "Established");
+    // Still served while terminating (also after a restart): list and delete through the served def.
+    if (established) serve(name, customResourceDefs(crd));
+    const defs = served.get(name) ?? [];
+    if (established && !defs.length) {
+      // Its path belongs to a built-in resource: never delete those objects (OverlappingBuiltInResources).
+      terminating = {
+        type: "Terminating",
+        status: "False",
+        reason: "OverlappingBuiltInResource",
+        message: "instances overlap with built-in resources in storage",
+      };
+    } else if (established) {
       const def = defs[0];
       const left = c.store.list(storageKey(def)).items;
       for (const e of left) {
