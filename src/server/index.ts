@@ -29,6 +29,7 @@ import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
 import { startRootCaController, startServiceAccountController } from "./controllers/namespace-defaults.ts";
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
 import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
+import { startCrdController } from "./crd/controller.ts";
 import type { ResourceHandlerContext } from "./handlers/resources.ts";
 import { defaultLimits, type ServerLimits } from "./http/limits.ts";
 import { createApiServer } from "./http/server.ts";
@@ -37,7 +38,7 @@ import { adminKubeconfig, loadOrCreatePki, type Pki } from "./pki/index.ts";
 import { ObjectService } from "./registry/objects.ts";
 import { ResourceRegistry } from "./registry/resource-registry.ts";
 import { RESOURCES } from "./registry/resources.ts";
-import { groupVersion, storageKey } from "./registry/types.ts";
+import { groupVersion, type ResourceDef, storageKey } from "./registry/types.ts";
 import { Store } from "./storage/index.ts";
 
 export const DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
@@ -135,8 +136,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   ]);
 
   const registry = new ResourceRegistry(RESOURCES);
-  for (const def of registry.defs) {
-    if (def.virtual) continue;
+  // Every served def has its storage key space, custom resources included (registered as they are added).
+  const registered = new Set<string>();
+  const registerStorage = (def: ResourceDef) => {
+    const key = storageKey(def);
+    if (def.virtual || registered.has(key)) return;
+    registered.add(key);
     const selectable = Object.entries(def.selectableFields ?? {});
     const indexer = {
       namespaced: def.namespaced,
@@ -150,9 +155,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       },
     };
     const shared = def.storage;
-    if (shared) store.view(storageKey(def), { target: storageKey(shared), indexer, ...shared });
-    else store.register(storageKey(def), indexer);
-  }
+    if (shared) store.view(key, { target: storageKey(shared), indexer, ...shared });
+    else store.register(key, indexer);
+  };
+  for (const def of registry.defs) registerStorage(def);
+  registry.onChange(({ added }) => {
+    for (const def of added) registerStorage(def);
+  });
 
   const issuer = opts.issuer ?? DEFAULT_ISSUER;
   const tokens: ServiceAccountTokenConfig = {
@@ -265,6 +274,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startCronJobController(controllerContext, { clock }),
     startGarbageCollector(controllerContext),
     startCsrSigningController(controllerContext),
+    startCrdController(controllerContext),
   ];
   const settle = async () => {
     for (let i = 0; i < 5; i++) await Promise.all(controllers.map((c) => c.idle())); // controllers feed each other

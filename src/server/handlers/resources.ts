@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { failure, Status } from "../../meta/status.ts";
 import type { UserInfo } from "../../meta/types.ts";
+import { checkNotTerminating } from "../crd/resource-defs.ts";
 import { decodeProtobuf, mediaType, readBody, readBodyBytes, readObject } from "../http/body.ts";
 import { ApiStatusError, fail, statusOf } from "../http/errors.ts";
 import { PROTOBUF_MEDIA_TYPE } from "../http/protobuf/index.ts";
@@ -84,6 +85,7 @@ export async function handleResource(
     case "create": {
       if (info.name) throw noRoute();
       if (def.namespaced && !namespace) throw notFoundPath();
+      checkNotTerminating(def);
       const options = createOptions(query);
       const entry = await ctx.objects.create(def, await readObject(req), namespace, {
         user,

@@ -3,11 +3,12 @@
 // racing a controller or another client re-applies to the newest object instead of failing.
 import { Status } from "../../meta/status.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
+import { isCustomResourceDef, type ScalePaths, setAt, valueAt } from "../crd/resource-defs.ts";
 import { mediaType, readBody, readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { sendObject } from "../http/respond.ts";
 import { applyPatch, checkPatchBody, patchTypeOf } from "../registry/patch.ts";
-import { storageKey } from "../registry/types.ts";
+import { type ResourceDef, storageKey } from "../registry/types.ts";
 import { invalid } from "../registry/validation/field.ts";
 import type { Call } from "./call.ts";
 import { objectOf } from "./encode.ts";
@@ -25,7 +26,32 @@ interface Scalable {
   status?: { replicas?: number };
 }
 
-function scaleOf(obj: Scalable) {
+/** A custom resource's paths (its CRD's subresources.scale), else the workloads' spec/status.replicas. */
+function pathsOf(def: ResourceDef): ScalePaths {
+  return (
+    (isCustomResourceDef(def) ? def.scale : undefined) ?? {
+      specReplicasPath: ".spec.replicas",
+      statusReplicasPath: ".status.replicas",
+    }
+  );
+}
+
+/** scaleFromCustomResource (apiextensions-apiserver pkg/registry/customresource/etcd.go). */
+function customScaleOf(obj: Scalable, paths: ScalePaths): KubeObject {
+  const int = (v: unknown) => (typeof v === "number" ? v : 0);
+  const selector = paths.labelSelectorPath ? valueAt(obj, paths.labelSelectorPath) : undefined;
+  return {
+    ...scaleOf(obj, undefined),
+    spec: { replicas: int(valueAt(obj, paths.specReplicasPath)) },
+    status: {
+      replicas: int(valueAt(obj, paths.statusReplicasPath)),
+      ...(typeof selector === "string" && selector ? { selector } : {}),
+    },
+  };
+}
+
+function scaleOf(obj: Scalable, def: ResourceDef | undefined): KubeObject {
+  if (def && isCustomResourceDef(def) && def.scale) return customScaleOf(obj, def.scale);
   const labels = obj.spec?.selector?.matchLabels ?? {};
   return {
     kind: "Scale",
@@ -74,12 +100,10 @@ function scaledObject(call: Call, current: StoredObject, scale: KubeObject): Kub
       ),
     );
   }
-  const spec = (current.spec ?? {}) as Record<string, unknown>;
-  return {
-    ...current,
-    metadata: { ...current.metadata, resourceVersion: scale.metadata?.resourceVersion ?? "" },
-    spec: { ...spec, replicas },
-  };
+  const next = structuredClone(current) as unknown as Record<string, unknown>;
+  next.metadata = { ...current.metadata, resourceVersion: scale.metadata?.resourceVersion ?? "" };
+  setAt(next, pathsOf(def).specReplicasPath, replicas);
+  return next as KubeObject;
 }
 
 export async function handleScale(call: Call): Promise<void> {
@@ -87,7 +111,7 @@ export async function handleScale(call: Call): Promise<void> {
   if (info.verb === "get") {
     const entry = ctx.store.get(storageKey(def), info.namespace, info.name);
     if (!entry) throw fail.notFound(def.resource, def.group, info.name);
-    return sendObject(res, 200, scaleOf(entry.object() as unknown as Scalable));
+    return sendObject(res, 200, scaleOf(entry.object() as unknown as Scalable, def));
   }
   let newScale: (current: StoredObject) => KubeObject;
   let dryRun: boolean;
@@ -97,7 +121,7 @@ export async function handleScale(call: Call): Promise<void> {
     dryRun = patchOptions(query, type).dryRun;
     checkPatchBody(body, type);
     const target = { kind: "Scale", group: "autoscaling" };
-    newScale = (current) => applyPatch(scaleOf(current as unknown as Scalable), body, type, target);
+    newScale = (current) => applyPatch(scaleOf(current as unknown as Scalable, def), body, type, target);
   } else {
     dryRun = updateOptions(query).dryRun;
     const scale = await readObject(req);
@@ -113,5 +137,5 @@ export async function handleScale(call: Call): Promise<void> {
     (current) => scaledObject(call, current, newScale(current)),
     { user, dryRun },
   );
-  sendObject(res, 200, scaleOf(objectOf(written) as unknown as Scalable));
+  sendObject(res, 200, scaleOf(objectOf(written) as unknown as Scalable, def));
 }

@@ -4,6 +4,8 @@ import { randomUUID } from "node:crypto";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
 import { type AdmissionPlugin, operationOptions, runAdmission } from "../admission/types.ts";
+import { isCustomResourceDef } from "../crd/resource-defs.ts";
+import { servedObject, storedApiVersion } from "../crd/versions.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { CONFLICT_MODIFIED, type Entry, isStorageError, type Store } from "../storage/index.ts";
 import { type DecodeOptions, decodeForWrite, patchShown } from "./decode.ts";
@@ -184,6 +186,7 @@ export class ObjectService {
     this.validate(def, obj, undefined);
     await runAdmission(this.admission, "validate", req);
     if (o.dryRun) return obj as StoredObject;
+    obj.apiVersion = storedApiVersion(def); // a custom resource is stored in its CRD's storage version
     return this.store.create(storageKey(def), obj);
   }
 
@@ -238,7 +241,7 @@ export class ObjectService {
     for (;;) {
       const current = this.store.getLatest(key, ns, name);
       if (!current) throw fail.notFound(def.resource, def.group, name);
-      const obj = await tryUpdate(current.object());
+      const obj = await tryUpdate(servedObject(def, current.object()));
       if (!obj) return current;
       const written = await this.tryWrite(def, ns, name, current, obj, o);
       if (written) return written;
@@ -299,6 +302,7 @@ export class ObjectService {
       if (next.metadata?.deletionTimestamp && !pendingFinalizers(def, next).length) {
         return await this.store.delete(storageKey(def), namespace, name, { expectedRV: current.rv });
       }
+      next.apiVersion = storedApiVersion(def);
       return await this.store.update(storageKey(def), next, { expectedRV: current.rv });
     } catch (e) {
       if (isStorageError(e, "Conflict")) return undefined;
@@ -406,7 +410,7 @@ export class ObjectService {
       apiVersion: groupVersion(def),
       time: rfc3339(this.now()),
       ...(STATUS_LIKE.has(subresource) ? { subresource } : {}),
-      schema: patchSchemaFor(def.group, def.kind),
+      schema: isCustomResourceDef(def) ? def.patchSchema : patchSchemaFor(def.group, def.kind),
       scope,
     };
   }
@@ -452,6 +456,7 @@ export class ObjectService {
           : o.propagationPolicy === "Foreground"
             ? FOREGROUND_FINALIZER
             : undefined;
+      if (!obj.metadata.deletionTimestamp) def.beforeDelete?.(obj, this.now());
       if (propagation && !obj.metadata.deletionTimestamp) {
         obj.metadata.finalizers = [...new Set([...(obj.metadata.finalizers ?? []), propagation])];
       }
@@ -524,9 +529,11 @@ export class ObjectService {
   }
 
   private validate(def: ResourceDef, obj: KubeObject, old: StoredObject | undefined): void {
+    // apiextensions-apiserver validates metadata with apimachinery's generic rules only.
+    const coreFinalizers = def.group !== "apiextensions.k8s.io" && !isCustomResourceDef(def);
     const causes = [
-      ...validateObjectMeta(obj, { namespaced: def.namespaced, kind: def.kind }),
-      ...(old ? validateUpdateMeta(old, obj) : []),
+      ...validateObjectMeta(obj, { namespaced: def.namespaced, kind: def.kind, coreFinalizers }),
+      ...(old ? validateUpdateMeta(old, obj, coreFinalizers) : []),
       ...(def.validate?.(obj, old) ?? []),
     ];
     if (causes.length) {

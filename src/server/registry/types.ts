@@ -62,6 +62,9 @@ export interface ResourceDef {
   /** DELETE answers with the object (its last state) rather than a Success Status
    * (the registry's ReturnDeletedObject: pods, namespaces, services, nodes, serviceaccounts). */
   returnsDeletedObject?: boolean;
+  /** The registry's Delete override, on the first delete request (before deletionTimestamp is set): adds
+   * finalizers and conditions (CustomResourceDefinition: the customresourcecleanup finalizer). */
+  beforeDelete?: (obj: StoredObject, now: Date) => void;
 }
 
 /** The stored kind's group/resource (its storageKey) and the conversions between the two forms. */

@@ -5,6 +5,7 @@ import { mutatingWebhookConfiguration } from "./admissionregistration/mutatingwe
 import { validatingAdmissionPolicy } from "./admissionregistration/validatingadmissionpolicy.ts";
 import { validatingAdmissionPolicyBinding } from "./admissionregistration/validatingadmissionpolicybinding.ts";
 import { validatingWebhookConfiguration } from "./admissionregistration/validatingwebhookconfiguration.ts";
+import { customResourceDefinition } from "./apiextensions/customresourcedefinition.ts";
 import { apiService } from "./apiregistration/apiservice.ts";
 import { deployment } from "./apps/deployment.ts";
 import { replicaSet } from "./apps/replicaset.ts";
@@ -73,6 +74,8 @@ export const KINDS: readonly ResourceDef[] = [
   validatingAdmissionPolicy,
   validatingAdmissionPolicyBinding,
   validatingWebhookConfiguration,
+  lease,
+  customResourceDefinition,
   ...selfSubjectReviewOlder,
   apiService,
   certificateSigningRequest,
