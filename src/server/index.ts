@@ -124,7 +124,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 
   const registry = new ResourceRegistry(withStrategies(RESOURCES, store));
   for (const def of registry.defs) {
-    if (def.virtual) continue;
+    if (def.virtual || def.conversion) continue; // a converting version shares its storage version's table
     const selectable = Object.entries(def.selectableFields ?? {});
     store.register(storageKey(def), {
       namespaced: def.namespaced,

@@ -5,7 +5,8 @@ import type { ServerContext } from "../context.ts";
 import { ApiStatusError, fail, tooLargeResourceVersion } from "../http/errors.ts";
 import { contentTypeOf, negotiate, type Representation } from "../http/negotiate.ts";
 import { sendJson, sendObject } from "../http/respond.ts";
-import { storageKey } from "../registry/types.ts";
+import { type ResourceDef, servedObject, storageKey } from "../registry/types.ts";
+import type { Entry } from "../storage/index.ts";
 import { decodeContinue, encodeContinue, INCONSISTENT_CONTINUE_MESSAGE } from "../storage/index.ts";
 import type { Call } from "./call.ts";
 import {
@@ -41,6 +42,7 @@ export function representationFor(req: IncomingMessage, target: "object" | "list
 export function sendEntry(call: Call, code: number, entry: Written): void {
   const { ctx, req, res, def, query } = call;
   const rep = representationFor(req, "object");
+  if (def.conversion && isEntry(entry)) entry = servedObject(def, entry.object());
   if (rep.kind === "json")
     return isEntry(entry) ? sendJson(res, code, entry.json) : sendObject(res, code, entry);
   if (rep.kind === "metadata" && isEntry(entry))
@@ -164,6 +166,7 @@ export async function listObjects(call: Call): Promise<void> {
     filter: selection.narrowing ? selection.matches : undefined,
     atRV,
   });
+  if (def.conversion) result.items = result.items.map((e) => servedEntry(def, e));
   const rv = result.rv;
   const meta: ListMeta = { resourceVersion: String(rv) };
   if (result.more && result.lastKey !== undefined) {
@@ -194,4 +197,11 @@ export async function listObjects(call: Call): Promise<void> {
     default:
       return sendJson(res, 200, listJson(def, result.items, meta));
   }
+}
+
+/** A stored entry as a converting def's version serves it (autoscaling/v1 views of v2 HPAs). */
+export function servedEntry(def: ResourceDef, e: Entry): Entry {
+  const obj = servedObject(def, e.object());
+  const json = JSON.stringify(obj);
+  return { ...e, json, object: () => JSON.parse(json) };
 }

@@ -25,8 +25,10 @@ interface Scalable {
   status?: { replicas?: number };
 }
 
-function scaleOf(obj: Scalable) {
-  const labels = obj.spec?.selector?.matchLabels ?? {};
+function scaleOf(obj: Scalable, kind: string) {
+  // A ReplicationController's selector is a plain label map; the apps kinds' a LabelSelector.
+  const selector = obj.spec?.selector as Record<string, unknown> | undefined;
+  const labels = (kind === "ReplicationController" ? selector : obj.spec?.selector?.matchLabels) ?? {};
   return {
     kind: "Scale",
     apiVersion: "autoscaling/v1",
@@ -87,7 +89,7 @@ export async function handleScale(call: Call): Promise<void> {
   if (info.verb === "get") {
     const entry = ctx.store.get(storageKey(def), info.namespace, info.name);
     if (!entry) throw fail.notFound(def.resource, def.group, info.name);
-    return sendObject(res, 200, scaleOf(entry.object() as unknown as Scalable));
+    return sendObject(res, 200, scaleOf(entry.object() as unknown as Scalable, def.kind));
   }
   let newScale: (current: StoredObject) => KubeObject;
   let dryRun: boolean;
@@ -97,7 +99,7 @@ export async function handleScale(call: Call): Promise<void> {
     dryRun = patchOptions(query, type).dryRun;
     checkPatchBody(body, type);
     const target = { kind: "Scale", group: "autoscaling" };
-    newScale = (current) => applyPatch(scaleOf(current as unknown as Scalable), body, type, target);
+    newScale = (current) => applyPatch(scaleOf(current as unknown as Scalable, def.kind), body, type, target);
   } else {
     dryRun = updateOptions(query).dryRun;
     const scale = await readObject(req);
@@ -113,5 +115,5 @@ export async function handleScale(call: Call): Promise<void> {
     (current) => scaledObject(call, current, newScale(current)),
     { user, dryRun },
   );
-  sendObject(res, 200, scaleOf(objectOf(written) as unknown as Scalable));
+  sendObject(res, 200, scaleOf(objectOf(written) as unknown as Scalable, def.kind));
 }

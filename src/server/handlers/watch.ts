@@ -1,7 +1,7 @@
 import { Status } from "../../meta/status.ts";
 import { fail } from "../http/errors.ts";
 import { contentTypeOf } from "../http/negotiate.ts";
-import { groupVersion, storageKey } from "../registry/types.ts";
+import { groupVersion, servedObject, storageKey } from "../registry/types.ts";
 import { StorageError, type StoreEvent, stampResourceVersion } from "../storage/index.ts";
 import type { Call } from "./call.ts";
 import { includeObjectParam, partialMetadata, table } from "./encode.ts";
@@ -63,7 +63,8 @@ export function watchObjects(call: Call): void {
   let tableColumnsSent = false;
 
   // Encodes a stored object JSON (or a parsed object) in the negotiated representation.
-  const encodeObject = (json: string): string => {
+  const encodeObject = (stored: string): string => {
+    const json = def.conversion ? JSON.stringify(servedObject(def, JSON.parse(stored))) : stored;
     if (rep.kind === "json") return json;
     const obj = JSON.parse(json);
     if (rep.kind === "metadata") return JSON.stringify(partialMetadata(obj, rep.version));

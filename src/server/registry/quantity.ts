@@ -182,3 +182,37 @@ function absBelow(mantissa: bigint, scale: number, limit: bigint): boolean {
   const abs = mantissa < 0n ? -mantissa : mantissa;
   return scale >= 0 ? abs * 10n ** BigInt(scale) < limit : abs < limit * 10n ** BigInt(-scale);
 }
+
+/** Quantity.MilliValue() (rounded up, as ScaledValue does) of a string quantityError accepts; 0n otherwise. */
+export function quantityMilli(str: string): bigint {
+  if (str === "0") return 0n;
+  const parts = parseQuantityString(str);
+  const kind = parts && interpret(parts.suffix);
+  if (!parts || !kind) return 0n;
+  let mantissa = BigInt(parts.num + parts.denom);
+  let scale = -parts.denom.length + 3; // milli units
+  if (kind.base === 10) scale += kind.exponent;
+  else mantissa <<= BigInt(kind.exponent);
+  if (scale >= 0) mantissa *= 10n ** BigInt(scale);
+  else {
+    const divisor = 10n ** BigInt(-scale);
+    mantissa = (mantissa + divisor - 1n) / divisor;
+  }
+  return parts.positive ? mantissa : -mantissa;
+}
+
+/** Whether a quantity string is in BinarySI format ("64Mi"), which sums keep (Quantity.Add keeps the format). */
+export function isBinaryQuantity(str: string): boolean {
+  const parts = parseQuantityString(str);
+  return Boolean(parts && interpret(parts.suffix)?.format === "BinarySI");
+}
+
+/** Quantity.String() of a milli value in the given format (sums of quantities, quota usage). */
+export function formatMilli(milli: bigint, binary = false): string {
+  if (milli === 0n) return "0";
+  if (binary && milli % 1000n === 0n) {
+    const units = milli / 1000n;
+    if (units % 1024n === 0n) return canonicalQuantity(`${units / 1024n}Ki`);
+  }
+  return canonicalQuantity(`${milli}m`);
+}

@@ -50,6 +50,22 @@ export interface ResourceDef {
   /** DELETE answers with the object (its last state) rather than a Success Status
    * (the registry's ReturnDeletedObject: pods, namespaces, services, nodes, serviceaccounts). */
   returnsDeletedObject?: boolean;
+  /** Served in this version but stored in another (autoscaling/v1 HPAs are stored as v2): every write
+   * converts to the storage version's def and every read back, as the apiserver's storage codec does. */
+  conversion?: VersionConversion;
+}
+
+/** How a non-storage version of a kind maps onto its storage version (pkg/apis/<group>/<v>/conversion.go). */
+export interface VersionConversion {
+  /** The def of the version objects are stored in (same group/resource, so the same storage key). */
+  storage: ResourceDef;
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
+}
+
+/** A stored object as a def's version serves it (itself unless the def converts). */
+export function servedObject(def: ResourceDef, stored: KubeObject): KubeObject {
+  return def.conversion ? def.conversion.fromStorage(stored) : stored;
 }
 
 /** What a strategy may consult besides the object: storage, for allocations and cross-object checks. */
