@@ -54,7 +54,8 @@ function defaultRules(rules: unknown, up: boolean): Json {
 }
 
 export function defaultHorizontalPodAutoscaler(obj: KubeObject): void {
-  const spec = (obj.spec ??= {}) as Json;
+  obj.spec ??= {};
+  const spec = obj.spec as Json;
   spec.minReplicas ??= 1;
   if (!Array.isArray(spec.metrics) || spec.metrics.length === 0)
     spec.metrics = [
@@ -164,7 +165,9 @@ export function validateHorizontalPodAutoscaler(obj: KubeObject): FieldCause[] {
       invalid("spec.maxReplicas", int(spec.maxReplicas), "must be greater than or equal to `minReplicas`"),
     );
   errs.push(...validateTargetRef(asMap(spec.scaleTargetRef), "spec.scaleTargetRef"));
-  asMaps(spec.metrics).forEach((m, i) => errs.push(...validateMetric(m, index("spec.metrics", i))));
+  asMaps(spec.metrics).forEach((m, i) => {
+    errs.push(...validateMetric(m, index("spec.metrics", i)));
+  });
   return errs;
 }
 

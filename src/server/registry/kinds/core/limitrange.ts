@@ -17,8 +17,10 @@ export const LIMIT_TYPES = ["Container", "Pod", "PersistentVolumeClaim"] as cons
 export function defaultLimitRange(obj: KubeObject): void {
   for (const item of asMaps(asMap(obj.spec).limits)) {
     if (item.type !== "Container") continue;
-    const defaults = (item.default = { ...asMap(item.default) });
-    const requests = (item.defaultRequest = { ...asMap(item.defaultRequest) });
+    const defaults = { ...asMap(item.default) };
+    const requests = { ...asMap(item.defaultRequest) };
+    item.default = defaults;
+    item.defaultRequest = requests;
     for (const [k, v] of Object.entries(asMap(item.max))) if (!(k in defaults)) defaults[k] = v;
     for (const [k, v] of Object.entries(defaults)) if (!(k in requests)) requests[k] = v;
     for (const [k, v] of Object.entries(asMap(item.min))) if (!(k in requests)) requests[k] = v;

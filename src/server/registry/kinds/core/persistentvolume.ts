@@ -65,10 +65,12 @@ const DOCS = {
 };
 
 export function defaultPersistentVolume(obj: KubeObject): void {
-  const spec = (obj.spec ??= {}) as Json;
+  obj.spec ??= {};
+  const spec = obj.spec as Json;
   spec.persistentVolumeReclaimPolicy ??= "Retain";
   spec.volumeMode ??= "Filesystem";
-  const status = (obj.status ??= {}) as Json;
+  obj.status ??= {};
+  const status = obj.status as Json;
   status.phase ||= "Pending";
 }
 

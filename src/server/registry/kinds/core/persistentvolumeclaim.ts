@@ -34,9 +34,11 @@ const DOCS = {
 };
 
 export function defaultPersistentVolumeClaim(obj: KubeObject): void {
-  const spec = (obj.spec ??= {}) as Json;
+  obj.spec ??= {};
+  const spec = obj.spec as Json;
   spec.volumeMode ??= "Filesystem";
-  const status = (obj.status ??= {}) as Json;
+  obj.status ??= {};
+  const status = obj.status as Json;
   status.phase ||= "Pending";
 }
 

@@ -28,12 +28,14 @@ const DOCS = {
 
 /** SetDefaults_ReplicationController: selector and labels from the template's labels; one replica. */
 export function defaultReplicationController(obj: KubeObject): void {
-  const spec = (obj.spec ??= {}) as Json;
+  obj.spec ??= {};
+  const spec = obj.spec as Json;
   const template = isMap(spec.template) ? spec.template : undefined;
   const labels = template ? asMap(template.metadata).labels : undefined;
   if (isMap(labels)) {
     if (Object.keys(asMap(spec.selector)).length === 0) spec.selector = { ...labels };
-    const meta = (obj.metadata ??= {});
+    obj.metadata ??= {};
+    const meta = obj.metadata;
     if (Object.keys(meta.labels ?? {}).length === 0) meta.labels = { ...(labels as Record<string, string>) };
   }
   spec.replicas ??= 1;

@@ -15,7 +15,8 @@ export const UNHEALTHY_POD_EVICTION_POLICIES = ["AlwaysAllow", "IfHealthyBudget"
 
 /** A fresh PDB's status: its int32 fields are not omitempty, so they read back as zeros. */
 export function defaultPodDisruptionBudget(obj: KubeObject): void {
-  const status = (obj.status ??= {}) as Json;
+  obj.status ??= {};
+  const status = obj.status as Json;
   for (const f of ["disruptionsAllowed", "currentHealthy", "desiredHealthy", "expectedPods"]) status[f] ??= 0;
 }
 
