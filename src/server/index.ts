@@ -3,8 +3,10 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import pino, { type Logger } from "pino";
+import { limitRanger } from "./admission/limit-ranger.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
+import { resourceQuotaAdmission } from "./admission/resource-quota.ts";
 import { serviceAccountAdmission } from "./admission/service-account.ts";
 import { openAuditLog } from "./audit.ts";
 import { Authenticator, type StaticToken } from "./authn/index.ts";
@@ -14,11 +16,14 @@ import { bootstrap } from "./bootstrap.ts";
 import type { AuditRecord, PodLogSource } from "./context.ts";
 import { startAggregationController } from "./controllers/clusterrole-aggregation.ts";
 import type { Controller, ControllerContext } from "./controllers/context.ts";
+import { startDisruptionController } from "./controllers/disruption.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
 import { startRootCaController, startServiceAccountController } from "./controllers/namespace-defaults.ts";
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
+import { startReplicationManager } from "./controllers/replication-controller.ts";
+import { startResourceQuotaController } from "./controllers/resource-quota.ts";
 import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
 import type { ResourceHandlerContext } from "./handlers/resources.ts";
 import { defaultLimits, type ServerLimits } from "./http/limits.ts";
@@ -148,8 +153,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const authz = new Authorizer(store); // follows RBAC objects through storage watches, bootstrap included
   const objects = new ObjectService(store, [
     namespaceLifecycle,
+    limitRanger,
     serviceAccountAdmission,
     rbacEscalation(authz),
+    resourceQuotaAdmission,
   ]);
   const authn = new Authenticator({
     serviceAccounts: tokens,
@@ -228,6 +235,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startEndpointsController(controllerContext),
     startDeploymentController(controllerContext),
     startReplicaSetController(controllerContext),
+    startReplicationManager(controllerContext),
+    startResourceQuotaController(controllerContext),
+    startDisruptionController(controllerContext),
     startGarbageCollector(controllerContext),
   ];
   const settle = async () => {

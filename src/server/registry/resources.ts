@@ -91,6 +91,7 @@ export const RESOURCES: ResourceDef[] = [
       { name: "status", kind: "Pod", verbs: ["get", "patch", "update"] },
       { name: "binding", kind: "Binding", verbs: ["create"] },
       { name: "log", kind: "Pod", verbs: ["get"] },
+      { name: "eviction", kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] },
     ],
     selectableFields: fields(
       "spec.nodeName",
