@@ -138,7 +138,7 @@ function validatePod(pod: KubeObject, range: KubeObject): string[] {
   const errs: string[] = [];
   const spec = asMap(pod.spec);
   for (const item of limitItems(range, "Container"))
-    for (const c of [...asMaps(spec.initContainers), ...asMaps(spec.containers)]) {
+    for (const c of [...asMaps(spec.containers), ...asMaps(spec.initContainers)]) {
       const r = asMap(c.resources);
       errs.push(...constraintErrors(item, "Container", asMap(r.requests), asMap(r.limits)));
     }

@@ -8,7 +8,7 @@ import { isStorageError } from "../storage/index.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
 
 export function startNamespaceDeletionController(c: ControllerContext): Controller {
-  const namespaced = c.registry.defs.filter((d) => d.namespaced && !d.virtual);
+  const namespaced = c.registry.defs.filter((d) => d.namespaced && !d.virtual && !d.conversion);
   const namespacesDef = c.registry.find("", "v1", "namespaces")!;
   const terminating = new Set<string>();
 

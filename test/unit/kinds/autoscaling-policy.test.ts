@@ -1,0 +1,342 @@
+// HorizontalPodAutoscaler (v2 validation, defaults, printer; v1↔v2 conversion as pkg/apis/autoscaling/v1
+// conversion.go) and PodDisruptionBudget (pkg/apis/policy/validation; printPodDisruptionBudget).
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { KubeObject } from "../../../src/meta/types.ts";
+import {
+  BEHAVIOR_ANNOTATION,
+  CONDITIONS_ANNOTATION,
+  CURRENT_METRICS_ANNOTATION,
+  hpaV1ToV2,
+  hpaV2ToV1,
+  METRICS_ANNOTATION,
+} from "../../../src/server/registry/kinds/autoscaling/conversion.ts";
+import {
+  formatMetrics,
+  horizontalPodAutoscaler,
+} from "../../../src/server/registry/kinds/autoscaling/horizontalpodautoscaler.ts";
+import { horizontalPodAutoscalerV1 } from "../../../src/server/registry/kinds/autoscaling/horizontalpodautoscaler-v1.ts";
+import { setDisruptionAllowedCondition } from "../../../src/server/registry/kinds/policy/disruption.ts";
+import { podDisruptionBudget } from "../../../src/server/registry/kinds/policy/poddisruptionbudget.ts";
+
+const NOW = Date.parse("2024-06-01T12:00:00Z");
+const created = { creationTimestamp: "2024-06-01T11:58:00Z" };
+const errors = (obj: KubeObject, validate = horizontalPodAutoscaler.validate!) =>
+  validate(obj).map((c) => `${c.field}: ${c.message}`);
+
+const ref = { apiVersion: "apps/v1", kind: "Deployment", name: "web" };
+const cpu = (averageUtilization: number) => ({
+  type: "Resource",
+  resource: { name: "cpu", target: { type: "Utilization", averageUtilization } },
+});
+
+describe("HorizontalPodAutoscaler v2", () => {
+  test("defaults: minReplicas 1, 80% CPU when no metrics, behavior rules filled in", () => {
+    const obj: KubeObject = {
+      metadata: { name: "h" },
+      spec: {
+        scaleTargetRef: ref,
+        maxReplicas: 3,
+        behavior: { scaleDown: { stabilizationWindowSeconds: 60 } },
+      },
+    };
+    horizontalPodAutoscaler.defaults!(obj);
+    const spec = obj.spec as any;
+    assert.equal(spec.minReplicas, 1);
+    assert.deepEqual(spec.metrics, [cpu(80)]);
+    assert.deepEqual(spec.behavior.scaleDown, {
+      stabilizationWindowSeconds: 60,
+      selectPolicy: "Max",
+      policies: [{ type: "Percent", value: 100, periodSeconds: 15 }],
+    });
+    assert.deepEqual(spec.behavior.scaleUp, {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: "Max",
+      policies: [
+        { type: "Pods", value: 4, periodSeconds: 15 },
+        { type: "Percent", value: 100, periodSeconds: 15 },
+      ],
+    });
+  });
+
+  test("validation (ValidateHorizontalPodAutoscalerSpec)", () => {
+    const hpa = (spec: object): KubeObject => ({
+      metadata: { name: "h" },
+      spec: { scaleTargetRef: ref, minReplicas: 1, maxReplicas: 3, ...spec },
+    });
+    const cases: [object, string[]][] = [
+      [{ metrics: [cpu(50)] }, []],
+      [{ minReplicas: 0 }, ["spec.minReplicas: Invalid value: 0: must be greater than or equal to 1"]],
+      [
+        { maxReplicas: 0 },
+        [
+          "spec.maxReplicas: Invalid value: 0: must be greater than 0",
+          "spec.maxReplicas: Invalid value: 0: must be greater than or equal to `minReplicas`",
+        ],
+      ],
+      [
+        { scaleTargetRef: { name: "x/y" } },
+        [
+          "spec.scaleTargetRef.kind: Required value",
+          "spec.scaleTargetRef.name: Invalid value: \"x/y\": may not contain '/'",
+        ],
+      ],
+      [
+        { metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization" } } }] },
+        [
+          "spec.metrics[0].resource.target.averageUtilization: Required value: must set either a target raw value or a target utilization",
+        ],
+      ],
+      [
+        { metrics: [cpu(0)] },
+        ["spec.metrics[0].resource.target.averageUtilization: Invalid value: 0: must be greater than 0"],
+      ],
+      [
+        {
+          metrics: [
+            {
+              type: "Pods",
+              pods: { metric: { name: "qps" }, target: { type: "Bogus", averageValue: "-1" } },
+            },
+          ],
+        },
+        [
+          'spec.metrics[0].pods.target.type: Invalid value: "Bogus": must be either Utilization, Value, or AverageValue',
+          'spec.metrics[0].pods.target.averageValue: Invalid value: "-1": must be positive',
+        ],
+      ],
+      [
+        { metrics: [{ type: "Object" }] },
+        ["spec.metrics[0].object: Required value: must populate information for the given metric source"],
+      ],
+      [
+        { metrics: [{ type: "Magic" }] },
+        [
+          'spec.metrics[0].type: Unsupported value: "Magic": supported values: "ContainerResource", "External", "Object", "Pods", "Resource"',
+        ],
+      ],
+    ];
+    for (const [spec, want] of cases) assert.deepEqual(errors(hpa(spec)), want, JSON.stringify(spec));
+  });
+
+  test("printer: TARGETS as formatHPAMetrics, MINPODS <unset>, REPLICAS from status (printHorizontalPodAutoscaler)", () => {
+    const p = horizontalPodAutoscaler.printer!;
+    assert.deepEqual(
+      p.columns.map((c) => c.name),
+      ["Name", "Reference", "Targets", "MinPods", "MaxPods", "Replicas", "Age"],
+    );
+    const obj: KubeObject = {
+      metadata: { name: "web", ...created },
+      spec: { scaleTargetRef: ref, maxReplicas: 10, metrics: [cpu(50)] },
+      status: {
+        currentReplicas: 4,
+        currentMetrics: [
+          { type: "Resource", resource: { name: "cpu", current: { averageUtilization: 42 } } },
+        ],
+      },
+    };
+    assert.deepEqual(p.cells(obj, NOW), ["web", "Deployment/web", "cpu: 42%/50%", "<unset>", 10, 4, "2m"]);
+    const specs = [
+      {
+        type: "External",
+        external: { metric: { name: "q" }, target: { type: "AverageValue", averageValue: "100m" } },
+      },
+      {
+        type: "Pods",
+        pods: { metric: { name: "qps" }, target: { type: "AverageValue", averageValue: "1k" } },
+      },
+      { type: "Object", object: { metric: { name: "hits" }, target: { type: "Value", value: "10" } } },
+    ];
+    assert.equal(formatMetrics(specs as never, []), "<unknown>/100m (avg), <unknown>/1k + 1 more...");
+    assert.equal(
+      formatMetrics(
+        [specs[1]] as never,
+        [{ type: "Pods", pods: { current: { averageValue: "500" } } }] as never,
+      ),
+      "500/1k",
+    );
+    assert.equal(formatMetrics([], []), "<none>");
+    assert.equal(
+      formatMetrics(
+        [
+          {
+            type: "Resource",
+            resource: { name: "memory", target: { type: "AverageValue", averageValue: "1Gi" } },
+          },
+        ] as never,
+        [],
+      ),
+      "memory: <unknown>/1Gi",
+    );
+  });
+});
+
+describe("HorizontalPodAutoscaler v1 ↔ v2 conversion", () => {
+  test("targetCPUUtilizationPercentage ↔ a CPU Utilization metric", () => {
+    const v1: KubeObject = {
+      apiVersion: "autoscaling/v1",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "h" },
+      spec: { scaleTargetRef: ref, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 70 },
+      status: { currentReplicas: 2, desiredReplicas: 3, currentCPUUtilizationPercentage: 65 },
+    };
+    const v2 = hpaV1ToV2(v1);
+    assert.equal(v2.apiVersion, "autoscaling/v2");
+    assert.deepEqual((v2.spec as any).metrics, [cpu(70)]);
+    assert.deepEqual((v2.status as any).currentMetrics, [
+      { type: "Resource", resource: { name: "cpu", current: { averageUtilization: 65 } } },
+    ]);
+    assert.deepEqual(hpaV2ToV1(v2), v1);
+  });
+
+  test("other metrics, behavior and conditions ride in annotations and come back", () => {
+    const memory = {
+      type: "Resource",
+      resource: { name: "memory", target: { type: "AverageValue", averageValue: "1Gi" } },
+    };
+    const behavior = { scaleDown: { stabilizationWindowSeconds: 30 } };
+    const conditions = [{ type: "AbleToScale", status: "True", reason: "ReadyForNewScale" }];
+    const current = [{ type: "Resource", resource: { name: "memory", current: { averageValue: "512Mi" } } }];
+    const v2: KubeObject = {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "h", annotations: { keep: "me" } },
+      spec: { scaleTargetRef: ref, minReplicas: 2, maxReplicas: 4, metrics: [memory, cpu(60)], behavior },
+      status: { currentReplicas: 2, desiredReplicas: 2, currentMetrics: current, conditions },
+    };
+    const v1 = hpaV2ToV1(v2);
+    const spec = v1.spec as any;
+    assert.equal(spec.targetCPUUtilizationPercentage, 60);
+    assert.equal(spec.metrics, undefined);
+    const annotations = v1.metadata!.annotations!;
+    assert.deepEqual(JSON.parse(annotations[METRICS_ANNOTATION]), [memory]);
+    assert.deepEqual(JSON.parse(annotations[BEHAVIOR_ANNOTATION]), behavior);
+    assert.deepEqual(JSON.parse(annotations[CONDITIONS_ANNOTATION]), conditions);
+    assert.deepEqual(JSON.parse(annotations[CURRENT_METRICS_ANNOTATION]), current);
+    assert.equal(annotations.keep, "me");
+    const back = hpaV1ToV2(v1);
+    assert.deepEqual(back.metadata, { name: "h", annotations: { keep: "me" } });
+    assert.deepEqual((back.spec as any).metrics, [cpu(60), memory]);
+    assert.deepEqual((back.spec as any).behavior, behavior);
+    assert.deepEqual((back.status as any).conditions, conditions);
+  });
+
+  test("the v1 def converts through v2: same storage, printer fed the v2 view", () => {
+    assert.equal(horizontalPodAutoscalerV1.conversion?.storage, horizontalPodAutoscaler);
+    const v1: KubeObject = {
+      metadata: { name: "h", ...created },
+      spec: { scaleTargetRef: ref, maxReplicas: 5, targetCPUUtilizationPercentage: 70 },
+    };
+    assert.deepEqual(horizontalPodAutoscalerV1.printer!.cells(v1, NOW), [
+      "h",
+      "Deployment/web",
+      "cpu: <unknown>/70%",
+      "<unset>",
+      5,
+      0,
+      "2m",
+    ]);
+  });
+});
+
+describe("PodDisruptionBudget", () => {
+  const pdb = (spec: object): KubeObject => ({
+    metadata: { name: "p" },
+    spec: { selector: { matchLabels: { app: "a" } }, ...spec },
+  });
+
+  test("validation (ValidatePodDisruptionBudgetSpec)", () => {
+    const cases: [object, string[]][] = [
+      [{ minAvailable: 1 }, []],
+      [{ maxUnavailable: "50%" }, []],
+      [{ minAvailable: -1 }, ["spec.minAvailable: Invalid value: -1: must be greater than or equal to 0"]],
+      [
+        { maxUnavailable: "101%" },
+        [
+          'spec.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"101%"}: must not be greater than 100%',
+        ],
+      ],
+      [
+        { minAvailable: "x" },
+        [
+          "spec.minAvailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:\"x\"}: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+        ],
+      ],
+      [
+        { minAvailable: 1, maxUnavailable: 1 },
+        [
+          "spec: Invalid value: policy.PodDisruptionBudgetSpec{MinAvailable:(*intstr.IntOrString)(0xc000000000), Selector:(*v1.LabelSelector)(0xc000000000), MaxUnavailable:(*intstr.IntOrString)(0xc000000000), UnhealthyPodEvictionPolicy:(*policy.UnhealthyPodEvictionPolicyType)(nil)}: minAvailable and maxUnavailable cannot be both set",
+        ],
+      ],
+      [
+        { minAvailable: 1, unhealthyPodEvictionPolicy: "Never" },
+        [
+          'spec.unhealthyPodEvictionPolicy: Unsupported value: "Never": supported values: "AlwaysAllow", "IfHealthyBudget"',
+        ],
+      ],
+    ];
+    for (const [spec, want] of cases)
+      assert.deepEqual(errors(pdb(spec), podDisruptionBudget.validate!), want, JSON.stringify(spec));
+  });
+
+  test("defaults: a fresh status reads zeros; printer (printPodDisruptionBudget)", () => {
+    const obj = pdb({ minAvailable: 22 });
+    podDisruptionBudget.defaults!(obj);
+    assert.deepEqual(obj.status, {
+      disruptionsAllowed: 0,
+      currentHealthy: 0,
+      desiredHealthy: 0,
+      expectedPods: 0,
+    });
+    const p = podDisruptionBudget.printer!;
+    assert.deepEqual(
+      p.cells(
+        {
+          ...pdb({ minAvailable: 22 }),
+          metadata: { name: "pdb1", ...created },
+          status: { disruptionsAllowed: 5 },
+        },
+        NOW,
+      ),
+      ["pdb1", "22", "N/A", 5, "2m"],
+    );
+    assert.deepEqual(
+      p.cells(
+        {
+          ...pdb({ maxUnavailable: "10%" }),
+          metadata: { name: "pdb2", ...created },
+          status: { disruptionsAllowed: 5 },
+        },
+        NOW,
+      ),
+      ["pdb2", "N/A", "10%", 5, "2m"],
+    );
+  });
+
+  test("the DisruptionAllowed condition keeps its transition time while its status holds", () => {
+    const status: Record<string, unknown> = { disruptionsAllowed: 1, observedGeneration: 2 };
+    setDisruptionAllowedCondition(status, new Date("2024-06-01T12:00:00Z"));
+    assert.deepEqual(status.conditions, [
+      {
+        type: "DisruptionAllowed",
+        status: "True",
+        observedGeneration: 2,
+        lastTransitionTime: "2024-06-01T12:00:00Z",
+        reason: "SufficientPods",
+        message: "",
+      },
+    ]);
+    setDisruptionAllowedCondition(status, new Date("2024-06-01T12:05:00Z"));
+    assert.equal((status.conditions as any)[0].lastTransitionTime, "2024-06-01T12:00:00Z");
+    status.disruptionsAllowed = 0;
+    setDisruptionAllowedCondition(status, new Date("2024-06-01T12:06:00Z"));
+    assert.deepEqual((status.conditions as any)[0], {
+      type: "DisruptionAllowed",
+      status: "False",
+      observedGeneration: 2,
+      lastTransitionTime: "2024-06-01T12:06:00Z",
+      reason: "InsufficientPods",
+      message: "",
+    });
+  });
+});
