@@ -22,6 +22,7 @@ test("ResourceQuota: status follows usage, and the N+1th pod is refused with ups
     spec: { hard: { pods: "2", configmaps: "10" } },
   });
   assert.equal(quota.status, 201, quota.text);
+  assert.deepEqual(quota.json.status, {}, "a new quota's status is the empty struct");
   await c.server.settle();
   const status = (await c.admin("GET", "/api/v1/namespaces/quota/resourcequotas/compute")).json.status;
   assert.deepEqual(status.hard, { pods: "2", configmaps: "10" });
@@ -198,6 +199,7 @@ test("HorizontalPodAutoscaler: written in v1, read in v2, and the other way roun
   assert.equal(v1.status, 201, v1.text);
   assert.equal(v1.json.apiVersion, "autoscaling/v1");
   assert.equal(v1.json.spec.minReplicas, 1);
+  assert.deepEqual(v1.json.status, { currentReplicas: 0, desiredReplicas: 0 });
   const v2 = await c.admin("GET", "/apis/autoscaling/v2/namespaces/hpa/horizontalpodautoscalers/web");
   assert.equal(v2.json.apiVersion, "autoscaling/v2");
   assert.deepEqual(v2.json.spec.metrics, [
@@ -272,6 +274,7 @@ test("ReplicationController: defaults the selector, keeps its pods and serves sc
   assert.equal(rc.status, 201, rc.text);
   assert.deepEqual(rc.json.spec.selector, { app: "web" });
   assert.deepEqual(rc.json.metadata.labels, { app: "web" });
+  assert.deepEqual(rc.json.status, { replicas: 0 });
   await eventually(
     async () => (await c.admin("GET", "/api/v1/namespaces/rc/pods")).json.items.length === 2,
     5000,

@@ -84,7 +84,6 @@ export function hpaV1ToV2(v1: KubeObject): KubeObject {
 /** v2 → v1 (Convert_autoscaling_HorizontalPodAutoscaler_To_v1_HorizontalPodAutoscaler). */
 export function hpaV2ToV1(v2: KubeObject): KubeObject {
   const spec = asMap(v2.spec);
-  const status = isMap(v2.status) ? v2.status : undefined;
   const annotations: Record<string, string> = { ...(v2.metadata?.annotations ?? {}) };
   const metrics = asMaps(spec.metrics);
   const cpu = metrics.find(isCpuUtilization);
@@ -103,7 +102,8 @@ export function hpaV2ToV1(v2: KubeObject): KubeObject {
         : {}),
     },
   };
-  if (status) {
+  {
+    const status = asMap(v2.status);
     const current = asMaps(status.currentMetrics);
     const cpuNow = current.find(
       (m) =>
@@ -116,6 +116,7 @@ export function hpaV2ToV1(v2: KubeObject): KubeObject {
     if (asMaps(status.conditions).length)
       annotations[CONDITIONS_ANNOTATION] = JSON.stringify(status.conditions);
     const { currentMetrics: _m, conditions: _c, ...kept } = status;
+    // v1's currentReplicas and desiredReplicas are not omitempty.
     out.status = {
       ...kept,
       currentReplicas: kept.currentReplicas ?? 0,

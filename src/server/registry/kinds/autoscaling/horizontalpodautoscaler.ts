@@ -54,6 +54,9 @@ function defaultRules(rules: unknown, up: boolean): Json {
 }
 
 export function defaultHorizontalPodAutoscaler(obj: KubeObject): void {
+  // status.desiredReplicas is not omitempty: a fresh autoscaler reads back {"desiredReplicas":0}.
+  obj.status ??= {};
+  (obj.status as Json).desiredReplicas ??= 0;
   obj.spec ??= {};
   const spec = obj.spec as Json;
   spec.minReplicas ??= 1;

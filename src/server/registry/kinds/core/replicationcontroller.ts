@@ -40,6 +40,8 @@ export function defaultReplicationController(obj: KubeObject): void {
   }
   spec.replicas ??= 1;
   if (template) defaultTemplate(template);
+  // status.replicas is not omitempty: a new controller reads back {"replicas":0}.
+  obj.status ??= { replicas: 0 };
 }
 
 const nonnegative = (value: unknown, path: string): FieldCause[] =>

@@ -62,6 +62,10 @@ export const resourceQuota: ResourceDef = {
   shortNames: ["quota"],
   verbs: CRUD,
   subresources: [{ name: "status", kind: "ResourceQuota", verbs: GET_PATCH_UPDATE }],
+  // A new quota's status is the empty struct ({}), as upstream encodes it, until its controller fills it.
+  defaults: (obj) => {
+    obj.status ??= {};
+  },
   validate: validateResourceQuota,
   printer: {
     columns: [
