@@ -66,7 +66,56 @@ describe("HorizontalPodAutoscaler v2", () => {
     });
     const cases: [object, string[]][] = [
       [{ metrics: [cpu(50)] }, []],
-      [{ minReplicas: 0 }, ["spec.minReplicas: Invalid value: 0: must be greater than or equal to 1"]],
+      [
+        { minReplicas: 0 },
+        [
+          "spec.minReplicas: Invalid value: 0: must be greater than or equal to 1",
+          "spec.metrics: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas",
+        ],
+      ],
+      [
+        {
+          metrics: [
+            {
+              type: "Pods",
+              resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 5 } },
+            },
+          ],
+        },
+        [
+          // Only one source is present, so none is "the given metric source only" (typesPresent.Len() == 1).
+          "spec.metrics[0].pods: Required value: must populate information for the given metric source",
+        ],
+      ],
+      [
+        {
+          metrics: [
+            { type: "External", external: { metric: { name: "q" }, target: { type: "Value", value: "0" } } },
+          ],
+        },
+        [
+          'spec.metrics[0].external.target.value: Invalid value: resource.Quantity{i:resource.int64Amount{value:0, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"0", Format:"DecimalSI"}: must be positive',
+        ],
+      ],
+      [
+        {
+          behavior: {
+            scaleUp: {
+              stabilizationWindowSeconds: 4000,
+              selectPolicy: "Most",
+              policies: [{ type: "Pods", value: 0, periodSeconds: 2000 }],
+            },
+            scaleDown: { policies: [] },
+          },
+        },
+        [
+          "spec.behavior.scaleUp.stabilizationWindowSeconds: Invalid value: 4000: must be less than or equal to 3600",
+          'spec.behavior.scaleUp.selectPolicy: Unsupported value: "Most": supported values: "Disabled", "Max", "Min"',
+          "spec.behavior.scaleUp.policies[0].value: Invalid value: 0: must be greater than zero",
+          "spec.behavior.scaleUp.policies[0].periodSeconds: Invalid value: 2000: must be less than or equal to 1800",
+          "spec.behavior.scaleDown.policies: Required value: must specify at least one Policy",
+        ],
+      ],
       [
         { maxReplicas: 0 },
         [
@@ -102,7 +151,7 @@ describe("HorizontalPodAutoscaler v2", () => {
         },
         [
           'spec.metrics[0].pods.target.type: Invalid value: "Bogus": must be either Utilization, Value, or AverageValue',
-          'spec.metrics[0].pods.target.averageValue: Invalid value: "-1": must be positive',
+          'spec.metrics[0].pods.target.averageValue: Invalid value: resource.Quantity{i:resource.int64Amount{value:-1, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"-1", Format:"DecimalSI"}: must be positive',
         ],
       ],
       [
@@ -111,6 +160,7 @@ describe("HorizontalPodAutoscaler v2", () => {
       ],
       [
         { metrics: [{ type: "Magic" }] },
+        // validateMetricSpec reports an unknown type twice; the 422 message shows it once (ToAggregate).
         [
           'spec.metrics[0].type: Unsupported value: "Magic": supported values: "ContainerResource", "External", "Object", "Pods", "Resource"',
         ],

@@ -12,6 +12,9 @@ import { resourceQuota } from "../../../src/server/registry/kinds/core/resourceq
 import type { ResourceDef } from "../../../src/server/registry/types.ts";
 
 const NOW = Date.parse("2024-06-01T12:00:00Z");
+/** Go's %#v of a resource.Quantity parsed from a canonical string, as field.Invalid prints it. */
+const q = (value: number, scale: number, s: string, format = "DecimalSI") =>
+  `resource.Quantity{i:resource.int64Amount{value:${value}, scale:${scale}}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"${s}", Format:"${format}"}`;
 const created = { creationTimestamp: "2024-06-01T11:59:00Z" };
 
 /** "field: message" of each cause, as the 422's message lists them. */
@@ -56,7 +59,7 @@ describe("PersistentVolumeClaim", () => {
       ],
       [
         { ...good, resources: { requests: { storage: "0" } } },
-        ['spec.resources[storage]: Invalid value: "0": must be greater than zero'],
+        [`spec.resources[storage]: Invalid value: ${q(0, 0, "0")}: must be greater than zero`],
       ],
       [
         { ...good, resources: { requests: { storage: "-1Gi" } } },
@@ -305,15 +308,15 @@ describe("LimitRange", () => {
         // Defaulting runs first: default and defaultRequest come from max, and min exceeds those too.
         lr({ type: "Container", min: { cpu: "2" }, max: { cpu: "1" } }),
         [
-          'spec.limits[0].min[cpu]: Invalid value: "2": min value 2 is greater than max value 1',
-          'spec.limits[0].defaultRequest[cpu]: Invalid value: "1": min value 2 is greater than default request value 1',
-          'spec.limits[0].default[cpu]: Invalid value: "2": min value 2 is greater than default value 1',
+          `spec.limits[0].min[cpu]: Invalid value: ${q(2, 0, "2")}: min value 2 is greater than max value 1`,
+          `spec.limits[0].defaultRequest[cpu]: Invalid value: ${q(1, 0, "1")}: min value 2 is greater than default request value 1`,
+          `spec.limits[0].default[cpu]: Invalid value: ${q(2, 0, "2")}: min value 2 is greater than default value 1`,
         ],
       ],
       [
         lr({ type: "Container", default: { memory: "1Gi" }, defaultRequest: { memory: "2Gi" } }),
         [
-          'spec.limits[0].defaultRequest[memory]: Invalid value: "2Gi": default request value 2Gi is greater than default limit value 1Gi',
+          `spec.limits[0].defaultRequest[memory]: Invalid value: ${q(2147483648, 0, "2Gi", "BinarySI")}: default request value 2Gi is greater than default limit value 1Gi`,
         ],
       ],
       [
@@ -332,7 +335,9 @@ describe("LimitRange", () => {
       ],
       [
         lr({ type: "Container", maxLimitRequestRatio: { cpu: "500m" } }),
-        ['spec.limits[0].maxLimitRequestRatio[cpu]: Invalid value: "500m": ratio 500m is less than 1'],
+        [
+          `spec.limits[0].maxLimitRequestRatio[cpu]: Invalid value: ${q(500, -3, "500m")}: ratio 500m is less than 1`,
+        ],
       ],
     ];
     for (const [obj, want] of cases)

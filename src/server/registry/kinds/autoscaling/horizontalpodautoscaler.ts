@@ -7,10 +7,19 @@ import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asMaps, asString, isMap, type Json } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
-import { canonicalQuantity, quantityError, quantityMilli } from "../../quantity.ts";
+import { canonicalQuantity, quantityError, quantityGoSyntax, quantityMilli } from "../../quantity.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
-import { child, forbidden, index, invalid, notSupported, required } from "../../validation/field.ts";
-import { isPathSegmentName } from "../../validation/names.ts";
+import {
+  child,
+  dedupe,
+  forbidden,
+  goSyntax,
+  index,
+  invalid,
+  notSupported,
+  required,
+} from "../../validation/field.ts";
+import { isDNS1123Label, isPathSegmentName } from "../../validation/names.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 
 export const METRIC_SOURCE_TYPES = ["ContainerResource", "External", "Object", "Pods", "Resource"];
@@ -79,6 +88,10 @@ export function defaultHorizontalPodAutoscaler(obj: KubeObject): void {
 }
 
 const int = (v: unknown) => (typeof v === "number" ? v : 0);
+const MAX_PERIOD_SECONDS = 1800;
+const MAX_STABILIZATION_WINDOW_SECONDS = 3600;
+const SELECT_POLICIES = ["Disabled", "Max", "Min"];
+const POLICY_TYPES = ["Percent", "Pods"];
 
 /** ValidateCrossVersionObjectReference. */
 function validateTargetRef(ref: Json, path: string): FieldCause[] {
@@ -92,6 +105,13 @@ function validateTargetRef(ref: Json, path: string): FieldCause[] {
   return errs;
 }
 
+/** validateMetricIdentifier. */
+function validateMetricId(id: Json, path: string): FieldCause[] {
+  const name = asString(id.name);
+  if (!name) return [required(child(path, "name"), "must specify a metric name")];
+  return isPathSegmentName(name, false).map((msg) => invalid(child(path, "name"), name, msg));
+}
+
 /** validateMetricTarget. */
 function validateTarget(target: Json, path: string): FieldCause[] {
   const errs: FieldCause[] = [];
@@ -102,8 +122,8 @@ function validateTarget(target: Json, path: string): FieldCause[] {
   for (const field of ["value", "averageValue"]) {
     if (target[field] == null) continue;
     const text = String(target[field]);
-    if (quantityError(text) || quantityMilli(text) <= 0n)
-      errs.push(invalid(child(path, field), canonicalQuantity(text), "must be positive"));
+    if (!quantityError(text) && quantityMilli(text) <= 0n)
+      errs.push(invalid(child(path, field), goSyntax(quantityGoSyntax(text)), "must be positive"));
   }
   if (target.averageUtilization != null && int(target.averageUtilization) < 1)
     errs.push(
@@ -112,55 +132,126 @@ function validateTarget(target: Json, path: string): FieldCause[] {
   return errs;
 }
 
-function validateMetric(metric: Json, path: string): FieldCause[] {
-  const type = asString(metric.type);
-  if (!type) return [required(child(path, "type"), "must specify a metric source type")];
-  if (!METRIC_SOURCE_TYPES.includes(type))
-    return [notSupported(child(path, "type"), type, METRIC_SOURCE_TYPES)];
-  const field = SOURCE_FIELD[type];
+/** validateResourceSource / validateContainerResourceSource. */
+function validateResourceSource(src: Json, path: string, container: boolean): FieldCause[] {
   const errs: FieldCause[] = [];
-  for (const other of Object.values(SOURCE_FIELD))
-    if (other !== field && metric[other] != null)
-      errs.push(forbidden(child(path, other), "must populate the given metric source only"));
-  if (!isMap(metric[field])) {
-    errs.push(required(child(path, field), "must populate information for the given metric source"));
-    return errs;
+  if (!asString(src.name)) errs.push(required(child(path, "name"), "must specify a resource name"));
+  if (container) {
+    const name = asString(src.container);
+    if (!name) errs.push(required(child(path, "container"), "must specify a container"));
+    else for (const msg of isDNS1123Label(name)) errs.push(invalid(child(path, "container"), name, msg));
   }
-  const source = metric[field];
-  const at = child(path, field);
-  if (type === "Resource" || type === "ContainerResource") {
-    if (!asString(source.name)) errs.push(required(child(at, "name"), "must specify a resource name"));
-    if (type === "ContainerResource" && !asString(source.container))
-      errs.push(required(child(at, "container"), "must specify a container"));
-    const target = asMap(source.target);
-    if (target.averageUtilization == null && target.averageValue == null)
-      errs.push(
-        required(
-          child(child(at, "target"), "averageUtilization"),
-          "must set either a target raw value or a target utilization",
-        ),
-      );
-    if (target.averageUtilization != null && target.averageValue != null)
-      errs.push(
-        forbidden(
-          child(child(at, "target"), "averageValue"),
-          "may not set both a target raw value and a target utilization",
-        ),
-      );
-  } else {
-    const metricId = asMap(source.metric);
-    if (!asString(metricId.name))
-      errs.push(required(child(child(at, "metric"), "name"), "must specify a metric name"));
-  }
-  errs.push(...validateTarget(asMap(source.target), child(at, "target")));
+  const target = asMap(src.target);
+  const at = child(path, "target");
+  errs.push(...validateTarget(target, at));
+  if (target.averageUtilization == null && target.averageValue == null)
+    errs.push(
+      required(child(at, "averageUtilization"), "must set either a target raw value or a target utilization"),
+    );
+  if (target.averageUtilization != null && target.averageValue != null)
+    errs.push(
+      forbidden(child(at, "averageValue"), "may not set both a target raw value and a target utilization"),
+    );
   return errs;
 }
 
-export function validateHorizontalPodAutoscaler(obj: KubeObject): FieldCause[] {
-  const spec = asMap(obj.spec);
+/** validateObjectSource / validateExternalSource / validatePodsSource. */
+function validateMetricSource(field: string, src: Json, path: string): FieldCause[] {
+  if (field === "resource" || field === "containerResource")
+    return validateResourceSource(src, path, field === "containerResource");
   const errs: FieldCause[] = [];
-  if (spec.minReplicas != null && int(spec.minReplicas) < 1)
-    errs.push(invalid("spec.minReplicas", int(spec.minReplicas), "must be greater than or equal to 1"));
+  if (field === "object")
+    errs.push(...validateTargetRef(asMap(src.describedObject), child(path, "describedObject")));
+  errs.push(...validateMetricId(asMap(src.metric), child(path, "metric")));
+  const target = asMap(src.target);
+  const at = child(path, "target");
+  errs.push(...validateTarget(target, at));
+  if (field === "object" && target.value == null && target.averageValue == null)
+    errs.push(required(child(at, "averageValue"), "must set either a target value or averageValue"));
+  if (field === "external") {
+    if (target.value == null && target.averageValue == null)
+      errs.push(
+        required(child(at, "averageValue"), "must set either a target value for metric or a per-pod target"),
+      );
+    if (target.value != null && target.averageValue != null)
+      errs.push(
+        forbidden(child(at, "value"), "may not set both a target value for metric and a per-pod target"),
+      );
+  }
+  if (field === "pods" && target.averageValue == null)
+    errs.push(required(child(at, "averageValue"), "must specify a positive target averageValue"));
+  return errs;
+}
+
+/** validateMetricSpec: the type, the one source it names (only the first source present is validated). */
+function validateMetric(metric: Json, path: string): FieldCause[] {
+  const errs: FieldCause[] = [];
+  const type = asString(metric.type);
+  if (!type) errs.push(required(child(path, "type"), "must specify a metric source type"));
+  if (!METRIC_SOURCE_TYPES.includes(type))
+    errs.push(notSupported(child(path, "type"), type, METRIC_SOURCE_TYPES));
+  const present = ["object", "external", "pods", "resource", "containerResource"].filter(
+    (f) => metric[f] != null,
+  );
+  if (present.length)
+    errs.push(...validateMetricSource(present[0], asMap(metric[present[0]]), child(path, present[0])));
+  const expected = SOURCE_FIELD[type];
+  if (expected && metric[expected] == null)
+    errs.push(required(child(path, expected), "must populate information for the given metric source"));
+  if (!expected) errs.push(notSupported(child(path, "type"), type, METRIC_SOURCE_TYPES));
+  if (present.length !== 1)
+    for (const other of present.filter((f) => f !== expected).sort())
+      errs.push(forbidden(child(path, other), "must populate the given metric source only"));
+  return errs;
+}
+
+/** validateScalingRules. */
+function validateRules(rules: unknown, path: string): FieldCause[] {
+  if (!isMap(rules)) return [];
+  const errs: FieldCause[] = [];
+  const window = rules.stabilizationWindowSeconds;
+  if (typeof window === "number" && window < 0)
+    errs.push(
+      invalid(child(path, "stabilizationWindowSeconds"), window, "must be greater than or equal to zero"),
+    );
+  if (typeof window === "number" && window > MAX_STABILIZATION_WINDOW_SECONDS)
+    errs.push(
+      invalid(
+        child(path, "stabilizationWindowSeconds"),
+        window,
+        `must be less than or equal to ${MAX_STABILIZATION_WINDOW_SECONDS}`,
+      ),
+    );
+  if (rules.selectPolicy != null && !SELECT_POLICIES.includes(asString(rules.selectPolicy)))
+    errs.push(notSupported(child(path, "selectPolicy"), asString(rules.selectPolicy), SELECT_POLICIES));
+  const policiesPath = child(path, "policies");
+  const policies = asMaps(rules.policies);
+  if (policies.length === 0) errs.push(required(policiesPath, "must specify at least one Policy"));
+  policies.forEach((policy, i) => {
+    const at = index(policiesPath, i);
+    if (!POLICY_TYPES.includes(asString(policy.type)))
+      errs.push(notSupported(child(at, "type"), asString(policy.type), POLICY_TYPES));
+    if (int(policy.value) <= 0)
+      errs.push(invalid(child(at, "value"), int(policy.value), "must be greater than zero"));
+    const period = int(policy.periodSeconds);
+    if (period <= 0) errs.push(invalid(child(at, "periodSeconds"), period, "must be greater than zero"));
+    if (period > MAX_PERIOD_SECONDS)
+      errs.push(
+        invalid(child(at, "periodSeconds"), period, `must be less than or equal to ${MAX_PERIOD_SECONDS}`),
+      );
+  });
+  return errs;
+}
+
+/** ValidateHorizontalPodAutoscaler(Update): minReplicas may be 0 only if it already was (HPAScaleToZero is alpha). */
+export function validateHorizontalPodAutoscaler(obj: KubeObject, old?: KubeObject): FieldCause[] {
+  const spec = asMap(obj.spec);
+  const lowerBound = old && asMap(old.spec).minReplicas === 0 ? 0 : 1;
+  const errs: FieldCause[] = [];
+  if (spec.minReplicas != null && int(spec.minReplicas) < lowerBound)
+    errs.push(
+      invalid("spec.minReplicas", int(spec.minReplicas), `must be greater than or equal to ${lowerBound}`),
+    );
   if (int(spec.maxReplicas) < 1)
     errs.push(invalid("spec.maxReplicas", int(spec.maxReplicas), "must be greater than 0"));
   if (spec.minReplicas != null && int(spec.maxReplicas) < int(spec.minReplicas))
@@ -168,10 +259,26 @@ export function validateHorizontalPodAutoscaler(obj: KubeObject): FieldCause[] {
       invalid("spec.maxReplicas", int(spec.maxReplicas), "must be greater than or equal to `minReplicas`"),
     );
   errs.push(...validateTargetRef(asMap(spec.scaleTargetRef), "spec.scaleTargetRef"));
-  asMaps(spec.metrics).forEach((m, i) => {
+  const metrics = asMaps(spec.metrics);
+  metrics.forEach((m, i) => {
     errs.push(...validateMetric(m, index("spec.metrics", i)));
   });
-  return errs;
+  if (spec.minReplicas === 0 && !metrics.some((m) => m.type === "Object" || m.type === "External"))
+    errs.push(
+      forbidden(
+        "spec.metrics",
+        "must specify at least one Object or External metric to support scaling to zero replicas",
+      ),
+    );
+  const behavior = asMap(spec.behavior);
+  errs.push(...validateRules(behavior.scaleUp, "spec.behavior.scaleUp"));
+  errs.push(...validateRules(behavior.scaleDown, "spec.behavior.scaleDown"));
+  const status = asMap(obj.status);
+  for (const f of ["currentReplicas", "desiredReplicas"])
+    if (int(status[f]) < 0)
+      errs.push(invalid(`status.${f}`, int(status[f]), "must be greater than or equal to 0"));
+  // An unknown metric type is reported twice upstream; its 422 message (ToAggregate) shows it once.
+  return dedupe(errs);
 }
 
 const q = (v: unknown) => canonicalQuantity(String(v ?? "0"));

@@ -1,12 +1,22 @@
 // core/v1 LimitRange: REST shape (limits), defaults (SetDefaults_LimitRangeItem, kubernetes
 // pkg/apis/core/v1/defaults.go) and validation (ValidateLimitRange, pkg/apis/core/validation/validation.go).
+// Quantities in its field errors print as Go's %#v of resource.Quantity, as upstream's do.
 // Upstream has no LimitRange printer: the default Table (Name, Created At). The LimitRanger admission
 // plugin (admission/limit-ranger.ts) applies and enforces it.
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asMaps, asString, isMap, type Json } from "../../json-access.ts";
-import { canonicalQuantity, quantityMilli } from "../../quantity.ts";
+import { canonicalQuantity, quantityGoSyntax, quantityMilli } from "../../quantity.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
-import { child, duplicate, forbidden, index, invalid, key, required } from "../../validation/field.ts";
+import {
+  child,
+  duplicate,
+  forbidden,
+  goSyntax,
+  index,
+  invalid,
+  key,
+  required,
+} from "../../validation/field.ts";
 import { CRUD } from "../verbs.ts";
 import { quantityErrors } from "./persistent-volumes.ts";
 
@@ -71,7 +81,7 @@ export function validateLimitRange(obj: KubeObject): FieldCause[] {
       const def = maps.default;
       const has = (m: Json) => k in m;
       const bad = (field: string, value: unknown, detail: string) =>
-        errs.push(invalid(key(child(at, field), k), show(value), detail));
+        errs.push(invalid(key(child(at, field), k), goSyntax(quantityGoSyntax(text(value))), detail));
       if (has(min) && has(max) && milli(min[k]) > milli(max[k]))
         bad("min", min[k], `min value ${show(min[k])} is greater than max value ${show(max[k])}`);
       if (has(req) && has(min) && milli(min[k]) > milli(req[k]))

@@ -8,9 +8,9 @@ import type { KubeObject, StoredObject } from "../../../../meta/types.ts";
 import { asMap, asString, asStrings, deepEqual, isMap, type Json } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
-import { quantityMilli } from "../../quantity.ts";
+import { quantityGoSyntax, quantityMilli } from "../../quantity.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
-import { child, forbidden, invalid, key, notSupported, required } from "../../validation/field.ts";
+import { child, forbidden, goSyntax, invalid, key, notSupported, required } from "../../validation/field.ts";
 import { isDNS1123Subdomain } from "../../validation/names.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 import {
@@ -56,7 +56,13 @@ export function validateClaimSpec(spec: Json, path: string): FieldCause[] {
     const bad = quantityErrors(requests.storage, storagePath);
     errs.push(...bad);
     if (!bad.length && quantityMilli(String(requests.storage)) <= 0n)
-      errs.push(invalid(storagePath, String(requests.storage), "must be greater than zero"));
+      errs.push(
+        invalid(
+          storagePath,
+          goSyntax(quantityGoSyntax(String(requests.storage))),
+          "must be greater than zero",
+        ),
+      );
   }
   const className = asString(spec.storageClassName);
   if (className)
