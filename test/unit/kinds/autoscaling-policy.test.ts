@@ -237,6 +237,13 @@ describe("HorizontalPodAutoscaler v1 ↔ v2 conversion", () => {
       { type: "Resource", resource: { name: "cpu", current: { averageUtilization: 65 } } },
     ]);
     assert.deepEqual(hpaV2ToV1(v2), v1);
+    // v1 encodes a fresh status in its field order, zeros included.
+    const fresh = hpaV2ToV1({
+      metadata: { name: "h" },
+      spec: { scaleTargetRef: ref, maxReplicas: 1 },
+      status: { desiredReplicas: 0 },
+    });
+    assert.equal(JSON.stringify(fresh.status), '{"currentReplicas":0,"desiredReplicas":0}');
   });
 
   test("other metrics, behavior and conditions ride in annotations and come back", () => {

@@ -116,11 +116,14 @@ export function hpaV2ToV1(v2: KubeObject): KubeObject {
     if (asMaps(status.conditions).length)
       annotations[CONDITIONS_ANNOTATION] = JSON.stringify(status.conditions);
     const { currentMetrics: _m, conditions: _c, ...kept } = status;
-    // v1's currentReplicas and desiredReplicas are not omitempty.
+    // In v1's field order; its currentReplicas and desiredReplicas are not omitempty.
+    const { observedGeneration, lastScaleTime, currentReplicas, desiredReplicas, ...others } = kept;
     out.status = {
-      ...kept,
-      currentReplicas: kept.currentReplicas ?? 0,
-      desiredReplicas: kept.desiredReplicas ?? 0,
+      ...(observedGeneration != null ? { observedGeneration } : {}),
+      ...(lastScaleTime != null ? { lastScaleTime } : {}),
+      currentReplicas: currentReplicas ?? 0,
+      desiredReplicas: desiredReplicas ?? 0,
+      ...others,
       ...(cpuNow
         ? { currentCPUUtilizationPercentage: asMap(asMap(cpuNow.resource).current).averageUtilization }
         : {}),
