@@ -314,3 +314,60 @@ test("ReplicationController: defaults the selector, keeps its pods and serves sc
     'ReplicationController "bad" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"y"}: selector does not match template labels',
   );
 });
+
+test("Eviction: dry run leaves pod and budget; two budgets answer 201 with a Failure Status; pending pods go regardless", async () => {
+  await c.admin("POST", "/api/v1/namespaces", { metadata: { name: "evict" } });
+  for (const name of ["x", "y"]) await readyPod("evict", name, { app: "x" });
+  await c.admin("POST", "/apis/policy/v1/namespaces/evict/poddisruptionbudgets", {
+    metadata: { name: "one" },
+    spec: { maxUnavailable: 0, selector: { matchLabels: { app: "x" } } },
+  });
+  await c.admin("POST", "/apis/policy/v1/namespaces/evict/poddisruptionbudgets", {
+    metadata: { name: "two" },
+    spec: { minAvailable: 0, selector: { matchLabels: { app: "x" } } },
+  });
+  await c.server.settle();
+  const both = await evict("evict", "x");
+  assert.equal(both.status, 201, both.text);
+  assert.deepEqual(both.json, {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message:
+      "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+    code: 500,
+  });
+  await c.admin("DELETE", "/apis/policy/v1/namespaces/evict/poddisruptionbudgets/one");
+  await c.server.settle();
+  const before = (await c.admin("GET", "/apis/policy/v1/namespaces/evict/poddisruptionbudgets/two")).json
+    .status;
+  assert.equal(before.disruptionsAllowed, 2);
+  const dry = await c.admin("POST", "/api/v1/namespaces/evict/pods/x/eviction?dryRun=All", {
+    apiVersion: "policy/v1",
+    kind: "Eviction",
+    metadata: { name: "x" },
+  });
+  assert.equal(dry.status, 201, dry.text);
+  assert.equal((await c.admin("GET", "/api/v1/namespaces/evict/pods/x")).status, 200);
+  const after = (await c.admin("GET", "/apis/policy/v1/namespaces/evict/poddisruptionbudgets/two")).json
+    .status;
+  assert.equal(after.disruptionsAllowed, 2);
+  assert.equal(after.disruptedPods, undefined);
+  const mismatch = await c.admin("POST", "/api/v1/namespaces/evict/pods/x/eviction?dryRun=All", {
+    apiVersion: "policy/v1",
+    kind: "Eviction",
+    metadata: { name: "y" },
+  });
+  assert.equal(mismatch.status, 400);
+  assert.equal(mismatch.json.message, "name in URL does not match name in Eviction object");
+
+  // A pending pod (never ran) is evicted without consulting any budget.
+  await c.admin("POST", "/api/v1/namespaces/evict/pods", pod("pending", {}, { app: "x" }));
+  await c.admin("POST", "/apis/policy/v1/namespaces/evict/poddisruptionbudgets", {
+    metadata: { name: "strict" },
+    spec: { maxUnavailable: 0, selector: { matchLabels: { app: "nothing" } } },
+  });
+  assert.equal((await evict("evict", "pending")).status, 201);
+  assert.equal((await c.admin("GET", "/api/v1/namespaces/evict/pods/pending")).status, 404);
+});

@@ -10,11 +10,11 @@ import { isPodReady } from "../controllers/pod-status.ts";
 import { readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { sendObject } from "../http/respond.ts";
-import { asMap, asNumber, asString, isMap } from "../registry/json-access.ts";
+import { asMap, asMaps, asNumber, asString, isMap, type Json } from "../registry/json-access.ts";
 import { setDisruptionAllowedCondition } from "../registry/kinds/policy/disruption.ts";
 import { rfc3339 } from "../registry/objects.ts";
 import type { Call } from "./call.ts";
-import { deleteOptions } from "./options.ts";
+import { createOptions, deleteOptions } from "./options.ts";
 
 const PDBS = "poddisruptionbudgets.policy";
 /** policyv1.DisruptionBudgetCause. */
@@ -54,50 +54,100 @@ function budgetsFor(call: Call, pod: StoredObject): StoredObject[] {
     });
 }
 
+/** propagateDryRun: the request's dryRun goes into the eviction's DeleteOptions; two different ones are an error. */
+function deleteOptionsOf(call: Call, eviction: KubeObject): Json {
+  const queryDryRun = call.query.getAll("dryRun");
+  const options = isMap(eviction.deleteOptions) ? { ...eviction.deleteOptions } : {};
+  const bodyDryRun = Array.isArray(options.dryRun) ? options.dryRun.map(String) : [];
+  if (bodyDryRun.length === 0) options.dryRun = queryDryRun;
+  else if (queryDryRun.length && JSON.stringify(queryDryRun) !== JSON.stringify(bodyDryRun))
+    throw new ApiStatusError(
+      Status.internal(
+        `Non-matching dry-run options in request and content: [${queryDryRun.join(" ")}] and [${bodyDryRun.join(" ")}]`,
+      ),
+    );
+  return options;
+}
+
 export async function createEviction(call: Call): Promise<void> {
-  const { ctx, req, res, info, user } = call;
+  const { ctx, req, res, info } = call;
   const eviction = await readObject(req);
+  createOptions(call.query);
   if (asString(eviction.metadata?.name) !== info.name)
     throw fail.badRequest("name in URL does not match name in Eviction object");
-  const options = deleteOptions(
-    isMap(eviction.deleteOptions) ? eviction.deleteOptions : undefined,
-    call.query,
-  );
-  const podDef = call.def;
+  const options = deleteOptions(deleteOptionsOf(call, eviction), new URLSearchParams());
   const entry = ctx.store.get("pods", info.namespace, info.name);
   if (!entry) throw fail.notFound("pods", "", info.name);
   const pod = entry.object();
   if (!canIgnoreBudget(pod)) {
     const budgets = budgetsFor(call, pod);
-    if (budgets.length > 1)
-      throw new ApiStatusError(
-        Status.internal(
+    if (budgets.length > 1) {
+      // Not an error upstream: the create answers 201 with this Failure Status as its body.
+      return sendObject(res, 201, {
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        message:
           "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
-        ),
-      );
-    const budget = budgets[0];
-    const alwaysAllow = asMap(budget?.spec).unhealthyPodEvictionPolicy === "AlwaysAllow";
-    if (budget && !(alwaysAllow && !isPodReady(pod)) && !unhealthyWithinBudget(budget, pod)) {
-      await takeDisruption(call, budget.metadata.name, info.name, options.dryRun ?? false);
+        code: 500,
+      });
     }
+    const budget = budgets[0];
+    if (budget && !unhealthyMayGo(budget, pod))
+      await takeDisruption(call, budget.metadata.name, info.name, options.dryRun);
   }
-  await ctx.objects.delete(podDef, info.namespace, info.name, {
+  await deletePod(call, options);
+  sendObject(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
+}
+
+/** addConditionAndDeletePod: the DisruptionTarget condition (PodDisruptionConditions, GA in 1.31), then the delete. */
+async function deletePod(call: Call, options: ReturnType<typeof deleteOptions>): Promise<void> {
+  const { ctx, info, user, def } = call;
+  if (!options.dryRun) {
+    await ctx.objects.guaranteedUpdate(
+      def,
+      info.namespace,
+      info.name,
+      (latest) => {
+        const status = asMap(latest.status);
+        const conditions = asMaps(status.conditions);
+        const old = conditions.find((c) => c.type === "DisruptionTarget");
+        const condition = {
+          type: "DisruptionTarget",
+          status: "True",
+          lastTransitionTime: old?.status === "True" ? old.lastTransitionTime : rfc3339(ctx.now()),
+          reason: "EvictionByEvictionAPI",
+          message: "Eviction API: evicting",
+        };
+        return {
+          ...latest,
+          status: {
+            ...status,
+            conditions: [...conditions.filter((c) => c.type !== "DisruptionTarget"), condition],
+          },
+        };
+      },
+      { user, subresource: "status" },
+    );
+  }
+  await ctx.objects.delete(def, info.namespace, info.name, {
     user,
     dryRun: options.dryRun,
     gracePeriodSeconds: options.gracePeriodSeconds,
     preconditions: options.preconditions,
     propagationPolicy: options.propagationPolicy,
   });
-  sendObject(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
 }
 
-/** IfHealthyBudget: an unready pod may go without a disruption while the budget is met. */
-function unhealthyWithinBudget(budget: StoredObject, pod: KubeObject): boolean {
+/** An unready pod goes without taking a disruption: always under AlwaysAllow, else (IfHealthyBudget, the
+ * default) while the budget is met. */
+function unhealthyMayGo(budget: StoredObject, pod: KubeObject): boolean {
+  if (isPodReady(pod)) return false;
+  if (asMap(budget.spec).unhealthyPodEvictionPolicy === "AlwaysAllow") return true;
   const status = asMap(budget.status);
   return (
-    !isPodReady(pod) &&
-    asNumber(status.currentHealthy) >= asNumber(status.desiredHealthy) &&
-    asNumber(status.desiredHealthy) > 0
+    asNumber(status.currentHealthy) >= asNumber(status.desiredHealthy) && asNumber(status.desiredHealthy) > 0
   );
 }
 
