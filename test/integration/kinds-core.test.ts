@@ -301,6 +301,15 @@ test("ReplicationController: defaults the selector, keeps its pods and serves sc
     (await c.admin("GET", "/api/v1/namespaces/rc/replicationcontrollers/web")).json.status.replicas,
     1,
   );
+  const selected = async (value: number) =>
+    (
+      await c.admin(
+        "GET",
+        `/api/v1/namespaces/rc/replicationcontrollers?fieldSelector=status.replicas%3D${value}`,
+      )
+    ).json.items.length;
+  assert.equal(await selected(1), 1);
+  assert.equal(await selected(2), 0);
   const mismatch = await c.admin("POST", "/api/v1/namespaces/rc/replicationcontrollers", {
     metadata: { name: "bad" },
     spec: {

@@ -173,10 +173,28 @@ const applies = (req: AdmissionRequest, resource: string) =>
   req.def.resource === resource &&
   req.object;
 
+/**
+ * SetDefaults_Pod's "requests default to limits" (pkg/apis/core/v1/defaults.go). Upstream defaults a Pod
+ * while decoding it, before any admission; here defaults run after mutating admission, so this part runs
+ * first in LimitRanger, whose defaults (and the quota's "must specify") depend on it.
+ */
+export function defaultRequestsToLimits(pod: KubeObject): void {
+  const spec = asMap(pod.spec);
+  for (const c of [...asMaps(spec.containers), ...asMaps(spec.initContainers)]) {
+    const resources = asMap(c.resources);
+    const limits = resources.limits;
+    if (limits == null || typeof limits !== "object") continue;
+    const requests = { ...asMap(resources.requests) };
+    for (const [k, v] of Object.entries(limits)) if (!(k in requests)) requests[k] = v;
+    c.resources = { ...resources, requests };
+  }
+}
+
 export const limitRanger: AdmissionPlugin = {
   name: "LimitRanger",
   mutate(req) {
     if (!applies(req, "pods")) return;
+    defaultRequestsToLimits(req.object!);
     for (const range of rangesOf(req)) defaultPod(req.object!, range);
   },
   validate(req) {

@@ -96,7 +96,7 @@ describe("LimitRanger", () => {
     const spec = pod.spec as any;
     assert.deepEqual(spec.containers[0].resources, {
       limits: { cpu: "2", memory: "1Gi" },
-      requests: { cpu: "100m", memory: "1Gi" },
+      requests: { cpu: "2", memory: "1Gi" },
     });
     assert.deepEqual(spec.initContainers[0].resources, {
       limits: { cpu: "1", memory: "1Gi" },
@@ -104,8 +104,21 @@ describe("LimitRanger", () => {
     });
     assert.equal(
       pod.metadata?.annotations?.["kubernetes.io/limit-ranger"],
-      "LimitRanger plugin set: cpu, memory request for container app; memory limit for container app; cpu, memory request for init container init; cpu, memory limit for init container init",
+      "LimitRanger plugin set: memory request for container app; memory limit for container app; cpu, memory request for init container init; cpu, memory limit for init container init",
     );
+  });
+
+  test("requests default to limits first (SetDefaults_Pod), so defaultRequest does not replace them", async () => {
+    const lr = range({ type: "Container", defaultRequest: { cpu: "100m" } });
+    const { pod } = await admit(lr, {
+      metadata: { name: "p" },
+      spec: { containers: [container("app", { limits: { cpu: "2" } })] },
+    });
+    assert.deepEqual((pod.spec as any).containers[0].resources, {
+      limits: { cpu: "2" },
+      requests: { cpu: "2" },
+    });
+    assert.equal(pod.metadata?.annotations, undefined);
   });
 
   test("refusals: upstream's minConstraint / maxConstraint / ratio texts, aggregated", async () => {

@@ -105,6 +105,8 @@ export const replicationController: ResourceDef = {
     { name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: GET_PATCH_UPDATE },
     { name: "status", kind: "ReplicationController", verbs: GET_PATCH_UPDATE },
   ],
+  // ControllerToSelectableFields (pkg/registry/core/replicationcontroller/strategy.go).
+  selectableFields: { "status.replicas": (obj) => String(asNumber(asMap(obj.status).replicas)) },
   defaults: defaultReplicationController,
   validate: validateReplicationController,
   printer: {
