@@ -128,23 +128,78 @@ export function resourceOfQuotaName(name: string): string | undefined {
   return undefined;
 }
 
-/** The usage of everything in a namespace for the given quota names (the quota controller's recalculation). */
-export function namespaceUsage(store: Store, namespace: string, names: string[]): Usage {
-  const resources = new Set(names.map(resourceOfQuotaName).filter((r): r is string => r !== undefined));
-  let total = emptyUsage();
-  for (const resource of resources) {
-    let items: { object(): KubeObject }[];
-    try {
-      items = store.list(resource, { namespace }).items;
-    } catch {
-      continue; // a resource this server does not serve counts nothing
+/**
+ * Usage totals per namespace, kept current from storage events for the resources given (the quota
+ * controller's informers), so a recalculation costs the quota's names, not the namespace's objects. Names
+ * counting any other resource ("count/jobs.batch") are listed when asked.
+ */
+export class UsageTracker {
+  private readonly store: Store;
+  private readonly tracked: Set<string>;
+  private readonly totals = new Map<string, Usage>();
+  private readonly byObject = new Map<string, Usage>();
+
+  constructor(store: Store, resources: string[]) {
+    this.store = store;
+    this.tracked = new Set(resources);
+    for (const resource of resources) {
+      for (const e of store.list(resource).items) this.set(resource, e.namespace, e.name, e.object());
+      store.watch(resource, { fromRV: store.currentRV() }, (ev) =>
+        this.set(
+          resource,
+          ev.entry.namespace,
+          ev.entry.name,
+          ev.type === "DELETED" ? undefined : ev.entry.object(),
+        ),
+      );
     }
-    for (const e of items) total = addUsage(total, objectUsage(resource, e.object()));
   }
-  const out = emptyUsage();
-  for (const n of names) {
-    out.milli.set(n, total.milli.get(n) ?? 0n);
-    if (total.binary.has(n)) out.binary.add(n);
+
+  private set(resource: string, namespace: string, name: string, obj: KubeObject | undefined): void {
+    const key = `${resource}|${namespace}|${name}`;
+    const total = this.totals.get(namespace) ?? emptyUsage();
+    for (const [k, v] of this.byObject.get(key)?.milli ?? [])
+      total.milli.set(k, (total.milli.get(k) ?? 0n) - v);
+    if (obj) {
+      const u = objectUsage(resource, obj);
+      this.byObject.set(key, u);
+      for (const [k, v] of u.milli) add(total, k, v, u.binary.has(k));
+    } else this.byObject.delete(key);
+    this.totals.set(namespace, total);
   }
-  return out;
+
+  /** The namespace's usage of each name. */
+  usage(namespace: string, names: string[]): Usage {
+    const out = emptyUsage();
+    const total = this.totals.get(namespace) ?? emptyUsage();
+    const listed = new Map<string, Usage>();
+    for (const n of names) {
+      const resource = resourceOfQuotaName(n);
+      if (resource === undefined) continue;
+      let source = total;
+      if (!this.tracked.has(resource)) {
+        if (!listed.has(resource)) listed.set(resource, listUsage(this.store, resource, namespace));
+        source = listed.get(resource)!;
+      }
+      out.milli.set(n, source.milli.get(n) ?? 0n);
+      if (source.binary.has(n)) out.binary.add(n);
+    }
+    return out;
+  }
+}
+
+/** The usage of one resource's objects in a namespace (nothing when this server does not serve it). */
+function listUsage(store: Store, resource: string, namespace: string): Usage {
+  const total = emptyUsage();
+  let items: { object(): KubeObject }[];
+  try {
+    items = store.list(resource, { namespace }).items;
+  } catch {
+    return total;
+  }
+  for (const e of items) {
+    const u = objectUsage(resource, e.object());
+    for (const [k, v] of u.milli) add(total, k, v, u.binary.has(k));
+  }
+  return total;
 }

@@ -2,7 +2,7 @@
 // status.used is recalculated from what the namespace holds whenever a counted object or the quota changes
 // (which also corrects usage admission raised for a create that then failed). No periodic resync.
 
-import { namespaceUsage, quantityOf, resourceOfQuotaName } from "../admission/resource-usage.ts";
+import { quantityOf, resourceOfQuotaName, UsageTracker } from "../admission/resource-usage.ts";
 import { asMap } from "../registry/json-access.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
 
@@ -20,6 +20,8 @@ const COUNTED = [
 
 export function startResourceQuotaController(c: ControllerContext): Controller {
   const def = c.registry.find("", "v1", QUOTAS)!;
+  // Registered before the triggers below, so totals are current when a reconcile runs.
+  const tracker = new UsageTracker(c.store, COUNTED);
   const quotasIn = (namespace: string) =>
     c.store.list(QUOTAS, { namespace }).items.map((e) => `${e.namespace}/${e.name}`);
   const all = () => c.store.list(QUOTAS).items.map((e) => `${e.namespace}/${e.name}`);
@@ -32,7 +34,7 @@ export function startResourceQuotaController(c: ControllerContext): Controller {
       if (!quota || quota.metadata.deletionTimestamp) return;
       const hard = asMap(asMap(quota.spec).hard) as Record<string, string>;
       const names = Object.keys(hard).filter((n) => resourceOfQuotaName(n) !== undefined);
-      const usage = namespaceUsage(c.store, namespace, names);
+      const usage = tracker.usage(namespace, names);
       const used: Record<string, string> = {};
       for (const n of Object.keys(hard)) used[n] = quantityOf(usage, n);
       const status = { hard: { ...hard }, used };
