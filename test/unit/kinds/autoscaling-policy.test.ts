@@ -221,6 +221,161 @@ describe("HorizontalPodAutoscaler v2", () => {
   });
 });
 
+describe("HorizontalPodAutoscaler printer: TestPrintHPA (pkg/printers/internalversion/printers_test.go)", () => {
+  const rcRef = { name: "some-rc", kind: "ReplicationController" };
+  const external = (target: object) => ({
+    type: "External",
+    external: { metric: { name: "m", selector: { matchLabels: { label: "value" } } }, target },
+  });
+  const cases: [string, object | undefined, object | undefined, string][] = [
+    [
+      "external, average value, no current",
+      external({ type: "AverageValue", averageValue: "100m" }),
+      undefined,
+      "<unknown>/100m (avg)",
+    ],
+    [
+      "external, average value",
+      external({ type: "AverageValue", averageValue: "100m" }),
+      { type: "External", external: { current: { averageValue: "50m" } } },
+      "50m/100m (avg)",
+    ],
+    ["external, value, no current", external({ type: "Value", value: "100m" }), undefined, "<unknown>/100m"],
+    [
+      "external, value",
+      external({ type: "Value", value: "100m" }),
+      { type: "External", external: { current: { value: "50m" } } },
+      "50m/100m",
+    ],
+    [
+      "pods, no current",
+      {
+        type: "Pods",
+        pods: { metric: { name: "m" }, target: { type: "AverageValue", averageValue: "100m" } },
+      },
+      undefined,
+      "<unknown>/100m",
+    ],
+    [
+      "pods",
+      {
+        type: "Pods",
+        pods: { metric: { name: "m" }, target: { type: "AverageValue", averageValue: "100m" } },
+      },
+      { type: "Pods", pods: { current: { averageValue: "50m" } } },
+      "50m/100m",
+    ],
+    [
+      "object, no current",
+      {
+        type: "Object",
+        object: {
+          describedObject: { kind: "Service", name: "s" },
+          metric: { name: "m" },
+          target: { type: "Value", value: "100m" },
+        },
+      },
+      undefined,
+      "<unknown>/100m",
+    ],
+    [
+      "object",
+      {
+        type: "Object",
+        object: {
+          describedObject: { kind: "Service", name: "s" },
+          metric: { name: "m" },
+          target: { type: "Value", value: "100m" },
+        },
+      },
+      { type: "Object", object: { current: { value: "50m" } } },
+      "50m/100m",
+    ],
+    [
+      "resource value, no current",
+      { type: "Resource", resource: { name: "cpu", target: { type: "AverageValue", averageValue: "100m" } } },
+      undefined,
+      "cpu: <unknown>/100m",
+    ],
+    [
+      "resource value",
+      { type: "Resource", resource: { name: "cpu", target: { type: "AverageValue", averageValue: "100m" } } },
+      { type: "Resource", resource: { name: "cpu", current: { averageValue: "50m" } } },
+      "cpu: 50m/100m",
+    ],
+    [
+      "resource utilization, no current",
+      {
+        type: "Resource",
+        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } },
+      },
+      undefined,
+      "cpu: <unknown>/80%",
+    ],
+    [
+      "resource utilization",
+      {
+        type: "Resource",
+        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } },
+      },
+      {
+        type: "Resource",
+        resource: { name: "cpu", current: { averageValue: "50m", averageUtilization: 50 } },
+      },
+      "cpu: 50%/80%",
+    ],
+    [
+      "container resource utilization",
+      {
+        type: "ContainerResource",
+        containerResource: {
+          name: "cpu",
+          container: "app",
+          target: { type: "Utilization", averageUtilization: 80 },
+        },
+      },
+      {
+        type: "ContainerResource",
+        containerResource: { name: "cpu", container: "app", current: { averageUtilization: 50 } },
+      },
+      "cpu: 50%/80%",
+    ],
+  ];
+  test("minReplicas unset, no metrics: <none> and <unset>; a zero creation time is <unknown>", () => {
+    const obj: KubeObject = {
+      metadata: { name: "some-hpa" },
+      spec: { scaleTargetRef: rcRef, maxReplicas: 10 },
+      status: { currentReplicas: 4, desiredReplicas: 5 },
+    };
+    assert.deepEqual(horizontalPodAutoscaler.printer!.cells(obj, NOW), [
+      "some-hpa",
+      "ReplicationController/some-rc",
+      "<none>",
+      "<unset>",
+      10,
+      4,
+      "<unknown>",
+    ]);
+  });
+  for (const [name, metric, current, want] of cases)
+    test(name, () => {
+      const obj: KubeObject = {
+        metadata: { name: "some-hpa" },
+        spec: { scaleTargetRef: rcRef, minReplicas: 2, maxReplicas: 10, metrics: [metric] },
+        status: { currentReplicas: 4, desiredReplicas: 5, ...(current ? { currentMetrics: [current] } : {}) },
+      };
+      assert.deepEqual(horizontalPodAutoscaler.printer!.cells(obj, NOW), [
+        "some-hpa",
+        "ReplicationController/some-rc",
+        want,
+        "2",
+        10,
+        4,
+        "<unknown>",
+      ]);
+    });
+});
+
 describe("HorizontalPodAutoscaler v1 ↔ v2 conversion", () => {
   test("targetCPUUtilizationPercentage ↔ a CPU Utilization metric", () => {
     const v1: KubeObject = {
