@@ -491,6 +491,13 @@ describe("PodDisruptionBudget", () => {
       assert.deepEqual(errors(pdb(spec), podDisruptionBudget.validate!), want, JSON.stringify(spec));
   });
 
+  test("TestValidateMinAvailablePodDisruptionBudgetSpec's values (pkg/apis/policy/validation)", () => {
+    for (const ok of ["0%", "1%", "100%", 0, 1, 100])
+      assert.deepEqual(errors(pdb({ minAvailable: ok }), podDisruptionBudget.validate!), [], String(ok));
+    for (const bad of ["1.1%", "nope", "-1%", "101%", -1])
+      assert.ok(errors(pdb({ minAvailable: bad }), podDisruptionBudget.validate!).length > 0, String(bad));
+  });
+
   test("defaults: a fresh status reads zeros; printer (printPodDisruptionBudget)", () => {
     const obj = pdb({ minAvailable: 22 });
     podDisruptionBudget.defaults!(obj);

@@ -240,6 +240,34 @@ describe("ReplicationController", () => {
     ]);
   });
 
+  test("status validation (ValidateReplicationControllerStatus)", () => {
+    const rc = (status: object) => ({
+      ...withDefaults(replicationController, { metadata: { name: "rc" }, spec: { template } }),
+      status,
+    });
+    assert.deepEqual(
+      errors(replicationController, rc({ replicas: 3, readyReplicas: 2, availableReplicas: 2 })),
+      [],
+    );
+    assert.deepEqual(
+      errors(
+        replicationController,
+        rc({ replicas: 1, fullyLabeledReplicas: 2, readyReplicas: 1, availableReplicas: 2 }),
+      ),
+      [
+        "status.fullyLabeledReplicas: Invalid value: 2: cannot be greater than status.replicas",
+        "status.availableReplicas: Invalid value: 2: cannot be greater than status.replicas",
+        "status.availableReplicas: Invalid value: 2: cannot be greater than readyReplicas",
+      ],
+    );
+    assert.deepEqual(errors(replicationController, rc({ replicas: -1 })), [
+      "status.replicas: Invalid value: -1: must be greater than or equal to 0",
+      "status.fullyLabeledReplicas: Invalid value: 0: cannot be greater than status.replicas",
+      "status.readyReplicas: Invalid value: 0: cannot be greater than status.replicas",
+      "status.availableReplicas: Invalid value: 0: cannot be greater than status.replicas",
+    ]);
+  });
+
   test("REST shape and printer (printReplicationController)", () => {
     assert.deepEqual(replicationController.shortNames, ["rc"]);
     assert.deepEqual(

@@ -58,6 +58,29 @@ export function validateReplicationController(obj: KubeObject): FieldCause[] {
   if (Object.keys(selector).length === 0) errs.push(required(selectorPath));
   errs.push(...validateLabels(selector, selectorPath));
   errs.push(...validateTemplateForRC(spec.template, selector, child(SPEC, "template")));
+  errs.push(...validateStatus(asMap(obj.status)));
+  return errs;
+}
+
+/** ValidateReplicationControllerStatus: counts are non-negative and none exceeds what contains it. */
+function validateStatus(status: Record<string, unknown>): FieldCause[] {
+  const errs: FieldCause[] = [];
+  for (const f of [
+    "replicas",
+    "fullyLabeledReplicas",
+    "readyReplicas",
+    "availableReplicas",
+    "observedGeneration",
+  ])
+    errs.push(...nonnegative(status[f], child("status", f)));
+  const n = (f: string) => asNumber(status[f]);
+  for (const f of ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"])
+    if (n(f) > n("replicas"))
+      errs.push(invalid(child("status", f), n(f), "cannot be greater than status.replicas"));
+  if (n("availableReplicas") > n("readyReplicas"))
+    errs.push(
+      invalid("status.availableReplicas", n("availableReplicas"), "cannot be greater than readyReplicas"),
+    );
   return errs;
 }
 
