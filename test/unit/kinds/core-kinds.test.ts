@@ -381,7 +381,18 @@ describe("LimitRange", () => {
 describe("ResourceQuota", () => {
   test("validation: quantities and scopes", () => {
     const quota = (spec: object): KubeObject => ({ metadata: { name: "q" }, spec });
-    assert.deepEqual(errors(resourceQuota, quota({ hard: { pods: "10", "requests.cpu": "2" } })), []);
+    assert.deepEqual(
+      errors(
+        resourceQuota,
+        quota({
+          hard: { pods: "10", "requests.cpu": "2", "count/jobs.batch": "3", "requests.nvidia.com/gpu": "1" },
+        }),
+      ),
+      [],
+    );
+    assert.deepEqual(errors(resourceQuota, quota({ hard: { widgets: "1" } })), [
+      'spec.hard[widgets]: Invalid value: "widgets": must be a standard resource for quota',
+    ]);
     assert.deepEqual(errors(resourceQuota, quota({ hard: { pods: "-1" }, scopes: ["Sometimes"] })), [
       'spec.hard[pods]: Invalid value: "-1": must be greater than or equal to 0',
       'spec.scopes[0]: Unsupported value: "Sometimes": supported values: "BestEffort", "CrossNamespacePodAffinity", "NotBestEffort", "NotTerminating", "PriorityClass", "Terminating", "VolumeAttributesClass"',

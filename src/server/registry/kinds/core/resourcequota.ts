@@ -7,7 +7,7 @@ import { asMap, asStrings } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
-import { child, index, key, notSupported } from "../../validation/field.ts";
+import { child, index, invalid, key, notSupported } from "../../validation/field.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 import { quantityErrors, quantityString } from "./persistent-volumes.ts";
 
@@ -21,11 +21,45 @@ const SCOPES = [
   "VolumeAttributesClass",
 ];
 
+/** helper.IsStandardQuotaResourceName: what a quota may name without a "/" (hugepages by prefix). */
+const STANDARD_QUOTA_RESOURCES = new Set([
+  "cpu",
+  "memory",
+  "ephemeral-storage",
+  "requests.cpu",
+  "requests.memory",
+  "requests.storage",
+  "requests.ephemeral-storage",
+  "limits.cpu",
+  "limits.memory",
+  "limits.ephemeral-storage",
+  "pods",
+  "resourcequotas",
+  "services",
+  "replicationcontrollers",
+  "secrets",
+  "persistentvolumeclaims",
+  "configmaps",
+  "services.nodeports",
+  "services.loadbalancers",
+]);
+
+/** validateResourceQuotaResourceName for names without a "/" (the rest are qualified names). */
+function quotaNameErrors(name: string, path: string): FieldCause[] {
+  if (name.includes("/")) return [];
+  const huge = /^(requests\.)?hugepages-/.test(name);
+  return STANDARD_QUOTA_RESOURCES.has(name) || huge
+    ? []
+    : [invalid(path, name, "must be a standard resource for quota")];
+}
+
 export function validateResourceQuota(obj: KubeObject): FieldCause[] {
   const spec = asMap(obj.spec);
   const errs: FieldCause[] = [];
-  for (const [name, value] of Object.entries(asMap(spec.hard)))
+  for (const [name, value] of Object.entries(asMap(spec.hard))) {
+    errs.push(...quotaNameErrors(name, key(child("spec", "hard"), name)));
     errs.push(...quantityErrors(value, key(child("spec", "hard"), name)));
+  }
   for (const [name, value] of Object.entries(asMap(asMap(obj.status).hard)))
     errs.push(...quantityErrors(value, key(child("status", "hard"), name)));
   for (const [name, value] of Object.entries(asMap(asMap(obj.status).used)))
