@@ -33,7 +33,6 @@ import { adminKubeconfig, loadOrCreatePki, type Pki } from "./pki/index.ts";
 import { ObjectService } from "./registry/objects.ts";
 import { ResourceRegistry } from "./registry/resource-registry.ts";
 import { RESOURCES } from "./registry/resources.ts";
-import { withStrategies } from "./registry/strategies.ts";
 import { storageKey } from "./registry/types.ts";
 import { Store } from "./storage/index.ts";
 
@@ -127,7 +126,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     opts.pki ?? loadOrCreatePki({ dataDir: opts.dataDir, saKeyAlgorithm: opts.saKeyAlgorithm }), // files in <dataDir>/pki
   ]);
 
-  const registry = new ResourceRegistry(withStrategies(RESOURCES, store));
+  const registry = new ResourceRegistry(RESOURCES);
   for (const def of registry.defs) {
     if (def.virtual || def.conversion) continue; // a converting version shares its storage version's table
     const selectable = Object.entries(def.selectableFields ?? {});

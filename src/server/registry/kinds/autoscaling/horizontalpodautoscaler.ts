@@ -3,6 +3,8 @@
 // validation (ValidateHorizontalPodAutoscalerSpec, pkg/apis/autoscaling/validation/validation.go: replica
 // bounds, scaleTargetRef, metrics and their targets) and Table columns (printHorizontalPodAutoscaler,
 // pkg/printers/internalversion/printers.go). No metrics server runs here, so no HPA controller does either.
+
+import { isDNS1123Label } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asMaps, asString, isMap, type Json } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
@@ -19,7 +21,7 @@ import {
   notSupported,
   required,
 } from "../../validation/field.ts";
-import { isDNS1123Label, isPathSegmentName } from "../../validation/names.ts";
+import { isPathSegmentName } from "../../validation/names.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 
 export const METRIC_SOURCE_TYPES = ["ContainerResource", "External", "Object", "Pods", "Resource"];

@@ -4,6 +4,8 @@
 // pkg/apis/core/validation/validation.go) and Table columns (printPersistentVolumeClaim,
 // pkg/printers/internalversion/printers.go). Nothing binds claims here: no volume controller runs, so a
 // claim stays Pending until something (a test, a user) writes its status.
+
+import { isDNS1123Subdomain } from "../../../../meta/names.ts";
 import type { KubeObject, StoredObject } from "../../../../meta/types.ts";
 import { asMap, asString, asStrings, deepEqual, isMap, type Json } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
@@ -11,7 +13,6 @@ import { age, nameOf } from "../../printers/format.ts";
 import { quantityGoSyntax, quantityMilli } from "../../quantity.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import { child, forbidden, goSyntax, invalid, key, notSupported, required } from "../../validation/field.ts";
-import { isDNS1123Subdomain } from "../../validation/names.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 import {
   accessModeErrors,

@@ -1,15 +1,15 @@
 // core/v1 PodTemplate: REST shape, defaults (the template's SetDefaults_PodSpec, pkg/apis/core/v1/defaults.go),
 // validation (ValidatePodTemplate, kubernetes pkg/apis/core/validation/validation.go) and Table columns
 // (printPodTemplate, pkg/printers/internalversion/printers.go).
-import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import type { PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
 import type { KubeObject, Mutable } from "../../../../meta/types.ts";
 import { asMap, asMaps, asString } from "../../json-access.ts";
 import { column, NAME_COLUMN } from "../../printers/columns.ts";
 import { formatLabels, nameOf } from "../../printers/format.ts";
-import { defaultPod } from "../../strategies.ts";
 import type { ResourceDef } from "../../types.ts";
 import { validatePodTemplateSpec } from "../../validation/apps.ts";
 import { CRUD } from "../verbs.ts";
+import { defaultPodTemplate } from "./pod.ts";
 
 /** layoutContainerCells: container names and images, each joined with ",". */
 export function containerCells(containers: unknown): [string, string] {
@@ -19,7 +19,7 @@ export function containerCells(containers: unknown): [string, string] {
 
 /** SetDefaults_PodSpec and the container defaults of a pod template (no Pod-only defaults). */
 export function defaultTemplate(template: unknown): void {
-  if (template && typeof template === "object") defaultPod(template as Mutable<Pod>, false, true);
+  if (template && typeof template === "object") defaultPodTemplate(template as Mutable<PodTemplateSpec>);
 }
 
 export function validatePodTemplate(obj: KubeObject): ReturnType<typeof validatePodTemplateSpec> {
