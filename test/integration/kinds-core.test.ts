@@ -27,10 +27,19 @@ test("ResourceQuota: status follows usage, and the N+1th pod is refused with ups
   const status = (await c.admin("GET", "/api/v1/namespaces/quota/resourcequotas/compute")).json.status;
   assert.deepEqual(status.hard, { pods: "2", configmaps: "10" });
   assert.equal(status.used.pods, "0");
+  const dryFirst = await c.admin("POST", "/api/v1/namespaces/quota/pods?dryRun=All", pod("dry"));
+  assert.equal(dryFirst.status, 201, dryFirst.text);
+  await c.server.settle();
+  assert.equal(
+    (await c.admin("GET", "/api/v1/namespaces/quota/resourcequotas/compute")).json.status.used.pods,
+    "0",
+  );
   for (const name of ["p1", "p2"]) {
     const r = await c.admin("POST", "/api/v1/namespaces/quota/pods", pod(name));
     assert.equal(r.status, 201, r.text);
   }
+  const dry = await c.admin("POST", "/api/v1/namespaces/quota/pods?dryRun=All", pod("dry"));
+  assert.equal(dry.status, 403, "a dry run is checked against the quota too");
   const refused = await c.admin("POST", "/api/v1/namespaces/quota/pods", pod("p3"));
   assert.equal(refused.status, 403, refused.text);
   assert.equal(refused.json.reason, "Forbidden");

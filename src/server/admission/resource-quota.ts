@@ -120,6 +120,7 @@ export const resourceQuotaAdmission: AdmissionPlugin = {
         );
       admitted.push({ quota, names: [...restricted] });
     }
+    if (req.dryRun) return; // a dry run is checked, not charged
     for (const { quota, names } of admitted) raiseUsed(req.store, quota, delta, names);
   },
 };

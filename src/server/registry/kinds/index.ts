@@ -1,6 +1,10 @@
 // Every kind served, one module each (registry/kinds/<group>/<kind>.ts exporting its ResourceDef).
 // Discovery lists groups and, within a group, resources in this order.
 import type { ResourceDef } from "../types.ts";
+import { mutatingWebhookConfiguration } from "./admissionregistration/mutatingwebhookconfiguration.ts";
+import { validatingAdmissionPolicy } from "./admissionregistration/validatingadmissionpolicy.ts";
+import { validatingAdmissionPolicyBinding } from "./admissionregistration/validatingadmissionpolicybinding.ts";
+import { validatingWebhookConfiguration } from "./admissionregistration/validatingwebhookconfiguration.ts";
 import { deployment } from "./apps/deployment.ts";
 import { replicaSet } from "./apps/replicaset.ts";
 import { selfSubjectReview, selfSubjectReviewOlder } from "./authentication/selfsubjectreview.ts";
@@ -11,6 +15,8 @@ import { selfSubjectRulesReview } from "./authorization/selfsubjectrulesreview.t
 import { subjectAccessReview } from "./authorization/subjectaccessreview.ts";
 import { horizontalPodAutoscaler } from "./autoscaling/horizontalpodautoscaler.ts";
 import { horizontalPodAutoscalerV1 } from "./autoscaling/horizontalpodautoscaler-v1.ts";
+import { cronJob } from "./batch/cronjob.ts";
+import { job } from "./batch/job.ts";
 import { lease } from "./coordination/lease.ts";
 import { configMap } from "./core/configmap.ts";
 import { endpoints } from "./core/endpoints.ts";
@@ -55,6 +61,8 @@ export const KINDS: readonly ResourceDef[] = [
   // autoscaling: stored as v2 (listed first: the preferred version), v1 served through conversion.
   horizontalPodAutoscaler,
   horizontalPodAutoscalerV1,
+  cronJob,
+  job,
   endpointSlice,
   lease,
   podDisruptionBudget,
@@ -68,5 +76,9 @@ export const KINDS: readonly ResourceDef[] = [
   selfSubjectRulesReview,
   subjectAccessReview,
   localSubjectAccessReview,
+  mutatingWebhookConfiguration,
+  validatingAdmissionPolicy,
+  validatingAdmissionPolicyBinding,
+  validatingWebhookConfiguration,
   ...selfSubjectReviewOlder,
 ];

@@ -51,7 +51,7 @@ export function validateReplicaSet(obj: KubeObject, old?: KubeObject): FieldCaus
 const int = (v: unknown): number => (typeof v === "number" ? v : 0);
 
 /** apivalidation.ValidateNonnegativeField. */
-function nonnegative(value: unknown, path: string): FieldCause[] {
+export function nonnegative(value: unknown, path: string): FieldCause[] {
   return int(value) < 0 ? [invalid(path, int(value), "must be greater than or equal to 0")] : [];
 }
 
@@ -218,7 +218,7 @@ export function validateLabelSelector(selector: Json, path: string): FieldCause[
 }
 
 /** Whether metav1.LabelSelectorAsSelector succeeds (labels.NewRequirement accepts every term). */
-function selectorConvertible(selector: Json): boolean {
+export function selectorConvertible(selector: Json): boolean {
   for (const [k, v] of Object.entries(asMap(selector.matchLabels)))
     if (isQualifiedName(k).length || isValidLabelValue(asString(v)).length) return false;
   return asMaps(selector.matchExpressions).every((expr) => {
