@@ -51,6 +51,9 @@ export const DEFAULT_SERVING_HOSTS = [
   "kubernetes.default",
   "kubernetes.default.svc",
   "kubernetes.default.svc.cluster.local",
+  // The `kubernetes` Service's ClusterIP (the first of 10.96.0.0/12), as kube-apiserver adds it: Pods
+  // with their own network reach the server there (KUBERNETES_SERVICE_HOST).
+  "10.96.0.1",
 ];
 
 export const ADMIN_SUBJECT: CertificateSubject = {
