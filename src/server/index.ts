@@ -5,10 +5,12 @@ import path from "node:path";
 import pino, { type Logger } from "pino";
 import type { StoredObject } from "../meta/types.ts";
 import { certificatesAdmission } from "./admission/certificates.ts";
+import { limitRanger } from "./admission/limit-ranger.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { validatingAdmissionPolicy } from "./admission/policy/validating.ts";
 import { priorityAdmission } from "./admission/priority.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
+import { resourceQuotaAdmission } from "./admission/resource-quota.ts";
 import { serviceAccountAdmission } from "./admission/service-account.ts";
 import { webhookAdmission } from "./admission/webhook/dispatch.ts";
 import { openAuditLog } from "./audit.ts";
@@ -22,12 +24,15 @@ import { startAggregationController } from "./controllers/clusterrole-aggregatio
 import type { Controller, ControllerContext } from "./controllers/context.ts";
 import { startCronJobController } from "./controllers/cronjob.ts";
 import { startCsrSigningController } from "./controllers/csr-signing.ts";
+import { startDisruptionController } from "./controllers/disruption.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
 import { type BatchControllerOptions, startJobControllers } from "./controllers/job.ts";
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
 import { startRootCaController, startServiceAccountController } from "./controllers/namespace-defaults.ts";
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
+import { startReplicationManager } from "./controllers/replication-controller.ts";
+import { startResourceQuotaController } from "./controllers/resource-quota.ts";
 import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
 import { startCrdController } from "./crd/controller.ts";
 import type { ResourceHandlerContext } from "./handlers/resources.ts";
@@ -140,7 +145,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const registered = new Set<string>();
   const registerStorage = (def: ResourceDef) => {
     const key = storageKey(def);
-    if (def.virtual || registered.has(key)) return;
+    // A converting version shares its storage version's table.
+    if (def.virtual || def.conversion || registered.has(key)) return;
     registered.add(key);
     const selectable = Object.entries(def.selectableFields ?? {});
     const indexer = {
@@ -183,6 +189,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     store,
     [
       namespaceLifecycle,
+      limitRanger,
       serviceAccountAdmission,
       priorityAdmission,
       certificatesAdmission(authz),
@@ -190,6 +197,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       webhooks.mutating,
       policies.plugin,
       webhooks.validating,
+      resourceQuotaAdmission, // last, as upstream: it charges only what every other plugin let through
     ],
     () => clock.now(),
   );
@@ -270,6 +278,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startEndpointsController(controllerContext),
     startDeploymentController(controllerContext),
     startReplicaSetController(controllerContext),
+    startReplicationManager(controllerContext),
+    startResourceQuotaController(controllerContext),
+    startDisruptionController(controllerContext),
     ...startJobControllers(controllerContext, { ...opts.batch, clock }),
     startCronJobController(controllerContext, { clock }),
     startGarbageCollector(controllerContext),

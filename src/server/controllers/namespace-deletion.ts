@@ -12,7 +12,7 @@ export function startNamespaceDeletionController(c: ControllerContext): Controll
   const namespaced = () => {
     const seen = new Set<string>(); // a custom resource served in several versions is stored once
     return c.registry.defs.filter((d) => {
-      if (!d.namespaced || d.virtual || seen.has(storageKey(d))) return false;
+      if (!d.namespaced || d.virtual || d.conversion || seen.has(storageKey(d))) return false;
       seen.add(storageKey(d));
       return true;
     });

@@ -9,12 +9,12 @@ import type { KubeObject } from "../../meta/types.ts";
 import { ApiStatusError } from "../http/errors.ts";
 import { asMap, asMaps, asString, asStrings, isMap } from "../registry/json-access.ts";
 import type { PatchSchema } from "../registry/patch-schema.ts";
+import { compareVersions, storageVersionOf } from "../registry/served-versions.ts";
 import type { ResourceDef, SubresourceDef } from "../registry/types.ts";
 import { patchSchemaOf } from "./patch-schema.ts";
 import { type Column, printerFor } from "./printer.ts";
 import { applyDefaults, prune, pruneNulls, type Schema } from "./schema.ts";
 import { prepareCustomResource, validateCustomResource } from "./validate.ts";
-import { compareVersions, storageVersionOf } from "./versions.ts";
 
 /** The verbs (in the CRD discovery controller's order) every custom resource serves. */
 export const CR_VERBS = ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"];

@@ -1,8 +1,8 @@
 // Response bodies: lists spliced from stored JSON, Tables, and PartialObjectMetadata.
 import type { ServerResponse } from "node:http";
 import type { KubeObject } from "../../meta/types.ts";
-import { servedJson } from "../crd/versions.ts";
 import { BASE_HEADERS } from "../http/respond.ts";
+import { servedJson } from "../registry/served-versions.ts";
 import { printerFor } from "../registry/tables.ts";
 import { groupVersion, type ResourceDef } from "../registry/types.ts";
 import { type Entry, metadataJson } from "../storage/index.ts";

@@ -14,6 +14,7 @@ import { checkPatchBody, patchTypeOf } from "../registry/patch.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
 import type { Call, ResourceHandlerContext } from "./call.ts";
 import { objectOf } from "./encode.ts";
+import { createEviction } from "./eviction.ts";
 import { createOptions, deleteOptions, patchOptions, updateOptions } from "./options.ts";
 import { createBinding, podLog } from "./pods.ts";
 import { getObject, listObjects, sendEntry } from "./read.ts";
@@ -129,6 +130,7 @@ async function handleSubresource(call: Call): Promise<void> {
   if (key === "/serviceaccounts/token") return createToken(call);
   if (key === "/pods/binding") return createBinding(call);
   if (key === "/pods/log") return podLog(call);
+  if (key === "/pods/eviction") return createEviction(call);
   if (sub.name === "scale") return handleScale(call);
   if (sub.name === "status" || sub.name === "finalize" || sub.name === "approval") {
     if (info.verb === "get") return getObject(call);

@@ -52,7 +52,9 @@ function customScaleOf(obj: Scalable, paths: ScalePaths): KubeObject {
 
 function scaleOf(obj: Scalable, def: ResourceDef | undefined): KubeObject {
   if (def && isCustomResourceDef(def) && def.scale) return customScaleOf(obj, def.scale);
-  const labels = obj.spec?.selector?.matchLabels ?? {};
+  // A ReplicationController's selector is a plain label map; the apps kinds' a LabelSelector.
+  const selector = obj.spec?.selector as Record<string, unknown> | undefined;
+  const labels = (def?.kind === "ReplicationController" ? selector : obj.spec?.selector?.matchLabels) ?? {};
   return {
     kind: "Scale",
     apiVersion: "autoscaling/v1",

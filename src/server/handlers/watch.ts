@@ -1,7 +1,7 @@
 import { Status } from "../../meta/status.ts";
-import { servedJson } from "../crd/versions.ts";
 import { fail } from "../http/errors.ts";
 import { contentTypeOf } from "../http/negotiate.ts";
+import { servedJson } from "../registry/served-versions.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
 import { type Entry, StorageError, type StoreEvent, stampResourceVersion } from "../storage/index.ts";
 import type { Call } from "./call.ts";
@@ -67,7 +67,8 @@ export function watchObjects(call: Call): void {
 
   // Encodes a stored object JSON (or a parsed object) in the negotiated representation.
   const encodeObject = (stored: string): string => {
-    const json = servedJson(def, stored); // a custom resource read through a non-storage version
+    // A custom resource read through a non-storage version, or a built-in version that converts.
+    const json = servedJson(def, stored);
     if (rep.kind === "json") return json;
     const obj = JSON.parse(json);
     if (rep.kind === "metadata") return JSON.stringify(partialMetadata(obj, rep.version));

@@ -14,6 +14,12 @@ export function storageVersionHash(group: string, version: string, kind: string)
     .toString("base64");
 }
 
+/** A version served through conversion reports the hash of the version it is stored in. */
+const hashOfStored = (d: ResourceDef) => {
+  const stored = d.conversion?.storage ?? d;
+  return storageVersionHash(stored.group, stored.version, stored.kind);
+};
+
 function legacyResources(defs: ResourceDef[]) {
   const out: Record<string, unknown>[] = [];
   for (const d of defs) {
@@ -25,7 +31,7 @@ function legacyResources(defs: ResourceDef[]) {
       verbs: d.verbs,
       ...(d.shortNames ? { shortNames: d.shortNames } : {}),
       ...(d.categories ? { categories: d.categories } : {}),
-      ...(d.virtual ? {} : { storageVersionHash: storageVersionHash(d.group, d.version, d.kind) }),
+      ...(d.virtual ? {} : { storageVersionHash: hashOfStored(d) }),
     });
     for (const s of d.subresources ?? []) {
       out.push({

@@ -182,3 +182,77 @@ function absBelow(mantissa: bigint, scale: number, limit: bigint): boolean {
   const abs = mantissa < 0n ? -mantissa : mantissa;
   return scale >= 0 ? abs * 10n ** BigInt(scale) < limit : abs < limit * 10n ** BigInt(-scale);
 }
+
+/** Quantity.MilliValue() (rounded up, as ScaledValue does) of a string quantityError accepts; 0n otherwise. */
+export function quantityMilli(str: string): bigint {
+  if (str === "0") return 0n;
+  const parts = parseQuantityString(str);
+  const kind = parts && interpret(parts.suffix);
+  if (!parts || !kind) return 0n;
+  let mantissa = BigInt(parts.num + parts.denom);
+  let scale = -parts.denom.length + 3; // milli units
+  if (kind.base === 10) scale += kind.exponent;
+  else mantissa <<= BigInt(kind.exponent);
+  if (scale >= 0) mantissa *= 10n ** BigInt(scale);
+  else {
+    const divisor = 10n ** BigInt(-scale);
+    mantissa = (mantissa + divisor - 1n) / divisor;
+  }
+  return parts.positive ? mantissa : -mantissa;
+}
+
+/** Whether a quantity string is in BinarySI format ("64Mi"), which sums keep (Quantity.Add keeps the format). */
+export function isBinaryQuantity(str: string): boolean {
+  const parts = parseQuantityString(str);
+  return Boolean(parts && interpret(parts.suffix)?.format === "BinarySI");
+}
+
+/** Quantity.String() of a milli value in the given format (sums of quantities, quota usage). */
+export function formatMilli(milli: bigint, binary = false): string {
+  if (milli === 0n) return "0";
+  if (binary && milli % 1000n === 0n) {
+    const units = milli / 1000n;
+    if (units % 1024n === 0n) return canonicalQuantity(`${units / 1024n}Ki`);
+  }
+  return canonicalQuantity(`${milli}m`);
+}
+
+/**
+ * %#v of the resource.Quantity ParseQuantity makes of `str`: how field.Invalid prints a Quantity value (it
+ * is no fmt.Stringer, String having a pointer receiver). The fast path keeps an int64Amount (and the
+ * string itself when canonical); the rest hold an inf.Dec, whose address prints as 0xc000000000 here.
+ */
+export function quantityGoSyntax(str: string): string {
+  const print = (value: bigint, scale: number, dec: boolean, s: string, format: Format) =>
+    `resource.Quantity{i:resource.int64Amount{value:${value}, scale:${scale}}, d:resource.infDecAmount{Dec:(*inf.Dec)(${dec ? "0xc000000000" : "nil"})}, s:${JSON.stringify(s)}, Format:${JSON.stringify(format)}}`;
+  if (str === "0") return print(0n, 0, false, "0", "DecimalSI");
+  const parts = parseQuantityString(str);
+  const kind = parts && interpret(parts.suffix);
+  if (!parts || !kind) return print(0n, 0, false, "", "DecimalSI");
+  const { num, denom } = parts;
+  let precision: number;
+  let scale: number;
+  let multiplier = 1n;
+  if (kind.format === "BinarySI") {
+    scale = 0;
+    if (kind.exponent >= 0 && denom.length === 0) {
+      multiplier = 1n << BigInt(kind.exponent);
+      precision = 15 - num.length - Math.trunc((kind.exponent * 3) / 10) - 1;
+    } else precision = -1;
+  } else {
+    scale = kind.exponent;
+    precision = MAX_INT64_FACTORS - (num.length + denom.length);
+  }
+  if (precision >= 0) {
+    scale -= denom.length;
+    const value = BigInt(num + denom);
+    if (scale >= NANO && value <= MAX_INT64 && value * multiplier <= MAX_INT64) {
+      const result = (parts.positive ? 1n : -1n) * value * multiplier;
+      const canonical = keepsString(parts, kind.base, kind.exponent, kind.format);
+      return print(result, scale, false, canonical ? str : "", kind.format);
+    }
+  }
+  const lessThanOneBinary =
+    kind.format === "BinarySI" && quantityMilli(str) < 1000n && quantityMilli(str) > 0n;
+  return print(0n, 0, true, "", lessThanOneBinary ? "DecimalSI" : kind.format);
+}

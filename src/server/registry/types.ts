@@ -65,6 +65,9 @@ export interface ResourceDef {
   /** The registry's Delete override, on the first delete request (before deletionTimestamp is set): adds
    * finalizers and conditions (CustomResourceDefinition: the customresourcecleanup finalizer). */
   beforeDelete?: (obj: StoredObject, now: Date) => void;
+  /** Served in this version but stored in another (autoscaling/v1 HPAs are stored as v2): every write
+   * converts to the storage version's def and every read back, as the apiserver's storage codec does. */
+  conversion?: VersionConversion;
 }
 
 /** The stored kind's group/resource (its storageKey) and the conversions between the two forms. */
@@ -74,6 +77,14 @@ export interface SharedStorage {
   /** This kind's object in the stored kind's form (apiVersion/kind included). */
   toStorage(obj: KubeObject): KubeObject;
   /** A stored object in this kind's form (apiVersion/kind included). */
+  fromStorage(obj: KubeObject): KubeObject;
+}
+
+/** How a non-storage version of a kind maps onto its storage version (pkg/apis/<group>/<v>/conversion.go). */
+export interface VersionConversion {
+  /** The def of the version objects are stored in (same group/resource, so the same storage key). */
+  storage: ResourceDef;
+  toStorage(obj: KubeObject): KubeObject;
   fromStorage(obj: KubeObject): KubeObject;
 }
 

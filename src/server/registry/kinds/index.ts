@@ -15,6 +15,8 @@ import { localSubjectAccessReview } from "./authorization/localsubjectaccessrevi
 import { selfSubjectAccessReview } from "./authorization/selfsubjectaccessreview.ts";
 import { selfSubjectRulesReview } from "./authorization/selfsubjectrulesreview.ts";
 import { subjectAccessReview } from "./authorization/subjectaccessreview.ts";
+import { horizontalPodAutoscaler } from "./autoscaling/horizontalpodautoscaler.ts";
+import { horizontalPodAutoscalerV1 } from "./autoscaling/horizontalpodautoscaler-v1.ts";
 import { cronJob } from "./batch/cronjob.ts";
 import { job } from "./batch/job.ts";
 import { certificateSigningRequest } from "./certificates/certificatesigningrequest.ts";
@@ -22,9 +24,15 @@ import { lease } from "./coordination/lease.ts";
 import { configMap } from "./core/configmap.ts";
 import { endpoints } from "./core/endpoints.ts";
 import { event } from "./core/event.ts";
+import { limitRange } from "./core/limitrange.ts";
 import { namespace } from "./core/namespace.ts";
 import { node } from "./core/node.ts";
+import { persistentVolume } from "./core/persistentvolume.ts";
+import { persistentVolumeClaim } from "./core/persistentvolumeclaim.ts";
 import { pod } from "./core/pod.ts";
+import { podTemplate } from "./core/podtemplate.ts";
+import { replicationController } from "./core/replicationcontroller.ts";
+import { resourceQuota } from "./core/resourcequota.ts";
 import { secret } from "./core/secret.ts";
 import { service } from "./core/service.ts";
 import { serviceAccount } from "./core/serviceaccount.ts";
@@ -34,6 +42,7 @@ import { ingress } from "./networking/ingress.ts";
 import { ingressClass } from "./networking/ingressclass.ts";
 import { networkPolicy } from "./networking/networkpolicy.ts";
 import { runtimeClass } from "./node/runtimeclass.ts";
+import { podDisruptionBudget } from "./policy/poddisruptionbudget.ts";
 import { clusterRole } from "./rbac/clusterrole.ts";
 import { clusterRoleBinding } from "./rbac/clusterrolebinding.ts";
 import { role } from "./rbac/role.ts";
@@ -54,12 +63,22 @@ export const KINDS: readonly ResourceDef[] = [
   endpoints,
   node,
   event,
+  limitRange,
+  persistentVolumeClaim,
+  persistentVolume,
+  podTemplate,
+  replicationController,
+  resourceQuota,
   deployment,
   replicaSet,
+  // autoscaling: stored as v2 (listed first: the preferred version), v1 served through conversion.
+  horizontalPodAutoscaler,
+  horizontalPodAutoscalerV1,
   cronJob,
   job,
   endpointSlice,
   lease,
+  podDisruptionBudget,
   role,
   clusterRole,
   roleBinding,

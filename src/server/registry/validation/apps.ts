@@ -166,7 +166,7 @@ const PERCENT_ERROR = regexError(
 );
 
 /** ValidatePositiveIntOrPercent. */
-function positiveIntOrPercent(value: unknown, path: string): FieldCause[] {
+export function positiveIntOrPercent(value: unknown, path: string): FieldCause[] {
   if (typeof value === "string")
     return PERCENT.test(value) ? [] : [invalid(path, goSyntax(intOrStringSyntax(value)), PERCENT_ERROR)];
   return nonnegative(value, path);
@@ -182,7 +182,7 @@ function intOrPercentValue(value: unknown): number {
 }
 
 /** IsNotMoreThan100Percent. */
-function notMoreThan100Percent(value: unknown, path: string): FieldCause[] {
+export function notMoreThan100Percent(value: unknown, path: string): FieldCause[] {
   if (typeof value !== "string" || !PERCENT.test(value) || Number(value.slice(0, -1)) <= 100) return [];
   return [invalid(path, goSyntax(intOrStringSyntax(value)), "must not be greater than 100%")];
 }
@@ -259,7 +259,7 @@ export function labelSelectorSyntax(selector: Json): string {
   return `v1.LabelSelector{MatchLabels:${stringMapSyntax(selector.matchLabels)}, MatchExpressions:${exprs}}`;
 }
 
-function intOrStringSyntax(value: unknown): string {
+export function intOrStringSyntax(value: unknown): string {
   return typeof value === "string"
     ? `intstr.IntOrString{Type:1, IntVal:0, StrVal:${goQuote(value)}}`
     : `intstr.IntOrString{Type:0, IntVal:${int(value)}, StrVal:""}`;

@@ -1,10 +1,11 @@
-// Versions of a custom resource (the None converter of k8s.io/apiextensions-apiserver pkg/apiserver/
-// conversion): objects are stored in the CRD's storage version and served in the requested one, which
-// only rewrites apiVersion; served versions are ordered as kube-apiserver orders them.
+// An object is stored in one version and served in the one requested: a built-in kind's other versions
+// convert (def.conversion: autoscaling/v1 HPAs over stored v2, as the storage codec does); a custom
+// resource's only rewrite apiVersion (the None converter of k8s.io/apiextensions-apiserver pkg/apiserver/
+// conversion). Served versions are ordered as kube-apiserver orders them.
 import type { KubeObject } from "../../meta/types.ts";
-import { asMap, asMaps, asString } from "../registry/json-access.ts";
-import { groupVersion, type ResourceDef } from "../registry/types.ts";
-import { isCustomResourceDef } from "./resource-defs.ts";
+import { isCustomResourceDef } from "../crd/resource-defs.ts";
+import { asMap, asMaps, asString } from "./json-access.ts";
+import { groupVersion, type ResourceDef } from "./types.ts";
 
 /** kube-apiserver's served versions order: GA > beta > alpha, higher first (version.CompareKubeAwareVersionStrings). */
 export function compareVersions(a: string, b: string): number {
@@ -30,15 +31,17 @@ export function storedApiVersion(def: ResourceDef): string {
   return `${def.group}/${def.storageVersion}`;
 }
 
-/** A stored object as the def's version serves it (the None converter rewrites apiVersion only). */
+/** A stored object as the def's version serves it. */
 export function servedObject<T extends KubeObject>(def: ResourceDef, obj: T): T {
-  if (storedApiVersion(def) === groupVersion(def) || obj.apiVersion === groupVersion(def)) return obj;
+  if (obj.apiVersion === groupVersion(def)) return obj; // already served (idempotent)
+  if (def.conversion) return def.conversion.fromStorage(obj) as T;
+  if (storedApiVersion(def) === groupVersion(def)) return obj;
   return { ...obj, apiVersion: groupVersion(def) };
 }
 
 /** servedObject on stored JSON; the JSON itself when no conversion applies. */
 export function servedJson(def: ResourceDef, json: string): string {
-  if (storedApiVersion(def) === groupVersion(def)) return json;
+  if (!def.conversion && storedApiVersion(def) === groupVersion(def)) return json;
   return JSON.stringify(servedObject(def, JSON.parse(json) as KubeObject));
 }
 
