@@ -10,7 +10,7 @@ import * as v from "./validation.ts";
 
 /** SetDefaults_PodSpec and container defaults; for a bare Pod (not a workload's template) also
  * SetDefaults_Pod (enableServiceLinks) and the Priority and DefaultTolerationSeconds admission plugins. */
-function defaultPod(pod: Mutable<Pod>, isCreate: boolean, template = false): void {
+export function defaultPod(pod: Mutable<Pod>, isCreate: boolean, template = false): void {
   const spec = pod.spec;
   if (!spec) return;
   if (!spec.restartPolicy) spec.restartPolicy = "Always";
@@ -95,7 +95,7 @@ function defaultWorkload(obj: Workload, kind: string): void {
 export function withStrategies(defs: ResourceDef[], store: Store): ResourceDef[] {
   const allocators = new ServiceAllocators(store);
   return defs.map((def) => {
-    if (def.group === "apps") {
+    if (def.group === "apps" && (def.kind === "Deployment" || def.kind === "ReplicaSet")) {
       const validate =
         def.kind === "Deployment"
           ? v.validateDeployment

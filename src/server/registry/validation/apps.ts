@@ -55,7 +55,7 @@ export function validateReplicaSet(obj: KubeObject, old?: KubeObject): FieldCaus
 const int = (v: unknown): number => (typeof v === "number" ? v : 0);
 
 /** apivalidation.ValidateNonnegativeField. */
-function nonnegative(value: unknown, path: string): FieldCause[] {
+export function nonnegative(value: unknown, path: string): FieldCause[] {
   return int(value) < 0 ? [invalid(path, int(value), "must be greater than or equal to 0")] : [];
 }
 
@@ -117,7 +117,7 @@ function selectorAndTemplate(spec: Json, kind: string): FieldCause[] {
 
 /** core ValidatePodTemplateSpec: labels and annotations (at "<path>.labels", as upstream names them), the
  * pod spec, and no ephemeral containers. */
-function validatePodTemplateSpec(template: Json, path: string): FieldCause[] {
+export function validatePodTemplateSpec(template: Json, path: string): FieldCause[] {
   const meta = asMap(template.metadata);
   const errs = [
     ...validateLabels(meta.labels, child(path, "labels")),
@@ -170,14 +170,14 @@ const PERCENT_ERROR = regexError(
 );
 
 /** ValidatePositiveIntOrPercent. */
-function positiveIntOrPercent(value: unknown, path: string): FieldCause[] {
+export function positiveIntOrPercent(value: unknown, path: string): FieldCause[] {
   if (typeof value === "string")
     return PERCENT.test(value) ? [] : [invalid(path, goSyntax(intOrStringSyntax(value)), PERCENT_ERROR)];
   return nonnegative(value, path);
 }
 
 /** getIntOrPercentValue: a valid percent's number, else IntValue() (Atoi of a string, 0 on failure). */
-function intOrPercentValue(value: unknown): number {
+export function intOrPercentValue(value: unknown): number {
   if (typeof value === "string") {
     const digits = PERCENT.test(value) ? value.slice(0, -1) : value;
     return /^[+-]?[0-9]+$/.test(digits) ? Number(digits) : 0;
@@ -186,13 +186,13 @@ function intOrPercentValue(value: unknown): number {
 }
 
 /** IsNotMoreThan100Percent. */
-function notMoreThan100Percent(value: unknown, path: string): FieldCause[] {
+export function notMoreThan100Percent(value: unknown, path: string): FieldCause[] {
   if (typeof value !== "string" || !PERCENT.test(value) || Number(value.slice(0, -1)) <= 100) return [];
   return [invalid(path, goSyntax(intOrStringSyntax(value)), "must not be greater than 100%")];
 }
 
 /** v1validation.ValidateLabelSelector (AllowInvalidLabelValueInSelector off, as apps validates it). */
-function validateLabelSelector(selector: Json, path: string): FieldCause[] {
+export function validateLabelSelector(selector: Json, path: string): FieldCause[] {
   const errs = validateLabels(selector.matchLabels, child(path, "matchLabels"));
   asMaps(selector.matchExpressions).forEach((expr, i) => {
     const exprPath = index(child(path, "matchExpressions"), i);
@@ -223,7 +223,7 @@ function validateLabelSelector(selector: Json, path: string): FieldCause[] {
 }
 
 /** Whether metav1.LabelSelectorAsSelector succeeds (labels.NewRequirement accepts every term). */
-function selectorConvertible(selector: Json): boolean {
+export function selectorConvertible(selector: Json): boolean {
   for (const [k, v] of Object.entries(asMap(selector.matchLabels)))
     if (validateQualifiedName(k).length || validateLabelValue(asString(v)).length) return false;
   return asMaps(selector.matchExpressions).every((expr) => {
@@ -238,7 +238,7 @@ function selectorConvertible(selector: Json): boolean {
 }
 
 /** The strategies' ValidateUpdate: spec.selector may not change (apps/v1). */
-function selectorImmutable(spec: Json, old: Json): FieldCause[] {
+export function selectorImmutable(spec: Json, old: Json): FieldCause[] {
   if (deepEqual(spec.selector ?? null, old.selector ?? null)) return [];
   const value = isMap(spec.selector) ? goSyntax(labelSelectorSyntax(spec.selector)) : null;
   return [immutable(child(SPEC, "selector"), value)];
@@ -246,13 +246,13 @@ function selectorImmutable(spec: Json, old: Json): FieldCause[] {
 
 // ---- %#v renderings of the Go values upstream puts in field errors ----
 
-function stringMapSyntax(m: unknown): string {
+export function stringMapSyntax(m: unknown): string {
   if (!isMap(m)) return "map[string]string(nil)";
   const keys = Object.keys(m).sort();
   return `map[string]string{${keys.map((k) => `${goQuote(k)}:${goQuote(asString(m[k]))}`).join(", ")}}`;
 }
 
-function labelSelectorSyntax(selector: Json): string {
+export function labelSelectorSyntax(selector: Json): string {
   const exprs = Array.isArray(selector.matchExpressions)
     ? `[]v1.LabelSelectorRequirement{${asMaps(selector.matchExpressions)
         .map(
@@ -264,7 +264,7 @@ function labelSelectorSyntax(selector: Json): string {
   return `v1.LabelSelector{MatchLabels:${stringMapSyntax(selector.matchLabels)}, MatchExpressions:${exprs}}`;
 }
 
-function intOrStringSyntax(value: unknown): string {
+export function intOrStringSyntax(value: unknown): string {
   return typeof value === "string"
     ? `intstr.IntOrString{Type:1, IntVal:0, StrVal:${goQuote(value)}}`
     : `intstr.IntOrString{Type:0, IntVal:${int(value)}, StrVal:""}`;
