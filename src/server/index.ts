@@ -19,6 +19,7 @@ import { startGarbageCollector } from "./controllers/garbage-collector.ts";
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
 import { startRootCaController, startServiceAccountController } from "./controllers/namespace-defaults.ts";
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
+import { startStatefulSetController } from "./controllers/statefulset.ts";
 import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
 import type { ResourceHandlerContext } from "./handlers/resources.ts";
 import { defaultLimits, type ServerLimits } from "./http/limits.ts";
@@ -228,6 +229,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startEndpointsController(controllerContext),
     startDeploymentController(controllerContext),
     startReplicaSetController(controllerContext),
+    startStatefulSetController(controllerContext),
     startGarbageCollector(controllerContext),
   ];
   const settle = async () => {
