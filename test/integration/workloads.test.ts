@@ -59,9 +59,12 @@ test("a Deployment creates a ReplicaSet that creates Pods owned by it; scale cha
   await eventually(async () => (await podsOf("app=web")).length === 4, 5000, "4 pods");
 });
 
-test("a new template rolls out a new ReplicaSet and scales the old one to zero", async () => {
+test("with strategy Recreate a new template rolls out a new ReplicaSet and scales the old one to zero", async () => {
+  // No pod runtime here, so no Pod ever becomes available: only Recreate can finish (RollingUpdate is
+  // covered with the runtime in apps-deployment.test.ts).
   const current = (await c.admin("GET", "/apis/apps/v1/namespaces/apps/deployments/web")).json;
   current.spec.template.spec.containers[0].image = "nginx:2";
+  current.spec.strategy = { type: "Recreate" };
   const updated = await c.admin("PUT", "/apis/apps/v1/namespaces/apps/deployments/web", current);
   assert.equal(updated.status, 200, updated.text);
   assert.equal(updated.json.metadata.generation, 3); // create, scale, template change

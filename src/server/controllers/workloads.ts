@@ -1,10 +1,22 @@
-// apps/v1 workload controllers, simplified: a Deployment owns one ReplicaSet per pod-template hash
-// (older ones are scaled to zero — a Recreate-style rollout), and a ReplicaSet keeps its count of Pods.
+// apps/v1 workload controllers: a ReplicaSet keeps its count of Pods; a Deployment rolls its Pod template
+// out through ReplicaSets (RollingUpdate or Recreate, as upstream's deployment controller).
 import type { Deployment, ReplicaSet } from "kubernetes-types/apps/v1.d.ts";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { labelSelectorFromObject, matchesLabels } from "../../meta/labels.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
+import { deepEqual } from "../registry/json-access.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
+import {
+  type DeploymentCondition,
+  deploymentComplete,
+  deploymentProgressing,
+  maxSurge,
+  maxUnavailable,
+  newReplicaSetReplicas,
+  type RolloutSpec,
+  type RolloutStatus,
+  setCondition,
+} from "./deployment-util.ts";
 import { controllerOf, controllerRef, templateHash } from "./owners.ts";
 
 const DEPLOYMENTS = "deployments.apps";
@@ -89,132 +101,393 @@ export function startReplicaSetController(c: ControllerContext): Controller {
   );
 }
 
+/**
+ * The Deployment controller (kubernetes pkg/controller/deployment: sync.go, rolling.go, recreate.go,
+ * progress.go). One ReplicaSet per Pod template (found by template equality ignoring pod-template-hash);
+ * RollingUpdate grows the new ReplicaSet within desired+maxSurge and shrinks old ones while at least
+ * desired−maxUnavailable Pods stay available; Recreate scales old ones to zero first. Revisions are the
+ * ReplicaSets' `deployment.kubernetes.io/revision` annotations (a template seen before gets the next
+ * number, as `kubectl rollout undo` expects); old ReplicaSets beyond revisionHistoryLimit are deleted
+ * once a rollout completes; a paused Deployment only scales.
+ */
 export function startDeploymentController(c: ControllerContext): Controller {
   const rsDef = c.registry.find("apps", "v1", "replicasets")!;
   const deployDef = c.registry.find("apps", "v1", "deployments")!;
-  return controller(
-    c,
-    "deployment",
-    async (key) => {
-      const [namespace, name] = key.split("/");
-      const scaleReplicaSet = (rsName: string, replicas: number) =>
-        c.objects.guaranteedUpdate(
-          rsDef,
-          namespace,
-          rsName,
-          (rs) => ({ ...rs, spec: { ...(rs.spec as object), replicas } }),
-          { user: CONTROLLER_USER },
-        );
-      const d = c.store.get(DEPLOYMENTS, namespace, name)?.object() as Stored<Deployment> | undefined;
-      if (!d || d.metadata.deletionTimestamp) return;
-      const hash = templateHash(d.spec?.template);
-      const owned = c.store
-        .list(REPLICASETS, { namespace })
-        .items.map((e) => e.object() as Stored<ReplicaSet>)
-        .filter(ownedBy(d));
-      const replicas = d.spec?.replicas ?? 1;
-      const revisions = owned.map((rs) => Number(rs.metadata.annotations?.[REVISION] ?? 0));
-      let current = owned.find((rs) => rs.metadata.labels?.["pod-template-hash"] === hash);
+  const write = { user: CONTROLLER_USER };
 
-      if (!current) {
-        const template = structuredClone(d.spec?.template ?? {});
-        const labels = { ...template.metadata?.labels, "pod-template-hash": hash };
+  async function reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split("/");
+    const d = c.store.get(DEPLOYMENTS, namespace, name)?.object() as Stored<Deployment> | undefined;
+    if (!d || d.metadata.deletionTimestamp) return;
+    const spec = d.spec ?? ({} as NonNullable<Deployment["spec"]>);
+    const rollout = spec as RolloutSpec;
+    const desired = spec.replicas ?? 1;
+    const surge = maxSurge(rollout);
+    let all = c.store
+      .list(REPLICASETS, { namespace })
+      .items.map((e) => e.object() as Stored<ReplicaSet>)
+      .filter(ownedBy(d))
+      .sort(byCreation);
+    let newRS = all.find((rs) => sameTemplate(rs, spec.template));
+    const old = () => all.filter((rs) => rs !== newRS);
+    const maxOldRevision = Math.max(0, ...old().map(revisionOf));
+
+    const scale = async (rs: Stored<ReplicaSet>, replicas: number): Promise<boolean> => {
+      const annotations = replicasAnnotations(desired, surge);
+      const same = Object.entries(annotations).every(([k, v]) => rs.metadata.annotations?.[k] === v);
+      if (rs.spec?.replicas === replicas && same) return false;
+      const written = await c.objects.guaranteedUpdate(
+        rsDef,
+        namespace,
+        rs.metadata.name,
+        (cur) => ({
+          ...cur,
+          metadata: { ...cur.metadata, annotations: { ...cur.metadata.annotations, ...annotations } },
+          spec: { ...(cur.spec as object), replicas },
+        }),
+        write,
+      );
+      const updated = objectOf(written) as Stored<ReplicaSet>;
+      all = all.map((x) => (x.metadata.uid === rs.metadata.uid ? updated : x));
+      if (newRS?.metadata.uid === rs.metadata.uid) newRS = updated;
+      return rs.spec?.replicas !== replicas;
+    };
+
+    /** getNewReplicaSet: keep the new ReplicaSet's annotations and revision current, or create it. */
+    const syncNewReplicaSet = async (create: boolean, replicas: () => number): Promise<void> => {
+      const revision = String(
+        newRS && revisionOf(newRS) > maxOldRevision ? revisionOf(newRS) : maxOldRevision + 1,
+      );
+      if (newRS) {
+        const annotations = newReplicaSetAnnotations(d, revision);
+        if (Object.entries(annotations).some(([k, v]) => newRS?.metadata.annotations?.[k] !== v)) {
+          const written = await c.objects.guaranteedUpdate(
+            rsDef,
+            namespace,
+            newRS.metadata.name,
+            (cur) => ({
+              ...cur,
+              metadata: { ...cur.metadata, annotations: { ...cur.metadata.annotations, ...annotations } },
+            }),
+            write,
+          );
+          const updated = objectOf(written) as Stored<ReplicaSet>;
+          all = all.map((x) => (x.metadata.uid === updated.metadata.uid ? updated : x));
+          newRS = updated;
+        }
+      } else if (create) {
+        const template = structuredClone(spec.template ?? {});
+        const hash = templateHash(spec.template);
+        const labels = { ...template.metadata?.labels, [HASH_LABEL]: hash };
         const rs: KubeObject = {
           metadata: {
             name: `${name}-${hash}`,
             labels,
-            annotations: { [REVISION]: String(Math.max(0, ...revisions) + 1) },
+            annotations: { ...newReplicaSetAnnotations(d, revision), ...replicasAnnotations(desired, surge) },
             ownerReferences: [controllerRef(d)],
           },
           spec: {
-            replicas,
+            replicas: replicas(),
+            minReadySeconds: spec.minReadySeconds ?? 0,
             selector: {
-              ...d.spec?.selector,
-              matchLabels: { ...d.spec?.selector?.matchLabels, "pod-template-hash": hash },
+              ...spec.selector,
+              matchLabels: { ...spec.selector?.matchLabels, [HASH_LABEL]: hash },
             },
             template: { ...template, metadata: { ...template.metadata, labels } },
           },
         };
-        current = (await c.objects
-          .create(rsDef, rs, namespace, { user: CONTROLLER_USER })
-          .then((e) =>
-            "object" in e && typeof e.object === "function" ? e.object() : e,
-          )) as Stored<ReplicaSet>;
-      } else if (current.spec?.replicas !== replicas) {
-        current = { ...current, spec: { ...current.spec!, replicas } };
-        await scaleReplicaSet(current.metadata.name, replicas);
+        newRS = objectOf(await c.objects.create(rsDef, rs, namespace, write)) as Stored<ReplicaSet>;
+        all = [...all, newRS];
       }
-      for (const old of owned) {
-        if (old.metadata.uid === current.metadata.uid || (old.spec?.replicas ?? 0) === 0) continue;
-        await scaleReplicaSet(old.metadata.name, 0);
+      if (newRS && d.metadata.annotations?.[REVISION] !== revision) {
+        // SetDeploymentRevision: the Deployment carries its newest revision too (kubectl's rollback patch
+        // replaces metadata.annotations, which must exist).
+        await c.objects.guaranteedUpdate(
+          deployDef,
+          namespace,
+          name,
+          (cur) => ({
+            ...cur,
+            metadata: { ...cur.metadata, annotations: { ...cur.metadata.annotations, [REVISION]: revision } },
+          }),
+          write,
+        );
       }
-      const history = d.spec?.revisionHistoryLimit ?? 10;
-      const idle = owned.filter(
-        (rs) => rs.metadata.uid !== current!.metadata.uid && (rs.status?.replicas ?? 0) === 0,
-      );
-      for (const rs of idle.slice(0, Math.max(0, idle.length - history))) {
-        await c.objects
-          .delete(rsDef, namespace, rs.metadata.name, { user: CONTROLLER_USER })
-          .catch(() => undefined);
-      }
+    };
 
-      const all = owned.map((rs) => (rs.metadata.uid === current!.metadata.uid ? current! : rs));
-      const sum = (f: (rs: ReplicaSet) => number | undefined) => all.reduce((n, rs) => n + (f(rs) ?? 0), 0);
-      const available = sum((rs) => rs.status?.availableReplicas);
-      const updated = current.status?.replicas ?? 0;
-      const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-      const condition = (type: string, ok: boolean, reason: string, message: string) => ({
-        type,
-        status: ok ? "True" : "False",
-        lastUpdateTime: now,
-        lastTransitionTime: now,
-        reason,
-        message,
-      });
-      const status = {
-        observedGeneration: d.metadata.generation,
-        replicas: sum((rs) => rs.status?.replicas),
-        updatedReplicas: updated,
-        readyReplicas: sum((rs) => rs.status?.readyReplicas),
-        availableReplicas: available,
-        unavailableReplicas: Math.max(0, replicas - available) || undefined,
-        conditions: [
-          available >= replicas
-            ? condition("Available", true, "MinimumReplicasAvailable", "Deployment has minimum availability.")
-            : condition(
-                "Available",
-                false,
-                "MinimumReplicasUnavailable",
-                "Deployment does not have minimum availability.",
-              ),
-          updated >= replicas && available >= replicas
-            ? condition(
-                "Progressing",
-                true,
-                "NewReplicaSetAvailable",
-                `ReplicaSet "${current.metadata.name}" has successfully progressed.`,
-              )
-            : condition(
-                "Progressing",
-                true,
-                "ReplicaSetUpdated",
-                `ReplicaSet "${current.metadata.name}" is progressing.`,
-              ),
-        ],
-      };
-      const comparable = (s: unknown) =>
-        JSON.stringify(s, (k, v) => (k === "lastUpdateTime" || k === "lastTransitionTime" ? undefined : v));
-      if (comparable(d.status ?? {}) !== comparable(status)) {
-        await c.objects.guaranteedUpdate(deployDef, namespace, name, (latest) => ({ ...latest, status }), {
-          user: CONTROLLER_USER,
-          subresource: "status",
-        });
+    const cleanup = async () => {
+      const limit = spec.revisionHistoryLimit ?? 10;
+      const idle = old()
+        .filter(
+          (rs) =>
+            (rs.spec?.replicas ?? 0) === 0 &&
+            (rs.status?.replicas ?? 0) === 0 &&
+            !rs.metadata.deletionTimestamp,
+        )
+        .sort((a, b) => revisionOf(a) - revisionOf(b));
+      for (const rs of idle.slice(0, Math.max(0, idle.length - limit)))
+        await c.objects.delete(rsDef, namespace, rs.metadata.name, write).catch(() => undefined);
+    };
+
+    if (spec.paused) {
+      // sync(): scale only; no new ReplicaSet while paused.
+      await syncNewReplicaSet(false, () => desired);
+      const active = old().filter((rs) => (rs.spec?.replicas ?? 0) > 0);
+      if (newRS && active.length === 0) await scale(newRS, desired);
+      await cleanup();
+    } else if (spec.strategy?.type === "Recreate") {
+      // rolloutRecreate: old ReplicaSets to zero, wait for their Pods to go, then the new one at full size.
+      let scaledDown = false;
+      for (const rs of old())
+        if ((rs.spec?.replicas ?? 0) > 0) scaledDown = (await scale(rs, 0)) || scaledDown;
+      const oldPodsRunning = old().some((rs) => (rs.status?.replicas ?? 0) > 0);
+      if (!scaledDown && !oldPodsRunning) {
+        await syncNewReplicaSet(true, () => desired);
+        if (newRS) await scale(newRS, desired);
+        if (deploymentComplete(rollout, d.metadata.generation ?? 0, d.status ?? {})) await cleanup();
       }
-    },
+    } else {
+      await syncNewReplicaSet(true, () => newReplicaSetReplicas(rollout, old().map(replicasOf), 0));
+      const current = newRS as Stored<ReplicaSet>;
+      // reconcileNewReplicaSet
+      let scaled = false;
+      if (replicasOf(current) > desired) scaled = await scale(current, desired);
+      else if (replicasOf(current) < desired)
+        scaled = await scale(
+          current,
+          newReplicaSetReplicas(rollout, all.map(replicasOf), replicasOf(current)),
+        );
+      if (!scaled) scaled = await reconcileOldReplicaSets(current);
+      if (!scaled && deploymentComplete(rollout, d.metadata.generation ?? 0, d.status ?? {})) await cleanup();
+    }
+
+    /** reconcileOldReplicaSets: unhealthy old Pods first, then old ones down to desired−maxUnavailable. */
+    async function reconcileOldReplicaSets(current: Stored<ReplicaSet>): Promise<boolean> {
+      const olds = () =>
+        old()
+          .filter((rs) => replicasOf(rs) > 0)
+          .sort(byCreation);
+      if (olds().reduce((n, rs) => n + replicasOf(rs), 0) === 0) return false;
+      const minAvailable = desired - maxUnavailable(rollout);
+      const newUnavailable = replicasOf(current) - (current.status?.availableReplicas ?? 0);
+      const maxScaledDown = all.reduce((n, rs) => n + replicasOf(rs), 0) - minAvailable - newUnavailable;
+      if (maxScaledDown <= 0) return false;
+      let cleaned = 0;
+      for (const rs of olds()) {
+        if (cleaned >= maxScaledDown) break;
+        const unhealthy = replicasOf(rs) - (rs.status?.availableReplicas ?? 0);
+        if (unhealthy <= 0) continue;
+        const count = Math.min(maxScaledDown - cleaned, unhealthy);
+        await scale(rs, replicasOf(rs) - count);
+        cleaned += count;
+      }
+      // scaleDownOldReplicaSetsForRollingUpdate
+      const available = all.reduce((n, rs) => n + (rs.status?.availableReplicas ?? 0), 0);
+      let scaledDown = 0;
+      if (available > minAvailable) {
+        const total = available - minAvailable;
+        for (const rs of olds()) {
+          if (scaledDown >= total) break;
+          const count = Math.min(replicasOf(rs), total - scaledDown);
+          await scale(rs, replicasOf(rs) - count);
+          scaledDown += count;
+        }
+      }
+      return cleaned + scaledDown > 0;
+    }
+
+    await syncStatus(d, all, newRS, rollout);
+  }
+
+  /** syncRolloutStatus / syncDeploymentStatus with calculateStatus and the paused conditions. */
+  async function syncStatus(
+    d: Stored<Deployment>,
+    all: Stored<ReplicaSet>[],
+    newRS: Stored<ReplicaSet> | undefined,
+    rollout: RolloutSpec,
+  ): Promise<void> {
+    const desired = d.spec?.replicas ?? 1;
+    const sum = (f: (rs: ReplicaSet) => number | undefined) => all.reduce((n, rs) => n + (f(rs) ?? 0), 0);
+    const available = sum((rs) => rs.status?.availableReplicas);
+    const now = rfc3339(new Date());
+    const condition = (
+      type: string,
+      status: string,
+      reason: string,
+      message: string,
+    ): DeploymentCondition => ({
+      type,
+      status,
+      lastUpdateTime: now,
+      lastTransitionTime: now,
+      reason,
+      message,
+    });
+    const status: Record<string, unknown> & RolloutStatus = {
+      observedGeneration: d.metadata.generation,
+      replicas: sum((rs) => rs.status?.replicas),
+      updatedReplicas: newRS?.status?.replicas ?? 0,
+      readyReplicas: sum((rs) => rs.status?.readyReplicas),
+      availableReplicas: available,
+      unavailableReplicas: Math.max(0, sum((rs) => rs.spec?.replicas) - available),
+      collisionCount: d.status?.collisionCount,
+    };
+    const previous = (d.status?.conditions ?? []) as DeploymentCondition[];
+    let conditions = setCondition(
+      previous,
+      available >= desired - maxUnavailable(rollout)
+        ? condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+        : condition(
+            "Available",
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+          ),
+    );
+    const progressing = conditions.find((x) => x.type === "Progressing");
+    const hasDeadline =
+      d.spec?.progressDeadlineSeconds !== undefined && d.spec.progressDeadlineSeconds !== 2147483647;
+    if (d.spec?.paused) {
+      if (progressing?.reason !== "DeploymentPaused")
+        conditions = setCondition(
+          conditions,
+          condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused"),
+        );
+    } else if (progressing?.reason === "DeploymentPaused") {
+      conditions = setCondition(
+        conditions,
+        condition("Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed"),
+      );
+    } else if (!hasDeadline) {
+      conditions = conditions.filter((x) => x.type !== "Progressing");
+    } else {
+      const complete =
+        status.replicas === status.updatedReplicas && progressing?.reason === "NewReplicaSetAvailable";
+      const rsName = newRS?.metadata.name;
+      if (!complete) {
+        if (deploymentComplete(rollout, d.metadata.generation ?? 0, status)) {
+          const msg = rsName
+            ? `ReplicaSet "${rsName}" has successfully progressed.`
+            : `Deployment "${d.metadata.name}" has successfully progressed.`;
+          conditions = setCondition(
+            conditions,
+            condition("Progressing", "True", "NewReplicaSetAvailable", msg),
+          );
+        } else if (deploymentProgressing(d.status ?? {}, status) || !progressing) {
+          const msg = rsName
+            ? `ReplicaSet "${rsName}" is progressing.`
+            : `Deployment "${d.metadata.name}" is progressing.`;
+          const next = condition("Progressing", "True", "ReplicaSetUpdated", msg);
+          if (progressing?.status === "True") next.lastTransitionTime = progressing.lastTransitionTime;
+          conditions = [...conditions.filter((x) => x.type !== "Progressing"), next];
+        } else if (timedOut(progressing, d.spec?.progressDeadlineSeconds ?? 600)) {
+          const msg = rsName
+            ? `ReplicaSet "${rsName}" has timed out progressing.`
+            : `Deployment "${d.metadata.name}" has timed out progressing.`;
+          conditions = setCondition(
+            conditions,
+            condition("Progressing", "False", "ProgressDeadlineExceeded", msg),
+          );
+        }
+      }
+    }
+    status.conditions = conditions;
+    for (const k of [
+      "replicas",
+      "updatedReplicas",
+      "readyReplicas",
+      "availableReplicas",
+      "unavailableReplicas",
+    ])
+      if (status[k] === 0) delete status[k];
+    if (status.collisionCount === undefined) delete status.collisionCount;
+    if (JSON.stringify(d.status ?? {}) !== JSON.stringify(status)) {
+      await c.objects.guaranteedUpdate(
+        deployDef,
+        d.metadata.namespace ?? "",
+        d.metadata.name,
+        (latest) => ({ ...latest, status }),
+        {
+          ...write,
+          subresource: "status",
+        },
+      );
+    }
+  }
+
+  return controller(
+    c,
+    "deployment",
+    reconcile,
     [
       { resource: DEPLOYMENTS, key: (e) => `${e.namespace}/${e.name}` },
       { resource: REPLICASETS, key: ownerKey("Deployment") },
     ],
     () => c.store.list(DEPLOYMENTS).items.map((e) => `${e.namespace}/${e.name}`),
   );
+}
+
+const HASH_LABEL = "pod-template-hash";
+// Deployment annotations not copied to its ReplicaSets (deployment_util.go annotationsToSkip).
+const SKIPPED_ANNOTATIONS = new Set([
+  "kubectl.kubernetes.io/last-applied-configuration",
+  REVISION,
+  "deployment.kubernetes.io/revision-history",
+  "deployment.kubernetes.io/desired-replicas",
+  "deployment.kubernetes.io/max-replicas",
+  "deprecated.deployment.rollback.to",
+]);
+
+const replicasOf = (rs: ReplicaSet) => rs.spec?.replicas ?? 0;
+const revisionOf = (rs: ReplicaSet) => Number(rs.metadata?.annotations?.[REVISION] ?? 0) || 0;
+const byCreation = (a: StoredObject, b: StoredObject) =>
+  (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") ||
+  a.metadata.name.localeCompare(b.metadata.name);
+const objectOf = (e: unknown) =>
+  e && typeof (e as { object?: unknown }).object === "function"
+    ? (e as { object(): StoredObject }).object()
+    : e;
+
+/** EqualIgnoreHash: the ReplicaSet's template is the Deployment's, pod-template-hash label aside. */
+function sameTemplate(rs: ReplicaSet, template: unknown): boolean {
+  const mine = structuredClone(rs.spec?.template ?? {});
+  if (mine.metadata?.labels) {
+    const { [HASH_LABEL]: _, ...labels } = mine.metadata.labels;
+    mine.metadata = { ...mine.metadata, labels };
+    if (Object.keys(labels).length === 0) delete mine.metadata.labels;
+  }
+  const theirs = structuredClone((template ?? {}) as Record<string, unknown>);
+  const meta = (theirs.metadata ?? {}) as Record<string, unknown>;
+  if (meta.labels && Object.keys(meta.labels).length === 0) delete meta.labels;
+  return deepEqual(mine, theirs);
+}
+
+/** SetNewReplicaSetAnnotations: the Deployment's annotations (minus the skipped ones) and the revision. */
+function newReplicaSetAnnotations(d: Deployment, revision: string): Record<string, string> {
+  const copied = Object.entries(d.metadata?.annotations ?? {}).filter(([k]) => !SKIPPED_ANNOTATIONS.has(k));
+  return { ...Object.fromEntries(copied), [REVISION]: revision };
+}
+
+/** SetReplicasAnnotations. */
+function replicasAnnotations(desired: number, surge: number): Record<string, string> {
+  return {
+    "deployment.kubernetes.io/desired-replicas": String(desired),
+    "deployment.kubernetes.io/max-replicas": String(desired + surge),
+  };
+}
+
+/** DeploymentTimedOut: no progress reported within progressDeadlineSeconds. */
+function timedOut(progressing: DeploymentCondition | undefined, deadlineSeconds: number): boolean {
+  if (
+    !progressing ||
+    progressing.reason === "NewReplicaSetAvailable" ||
+    progressing.reason === "ProgressDeadlineExceeded"
+  )
+    return progressing?.reason === "ProgressDeadlineExceeded";
+  const from = Date.parse(progressing.lastUpdateTime ?? "");
+  return Number.isFinite(from) && from + deadlineSeconds * 1000 < Date.now();
+}
+
+function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, "Z");
 }
