@@ -14,6 +14,7 @@ import { bootstrap } from "./bootstrap.ts";
 import type { AuditRecord, PodLogSource } from "./context.ts";
 import { startAggregationController } from "./controllers/clusterrole-aggregation.ts";
 import type { Controller, ControllerContext } from "./controllers/context.ts";
+import { startDaemonSetController } from "./controllers/daemonset.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
@@ -230,6 +231,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startDeploymentController(controllerContext),
     startReplicaSetController(controllerContext),
     startStatefulSetController(controllerContext),
+    startDaemonSetController(controllerContext),
     startGarbageCollector(controllerContext),
   ];
   const settle = async () => {

@@ -9,7 +9,7 @@ import { CONTROLLER_USER, type ControllerContext } from "./context.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
 
 export const CONTROLLER_REVISIONS = "controllerrevisions.apps";
-/** history.ControllerRevisionHashLabel. */
+/** history.ControllerRevisionHashLabel (StatefulSets'; DaemonSets label theirs controller-revision-hash). */
 export const REVISION_HASH_LABEL = "controller.kubernetes.io/hash";
 
 // rand.SafeEncodeString's alphabet (apimachinery util/rand): no vowels, no look-alikes.
@@ -80,7 +80,9 @@ export async function syncRevision(
   c: ControllerContext,
   owner: StoredObject,
   labels: Record<string, string>,
-): Promise<{ update: Revision; history: Revision[] }> {
+  hashLabel = REVISION_HASH_LABEL,
+  annotations?: Record<string, string>,
+): Promise<{ update: Revision; history: Revision[]; hash: string }> {
   const def = c.registry.find("apps", "v1", "controllerrevisions")!;
   const namespace = owner.metadata.namespace ?? "";
   const history = ownedRevisions(c, owner);
@@ -89,7 +91,8 @@ export async function syncRevision(
   const equal = history.filter((r) => deepEqual(r.data, data));
   const existing = equal.at(-1);
   if (existing) {
-    if (existing === history.at(-1)) return { update: existing, history };
+    const hash = existing.metadata.labels?.[hashLabel] ?? "";
+    if (existing === history.at(-1)) return { update: existing, history, hash };
     const raised = (await c.objects.guaranteedUpdate(
       def,
       namespace,
@@ -98,14 +101,15 @@ export async function syncRevision(
       { user: CONTROLLER_USER },
     )) as Revision;
     const updated = "object" in raised && typeof raised.object === "function" ? raised.object() : raised;
-    return { update: updated as Revision, history: ownedRevisions(c, owner) };
+    return { update: updated as Revision, history: ownedRevisions(c, owner), hash };
   }
   const hash = hashRevision(data, asMap(owner.status).collisionCount as number | undefined);
   const revision: KubeObject = {
     metadata: {
       name: `${owner.metadata.name.slice(0, 223)}-${hash}`,
       namespace,
-      labels: { ...labels, [REVISION_HASH_LABEL]: hash },
+      labels: { ...labels, [hashLabel]: hash },
+      ...(annotations && Object.keys(annotations).length ? { annotations } : {}),
       ownerReferences: [controllerRef(owner)],
     },
     data,
@@ -113,7 +117,7 @@ export async function syncRevision(
   };
   const created = await c.objects.create(def, revision, namespace, { user: CONTROLLER_USER });
   const stored = "object" in created && typeof created.object === "function" ? created.object() : created;
-  return { update: stored as Revision, history: ownedRevisions(c, owner) };
+  return { update: stored as Revision, history: ownedRevisions(c, owner), hash };
 }
 
 /** Deletes the oldest revisions no Pod uses beyond the owner's revisionHistoryLimit. */

@@ -448,18 +448,25 @@ const objectOf = (e: unknown) =>
     ? (e as { object(): StoredObject }).object()
     : e;
 
-/** EqualIgnoreHash: the ReplicaSet's template is the Deployment's, pod-template-hash label aside. */
+/** EqualIgnoreHash: the ReplicaSet's template is the Deployment's, pod-template-hash label aside (compared
+ * as Go values are: a null field is an absent one, an empty label map none). */
 function sameTemplate(rs: ReplicaSet, template: unknown): boolean {
   const mine = structuredClone(rs.spec?.template ?? {});
   if (mine.metadata?.labels) {
     const { [HASH_LABEL]: _, ...labels } = mine.metadata.labels;
     mine.metadata = { ...mine.metadata, labels };
-    if (Object.keys(labels).length === 0) delete mine.metadata.labels;
   }
-  const theirs = structuredClone((template ?? {}) as Record<string, unknown>);
-  const meta = (theirs.metadata ?? {}) as Record<string, unknown>;
-  if (meta.labels && Object.keys(meta.labels).length === 0) delete meta.labels;
-  return deepEqual(mine, theirs);
+  return deepEqual(semantic(mine), semantic(template));
+}
+
+function semantic(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(semantic);
+  if (!value || typeof value !== "object") return value;
+  const entries = Object.entries(value)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => [k, semantic(v)] as const)
+    .filter(([k, v]) => k !== "labels" || Object.keys(v as object).length > 0);
+  return Object.fromEntries(entries);
 }
 
 /** SetNewReplicaSetAnnotations: the Deployment's annotations (minus the skipped ones) and the revision. */
