@@ -103,7 +103,9 @@ export async function syncRevision(
     const updated = "object" in raised && typeof raised.object === "function" ? raised.object() : raised;
     return { update: updated as Revision, history: ownedRevisions(c, owner), hash };
   }
-  const hash = hashRevision(data, asMap(owner.status).collisionCount as number | undefined);
+  // newRevision always probes with the collision count, 0 until a collision happened.
+  const collisions = asMap(owner.status).collisionCount;
+  const hash = hashRevision(data, typeof collisions === "number" ? collisions : 0);
   const revision: KubeObject = {
     metadata: {
       name: `${owner.metadata.name.slice(0, 223)}-${hash}`,

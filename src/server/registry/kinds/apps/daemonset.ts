@@ -139,7 +139,7 @@ function validateUpdateStrategy(strategy: Json): FieldCause[] {
       notSupported(
         path,
         goSyntax(
-          `&apps.DaemonSetUpdateStrategy{Type:"${String(strategy.type ?? "")}", RollingUpdate:${rolling}}`,
+          `apps.DaemonSetUpdateStrategy{Type:"${String(strategy.type ?? "")}", RollingUpdate:${rolling}}`,
         ),
         ["RollingUpdate", "OnDelete"],
       ),

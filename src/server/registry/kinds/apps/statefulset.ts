@@ -202,10 +202,11 @@ function validateRollingUpdate(rolling: Json, path: string): FieldCause[] {
   return errs;
 }
 
+/** %#v of the RollingUpdate pointer's target (field.Error prints what a pointer points to). */
 function rollingUpdateSyntax(rolling: Json): string {
   const max =
     rolling.maxUnavailable == null ? "(*intstr.IntOrString)(nil)" : "(*intstr.IntOrString)(0xc000000000)";
-  return `&apps.RollingUpdateStatefulSetStrategy{Partition:${asNumber(rolling.partition)}, MaxUnavailable:${max}}`;
+  return `apps.RollingUpdateStatefulSetStrategy{Partition:${asNumber(rolling.partition)}, MaxUnavailable:${max}}`;
 }
 
 const STATUS_COUNTS = [
