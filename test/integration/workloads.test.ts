@@ -159,3 +159,51 @@ test("kubectl delete --cascade=foreground deletes dependents first, the owner la
   );
   assert.equal((await podsOf("app=web")).length, 1);
 });
+
+test("scaling a Deployment mid-rollout shares the new size proportionally among its ReplicaSets", async () => {
+  // No runtime: the rollout of nginx:2 stays stuck at old 2 + new 1 (maxSurge 25% of 2 rounds up to 1).
+  await c.admin("POST", "/apis/apps/v1/namespaces/apps/deployments", {
+    ...deployment("nginx:1", 2),
+    metadata: { name: "prop" },
+  });
+  const sets = async () =>
+    ((await c.admin("GET", "/apis/apps/v1/namespaces/apps/replicasets")).json.items as any[])
+      .filter((rs) => rs.metadata.ownerReferences?.[0]?.name === "prop")
+      .map((rs) => [rs.spec.template.spec.containers[0].image, rs.spec.replicas, rs.metadata.annotations])
+      .sort();
+  await eventually(async () => (await sets()).length === 1, 5000, "first ReplicaSet");
+  await c.admin(
+    "PATCH",
+    "/apis/apps/v1/namespaces/apps/deployments/prop",
+    { spec: { template: { spec: { containers: [{ name: "web", image: "nginx:2" }] } } } },
+    "application/strategic-merge-patch+json",
+  );
+  await eventually(
+    async () => JSON.stringify((await sets()).map((s) => s.slice(0, 2))) === '[["nginx:1",2],["nginx:2",1]]',
+    5000,
+    "stuck rollout",
+  );
+  await c.admin(
+    "PATCH",
+    "/apis/apps/v1/namespaces/apps/deployments/prop/scale",
+    { spec: { replicas: 3 } },
+    "application/merge-patch+json",
+  );
+  // getReplicaSetFraction: old 2 × (3+1)/3 rounds to 3; the new one keeps 1; total = replicas + maxSurge.
+  const final = await eventually(
+    async () => {
+      const s = await sets();
+      return JSON.stringify(s.map((x) => x.slice(0, 2))) === '[["nginx:1",3],["nginx:2",1]]' ? s : undefined;
+    },
+    5000,
+    "proportional scale",
+  );
+  for (const [, , annotations] of final) {
+    assert.equal(annotations["deployment.kubernetes.io/desired-replicas"], "3");
+    assert.equal(annotations["deployment.kubernetes.io/max-replicas"], "4");
+  }
+  assert.deepEqual(
+    final.map(([, , a]) => a["deployment.kubernetes.io/revision"]),
+    ["1", "2"],
+  );
+});

@@ -229,12 +229,19 @@ export function startDeploymentController(c: ControllerContext): Controller {
         await c.objects.delete(rsDef, namespace, rs.metadata.name, write).catch(() => undefined);
     };
 
-    if (spec.paused) {
-      // sync(): scale only; no new ReplicaSet while paused.
+    // isScalingEvent: an active ReplicaSet was sized for another replica count.
+    const scalingEvent = all.some(
+      (rs) =>
+        replicasOf(rs) > 0 &&
+        rs.metadata.annotations?.[DESIRED_REPLICAS] !== undefined &&
+        rs.metadata.annotations[DESIRED_REPLICAS] !== String(desired),
+    );
+    const rolledOut = !spec.paused && !scalingEvent;
+    if (!rolledOut) {
+      // sync(): scale only (proportionally mid-rollout); no new ReplicaSet.
       await syncNewReplicaSet(false, () => desired);
-      const active = old().filter((rs) => (rs.spec?.replicas ?? 0) > 0);
-      if (newRS && active.length === 0) await scale(newRS, desired);
-      await cleanup();
+      await proportionalScale();
+      if (spec.paused) await cleanup();
     } else if (spec.strategy?.type === "Recreate") {
       // rolloutRecreate: old ReplicaSets to zero, wait for their Pods to go, then the new one at full size.
       let scaledDown = false;
@@ -259,6 +266,59 @@ export function startDeploymentController(c: ControllerContext): Controller {
         );
       if (!scaled) scaled = await reconcileOldReplicaSets(current);
       if (!scaled && deploymentComplete(rollout, d.metadata.generation ?? 0, d.status ?? {})) await cleanup();
+    }
+
+    /** scale(): the only active (or newest) ReplicaSet takes the new size; otherwise a rolling Deployment
+     * shares the difference to replicas+maxSurge among active ReplicaSets by their size. */
+    async function proportionalScale(): Promise<void> {
+      const olds = old().sort((a, b) => byCreation(b, a));
+      const active = [...olds, ...(newRS ? [newRS] : [])].filter((rs) => replicasOf(rs) > 0);
+      if (active.length <= 1) {
+        const target = active[0] ?? newRS ?? olds[0];
+        if (target && replicasOf(target) !== desired) await scale(target, desired);
+        return;
+      }
+      const saturated =
+        newRS &&
+        replicasOf(newRS) === desired &&
+        newRS.metadata.annotations?.[DESIRED_REPLICAS] === String(desired) &&
+        (newRS.status?.availableReplicas ?? 0) === desired;
+      if (saturated) {
+        for (const rs of olds) if (replicasOf(rs) > 0) await scale(rs, 0);
+        return;
+      }
+      if (spec.strategy?.type !== "RollingUpdate") return;
+      const total = active.reduce((n, rs) => n + replicasOf(rs), 0);
+      const allowed = desired > 0 ? desired + surge : 0;
+      const toAdd = allowed - total;
+      // Larger ReplicaSets first; ties: newer first when growing, older first when shrinking.
+      const sorted = [...active].sort(
+        (a, b) => replicasOf(b) - replicasOf(a) || (toAdd > 0 ? byCreation(b, a) : byCreation(a, b)),
+      );
+      const sizes = new Map<Stored<ReplicaSet>, number>();
+      let added = 0;
+      for (const rs of sorted) {
+        const proportion = toAdd === 0 ? 0 : replicaSetProportion(rs, toAdd, added);
+        sizes.set(rs, replicasOf(rs) + proportion);
+        added += proportion;
+      }
+      sorted.forEach((rs, i) => {
+        if (i === 0 && toAdd !== 0) sizes.set(rs, Math.max(0, (sizes.get(rs) ?? 0) + toAdd - added));
+      });
+      for (const rs of sorted) await scale(rs, sizes.get(rs) ?? replicasOf(rs));
+    }
+
+    /** GetReplicaSetProportion: this ReplicaSet's share of the replicas to add (or remove). */
+    function replicaSetProportion(rs: ReplicaSet, toAdd: number, added: number): number {
+      if (replicasOf(rs) === 0 || toAdd === added) return 0;
+      let fraction: number;
+      if (desired === 0) fraction = -replicasOf(rs);
+      else {
+        const before = Number(rs.metadata?.annotations?.[MAX_REPLICAS] ?? 0) || (d?.status?.replicas ?? 0);
+        fraction = before === 0 ? 0 : goRound((replicasOf(rs) * (desired + surge)) / before) - replicasOf(rs);
+      }
+      const allowed = toAdd - added;
+      return toAdd > 0 ? Math.min(fraction, allowed) : Math.max(fraction, allowed);
     }
 
     /** reconcileOldReplicaSets: unhealthy old Pods first, then old ones down to desired−maxUnavailable. */
@@ -296,7 +356,7 @@ export function startDeploymentController(c: ControllerContext): Controller {
       return cleaned + scaledDown > 0;
     }
 
-    await syncStatus(d, all, newRS, rollout);
+    await syncStatus(d, all, newRS, rollout, rolledOut);
   }
 
   /** syncRolloutStatus / syncDeploymentStatus with calculateStatus and the paused conditions. */
@@ -305,6 +365,7 @@ export function startDeploymentController(c: ControllerContext): Controller {
     all: Stored<ReplicaSet>[],
     newRS: Stored<ReplicaSet> | undefined,
     rollout: RolloutSpec,
+    rolledOut: boolean,
   ): Promise<void> {
     const desired = d.spec?.replicas ?? 1;
     const sum = (f: (rs: ReplicaSet) => number | undefined) => all.reduce((n, rs) => n + (f(rs) ?? 0), 0);
@@ -332,9 +393,26 @@ export function startDeploymentController(c: ControllerContext): Controller {
       unavailableReplicas: Math.max(0, sum((rs) => rs.spec?.replicas) - available),
       collisionCount: d.status?.collisionCount,
     };
-    const previous = (d.status?.conditions ?? []) as DeploymentCondition[];
-    let conditions = setCondition(
-      previous,
+    // checkPausedConditions, then calculateStatus's Available condition.
+    let conditions = (d.status?.conditions ?? []) as DeploymentCondition[];
+    const hasDeadline =
+      d.spec?.progressDeadlineSeconds !== undefined && d.spec.progressDeadlineSeconds !== 2147483647;
+    const before = conditions.find((x) => x.type === "Progressing");
+    if (hasDeadline && before?.reason !== "ProgressDeadlineExceeded") {
+      if (d.spec?.paused && before?.reason !== "DeploymentPaused")
+        conditions = setCondition(
+          conditions,
+          condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused"),
+        );
+      else if (!d.spec?.paused && before?.reason === "DeploymentPaused")
+        conditions = setCondition(
+          conditions,
+          condition("Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed"),
+        );
+    }
+    const previousStatus = { ...d.status, conditions } as RolloutStatus;
+    conditions = setCondition(
+      conditions,
       available >= desired - maxUnavailable(rollout)
         ? condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
         : condition(
@@ -344,49 +422,38 @@ export function startDeploymentController(c: ControllerContext): Controller {
             "Deployment does not have minimum availability.",
           ),
     );
+    // syncRolloutStatus (after a rollout step; a pure scale or a paused sync stops at the above).
     const progressing = conditions.find((x) => x.type === "Progressing");
-    const hasDeadline =
-      d.spec?.progressDeadlineSeconds !== undefined && d.spec.progressDeadlineSeconds !== 2147483647;
-    if (d.spec?.paused) {
-      if (progressing?.reason !== "DeploymentPaused")
-        conditions = setCondition(
-          conditions,
-          condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused"),
-        );
-    } else if (progressing?.reason === "DeploymentPaused") {
-      conditions = setCondition(
-        conditions,
-        condition("Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed"),
-      );
-    } else if (!hasDeadline) {
-      conditions = conditions.filter((x) => x.type !== "Progressing");
-    } else {
+    if (rolledOut && !hasDeadline) conditions = conditions.filter((x) => x.type !== "Progressing");
+    else if (rolledOut) {
       const complete =
         status.replicas === status.updatedReplicas && progressing?.reason === "NewReplicaSetAvailable";
       const rsName = newRS?.metadata.name;
+      const subject = rsName ? `ReplicaSet "${rsName}"` : `Deployment "${d.metadata.name}"`;
       if (!complete) {
         if (deploymentComplete(rollout, d.metadata.generation ?? 0, status)) {
-          const msg = rsName
-            ? `ReplicaSet "${rsName}" has successfully progressed.`
-            : `Deployment "${d.metadata.name}" has successfully progressed.`;
           conditions = setCondition(
             conditions,
-            condition("Progressing", "True", "NewReplicaSetAvailable", msg),
+            condition(
+              "Progressing",
+              "True",
+              "NewReplicaSetAvailable",
+              `${subject} has successfully progressed.`,
+            ),
           );
-        } else if (deploymentProgressing(d.status ?? {}, status) || !progressing) {
-          const msg = rsName
-            ? `ReplicaSet "${rsName}" is progressing.`
-            : `Deployment "${d.metadata.name}" is progressing.`;
-          const next = condition("Progressing", "True", "ReplicaSetUpdated", msg);
+        } else if (deploymentProgressing(previousStatus, status)) {
+          const next = condition("Progressing", "True", "ReplicaSetUpdated", `${subject} is progressing.`);
           if (progressing?.status === "True") next.lastTransitionTime = progressing.lastTransitionTime;
           conditions = [...conditions.filter((x) => x.type !== "Progressing"), next];
         } else if (timedOut(progressing, d.spec?.progressDeadlineSeconds ?? 600)) {
-          const msg = rsName
-            ? `ReplicaSet "${rsName}" has timed out progressing.`
-            : `Deployment "${d.metadata.name}" has timed out progressing.`;
           conditions = setCondition(
             conditions,
-            condition("Progressing", "False", "ProgressDeadlineExceeded", msg),
+            condition(
+              "Progressing",
+              "False",
+              "ProgressDeadlineExceeded",
+              `${subject} has timed out progressing.`,
+            ),
           );
         }
       }
@@ -428,13 +495,15 @@ export function startDeploymentController(c: ControllerContext): Controller {
 }
 
 const HASH_LABEL = "pod-template-hash";
+const DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas";
+const MAX_REPLICAS = "deployment.kubernetes.io/max-replicas";
 // Deployment annotations not copied to its ReplicaSets (deployment_util.go annotationsToSkip).
 const SKIPPED_ANNOTATIONS = new Set([
   "kubectl.kubernetes.io/last-applied-configuration",
   REVISION,
   "deployment.kubernetes.io/revision-history",
-  "deployment.kubernetes.io/desired-replicas",
-  "deployment.kubernetes.io/max-replicas",
+  DESIRED_REPLICAS,
+  MAX_REPLICAS,
   "deprecated.deployment.rollback.to",
 ]);
 
@@ -478,8 +547,8 @@ function newReplicaSetAnnotations(d: Deployment, revision: string): Record<strin
 /** SetReplicasAnnotations. */
 function replicasAnnotations(desired: number, surge: number): Record<string, string> {
   return {
-    "deployment.kubernetes.io/desired-replicas": String(desired),
-    "deployment.kubernetes.io/max-replicas": String(desired + surge),
+    [DESIRED_REPLICAS]: String(desired),
+    [MAX_REPLICAS]: String(desired + surge),
   };
 }
 
@@ -493,6 +562,11 @@ function timedOut(progressing: DeploymentCondition | undefined, deadlineSeconds:
     return progressing?.reason === "ProgressDeadlineExceeded";
   const from = Date.parse(progressing.lastUpdateTime ?? "");
   return Number.isFinite(from) && from + deadlineSeconds * 1000 < Date.now();
+}
+
+/** integer.RoundToInt32: Go's math.Round (halves away from zero). */
+function goRound(x: number): number {
+  return Math.sign(x) * Math.round(Math.abs(x));
 }
 
 function rfc3339(date: Date): string {
