@@ -191,3 +191,98 @@ test("an update to a spec field other than the mutable ones is refused with upst
     `StatefulSet.apps "db" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden`,
   );
 });
+
+const neverReady = (name: string, policy: string) => ({
+  apiVersion: "apps/v1",
+  kind: "StatefulSet",
+  metadata: { name },
+  spec: {
+    replicas: 3,
+    podManagementPolicy: policy,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: "main",
+            image: "busybox",
+            command: ["sleep", "600"],
+            readinessProbe: { exec: { command: ["false"] }, periodSeconds: 1 },
+          },
+        ],
+      },
+    },
+  },
+});
+const podsOf = async (app: string) =>
+  (await c.admin("GET", `/api/v1/namespaces/${NS}/pods?labelSelector=app%3D${app}`)).json.items as any[];
+
+test("OrderedReady waits for a Pod that never becomes Ready; Parallel creates every Pod at once", async () => {
+  assert.equal((await c.admin("POST", PATH, neverReady("ordered", "OrderedReady"))).status, 201);
+  assert.equal((await c.admin("POST", PATH, neverReady("parallel", "Parallel"))).status, 201);
+  await eventually(
+    async () => (await podsOf("parallel")).filter((p) => p.status?.phase === "Running").length === 3,
+    30_000,
+    "3 running parallel pods",
+  );
+  const ordered = await podsOf("ordered");
+  assert.deepEqual(
+    ordered.map((p) => p.metadata.name),
+    ["ordered-0"],
+  );
+  assert.equal(ordered[0].status.phase, "Running");
+  assert.ok(!ready(ordered[0]));
+  const status = (await c.admin("GET", `${PATH}/parallel`)).json.status;
+  assert.equal(status.replicas, 3);
+  assert.equal(status.readyReplicas, undefined);
+  for (const name of ["ordered", "parallel"]) await c.admin("DELETE", `${PATH}/${name}`);
+});
+
+test("OnDelete: a template change waits until a Pod is deleted, which comes back at the new revision", async () => {
+  const sts = statefulSet(2, "one", { updateStrategy: { type: "OnDelete" } });
+  sts.metadata.name = "ondelete";
+  sts.spec.selector.matchLabels.app = "ondelete";
+  sts.spec.template.metadata.labels.app = "ondelete";
+  const created = await c.admin("POST", PATH, sts);
+  assert.equal(created.status, 201, created.text);
+  await eventually(async () => (await podsOf("ondelete")).filter(ready).length === 2, 30_000, "2 ready");
+  await c.admin(
+    "PATCH",
+    `${PATH}/ondelete`,
+    { spec: { template: { spec: { containers: [{ name: "db", env: [{ name: "M", value: "two" }] }] } } } },
+    "application/strategic-merge-patch+json",
+  );
+  const split = await eventually(
+    async () => {
+      const s = (await c.admin("GET", `${PATH}/ondelete`)).json;
+      return s.status.updateRevision !== s.status.currentRevision && s.status.observedGeneration === 2
+        ? s
+        : undefined;
+    },
+    10_000,
+    "a new update revision",
+  );
+  assert.equal(split.status.currentReplicas, 2);
+  assert.equal(split.status.updatedReplicas, undefined);
+  await new Promise((r) => setTimeout(r, 500));
+  const marker = (p: any) => p.spec.containers[0].env[0].value;
+  assert.ok(
+    (await podsOf("ondelete")).every((p) => marker(p) === "one"),
+    "no Pod replaced by itself",
+  );
+  await c.admin("DELETE", `/api/v1/namespaces/${NS}/pods/ondelete-1`);
+  const replaced = await eventually(
+    async () => {
+      const p = (await podsOf("ondelete")).find((x) => x.metadata.name === "ondelete-1");
+      return p && !p.metadata.deletionTimestamp && ready(p) ? p : undefined;
+    },
+    30_000,
+    "ondelete-1 recreated",
+  );
+  assert.equal(marker(replaced), "two");
+  assert.equal(replaced.metadata.labels["controller-revision-hash"], split.status.updateRevision);
+  const pod0 = (await podsOf("ondelete")).find((x) => x.metadata.name === "ondelete-0");
+  assert.equal(marker(pod0), "one");
+});
