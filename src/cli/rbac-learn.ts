@@ -1,5 +1,7 @@
 // `rbac learn`: the least RBAC that covers exactly the requests a ServiceAccount made, from the API
 // server's audit log (audit.k8s.io/v1 Events, Metadata level), like audit2rbac. Pure.
+
+import { serviceAccountUsername } from "../meta/service-account.ts";
 import type { Attributes, KubeObject, PolicyRule } from "../meta/types.ts";
 import {
   authorize,
@@ -190,7 +192,7 @@ const LABELS = { "app.kubernetes.io/managed-by": "incluster-rbac-learn" };
 
 /** The Roles/ClusterRole and bindings covering every request the ServiceAccount made, and nothing else. */
 export function learnRbac(events: AuditEvent[], o: LearnOptions): LearnResult {
-  const username = `${SERVICE_ACCOUNT_USER_PREFIX}${o.namespace}:${o.serviceAccount}`;
+  const username = serviceAccountUsername(o.namespace, o.serviceAccount);
   const user = offlineUser(username);
   const defaults = offlineSource([]);
   const requests = events
@@ -234,7 +236,7 @@ export function learnRbac(events: AuditEvent[], o: LearnOptions): LearnResult {
 
 /** Every learned request must be allowed by the output (a self-check with the server's evaluator). */
 export function uncoveredRequests(events: AuditEvent[], o: LearnOptions, objects: KubeObject[]): string[] {
-  const username = `${SERVICE_ACCOUNT_USER_PREFIX}${o.namespace}:${o.serviceAccount}`;
+  const username = serviceAccountUsername(o.namespace, o.serviceAccount);
   const user = offlineUser(username);
   const source = offlineSource(objects);
   return events

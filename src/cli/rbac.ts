@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
+import { serviceAccountUsername } from "../meta/service-account.ts";
 import type { KubeObject, Subject } from "../meta/types.ts";
 import {
   type AllowSpec,
@@ -193,7 +194,7 @@ async function generate(flags: GenerateFlags): Promise<number> {
   // Self-check with the server's evaluator: every requested permission must be granted.
   const user = offlineUser(
     subject.kind === "ServiceAccount"
-      ? `system:serviceaccount:${subject.namespace}:${subject.name}`
+      ? serviceAccountUsername(subject.namespace ?? "", subject.name)
       : subject.name,
     subject.kind === "Group" ? [subject.name] : [],
   );
@@ -317,7 +318,7 @@ async function learn(flags: LearnFlags): Promise<number> {
   const events = parseAuditLog(text);
   const options = { namespace: sa.namespace, serviceAccount: sa.name, namespaceScope: flags.namespaceScope };
   const result = learnRbac(events, options);
-  const who = `system:serviceaccount:${sa.namespace}:${sa.name}`;
+  const who = serviceAccountUsername(sa.namespace, sa.name);
   if (result.requests === 0) {
     process.stderr.write(`no requests by ${who} in ${file}\n`);
     return EXIT_NO;

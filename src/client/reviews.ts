@@ -7,6 +7,7 @@ import type {
   TokenRequest,
 } from "kubernetes-types/authentication/v1.d.ts";
 import type { SelfSubjectAccessReview } from "kubernetes-types/authorization/v1.d.ts";
+import { serviceAccountUsername, splitServiceAccountUsername } from "../meta/service-account.ts";
 import { decodeToken } from "../token/index.ts";
 import type { CredentialProvider } from "./config.ts";
 import { isForbidden, isNotFound } from "./errors.ts";
@@ -34,8 +35,6 @@ export interface Identity {
   /** Set when the answer is not the server's. */
   note?: string;
 }
-
-const SA_PREFIX = "system:serviceaccount:";
 
 /** GA in 1.28, beta in 1.27, alpha (off by default) in 1.26: newest first. */
 export const SELF_SUBJECT_REVIEW_VERSIONS = ["v1", "v1beta1", "v1alpha1"] as const;
@@ -145,7 +144,7 @@ function identityFromToken(
   }
   if (decoded.node) extra["authentication.kubernetes.io/node-name"] = [decoded.node.name];
   return {
-    username: `${SA_PREFIX}${sa.namespace}:${sa.name}`,
+    username: serviceAccountUsername(sa.namespace, sa.name),
     ...(sa.uid ? { uid: sa.uid } : {}),
     groups: serviceAccountGroups(sa.namespace),
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
@@ -161,9 +160,8 @@ export function serviceAccountGroups(namespace: string): string[] {
 }
 
 function serviceAccountOf(username: string): { serviceAccount?: { namespace: string; name: string } } {
-  if (!username.startsWith(SA_PREFIX)) return {};
-  const [namespace, name] = username.slice(SA_PREFIX.length).split(":");
-  return namespace && name ? { serviceAccount: { namespace, name } } : {};
+  const serviceAccount = splitServiceAccountUsername(username);
+  return serviceAccount ? { serviceAccount } : {};
 }
 
 export interface CanIOptions {

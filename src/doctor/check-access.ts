@@ -1,5 +1,7 @@
 // Pure: each permission the app needs, as the API server answered (SelfSubjectAccessReview), with the
 // least-privilege Role/ClusterRole for every denial.
+
+import { splitServiceAccountUsername } from "../meta/service-account.ts";
 import {
   type ForbiddenInfo,
   findResource,
@@ -10,9 +12,7 @@ import {
 import type { AccessFacts, CheckResult, DoctorFacts } from "./types.ts";
 
 function serviceAccountOf(username: string): ForbiddenInfo["serviceAccount"] {
-  if (!username.startsWith(SERVICE_ACCOUNT_USER_PREFIX)) return undefined;
-  const [namespace, name] = username.slice(SERVICE_ACCOUNT_USER_PREFIX.length).split(":");
-  return namespace && name ? { namespace, name } : undefined;
+  return splitServiceAccountUsername(username);
 }
 
 /** The denial as the API server's 403 would describe it, for proposeFix. */

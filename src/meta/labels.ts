@@ -1,6 +1,7 @@
 // Label selectors exactly like apimachinery pkg/labels (Parse, Requirement.Matches, String) and
-// metav1.LabelSelectorAsSelector, with upstream error texts, plus label key/value validation.
-import { goQuote } from "./status.ts";
+// metav1.LabelSelectorAsSelector, with upstream error texts, plus label key/value validation (meta/names.ts).
+import { goQuote } from "./go-quote.ts";
+import { isQualifiedName, isValidLabelValue } from "./names.ts";
 import type { LabelSelector } from "./types.ts";
 
 /** selection.Operator values as upstream spells them. */
@@ -27,77 +28,6 @@ export function aggregateErrorMessages(messages: string[]): string {
   if (messages.length <= 1) return messages[0] ?? "";
   const unique = [...new Set(messages)];
   return unique.length === 1 ? unique[0] : `[${unique.join(", ")}]`;
-}
-
-// ---- validation (apimachinery pkg/api/validate/content) ----
-
-const LABEL_KEY_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-const LABEL_KEY_RE = new RegExp(`^${LABEL_KEY_FMT}$`);
-const LABEL_KEY_MSG =
-  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const LABEL_VALUE_FMT = `(${LABEL_KEY_FMT})?`;
-const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
-const LABEL_VALUE_MSG =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
-const DNS1123_SUBDOMAIN_MSG =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-const MAX_NAME = 63;
-const MAX_SUBDOMAIN = 253;
-
-function regexError(msg: string, re: string, ...examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${re}')`;
-  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(" or ")}regex used for validation is '${re}')`;
-}
-
-const maxLenError = (n: number) => `must be no more than ${n} bytes`;
-const byteLength = (s: string) => new TextEncoder().encode(s).length;
-
-/** IsDNS1123Subdomain error strings. */
-export function validateDNSSubdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (byteLength(value) > MAX_SUBDOMAIN) errs.push(maxLenError(MAX_SUBDOMAIN));
-  if (!DNS1123_SUBDOMAIN_RE.test(value)) {
-    errs.push(regexError(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, "example.com"));
-  }
-  return errs;
-}
-
-/** IsQualifiedName (= IsLabelKey): "[prefix/]name" error strings; empty when valid. */
-export function validateQualifiedName(key: string): string[] {
-  const errs: string[] = [];
-  const parts = key.split("/");
-  let name: string;
-  if (parts.length === 1) {
-    name = parts[0];
-  } else if (parts.length === 2) {
-    const prefix = parts[0];
-    name = parts[1];
-    if (prefix.length === 0) errs.push("prefix part must be non-empty");
-    else errs.push(...validateDNSSubdomain(prefix).map((m) => `prefix part ${m}`));
-  } else {
-    return [
-      `a valid label key ${regexError(LABEL_KEY_MSG, LABEL_KEY_FMT, "MyName", "my.name", "123-abc")} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
-    ];
-  }
-  if (name.length === 0) errs.push("name part must be non-empty");
-  else if (byteLength(name) > MAX_NAME) errs.push(`name part ${maxLenError(MAX_NAME)}`);
-  if (!LABEL_KEY_RE.test(name)) {
-    errs.push(`name part ${regexError(LABEL_KEY_MSG, LABEL_KEY_FMT, "MyName", "my.name", "123-abc")}`);
-  }
-  return errs;
-}
-
-/** IsValidLabelValue error strings; empty when valid. */
-export function validateLabelValue(value: string): string[] {
-  const errs: string[] = [];
-  if (byteLength(value) > MAX_NAME) errs.push(maxLenError(MAX_NAME));
-  if (!LABEL_VALUE_RE.test(value)) {
-    errs.push(regexError(LABEL_VALUE_MSG, LABEL_VALUE_FMT, "MyValue", "my_value", "12345"));
-  }
-  return errs;
 }
 
 // field.Invalid(path, value, detail).Error(); a nil *field.Path prints as "<nil>".
@@ -128,7 +58,7 @@ function newRequirement(
 ): Requirement {
   const child = (name: string) => (basePath ? `${basePath}.${name}` : name);
   const errs: string[] = [];
-  const keyErrs = validateQualifiedName(key);
+  const keyErrs = isQualifiedName(key);
   if (keyErrs.length > 0) errs.push(invalidField(child("key"), goQuote(key), keyErrs.join("; ")));
   const vals = values ?? [];
   const shown = values === undefined ? "null" : JSON.stringify(values);
@@ -172,7 +102,7 @@ function newRequirement(
       break;
   }
   vals.forEach((v, i) => {
-    const valueErrs = validateLabelValue(v);
+    const valueErrs = isValidLabelValue(v);
     if (valueErrs.length > 0) {
       errs.push(invalidField(`${valuesPath}[${i}][${key}]`, goQuote(v), valueErrs.join("; ")));
     }
@@ -333,7 +263,7 @@ class Parser {
       item = this.consume(true);
     }
     if (item.tok !== "id") throw new Error(`found '${item.lit}', expected: identifier`);
-    const keyErrs = validateQualifiedName(item.lit);
+    const keyErrs = isQualifiedName(item.lit);
     if (keyErrs.length > 0) throw new Error(invalidField("<nil>", goQuote(item.lit), keyErrs.join("; ")));
     const next = this.lookahead(true).tok;
     if ((next === "eos" || next === ",") && operator !== "!") operator = "exists";

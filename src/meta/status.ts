@@ -1,4 +1,7 @@
 // metav1.Status bodies exactly as kube-apiserver writes them (apimachinery pkg/api/errors).
+import { goQuote } from "./go-quote.ts";
+
+export { goQuote };
 export interface StatusCause {
   reason?: string;
   message?: string;
@@ -61,11 +64,6 @@ function detailsOf(resource: string, group: string, name?: string): StatusDetail
   if (group) d.group = group;
   if (resource) d.kind = resource;
   return d;
-}
-
-/** Go's %q for the strings we quote (names, users): escapes backslash and double quote. */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 export const Status = {

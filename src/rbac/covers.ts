@@ -1,7 +1,8 @@
 // Rule coverage (component-helpers policy_comparator.go) and the compact rule texts escalation errors
 // print (pkg/apis/rbac/v1 helpers.go CompactString, validation/rule.go CompactRules), rbac.md §3.8.
+
+import { goQuoteList } from "../meta/go-quote.ts";
 import type { PolicyRule } from "../meta/types.ts";
-import { goQuoteList } from "./goformat.ts";
 
 const ALL = "*";
 

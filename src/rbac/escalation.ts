@@ -3,12 +3,13 @@
 // pkg/registry/rbac/helpers.go (IsOnlyMutatingGCFields), pkg/registry/rbac/validation/rule.go
 // (ConfirmNoEscalation) and the aggregationRule rule of clusterrole/policybased/storage.go (rbac.md §3.9).
 // The server's admission plugin (src/server/admission/rbac-escalation.ts) applies them per write.
+
+import { goQuote, goQuoteList } from "../meta/go-quote.ts";
 import { aggregateErrorMessages } from "../meta/labels.ts";
 import type { KubeObject, PolicyRule, RoleRef, UserInfo } from "../meta/types.ts";
 import { RBAC_GROUP } from "./constants.ts";
 import { compactRules, compactString, covers } from "./covers.ts";
 import { authorize, isPrivileged, type RbacSource, rulesFor } from "./evaluate.ts";
-import { goQuote, goQuoteList } from "./goformat.ts";
 
 export interface EscalationResult {
   ok: boolean;

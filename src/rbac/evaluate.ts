@@ -1,4 +1,6 @@
 // The RBAC authorizer (plugin/pkg/auth/authorizer/rbac + pkg/registry/rbac/validation rule.go), rbac.md §3.4–3.6.
+
+import { goQuote } from "../meta/go-quote.ts";
 import { aggregateErrorMessages } from "../meta/labels.ts";
 import type {
   Attributes,
@@ -12,7 +14,6 @@ import type {
   UserInfo,
 } from "../meta/types.ts";
 import { PRIVILEGED_GROUP, RBAC_GROUP, SERVICE_ACCOUNT_USER_PREFIX } from "./constants.ts";
-import { goQuote } from "./goformat.ts";
 
 /** Read access to RBAC objects. ClusterRoles must already carry their aggregated rules. */
 export interface RbacSource {

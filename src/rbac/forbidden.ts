@@ -1,8 +1,9 @@
 // 403 texts of the apiserver's authorization filter (responsewriters/errors.go + apierrors.NewForbidden),
 // and a parser that turns such a text, wherever it appears, back into attributes (rbac.md §5.2).
+
+import { goQuote, goUnescape } from "../meta/go-quote.ts";
 import type { Attributes } from "../meta/types.ts";
 import { ANONYMOUS_USER, SERVICE_ACCOUNT_USER_PREFIX } from "./constants.ts";
-import { goQuote, goUnescape } from "./goformat.ts";
 
 // The apiserver avoids emitting text that looks like HTML; quotes are left alone.
 const htmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

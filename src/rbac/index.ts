@@ -1,5 +1,7 @@
 // Public RBAC API: one implementation shared by the API server's authorizer, the client's 403
 // explanations and the offline `incluster rbac` tools. Pure: no I/O.
+
+export { goQuote, goQuoteList, goUnescape } from "../meta/go-quote.ts";
 export { aggregateClusterRoles, rulesEqual } from "./aggregate.ts";
 export { type AllowSpec, parseAllow } from "./allow.ts";
 export { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "./bootstrap.ts";
@@ -46,6 +48,5 @@ export {
   newForbiddenMessage,
   parseForbidden,
 } from "./forbidden.ts";
-export { goQuote, goQuoteList, goUnescape } from "./goformat.ts";
 export { findResource, type ResourceInfo, resolveResource, WELL_KNOWN_RESOURCES } from "./resources.ts";
 export { sourceFromObjects } from "./source.ts";

@@ -30,7 +30,6 @@ import { adminKubeconfig, loadOrCreatePki, type Pki } from "./pki/index.ts";
 import { ObjectService } from "./registry/objects.ts";
 import { ResourceRegistry } from "./registry/resource-registry.ts";
 import { RESOURCES } from "./registry/resources.ts";
-import { withStrategies } from "./registry/strategies.ts";
 import { storageKey } from "./registry/types.ts";
 import { Store } from "./storage/index.ts";
 
@@ -124,7 +123,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     opts.pki ?? loadOrCreatePki({ dataDir: opts.dataDir, saKeyAlgorithm: opts.saKeyAlgorithm }), // files in <dataDir>/pki
   ]);
 
-  const registry = new ResourceRegistry(withStrategies(RESOURCES, store));
+  const registry = new ResourceRegistry(RESOURCES);
   for (const def of registry.defs) {
     if (def.virtual) continue;
     const selectable = Object.entries(def.selectableFields ?? {});

@@ -1,5 +1,6 @@
 // Decodes a ServiceAccount JWT for diagnostics. It never verifies the signature: only the API server can.
 // Claim layout follows kubernetes pkg/serviceaccount legacy.go (flat keys) and claims.go (nested "kubernetes.io").
+import { serviceAccountUsername, splitServiceAccountUsername } from "../meta/service-account.ts";
 
 /** The issuer every legacy (Secret-based) ServiceAccount token carries. */
 export const LEGACY_ISSUER = "kubernetes/serviceaccount";
@@ -12,7 +13,6 @@ const LEGACY_CLAIM = {
 } as const;
 
 const BOUND_CLAIM = "kubernetes.io";
-const USERNAME_PREFIX = "system:serviceaccount:";
 
 export interface TokenHeader {
   alg: string;
@@ -114,7 +114,7 @@ function interpretClaims(header: TokenHeader, claims: Record<string, unknown>): 
   }
   decoded.serviceAccount ??= serviceAccountFromSubject(decoded.subject);
   if (decoded.serviceAccount) {
-    decoded.username = `${USERNAME_PREFIX}${decoded.serviceAccount.namespace}:${decoded.serviceAccount.name}`;
+    decoded.username = serviceAccountUsername(decoded.serviceAccount.namespace, decoded.serviceAccount.name);
   }
   return dropUndefined(decoded);
 }
@@ -147,10 +147,7 @@ function applyLegacyClaims(decoded: DecodedToken, claims: Record<string, unknown
 }
 
 function serviceAccountFromSubject(subject: string | undefined): DecodedToken["serviceAccount"] {
-  if (!subject?.startsWith(USERNAME_PREFIX)) return undefined;
-  const [namespace, name, ...rest] = subject.slice(USERNAME_PREFIX.length).split(":");
-  if (!namespace || !name || rest.length > 0) return undefined;
-  return { namespace, name };
+  return subject === undefined ? undefined : splitServiceAccountUsername(subject);
 }
 
 function objectRef(value: unknown): { name: string; uid?: string } | undefined {

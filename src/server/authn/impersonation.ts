@@ -3,15 +3,19 @@
 // alpha constrained-impersonation modes are not served). Every requested attribute needs the `impersonate`
 // verb on its pseudo-resource (users, groups, serviceaccounts, uids, userextras/<key>), checked in order.
 import type { IncomingMessage } from "node:http";
+import { isDNS1123Label, isDNS1123Subdomain } from "../../meta/names.ts";
+import {
+  SERVICE_ACCOUNTS_GROUP,
+  serviceAccountUsername,
+  splitServiceAccountUsername,
+} from "../../meta/service-account.ts";
 import type { ResourceAttributes, UserInfo } from "../../meta/types.ts";
 import { ANONYMOUS_USER, SERVICE_ACCOUNT_USER_PREFIX } from "../../rbac/index.ts";
-import { isDNS1123Label, isDNS1123Subdomain } from "../registry/validation/names.ts";
 
 const AUTHENTICATION_GROUP = "authentication.k8s.io";
 const EXTRA_PREFIX = "impersonate-extra-";
 const ALL_AUTHENTICATED = "system:authenticated";
 const ALL_UNAUTHENTICATED = "system:unauthenticated";
-const ALL_SERVICE_ACCOUNTS = "system:serviceaccounts";
 
 export interface ImpersonationCheck {
   attributes: Omit<ResourceAttributes, "user">;
@@ -42,16 +46,6 @@ const reference = (r: Partial<ImpersonationRequest> & Pick<ImpersonationRequest,
 /** Go's %v of a v1.ObjectReference: every field in declaration order, space-separated. */
 const formatReference = (r: ImpersonationRequest) =>
   `{${[r.kind, r.namespace, r.name, "", r.apiVersion, "", r.fieldPath].join(" ")}}`;
-
-/** serviceaccount.SplitUsername: namespace and name, or undefined when not a valid SA username. */
-function splitServiceAccountUsername(username: string): { namespace: string; name: string } | undefined {
-  if (!username.startsWith(SERVICE_ACCOUNT_USER_PREFIX)) return undefined;
-  const parts = username.slice(SERVICE_ACCOUNT_USER_PREFIX.length).split(":");
-  if (parts.length !== 2) return undefined;
-  const [namespace, name] = parts;
-  if (isDNS1123Label(namespace).length > 0 || isDNS1123Subdomain(name).length > 0) return undefined;
-  return { namespace, name };
-}
 
 /** url.PathUnescape, keeping the key as sent when it is not valid percent-encoding. */
 function unescapeExtraKey(encoded: string): string {
@@ -153,8 +147,8 @@ export function requestedImpersonation(req: IncomingMessage): ImpersonationResul
   for (const r of requests) {
     switch (r.kind) {
       case "ServiceAccount":
-        username = `${SERVICE_ACCOUNT_USER_PREFIX}${r.namespace}:${r.name}`;
-        if (!groupsSpecified) groups.push(ALL_SERVICE_ACCOUNTS, `${ALL_SERVICE_ACCOUNTS}:${r.namespace}`);
+        username = serviceAccountUsername(r.namespace, r.name);
+        if (!groupsSpecified) groups.push(SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNTS_GROUP}:${r.namespace}`);
         break;
       case "User":
         username = r.name;

@@ -2,6 +2,11 @@
 // legacy Secret-based tokens. Claim shapes, the verification order and every error text follow
 // kubernetes/kubernetes pkg/serviceaccount/{jwt.go,claims.go,legacy.go,openidmetadata.go}.
 import { type KeyObject, randomUUID, timingSafeEqual } from "node:crypto";
+import {
+  SERVICE_ACCOUNTS_GROUP,
+  serviceAccountUsername,
+  splitServiceAccountUsername,
+} from "../../meta/service-account.ts";
 import { goQuote } from "../../meta/status.ts";
 import type { UserInfo } from "../../meta/types.ts";
 import { decodeCompactJws, jwsSignatureError, publicJwk, signCompactJws } from "../pki/jws.ts";
@@ -69,7 +74,6 @@ export const DEFAULT_EXPIRATION_SECONDS = 3600;
 /** go-jose's jwt.DefaultLeeway, also the grace for objects being deleted. */
 const LEEWAY_MS = 60_000;
 
-const USERNAME_PREFIX = "system:serviceaccount:";
 const EXTRA_POD_NAME = "authentication.kubernetes.io/pod-name";
 const EXTRA_POD_UID = "authentication.kubernetes.io/pod-uid";
 const EXTRA_NODE_NAME = "authentication.kubernetes.io/node-name";
@@ -101,7 +105,6 @@ function kidOf(key: KeyObject): string {
   return kid;
 }
 
-const makeUsername = (namespace: string, name: string) => `${USERNAME_PREFIX}${namespace}:${name}`;
 const unixSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
 /** Go's omitempty on claims.go's ref{Name, UID}. */
@@ -142,7 +145,7 @@ export async function issueBoundToken(
   const node = req.node ?? (req.pod?.nodeName ? { name: req.pod.nodeName } : undefined);
   const payload = {
     iss: cfg.issuer,
-    sub: makeUsername(namespace, name),
+    sub: serviceAccountUsername(namespace, name),
     aud: audiences,
     exp: iat + (extended ? EXPIRATION_EXTENSION_SECONDS : expirationSeconds),
     nbf: iat,
@@ -175,7 +178,7 @@ export function issueLegacyToken(
   return signCompactJws(
     {
       iss: LEGACY_ISSUER,
-      sub: makeUsername(o.namespace, o.serviceAccountName),
+      sub: serviceAccountUsername(o.namespace, o.serviceAccountName),
       [LEGACY_CLAIM.namespace]: o.namespace,
       [LEGACY_CLAIM.secretName]: o.secretName,
       [LEGACY_CLAIM.serviceAccountName]: o.serviceAccountName,
@@ -341,9 +344,9 @@ function userInfo(sa: ServiceAccountInfo): UserInfo {
     if (sa.nodeUID) extra[EXTRA_NODE_UID] = [sa.nodeUID];
   }
   return {
-    username: makeUsername(sa.namespace, sa.name),
+    username: serviceAccountUsername(sa.namespace, sa.name),
     uid: sa.uid,
-    groups: ["system:serviceaccounts", `system:serviceaccounts:${sa.namespace}`],
+    groups: [SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNTS_GROUP}:${sa.namespace}`],
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
   };
 }
@@ -442,20 +445,6 @@ function validateBound(
   return info;
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** apiserver serviceaccount.SplitUsername; undefined for anything not a valid SA username. */
-function splitUsername(username: string): { namespace: string; name: string } | undefined {
-  if (!username.startsWith(USERNAME_PREFIX)) return undefined;
-  const parts = username.slice(USERNAME_PREFIX.length).split(":");
-  if (parts.length !== 2) return undefined;
-  const [namespace, name] = parts;
-  const validNamespace = namespace.length <= 63 && DNS1123_LABEL.test(namespace);
-  const validName = name.length <= 253 && DNS1123_SUBDOMAIN.test(name);
-  return validNamespace && validName ? { namespace, name } : undefined;
-}
-
 function sameToken(stored: string | undefined, presented: string): boolean {
   const a = Buffer.from(stored ?? "");
   const b = Buffer.from(presented);
@@ -479,7 +468,7 @@ function validateLegacy(
   if (!name) throw new Rejection("serviceAccountName claim is missing");
   const uid = stringClaim(payload, LEGACY_CLAIM.serviceAccountUID);
   if (!uid) throw new Rejection("serviceAccountUID claim is missing");
-  const subject = splitUsername(claims.sub);
+  const subject = splitServiceAccountUsername(claims.sub);
   if (!subject || subject.namespace !== namespace || subject.name !== name) {
     throw new Rejection("sub claim is invalid");
   }

@@ -4,9 +4,10 @@
 // (ValidateListOptions), as the handlers in apiserver pkg/endpoints/handlers (create.go, update.go,
 // patch.go, delete.go, get.go) call them: a failure is 422 Invalid on "<Kind>Options.meta.k8s.io",
 // before the body is looked at. Values are parsed as runtime's parameter codec parses them.
+
+import { goQuote } from "../../meta/go-quote.ts";
 import { Status } from "../../meta/status.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
-import { goQuote } from "../registry/go-format.ts";
 import type { PropagationPolicy } from "../registry/objects.ts";
 import type { PatchType } from "../registry/patch.ts";
 import type { FieldCause } from "../registry/types.ts";

@@ -9,6 +9,8 @@
 // Errors follow encoding/json's order: a type mismatch is remembered (the first one wins) and
 // decoding goes on; an error from a custom UnmarshalJSON (Quantity, IntOrString, Time) stops it and
 // wins; unknown fields are "strict" errors, reported only when nothing else failed.
+
+import { goQuote } from "../../meta/go-quote.ts";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject } from "../../meta/types.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
@@ -16,7 +18,7 @@ import { messageForKind } from "../http/protobuf/kinds.ts";
 import type { FieldSpec, TypeRef } from "../http/protobuf/schema.ts";
 import { SCHEMAS } from "../http/protobuf/schemas/index.ts";
 import { base64ErrorMessage, base64ErrorOffset } from "./go-base64.ts";
-import { goPrint, goQuote, jsonKind } from "./go-format.ts";
+import { goPrint, jsonKind } from "./go-format.ts";
 import { metaTimeString, rfc3339Error } from "./go-time.ts";
 import { isMap } from "./json-access.ts";
 import { canonicalQuantity, quantityError } from "./quantity.ts";

@@ -1,4 +1,6 @@
 // Go's fmt/strconv renderings of decoded JSON values, so error texts read exactly like kube-apiserver's.
+
+import { goQuote } from "../../meta/go-quote.ts";
 import { isMap } from "./json-access.ts";
 
 // unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
@@ -17,20 +19,6 @@ const ESCAPES: Record<string, string> = {
 };
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
-
-/** strconv.Quote (what %q and %#v print for strings). */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ESCAPES[ch]) out += ESCAPES[ch];
-    else if (PRINTABLE.test(ch)) out += ch;
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${hex(cp, 2)}`;
-    else if (cp < 0x10000) out += `\\u${hex(cp, 4)}`;
-    else out += `\\U${hex(cp, 8)}`;
-  }
-  return `${out}"`;
-}
 
 /** %v of a float64: strconv 'g' with the shortest representation (exponent when < 1e-4 or >= 1e21). */
 export function goFloat(n: number): string {

@@ -391,3 +391,14 @@ function initIPFamilyFields(spec: Spec, old: Spec | undefined, name: string): vo
 
 const sameStrings = (a: string[] | undefined, b: string[] | undefined) =>
   (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === (b ?? [])[i]);
+
+const perStore = new WeakMap<Store, ServiceAllocators>();
+
+/** The allocators of a store (one per server: storage is their record, so they are created on first use). */
+export function allocatorsFor(store: Store): ServiceAllocators {
+  const known = perStore.get(store);
+  if (known) return known;
+  const allocators = new ServiceAllocators(store);
+  perStore.set(store, allocators);
+  return allocators;
+}

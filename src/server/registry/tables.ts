@@ -1,12 +1,7 @@
 // meta.k8s.io Table output: kubectl's column sets and cell formats (kubernetes pkg/printers/internalversion
 // printers.go). The server always generates the wide cells; kubectl hides priority-1 columns unless -o wide.
 import type { KubeObject } from "../../meta/types.ts";
-import { APPS_PRINTERS } from "./printers/apps.ts";
-import { CORE_PRINTERS } from "./printers/core.ts";
 import { DEFAULT_PRINTER } from "./printers/default.ts";
-import { NETWORK_PRINTERS } from "./printers/network.ts";
-import { POD_PRINTERS } from "./printers/pods.ts";
-import { RBAC_PRINTERS } from "./printers/rbac.ts";
 
 /** metav1.TableColumnDefinition; every field is always serialized. */
 export interface TableColumn {
@@ -33,18 +28,7 @@ export interface Printer {
   conditions?(obj: KubeObject): TableRowCondition[] | undefined;
 }
 
-/** Printers keyed by "group/resource". */
-export type PrinterTable = Record<string, Printer>;
-
-const PRINTERS: PrinterTable = {
-  ...POD_PRINTERS,
-  ...CORE_PRINTERS,
-  ...NETWORK_PRINTERS,
-  ...RBAC_PRINTERS,
-  ...APPS_PRINTERS,
-};
-
 /** The printer kubectl's server-side columns come from; rest.DefaultTableConvertor (Name, Created At) otherwise. */
-export function printerFor(def: { group: string; resource: string; printer?: Printer }): Printer {
-  return def.printer ?? PRINTERS[`${def.group}/${def.resource}`] ?? DEFAULT_PRINTER;
+export function printerFor(def: { printer?: Printer }): Printer {
+  return def.printer ?? DEFAULT_PRINTER;
 }

@@ -8,9 +8,8 @@ import {
   parseLabelSelector,
   SelectorParseError,
   selectorToString,
-  validateLabelValue,
-  validateQualifiedName,
 } from "../../../src/meta/labels.ts";
+import { isQualifiedName, isValidLabelValue } from "../../../src/meta/names.ts";
 
 const NAME_PART =
   "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
@@ -72,7 +71,7 @@ describe("parseLabelSelector errors use upstream wording", () => {
     ["app:monolith", `unable to parse requirement: <nil>: Invalid value: "app:monolith": ${NAME_PART}`],
     [
       "a/b/c ?=? def",
-      `unable to parse requirement: <nil>: Invalid value: "a/b/c": a valid label key must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `unable to parse requirement: <nil>: Invalid value: "a/b/c": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ],
     [
       "app.kubernetes_io/name=x",
@@ -185,18 +184,18 @@ describe("labelSelectorFromObject (metav1.LabelSelectorAsSelector)", () => {
 
 describe("validateQualifiedName / validateLabelValue", () => {
   it("accepts valid keys and values", () => {
-    assert.deepEqual(validateQualifiedName("app.kubernetes.io/name"), []);
-    assert.deepEqual(validateQualifiedName("MyName"), []);
-    assert.deepEqual(validateLabelValue(""), []);
-    assert.deepEqual(validateLabelValue("v1.2_beta-3"), []);
+    assert.deepEqual(isQualifiedName("app.kubernetes.io/name"), []);
+    assert.deepEqual(isQualifiedName("MyName"), []);
+    assert.deepEqual(isValidLabelValue(""), []);
+    assert.deepEqual(isValidLabelValue("v1.2_beta-3"), []);
   });
 
   it("reports each problem like upstream", () => {
-    assert.deepEqual(validateQualifiedName(""), ["name part must be non-empty", NAME_PART]);
-    assert.deepEqual(validateQualifiedName("/a"), ["prefix part must be non-empty"]);
-    assert.deepEqual(validateQualifiedName(`${"a".repeat(64)}`), ["name part must be no more than 63 bytes"]);
-    assert.deepEqual(validateLabelValue("a".repeat(64)), ["must be no more than 63 bytes"]);
-    assert.deepEqual(validateLabelValue("-a"), [LABEL_VALUE]);
+    assert.deepEqual(isQualifiedName(""), ["name part must be non-empty", NAME_PART]);
+    assert.deepEqual(isQualifiedName("/a"), ["prefix part must be non-empty"]);
+    assert.deepEqual(isQualifiedName(`${"a".repeat(64)}`), ["name part must be no more than 63 characters"]);
+    assert.deepEqual(isValidLabelValue("a".repeat(64)), ["must be no more than 63 characters"]);
+    assert.deepEqual(isValidLabelValue("-a"), [LABEL_VALUE]);
   });
 });
 

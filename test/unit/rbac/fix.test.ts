@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { validateDNSSubdomain } from "../../../src/meta/labels.ts";
+import { isDNS1123Subdomain } from "../../../src/meta/names.ts";
 import type { Attributes, KubeObject, PolicyRule } from "../../../src/meta/types.ts";
 import {
   type AllowSpec,
@@ -35,7 +35,7 @@ const rulesOf = (p: FixProposal) => (p.objects[0] as KubeObject & { rules: Polic
 function assertWellFormed(p: FixProposal): void {
   assert.equal(p.objects.length, 2);
   for (const o of p.objects)
-    assert.deepEqual(validateDNSSubdomain(o.metadata?.name ?? ""), [], o.metadata?.name);
+    assert.deepEqual(isDNS1123Subdomain(o.metadata?.name ?? ""), [], o.metadata?.name);
   const docs = parseAllDocuments(p.yaml).map((d) => d.toJS());
   assert.deepEqual(docs, p.objects);
   for (const rule of rulesOf(p)) {

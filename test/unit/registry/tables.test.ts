@@ -7,7 +7,7 @@ import { printerFor as printerOf } from "../../../src/server/registry/tables.ts"
 
 /** The printer of the served resource group/resource (the default printer for one not served). */
 const printerFor = (group: string, resource: string) =>
-  printerOf(RESOURCES.find((d) => d.group === group && d.resource === resource) ?? { group, resource });
+  printerOf(RESOURCES.find((d) => d.group === group && d.resource === resource) ?? {});
 
 const NOW = Date.parse("2024-06-01T12:00:00Z");
 const ago = (ms: number) => new Date(NOW - ms).toISOString().replace(/\.000Z$/, "Z");

@@ -1,9 +1,59 @@
-// Every kind served, one module each (registry/kinds/<group>/<kind>.ts). Order is discovery order
-// within a group. Kinds not yet moved here are still listed in ../resources.ts (being migrated).
+// Every kind served, one module each (registry/kinds/<group>/<kind>.ts exporting its ResourceDef).
+// Discovery lists groups and, within a group, resources in this order.
 import type { ResourceDef } from "../types.ts";
 import { controllerRevision } from "./apps/controllerrevision.ts";
 import { daemonSet } from "./apps/daemonset.ts";
+import { deployment } from "./apps/deployment.ts";
+import { replicaSet } from "./apps/replicaset.ts";
 import { statefulSet } from "./apps/statefulset.ts";
+import { selfSubjectReview, selfSubjectReviewOlder } from "./authentication/selfsubjectreview.ts";
+import { tokenReview } from "./authentication/tokenreview.ts";
+import { localSubjectAccessReview } from "./authorization/localsubjectaccessreview.ts";
+import { selfSubjectAccessReview } from "./authorization/selfsubjectaccessreview.ts";
+import { selfSubjectRulesReview } from "./authorization/selfsubjectrulesreview.ts";
+import { subjectAccessReview } from "./authorization/subjectaccessreview.ts";
 import { lease } from "./coordination/lease.ts";
+import { configMap } from "./core/configmap.ts";
+import { endpoints } from "./core/endpoints.ts";
+import { event } from "./core/event.ts";
+import { namespace } from "./core/namespace.ts";
+import { node } from "./core/node.ts";
+import { pod } from "./core/pod.ts";
+import { secret } from "./core/secret.ts";
+import { service } from "./core/service.ts";
+import { serviceAccount } from "./core/serviceaccount.ts";
+import { endpointSlice } from "./discovery/endpointslice.ts";
+import { clusterRole } from "./rbac/clusterrole.ts";
+import { clusterRoleBinding } from "./rbac/clusterrolebinding.ts";
+import { role } from "./rbac/role.ts";
+import { roleBinding } from "./rbac/rolebinding.ts";
 
-export const KINDS: readonly ResourceDef[] = [controllerRevision, daemonSet, statefulSet, lease];
+export const KINDS: readonly ResourceDef[] = [
+  namespace,
+  serviceAccount,
+  secret,
+  configMap,
+  pod,
+  service,
+  endpoints,
+  node,
+  event,
+  controllerRevision,
+  daemonSet,
+  deployment,
+  replicaSet,
+  statefulSet,
+  endpointSlice,
+  lease,
+  role,
+  clusterRole,
+  roleBinding,
+  clusterRoleBinding,
+  tokenReview,
+  selfSubjectReview,
+  selfSubjectAccessReview,
+  selfSubjectRulesReview,
+  subjectAccessReview,
+  localSubjectAccessReview,
+  ...selfSubjectReviewOlder,
+];

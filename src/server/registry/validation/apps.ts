@@ -4,19 +4,15 @@
 // selector immutability (pkg/registry/apps/{deployment,replicaset}/strategy.go ValidateUpdate).
 // Values print as kube-apiserver 1.33's field.Error does: %#v of the Go value.
 
-import {
-  labelSelectorFromObject,
-  matchesLabels,
-  validateLabelValue,
-  validateQualifiedName,
-} from "../../../meta/labels.ts";
+import { goQuote } from "../../../meta/go-quote.ts";
+import { labelSelectorFromObject, matchesLabels } from "../../../meta/labels.ts";
+import { isQualifiedName, isValidLabelValue, regexError } from "../../../meta/names.ts";
 import type { KubeObject } from "../../../meta/types.ts";
-import { goQuote, goStringSlice } from "../go-format.ts";
+import { goStringSlice } from "../go-format.ts";
 import { asMap, asMaps, asString, deepEqual, isMap, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import { child, forbidden, goSyntax, immutable, index, invalid, notSupported, required } from "./field.ts";
 import { validateAnnotations, validateLabels } from "./meta.ts";
-import { regexError } from "./names.ts";
 import { validatePodSpec } from "./pod.ts";
 
 const SPEC = "spec";
@@ -213,10 +209,9 @@ export function validateLabelSelector(selector: Json, path: string): FieldCause[
         );
     } else errs.push(invalid(child(exprPath, "operator"), operator, "not a valid selector operator"));
     const key = asString(expr.key);
-    for (const msg of validateQualifiedName(key)) errs.push(invalid(child(exprPath, "key"), key, msg));
+    for (const msg of isQualifiedName(key)) errs.push(invalid(child(exprPath, "key"), key, msg));
     values.forEach((v, j) => {
-      for (const msg of validateLabelValue(v))
-        errs.push(invalid(index(child(exprPath, "values"), j), v, msg));
+      for (const msg of isValidLabelValue(v)) errs.push(invalid(index(child(exprPath, "values"), j), v, msg));
     });
   });
   return errs;
@@ -225,15 +220,15 @@ export function validateLabelSelector(selector: Json, path: string): FieldCause[
 /** Whether metav1.LabelSelectorAsSelector succeeds (labels.NewRequirement accepts every term). */
 export function selectorConvertible(selector: Json): boolean {
   for (const [k, v] of Object.entries(asMap(selector.matchLabels)))
-    if (validateQualifiedName(k).length || validateLabelValue(asString(v)).length) return false;
+    if (isQualifiedName(k).length || isValidLabelValue(asString(v)).length) return false;
   return asMaps(selector.matchExpressions).every((expr) => {
     const operator = asString(expr.operator);
     const values = Array.isArray(expr.values) ? (expr.values as unknown[]).map(asString) : [];
     if (!SELECTOR_OPERATORS.includes(operator)) return false;
-    if (validateQualifiedName(asString(expr.key)).length) return false;
+    if (isQualifiedName(asString(expr.key)).length) return false;
     if ((operator === "In" || operator === "NotIn") && values.length === 0) return false;
     if ((operator === "Exists" || operator === "DoesNotExist") && values.length > 0) return false;
-    return values.every((v) => validateLabelValue(v).length === 0);
+    return values.every((v) => isValidLabelValue(v).length === 0);
   });
 }
 

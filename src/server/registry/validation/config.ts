@@ -1,10 +1,10 @@
 // Secret and ConfigMap validation (pkg/apis/core/validation ValidateSecret*, ValidateConfigMap*).
 
+import { regexError } from "../../../meta/names.ts";
 import type { KubeObject } from "../../../meta/types.ts";
 import { asMap, asString, deepEqual, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import { forbidden, immutable, invalid, key, required, tooLong } from "./field.ts";
-import { regexError } from "./names.ts";
 
 const MAX_SECRET_SIZE = 1024 * 1024;
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;

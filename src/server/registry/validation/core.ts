@@ -1,12 +1,15 @@
 // Validation for the remaining core kinds and EndpointSlice: Namespace, ServiceAccount, Node, Event.
 
-import { validateLabelValue as labelValueErrors, validateQualifiedName } from "../../../meta/labels.ts";
+import {
+  isDNS1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue as labelValueErrors,
+} from "../../../meta/names.ts";
 import type { KubeObject } from "../../../meta/types.ts";
 import { asMap, asMaps, asString, asStrings } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import { child, immutable, index, invalid, notSupported, required } from "./field.ts";
 import { kubeFinalizerNameErrors, validateFinalizers } from "./meta.ts";
-import { isDNS1123Subdomain } from "./names.ts";
 
 /** ValidateNamespace: spec.finalizers are qualified or standard names (the name itself is a DNS label). */
 export function validateNamespace(ns: KubeObject, old?: KubeObject): FieldCause[] {
@@ -31,7 +34,7 @@ export function validateNode(node: KubeObject, _old?: KubeObject): FieldCause[] 
   asMaps(asMap(node.spec).taints).forEach((t, i) => {
     const path = index("spec.taints", i);
     const k = asString(t.key);
-    for (const msg of validateQualifiedName(k)) errs.push(invalid(child(path, "key"), k, msg));
+    for (const msg of isQualifiedName(k)) errs.push(invalid(child(path, "key"), k, msg));
     const valueErrs = labelValueErrors(asString(t.value));
     if (valueErrs.length > 0)
       errs.push(invalid(child(path, "value"), asString(t.value), valueErrs.join(";")));
@@ -65,8 +68,7 @@ export function validateEvent(event: KubeObject, _old?: KubeObject): FieldCause[
     if (!involvedNamespace && namespace !== "default" && namespace !== "kube-system") errs.push(mismatch());
     const controller = asString(event.reportingComponent);
     if (!controller) errs.push(required("reportingComponent"));
-    for (const msg of validateQualifiedName(controller))
-      errs.push(invalid("reportingComponent", controller, msg));
+    for (const msg of isQualifiedName(controller)) errs.push(invalid("reportingComponent", controller, msg));
     const limit = (field: string, value: string, max: number) => {
       if (value.length > max) errs.push(invalid(field, "", `can have at most ${max} characters`));
     };

@@ -1,6 +1,8 @@
 // apimachinery pkg/util/validation/field: error constructors whose `message` is field.Error.ErrorBody(),
 // so "<field>: <message>" (how Status.invalid joins them) is exactly upstream's Error() text.
-import { goFloat, goQuote } from "../go-format.ts";
+
+import { goQuote } from "../../../meta/go-quote.ts";
+import { goFloat } from "../go-format.ts";
 import type { FieldCause } from "../types.ts";
 
 /** A Go value as field.Error prints it: strings %q, numbers and bools %v, anything else pre-rendered. */

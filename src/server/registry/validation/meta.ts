@@ -1,8 +1,9 @@
 // ObjectMeta validation (apimachinery pkg/api/validation/objectmeta.go, plus core's finalizer-name rule).
 
-import { validateLabelValue, validateQualifiedName } from "../../../meta/labels.ts";
+import { goQuote } from "../../../meta/go-quote.ts";
+import { isDNS1123Label, isQualifiedName, isValidLabelValue } from "../../../meta/names.ts";
 import type { KubeObject } from "../../../meta/types.ts";
-import { goQuote, goStringSlice } from "../go-format.ts";
+import { goStringSlice } from "../go-format.ts";
 import { asMap, asMaps, asString, asStrings, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import {
@@ -17,7 +18,7 @@ import {
   required,
   tooLong,
 } from "./field.ts";
-import { isDNS1123Label, type NameValidator, nameValidatorFor, validateName } from "./names.ts";
+import { type NameValidator, nameValidatorFor, validateName } from "./names.ts";
 
 const META = "metadata";
 const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
@@ -141,8 +142,8 @@ function commonErrors(meta: Meta, namespaced: boolean): FieldCause[] {
 export function validateLabels(labels: unknown, path: string): FieldCause[] {
   const errs: FieldCause[] = [];
   for (const [k, v] of Object.entries(asMap(labels))) {
-    for (const msg of validateQualifiedName(k)) errs.push(invalid(path, k, msg));
-    for (const msg of validateLabelValue(asString(v))) errs.push(invalid(path, asString(v), msg));
+    for (const msg of isQualifiedName(k)) errs.push(invalid(path, k, msg));
+    for (const msg of isValidLabelValue(asString(v))) errs.push(invalid(path, asString(v), msg));
   }
   return errs;
 }
@@ -153,7 +154,7 @@ export function validateAnnotations(annotations: unknown, path: string): FieldCa
   let size = 0;
   for (const [k, v] of Object.entries(asMap(annotations))) {
     // Annotation keys are qualified names, case-insensitively.
-    for (const msg of validateQualifiedName(k.toLowerCase())) errs.push(invalid(path, k, msg));
+    for (const msg of isQualifiedName(k.toLowerCase())) errs.push(invalid(path, k, msg));
     size += Buffer.byteLength(k) + Buffer.byteLength(asString(v));
   }
   if (size > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push(tooLong(path, TOTAL_ANNOTATION_SIZE_LIMIT));
@@ -213,7 +214,7 @@ function validateOwnerReferences(value: unknown, path: string): FieldCause[] {
 /** apimachinery ValidateFinalizers: qualified names, and not both orphan and foregroundDeletion. */
 export function validateFinalizers(finalizers: string[], path: string): FieldCause[] {
   const errs: FieldCause[] = [];
-  for (const f of finalizers) for (const msg of validateQualifiedName(f)) errs.push(invalid(path, f, msg));
+  for (const f of finalizers) for (const msg of isQualifiedName(f)) errs.push(invalid(path, f, msg));
   if (finalizers.includes("orphan") && finalizers.includes("foregroundDeletion")) {
     errs.push(
       invalid(

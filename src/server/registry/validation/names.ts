@@ -1,74 +1,6 @@
-// Name formats (apimachinery pkg/util/validation and pkg/api/validate/content/path.go) and which one each
+// Which name format (meta/names.ts; path segments from pkg/api/validate/content/path.go) each
 // kind's metadata.name must follow (the ValidateXxxName functions of pkg/apis/*/validation).
-import { validateQualifiedName } from "../../../meta/labels.ts";
-
-const DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
-const DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?";
-const anchored = (fmt: string) => new RegExp(`^${fmt}$`);
-const DNS1123_LABEL = anchored(DNS1123_LABEL_FMT);
-const DNS1123_SUBDOMAIN = anchored(DNS1123_SUBDOMAIN_FMT);
-const DNS1035_LABEL = anchored(DNS1035_LABEL_FMT);
-
-export function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
-  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(" or ")}regex used for validation is '${fmt}')`;
-}
-
-/** util/validation.MaxLenError (object names say characters; label keys/values use content's "bytes"). */
-const maxLenError = (n: number) => `must be no more than ${n} characters`;
-/** Go's len(): bytes. */
-const size = (s: string) => Buffer.byteLength(s);
-
-export function isDNS1123Label(value: string): string[] {
-  const errs: string[] = [];
-  if (size(value) > 63) errs.push(maxLenError(63));
-  if (!DNS1123_LABEL.test(value)) {
-    // A valid subdomain that is not a label (length already reported) must contain dots.
-    if (DNS1123_SUBDOMAIN.test(value)) errs.push("must not contain dots");
-    else
-      errs.push(
-        regexError(
-          "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
-          DNS1123_LABEL_FMT,
-          "my-name",
-          "123-abc",
-        ),
-      );
-  }
-  return errs;
-}
-
-export function isDNS1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (size(value) > 253) errs.push(maxLenError(253));
-  if (!DNS1123_SUBDOMAIN.test(value)) {
-    errs.push(
-      regexError(
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-        DNS1123_SUBDOMAIN_FMT,
-        "example.com",
-      ),
-    );
-  }
-  return errs;
-}
-
-export function isDNS1035Label(value: string): string[] {
-  const errs: string[] = [];
-  if (size(value) > 63) errs.push(maxLenError(63));
-  if (!DNS1035_LABEL.test(value)) {
-    errs.push(
-      regexError(
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
-        DNS1035_LABEL_FMT,
-        "my-name",
-        "abc-123",
-      ),
-    );
-  }
-  return errs;
-}
+import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from "../../../meta/names.ts";
 
 /** content.IsPathSegmentName / IsPathSegmentPrefix. */
 export function isPathSegmentName(name: string, prefix: boolean): string[] {
@@ -92,7 +24,7 @@ export function validateName(validator: NameValidator, name: string, prefix: boo
     case "path":
       return isPathSegmentName(name, prefix);
     case "qualifiedName":
-      return validateQualifiedName(name);
+      return isQualifiedName(name);
     default:
       return isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
   }

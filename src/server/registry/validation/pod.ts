@@ -2,12 +2,12 @@
 // containers, names, images, ports, env, volumes and their mounts, restart and DNS policies, the
 // service account, and which spec fields an update may change.
 
+import { isDNS1123Label, isDNS1123Subdomain } from "../../../meta/names.ts";
 import type { KubeObject } from "../../../meta/types.ts";
 import { asMap, asMaps, asString, deepEqual, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import { child, duplicate, forbidden, index, invalid, notFound, notSupported, required } from "./field.ts";
 import { validateLabels } from "./meta.ts";
-import { isDNS1123Label, isDNS1123Subdomain } from "./names.ts";
 import { isValidPortName, isValidPortNum, PORT_PROTOCOLS } from "./ports.ts";
 
 const SPEC = "spec";

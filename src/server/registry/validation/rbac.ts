@@ -1,11 +1,13 @@
 // RBAC validation (pkg/apis/rbac/validation): rule shapes, roleRef and subjects (rbac.md §3.5).
 
+import { goQuote } from "../../../meta/go-quote.ts";
+import { isDNS1123Subdomain } from "../../../meta/names.ts";
 import type { KubeObject } from "../../../meta/types.ts";
-import { goQuote, goStringSlice } from "../go-format.ts";
+import { goStringSlice } from "../go-format.ts";
 import { asMap, asMaps, asString, asStrings, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import { child, goSyntax, index, invalid, notSupported, required } from "./field.ts";
-import { isDNS1123Subdomain, isPathSegmentName } from "./names.ts";
+import { isPathSegmentName } from "./names.ts";
 
 const RBAC_GROUP = "rbac.authorization.k8s.io";
 

@@ -5,13 +5,14 @@
 
 import { isIP, isIPv6 } from "node:net";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
+import { goQuote } from "../../../meta/go-quote.ts";
+import { isDNS1123Label, isDNS1123Subdomain } from "../../../meta/names.ts";
 import type { KubeObject } from "../../../meta/types.ts";
-import { goQuote, goStringSlice } from "../go-format.ts";
+import { goStringSlice } from "../go-format.ts";
 import { asMap, asMaps, asNumber, asString, asStrings, isMap, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import { child, duplicate, forbidden, goSyntax, index, invalid, notSupported, required } from "./field.ts";
 import { validateLabels } from "./meta.ts";
-import { isDNS1123Label, isDNS1123Subdomain } from "./names.ts";
 import { isValidPortName, isValidPortNum, PORT_PROTOCOLS } from "./ports.ts";
 
 const SPEC = "spec";

@@ -2,6 +2,8 @@
 // ValidateDaemonSetSpec/Update/Status (pkg/apis/apps/validation/validation.go), the strategy's status
 // reset and template generation (pkg/registry/apps/daemonset/strategy.go) and printDaemonSet
 // (pkg/printers/internalversion/printers.go).
+
+import type { PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
 import { labelSelectorFromObject, matchesLabels } from "../../../../meta/labels.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asMaps, asNumber, deepEqual, isMap, type Json } from "../../json-access.ts";
@@ -22,14 +24,9 @@ import {
   validatePodTemplateSpec,
 } from "../../validation/apps.ts";
 import { forbidden, goSyntax, invalid, notSupported, required } from "../../validation/field.ts";
+import { defaultPodTemplate } from "../core/pod.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
-import {
-  CONTAINERS_COLUMN,
-  containerCells,
-  defaultTemplate,
-  formatSelector,
-  IMAGES_COLUMN,
-} from "./pod-template.ts";
+import { templateCells, WORKLOAD_WIDE } from "./workload-printer.ts";
 
 /** The v1 home of the internal spec.templateGeneration (the conversion keeps it in this annotation). */
 export const TEMPLATE_GENERATION = "deprecated.daemonset.template.generation";
@@ -48,7 +45,7 @@ export function defaultDaemonSet(obj: KubeObject): void {
     rolling.maxSurge ??= 0;
   }
   spec.revisionHistoryLimit ??= 10;
-  defaultTemplate(spec);
+  defaultPodTemplate(spec.template as PodTemplateSpec | undefined);
 }
 
 /** PrepareForCreate/Update: a zero-valued status on create; templateGeneration starts at 1 and counts
@@ -232,8 +229,7 @@ export const daemonSet: ResourceDef = {
       column("Available", "integer", STATUS_DOCS.available),
       column("Node Selector", "string", STATUS_DOCS.nodeSelector),
       AGE_COLUMN,
-      CONTAINERS_COLUMN,
-      IMAGES_COLUMN,
+      ...WORKLOAD_WIDE.slice(0, 2), // Containers, Images
       wide("Selector", "string", STATUS_DOCS.selector),
     ],
     cells(obj, now) {
@@ -248,8 +244,7 @@ export const daemonSet: ResourceDef = {
         asNumber(status.numberAvailable),
         formatLabels(asMap(asMap(spec.template).spec).nodeSelector),
         age(obj, now),
-        ...containerCells(obj),
-        formatSelector(spec.selector),
+        ...templateCells(obj),
       ];
     },
   },

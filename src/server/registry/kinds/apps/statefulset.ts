@@ -3,7 +3,9 @@
 // reset (pkg/registry/apps/statefulset/strategy.go) and printStatefulSet (pkg/printers/internalversion/
 // printers.go).
 
+import type { PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
 import { labelSelectorFromObject, matchesLabels } from "../../../../meta/labels.ts";
+import { isDNS1123Label } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asMaps, asNumber, deepEqual, isMap, type Json } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
@@ -22,9 +24,9 @@ import {
 } from "../../validation/apps.ts";
 import { child, forbidden, goSyntax, invalid, notSupported, required } from "../../validation/field.ts";
 import { validateAnnotations, validateLabels } from "../../validation/meta.ts";
-import { isDNS1123Label } from "../../validation/names.ts";
+import { defaultPodTemplate } from "../core/pod.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
-import { CONTAINERS_COLUMN, containerCells, defaultTemplate, IMAGES_COLUMN } from "./pod-template.ts";
+import { templateCells, WORKLOAD_WIDE } from "./workload-printer.ts";
 
 const ORDERED_READY = "OrderedReady";
 const PARALLEL = "Parallel";
@@ -51,7 +53,7 @@ export function defaultStatefulSet(obj: KubeObject): void {
   retention.whenScaled ||= "Retain";
   spec.replicas ??= 1;
   spec.revisionHistoryLimit ??= 10;
-  defaultTemplate(spec);
+  defaultPodTemplate(spec.template as PodTemplateSpec | undefined);
   // SetDefaults_PersistentVolumeClaim(Spec) on each claim template, as the generated defaulters run them.
   for (const claim of asMaps(spec.volumeClaimTemplates)) {
     claim.spec = asMap(claim.spec);
@@ -264,8 +266,7 @@ export const statefulSet: ResourceDef = {
       NAME_COLUMN,
       column("Ready", "string", "Number of the pod with ready state"),
       AGE_COLUMN,
-      CONTAINERS_COLUMN,
-      IMAGES_COLUMN,
+      ...WORKLOAD_WIDE.slice(0, 2), // Containers, Images
     ],
     cells(obj, now) {
       const ready = asNumber(asMap(obj.status).readyReplicas);
@@ -273,7 +274,7 @@ export const statefulSet: ResourceDef = {
         nameOf(obj),
         `${ready}/${asNumber(asMap(obj.spec).replicas)}`,
         age(obj, now),
-        ...containerCells(obj),
+        ...templateCells(obj).slice(0, 2),
       ];
     },
   },

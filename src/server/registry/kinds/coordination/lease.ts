@@ -1,7 +1,7 @@
 // coordination.k8s.io/v1 Lease: REST shape, validation (ValidateLeaseSpec, kubernetes
 // pkg/apis/coordination/validation/validation.go) and Table columns (printLease, pkg/printers/
 // internalversion/printers.go). No defaults (pkg/apis/coordination/v1 has none) and no status.
-import { validateQualifiedName } from "../../../../meta/labels.ts";
+import { isQualifiedName } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asString } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
@@ -37,7 +37,7 @@ export function validateLease(lease: KubeObject): FieldCause[] {
 function validateStrategy(strategy: string, path: string): FieldCause[] {
   if (!strategy.includes("/"))
     return LEASE_STRATEGIES.includes(strategy) ? [] : [notSupported(path, strategy, LEASE_STRATEGIES)];
-  return validateQualifiedName(strategy).map((msg) => invalid(path, strategy, msg));
+  return isQualifiedName(strategy).map((msg) => invalid(path, strategy, msg));
 }
 
 export const lease: ResourceDef = {

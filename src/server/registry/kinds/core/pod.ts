@@ -1,11 +1,59 @@
-// `kubectl get pods`: printers.go printPod — READY, the STATUS kubectl users know (CrashLoopBackOff,
+// core/v1 Pod: SetDefaults_Pod/PodSpec (pkg/apis/core/v1/defaults.go) with the Priority and
+// DefaultTolerationSeconds admission defaults, the strategy's status on create, ValidatePod
+// (validation/pod.ts), and printPod — READY, the STATUS kubectl users know (CrashLoopBackOff,
 // Completed, Init:0/1, Terminating…) and RESTARTS with the time since the last restart.
-import type { KubeObject } from "../../../meta/types.ts";
-import { humanDuration } from "../duration.ts";
-import { asList, asMap, asNumber, asString, type Json } from "../json-access.ts";
-import type { PrinterTable, TableRowCondition } from "../tables.ts";
-import { AGE_COLUMN, column, NAME_COLUMN, wide } from "./columns.ts";
-import { age, nameOf, timeOf } from "./format.ts";
+
+import type { Pod, PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
+import type { KubeObject, Mutable } from "../../../../meta/types.ts";
+import { humanDuration } from "../../duration.ts";
+import { asList, asMap, asNumber, asString, type Json } from "../../json-access.ts";
+import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
+import { age, nameOf, timeOf } from "../../printers/format.ts";
+import type { TableRowCondition } from "../../tables.ts";
+import type { ResourceDef } from "../../types.ts";
+import { validatePod } from "../../validation/pod.ts";
+import { fields } from "../fields.ts";
+import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
+
+/** SetDefaults_PodSpec and container defaults: every Pod spec, a workload's template included. */
+export function defaultPodSpec(spec: Mutable<NonNullable<Pod["spec"]>>): void {
+  if (!spec.restartPolicy) spec.restartPolicy = "Always";
+  spec.dnsPolicy ??= "ClusterFirst";
+  spec.schedulerName ??= "default-scheduler";
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.securityContext ??= {};
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    c.terminationMessagePath ??= "/dev/termination-log";
+    c.terminationMessagePolicy ??= "File";
+    const tag = c.image?.includes("@") ? "digest" : (c.image?.split("/").pop()?.split(":")[1] ?? "latest");
+    c.imagePullPolicy ??= tag === "latest" ? "Always" : "IfNotPresent";
+    c.resources ??= {};
+    for (const p of c.ports ?? []) p.protocol ??= "TCP";
+  }
+}
+
+/** A workload's Pod template gets the PodSpec defaults only (SetDefaults_PodTemplateSpec has none of its own). */
+export function defaultPodTemplate(template: Mutable<PodTemplateSpec> | undefined): void {
+  if (template?.spec) defaultPodSpec(template.spec);
+}
+
+/** For a bare Pod also SetDefaults_Pod (enableServiceLinks) and the Priority and DefaultTolerationSeconds
+ * admission plugins. */
+function defaultPod(pod: Mutable<Pod>): void {
+  const spec = pod.spec;
+  if (!spec) return;
+  defaultPodSpec(spec);
+  spec.enableServiceLinks ??= true;
+  spec.preemptionPolicy ??= "PreemptLowerPriority";
+  spec.priority ??= 0;
+  // DefaultTolerationSeconds admission: tolerate not-ready/unreachable nodes for 5 minutes.
+  spec.tolerations ??= [];
+  for (const key of ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]) {
+    if (!spec.tolerations.some((t) => t.key === key)) {
+      spec.tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 });
+    }
+  }
+}
 
 const DOCS = {
   podIP:
@@ -152,8 +200,39 @@ const COMPLETED: Record<string, TableRowCondition[]> = {
   Failed: [{ type: "Completed", status: "True", reason: "Failed", message: "The pod failed." }],
 };
 
-export const POD_PRINTERS: PrinterTable = {
-  "/pods": {
+export const pod: ResourceDef = {
+  group: "",
+  version: "v1",
+  resource: "pods",
+  singular: "pod",
+  kind: "Pod",
+  listKind: "PodList",
+  namespaced: true,
+  shortNames: ["po"],
+  categories: ["all"],
+  verbs: CRUD,
+  subresources: [
+    { name: "status", kind: "Pod", verbs: GET_PATCH_UPDATE },
+    { name: "binding", kind: "Binding", verbs: ["create"] },
+    { name: "log", kind: "Pod", verbs: ["get"] },
+  ],
+  selectableFields: fields(
+    "spec.nodeName",
+    "spec.restartPolicy",
+    "spec.schedulerName",
+    "spec.serviceAccountName",
+    "spec.hostNetwork",
+    "status.phase",
+    "status.podIP",
+    "status.nominatedNodeName",
+  ),
+  returnsDeletedObject: true,
+  defaults: (o) => defaultPod(o as Mutable<Pod>),
+  prepare(o, old) {
+    if (!old) (o as Mutable<Pod>).status = { phase: "Pending", qosClass: "BestEffort" };
+  },
+  validate: (o, old) => validatePod(o, old),
+  printer: {
     columns: [
       NAME_COLUMN,
       column("Ready", "string", "The aggregate readiness state of this pod for accepting traffic."),

@@ -1,9 +1,17 @@
-// printers.go for services, endpoints and endpointslices.
-import type { KubeObject } from "../../../meta/types.ts";
-import { asList, asMap, asNumber, asString } from "../json-access.ts";
-import type { PrinterTable } from "../tables.ts";
-import { AGE_COLUMN, column, NAME_COLUMN, wide } from "./columns.ts";
-import { age, formatLabels, listWithMore, nameOf } from "./format.ts";
+// core/v1 Service: defaults, normalisation and allocation (service-strategy.ts, pkg/registry/core/
+// service), ValidateService (validation/service.ts), printService.
+
+import type { Service } from "kubernetes-types/core/v1.d.ts";
+import type { KubeObject } from "../../../../meta/types.ts";
+import { asList, asMap, asNumber, asString } from "../../json-access.ts";
+import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
+import { age, formatLabels, nameOf } from "../../printers/format.ts";
+import { allocatorsFor } from "../../service-allocators.ts";
+import { prepareService } from "../../service-strategy.ts";
+import type { ResourceDef } from "../../types.ts";
+import { validateService } from "../../validation/service.ts";
+import { fields } from "../fields.ts";
+import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 
 const DOCS = {
   type: 'type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, ClusterIP, NodePort, and LoadBalancer. "ClusterIP" allocates a cluster-internal IP address for load-balancing to endpoints. Endpoints are determined by the selector or if that is not specified, by manual construction of an Endpoints object or EndpointSlice objects. If clusterIP is "None", no virtual IP is allocated and the endpoints are published as a set of endpoints rather than a virtual IP. "NodePort" builds on ClusterIP and allocates a port on every node which routes to the same endpoints as the clusterIP. "LoadBalancer" builds on NodePort and creates an external load-balancer (if supported in the current cloud) which routes to the same endpoints as the clusterIP. "ExternalName" aliases this service to the specified externalName. Several other fields do not apply to ExternalName services. More info: https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types',
@@ -15,19 +23,9 @@ const DOCS = {
     "The list of ports that are exposed by this service. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies",
   selector:
     "Route service traffic to pods with label keys and values matching this selector. If empty or not present, the service is assumed to have an external process managing its endpoints, which Kubernetes will not modify. Only applies to types ClusterIP, NodePort, and LoadBalancer. Ignored if type is ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/",
-  subsets:
-    "The set of all endpoints is the union of all subsets. Addresses are placed into subsets according to the IPs they share. A single address with multiple ports, some of which are ready and some of which are not (because they come from different containers) will result in the address being displayed in different subsets for the different ports. No address will appear in both Addresses and NotReadyAddresses in the same subset. Sets of addresses and ports that comprise a service.",
-  addressType:
-    "addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice must be the same type. This field is immutable after creation. The following address types are currently supported: * IPv4: Represents an IPv4 Address. * IPv6: Represents an IPv6 Address. * FQDN: Represents a Fully Qualified Domain Name.",
-  slicePorts:
-    'ports specifies the list of network ports exposed by each endpoint in this slice. Each port must have a unique name. When ports is empty, it indicates that there are no defined ports. When a port is defined with a nil port value, it indicates "all ports". Each slice may include a maximum of 100 ports.',
-  sliceEndpoints:
-    "endpoints is a list of unique endpoints in this slice. Each slice may include a maximum of 1000 endpoints.",
 };
 
-const MAX_LISTED = 3;
-
-// ---- services ----
+const _MAX_LISTED = 3;
 
 /** The spec.type defaulting applies before printing upstream. */
 const serviceType = (spec: Record<string, unknown>) => asString(spec.type) || "ClusterIP";
@@ -76,68 +74,24 @@ function servicePorts(spec: Record<string, unknown>): string {
   return s || "<none>";
 }
 
-// ---- endpoints ----
-
-/** formatEndpoints: up to three "ip:port" (or bare IPs for port-less subsets), then "+ N more...". */
-function formatEndpoints(endpoints: KubeObject): string {
-  const subsets = asList(endpoints.subsets).map(asMap);
-  if (subsets.length === 0) return "<none>";
-  const list: string[] = [];
-  let more = false;
-  let count = 0;
-  const take = (addresses: Record<string, unknown>[], port?: number) => {
-    count += addresses.length;
-    for (const a of addresses) {
-      if (list.length === MAX_LISTED) {
-        more = true;
-        break;
-      }
-      list.push(port === undefined ? asString(a.ip) : joinHostPort(asString(a.ip), port));
-    }
-  };
-  for (const ss of subsets) {
-    const addresses = asList(ss.addresses).map(asMap);
-    const ports = asList(ss.ports).map(asMap);
-    if (ports.length === 0) take(addresses);
-    else for (const p of ports) take(addresses, asNumber(p.port));
-  }
-  const joined = list.join(",");
-  return more ? `${joined} + ${count - MAX_LISTED} more...` : joined;
-}
-
-/** net.JoinHostPort: IPv6 hosts are bracketed. */
-const joinHostPort = (host: string, port: number) =>
-  host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-
-/** The first three items as strings, then "+ N more..." (formatDiscoveryPorts/Endpoints). */
-function firstThree(items: string[]): string {
-  return listWithMore(
-    items.slice(0, MAX_LISTED),
-    items.length > MAX_LISTED,
-    items.length,
-    MAX_LISTED,
-    "<unset>",
-  );
-}
-
-function slicePorts(slice: KubeObject): string {
-  return firstThree(
-    asList(slice.ports)
-      .map(asMap)
-      .map((p) => (typeof p.port === "number" ? String(p.port) : typeof p.name === "string" ? p.name : "*")),
-  );
-}
-
-function sliceEndpoints(slice: KubeObject): string {
-  return firstThree(
-    asList(slice.endpoints)
-      .map(asMap)
-      .flatMap((e) => asList(e.addresses).map(asString)),
-  );
-}
-
-export const NETWORK_PRINTERS: PrinterTable = {
-  "/services": {
+export const service: ResourceDef = {
+  group: "",
+  version: "v1",
+  resource: "services",
+  singular: "service",
+  kind: "Service",
+  listKind: "ServiceList",
+  namespaced: true,
+  shortNames: ["svc"],
+  categories: ["all"],
+  verbs: CRUD,
+  subresources: [{ name: "status", kind: "Service", verbs: GET_PATCH_UPDATE }],
+  selectableFields: fields("spec.clusterIP", "spec.type"),
+  returnsDeletedObject: true,
+  prepare: (o, old, ctx) =>
+    prepareService(o as Service, old as Service | undefined, allocatorsFor(ctx.store)),
+  validate: validateService,
+  printer: {
     columns: [
       NAME_COLUMN,
       column("Type", "string", DOCS.type),
@@ -159,25 +113,5 @@ export const NETWORK_PRINTERS: PrinterTable = {
         formatLabels(spec.selector),
       ];
     },
-  },
-  "/endpoints": {
-    columns: [NAME_COLUMN, column("Endpoints", "string", DOCS.subsets), AGE_COLUMN],
-    cells: (ep, now) => [nameOf(ep), formatEndpoints(ep), age(ep, now)],
-  },
-  "discovery.k8s.io/endpointslices": {
-    columns: [
-      NAME_COLUMN,
-      column("AddressType", "string", DOCS.addressType),
-      column("Ports", "string", DOCS.slicePorts),
-      column("Endpoints", "string", DOCS.sliceEndpoints),
-      AGE_COLUMN,
-    ],
-    cells: (slice, now) => [
-      nameOf(slice),
-      asString(slice.addressType),
-      slicePorts(slice),
-      sliceEndpoints(slice),
-      age(slice, now),
-    ],
   },
 };

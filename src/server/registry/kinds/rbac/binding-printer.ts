@@ -1,9 +1,9 @@
 // printers.go for rolebindings and clusterrolebindings (roles print with the default Name/Created At).
-import type { KubeObject } from "../../../meta/types.ts";
-import { asList, asMap, asString } from "../json-access.ts";
-import type { Printer, PrinterTable } from "../tables.ts";
-import { AGE_COLUMN, column, NAME_COLUMN, wide } from "./columns.ts";
-import { age, nameOf } from "./format.ts";
+import type { KubeObject } from "../../../../meta/types.ts";
+import { asList, asMap, asString } from "../../json-access.ts";
+import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
+import { age, nameOf } from "../../printers/format.ts";
+import type { Printer } from "../../tables.ts";
 
 const ROLE_REF_DOCS = {
   RoleBinding:
@@ -25,7 +25,7 @@ function subjects(binding: KubeObject): [string, string, string] {
   return [users.join(", "), groups.join(", "), serviceAccounts.join(", ")];
 }
 
-function bindingPrinter(kind: "RoleBinding" | "ClusterRoleBinding"): Printer {
+export function bindingPrinter(kind: "RoleBinding" | "ClusterRoleBinding"): Printer {
   const noun = kind === "RoleBinding" ? "roleBinding" : "clusterRoleBinding";
   return {
     columns: [
@@ -47,8 +47,3 @@ function bindingPrinter(kind: "RoleBinding" | "ClusterRoleBinding"): Printer {
     },
   };
 }
-
-export const RBAC_PRINTERS: PrinterTable = {
-  "rbac.authorization.k8s.io/rolebindings": bindingPrinter("RoleBinding"),
-  "rbac.authorization.k8s.io/clusterrolebindings": bindingPrinter("ClusterRoleBinding"),
-};
