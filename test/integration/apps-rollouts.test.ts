@@ -274,3 +274,43 @@ test("kubectl get sts,ds -o wide prints upstream's columns", async () => {
   assert.match(revisions.split("\n")[0], /^NAME\s+CONTROLLER\s+REVISION\s+AGE$/);
   assert.match(revisions, /\nagent-\S+\s+daemonset\.apps\/agent\s+\d+\s/);
 });
+
+test("minReadySeconds: a Ready Pod counts as available only after it, without another event to wake the controllers", async () => {
+  const created = await c.admin("POST", DEPLOY, {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "slow" },
+    spec: {
+      replicas: 1,
+      minReadySeconds: 2,
+      selector: { matchLabels: { app: "slow" } },
+      template: { metadata: { labels: { app: "slow" } }, spec: podSpec("one") },
+    },
+  });
+  assert.equal(created.status, 201, created.text);
+  const [pod] = await eventually(
+    async () => {
+      const p = await podsOf("slow");
+      return p.length === 1 && ready(p[0]) ? p : undefined;
+    },
+    30_000,
+    "a ready pod",
+  );
+  const readyAt = Date.parse(pod.status.conditions.find((x: any) => x.type === "Ready").lastTransitionTime);
+  const early = (await c.admin("GET", `${DEPLOY}/slow`)).json.status;
+  if (Date.now() < readyAt + 1500) assert.equal(early.availableReplicas, undefined, JSON.stringify(early));
+  const d = await eventually(
+    async () => {
+      const got = (await c.admin("GET", `${DEPLOY}/slow`)).json;
+      return got.status?.availableReplicas === 1 ? got : undefined;
+    },
+    10_000,
+    "available after minReadySeconds",
+  );
+  assert.ok(Date.now() >= readyAt + 2000, "not available before minReadySeconds");
+  assert.equal(d.status.conditions.find((x: any) => x.type === "Available").status, "True");
+  const rs = (await c.admin("GET", `/apis/apps/v1/namespaces/${NS}/replicasets?labelSelector=app%3Dslow`))
+    .json.items[0];
+  assert.equal(rs.spec.minReadySeconds, 2);
+  assert.equal(rs.status.availableReplicas, 1);
+});

@@ -286,3 +286,33 @@ test("OnDelete: a template change waits until a Pod is deleted, which comes back
   const pod0 = (await podsOf("ondelete")).find((x) => x.metadata.name === "ondelete-0");
   assert.equal(marker(pod0), "one");
 });
+
+test("minReadySeconds: under OrderedReady the next ordinal waits until the previous Pod is available", async () => {
+  const sts = statefulSet(2, "one", { minReadySeconds: 2 });
+  sts.metadata.name = "slow";
+  sts.spec.selector.matchLabels.app = "slow";
+  sts.spec.template.metadata.labels.app = "slow";
+  assert.equal((await c.admin("POST", PATH, sts)).status, 201);
+  const pods = await eventually(
+    async () => {
+      const p = await podsOf("slow");
+      return p.length === 2 ? p : undefined;
+    },
+    30_000,
+    "two pods",
+  );
+  const first = pods.find((p) => p.metadata.name === "slow-0");
+  const second = pods.find((p) => p.metadata.name === "slow-1");
+  const readyAt = Date.parse(first.status.conditions.find((x: any) => x.type === "Ready").lastTransitionTime);
+  // Timestamps have second precision: slow-1 comes at least ~2 s after slow-0 became Ready.
+  assert.ok(Date.parse(second.metadata.creationTimestamp) >= readyAt + 1000, "slow-1 created too early");
+  const status = await eventually(
+    async () => {
+      const s = (await c.admin("GET", `${PATH}/slow`)).json.status;
+      return s.availableReplicas === 2 ? s : undefined;
+    },
+    15_000,
+    "both available",
+  );
+  assert.equal(status.readyReplicas, 2);
+});

@@ -10,10 +10,17 @@ import { labelSelectorFromObject, matchesLabels } from "../../meta/labels.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { asMap, asMaps, type Json } from "../registry/json-access.ts";
 import { TEMPLATE_GENERATION } from "../registry/kinds/apps/daemonset.ts";
-import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
+import {
+  CONTROLLER_USER,
+  type Controller,
+  type ControllerContext,
+  controller,
+  type QueueController,
+} from "./context.ts";
 import { scaledValue } from "./deployment-util.ts";
 import { syncRevision, truncateHistory } from "./history.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
+import { isPodReady as isReady, untilAvailable } from "./pod-availability.ts";
 
 const DAEMONSETS = "daemonsets.apps";
 export const HASH_LABEL = "controller-revision-hash";
@@ -23,6 +30,7 @@ type DaemonSet = StoredObject & {
   spec?: {
     selector?: Json;
     template?: Json;
+    minReadySeconds?: number;
     updateStrategy?: {
       type?: string;
       rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string };
@@ -32,8 +40,6 @@ type DaemonSet = StoredObject & {
 };
 type StoredPod = Pod & StoredObject;
 
-const isReady = (pod: Pod) =>
-  (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 const isTerminating = (pod: StoredPod) => Boolean(pod.metadata.deletionTimestamp);
 const byCreation = (a: StoredPod, b: StoredPod) =>
   (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") ||
@@ -198,6 +204,12 @@ export function startDaemonSetController(c: ControllerContext): Controller {
       return byNode;
     };
     const isNew = (p: Pod) => p.metadata?.labels?.[HASH_LABEL] === hash;
+    // IsPodAvailable with spec.minReadySeconds; a Ready Pod not yet available wakes the controller later.
+    const isAvailable = (p: Pod) => {
+      const ms = untilAvailable(p, ds.spec?.minReadySeconds ?? 0);
+      if (ms) self.after(key, ms);
+      return ms === 0;
+    };
     const rolling = ds.spec?.updateStrategy?.type !== "OnDelete";
     const ru = ds.spec?.updateStrategy?.rollingUpdate;
     const desired = nodes.filter((n) => nodeShouldRun(template, n)[0]).length;
@@ -257,8 +269,8 @@ export function startDaemonSetController(c: ControllerContext): Controller {
           const { newPod: fresh, oldPod: stale } = found;
           if ((!fresh && !stale) || (fresh && stale)) numUnavailable++;
           else if (fresh) {
-            if (!isReady(fresh)) numUnavailable++;
-          } else if (stale && !isReady(stale)) deleteOld.add(stale);
+            if (!isAvailable(fresh)) numUnavailable++;
+          } else if (stale && !isAvailable(stale)) deleteOld.add(stale);
           else if (stale && numUnavailable < unavailable) candidates.push(stale);
         }
         const remaining = Math.min(Math.max(0, unavailable - numUnavailable), candidates.length);
@@ -277,11 +289,11 @@ export function startDaemonSetController(c: ControllerContext): Controller {
           if (!stale) continue;
           if (!fresh) {
             const node = nodes.find((n) => n.metadata?.name === nodeName);
-            if (!isReady(stale)) {
+            if (!isAvailable(stale)) {
               if (!node || !nodeShouldRun(template, node)[0]) deleteOld.add(stale);
               else allowed.push(nodeName);
             } else if (numSurge < surge) candidates.push(nodeName);
-          } else if (!isReady(fresh)) numSurge++;
+          } else if (!isAvailable(fresh)) numSurge++;
           else deleteOld.add(stale);
         }
         createOn.push(...allowed, ...candidates.slice(0, Math.max(0, surge - numSurge)));
@@ -307,7 +319,7 @@ export function startDaemonSetController(c: ControllerContext): Controller {
         const pod = pods[0];
         if (isReady(pod)) {
           ready++;
-          available++;
+          if (isAvailable(pod)) available++;
         }
         if (isNew(pod) || (generation && pod.metadata.labels?.[GENERATION_LABEL] === generation)) updated++;
       } else if (pods.length > 0) misscheduled++;
@@ -349,7 +361,7 @@ export function startDaemonSetController(c: ControllerContext): Controller {
     }
   }
 
-  return controller(
+  const self: QueueController = controller(
     c,
     "daemonset",
     reconcile,
@@ -367,4 +379,5 @@ export function startDaemonSetController(c: ControllerContext): Controller {
     ],
     () => c.store.list(DAEMONSETS).items.map((e) => `${e.namespace}/${e.name}`),
   );
+  return self;
 }

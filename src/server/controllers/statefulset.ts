@@ -8,9 +8,16 @@ import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { labelSelectorFromObject, matchesLabels } from "../../meta/labels.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { asMap, asMaps, type Json } from "../registry/json-access.ts";
-import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
+import {
+  CONTROLLER_USER,
+  type Controller,
+  type ControllerContext,
+  controller,
+  type QueueController,
+} from "./context.ts";
 import { type Revision, syncRevision, templateOf, truncateHistory } from "./history.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
+import { availability, isPodReady, untilAvailable } from "./pod-availability.ts";
 
 const STATEFULSETS = "statefulsets.apps";
 export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
@@ -34,9 +41,7 @@ type StatefulSet = StoredObject & {
 };
 type StoredPod = Pod & StoredObject;
 
-const isRunningAndReady = (pod: Pod) =>
-  pod.status?.phase === "Running" &&
-  (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+const isRunningAndReady = (pod: Pod) => pod.status?.phase === "Running" && isPodReady(pod);
 const isTerminating = (pod: StoredPod) => Boolean(pod.metadata.deletionTimestamp);
 const isFailed = (pod: Pod) => pod.status?.phase === "Failed" || pod.status?.phase === "Succeeded";
 const revisionOf = (pod: Pod) => pod.metadata?.labels?.[REVISION_LABEL] ?? "";
@@ -144,6 +149,7 @@ export function startStatefulSetController(c: ControllerContext): Controller {
     const replicaCount = spec.replicas ?? 1;
     const start = spec.ordinals?.start ?? 0;
     const monotonic = spec.podManagementPolicy !== "Parallel";
+    const minReady = spec.minReadySeconds ?? 0;
     const rolling = (spec.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate";
     const partition = rolling ? (spec.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
 
@@ -176,7 +182,12 @@ export function startStatefulSetController(c: ControllerContext): Controller {
           if (monotonic) return;
           continue;
         }
-        if (monotonic && (isTerminating(pod) || !isRunningAndReady(pod))) return;
+        // isRunningAndAvailable: under OrderedReady the next ordinal waits minReadySeconds too.
+        if (
+          monotonic &&
+          (isTerminating(pod) || !isRunningAndReady(pod) || untilAvailable(pod, minReady) !== 0)
+        )
+          return;
       }
       // Scale down, highest ordinal first; under OrderedReady one at a time, only when all are healthy.
       for (const pod of condemned) {
@@ -208,6 +219,8 @@ export function startStatefulSetController(c: ControllerContext): Controller {
       .items.map((e) => e.object() as StoredPod)
       .filter((p) => controllerOf(p)?.uid === set.metadata.uid && ordinalOf(set, p) >= 0);
     const count = (f: (p: StoredPod) => boolean) => live.filter(f).length;
+    const { available, wakeInMs } = availability(live.filter(isRunningAndReady), minReady);
+    if (wakeInMs !== undefined) self.after(key, wakeInMs);
     const status: Json = {
       observedGeneration: set.metadata.generation,
       replicas: live.length,
@@ -217,7 +230,7 @@ export function startStatefulSetController(c: ControllerContext): Controller {
       currentRevision: current.metadata.name,
       updateRevision: update.metadata.name,
       collisionCount: asMap(set.status).collisionCount ?? 0,
-      availableReplicas: count(isRunningAndReady),
+      availableReplicas: available,
     };
     // completeRollingUpdate: once every Pod is updated and ready, the update revision becomes current.
     if (
@@ -242,7 +255,7 @@ export function startStatefulSetController(c: ControllerContext): Controller {
     await truncateHistory(c, set, history, used);
   }
 
-  return controller(
+  const self: QueueController = controller(
     c,
     "statefulset",
     reconcile,
@@ -258,4 +271,5 @@ export function startStatefulSetController(c: ControllerContext): Controller {
     ],
     () => c.store.list(STATEFULSETS).items.map((e) => `${e.namespace}/${e.name}`),
   );
+  return self;
 }

@@ -5,7 +5,13 @@ import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { labelSelectorFromObject, matchesLabels } from "../../meta/labels.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { deepEqual } from "../registry/json-access.ts";
-import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
+import {
+  CONTROLLER_USER,
+  type Controller,
+  type ControllerContext,
+  controller,
+  type QueueController,
+} from "./context.ts";
 import {
   type DeploymentCondition,
   deploymentComplete,
@@ -18,16 +24,13 @@ import {
   setCondition,
 } from "./deployment-util.ts";
 import { controllerOf, controllerRef, templateHash } from "./owners.ts";
+import { availability, isPodReady } from "./pod-availability.ts";
 
 const DEPLOYMENTS = "deployments.apps";
 const REPLICASETS = "replicasets.apps";
 const REVISION = "deployment.kubernetes.io/revision";
 
 type Stored<T> = T & StoredObject;
-
-function podReady(pod: Pod): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
-}
 
 function ownedBy(owner: StoredObject) {
   return (obj: KubeObject) => controllerOf(obj)?.uid === owner.metadata.uid;
@@ -43,7 +46,7 @@ function ownerKey(kind: string) {
 export function startReplicaSetController(c: ControllerContext): Controller {
   const rsDef = c.registry.find("apps", "v1", "replicasets")!;
   const podDef = c.registry.find("", "v1", "pods")!;
-  return controller(
+  const self: QueueController = controller(
     c,
     "replicaset",
     async (key) => {
@@ -68,7 +71,7 @@ export function startReplicaSetController(c: ControllerContext): Controller {
       const surplus = [...pods]
         .sort(
           (a, b) =>
-            Number(podReady(a)) - Number(podReady(b)) ||
+            Number(isPodReady(a)) - Number(isPodReady(b)) ||
             (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? ""),
         )
         .slice(0, Math.max(0, pods.length - want));
@@ -78,14 +81,19 @@ export function startReplicaSetController(c: ControllerContext): Controller {
           .catch(() => undefined);
 
       const kept = pods.filter((p) => !surplus.includes(p));
-      const ready = kept.filter(podReady).length;
-      const status = {
-        replicas: kept.length,
-        fullyLabeledReplicas: kept.length,
-        readyReplicas: ready,
-        availableReplicas: ready,
-        observedGeneration: rs.metadata.generation,
-      };
+      // Available = Ready for minReadySeconds; wake up when the next Ready Pod gets there.
+      const { available, wakeInMs } = availability(kept, rs.spec?.minReadySeconds ?? 0);
+      if (wakeInMs !== undefined) self.after(key, wakeInMs);
+      const status = omitZero(
+        {
+          replicas: kept.length,
+          fullyLabeledReplicas: kept.length,
+          readyReplicas: kept.filter(isPodReady).length,
+          availableReplicas: available,
+          observedGeneration: rs.metadata.generation,
+        },
+        ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"],
+      );
       if (JSON.stringify(rs.status ?? {}) !== JSON.stringify(status)) {
         await c.objects.guaranteedUpdate(rsDef, namespace, name, (latest) => ({ ...latest, status }), {
           user: CONTROLLER_USER,
@@ -99,6 +107,13 @@ export function startReplicaSetController(c: ControllerContext): Controller {
     ],
     () => c.store.list(REPLICASETS).items.map((e) => `${e.namespace}/${e.name}`),
   );
+  return self;
+}
+
+/** Drops the keys whose zero value Go's omitempty leaves out of the JSON. */
+function omitZero<T extends Record<string, unknown>>(status: T, keys: string[]): T {
+  for (const k of keys) if (status[k] === 0) delete status[k];
+  return status;
 }
 
 /**
@@ -459,6 +474,14 @@ export function startDeploymentController(c: ControllerContext): Controller {
       }
     }
     status.conditions = conditions;
+    // requeueStuckDeployment: look again when the progress deadline passes.
+    const current = conditions.find((x) => x.type === "Progressing");
+    if (rolledOut && hasDeadline && current?.reason === "ReplicaSetUpdated") {
+      const deadline =
+        Date.parse(current.lastUpdateTime ?? "") + (d.spec?.progressDeadlineSeconds ?? 600) * 1000;
+      if (Number.isFinite(deadline))
+        self.after(`${d.metadata.namespace}/${d.metadata.name}`, Math.max(0, deadline - Date.now()) + 1000);
+    }
     for (const k of [
       "replicas",
       "updatedReplicas",
@@ -482,7 +505,7 @@ export function startDeploymentController(c: ControllerContext): Controller {
     }
   }
 
-  return controller(
+  const self: QueueController = controller(
     c,
     "deployment",
     reconcile,
@@ -492,6 +515,7 @@ export function startDeploymentController(c: ControllerContext): Controller {
     ],
     () => c.store.list(DEPLOYMENTS).items.map((e) => `${e.namespace}/${e.name}`),
   );
+  return self;
 }
 
 const HASH_LABEL = "pod-template-hash";
