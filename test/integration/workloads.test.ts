@@ -207,3 +207,28 @@ test("scaling a Deployment mid-rollout shares the new size proportionally among 
     ["1", "2"],
   );
 });
+
+test("a rollout that makes no progress within progressDeadlineSeconds is ProgressDeadlineExceeded; kubectl rollout status fails", async () => {
+  // No runtime: the Pods never become available.
+  const d = { ...deployment("nginx:1", 1), metadata: { name: "stuck" } };
+  (d.spec as any).progressDeadlineSeconds = 2;
+  assert.equal((await c.admin("POST", "/apis/apps/v1/namespaces/apps/deployments", d)).status, 201);
+  const progressing = async () =>
+    (
+      (await c.admin("GET", "/apis/apps/v1/namespaces/apps/deployments/stuck")).json.status?.conditions ?? []
+    ).find((x: any) => x.type === "Progressing");
+  await eventually(async () => (await progressing())?.reason === "ReplicaSetUpdated", 5000, "progressing");
+  const timedOut = await eventually(
+    async () => {
+      const cond = await progressing();
+      return cond?.reason === "ProgressDeadlineExceeded" ? cond : undefined;
+    },
+    10_000,
+    "deadline exceeded",
+  );
+  assert.equal(timedOut.status, "False");
+  assert.match(timedOut.message, /^ReplicaSet "stuck-[a-z0-9]+" has timed out progressing\.$/);
+  const status = await c.kubectl(["rollout", "status", "deploy/stuck", "-n", "apps", "--timeout=10s"]);
+  assert.equal(status.code, 1);
+  assert.match(status.stderr, /deployment "stuck" exceeded its progress deadline/);
+});
