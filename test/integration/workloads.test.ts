@@ -232,3 +232,34 @@ test("a rollout that makes no progress within progressDeadlineSeconds is Progres
   assert.equal(status.code, 1);
   assert.match(status.stderr, /deployment "stuck" exceeded its progress deadline/);
 });
+
+test("a StatefulSet's Scale: status.selector is the whole selector's string, replicas write through", async () => {
+  const sts = {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: "scaled" },
+    spec: {
+      replicas: 0,
+      selector: {
+        matchLabels: { app: "db" },
+        matchExpressions: [{ key: "tier", operator: "In", values: ["b", "a"] }],
+      },
+      template: {
+        metadata: { labels: { app: "db", tier: "a" } },
+        spec: { containers: [{ name: "db", image: "db:1" }] },
+      },
+    },
+  };
+  assert.equal((await c.admin("POST", "/apis/apps/v1/namespaces/apps/statefulsets", sts)).status, 201);
+  const scale = await c.admin("GET", "/apis/apps/v1/namespaces/apps/statefulsets/scaled/scale");
+  assert.equal(scale.status, 200, scale.text);
+  assert.equal(scale.json.apiVersion, "autoscaling/v1");
+  assert.equal(scale.json.status.selector, "app=db,tier in (a,b)");
+  scale.json.spec.replicas = 2;
+  const put = await c.admin("PUT", "/apis/apps/v1/namespaces/apps/statefulsets/scaled/scale", scale.json);
+  assert.equal(put.status, 200, put.text);
+  const updated = (await c.admin("GET", "/apis/apps/v1/namespaces/apps/statefulsets/scaled")).json;
+  assert.equal(updated.spec.replicas, 2);
+  assert.equal(updated.metadata.generation, 2);
+  await c.admin("DELETE", "/apis/apps/v1/namespaces/apps/statefulsets/scaled");
+});

@@ -175,7 +175,11 @@ export function startDeploymentController(c: ControllerContext): Controller {
       );
       if (newRS) {
         const annotations = newReplicaSetAnnotations(d, revision);
-        if (Object.entries(annotations).some(([k, v]) => newRS?.metadata.annotations?.[k] !== v)) {
+        const minReadySeconds = spec.minReadySeconds ?? 0;
+        if (
+          Object.entries(annotations).some(([k, v]) => newRS?.metadata.annotations?.[k] !== v) ||
+          (newRS.spec?.minReadySeconds ?? 0) !== minReadySeconds
+        ) {
           const written = await c.objects.guaranteedUpdate(
             rsDef,
             namespace,
@@ -183,6 +187,7 @@ export function startDeploymentController(c: ControllerContext): Controller {
             (cur) => ({
               ...cur,
               metadata: { ...cur.metadata, annotations: { ...cur.metadata.annotations, ...annotations } },
+              spec: { ...(cur.spec as object), minReadySeconds },
             }),
             write,
           );

@@ -1,8 +1,11 @@
-// The scale subresource (pkg/registry/apps/deployment/storage/storage.go ScaleREST and its
-// scaleUpdatedObjectInfo): a Scale view of spec.replicas; writes go through GuaranteedUpdate, so a scale
-// racing a controller or another client re-applies to the newest object instead of failing.
+// The scale subresource of Deployments, ReplicaSets and StatefulSets (pkg/registry/apps/{deployment,
+// replicaset,statefulset}/storage/storage.go ScaleREST and their scaleUpdatedObjectInfo): a Scale view
+// of spec.replicas; writes go through GuaranteedUpdate, so a scale racing a controller or another client
+// re-applies to the newest object instead of failing.
+
+import { labelSelectorFromObject, selectorToString } from "../../meta/labels.ts";
 import { Status } from "../../meta/status.ts";
-import type { KubeObject, StoredObject } from "../../meta/types.ts";
+import type { KubeObject, LabelSelector, StoredObject } from "../../meta/types.ts";
 import { mediaType, readBody, readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { sendObject } from "../http/respond.ts";
@@ -21,12 +24,11 @@ interface Scalable {
     resourceVersion: string;
     creationTimestamp?: string;
   };
-  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  spec?: { replicas?: number; selector?: LabelSelector };
   status?: { replicas?: number };
 }
 
 function scaleOf(obj: Scalable) {
-  const labels = obj.spec?.selector?.matchLabels ?? {};
   return {
     kind: "Scale",
     apiVersion: "autoscaling/v1",
@@ -40,11 +42,8 @@ function scaleOf(obj: Scalable) {
     spec: { replicas: obj.spec?.replicas ?? 0 },
     status: {
       replicas: obj.status?.replicas ?? 0,
-      // labels.Selector.String(): requirements sorted by key.
-      selector: Object.keys(labels)
-        .sort()
-        .map((k) => `${k}=${labels[k]}`)
-        .join(","),
+      // LabelSelectorAsSelector(spec.selector).String(): requirements sorted by key, expressions too.
+      selector: selectorToString(labelSelectorFromObject(obj.spec?.selector)),
     },
   };
 }
