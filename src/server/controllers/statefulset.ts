@@ -225,20 +225,16 @@ export function startStatefulSetController(c: ControllerContext): Controller {
       observedGeneration: set.metadata.generation,
       replicas: live.length,
       readyReplicas: count(isRunningAndReady),
-      currentReplicas: count((p) => revisionOf(p) === current.metadata.name),
-      updatedReplicas: count((p) => revisionOf(p) === update.metadata.name),
+      // Terminating Pods count as replicas but at no revision.
+      currentReplicas: count((p) => !isTerminating(p) && revisionOf(p) === current.metadata.name),
+      updatedReplicas: count((p) => !isTerminating(p) && revisionOf(p) === update.metadata.name),
       currentRevision: current.metadata.name,
       updateRevision: update.metadata.name,
       collisionCount: asMap(set.status).collisionCount ?? 0,
       availableReplicas: available,
     };
     // completeRollingUpdate: once every Pod is updated and ready, the update revision becomes current.
-    if (
-      rolling &&
-      status.updatedReplicas === status.replicas &&
-      status.readyReplicas === status.replicas &&
-      live.length === replicaCount
-    ) {
+    if (rolling && status.updatedReplicas === status.replicas && status.readyReplicas === status.replicas) {
       status.currentReplicas = status.updatedReplicas;
       status.currentRevision = update.metadata.name;
     }
