@@ -20,6 +20,8 @@ export interface ServerChildOptions {
   port?: number;
   /** Load the PKI from <pkiDir>/pki (created there on first use) instead of generating one. */
   pkiDir?: string;
+  /** Keep the store durable in <dataDir>/store (write-ahead log + snapshots), as `cluster up` does. */
+  dataDir?: string;
   seedPods?: number;
   namespaces?: number;
 }
@@ -55,7 +57,7 @@ const ADMIN: UserInfo = { username: "kubernetes-admin", groups: ["system:masters
 
 const opts = JSON.parse(process.argv[2] ?? "{}") as ServerChildOptions;
 const pki = opts.pkiDir ? await loadOrCreatePki({ dataDir: opts.pkiDir }) : undefined;
-const server = await startServer({ port: opts.port ?? 0, pki, logLevel: "silent" });
+const server = await startServer({ port: opts.port ?? 0, pki, dataDir: opts.dataDir, logLevel: "silent" });
 
 let seeded = 0;
 let seedMs = 0;

@@ -1,10 +1,12 @@
 // The Node object the runtime registers and keeps fresh, like the kubelet's node status loop: Ready with
-// a heartbeat, loopback addresses, nodeInfo (kubeletVersion names incluster) and the host's capacity.
+// a heartbeat, loopback addresses, nodeInfo (kubeletVersion names incluster) and the host's capacity,
+// and the node Lease the kubelet renews in kube-node-lease.
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import type { Node, NodeCondition, NodeStatus } from "kubernetes-types/core/v1.d.ts";
 import type { Logger } from "pino";
 import { isAlreadyExists, type KubeClient } from "../client/index.ts";
+import { microTime } from "../client/leader-election.ts";
 import { rfc3339 } from "./clock.ts";
 import { HOST_IP } from "./pod-ips.ts";
 
@@ -101,12 +103,38 @@ export function nodeStatus(nodeName: string, ready: boolean, previous?: NodeStat
   };
 }
 
-/** Registers the Node, then refreshes its status every intervalMs until stop(). */
+/** The kubelet's node lease (component-helpers apimachinery/lease/controller.go with the kubelet's
+ * defaults): a Lease named after the node in kube-node-lease, owned by the Node, renewed every quarter of
+ * its 40 s duration; what the node lifecycle controller reads as the node's heartbeat. */
+export const NODE_LEASE_NAMESPACE = "kube-node-lease";
+export const NODE_LEASE_DURATION_SECONDS = 40;
+const NODE_LEASE_RENEW_MS = (NODE_LEASE_DURATION_SECONDS * 1000) / 4;
+
+export function nodeLease(node: Node, now: number) {
+  const name = node.metadata?.name ?? "";
+  return {
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: {
+      name,
+      namespace: NODE_LEASE_NAMESPACE,
+      ownerReferences: [{ apiVersion: "v1", kind: "Node", name, uid: node.metadata?.uid ?? "" }],
+    },
+    spec: {
+      holderIdentity: name,
+      leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS,
+      renewTime: microTime(now),
+    },
+  };
+}
+
+/** Registers the Node, then refreshes its status every intervalMs and its Lease every 10 s until stop(). */
 export class NodeRegistration {
   readonly name: string;
   readonly #client: KubeClient;
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
+  #leaseTimer: NodeJS.Timeout | undefined;
   #last: NodeStatus | undefined;
 
   constructor(client: KubeClient, name: string, log: Logger) {
@@ -139,12 +167,32 @@ export class NodeRegistration {
       );
     }, intervalMs);
     this.#timer.unref();
+    await this.#renewLease(node);
+    this.#leaseTimer = setInterval(() => {
+      this.#renewLease(node).catch((error: Error) =>
+        this.#log.warn({ err: error.message }, "node lease renewal failed"),
+      );
+    }, NODE_LEASE_RENEW_MS);
+    this.#leaseTimer.unref();
     return node;
+  }
+
+  /** Creates the node's Lease, or renews it (holder and renewTime) when it exists. */
+  async #renewLease(node: Node): Promise<void> {
+    const leases = this.#client.resource<Record<string, unknown>>("leases.coordination.k8s.io");
+    const lease = nodeLease(node, Date.now());
+    try {
+      await leases.create(lease, { namespace: NODE_LEASE_NAMESPACE });
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+      await leases.patch(this.name, { spec: lease.spec }, "merge", { namespace: NODE_LEASE_NAMESPACE });
+    }
   }
 
   /** Stops the heartbeat and marks the node's status Unknown (best effort), as the node controller would. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    clearInterval(this.#leaseTimer);
     await this.#post(false).catch(() => undefined);
   }
 

@@ -52,6 +52,22 @@ test("both nodes are registered and Ready", async () => {
   assert.match(nodes.stdout, /^strict\s+Ready\s+<none>\s+\S+\s+v1\.33\.0-incluster$/m);
 });
 
+test("each node holds its Lease in kube-node-lease, owned by its Node", async () => {
+  const leases = await c.kubectl(["get", "leases", "-n", "kube-node-lease", "-o", "json"]);
+  const items = (JSON.parse(leases.stdout) as { items: any[] }).items;
+  for (const name of ["fallback", "strict"]) {
+    const lease = items.find((l) => l.metadata.name === name);
+    assert.ok(lease, `the Lease of node ${name}`);
+    assert.equal(lease.spec.holderIdentity, name);
+    assert.equal(lease.spec.leaseDurationSeconds, 40);
+    assert.match(lease.spec.renewTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    const node = JSON.parse((await c.kubectl(["get", "node", name, "-o", "json"])).stdout);
+    assert.deepEqual(lease.metadata.ownerReferences, [
+      { apiVersion: "v1", kind: "Node", name, uid: node.metadata.uid },
+    ]);
+  }
+});
+
 test("without a mount namespace the Pod finds its token through INCLUSTER_SERVICEACCOUNT_DIR", async () => {
   assert.equal(fallback.mountNamespace, false);
   const script = await c.script(

@@ -11,6 +11,7 @@ import type { Call } from "./call.ts";
 import {
   includeObjectParam,
   isEntry,
+  itemsSize,
   type ListMeta,
   listJson,
   listJsonBuffer,
@@ -18,6 +19,8 @@ import {
   objectOf,
   partialMetadata,
   partialMetadataJson,
+  STREAMED_LIST_BYTES,
+  streamListJson,
   table,
   type Written,
 } from "./encode.ts";
@@ -173,6 +176,7 @@ export async function listObjects(call: Call): Promise<void> {
 
   switch (rep.kind) {
     case "json":
+      if (itemsSize(result.items) > STREAMED_LIST_BYTES) return streamListJson(res, def, result.items, meta);
       return sendJson(res, 200, listJsonBuffer(def, result.items, meta));
     case "metadata":
       return sendJson(res, 200, metadataListJson(result.items, meta, rep.version), contentTypeOf(rep));

@@ -2,7 +2,7 @@ import { Status } from "../../meta/status.ts";
 import { fail } from "../http/errors.ts";
 import { contentTypeOf } from "../http/negotiate.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
-import { StorageError, type StoreEvent, stampResourceVersion } from "../storage/index.ts";
+import { type Entry, StorageError, type StoreEvent, stampResourceVersion } from "../storage/index.ts";
 import type { Call } from "./call.ts";
 import { includeObjectParam, partialMetadata, table } from "./encode.ts";
 import { validateListOptions } from "./options.ts";
@@ -10,6 +10,8 @@ import { parseResourceVersion, representationFor } from "./read.ts";
 import { parseSelection } from "./selectors.ts";
 
 const BOOKMARK_INTERVAL_MS = 30_000;
+/** Initial events are written while the socket has less than this queued; then they wait for "drain". */
+const INITIAL_HIGH_WATER_BYTES = 1 << 20;
 /** Node's timers hold a signed 32-bit millisecond count; a longer watch is capped (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 export const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
@@ -103,19 +105,16 @@ export function watchObjects(call: Call): void {
     res.end();
   };
   // Per-watcher bound, as the watch cache's bounded cacheWatcher channel: a client that does not keep up is
-  // terminated (it re-watches from its last resourceVersion). The initial events are a list's worth, which a
-  // list response would buffer too; the bound applies to what queues up beyond them.
-  let initialBytes = 0;
-  let initialDone = false;
+  // terminated (it re-watches from its last resourceVersion).
   const write = (type: string, objectJson: string) => {
     if (closed) return;
     res.write(`{"type":"${type}","object":${objectJson}}\n`);
-    if (!initialDone) initialBytes = res.writableLength;
-    else if (res.writableLength > initialBytes + ctx.limits.watchBufferBytes) {
-      ctx.log.warn({ resource, path: info.path }, "watch consumer too slow; closing the stream");
-      close();
-      res.destroy(); // free what is queued for it now, not when (if ever) the client reads
-    }
+    if (initial === undefined && res.writableLength > ctx.limits.watchBufferBytes) tooSlow();
+  };
+  const tooSlow = () => {
+    ctx.log.warn({ resource, path: info.path }, "watch consumer too slow; closing the stream");
+    close();
+    res.destroy(); // free what is queued for it now, not when (if ever) the client reads
   };
   const bookmark = (rv: number, annotations?: Record<string, string>) => {
     const meta: Record<string, unknown> = { resourceVersion: String(rv) };
@@ -127,16 +126,20 @@ export function watchObjects(call: Call): void {
   res.on("close", close);
   timers.push(setTimeout(close, params.timeoutMs));
 
-  // Initial state and subscription happen in one tick, so no event falls between them.
+  // Initial state and subscription happen in one tick, so no event falls between them. The initial events
+  // (a whole list's worth: 150,000 Pods are over a gigabyte) are then streamed as the client reads them,
+  // never buffered whole; live events meanwhile wait in `initial.held`, bounded like the stream itself.
+  let initial: { held: StoreEvent[]; heldBytes: number } | undefined;
   let fromRV: number;
+  let listed: Entry[] = [];
   if (params.fromRV === "initial") {
-    const listed = ctx.store.list(resource, {
+    const result = ctx.store.list(resource, {
       namespace,
       filter: selection.narrowing ? selection.matches : undefined,
     });
-    for (const e of listed.items) write("ADDED", encodeObject(e.json));
-    fromRV = listed.rv;
-    if (query.get("sendInitialEvents") === "true") bookmark(fromRV, { [INITIAL_EVENTS_END]: "true" });
+    listed = result.items;
+    fromRV = result.rv;
+    initial = { held: [], heldBytes: 0 };
   } else if (params.fromRV === "now") {
     fromRV = ctx.store.currentRV();
   } else {
@@ -147,7 +150,7 @@ export function watchObjects(call: Call): void {
   const newerThan = fromRV;
   fromRV = Math.min(fromRV, ctx.store.currentRV());
 
-  const onEvent = (ev: StoreEvent) => {
+  const deliver = (ev: StoreEvent) => {
     if (ev.rv <= newerThan) return;
     const now = selection.matches(ev.entry);
     const before = ev.prev ? selection.matches(ev.prev) : false;
@@ -161,10 +164,15 @@ export function watchObjects(call: Call): void {
       write("DELETED", encodeObject(ev.entry.json));
     }
   };
+  const onEvent = (ev: StoreEvent) => {
+    if (!initial) return deliver(ev);
+    initial.held.push(ev);
+    initial.heldBytes += ev.entry.json.length;
+    if (initial.heldBytes > ctx.limits.watchBufferBytes) tooSlow();
+  };
 
   try {
     stopWatch = ctx.store.watch(resource, { namespace, fromRV }, onEvent).stop;
-    initialDone = true;
   } catch (e) {
     if (e instanceof StorageError && e.code === "Expired") {
       write("ERROR", JSON.stringify(Status.expired(e.message)));
@@ -173,11 +181,41 @@ export function watchObjects(call: Call): void {
     }
     throw e;
   }
+  if (initial) {
+    streamInitial(listed, fromRV).catch((error: Error) => {
+      ctx.log.error({ err: error.message, path: info.path }, "streaming a watch's initial events failed");
+      close();
+      res.destroy();
+    });
+  }
+
+  async function streamInitial(items: Entry[], rv: number): Promise<void> {
+    for (const e of items) {
+      if (closed) return;
+      write("ADDED", encodeObject(e.json));
+      if (res.writableLength > INITIAL_HIGH_WATER_BYTES) {
+        await new Promise<void>((resume) => {
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            resume();
+          };
+          res.on("drain", done);
+          res.on("close", done);
+        });
+      }
+    }
+    if (closed || !initial) return;
+    if (query.get("sendInitialEvents") === "true") bookmark(rv, { [INITIAL_EVENTS_END]: "true" });
+    const { held } = initial;
+    initial = undefined;
+    for (const ev of held) deliver(ev);
+  }
 
   if (params.bookmarks) {
     const tick = () => {
       if (closed) return;
-      bookmark(ctx.store.currentRV());
+      if (!initial) bookmark(ctx.store.currentRV()); // never inside the initial events
       timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS).unref());
     };
     timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS).unref());

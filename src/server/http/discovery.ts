@@ -1,7 +1,18 @@
 // Discovery documents, all derived from the registry. client-go picks legacy or aggregated by the
 // response Content-Type, so /api and /apis always answer in the same format for the same Accept.
+import { createHash } from "node:crypto";
 import type { ResourceRegistry } from "../registry/resource-registry.ts";
 import { groupVersion, type ResourceDef } from "../registry/types.ts";
+
+/** discovery.StorageVersionHash (apiserver pkg/endpoints/discovery/storageversionhash.go): the first 8
+ * bytes of sha256("group/version/kind") of the stored version, base64. Only resources with storage. */
+export function storageVersionHash(group: string, version: string, kind: string): string {
+  return createHash("sha256")
+    .update(`${group}/${version}/${kind}`)
+    .digest()
+    .subarray(0, 8)
+    .toString("base64");
+}
 
 function legacyResources(defs: ResourceDef[]) {
   const out: Record<string, unknown>[] = [];
@@ -14,6 +25,7 @@ function legacyResources(defs: ResourceDef[]) {
       verbs: d.verbs,
       ...(d.shortNames ? { shortNames: d.shortNames } : {}),
       ...(d.categories ? { categories: d.categories } : {}),
+      ...(d.virtual ? {} : { storageVersionHash: storageVersionHash(d.group, d.version, d.kind) }),
     });
     for (const s of d.subresources ?? []) {
       out.push({

@@ -1,7 +1,8 @@
 import type { ServerResponse } from "node:http";
 import type { Status } from "../../meta/status.ts";
 
-const BASE_HEADERS = { "Cache-Control": "no-cache, private" };
+/** Headers every API response carries. */
+export const BASE_HEADERS = { "Cache-Control": "no-cache, private" };
 
 /** Writes an already-serialized JSON body: the fast path splices stored JSON without re-encoding. */
 export function sendJson(

@@ -14,9 +14,8 @@ import { goQuote } from "../../meta/go-quote.ts";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject } from "../../meta/types.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
-import { messageForKind } from "../http/protobuf/kinds.ts";
 import type { FieldSpec, TypeRef } from "../http/protobuf/schema.ts";
-import { SCHEMAS } from "../http/protobuf/schemas/index.ts";
+import { goTypeName, hasCustomJson, isStringList, jsonFields, messageForKind } from "../typeinfo/index.ts";
 import { base64ErrorMessage, base64ErrorOffset } from "./go-base64.ts";
 import { goPrint, jsonKind } from "./go-format.ts";
 import { metaTimeString, rfc3339Error } from "./go-time.ts";
@@ -84,27 +83,11 @@ class Abort {
   }
 }
 
-// Flattened struct fields by JSON name (inline members belong to their parent), built once.
-const fieldCache = new Map<string, Map<string, FieldSpec>>();
-
-function fieldsOf(message: string): Map<string, FieldSpec> {
-  let fields = fieldCache.get(message);
-  if (!fields) {
-    fields = new Map();
-    for (const f of SCHEMAS.get(message)?.fields.values() ?? []) {
-      if (f.inline && "message" in f.type) for (const [k, v] of fieldsOf(f.type.message)) fields.set(k, v);
-      else fields.set(f.name, f);
-    }
-    fieldCache.set(message, fields);
-  }
-  return fields;
-}
+// Flattened struct fields by JSON name (inline members belong to their parent).
+const fieldsOf = jsonFields;
 
 /** reflect.Type.String() of the Go type a message stands for: "v1.PodSpec", "resource.Quantity". */
-function goMessageType(message: string): string {
-  const [pkg, name] = message.split(".");
-  return pkg === "resource" || pkg === "intstr" ? `${pkg}.${name}` : `v1.${name}`;
-}
+const goMessageType = goTypeName;
 
 function goType(ref: TypeRef): string {
   if ("message" in ref) return goMessageType(ref.message);
@@ -201,6 +184,9 @@ class Decoder {
       }
       case "bytes":
         return this.bytes(value, ctx);
+      case "double":
+        if (typeof value !== "number") return this.typeError(jsonKind(value), "float64", ctx);
+        return value;
     }
   }
 
@@ -231,11 +217,15 @@ class Decoder {
         return value;
       case "meta.FieldsV1":
         return value; // raw JSON, kept as sent
-      case "authn.ExtraValue":
-      case "authz.ExtraValue":
-        if (!Array.isArray(value)) return this.typeError(jsonKind(value), goMessageType(message), ctx);
-        return value.map((v) => this.value({ scalar: "string" }, v, ctx));
     }
+    if (isStringList(message)) {
+      // authentication's ExtraValue: a Go []string
+      if (!Array.isArray(value)) return this.typeError(jsonKind(value), goMessageType(message), ctx);
+      return value.map((v) => this.value({ scalar: "string" }, v, ctx));
+    }
+    // Other custom forms (RawExtension, apiextensions JSON and its schema-or-X unions): their
+    // UnmarshalJSON is not ported, so the value is kept as sent.
+    if (hasCustomJson(message) && message !== "core.List") return value;
     if (!isMap(value)) return this.typeError(jsonKind(value), goMessageType(message), ctx);
     return this.struct(message, value, ctx);
   }

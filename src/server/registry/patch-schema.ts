@@ -1,7 +1,11 @@
-// Strategic-merge patch metadata (the patchStrategy/patchMergeKey struct tags of k8s.io/api) for the
-// kinds we serve. Only tags matter to the server-side merge: a list without `patchStrategy:"merge"`
-// is atomic (replaced whole), maps always merge key by key. retainKeys needs no entry here: the
-// `$retainKeys` directive in a patch is honoured wherever it appears.
+// Strategic-merge patch metadata (the patchStrategy/patchMergeKey struct tags of k8s.io/api) for
+// every built-in kind, read from the generated type tables (src/server/typeinfo). Only tags matter
+// to the server-side merge: a list without `patchStrategy:"merge"` is atomic (replaced whole), maps
+// always merge key by key. retainKeys needs no entry here: the `$retainKeys` directive in a patch is
+// honoured wherever it appears. The schema of a kind holds only the paths that lead to a tag.
+
+import type { TypeRef } from "../http/protobuf/schema.ts";
+import { fieldFacts, jsonFields, messageForGroupKind, messageSchemas } from "../typeinfo/index.ts";
 
 export interface PatchField {
   /** "merge": a list merged by mergeKey (maps) or as a set (primitives); "replace": a map replaced whole. */
@@ -17,80 +21,76 @@ export interface PatchSchema {
   values?: PatchField;
 }
 
-const merged = (mergeKey: string, schema?: PatchSchema): PatchField => ({
-  strategy: "merge",
-  mergeKey,
-  schema,
-});
-const SET: PatchField = { strategy: "merge" };
-const struct = (fields: Record<string, PatchField>): PatchField => ({ schema: { fields } });
+/** `patchStrategy:"merge,retainKeys"` → "merge"; "retainKeys" alone carries no list strategy. */
+function strategyOf(tag: string | undefined): PatchField["strategy"] {
+  const parts = tag?.split(",") ?? [];
+  if (parts.includes("merge")) return "merge";
+  if (parts.includes("replace")) return "replace";
+  return undefined;
+}
 
-const OBJECT_META = struct({ finalizers: SET, ownerReferences: merged("uid") });
+const messageOf = (ref: TypeRef): string | undefined => ("message" in ref ? ref.message : undefined);
 
-const CONTAINER: PatchSchema = {
-  fields: {
-    ports: merged("containerPort"),
-    env: merged("name"),
-    volumeMounts: merged("mountPath"),
-    volumeDevices: merged("devicePath"),
-  },
-};
+let tagged: Set<string> | undefined;
 
-const POD_SPEC = struct({
-  volumes: merged("name"),
-  initContainers: merged("name", CONTAINER),
-  containers: merged("name", CONTAINER),
-  ephemeralContainers: merged("name", CONTAINER),
-  imagePullSecrets: merged("name"),
-  hostAliases: merged("ip"),
-  topologySpreadConstraints: merged("topologyKey"),
-  schedulingGates: merged("name"),
-  resourceClaims: merged("name"),
-});
+/** The messages with a patch tag somewhere below them (a fixpoint: JSONSchemaProps is recursive). */
+function taggedMessages(): Set<string> {
+  if (tagged) return tagged;
+  tagged = new Set();
+  const names = [...messageSchemas().keys()];
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const m of names) {
+      if (tagged.has(m)) continue;
+      const facts = fieldFacts(m);
+      const hit = [...jsonFields(m)].some(([name, f]) => {
+        const sub = messageOf(f.mapValue ?? f.type);
+        return (
+          strategyOf(facts[name]?.patchStrategy) || facts[name]?.patchMergeKey || (sub && tagged!.has(sub))
+        );
+      });
+      if (hit) {
+        tagged.add(m);
+        changed = true;
+      }
+    }
+  }
+  return tagged;
+}
 
-const POD_STATUS = struct({
-  conditions: merged("type"),
-  podIPs: merged("ip"),
-  hostIPs: merged("ip"),
-  resourceClaimStatuses: merged("name"),
-});
+const cache = new Map<string, PatchSchema>();
 
-const POD_TEMPLATE = struct({ metadata: OBJECT_META, spec: POD_SPEC });
-const CONDITIONS_STATUS = struct({ conditions: merged("type") });
+/** The patch schema of a message; shared and possibly cyclic (built before it is filled in). */
+function schemaOf(message: string): PatchSchema {
+  const cached = cache.get(message);
+  if (cached) return cached;
+  const schema: PatchSchema = { fields: {} };
+  cache.set(message, schema);
+  const facts = fieldFacts(message);
+  const fields = schema.fields!;
+  for (const [name, f] of jsonFields(message)) {
+    const field: PatchField = {};
+    const strategy = strategyOf(facts[name]?.patchStrategy);
+    if (strategy) field.strategy = strategy;
+    if (facts[name]?.patchMergeKey) field.mergeKey = facts[name].patchMergeKey;
+    const sub = messageOf(f.mapValue ?? f.type);
+    if (sub && taggedMessages().has(sub)) {
+      field.schema = f.mapValue ? { values: { schema: schemaOf(sub) } } : schemaOf(sub);
+    }
+    if (field.strategy || field.mergeKey || field.schema) fields[name] = field;
+  }
+  return schema;
+}
 
-const kind = (fields: Record<string, PatchField>): PatchSchema => ({
-  fields: { metadata: OBJECT_META, ...fields },
-});
-const workload = kind({ spec: struct({ template: POD_TEMPLATE }), status: CONDITIONS_STATUS });
+let metadataOnly: PatchSchema | undefined;
 
-const SCHEMAS: Record<string, PatchSchema> = {
-  "/Pod": kind({ spec: POD_SPEC, status: POD_STATUS }),
-  "/PodTemplate": kind({ template: POD_TEMPLATE }),
-  "/ReplicationController": workload,
-  "/Service": kind({ spec: struct({ ports: merged("port") }), status: CONDITIONS_STATUS }),
-  "/ServiceAccount": kind({ secrets: merged("name") }),
-  "/Namespace": kind({ status: CONDITIONS_STATUS }),
-  "/Node": kind({
-    spec: struct({ podCIDRs: SET }),
-    status: struct({ conditions: merged("type"), addresses: merged("type") }),
-  }),
-  "apps/Deployment": workload,
-  "apps/ReplicaSet": workload,
-  "apps/StatefulSet": workload,
-  "apps/DaemonSet": workload,
-  "batch/Job": workload,
-  "batch/CronJob": kind({
-    spec: struct({
-      jobTemplate: struct({ metadata: OBJECT_META, spec: struct({ template: POD_TEMPLATE }) }),
-    }),
-  }),
-};
-
-/** Everything else (ConfigMap, Secret, Endpoints, EndpointSlice, Event, RBAC…): only ObjectMeta has tags. */
-const METADATA_ONLY = kind({});
-
-export function patchSchemaFor(group: string, kindName: string): PatchSchema {
-  return SCHEMAS[`${group}/${kindName}`] ?? METADATA_ONLY;
+/** The patch metadata of a kind: of the given version, else of the group's preferred version. */
+export function patchSchemaFor(group: string, kindName: string, version?: string): PatchSchema {
+  const message = messageForGroupKind(group, kindName, version);
+  if (message) return schemaOf(message);
+  // Kinds the tables do not know (custom resources): only ObjectMeta has tags.
+  metadataOnly ??= { fields: { metadata: { schema: schemaOf("meta.ObjectMeta") } } };
+  return metadataOnly;
 }
 
 /** forkedjson.LookupPatchMetadata; unknown fields get no metadata (upstream errors on unknown struct fields). */

@@ -60,7 +60,11 @@ test("groups, invalid wire types and field number 0 are rejected", () => {
 });
 
 test("an unknown kind, or an envelope without one", () => {
-  rejects(envelope("batch/v1", "Job", []), /no protobuf schema for kind "Job" of apiVersion "batch\/v1"/);
+  rejects(
+    envelope("example.com/v1", "Widget", []),
+    /no protobuf schema for kind "Widget" of apiVersion "example.com\/v1"/,
+  );
+  rejects(envelope("batch/v2", "Job", []), /no protobuf schema for kind "Job" of apiVersion "batch\/v2"/);
   rejects(envelope("v1", "Pods", []), /no protobuf schema for kind "Pods" of apiVersion "v1"/);
   rejects(envelope("v1", "__proto__", []), /no protobuf schema for kind "__proto__"/);
   rejects(concat([0x6b, 0x38, 0x73, 0x00], len(2, [])), /does not name the object's apiVersion and kind/);

@@ -2,8 +2,8 @@
 // for the same Go value. Unknown fields are skipped (newer clients may send fields we do not know).
 import { ProtobufDecodeError } from "./errors.ts";
 import type { FieldSpec, MessageSchema, ScalarType, TypeRef } from "./schema.ts";
-import { WELL_KNOWN } from "./well-known.ts";
-import { WIRE_LENGTH_DELIMITED, WIRE_VARINT, WireReader, wireTypeName } from "./wire.ts";
+import { converterFor } from "./well-known.ts";
+import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT, WireReader, wireTypeName } from "./wire.ts";
 
 type JsonObject = Record<string, unknown>;
 
@@ -16,6 +16,7 @@ const WIRE_OF: Record<ScalarType, number> = {
   bool: WIRE_VARINT,
   int32: WIRE_VARINT,
   int64: WIRE_VARINT,
+  double: WIRE_FIXED64,
 };
 
 export class MessageDecoder {
@@ -92,12 +93,12 @@ export class MessageDecoder {
       const data = r.bytes();
       if (f.inline) return this.decodeInto(this.schema(type.message), data, target, path, depth + 1);
       const existing = target[f.name];
-      if (!f.repeated && isPlainObject(existing) && !WELL_KNOWN.has(type.message)) {
+      if (!f.repeated && isPlainObject(existing) && !converterFor(type.message)) {
         return this.decodeInto(this.schema(type.message), data, existing, path, depth + 1);
       }
       return this.assign(f, target, this.message(type.message, data, path, depth + 1));
     }
-    if (f.repeated && wireType === WIRE_LENGTH_DELIMITED && WIRE_OF[type.scalar] === WIRE_VARINT) {
+    if (f.repeated && wireType === WIRE_LENGTH_DELIMITED && WIRE_OF[type.scalar] !== WIRE_LENGTH_DELIMITED) {
       // Packed encoding: proto2 writers do not use it, but a proto3-minded writer may.
       const packed = new WireReader(r.bytes());
       while (!packed.done) this.assign(f, target, scalar(type.scalar, packed));
@@ -126,7 +127,7 @@ export class MessageDecoder {
   private message(name: string, data: Uint8Array, path: string, depth: number): unknown {
     const decoded: JsonObject = {};
     this.decodeInto(this.schema(name), data, decoded, path, depth);
-    const convert = WELL_KNOWN.get(name);
+    const convert = converterFor(name);
     return convert ? convert(decoded) : decoded;
   }
 
@@ -150,7 +151,8 @@ export class MessageDecoder {
       value =
         "message" in valueType ? this.message(valueType.message, new Uint8Array(0), path, depth + 1) : "";
     }
-    return [key, value];
+    // A map value is always written: a zero metav1.Time (which a struct field omits) is JSON null.
+    return [key, value === undefined ? null : value];
   }
 }
 
@@ -172,6 +174,13 @@ function scalar(type: ScalarType, r: WireReader): unknown {
       return Number(BigInt.asIntN(32, r.varint()));
     case "int64":
       return Number(BigInt.asIntN(64, r.varint()));
+    case "double": {
+      const b = r.fixed64();
+      const value = new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true);
+      // encoding/json refuses to write NaN and ±Inf ("json: unsupported value").
+      if (!Number.isFinite(value)) throw new ProtobufDecodeError(`json: unsupported value: ${value}`);
+      return value;
+    }
   }
 }
 

@@ -1,16 +1,16 @@
 // Decodes request bodies sent as application/vnd.kubernetes.protobuf (kubectl's typed clients send
 // nothing else) into the object the same request would have carried as application/json.
+
+import { messageForKind, messageSchemas } from "../../typeinfo/index.ts";
 import { MessageDecoder } from "./decode.ts";
 import { readEnvelope } from "./envelope.ts";
 import { ProtobufDecodeError } from "./errors.ts";
-import { messageForKind } from "./kinds.ts";
-import { SCHEMAS } from "./schemas/index.ts";
 
 export { ProtobufDecodeError } from "./errors.ts";
 
 export const PROTOBUF_MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
 
-const decoder = new MessageDecoder(SCHEMAS);
+let decoder: MessageDecoder | undefined; // built on first use: start-up does not parse the tables
 
 /**
  * Decodes a Kubernetes protobuf body (magic "k8s\0" + runtime.Unknown envelope {typeMeta{apiVersion,
@@ -39,6 +39,7 @@ export function decodeKubernetesProtobuf(body: Buffer): Record<string, unknown> 
       `no protobuf schema for kind "${env.kind}" of apiVersion "${env.apiVersion}"`,
     );
   }
+  decoder ??= new MessageDecoder(messageSchemas());
   const object = decoder.decode(message, env.raw, env.kind);
   return { apiVersion: env.apiVersion, kind: env.kind, ...object };
 }

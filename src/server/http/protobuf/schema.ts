@@ -1,8 +1,9 @@
-// Message schemas as data. Each package table maps message name → field number → a one-line field
-// spec, read like a proto declaration plus the Go JSON facts the wire format does not carry:
+// Message schemas as data. Each package table (generated from upstream by scripts/gen-typeinfo.ts
+// into src/server/typeinfo/generated/) maps message name → field number → a one-line field spec,
+// read like a proto declaration plus the Go JSON facts the wire format does not carry:
 //
-//   "<jsonName> <type> [keep] [inline]"
-//   type:   string | bytes | bool | int32 | int64 | <Message> | <pkg>.<Message>, optionally suffixed
+//   "<jsonName> <type> [keep] [inline] [proto=<name>]"
+//   type:   string | bytes | bool | int32 | int64 | double | <Message> | <pkg>.<Message>, optionally suffixed
 //           with [] (repeated), or map<string,<type>> (a repeated {key=1,value=2} entry message)
 //   keep:   emit the value even when it is zero ("", 0, false). For Go pointer fields (present on the
 //           wire only when set: `automountServiceAccountToken: false` matters) and for fields without
@@ -10,8 +11,9 @@
 //           exactly as encoding/json's omitempty drops them.
 //   inline: the message's fields belong to the parent object (Go `json:",inline"`); the name is the
 //           proto field name, used only in error paths.
+//   proto:  the proto field name where it differs from the JSON name ("$ref" is proto "ref").
 
-export type ScalarType = "string" | "bytes" | "bool" | "int32" | "int64";
+export type ScalarType = "string" | "bytes" | "bool" | "int32" | "int64" | "double";
 
 export type TypeRef = { scalar: ScalarType } | { message: string };
 
@@ -24,6 +26,8 @@ export interface FieldSpec {
   mapValue?: TypeRef;
   keep: boolean;
   inline: boolean;
+  /** The proto field name, when it is not the JSON name. */
+  protoName?: string;
 }
 
 export interface MessageSchema {
@@ -37,17 +41,18 @@ export interface PackageTable {
   messages: Record<string, Record<number, string>>;
 }
 
-const SCALARS = new Set<string>(["string", "bytes", "bool", "int32", "int64"]);
+const SCALARS = new Set<string>(["string", "bytes", "bool", "int32", "int64", "double"]);
 
 function typeRef(token: string, pkg: string): TypeRef {
   if (SCALARS.has(token)) return { scalar: token as ScalarType };
-  if (!/^([a-z]+\.)?[A-Z]\w*$/.test(token)) throw new Error(`bad protobuf type "${token}"`);
+  if (!/^([a-z][a-z0-9]*\.)?[A-Z]\w*$/.test(token)) throw new Error(`bad protobuf type "${token}"`);
   return { message: token.includes(".") ? token : `${pkg}.${token}` };
 }
 
 export function parseField(number: number, spec: string, pkg: string): FieldSpec {
   const [name, type, ...flags] = spec.split(" ");
-  const unknown = flags.filter((f) => f !== "keep" && f !== "inline");
+  const protoFlag = flags.find((f) => f.startsWith("proto="));
+  const unknown = flags.filter((f) => f !== "keep" && f !== "inline" && f !== protoFlag);
   if (!name || !type || unknown.length) throw new Error(`bad field spec "${spec}"`);
   const field: FieldSpec = {
     number,
@@ -57,6 +62,7 @@ export function parseField(number: number, spec: string, pkg: string): FieldSpec
     keep: flags.includes("keep"),
     inline: flags.includes("inline"),
   };
+  if (protoFlag) field.protoName = protoFlag.slice("proto=".length);
   const map = /^map<string,(.+)>$/.exec(type);
   if (map) {
     field.repeated = true;

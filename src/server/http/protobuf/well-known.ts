@@ -2,6 +2,7 @@
 // generic decoder read it (all fields `keep`, so absent means "not on the wire") and returns its JSON
 // value, or undefined where Go would write null (we omit the field instead: null and absent are the
 // same to the API server for create/update bodies).
+import { isStringList } from "../../typeinfo/index.ts";
 import { ProtobufDecodeError } from "./errors.ts";
 
 type Decoded = Record<string, unknown>;
@@ -44,8 +45,29 @@ function intOrString(m: Decoded): number | string {
   throw new ProtobufDecodeError(`IntOrString has unknown type ${String(type)}`);
 }
 
-/** Go's `type ExtraValue []string`, carried in protobuf as a wrapper message. */
+/** Go's `type ExtraValue []string`, carried in protobuf as a wrapper message (typeinfo's stringLists). */
 const stringList: Converter = (m) => m.items ?? [];
+
+/** runtime.RawExtension and apiextensions JSON: MarshalJSON writes Raw as it is (nil: null). */
+function rawJson(m: Decoded): unknown {
+  if (typeof m.raw !== "string") return undefined;
+  const raw = Buffer.from(m.raw, "base64").toString("utf8");
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ProtobufDecodeError("raw is not valid JSON");
+  }
+}
+
+const hasItems = (v: unknown): v is unknown[] => Array.isArray(v) && v.length > 0;
+
+// apiextensions-apiserver pkg/apis/apiextensions/v1/marshal.go: the MarshalJSON of each union.
+/** JSONSchemaPropsOrArray: the array when it has items, else the schema. */
+const schemaOrArray: Converter = (m) => (hasItems(m.jSONSchemas) ? m.jSONSchemas : m.schema);
+/** JSONSchemaPropsOrBool: the schema when set, else the bool. */
+const schemaOrBool: Converter = (m) => m.schema ?? m.allows === true;
+/** JSONSchemaPropsOrStringArray: the strings when there are any, else the schema. */
+const schemaOrStrings: Converter = (m) => (hasItems(m.property) ? m.property : m.schema);
 
 export const WELL_KNOWN: ReadonlyMap<string, Converter> = new Map<string, Converter>([
   ["meta.Time", (m) => timestamp(m, false)],
@@ -54,6 +76,16 @@ export const WELL_KNOWN: ReadonlyMap<string, Converter> = new Map<string, Conver
   ["intstr.IntOrString", intOrString],
   // Quantity travels in its canonical string form; a zero Quantity is "0".
   ["resource.Quantity", (m) => m.string ?? "0"],
-  ["authn.ExtraValue", stringList],
-  ["authz.ExtraValue", stringList],
+  ["runtime.RawExtension", rawJson],
+  ["apiextensions.JSON", rawJson],
+  ["apiextensions.JSONSchemaPropsOrArray", schemaOrArray],
+  ["apiextensions.JSONSchemaPropsOrBool", schemaOrBool],
+  ["apiextensions.JSONSchemaPropsOrStringArray", schemaOrStrings],
+  // core/v1 `type List metav1.List`: metav1.List's fields, whose proto names are its JSON names.
+  ["core.List", (m) => m],
 ]);
+
+/** The converter of a message with a custom JSON form, if it has one. */
+export function converterFor(message: string): Converter | undefined {
+  return WELL_KNOWN.get(message) ?? (isStringList(message) ? stringList : undefined);
+}

@@ -1,0 +1,243 @@
+// The local API server holding many Pods (the scale issue's server targets; default 150,000):
+//  1. seeding N realistic Pods (~8 KB each with managedFields, created by "kube-controller-manager", status by
+//     "kubelet") in-process into a durable data dir, then the server's RSS idle after a full GC;
+//  2. a paged list of all of them (limit=500, as client-go's pager) and count() (one request);
+//  3. GET one Pod under wrk (32 keep-alive HTTPS connections, a `view` ServiceAccount token): req/s, p50, p99;
+//  4. watch fan-out: W watchers (another process) while U Pods/s are patched for S seconds: delivery latency
+//     from the write's acknowledgement to each watcher's receipt (p50/p99 over every delivery), dropped watches,
+//     the server's CPU;
+//  5. restart from the data dir to ready (/readyz 200), and RSS after restart.
+// Each figure is printed with the load average; the server runs in a child process of its own.
+//
+// Run: node_modules/.bin/node --expose-gc bench/server-scale.ts [--pods 150000] [--watchers 1000]
+//        [--updates-per-sec 200] [--seconds 10] [--watch-scope all|namespace]
+import { fork } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { adminClient, startServerProcess, viewerToken } from "./lib/cluster.ts";
+import { NAMESPACES, namespaceOf } from "./lib/pods.ts";
+import { hasCommand, int, loadAverage, mb, ms, printMachine, printTable } from "./lib/report.ts";
+import { runWrk } from "./lib/wrk.ts";
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const PODS = Number(flag("--pods", "150000"));
+const WATCHERS = Number(flag("--watchers", "1000"));
+const UPDATES_PER_SEC = Number(flag("--updates-per-sec", "200"));
+const SECONDS = Number(flag("--seconds", "10"));
+const WATCH_SCOPE = flag("--watch-scope", "all");
+const TARGET = { rssMB: 3072, restartMs: 5000, p99DeliveryMs: 250 };
+
+const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+printMachine();
+const scratch = await mkdtemp(path.join(tmpdir(), "incluster-bench-scale-"));
+const dataDir = path.join(scratch, "data");
+const rows: string[][] = [["measure", "result", "target", "load average"]];
+
+// ---- 1. seeding ----------------------------------------------------------------------------------------
+console.log(`\n1. seeding ${int(PODS)} pods in-process into a durable data dir…`);
+let server = await startServerProcess({ pkiDir: scratch, dataDir, seedPods: PODS });
+console.log(
+  `seeded ${int(server.seeded)} pods in ${ms(server.seedMs)} (${int((server.seeded / server.seedMs) * 1000)} pods/s), ` +
+    `${(server.podBytes / 1024).toFixed(1)} KB of JSON each`,
+);
+await sleep(3000); // V8 returns the heap seeding grew only after some idle seconds
+let memory = await server.memory();
+rows.push([
+  `server RSS holding ${int(PODS)} Pods, idle (full GC)`,
+  mb(memory.rss),
+  `≤ ${TARGET.rssMB} MB`,
+  loadAverage(),
+]);
+console.log(
+  `idle: RSS ${mb(memory.rss)}, V8 heap used ${mb(memory.heapUsed)}, external ${mb(memory.external)}`,
+);
+
+// ---- 2. paged list and count --------------------------------------------------------------------------
+const admin = await adminClient(server);
+let start = performance.now();
+let listed = 0;
+let cont = "";
+do {
+  const page = (await admin.requestJson({
+    path: `/api/v1/pods?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ""}`,
+  })) as { items: unknown[]; metadata: { continue?: string } };
+  listed += page.items.length;
+  cont = page.metadata.continue ?? "";
+} while (cont);
+const listMs = performance.now() - start;
+rows.push([`paged list of all (limit=500), ${int(listed)} Pods`, ms(listMs), "—", loadAverage()]);
+start = performance.now();
+const counted = await admin.resource("pods").count({ allNamespaces: true });
+const countMs = performance.now() - start;
+rows.push([`count() of ${int(counted)} Pods`, ms(countMs), "—", loadAverage()]);
+console.log(
+  `\n2. paged list: ${int(listed)} pods in ${ms(listMs)}; count(): ${int(counted)} in ${ms(countMs)}`,
+);
+
+// ---- 3. GET under wrk ---------------------------------------------------------------------------------
+const token = await viewerToken(admin);
+const sample = (await admin.requestJson({
+  path: `/api/v1/namespaces/${namespaceOf(0)}/pods?limit=1000`,
+})) as {
+  items: { metadata: { name: string; namespace: string } }[];
+};
+const getPaths = sample.items.map(
+  (p) => `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`,
+);
+if (hasCommand("wrk")) {
+  const auth = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+  const wrk = (seconds: number) =>
+    runWrk({
+      url: server.url,
+      paths: getPaths,
+      headers: auth,
+      connections: 32,
+      threads: 1,
+      seconds,
+      dir: scratch,
+    });
+  await wrk(2);
+  const get = await wrk(SECONDS);
+  rows.push([
+    `GET one Pod with ${int(PODS)} stored: req/s, p50 / p99`,
+    `${int(get.requestsPerSec)}, ${ms(get.p50)} / ${ms(get.p99)}`,
+    "—",
+    loadAverage(),
+  ]);
+  console.log(
+    `\n3. GET one pod: ${int(get.requestsPerSec)} req/s, p50 ${ms(get.p50)}, p99 ${ms(get.p99)}, non-2xx ${get.non2xx}`,
+  );
+} else {
+  console.log("\n3. wrk not found (apt-get install -y wrk): GET load skipped");
+}
+
+// ---- 4. watch fan-out -----------------------------------------------------------------------------------
+console.log(
+  `\n4. ${int(WATCHERS)} watchers (${WATCH_SCOPE}) while ${UPDATES_PER_SEC} pods/s are patched for ${SECONDS} s…`,
+);
+const namespaces = Array.from({ length: NAMESPACES }, (_, n) => namespaceOf(n));
+const listed1 = (await admin.requestJson({ path: "/api/v1/pods?limit=1" })) as {
+  metadata: { resourceVersion: string };
+};
+const watchers = fork(
+  new URL("./lib/watchers-child.ts", import.meta.url).pathname,
+  [
+    JSON.stringify({
+      url: server.url,
+      caPem: server.caPem,
+      token,
+      watchers: WATCHERS,
+      resourceVersion: listed1.metadata.resourceVersion,
+      namespaces: WATCH_SCOPE === "namespace" ? namespaces : undefined,
+    }),
+  ],
+  { stdio: ["ignore", "inherit", "inherit", "ipc"] },
+);
+const opened = await new Promise<number>((resolve, reject) => {
+  watchers.once("message", (m) => resolve((m as { opened: number }).opened));
+  watchers.once("exit", (code) => reject(new Error(`the watchers exited (${code})`)));
+});
+// Pods to patch: spread over namespaces, so a per-namespace watcher sees its share.
+const targets = (await admin.requestJson({ path: "/api/v1/pods?limit=5000" })) as typeof sample;
+const acks = new Map<string, number>(); // resourceVersion → acknowledgement time
+const cpuBefore = await server.cpuMicros();
+const total = UPDATES_PER_SEC * SECONDS;
+const began = Date.now();
+let inFlight: Promise<void>[] = [];
+for (let i = 0; i < total; i++) {
+  const due = began + (i * 1000) / UPDATES_PER_SEC;
+  const wait = due - Date.now();
+  if (wait > 0) await sleep(wait);
+  const pod = targets.items[i % targets.items.length].metadata;
+  inFlight.push(
+    (async () => {
+      const updated = (await admin.requestJson({
+        method: "PATCH",
+        path: `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`,
+        contentType: "application/merge-patch+json",
+        body: { metadata: { annotations: { "bench/update": String(i) } } },
+      })) as { metadata: { resourceVersion: string } };
+      acks.set(updated.metadata.resourceVersion, performance.timeOrigin + performance.now());
+    })(),
+  );
+  if (inFlight.length >= 64) {
+    await Promise.all(inFlight);
+    inFlight = [];
+  }
+}
+await Promise.all(inFlight);
+const writeSeconds = (Date.now() - began) / 1000;
+await sleep(2000); // let the last events arrive
+const serverCpuPct = ((await server.cpuMicros()) - cpuBefore) / 1e4 / writeSeconds;
+const report = await new Promise<{ received: [string, number, number, number][]; dropped: number }>(
+  (resolve) => {
+    watchers.once("message", (m) => resolve(m as never));
+    watchers.send({ type: "report" });
+  },
+);
+const expectedPerEvent = WATCH_SCOPE === "namespace" ? WATCHERS / NAMESPACES : WATCHERS;
+const latencies: number[] = [];
+let deliveries = 0;
+let missing = 0;
+const byRv = new Map(report.received.map(([rv, first, last, count]) => [rv, { first, last, count }]));
+for (const [rv, ack] of acks) {
+  const r = byRv.get(rv);
+  if (!r) {
+    missing++;
+    continue;
+  }
+  deliveries += r.count;
+  // Each delivery's latency lies between the first and last receipt; both ends are recorded.
+  latencies.push(Math.max(0, r.first - ack), Math.max(0, r.last - ack));
+}
+latencies.sort((a, b) => a - b);
+const p50 = pct(latencies, 50);
+const p99 = pct(latencies, 99);
+console.log(
+  `writes: ${int(acks.size)} in ${writeSeconds.toFixed(1)} s (${int(acks.size / writeSeconds)}/s); watches opened ${opened}, ` +
+    `dropped ${report.dropped}; deliveries ${int(deliveries)} of ${int(acks.size * expectedPerEvent)} expected, ` +
+    `events never seen ${missing}; delivery latency (ack → receipt) p50 ${ms(p50)}, p99 ${ms(p99)} (last receipt of each ` +
+    `event); server CPU ${serverCpuPct.toFixed(0)} % of one core`,
+);
+rows.push([
+  `watch fan-out: ${int(WATCHERS)} watchers (${WATCH_SCOPE}) × ${UPDATES_PER_SEC} updates/s: delivery p50 / p99`,
+  `${ms(p50)} / ${ms(p99)}, dropped ${report.dropped}, server CPU ${serverCpuPct.toFixed(0)} %`,
+  `p99 ≤ ${TARGET.p99DeliveryMs} ms, 0 dropped`,
+  loadAverage(),
+]);
+admin.close();
+
+// ---- 5. restart from the data dir ---------------------------------------------------------------------
+const maxRSS = (await server.memory()).maxRSS;
+await server.stop();
+start = performance.now();
+server = await startServerProcess({ pkiDir: scratch, dataDir });
+const restartMs = performance.now() - start;
+await sleep(3000);
+memory = await server.memory();
+rows.push([
+  `restart from the data dir with ${int(PODS)} Pods to ready`,
+  ms(restartMs),
+  `≤ ${ms(TARGET.restartMs)}`,
+  loadAverage(),
+]);
+rows.push([
+  "server RSS after the restart (full GC) / peak before it",
+  `${mb(memory.rss)} / ${mb(maxRSS)}`,
+  "—",
+  loadAverage(),
+]);
+console.log(`\n5. restart to ready: ${ms(restartMs)}; RSS ${mb(memory.rss)}`);
+await server.stop();
+await rm(scratch, { recursive: true, force: true });
+
+console.log("\nSummary");
+printTable(rows);
