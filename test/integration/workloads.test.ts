@@ -263,3 +263,46 @@ test("a StatefulSet's Scale: status.selector is the whole selector's string, rep
   assert.equal(updated.metadata.generation, 2);
   await c.admin("DELETE", "/apis/apps/v1/namespaces/apps/statefulsets/scaled");
 });
+
+test("deleting a StatefulSet or DaemonSet collects its Pods and ControllerRevisions", async () => {
+  const template = {
+    metadata: { labels: { app: "gc" } },
+    spec: { containers: [{ name: "c", image: "c:1" }] },
+  };
+  const selector = { matchLabels: { app: "gc" } };
+  await c.admin("POST", "/apis/apps/v1/namespaces/apps/statefulsets", {
+    metadata: { name: "gc" },
+    spec: { replicas: 1, selector, template },
+  });
+  await c.admin("POST", "/apis/apps/v1/namespaces/apps/daemonsets", {
+    metadata: { name: "gc" },
+    spec: { selector, template },
+  });
+  const owned = async () => {
+    const pods = (await c.admin("GET", "/api/v1/namespaces/apps/pods?labelSelector=app%3Dgc")).json
+      .items as any[];
+    const revisions = (
+      await c.admin("GET", "/apis/apps/v1/namespaces/apps/controllerrevisions?labelSelector=app%3Dgc")
+    ).json.items as any[];
+    return [...pods, ...revisions].map(
+      (o) => `${o.kind ?? ""}${o.metadata.ownerReferences?.[0]?.kind}/${o.metadata.name}`,
+    );
+  };
+  // No Node here: the DaemonSet has a revision but no Pod; the StatefulSet has gc-0 (Pending) and a revision.
+  await eventually(async () => (await owned()).length === 3, 5000, "pod and revisions");
+  assert.ok((await owned()).some((x) => x.endsWith("StatefulSet/gc-0")));
+  // Same name, same template: the DaemonSet's revision name collides with the StatefulSet's, so it takes
+  // the next hash and records the collision (CreateControllerRevision).
+  const ds = await eventually(
+    async () =>
+      (await c.admin("GET", "/apis/apps/v1/namespaces/apps/daemonsets/gc")).json.status?.collisionCount === 1,
+    5000,
+    "collisionCount",
+  );
+  assert.ok(ds);
+  const names = (await owned()).filter((x) => x.startsWith("ControllerRevision"));
+  assert.equal(new Set(names.map((x) => x.split("/")[1])).size, 2, names.join());
+  for (const r of ["statefulsets", "daemonsets"])
+    await c.admin("DELETE", `/apis/apps/v1/namespaces/apps/${r}/gc`);
+  await eventually(async () => (await owned()).length === 0, 5000, "everything collected");
+});

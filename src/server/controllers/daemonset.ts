@@ -182,7 +182,7 @@ export function startDaemonSetController(c: ControllerContext): Controller {
     const ds = c.store.get(DAEMONSETS, namespace, name)?.object() as DaemonSet | undefined;
     if (!ds || ds.metadata.deletionTimestamp) return;
     const template = asMap(ds.spec?.template);
-    const { update, history, hash } = await syncRevision(
+    const { update, history, hash, collisionCount } = await syncRevision(
       c,
       ds,
       asMap(asMap(template.metadata).labels) as Record<string, string>,
@@ -334,8 +334,9 @@ export function startDaemonSetController(c: ControllerContext): Controller {
       numberAvailable: available,
       numberUnavailable: desiredNumber - available,
     };
-    if (asMap(ds.status).collisionCount !== undefined)
-      status.collisionCount = asMap(ds.status).collisionCount;
+    // A pointer upstream: present once a collision happened.
+    if (collisionCount > 0 || asMap(ds.status).collisionCount !== undefined)
+      status.collisionCount = collisionCount;
     for (const k of ["updatedNumberScheduled", "numberAvailable", "numberUnavailable"])
       if (status[k] === 0) delete status[k];
     if (JSON.stringify(ds.status ?? {}) !== JSON.stringify(status))

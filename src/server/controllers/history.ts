@@ -4,7 +4,8 @@
 // strategic-merge patch `{"spec":{"template":{…,"$patch":"replace"}}}`, which is what `kubectl rollout
 // undo` applies back to the owner.
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
-import { asMap, deepEqual, type Json } from "../registry/json-access.ts";
+import { asMap, asNumber, deepEqual, type Json } from "../registry/json-access.ts";
+import { isStorageError } from "../storage/errors.ts";
 import { CONTROLLER_USER, type ControllerContext } from "./context.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
 
@@ -82,7 +83,7 @@ export async function syncRevision(
   labels: Record<string, string>,
   hashLabel = REVISION_HASH_LABEL,
   annotations?: Record<string, string>,
-): Promise<{ update: Revision; history: Revision[]; hash: string }> {
+): Promise<{ update: Revision; history: Revision[]; hash: string; collisionCount: number }> {
   const def = c.registry.find("apps", "v1", "controllerrevisions")!;
   const namespace = owner.metadata.namespace ?? "";
   const history = ownedRevisions(c, owner);
@@ -92,7 +93,8 @@ export async function syncRevision(
   const existing = equal.at(-1);
   if (existing) {
     const hash = existing.metadata.labels?.[hashLabel] ?? "";
-    if (existing === history.at(-1)) return { update: existing, history, hash };
+    const collisionCount = asNumber(asMap(owner.status).collisionCount);
+    if (existing === history.at(-1)) return { update: existing, history, hash, collisionCount };
     const raised = (await c.objects.guaranteedUpdate(
       def,
       namespace,
@@ -101,25 +103,39 @@ export async function syncRevision(
       { user: CONTROLLER_USER },
     )) as Revision;
     const updated = "object" in raised && typeof raised.object === "function" ? raised.object() : raised;
-    return { update: updated as Revision, history: ownedRevisions(c, owner), hash };
+    return { update: updated as Revision, history: ownedRevisions(c, owner), hash, collisionCount };
   }
-  // newRevision always probes with the collision count, 0 until a collision happened.
-  const collisions = asMap(owner.status).collisionCount;
-  const hash = hashRevision(data, typeof collisions === "number" ? collisions : 0);
-  const revision: KubeObject = {
-    metadata: {
-      name: `${owner.metadata.name.slice(0, 223)}-${hash}`,
-      namespace,
-      labels: { ...labels, [hashLabel]: hash },
-      ...(annotations && Object.keys(annotations).length ? { annotations } : {}),
-      ownerReferences: [controllerRef(owner)],
-    },
-    data,
-    revision: next,
-  };
-  const created = await c.objects.create(def, revision, namespace, { user: CONTROLLER_USER });
-  const stored = "object" in created && typeof created.object === "function" ? created.object() : created;
-  return { update: stored as Revision, history: ownedRevisions(c, owner), hash };
+  // CreateControllerRevision: the name is <owner>-<hash of the data and the collision count>; a name
+  // taken by other data (or, since StatefulSets and DaemonSets share this hash, by another owner) bumps
+  // the collision count, which the owner's status then keeps.
+  const stored = asMap(owner.status).collisionCount;
+  let collisionCount = typeof stored === "number" ? stored : 0;
+  for (;;) {
+    const hash = hashRevision(data, collisionCount);
+    const name = `${owner.metadata.name.slice(0, 223)}-${hash}`;
+    const revision: KubeObject = {
+      metadata: {
+        name,
+        namespace,
+        labels: { ...labels, [hashLabel]: hash },
+        ...(annotations && Object.keys(annotations).length ? { annotations } : {}),
+        ownerReferences: [controllerRef(owner)],
+      },
+      data,
+      revision: next,
+    };
+    try {
+      const created = await c.objects.create(def, revision, namespace, { user: CONTROLLER_USER });
+      const object = "object" in created && typeof created.object === "function" ? created.object() : created;
+      return { update: object as Revision, history: ownedRevisions(c, owner), hash, collisionCount };
+    } catch (err) {
+      if (!isStorageError(err, "AlreadyExists")) throw err;
+      const exists = c.store.get(CONTROLLER_REVISIONS, namespace, name)?.object() as Revision | undefined;
+      if (exists && controllerOf(exists)?.uid === owner.metadata.uid && deepEqual(exists.data, data))
+        return { update: exists, history: ownedRevisions(c, owner), hash, collisionCount };
+      collisionCount++;
+    }
+  }
 }
 
 /** Deletes the oldest revisions no Pod uses beyond the owner's revisionHistoryLimit. */

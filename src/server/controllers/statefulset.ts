@@ -8,6 +8,7 @@ import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { labelSelectorFromObject, matchesLabels } from "../../meta/labels.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { asMap, asMaps, type Json } from "../registry/json-access.ts";
+import { isStorageError } from "../storage/errors.ts";
 import {
   CONTROLLER_USER,
   type Controller,
@@ -98,8 +99,8 @@ export function startStatefulSetController(c: ControllerContext): Controller {
   const write = { user: CONTROLLER_USER };
 
   const createPod = (namespace: string, pod: KubeObject) =>
-    c.objects.create(podDef, pod, namespace, write).catch((err: { status?: { code?: number } }) => {
-      if (err.status?.code !== 409) throw err; // the previous Pod of that name is still going away
+    c.objects.create(podDef, pod, namespace, write).catch((err: unknown) => {
+      if (!isStorageError(err, "AlreadyExists")) throw err; // the previous Pod of that name is still going away
     });
   const deletePod = (namespace: string, pod: StoredPod) =>
     c.objects.delete(podDef, namespace, pod.metadata.name, write).catch(() => undefined);
@@ -125,8 +126,8 @@ export function startStatefulSetController(c: ControllerContext): Controller {
         },
         spec: structuredClone(asMap(claim.spec)),
       };
-      await c.objects.create(claimDef, pvc, namespace, write).catch((err: { status?: { code?: number } }) => {
-        if (err.status?.code !== 409) throw err;
+      await c.objects.create(claimDef, pvc, namespace, write).catch((err: unknown) => {
+        if (!isStorageError(err, "AlreadyExists")) throw err;
       });
     }
   }
@@ -143,7 +144,7 @@ export function startStatefulSetController(c: ControllerContext): Controller {
       .filter((p) => controllerOf(p)?.uid === set.metadata.uid);
 
     const templateLabels = asMap(asMap(asMap(spec.template).metadata).labels) as Record<string, string>;
-    const { update, history } = await syncRevision(c, set, templateLabels);
+    const { update, history, collisionCount } = await syncRevision(c, set, templateLabels);
     const statusCurrent = String(set.status?.currentRevision ?? "");
     const current: Revision = history.find((r) => r.metadata.name === statusCurrent) ?? update;
     const replicaCount = spec.replicas ?? 1;
@@ -230,7 +231,7 @@ export function startStatefulSetController(c: ControllerContext): Controller {
       updatedReplicas: count((p) => !isTerminating(p) && revisionOf(p) === update.metadata.name),
       currentRevision: current.metadata.name,
       updateRevision: update.metadata.name,
-      collisionCount: asMap(set.status).collisionCount ?? 0,
+      collisionCount,
       availableReplicas: available,
     };
     // completeRollingUpdate: once every Pod is updated and ready, the update revision becomes current.
