@@ -306,3 +306,42 @@ test("deleting a StatefulSet or DaemonSet collects its Pods and ControllerRevisi
     await c.admin("DELETE", `/apis/apps/v1/namespaces/apps/${r}/gc`);
   await eventually(async () => (await owned()).length === 0, 5000, "everything collected");
 });
+
+test("a Deployment created again after an orphaning delete adopts its old ReplicaSet instead of making another", async () => {
+  const d = { ...deployment("nginx:1", 2), metadata: { name: "again" } };
+  d.spec.selector.matchLabels = { app: "again" } as never;
+  d.spec.template.metadata.labels = { app: "again" } as never;
+  await c.admin("POST", "/apis/apps/v1/namespaces/apps/deployments", d);
+  const sets = async () =>
+    (await c.admin("GET", "/apis/apps/v1/namespaces/apps/replicasets?labelSelector=app%3Dagain")).json
+      .items as any[];
+  const [first] = await eventually(
+    async () => ((await sets()).length === 1 ? sets() : undefined),
+    5000,
+    "ReplicaSet",
+  );
+  await eventually(async () => (await podsOf("app=again")).length === 2, 5000, "2 pods");
+  await c.admin("DELETE", "/apis/apps/v1/namespaces/apps/deployments/again?propagationPolicy=Orphan");
+  await eventually(
+    async () => (await c.admin("GET", "/apis/apps/v1/namespaces/apps/deployments/again")).status === 404,
+    5000,
+    "deployment gone",
+  );
+  const again = await c.admin("POST", "/apis/apps/v1/namespaces/apps/deployments", d);
+  assert.equal(again.status, 201);
+  const [adopted] = await eventually(
+    async () => {
+      const s = await sets();
+      return s.length === 1 && s[0].metadata.ownerReferences?.[0]?.uid === again.json.metadata.uid
+        ? s
+        : undefined;
+    },
+    5000,
+    "adopted",
+  );
+  assert.equal(adopted.metadata.name, first.metadata.name);
+  assert.equal(adopted.metadata.ownerReferences[0].controller, true);
+  assert.equal((await podsOf("app=again")).length, 2);
+  await c.admin("DELETE", "/apis/apps/v1/namespaces/apps/deployments/again");
+  await eventually(async () => (await podsOf("app=again")).length === 0, 5000, "cascade");
+});

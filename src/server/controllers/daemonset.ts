@@ -10,6 +10,7 @@ import { labelSelectorFromObject, matchesLabels } from "../../meta/labels.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { asMap, asMaps, type Json } from "../registry/json-access.ts";
 import { TEMPLATE_GENERATION } from "../registry/kinds/apps/daemonset.ts";
+import { claim } from "./adoption.ts";
 import {
   CONTROLLER_USER,
   type Controller,
@@ -191,6 +192,10 @@ export function startDaemonSetController(c: ControllerContext): Controller {
     );
     const nodes = c.store.list("nodes").items.map((e) => e.object() as Node & StoredObject);
     const selector = labelSelectorFromObject(ds.spec?.selector);
+    const matching = c.store
+      .list("pods", { namespace, filter: (p) => matchesLabels(selector, p.labels) })
+      .items.map((e) => e.object() as StoredPod);
+    await claim(c, ds, podDef, matching, selector); // adopts orphans; podsByNode reads them back
     const podsByNode = () => {
       const byNode = new Map<string, StoredPod[]>();
       for (const e of c.store.list("pods", { namespace, filter: (p) => matchesLabels(selector, p.labels) })

@@ -9,6 +9,7 @@ import { labelSelectorFromObject, matchesLabels } from "../../meta/labels.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { asMap, asMaps, type Json } from "../registry/json-access.ts";
 import { isStorageError } from "../storage/errors.ts";
+import { claim } from "./adoption.ts";
 import {
   CONTROLLER_USER,
   type Controller,
@@ -138,10 +139,11 @@ export function startStatefulSetController(c: ControllerContext): Controller {
     if (!set || set.metadata.deletionTimestamp) return;
     const spec = set.spec ?? {};
     const selector = labelSelectorFromObject(spec.selector);
-    const pods = c.store
+    const members = c.store
       .list("pods", { namespace, filter: (e) => matchesLabels(selector, e.labels) })
       .items.map((e) => e.object() as StoredPod)
-      .filter((p) => controllerOf(p)?.uid === set.metadata.uid);
+      .filter((p) => ordinalOf(set, p) >= 0); // isMemberOf: only <set>-N Pods are adopted
+    const pods = await claim(c, set, podDef, members, selector);
 
     const templateLabels = asMap(asMap(asMap(spec.template).metadata).labels) as Record<string, string>;
     const { update, history, collisionCount } = await syncRevision(c, set, templateLabels);

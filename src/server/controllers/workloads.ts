@@ -5,6 +5,7 @@ import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { labelSelectorFromObject, matchesLabels } from "../../meta/labels.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { deepEqual } from "../registry/json-access.ts";
+import { claim } from "./adoption.ts";
 import {
   CONTROLLER_USER,
   type Controller,
@@ -32,10 +33,6 @@ const REVISION = "deployment.kubernetes.io/revision";
 
 type Stored<T> = T & StoredObject;
 
-function ownedBy(owner: StoredObject) {
-  return (obj: KubeObject) => controllerOf(obj)?.uid === owner.metadata.uid;
-}
-
 function ownerKey(kind: string) {
   return (e: { namespace: string; json: string }) => {
     const ref = controllerOf(JSON.parse(e.json) as KubeObject);
@@ -54,10 +51,11 @@ export function startReplicaSetController(c: ControllerContext): Controller {
       const rs = c.store.get(REPLICASETS, namespace, name)?.object() as Stored<ReplicaSet> | undefined;
       if (!rs || rs.metadata.deletionTimestamp) return;
       const selector = labelSelectorFromObject(rs.spec?.selector);
-      const pods = c.store
+      const matching = c.store
         .list("pods", { namespace, filter: (e) => matchesLabels(selector, e.labels) })
         .items.map((e) => e.object() as Stored<Pod>)
-        .filter((p) => ownedBy(rs)(p) && !p.metadata.deletionTimestamp);
+        .filter((p) => !p.metadata.deletionTimestamp);
+      const pods = await claim(c, rs, podDef, matching, selector);
       const want = rs.spec?.replicas ?? 1;
       for (let i = pods.length; i < want; i++) {
         const template = structuredClone(rs.spec?.template ?? {});
@@ -138,11 +136,10 @@ export function startDeploymentController(c: ControllerContext): Controller {
     const rollout = spec as RolloutSpec;
     const desired = spec.replicas ?? 1;
     const surge = maxSurge(rollout);
-    let all = c.store
+    const candidates = c.store
       .list(REPLICASETS, { namespace })
-      .items.map((e) => e.object() as Stored<ReplicaSet>)
-      .filter(ownedBy(d))
-      .sort(byCreation);
+      .items.map((e) => e.object() as Stored<ReplicaSet>);
+    let all = (await claim(c, d, rsDef, candidates, labelSelectorFromObject(spec.selector))).sort(byCreation);
     let newRS = all.find((rs) => sameTemplate(rs, spec.template));
     const old = () => all.filter((rs) => rs !== newRS);
     const maxOldRevision = Math.max(0, ...old().map(revisionOf));
