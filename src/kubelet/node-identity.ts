@@ -17,6 +17,8 @@ const RULES: PolicyRule[] = [
   { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
   { apiGroups: [""], resources: ["configmaps", "secrets"], verbs: ["get", "list", "watch"] },
   { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch", "update"] },
+  // The node Lease in kube-node-lease (system:node's rule in upstream's bootstrap policy).
+  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update", "patch"] },
 ];
 
 export const NODE_CLUSTER_ROLE = {

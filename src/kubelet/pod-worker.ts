@@ -141,6 +141,7 @@ export class PodWorker {
   async remove(): Promise<void> {
     this.#closed = true;
     this.#stopTimers();
+    await this.#syncing; // a volume write in flight would race the removal of the Pod's directory
     await this.#stopContainers(FORCED_GRACE_MS, false);
     await this.#cleanup();
   }

@@ -4,19 +4,24 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
+import { validatingAdmissionPolicy } from "./admission/policy/validating.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
 import { serviceAccountAdmission } from "./admission/service-account.ts";
+import { webhookAdmission } from "./admission/webhook/dispatch.ts";
 import { openAuditLog } from "./audit.ts";
 import { Authenticator, type StaticToken } from "./authn/index.ts";
 import type { ServiceAccountTokenConfig, TokenObjectLookup } from "./authn/serviceaccount-tokens.ts";
 import { Authorizer } from "./authz/index.ts";
 import { bootstrap } from "./bootstrap.ts";
 import type { AuditRecord, PodLogSource } from "./context.ts";
+import { type Clock, REAL_CLOCK } from "./controllers/clock.ts";
 import { startAggregationController } from "./controllers/clusterrole-aggregation.ts";
 import type { Controller, ControllerContext } from "./controllers/context.ts";
+import { startCronJobController } from "./controllers/cronjob.ts";
 import { startDaemonSetController } from "./controllers/daemonset.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
+import { type BatchControllerOptions, startJobControllers } from "./controllers/job.ts";
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
 import { startRootCaController, startServiceAccountController } from "./controllers/namespace-defaults.ts";
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
@@ -30,7 +35,7 @@ import { adminKubeconfig, loadOrCreatePki, type Pki } from "./pki/index.ts";
 import { ObjectService } from "./registry/objects.ts";
 import { ResourceRegistry } from "./registry/resource-registry.ts";
 import { RESOURCES } from "./registry/resources.ts";
-import { storageKey } from "./registry/types.ts";
+import { groupVersion, storageKey } from "./registry/types.ts";
 import { Store } from "./storage/index.ts";
 
 export const DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
@@ -58,6 +63,10 @@ export interface ServerOptions {
   audit?: (event: AuditRecord) => void;
   /** Request, connection and watch limits; each unset one keeps kube-apiserver's default (docs/server.md). */
   limits?: Partial<ServerLimits>;
+  /** The time objects are stamped with and the Job/CronJob controllers schedule by; tests pass a ManualClock. */
+  clock?: Clock;
+  /** The Job controller's pod-failure back-off (docs/server.md, "Jobs and CronJobs"). */
+  batch?: Pick<BatchControllerOptions, "podFailureBackoffMs">;
 }
 
 export type { ServerLimits } from "./http/limits.ts";
@@ -147,11 +156,27 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     signingKey: pki.serviceAccountKey,
   };
   const authz = new Authorizer(store); // follows RBAC objects through storage watches, bootstrap included
-  const objects = new ObjectService(store, [
-    namespaceLifecycle,
-    serviceAccountAdmission,
-    rbacEscalation(authz),
-  ]);
+  const clock = opts.clock ?? REAL_CLOCK;
+  // Upstream's order: built-in plugins, MutatingAdmissionWebhook, ValidatingAdmissionPolicy,
+  // ValidatingAdmissionWebhook (mutating steps all run before validating ones).
+  const webhooks = webhookAdmission(store, log);
+  const policies = validatingAdmissionPolicy(
+    store,
+    (apiVersion, kind) => registry.defs.find((d) => groupVersion(d) === apiVersion && d.kind === kind),
+    log,
+  );
+  const objects = new ObjectService(
+    store,
+    [
+      namespaceLifecycle,
+      serviceAccountAdmission,
+      rbacEscalation(authz),
+      webhooks.mutating,
+      policies.plugin,
+      webhooks.validating,
+    ],
+    () => clock.now(),
+  );
   const authn = new Authenticator({
     serviceAccounts: tokens,
     lookup: storeLookup(store),
@@ -189,7 +214,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     logSink,
     limits: { ...defaultLimits(), ...definedOnly(opts.limits ?? {}) },
     url: "",
-    now: () => new Date(),
+    now: () => clock.now(),
     podLogs: opts.podLogs,
     audit,
   };
@@ -231,6 +256,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startReplicaSetController(controllerContext),
     startStatefulSetController(controllerContext),
     startDaemonSetController(controllerContext),
+    ...startJobControllers(controllerContext, { ...opts.batch, clock }),
+    startCronJobController(controllerContext, { clock }),
     startGarbageCollector(controllerContext),
   ];
   const settle = async () => {
@@ -264,6 +291,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       api.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await auditLog?.close();
+      webhooks.stop();
+      policies.stop();
       await store.close();
     },
   };

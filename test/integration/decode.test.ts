@@ -108,6 +108,19 @@ describe("invalid typed data is refused, not stored", () => {
   });
 });
 
+test("a null list element is Go's zero value, then defaulted and validated (not a 500)", async () => {
+  const r = await c.admin("POST", "/api/v1/namespaces/dec/services", {
+    metadata: { name: "nullport" },
+    spec: { ports: [null] },
+  });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.reason, "Invalid");
+  assert.ok(
+    r.json.details.causes.some((cause: any) => cause.field === "spec.ports[0].port"),
+    JSON.stringify(r.json.details.causes),
+  );
+});
+
 test("quantities are stored in canonical form, numbers as strings", async () => {
   const r = await c.admin(
     "POST",

@@ -15,6 +15,7 @@ import {
   startRuntime,
 } from "../../src/kubelet/index.ts";
 import { appDirsFor, detectSandbox } from "../../src/kubelet/sandbox.ts";
+import type { ServerOptions } from "../../src/server/index.ts";
 import { eventually, startTestCluster, type TestCluster } from "../helpers/cluster.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -40,11 +41,14 @@ export interface RuntimeCluster extends TestCluster {
   ): Promise<Pod>;
 }
 
-export async function startRuntimeCluster(options: Partial<RuntimeOptions> = {}): Promise<RuntimeCluster> {
+export async function startRuntimeCluster(
+  options: Partial<RuntimeOptions> = {},
+  server: ServerOptions = {},
+): Promise<RuntimeCluster> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-test-"));
   const scratch = await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-scratch-"));
   const logs = options.logs ?? new PodLogStore(path.join(dataDir, "logs"));
-  const cluster = await startTestCluster({ podLogs: logs });
+  const cluster = await startTestCluster({ podLogs: logs, ...server });
   const runtime = await startRuntime({
     kubeconfig: cluster.kubeconfigPath,
     dataDir,

@@ -14,6 +14,12 @@ export interface AdmissionRequest {
   oldObject?: StoredObject;
   user: UserInfo;
   store: Store;
+  /** The request is a dry run (webhooks without side-effect-free classes refuse it). */
+  dryRun?: boolean;
+  /** CreateOptions / UpdateOptions / DeleteOptions as sent to webhooks (AdmissionRequest.options). */
+  options?: Record<string, unknown>;
+  /** Adds a Warning response header (webhook and policy warnings). */
+  warn?: (message: string) => void;
 }
 
 /** Mutating plugins run first, then validating ones; either may throw an ApiStatusError. */
@@ -29,4 +35,23 @@ export async function runAdmission(
   req: AdmissionRequest,
 ) {
   for (const p of plugins) await p[phase]?.(req);
+}
+
+/**
+ * The operation's options as admission.Attributes carry them (AdmissionRequest.options): CreateOptions,
+ * UpdateOptions or DeleteOptions, meta.k8s.io/v1, with the fields the request set.
+ */
+export function operationOptions(
+  operation: Operation,
+  o: { dryRun?: boolean; gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: object },
+): Record<string, unknown> {
+  const kind = { CREATE: "CreateOptions", UPDATE: "UpdateOptions", DELETE: "DeleteOptions" }[operation];
+  const out: Record<string, unknown> = { kind, apiVersion: "meta.k8s.io/v1" };
+  if (operation === "DELETE") {
+    if (o.gracePeriodSeconds !== undefined) out.gracePeriodSeconds = o.gracePeriodSeconds;
+    if (o.preconditions) out.preconditions = o.preconditions;
+    if (o.propagationPolicy) out.propagationPolicy = o.propagationPolicy;
+  }
+  if (o.dryRun) out.dryRun = ["All"];
+  return out;
 }

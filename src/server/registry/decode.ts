@@ -44,6 +44,12 @@ const INT_RANGE = {
   int64: [-(2 ** 63), 2 ** 63],
 } as const;
 
+/** The JSON of a Go zero value of a list element type (struct fields omitted: every one is zero). */
+function zeroOf(ref: TypeRef): unknown {
+  if ("message" in ref) return {};
+  return ref.scalar === "bool" ? false : ref.scalar === "string" || ref.scalar === "bytes" ? "" : 0;
+}
+
 const fitsInt = (value: number, type: keyof typeof INT_RANGE) =>
   Number.isInteger(value) && value >= INT_RANGE[type][0] && value < INT_RANGE[type][1];
 
@@ -160,7 +166,10 @@ class Decoder {
     }
     if (spec.repeated) {
       if (!Array.isArray(value)) return this.typeError(jsonKind(value), goFieldType(spec), ctx);
-      return value.map((v, i) => this.value(spec.type, v, { ...ctx, strictPath: `${ctx.strictPath}[${i}]` }));
+      // encoding/json leaves a null element at its zero value: {} for a struct, "" / 0 / false for scalars.
+      return value.map((v, i) =>
+        this.value(spec.type, v ?? zeroOf(spec.type), { ...ctx, strictPath: `${ctx.strictPath}[${i}]` }),
+      );
     }
     return this.value(spec.type, value, ctx);
   }

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
-import { type AdmissionPlugin, runAdmission } from "../admission/types.ts";
+import { type AdmissionPlugin, operationOptions, runAdmission } from "../admission/types.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { CONFLICT_MODIFIED, type Entry, isStorageError, type Store } from "../storage/index.ts";
 import { type DecodeOptions, decodeForWrite, patchShown } from "./decode.ts";
@@ -165,13 +165,19 @@ export class ObjectService {
       object: obj,
       user: o.user,
       store: this.store,
+      dryRun: o.dryRun,
+      options: operationOptions("CREATE", o),
+      warn: o.warn,
     };
-    await runAdmission(this.admission, "mutate", req);
+    // create.go's order: the decoded object is defaulted, its fields are recorded for the manager, then
+    // mutating admission and the strategy's PrepareForCreate run, so what they add (a ServiceAccount
+    // volume, a Job's selector) is not owned by the writer.
     def.defaults?.(obj);
-    def.prepare?.(obj, undefined, { store: this.store });
     if (o.manager && !o.fieldsTracked) {
       setManagedFields(obj, updateManagedFields(undefined, obj, this.writer(def, o.manager, "")));
     }
+    await runAdmission(this.admission, "mutate", req);
+    def.prepare?.(obj, undefined, { store: this.store });
     this.validate(def, obj, undefined);
     await runAdmission(this.admission, "validate", req);
     if (o.dryRun) return obj as StoredObject;
@@ -262,18 +268,20 @@ export class ObjectService {
       oldObject: old,
       user: o.user,
       store: this.store,
+      dryRun: o.dryRun,
+      options: operationOptions("UPDATE", o),
+      warn: o.warn,
     };
-    await runAdmission(this.admission, "mutate", req);
-    if (!o.subresource) {
-      def.defaults?.(next);
-      def.prepare?.(next, old, { store: this.store });
-    }
+    // update.go's order, as for create: defaults, managed fields, mutating admission, PrepareForUpdate.
+    if (!o.subresource) def.defaults?.(next);
     if (o.manager && !o.fieldsTracked) {
       setManagedFields(
         next,
         updateManagedFields(old, next, this.writer(def, o.manager, o.subresource ?? "")),
       );
     }
+    await runAdmission(this.admission, "mutate", req);
+    if (!o.subresource) def.prepare?.(next, old, { store: this.store });
     // A write that changes nothing but managedFields timestamps is a no-op (same resourceVersion).
     if (old.metadata.managedFields && sameExceptTimes(old, next))
       setManagedFields(next, managedFieldsOf(old));
@@ -421,7 +429,12 @@ export class ObjectService {
         oldObject: obj,
         user: o.user,
         store: this.store,
+        dryRun: o.dryRun,
+        options: operationOptions("DELETE", o),
+        warn: o.warn,
       };
+      // delete.go runs mutating admission (with no object) before validating admission.
+      await runAdmission(this.admission, "mutate", req);
       await runAdmission(this.admission, "validate", req);
       if (o.dryRun) return { entry: obj, finished: true };
 

@@ -1,6 +1,10 @@
 // Every kind served, one module each (registry/kinds/<group>/<kind>.ts exporting its ResourceDef).
 // Discovery lists groups and, within a group, resources in this order.
 import type { ResourceDef } from "../types.ts";
+import { mutatingWebhookConfiguration } from "./admissionregistration/mutatingwebhookconfiguration.ts";
+import { validatingAdmissionPolicy } from "./admissionregistration/validatingadmissionpolicy.ts";
+import { validatingAdmissionPolicyBinding } from "./admissionregistration/validatingadmissionpolicybinding.ts";
+import { validatingWebhookConfiguration } from "./admissionregistration/validatingwebhookconfiguration.ts";
 import { controllerRevision } from "./apps/controllerrevision.ts";
 import { daemonSet } from "./apps/daemonset.ts";
 import { deployment } from "./apps/deployment.ts";
@@ -12,6 +16,8 @@ import { localSubjectAccessReview } from "./authorization/localsubjectaccessrevi
 import { selfSubjectAccessReview } from "./authorization/selfsubjectaccessreview.ts";
 import { selfSubjectRulesReview } from "./authorization/selfsubjectrulesreview.ts";
 import { subjectAccessReview } from "./authorization/subjectaccessreview.ts";
+import { cronJob } from "./batch/cronjob.ts";
+import { job } from "./batch/job.ts";
 import { lease } from "./coordination/lease.ts";
 import { configMap } from "./core/configmap.ts";
 import { endpoints } from "./core/endpoints.ts";
@@ -43,6 +49,8 @@ export const KINDS: readonly ResourceDef[] = [
   deployment,
   replicaSet,
   statefulSet,
+  cronJob,
+  job,
   endpointSlice,
   lease,
   role,
@@ -55,5 +63,9 @@ export const KINDS: readonly ResourceDef[] = [
   selfSubjectRulesReview,
   subjectAccessReview,
   localSubjectAccessReview,
+  mutatingWebhookConfiguration,
+  validatingAdmissionPolicy,
+  validatingAdmissionPolicyBinding,
+  validatingWebhookConfiguration,
   ...selfSubjectReviewOlder,
 ];
