@@ -34,12 +34,6 @@ export interface Controller {
   idle(): Promise<void>;
 }
 
-/** A queue-backed controller, which can also wake itself for time-based state (minReadySeconds,
- * progress deadlines): `after` reconciles `key` again in `ms`. */
-export interface QueueController extends Controller {
-  after(key: string, ms: number): void;
-}
-
 /** A controller = a reconcile function + the storage events that enqueue keys for it. */
 export function controller(
   c: ControllerContext,
@@ -50,7 +44,7 @@ export function controller(
     key: (e: { namespace: string; name: string; json: string }) => string | string[] | undefined;
   }[],
   initialKeys: () => string[] = () => [],
-): QueueController {
+): Controller {
   const queue = new WorkQueue(reconcile, (key, err) =>
     c.log.warn({ controller: name, key, err: (err as Error).message }, "reconcile failed"),
   );
@@ -61,20 +55,7 @@ export function controller(
     });
   }
   for (const k of initialKeys()) queue.add(k);
-  const timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
-  const after = (key: string, ms: number) => {
-    const at = Date.now() + ms;
-    const pending = timers.get(key);
-    if (pending && pending.at <= at) return; // an earlier wake-up covers this one
-    if (pending) clearTimeout(pending.timer);
-    const timer = setTimeout(() => {
-      timers.delete(key);
-      queue.add(key);
-    }, ms);
-    timer.unref(); // never keeps the process alive
-    timers.set(key, { at, timer });
-  };
-  return { name, idle: () => queue.idle(), after };
+  return { name, idle: () => queue.idle() };
 }
 
 export function activeNamespaces(store: Store): string[] {

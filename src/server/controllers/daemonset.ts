@@ -11,13 +11,9 @@ import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { asMap, asMaps, type Json } from "../registry/json-access.ts";
 import { TEMPLATE_GENERATION } from "../registry/kinds/apps/daemonset.ts";
 import { claim } from "./adoption.ts";
-import {
-  CONTROLLER_USER,
-  type Controller,
-  type ControllerContext,
-  controller,
-  type QueueController,
-} from "./context.ts";
+import { type Clock, REAL_CLOCK } from "./clock.ts";
+import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { delayingQueue } from "./delaying-queue.ts";
 import { scaledValue } from "./deployment-util.ts";
 import { syncRevision, truncateHistory } from "./history.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
@@ -173,12 +169,12 @@ function newPod(ds: DaemonSet, hash: string, node: string): KubeObject {
   };
 }
 
-export function startDaemonSetController(c: ControllerContext): Controller {
+export function startDaemonSetController(c: ControllerContext, clock: Clock = REAL_CLOCK): Controller {
   const dsDef = c.registry.find("apps", "v1", "daemonsets")!;
   const podDef = c.registry.find("", "v1", "pods")!;
   const write = { user: CONTROLLER_USER };
 
-  async function reconcile(key: string): Promise<void> {
+  async function reconcile(key: string, requeueAfter: (ms: number) => void): Promise<void> {
     const [namespace, name] = key.split("/");
     const ds = c.store.get(DAEMONSETS, namespace, name)?.object() as DaemonSet | undefined;
     if (!ds || ds.metadata.deletionTimestamp) return;
@@ -211,8 +207,8 @@ export function startDaemonSetController(c: ControllerContext): Controller {
     const isNew = (p: Pod) => p.metadata?.labels?.[HASH_LABEL] === hash;
     // IsPodAvailable with spec.minReadySeconds; a Ready Pod not yet available wakes the controller later.
     const isAvailable = (p: Pod) => {
-      const ms = untilAvailable(p, ds.spec?.minReadySeconds ?? 0);
-      if (ms) self.after(key, ms);
+      const ms = untilAvailable(p, ds.spec?.minReadySeconds ?? 0, clock.now().getTime());
+      if (ms) requeueAfter(ms);
       return ms === 0;
     };
     const rolling = ds.spec?.updateStrategy?.type !== "OnDelete";
@@ -367,9 +363,10 @@ export function startDaemonSetController(c: ControllerContext): Controller {
     }
   }
 
-  const self: QueueController = controller(
+  return delayingQueue(
     c,
     "daemonset",
+    clock,
     reconcile,
     [
       { resource: DAEMONSETS, key: (e) => `${e.namespace}/${e.name}` },
@@ -385,5 +382,4 @@ export function startDaemonSetController(c: ControllerContext): Controller {
     ],
     () => c.store.list(DAEMONSETS).items.map((e) => `${e.namespace}/${e.name}`),
   );
-  return self;
 }

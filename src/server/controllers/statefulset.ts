@@ -10,13 +10,9 @@ import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { asMap, asMaps, type Json } from "../registry/json-access.ts";
 import { isStorageError } from "../storage/errors.ts";
 import { claim } from "./adoption.ts";
-import {
-  CONTROLLER_USER,
-  type Controller,
-  type ControllerContext,
-  controller,
-  type QueueController,
-} from "./context.ts";
+import { type Clock, REAL_CLOCK } from "./clock.ts";
+import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { delayingQueue } from "./delaying-queue.ts";
 import { type Revision, syncRevision, templateOf, truncateHistory } from "./history.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
 import { availability, isPodReady, untilAvailable } from "./pod-availability.ts";
@@ -94,7 +90,7 @@ function newPod(set: StatefulSet, template: Json, revision: string, ordinal: num
   };
 }
 
-export function startStatefulSetController(c: ControllerContext): Controller {
+export function startStatefulSetController(c: ControllerContext, clock: Clock = REAL_CLOCK): Controller {
   const setDef = c.registry.find("apps", "v1", "statefulsets")!;
   const podDef = c.registry.find("", "v1", "pods")!;
   const write = { user: CONTROLLER_USER };
@@ -133,7 +129,7 @@ export function startStatefulSetController(c: ControllerContext): Controller {
     }
   }
 
-  async function reconcile(key: string): Promise<void> {
+  async function reconcile(key: string, requeueAfter: (ms: number) => void): Promise<void> {
     const [namespace, name] = key.split("/");
     const set = c.store.get(STATEFULSETS, namespace, name)?.object() as StatefulSet | undefined;
     if (!set || set.metadata.deletionTimestamp) return;
@@ -188,7 +184,9 @@ export function startStatefulSetController(c: ControllerContext): Controller {
         // isRunningAndAvailable: under OrderedReady the next ordinal waits minReadySeconds too.
         if (
           monotonic &&
-          (isTerminating(pod) || !isRunningAndReady(pod) || untilAvailable(pod, minReady) !== 0)
+          (isTerminating(pod) ||
+            !isRunningAndReady(pod) ||
+            untilAvailable(pod, minReady, clock.now().getTime()) !== 0)
         )
           return;
       }
@@ -222,8 +220,12 @@ export function startStatefulSetController(c: ControllerContext): Controller {
       .items.map((e) => e.object() as StoredPod)
       .filter((p) => controllerOf(p)?.uid === set.metadata.uid && ordinalOf(set, p) >= 0);
     const count = (f: (p: StoredPod) => boolean) => live.filter(f).length;
-    const { available, wakeInMs } = availability(live.filter(isRunningAndReady), minReady);
-    if (wakeInMs !== undefined) self.after(key, wakeInMs);
+    const { available, wakeInMs } = availability(
+      live.filter(isRunningAndReady),
+      minReady,
+      clock.now().getTime(),
+    );
+    if (wakeInMs !== undefined) requeueAfter(wakeInMs);
     const status: Json = {
       observedGeneration: set.metadata.generation,
       replicas: live.length,
@@ -254,9 +256,10 @@ export function startStatefulSetController(c: ControllerContext): Controller {
     await truncateHistory(c, set, history, used);
   }
 
-  const self: QueueController = controller(
+  return delayingQueue(
     c,
     "statefulset",
+    clock,
     reconcile,
     [
       { resource: STATEFULSETS, key: (e) => `${e.namespace}/${e.name}` },
@@ -270,5 +273,4 @@ export function startStatefulSetController(c: ControllerContext): Controller {
     ],
     () => c.store.list(STATEFULSETS).items.map((e) => `${e.namespace}/${e.name}`),
   );
-  return self;
 }

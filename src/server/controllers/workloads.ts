@@ -5,14 +5,11 @@ import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { labelSelectorFromObject, matchesLabels } from "../../meta/labels.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { deepEqual } from "../registry/json-access.ts";
+import { rfc3339 } from "../registry/objects.ts";
 import { claim } from "./adoption.ts";
-import {
-  CONTROLLER_USER,
-  type Controller,
-  type ControllerContext,
-  controller,
-  type QueueController,
-} from "./context.ts";
+import { type Clock, REAL_CLOCK } from "./clock.ts";
+import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { delayingQueue } from "./delaying-queue.ts";
 import {
   type DeploymentCondition,
   deploymentComplete,
@@ -40,13 +37,14 @@ function ownerKey(kind: string) {
   };
 }
 
-export function startReplicaSetController(c: ControllerContext): Controller {
+export function startReplicaSetController(c: ControllerContext, clock: Clock = REAL_CLOCK): Controller {
   const rsDef = c.registry.find("apps", "v1", "replicasets")!;
   const podDef = c.registry.find("", "v1", "pods")!;
-  const self: QueueController = controller(
+  return delayingQueue(
     c,
     "replicaset",
-    async (key) => {
+    clock,
+    async (key, requeueAfter) => {
       const [namespace, name] = key.split("/");
       const rs = c.store.get(REPLICASETS, namespace, name)?.object() as Stored<ReplicaSet> | undefined;
       if (!rs || rs.metadata.deletionTimestamp) return;
@@ -80,8 +78,12 @@ export function startReplicaSetController(c: ControllerContext): Controller {
 
       const kept = pods.filter((p) => !surplus.includes(p));
       // Available = Ready for minReadySeconds; wake up when the next Ready Pod gets there.
-      const { available, wakeInMs } = availability(kept, rs.spec?.minReadySeconds ?? 0);
-      if (wakeInMs !== undefined) self.after(key, wakeInMs);
+      const { available, wakeInMs } = availability(
+        kept,
+        rs.spec?.minReadySeconds ?? 0,
+        clock.now().getTime(),
+      );
+      if (wakeInMs !== undefined) requeueAfter(wakeInMs);
       const status = omitZero(
         {
           replicas: kept.length,
@@ -105,7 +107,6 @@ export function startReplicaSetController(c: ControllerContext): Controller {
     ],
     () => c.store.list(REPLICASETS).items.map((e) => `${e.namespace}/${e.name}`),
   );
-  return self;
 }
 
 /** Drops the keys whose zero value Go's omitempty leaves out of the JSON. */
@@ -123,12 +124,12 @@ function omitZero<T extends Record<string, unknown>>(status: T, keys: string[]):
  * number, as `kubectl rollout undo` expects); old ReplicaSets beyond revisionHistoryLimit are deleted
  * once a rollout completes; a paused Deployment only scales.
  */
-export function startDeploymentController(c: ControllerContext): Controller {
+export function startDeploymentController(c: ControllerContext, clock: Clock = REAL_CLOCK): Controller {
   const rsDef = c.registry.find("apps", "v1", "replicasets")!;
   const deployDef = c.registry.find("apps", "v1", "deployments")!;
   const write = { user: CONTROLLER_USER };
 
-  async function reconcile(key: string): Promise<void> {
+  async function reconcile(key: string, requeueAfter: (ms: number) => void): Promise<void> {
     const [namespace, name] = key.split("/");
     const d = c.store.get(DEPLOYMENTS, namespace, name)?.object() as Stored<Deployment> | undefined;
     if (!d || d.metadata.deletionTimestamp) return;
@@ -373,7 +374,7 @@ export function startDeploymentController(c: ControllerContext): Controller {
       return cleaned + scaledDown > 0;
     }
 
-    await syncStatus(d, all, newRS, rollout, rolledOut);
+    await syncStatus(d, all, newRS, rollout, rolledOut, requeueAfter);
   }
 
   /** syncRolloutStatus / syncDeploymentStatus with calculateStatus and the paused conditions. */
@@ -383,11 +384,12 @@ export function startDeploymentController(c: ControllerContext): Controller {
     newRS: Stored<ReplicaSet> | undefined,
     rollout: RolloutSpec,
     rolledOut: boolean,
+    requeueAfter: (ms: number) => void,
   ): Promise<void> {
     const desired = d.spec?.replicas ?? 1;
     const sum = (f: (rs: ReplicaSet) => number | undefined) => all.reduce((n, rs) => n + (f(rs) ?? 0), 0);
     const available = sum((rs) => rs.status?.availableReplicas);
-    const now = rfc3339(new Date());
+    const now = rfc3339(clock.now());
     const condition = (
       type: string,
       status: string,
@@ -462,7 +464,7 @@ export function startDeploymentController(c: ControllerContext): Controller {
           const next = condition("Progressing", "True", "ReplicaSetUpdated", `${subject} is progressing.`);
           if (progressing?.status === "True") next.lastTransitionTime = progressing.lastTransitionTime;
           conditions = [...conditions.filter((x) => x.type !== "Progressing"), next];
-        } else if (timedOut(progressing, d.spec?.progressDeadlineSeconds ?? 600)) {
+        } else if (timedOut(progressing, d.spec?.progressDeadlineSeconds ?? 600, clock.now().getTime())) {
           conditions = setCondition(
             conditions,
             condition(
@@ -481,8 +483,7 @@ export function startDeploymentController(c: ControllerContext): Controller {
     if (rolledOut && hasDeadline && current?.reason === "ReplicaSetUpdated") {
       const deadline =
         Date.parse(current.lastUpdateTime ?? "") + (d.spec?.progressDeadlineSeconds ?? 600) * 1000;
-      if (Number.isFinite(deadline))
-        self.after(`${d.metadata.namespace}/${d.metadata.name}`, Math.max(0, deadline - Date.now()) + 1000);
+      if (Number.isFinite(deadline)) requeueAfter(Math.max(0, deadline - clock.now().getTime()) + 1000);
     }
     for (const k of [
       "replicas",
@@ -507,9 +508,10 @@ export function startDeploymentController(c: ControllerContext): Controller {
     }
   }
 
-  const self: QueueController = controller(
+  return delayingQueue(
     c,
     "deployment",
+    clock,
     reconcile,
     [
       { resource: DEPLOYMENTS, key: (e) => `${e.namespace}/${e.name}` },
@@ -517,7 +519,6 @@ export function startDeploymentController(c: ControllerContext): Controller {
     ],
     () => c.store.list(DEPLOYMENTS).items.map((e) => `${e.namespace}/${e.name}`),
   );
-  return self;
 }
 
 const HASH_LABEL = "pod-template-hash";
@@ -579,7 +580,11 @@ function replicasAnnotations(desired: number, surge: number): Record<string, str
 }
 
 /** DeploymentTimedOut: no progress reported within progressDeadlineSeconds. */
-function timedOut(progressing: DeploymentCondition | undefined, deadlineSeconds: number): boolean {
+function timedOut(
+  progressing: DeploymentCondition | undefined,
+  deadlineSeconds: number,
+  now: number,
+): boolean {
   if (
     !progressing ||
     progressing.reason === "NewReplicaSetAvailable" ||
@@ -587,14 +592,10 @@ function timedOut(progressing: DeploymentCondition | undefined, deadlineSeconds:
   )
     return progressing?.reason === "ProgressDeadlineExceeded";
   const from = Date.parse(progressing.lastUpdateTime ?? "");
-  return Number.isFinite(from) && from + deadlineSeconds * 1000 < Date.now();
+  return Number.isFinite(from) && from + deadlineSeconds * 1000 < now;
 }
 
 /** integer.RoundToInt32: Go's math.Round (halves away from zero). */
 function goRound(x: number): number {
   return Math.sign(x) * Math.round(Math.abs(x));
-}
-
-function rfc3339(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, "Z");
 }
