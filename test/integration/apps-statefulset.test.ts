@@ -94,6 +94,16 @@ test("a 3-replica StatefulSet starts db-0, db-1, db-2 in order, each after the p
   assert.equal(sts.status.updateRevision, revisions[0].metadata.name);
   assert.equal(sts.status.availableReplicas, 3);
   assert.equal(sts.status.observedGeneration, 1);
+  const events = (
+    (await c.admin("GET", `/api/v1/namespaces/${NS}/events?fieldSelector=involvedObject.name%3Ddb`)).json
+      .items as any[]
+  ).map((e) => `${e.source.component} ${e.reason}: ${e.message}`);
+  assert.deepEqual(
+    events.sort(),
+    [0, 1, 2].map(
+      (i) => `statefulset-controller SuccessfulCreate: create Pod db-${i} in StatefulSet db successful`,
+    ),
+  );
 });
 
 test("scaling down through the scale subresource removes db-2 before db-1 starts terminating", async () => {

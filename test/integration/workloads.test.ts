@@ -57,6 +57,27 @@ test("a Deployment creates a ReplicaSet that creates Pods owned by it; scale cha
   assert.equal(scaled.json.kind, "Scale");
   assert.equal(scaled.json.spec.replicas, 4);
   await eventually(async () => (await podsOf("app=web")).length === 4, 5000, "4 pods");
+  // The controllers' Events, as kube-controller-manager records them.
+  const events = async (name: string) =>
+    (
+      (await c.admin("GET", `/api/v1/namespaces/apps/events?fieldSelector=involvedObject.name%3D${name}`))
+        .json.items as any[]
+    ).map((e) => `${e.source.component} ${e.reason}: ${e.message}`);
+  const deployEvents = await eventually(async () => {
+    const e = await events("web");
+    return e.length >= 2 ? e : undefined;
+  });
+  assert.deepEqual(deployEvents.sort(), [
+    `deployment-controller ScalingReplicaSet: Scaled up replica set ${rsName} from 0 to 2`,
+    `deployment-controller ScalingReplicaSet: Scaled up replica set ${rsName} from 2 to 4`,
+  ]);
+  const rsEvents = await events(rsName);
+  assert.equal(rsEvents.length, 4);
+  assert.ok(
+    rsEvents.every((e) =>
+      /^replicaset-controller SuccessfulCreate: Created pod: web-[a-z0-9]+-[a-z0-9]{5}$/.test(e),
+    ),
+  );
 });
 
 test("with strategy Recreate a new template rolls out a new ReplicaSet and scales the old one to zero", async () => {

@@ -15,6 +15,7 @@ import { type Clock, REAL_CLOCK } from "./clock.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
 import { delayingQueue } from "./delaying-queue.ts";
 import { scaledValue } from "./deployment-util.ts";
+import { eventRecorder } from "./events.ts";
 import { syncRevision, truncateHistory } from "./history.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
 import { isPodReady as isReady, untilAvailable } from "./pod-availability.ts";
@@ -170,6 +171,7 @@ function newPod(ds: DaemonSet, hash: string, node: string): KubeObject {
 }
 
 export function startDaemonSetController(c: ControllerContext, clock: Clock = REAL_CLOCK): Controller {
+  const record = eventRecorder(c, clock, "daemonset-controller");
   const dsDef = c.registry.find("apps", "v1", "daemonsets")!;
   const podDef = c.registry.find("", "v1", "pods")!;
   const write = { user: CONTROLLER_USER };
@@ -356,10 +358,24 @@ export function startDaemonSetController(c: ControllerContext, clock: Clock = RE
     await truncateHistory(c, ds, history, live);
 
     async function sync(remove: Iterable<StoredPod>, nodesToCreate: string[]): Promise<void> {
-      for (const p of remove)
-        await c.objects.delete(podDef, namespace, p.metadata.name, write).catch(() => undefined);
-      for (const node of nodesToCreate)
-        await c.objects.create(podDef, newPod(ds!, hash, node), namespace, write);
+      const owner = ds as DaemonSet;
+      for (const p of remove) {
+        const deleted = await c.objects
+          .delete(podDef, namespace, p.metadata.name, write)
+          .then(() => true)
+          .catch(() => false);
+        if (deleted) await record(owner, "Normal", "SuccessfulDelete", `Deleted pod: ${p.metadata.name}`);
+      }
+      for (const node of nodesToCreate) {
+        const created = await c.objects.create(podDef, newPod(owner, hash, node), namespace, write);
+        const pod = "object" in created && typeof created.object === "function" ? created.object() : created;
+        await record(
+          owner,
+          "Normal",
+          "SuccessfulCreate",
+          `Created pod: ${(pod as StoredObject).metadata.name}`,
+        );
+      }
     }
   }
 

@@ -13,6 +13,7 @@ import { claim } from "./adoption.ts";
 import { type Clock, REAL_CLOCK } from "./clock.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
 import { delayingQueue } from "./delaying-queue.ts";
+import { eventRecorder } from "./events.ts";
 import { type Revision, syncRevision, templateOf, truncateHistory } from "./history.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
 import { availability, isPodReady, untilAvailable } from "./pod-availability.ts";
@@ -95,12 +96,31 @@ export function startStatefulSetController(c: ControllerContext, clock: Clock = 
   const podDef = c.registry.find("", "v1", "pods")!;
   const write = { user: CONTROLLER_USER };
 
-  const createPod = (namespace: string, pod: KubeObject) =>
-    c.objects.create(podDef, pod, namespace, write).catch((err: unknown) => {
-      if (!isStorageError(err, "AlreadyExists")) throw err; // the previous Pod of that name is still going away
-    });
-  const deletePod = (namespace: string, pod: StoredPod) =>
-    c.objects.delete(podDef, namespace, pod.metadata.name, write).catch(() => undefined);
+  const record = eventRecorder(c, clock, "statefulset-controller");
+  const createPod = (set: StatefulSet, pod: KubeObject) =>
+    c.objects.create(podDef, pod, set.metadata.namespace ?? "", write).then(
+      () =>
+        record(
+          set,
+          "Normal",
+          "SuccessfulCreate",
+          `create Pod ${pod.metadata?.name} in StatefulSet ${set.metadata.name} successful`,
+        ),
+      (err: unknown) => {
+        if (!isStorageError(err, "AlreadyExists")) throw err; // the previous Pod of that name is still going away
+      },
+    );
+  const deletePod = (set: StatefulSet, pod: StoredPod) =>
+    c.objects.delete(podDef, set.metadata.namespace ?? "", pod.metadata.name, write).then(
+      () =>
+        record(
+          set,
+          "Normal",
+          "SuccessfulDelete",
+          `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`,
+        ),
+      () => undefined,
+    );
 
   /** createPersistentVolumeClaims, when this server serves the claim kind at all. */
   async function ensureClaims(set: StatefulSet, ordinal: number): Promise<void> {
@@ -123,9 +143,18 @@ export function startStatefulSetController(c: ControllerContext, clock: Clock = 
         },
         spec: structuredClone(asMap(claim.spec)),
       };
-      await c.objects.create(claimDef, pvc, namespace, write).catch((err: unknown) => {
-        if (!isStorageError(err, "AlreadyExists")) throw err;
-      });
+      await c.objects.create(claimDef, pvc, namespace, write).then(
+        () =>
+          record(
+            set,
+            "Normal",
+            "SuccessfulCreate",
+            `create Claim ${name} Pod ${set.metadata.name}-${ordinal} in StatefulSet ${set.metadata.name} success`,
+          ),
+        (err: unknown) => {
+          if (!isStorageError(err, "AlreadyExists")) throw err;
+        },
+      );
     }
   }
 
@@ -167,7 +196,7 @@ export function startStatefulSetController(c: ControllerContext, clock: Clock = 
         const pod = replicas[i];
         const ordinal = start + i;
         if (pod && isFailed(pod) && !isTerminating(pod)) {
-          await deletePod(namespace, pod);
+          await deletePod(set, pod);
           replicas[i] = undefined;
           if (monotonic) return;
           continue;
@@ -177,7 +206,7 @@ export function startStatefulSetController(c: ControllerContext, clock: Clock = 
           const useCurrent = rolling && ordinal < start + partition;
           const revision = useCurrent ? current : update;
           await ensureClaims(set, ordinal);
-          await createPod(namespace, newPod(set, templateOf(revision), revision.metadata.name, ordinal));
+          await createPod(set, newPod(set, templateOf(revision), revision.metadata.name, ordinal));
           if (monotonic) return;
           continue;
         }
@@ -197,7 +226,7 @@ export function startStatefulSetController(c: ControllerContext, clock: Clock = 
           continue;
         }
         if (monotonic && !isRunningAndReady(pod) && replicas.some((p) => !p || !isRunningAndReady(p))) return;
-        await deletePod(namespace, pod);
+        await deletePod(set, pod);
         if (monotonic) return;
       }
       if (!rolling) return; // OnDelete: the user deletes Pods to update them
@@ -206,7 +235,7 @@ export function startStatefulSetController(c: ControllerContext, clock: Clock = 
         const pod = replicas[i];
         if (!pod) return;
         if (revisionOf(pod) !== update.metadata.name && !isTerminating(pod)) {
-          await deletePod(namespace, pod);
+          await deletePod(set, pod);
           return;
         }
         if (!isRunningAndReady(pod) || isTerminating(pod)) return;

@@ -21,6 +21,7 @@ import {
   type RolloutStatus,
   setCondition,
 } from "./deployment-util.ts";
+import { eventRecorder } from "./events.ts";
 import { controllerOf, controllerRef, templateHash } from "./owners.ts";
 import { availability, isPodReady } from "./pod-availability.ts";
 
@@ -40,6 +41,7 @@ function ownerKey(kind: string) {
 export function startReplicaSetController(c: ControllerContext, clock: Clock = REAL_CLOCK): Controller {
   const rsDef = c.registry.find("apps", "v1", "replicasets")!;
   const podDef = c.registry.find("", "v1", "pods")!;
+  const record = eventRecorder(c, clock, "replicaset-controller");
   return delayingQueue(
     c,
     "replicaset",
@@ -61,7 +63,13 @@ export function startReplicaSetController(c: ControllerContext, clock: Clock = R
           metadata: { ...template.metadata, generateName: `${name}-`, ownerReferences: [controllerRef(rs)] },
           spec: template.spec,
         };
-        await c.objects.create(podDef, pod, namespace, { user: CONTROLLER_USER });
+        const created = objectOf(await c.objects.create(podDef, pod, namespace, { user: CONTROLLER_USER }));
+        await record(
+          rs,
+          "Normal",
+          "SuccessfulCreate",
+          `Created pod: ${(created as StoredObject).metadata.name}`,
+        );
       }
       // Scale down the least useful pods first: not ready, then the newest.
       const surplus = [...pods]
@@ -71,10 +79,13 @@ export function startReplicaSetController(c: ControllerContext, clock: Clock = R
             (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? ""),
         )
         .slice(0, Math.max(0, pods.length - want));
-      for (const p of surplus)
-        await c.objects
+      for (const p of surplus) {
+        const deleted = await c.objects
           .delete(podDef, namespace, p.metadata.name, { user: CONTROLLER_USER })
-          .catch(() => undefined);
+          .then(() => true)
+          .catch(() => false);
+        if (deleted) await record(rs, "Normal", "SuccessfulDelete", `Deleted pod: ${p.metadata.name}`);
+      }
 
       const kept = pods.filter((p) => !surplus.includes(p));
       // Available = Ready for minReadySeconds; wake up when the next Ready Pod gets there.
@@ -127,6 +138,7 @@ function omitZero<T extends Record<string, unknown>>(status: T, keys: string[]):
 export function startDeploymentController(c: ControllerContext, clock: Clock = REAL_CLOCK): Controller {
   const rsDef = c.registry.find("apps", "v1", "replicasets")!;
   const deployDef = c.registry.find("apps", "v1", "deployments")!;
+  const record = eventRecorder(c, clock, "deployment-controller");
   const write = { user: CONTROLLER_USER };
 
   async function reconcile(key: string, requeueAfter: (ms: number) => void): Promise<void> {
@@ -163,7 +175,16 @@ export function startDeploymentController(c: ControllerContext, clock: Clock = R
       const updated = objectOf(written) as Stored<ReplicaSet>;
       all = all.map((x) => (x.metadata.uid === rs.metadata.uid ? updated : x));
       if (newRS?.metadata.uid === rs.metadata.uid) newRS = updated;
-      return rs.spec?.replicas !== replicas;
+      const from = rs.spec?.replicas ?? 0;
+      if (from === replicas) return false;
+      const operation = from < replicas ? "up" : "down";
+      await record(
+        d,
+        "Normal",
+        "ScalingReplicaSet",
+        `Scaled ${operation} replica set ${rs.metadata.name} from ${from} to ${replicas}`,
+      );
+      return true;
     };
 
     /** getNewReplicaSet: keep the new ReplicaSet's annotations and revision current, or create it. */
@@ -216,6 +237,14 @@ export function startDeploymentController(c: ControllerContext, clock: Clock = R
         };
         newRS = objectOf(await c.objects.create(rsDef, rs, namespace, write)) as Stored<ReplicaSet>;
         all = [...all, newRS];
+        const size = newRS.spec?.replicas ?? 0;
+        if (size > 0)
+          await record(
+            d,
+            "Normal",
+            "ScalingReplicaSet",
+            `Scaled up replica set ${newRS.metadata.name} from 0 to ${size}`,
+          );
       }
       if (newRS && d.metadata.annotations?.[REVISION] !== revision) {
         // SetDeploymentRevision: the Deployment carries its newest revision too (kubectl's rollback patch
