@@ -128,6 +128,8 @@ export interface GetOptions {
 export interface WriteOptions {
   /** Default: the object's metadata.namespace, then the client's namespace. */
   namespace?: string;
+  /** Write a subresource of the object: "status" (client-go's UpdateStatus/Patch(..., "status")), "scale". */
+  subresource?: string;
   dryRun?: boolean;
   fieldManager?: string;
   fieldValidation?: "Strict" | "Warn" | "Ignore";
@@ -283,6 +285,7 @@ export class ResourceClient<T extends ApiObject> {
       path: resourcePath(ref, {
         namespace: this.#namespace(ref, options.namespace ?? object.metadata?.namespace),
         name,
+        subresource: options.subresource,
       }),
       query: writeQuery(options),
       body: withTypeMeta(ref, object),
@@ -307,7 +310,7 @@ export class ResourceClient<T extends ApiObject> {
     }
     return this.#client.transport.requestJson<T>({
       method: "PATCH",
-      path: resourcePath(ref, { namespace, name }),
+      path: resourcePath(ref, { namespace, name, subresource: options.subresource }),
       query: {
         ...writeQuery({
           ...options,

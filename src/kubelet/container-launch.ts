@@ -45,6 +45,8 @@ export interface LaunchContext {
   mountNamespace: boolean;
   /** Present when this host can sandbox containers (Linux, root). */
   sandbox?: SandboxConfig;
+  /** The Pod's resolv.conf (host file) for /etc/resolv.conf, when the Pod has its own network. */
+  resolvConf?: string;
 }
 
 export type LaunchPlan =
@@ -211,6 +213,9 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
   }
 
   if (ctx.mountNamespace) {
+    // The Pod's DNS settings, as the container runtime mounts the sandbox's resolv.conf.
+    if (ctx.resolvConf)
+      mounts.unshift({ source: ctx.resolvConf, target: "/etc/resolv.conf", readOnly: true, writable: false });
     for (const mount of mounts) {
       const problem = await ensureMountPoint(mount, ctx.policy.allowHostCommands);
       if (problem) return { ok: false, reason: "CreateContainerError", message: problem, retry: false };
@@ -302,6 +307,7 @@ async function planSandboxed(
   const cwd = path.posix.resolve("/", ctx.container.workingDir || "/");
   const steps: SandboxStep[] = [
     ...sandbox.steps,
+    ...(ctx.resolvConf ? [{ kind: "file", source: ctx.resolvConf, path: "/etc/resolv.conf" } as const] : []),
     { kind: "home", path: SANDBOX_HOME },
     { kind: "cwd", path: cwd },
     { kind: "env" },

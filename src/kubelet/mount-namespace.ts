@@ -59,7 +59,7 @@ export function inMountNamespace(
 
 /** argv that runs argv inside the mount namespace of process pid (exec probes). */
 export function inNamespaceOf(pid: number, argv: readonly string[]): string[] {
-  return ["nsenter", `--target=${pid}`, "--mount", "--", ...argv];
+  return ["nsenter", `--target=${pid}`, "--mount", "--net", "--", ...argv];
 }
 
 function run(argv: string[]): Promise<{ code: number; stderr: string }> {

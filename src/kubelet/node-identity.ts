@@ -16,6 +16,9 @@ const RULES: PolicyRule[] = [
   { apiGroups: [""], resources: ["nodes/status"], verbs: ["get", "patch", "update"] },
   { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
   { apiGroups: [""], resources: ["configmaps", "secrets"], verbs: ["get", "list", "watch"] },
+  // Service variables and the Service proxy (kube-proxy's system:node-proxier rights).
+  { apiGroups: [""], resources: ["services"], verbs: ["get", "list", "watch"] },
+  { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
   { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch", "update"] },
   // The node Lease in kube-node-lease (system:node's rule in upstream's bootstrap policy).
   { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update", "patch"] },

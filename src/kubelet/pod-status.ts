@@ -73,10 +73,14 @@ export interface ConditionInput {
   now: Date;
   /** Container name → securityContext fields the runtime could not apply (never silently ignored). */
   securityNotApplied?: ReadonlyMap<string, readonly string[]>;
+  /** Container name → the port conflict that failed it (host-network mode: Pods share the host's ports). */
+  portConflicts?: ReadonlyMap<string, string>;
 }
 
 /** The condition reporting securityContext fields this runtime does not apply (no upstream equivalent). */
 export const SECURITY_CONTEXT_CONDITION = "incluster.dev/SecurityContextApplied";
+/** The condition naming who holds a port a container needs, when Pods share the host's network. */
+export const PORTS_CONDITION = "incluster.dev/PortsAvailable";
 
 /** PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled: kubelet order. */
 export function podConditions(input: ConditionInput): PodCondition[] {
@@ -106,6 +110,17 @@ export function podConditions(input: ConditionInput): PodCondition[] {
         status: "False",
         reason: "NotSupportedByRuntime",
         message: notApplied.map(([name, fields]) => `container ${name}: ${fields.join(", ")}`).join("; "),
+      }),
+    );
+  }
+  const conflicts = [...(input.portConflicts ?? [])];
+  if (conflicts.length > 0) {
+    conditions.push(
+      stamp({
+        type: PORTS_CONDITION,
+        status: "False",
+        reason: "PortConflict",
+        message: conflicts.map(([name, message]) => `container ${name}: ${message}`).join("; "),
       }),
     );
   }

@@ -3,6 +3,8 @@
 // the CrashLoopBackOff delay; probe them; report status through pods/{name}/status; and on deletion stop
 // them gracefully (SIGTERM, grace period, SIGKILL) before deleting the Pod object for good.
 import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 import type { Container, ObjectReference, Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
 import type { Logger } from "pino";
 import { isNotFound, type KubeClient } from "../client/index.ts";
@@ -22,6 +24,9 @@ import type { EventRecorder, EventType } from "./events.ts";
 import type { ImagePolicy } from "./images.ts";
 import type { PodLogStore } from "./logs.ts";
 import { inNamespaceOf } from "./mount-namespace.ts";
+import { inNetns } from "./network/host.ts";
+import type { PodNetworks } from "./network/pod-network.ts";
+import type { PortHolder } from "./network/port-holders.ts";
 import { HOST_IP, type LoopbackIpPool } from "./pod-ips.ts";
 import { buildPodStatus } from "./pod-status.ts";
 import { ContainerProber, type ProbeKind } from "./prober.ts";
@@ -46,6 +51,17 @@ export interface WorkerDeps {
   /** The Pod sandbox for the incluster image, when this host provides one. */
   sandbox?: SandboxConfig;
   serviceEnv: ReadonlyMap<string, string>;
+  /** Pods with their own network namespace (root on Linux); absent: Pods share the host's network. */
+  network?: PodNetworks;
+  /** The Pod's resolv.conf text (kubelet DNS configurer), for Pods with their own network. */
+  podResolvConf?: (pod: Pod) => string;
+  /** The `kubernetes` Service variables for hostNetwork Pods (default serviceEnv). */
+  hostServiceEnv?: ReadonlyMap<string, string>;
+  /**
+   * Host-network mode only: who holds a port (host.ts port-holders), to name the other Pod when a
+   * container declaring that port fails.
+   */
+  portHolder?: (port: number, protocol: "TCP" | "UDP" | "SCTP") => Promise<PortHolder | undefined>;
   /** How often volumes are re-synced (token refresh checks, ConfigMap contents). Kubelet: ~1 min. */
   volumeSyncIntervalMs: number;
   log: Logger;
@@ -69,6 +85,10 @@ export class PodWorker {
   readonly #records: ContainerRecord[];
   #pod: Pod;
   #podIP: string | undefined;
+  /** The Pod's network namespace when it has one. */
+  #netns: string | undefined;
+  /** Host path of the Pod's resolv.conf, mounted at /etc/resolv.conf in its containers. */
+  #resolvConf: string | undefined;
   #startTime: string | undefined;
   #sandboxReady = false;
   #volumeDirs = new Map<string, string>();
@@ -86,6 +106,8 @@ export class PodWorker {
   #lastSent = "";
   #lastMountErrors = "";
   readonly #securityNotApplied = new Map<string, string[]>();
+  /** Container name → who holds the port it needed (host-network mode). */
+  readonly #portConflicts = new Map<string, string>();
 
   constructor(deps: WorkerDeps, pod: Pod) {
     this.#deps = deps;
@@ -114,6 +136,11 @@ export class PodWorker {
     if (this.#terminal) return;
     this.#volumeTimer = setInterval(() => this.#kick(), this.#deps.volumeSyncIntervalMs);
     this.#kick();
+  }
+
+  /** The main processes of its running containers (to tell which Pod a process belongs to). */
+  mainPids(): number[] {
+    return this.#records.flatMap((r) => (r.instance?.process.pid ? [r.instance.process.pid] : []));
   }
 
   /** A newer version of the Pod object. */
@@ -151,6 +178,7 @@ export class PodWorker {
     this.#closed = true;
     this.#stopTimers();
     await this.#stopContainers(graceMs, false);
+    await this.#tearDownNetwork(this.#deps.network);
   }
 
   // ------------------------------------------------------------------------------------------ sync loop
@@ -177,8 +205,8 @@ export class PodWorker {
   async #sync(): Promise<void> {
     if (this.#terminal) return;
     if (!this.#podIP) {
-      this.#podIP = this.#deps.ips.allocate(this.uid, this.#pod.status?.podIP);
       this.#startTime ??= rfc3339();
+      if (!(await this.#setUpNetwork())) return;
     }
     const volumes = await this.#deps.volumes.sync(this.#podWithStatus());
     if (this.#closed || this.#terminating) return;
@@ -226,6 +254,49 @@ export class PodWorker {
     this.#publish();
   }
 
+  /** The Pod IP: its own network namespace (CNI), the host's for hostNetwork, else a loopback address. */
+  async #setUpNetwork(): Promise<boolean> {
+    const network = this.#deps.network;
+    if (this.#pod.spec?.hostNetwork) {
+      this.#podIP = HOST_IP;
+      // The host's /etc/resolv.conf, unless the Pod asks for the cluster DNS on the host network.
+      if (this.#pod.spec.dnsPolicy === "ClusterFirstWithHostNet") await this.#writeResolvConf();
+      return true;
+    }
+    if (!network) {
+      this.#podIP = this.#deps.ips.allocate(this.uid, this.#pod.status?.podIP);
+      return true;
+    }
+    try {
+      const sandbox = await network.setUp(this.#pod);
+      if (this.#closed || this.#terminating) return false;
+      this.#netns = sandbox.netns;
+      this.#podIP = sandbox.podIPs[0];
+      await this.#writeResolvConf();
+      return true;
+    } catch (error) {
+      // The kubelet's event when RunPodSandbox fails (pkg/kubelet/kuberuntime/kuberuntime_manager.go).
+      this.#event(
+        undefined,
+        "Warning",
+        "FailedCreatePodSandBox",
+        `Failed to create pod sandbox: failed to setup network for sandbox "${this.uid}": ${(error as Error).message}`,
+      );
+      this.#publish();
+      this.#after(RETRY_MS);
+      return false;
+    }
+  }
+
+  /** The Pod's resolv.conf on the host, for its containers' /etc/resolv.conf (node networking only). */
+  async #writeResolvConf(): Promise<void> {
+    if (!this.#deps.podResolvConf) return;
+    const dir = this.#deps.volumes.podDir(this.uid);
+    await mkdir(dir, { recursive: true, mode: 0o750 });
+    this.#resolvConf = path.join(dir, "resolv.conf");
+    await writeFile(this.#resolvConf, this.#deps.podResolvConf(this.#pod), { mode: 0o644 });
+  }
+
   /** Every container has finished for good (sidecars are stopped now): the Pod is Succeeded or Failed. */
   async #finish(): Promise<void> {
     this.#terminal = true;
@@ -237,6 +308,8 @@ export class PodWorker {
         await instance.finished;
       }),
     );
+    // A finished Pod keeps its IP in status, not its lease (the kubelet kills a completed Pod's sandbox).
+    await this.#tearDownNetwork(this.#deps.network);
     this.#publish();
   }
 
@@ -269,10 +342,14 @@ export class PodWorker {
       podDir: this.#deps.volumes.podDir(this.uid),
       volumeDirs: this.#volumeDirs,
       objects: this.#deps.objects,
-      serviceEnv: this.#deps.serviceEnv,
+      serviceEnv:
+        this.#pod.spec?.hostNetwork && this.#deps.hostServiceEnv
+          ? this.#deps.hostServiceEnv
+          : this.#deps.serviceEnv,
       policy: this.#deps.policy,
       mountNamespace: this.#deps.mountNamespace,
       sandbox: this.#deps.sandbox,
+      resolvConf: this.#resolvConf,
     });
     if (this.#closed || this.#terminating) return;
     if (!plan.ok) {
@@ -291,7 +368,9 @@ export class PodWorker {
     if (exit) this.#deps.backoff.next(key, exit.finishedAt);
     this.#securityNotApplied.set(record.spec.name, plan.notApplied);
     for (const warning of plan.warnings) this.#event(record, "Warning", warning.reason, warning.message);
-    this.#launch(record, plan.spec, plan.imageID);
+    // Every container of the Pod enters its network namespace (nsenter execs: same process, same pid).
+    const spec = this.#netns ? { ...plan.spec, argv: inNetns(this.#netns, plan.spec.argv) } : plan.spec;
+    this.#launch(record, spec, plan.imageID);
   }
 
   #launch(record: ContainerRecord, spec: ProcessSpec, imageID: string): void {
@@ -357,6 +436,7 @@ export class PodWorker {
     const message =
       info.startError ?? this.#terminationMessage(record, instance.log.lastLines(), info.exitCode);
     if (message) exit.message = message;
+    if (exit.exitCode !== 0 && !this.#terminating && !this.#closed) await this.#checkPorts(record);
     record.previousExit = record.lastExit;
     record.lastExit = exit;
     record.instance = undefined;
@@ -366,6 +446,32 @@ export class PodWorker {
     );
     if (this.#terminating || this.#closed) return;
     this.#kick();
+  }
+
+  /**
+   * Pods share the host's ports here: when a container that declares ports fails while another process
+   * holds one of them, say who (Event + condition), since the app's own message cannot name the other Pod.
+   */
+  async #checkPorts(record: ContainerRecord): Promise<void> {
+    const holderOf = this.#deps.portHolder;
+    if (!holderOf) return;
+    const self = `${this.namespace}/${this.name}`;
+    for (const port of record.spec.ports ?? []) {
+      const protocol = (port.protocol ?? "TCP") as "TCP" | "UDP" | "SCTP";
+      const holder = await holderOf(port.containerPort, protocol).catch(() => undefined);
+      if (!holder || holder.pod === self) continue;
+      const who = holder.pod
+        ? `Pod ${holder.pod}`
+        : holder.pid
+          ? `process ${holder.pid} on this host (not a Pod)`
+          : "another process on this host";
+      const message = `port ${port.containerPort}/${protocol} is already in use by ${who}: Pods share this host's network (the runtime gives each Pod its own network namespace only as root on Linux)`;
+      if (this.#portConflicts.get(record.spec.name) !== message)
+        this.#event(record, "Warning", "PortConflict", `Container ${record.spec.name} failed: ${message}`);
+      this.#portConflicts.set(record.spec.name, message);
+      return;
+    }
+    this.#portConflicts.delete(record.spec.name);
   }
 
   #terminationMessage(record: ContainerRecord, lines: string[], exitCode: number): string | undefined {
@@ -419,6 +525,8 @@ export class PodWorker {
     const graceMs = this.#graceMs();
     this.#log.info({ graceMs }, "pod deletion requested; stopping containers");
     await this.#stopContainers(graceMs, true);
+    // The sandbox goes before the Pod object (StopPodSandbox): once deleted, its IP answers no more.
+    await this.#tearDownNetwork(this.#deps.network);
     if (this.#closed) return;
     this.#terminal = true;
     this.#publish(true);
@@ -462,12 +570,21 @@ export class PodWorker {
   }
 
   async #cleanup(): Promise<void> {
-    const { ips, volumes, tokens, backoff, events, logs } = this.#deps;
+    const { ips, volumes, tokens, backoff, events, logs, network } = this.#deps;
     ips.release(this.uid);
+    await this.#tearDownNetwork(network);
     tokens.forgetPod(this.uid);
     backoff.forget(`${this.uid}/`);
     events.forget(this.uid);
     await Promise.all([volumes.cleanup(this.uid), logs.removePod(this.namespace, this.name, this.uid)]);
+  }
+
+  async #tearDownNetwork(network: PodNetworks | undefined): Promise<void> {
+    if (!network) return;
+    this.#netns = undefined;
+    await network
+      .tearDown(this.uid)
+      .catch((error: Error) => this.#log.warn({ err: error.message }, "cannot tear down the Pod network"));
   }
 
   #stopTimers(): void {
@@ -501,6 +618,8 @@ export class PodWorker {
   }
 
   #status(terminal: boolean): PodStatus {
+    for (const record of this.#records)
+      if (record.instance?.prober.ready) this.#portConflicts.delete(record.spec.name);
     const init = this.#records.filter((r) => r.init).map(containerStatus);
     const regular = this.#records.filter((r) => !r.init).map(containerStatus);
     this.#deps.logs.setStatuses(this.namespace, this.name, this.uid, [...init, ...regular]);
@@ -515,6 +634,7 @@ export class PodWorker {
       startTime: this.#startTime,
       now: new Date(),
       securityNotApplied: this.#securityNotApplied,
+      portConflicts: this.#portConflicts,
     });
   }
 

@@ -15,6 +15,8 @@ import { EventRecorder } from "./events.ts";
 import { inclusterEntrypoint } from "./images.ts";
 import { PodLogStore } from "./logs.ts";
 import { detectMountNamespace } from "./mount-namespace.ts";
+import { startNodeNetwork } from "./network/node-network.ts";
+import { findPortHolder } from "./network/port-holders.ts";
 import { NodeRegistration, nodeLabels } from "./node.ts";
 import { LoopbackIpPool } from "./pod-ips.ts";
 import { PodWorker, type WorkerDeps } from "./pod-worker.ts";
@@ -62,6 +64,15 @@ export interface RuntimeOptions {
   nodeStatusIntervalMs?: number;
   /** Where Pod IPs start (default 127.0.1.1); give runtimes sharing a host different ranges. */
   firstPodIP?: string;
+  /**
+   * A network namespace per Pod through the CNI plugins (Linux, root): "auto" (default) detects; true
+   * fails when the host cannot provide it; false keeps Pods in the host's network with loopback Pod IPs.
+   */
+  network?: "auto" | boolean;
+  /** The node's Pod CIDR (default 10.244.<N>.0/24, N distinct per data dir). */
+  podCIDR?: string;
+  /** Where the CNI plugins are (default /usr/lib/cni). */
+  cniPath?: string;
   /** Bind unscheduled Pods to this node (default true). */
   schedule?: boolean;
   /** How long running containers get to stop when the runtime itself stops. Default 5 s. */
@@ -76,6 +87,8 @@ export interface RunningRuntime {
   mountNamespace: boolean;
   /** Whether the incluster image runs in the Pod sandbox. */
   sandboxed: boolean;
+  /** The Pod network when Pods get their own namespace (bridge, Pod CIDR). */
+  network?: { bridge: string; podCIDR: string; network: string; netnsPrefix: string; chainPrefix: string };
   client: KubeClient;
   stop(): Promise<void>;
 }
@@ -184,6 +197,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     },
   );
   const api = options.apiServer ?? apiServerOf(client);
+  const network = await startNodeNetwork({
+    mode: options.network ?? "auto",
+    dataDir: options.dataDir,
+    podCIDR: options.podCIDR,
+    cniPath: options.cniPath,
+    client,
+    log,
+  });
+  const podApi = network?.apiService ?? api;
+  const workers = new Map<string, PodWorker>();
   const deps: WorkerDeps = {
     client,
     volumes: new VolumeManager(podsDir, { objects, token: (spec) => tokens.get(spec) }),
@@ -197,12 +220,23 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     mountNamespace,
     sandbox,
     records,
-    serviceEnv: kubernetesServiceEnv(api.host, api.port),
+    serviceEnv: kubernetesServiceEnv(podApi.host, podApi.port),
+    hostServiceEnv: kubernetesServiceEnv(api.host, api.port),
+    ...(network ? { network: network.pods, podResolvConf: network.resolvConf } : {}),
+    ...(network
+      ? {}
+      : {
+          portHolder: (port: number, protocol: "TCP" | "UDP" | "SCTP") =>
+            findPortHolder(port, protocol, (pid) => {
+              for (const w of workers.values())
+                if (w.mainPids().includes(pid)) return `${w.namespace}/${w.name}`;
+              return undefined;
+            }),
+        }),
     volumeSyncIntervalMs: options.volumeSyncIntervalMs ?? 60_000,
     log,
   };
 
-  const workers = new Map<string, PodWorker>();
   const resyncNamespace = (object: ConfigMap | Secret) => {
     for (const worker of workers.values())
       if (worker.namespace === object.metadata?.namespace) worker.resync();
@@ -256,6 +290,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
       hostCommands: Boolean(options.allowHostCommands),
       mountNamespace,
       sandbox: Boolean(sandbox),
+      network: network ? network.names.subnet : false,
     },
     "pod runtime ready",
   );
@@ -266,6 +301,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     logs,
     mountNamespace,
     sandboxed: Boolean(sandbox),
+    ...(network
+      ? {
+          network: {
+            bridge: network.names.bridge,
+            podCIDR: network.names.subnet,
+            network: network.names.network,
+            netnsPrefix: network.names.netnsPrefix,
+            chainPrefix: network.names.chainPrefix,
+          },
+        }
+      : {}),
     client,
     stop: () => {
       stopping ??= (async () => {
@@ -274,6 +320,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
         const grace = options.shutdownGraceMs ?? 5000;
         await Promise.all([...workers.values()].map((w) => w.shutdown(grace)));
         workers.clear();
+        await network?.stop();
         await node.stop();
         configMaps.stop();
         secrets.stop();

@@ -36,6 +36,8 @@ export type SandboxStep =
   | { kind: "dev"; name: string }
   | { kind: "proc" }
   | { kind: "hide"; path: string }
+  /** A root-owned copy of a host file at path (the Pod's /etc/resolv.conf), replacing what is there. */
+  | { kind: "file"; source: string; path: string }
   /** The working directory, created in the root if missing; before any volume (nothing root-written after). */
   | { kind: "cwd"; path: string }
   /** The environment file moved to ENV_DIR/env for the container's user; before any volume too. */
@@ -91,6 +93,8 @@ while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
       mount -t overlay -o "lowerdir=$2,upperdir=$S/etc-upper,workdir=$S/etc-work" incluster-etc "$R/etc" 2>/dev/null || bind "$2" /etc ,ro ;;
     dev) : >"$R/dev/$2" && mount --bind "/dev/$2" "$R/dev/$2" || die "cannot provide /dev/$2" ;;
     proc) mkdir -p "$R/proc" && mount -t proc -o nosuid,nodev,noexec proc "$R/proc" || die "cannot mount /proc" ;;
+    file) inroot "$(dirname "$3")" || die "$3 passes through a symbolic link"
+      rm -f "$R$3" && cat "$2" >"$R$3" && chmod 0644 "$R$3" || die "cannot write $3" ;;
     hide) if [ -e "$R$2" ]; then mount -t tmpfs -o ro,mode=0,size=4k incluster-hidden "$R$2" || die "cannot hide $2"; fi ;;
     cwd) inroot "$2" || die "workingDir $2 passes through a symbolic link"
       [ -d "$R$2" ] || mkdir -p "$R$2" 2>/dev/null || die "workingDir $2 does not exist and cannot be created" ;;
@@ -131,6 +135,8 @@ const stepArgs = (step: SandboxStep): string[] => {
       return ["proc", "-", "-"];
     case "hide":
       return ["hide", step.path, "-"];
+    case "file":
+      return ["file", step.source, step.path];
     case "cwd":
       return ["cwd", step.path, "-"];
     case "env":
@@ -196,6 +202,7 @@ export function inSandboxOf(
     `--target=${pid}`,
     "--mount",
     "--pid",
+    "--net",
     "--root",
     "--wd",
     `--setgid=${user.gid}`,

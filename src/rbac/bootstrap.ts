@@ -14,8 +14,27 @@ const AGGREGATE_TO_VIEW = "rbac.authorization.k8s.io/aggregate-to-view";
 
 const sorted = (list: string[]) => [...list].sort();
 
-function rule(verbs: string[], apiGroups: string[], resources: string[]): PolicyRule {
-  return { verbs: sorted(verbs), apiGroups: sorted(apiGroups), resources: sorted(resources) };
+function rule(
+  verbs: string[],
+  apiGroups: string[],
+  resources: string[],
+  resourceNames?: string[],
+): PolicyRule {
+  return {
+    verbs: sorted(verbs),
+    apiGroups: sorted(apiGroups),
+    resources: sorted(resources),
+    ...(resourceNames ? { resourceNames: sorted(resourceNames) } : {}),
+  };
+}
+
+const CERTIFICATES_GROUP = "certificates.k8s.io";
+
+/** The approver role of one of Kubernetes' signers (clusterRoles' "system:certificates.k8s.io:*-approver"). */
+function signerApprover(role: string, signer: string): ClusterRole {
+  return clusterRole(`system:certificates.k8s.io:${role}`, [
+    rule(["approve"], [CERTIFICATES_GROUP], ["signers"], [signer]),
+  ]);
 }
 
 function urls(verbs: string[], nonResourceURLs: string[]): PolicyRule {
@@ -241,6 +260,20 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole("system:monitoring", [
       urls(["get"], ["/metrics", "/metrics/slis", ...HEALTH, "/livez/*", "/readyz/*", "/healthz/*"]),
     ]),
+    // CertificateSigningRequests: who may ask for node certificates and who may approve for each signer.
+    clusterRole("system:node-bootstrapper", [
+      rule(["create", "get", "list", "watch"], [CERTIFICATES_GROUP], ["certificatesigningrequests"]),
+    ]),
+    clusterRole("system:certificates.k8s.io:certificatesigningrequests:nodeclient", [
+      rule(["create"], [CERTIFICATES_GROUP], ["certificatesigningrequests/nodeclient"]),
+    ]),
+    clusterRole("system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", [
+      rule(["create"], [CERTIFICATES_GROUP], ["certificatesigningrequests/selfnodeclient"]),
+    ]),
+    signerApprover("kube-apiserver-client-approver", "kubernetes.io/kube-apiserver-client"),
+    signerApprover("kube-apiserver-client-kubelet-approver", "kubernetes.io/kube-apiserver-client-kubelet"),
+    signerApprover("kubelet-serving-approver", "kubernetes.io/kubelet-serving"),
+    signerApprover("legacy-unknown-approver", "kubernetes.io/legacy-unknown"),
   ];
 }
 

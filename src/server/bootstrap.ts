@@ -1,9 +1,11 @@
-// What a fresh cluster has before anyone talks to it: system namespaces, the bootstrap RBAC policy
-// and the `kubernetes` Service. Existing objects are left alone (a restarted data dir keeps edits),
+// What a fresh cluster has before anyone talks to it: system namespaces, the bootstrap RBAC policy,
+// the system PriorityClasses, one Local APIService per served group version and the `kubernetes` Service. Existing objects are left alone (a restarted data dir keeps edits),
 // except bootstrap roles marked autoupdate, which gain missing rules like kube-apiserver's reconcile.
 import type { KubeObject } from "../meta/types.ts";
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "../rbac/index.ts";
+import { registerLocalAPIServices } from "./controllers/apiservices.ts";
 import { CONTROLLER_USER } from "./controllers/context.ts";
+import { SYSTEM_PRIORITY_CLASSES } from "./registry/kinds/scheduling/priorityclass.ts";
 import type { ObjectService } from "./registry/objects.ts";
 import type { ResourceRegistry } from "./registry/resource-registry.ts";
 import { storageKey } from "./registry/types.ts";
@@ -23,6 +25,8 @@ export async function bootstrap(
     await objects.create(def, structuredClone(obj), namespace, { user: CONTROLLER_USER });
   };
   for (const name of SYSTEM_NAMESPACES) await ensure("", "namespaces", { metadata: { name } });
+  for (const pc of SYSTEM_PRIORITY_CLASSES) await ensure("scheduling.k8s.io", "priorityclasses", pc);
+  await registerLocalAPIServices(store, objects, registry);
   for (const role of bootstrapClusterRoles()) await ensure("rbac.authorization.k8s.io", "clusterroles", role);
   for (const binding of bootstrapClusterRoleBindings())
     await ensure("rbac.authorization.k8s.io", "clusterrolebindings", binding);

@@ -3,8 +3,11 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import pino, { type Logger } from "pino";
+import type { StoredObject } from "../meta/types.ts";
+import { certificatesAdmission } from "./admission/certificates.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { validatingAdmissionPolicy } from "./admission/policy/validating.ts";
+import { priorityAdmission } from "./admission/priority.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
 import { serviceAccountAdmission } from "./admission/service-account.ts";
 import { webhookAdmission } from "./admission/webhook/dispatch.ts";
@@ -18,6 +21,7 @@ import { type Clock, REAL_CLOCK } from "./controllers/clock.ts";
 import { startAggregationController } from "./controllers/clusterrole-aggregation.ts";
 import type { Controller, ControllerContext } from "./controllers/context.ts";
 import { startCronJobController } from "./controllers/cronjob.ts";
+import { startCsrSigningController } from "./controllers/csr-signing.ts";
 import { startDaemonSetController } from "./controllers/daemonset.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
@@ -27,6 +31,7 @@ import { startRootCaController, startServiceAccountController } from "./controll
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
 import { startStatefulSetController } from "./controllers/statefulset.ts";
 import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
+import { startCrdController } from "./crd/controller.ts";
 import type { ResourceHandlerContext } from "./handlers/resources.ts";
 import { defaultLimits, type ServerLimits } from "./http/limits.ts";
 import { createApiServer } from "./http/server.ts";
@@ -35,7 +40,7 @@ import { adminKubeconfig, loadOrCreatePki, type Pki } from "./pki/index.ts";
 import { ObjectService } from "./registry/objects.ts";
 import { ResourceRegistry } from "./registry/resource-registry.ts";
 import { RESOURCES } from "./registry/resources.ts";
-import { groupVersion, storageKey } from "./registry/types.ts";
+import { groupVersion, type ResourceDef, storageKey } from "./registry/types.ts";
 import { Store } from "./storage/index.ts";
 
 export const DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
@@ -133,12 +138,16 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   ]);
 
   const registry = new ResourceRegistry(RESOURCES);
-  for (const def of registry.defs) {
-    if (def.virtual) continue;
+  // Every served def has its storage key space, custom resources included (registered as they are added).
+  const registered = new Set<string>();
+  const registerStorage = (def: ResourceDef) => {
+    const key = storageKey(def);
+    if (def.virtual || registered.has(key)) return;
+    registered.add(key);
     const selectable = Object.entries(def.selectableFields ?? {});
-    store.register(storageKey(def), {
+    const indexer = {
       namespaced: def.namespaced,
-      fields: (obj) => {
+      fields: (obj: StoredObject) => {
         const f: Record<string, string> = {
           "metadata.name": obj.metadata.name,
           "metadata.namespace": obj.metadata.namespace ?? "",
@@ -146,8 +155,15 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         for (const [k, get] of selectable) f[k] = get(obj);
         return f;
       },
-    });
-  }
+    };
+    const shared = def.storage;
+    if (shared) store.view(key, { target: storageKey(shared), indexer, ...shared });
+    else store.register(key, indexer);
+  };
+  for (const def of registry.defs) registerStorage(def);
+  registry.onChange(({ added }) => {
+    for (const def of added) registerStorage(def);
+  });
 
   const issuer = opts.issuer ?? DEFAULT_ISSUER;
   const tokens: ServiceAccountTokenConfig = {
@@ -170,6 +186,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     [
       namespaceLifecycle,
       serviceAccountAdmission,
+      priorityAdmission,
+      certificatesAdmission(authz),
       rbacEscalation(authz),
       webhooks.mutating,
       policies.plugin,
@@ -259,6 +277,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     ...startJobControllers(controllerContext, { ...opts.batch, clock }),
     startCronJobController(controllerContext, { clock }),
     startGarbageCollector(controllerContext),
+    startCsrSigningController(controllerContext),
+    startCrdController(controllerContext),
   ];
   const settle = async () => {
     for (let i = 0; i < 5; i++) await Promise.all(controllers.map((c) => c.idle())); // controllers feed each other

@@ -14,6 +14,7 @@ import {
   type RuntimeOptions,
   startRuntime,
 } from "../../src/kubelet/index.ts";
+import { detectPodNetwork } from "../../src/kubelet/network/pod-network.ts";
 import { appDirsFor, detectSandbox } from "../../src/kubelet/sandbox.ts";
 import type { ServerOptions } from "../../src/server/index.ts";
 import { eventually, startTestCluster, type TestCluster } from "../helpers/cluster.ts";
@@ -142,4 +143,16 @@ export async function sandboxSkipReason(): Promise<string | false> {
   const entrypoint = inclusterEntrypoint();
   const support = await detectSandbox(entrypoint[0], appDirsFor(entrypoint));
   return support.available ? false : `this kernel cannot provide the Pod sandbox: ${support.detail}`;
+}
+
+/**
+ * Whether a Pod network test may run: as root it must, with the Debian packages installed (.ci/run installs
+ * them), unless the kernel cannot create network namespaces; the reason then says so.
+ */
+export async function networkSkipReason(): Promise<string | false> {
+  if (process.getuid?.() !== 0) throw new Error("the Pod network tests run as root (CI is root)");
+  const support = await detectPodNetwork();
+  if (support.available) return false;
+  if (support.detail.startsWith("cannot create a network namespace")) return `this kernel ${support.detail}`;
+  throw new Error(`the Pod network must be available in CI: ${support.detail}`);
 }

@@ -92,7 +92,9 @@ test("the environment: downward API, ConfigMap/Secret refs, envFrom, $(VAR) expa
       .split("\n")
       .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
   );
-  const port = new URL(c.server.url).port;
+  // With a network namespace per Pod (root on Linux), Pods reach the API at the kubernetes Service's
+  // ClusterIP; in the host's network at the server's own address.
+  const [host, port] = c.runtime.network ? ["10.96.0.1", "443"] : ["127.0.0.1", new URL(c.server.url).port];
   const expected: Record<string, string> = {
     POD_NAME: "env",
     POD_NAMESPACE: NS,
@@ -108,14 +110,14 @@ test("the environment: downward API, ConfigMap/Secret refs, envFrom, $(VAR) expa
     CM_a: "1",
     CM_b: "env wins over envFrom",
     HOSTNAME: "env",
-    KUBERNETES_SERVICE_HOST: "127.0.0.1",
+    KUBERNETES_SERVICE_HOST: host,
     KUBERNETES_SERVICE_PORT: port,
     KUBERNETES_SERVICE_PORT_HTTPS: port,
-    KUBERNETES_PORT: `tcp://127.0.0.1:${port}`,
-    [`KUBERNETES_PORT_${port}_TCP`]: `tcp://127.0.0.1:${port}`,
+    KUBERNETES_PORT: `tcp://${host}:${port}`,
+    [`KUBERNETES_PORT_${port}_TCP`]: `tcp://${host}:${port}`,
     [`KUBERNETES_PORT_${port}_TCP_PROTO`]: "tcp",
     [`KUBERNETES_PORT_${port}_TCP_PORT`]: port,
-    [`KUBERNETES_PORT_${port}_TCP_ADDR`]: "127.0.0.1",
+    [`KUBERNETES_PORT_${port}_TCP_ADDR`]: host,
     arg: "hello-env $(LITERAL) $(UNDEFINED)",
   };
   for (const [name, value] of Object.entries(expected)) assert.equal(env.get(name), value, name);

@@ -44,7 +44,7 @@ export function controller(
     key: (e: { namespace: string; name: string; json: string }) => string | string[] | undefined;
   }[],
   initialKeys: () => string[] = () => [],
-): Controller {
+): Controller & { enqueue(key: string): void } {
   const queue = new WorkQueue(reconcile, (key, err) =>
     c.log.warn({ controller: name, key, err: (err as Error).message }, "reconcile failed"),
   );
@@ -55,7 +55,7 @@ export function controller(
     });
   }
   for (const k of initialKeys()) queue.add(k);
-  return { name, idle: () => queue.idle() };
+  return { name, idle: () => queue.idle(), enqueue: (key) => queue.add(key) };
 }
 
 export function activeNamespaces(store: Store): string[] {

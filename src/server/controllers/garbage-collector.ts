@@ -46,16 +46,17 @@ export function startGarbageCollector(c: ControllerContext): Controller {
     };
   };
 
-  for (const def of defs) {
+  const indexExisting = (def: ResourceDef) => {
     const resource = storageKey(def);
     for (const e of c.store.list(resource).items) {
       const key = `${resource}|${e.namespace}|${e.name}`;
       alive.set(e.uid, key);
       index(key, e.object());
     }
-  }
+  };
+  for (const def of defs) indexExisting(def);
 
-  const triggers = defs.map((def) => ({
+  const triggerFor = (def: ResourceDef) => ({
     resource: storageKey(def),
     key: (e: { namespace: string; name: string; json: string }) => {
       const resource = storageKey(def);
@@ -86,7 +87,8 @@ export function startGarbageCollector(c: ControllerContext): Controller {
       if (dependents.has(last.metadata.uid)) keys.push(OWNER + last.metadata.uid);
       return keys;
     },
-  }));
+  });
+  const triggers = defs.map(triggerFor);
 
   const removeFinalizer = async (key: string, finalizer: string) => {
     const { def, namespace, name, obj } = lookup(key);
@@ -138,7 +140,7 @@ export function startGarbageCollector(c: ControllerContext): Controller {
     }
   };
 
-  return controller(
+  const collector = controller(
     c,
     "garbagecollector",
     async (key) => {
@@ -153,4 +155,18 @@ export function startGarbageCollector(c: ControllerContext): Controller {
     },
     triggers,
   );
+  // Kinds served later (custom resources) are owners and dependents too.
+  c.registry.onChange(({ added }) => {
+    for (const def of added) {
+      const resource = storageKey(def);
+      if (def.virtual || defOf.has(resource)) continue;
+      defOf.set(resource, def);
+      indexExisting(def);
+      const trigger = triggerFor(def);
+      c.store.watch(resource, { fromRV: c.store.currentRV() }, (ev) => {
+        for (const key of trigger.key(ev.entry)) collector.enqueue(key);
+      });
+    }
+  });
+  return collector;
 }

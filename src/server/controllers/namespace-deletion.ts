@@ -8,12 +8,20 @@ import { isStorageError } from "../storage/index.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
 
 export function startNamespaceDeletionController(c: ControllerContext): Controller {
-  const namespaced = c.registry.defs.filter((d) => d.namespaced && !d.virtual);
+  // Read on each pass: custom resources come and go with their CRDs.
+  const namespaced = () => {
+    const seen = new Set<string>(); // a custom resource served in several versions is stored once
+    return c.registry.defs.filter((d) => {
+      if (!d.namespaced || d.virtual || seen.has(storageKey(d))) return false;
+      seen.add(storageKey(d));
+      return true;
+    });
+  };
   const namespacesDef = c.registry.find("", "v1", "namespaces")!;
   const terminating = new Set<string>();
 
   const remaining = (namespace: string) =>
-    namespaced.flatMap((def) =>
+    namespaced().flatMap((def) =>
       c.store.list(storageKey(def), { namespace }).items.map((e) => ({ def, entry: e })),
     );
 
@@ -61,7 +69,8 @@ export function startNamespaceDeletionController(c: ControllerContext): Controll
     }
   };
 
-  return controller(
+  const watched = new Set(namespaced().map(storageKey));
+  const ctl = controller(
     c,
     "namespace",
     async (namespace) => {
@@ -87,11 +96,23 @@ export function startNamespaceDeletionController(c: ControllerContext): Controll
     },
     [
       { resource: "namespaces", key: (e) => e.name },
-      ...namespaced.map((def) => ({
+      ...namespaced().map((def) => ({
         resource: storageKey(def),
         key: (e: { namespace: string }) => (terminating.has(e.namespace) ? e.namespace : undefined),
       })),
     ],
     () => c.store.list("namespaces").items.map((e) => e.name),
   );
+  // Content of kinds served later (custom resources) re-queues a terminating namespace too.
+  c.registry.onChange(({ added }) => {
+    for (const def of added) {
+      const resource = storageKey(def);
+      if (!def.namespaced || def.virtual || watched.has(resource)) continue;
+      watched.add(resource);
+      c.store.watch(resource, { fromRV: c.store.currentRV() }, (ev) => {
+        if (terminating.has(ev.entry.namespace)) ctl.enqueue(ev.entry.namespace);
+      });
+    }
+  });
+  return ctl;
 }

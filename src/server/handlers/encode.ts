@@ -1,6 +1,7 @@
 // Response bodies: lists spliced from stored JSON, Tables, and PartialObjectMetadata.
 import type { ServerResponse } from "node:http";
 import type { KubeObject } from "../../meta/types.ts";
+import { servedJson } from "../crd/versions.ts";
 import { BASE_HEADERS } from "../http/respond.ts";
 import { printerFor } from "../registry/tables.ts";
 import { groupVersion, type ResourceDef } from "../registry/types.ts";
@@ -29,7 +30,10 @@ function listHead(def: ResourceDef, meta: ListMeta): string {
 
 export function listJson(def: ResourceDef, items: Entry[], meta: ListMeta): string {
   let body = listHead(def, meta);
-  for (let i = 0; i < items.length; i++) body += i === 0 ? items[i].json : `,${items[i].json}`;
+  for (let i = 0; i < items.length; i++) {
+    const json = servedJson(def, items[i].json);
+    body += i === 0 ? json : `,${json}`;
+  }
   return `${body}]}`;
 }
 
@@ -61,7 +65,7 @@ export function listJsonBuffer(def: ResourceDef, items: Entry[], meta: ListMeta)
   put(head);
   for (let i = 0; i < items.length; i++) {
     if (i > 0) body[at++] = 0x2c; // ,
-    put(items[i].json);
+    put(servedJson(def, items[i].json));
   }
   body[at++] = 0x5d; // ]
   body[at++] = 0x7d; // }

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from "node:http";
 import { Status } from "../../meta/status.ts";
 import type { ServerContext } from "../context.ts";
+import { servedJson, servedObject } from "../crd/versions.ts";
 import { ApiStatusError, fail, tooLargeResourceVersion } from "../http/errors.ts";
 import { contentTypeOf, negotiate, type Representation } from "../http/negotiate.ts";
 import { sendJson, sendObject } from "../http/respond.ts";
@@ -45,10 +46,12 @@ export function sendEntry(call: Call, code: number, entry: Written): void {
   const { ctx, req, res, def, query } = call;
   const rep = representationFor(req, "object");
   if (rep.kind === "json")
-    return isEntry(entry) ? sendJson(res, code, entry.json) : sendObject(res, code, entry);
+    return isEntry(entry)
+      ? sendJson(res, code, servedJson(def, entry.json))
+      : sendObject(res, code, servedObject(def, entry));
   if (rep.kind === "metadata" && isEntry(entry))
     return sendJson(res, code, partialMetadataJson(entry, rep.version), contentTypeOf(rep));
-  const obj = objectOf(entry);
+  const obj = servedObject(def, objectOf(entry));
   if (rep.kind === "yaml") return sendJson(res, code, toYaml(obj), "application/yaml");
   if (rep.kind === "metadata")
     return sendObject(res, code, partialMetadata(obj, rep.version), contentTypeOf(rep));

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { failure, Status } from "../../meta/status.ts";
 import type { UserInfo } from "../../meta/types.ts";
+import { checkNotTerminating } from "../crd/resource-defs.ts";
 import { decodeProtobuf, mediaType, readBody, readBodyBytes, readObject } from "../http/body.ts";
 import { ApiStatusError, fail, statusOf } from "../http/errors.ts";
 import { PROTOBUF_MEDIA_TYPE } from "../http/protobuf/index.ts";
@@ -84,6 +85,7 @@ export async function handleResource(
     case "create": {
       if (info.name) throw noRoute();
       if (def.namespaced && !namespace) throw notFoundPath();
+      checkNotTerminating(def);
       const options = createOptions(query);
       const entry = await ctx.objects.create(def, await readObject(req), namespace, {
         user,
@@ -128,14 +130,14 @@ async function handleSubresource(call: Call): Promise<void> {
   if (key === "/pods/binding") return createBinding(call);
   if (key === "/pods/log") return podLog(call);
   if (sub.name === "scale") return handleScale(call);
-  if (sub.name === "status" || sub.name === "finalize") {
+  if (sub.name === "status" || sub.name === "finalize" || sub.name === "approval") {
     if (info.verb === "get") return getObject(call);
-    if (info.verb === "patch") return patch(call, "status");
+    if (info.verb === "patch") return patch(call, sub.name === "approval" ? "approval" : "status");
     const options = updateOptions(query);
     const entry = await ctx.objects.update(def, await readObject(req), info.namespace, info.name, {
       user,
       dryRun: options.dryRun,
-      subresource: sub.name === "finalize" ? "" : "status",
+      subresource: sub.name === "finalize" ? "" : sub.name,
       manager: managerOf(call),
       ...decodeOptions(call),
     });

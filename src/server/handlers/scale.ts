@@ -1,16 +1,16 @@
 // The scale subresource of Deployments, ReplicaSets and StatefulSets (pkg/registry/apps/{deployment,
-// replicaset,statefulset}/storage/storage.go ScaleREST and their scaleUpdatedObjectInfo): a Scale view
-// of spec.replicas; writes go through GuaranteedUpdate, so a scale racing a controller or another client
-// re-applies to the newest object instead of failing.
-
+// replicaset,statefulset}/storage/storage.go ScaleREST and their scaleUpdatedObjectInfo) and of custom
+// resources: a Scale view of spec.replicas; writes go through GuaranteedUpdate, so a scale racing a
+// controller or another client re-applies to the newest object instead of failing.
 import { labelSelectorFromObject, selectorToString } from "../../meta/labels.ts";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject, LabelSelector, StoredObject } from "../../meta/types.ts";
+import { isCustomResourceDef, type ScalePaths, setAt, valueAt } from "../crd/resource-defs.ts";
 import { mediaType, readBody, readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { sendObject } from "../http/respond.ts";
 import { applyPatch, checkPatchBody, patchTypeOf } from "../registry/patch.ts";
-import { storageKey } from "../registry/types.ts";
+import { type ResourceDef, storageKey } from "../registry/types.ts";
 import { invalid } from "../registry/validation/field.ts";
 import type { Call } from "./call.ts";
 import { objectOf } from "./encode.ts";
@@ -28,7 +28,32 @@ interface Scalable {
   status?: { replicas?: number };
 }
 
-function scaleOf(obj: Scalable) {
+/** A custom resource's paths (its CRD's subresources.scale), else the workloads' spec/status.replicas. */
+function pathsOf(def: ResourceDef): ScalePaths {
+  return (
+    (isCustomResourceDef(def) ? def.scale : undefined) ?? {
+      specReplicasPath: ".spec.replicas",
+      statusReplicasPath: ".status.replicas",
+    }
+  );
+}
+
+/** scaleFromCustomResource (apiextensions-apiserver pkg/registry/customresource/etcd.go). */
+function customScaleOf(obj: Scalable, paths: ScalePaths): KubeObject {
+  const int = (v: unknown) => (typeof v === "number" ? v : 0);
+  const selector = paths.labelSelectorPath ? valueAt(obj, paths.labelSelectorPath) : undefined;
+  return {
+    ...scaleOf(obj, undefined),
+    spec: { replicas: int(valueAt(obj, paths.specReplicasPath)) },
+    status: {
+      replicas: int(valueAt(obj, paths.statusReplicasPath)),
+      ...(typeof selector === "string" && selector ? { selector } : {}),
+    },
+  };
+}
+
+function scaleOf(obj: Scalable, def: ResourceDef | undefined): KubeObject {
+  if (def && isCustomResourceDef(def) && def.scale) return customScaleOf(obj, def.scale);
   return {
     kind: "Scale",
     apiVersion: "autoscaling/v1",
@@ -73,12 +98,10 @@ function scaledObject(call: Call, current: StoredObject, scale: KubeObject): Kub
       ),
     );
   }
-  const spec = (current.spec ?? {}) as Record<string, unknown>;
-  return {
-    ...current,
-    metadata: { ...current.metadata, resourceVersion: scale.metadata?.resourceVersion ?? "" },
-    spec: { ...spec, replicas },
-  };
+  const next = structuredClone(current) as unknown as Record<string, unknown>;
+  next.metadata = { ...current.metadata, resourceVersion: scale.metadata?.resourceVersion ?? "" };
+  setAt(next, pathsOf(def).specReplicasPath, replicas);
+  return next as KubeObject;
 }
 
 export async function handleScale(call: Call): Promise<void> {
@@ -86,7 +109,7 @@ export async function handleScale(call: Call): Promise<void> {
   if (info.verb === "get") {
     const entry = ctx.store.get(storageKey(def), info.namespace, info.name);
     if (!entry) throw fail.notFound(def.resource, def.group, info.name);
-    return sendObject(res, 200, scaleOf(entry.object() as unknown as Scalable));
+    return sendObject(res, 200, scaleOf(entry.object() as unknown as Scalable, def));
   }
   let newScale: (current: StoredObject) => KubeObject;
   let dryRun: boolean;
@@ -96,7 +119,7 @@ export async function handleScale(call: Call): Promise<void> {
     dryRun = patchOptions(query, type).dryRun;
     checkPatchBody(body, type);
     const target = { kind: "Scale", group: "autoscaling" };
-    newScale = (current) => applyPatch(scaleOf(current as unknown as Scalable), body, type, target);
+    newScale = (current) => applyPatch(scaleOf(current as unknown as Scalable, def), body, type, target);
   } else {
     dryRun = updateOptions(query).dryRun;
     const scale = await readObject(req);
@@ -112,5 +135,5 @@ export async function handleScale(call: Call): Promise<void> {
     (current) => scaledObject(call, current, newScale(current)),
     { user, dryRun },
   );
-  sendObject(res, 200, scaleOf(objectOf(written) as unknown as Scalable));
+  sendObject(res, 200, scaleOf(objectOf(written) as unknown as Scalable, def));
 }

@@ -1,4 +1,5 @@
 import { Status } from "../../meta/status.ts";
+import { servedJson } from "../crd/versions.ts";
 import { fail } from "../http/errors.ts";
 import { contentTypeOf } from "../http/negotiate.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
@@ -65,7 +66,8 @@ export function watchObjects(call: Call): void {
   let tableColumnsSent = false;
 
   // Encodes a stored object JSON (or a parsed object) in the negotiated representation.
-  const encodeObject = (json: string): string => {
+  const encodeObject = (stored: string): string => {
+    const json = servedJson(def, stored); // a custom resource read through a non-storage version
     if (rep.kind === "json") return json;
     const obj = JSON.parse(json);
     if (rep.kind === "metadata") return JSON.stringify(partialMetadata(obj, rep.version));

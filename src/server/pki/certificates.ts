@@ -51,8 +51,9 @@ export function privateKeyPem(key: KeyObject): string {
   return key.export({ type: "pkcs8", format: "pem" }).toString();
 }
 
-function publicKeyDer(privateKey: KeyObject): ArrayBuffer {
-  const der = createPublicKey(privateKey).export({ type: "spki", format: "der" });
+/** The SPKI of a private key, or of a public key as given (a CSR's, which the CA signs for). */
+function publicKeyDer(key: KeyObject): ArrayBuffer {
+  const der = (key.type === "public" ? key : createPublicKey(key)).export({ type: "spki", format: "der" });
   return new Uint8Array(der).buffer;
 }
 
@@ -113,7 +114,7 @@ function subjectAltNames(hosts: string[]): { type: "ip" | "dns"; value: string }
   return hosts.map((value) => ({ type: isIP(value) ? "ip" : "dns", value }));
 }
 
-/** Signs a leaf certificate for `key` with the CA. */
+/** Signs a leaf certificate for `key` (private, or a requester's public key) with the CA. */
 export async function issueCertificate(
   ca: CertificateAuthorityPem,
   key: KeyObject,

@@ -1,13 +1,14 @@
 // The API server's PKI: a CA, the serving certificate, the admin client certificate and the
 // ServiceAccount signing key. Persisted under <dataDir>/pki and reused on restart, because a new CA
 // would break every kubeconfig and a new signing key every issued token.
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import {
   type CertificateSubject,
   createCertificateAuthority,
   generateCertificateKey,
+  issueCertificate,
   issueKeyAndCertificate,
   type KeyAndCertificate,
   type LeafProfile,
@@ -31,6 +32,8 @@ export interface Pki {
   adminKeyPem: string;
   serviceAccountKey: ServiceAccountKey;
   issueClientCert(subject: CertificateSubject, days?: number): Promise<KeyAndCertificate>;
+  /** A client certificate for a key the requester holds (CertificateSigningRequests' signer). */
+  signClientCert(publicKey: KeyObject, subject: CertificateSubject, days: number): Promise<string>;
 }
 
 export interface PkiOptions {
@@ -51,6 +54,9 @@ export const DEFAULT_SERVING_HOSTS = [
   "kubernetes.default",
   "kubernetes.default.svc",
   "kubernetes.default.svc.cluster.local",
+  // The `kubernetes` Service's ClusterIP (the first of 10.96.0.0/12), as kube-apiserver adds it: Pods
+  // with their own network reach the server there (KUBERNETES_SERVICE_HOST).
+  "10.96.0.1",
 ];
 
 export const ADMIN_SUBJECT: CertificateSubject = {
@@ -184,5 +190,7 @@ export async function loadOrCreatePki(opts: PkiOptions = {}): Promise<Pki> {
     adminKeyPem: admin.keyPem,
     serviceAccountKey: sa.key,
     issueClientCert: (subject, days) => issueKeyAndCertificate(ca, clientProfile(subject, days)),
+    signClientCert: (publicKey, subject, days) =>
+      issueCertificate(ca, publicKey, clientProfile(subject, days)),
   };
 }

@@ -13,6 +13,7 @@
 import { goQuote } from "../../meta/go-quote.ts";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject } from "../../meta/types.ts";
+import { type CustomResourceDef, isCustomResourceDef } from "../crd/resource-defs.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import type { FieldSpec, TypeRef } from "../http/protobuf/schema.ts";
 import { goTypeName, hasCustomJson, isStringList, jsonFields, messageForKind } from "../typeinfo/index.ts";
@@ -294,7 +295,7 @@ export interface DecodeOptions {
  * is the result of a patch, and errors are patch.go's 422 on field "patch" showing what it returns.
  */
 export function decodeForWrite(
-  def: Pick<ResourceDef, "group" | "version" | "kind">,
+  def: Pick<ResourceDef, "group" | "version" | "kind"> | CustomResourceDef,
   obj: KubeObject,
   o: DecodeOptions,
   patch?: () => string,
@@ -302,7 +303,10 @@ export function decodeForWrite(
   const directive = o.fieldValidation ?? "Warn";
   let decoded: Decoded | undefined;
   try {
-    decoded = decodeObject(groupVersion(def), def.kind, obj as Record<string, unknown>);
+    // A custom resource decodes through its version's structural schema (src/server/crd).
+    decoded = isCustomResourceDef(def)
+      ? decodeCustomResource(def, obj)
+      : decodeObject(groupVersion(def), def.kind, obj as Record<string, unknown>);
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
     throw decodeFailure(def, e.message, patch);
@@ -314,6 +318,15 @@ export function decodeForWrite(
     if (directive === "Warn") for (const w of decoded.strictErrors) o.warn?.(w);
   }
   return decoded.object as KubeObject;
+}
+
+/** crdHandler's decoding: drop non-nullable nulls, default, prune; pruned paths are the strict errors. */
+function decodeCustomResource(def: CustomResourceDef, obj: KubeObject): Decoded {
+  const { object, unknownFields } = def.decode(obj);
+  return {
+    object: object as Record<string, unknown>,
+    strictErrors: unknownFields.slice(0, MAX_STRICT_ERRORS).map((p) => `unknown field ${JSON.stringify(p)}`),
+  };
 }
 
 function decodeFailure(def: Pick<ResourceDef, "version" | "kind">, message: string, patch?: () => string) {

@@ -4,6 +4,8 @@ import { randomUUID } from "node:crypto";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
 import { type AdmissionPlugin, operationOptions, runAdmission } from "../admission/types.ts";
+import { isCustomResourceDef } from "../crd/resource-defs.ts";
+import { servedObject, storedApiVersion } from "../crd/versions.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { CONFLICT_MODIFIED, type Entry, isStorageError, type Store } from "../storage/index.ts";
 import { type DecodeOptions, decodeForWrite, patchShown } from "./decode.ts";
@@ -61,6 +63,9 @@ function metaOf(obj: KubeObject): Meta {
 /** Status subresource semantics: the main resource ignores status, /status changes only status. */
 const HAS_STATUS_SUBRESOURCE = (def: ResourceDef) =>
   def.subresources?.some((s) => s.name === "status") ?? false;
+
+/** Subresources written like /status: only status comes from the request (a CSR's /approval too). */
+const STATUS_LIKE = new Set(["status", "approval"]);
 
 /**
  * DeleteOptions.preconditions, as rest.BeforeDelete reports them: the conflict names the Kind
@@ -177,10 +182,11 @@ export class ObjectService {
       setManagedFields(obj, updateManagedFields(undefined, obj, this.writer(def, o.manager, "")));
     }
     await runAdmission(this.admission, "mutate", req);
-    def.prepare?.(obj, undefined, { store: this.store });
+    def.prepare?.(obj, undefined, { store: this.store, user: o.user, now: this.now() });
     this.validate(def, obj, undefined);
     await runAdmission(this.admission, "validate", req);
     if (o.dryRun) return obj as StoredObject;
+    obj.apiVersion = storedApiVersion(def); // a custom resource is stored in its CRD's storage version
     return this.store.create(storageKey(def), obj);
   }
 
@@ -235,7 +241,7 @@ export class ObjectService {
     for (;;) {
       const current = this.store.getLatest(key, ns, name);
       if (!current) throw fail.notFound(def.resource, def.group, name);
-      const obj = await tryUpdate(current.object());
+      const obj = await tryUpdate(servedObject(def, current.object()));
       if (!obj) return current;
       const written = await this.tryWrite(def, ns, name, current, obj, o);
       if (written) return written;
@@ -281,7 +287,9 @@ export class ObjectService {
       );
     }
     await runAdmission(this.admission, "mutate", req);
-    if (!o.subresource) def.prepare?.(next, old, { store: this.store });
+    const strategy = { store: this.store, user: o.user, now: this.now() };
+    if (!o.subresource) def.prepare?.(next, old, strategy);
+    else def.prepareSubresource?.(o.subresource, next, old, strategy);
     // A write that changes nothing but managedFields timestamps is a no-op (same resourceVersion).
     if (old.metadata.managedFields && sameExceptTimes(old, next))
       setManagedFields(next, managedFieldsOf(old));
@@ -294,6 +302,7 @@ export class ObjectService {
       if (next.metadata?.deletionTimestamp && !pendingFinalizers(def, next).length) {
         return await this.store.delete(storageKey(def), namespace, name, { expectedRV: current.rv });
       }
+      next.apiVersion = storedApiVersion(def);
       return await this.store.update(storageKey(def), next, { expectedRV: current.rv });
     } catch (e) {
       if (isStorageError(e, "Conflict")) return undefined;
@@ -391,14 +400,17 @@ export class ObjectService {
   }
 
   private writer(def: ResourceDef, manager: string, subresource: string): Writer {
-    const scope: FieldScope =
-      subresource === "status" ? "status" : HAS_STATUS_SUBRESOURCE(def) ? "main" : "all";
+    const scope: FieldScope = STATUS_LIKE.has(subresource)
+      ? "status"
+      : HAS_STATUS_SUBRESOURCE(def)
+        ? "main"
+        : "all";
     return {
       manager,
       apiVersion: groupVersion(def),
       time: rfc3339(this.now()),
-      ...(subresource === "status" ? { subresource } : {}),
-      schema: patchSchemaFor(def.group, def.kind),
+      ...(STATUS_LIKE.has(subresource) ? { subresource } : {}),
+      schema: isCustomResourceDef(def) ? def.patchSchema : patchSchemaFor(def.group, def.kind),
       scope,
     };
   }
@@ -444,6 +456,7 @@ export class ObjectService {
           : o.propagationPolicy === "Foreground"
             ? FOREGROUND_FINALIZER
             : undefined;
+      if (!obj.metadata.deletionTimestamp) def.beforeDelete?.(obj, this.now());
       if (propagation && !obj.metadata.deletionTimestamp) {
         obj.metadata.finalizers = [...new Set([...(obj.metadata.finalizers ?? []), propagation])];
       }
@@ -484,8 +497,9 @@ export class ObjectService {
     incoming: KubeObject,
     subresource: string,
   ): KubeObject {
-    const next: KubeObject = subresource === "status" ? { ...old, status: incoming.status } : { ...incoming };
-    if (subresource === "status") {
+    const statusLike = STATUS_LIKE.has(subresource);
+    const next: KubeObject = statusLike ? { ...old, status: incoming.status } : { ...incoming };
+    if (statusLike) {
       // Only status (plus nothing else) changes through /status.
       next.metadata = { ...old.metadata };
     } else if (HAS_STATUS_SUBRESOURCE(def) && subresource === "") {
@@ -515,9 +529,11 @@ export class ObjectService {
   }
 
   private validate(def: ResourceDef, obj: KubeObject, old: StoredObject | undefined): void {
+    // apiextensions-apiserver validates metadata with apimachinery's generic rules only.
+    const coreFinalizers = def.group !== "apiextensions.k8s.io" && !isCustomResourceDef(def);
     const causes = [
-      ...validateObjectMeta(obj, { namespaced: def.namespaced, kind: def.kind }),
-      ...(old ? validateUpdateMeta(old, obj) : []),
+      ...validateObjectMeta(obj, { namespaced: def.namespaced, kind: def.kind, coreFinalizers }),
+      ...(old ? validateUpdateMeta(old, obj, coreFinalizers) : []),
       ...(def.validate?.(obj, old) ?? []),
     ];
     if (causes.length) {

@@ -9,7 +9,7 @@ import type { KubeObject } from "../../meta/types.ts";
 import { jsonKind } from "./go-format.ts";
 import { applyManagedFields, type Writer } from "./managed-fields.ts";
 import { patchError } from "./patch-error.ts";
-import { patchSchemaFor } from "./patch-schema.ts";
+import { type PatchSchema, patchSchemaFor } from "./patch-schema.ts";
 import { strategicMerge } from "./strategic-merge.ts";
 
 export interface ApplyTarget {
@@ -17,6 +17,8 @@ export interface ApplyTarget {
   group: string;
   /** Served version; defaults to "v1". */
   version?: string;
+  /** Merge metadata; the kind's built-in patch schema when absent (custom resources bring theirs). */
+  schema?: PatchSchema;
 }
 
 export function serverSideApply(live: KubeObject, body: string, o: ApplyTarget): KubeObject {
@@ -31,7 +33,7 @@ export function serverSideApplyOwned(
   force: boolean,
 ): KubeObject {
   const { config, merged, apiVersion } = mergeApplyConfiguration(live, body, o);
-  const schema = patchSchemaFor(o.group, o.kind);
+  const schema = o.schema ?? patchSchemaFor(o.group, o.kind);
   return applyManagedFields(live, config, merged, { ...o, schema, apiVersion }, force);
 }
 
@@ -52,7 +54,7 @@ function mergeApplyConfiguration(
   if (meta && meta.managedFields !== undefined && meta.managedFields !== null) {
     throw patchError.badRequest("metadata.managedFields must be nil");
   }
-  const merged = strategicMerge(live, config, patchSchemaFor(o.group, o.kind)) as KubeObject;
+  const merged = strategicMerge(live, config, o.schema ?? patchSchemaFor(o.group, o.kind)) as KubeObject;
   return { config, merged, apiVersion: expected };
 }
 

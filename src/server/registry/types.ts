@@ -2,7 +2,7 @@
 // field selectors, defaulting, validation, Table output and OpenAPI. A kind is one module under
 // registry/kinds/<group>/<kind>.ts exporting its ResourceDef (docs/architecture.md, "Adding a kind");
 // type knowledge (protobuf fields, patch strategies, Go types) is looked up by group/version/kind.
-import type { KubeObject, StoredObject } from "../../meta/types.ts";
+import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
 import type { Store } from "../storage/index.ts";
 import type { Printer } from "./tables.ts";
 
@@ -42,19 +42,48 @@ export interface ResourceDef {
   /** The registry strategy's PrepareForCreate (old undefined) / PrepareForUpdate, after defaulting:
    * status resets, allocations (Service ClusterIPs), derived fields. Not run for subresource writes. */
   prepare?: (obj: KubeObject, old: StoredObject | undefined, ctx: StrategyContext) => void;
+  /** The subresource strategies' PrepareForUpdate (e.g. a CSR's status and approval), after the generic
+   * merge that takes status from the request and keeps everything else. */
+  prepareSubresource?: (
+    subresource: string,
+    obj: KubeObject,
+    old: StoredObject,
+    ctx: StrategyContext,
+  ) => void;
   /** Validation for create (old undefined) and update; returns field causes (empty = valid).
    * ObjectMeta is validated generically first; this adds the kind's own rules. */
   validate?: (obj: KubeObject, old?: StoredObject) => FieldCause[];
   /** Table columns (pkg/printers/internalversion/printers.go); Name + Created At when absent. */
   printer?: Printer;
+  /** Served from another kind's storage, as kube-apiserver serves one stored kind under several group
+   * versions (events.k8s.io/v1 Events are core/v1 Events; autoscaling/v1 and v2 HPAs are one object):
+   * a write through either reads back through both. Conversions run on every read and write. */
+  storage?: SharedStorage;
   /** DELETE answers with the object (its last state) rather than a Success Status
    * (the registry's ReturnDeletedObject: pods, namespaces, services, nodes, serviceaccounts). */
   returnsDeletedObject?: boolean;
+  /** The registry's Delete override, on the first delete request (before deletionTimestamp is set): adds
+   * finalizers and conditions (CustomResourceDefinition: the customresourcecleanup finalizer). */
+  beforeDelete?: (obj: StoredObject, now: Date) => void;
+}
+
+/** The stored kind's group/resource (its storageKey) and the conversions between the two forms. */
+export interface SharedStorage {
+  group: string;
+  resource: string;
+  /** This kind's object in the stored kind's form (apiVersion/kind included). */
+  toStorage(obj: KubeObject): KubeObject;
+  /** A stored object in this kind's form (apiVersion/kind included). */
+  fromStorage(obj: KubeObject): KubeObject;
 }
 
 /** What a strategy may consult besides the object: storage, for allocations and cross-object checks. */
 export interface StrategyContext {
   store: Store;
+  /** The requesting user (PrepareForCreate of CSRs records it, as genericapirequest.UserFrom). */
+  user?: UserInfo;
+  /** The request time (condition timestamps). */
+  now?: Date;
 }
 
 /** apiVersion string for a def: "v1" or "rbac.authorization.k8s.io/v1". */
@@ -62,7 +91,12 @@ export function groupVersion(def: Pick<ResourceDef, "group" | "version">): strin
   return def.group ? `${def.group}/${def.version}` : def.version;
 }
 
-/** Storage key space for a def: "pods" or "roles.rbac.authorization.k8s.io". */
-export function storageKey(def: Pick<ResourceDef, "group" | "resource">): string {
-  return def.group ? `${def.resource}.${def.group}` : def.resource;
+/** Storage key space for a def: "pods", "roles.rbac.authorization.k8s.io", or a view's "events.events.k8s.io@v1". */
+export function storageKey(
+  def: Pick<ResourceDef, "group" | "resource"> & Partial<Pick<ResourceDef, "version" | "storage">>,
+): string {
+  const key = def.group ? `${def.resource}.${def.group}` : def.resource;
+  // A kind served from another's storage gets its own view key: two versions of one group/resource
+  // (autoscaling/v1 over autoscaling/v2 HPAs) must not collide.
+  return def.storage ? `${key}@${def.version}` : key;
 }

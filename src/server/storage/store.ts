@@ -26,6 +26,7 @@ import { splitKey } from "./keys.ts";
 import { encodeDelete, encodePut } from "./records.ts";
 import type { ListOptions, ListResult, PastStates } from "./table.ts";
 import { ResourceTable } from "./table.ts";
+import { StorageView, type ViewDefinition } from "./view.ts";
 import { WatchHub } from "./watch-hub.ts";
 
 export interface StoreOptions {
@@ -100,6 +101,8 @@ function checkUID(
 
 export class Store {
   private readonly tables = new Map<string, ResourceTable>();
+  /** Resources served from another resource's storage (view.ts). */
+  private readonly views = new Map<string, StorageView>();
   /** Objects replayed from disk for resources nobody registered yet; indexed on register(). */
   private readonly unindexed: RawState;
   private readonly hub = new WatchHub();
@@ -145,6 +148,13 @@ export class Store {
     this.tables.set(resource, table);
   }
 
+  /** Serves `resource` from `def.target`'s storage, converting on the way in and out (view.ts). */
+  view(resource: string, def: ViewDefinition): void {
+    if (this.tables.has(resource) || this.views.has(resource))
+      throw new Error(`storage: resource ${resource} is already registered`);
+    this.views.set(resource, new StorageView(resource, def));
+  }
+
   /** The resourceVersion of the newest committed write (what a list or get reflects). */
   currentRV(): number {
     return this.committedRV;
@@ -174,6 +184,8 @@ export class Store {
   }
 
   get(resource: string, namespace: string, name: string): Entry | undefined {
+    const view = this.views.get(resource);
+    if (view) return this.viewed(view, this.get(view.target, namespace, name));
     const table = this.table(resource);
     return table.get(table.keyOf(namespace, name));
   }
@@ -184,6 +196,8 @@ export class Store {
    * committed state.
    */
   getLatest(resource: string, namespace: string, name: string): Entry | undefined {
+    const view = this.views.get(resource);
+    if (view) return this.viewed(view, this.getLatest(view.target, namespace, name));
     const table = this.table(resource);
     return this.latest(table, table.keyOf(namespace, name));
   }
@@ -193,6 +207,15 @@ export class Store {
    * With atRV (continue tokens, resourceVersionMatch=Exact): as of that version, or Expired/TooLarge.
    */
   list(resource: string, opts: ListOptions = {}): ListResult {
+    const view = this.views.get(resource);
+    if (view) {
+      const filter = opts.filter;
+      const result = this.list(view.target, {
+        ...opts,
+        ...(filter ? { filter: (e: Entry) => filter(view.entry(e)) } : {}),
+      });
+      return { ...result, items: result.items.map((e) => view.entry(e)) };
+    }
     const table = this.table(resource);
     const atRV = opts.atRV;
     if (atRV === undefined || atRV === this.committedRV) return table.list(this.committedRV, opts);
@@ -202,11 +225,15 @@ export class Store {
   }
 
   count(resource: string, namespace?: string): number {
+    const view = this.views.get(resource);
+    if (view) return this.count(view.target, namespace);
     return this.table(resource).count(namespace);
   }
 
   /** Stamps metadata.resourceVersion (uid generated if missing); resolves once committed (durable). */
   async create(resource: string, obj: StoredObject | KubeObject): Promise<Entry> {
+    const view = this.views.get(resource);
+    if (view) return view.entry(await this.create(view.target, view.toStorage(obj)));
     const table = this.writableTable(resource);
     const { namespace, name, key } = this.identify(table, obj);
     if (this.latest(table, key)) throw alreadyExists(resource, namespace, name);
@@ -227,6 +254,8 @@ export class Store {
 
   /** Replaces the object; an unchanged object is not rewritten and keeps its resourceVersion (like etcd3). */
   async update(resource: string, obj: KubeObject, opts: Preconditions = {}): Promise<Entry> {
+    const view = this.views.get(resource);
+    if (view) return view.entry(await this.update(view.target, view.toStorage(obj), opts));
     const table = this.writableTable(resource);
     const { namespace, name, key } = this.identify(table, obj);
     const current = this.latest(table, key);
@@ -247,6 +276,8 @@ export class Store {
 
   /** Resolves with the last state stamped with the deletion's resourceVersion (what DELETED events carry). */
   async delete(resource: string, namespace: string, name: string, opts: Preconditions = {}): Promise<Entry> {
+    const view = this.views.get(resource);
+    if (view) return view.entry(await this.delete(view.target, namespace, name, opts));
     const table = this.writableTable(resource);
     const key = table.keyOf(namespace, name);
     const current = this.latest(table, key);
@@ -272,6 +303,8 @@ export class Store {
    * (synthetic ADDED) are the caller's: list, then watch from the list's rv.
    */
   watch(resource: string, opts: WatchOptions, onEvent: (ev: StoreEvent) => void): { stop(): void } {
+    const view = this.views.get(resource);
+    if (view) return this.watch(view.target, opts, (ev) => onEvent(view.event(ev)));
     const table = this.table(resource);
     if (opts.fromRV > this.committedRV) throw tooLarge(opts.fromRV, this.committedRV);
     if (opts.fromRV < this.history.floorRV) throw expired(opts.fromRV, this.history.floorRV);
@@ -283,6 +316,10 @@ export class Store {
         }
       }
     });
+  }
+
+  private viewed(view: StorageView, entry: Entry | undefined): Entry | undefined {
+    return entry && view.entry(entry);
   }
 
   watcherCount(resource?: string): number {

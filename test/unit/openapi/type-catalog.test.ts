@@ -70,7 +70,9 @@ describe("kubernetes-types catalog", () => {
   });
 
   it("describes every kind and list kind the server serves", () => {
-    for (const def of RESOURCES) {
+    // kube-aggregator's APIService is not part of k8s.io/api, so kubernetes-types has no module for it:
+    // its documents use the permissive fallback schema.
+    for (const def of RESOURCES.filter((d) => d.group !== "apiregistration.k8s.io")) {
       const module = moduleOfGroupVersion(def.group, def.version);
       assert.ok(findType(module, def.kind), `${module} ${def.kind}`);
       if (!def.virtual) assert.ok(findType(module, def.listKind), `${module} ${def.listKind}`);

@@ -24,6 +24,13 @@ describe("bootstrapClusterRoles", () => {
         "system:service-account-issuer-discovery",
         "system:auth-delegator",
         "system:monitoring",
+        "system:node-bootstrapper",
+        "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+        "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+        "system:certificates.k8s.io:kube-apiserver-client-approver",
+        "system:certificates.k8s.io:kube-apiserver-client-kubelet-approver",
+        "system:certificates.k8s.io:kubelet-serving-approver",
+        "system:certificates.k8s.io:legacy-unknown-approver",
       ],
     );
     for (const r of roles) {
@@ -32,6 +39,17 @@ describe("bootstrapClusterRoles", () => {
       assert.equal(r.metadata.labels?.["kubernetes.io/bootstrapping"], "rbac-defaults");
       assert.deepEqual(r.metadata.annotations, { "rbac.authorization.kubernetes.io/autoupdate": "true" });
     }
+  });
+
+  it("signer approver roles name their signer (testdata/cluster-roles.yaml)", () => {
+    assert.deepEqual(role("system:certificates.k8s.io:kube-apiserver-client-approver")?.rules, [
+      {
+        verbs: ["approve"],
+        apiGroups: ["certificates.k8s.io"],
+        resources: ["signers"],
+        resourceNames: ["kubernetes.io/kube-apiserver-client"],
+      },
+    ]);
   });
 
   it("serializes cluster-admin like the apiserver", () => {

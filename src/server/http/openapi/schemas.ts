@@ -33,14 +33,28 @@ export function schemaRef(model: string): JsonSchema {
 export class SchemaSet {
   readonly schemas: Record<string, JsonSchema> = {};
   private readonly permissive = new Set<string>();
+  /** Schemas of custom resource kinds ("group/version/Kind" → the CRD version's openAPIV3Schema). */
+  private readonly custom: ReadonlyMap<string, JsonSchema>;
+  private readonly customModels = new Set<string>();
 
-  /** Whether a model has a field-level schema (false for kinds kubernetes-types does not know). */
+  constructor(custom: ReadonlyMap<string, JsonSchema> = new Map()) {
+    this.custom = custom;
+  }
+
+  /** Whether a model has a field-level schema with patch metadata (false for kinds kubernetes-types does
+   * not know, and for custom resources, which take no strategic merge patch). */
   describesFields(model: string): boolean {
-    return model in this.schemas && !this.permissive.has(model);
+    return model in this.schemas && !this.permissive.has(model) && !this.customModels.has(model);
   }
 
   /** Adds the schema of a kind and tags it with its GVK; returns its model name. */
   addKind(gvk: Gvk): string {
+    const custom = this.custom.get(`${gvk.group}/${gvk.version}/${gvk.kind}`);
+    if (custom) {
+      const model = this.addCustomKind(gvk, custom);
+      this.tagGvk(model, gvk);
+      return model;
+    }
     const module = moduleOfGroupVersion(gvk.group, gvk.version);
     const decl = findType(module, gvk.kind);
     const model = decl ? this.addType(decl) : this.addPermissiveKind(gvk);
@@ -122,6 +136,32 @@ export class SchemaSet {
       oneOf: [{ type: "integer" }, { type: "string" }],
     };
     return INT_OR_STRING_MODEL;
+  }
+
+  /** A custom resource (apiextensions-apiserver pkg/controller/openapi/builder): its CRD schema, with
+   * apiVersion, kind and metadata (ObjectMeta) filled in. */
+  private addCustomKind(gvk: Gvk, schema: JsonSchema): string {
+    const model = fallbackModelName(gvk.group, gvk.version, gvk.kind);
+    if (this.schemas[model]) return model;
+    const properties = { ...((schema.properties as Record<string, JsonSchema> | undefined) ?? {}) };
+    properties.apiVersion = {
+      description:
+        "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+      type: "string",
+    };
+    properties.kind = {
+      description:
+        "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+      type: "string",
+    };
+    properties.metadata = {
+      allOf: [schemaRef(this.addMeta("ObjectMeta"))],
+      description:
+        "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+    };
+    this.schemas[model] = { ...schema, type: "object", properties };
+    this.customModels.add(model);
+    return model;
   }
 
   /** A kind kubernetes-types does not describe: typed envelope, anything inside. */

@@ -1,5 +1,6 @@
 // One OpenAPI v3 document per served group version, as kube-apiserver publishes under
 // /openapi/v3/api/v1 and /openapi/v3/apis/<group>/<version>.
+import { isCustomResourceDef } from "../../crd/resource-defs.ts";
 import { groupVersion, type ResourceDef } from "../../registry/types.ts";
 import { addResourcePaths, type PathItem } from "./paths.ts";
 import { type JsonSchema, SchemaSet } from "./schemas.ts";
@@ -39,7 +40,7 @@ export function servedGroupVersions(defs: ResourceDef[]): string[] {
 export function buildV3Document(defs: ResourceDef[], gv: string): V3Document | undefined {
   const members = defs.filter((d) => groupVersion(d) === gv);
   if (members.length === 0) return undefined;
-  const schemas = new SchemaSet();
+  const schemas = new SchemaSet(customSchemas(members));
   const paths: Record<string, PathItem> = {};
   for (const def of [...members].sort((a, b) => a.resource.localeCompare(b.resource)))
     addResourcePaths(paths, def, schemas);
@@ -51,6 +52,15 @@ export function buildV3Document(defs: ResourceDef[], gv: string): V3Document | u
     components: { schemas: sortKeys(schemas.schemas), securitySchemes: BEARER_TOKEN_SCHEME },
     security: [{ BearerToken: [] }],
   };
+}
+
+/** The openAPIV3Schema of each custom resource kind served in the document. */
+function customSchemas(defs: ResourceDef[]): Map<string, JsonSchema> {
+  const out = new Map<string, JsonSchema>();
+  for (const d of defs) {
+    if (isCustomResourceDef(d)) out.set(`${d.group}/${d.version}/${d.kind}`, (d.schema ?? {}) as JsonSchema);
+  }
+  return out;
 }
 
 export function sortKeys<T>(record: Record<string, T>): Record<string, T> {

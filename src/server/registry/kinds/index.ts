@@ -5,6 +5,8 @@ import { mutatingWebhookConfiguration } from "./admissionregistration/mutatingwe
 import { validatingAdmissionPolicy } from "./admissionregistration/validatingadmissionpolicy.ts";
 import { validatingAdmissionPolicyBinding } from "./admissionregistration/validatingadmissionpolicybinding.ts";
 import { validatingWebhookConfiguration } from "./admissionregistration/validatingwebhookconfiguration.ts";
+import { customResourceDefinition } from "./apiextensions/customresourcedefinition.ts";
+import { apiService } from "./apiregistration/apiservice.ts";
 import { controllerRevision } from "./apps/controllerrevision.ts";
 import { daemonSet } from "./apps/daemonset.ts";
 import { deployment } from "./apps/deployment.ts";
@@ -18,6 +20,7 @@ import { selfSubjectRulesReview } from "./authorization/selfsubjectrulesreview.t
 import { subjectAccessReview } from "./authorization/subjectaccessreview.ts";
 import { cronJob } from "./batch/cronjob.ts";
 import { job } from "./batch/job.ts";
+import { certificateSigningRequest } from "./certificates/certificatesigningrequest.ts";
 import { lease } from "./coordination/lease.ts";
 import { configMap } from "./core/configmap.ts";
 import { endpoints } from "./core/endpoints.ts";
@@ -29,10 +32,20 @@ import { secret } from "./core/secret.ts";
 import { service } from "./core/service.ts";
 import { serviceAccount } from "./core/serviceaccount.ts";
 import { endpointSlice } from "./discovery/endpointslice.ts";
+import { eventsV1Event } from "./events/event.ts";
+import { ingress } from "./networking/ingress.ts";
+import { ingressClass } from "./networking/ingressclass.ts";
+import { networkPolicy } from "./networking/networkpolicy.ts";
+import { runtimeClass } from "./node/runtimeclass.ts";
 import { clusterRole } from "./rbac/clusterrole.ts";
 import { clusterRoleBinding } from "./rbac/clusterrolebinding.ts";
 import { role } from "./rbac/role.ts";
 import { roleBinding } from "./rbac/rolebinding.ts";
+import { priorityClass } from "./scheduling/priorityclass.ts";
+import { csiDriver } from "./storage/csidriver.ts";
+import { csiNode } from "./storage/csinode.ts";
+import { storageClass } from "./storage/storageclass.ts";
+import { volumeAttachment } from "./storage/volumeattachment.ts";
 
 export const KINDS: readonly ResourceDef[] = [
   namespace,
@@ -67,5 +80,19 @@ export const KINDS: readonly ResourceDef[] = [
   validatingAdmissionPolicy,
   validatingAdmissionPolicyBinding,
   validatingWebhookConfiguration,
+  lease,
+  customResourceDefinition,
   ...selfSubjectReviewOlder,
+  apiService,
+  certificateSigningRequest,
+  eventsV1Event,
+  ingressClass,
+  ingress,
+  networkPolicy,
+  runtimeClass,
+  priorityClass,
+  csiDriver,
+  csiNode,
+  storageClass,
+  volumeAttachment,
 ];

@@ -32,6 +32,9 @@ export interface ObjectMetaOptions {
   /** The kind's metadata.name rule; derived from `kind` when absent (dns1123Subdomain by default). */
   nameValidator?: NameValidator;
   kind?: string;
+  /** kube-apiserver's own types add core's finalizer-name rule; apiextensions-apiserver (CRDs and custom
+   * resources) runs only apimachinery's generic pass. Default true. */
+  coreFinalizers?: boolean;
 }
 
 /**
@@ -44,7 +47,8 @@ export function validateObjectMeta(obj: KubeObject, o: ObjectMetaOptions): Field
   const validator = o.nameValidator ?? nameValidatorFor(o.kind);
   const generic = [...nameErrors(meta, "path"), ...commonErrors(meta, o.namespaced)];
   // Core v1 Events get only the generic pass.
-  const kindPass = o.kind === "Event" ? [] : [...nameErrors(meta, validator), ...kubeFinalizerErrors(meta)];
+  const finalizers = o.coreFinalizers === false ? [] : kubeFinalizerErrors(meta);
+  const kindPass = o.kind === "Event" ? [] : [...nameErrors(meta, validator), ...finalizers];
   return dedupe([...generic, ...kindPass]);
 }
 
@@ -53,7 +57,7 @@ export function validateObjectMeta(obj: KubeObject, o: ObjectMetaOptions): Field
  * generation not decremented, immutable identity fields. Complements validateObjectMeta on the new object;
  * the resourceVersion precondition is the storage layer's.
  */
-export function validateUpdateMeta(old: KubeObject, obj: KubeObject): FieldCause[] {
+export function validateUpdateMeta(old: KubeObject, obj: KubeObject, coreFinalizers = true): FieldCause[] {
   const was = metaOf(old);
   const now = metaOf(obj);
   const errs: FieldCause[] = [];
@@ -90,7 +94,7 @@ export function validateUpdateMeta(old: KubeObject, obj: KubeObject): FieldCause
     const v = now.deletionGracePeriodSeconds;
     errs.push(immutable(child(META, "deletionGracePeriodSeconds"), typeof v === "number" ? v : null));
   }
-  return [...errs, ...kubeFinalizerErrors(now)];
+  return coreFinalizers ? [...errs, ...kubeFinalizerErrors(now)] : errs;
 }
 
 /** metav1.Time's String(): Go's time.Time format, "2006-01-02 15:04:05 +0000 UTC" (zero time when unset). */

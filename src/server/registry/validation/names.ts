@@ -39,6 +39,8 @@ const NAME_VALIDATORS: Record<string, NameValidator> = {
   ClusterRole: "path",
   RoleBinding: "path",
   ClusterRoleBinding: "path",
+  CertificateSigningRequest: "path", // certificates ValidateCertificateRequestName
+  APIService: "path", // kube-aggregator checks version.group on top (kinds/apiregistration)
   Event: "path", // core/v1 events skip ObjectMeta validation; only the generic path check applies
 };
 

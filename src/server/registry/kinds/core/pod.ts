@@ -37,15 +37,13 @@ export function defaultPodTemplate(template: Mutable<PodTemplateSpec> | undefine
   if (template?.spec) defaultPodSpec(template.spec);
 }
 
-/** For a bare Pod also SetDefaults_Pod (enableServiceLinks) and the Priority and DefaultTolerationSeconds
- * admission plugins. */
+/** For a bare Pod also SetDefaults_Pod (enableServiceLinks) and the DefaultTolerationSeconds admission plugin. */
 function defaultPod(pod: Mutable<Pod>): void {
   const spec = pod.spec;
   if (!spec) return;
   defaultPodSpec(spec);
   spec.enableServiceLinks ??= true;
-  spec.preemptionPolicy ??= "PreemptLowerPriority";
-  spec.priority ??= 0;
+  // spec.priority and preemptionPolicy are the Priority admission plugin's (admission/priority.ts).
   // DefaultTolerationSeconds admission: tolerate not-ready/unreachable nodes for 5 minutes.
   spec.tolerations ??= [];
   for (const key of ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]) {

@@ -1,0 +1,246 @@
+// The Kubernetes CEL environment (k8s.io/apiserver pkg/cel/library and cel-go's ext packages, as
+// kube-apiserver's base environment enables them) on @bufbuild/cel: the standard library, the strings
+// extension, and the Kubernetes functions rules commonly use — lists (isSorted, sum, min, max, indexOf,
+// lastIndexOf), regex (find, findAll), URLs (isURL, url + getScheme/getHost/getHostname/getPort/
+// getEscapedPath/getQuery) and quantities (isQuantity, quantity + compareTo/isLessThan/isGreaterThan/
+// add/sub/asInteger/asApproximateFloat/isInteger/sign). Cost limits are not modelled.
+// URL and Quantity values are maps tagged with a hidden key, since @bufbuild/cel types are protobuf-only.
+import {
+  type CelEnv,
+  type CelFunc,
+  type CelInput,
+  type CelList,
+  type CelMap,
+  CelScalar,
+  type CelValue,
+  celEnv,
+  celFunc,
+  celMethod,
+  isCelMap,
+  listType,
+  mapType,
+} from "@bufbuild/cel";
+import { strings } from "@bufbuild/cel/ext";
+import { quantityError } from "../registry/quantity.ts";
+
+const SUFFIX: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** A quantity's approximate value, or undefined when resource.ParseQuantity would fail. */
+function parseQuantity(s: string): number | undefined {
+  if (quantityError(s) !== undefined) return undefined;
+  const m = /^([+-]?[0-9.]+)(.*)$/.exec(s);
+  if (!m) return undefined;
+  const factor = SUFFIX[m[2]] ?? 10 ** Number(m[2].slice(1));
+  return Number(m[1]) * factor;
+}
+
+const { STRING, INT, BOOL, DOUBLE, DYN } = CelScalar;
+const LIST = listType(DYN);
+const MAP = mapType(STRING, DYN);
+const TAG = "\u0000kind";
+
+function tagged(kind: string, value: string): CelInput {
+  return new Map<string, CelInput>([
+    [TAG, kind],
+    ["value", value],
+  ]);
+}
+
+function untag(m: CelMap, kind: string): string {
+  if (m.get(TAG) !== kind) throw new Error(`no such overload: expected ${kind}`);
+  return m.get("value") as string;
+}
+
+function compare(a: CelValue, b: CelValue): number {
+  if (typeof a === "bigint" && typeof b === "bigint") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "boolean" && typeof b === "boolean") return Number(a) - Number(b);
+  throw new Error("no such overload");
+}
+
+const items = (l: CelList): CelValue[] => [...l];
+
+function listFuncs(): CelFunc[] {
+  return [
+    celMethod("isSorted", LIST, [], BOOL, function () {
+      const xs = items(this);
+      return xs.every((x, i) => i === 0 || compare(xs[i - 1], x) <= 0);
+    }),
+    celMethod("sum", LIST, [], DYN, function () {
+      const xs = items(this);
+      if (xs.length === 0) return 0n;
+      return xs.reduce((a, b) =>
+        typeof a === "bigint" && typeof b === "bigint" ? a + b : Number(a) + Number(b),
+      ) as CelInput;
+    }),
+    celMethod("min", LIST, [], DYN, function () {
+      const xs = items(this);
+      if (xs.length === 0) throw new Error("min called on empty list");
+      return xs.reduce((a, b) => (compare(a, b) <= 0 ? a : b)) as CelInput;
+    }),
+    celMethod("max", LIST, [], DYN, function () {
+      const xs = items(this);
+      if (xs.length === 0) throw new Error("max called on empty list");
+      return xs.reduce((a, b) => (compare(a, b) >= 0 ? a : b)) as CelInput;
+    }),
+    celMethod("indexOf", LIST, [DYN], INT, function (x) {
+      return BigInt(items(this).findIndex((y) => safeEqual(x, y)));
+    }),
+    celMethod("lastIndexOf", LIST, [DYN], INT, function (x) {
+      return BigInt(items(this).findLastIndex((y) => safeEqual(x, y)));
+    }),
+  ];
+}
+
+function safeEqual(a: CelValue, b: CelValue): boolean {
+  try {
+    return compare(a, b) === 0;
+  } catch {
+    return false;
+  }
+}
+
+function regexFuncs(): CelFunc[] {
+  return [
+    celMethod("find", STRING, [STRING], STRING, function (re) {
+      return new RegExp(re, "u").exec(this)?.[0] ?? "";
+    }),
+    celMethod("findAll", STRING, [STRING], listType(STRING), function (re) {
+      return [...this.matchAll(new RegExp(re, "gu"))].map((m) => m[0]);
+    }),
+    celMethod("findAll", STRING, [STRING, INT], listType(STRING), function (re, n) {
+      const all = [...this.matchAll(new RegExp(re, "gu"))].map((m) => m[0]);
+      return n < 0n ? all : all.slice(0, Number(n));
+    }),
+  ];
+}
+
+/** url(): an absolute URI or an absolute path, as k8s.io/apiserver pkg/cel/library/urls.go accepts. */
+function parseUrl(s: string): URL | undefined {
+  try {
+    if (s.startsWith("/")) return new URL(s, "http://placeholder.invalid");
+    const u = new URL(s);
+    return u;
+  } catch {
+    return undefined;
+  }
+}
+
+function urlFuncs(): CelFunc[] {
+  const url = (m: CelMap) => {
+    const s = untag(m, "url");
+    return { s, u: parseUrl(s)! };
+  };
+  return [
+    celFunc("isURL", [STRING], BOOL, (s) => parseUrl(s) !== undefined),
+    celFunc("url", [STRING], MAP, (s) => {
+      if (!parseUrl(s)) throw new Error(`URL parse error during conversion from string: ${s}`);
+      return tagged("url", s);
+    }),
+    celMethod("getScheme", MAP, [], STRING, function () {
+      const { s, u } = url(this);
+      return s.startsWith("/") ? "" : u.protocol.replace(/:$/, "");
+    }),
+    celMethod("getHost", MAP, [], STRING, function () {
+      const { s, u } = url(this);
+      return s.startsWith("/") ? "" : u.host;
+    }),
+    celMethod("getHostname", MAP, [], STRING, function () {
+      const { s, u } = url(this);
+      return s.startsWith("/") ? "" : u.hostname.replace(/^\[|\]$/g, "");
+    }),
+    celMethod("getPort", MAP, [], STRING, function () {
+      const { s, u } = url(this);
+      return s.startsWith("/") ? "" : u.port;
+    }),
+    celMethod("getEscapedPath", MAP, [], STRING, function () {
+      return url(this).u.pathname;
+    }),
+    celMethod("getQuery", MAP, [], mapType(STRING, listType(STRING)), function () {
+      const out = new Map<string, string[]>();
+      for (const [k, v] of url(this).u.searchParams) out.set(k, [...(out.get(k) ?? []), v]);
+      return out;
+    }),
+  ];
+}
+
+/** A quantity's value as a JS number (the library's comparisons use inf.Dec; doubles suffice here). */
+function quantityValue(s: string): number {
+  const q = parseQuantity(s);
+  if (q === undefined) throw new Error(`quantities must match the regular expression: ${s}`);
+  return q;
+}
+
+function quantityFuncs(): CelFunc[] {
+  const q = (m: CelMap) => quantityValue(untag(m, "quantity"));
+  return [
+    celFunc("isQuantity", [STRING], BOOL, (s) => parseQuantity(s) !== undefined),
+    celFunc("quantity", [STRING], MAP, (s) => {
+      quantityValue(s);
+      return tagged("quantity", s);
+    }),
+    celMethod("compareTo", MAP, [MAP], INT, function (o) {
+      return BigInt(Math.sign(q(this) - q(o)));
+    }),
+    celMethod("isLessThan", MAP, [MAP], BOOL, function (o) {
+      return q(this) < q(o);
+    }),
+    celMethod("isGreaterThan", MAP, [MAP], BOOL, function (o) {
+      return q(this) > q(o);
+    }),
+    celMethod("sign", MAP, [], INT, function () {
+      return BigInt(Math.sign(q(this)));
+    }),
+    celMethod("isInteger", MAP, [], BOOL, function () {
+      return Number.isInteger(q(this));
+    }),
+    celMethod("asInteger", MAP, [], INT, function () {
+      const v = q(this);
+      if (!Number.isSafeInteger(v)) throw new Error("cannot convert value to integer");
+      return BigInt(v);
+    }),
+    celMethod("asApproximateFloat", MAP, [], DOUBLE, function () {
+      return q(this);
+    }),
+    celMethod("add", MAP, [MAP], MAP, function (o) {
+      return tagged("quantity", String(q(this) + q(o)));
+    }),
+    celMethod("add", MAP, [INT], MAP, function (n) {
+      return tagged("quantity", String(q(this) + Number(n)));
+    }),
+    celMethod("sub", MAP, [MAP], MAP, function (o) {
+      return tagged("quantity", String(q(this) - q(o)));
+    }),
+    celMethod("sub", MAP, [INT], MAP, function (n) {
+      return tagged("quantity", String(q(this) - Number(n)));
+    }),
+  ];
+}
+
+let env: CelEnv | undefined;
+
+/** The shared environment (functions only; variables are bound per evaluation). */
+export function kubernetesEnv(): CelEnv {
+  env ??= celEnv({ funcs: [...strings, ...listFuncs(), ...regexFuncs(), ...urlFuncs(), ...quantityFuncs()] });
+  return env;
+}
+
+export { isCelMap };

@@ -1,0 +1,154 @@
+// Pod networks survive no crash of the runtime: after SIGKILL of `incluster cluster up` and a restart on the
+// same data dir, the node network holds exactly one namespace, one veth and one host-local lease per Pod
+// (the crashed run's were DELeted and removed first); deleting the Pods frees all of them, and a clean
+// shutdown removes the bridge and every chain of this network.
+import assert from "node:assert/strict";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { CLAIMS_DIR, namesFor } from "../../src/kubelet/network/claim.ts";
+import { listNetns, run } from "../../src/kubelet/network/host.ts";
+import { eventually } from "../helpers/cluster.ts";
+import { CLI, NODE, networkSkipReason } from "./kubelet-harness.ts";
+
+let dataDir: string;
+let up: ChildProcess | undefined;
+const port = randomInt(20_000, 60_000);
+
+after(async () => {
+  if (up?.exitCode === null) {
+    up.kill("SIGTERM");
+    await new Promise((r) => up?.once("exit", r));
+  }
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function clusterUp(): Promise<ChildProcess> {
+  const child = spawn(
+    NODE,
+    [CLI, "cluster", "up", "--data-dir", dataDir, "--port", String(port), "--allow-host-commands"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`cluster up exited ${child.exitCode}:\n${output}`);
+      return output.includes("Press Ctrl-C") || undefined;
+    },
+    30_000,
+    "cluster up to be ready",
+  );
+  return child;
+}
+
+function kubectl(args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      "kubectl",
+      ["--kubeconfig", path.join(dataDir, "admin.kubeconfig"), ...args],
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** The node network this data dir's runtime claimed. */
+async function ourNetwork() {
+  const runtimeDir = path.join(dataDir, "kubelet");
+  for (const file of await readdir(CLAIMS_DIR)) {
+    if (!/^\d+$/.test(file)) continue;
+    if ((await readFile(path.join(CLAIMS_DIR, file), "utf8")).trim() === runtimeDir)
+      return { ...namesFor(Number(file)), ipam: path.join(runtimeDir, "network", "ipam") };
+  }
+  throw new Error(`no node network claimed for ${runtimeDir}`);
+}
+
+async function holdings(n: Awaited<ReturnType<typeof ourNetwork>>) {
+  const leases = await readdir(path.join(n.ipam, n.network)).catch(() => [] as string[]);
+  const veths = await readdir(`/sys/class/net/${n.bridge}/brif`).catch(() => [] as string[]);
+  const nat = (await run(["iptables-save", "-t", "nat"])).stdout;
+  return {
+    netns: listNetns(n.netnsPrefix).length,
+    veths: veths.length,
+    leases: leases.filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).length,
+    masquerades: nat
+      .split("\n")
+      .filter((l) => l.startsWith("-A POSTROUTING") && l.includes(`name: \\"${n.network}\\"`)).length,
+    jumps: nat
+      .split("\n")
+      .filter((l) => l.startsWith("-A PREROUTING") && l.includes(`${n.chainPrefix}SERVICES`)).length,
+  };
+}
+
+const pods = (script: string) =>
+  JSON.stringify({
+    apiVersion: "v1",
+    kind: "List",
+    items: ["one", "two"].map((name) => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name },
+      spec: {
+        automountServiceAccountToken: false,
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: "main", image: "x", command: [NODE, "-e", script] }],
+      },
+    })),
+  });
+
+test("after SIGKILL and a restart, one namespace, veth and lease per Pod; none after deletion and stop", {
+  skip: await networkSkipReason(),
+}, async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-netcrash-"));
+  up = await clusterUp();
+  await kubectl(
+    ["apply", "-f", "-"],
+    pods("require('node:http').createServer((q, s) => s.end('up')).listen(9090)"),
+  );
+  const bothRunning = async () => {
+    const out = await kubectl(["get", "pods", "-o", "jsonpath={.items[*].status.phase}"]);
+    return out === "Running Running" || undefined;
+  };
+  await eventually(bothRunning, 30_000, "both Pods Running");
+  const n = await ourNetwork();
+  const ONE_EACH = { netns: 2, veths: 2, leases: 2, masquerades: 2, jumps: 1 };
+  assert.deepEqual(await holdings(n), ONE_EACH);
+
+  up.kill("SIGKILL");
+  await new Promise((r) => up?.once("exit", r));
+  assert.equal((await holdings(n)).netns, 2, "a crash leaves the namespaces behind");
+
+  up = await clusterUp();
+  await eventually(bothRunning, 30_000, "both Pods Running again");
+  assert.deepEqual(await ourNetwork().then((x) => x.index), n.index, "the data dir keeps its node network");
+  await eventually(
+    async () => JSON.stringify(await holdings(n)) === JSON.stringify(ONE_EACH) || undefined,
+    10_000,
+    "one of each per Pod",
+  ).catch(async (error: Error) => {
+    throw new Error(`${error.message}: ${JSON.stringify(await holdings(n))}`);
+  });
+  const ips = (await kubectl(["get", "pods", "-o", "jsonpath={.items[*].status.podIP}"])).split(" ");
+  for (const ip of ips) {
+    const answer = await fetch(`http://${ip}:9090/`).then((r) => r.text());
+    assert.equal(answer, "up");
+  }
+
+  await kubectl(["delete", "pods", "--all", "--wait=true"]);
+  assert.deepEqual(await holdings(n), { netns: 0, veths: 0, leases: 0, masquerades: 0, jumps: 1 });
+
+  up.kill("SIGTERM");
+  await new Promise((r) => up?.once("exit", r));
+  assert.ok(!existsSync(`/sys/class/net/${n.bridge}`), "the bridge is removed at shutdown");
+  for (const table of ["nat", "filter"]) {
+    const dump = (await run(["iptables-save", "-t", table])).stdout;
+    assert.ok(!dump.includes(n.chainPrefix), `no ${n.chainPrefix} chain left in ${table}`);
+  }
+  assert.ok(!existsSync(path.join(CLAIMS_DIR, String(n.index))), "the claim is released");
+});

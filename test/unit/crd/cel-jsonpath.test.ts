@@ -1,0 +1,95 @@
+// The Kubernetes CEL environment (src/server/cel) and the JSONPath subset of printer columns.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { compile, isCompileError, toCel } from "../../../src/server/cel/index.ts";
+import { findResults } from "../../../src/server/crd/jsonpath.ts";
+
+function evaluate(expr: string, self: unknown): unknown {
+  const p = compile(expr);
+  if (isCompileError(p)) throw new Error(p.compileError);
+  const r = p({ self: toCel(self) });
+  if ("error" in r) throw new Error(r.error);
+  return r.value;
+}
+
+describe("Kubernetes CEL environment", () => {
+  const cases: [string, unknown, unknown][] = [
+    ["self.replicas <= 5 && has(self.name) && !has(self.missing)", { replicas: 3, name: "a" }, true],
+    ["self.items.isSorted()", { items: [1, 2, 2, 5] }, true],
+    ["self.items.isSorted()", { items: ["b", "a"] }, false],
+    ["self.items.sum()", { items: [1, 2, 3] }, 6n],
+    ["self.items.min() == 1 && self.items.max() == 3", { items: [3, 1, 2] }, true],
+    ["self.items.indexOf('b')", { items: ["a", "b", "b"] }, 1n],
+    ["self.items.lastIndexOf('b')", { items: ["a", "b", "b"] }, 2n],
+    ["self.name.find('[0-9]+')", { name: "abc123def45" }, "123"],
+    ["self.name.findAll('[0-9]+')", { name: "abc123def45" }, ["123", "45"]],
+    ["self.name.matches('^[a-z]+$')", { name: "abc" }, true],
+    ["self.name.lowerAscii() == 'abc' && self.name.indexOf('B') == 1", { name: "ABC" }, true],
+    [
+      "isURL(self.u) && url(self.u).getHost() == 'example.com:8080' && url(self.u).getScheme() == 'https'",
+      { u: "https://example.com:8080/p?q=1" },
+      true,
+    ],
+    [
+      "url(self.u).getHostname() == 'example.com' && url(self.u).getPort() == '8080' && url(self.u).getEscapedPath() == '/p'",
+      { u: "https://example.com:8080/p" },
+      true,
+    ],
+    ["isURL(self.u)", { u: "not a url" }, false],
+    ["isQuantity(self.q) && quantity(self.q).isGreaterThan(quantity('1Gi'))", { q: "2Gi" }, true],
+    ["quantity(self.q).compareTo(quantity('1000m'))", { q: "1" }, 0n],
+    ["quantity(self.q).asInteger()", { q: "2k" }, 2000n],
+    ["isQuantity(self.q)", { q: "12 apples" }, false],
+    ["self.all(k, k.startsWith('a'))", { ab: 1, ac: 2 }, true],
+    ["self.l.exists_one(x, x > 2)", { l: [1, 2, 3] }, true],
+  ];
+  for (const [expr, self, want] of cases) {
+    it(expr, () => {
+      const got = evaluate(expr, self);
+      // CEL lists come back as CelList (iterable); compare their elements.
+      assert.deepEqual(Array.isArray(want) ? [...(got as Iterable<unknown>)] : got, want);
+    });
+  }
+
+  it("reports compile errors and runtime errors as text", () => {
+    const bad = compile("self.x ==");
+    assert.ok(isCompileError(bad));
+    assert.match(bad.compileError, /found = but expecting end of input|Syntax error|syntax error/i);
+    const p = compile("self.missing > 1");
+    assert.ok(!isCompileError(p));
+    const r = p({ self: toCel({}) });
+    assert.ok("error" in r);
+    assert.match(r.error, /no such key|not found/);
+  });
+});
+
+describe("printer column JSONPath", () => {
+  const obj = {
+    metadata: { name: "n", labels: { "app.kubernetes.io/name": "x" } },
+    spec: {
+      replicas: 3,
+      ports: [
+        { name: "a", port: 80 },
+        { name: "b", port: 443 },
+      ],
+    },
+    status: {
+      conditions: [
+        { type: "Ready", status: "True" },
+        { type: "Issuing", status: "False" },
+      ],
+    },
+  };
+  const cases: [string, unknown[]][] = [
+    [".spec.replicas", [3]],
+    [".spec.missing", []],
+    [".spec.ports[1].port", [443]],
+    [".spec.ports[-1].name", ["b"]],
+    [".spec.ports[*].port", [80, 443]],
+    ['.status.conditions[?(@.type == "Ready")].status', ["True"]],
+    [".status.conditions[?(@.type=='Issuing')].status", ["False"]],
+    [".spec.ports[?(@.port > 100)].name", ["b"]],
+    [".metadata.labels['app.kubernetes.io/name']", ["x"]],
+  ];
+  for (const [path, want] of cases) it(path, () => assert.deepEqual(findResults(obj, path), want));
+});
