@@ -24,6 +24,7 @@ import { startAggregationController } from "./controllers/clusterrole-aggregatio
 import type { Controller, ControllerContext } from "./controllers/context.ts";
 import { startCronJobController } from "./controllers/cronjob.ts";
 import { startCsrSigningController } from "./controllers/csr-signing.ts";
+import { startDaemonSetController } from "./controllers/daemonset.ts";
 import { startDisruptionController } from "./controllers/disruption.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
@@ -33,6 +34,7 @@ import { startRootCaController, startServiceAccountController } from "./controll
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
 import { startReplicationManager } from "./controllers/replication-controller.ts";
 import { startResourceQuotaController } from "./controllers/resource-quota.ts";
+import { startStatefulSetController } from "./controllers/statefulset.ts";
 import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
 import { startCrdController } from "./crd/controller.ts";
 import type { ResourceHandlerContext } from "./handlers/resources.ts";
@@ -276,8 +278,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startAggregationController(controllerContext),
     startLegacyTokenController(controllerContext),
     startEndpointsController(controllerContext),
-    startDeploymentController(controllerContext),
-    startReplicaSetController(controllerContext),
+    startDeploymentController(controllerContext, clock),
+    startReplicaSetController(controllerContext, clock),
+    startStatefulSetController(controllerContext, clock),
+    startDaemonSetController(controllerContext, clock),
     startReplicationManager(controllerContext),
     startResourceQuotaController(controllerContext),
     startDisruptionController(controllerContext),

@@ -507,10 +507,12 @@ describe("the machine's kubectl (on PATH)", () => {
       await ok(k, ["scale", "deploy", "api", "-n", NS, "--replicas=3"]),
       "deployment.apps/api scaled\n",
     );
+    // The earlier image patch left a rollout stuck (no runtime: no Pod becomes available) at 2 old + 1
+    // new Pod; as upstream, scaling shares the new size proportionally up to replicas + maxSurge = 4.
     await eventually(async () => {
       await c.server.settle();
       const out = await ok(k, ["get", "pods", "-n", NS, "-l", "app=api", "-o", "name"]);
-      return out.trim().split("\n").length === 3;
+      return out.trim().split("\n").length === 4;
     });
     const deploy = await ok(k, ["get", "deploy", "api", "-n", NS]);
     assert.deepEqual(row(deploy, "api").slice(0, 2), ["api", "0/3"]);

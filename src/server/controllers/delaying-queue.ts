@@ -13,7 +13,7 @@ export function delayingQueue(
   reconcile: (key: string, requeueAfter: (ms: number) => void) => Promise<void>,
   triggers: {
     resource: string;
-    key: (e: { namespace: string; name: string; json: string }) => string | undefined;
+    key: (e: { namespace: string; name: string; json: string }) => string | string[] | undefined;
   }[],
   initialKeys: () => string[],
 ): Controller {
@@ -46,8 +46,8 @@ export function delayingQueue(
   );
   for (const t of triggers) {
     c.store.watch(t.resource, { fromRV: c.store.currentRV() }, (ev) => {
-      const key = t.key(ev.entry);
-      if (key) queue.add(key);
+      const keys = t.key(ev.entry);
+      for (const key of typeof keys === "string" ? [keys] : (keys ?? [])) queue.add(key);
     });
   }
   for (const k of initialKeys()) queue.add(k);

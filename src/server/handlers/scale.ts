@@ -1,8 +1,10 @@
-// The scale subresource (pkg/registry/apps/deployment/storage/storage.go ScaleREST and its
-// scaleUpdatedObjectInfo): a Scale view of spec.replicas; writes go through GuaranteedUpdate, so a scale
-// racing a controller or another client re-applies to the newest object instead of failing.
+// The scale subresource of Deployments, ReplicaSets and StatefulSets (pkg/registry/apps/{deployment,
+// replicaset,statefulset}/storage/storage.go ScaleREST and their scaleUpdatedObjectInfo) and of custom
+// resources: a Scale view of spec.replicas; writes go through GuaranteedUpdate, so a scale racing a
+// controller or another client re-applies to the newest object instead of failing.
+import { labelSelectorFromObject, selectorToString } from "../../meta/labels.ts";
 import { Status } from "../../meta/status.ts";
-import type { KubeObject, StoredObject } from "../../meta/types.ts";
+import type { KubeObject, LabelSelector, StoredObject } from "../../meta/types.ts";
 import { isCustomResourceDef, type ScalePaths, setAt, valueAt } from "../crd/resource-defs.ts";
 import { mediaType, readBody, readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
@@ -22,7 +24,7 @@ interface Scalable {
     resourceVersion: string;
     creationTimestamp?: string;
   };
-  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  spec?: { replicas?: number; selector?: LabelSelector };
   status?: { replicas?: number };
 }
 
@@ -53,8 +55,10 @@ function customScaleOf(obj: Scalable, paths: ScalePaths): KubeObject {
 function scaleOf(obj: Scalable, def: ResourceDef | undefined): KubeObject {
   if (def && isCustomResourceDef(def) && def.scale) return customScaleOf(obj, def.scale);
   // A ReplicationController's selector is a plain label map; the apps kinds' a LabelSelector.
-  const selector = obj.spec?.selector as Record<string, unknown> | undefined;
-  const labels = (def?.kind === "ReplicationController" ? selector : obj.spec?.selector?.matchLabels) ?? {};
+  const selector =
+    def?.kind === "ReplicationController"
+      ? { matchLabels: obj.spec?.selector as unknown as Record<string, string> | undefined }
+      : obj.spec?.selector;
   return {
     kind: "Scale",
     apiVersion: "autoscaling/v1",
@@ -68,11 +72,8 @@ function scaleOf(obj: Scalable, def: ResourceDef | undefined): KubeObject {
     spec: { replicas: obj.spec?.replicas ?? 0 },
     status: {
       replicas: obj.status?.replicas ?? 0,
-      // labels.Selector.String(): requirements sorted by key.
-      selector: Object.keys(labels)
-        .sort()
-        .map((k) => `${k}=${labels[k]}`)
-        .join(","),
+      // LabelSelectorAsSelector(spec.selector).String(): requirements sorted by key, expressions too.
+      selector: selectorToString(labelSelectorFromObject(selector)),
     },
   };
 }

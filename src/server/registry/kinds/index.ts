@@ -7,8 +7,11 @@ import { validatingAdmissionPolicyBinding } from "./admissionregistration/valida
 import { validatingWebhookConfiguration } from "./admissionregistration/validatingwebhookconfiguration.ts";
 import { customResourceDefinition } from "./apiextensions/customresourcedefinition.ts";
 import { apiService } from "./apiregistration/apiservice.ts";
+import { controllerRevision } from "./apps/controllerrevision.ts";
+import { daemonSet } from "./apps/daemonset.ts";
 import { deployment } from "./apps/deployment.ts";
 import { replicaSet } from "./apps/replicaset.ts";
+import { statefulSet } from "./apps/statefulset.ts";
 import { selfSubjectReview, selfSubjectReviewOlder } from "./authentication/selfsubjectreview.ts";
 import { tokenReview } from "./authentication/tokenreview.ts";
 import { localSubjectAccessReview } from "./authorization/localsubjectaccessreview.ts";
@@ -95,6 +98,9 @@ export const KINDS: readonly ResourceDef[] = [
   validatingWebhookConfiguration,
   lease,
   customResourceDefinition,
+  controllerRevision,
+  daemonSet,
+  statefulSet,
   ...selfSubjectReviewOlder,
   apiService,
   certificateSigningRequest,

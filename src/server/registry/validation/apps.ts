@@ -173,7 +173,7 @@ export function positiveIntOrPercent(value: unknown, path: string): FieldCause[]
 }
 
 /** getIntOrPercentValue: a valid percent's number, else IntValue() (Atoi of a string, 0 on failure). */
-function intOrPercentValue(value: unknown): number {
+export function intOrPercentValue(value: unknown): number {
   if (typeof value === "string") {
     const digits = PERCENT.test(value) ? value.slice(0, -1) : value;
     return /^[+-]?[0-9]+$/.test(digits) ? Number(digits) : 0;
@@ -233,7 +233,7 @@ export function selectorConvertible(selector: Json): boolean {
 }
 
 /** The strategies' ValidateUpdate: spec.selector may not change (apps/v1). */
-function selectorImmutable(spec: Json, old: Json): FieldCause[] {
+export function selectorImmutable(spec: Json, old: Json): FieldCause[] {
   if (deepEqual(spec.selector ?? null, old.selector ?? null)) return [];
   const value = isMap(spec.selector) ? goSyntax(labelSelectorSyntax(spec.selector)) : null;
   return [immutable(child(SPEC, "selector"), value)];

@@ -34,6 +34,7 @@ export function validateName(validator: NameValidator, name: string, prefix: boo
 const NAME_VALIDATORS: Record<string, NameValidator> = {
   Namespace: "dns1123Label",
   Service: "dns1035Label",
+  StatefulSet: "dns1123Label", // ValidateStatefulSetName: Pod hostnames derive from it
   Role: "path",
   ClusterRole: "path",
   RoleBinding: "path",
