@@ -6,6 +6,7 @@ import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "../rbac/ind
 import { registerLocalAPIServices } from "./controllers/apiservices.ts";
 import { CONTROLLER_USER } from "./controllers/context.ts";
 import { objectOf } from "./handlers/encode.ts";
+import { mandatoryFlowSchemas, mandatoryPriorityLevels } from "./registry/kinds/flowcontrol/bootstrap.ts";
 import { DEFAULT_SERVICE_CIDR, defaultServiceCIDRStatus } from "./registry/kinds/networking/servicecidr.ts";
 import { SYSTEM_PRIORITY_CLASSES } from "./registry/kinds/scheduling/priorityclass.ts";
 import type { ObjectService } from "./registry/objects.ts";
@@ -34,6 +35,10 @@ export async function bootstrap(
   for (const binding of bootstrapClusterRoleBindings())
     await ensure("rbac.authorization.k8s.io", "clusterrolebindings", binding);
   await ensureDefaultServiceCIDR(store, objects, registry);
+  // API Priority and Fairness' mandatory configuration (stored and served; nothing enforces it).
+  for (const pl of mandatoryPriorityLevels())
+    await ensure("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", pl);
+  for (const fs of mandatoryFlowSchemas()) await ensure("flowcontrol.apiserver.k8s.io", "flowschemas", fs);
   await ensure(
     "",
     "services",

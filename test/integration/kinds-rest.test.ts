@@ -184,3 +184,134 @@ describe("storage.k8s.io CSIStorageCapacity", () => {
     assert.match(moved.json.message, /storageClassName: Invalid value: "slow": field is immutable/);
   });
 });
+
+describe("flowcontrol.apiserver.k8s.io FlowSchema and PriorityLevelConfiguration", () => {
+  const base = "/apis/flowcontrol.apiserver.k8s.io/v1";
+
+  test("the mandatory exempt and catch-all objects exist and print as upstream", async () => {
+    const pls = await kubectl(["get", "prioritylevelconfigurations"]);
+    assert.match(
+      pls,
+      /^NAME\s+TYPE\s+NOMINALCONCURRENCYSHARES\s+QUEUES\s+HANDSIZE\s+QUEUELENGTHLIMIT\s+AGE\n/,
+    );
+    assert.match(pls, /\ncatch-all\s+Limited\s+5\s+<none>\s+<none>\s+<none>\s+\S+\n/);
+    assert.match(pls, /\nexempt\s+Exempt\s+<none>\s+<none>\s+<none>\s+<none>\s+\S+\n/);
+    const fss = await kubectl(["get", "flowschemas"]);
+    assert.match(fss, /^NAME\s+PRIORITYLEVEL\s+MATCHINGPRECEDENCE\s+DISTINGUISHERMETHOD\s+AGE\s+MISSINGPL\n/);
+    assert.match(fss, /\ncatch-all\s+catch-all\s+10000\s+ByUser\s+\S+\s+\?\n/);
+    assert.match(fss, /\nexempt\s+exempt\s+1\s+<none>\s+\S+\s+\?\n/);
+    const exempt = await c.admin("GET", `${base}/flowschemas/exempt`);
+    assert.equal(exempt.json.metadata.annotations["apf.kubernetes.io/autoupdate-spec"], "true");
+    assert.deepEqual(exempt.json.spec.rules[0].subjects, [
+      { kind: "Group", group: { name: "system:masters" } },
+    ]);
+  });
+
+  test("defaults, and a PriorityLevelConfiguration with queuing", async () => {
+    const pl = await c.admin("POST", `${base}/prioritylevelconfigurations`, {
+      metadata: { name: "batch" },
+      spec: { type: "Limited", limited: { limitResponse: { type: "Queue", queuing: {} } } },
+    });
+    assert.equal(pl.status, 201, pl.text);
+    assert.deepEqual(pl.json.spec.limited, {
+      nominalConcurrencyShares: 30,
+      limitResponse: { type: "Queue", queuing: { queues: 64, handSize: 8, queueLengthLimit: 50 } },
+      lendablePercent: 0,
+    });
+    const fs = await c.admin("POST", `${base}/flowschemas`, {
+      metadata: { name: "batch-users" },
+      spec: {
+        priorityLevelConfiguration: { name: "batch" },
+        rules: [
+          {
+            subjects: [{ kind: "User", user: { name: "bob" } }],
+            nonResourceRules: [{ verbs: ["get"], nonResourceURLs: ["/healthz"] }],
+          },
+        ],
+      },
+    });
+    assert.equal(fs.status, 201, fs.text);
+    assert.equal(fs.json.spec.matchingPrecedence, 1000);
+    assert.match(
+      await kubectl(["get", "prioritylevelconfiguration", "batch"]),
+      /\nbatch\s+Limited\s+30\s+64\s+8\s+50\s+\S+\n$/,
+    );
+  });
+
+  test("validation messages users hit", async () => {
+    const fs = await c.admin("POST", `${base}/flowschemas`, {
+      metadata: { name: "bad" },
+      spec: {
+        matchingPrecedence: 1,
+        priorityLevelConfiguration: { name: "" },
+        rules: [
+          {
+            subjects: [{ kind: "ServiceAccount", serviceAccount: { name: "x" } }],
+            resourceRules: [{ verbs: ["get", "*"], apiGroups: [""], resources: ["pods"] }],
+          },
+        ],
+      },
+    });
+    assert.equal(fs.status, 422);
+    assert.deepEqual(
+      fs.json.details.causes.map((c: { field: string; message: string }) => `${c.field}: ${c.message}`),
+      [
+        "spec.matchingPrecedence: Invalid value: 1: only the schema named 'exempt' may have matchingPrecedence 1",
+        "spec.priorityLevelConfiguration.name: Required value: must reference a priority level",
+        "spec.rules[0].subjects[0].serviceAccount.namespace: Required value: must specify namespace for service account",
+        `spec.rules[0].resourceRules[0].verbs: Invalid value: []string{"get", "*"}: if '*' is present, must not specify other verbs`,
+        "spec.rules[0].resourceRules[0].namespaces: Required value: resource rules that are not cluster scoped must supply at least one namespace",
+      ],
+    );
+    const pl = await c.admin("POST", `${base}/prioritylevelconfigurations`, {
+      metadata: { name: "tight" },
+      spec: {
+        type: "Limited",
+        limited: { limitResponse: { type: "Queue", queuing: { queues: 4, handSize: 8 } } },
+      },
+    });
+    assert.equal(pl.status, 422);
+    assert.match(
+      pl.json.message,
+      /spec\.limited\.limitResponse\.queuing\.handSize: Invalid value: 8: should not be greater than queues \(4\)/,
+    );
+  });
+
+  test("the mandatory specs are fixed; exempt's own shares may be tuned", async () => {
+    const catchAll = (await c.admin("GET", `${base}/prioritylevelconfigurations/catch-all`)).json;
+    catchAll.spec.limited.nominalConcurrencyShares = 50;
+    const changed = await c.admin("PUT", `${base}/prioritylevelconfigurations/catch-all`, catchAll);
+    assert.equal(changed.status, 422);
+    assert.match(changed.json.message, /spec of 'catch-all' must equal the fixed value/);
+    const exempt = (await c.admin("GET", `${base}/prioritylevelconfigurations/exempt`)).json;
+    exempt.spec.exempt.nominalConcurrencyShares = 7;
+    const tuned = await c.admin("PUT", `${base}/prioritylevelconfigurations/exempt`, exempt);
+    assert.equal(tuned.status, 200, tuned.text);
+  });
+
+  test("status is a subresource", async () => {
+    const fs = (await c.admin("GET", `${base}/flowschemas/catch-all`)).json;
+    const condition = {
+      type: "Dangling",
+      status: "False",
+      reason: "Found",
+      message: "ok",
+      lastTransitionTime: "2026-01-01T00:00:00Z",
+    };
+    const viaMain = await c.admin("PUT", `${base}/flowschemas/catch-all`, {
+      ...fs,
+      status: { conditions: [condition] },
+    });
+    assert.equal(viaMain.status, 200, viaMain.text);
+    assert.equal(viaMain.json.status?.conditions, undefined, "the main resource ignores status");
+    const viaStatus = await c.admin("PUT", `${base}/flowschemas/catch-all/status`, {
+      ...viaMain.json,
+      status: { conditions: [condition] },
+    });
+    assert.equal(viaStatus.status, 200, viaStatus.text);
+    assert.match(
+      await kubectl(["get", "flowschema", "catch-all"]),
+      /\ncatch-all\s+catch-all\s+10000\s+ByUser\s+\S+\s+False\n$/,
+    );
+  });
+});

@@ -43,6 +43,8 @@ import { service } from "./core/service.ts";
 import { serviceAccount } from "./core/serviceaccount.ts";
 import { endpointSlice } from "./discovery/endpointslice.ts";
 import { eventsV1Event } from "./events/event.ts";
+import { flowSchema } from "./flowcontrol/flowschema.ts";
+import { priorityLevelConfiguration } from "./flowcontrol/prioritylevelconfiguration.ts";
 import { ingress } from "./networking/ingress.ts";
 import { ingressClass } from "./networking/ingressclass.ts";
 import { ipAddress } from "./networking/ipaddress.ts";
@@ -124,4 +126,6 @@ export const KINDS: readonly ResourceDef[] = [
   csiStorageCapacity,
   storageClass,
   volumeAttachment,
+  flowSchema,
+  priorityLevelConfiguration,
 ];
