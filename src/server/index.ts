@@ -27,6 +27,7 @@ import { startCsrSigningController } from "./controllers/csr-signing.ts";
 import { startDaemonSetController } from "./controllers/daemonset.ts";
 import { startDisruptionController } from "./controllers/disruption.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
+import { startFlowSchemaStatusController } from "./controllers/flowschema-status.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
 import { type BatchControllerOptions, startJobControllers } from "./controllers/job.ts";
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
@@ -276,6 +277,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startRootCaController(controllerContext),
     startNamespaceDeletionController(controllerContext),
     startAggregationController(controllerContext),
+    startFlowSchemaStatusController(controllerContext),
     startLegacyTokenController(controllerContext),
     startEndpointsController(controllerContext),
     startDeploymentController(controllerContext, clock),

@@ -196,10 +196,11 @@ describe("flowcontrol.apiserver.k8s.io FlowSchema and PriorityLevelConfiguration
     );
     assert.match(pls, /\ncatch-all\s+Limited\s+5\s+<none>\s+<none>\s+<none>\s+\S+\n/);
     assert.match(pls, /\nexempt\s+Exempt\s+<none>\s+<none>\s+<none>\s+<none>\s+\S+\n/);
+    await c.server.settle(); // the Dangling conditions
     const fss = await kubectl(["get", "flowschemas"]);
     assert.match(fss, /^NAME\s+PRIORITYLEVEL\s+MATCHINGPRECEDENCE\s+DISTINGUISHERMETHOD\s+AGE\s+MISSINGPL\n/);
-    assert.match(fss, /\ncatch-all\s+catch-all\s+10000\s+ByUser\s+\S+\s+\?\n/);
-    assert.match(fss, /\nexempt\s+exempt\s+1\s+<none>\s+\S+\s+\?\n/);
+    assert.match(fss, /\ncatch-all\s+catch-all\s+10000\s+ByUser\s+\S+\s+False\n/);
+    assert.match(fss, /\nexempt\s+exempt\s+1\s+<none>\s+\S+\s+False\n/);
     const exempt = await c.admin("GET", `${base}/flowschemas/exempt`);
     assert.equal(exempt.json.metadata.annotations["apf.kubernetes.io/autoupdate-spec"], "true");
     assert.deepEqual(exempt.json.spec.rules[0].subjects, [
@@ -289,29 +290,72 @@ describe("flowcontrol.apiserver.k8s.io FlowSchema and PriorityLevelConfiguration
     assert.equal(tuned.status, 200, tuned.text);
   });
 
-  test("status is a subresource", async () => {
+  test("status is a subresource, and the controller keeps Dangling true to the facts", async () => {
+    await c.server.settle();
     const fs = (await c.admin("GET", `${base}/flowschemas/catch-all`)).json;
-    const condition = {
+    const found = fs.status.conditions;
+    const lie = {
       type: "Dangling",
-      status: "False",
-      reason: "Found",
-      message: "ok",
+      status: "True",
+      reason: "NotFound",
+      message: "x",
       lastTransitionTime: "2026-01-01T00:00:00Z",
     };
     const viaMain = await c.admin("PUT", `${base}/flowschemas/catch-all`, {
       ...fs,
-      status: { conditions: [condition] },
+      status: { conditions: [lie] },
     });
     assert.equal(viaMain.status, 200, viaMain.text);
-    assert.equal(viaMain.json.status?.conditions, undefined, "the main resource ignores status");
+    assert.deepEqual(viaMain.json.status.conditions, found, "the main resource ignores status");
     const viaStatus = await c.admin("PUT", `${base}/flowschemas/catch-all/status`, {
       ...viaMain.json,
-      status: { conditions: [condition] },
+      status: { conditions: [lie] },
     });
     assert.equal(viaStatus.status, 200, viaStatus.text);
+    assert.deepEqual(viaStatus.json.status.conditions, [lie]);
+    await c.server.settle();
     assert.match(
       await kubectl(["get", "flowschema", "catch-all"]),
       /\ncatch-all\s+catch-all\s+10000\s+ByUser\s+\S+\s+False\n$/,
+    );
+  });
+
+  test("a FlowSchema naming a missing level is Dangling until the level exists", async () => {
+    const fs = await c.admin("POST", `${base}/flowschemas`, {
+      metadata: { name: "orphan" },
+      spec: {
+        priorityLevelConfiguration: { name: "later" },
+        rules: [
+          {
+            subjects: [{ kind: "Group", group: { name: "g" } }],
+            nonResourceRules: [{ verbs: ["*"], nonResourceURLs: ["*"] }],
+          },
+        ],
+      },
+    });
+    assert.equal(fs.status, 201, fs.text);
+    await c.server.settle();
+    const dangling = (await c.admin("GET", `${base}/flowschemas/orphan`)).json.status.conditions;
+    assert.deepEqual(
+      dangling.map((x: Record<string, string>) => [x.type, x.status, x.reason, x.message]),
+      [
+        [
+          "Dangling",
+          "True",
+          "NotFound",
+          'This FlowSchema references the PriorityLevelConfiguration object named "later" but there is no such object',
+        ],
+      ],
+    );
+    const pl = await c.admin("POST", `${base}/prioritylevelconfigurations`, {
+      metadata: { name: "later" },
+      spec: { type: "Limited", limited: { limitResponse: { type: "Reject" } } },
+    });
+    assert.equal(pl.status, 201, pl.text);
+    await c.server.settle();
+    assert.match(
+      await kubectl(["get", "flowschema", "orphan"]),
+      /\norphan\s+later\s+1000\s+<none>\s+\S+\s+False\n$/,
     );
   });
 });
