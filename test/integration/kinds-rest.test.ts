@@ -201,6 +201,16 @@ describe("flowcontrol.apiserver.k8s.io FlowSchema and PriorityLevelConfiguration
     assert.match(fss, /^NAME\s+PRIORITYLEVEL\s+MATCHINGPRECEDENCE\s+DISTINGUISHERMETHOD\s+AGE\s+MISSINGPL\n/);
     assert.match(fss, /\ncatch-all\s+catch-all\s+10000\s+ByUser\s+\S+\s+False\n/);
     assert.match(fss, /\nexempt\s+exempt\s+1\s+<none>\s+\S+\s+False\n/);
+    const order = fss
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0]);
+    assert.deepEqual(
+      order,
+      ["exempt", "catch-all"],
+      "rows in matching order (FlowSchemaSequence), not by name",
+    );
     const exempt = await c.admin("GET", `${base}/flowschemas/exempt`);
     assert.equal(exempt.json.metadata.annotations["apf.kubernetes.io/autoupdate-spec"], "true");
     assert.deepEqual(exempt.json.spec.rules[0].subjects, [

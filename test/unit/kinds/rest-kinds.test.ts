@@ -238,6 +238,18 @@ describe("FlowSchema", () => {
     obj.status = { conditions: [{ type: "Dangling", status: "False" }] };
     assert.equal(cells(flowSchema, obj)[5], "False");
   });
+
+  test("list rows print in matching order: precedence, then name", () => {
+    const list = [
+      fs("z", { matchingPrecedence: 500 }),
+      fs("b", { matchingPrecedence: 900 }),
+      fs("a", { matchingPrecedence: 900 }),
+    ];
+    assert.deepEqual(
+      flowSchema.printer!.order!(list).map((o) => o.metadata?.name),
+      ["z", "a", "b"],
+    );
+  });
 });
 
 describe("PriorityLevelConfiguration", () => {

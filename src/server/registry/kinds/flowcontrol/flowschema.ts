@@ -257,6 +257,13 @@ export const flowSchema: ResourceDef = {
       AGE_COLUMN,
       column("MissingPL", "string", "references a broken or non-existent PriorityLevelConfiguration"),
     ],
+    // FlowSchemaSequence: the order requests are matched in, lowest matchingPrecedence first, then by name.
+    order: (objects) =>
+      [...objects].sort((a, b) => {
+        const pa = asMap(a.spec).matchingPrecedence as number;
+        const pb = asMap(b.spec).matchingPrecedence as number;
+        return pa !== pb ? pa - pb : nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0;
+      }),
     cells: (obj, now) => {
       const spec = asMap(obj.spec);
       const method = isMap(spec.distinguisherMethod) ? asString(spec.distinguisherMethod.type) : "<none>";
