@@ -55,6 +55,25 @@ describe("bindings", () => {
     assert.equal(mismatch.json.message, "name in URL does not match name in Binding object");
   });
 
+  test("kubectl create -f of a Binding binds the Pod", async () => {
+    const pod = await c.admin("POST", "/api/v1/namespaces/kr/pods", {
+      metadata: { name: "by-kubectl" },
+      spec: { containers: [{ name: "c", image: "i" }], schedulerName: "nobody" },
+    });
+    assert.equal(pod.status, 201, pod.text);
+    const manifest = JSON.stringify({
+      apiVersion: "v1",
+      kind: "Binding",
+      metadata: { name: "by-kubectl", namespace: "kr" },
+      target: { apiVersion: "v1", kind: "Node", name: "n7" },
+    });
+    const r = await c.kubectl(["create", "-f", "-"], { input: manifest });
+    assert.equal(r.code, 0, r.stderr);
+    // BindingREST.Create answers with a Success Status (no name), which kubectl prints as such.
+    assert.equal(r.stdout.trim(), "status/<unknown> created");
+    assert.equal((await c.admin("GET", "/api/v1/namespaces/kr/pods/by-kubectl")).json.spec.nodeName, "n7");
+  });
+
   test("bindings are create-only", async () => {
     const list = await c.admin("GET", "/api/v1/namespaces/kr/bindings");
     assert.equal(list.status, 405, list.text);
