@@ -97,6 +97,23 @@ describe("componentstatuses", () => {
     );
   });
 
+  test("OpenAPI: list and read, no watch (installer.go's route docs)", async () => {
+    const doc = (await c.admin("GET", "/openapi/v3/api/v1")).json;
+    assert.equal(
+      doc.paths["/api/v1/componentstatuses"].get.description,
+      "list objects of kind ComponentStatus",
+    );
+    assert.equal(
+      doc.paths["/api/v1/componentstatuses/{name}"].get.description,
+      "read the specified ComponentStatus",
+    );
+    assert.equal(doc.paths["/api/v1/componentstatuses"].post, undefined);
+    assert.deepEqual(Object.keys(doc.paths["/api/v1/namespaces/{namespace}/bindings"]).sort(), [
+      "parameters",
+      "post",
+    ]);
+  });
+
   test("get one, an unknown one, and a write", async () => {
     const one = await c.admin("GET", "/api/v1/componentstatuses/etcd-0");
     assert.equal(one.status, 200);
