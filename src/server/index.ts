@@ -35,6 +35,7 @@ import { startRootCaController, startServiceAccountController } from "./controll
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
 import { startReplicationManager } from "./controllers/replication-controller.ts";
 import { startResourceQuotaController } from "./controllers/resource-quota.ts";
+import { startServiceIPAddressController } from "./controllers/service-ipaddresses.ts";
 import { startStatefulSetController } from "./controllers/statefulset.ts";
 import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
 import { startCrdController } from "./crd/controller.ts";
@@ -278,6 +279,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startNamespaceDeletionController(controllerContext),
     startAggregationController(controllerContext),
     startFlowSchemaStatusController(controllerContext),
+    startServiceIPAddressController(controllerContext),
     startLegacyTokenController(controllerContext),
     startEndpointsController(controllerContext),
     startDeploymentController(controllerContext, clock),

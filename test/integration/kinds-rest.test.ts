@@ -197,6 +197,36 @@ describe("networking.k8s.io ServiceCIDR and IPAddress", () => {
   });
 });
 
+describe("IPAddress objects for allocated ClusterIPs (MultiCIDRServiceAllocator)", () => {
+  test("the kubernetes Service's IP, and a Service's IP from create to delete", async () => {
+    await c.server.settle();
+    const out = await kubectl(["get", "ipaddresses", "10.96.0.1"]);
+    assert.match(out, /\n10\.96\.0\.1\s+services\/default\/kubernetes\n$/);
+    const svc = await c.admin("POST", "/api/v1/namespaces/kr/services", {
+      metadata: { name: "web" },
+      spec: { ports: [{ port: 80 }] },
+    });
+    assert.equal(svc.status, 201, svc.text);
+    const ip = svc.json.spec.clusterIP as string;
+    await c.server.settle();
+    const got = await c.admin("GET", `/apis/networking.k8s.io/v1/ipaddresses/${ip}`);
+    assert.equal(got.status, 200, got.text);
+    assert.deepEqual(got.json.metadata.labels, {
+      "ipaddress.kubernetes.io/ip-family": "IPv4",
+      "ipaddress.kubernetes.io/managed-by": "ipallocator.k8s.io",
+    });
+    assert.deepEqual(got.json.spec.parentRef, {
+      group: "",
+      resource: "services",
+      namespace: "kr",
+      name: "web",
+    });
+    assert.equal((await c.admin("DELETE", "/api/v1/namespaces/kr/services/web")).status, 200);
+    await c.server.settle();
+    assert.equal((await c.admin("GET", `/apis/networking.k8s.io/v1/ipaddresses/${ip}`)).status, 404);
+  });
+});
+
 describe("storage.k8s.io CSIStorageCapacity", () => {
   test("create, print, and storageClassName is immutable", async () => {
     const url = "/apis/storage.k8s.io/v1/namespaces/kr/csistoragecapacities";
