@@ -171,7 +171,6 @@ export async function listObjects(call: Call): Promise<void> {
     filter: selection.narrowing ? selection.matches : undefined,
     atRV,
   });
-  if (def.conversion) result.items = result.items.map((e) => servedEntry(def, e));
   const rv = result.rv;
   const meta: ListMeta = { resourceVersion: String(rv) };
   if (result.more && result.lastKey !== undefined) {
@@ -203,11 +202,4 @@ export async function listObjects(call: Call): Promise<void> {
     default:
       return sendJson(res, 200, listJson(def, result.items, meta));
   }
-}
-
-/** A stored entry as a converting def's version serves it (autoscaling/v1 views of v2 HPAs). */
-export function servedEntry(def: ResourceDef, e: Entry): Entry {
-  const obj = servedObject(def, e.object());
-  const json = JSON.stringify(obj);
-  return { ...e, json, object: () => JSON.parse(json) };
 }

@@ -433,8 +433,8 @@ describe("HorizontalPodAutoscaler v1 ↔ v2 conversion", () => {
     assert.deepEqual((back.status as any).conditions, conditions);
   });
 
-  test("the v1 def converts through v2: same storage, printer fed the v2 view", () => {
-    assert.equal(horizontalPodAutoscalerV1.conversion?.storage, horizontalPodAutoscaler);
+  test("the v1 def is a view of v2's storage, printer fed the v2 form", () => {
+    assert.equal(horizontalPodAutoscalerV1.storage?.def, horizontalPodAutoscaler);
     const v1: KubeObject = {
       metadata: { name: "h", ...created },
       spec: { scaleTargetRef: ref, maxReplicas: 5, targetCPUUtilizationPercentage: 70 },
