@@ -6,8 +6,7 @@ import { ApiStatusError, fail, tooLargeResourceVersion } from "../http/errors.ts
 import { contentTypeOf, negotiate, type Representation } from "../http/negotiate.ts";
 import { sendJson, sendObject } from "../http/respond.ts";
 import { servedJson, servedObject } from "../registry/served-versions.ts";
-import { type ResourceDef, storageKey } from "../registry/types.ts";
-import type { Entry } from "../storage/index.ts";
+import { storageKey } from "../registry/types.ts";
 import { decodeContinue, encodeContinue, INCONSISTENT_CONTINUE_MESSAGE } from "../storage/index.ts";
 import type { Call } from "./call.ts";
 import {
