@@ -149,8 +149,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const registered = new Set<string>();
   const registerStorage = (def: ResourceDef) => {
     const key = storageKey(def);
-    // A converting version shares its storage version's table.
-    if (def.virtual || def.conversion || registered.has(key)) return;
+    if (def.virtual || registered.has(key)) return;
     registered.add(key);
     const selectable = Object.entries(def.selectableFields ?? {});
     const indexer = {
@@ -165,7 +164,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       },
     };
     const shared = def.storage;
-    if (shared) store.view(key, { target: storageKey(shared), indexer, ...shared });
+    if (shared) store.view(key, { ...shared, target: storageKey(shared.def), indexer });
     else store.register(key, indexer);
   };
   for (const def of registry.defs) registerStorage(def);

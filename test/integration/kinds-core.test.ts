@@ -269,6 +269,115 @@ test("HorizontalPodAutoscaler: written in v1, read in v2, and the other way roun
   );
 });
 
+test("HorizontalPodAutoscaler v1 (a view of v2's storage): watch, patch, delete, GC and namespace deletion", async () => {
+  const hpas = (version: string, ns = "hpa") =>
+    `/apis/autoscaling/${version}/namespaces/${ns}/horizontalpodautoscalers`;
+  const memory = {
+    type: "Resource",
+    resource: { name: "memory", target: { type: "AverageValue", averageValue: "1Gi" } },
+  };
+  const created = await c.admin("POST", hpas("v2"), {
+    metadata: { name: "watched" },
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "watched" },
+      maxReplicas: 3,
+      metrics: [
+        {
+          type: "Resource",
+          resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } },
+        },
+        memory,
+      ],
+    },
+  });
+  assert.equal(created.status, 201, created.text);
+  const rv = (await c.admin("GET", hpas("v1"))).json.metadata.resourceVersion;
+  const watching = c.admin("GET", `${hpas("v1")}?watch=1&resourceVersion=${rv}&timeoutSeconds=2`);
+  await new Promise((r) => setTimeout(r, 200));
+
+  // A merge patch in v1 form: only the v1 field changes; the v2-only metric survives in storage.
+  const patched = await c.admin(
+    "PATCH",
+    `${hpas("v1")}/watched`,
+    { spec: { maxReplicas: 7, targetCPUUtilizationPercentage: 40 } },
+    "application/merge-patch+json",
+  );
+  assert.equal(patched.status, 200, patched.text);
+  assert.equal(patched.json.apiVersion, "autoscaling/v1");
+  assert.equal(patched.json.spec.maxReplicas, 7);
+  assert.equal(patched.json.metadata.generation, 2, "a v1 spec change bumps the generation");
+  const v2 = (await c.admin("GET", `${hpas("v2")}/watched`)).json;
+  assert.equal(v2.spec.maxReplicas, 7);
+  assert.deepEqual(v2.spec.metrics, [
+    { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 40 } } },
+    memory,
+  ]);
+  assert.equal(v2.metadata.annotations, undefined, "the annotations are v1's, not stored");
+
+  // A patch of only the metrics annotation changes the v2 spec: a new generation too.
+  const viaAnnotation = await c.admin(
+    "PATCH",
+    `${hpas("v1")}/watched`,
+    { metadata: { annotations: { "autoscaling.alpha.kubernetes.io/metrics": "[]" } } },
+    "application/merge-patch+json",
+  );
+  assert.equal(viaAnnotation.status, 200, viaAnnotation.text);
+  assert.equal(viaAnnotation.json.metadata.generation, 3);
+  assert.equal((await c.admin("GET", `${hpas("v2")}/watched`)).json.spec.metrics.length, 1);
+
+  const deleted = await c.admin("DELETE", `${hpas("v1")}/watched`);
+  assert.equal(deleted.status, 200, deleted.text);
+  assert.equal((await c.admin("GET", `${hpas("v2")}/watched`)).status, 404);
+
+  const events = (await watching).text
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    events.map((e) => [e.type, e.object.apiVersion, e.object.spec.maxReplicas]),
+    [
+      ["MODIFIED", "autoscaling/v1", 7],
+      ["MODIFIED", "autoscaling/v1", 7],
+      ["DELETED", "autoscaling/v1", 7],
+    ],
+  );
+  assert.equal(events[0].object.spec.targetCPUUtilizationPercentage, 40);
+  assert.deepEqual(
+    JSON.parse(events[0].object.metadata.annotations["autoscaling.alpha.kubernetes.io/metrics"]),
+    [memory],
+  );
+
+  // The garbage collector and the namespace controller see the object once, through its stored version.
+  const owner = await c.admin("POST", "/api/v1/namespaces/hpa/configmaps", { metadata: { name: "owner" } });
+  assert.equal(owner.status, 201, owner.text);
+  const spec = { scaleTargetRef: { kind: "Deployment", name: "d" }, maxReplicas: 2 };
+  const owned = await c.admin("POST", hpas("v1"), {
+    metadata: {
+      name: "owned",
+      ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.json.metadata.uid }],
+    },
+    spec,
+  });
+  assert.equal(owned.status, 201, owned.text);
+  assert.equal((await c.admin("DELETE", "/api/v1/namespaces/hpa/configmaps/owner")).status, 200);
+  await eventually(
+    async () => (await c.admin("GET", `${hpas("v1")}/owned`)).status === 404,
+    10000,
+    "the owned HPA collected",
+  );
+
+  await c.admin("POST", "/api/v1/namespaces", { metadata: { name: "hpa-gone" } });
+  const inGone = await c.admin("POST", hpas("v1", "hpa-gone"), { metadata: { name: "h" }, spec });
+  assert.equal(inGone.status, 201, inGone.text);
+  assert.equal((await c.admin("DELETE", "/api/v1/namespaces/hpa-gone")).status, 200);
+  await eventually(
+    async () => (await c.admin("GET", "/api/v1/namespaces/hpa-gone")).status === 404,
+    10000,
+    "the namespace deleted with its HPA",
+  );
+  assert.equal((await c.admin("GET", hpas("v2", "hpa-gone"))).json.items.length, 0);
+});
+
 test("ReplicationController: defaults the selector, keeps its pods and serves scale", async () => {
   const rc = await c.admin("POST", "/api/v1/namespaces/rc/replicationcontrollers", {
     metadata: { name: "web" },

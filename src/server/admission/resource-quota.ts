@@ -84,7 +84,7 @@ export const resourceQuotaAdmission: AdmissionPlugin = {
       .items.map((e) => e.object())
       .filter((q) => !isScoped(q));
     if (quotas.length === 0) return;
-    const resource = storageKey(req.def);
+    const resource = storageKey({ group: req.def.group, resource: req.def.resource }); // not a view key
     const delta = objectUsage(resource, req.object);
     // checkRequest: every quota's constraints first, then every quota's usage.
     if (resource === "pods")

@@ -5,23 +5,9 @@
 // getEscapedPath/getQuery) and quantities (isQuantity, quantity + compareTo/isLessThan/isGreaterThan/
 // add/sub/asInteger/asApproximateFloat/isInteger/sign). Cost limits are not modelled.
 // URL and Quantity values are maps tagged with a hidden key, since @bufbuild/cel types are protobuf-only.
-import {
-  type CelEnv,
-  type CelFunc,
-  type CelInput,
-  type CelList,
-  type CelMap,
-  CelScalar,
-  type CelValue,
-  celEnv,
-  celFunc,
-  celMethod,
-  isCelMap,
-  listType,
-  mapType,
-} from "@bufbuild/cel";
-import { strings } from "@bufbuild/cel/ext";
+import type { CelEnv, CelFunc, CelInput, CelList, CelMap, CelValue } from "@bufbuild/cel";
 import { quantityError } from "../registry/quantity.ts";
+import { cel, celExtensions } from "./lib.ts";
 
 const SUFFIX: Record<string, number> = {
   n: 1e-9,
@@ -51,9 +37,14 @@ function parseQuantity(s: string): number | undefined {
   return Number(m[1]) * factor;
 }
 
-const { STRING, INT, BOOL, DOUBLE, DYN } = CelScalar;
-const LIST = listType(DYN);
-const MAP = mapType(STRING, DYN);
+// Bound when the environment is first built (the library loads then, see lib.ts).
+let STRING: ReturnType<typeof cel>["CelScalar"]["STRING"];
+let INT: ReturnType<typeof cel>["CelScalar"]["INT"];
+let BOOL: ReturnType<typeof cel>["CelScalar"]["BOOL"];
+let DOUBLE: ReturnType<typeof cel>["CelScalar"]["DOUBLE"];
+let DYN: ReturnType<typeof cel>["CelScalar"]["DYN"];
+let LIST: ReturnType<ReturnType<typeof cel>["listType"]>;
+let MAP: ReturnType<ReturnType<typeof cel>["mapType"]>;
 const TAG = "\u0000kind";
 
 function tagged(kind: string, value: string): CelInput {
@@ -80,31 +71,31 @@ const items = (l: CelList): CelValue[] => [...l];
 
 function listFuncs(): CelFunc[] {
   return [
-    celMethod("isSorted", LIST, [], BOOL, function () {
+    cel().celMethod("isSorted", LIST, [], BOOL, function () {
       const xs = items(this);
       return xs.every((x, i) => i === 0 || compare(xs[i - 1], x) <= 0);
     }),
-    celMethod("sum", LIST, [], DYN, function () {
+    cel().celMethod("sum", LIST, [], DYN, function () {
       const xs = items(this);
       if (xs.length === 0) return 0n;
       return xs.reduce((a, b) =>
         typeof a === "bigint" && typeof b === "bigint" ? a + b : Number(a) + Number(b),
       ) as CelInput;
     }),
-    celMethod("min", LIST, [], DYN, function () {
+    cel().celMethod("min", LIST, [], DYN, function () {
       const xs = items(this);
       if (xs.length === 0) throw new Error("min called on empty list");
       return xs.reduce((a, b) => (compare(a, b) <= 0 ? a : b)) as CelInput;
     }),
-    celMethod("max", LIST, [], DYN, function () {
+    cel().celMethod("max", LIST, [], DYN, function () {
       const xs = items(this);
       if (xs.length === 0) throw new Error("max called on empty list");
       return xs.reduce((a, b) => (compare(a, b) >= 0 ? a : b)) as CelInput;
     }),
-    celMethod("indexOf", LIST, [DYN], INT, function (x) {
+    cel().celMethod("indexOf", LIST, [DYN], INT, function (x) {
       return BigInt(items(this).findIndex((y) => safeEqual(x, y)));
     }),
-    celMethod("lastIndexOf", LIST, [DYN], INT, function (x) {
+    cel().celMethod("lastIndexOf", LIST, [DYN], INT, function (x) {
       return BigInt(items(this).findLastIndex((y) => safeEqual(x, y)));
     }),
   ];
@@ -120,13 +111,13 @@ function safeEqual(a: CelValue, b: CelValue): boolean {
 
 function regexFuncs(): CelFunc[] {
   return [
-    celMethod("find", STRING, [STRING], STRING, function (re) {
+    cel().celMethod("find", STRING, [STRING], STRING, function (re) {
       return new RegExp(re, "u").exec(this)?.[0] ?? "";
     }),
-    celMethod("findAll", STRING, [STRING], listType(STRING), function (re) {
+    cel().celMethod("findAll", STRING, [STRING], cel().listType(STRING), function (re) {
       return [...this.matchAll(new RegExp(re, "gu"))].map((m) => m[0]);
     }),
-    celMethod("findAll", STRING, [STRING, INT], listType(STRING), function (re, n) {
+    cel().celMethod("findAll", STRING, [STRING, INT], cel().listType(STRING), function (re, n) {
       const all = [...this.matchAll(new RegExp(re, "gu"))].map((m) => m[0]);
       return n < 0n ? all : all.slice(0, Number(n));
     }),
@@ -150,31 +141,31 @@ function urlFuncs(): CelFunc[] {
     return { s, u: parseUrl(s)! };
   };
   return [
-    celFunc("isURL", [STRING], BOOL, (s) => parseUrl(s) !== undefined),
-    celFunc("url", [STRING], MAP, (s) => {
+    cel().celFunc("isURL", [STRING], BOOL, (s) => parseUrl(s) !== undefined),
+    cel().celFunc("url", [STRING], MAP, (s) => {
       if (!parseUrl(s)) throw new Error(`URL parse error during conversion from string: ${s}`);
       return tagged("url", s);
     }),
-    celMethod("getScheme", MAP, [], STRING, function () {
+    cel().celMethod("getScheme", MAP, [], STRING, function () {
       const { s, u } = url(this);
       return s.startsWith("/") ? "" : u.protocol.replace(/:$/, "");
     }),
-    celMethod("getHost", MAP, [], STRING, function () {
+    cel().celMethod("getHost", MAP, [], STRING, function () {
       const { s, u } = url(this);
       return s.startsWith("/") ? "" : u.host;
     }),
-    celMethod("getHostname", MAP, [], STRING, function () {
+    cel().celMethod("getHostname", MAP, [], STRING, function () {
       const { s, u } = url(this);
       return s.startsWith("/") ? "" : u.hostname.replace(/^\[|\]$/g, "");
     }),
-    celMethod("getPort", MAP, [], STRING, function () {
+    cel().celMethod("getPort", MAP, [], STRING, function () {
       const { s, u } = url(this);
       return s.startsWith("/") ? "" : u.port;
     }),
-    celMethod("getEscapedPath", MAP, [], STRING, function () {
+    cel().celMethod("getEscapedPath", MAP, [], STRING, function () {
       return url(this).u.pathname;
     }),
-    celMethod("getQuery", MAP, [], mapType(STRING, listType(STRING)), function () {
+    cel().celMethod("getQuery", MAP, [], cel().mapType(STRING, cel().listType(STRING)), function () {
       const out = new Map<string, string[]>();
       for (const [k, v] of url(this).u.searchParams) out.set(k, [...(out.get(k) ?? []), v]);
       return out;
@@ -192,55 +183,68 @@ function quantityValue(s: string): number {
 function quantityFuncs(): CelFunc[] {
   const q = (m: CelMap) => quantityValue(untag(m, "quantity"));
   return [
-    celFunc("isQuantity", [STRING], BOOL, (s) => parseQuantity(s) !== undefined),
-    celFunc("quantity", [STRING], MAP, (s) => {
+    cel().celFunc("isQuantity", [STRING], BOOL, (s) => parseQuantity(s) !== undefined),
+    cel().celFunc("quantity", [STRING], MAP, (s) => {
       quantityValue(s);
       return tagged("quantity", s);
     }),
-    celMethod("compareTo", MAP, [MAP], INT, function (o) {
+    cel().celMethod("compareTo", MAP, [MAP], INT, function (o) {
       return BigInt(Math.sign(q(this) - q(o)));
     }),
-    celMethod("isLessThan", MAP, [MAP], BOOL, function (o) {
+    cel().celMethod("isLessThan", MAP, [MAP], BOOL, function (o) {
       return q(this) < q(o);
     }),
-    celMethod("isGreaterThan", MAP, [MAP], BOOL, function (o) {
+    cel().celMethod("isGreaterThan", MAP, [MAP], BOOL, function (o) {
       return q(this) > q(o);
     }),
-    celMethod("sign", MAP, [], INT, function () {
+    cel().celMethod("sign", MAP, [], INT, function () {
       return BigInt(Math.sign(q(this)));
     }),
-    celMethod("isInteger", MAP, [], BOOL, function () {
+    cel().celMethod("isInteger", MAP, [], BOOL, function () {
       return Number.isInteger(q(this));
     }),
-    celMethod("asInteger", MAP, [], INT, function () {
+    cel().celMethod("asInteger", MAP, [], INT, function () {
       const v = q(this);
       if (!Number.isSafeInteger(v)) throw new Error("cannot convert value to integer");
       return BigInt(v);
     }),
-    celMethod("asApproximateFloat", MAP, [], DOUBLE, function () {
+    cel().celMethod("asApproximateFloat", MAP, [], DOUBLE, function () {
       return q(this);
     }),
-    celMethod("add", MAP, [MAP], MAP, function (o) {
+    cel().celMethod("add", MAP, [MAP], MAP, function (o) {
       return tagged("quantity", String(q(this) + q(o)));
     }),
-    celMethod("add", MAP, [INT], MAP, function (n) {
+    cel().celMethod("add", MAP, [INT], MAP, function (n) {
       return tagged("quantity", String(q(this) + Number(n)));
     }),
-    celMethod("sub", MAP, [MAP], MAP, function (o) {
+    cel().celMethod("sub", MAP, [MAP], MAP, function (o) {
       return tagged("quantity", String(q(this) - q(o)));
     }),
-    celMethod("sub", MAP, [INT], MAP, function (n) {
+    cel().celMethod("sub", MAP, [INT], MAP, function (n) {
       return tagged("quantity", String(q(this) - Number(n)));
     }),
   ];
 }
 
 let env: CelEnv | undefined;
+let funcs: CelFunc[] | undefined;
+
+/** The Kubernetes function library (strings extension + the Kubernetes libraries above), built once. */
+export function kubernetesFuncs(): CelFunc[] {
+  if (funcs) return funcs;
+  ({ STRING, INT, BOOL, DOUBLE, DYN } = cel().CelScalar);
+  LIST = cel().listType(DYN);
+  MAP = cel().mapType(STRING, DYN);
+  funcs = [...celExtensions().strings, ...listFuncs(), ...regexFuncs(), ...urlFuncs(), ...quantityFuncs()];
+  return funcs;
+}
 
 /** The shared environment (functions only; variables are bound per evaluation). */
 export function kubernetesEnv(): CelEnv {
-  env ??= celEnv({ funcs: [...strings, ...listFuncs(), ...regexFuncs(), ...urlFuncs(), ...quantityFuncs()] });
+  env ??= cel().celEnv({ funcs: kubernetesFuncs() });
   return env;
 }
 
-export { isCelMap };
+export function isCelMap(value: unknown): value is CelMap {
+  return cel().isCelMap(value);
+}

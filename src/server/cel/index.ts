@@ -1,9 +1,10 @@
 // CEL programs in the Kubernetes environment (env.ts): compile once, evaluate with JSON values bound
 // to variables. Values are converted as k8s.io/apiserver pkg/cel/common UnstructuredToVal does, with
 // the schema deciding what a JSON number is (integer → int, number → double).
-import { type CelInput, type CelValue, isCelError, parse, plan } from "@bufbuild/cel";
+import type { CelInput, CelValue } from "@bufbuild/cel";
 import { isMap } from "../registry/json-access.ts";
 import { kubernetesEnv } from "./env.ts";
+import { cel } from "./lib.ts";
 
 export interface TypeHint {
   type?: string;
@@ -18,14 +19,14 @@ export type Program = (vars: Record<string, CelInput>) => { value: CelValue } | 
 export function compile(expr: string): Program | { compileError: string } {
   let evaluate: (vars: Record<string, CelInput>) => unknown;
   try {
-    evaluate = plan(kubernetesEnv(), parse(expr)) as (vars: Record<string, CelInput>) => unknown;
+    evaluate = cel().plan(kubernetesEnv(), cel().parse(expr)) as (vars: Record<string, CelInput>) => unknown;
   } catch (e) {
     return { compileError: (e as Error).message };
   }
   return (vars) => {
     try {
       const r = evaluate(vars);
-      if (isCelError(r)) return { error: r.message };
+      if (cel().isCelError(r)) return { error: r.message };
       return { value: r as CelValue };
     } catch (e) {
       return { error: (e as Error).message };

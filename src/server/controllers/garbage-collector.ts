@@ -15,7 +15,7 @@ const OWNER = "owner:"; // an owner is gone: collect its dependents
 const FINALIZE = "finalize:"; // an owner carries orphan/foregroundDeletion: handle it
 
 export function startGarbageCollector(c: ControllerContext): Controller {
-  const defs = c.registry.defs.filter((d) => !d.virtual && !d.conversion); // one def per storage key
+  const defs = c.registry.defs.filter((d) => !d.virtual && !d.storage); // one def per stored object
   const defOf = new Map(defs.map((d) => [storageKey(d), d]));
   const dependents = new Map<string, Set<string>>(); // owner uid → "resource|namespace|name"
   const ownerUids = new Map<string, string[]>(); // dependent key → owner uids

@@ -10,9 +10,10 @@ import { CONTROLLER_USER, type Controller, type ControllerContext, controller } 
 export function startNamespaceDeletionController(c: ControllerContext): Controller {
   // Read on each pass: custom resources come and go with their CRDs.
   const namespaced = () => {
-    const seen = new Set<string>(); // a custom resource served in several versions is stored once
+    // One def per stored object: a kind served in several versions is stored once.
+    const seen = new Set<string>();
     return c.registry.defs.filter((d) => {
-      if (!d.namespaced || d.virtual || d.conversion || seen.has(storageKey(d))) return false;
+      if (!d.namespaced || d.virtual || d.storage || seen.has(storageKey(d))) return false;
       seen.add(storageKey(d));
       return true;
     });

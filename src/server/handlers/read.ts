@@ -6,8 +6,7 @@ import { ApiStatusError, fail, tooLargeResourceVersion } from "../http/errors.ts
 import { contentTypeOf, negotiate, type Representation } from "../http/negotiate.ts";
 import { sendJson, sendObject } from "../http/respond.ts";
 import { servedJson, servedObject } from "../registry/served-versions.ts";
-import { type ResourceDef, storageKey } from "../registry/types.ts";
-import type { Entry } from "../storage/index.ts";
+import { storageKey } from "../registry/types.ts";
 import { decodeContinue, encodeContinue, INCONSISTENT_CONTINUE_MESSAGE } from "../storage/index.ts";
 import type { Call } from "./call.ts";
 import {
@@ -171,7 +170,6 @@ export async function listObjects(call: Call): Promise<void> {
     filter: selection.narrowing ? selection.matches : undefined,
     atRV,
   });
-  if (def.conversion) result.items = result.items.map((e) => servedEntry(def, e));
   const rv = result.rv;
   const meta: ListMeta = { resourceVersion: String(rv) };
   if (result.more && result.lastKey !== undefined) {
@@ -203,11 +201,4 @@ export async function listObjects(call: Call): Promise<void> {
     default:
       return sendJson(res, 200, listJson(def, result.items, meta));
   }
-}
-
-/** A stored entry as a converting def's version serves it (autoscaling/v1 views of v2 HPAs). */
-export function servedEntry(def: ResourceDef, e: Entry): Entry {
-  const obj = servedObject(def, e.object());
-  const json = JSON.stringify(obj);
-  return { ...e, json, object: () => JSON.parse(json) };
 }

@@ -67,7 +67,7 @@ export function watchObjects(call: Call): void {
 
   // Encodes a stored object JSON (or a parsed object) in the negotiated representation.
   const encodeObject = (stored: string): string => {
-    // A custom resource read through a non-storage version, or a built-in version that converts.
+    // A custom resource read through a non-storage version.
     const json = servedJson(def, stored);
     if (rep.kind === "json") return json;
     const obj = JSON.parse(json);

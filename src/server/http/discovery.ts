@@ -14,9 +14,9 @@ export function storageVersionHash(group: string, version: string, kind: string)
     .toString("base64");
 }
 
-/** A version served through conversion reports the hash of the version it is stored in. */
+/** A def served from another's storage reports the hash of the stored def (events.k8s.io/v1 Events: core/v1's). */
 const hashOfStored = (d: ResourceDef) => {
-  const stored = d.conversion?.storage ?? d;
+  const stored = d.storage?.def ?? d;
   return storageVersionHash(stored.group, stored.version, stored.kind);
 };
 

@@ -105,13 +105,6 @@ function setManagedFields(obj: KubeObject, entries: unknown[]): void {
   else delete meta.managedFields;
 }
 
-/** A write's result as a converting def's version serves it (a plain object, not the stored entry). */
-function served(def: ResourceDef, written: Entry | StoredObject): StoredObject {
-  const isEntry =
-    typeof (written as Entry).json === "string" && typeof (written as Entry).object === "function";
-  return servedObject(def, isEntry ? (written as Entry).object() : (written as StoredObject)) as StoredObject;
-}
-
 export class ObjectService {
   private readonly store: Store;
   private readonly admission: AdmissionPlugin[];
@@ -145,8 +138,6 @@ export class ObjectService {
     if (!o.fieldsTracked) obj = decodeForWrite(def, obj, o);
     obj.apiVersion = groupVersion(def);
     obj.kind = def.kind;
-    const conv = def.conversion;
-    if (conv) return served(def, await this.create(conv.storage, conv.toStorage(obj), namespace, o));
     const meta = metaOf(obj);
     if (def.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
@@ -245,14 +236,6 @@ export class ObjectService {
     tryUpdate: TryUpdate,
     o: WriteOptions,
   ): Promise<Entry | StoredObject> {
-    const conv = def.conversion;
-    if (conv) {
-      const toStorage = async (current: StoredObject) => {
-        const next = await tryUpdate(conv.fromStorage(current) as StoredObject);
-        return next && conv.toStorage(next);
-      };
-      return served(def, await this.guaranteedUpdate(conv.storage, namespace, name, toStorage, o));
-    }
     const key = storageKey(def);
     const ns = def.namespaced ? namespace : "";
     for (;;) {
@@ -442,10 +425,6 @@ export class ObjectService {
     name: string,
     o: DeleteOptions,
   ): Promise<{ entry: Entry | StoredObject; finished: boolean }> {
-    if (def.conversion) {
-      const { entry, finished } = await this.delete(def.conversion.storage, namespace, name, o);
-      return { entry: served(def, entry), finished };
-    }
     const key = storageKey(def);
     const ns = def.namespaced ? namespace : "";
     for (;;) {

@@ -1,7 +1,7 @@
-// An object is stored in one version and served in the one requested: a built-in kind's other versions
-// convert (def.conversion: autoscaling/v1 HPAs over stored v2, as the storage codec does); a custom
-// resource's only rewrite apiVersion (the None converter of k8s.io/apiextensions-apiserver pkg/apiserver/
-// conversion). Served versions are ordered as kube-apiserver orders them.
+// A custom resource is stored in its CRD's storage version and served in the one requested: its other
+// versions only rewrite apiVersion (the None converter of k8s.io/apiextensions-apiserver pkg/apiserver/
+// conversion). A built-in kind's other versions convert in storage instead (ResourceDef.storage,
+// storage/view.ts). Served versions are ordered as kube-apiserver orders them.
 import type { KubeObject } from "../../meta/types.ts";
 import { isCustomResourceDef } from "../crd/resource-defs.ts";
 import { asMap, asMaps, asString } from "./json-access.ts";
@@ -34,14 +34,13 @@ export function storedApiVersion(def: ResourceDef): string {
 /** A stored object as the def's version serves it. */
 export function servedObject<T extends KubeObject>(def: ResourceDef, obj: T): T {
   if (obj.apiVersion === groupVersion(def)) return obj; // already served (idempotent)
-  if (def.conversion) return def.conversion.fromStorage(obj) as T;
   if (storedApiVersion(def) === groupVersion(def)) return obj;
   return { ...obj, apiVersion: groupVersion(def) };
 }
 
-/** servedObject on stored JSON; the JSON itself when no conversion applies. */
+/** servedObject on stored JSON; the JSON itself when the versions agree. */
 export function servedJson(def: ResourceDef, json: string): string {
-  if (!def.conversion && storedApiVersion(def) === groupVersion(def)) return json;
+  if (storedApiVersion(def) === groupVersion(def)) return json;
   return JSON.stringify(servedObject(def, JSON.parse(json) as KubeObject));
 }
 

@@ -55,9 +55,10 @@ export interface ResourceDef {
   validate?: (obj: KubeObject, old?: StoredObject) => FieldCause[];
   /** Table columns (pkg/printers/internalversion/printers.go); Name + Created At when absent. */
   printer?: Printer;
-  /** Served from another kind's storage, as kube-apiserver serves one stored kind under several group
-   * versions (events.k8s.io/v1 Events are core/v1 Events; autoscaling/v1 and v2 HPAs are one object):
-   * a write through either reads back through both. Conversions run on every read and write. */
+  /** Served in this group/version but stored as another def's objects (the apiserver's storage codec):
+   * events.k8s.io/v1 Events are core/v1 Events, autoscaling/v1 HPAs are stored autoscaling/v2 HPAs. The
+   * store serves such a def as a view of the stored def's objects (storage/view.ts): every get, list,
+   * watch and write converts, so a write through either version reads back through both. */
   storage?: SharedStorage;
   /** DELETE answers with the object (its last state) rather than a Success Status
    * (the registry's ReturnDeletedObject: pods, namespaces, services, nodes, serviceaccounts). */
@@ -65,26 +66,16 @@ export interface ResourceDef {
   /** The registry's Delete override, on the first delete request (before deletionTimestamp is set): adds
    * finalizers and conditions (CustomResourceDefinition: the customresourcecleanup finalizer). */
   beforeDelete?: (obj: StoredObject, now: Date) => void;
-  /** Served in this version but stored in another (autoscaling/v1 HPAs are stored as v2): every write
-   * converts to the storage version's def and every read back, as the apiserver's storage codec does. */
-  conversion?: VersionConversion;
 }
 
-/** The stored kind's group/resource (its storageKey) and the conversions between the two forms. */
+/** The def whose objects this def serves, and the conversions between the two forms
+ * (pkg/apis/<group>/<version>/conversion.go). */
 export interface SharedStorage {
-  group: string;
-  resource: string;
-  /** This kind's object in the stored kind's form (apiVersion/kind included). */
+  /** The stored def (its storage key and storageVersionHash are this def's). */
+  def: ResourceDef;
+  /** This def's object in the stored def's form (apiVersion/kind included). */
   toStorage(obj: KubeObject): KubeObject;
-  /** A stored object in this kind's form (apiVersion/kind included). */
-  fromStorage(obj: KubeObject): KubeObject;
-}
-
-/** How a non-storage version of a kind maps onto its storage version (pkg/apis/<group>/<v>/conversion.go). */
-export interface VersionConversion {
-  /** The def of the version objects are stored in (same group/resource, so the same storage key). */
-  storage: ResourceDef;
-  toStorage(obj: KubeObject): KubeObject;
+  /** A stored object in this def's form (apiVersion/kind included). */
   fromStorage(obj: KubeObject): KubeObject;
 }
 

@@ -1,6 +1,7 @@
-// A resource stored as another (kube-apiserver's "same storage, other group version": events.k8s.io/v1
-// Events are core/v1 Events). Reads convert each stored entry into the view's form; writes convert into
-// the stored form. Keys, resourceVersions and watch order are the stored resource's own.
+// A resource stored as another, as kube-apiserver's storage codec serves one stored kind in several group
+// versions (ResourceDef.storage: events.k8s.io/v1 Events are core/v1 Events, autoscaling/v1 HPAs are stored
+// autoscaling/v2). Reads convert each stored entry into the view's form; writes convert into the stored
+// form. Keys, resourceVersions and watch order are the stored resource's own.
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import type { Entry, ResourceIndexer, StoreEvent } from "./entry.ts";
 import { makeEntry, serialize } from "./entry.ts";

@@ -2,7 +2,7 @@
 // conversion.go) and PodDisruptionBudget (pkg/apis/policy/validation; printPodDisruptionBudget).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { KubeObject } from "../../../src/meta/types.ts";
+import type { KubeObject, StoredObject } from "../../../src/meta/types.ts";
 import {
   BEHAVIOR_ANNOTATION,
   CONDITIONS_ANNOTATION,
@@ -18,6 +18,7 @@ import {
 import { horizontalPodAutoscalerV1 } from "../../../src/server/registry/kinds/autoscaling/horizontalpodautoscaler-v1.ts";
 import { setDisruptionAllowedCondition } from "../../../src/server/registry/kinds/policy/disruption.ts";
 import { podDisruptionBudget } from "../../../src/server/registry/kinds/policy/poddisruptionbudget.ts";
+import type { StrategyContext } from "../../../src/server/registry/types.ts";
 
 const NOW = Date.parse("2024-06-01T12:00:00Z");
 const created = { creationTimestamp: "2024-06-01T11:58:00Z" };
@@ -433,8 +434,8 @@ describe("HorizontalPodAutoscaler v1 ↔ v2 conversion", () => {
     assert.deepEqual((back.status as any).conditions, conditions);
   });
 
-  test("the v1 def converts through v2: same storage, printer fed the v2 view", () => {
-    assert.equal(horizontalPodAutoscalerV1.conversion?.storage, horizontalPodAutoscaler);
+  test("the v1 def is a view of v2's storage, printer fed the v2 form", () => {
+    assert.equal(horizontalPodAutoscalerV1.storage?.def, horizontalPodAutoscaler);
     const v1: KubeObject = {
       metadata: { name: "h", ...created },
       spec: { scaleTargetRef: ref, maxReplicas: 5, targetCPUUtilizationPercentage: 70 },
@@ -448,6 +449,39 @@ describe("HorizontalPodAutoscaler v1 ↔ v2 conversion", () => {
       0,
       "2m",
     ]);
+  });
+  test("a v1 update keeps the stored status annotations and counts generations on the v2 spec", () => {
+    const conditions = JSON.stringify([{ type: "AbleToScale", status: "True" }]);
+    const old = {
+      apiVersion: "autoscaling/v1",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "h", generation: 4, annotations: { [CONDITIONS_ANNOTATION]: conditions } },
+      spec: { scaleTargetRef: ref, maxReplicas: 5 },
+    } as unknown as StoredObject;
+    const same: KubeObject = {
+      ...old,
+      metadata: { name: "h", annotations: { [CONDITIONS_ANNOTATION]: "[]" } },
+    };
+    horizontalPodAutoscalerV1.prepare!(same, old, {} as StrategyContext);
+    assert.deepEqual(same.metadata?.annotations, { [CONDITIONS_ANNOTATION]: conditions });
+    assert.equal(same.metadata?.generation, 4);
+    const more: KubeObject = {
+      ...old,
+      metadata: {
+        name: "h",
+        annotations: {
+          [METRICS_ANNOTATION]: JSON.stringify([
+            {
+              type: "Resource",
+              resource: { name: "memory", target: { type: "AverageValue", averageValue: "1Gi" } },
+            },
+          ]),
+        },
+      },
+    };
+    horizontalPodAutoscalerV1.prepare!(more, old, {} as StrategyContext);
+    assert.equal(more.metadata?.generation, 5, "a metric added through the annotation is a spec change");
+    assert.equal(more.metadata?.annotations?.[CONDITIONS_ANNOTATION], conditions);
   });
 });
 

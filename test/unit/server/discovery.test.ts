@@ -27,3 +27,15 @@ test("resources with storage carry storageVersionHash; subresources and virtual 
   assert.ok(authz.length > 0);
   for (const r of authz) assert.equal(r.storageVersionHash, undefined, String(r.name));
 });
+
+test("a version served from another's storage reports the stored version's hash (storageversionhashdata)", () => {
+  const registry = new ResourceRegistry();
+  const hash = (group: string, version: string, name: string) =>
+    ((apiResourceList(registry, group, version)?.resources ?? []) as Record<string, unknown>[]).find(
+      (r) => r.name === name,
+    )?.storageVersionHash;
+  assert.equal(hash("", "v1", "events"), "r2yiGXH7wu8=");
+  assert.equal(hash("events.k8s.io", "v1", "events"), "r2yiGXH7wu8=");
+  assert.equal(hash("autoscaling", "v2", "horizontalpodautoscalers"), "qwQve8ut294=");
+  assert.equal(hash("autoscaling", "v1", "horizontalpodautoscalers"), "qwQve8ut294=");
+});

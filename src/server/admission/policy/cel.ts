@@ -1,10 +1,11 @@
 // The CEL used by admission (k8s.io/apiserver pkg/admission/plugin/cel compile.go, the "Compiler" of
 // ValidatingAdmissionPolicy validations and webhook matchConditions): expressions are parsed once, with
 // upstream's "undeclared reference" check for the admission variables, and evaluated over JSON objects
-// (integers as CEL ints). Kept small on purpose: the Kubernetes CEL libraries (quantity, url, regex
-// extras, authorizer) belong to the shared environment in src/server/cel/, which can replace this.
-import { CelScalar, celEnv, isCelError, parse, plan } from "@bufbuild/cel";
-import { strings } from "@bufbuild/cel/ext";
+// (integers as CEL ints), with the shared Kubernetes function library (src/server/cel/env.ts: strings,
+// lists, regex, url, quantity; no authorizer).
+import type { CelEnv } from "@bufbuild/cel";
+import { kubernetesFuncs } from "../../cel/env.ts";
+import { cel } from "../../cel/lib.ts";
 
 /** Every variable admission CEL may declare; which are in scope depends on the expression's kind. */
 export const ADMISSION_VARIABLES = [
@@ -18,12 +19,17 @@ export const ADMISSION_VARIABLES = [
 ] as const;
 export type AdmissionVariable = (typeof ADMISSION_VARIABLES)[number];
 
-const ENV = celEnv({
-  variables: Object.fromEntries(ADMISSION_VARIABLES.map((v) => [v, CelScalar.DYN])),
-  funcs: strings,
-});
+let env: CelEnv | undefined;
+/** The admission environment: every admission variable declared (as dyn), built on first use. */
+function admissionEnv(): CelEnv {
+  env ??= cel().celEnv({
+    variables: Object.fromEntries(ADMISSION_VARIABLES.map((v) => [v, cel().CelScalar.DYN])),
+    funcs: kubernetesFuncs(),
+  });
+  return env;
+}
 
-type ParsedExpr = ReturnType<typeof parse>;
+type ParsedExpr = ReturnType<ReturnType<typeof cel>["parse"]>;
 type Expr = ParsedExpr["expr"];
 
 export type EvalResult = { value: unknown } | { error: string };
@@ -99,7 +105,7 @@ export function compileExpression(
 ): CompiledExpression {
   let parsed: ParsedExpr;
   try {
-    parsed = parse(expression);
+    parsed = cel().parse(expression);
   } catch (e) {
     throw new CelCompileError(`compilation failed: ERROR: ${(e as Error).message}`);
   }
@@ -112,13 +118,13 @@ export function compileExpression(
     });
     throw new CelCompileError(`compilation failed: ${issues.join("\n")}`);
   }
-  const run = plan(ENV, parsed);
+  const run = cel().plan(admissionEnv(), parsed);
   return {
     expression,
     evaluate(bindings) {
       try {
         const value = run(bindings as never);
-        if (isCelError(value)) return { error: value.message };
+        if (cel().isCelError(value)) return { error: value.message };
         return { value };
       } catch (e) {
         return { error: (e as Error).message };

@@ -83,7 +83,7 @@ export const KINDS: readonly ResourceDef[] = [
   resourceQuota,
   deployment,
   replicaSet,
-  // autoscaling: stored as v2 (listed first: the preferred version), v1 served through conversion.
+  // autoscaling: stored as v2 (listed first: the preferred version), v1 a view of it (ResourceDef.storage).
   horizontalPodAutoscaler,
   horizontalPodAutoscalerV1,
   cronJob,

@@ -11,6 +11,7 @@ import {
   compareKubeVersions,
   discoveryOrder,
 } from "../../../../src/server/registry/kinds/apiregistration/priorities.ts";
+import { horizontalPodAutoscalerV1 } from "../../../../src/server/registry/kinds/autoscaling/horizontalpodautoscaler-v1.ts";
 import {
   certificateSigningRequest,
   csrCondition,
@@ -302,18 +303,9 @@ describe("events.k8s.io/v1 Event", () => {
 
   test("is a view over core events with its own key; two versions of one resource do not collide", () => {
     assert.equal(storageKey(eventsV1Event), "events.events.k8s.io@v1");
-    assert.equal(storageKey(eventsV1Event.storage!), "events");
-    const shared = {
-      group: "autoscaling",
-      resource: "horizontalpodautoscalers",
-      toStorage: (o: KubeObject) => o,
-      fromStorage: (o: KubeObject) => o,
-    };
-    const v1 = { group: "autoscaling", version: "v1", resource: "horizontalpodautoscalers", storage: shared };
-    assert.notEqual(
-      storageKey(v1),
-      storageKey({ group: "autoscaling", version: "v2", resource: "horizontalpodautoscalers" }),
-    );
+    assert.equal(storageKey(eventsV1Event.storage!.def), "events");
+    assert.equal(storageKey(horizontalPodAutoscalerV1), "horizontalpodautoscalers.autoscaling@v1");
+    assert.equal(storageKey(horizontalPodAutoscalerV1.storage!.def), "horizontalpodautoscalers.autoscaling");
   });
 
   test("converts to core/v1 field names and back", () => {

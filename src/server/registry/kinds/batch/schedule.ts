@@ -2,7 +2,12 @@
 // puts them in the 422: github.com/robfig/cron/v3 parser.go, five fields or a descriptor); the times
 // themselves come from cron-parser. mostRecentScheduleTime and nextScheduleTimeDuration are ported from
 // kubernetes pkg/controller/cronjob/utils.go.
-import { CronExpressionParser } from "cron-parser";
+import { createRequire } from "node:module";
+import type * as CronParser from "cron-parser";
+
+// cron-parser (and luxon beneath it) loads on the first schedule computed, not at server start.
+const require = createRequire(import.meta.url);
+let cronParser: typeof CronParser | undefined;
 
 interface Bounds {
   min: number;
@@ -151,7 +156,11 @@ export function parseSchedule(spec: string, timeZone?: string): Schedule | Error
   const expression = fields.join(" ");
   return {
     next(after) {
-      const it = CronExpressionParser.parse(expression, { currentDate: after, ...(tz ? { tz } : {}) });
+      cronParser ??= require("cron-parser") as typeof CronParser;
+      const it = cronParser.CronExpressionParser.parse(expression, {
+        currentDate: after,
+        ...(tz ? { tz } : {}),
+      });
       return it.next().toDate();
     },
   };

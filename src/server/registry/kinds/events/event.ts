@@ -144,7 +144,7 @@ export const eventsV1Event: ResourceDef = {
   namespaced: true,
   shortNames: ["ev"],
   verbs: CRUD,
-  storage: { group: "", resource: "events", toStorage: eventToCore, fromStorage: eventFromCore },
+  storage: { def: coreEvent, toStorage: eventToCore, fromStorage: eventFromCore },
   selectableFields: Object.fromEntries(
     [
       "regarding.kind",
