@@ -83,6 +83,7 @@ const SOURCES: Source[] = [
   api("discovery", "discovery/v1"),
   api("rbac", "rbac/v1"),
   api("coordination", "coordination/v1"),
+  api("flowcontrol", "flowcontrol/v1"),
   {
     short: "apiextensions",
     mirror: "kubernetes+apiextensions-apiserver",

@@ -5,8 +5,12 @@ import type { KubeObject } from "../meta/types.ts";
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "../rbac/index.ts";
 import { registerLocalAPIServices } from "./controllers/apiservices.ts";
 import { CONTROLLER_USER } from "./controllers/context.ts";
+import { objectOf } from "./handlers/encode.ts";
+import { mandatoryFlowSchemas, mandatoryPriorityLevels } from "./registry/kinds/flowcontrol/bootstrap.ts";
+import { DEFAULT_SERVICE_CIDR, defaultServiceCIDRStatus } from "./registry/kinds/networking/servicecidr.ts";
 import { SYSTEM_PRIORITY_CLASSES } from "./registry/kinds/scheduling/priorityclass.ts";
 import type { ObjectService } from "./registry/objects.ts";
+import { rfc3339 } from "./registry/objects.ts";
 import type { ResourceRegistry } from "./registry/resource-registry.ts";
 import { storageKey } from "./registry/types.ts";
 import type { Store } from "./storage/index.ts";
@@ -30,6 +34,11 @@ export async function bootstrap(
   for (const role of bootstrapClusterRoles()) await ensure("rbac.authorization.k8s.io", "clusterroles", role);
   for (const binding of bootstrapClusterRoleBindings())
     await ensure("rbac.authorization.k8s.io", "clusterrolebindings", binding);
+  await ensureDefaultServiceCIDR(store, objects, registry);
+  // API Priority and Fairness' mandatory configuration (stored and served; nothing enforces it).
+  for (const pl of mandatoryPriorityLevels())
+    await ensure("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", pl);
+  for (const fs of mandatoryFlowSchemas()) await ensure("flowcontrol.apiserver.k8s.io", "flowschemas", fs);
   await ensure(
     "",
     "services",
@@ -39,4 +48,16 @@ export async function bootstrap(
     },
     "default",
   );
+}
+
+/** The `kubernetes` ServiceCIDR for the service range, Ready as the default-servicecidr controller leaves it. */
+async function ensureDefaultServiceCIDR(store: Store, objects: ObjectService, registry: ResourceRegistry) {
+  const def = registry.find("networking.k8s.io", "v1", "servicecidrs")!;
+  const name = DEFAULT_SERVICE_CIDR.metadata!.name!;
+  if (store.get(storageKey(def), "", name)) return;
+  const created = await objects.create(def, structuredClone(DEFAULT_SERVICE_CIDR), "", {
+    user: CONTROLLER_USER,
+  });
+  const withStatus = { ...objectOf(created), status: defaultServiceCIDRStatus(rfc3339(new Date())) };
+  await objects.update(def, withStatus, "", name, { user: CONTROLLER_USER, subresource: "status" });
 }

@@ -27,6 +27,7 @@ import { startCsrSigningController } from "./controllers/csr-signing.ts";
 import { startDaemonSetController } from "./controllers/daemonset.ts";
 import { startDisruptionController } from "./controllers/disruption.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
+import { startFlowSchemaStatusController } from "./controllers/flowschema-status.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
 import { type BatchControllerOptions, startJobControllers } from "./controllers/job.ts";
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
@@ -34,6 +35,7 @@ import { startRootCaController, startServiceAccountController } from "./controll
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
 import { startReplicationManager } from "./controllers/replication-controller.ts";
 import { startResourceQuotaController } from "./controllers/resource-quota.ts";
+import { startServiceIPAddressController } from "./controllers/service-ipaddresses.ts";
 import { startStatefulSetController } from "./controllers/statefulset.ts";
 import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
 import { startCrdController } from "./crd/controller.ts";
@@ -275,6 +277,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startRootCaController(controllerContext),
     startNamespaceDeletionController(controllerContext),
     startAggregationController(controllerContext),
+    startFlowSchemaStatusController(controllerContext),
+    startServiceIPAddressController(controllerContext),
     startLegacyTokenController(controllerContext),
     startEndpointsController(controllerContext),
     startDeploymentController(controllerContext, clock),

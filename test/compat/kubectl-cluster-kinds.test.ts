@@ -68,6 +68,7 @@ describe("kubectl api-resources", () => {
     const served = new Set(ours.map(key));
     const missing = [...upstream.keys()].filter((k) => !served.has(k));
     t.diagnostic(`not yet served: ${missing.join(", ") || "none"}`);
+    assert.deepEqual(missing, [], "every kind a 1.33 kube-apiserver lists is served");
     for (const k of [
       "apiregistration.k8s.io/apiservices",
       "certificates.k8s.io/certificatesigningrequests",

@@ -156,7 +156,7 @@ export function table(
   o: { version: string; include: IncludeObject; now: number; columns?: boolean },
 ): KubeObject {
   const printer = printerFor(def);
-  const rows = objects.map((obj) => {
+  const rows = (printer.order?.(objects) ?? objects).map((obj) => {
     const row: Record<string, unknown> = { cells: printer.cells(obj, o.now) };
     const conditions = printer.conditions?.(obj);
     if (conditions?.length) row.conditions = conditions;

@@ -11,9 +11,17 @@ import { forbidden, invalid } from "../registry/validation/field.ts";
 import { isStorageError } from "../storage/index.ts";
 import type { Call } from "./call.ts";
 
+/** POST pods/NAME/binding, or POST bindings naming the Pod in metadata.name (LegacyBindingREST). */
 export async function createBinding(call: Call): Promise<void> {
-  const { ctx, req, res, info, user } = call;
+  const { ctx, req, res, user } = call;
   const binding = await readObject(req);
+  const bodyName = binding.metadata?.name ?? "";
+  // The bindings collection takes the name from the body (the namer's "name must be provided");
+  // pods/binding from the URL, which a body name must match (BindingREST.Create).
+  if (!call.info.subresource && !bodyName) throw fail.badRequest("name must be provided");
+  if (call.info.subresource && bodyName && bodyName !== call.info.name)
+    throw fail.badRequest("name in URL does not match name in Binding object");
+  const info = { ...call.info, name: call.info.subresource ? call.info.name : bodyName };
   const target = (binding.target ?? {}) as { kind?: string; name?: string };
   if (!target.name)
     throw new ApiStatusError(

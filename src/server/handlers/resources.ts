@@ -13,6 +13,7 @@ import { managerFor } from "../registry/managed-fields.ts";
 import { checkPatchBody, patchTypeOf } from "../registry/patch.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
 import type { Call, ResourceHandlerContext } from "./call.ts";
+import { readComponentStatuses } from "./componentstatuses.ts";
 import { objectOf } from "./encode.ts";
 import { createEviction } from "./eviction.ts";
 import { createOptions, deleteOptions, patchOptions, updateOptions } from "./options.ts";
@@ -73,7 +74,11 @@ export async function handleResource(
   if (!def.verbs.includes(info.verb)) {
     throw new ApiStatusError(Status.methodNotSupported(def.resource, def.group, info.verb));
   }
-  if (def.virtual) return createReview(call);
+  if (def.virtual) {
+    if (def.kind === "Binding") return createBinding(call);
+    if (def.kind === "ComponentStatus") return readComponentStatuses(call);
+    return createReview(call);
+  }
 
   const namespace = def.namespaced ? info.namespace : "";
   switch (info.verb) {

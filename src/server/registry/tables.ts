@@ -26,6 +26,8 @@ export interface Printer {
   cells(obj: KubeObject, now: number): unknown[];
   /** Row conditions, when the printer reports any. */
   conditions?(obj: KubeObject): TableRowCondition[] | undefined;
+  /** The order a list's rows print in, when the printer sorts them (printFlowSchemaList); else as listed. */
+  order?(objects: KubeObject[]): KubeObject[];
 }
 
 /** The printer kubectl's server-side columns come from; rest.DefaultTableConvertor (Name, Created At) otherwise. */

@@ -81,7 +81,7 @@ export function addResourcePaths(
     ),
     delete: when(can("deletecollection"), () => deleteCollectionOperation(r)),
   });
-  if (def.virtual) return;
+  if (def.virtual && !can("get")) return; // reviews and bindings are create-only; componentstatuses are read
 
   put(paths, item, [nameParam, ...scopeParams, prettyParameter()], {
     get: when(can("get"), () =>
@@ -188,7 +188,8 @@ function addSubresourcePaths(
 
 function listOperation(r: Resource, id: string, listModel: string): Operation {
   return operation(r, {
-    description: `list or watch objects of kind ${r.def.kind}`,
+    // installer.go: "list or watch" only when the resource is also a watcher (componentstatuses is not).
+    description: `${r.def.verbs.includes("watch") ? "list or watch" : "list"} objects of kind ${r.def.kind}`,
     id,
     parameters: queryParameters(OPERATION_PARAMETERS.list),
     responses: okResponses(["200"], listModel, LIST_CONTENT_TYPES),

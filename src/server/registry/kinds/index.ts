@@ -24,6 +24,8 @@ import { cronJob } from "./batch/cronjob.ts";
 import { job } from "./batch/job.ts";
 import { certificateSigningRequest } from "./certificates/certificatesigningrequest.ts";
 import { lease } from "./coordination/lease.ts";
+import { binding } from "./core/binding.ts";
+import { componentStatusDef } from "./core/componentstatus.ts";
 import { configMap } from "./core/configmap.ts";
 import { endpoints } from "./core/endpoints.ts";
 import { event } from "./core/event.ts";
@@ -41,9 +43,13 @@ import { service } from "./core/service.ts";
 import { serviceAccount } from "./core/serviceaccount.ts";
 import { endpointSlice } from "./discovery/endpointslice.ts";
 import { eventsV1Event } from "./events/event.ts";
+import { flowSchema } from "./flowcontrol/flowschema.ts";
+import { priorityLevelConfiguration } from "./flowcontrol/prioritylevelconfiguration.ts";
 import { ingress } from "./networking/ingress.ts";
 import { ingressClass } from "./networking/ingressclass.ts";
+import { ipAddress } from "./networking/ipaddress.ts";
 import { networkPolicy } from "./networking/networkpolicy.ts";
+import { serviceCIDR } from "./networking/servicecidr.ts";
 import { runtimeClass } from "./node/runtimeclass.ts";
 import { podDisruptionBudget } from "./policy/poddisruptionbudget.ts";
 import { clusterRole } from "./rbac/clusterrole.ts";
@@ -53,10 +59,13 @@ import { roleBinding } from "./rbac/rolebinding.ts";
 import { priorityClass } from "./scheduling/priorityclass.ts";
 import { csiDriver } from "./storage/csidriver.ts";
 import { csiNode } from "./storage/csinode.ts";
+import { csiStorageCapacity } from "./storage/csistoragecapacity.ts";
 import { storageClass } from "./storage/storageclass.ts";
 import { volumeAttachment } from "./storage/volumeattachment.ts";
 
 export const KINDS: readonly ResourceDef[] = [
+  binding,
+  componentStatusDef,
   namespace,
   serviceAccount,
   secret,
@@ -107,11 +116,16 @@ export const KINDS: readonly ResourceDef[] = [
   eventsV1Event,
   ingressClass,
   ingress,
+  ipAddress,
   networkPolicy,
+  serviceCIDR,
   runtimeClass,
   priorityClass,
   csiDriver,
   csiNode,
+  csiStorageCapacity,
   storageClass,
   volumeAttachment,
+  flowSchema,
+  priorityLevelConfiguration,
 ];

@@ -1,6 +1,7 @@
 // Which name format (meta/names.ts; path segments from pkg/api/validate/content/path.go) each
 // kind's metadata.name must follow (the ValidateXxxName functions of pkg/apis/*/validation).
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from "../../../meta/names.ts";
+import { ipMessages } from "./ip.ts";
 
 /** content.IsPathSegmentName / IsPathSegmentPrefix. */
 export function isPathSegmentName(name: string, prefix: boolean): string[] {
@@ -8,7 +9,13 @@ export function isPathSegmentName(name: string, prefix: boolean): string[] {
   return ["/", "%"].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
 }
 
-export type NameValidator = "dns1123Subdomain" | "dns1123Label" | "dns1035Label" | "path" | "qualifiedName";
+export type NameValidator =
+  | "dns1123Subdomain"
+  | "dns1123Label"
+  | "dns1035Label"
+  | "path"
+  | "qualifiedName"
+  | "ip";
 
 /** maskTrailingDash: a generateName prefix may end in "-" (a suffix follows). */
 const maskTrailingDash = (name: string) =>
@@ -25,6 +32,8 @@ export function validateName(validator: NameValidator, name: string, prefix: boo
       return isPathSegmentName(name, prefix);
     case "qualifiedName":
       return isQualifiedName(name);
+    case "ip":
+      return ipMessages(name); // ValidateIPAddressName: IPAddress names are IPs in canonical form
     default:
       return isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
   }
@@ -41,6 +50,7 @@ const NAME_VALIDATORS: Record<string, NameValidator> = {
   ClusterRoleBinding: "path",
   CertificateSigningRequest: "path", // certificates ValidateCertificateRequestName
   APIService: "path", // kube-aggregator checks version.group on top (kinds/apiregistration)
+  IPAddress: "ip",
   Event: "path", // core/v1 events skip ObjectMeta validation; only the generic path check applies
 };
 

@@ -20,6 +20,7 @@ import { PACKAGE as COORDINATION } from "./coordination.ts";
 import { PACKAGE as CORE } from "./core.ts";
 import { PACKAGE as DISCOVERY } from "./discovery.ts";
 import { PACKAGE as EVENTS } from "./events.ts";
+import { PACKAGE as FLOWCONTROL } from "./flowcontrol.ts";
 import { PACKAGE as INTSTR } from "./intstr.ts";
 import { PACKAGE as META } from "./meta.ts";
 import { PACKAGE as NETWORKING } from "./networking.ts";
@@ -61,6 +62,7 @@ export const PACKAGES: readonly GeneratedPackage[] = [
   DISCOVERY,
   RBAC,
   COORDINATION,
+  FLOWCONTROL,
   APIEXTENSIONS,
   APIREGISTRATION,
 ];
