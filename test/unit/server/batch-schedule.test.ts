@@ -115,7 +115,11 @@ test("Job names and the scheduled-timestamp annotation", () => {
 test("completedIndexes", () => {
   assert.equal(formatIndexes([5, 0, 1, 2, 7, 8]), "0-2,5,7-8");
   assert.equal(formatIndexes([]), "");
-  assert.deepEqual([...parseIndexes("0-2,5,7-8")], [0, 1, 2, 5, 7, 8]);
+  assert.deepEqual([...parseIndexes("0-2,5,7-8", 10)], [0, 1, 2, 5, 7, 8]);
+  // As parseIndexesFromString: bounded by completions, corrupted intervals ignored.
+  assert.deepEqual([...parseIndexes("0-2147483646", 3)], [0, 1, 2]);
+  assert.deepEqual([...parseIndexes("x,1,4-9,2", 3)], [1]);
+  assert.deepEqual([...parseIndexes("1-a,2", 3)], [2]);
 });
 
 test("ManualClock runs timers when stepped past them, in order, and honours cancel", () => {
