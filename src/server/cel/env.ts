@@ -128,6 +128,11 @@ v8.setFlagsFromString("--enable-experimental-regexp-engine");
 /** A regex for find/findAll: RE2 syntax (Go's parse errors), executed in linear time. */
 function linearRegExp(re: string, global: boolean): RegExp {
   RE2JS.compile(re); // throws Go's "error parsing regexp: …" for what RE2 rejects
+  // The linear engine has no Unicode mode, where \p{…} means a property class rather than "p{…}".
+  if (/\\[pP]/.test(re.replaceAll("\\\\", "")))
+    throw new Error(
+      `regex ${JSON.stringify(re)}: Unicode classes (\\p{…}) are not supported in find/findAll here`,
+    );
   try {
     return new RegExp(re, global ? "gl" : "l");
   } catch {

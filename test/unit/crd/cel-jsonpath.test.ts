@@ -81,6 +81,9 @@ describe("CEL regex functions run in linear time, as Go's RE2 does", () => {
   });
   it("a pattern RE2 rejects (a backreference) is an evaluation error, not a backtracking match", () => {
     assert.throws(() => evaluate("self.s.find('(a)\\\\1')", { s: "aa" }), /error parsing regexp/);
+    // Without a Unicode mode, \p{L} would silently mean "p{L}": refused rather than answered wrongly.
+    assert.throws(() => evaluate("self.s.find('\\\\p{L}+')", { s: "ab" }), /Unicode classes/);
+    assert.equal(evaluate("self.s.find('\\\\\\\\p')", { s: "a\\p" }), "\\p");
   });
 });
 
