@@ -366,7 +366,8 @@ export function labelSelectorFromObject(sel?: LabelSelector | null): LabelSelect
   const labels = Object.entries(sel.matchLabels ?? {});
   const expressions = sel.matchExpressions ?? [];
   if (labels.length + expressions.length === 0) return { requirements: [], nothing: false };
-  const requirements = labels.map(([k, v]) => newRequirement(k, "=", [v], ""));
+  // A JSON null map value decodes as "" in Go (the zero value), not as an error.
+  const requirements = labels.map(([k, v]) => newRequirement(k, "=", [v ?? ""], ""));
   for (const expr of expressions) {
     const op = Object.hasOwn(OBJECT_OPERATORS, expr.operator) ? OBJECT_OPERATORS[expr.operator] : undefined;
     if (!op) throw new SelectorParseError(`${goQuote(expr.operator)} is not a valid label selector operator`);

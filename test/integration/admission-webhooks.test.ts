@@ -98,6 +98,16 @@ before(async () => {
       const url = new URL(req.url ?? "/", "https://x");
       const review = JSON.parse(body) as Review;
       reviews.push({ path: url.pathname, review });
+      if (url.pathname === "/endless") {
+        // A response that never ends: 1 MiB chunks for as long as the client reads.
+        res.writeHead(200, { "Content-Type": "application/json" });
+        const chunk = Buffer.alloc(1024 * 1024, " ");
+        const more = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once("drain", more);
+        };
+        return more();
+      }
       const answer = handle(url.pathname, review);
       if (answer === undefined) return; // /slow: hold the connection open
       res.writeHead(200, { "Content-Type": "application/json" }).end(answer);
@@ -335,6 +345,20 @@ describe("validating webhooks", () => {
       `Internal error occurred: failed calling webhook "slow.example.com": failed to call webhook: Post "https://127.0.0.1:${hookPort}/slow?timeout=1s": context deadline exceeded`,
     );
     assert.ok(Date.now() - started < 5000);
+  });
+
+  test("a response body without end is cut off at its size limit, not read until the deadline", async () => {
+    await configure(VWC, "endless", [
+      webhook("endless.example.com", "endless", { url: url("/endless"), caBundle }, { timeoutSeconds: 30 }),
+    ]);
+    const started = Date.now();
+    const r = await c.admin("POST", "/api/v1/namespaces/default/pods", pod("endless", { test: "endless" }));
+    assert.equal(r.status, 500, r.text);
+    assert.equal(
+      r.json.message,
+      `Internal error occurred: failed calling webhook "endless.example.com": failed to call webhook: Post "https://127.0.0.1:${hookPort}/endless?timeout=30s": response body exceeds 16777216 bytes`,
+    );
+    assert.ok(Date.now() - started < 20_000);
   });
 
   test("only the caBundle is trusted", async () => {

@@ -326,3 +326,21 @@ test("minReadySeconds: under OrderedReady the next ordinal waits until the previ
   );
   assert.equal(status.readyReplicas, 2);
 });
+
+test("a StatefulSet with replicas 2^31-1 starts its first ordinal (no array of replicas slots)", async () => {
+  await createNamespace(c, "sts-huge");
+  const body = statefulSet(2147483647, "huge");
+  const r = await c.admin("POST", "/apis/apps/v1/namespaces/sts-huge/statefulsets", body);
+  assert.equal(r.status, 201, r.text);
+  const first = await eventually(
+    async () => {
+      const list = await c.admin("GET", "/api/v1/namespaces/sts-huge/pods");
+      return (list.json.items as any[]).find((p) => p.metadata.name === "db-0");
+    },
+    20_000,
+    "db-0",
+  );
+  assert.equal(first.metadata.ownerReferences[0].kind, "StatefulSet");
+  const deleted = await c.admin("DELETE", "/apis/apps/v1/namespaces/sts-huge/statefulsets/db");
+  assert.equal(deleted.status, 200, deleted.text);
+});

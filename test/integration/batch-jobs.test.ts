@@ -208,6 +208,26 @@ test("an Indexed Job runs each completion index once and records completedIndexe
   }
 });
 
+test("an Indexed Job with the largest completions validation allows starts its first index (no 0..completions array)", async () => {
+  // completions is an int32 with no other bound for Indexed Jobs; the controller must not materialize
+  // every index (upstream walks the completed intervals) nor trust a huge completedIndexes range.
+  await create(
+    jobOf("huge", "exit 0", {
+      completions: 2147483647,
+      parallelism: 1,
+      completionMode: "Indexed",
+      suspend: false,
+    }),
+  );
+  const pods = await eventually(async () => {
+    const got = await podsOf("huge");
+    return got.length > 0 && got;
+  }, 20_000);
+  assert.equal(pods[0].metadata?.annotations?.["batch.kubernetes.io/job-completion-index"], "0");
+  const r = await c.admin("DELETE", `${JOBS}/huge?propagationPolicy=Background`);
+  assert.equal(r.status, 200, r.text);
+});
+
 test("backoffLimitPerIndex: an index that keeps failing is marked failed, the others complete", async () => {
   await create(
     jobOf("per-index", 'test "$JOB_COMPLETION_INDEX" != 1', {

@@ -6,7 +6,7 @@
 //   <a-b-c-d>.<ns>.pod.cluster.local  A a.b.c.d
 // Other names under cluster.local are NXDOMAIN; names outside it go to the host's nameservers unchanged.
 import dgram from "node:dgram";
-import net from "node:net";
+import net, { isIPv4 } from "node:net";
 import dnsPacket, { type Answer, type Packet, type Question } from "dns-packet";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
@@ -68,7 +68,7 @@ export function answerClusterName(question: Question, records: ClusterRecords): 
       continue;
     if (slice.addressType !== "IPv4") continue;
     for (const ep of slice.endpoints ?? [])
-      if (ep.conditions?.ready !== false) for (const ip of ep.addresses ?? []) ips.add(ip);
+      if (ep.conditions?.ready !== false) for (const ip of ep.addresses ?? []) if (isIPv4(ip)) ips.add(ip);
   }
   return { rcode: "NOERROR", answers: [...ips].sort().map(a) };
 }
@@ -111,7 +111,11 @@ export class ClusterDns {
     const { host, port = DNS_PORT } = this.#options;
     const udp = dgram.createSocket("udp4");
     udp.on("message", (message, peer) => {
-      void this.#answer(message, "udp").then((reply) => reply && udp.send(reply, peer.port, peer.address));
+      void this.#answer(message, "udp")
+        .then((reply) => reply && udp.send(reply, peer.port, peer.address))
+        .catch((error) =>
+          this.#options.log.warn({ err: (error as Error).message }, "cluster DNS answer failed"),
+        );
     });
     udp.on("error", (error) => this.#options.log.warn({ err: error.message }, "cluster DNS (UDP) error"));
     await new Promise<void>((resolve, reject) => {
@@ -142,12 +146,15 @@ export class ClusterDns {
       while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
         const message = buffer.subarray(2, 2 + buffer.readUInt16BE(0));
         buffer = buffer.subarray(2 + message.length);
-        void this.#answer(message, "tcp").then((reply) => {
-          if (!reply || socket.destroyed) return;
-          const length = Buffer.alloc(2);
-          length.writeUInt16BE(reply.length);
-          socket.write(Buffer.concat([length, reply]));
-        });
+        void this.#answer(message, "tcp").then(
+          (reply) => {
+            if (!reply || socket.destroyed) return;
+            const length = Buffer.alloc(2);
+            length.writeUInt16BE(reply.length);
+            socket.write(Buffer.concat([length, reply]));
+          },
+          () => socket.destroy(),
+        );
       }
       if (buffer.length > 65_537) socket.destroy();
     });

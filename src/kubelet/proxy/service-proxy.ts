@@ -2,6 +2,7 @@
 // this node network's chains (rules.ts) with iptables-restore, the whole set at once after each change
 // (batched). At start it replaces whatever a crashed run left in its chains; at stop it removes its jumps
 // and chains. Other chains (kube-proxy's, Docker's, the CNI plugins') are never flushed.
+import { isIPv4 } from "node:net";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { Logger } from "pino";
@@ -34,7 +35,8 @@ export function servicePortRules(services: Service[], slices: EndpointSlice[]): 
         );
         if (!target?.port) continue;
         for (const ep of slice.endpoints ?? []) {
-          if (ep.conditions?.ready === false || !ep.addresses?.[0]) continue;
+          // Only an IPv4 address goes into the iptables-restore payload (this runs as root).
+          if (ep.conditions?.ready === false || !isIPv4(ep.addresses?.[0] ?? "")) continue;
           const key = `${ep.addresses[0]}:${target.port}`;
           endpoints.set(key, { ip: ep.addresses[0], port: target.port });
         }

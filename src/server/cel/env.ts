@@ -5,9 +5,10 @@
 // getEscapedPath/getQuery) and quantities (isQuantity, quantity + compareTo/isLessThan/isGreaterThan/
 // add/sub/asInteger/asApproximateFloat/isInteger/sign). Cost limits are not modelled.
 // URL and Quantity values are maps tagged with a hidden key, since @bufbuild/cel types are protobuf-only.
+import v8 from "node:v8";
 import type { CelEnv, CelFunc, CelInput, CelList, CelMap, CelValue } from "@bufbuild/cel";
 import { quantityError } from "../registry/quantity.ts";
-import { cel, celExtensions } from "./lib.ts";
+import { cel, celExtensions, re2 } from "./lib.ts";
 
 const SUFFIX: Record<string, number> = {
   n: 1e-9,
@@ -109,16 +110,36 @@ function safeEqual(a: CelValue, b: CelValue): boolean {
   }
 }
 
+// Go's regexp (RE2) runs in linear time; V8's default engine backtracks, so `self.find('(a+)+$')` on a
+// long string would stall the whole server on one request. Patterns must be RE2 syntax and run on V8's
+// linear-time engine (the `l` flag, which this flag enables; it changes nothing else).
+v8.setFlagsFromString("--enable-experimental-regexp-engine");
+
+/** A regex for find/findAll: RE2 syntax (Go's parse errors), executed in linear time. */
+function linearRegExp(re: string, global: boolean): RegExp {
+  re2().RE2JS.compile(re); // throws Go's "error parsing regexp: …" for what RE2 rejects
+  // The linear engine has no Unicode mode, where \p{…} means a property class rather than "p{…}".
+  if (/\\[pP]/.test(re.replaceAll("\\\\", "")))
+    throw new Error(
+      `regex ${JSON.stringify(re)}: Unicode classes (\\p{…}) are not supported in find/findAll here`,
+    );
+  try {
+    return new RegExp(re, global ? "gl" : "l");
+  } catch {
+    throw new Error(`regex ${JSON.stringify(re)} cannot be evaluated in linear time by this server`);
+  }
+}
+
 function regexFuncs(): CelFunc[] {
   return [
     cel().celMethod("find", STRING, [STRING], STRING, function (re) {
-      return new RegExp(re, "u").exec(this)?.[0] ?? "";
+      return linearRegExp(re, false).exec(this)?.[0] ?? "";
     }),
     cel().celMethod("findAll", STRING, [STRING], cel().listType(STRING), function (re) {
-      return [...this.matchAll(new RegExp(re, "gu"))].map((m) => m[0]);
+      return [...this.matchAll(linearRegExp(re, true))].map((m) => m[0]);
     }),
     cel().celMethod("findAll", STRING, [STRING, INT], cel().listType(STRING), function (re, n) {
-      const all = [...this.matchAll(new RegExp(re, "gu"))].map((m) => m[0]);
+      const all = [...this.matchAll(linearRegExp(re, true))].map((m) => m[0]);
       return n < 0n ? all : all.slice(0, Number(n));
     }),
   ];

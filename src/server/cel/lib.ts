@@ -4,10 +4,12 @@
 import { createRequire } from "node:module";
 import type * as CelLib from "@bufbuild/cel";
 import type * as CelExtensions from "@bufbuild/cel/ext";
+import type * as Re2 from "@bufbuild/re2";
 
 const require = createRequire(import.meta.url);
 let lib: typeof CelLib | undefined;
 let ext: typeof CelExtensions | undefined;
+let re2Module: typeof Re2 | undefined;
 
 /** The @bufbuild/cel module, loaded on the first call. */
 export function cel(): typeof CelLib {
@@ -19,4 +21,10 @@ export function cel(): typeof CelLib {
 export function celExtensions(): typeof CelExtensions {
   ext ??= require("@bufbuild/cel/ext") as typeof CelExtensions;
   return ext;
+}
+
+/** @bufbuild/re2 (Go's regexp syntax and errors: CRD patterns, CEL's regex functions), loaded on first use. */
+export function re2(): typeof Re2 {
+  re2Module ??= require("@bufbuild/re2") as typeof Re2;
+  return re2Module;
 }

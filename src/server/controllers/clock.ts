@@ -7,11 +7,19 @@ export interface Clock {
   after(ms: number, fn: () => void): () => void;
 }
 
+/** setTimeout's longest delay; a longer one fires after 1 ms (a monthly CronJob would spin). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const REAL_CLOCK: Clock = {
   now: () => new Date(),
   after(ms, fn) {
-    const timer = setTimeout(fn, Math.max(0, ms));
-    timer.unref();
+    let timer: NodeJS.Timeout;
+    const arm = (left: number) => {
+      const step = Math.min(Math.max(0, left), MAX_TIMER_MS);
+      timer = setTimeout(() => (left > step ? arm(left - step) : fn()), step);
+      timer.unref();
+    };
+    arm(ms);
     return () => clearTimeout(timer);
   },
 };

@@ -17,11 +17,18 @@ export function formatIndexes(indexes: Iterable<number>): string {
   return parts.join(",");
 }
 
-export function parseIndexes(text: string | undefined): Set<number> {
+/**
+ * parseIndexesFromString: the indexes below `completions` ("0-2147483646" from a status write must not
+ * become two billion entries); corrupted intervals are ignored, and parsing stops at the first index
+ * that is out of range, as upstream does.
+ */
+export function parseIndexes(text: string | undefined, completions: number): Set<number> {
   const out = new Set<number>();
   for (const part of (text ?? "").split(",").filter(Boolean)) {
-    const [a, b] = part.split("-").map(Number);
-    for (let i = a; i <= (b ?? a); i++) out.add(i);
+    const [a, b] = part.split("-").map((x) => (/^[+-]?\d+$/.test(x) ? Number(x) : Number.NaN));
+    if (Number.isNaN(a) || (b !== undefined && Number.isNaN(b))) continue;
+    if (a >= completions) break;
+    for (let i = Math.max(a, 0); i <= Math.min(b ?? a, completions - 1); i++) out.add(i);
   }
   return out;
 }
@@ -83,7 +90,7 @@ export function matchSuccessPolicy(
   if (!policy || succeeded.size === 0) return undefined;
   for (const [index, rule] of policy.rules.entries()) {
     if (rule.succeededIndexes != null) {
-      const required = [...parseIndexes(rule.succeededIndexes)].filter((i) => i < completions);
+      const required = [...parseIndexes(rule.succeededIndexes, completions)];
       if (required.length === 0) continue;
       const contained = required.filter((i) => succeeded.has(i)).length;
       if (contained >= (rule.succeededCount ?? required.length)) return `Matched rules at index ${index}`;

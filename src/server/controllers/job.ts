@@ -268,9 +268,9 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
       failed: [...(status.uncountedTerminatedPods?.failed ?? [])],
     };
     const seen = new Set([...uncounted.succeeded, ...uncounted.failed]);
-    const completed = parseIndexes(status.completedIndexes);
+    const completed = parseIndexes(status.completedIndexes, spec.completions ?? 0);
     const perIndex = indexed && spec.backoffLimitPerIndex != null;
-    const failedIndexes = parseIndexes(status.failedIndexes ?? undefined);
+    const failedIndexes = parseIndexes(status.failedIndexes ?? undefined, spec.completions ?? 0);
     /** isIndexFailed: a FailIndex rule, or a counted failure beyond backoffLimitPerIndex. */
     const noteIndexFailure = (p: Pod) => {
       const ix = completionIndex(p);
@@ -432,7 +432,10 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
           if (wait > 0) requeueAfter(wait);
           else if (indexed) {
             const taken = new Set([...completed, ...failedIndexes, ...active.map(completionIndex)]);
-            const free = [...Array(completions ?? 0).keys()].filter((i) => !taken.has(i)).slice(0, missing);
+            // The first free indexes, without materializing 0..completions (up to 2^31-1).
+            const free: number[] = [];
+            for (let i = 0; i < (completions ?? 0) && free.length < missing; i++)
+              if (!taken.has(i)) free.push(i);
             for (const ix of free) {
               if (!perIndex) {
                 await createPod(job, ix);

@@ -181,11 +181,12 @@ export function startStatefulSetController(c: ControllerContext, clock: Clock = 
     const rolling = (spec.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate";
     const partition = rolling ? (spec.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
 
-    const replicas: (StoredPod | undefined)[] = new Array(replicaCount).fill(undefined);
+    // By ordinal - start; a Map, not an array of replicaCount slots (replicas may be 2^31-1).
+    const replicas = new Map<number, StoredPod>();
     const condemned: StoredPod[] = [];
     for (const pod of pods) {
       const ordinal = ordinalOf(set, pod);
-      if (ordinal >= start && ordinal < start + replicaCount) replicas[ordinal - start] = pod;
+      if (ordinal >= start && ordinal < start + replicaCount) replicas.set(ordinal - start, pod);
       else if (ordinal >= 0) condemned.push(pod);
     }
     condemned.sort((a, b) => ordinalOf(set, b) - ordinalOf(set, a));
@@ -193,11 +194,11 @@ export function startStatefulSetController(c: ControllerContext, clock: Clock = 
     const act = async (): Promise<void> => {
       // Create missing Pods and replace failed ones, lowest ordinal first.
       for (let i = 0; i < replicaCount; i++) {
-        const pod = replicas[i];
+        const pod = replicas.get(i);
         const ordinal = start + i;
         if (pod && isFailed(pod) && !isTerminating(pod)) {
           await deletePod(set, pod);
-          replicas[i] = undefined;
+          replicas.delete(i);
           if (monotonic) return;
           continue;
         }
@@ -225,14 +226,19 @@ export function startStatefulSetController(c: ControllerContext, clock: Clock = 
           if (monotonic) return;
           continue;
         }
-        if (monotonic && !isRunningAndReady(pod) && replicas.some((p) => !p || !isRunningAndReady(p))) return;
+        if (
+          monotonic &&
+          !isRunningAndReady(pod) &&
+          (replicas.size < replicaCount || [...replicas.values()].some((p) => !isRunningAndReady(p)))
+        )
+          return;
         await deletePod(set, pod);
         if (monotonic) return;
       }
       if (!rolling) return; // OnDelete: the user deletes Pods to update them
       // Rolling update: replace the highest ordinal not at the update revision, down to the partition.
       for (let i = replicaCount - 1; i >= partition; i--) {
-        const pod = replicas[i];
+        const pod = replicas.get(i);
         if (!pod) return;
         if (revisionOf(pod) !== update.metadata.name && !isTerminating(pod)) {
           await deletePod(set, pod);

@@ -1,11 +1,6 @@
 // Go's regexp (RE2 syntax: (?i) flags, no lookaround or backreferences) for schema `pattern`s, as
 // kube-openapi compiles them with regexp.Compile; errors read as Go's ("error parsing regexp: …").
-import { createRequire } from "node:module";
-import type * as Re2 from "@bufbuild/re2";
-
-// Loaded on the first pattern: most servers never compile one (see cel/lib.ts for why that matters).
-const require = createRequire(import.meta.url);
-let re2: typeof Re2 | undefined;
+import { re2 } from "../cel/lib.ts";
 
 export interface GoRegexp {
   /** regexp.MatchString: a match anywhere in s. */
@@ -19,8 +14,7 @@ export function compileGo(pattern: string): GoRegexp | Error {
   let re = cache.get(pattern);
   if (!re) {
     try {
-      re2 ??= require("@bufbuild/re2") as typeof Re2;
-      re = re2.RE2JS.compile(pattern);
+      re = re2().RE2JS.compile(pattern);
     } catch (e) {
       re = e instanceof Error ? e : new Error(String(e));
     }

@@ -63,6 +63,30 @@ describe("Kubernetes CEL environment", () => {
   });
 });
 
+describe("CEL regex functions run in linear time, as Go's RE2 does", () => {
+  // A backtracking engine takes ~2^n steps for these; one request must not stall the server.
+  const long = `${"a".repeat(100_000)}X`;
+  it("find with a nested quantifier returns promptly", () => {
+    const started = Date.now();
+    assert.equal(evaluate("self.s.find('(a+)+$')", { s: long }), "");
+    assert.equal(evaluate("self.s.find('(a+)+X')", { s: "aaX" }), "aaX");
+    assert.ok(Date.now() - started < 5000);
+  });
+  it("findAll with a nested quantifier returns promptly", () => {
+    const started = Date.now();
+    const all = (expr: string, s: string) => [...(evaluate(expr, { s }) as Iterable<unknown>)];
+    assert.deepEqual(all("self.s.findAll('(a|aa)+b')", `${long} aab ab`), ["aab", "ab"]);
+    assert.deepEqual(all("self.s.findAll('a', 2)", "aaa"), ["a", "a"]);
+    assert.ok(Date.now() - started < 5000);
+  });
+  it("a pattern RE2 rejects (a backreference) is an evaluation error, not a backtracking match", () => {
+    assert.throws(() => evaluate("self.s.find('(a)\\\\1')", { s: "aa" }), /error parsing regexp/);
+    // Without a Unicode mode, \p{L} would silently mean "p{L}": refused rather than answered wrongly.
+    assert.throws(() => evaluate("self.s.find('\\\\p{L}+')", { s: "ab" }), /Unicode classes/);
+    assert.equal(evaluate("self.s.find('\\\\\\\\p')", { s: "a\\p" }), "\\p");
+  });
+});
+
 describe("printer column JSONPath", () => {
   const obj = {
     metadata: { name: "n", labels: { "app.kubernetes.io/name": "x" } },

@@ -95,6 +95,8 @@ const slices: EndpointSlice[] = [
       { addresses: ["10.244.0.9"], conditions: { ready: true } },
       { addresses: ["10.244.0.5"] },
       { addresses: ["10.244.0.7"], conditions: { ready: false } },
+      // Not an IPv4 address: left out (dns-packet would throw encoding it).
+      { addresses: ["10.244.0.1.evil"], conditions: { ready: true } },
     ],
   },
 ];

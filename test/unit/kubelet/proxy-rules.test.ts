@@ -110,6 +110,8 @@ test("rules come from Services and their EndpointSlices: ready endpoints of the 
         { addresses: ["10.244.0.3"], conditions: { ready: true } },
         { addresses: ["10.244.0.2"], conditions: { ready: true } },
         { addresses: ["10.244.0.9"], conditions: { ready: false } },
+        // Never reaches the root-run iptables-restore payload, even if stored without validation.
+        { addresses: ["10.244.0.5 -j ACCEPT\n-A INPUT"], conditions: { ready: true } },
       ],
     },
     {

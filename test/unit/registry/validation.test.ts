@@ -480,6 +480,24 @@ describe("core kinds", () => {
       "addressType: Required value",
       "endpoints[0].addresses: Required value: must contain at least 1 address",
     ]);
+    // Addresses are IPs of the slice's type (they become iptables rules and DNS answers).
+    const injected = "10.0.0.1\n-A INPUT -j ACCEPT";
+    assert.deepEqual(
+      lines(
+        v.validateEndpointSlice({
+          addressType: "IPv4",
+          endpoints: [{ addresses: ["10.244.0.2", injected] }, { addresses: ["fd00::1"] }],
+        }),
+      ),
+      [
+        `endpoints[0].addresses[1]: Invalid value: ${JSON.stringify(injected)}: must be a valid IPv4 address`,
+        'endpoints[1].addresses[0]: Invalid value: "fd00::1": must be a valid IPv4 address',
+      ],
+    );
+    assert.deepEqual(
+      lines(v.validateEndpointSlice({ addressType: "IPv6", endpoints: [{ addresses: ["10.0.0.1"] }] })),
+      ['endpoints[0].addresses[0]: Invalid value: "10.0.0.1": must be a valid IPv6 address'],
+    );
     assert.deepEqual(lines(v.validateEndpointSlice({ addressType: "IPv6" }, { addressType: "IPv4" })), [
       'addressType: Invalid value: "IPv6": field is immutable',
     ]);

@@ -3,7 +3,7 @@
 // Indexed Jobs' completedIndexes, and the ManualClock the controllers run on in tests.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ManualClock } from "../../../src/server/controllers/clock.ts";
+import { ManualClock, REAL_CLOCK } from "../../../src/server/controllers/clock.ts";
 import { jobNameFor, rfc3339In } from "../../../src/server/controllers/cronjob.ts";
 import { formatIndexes, parseIndexes } from "../../../src/server/controllers/job-policies.ts";
 import {
@@ -115,7 +115,11 @@ test("Job names and the scheduled-timestamp annotation", () => {
 test("completedIndexes", () => {
   assert.equal(formatIndexes([5, 0, 1, 2, 7, 8]), "0-2,5,7-8");
   assert.equal(formatIndexes([]), "");
-  assert.deepEqual([...parseIndexes("0-2,5,7-8")], [0, 1, 2, 5, 7, 8]);
+  assert.deepEqual([...parseIndexes("0-2,5,7-8", 10)], [0, 1, 2, 5, 7, 8]);
+  // As parseIndexesFromString: bounded by completions, corrupted intervals ignored.
+  assert.deepEqual([...parseIndexes("0-2147483646", 3)], [0, 1, 2]);
+  assert.deepEqual([...parseIndexes("x,1,4-9,2", 3)], [1]);
+  assert.deepEqual([...parseIndexes("1-a,2", 3)], [2]);
 });
 
 test("ManualClock runs timers when stepped past them, in order, and honours cancel", () => {
@@ -130,4 +134,16 @@ test("ManualClock runs timers when stepped past them, in order, and honours canc
   clock.step(1001);
   assert.deepEqual(fired, ["a", "b"]);
   assert.deepEqual(clock.now(), at("2025-01-01T00:00:02Z"));
+});
+
+test("the real clock waits out delays longer than setTimeout's 24.8 days (a monthly schedule)", async () => {
+  let fired = 0;
+  const cancel = REAL_CLOCK.after(31 * 24 * 3600 * 1000, () => fired++);
+  await new Promise((r) => setTimeout(r, 50));
+  cancel();
+  assert.equal(fired, 0, "a 31-day timer fired at once");
+  let soon = 0;
+  REAL_CLOCK.after(1, () => soon++);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(soon, 1);
 });

@@ -12,6 +12,9 @@ import { networkInterfaces } from "node:os";
 import { asList, asMap, asMaps, asString, isMap, type Json } from "../../registry/json-access.ts";
 import type { Store } from "../../storage/index.ts";
 
+/** The largest AdmissionReview response read: a patch for the largest object (3 MiB) in base64, with room. */
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
 /** The HTTP call failed before a usable AdmissionReview came back (ErrCallingWebhook's reason). */
 export class WebhookCallError extends Error {}
 
@@ -183,7 +186,15 @@ export async function postReview(
       },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          // timeoutSeconds bounds the time, not the bytes: a webhook streaming without end would
+          // otherwise fill this server's memory long before its deadline.
+          if (size > MAX_RESPONSE_BYTES)
+            req.destroy(post(`response body exceeds ${MAX_RESPONSE_BYTES} bytes`));
+          else chunks.push(c);
+        });
         res.on("error", (e) => reject(post(e.message)));
         res.on("end", () => {
           clearTimeout(deadline);

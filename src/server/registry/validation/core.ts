@@ -1,5 +1,6 @@
 // Validation for the remaining core kinds and EndpointSlice: Namespace, ServiceAccount, Node, Event.
 
+import { isIPv4, isIPv6 } from "node:net";
 import {
   isDNS1123Subdomain,
   isQualifiedName,
@@ -97,9 +98,18 @@ export function validateEndpointSlice(slice: KubeObject, old?: KubeObject): Fiel
   else if (!ADDRESS_TYPES.includes(addressType))
     errs.push(notSupported("addressType", addressType, ADDRESS_TYPES));
   asMaps(slice.endpoints).forEach((e, i) => {
-    if (asStrings(e.addresses).length === 0) {
+    const addresses = asStrings(e.addresses);
+    if (addresses.length === 0) {
       errs.push(required(child(index("endpoints", i), "addresses"), "must contain at least 1 address"));
     }
+    // IsValidIPv4Address/IsValidIPv6Address: the addresses end up in iptables rules and DNS answers.
+    addresses.forEach((address, j) => {
+      const at = index(child(index("endpoints", i), "addresses"), j);
+      if (addressType === "IPv4" && !isIPv4(address))
+        errs.push(invalid(at, address, "must be a valid IPv4 address"));
+      if (addressType === "IPv6" && !isIPv6(address))
+        errs.push(invalid(at, address, "must be a valid IPv6 address"));
+    });
   });
   if (old && addressType !== asString(old.addressType)) errs.push(immutable("addressType", addressType));
   return errs;

@@ -158,8 +158,9 @@ function validateSchema(s: Schema, level: Level, path: string, errs: FieldCause[
   if (s.type && !OPENAPI_TYPES.includes(s.type))
     errs.push(notSupported(`${path}.type`, s.type, OPENAPI_TYPES));
   if (s.items) validateSchema(s.items, "item", `${path}.items`, errs);
+  // A null property decodes as Go's zero JSONSchemaProps (so: "type: Required value"), not a crash.
   for (const [k, v] of Object.entries(s.properties ?? {}))
-    validateSchema(v, "field", `${path}.properties[${k}]`, errs);
+    validateSchema(v ?? {}, "field", `${path}.properties[${k}]`, errs);
   if (s.additionalProperties !== undefined && s.additionalProperties !== true) {
     if (level === "root")
       errs.push(forbidden(`${path}.additionalProperties`, "must not be used at the root"));
