@@ -1,11 +1,14 @@
 // `incluster endpoints watch SERVICE`: the service-discovery watcher (src/apps/endpoints).
 import type { Command } from "commander";
 import { runEndpointsWatch } from "../apps/endpoints/app.ts";
-import { type AppFlags, addAppOptions, durationOption, runAppCommand } from "./app-options.ts";
+import { type AppFlags, addAppOptions, durationOption, runAppCommand, usageError } from "./app-options.ts";
 
 interface WatchFlags extends AppFlags {
   namespace?: string;
   debounce: number;
+  probe?: string;
+  probePath?: string;
+  probeTimeout: number;
 }
 
 export function registerEndpointsCommands(program: Command): void {
@@ -17,13 +20,35 @@ export function registerEndpointsCommands(program: Command): void {
     .option("-n, --namespace <namespace>", "the Service's namespace (default: the Pod's or the context's)")
     .addOption(
       durationOption("--debounce <duration>", "gather a burst of changes this long before printing", "100ms"),
-    );
+    )
+    .option(
+      "--probe <port>",
+      "on each change connect to every ready endpoint on this port (number, or the name of a Service port) and report which answered",
+    )
+    .option(
+      "--probe-path <path>",
+      "probe with an HTTP GET of this path (200-399 answers) instead of a TCP connect",
+    )
+    .addOption(durationOption("--probe-timeout <duration>", "how long each probe waits for an answer", "1s"));
   addAppOptions(watch).action(async (service: string, flags: WatchFlags) => {
+    if (flags.probePath !== undefined && flags.probe === undefined)
+      usageError(watch, "--probe-path needs --probe PORT");
+    if (flags.probePath !== undefined && !flags.probePath.startsWith("/"))
+      usageError(watch, `--probe-path ${JSON.stringify(flags.probePath)} must start with "/", e.g. /metrics`);
+    if (flags.probe !== undefined && !/^(\d{1,5}|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/.test(flags.probe))
+      usageError(
+        watch,
+        `--probe ${JSON.stringify(flags.probe)} must be a port number or a Service port name`,
+      );
     await runAppCommand(flags, {}, (app, printer) =>
       runEndpointsWatch(app, {
         service: { name: service, namespace: flags.namespace ?? app.client.namespace },
         printer,
         debounceMs: flags.debounce,
+        probe:
+          flags.probe === undefined
+            ? undefined
+            : { port: flags.probe, path: flags.probePath, timeoutMs: flags.probeTimeout },
       }),
     );
   });
