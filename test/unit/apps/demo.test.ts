@@ -2,6 +2,9 @@
 // the apply order, and the introduction text.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
@@ -23,11 +26,51 @@ test("the built-in reader renders deploy/base exactly as kubectl kustomize does"
   assert.equal(builtIn.length, 5);
 });
 
+for (const overlay of ["overlays/leader-elect", "overlays/discovery"]) {
+  test(`the built-in reader renders deploy/${overlay} (inline JSON 6902 patches) as kubectl kustomize does`, async () => {
+    const kubectl = parseAllDocuments(
+      execFileSync("kubectl", ["kustomize", deploy(overlay)], { encoding: "utf8" }),
+    ).map((d) => d.toJS() as KubeObject);
+    const builtIn = await readKustomization(deploy(overlay));
+    assert.deepEqual(byKey(builtIn), byKey(kubectl));
+    const counter = builtIn.find((o) => o.kind === "Deployment" && o.metadata?.name === "pod-counter");
+    assert.equal((counter as { spec: { replicas: number } }).spec.replicas, 2);
+  });
+}
+
 test("the built-in reader refuses kustomize features it does not implement", async () => {
+  // deploy/overlays/namespaced deletes objects with strategic-merge patches.
   await assert.rejects(
     readKustomization(deploy("overlays/namespaced")),
-    /uses patches, which the built-in reader does not support: install kubectl/,
+    /patches\[0\]: the built-in reader supports only an inline JSON 6902 patch with a target .*install kubectl/,
   );
+  await assert.rejects(
+    readKustomization(deploy("overlays/image")),
+    /uses images, which the built-in reader does not support: install kubectl/,
+  );
+});
+
+test("a patch whose target matches nothing changes nothing (as in kustomize); one that cannot apply is named", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "incluster-kustomize-"));
+  try {
+    const kustomization = (target: string, op: string) =>
+      `resources: [${JSON.stringify(deploy("base"))}]\npatches:\n  - target: ${target}\n    patch: |-\n      ${op}\n`;
+    await writeFile(
+      path.join(dir, "kustomization.yaml"),
+      kustomization("{kind: Deployment, name: nope}", "- {op: remove, path: /spec}"),
+    );
+    assert.deepEqual(await readKustomization(dir), await readKustomization(deploy("base")));
+    await writeFile(
+      path.join(dir, "kustomization.yaml"),
+      kustomization("{kind: Deployment, name: pod-counter}", "- {op: test, path: /spec/replicas, value: 5}"),
+    );
+    await assert.rejects(
+      readKustomization(dir),
+      /kustomization\.yaml: patches\[0\]: testing value \/spec\/replicas failed/,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test("without kubectl on PATH the built-in reader is used", async () => {
