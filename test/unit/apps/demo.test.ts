@@ -96,7 +96,11 @@ test("the introduction says what runs and how to reach it", () => {
       seededPods: 6,
       renderer: "kubectl kustomize",
       applied: ["namespace/incluster serverside-applied"],
-      pod: { metadata: { name: "pod-counter-abc-12345" }, status: { podIP: "127.0.1.7" } },
+      counters: [
+        { metadata: { name: "pod-counter-abc-12345" }, status: { podIP: "127.0.1.7" } },
+        { metadata: { name: "pod-counter-abc-67890" }, status: { podIP: "127.0.1.8" } },
+      ],
+      watcher: { metadata: { name: "endpoints-watcher-def-12345" } },
     },
     "/home/me/project",
   );
@@ -106,4 +110,13 @@ test("the introduction says what runs and how to reach it", () => {
   assert.match(text, /^ {2}export KUBECONFIG=\$PWD\/\.incluster\/demo\/kubeconfig$/m);
   assert.match(text, /curl -s http:\/\/127\.0\.1\.7:9090\/metrics/);
   assert.match(text, /kubectl delete clusterrolebinding incluster-pod-counter/);
+  assert.match(
+    text,
+    /Pods incluster\/pod-counter-abc-12345 and incluster\/pod-counter-abc-67890 run `incluster pods count --leader-elect`/,
+  );
+  assert.match(
+    text,
+    /Pod incluster\/endpoints-watcher-def-12345 runs `incluster endpoints watch pod-counter-metrics --probe metrics/,
+  );
+  assert.match(text, /kubectl apply --server-side -k deploy\/overlays\/discovery/);
 });
