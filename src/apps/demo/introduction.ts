@@ -49,7 +49,7 @@ export function introduction(facts: DemoFacts, cwd = process.cwd()): string {
     `  curl -s http://${first?.status?.podIP}:9090/metrics | grep ^incluster_pods   # also /readyz, /healthz`,
     "  kubectl get lease pod-counter -n incluster                 # who leads; delete that Pod: the other takes over",
     "  kubectl delete clusterrolebinding incluster-pod-counter    # watch it explain the 403 and its fix",
-    "  kubectl apply --server-side -k deploy/overlays/discovery   # …and recover",
+    "  kubectl apply --server-side -f deploy/base/clusterrolebinding.yaml   # …and recover",
     "",
     "The cluster lives in memory and is gone on exit; keys and the kubeconfig stay in .incluster/demo.",
     "Ctrl-C stops everything.",

@@ -118,5 +118,5 @@ test("the introduction says what runs and how to reach it", () => {
     text,
     /Pod incluster\/endpoints-watcher-def-12345 runs `incluster endpoints watch pod-counter-metrics --probe metrics/,
   );
-  assert.match(text, /kubectl apply --server-side -k deploy\/overlays\/discovery/);
+  assert.match(text, /kubectl apply --server-side -f deploy\/base\/clusterrolebinding\.yaml/);
 });
