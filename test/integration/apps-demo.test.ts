@@ -9,6 +9,7 @@ import { after, test } from "node:test";
 import type { Deployment } from "kubernetes-types/apps/v1.d.ts";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { createClient } from "../../src/client/index.ts";
+import { detectPodNetwork } from "../../src/kubelet/network/pod-network.ts";
 import { eventually } from "../helpers/cluster.ts";
 import { runCli } from "./apps-harness.ts";
 
@@ -63,6 +64,11 @@ test("npm start: introduces the cluster, two leader-elected pod-counters, the wa
         new Set(pods.items.map((p) => p.status?.podIP)),
         "the probed addresses are the pod-counters' Pod IPs",
       );
+      // As root with the CNI plugins (CI), the demo's Pods have their own network namespaces: real Pod IPs
+      // on the bridge, not loopback ones (demo-host-network.test.ts covers the other mode).
+      const podNetwork = process.getuid?.() === 0 && (await detectPodNetwork()).available;
+      for (const address of record.addresses as string[])
+        assert.equal(/^127\./.test(address), !podNetwork, `${address} (Pod network: ${podNetwork})`);
       await eventually(
         async () => {
           const current = await client
