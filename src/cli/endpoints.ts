@@ -33,12 +33,15 @@ export function registerEndpointsCommands(program: Command): void {
   addAppOptions(watch).action(async (service: string, flags: WatchFlags) => {
     if (flags.probePath !== undefined && flags.probe === undefined)
       usageError(watch, "--probe-path needs --probe PORT");
-    if (flags.probePath !== undefined && !flags.probePath.startsWith("/"))
-      usageError(watch, `--probe-path ${JSON.stringify(flags.probePath)} must start with "/", e.g. /metrics`);
-    if (flags.probe !== undefined && !/^(\d{1,5}|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/.test(flags.probe))
+    if (flags.probePath !== undefined && !/^\/[\x21-\x7e]*$/.test(flags.probePath))
       usageError(
         watch,
-        `--probe ${JSON.stringify(flags.probe)} must be a port number or a Service port name`,
+        `--probe-path ${JSON.stringify(flags.probePath)} must start with "/" and have no spaces or control characters, e.g. /metrics`,
+      );
+    if (flags.probe !== undefined && !isPortNumber(flags.probe) && !isPortName(flags.probe))
+      usageError(
+        watch,
+        `--probe ${JSON.stringify(flags.probe)} must be a port number (1-65535) or a Service port name (e.g. metrics)`,
       );
     await runAppCommand(flags, {}, (app, printer) =>
       runEndpointsWatch(app, {
@@ -52,4 +55,13 @@ export function registerEndpointsCommands(program: Command): void {
       }),
     );
   });
+}
+
+function isPortNumber(value: string): boolean {
+  return /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 65535;
+}
+
+/** An IANA service name as Service port names are: lower-case alphanumerics and "-", at least one letter. */
+function isPortName(value: string): boolean {
+  return /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) && /[a-z]/.test(value);
 }

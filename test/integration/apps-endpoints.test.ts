@@ -219,8 +219,16 @@ test("--probe: an HTTP GET of each ready endpoint (loopback Pod IPs, as on the h
   assert.equal(await app.exited, 0);
 });
 
-test("--probe-path without --probe is a usage error that says what to add", async () => {
-  const app = runCli(["endpoints", "watch", "web", "--probe-path", "/metrics"], discoveryEnv);
-  assert.notEqual(await app.exited, 0);
-  assert.match(app.stderr.join("\n"), /--probe-path needs --probe PORT/);
+test("bad --probe flags are usage errors that say what to write", async () => {
+  for (const [args, message] of [
+    [["--probe-path", "/metrics"], /--probe-path needs --probe PORT/],
+    [["--probe", "70000"], /--probe "70000" must be a port number \(1-65535\) or a Service port name/],
+    [["--probe", "metrics", "--probe-path", "metrics"], /--probe-path "metrics" must start with "\/"/],
+  ] as const) {
+    const app = runCli(["endpoints", "watch", "web", ...args], discoveryEnv);
+    const stillRunning = setTimeout(() => app.kill(), 15_000); // a flag it accepted: fail, don't hang
+    assert.equal(await app.exited, 2, args.join(" "));
+    clearTimeout(stillRunning);
+    assert.match(app.stderr.join("\n"), message);
+  }
 });

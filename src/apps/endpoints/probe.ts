@@ -68,19 +68,23 @@ const httpGet =
   (path: string): Probe =>
   (address, port, timeoutMs) =>
     new Promise((resolve) => {
-      const request = http.get(
-        { host: address, port, path, timeout: timeoutMs, agent: false },
-        (response) => {
+      const failed = (detail: string) => resolve({ address, answered: false, detail });
+      let request: http.ClientRequest;
+      try {
+        request = http.get({ host: address, port, path, timeout: timeoutMs, agent: false }, (response) => {
           response.resume();
           const status = response.statusCode ?? 0;
           resolve({ address, answered: status >= 200 && status < 400, detail: `HTTP ${status}` });
-        },
-      );
+        });
+      } catch (error) {
+        // A path Node refuses to send (the CLI checks paths; other callers of this module may not).
+        return failed((error as Error).message);
+      }
       request.once("timeout", () => {
         request.destroy();
-        resolve({ address, answered: false, detail: `no answer within ${timeoutMs}ms` });
+        failed(`no answer within ${timeoutMs}ms`);
       });
-      request.once("error", (error: NodeJS.ErrnoException) => {
-        resolve({ address, answered: false, detail: `connect ${error.code ?? error.message}` });
-      });
+      request.once("error", (error: NodeJS.ErrnoException) =>
+        failed(`connect ${error.code ?? error.message}`),
+      );
     });

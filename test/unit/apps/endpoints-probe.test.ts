@@ -56,6 +56,16 @@ test("HTTP: 200-399 answers, other statuses do not", async () => {
   assert.deepEqual(missing.results, [{ address: "127.0.0.1", answered: false, detail: "HTTP 404" }]);
 });
 
+test("a path Node refuses to send fails the endpoint instead of throwing", async () => {
+  const report = await probeEndpoints(["127.0.0.1"], ports(), {
+    port: "metrics",
+    path: "/a b",
+    timeoutMs: 500,
+  });
+  assert.equal(report.results[0].answered, false);
+  assert.match(report.results[0].detail, /unescaped characters/i);
+});
+
 test("a silent endpoint fails after the timeout instead of hanging", async () => {
   const silent = http.createServer(() => {}); // accepts, never responds
   await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
