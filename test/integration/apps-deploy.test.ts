@@ -148,7 +148,13 @@ describe("kustomize", () => {
 
   test("discovery: the endpoints watcher with a namespaced Role on endpointslices", async () => {
     const objects = await render("overlays/discovery");
-    assertLeastPrivilege(objects);
+    // Built on overlays/leader-elect: its Lease Role is checked verb by verb below; every other role reads.
+    const leaseRole = find(objects, "Role", "pod-counter-leader-election");
+    assert.deepEqual(
+      leaseRole,
+      find(await render("overlays/leader-elect"), "Role", "pod-counter-leader-election"),
+    );
+    assertLeastPrivilege(objects.filter((o) => o !== leaseRole));
     const role = find(objects, "Role", "endpoints-watcher");
     assert.equal(role.metadata?.namespace, "incluster");
     assert.deepEqual(role.rules, [
@@ -160,6 +166,9 @@ describe("kustomize", () => {
     ]);
     const args = await assertHardened(objects, "endpoints-watcher", "endpoints-watcher", 9091);
     assert.deepEqual(args.slice(0, 5), ["endpoints", "watch", "pod-counter-metrics", "-n", "incluster"]);
+    // It GETs /metrics of each ready replica through the Service's named port (the leader-elected two).
+    assert.deepEqual(args.slice(-4), ["--probe", "metrics", "--probe-path", "/metrics"]);
+    assert.equal(find<Deployment>(objects, "Deployment", "pod-counter").spec!.replicas, 2);
     // The watched Service selects the pod-counter's Pods and its named metrics port.
     const service = find<Service>(objects, "Service", "pod-counter-metrics");
     const counter = find<Deployment>(objects, "Deployment", "pod-counter");
@@ -211,7 +220,13 @@ describe("kustomize: leader-elect", () => {
       "pods",
       "count",
       "--leader-elect",
+      "--metrics-address=$(POD_IP)",
     ]);
+    // The address the kubelet expands $(POD_IP) from: each replica listens on its own Pod IP.
+    const [container] = deployment.spec!.template.spec!.containers;
+    assert.deepEqual(container.env?.find((e) => e.name === "POD_IP")?.valueFrom, {
+      fieldRef: { fieldPath: "status.podIP" },
+    });
     const role = find(objects, "Role", "pod-counter-leader-election");
     assert.deepEqual(role.rules, [
       { ...LEASES, verbs: ["create"] },

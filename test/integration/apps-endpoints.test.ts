@@ -2,6 +2,8 @@
 // enough (seed 003), readiness flips of a Pod show up within a second, and a 403 is explained with its fix.
 
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { KubeObject } from "../../src/meta/types.ts";
@@ -157,4 +159,76 @@ test("forbidden: the Role it needs is explained once, and it starts watching onc
     app.kill();
   }
   assert.equal(await app.exited, 0);
+});
+
+test("--probe: an HTTP GET of each ready endpoint (loopback Pod IPs, as on the host network), with gauges", async () => {
+  // One endpoint serves /metrics, the other address has nothing listening: connection refused.
+  const listening = "127.0.3.1";
+  const closed = "127.0.3.2";
+  const server = http.createServer((_req, res) => res.end("incluster_pods 1\n"));
+  await new Promise<void>((resolve) => server.listen(0, listening, resolve));
+  const targetPort = (server.address() as AddressInfo).port;
+  await c.admin.resource("services").create({
+    metadata: { name: "counter", namespace: NS },
+    spec: { selector: { app: "counter" }, ports: [{ name: "metrics", port: 9090, targetPort }] },
+  });
+  for (const [name, ip] of [
+    ["counter-1", listening],
+    ["counter-2", closed],
+  ]) {
+    await c.admin.resource<Pod>("pods").create(pod(NS, name, { app: "counter" }));
+    await setPodStatus(name, { phase: "Running", podIP: ip, podIPs: [{ ip }] });
+    await setReady(name, true);
+  }
+  const app = runCli(
+    ["endpoints", "watch", "counter", "-n", NS, "-o", "json", "--metrics-port", "0"].concat([
+      "--probe",
+      "metrics",
+      "--probe-path",
+      "/metrics",
+      "--probe-timeout",
+      "2s",
+    ]),
+    discoveryEnv,
+  );
+  try {
+    const port = await app.metricsPort();
+    await app.line("stdout", /"ready":2/, 20_000);
+    const record = JSON.parse(app.stdout.find((line) => line.includes('"ready":2')) ?? "");
+    assert.deepEqual(record.probe, {
+      port: targetPort,
+      path: "/metrics",
+      answered: 1,
+      results: [
+        { address: listening, answered: true, detail: "HTTP 200" },
+        { address: closed, answered: false, detail: "connect ECONNREFUSED" },
+      ],
+    });
+    const metrics = (await probe(port, "/metrics")).text;
+    const gauge = (state: string) =>
+      metricValue(
+        metrics,
+        `incluster_service_probed_endpoints{namespace="shop",service="counter",state="${state}"}`,
+      );
+    assert.equal(gauge("answered"), 1);
+    assert.equal(gauge("failed"), 1);
+  } finally {
+    app.kill();
+    server.close();
+  }
+  assert.equal(await app.exited, 0);
+});
+
+test("bad --probe flags are usage errors that say what to write", async () => {
+  for (const [args, message] of [
+    [["--probe-path", "/metrics"], /--probe-path needs --probe PORT/],
+    [["--probe", "70000"], /--probe "70000" must be a port number \(1-65535\) or a Service port name/],
+    [["--probe", "metrics", "--probe-path", "metrics"], /--probe-path "metrics" must start with "\/"/],
+  ] as const) {
+    const app = runCli(["endpoints", "watch", "web", ...args], discoveryEnv);
+    const stillRunning = setTimeout(() => app.kill(), 15_000); // a flag it accepted: fail, don't hang
+    assert.equal(await app.exited, 2, args.join(" "));
+    clearTimeout(stillRunning);
+    assert.match(app.stderr.join("\n"), message);
+  }
 });

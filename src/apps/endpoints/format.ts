@@ -1,4 +1,6 @@
-// "Service shop/web: 2 ready endpoints: 10.244.0.5, 10.244.0.6 (ports: http 8080/TCP)", and the JSON form.
+// "Service shop/web: 2 ready endpoints: 10.244.0.5, 10.244.0.6 (ports: http 8080/TCP)", and the JSON form;
+// with --probe followed by "; GET :8080/metrics answered by 10.244.0.5; not by 10.244.0.6 (HTTP 503)".
+import type { ProbeReport } from "./probe.ts";
 import type { ReadyEndpoints } from "./ready-endpoints.ts";
 
 export interface ServiceRef {
@@ -22,5 +24,23 @@ export function endpointsRecord(service: ServiceRef, ready: ReadyEndpoints): Rec
     ready: ready.addresses.length,
     addresses: ready.addresses,
     ports: ready.ports,
+  };
+}
+
+export function probeSentence(report: ProbeReport): string {
+  const what = `${report.path === undefined ? "TCP" : "GET"} :${report.port ?? "?"}${report.path ?? ""}`;
+  const answered = report.results.filter((r) => r.answered).map((r) => r.address);
+  const failed = report.results.filter((r) => !r.answered).map((r) => `${r.address} (${r.detail})`);
+  const parts = [`${what} answered by ${answered.length > 0 ? answered.join(", ") : "none"}`];
+  if (failed.length > 0) parts.push(`not by ${failed.join(", ")}`);
+  return parts.join("; ");
+}
+
+export function probeRecord(report: ProbeReport): Record<string, unknown> {
+  return {
+    port: report.port ?? null,
+    ...(report.path === undefined ? {} : { path: report.path }),
+    answered: report.results.filter((r) => r.answered).length,
+    results: report.results,
   };
 }
