@@ -1,5 +1,6 @@
 // kubectl equivalents of generated RBAC objects: `kubectl create role|…binding` commands and YAML.
-import { stringify } from "yaml";
+import { createRequire } from "node:module";
+import type * as Yaml from "yaml";
 import type { KubeObject, PolicyRule, Subject } from "../meta/types.ts";
 import { NON_RESOURCE_VERBS } from "./allow.ts";
 
@@ -81,6 +82,12 @@ export function createBindingCommand(
 }
 
 // Plain YAML like kubectl prints it: no anchors for repeated values, sequences not indented.
-export const toYaml = (o: KubeObject) => stringify(o, { aliasDuplicateObjects: false, indentSeq: false });
+// yaml is required when a fix is first rendered, so importing rbac (the server and the client do) does not load it.
+const require = createRequire(import.meta.url);
+let yaml: typeof Yaml | undefined;
+export const toYaml = (o: KubeObject) => {
+  yaml ??= require("yaml") as typeof Yaml;
+  return yaml.stringify(o, { aliasDuplicateObjects: false, indentSeq: false });
+};
 
 export const applyCommand = (yaml: string) => `kubectl apply -f - <<'EOF'\n${yaml}EOF`;

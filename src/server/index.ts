@@ -299,12 +299,17 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   };
   await settle();
 
-  const kubeconfig = adminKubeconfig({ server: url, pki });
+  // Rendered when first read (YAML loads then), or now when it is written to the data dir.
+  let kubeconfig: string | undefined;
+  const adminConfig = () => {
+    kubeconfig ??= adminKubeconfig({ server: url, pki });
+    return kubeconfig;
+  };
   let kubeconfigPath: string | undefined;
   if (opts.dataDir) {
     await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
     kubeconfigPath = path.join(opts.dataDir, "admin.kubeconfig");
-    await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
+    await writeFile(kubeconfigPath, adminConfig(), { mode: 0o600 });
     await chmod(kubeconfigPath, 0o600); // cluster-admin's client key; writeFile's mode only applies to a new file
   }
   log.info({ url }, "API server ready");
@@ -313,7 +318,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     url,
     port,
     caPem: pki.caCertPem,
-    kubeconfig,
+    get kubeconfig() {
+      return adminConfig();
+    },
     kubeconfigPath,
     auditLogPath: auditPath,
     pki,

@@ -1,5 +1,5 @@
-import { stringify } from "yaml";
+import { yaml } from "../yaml.ts";
 
 export function toYaml(obj: unknown): string {
-  return stringify(obj, { lineWidth: 0 });
+  return yaml().stringify(obj, { lineWidth: 0 });
 }

@@ -1,8 +1,8 @@
 // Request bodies: size-limited, depth-limited, JSON or YAML. Bad input is a 4xx, never a crash.
 import type { IncomingMessage } from "node:http";
-import { parse as parseYaml } from "yaml";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject } from "../../meta/types.ts";
+import { yaml } from "../yaml.ts";
 import { ApiStatusError, fail } from "./errors.ts";
 import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE, ProtobufDecodeError } from "./protobuf/index.ts";
 
@@ -63,7 +63,7 @@ export function parseDocument(text: string, type: string): unknown {
   if (!text.trim()) throw fail.badRequest("the request body is empty: send a JSON object");
   try {
     if (type === "application/yaml" || type === "application/apply-patch+yaml")
-      return parseYaml(text, { maxAliasCount: 100 });
+      return yaml().parse(text, { maxAliasCount: 100 });
     checkDepth(text);
     return JSON.parse(text);
   } catch (e) {

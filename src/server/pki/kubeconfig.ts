@@ -1,6 +1,6 @@
 // A kubeconfig for the admin identity with everything embedded (-data fields), so it works from any
 // directory and needs no companion files.
-import { stringify } from "yaml";
+import { yaml } from "../yaml.ts";
 import type { Pki } from "./pki.ts";
 
 export interface AdminKubeconfigOptions {
@@ -17,7 +17,7 @@ export function adminKubeconfig(o: AdminKubeconfigOptions): string {
   const clusterName = o.clusterName ?? "incluster";
   const userName = o.userName ?? "kubernetes-admin";
   const contextName = o.contextName ?? `${userName}@${clusterName}`;
-  return stringify({
+  return yaml().stringify({
     apiVersion: "v1",
     kind: "Config",
     clusters: [

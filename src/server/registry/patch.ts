@@ -1,8 +1,9 @@
 // PATCH bodies as kube-apiserver applies them (apiserver pkg/endpoints/handlers/patch.go): decoding
 // errors, status codes and messages follow upstream with fieldValidation=Warn/Strict, the server
 // default and what kubectl sends.
-import { parse as parseYaml } from "yaml";
+
 import type { KubeObject } from "../../meta/types.ts";
+import { yaml } from "../yaml.ts";
 import { jsonKind, parseJsonGo } from "./go-format.ts";
 import { applyJsonPatch, JsonPatchApplyError, type JsonPatchOperation } from "./json-patch.ts";
 import { mergePatch } from "./merge-patch.ts";
@@ -68,7 +69,7 @@ export function checkPatchBody(body: string, type: PatchType): void {
   let depth: number;
   if (type === "application/apply-patch+yaml") {
     try {
-      depth = valueDepth(parseYaml(body, { maxAliasCount: 100 }));
+      depth = valueDepth(yaml().parse(body, { maxAliasCount: 100 }));
     } catch (e) {
       throw patchError.badRequest(`error encoding patch: ${(e as Error).message}`);
     }

@@ -4,8 +4,9 @@
 // ownership (managed-fields.ts): fields the applier set earlier but now omits are removed unless another
 // manager owns them, and changing fields other managers own is a 409 conflict unless forced. Creating the
 // object when absent is the caller's job: merging onto {} yields the configuration itself.
-import { parse as parseYaml } from "yaml";
+
 import type { KubeObject } from "../../meta/types.ts";
+import { yaml } from "../yaml.ts";
 import { jsonKind } from "./go-format.ts";
 import { applyManagedFields, type Writer } from "./managed-fields.ts";
 import { patchError } from "./patch-error.ts";
@@ -61,7 +62,7 @@ function mergeApplyConfiguration(
 function decodeApplyConfiguration(body: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = parseYaml(body);
+    value = yaml().parse(body);
   } catch (e) {
     throw patchError.badRequest(
       `error decoding patch: error converting YAML to JSON: ${(e as Error).message}`,
