@@ -2,14 +2,14 @@
 // data dir, each container runs exactly once (sandboxed, host command, and a host command's background
 // child that outlives its parent), and deleting the Pods leaves nothing behind.
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { eventually } from "../helpers/cluster.ts";
-import { CLI, NODE, sandboxSkipReason } from "./kubelet-harness.ts";
+import { clusterUp, dataDirKubectl, sandboxSkipReason } from "./kubelet-harness.ts";
 
 let dataDir: string;
 let up: ChildProcess | undefined;
@@ -25,36 +25,7 @@ after(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function clusterUp(): Promise<ChildProcess> {
-  const child = spawn(
-    NODE,
-    [CLI, "cluster", "up", "--data-dir", dataDir, "--port", String(port), "--allow-host-commands"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout?.on("data", (d) => (output += d));
-  child.stderr?.on("data", (d) => (output += d));
-  await eventually(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`cluster up exited ${child.exitCode}:\n${output}`);
-      return output.includes("Press Ctrl-C") || undefined;
-    },
-    30_000,
-    "cluster up to be ready",
-  );
-  return child;
-}
-
-function kubectl(args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      "kubectl",
-      ["--kubeconfig", path.join(dataDir, "admin.kubeconfig"), ...args],
-      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
+const kubectl = (args: string[], input?: string) => dataDirKubectl(dataDir, args, input);
 
 /** PIDs of `sleep <n>` processes on this host. */
 async function sleeps(n: number): Promise<number[]> {
@@ -99,7 +70,7 @@ test("after SIGKILL of `cluster up` and a restart, each container runs exactly o
   skip: await sandboxSkipReason(),
 }, async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-crash-"));
-  up = await clusterUp();
+  up = await clusterUp(dataDir, port);
   const sleeper = (n: number) =>
     encodeURIComponent(`process.getBuiltinModule("node:child_process").execSync("sleep ${n}")`);
   await kubectl(
@@ -154,7 +125,7 @@ test("after SIGKILL of `cluster up` and a restart, each container runs exactly o
   for (const round of [1, 2]) {
     up.kill("SIGKILL");
     await new Promise((r) => up!.once("exit", r));
-    up = await clusterUp();
+    up = await clusterUp(dataDir, port);
     await expectCounts(ONE_EACH, `one copy of each container after crash ${round}`);
   }
 

@@ -1,5 +1,6 @@
 // Test harness for the pod runtime: a real local API server with a runtime attached (fast back-off,
 // silent logs), small scripts to run as containers, and Pod polling helpers.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -155,4 +156,37 @@ export async function networkSkipReason(): Promise<string | false> {
   if (support.available) return false;
   if (support.detail.startsWith("cannot create a network namespace")) return `this kernel ${support.detail}`;
   throw new Error(`the Pod network must be available in CI: ${support.detail}`);
+}
+
+/** A real `incluster cluster up` process on `dataDir` (host commands allowed), once it says it is ready. */
+export async function clusterUp(dataDir: string, port: number): Promise<ChildProcess> {
+  const child = spawn(
+    NODE,
+    [CLI, "cluster", "up", "--data-dir", dataDir, "--port", String(port), "--allow-host-commands"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`cluster up exited ${child.exitCode}:\n${output}`);
+      return output.includes("Press Ctrl-C") || undefined;
+    },
+    30_000,
+    "cluster up to be ready",
+  );
+  return child;
+}
+
+/** kubectl against the admin kubeconfig `cluster up` wrote to `dataDir`; stdout, or the error with stderr. */
+export function dataDirKubectl(dataDir: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      "kubectl",
+      ["--kubeconfig", path.join(dataDir, "admin.kubeconfig"), ...args],
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
 }

@@ -3,7 +3,7 @@
 // (the crashed run's were DELeted and removed first); deleting the Pods frees all of them, and a clean
 // shutdown removes the bridge and every chain of this network.
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
@@ -13,7 +13,7 @@ import { after, test } from "node:test";
 import { CLAIMS_DIR, namesFor } from "../../src/kubelet/network/claim.ts";
 import { listNetns, run } from "../../src/kubelet/network/host.ts";
 import { eventually } from "../helpers/cluster.ts";
-import { CLI, NODE, networkSkipReason } from "./kubelet-harness.ts";
+import { clusterUp, dataDirKubectl, NODE, networkSkipReason } from "./kubelet-harness.ts";
 
 let dataDir: string;
 let up: ChildProcess | undefined;
@@ -27,36 +27,7 @@ after(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function clusterUp(): Promise<ChildProcess> {
-  const child = spawn(
-    NODE,
-    [CLI, "cluster", "up", "--data-dir", dataDir, "--port", String(port), "--allow-host-commands"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout?.on("data", (d) => (output += d));
-  child.stderr?.on("data", (d) => (output += d));
-  await eventually(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`cluster up exited ${child.exitCode}:\n${output}`);
-      return output.includes("Press Ctrl-C") || undefined;
-    },
-    30_000,
-    "cluster up to be ready",
-  );
-  return child;
-}
-
-function kubectl(args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      "kubectl",
-      ["--kubeconfig", path.join(dataDir, "admin.kubeconfig"), ...args],
-      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
+const kubectl = (args: string[], input?: string) => dataDirKubectl(dataDir, args, input);
 
 /** The node network this data dir's runtime claimed. */
 async function ourNetwork() {
@@ -106,7 +77,7 @@ test("after SIGKILL and a restart, one namespace, veth and lease per Pod; none a
   skip: await networkSkipReason(),
 }, async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-netcrash-"));
-  up = await clusterUp();
+  up = await clusterUp(dataDir, port);
   await kubectl(
     ["apply", "-f", "-"],
     pods("require('node:http').createServer((q, s) => s.end('up')).listen(9090)"),
@@ -124,7 +95,7 @@ test("after SIGKILL and a restart, one namespace, veth and lease per Pod; none a
   await new Promise((r) => up?.once("exit", r));
   assert.equal((await holdings(n)).netns, 2, "a crash leaves the namespaces behind");
 
-  up = await clusterUp();
+  up = await clusterUp(dataDir, port);
   await eventually(bothRunning, 30_000, "both Pods Running again");
   assert.deepEqual(await ourNetwork().then((x) => x.index), n.index, "the data dir keeps its node network");
   await eventually(
