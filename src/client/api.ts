@@ -39,6 +39,7 @@ import {
   rules,
   whoami,
 } from "./reviews.ts";
+import { shareRepeatedStrings } from "./share-strings.ts";
 import { type RequestOptions, type Response, Transport, type TransportOptions } from "./transport.ts";
 import { type ApiObject, Watcher, type WatcherOptions, type WatchSource } from "./watch.ts";
 import type { RawWatchEvent } from "./watch-decoder.ts";
@@ -351,7 +352,10 @@ export class ResourceClient<T extends ApiObject> {
   informer(options: ResourceInformerOptions<T> = {}): Informer<T> {
     const drop = !options.keepManagedFields;
     const transform = drop ? withoutManagedFields(options.transform) : options.transform;
-    return new Informer<T>(this.#watchSource(options, drop), { ...options, transform });
+    return new Informer<T>(this.#watchSource(options, { cache: true, dropManagedFields: drop }), {
+      ...options,
+      transform,
+    });
   }
 
   #namespace(ref: ResourceRef, explicit: string | undefined): string | undefined {
@@ -410,10 +414,13 @@ export class ResourceClient<T extends ApiObject> {
     return { metadata: list.metadata, count: (counter?.count ?? 0) + list.items.length };
   }
 
-  /** dropManagedFields: list pages are parsed without them (informers that drop them anyway). */
+  /**
+   * cache (informers): list pages share their repeated strings, since the objects are kept.
+   * dropManagedFields: list pages are parsed without them (informers that drop them anyway).
+   */
   #watchSource(
     options: WatchOptions | ResourceInformerOptions<T>,
-    dropManagedFields = false,
+    { cache = false, dropManagedFields = false } = {},
   ): WatchSource<T> {
     const transport = this.#client.transport;
     let path = typeof this.#input === "string" ? this.#input : resourcePath(this.#input);
@@ -424,7 +431,9 @@ export class ResourceClient<T extends ApiObject> {
       list: async (page, signal) => {
         const ref = await this.ref();
         path = this.#collectionPath(ref, options);
-        return this.#listPage(ref, options, page, signal, dropManagedFields);
+        const list = await this.#listPage(ref, options, page, signal, dropManagedFields);
+        if (cache) shareRepeatedStrings(list.items);
+        return list;
       },
       watch: async (query, signal) => {
         const ref = await this.ref();
