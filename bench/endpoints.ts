@@ -138,7 +138,13 @@ const line = (ready: number, timeoutMs = 120_000) =>
       () => reject(new Error(`no output line with ready=${ready} within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    waiters.push({ ready, resolve: (at) => (clearTimeout(timer), resolve(at)) });
+    waiters.push({
+      ready,
+      resolve: (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      },
+    });
   });
 
 let failure = "";
