@@ -105,7 +105,7 @@ const cli = [
   "-o",
   "json",
   "--debounce",
-  "0ms",
+  "1ms",
 ];
 const cliArgs = [...cli, "--metrics-port", "-1", "--log-level", "warn"];
 const started = performance.now();
@@ -123,7 +123,7 @@ const status = async (field: "VmRSS" | "VmHWM") => {
   return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)?.[1] ?? 0) * 1024;
 };
 // Each output line: the ready count it reports, and when it arrived.
-const waiters: { ready: number; resolve: (at: number) => void }[] = [];
+const waiters: { ready: number; resolve: (at: number) => void; fail: (why: string) => void }[] = [];
 createInterface({ input: child.stdout }).on("line", (line) => {
   const at = performance.now();
   const ready = (JSON.parse(line) as { ready: number }).ready;
@@ -132,17 +132,27 @@ createInterface({ input: child.stdout }).on("line", (line) => {
     else waiters.push(w);
   }
 });
+let exited = "";
+child.once("exit", (code, signal) => {
+  exited = `the CLI exited (${code ?? signal})`;
+  for (const w of waiters.splice(0)) w.fail(exited);
+});
 const line = (ready: number, timeoutMs = 120_000) =>
   new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`no output line with ready=${ready} within ${timeoutMs} ms`)),
       timeoutMs,
     );
+    if (exited) reject(new Error(exited));
     waiters.push({
       ready,
       resolve: (at) => {
         clearTimeout(timer);
         resolve(at);
+      },
+      fail: (why) => {
+        clearTimeout(timer);
+        reject(new Error(why));
       },
     });
   });
@@ -170,8 +180,10 @@ try {
 }
 const rssEnd = await status("VmRSS").catch(() => 0);
 const peak = await status("VmHWM").catch(() => 0);
-child.kill("SIGTERM");
-await new Promise((r) => child.once("exit", r));
+if (!exited) {
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+}
 admin.close();
 await server.stop();
 build.remove();
