@@ -165,7 +165,8 @@ try {
   firstReportMs = (await line(expectedReady)) - started;
   rssAfterSync = await status("VmRSS");
   for (let u = 0; u < UPDATES; u++) {
-    const target = watchedSlices[u % watchedSlices.length];
+    // Down then up again on the same slice, then the next slice.
+    const target = watchedSlices[Math.floor(u / 2) % watchedSlices.length];
     const down = u % 2 === 0;
     const name = slice(target).metadata?.name ?? "";
     const arrived = line(down ? expectedReady - 1 : expectedReady);
