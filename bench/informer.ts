@@ -6,7 +6,7 @@
 // time from construction to synced, its peak RSS, and its RSS/heap after a GC while holding the cache.
 // incluster runs compiled JS, as published. Runs interleave so background load spreads evenly.
 //
-// Run: node_modules/.bin/node bench/informer.ts [--pods 20000] [--runs 3]
+// Run: node_modules/.bin/node bench/informer.ts [--pods 20000] [--runs 3] [--modes metadata,full,client-node]
 import { fork } from "node:child_process";
 import path from "node:path";
 import { buildDist } from "./lib/build.ts";
@@ -56,12 +56,15 @@ admin.close();
 const build = buildDist();
 const clientModule = path.join(build.dir, "client/index.js");
 
-const variants: { mode: InformerMode; label: string }[] = [
+const allVariants: { mode: InformerMode; label: string }[] = [
   { mode: "metadata", label: "incluster informer, metadata only (managedFields dropped, the default)" },
   { mode: "metadata-managed-fields", label: "incluster informer, metadata only, keepManagedFields" },
   { mode: "full", label: "incluster informer, full objects (managedFields dropped, the default)" },
   { mode: "client-node", label: "client-node 2.0.1 makeInformer (full objects)" },
 ];
+const modesAt = args.indexOf("--modes");
+const modes = modesAt >= 0 ? args[modesAt + 1].split(",") : allVariants.map((v) => v.mode);
+const variants = allVariants.filter((v) => modes.includes(v.mode));
 const results = new Map<InformerMode, InformerChildResult[]>(variants.map((v) => [v.mode, []]));
 const failures = new Map<InformerMode, string>();
 for (let run = 0; run < RUNS; run++) {

@@ -21,6 +21,9 @@ export interface InformerChildResult {
   /** RSS and heap after a GC with the cache still held: what the app keeps paying. */
   heldRss: number;
   heldHeap: number;
+  /** V8's committed heap and memory outside it (Buffers) at the same moment. */
+  heldHeapTotal: number;
+  heldExternal: number;
 }
 
 type Synced = { items: () => number; stop: () => void };
@@ -77,6 +80,8 @@ const result: InformerChildResult = {
   maxRSS: process.resourceUsage().maxRSS * 1024,
   heldRss: memory.rss,
   heldHeap: memory.heapUsed,
+  heldHeapTotal: memory.heapTotal,
+  heldExternal: memory.external,
 };
 synced.stop();
 process.send?.(result, () => process.exit(0));

@@ -4,10 +4,12 @@ import type { DeleteOptions as DeleteOptionsBody, Preconditions } from "kubernet
 import type { Status } from "../meta/status.ts";
 import type { KubeObject } from "../meta/types.ts";
 import { type ClusterConfig, type LoadConfigOptions, loadConfig } from "./config.ts";
+import { ListItemCounter } from "./count-items.ts";
 import { isApiError } from "./errors.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
 import { type LeaderElectionOptions, LeaderElector } from "./leader-election.ts";
 import {
+  type CountedPage,
   checkList,
   countObjects,
   DEFAULT_PAGE_SIZE,
@@ -37,6 +39,7 @@ import {
   rules,
   whoami,
 } from "./reviews.ts";
+import { shareRepeatedStrings } from "./share-strings.ts";
 import { type RequestOptions, type Response, Transport, type TransportOptions } from "./transport.ts";
 import { type ApiObject, Watcher, type WatcherOptions, type WatchSource } from "./watch.ts";
 import type { RawWatchEvent } from "./watch-decoder.ts";
@@ -244,22 +247,22 @@ export class ResourceClient<T extends ApiObject> {
   /** How many objects match, without keeping them (see countObjects). */
   async count(options: Omit<ListOptions, "limit" | "continue" | "metadataOnly"> = {}): Promise<number> {
     const ref = await this.ref();
-    const fetch = (metadataOnly: boolean) => (page: PageRequest) =>
-      this.#listPage(ref, { ...options, metadataOnly }, page, undefined, true) as Promise<
+    const probe = (page: PageRequest) =>
+      this.#listPage(ref, { ...options, metadataOnly: false }, page, undefined, true) as Promise<
         ObjectList<unknown>
       >;
     let metadataOnly = true;
     // Pages are metadata-only; a server that cannot do that (406) gets asked for full objects instead.
     const pages = async (page: PageRequest) => {
       try {
-        return await fetch(metadataOnly)(page);
+        return await this.#countPage(ref, { ...options, metadataOnly }, page);
       } catch (error) {
         if (!metadataOnly || !isApiError(error) || error.code !== 406) throw error;
         metadataOnly = false;
-        return fetch(false)(page);
+        return this.#countPage(ref, { ...options, metadataOnly }, page);
       }
     };
-    return countObjects(fetch(false), pages, { resourceVersion: options.resourceVersion });
+    return countObjects(probe, pages, { resourceVersion: options.resourceVersion });
   }
 
   async create(object: T, options: WriteOptions = {}): Promise<T> {
@@ -349,7 +352,10 @@ export class ResourceClient<T extends ApiObject> {
   informer(options: ResourceInformerOptions<T> = {}): Informer<T> {
     const drop = !options.keepManagedFields;
     const transform = drop ? withoutManagedFields(options.transform) : options.transform;
-    return new Informer<T>(this.#watchSource(options, drop), { ...options, transform });
+    return new Informer<T>(this.#watchSource(options, { cache: true, dropManagedFields: drop }), {
+      ...options,
+      transform,
+    });
   }
 
   #namespace(ref: ResourceRef, explicit: string | undefined): string | undefined {
@@ -378,15 +384,7 @@ export class ResourceClient<T extends ApiObject> {
       const answer = await transport.requestJson<unknown>(
         {
           path,
-          query: {
-            labelSelector: selectorString(options.labelSelector),
-            fieldSelector: selectorString(options.fieldSelector),
-            limit: page.limit,
-            continue: page.continue,
-            resourceVersion: page.resourceVersion,
-            resourceVersionMatch: page.resourceVersion !== undefined ? page.resourceVersionMatch : undefined,
-            timeoutSeconds: options.timeoutSeconds,
-          },
+          query: listQuery(options, page),
           accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
           signal: signal ?? options.signal,
         },
@@ -400,10 +398,29 @@ export class ResourceClient<T extends ApiObject> {
     }
   }
 
-  /** dropManagedFields: list pages are parsed without them (informers that drop them anyway). */
+  /** One page's item count and list metadata, its items scanned as they arrive and never built. */
+  async #countPage(ref: ResourceRef, options: ListOptions, page: PageRequest): Promise<CountedPage> {
+    const path = this.#collectionPath(ref, options);
+    let counter: ListItemCounter | undefined;
+    const envelope = await this.#client.transport.requestJson<unknown>({
+      path,
+      query: listQuery(options, page),
+      accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
+      signal: options.signal,
+      collectBody: () => (counter = new ListItemCounter()),
+    });
+    const list = checkList(envelope, { method: "GET", path });
+    // Items the scanner did not recognise as `items` (an escaped key) were parsed: count those too.
+    return { metadata: list.metadata, count: (counter?.count ?? 0) + list.items.length };
+  }
+
+  /**
+   * cache (informers): list pages share their repeated strings, since the objects are kept.
+   * dropManagedFields: list pages are parsed without them (informers that drop them anyway).
+   */
   #watchSource(
     options: WatchOptions | ResourceInformerOptions<T>,
-    dropManagedFields = false,
+    { cache = false, dropManagedFields = false } = {},
   ): WatchSource<T> {
     const transport = this.#client.transport;
     let path = typeof this.#input === "string" ? this.#input : resourcePath(this.#input);
@@ -414,7 +431,9 @@ export class ResourceClient<T extends ApiObject> {
       list: async (page, signal) => {
         const ref = await this.ref();
         path = this.#collectionPath(ref, options);
-        return this.#listPage(ref, options, page, signal, dropManagedFields);
+        const list = await this.#listPage(ref, options, page, signal, dropManagedFields);
+        if (cache) shareRepeatedStrings(list.items);
+        return list;
       },
       watch: async (query, signal) => {
         const ref = await this.ref();
@@ -447,6 +466,18 @@ async function* asMetadataEvents(events: AsyncIterable<RawWatchEvent>): AsyncGen
       yield event;
     }
   }
+}
+
+function listQuery(options: ListOptions, page: PageRequest): Record<string, string | number | undefined> {
+  return {
+    labelSelector: selectorString(options.labelSelector),
+    fieldSelector: selectorString(options.fieldSelector),
+    limit: page.limit,
+    continue: page.continue,
+    resourceVersion: page.resourceVersion,
+    resourceVersionMatch: page.resourceVersion !== undefined ? page.resourceVersionMatch : undefined,
+    timeoutSeconds: options.timeoutSeconds,
+  };
 }
 
 function writeQuery(options: WriteOptions): Record<string, string | undefined> {

@@ -6,6 +6,7 @@ import { Backoff, type BackoffOptions, sleep } from "./backoff.ts";
 import { Store } from "./store.ts";
 import {
   type ApiObject,
+  objectKey,
   type WatchEvent,
   Watcher,
   type WatcherOptions,
@@ -183,12 +184,16 @@ export class Informer<T extends ApiObject> {
 
   #apply(event: WatchEvent<T>): void {
     const transform = this.#options.transform;
-    if (transform && (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED"))
-      event = { ...event, object: transform(event.object) };
+    if (transform && (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED")) {
+      const object = transform(event.object);
+      // The watcher's key string is shared with the store unless the transform renamed the object.
+      const key = sameName(object, event.object) ? event.key : objectKey(object);
+      event = { ...event, object, key };
+    }
     switch (event.type) {
       case "ADDED":
       case "MODIFIED": {
-        const previous = this.store.set(event.object);
+        const previous = this.store.set(event.object, event.key);
         if (previous) this.#emit("update", event.object, previous);
         else this.#emit("add", event.object);
         break;
@@ -246,4 +251,8 @@ export class Informer<T extends ApiObject> {
     );
     this.#emit("error", wrapped);
   }
+}
+
+function sameName(a: ApiObject, b: ApiObject): boolean {
+  return a.metadata?.name === b.metadata?.name && a.metadata?.namespace === b.metadata?.namespace;
 }

@@ -68,6 +68,13 @@ export interface PageRequest {
 /** Fetches one page; list.ts stays free of HTTP so the paging rules are testable alone. */
 export type PageFetcher<T> = (page: PageRequest) => Promise<ObjectList<T>>;
 
+/** One page, counted but not materialised (count-items.ts). */
+export interface CountedPage {
+  metadata: ListMeta;
+  count: number;
+}
+export type PageCounter = (page: PageRequest) => Promise<CountedPage>;
+
 export interface PagerOptions {
   pageSize?: number;
   resourceVersion?: string;
@@ -77,13 +84,16 @@ export interface PagerOptions {
   maxRestarts?: number;
 }
 
-export interface Page<T> {
-  list: ObjectList<T>;
+export interface Page<L> {
+  list: L;
   /** True on the first page after an expired continue forced a restart: drop what you accumulated. */
   restarted: boolean;
 }
 
-export async function* listPages<T>(fetch: PageFetcher<T>, options: PagerOptions): AsyncGenerator<Page<T>> {
+export async function* listPages<L extends { metadata?: ListMeta }>(
+  fetch: (page: PageRequest) => Promise<L>,
+  options: PagerOptions,
+): AsyncGenerator<Page<L>> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const first: PageRequest = {
     limit: pageSize,
@@ -94,7 +104,7 @@ export async function* listPages<T>(fetch: PageFetcher<T>, options: PagerOptions
   let restarts = 0;
   let restarted = false;
   for (;;) {
-    let list: ObjectList<T>;
+    let list: L;
     try {
       list = await fetch(request);
     } catch (error) {
@@ -129,13 +139,14 @@ export async function* iterateItems<T>(
 
 /**
  * How many objects match. One limit=1 request when the server reports remainingItemCount (it does not with
- * label or field selectors, nor from its watch cache); otherwise `pages` (metadata-only), counted and dropped.
+ * label or field selectors, nor from its watch cache); otherwise every page, counted as it arrives without
+ * materialising its items (`pages`, metadata-only), so memory stays flat whatever the number of objects.
  * The probe asks for full objects: kube-apiserver before 1.24 leaves remainingItemCount out of
  * metadata-only (PartialObjectMetadataList) answers, which would turn one request into thousands.
  */
 export async function countObjects(
   probe: PageFetcher<unknown>,
-  pages: PageFetcher<unknown>,
+  pages: PageCounter,
   options: { pageSize?: number; resourceVersion?: string } = {},
 ): Promise<number> {
   const first = await probe({ limit: 1, resourceVersion: options.resourceVersion });
@@ -149,7 +160,7 @@ export async function countObjects(
     onExpired: "restart",
   })) {
     if (restarted) total = 0;
-    total += list.items.length;
+    total += list.count;
   }
   return total;
 }

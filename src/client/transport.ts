@@ -82,6 +82,16 @@ export interface RequestOptions {
    * GET/HEAD/PUT/DELETE/OPTIONS, false for POST/PATCH. Read-only POSTs (access reviews) pass true.
    */
   idempotent?: boolean;
+  /**
+   * Reads a 2xx body chunk by chunk instead of buffering it whole (one collector per attempt); its end()
+   * is the body text the caller gets. Error bodies are always read whole (they carry the Status).
+   */
+  collectBody?: () => BodyCollector;
+}
+
+export interface BodyCollector {
+  write(chunk: Buffer): void;
+  end(): string;
 }
 
 export interface Response {
@@ -255,7 +265,15 @@ export class Transport {
         response = await this.#attempt(options, method, lease, authorization, streaming, deadline);
         // A body cut off halfway is a connection failure like any other (retried when idempotent).
         if (!streaming || !isSuccess(response.statusCode))
-          body = await readBody(response, options.signal, deadline, maxBytes, method, options.path);
+          body = await readBody(
+            response,
+            options.signal,
+            deadline,
+            maxBytes,
+            method,
+            options.path,
+            (isSuccess(response.statusCode) && options.collectBody?.()) || new BufferedBody(),
+          );
       } catch (error) {
         lease.release();
         if (options.signal?.aborted) throw options.signal.reason;
@@ -499,7 +517,18 @@ function encodeBody(body: unknown): Buffer | undefined {
   return Buffer.from(JSON.stringify(body));
 }
 
-/** Reads a whole body as UTF-8, within the request's deadline, signal and size limit. */
+/** The default: the whole body as one UTF-8 string. */
+class BufferedBody implements BodyCollector {
+  readonly #chunks: Buffer[] = [];
+  write(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+  }
+  end(): string {
+    return Buffer.concat(this.#chunks).toString("utf8");
+  }
+}
+
+/** Reads a body through `collector` (UTF-8 text), within the request's deadline, signal and size limit. */
 function readBody(
   response: IncomingMessage,
   signal: AbortSignal | undefined,
@@ -507,6 +536,7 @@ function readBody(
   maxBytes: number,
   method: string,
   path: string,
+  collector: BodyCollector,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     // HEAD answers announce the length of a body they do not send.
@@ -516,7 +546,6 @@ function readBody(
       reject(tooLarge(method, path, maxBytes, announced));
       return;
     }
-    const chunks: Buffer[] = [];
     let received = 0;
     const timer = startDeadline(deadline, (error) => response.destroy(error));
     const onAbort = () => response.destroy(signal?.reason);
@@ -528,15 +557,18 @@ function readBody(
     response.on("data", (chunk: Buffer) => {
       received += chunk.length;
       if (received > maxBytes) {
-        chunks.length = 0;
         response.destroy(tooLarge(method, path, maxBytes));
         return;
       }
-      chunks.push(chunk);
+      collector.write(chunk);
     });
     response.on("end", () => {
       done();
-      resolve(Buffer.concat(chunks).toString("utf8"));
+      try {
+        resolve(collector.end());
+      } catch (error) {
+        reject(error);
+      }
     });
     response.on("error", (error) => {
       done();

@@ -39,6 +39,8 @@ export type ObjectEventType = "ADDED" | "MODIFIED" | "DELETED";
 export interface ObjectEvent<T> {
   type: ObjectEventType;
   object: T;
+  /** objectKey(object): "namespace/name" (or "name"), the one string the watcher and a Store key it by. */
+  key: string;
   /** Produced by a (re)list diff rather than sent by the server's watch. */
   synthetic?: boolean;
 }
@@ -191,8 +193,9 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
       const typeMeta = itemTypeMeta(list);
       for (const item of list.items ?? []) {
         const object = withTypeMeta(item, typeMeta);
-        seen.add(objectKey(object));
-        yield* this.#apply("ADDED", object, true);
+        const key = objectKey(object);
+        seen.add(key);
+        yield* this.#apply("ADDED", object, true, key);
       }
       resourceVersion = list.metadata?.resourceVersion ?? resourceVersion;
     }
@@ -310,8 +313,9 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
           const object = raw.object as T;
           this.#rememberTypeMeta(object);
           if (inInitialPhase) {
-            initial.seen.add(objectKey(object));
-            yield* this.#apply(raw.type, object, false);
+            const key = objectKey(object);
+            initial.seen.add(key);
+            yield* this.#apply(raw.type, object, false, key);
           } else {
             this.#noteResourceVersion(object);
             yield* this.#apply(raw.type, object, false);
@@ -348,7 +352,7 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
     for (const [key, known] of [...this.#known]) {
       if (seen.has(key)) continue;
       this.#known.delete(key);
-      yield { type: "DELETED", object: this.#tombstone(key, known), synthetic: true };
+      yield { type: "DELETED", object: this.#tombstone(key, known), key, synthetic: true };
     }
     const relist = this.#synced;
     this.#synced = true;
@@ -358,14 +362,18 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
   }
 
   /** Normalises one event against what was emitted before (see the contract at the top). */
-  *#apply(type: ObjectEventType, object: T, synthetic: boolean): Generator<ObjectEvent<T>> {
-    const key = objectKey(object);
+  *#apply(
+    type: ObjectEventType,
+    object: T,
+    synthetic: boolean,
+    key = objectKey(object),
+  ): Generator<ObjectEvent<T>> {
     const previous = this.#known.get(key);
     const meta = object.metadata ?? {};
     const flag = synthetic ? { synthetic: true } : {};
     if (type === "DELETED") {
       this.#known.delete(key);
-      yield { type, object, ...flag };
+      yield { type, object, key, ...flag };
       return;
     }
     if (
@@ -376,11 +384,11 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
       return;
     this.#known.set(key, { resourceVersion: meta.resourceVersion, uid: meta.uid });
     if (previous?.uid && meta.uid && previous.uid !== meta.uid) {
-      yield { type: "DELETED", object: this.#tombstone(key, previous), synthetic: true };
-      yield { type: "ADDED", object, ...flag };
+      yield { type: "DELETED", object: this.#tombstone(key, previous), key, synthetic: true };
+      yield { type: "ADDED", object, key, ...flag };
       return;
     }
-    yield { type: previous ? "MODIFIED" : "ADDED", object, ...flag };
+    yield { type: previous ? "MODIFIED" : "ADDED", object, key, ...flag };
   }
 
   #tombstone(key: string, known: Known): T {

@@ -64,3 +64,36 @@ test("sentences and records", () => {
   );
   assert.deepEqual(endpointsRecord(service, two), { namespace: "shop", service: "web", ready: 2, ...two });
 });
+
+test("addresses sort numerically per dotted part, then as text, like a per-comparison split would", () => {
+  const addresses = [
+    "10.0.0.10",
+    "10.0.0.9",
+    "fe80::1",
+    "01.2.3.4",
+    "1.2.3.5",
+    "300.1.1.1",
+    "2.0.0.0",
+    "255.255.255.255",
+    "0.0.0.0",
+    "a.b.c.d",
+    "host.example",
+    "10.0.0.9.1",
+    "192.168.1.1",
+  ];
+  // The reference: split both addresses at every comparison.
+  const reference = [...new Set(addresses)].sort((a, b) => {
+    const pa = a.split(".").map(Number);
+    const pb = b.split(".").map(Number);
+    if (pa.length === 4 && pb.length === 4 && [...pa, ...pb].every(Number.isInteger)) {
+      for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
+      return 0;
+    }
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  const slices: EndpointSlice[] = [
+    { addressType: "IPv4", endpoints: addresses.map((a) => ({ addresses: [a] })), metadata: { name: "s" } },
+  ];
+  assert.deepEqual(readyEndpoints(slices).addresses, reference);
+  assert.equal(readyEndpoints(slices).addresses[0], "0.0.0.0");
+});

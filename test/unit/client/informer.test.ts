@@ -246,6 +246,35 @@ describe("Store", () => {
     assert.equal(store.size, 2);
   });
 
+  test("indexes built on the first question after adds, updates and deletes answer the same", () => {
+    const store = new Store<Pod>();
+    store.set(labelled("a", "1", "shop", { app: "web" }));
+    store.set(labelled("b", "1", "shop", { app: "web" }));
+    store.set(labelled("c", "1", "blog", { app: "web" }));
+    store.set(labelled("a", "2", "shop", { app: "api" }));
+    store.delete(labelled("c", "2", "blog", {}));
+    assert.deepEqual(
+      store.byLabel("app", "web").map((p) => p.metadata.name),
+      ["b"],
+    );
+    assert.deepEqual(
+      store.byNamespace("shop").map((p) => p.metadata.name),
+      ["a", "b"],
+    );
+    store.set(labelled("d", "1", "shop", { app: "web" }));
+    assert.deepEqual(
+      store.byLabel("app", "web").map((p) => p.metadata.name),
+      ["b", "d"],
+    );
+    store.clear();
+    assert.deepEqual(store.byLabel("app", "web"), []);
+    store.set(labelled("e", "1", "blog", { app: "web" }));
+    assert.deepEqual(
+      store.byNamespace("blog").map((p) => p.metadata.name),
+      ["e"],
+    );
+  });
+
   test("cluster-scoped objects are keyed by name", () => {
     const store = new Store<{ metadata: { name: string } }>();
     store.set({ metadata: { name: "node-1" } });

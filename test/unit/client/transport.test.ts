@@ -205,6 +205,36 @@ describe("retries", () => {
     transport.close();
   });
 
+  test("collectBody reads 2xx bodies, one collector per attempt; error bodies stay whole", async () => {
+    let calls = 0;
+    handler = (req, res) =>
+      ++calls === 1
+        ? json(res, 503, { kind: "Status", code: 503, status: "Failure" })
+        : calls === 2
+          ? ok(req, res)
+          : json(res, 404, { kind: "Status", code: 404, status: "Failure", message: "no such thing" });
+    const collected: string[] = [];
+    const collectBody = () => {
+      const chunks: Buffer[] = [];
+      return {
+        write: (chunk: Buffer) => chunks.push(chunk),
+        end: () => {
+          const text = Buffer.concat(chunks).toString();
+          collected.push(text);
+          return `collected ${text.length} bytes`;
+        },
+      };
+    };
+    const transport = new Transport(configFor(), { qps: 0, retryBaseMs: 1 });
+    const response = await transport.request({ path: "/api/v1/pods", collectBody });
+    assert.equal(calls, 2);
+    assert.deepEqual(collected, ['{"kind":"PodList","items":[]}']);
+    assert.equal(response.body, "collected 29 bytes");
+    await assert.rejects(transport.request({ path: "/api/v1/pods", collectBody }), /no such thing/);
+    assert.equal(collected.length, 1);
+    transport.close();
+  });
+
   test("500 is not retried", async () => {
     handler = (_req, res) =>
       json(res, 500, {

@@ -7,6 +7,7 @@ import { ApiError, ConnectionError, isForbidden } from "../../../src/client/erro
 import { Transport } from "../../../src/client/transport.ts";
 import {
   INITIAL_EVENTS_END,
+  objectKey,
   type WatchEvent,
   Watcher,
   type WatcherOptions,
@@ -81,6 +82,7 @@ const fastBackoff = { initialMs: 1, maxMs: 5, jitter: 0 };
 function describeEvent(event: WatchEvent<Pod>): string {
   if (event.type === "SYNCED") return `SYNCED@${event.resourceVersion}${event.relist ? " relist" : ""}`;
   if (event.type === "BOOKMARK") return `BOOKMARK@${event.object.metadata?.resourceVersion}`;
+  assert.equal(event.key, objectKey(event.object), "an event's key is its object's namespace/name");
   return `${event.type} ${event.object.metadata.name}@${event.object.metadata.resourceVersion ?? ""}${event.synthetic ? " (synthetic)" : ""}`;
 }
 
