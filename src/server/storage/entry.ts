@@ -1,6 +1,7 @@
 // One stored version of an object: its serialized JSON (spliced verbatim into HTTP responses) plus the small
 // index (labels, selector fields) that list filtering needs, so reads never parse JSON unless asked to.
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
+import type { RecordIndex } from "./records.ts";
 
 export interface ResourceIndexer {
   namespaced: boolean;
@@ -18,6 +19,8 @@ export interface Entry {
   json: string;
   labels: Readonly<Record<string, string>>;
   fields: Readonly<Record<string, string>>;
+  /** metadata.ownerReferences[].uid (the garbage collector's index, built at start-up without a parse). */
+  ownerUids: readonly string[];
   /** Parses json: a fresh copy on each call that callers may mutate. */
   object(): StoredObject;
 }
@@ -43,6 +46,7 @@ class VersionedEntry implements Entry {
   readonly json: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly fields: Readonly<Record<string, string>>;
+  readonly ownerUids: readonly string[];
   /** Offset of metadata.resourceVersion's digits in json, so re-stamping is a splice, not a parse. */
   readonly rvAt: number;
 
@@ -56,6 +60,7 @@ class VersionedEntry implements Entry {
     rvAt: number,
     labels: Readonly<Record<string, string>>,
     fields: Readonly<Record<string, string>>,
+    ownerUids: readonly string[],
   ) {
     this.resource = resource;
     this.namespace = namespace;
@@ -66,6 +71,7 @@ class VersionedEntry implements Entry {
     this.rvAt = rvAt;
     this.labels = labels;
     this.fields = fields;
+    this.ownerUids = ownerUids;
   }
 
   object(): StoredObject {
@@ -124,6 +130,38 @@ export function makeEntry(
     rvAt,
     labels,
     Object.freeze(fields),
+    ownerUidsOf(object),
+  );
+}
+
+const NO_OWNERS: readonly string[] = Object.freeze([]);
+
+function ownerUidsOf(object: StoredObject): readonly string[] {
+  const refs = (object.metadata as { ownerReferences?: { uid?: unknown }[] }).ownerReferences;
+  if (!Array.isArray(refs) || refs.length === 0) return NO_OWNERS;
+  return Object.freeze(refs.map((r) => r?.uid).filter((uid): uid is string => typeof uid === "string"));
+}
+
+/** Builds an entry from JSON this store wrote earlier and the index written with it: no parse. */
+export function indexedEntry(
+  resource: string,
+  namespace: string,
+  name: string,
+  rv: number,
+  json: string,
+  index: RecordIndex,
+): Entry {
+  return new VersionedEntry(
+    resource,
+    namespace,
+    name,
+    index.uid,
+    rv,
+    json,
+    rvOffset(json),
+    Object.freeze(index.labels),
+    Object.freeze(index.fields),
+    index.ownerUids.length ? Object.freeze(index.ownerUids) : NO_OWNERS,
   );
 }
 
@@ -204,5 +242,6 @@ export function restamp(entry: Entry, rv: number): Entry {
     rvAt,
     entry.labels,
     entry.fields,
+    entry.ownerUids,
   );
 }
