@@ -227,7 +227,7 @@ async function loadSnapshot(path: string, state: RawState): Promise<number> {
   if (!existsSync(path)) return 0;
   let rv: number | undefined;
   await scanLines(path, (line) => {
-    const rec = line.terminated ? decodeRecord(line.buf.subarray(line.start, line.end)) : undefined;
+    const rec = line.terminated ? decodeRecord(line.buf, line.text, line.start, line.end) : undefined;
     if (!rec) throw new Error(`storage: corrupt snapshot ${path} at byte ${line.offset}`);
     if (rv === undefined) {
       if (rec.op !== "snapshot") throw new Error(`storage: snapshot ${path} lacks its header`);
@@ -262,7 +262,7 @@ async function replayLog(
     previous = undefined;
   };
   await scanLines(path, (line) => {
-    const rec = line.terminated ? decodeRecord(line.buf.subarray(line.start, line.end)) : undefined;
+    const rec = line.terminated ? decodeRecord(line.buf, line.text, line.start, line.end) : undefined;
     if (rec && damagedAt === undefined) {
       commit();
       previous = { rec, end: line.offset + (line.end - line.start) + 1 };

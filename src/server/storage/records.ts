@@ -1,7 +1,7 @@
 // Log and snapshot line format (JSON lines). The object is embedded raw and always last, so writing is string
 // concatenation of the stored JSON and reading can slice it back out without a parse/stringify round trip:
-//   {"op":"put","resource":"pods","key":"ns/name","rv":12,"uid":"…","labels":["k","v",…],
-//    "fields":["metadata.name","…",…],"owners":["uid",…],"object":{…}}
+//   {"op":"put","resource":"pods","key":"ns/name","rv":12,"uid":"…","labels":{…},"fields":{…},
+//    "owners":["uid",…],"object":{…}}
 //   {"op":"delete","resource":"pods","key":"ns/name","rv":13}
 //   {"op":"snapshot","rv":13}                       (first line of a snapshot file)
 // uid, labels, fields and owners are the store's index of the object (entry.ts), written with it so that
@@ -23,19 +23,9 @@ export type LogRecord =
 
 const OBJECT_FIELD = ',"object":';
 const OBJECT_FIELD_BYTES = Buffer.from(OBJECT_FIELD);
+const PUT_PREFIX_BYTES = Buffer.from('{"op":"put",');
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
-
-/**
- * Labels and fields are written as flat string arrays [k1, v1, k2, v2, …]: an array of strings cannot contain
- * `,"object":` outside its strings (an object could: a label named "object"), so the head still ends at the
- * first occurrence.
- */
-function flat(record: Readonly<Record<string, string>>): string {
-  const pairs: string[] = [];
-  for (const k in record) pairs.push(k, record[k]);
-  return JSON.stringify(pairs);
-}
 
 export function encodePut(
   resource: string,
@@ -45,7 +35,7 @@ export function encodePut(
   index?: RecordIndex,
 ): string {
   const indexed = index
-    ? `,"uid":${JSON.stringify(index.uid)},"labels":${flat(index.labels)},"fields":${flat(index.fields)},"owners":${JSON.stringify(index.ownerUids)}`
+    ? `,"uid":${JSON.stringify(index.uid)},"labels":${JSON.stringify(index.labels)},"fields":${JSON.stringify(index.fields)},"owners":${JSON.stringify(index.ownerUids)}`
     : "";
   return `{"op":"put","resource":${JSON.stringify(resource)},"key":${JSON.stringify(key)},"rv":${rv}${indexed}${OBJECT_FIELD}${json}}\n`;
 }
@@ -69,15 +59,44 @@ interface Head {
   owners?: unknown;
 }
 
-/** Parses one line's bytes (without its newline); undefined if it is not a well-formed record (a torn write). */
-export function decodeRecord(line: Buffer): LogRecord | undefined {
-  // Every value before "object" is a JSON string, number or array of strings, none of which can contain an
-  // unescaped `,"object":`.
-  const at = line.indexOf(OBJECT_FIELD_BYTES);
-  const head = at < 0 ? line.toString("utf8") : `${line.toString("utf8", 0, at)}}`;
+const QUOTE = 0x22;
+
+/**
+ * Where the head ends: the first `,"object":` not preceded by `"`. Before the object the head holds strings,
+ * numbers, string→string objects (labels, fields) and an array of strings (owners), so `,"object":` can occur
+ * in it only after a string value (a label named "object"); the real one follows the rv (records without an
+ * index) or the owners array. -1 if there is none within the line.
+ */
+function objectField(buf: Buffer, text: string | undefined, start: number, end: number): number {
+  for (let from = start; ; ) {
+    const at = text !== undefined ? text.indexOf(OBJECT_FIELD, from) : buf.indexOf(OBJECT_FIELD_BYTES, from);
+    if (at < 0 || at >= end) return -1;
+    if (buf[at - 1] !== QUOTE) return at;
+    from = at + 1;
+  }
+}
+
+/**
+ * Parses one line (bytes [start, end) of buf, or the same range of text, its ASCII string); undefined if it is
+ * not a well-formed record (a torn write).
+ */
+export function decodeRecord(
+  buf: Buffer,
+  text: string | undefined,
+  start: number,
+  end: number,
+): LogRecord | undefined {
+  // Only puts have an object; other lines are not searched (a run of deletes would each search far ahead).
+  const isPut =
+    end - start > PUT_PREFIX_BYTES.length &&
+    buf.compare(PUT_PREFIX_BYTES, 0, PUT_PREFIX_BYTES.length, start, start + PUT_PREFIX_BYTES.length) === 0;
+  const at = isPut ? objectField(buf, text, start, end) : -1;
+  if (isPut && at < 0) return undefined;
+  const headEnd = at < 0 ? end : at;
+  const head = text !== undefined ? text.slice(start, headEnd) : buf.toString("utf8", start, headEnd);
   let h: Head;
   try {
-    h = JSON.parse(head);
+    h = JSON.parse(at < 0 ? head : `${head}}`);
   } catch {
     return undefined;
   }
@@ -87,12 +106,16 @@ export function decodeRecord(line: Buffer): LogRecord | undefined {
   if (typeof h.resource !== "string" || typeof h.key !== "string") return undefined;
   if (h.op === "delete") return { op: "delete", resource: h.resource, key: h.key, rv };
   if (h.op !== "put" || at < 0) return undefined;
-  const from = at + OBJECT_FIELD_BYTES.length;
+  const from = at + OBJECT_FIELD.length;
   // Cheap shape check; the JSON itself is parsed (and so fully validated) only when an entry needs it.
-  const n = line.length;
-  if (n < from + 3 || line[from] !== OPEN_BRACE || line[n - 2] !== CLOSE_BRACE || line[n - 1] !== CLOSE_BRACE)
+  if (
+    end < from + 3 ||
+    buf[from] !== OPEN_BRACE ||
+    buf[end - 2] !== CLOSE_BRACE ||
+    buf[end - 1] !== CLOSE_BRACE
+  )
     return undefined;
-  const json = line.toString("utf8", from, n - 1);
+  const json = text !== undefined ? text.slice(from, end - 1) : buf.toString("utf8", from, end - 1);
   const index = indexOf(h);
   return index
     ? { op: "put", resource: h.resource, key: h.key, rv, json, index }
@@ -100,30 +123,17 @@ export function decodeRecord(line: Buffer): LogRecord | undefined {
 }
 
 function indexOf(h: Head): RecordIndex | undefined {
-  if (typeof h.uid !== "string" || !isStrings(h.owners)) return undefined;
-  const labels = record(h.labels);
-  const fields = record(h.fields);
-  if (!labels || !fields) return undefined;
-  return { uid: h.uid, labels, fields, ownerUids: h.owners };
+  if (typeof h.uid !== "string" || !isStrings(h.owners) || !isStringMap(h.labels) || !isStringMap(h.fields))
+    return undefined;
+  return { uid: h.uid, labels: h.labels, fields: h.fields, ownerUids: h.owners };
 }
 
 function isStrings(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((s) => typeof s === "string");
 }
 
-/** [k1, v1, …] back into a record (defineProperty, so a key like "__proto__" stays a plain key). */
-function record(v: unknown): Record<string, string> | undefined {
-  if (!isStrings(v) || v.length % 2) return undefined;
-  const out: Record<string, string> = {};
-  for (let i = 0; i < v.length; i += 2) {
-    if (v[i] === "__proto__")
-      Object.defineProperty(out, v[i], {
-        value: v[i + 1],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else out[v[i]] = v[i + 1];
-  }
-  return out;
+function isStringMap(v: unknown): v is Record<string, string> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (typeof (v as Record<string, unknown>)[k] !== "string") return false;
+  return true;
 }

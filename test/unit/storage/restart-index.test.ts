@@ -172,7 +172,7 @@ describe("restart from the stored index", () => {
     await store.close();
     const snapshot = readFileSync(join(dir, "snapshot.jsonl"), "utf8").split("\n").filter(Boolean);
     assert.equal(snapshot.length, 1 + 3);
-    for (const line of snapshot.slice(1)) assert.match(line, /^\{"op":"put",.*,"uid":"[^"]+","labels":\[/);
+    for (const line of snapshot.slice(1)) assert.match(line, /^\{"op":"put",.*,"uid":"[^"]+","labels":\{/);
 
     const again = countingIndexer();
     store = await open(dir, again.indexer);
@@ -189,7 +189,7 @@ describe("restart from the stored index", () => {
   });
 
   it("drops a final record torn inside its index or its object, and resumes after the last whole one", async () => {
-    for (const cut of ['"labels":["app","w', '"owners":[],"object":{"kind":"Pod","metadata":{"name"']) {
+    for (const cut of ['"labels":{"app":"w', '"owners":[],"object":{"kind":"Pod","metadata":{"name"']) {
       const dir = tempDir();
       let store = await open(dir);
       await writePods(store, 2);
