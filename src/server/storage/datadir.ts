@@ -215,11 +215,8 @@ function applyRecord(state: RawState, rec: LogRecord): void {
     objects = new Map();
     state.set(rec.resource, objects);
   }
-  if (rec.op === "put")
-    objects.set(
-      rec.key,
-      rec.index ? { rv: rec.rv, json: rec.json, index: rec.index } : { rv: rec.rv, json: rec.json },
-    );
+  // The record itself is the RawObject (rv, json, index): one allocation per object less on a big load.
+  if (rec.op === "put") objects.set(rec.key, rec);
   else objects.delete(rec.key);
 }
 
