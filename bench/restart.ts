@@ -1,5 +1,5 @@
 // Restart of the local API server from a data dir holding many Pods (issue #12's restart target, the same
-// measure as bench/server-scale.ts section 5, without sections 2–4): wall time from fork to ready, the
+// measure as bench/server-scale.ts section 5, without sections 2–4): wall time from fork to /readyz 200, the
 // server's CPU time up to ready (what a busy machine cannot inflate), and RSS after the restart (full GC).
 // The data dir is kept with --data-dir, so seeding (~8 min for 150,000 Pods) happens on the first run only.
 //
@@ -7,6 +7,7 @@
 //        [--profile DIR]   (a V8 .cpuprofile of each restarted server's start-up, written to DIR)
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type ServerProcess, startServerProcess } from "./lib/cluster.ts";
@@ -23,6 +24,22 @@ const RESTARTS = Number(flag("--restarts", "3"));
 const PROFILE = flag("--profile", "");
 const TARGET = { rssMB: 3072, restartMs: 5000 };
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+
+/** Polls /readyz (anonymous, as a load balancer would) until it answers 200. */
+async function readyz(server: ServerProcess): Promise<void> {
+  for (;;) {
+    const status = await new Promise<number>((resolve) => {
+      https
+        .get(`${server.url}/readyz`, { ca: server.caPem }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on("error", () => resolve(0));
+    });
+    if (status === 200) return;
+    await sleep(10);
+  }
+}
 
 printMachine();
 const scratch = await mkdtemp(path.join(tmpdir(), "incluster-bench-restart-"));
@@ -56,6 +73,7 @@ for (let i = 0; i < RESTARTS; i++) {
   if (PROFILE) await mkdir(PROFILE, { recursive: true });
   if (PROFILE) process.env.BENCH_SERVER_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${PROFILE}`;
   server = await startServerProcess({ pkiDir: dataDir, dataDir });
+  await readyz(server);
   const wall = performance.now() - start;
   const cpu = (await server.cpuMicros()) / 1000;
   walls.push(wall);
