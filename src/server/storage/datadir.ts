@@ -9,14 +9,14 @@ import type { FileHandle } from "node:fs/promises";
 import { chmod, mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { scanLines } from "./line-reader.ts";
-import type { LogRecord, RecordIndex } from "./records.ts";
+import type { LogRecord } from "./records.ts";
 import { decodeRecord, encodePut, encodeSnapshotHeader } from "./records.ts";
 
 export interface RawObject {
   rv: number;
   json: string;
-  /** As written with the object (records.ts); absent in records older than the index. */
-  index?: RecordIndex;
+  /** The index text written with the object (records.ts); absent in records older than the index. */
+  index?: string;
 }
 
 /** resource → key → latest stored JSON. */
@@ -27,7 +27,7 @@ export interface SnapshotRow {
   key: string;
   rv: number;
   json: string;
-  index?: RecordIndex;
+  index?: string;
 }
 
 const SNAPSHOT = "snapshot.jsonl";

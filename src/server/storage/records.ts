@@ -4,40 +4,27 @@
 //    "owners":["uid",…],"object":{…}}
 //   {"op":"delete","resource":"pods","key":"ns/name","rv":13}
 //   {"op":"snapshot","rv":13}                       (first line of a snapshot file)
-// uid, labels, fields and owners are the store's index of the object (entry.ts), written with it so that
-// loading builds entries from the small head alone and never parses the object. Records written before
-// they existed lack them; such objects are parsed on load, as they always were.
-
-export interface RecordIndex {
-  readonly uid: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly fields: Readonly<Record<string, string>>;
-  /** metadata.ownerReferences[].uid */
-  readonly ownerUids: readonly string[];
-}
+// uid, labels, fields and owners are the store's index of the object (entry.ts indexJson), written with it so
+// that loading builds entries from the head alone and never parses the object. Records written before they
+// existed lack them; such objects are parsed on load, as they always were.
 
 export type LogRecord =
-  | { op: "put"; resource: string; key: string; rv: number; json: string; index?: RecordIndex }
+  /** index: the text `"uid":…,"owners":[…]` as written (entry.ts indexedEntry reads it), if there is one. */
+  | { op: "put"; resource: string; key: string; rv: number; json: string; index?: string }
   | { op: "delete"; resource: string; key: string; rv: number }
   | { op: "snapshot"; rv: number };
 
 const OBJECT_FIELD = ',"object":';
 const OBJECT_FIELD_BYTES = Buffer.from(OBJECT_FIELD);
 const PUT_PREFIX_BYTES = Buffer.from('{"op":"put",');
+const INDEX_FIELD = ',"uid":"';
+const INDEX_FIELD_BYTES = Buffer.from(INDEX_FIELD);
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
-export function encodePut(
-  resource: string,
-  key: string,
-  rv: number,
-  json: string,
-  index?: RecordIndex,
-): string {
-  const indexed = index
-    ? `,"uid":${JSON.stringify(index.uid)},"labels":${JSON.stringify(index.labels)},"fields":${JSON.stringify(index.fields)},"owners":${JSON.stringify(index.ownerUids)}`
-    : "";
-  return `{"op":"put","resource":${JSON.stringify(resource)},"key":${JSON.stringify(key)},"rv":${rv}${indexed}${OBJECT_FIELD}${json}}\n`;
+/** index: entry.ts indexJson(entry). */
+export function encodePut(resource: string, key: string, rv: number, json: string, index?: string): string {
+  return `{"op":"put","resource":${JSON.stringify(resource)},"key":${JSON.stringify(key)},"rv":${rv}${index ? `,${index}` : ""}${OBJECT_FIELD}${json}}\n`;
 }
 
 export function encodeDelete(resource: string, key: string, rv: number): string {
@@ -53,10 +40,6 @@ interface Head {
   resource?: unknown;
   key?: unknown;
   rv?: unknown;
-  uid?: unknown;
-  labels?: unknown;
-  fields?: unknown;
-  owners?: unknown;
 }
 
 const QUOTE = 0x22;
@@ -92,11 +75,19 @@ export function decodeRecord(
     buf.compare(PUT_PREFIX_BYTES, 0, PUT_PREFIX_BYTES.length, start, start + PUT_PREFIX_BYTES.length) === 0;
   const at = isPut ? objectField(buf, text, start, end) : -1;
   if (isPut && at < 0) return undefined;
-  const headEnd = at < 0 ? end : at;
+  // Before the index only strings and numbers: the first `,"uid":"` starts it.
+  const indexAt =
+    at < 0
+      ? -1
+      : text !== undefined
+        ? text.indexOf(INDEX_FIELD, start)
+        : buf.indexOf(INDEX_FIELD_BYTES, start);
+  const indexed = indexAt >= 0 && indexAt < at;
+  const headEnd = indexed ? indexAt : at < 0 ? end : at;
   const head = text !== undefined ? text.slice(start, headEnd) : buf.toString("utf8", start, headEnd);
   let h: Head;
   try {
-    h = JSON.parse(at < 0 ? head : `${head}}`);
+    h = JSON.parse(headEnd < end ? `${head}}` : head);
   } catch {
     return undefined;
   }
@@ -116,24 +107,7 @@ export function decodeRecord(
   )
     return undefined;
   const json = text !== undefined ? text.slice(from, end - 1) : buf.toString("utf8", from, end - 1);
-  const index = indexOf(h);
-  return index
-    ? { op: "put", resource: h.resource, key: h.key, rv, json, index }
-    : { op: "put", resource: h.resource, key: h.key, rv, json };
-}
-
-function indexOf(h: Head): RecordIndex | undefined {
-  if (typeof h.uid !== "string" || !isStrings(h.owners) || !isStringMap(h.labels) || !isStringMap(h.fields))
-    return undefined;
-  return { uid: h.uid, labels: h.labels, fields: h.fields, ownerUids: h.owners };
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((s) => typeof s === "string");
-}
-
-function isStringMap(v: unknown): v is Record<string, string> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (typeof (v as Record<string, unknown>)[k] !== "string") return false;
-  return true;
+  if (!indexed) return { op: "put", resource: h.resource, key: h.key, rv, json };
+  const index = text !== undefined ? text.slice(indexAt + 1, at) : buf.toString("utf8", indexAt + 1, at);
+  return { op: "put", resource: h.resource, key: h.key, rv, json, index };
 }

@@ -10,7 +10,7 @@ import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import type { RawState, SnapshotRow } from "./datadir.ts";
 import { DataDir } from "./datadir.ts";
 import type { Entry, EventType, ResourceIndexer, StoreEvent } from "./entry.ts";
-import { makeEntry, restamp, serialize, spliceRV } from "./entry.ts";
+import { indexJson, makeEntry, restamp, serialize, spliceRV } from "./entry.ts";
 import {
   alreadyExists,
   CONFLICT_MODIFIED,
@@ -120,7 +120,7 @@ export class Store {
   /** Serializes log appends with explicit compactions (rotation must fall between batches). */
   private diskTurn: Promise<unknown> = Promise.resolve();
   private closed = false;
-  /** Loaded records lacked the index (an older data dir): the first batch rewrites the snapshot with it. */
+  /** Loaded records lacked a usable index (an older data dir): the first batch rewrites the snapshot. */
   private migrate = false;
   private recovering: NodeJS.Timeout | undefined;
 
@@ -145,10 +145,8 @@ export class Store {
     if (this.tables.has(resource)) throw new Error(`storage: resource ${resource} is already registered`);
     const table = new ResourceTable(resource, indexer);
     const loaded = new LoadedEntries(resource, indexer);
-    for (const [key, raw] of this.unindexed.get(resource) ?? []) {
-      table.put(key, loaded.entry(key, raw));
-      if (!raw.index) this.migrate = true;
-    }
+    for (const [key, raw] of this.unindexed.get(resource) ?? []) table.put(key, loaded.entry(key, raw));
+    if (loaded.parsedWithoutIndex) this.migrate = true;
     this.unindexed.delete(resource);
     this.tables.set(resource, table);
   }
@@ -421,7 +419,7 @@ export class Store {
     const line =
       change.type === "DELETED"
         ? encodeDelete(resource, change.key, change.entry.rv)
-        : encodePut(resource, change.key, change.entry.rv, change.entry.json, change.entry);
+        : encodePut(resource, change.key, change.entry.rv, change.entry.json, indexJson(change.entry));
     const pending: Pending = { change, done: this.commits.submit({ change, line }) };
     const k = stagedKey(resource, change.key);
     this.staged.set(k, pending);
@@ -492,7 +490,7 @@ export class Store {
     const rows: SnapshotRow[] = [];
     for (const table of this.tables.values()) {
       for (const [key, e] of table.entries())
-        rows.push({ resource: table.resource, key, rv: e.rv, json: e.json, index: e });
+        rows.push({ resource: table.resource, key, rv: e.rv, json: e.json, index: indexJson(e) });
     }
     for (const [resource, objects] of this.unindexed) {
       for (const [key, raw] of objects)

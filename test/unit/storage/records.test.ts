@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { StoredObject } from "../../../src/meta/types.ts";
+import { indexedEntry, indexJson, makeEntry } from "../../../src/server/storage/entry.ts";
 import {
   decodeRecord,
   encodeDelete,
@@ -25,22 +27,37 @@ function decode(line: string) {
 
 describe("log records", () => {
   it("round-trips a put with its index, whatever the labels and object contain", () => {
-    const index = {
-      uid: "u-1",
-      labels: JSON.parse('{"a":"x","object":"\\",\\"object\\":{","__proto__":"p"}') as Record<string, string>,
-      fields: { "metadata.name": "n", "status.phase": '],"object":' },
-      ownerUids: ["o-1", "o-2"],
-    };
-    const json = '{"kind":"Pod","metadata":{"name":"n","labels":{"object":"1"}},"spec":{"x":[{"object":2}]}}';
-    const rec = decode(encodePut("pods", "ns/n", 7, json, index).trimEnd());
-    assert.equal(rec?.op, "put");
-    assert.ok(rec?.op === "put");
+    const labels = JSON.parse('{"a":"x","object":"\\",\\"object\\":{","__proto__":"p"}') as Record<
+      string,
+      string
+    >;
+    const object = {
+      kind: "Pod",
+      metadata: {
+        name: "n",
+        namespace: "ns",
+        uid: "u-1",
+        labels,
+        ownerReferences: [{ uid: "o-1" }, { uid: "o-2" }],
+      },
+      spec: { x: [{ object: 2 }], owners: ["z"] },
+    } as unknown as StoredObject;
+    const json = JSON.stringify(object);
+    const fields = { "metadata.name": "n", "status.phase": '],"object":,"owners":[' };
+    const written = makeEntry("pods", "ns", object, 7, json, 0, fields);
+    const rec = decode(encodePut("pods", "ns/n", 7, json, indexJson(written)).trimEnd());
+    assert.ok(rec?.op === "put" && rec.index !== undefined);
     assert.equal(rec.json, json);
     assert.equal(rec.rv, 7);
-    assert.deepEqual(rec.index && { ...rec.index, labels: { ...rec.index.labels } }, index);
-    assert.equal(Object.getPrototypeOf(rec.index?.labels), Object.prototype, "__proto__ stays a plain key");
-    assert.equal(Object.getOwnPropertyDescriptor(rec.index?.labels, "__proto__")?.value, "p");
-    assert.equal(rec.index?.labels.object, '","object":{');
+    const loaded = indexedEntry("pods", "ns", "n", 7, rec.json, rec.index);
+    assert.ok(loaded);
+    assert.equal(loaded.uid, "u-1");
+    assert.deepEqual(loaded.ownerUids, ["o-1", "o-2"]);
+    assert.deepEqual({ ...loaded.labels }, { ...labels });
+    assert.deepEqual({ ...loaded.fields }, fields);
+    assert.equal(Object.getPrototypeOf(loaded.labels), Object.prototype, "__proto__ stays a plain key");
+    assert.equal(Object.getOwnPropertyDescriptor(loaded.labels, "__proto__")?.value, "p");
+    assert.equal(indexJson(loaded), indexJson(written), "written again as it was read");
   });
 
   it("decodes records written before the index, deletes and snapshot headers", () => {
@@ -64,12 +81,13 @@ describe("log records", () => {
   });
 
   it("refuses torn or malformed lines", () => {
-    const full = encodePut("pods", "ns/n", 7, '{"a":1}', {
-      uid: "u",
-      labels: {},
-      fields: {},
-      ownerUids: [],
-    }).trimEnd();
+    const full = encodePut(
+      "pods",
+      "ns/n",
+      7,
+      '{"a":1}',
+      '"uid":"u","labels":{},"fields":{},"owners":[]',
+    ).trimEnd();
     for (let cut = 1; cut < full.length; cut++)
       assert.equal(decode(full.slice(0, cut)), undefined, full.slice(0, cut));
     assert.equal(decode("garbage"), undefined);
@@ -79,10 +97,15 @@ describe("log records", () => {
       "a put without object",
     );
     assert.equal(decode('{"op":"put","resource":"pods","key":"k","rv":"1","object":{}}'), undefined);
-    // An index of the wrong shape is ignored (the object is then parsed on load), not trusted.
-    const odd = decode(
-      '{"op":"put","resource":"p","key":"k","rv":1,"uid":"u","labels":["a","b"],"fields":{},"owners":[],"object":{}}',
-    );
-    assert.ok(odd?.op === "put" && odd.index === undefined);
+    // An index of the wrong shape is not used (the object is then parsed on load).
+    for (const index of [
+      '"uid":"u","labels":{},"fields":{},"owners":["a",1]',
+      '"uid":"u","fields":{},"owners":[]',
+      '"uid":"a\\"b","labels":{},"fields":{},"owners":[]',
+    ]) {
+      const rec = decode(encodePut("p", "k", 1, "{}", index).trimEnd());
+      assert.ok(rec?.op === "put" && rec.index === index, index);
+      assert.equal(indexedEntry("p", "", "k", 1, rec.json, rec.index), undefined, index);
+    }
   });
 });
