@@ -90,10 +90,13 @@ class VersionedEntry implements Entry {
 
   private parsedSelectors(): Exclude<Selectors, string> {
     if (typeof this.selectors === "string") {
-      let parsed: { labels?: unknown; fields?: unknown };
+      let parsed: { labels?: unknown; fields?: unknown } | undefined;
       try {
         parsed = JSON.parse(`{${this.selectors}}`);
       } catch {
+        parsed = undefined;
+      }
+      if (!isRecord(parsed?.labels) || !isRecord(parsed.fields)) {
         throw new Error(
           `storage: the stored index of ${this.resource} ${this.namespace}/${this.name} is corrupt`,
         );
@@ -166,6 +169,10 @@ export function makeEntry(
 }
 
 const NO_OWNERS: readonly string[] = Object.freeze([]);
+
+function isRecord(v: unknown): v is Record<string, string> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
 
 function ownerUidsOf(object: StoredObject): readonly string[] {
   const refs = (object.metadata as { ownerReferences?: { uid?: unknown }[] }).ownerReferences;

@@ -209,6 +209,29 @@ describe("restart from the stored index", () => {
     }
   });
 
+  it("names the object whose stored labels are corrupt when they are first needed, and loads the rest", async () => {
+    const dir = tempDir();
+    let store = await open(dir);
+    await writePods(store, 3);
+    await store.compact();
+    await store.close();
+    const path = join(dir, "snapshot.jsonl");
+    const lines = readFileSync(path, "utf8").split("\n");
+    const p2 = lines.findIndex((l) => l.includes('"key":"ns/p2"'));
+    lines[p2] = lines[p2].replace('"labels":{"app":"web",', '"labels":{"app":"web"');
+    writeFileSync(path, lines.join("\n"));
+
+    store = await open(dir);
+    try {
+      assert.equal(store.get("pods", "ns", "p1")?.labels.app, "web");
+      const p2Entry = store.get("pods", "ns", "p2");
+      assert.equal(p2Entry?.uid !== undefined && JSON.parse(p2Entry.json).metadata.name, "p2");
+      assert.throws(() => p2Entry?.labels, /the stored index of pods ns\/p2 is corrupt/);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("ignores a snapshot whose write a crash interrupted, loading the last complete state", async () => {
     const dir = tempDir();
     let store = await open(dir);
