@@ -268,8 +268,11 @@ async function replayLog(
     if (rec || !isLast) throw new Error(`storage: corrupt log ${path} at byte ${damagedAt ?? line.offset}`);
     damagedAt ??= line.offset;
   });
-  // The final record is the one a crash could have cut inside its object; prove it parses before trusting it.
-  if (previous && previous.rec.op === "put" && isLast && !parses(previous.rec.json)) previous = undefined;
+  // The final record is the one a crash could have cut inside its object; prove it (and its index) parses
+  // before trusting it.
+  const last = previous?.rec;
+  if (last?.op === "put" && isLast && !(parses(last.json) && (!last.index || parses(`{${last.index}}`))))
+    previous = undefined;
   commit();
   return { maxRV, validBytes };
 }

@@ -232,6 +232,23 @@ describe("restart from the stored index", () => {
     }
   });
 
+  it("treats a terminated final record with a damaged index as torn", async () => {
+    const dir = tempDir();
+    let store = await open(dir);
+    await writePods(store, 2);
+    await store.close();
+    const [wal] = walFiles(dir);
+    const lines = readFileSync(join(dir, wal), "utf8").split("\n");
+    const damaged = lines[1]
+      .replace(/"key":"ns\/p1","rv":2/, '"key":"ns/p9","rv":3')
+      .replace('"labels":{"app":"web",', '"labels":{"app":"web"');
+    appendFileSync(join(dir, wal), `${damaged}\n`);
+    store = await open(dir);
+    assert.equal(store.currentRV(), 2);
+    assert.equal(store.get("pods", "ns", "p9"), undefined);
+    await store.close();
+  });
+
   it("ignores a snapshot whose write a crash interrupted, loading the last complete state", async () => {
     const dir = tempDir();
     let store = await open(dir);
