@@ -69,9 +69,11 @@ const walls: number[] = [];
 const cpus: number[] = [];
 for (let i = 0; i < RESTARTS; i++) {
   await server.stop();
+  if (PROFILE) {
+    await mkdir(PROFILE, { recursive: true });
+    process.env.BENCH_SERVER_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${PROFILE}`;
+  }
   const start = performance.now();
-  if (PROFILE) await mkdir(PROFILE, { recursive: true });
-  if (PROFILE) process.env.BENCH_SERVER_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${PROFILE}`;
   server = await startServerProcess({ pkiDir: dataDir, dataDir });
   await readyz(server);
   const wall = performance.now() - start;
