@@ -131,28 +131,44 @@ export function resourceOfQuotaName(name: string): string | undefined {
 /**
  * Usage totals per namespace, kept current from storage events for the resources given (the quota
  * controller's informers), so a recalculation costs the quota's names, not the namespace's objects. Names
- * counting any other resource ("count/jobs.batch") are listed when asked.
+ * counting any other resource ("count/jobs.batch") are listed when asked. A namespace's totals are first
+ * computed when it is asked about: only namespaces with a quota pay for them, and start-up parses no objects.
  */
 export class UsageTracker {
   private readonly store: Store;
   private readonly tracked: Set<string>;
   private readonly totals = new Map<string, Usage>();
   private readonly byObject = new Map<string, Usage>();
+  /** Namespaces whose totals are kept → the resourceVersion their objects were listed at. */
+  private readonly listedAt = new Map<string, number>();
 
   constructor(store: Store, resources: string[]) {
     this.store = store;
     this.tracked = new Set(resources);
     for (const resource of resources) {
-      for (const e of store.list(resource).items) this.set(resource, e.namespace, e.name, e.object());
-      store.watch(resource, { fromRV: store.currentRV() }, (ev) =>
+      store.watch(resource, { fromRV: store.currentRV() }, (ev) => {
+        const listed = this.listedAt.get(ev.entry.namespace);
+        // Not kept (yet), or already in the list the namespace's totals started from.
+        if (listed === undefined || ev.rv <= listed) return;
         this.set(
           resource,
           ev.entry.namespace,
           ev.entry.name,
           ev.type === "DELETED" ? undefined : ev.entry.object(),
-        ),
-      );
+        );
+      });
     }
+  }
+
+  private keep(namespace: string): void {
+    if (this.listedAt.has(namespace)) return;
+    let rv = this.store.currentRV();
+    for (const resource of this.tracked) {
+      const list = this.store.list(resource, { namespace });
+      rv = list.rv;
+      for (const e of list.items) this.set(resource, e.namespace, e.name, e.object());
+    }
+    this.listedAt.set(namespace, rv);
   }
 
   private set(resource: string, namespace: string, name: string, obj: KubeObject | undefined): void {
@@ -170,6 +186,7 @@ export class UsageTracker {
 
   /** The namespace's usage of each name. */
   usage(namespace: string, names: string[]): Usage {
+    this.keep(namespace);
     const out = emptyUsage();
     const total = this.totals.get(namespace) ?? emptyUsage();
     const listed = new Map<string, Usage>();

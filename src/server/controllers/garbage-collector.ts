@@ -18,21 +18,17 @@ export function startGarbageCollector(c: ControllerContext): Controller {
   const defs = c.registry.defs.filter((d) => !d.virtual && !d.storage); // one def per stored object
   const defOf = new Map(defs.map((d) => [storageKey(d), d]));
   const dependents = new Map<string, Set<string>>(); // owner uid → "resource|namespace|name"
-  const ownerUids = new Map<string, string[]>(); // dependent key → owner uids
+  const ownerUids = new Map<string, readonly string[]>(); // dependent key → owner uids
   const alive = new Map<string, string>(); // uid → key of the live object
 
-  const index = (key: string, obj: StoredObject | undefined) => {
+  const index = (key: string, owners: readonly string[]) => {
     for (const uid of ownerUids.get(key) ?? []) dependents.get(uid)?.delete(key);
     ownerUids.delete(key);
-    const refs = obj ? ownerRefsOf(obj) : [];
-    if (refs.length === 0) return;
-    ownerUids.set(
-      key,
-      refs.map((r) => r.uid),
-    );
-    for (const r of refs) {
-      if (!dependents.has(r.uid)) dependents.set(r.uid, new Set());
-      dependents.get(r.uid)!.add(key);
+    if (owners.length === 0) return;
+    ownerUids.set(key, owners);
+    for (const uid of owners) {
+      if (!dependents.has(uid)) dependents.set(uid, new Set());
+      dependents.get(uid)!.add(key);
     }
   };
 
@@ -51,7 +47,7 @@ export function startGarbageCollector(c: ControllerContext): Controller {
     for (const e of c.store.list(resource).items) {
       const key = `${resource}|${e.namespace}|${e.name}`;
       alive.set(e.uid, key);
-      index(key, e.object());
+      index(key, e.ownerUids); // the store's index: no parse of every object at start-up
     }
   };
   for (const def of defs) indexExisting(def);
@@ -67,7 +63,10 @@ export function startGarbageCollector(c: ControllerContext): Controller {
       const keys: string[] = [];
       if (exists) {
         alive.set(last.metadata.uid, key);
-        index(key, last);
+        index(
+          key,
+          ownerRefsOf(last).map((r) => r.uid),
+        );
         const finalizers = last.metadata.finalizers ?? [];
         if (
           last.metadata.deletionTimestamp &&
@@ -83,7 +82,7 @@ export function startGarbageCollector(c: ControllerContext): Controller {
         const ownerKey = alive.get(uid);
         if (ownerKey) keys.push(FINALIZE + ownerKey);
       }
-      index(key, undefined);
+      index(key, []);
       if (dependents.has(last.metadata.uid)) keys.push(OWNER + last.metadata.uid);
       return keys;
     },

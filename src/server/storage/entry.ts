@@ -18,6 +18,8 @@ export interface Entry {
   json: string;
   labels: Readonly<Record<string, string>>;
   fields: Readonly<Record<string, string>>;
+  /** metadata.ownerReferences[].uid (the garbage collector's index, built at start-up without a parse). */
+  ownerUids: readonly string[];
   /** Parses json: a fresh copy on each call that callers may mutate. */
   object(): StoredObject;
 }
@@ -34,6 +36,11 @@ export interface StoreEvent {
 
 const RV_FIELD = '"resourceVersion":"';
 
+/** An entry's labels and selector fields; as loaded, the JSON text `"labels":{…},"fields":{…}` until first used. */
+type Selectors =
+  | { labels: Readonly<Record<string, string>>; fields: Readonly<Record<string, string>> }
+  | string;
+
 class VersionedEntry implements Entry {
   readonly resource: string;
   readonly namespace: string;
@@ -41,10 +48,10 @@ class VersionedEntry implements Entry {
   readonly uid: string;
   readonly rv: number;
   readonly json: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly fields: Readonly<Record<string, string>>;
+  readonly ownerUids: readonly string[];
   /** Offset of metadata.resourceVersion's digits in json, so re-stamping is a splice, not a parse. */
   readonly rvAt: number;
+  private selectors: Selectors;
 
   constructor(
     resource: string,
@@ -54,8 +61,8 @@ class VersionedEntry implements Entry {
     rv: number,
     json: string,
     rvAt: number,
-    labels: Readonly<Record<string, string>>,
-    fields: Readonly<Record<string, string>>,
+    selectors: Selectors,
+    ownerUids: readonly string[],
   ) {
     this.resource = resource;
     this.namespace = namespace;
@@ -64,8 +71,42 @@ class VersionedEntry implements Entry {
     this.rv = rv;
     this.json = json;
     this.rvAt = rvAt;
-    this.labels = labels;
-    this.fields = fields;
+    this.selectors = selectors;
+    this.ownerUids = ownerUids;
+  }
+
+  get labels(): Readonly<Record<string, string>> {
+    return this.parsedSelectors().labels;
+  }
+
+  get fields(): Readonly<Record<string, string>> {
+    return this.parsedSelectors().fields;
+  }
+
+  /** The selectors as loaded (text or parsed): a re-stamped copy shares them without parsing. */
+  get rawSelectors(): Selectors {
+    return this.selectors;
+  }
+
+  private parsedSelectors(): Exclude<Selectors, string> {
+    if (typeof this.selectors === "string") {
+      let parsed: { labels?: unknown; fields?: unknown } | undefined;
+      try {
+        parsed = JSON.parse(`{${this.selectors}}`);
+      } catch {
+        parsed = undefined;
+      }
+      if (!isRecord(parsed?.labels) || !isRecord(parsed.fields)) {
+        throw new Error(
+          `storage: the stored index of ${this.resource} ${this.namespace}/${this.name} is corrupt`,
+        );
+      }
+      this.selectors = {
+        labels: Object.freeze(parsed.labels as Record<string, string>),
+        fields: Object.freeze(parsed.fields as Record<string, string>),
+      };
+    }
+    return this.selectors;
   }
 
   object(): StoredObject {
@@ -122,9 +163,80 @@ export function makeEntry(
     rv,
     json,
     rvAt,
-    labels,
-    Object.freeze(fields),
+    { labels, fields: Object.freeze(fields) },
+    ownerUidsOf(object),
   );
+}
+
+const NO_OWNERS: readonly string[] = Object.freeze([]);
+
+function isRecord(v: unknown): v is Record<string, string> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function ownerUidsOf(object: StoredObject): readonly string[] {
+  const refs = (object.metadata as { ownerReferences?: { uid?: unknown }[] }).ownerReferences;
+  if (!Array.isArray(refs) || refs.length === 0) return NO_OWNERS;
+  return Object.freeze(refs.map((r) => r?.uid).filter((uid): uid is string => typeof uid === "string"));
+}
+
+const UID_PREFIX = '"uid":"';
+const LABELS_KEY = ',"labels":';
+const OWNERS_KEY = ',"owners":';
+
+/**
+ * Builds an entry from JSON this store wrote earlier and the index written with it (records.ts: the text
+ * `"uid":"…","labels":{…},"fields":{…},"owners":[…]`) without parsing the object, and its labels and fields
+ * only when first used; undefined when the index text does not have that shape.
+ */
+export function indexedEntry(
+  resource: string,
+  namespace: string,
+  name: string,
+  rv: number,
+  json: string,
+  index: string,
+): Entry | undefined {
+  // Labels and fields map strings to strings, so neither can contain `,"owners":`; the owners array is last.
+  const uidEnd = index.indexOf('"', UID_PREFIX.length);
+  const ownersAt = index.lastIndexOf(OWNERS_KEY);
+  if (
+    !index.startsWith(UID_PREFIX) ||
+    uidEnd < 0 ||
+    !index.startsWith(LABELS_KEY, uidEnd + 1) ||
+    ownersAt < uidEnd
+  )
+    return undefined;
+  const uid = index.slice(UID_PREFIX.length, uidEnd);
+  if (uid.includes("\\")) return undefined; // an escaped uid: left to the full parse
+  const ownersText = index.slice(ownersAt + OWNERS_KEY.length);
+  let owners: unknown;
+  try {
+    owners = ownersText === "[]" ? NO_OWNERS : JSON.parse(ownersText);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(owners) || !owners.every((o) => typeof o === "string")) return undefined;
+  return new VersionedEntry(
+    resource,
+    namespace,
+    name,
+    uid,
+    rv,
+    json,
+    rvOffset(json),
+    index.slice(uidEnd + 2, ownersAt),
+    owners.length ? Object.freeze(owners) : NO_OWNERS,
+  );
+}
+
+/** The index records.ts writes before an entry's object (as loaded, when its selectors were never used). */
+export function indexJson(entry: Entry): string {
+  const selectors =
+    entry instanceof VersionedEntry && typeof entry.rawSelectors === "string"
+      ? entry.rawSelectors
+      : `"labels":${JSON.stringify(entry.labels)},"fields":${JSON.stringify(entry.fields)}`;
+  return `"uid":${JSON.stringify(entry.uid)},${selectors},"owners":${JSON.stringify(entry.ownerUids)}`;
 }
 
 /** json (as serialize made it at oldRV) re-stamped with newRV. */
@@ -202,7 +314,7 @@ export function restamp(entry: Entry, rv: number): Entry {
     rv,
     json,
     rvAt,
-    entry.labels,
-    entry.fields,
+    entry instanceof VersionedEntry ? entry.rawSelectors : { labels: entry.labels, fields: entry.fields },
+    entry.ownerUids,
   );
 }

@@ -7,10 +7,10 @@
 // AlreadyExists are decided in rv order.
 import { randomUUID } from "node:crypto";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
-import type { RawObject, RawState, SnapshotRow } from "./datadir.ts";
+import type { RawState, SnapshotRow } from "./datadir.ts";
 import { DataDir } from "./datadir.ts";
 import type { Entry, EventType, ResourceIndexer, StoreEvent } from "./entry.ts";
-import { entryFromJSON, makeEntry, restamp, serialize, spliceRV } from "./entry.ts";
+import { indexJson, makeEntry, restamp, serialize, spliceRV } from "./entry.ts";
 import {
   alreadyExists,
   CONFLICT_MODIFIED,
@@ -22,7 +22,7 @@ import {
 } from "./errors.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { History } from "./history.ts";
-import { splitKey } from "./keys.ts";
+import { LoadedEntries } from "./loaded.ts";
 import { encodeDelete, encodePut } from "./records.ts";
 import type { ListOptions, ListResult, PastStates } from "./table.ts";
 import { ResourceTable } from "./table.ts";
@@ -120,6 +120,8 @@ export class Store {
   /** Serializes log appends with explicit compactions (rotation must fall between batches). */
   private diskTurn: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Loaded records lacked a usable index (an older data dir): the first batch rewrites the snapshot. */
+  private migrate = false;
   private recovering: NodeJS.Timeout | undefined;
 
   private constructor(opts: StoreOptions, rv: number, disk: DataDir | undefined, loaded: RawState) {
@@ -142,8 +144,9 @@ export class Store {
   register(resource: string, indexer: ResourceIndexer): void {
     if (this.tables.has(resource)) throw new Error(`storage: resource ${resource} is already registered`);
     const table = new ResourceTable(resource, indexer);
-    for (const [key, raw] of this.unindexed.get(resource) ?? [])
-      table.put(key, indexRaw(resource, indexer, key, raw));
+    const loaded = new LoadedEntries(resource, indexer);
+    for (const [key, raw] of this.unindexed.get(resource) ?? []) table.put(key, loaded.entry(key, raw));
+    if (loaded.parsedWithoutIndex) this.migrate = true;
     this.unindexed.delete(resource);
     this.tables.set(resource, table);
   }
@@ -416,7 +419,7 @@ export class Store {
     const line =
       change.type === "DELETED"
         ? encodeDelete(resource, change.key, change.entry.rv)
-        : encodePut(resource, change.key, change.entry.rv, change.entry.json);
+        : encodePut(resource, change.key, change.entry.rv, change.entry.json, indexJson(change.entry));
     const pending: Pending = { change, done: this.commits.submit({ change, line }) };
     const k = stagedKey(resource, change.key);
     this.staged.set(k, pending);
@@ -440,7 +443,8 @@ export class Store {
       }
       for (const s of batch) this.apply(s.change);
       // The batch is durable and applied: a failed rotation must not fail its writes.
-      if (!this.snapshotting && disk.logBytes > this.compactBytes) {
+      if (!this.snapshotting && (disk.logBytes > this.compactBytes || this.migrate)) {
+        this.migrate = false;
         await this.rotateAndSnapshot().catch((err: Error) =>
           process.emitWarning(`storage: log rotation failed: ${err.message}`),
         );
@@ -486,10 +490,11 @@ export class Store {
     const rows: SnapshotRow[] = [];
     for (const table of this.tables.values()) {
       for (const [key, e] of table.entries())
-        rows.push({ resource: table.resource, key, rv: e.rv, json: e.json });
+        rows.push({ resource: table.resource, key, rv: e.rv, json: e.json, index: indexJson(e) });
     }
     for (const [resource, objects] of this.unindexed) {
-      for (const [key, raw] of objects) rows.push({ resource, key, rv: raw.rv, json: raw.json });
+      for (const [key, raw] of objects)
+        rows.push({ resource, key, rv: raw.rv, json: raw.json, index: raw.index });
     }
     return rows;
   }
@@ -508,11 +513,6 @@ export class Store {
 
 function stagedKey(resource: string, key: string): string {
   return `${resource}\u0000${key}`;
-}
-
-function indexRaw(resource: string, indexer: ResourceIndexer, key: string, raw: RawObject): Entry {
-  const namespace = indexer.namespaced ? splitKey(key).namespace : "";
-  return entryFromJSON(resource, namespace, raw.rv, raw.json, (obj) => indexer.fields(obj));
 }
 
 /** etcd key as upstream's StorageError prints it (group suffix dropped: /registry/roles/…, not …rbac…). */
