@@ -10,6 +10,7 @@ import {
   nodeClusterRoleBinding,
   nodeUser,
   type PodLogStore,
+  type PodPortForwardRouter,
   type RunningRuntime,
   startRuntime,
 } from "../kubelet/index.ts";
@@ -19,6 +20,8 @@ export interface LocalRuntimeOptions {
   server: RunningServer;
   /** The store already given to startServer({ podLogs }). */
   logs: PodLogStore;
+  /** The router already given to startServer({ podPortForward }). */
+  portForward?: PodPortForwardRouter;
   /** The runtime's own directory (pod volumes, logs). */
   dir: string;
   allowHostCommands: boolean;
@@ -70,6 +73,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<Running
     nodeName,
     dataDir: o.dir,
     logs: o.logs,
+    portForward: o.portForward,
     allowHostCommands: o.allowHostCommands,
     hiddenPaths: o.hiddenPaths,
     logger: o.logger,

@@ -11,6 +11,7 @@ import pino from "pino";
 import { inclusterEntrypoint } from "../../src/kubelet/images.ts";
 import {
   PodLogStore,
+  PodPortForwardRouter,
   type RunningRuntime,
   type RuntimeOptions,
   startRuntime,
@@ -50,11 +51,13 @@ export async function startRuntimeCluster(
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-test-"));
   const scratch = await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-scratch-"));
   const logs = options.logs ?? new PodLogStore(path.join(dataDir, "logs"));
-  const cluster = await startTestCluster({ podLogs: logs, ...server });
+  const portForward = options.portForward ?? new PodPortForwardRouter();
+  const cluster = await startTestCluster({ podLogs: logs, podPortForward: portForward, ...server });
   const runtime = await startRuntime({
     kubeconfig: cluster.kubeconfigPath,
     dataDir,
     logs,
+    portForward,
     logger: pino({ level: "silent" }),
     backoff: { baseMs: 200 },
     // Test files run in parallel, each with a runtime: keep their Pod IPs apart.

@@ -214,6 +214,7 @@ export const pod: ResourceDef = {
     { name: "binding", kind: "Binding", verbs: ["create"] },
     { name: "log", kind: "Pod", verbs: ["get"] },
     { name: "eviction", kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] },
+    { name: "portforward", kind: "PodPortForwardOptions", verbs: ["create", "get"] },
   ],
   selectableFields: fields(
     "spec.nodeName",
