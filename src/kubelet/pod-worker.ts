@@ -114,6 +114,11 @@ export class PodWorker {
     return this.#podIP;
   }
 
+  /** The Pod's network namespace, when it has its own. */
+  get netns(): string | undefined {
+    return this.#netns;
+  }
+
   constructor(deps: WorkerDeps, pod: Pod) {
     this.#deps = deps;
     this.#pod = pod;
