@@ -61,13 +61,17 @@ export interface PortForward {
   stop(): Promise<void>;
 }
 
-/** Starts `kubectl port-forward TARGET :P1 :P2 …` and waits until it listens on every port. */
+/**
+ * Starts `kubectl port-forward TARGET :P1 :P2 …` and waits until it listens on every port. `containerPorts`
+ * are the ports kubectl reports forwarding to (a Service's ports resolve to its target ports).
+ */
 export async function portForward(
   kubectl: string,
   kubeconfig: string,
   dir: string,
   args: string[],
   remotePorts: number[],
+  containerPorts = remotePorts,
 ): Promise<PortForward> {
   const child: ChildProcess = spawn(
     kubectl,
@@ -88,7 +92,7 @@ export async function portForward(
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const local = new Map<number, number>();
   const deadline = Date.now() + 30_000;
-  while (local.size < remotePorts.length) {
+  while (local.size < containerPorts.length) {
     for (const m of output.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g))
       local.set(Number(m[2]), Number(m[1]));
     if (child.exitCode !== null || Date.now() > deadline) {
