@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import tls from "node:tls";
+import { WebSocket } from "ws";
 import { eventually } from "../helpers/cluster.ts";
 import { portForward, WEB_SERVER_SOURCE, webPod } from "../helpers/port-forward.ts";
 import {
@@ -136,26 +137,114 @@ test("SPDY: a protocol the kubelet does not speak gets its 403 text and the acce
   assert.match(ok.head, /X-Stream-Protocol-Version: portforward\.k8s\.io/);
 });
 
-test("websocket: only tunnelling subprotocols; the answer names SPDY/3.1+portforward.k8s.io", async () => {
-  const ws = {
-    Connection: "Upgrade",
-    Upgrade: "websocket",
-    "Sec-WebSocket-Version": "13",
-    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-  };
-  const plain = await upgradeRequest("GET", path("web"), {
-    ...ws,
-    "Sec-WebSocket-Protocol": "v4.channel.k8s.io",
-  });
-  assert.equal(plain.status, 400);
-  assert.equal(plain.body, "unable to upgrade: no tunneling spdy protocols provided\n");
+const WS = {
+  Connection: "Upgrade",
+  Upgrade: "websocket",
+  "Sec-WebSocket-Version": "13",
+  "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+};
+
+test("websocket: the tunnel answers with SPDY/3.1+portforward.k8s.io; v4 needs ports", async () => {
   const tunnel = await upgradeRequest("GET", path("web"), {
-    ...ws,
+    ...WS,
     "Sec-WebSocket-Protocol": "SPDY/3.1+portforward.k8s.io",
   });
   assert.equal(tunnel.status, 101);
   assert.match(tunnel.head, /\r\nSec-WebSocket-Protocol: SPDY\/3\.1\+portforward\.k8s\.io/);
+  const noPorts = await upgradeRequest("GET", path("web"), {
+    ...WS,
+    "Sec-WebSocket-Protocol": "v4.channel.k8s.io",
+  });
+  assert.equal(noPorts.status, 400);
+  assert.equal(noPorts.body, 'query parameter "port" is required\n');
+  const zero = await upgradeRequest("GET", `${path("web")}?ports=0`, {
+    ...WS,
+    "Sec-WebSocket-Protocol": "v4.channel.k8s.io",
+  });
+  assert.equal(zero.body, 'port "0" must be > 0\n');
+  const unknown = await upgradeRequest("GET", `${path("web")}?ports=8080`, {
+    ...WS,
+    "Sec-WebSocket-Protocol": "v9.channel.k8s.io",
+  });
+  assert.equal(unknown.status, 403);
+  const v4 = await upgradeRequest("GET", `${path("web")}?ports=8080`, {
+    ...WS,
+    "Sec-WebSocket-Protocol": "v4.channel.k8s.io",
+  });
+  assert.equal(v4.status, 101);
+  assert.match(v4.head, /\r\nSec-WebSocket-Protocol: v4\.channel\.k8s\.io/);
 });
+
+test("ports that are no uint16 are refused as the apiserver converts them", async () => {
+  for (const [query, message] of [
+    ["ports=http", 'cannot convert to []int32: strconv.ParseUint: parsing "http": invalid syntax'],
+    ["ports=80,70000", 'cannot convert to []int32: strconv.ParseUint: parsing "70000": value out of range'],
+  ]) {
+    const r = await upgradeRequest("GET", `${path("web")}?${query}`, {
+      ...WS,
+      "Sec-WebSocket-Protocol": "v4.channel.k8s.io",
+    });
+    assert.equal(r.status, 400);
+    assert.equal(JSON.parse(r.body).message, message);
+  }
+});
+
+/** A v4.channel.k8s.io client: sends `request` on the data channel, collects both channels until close. */
+async function v4Forward(
+  query: string,
+  request: string,
+  protocol = "v4.channel.k8s.io",
+): Promise<{ data: Buffer[]; errors: string }> {
+  const ws = new WebSocket(`wss://127.0.0.1:${c.server.port}${path("web")}?${query}`, protocol, {
+    ca: c.server.caPem,
+    cert: c.server.pki.adminCertPem,
+    key: c.server.pki.adminKeyPem,
+  });
+  const data: Buffer[] = [];
+  let errors = "";
+  const base64 = protocol.includes("base64");
+  const seen = new Map<number, number>();
+  ws.on("message", (m: Buffer) => {
+    const channel = base64 ? m[0]! - 48 : m[0]!;
+    const body = base64 ? Buffer.from(m.subarray(1).toString(), "base64") : m.subarray(1);
+    const count = (seen.get(channel) ?? 0) + 1;
+    seen.set(channel, count);
+    if (count === 1) return; // each channel opens with its port
+    if (channel % 2 === 0) data[channel / 2] = Buffer.concat([data[channel / 2] ?? Buffer.alloc(0), body]);
+    else errors += body.toString();
+  });
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  const frame = (channel: number, text: string) =>
+    base64
+      ? String.fromCharCode(48 + channel) + Buffer.from(text).toString("base64")
+      : Buffer.concat([Buffer.from([channel]), Buffer.from(text)]);
+  ws.send(frame(0, request));
+  await new Promise((resolve) => ws.once("close", resolve));
+  return { data, errors };
+}
+
+for (const protocol of ["v4.channel.k8s.io", "v4.base64.channel.k8s.io"]) {
+  test(`websocket ${protocol}: bytes reach the Pod and come back; a refused port is on its error channel`, async () => {
+    const ip = (await c.pod(NS, "web"))!.status!.podIP!;
+    const uid = (await c.pod(NS, "web"))!.metadata!.uid!;
+    const { data, errors } = await v4Forward(
+      "ports=8080&ports=9",
+      "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      protocol,
+    );
+    assert.match(
+      data[0]!.toString(),
+      new RegExp(`^HTTP/1\\.1 200 OK[\\s\\S]*hello from ${ip.replaceAll(".", "\\.")}$`),
+    );
+    assert.equal(
+      errors,
+      `error forwarding port 9 to pod ${uid}, uid : dial tcp ${ip}:9: connect: connection refused`,
+    );
+  });
+}
 
 test("the websocket GET needs create on pods/portforward too (AuthorizePodWebsocketUpgradeCreatePermission)", async () => {
   const role = {

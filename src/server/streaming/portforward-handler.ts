@@ -1,16 +1,22 @@
 // pods/portforward: what the apiserver (pkg/registry/core/pod/rest/subresources.go PortForwardREST.Connect,
 // pod.PortForwardLocation) and the kubelet (pkg/kubelet/server/server.go getPortForward,
 // pkg/kubelet/cri/streaming/portforward.ServePortForward) do between them, in one process:
-// SPDY (kubectl < 1.31, or with PORT_FORWARD_WEBSOCKETS=false) and SPDY tunnelled through a websocket
-// (kubectl ≥ 1.31, apiserver's TunnelingHandler).
+// SPDY (kubectl < 1.31, or with KUBECTL_PORT_FORWARD_WEBSOCKETS=false), SPDY tunnelled through a websocket
+// (kubectl ≥ 1.31, apiserver's TunnelingHandler) and the kubelet's own websocket protocol (v4.channel.k8s.io).
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { failure, Status } from "../../meta/status.ts";
 import { newForbiddenMessage } from "../../rbac/index.ts";
 import type { Call } from "../handlers/call.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { attributesOf } from "../http/server.ts";
-import { STREAM_IDLE_TIMEOUT_MS, SUPPORTED_PORT_FORWARD_PROTOCOLS, servePortForward } from "./portforward.ts";
-import { acceptTunnel, isWebSocketRequest } from "./portforward-tunnel.ts";
+import {
+  queryPorts,
+  STREAM_IDLE_TIMEOUT_MS,
+  SUPPORTED_PORT_FORWARD_PROTOCOLS,
+  servePortForward,
+} from "./portforward.ts";
+import { acceptTunnel, isTunnelingRequest, isWebSocketRequest } from "./portforward-tunnel.ts";
+import { serveWebSocketPortForward, websocketPorts } from "./portforward-websocket.ts";
 import { acceptSpdy, writeHttpError } from "./spdy.ts";
 import { takeUpgrade } from "./upgrade.ts";
 
@@ -34,6 +40,9 @@ export async function podPortForward(call: Call): Promise<void> {
       );
     }
   }
+  // The connect options (PodPortForwardOptions) are decoded before the Pod is looked up.
+  const ports = queryPorts(call.query.getAll("ports"));
+  if (typeof ports === "string") throw fail.badRequest(ports);
   const entry = ctx.store.get("pods", info.namespace, info.name);
   if (!entry) throw fail.notFound("pods", "", info.name);
   const pod = entry.object() as Pod;
@@ -53,13 +62,15 @@ export async function podPortForward(call: Call): Promise<void> {
   const target = ctx.podPortForward.target(info.namespace, info.name, pod.metadata?.uid ?? "");
   if (!target) return void writeHttpError(socket, 404, "pod does not exist");
 
-  if (isWebSocketRequest(req)) {
+  if (isTunnelingRequest(req)) {
     const session = await acceptTunnel(req, socket, head, SUPPORTED_PORT_FORWARD_PROTOCOLS, {
       idleTimeoutMs: STREAM_IDLE_TIMEOUT_MS,
     });
     if (session) servePortForward(session, target, log);
     return;
   }
+  if (isWebSocketRequest(req))
+    return serveWebSocketPortForward(req, socket, head, websocketPorts(ports), target, log);
   const session = acceptSpdy(req, socket, head, SUPPORTED_PORT_FORWARD_PROTOCOLS, {
     idleTimeoutMs: STREAM_IDLE_TIMEOUT_MS,
   });

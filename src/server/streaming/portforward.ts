@@ -33,6 +33,24 @@ export function parsePort(text: string): number | string {
   return port;
 }
 
+/**
+ * The `ports` query parameter as the apiserver converts it into PodPortForwardOptions
+ * (metav1.Convert_Slice_string_To_Slice_int32: repeated or comma-separated, each ParseUint(…, 10, 16)).
+ */
+export function queryPorts(values: readonly string[]): number[] | string {
+  const ports: number[] = [];
+  for (const value of values) {
+    for (const part of value.split(",")) {
+      if (!/^[0-9]+$/.test(part))
+        return `cannot convert to []int32: strconv.ParseUint: parsing ${JSON.stringify(part)}: invalid syntax`;
+      if (Number(part) > 0xffff)
+        return `cannot convert to []int32: strconv.ParseUint: parsing ${JSON.stringify(part)}: value out of range`;
+      ports.push(Number(part));
+    }
+  }
+  return ports;
+}
+
 /** httpStreamReceived: why a new stream is rejected, or undefined when it is acceptable. */
 function rejectReason(stream: SpdyStream): string | undefined {
   const port = stream.header(PORT_HEADER);
