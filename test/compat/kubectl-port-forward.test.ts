@@ -1,10 +1,12 @@
 // `kubectl port-forward` with every kubectl the machine has (1.27 … 1.33 over SPDY, ≥ 1.31 through the
 // websocket tunnel, and /usr/bin/kubectl) against the local server and its pod runtime: to a Pod, and to a
 // Service and a Deployment (which kubectl resolves to a Pod and its container port client-side); a refused
-// port is reported with the kubelet's text.
+// port is reported with the kubelet's text. And @kubernetes/client-node's PortForward (v4.channel.k8s.io).
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
+import { KubeConfig, PortForward } from "@kubernetes/client-node";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { eventually } from "../helpers/cluster.ts";
 import { portForward, WEB_SERVER_SOURCE, webPod } from "../helpers/port-forward.ts";
@@ -120,3 +122,35 @@ for (const kubectl of KUBECTLS) {
     }
   });
 }
+
+test("@kubernetes/client-node PortForward (websocket v4.channel.k8s.io) reaches the Pod", async () => {
+  const kc = new KubeConfig();
+  kc.loadFromFile(c.kubeconfigPath);
+  const forward = new PortForward(kc);
+  const run = async (port: number) => {
+    const output = new PassThrough();
+    const errors = new PassThrough();
+    const input = new PassThrough();
+    let out = "";
+    let err = "";
+    output.on("data", (d) => (out += d));
+    errors.on("data", (d) => (err += d));
+    const ws = (await forward.portForward(NS, pod.metadata!.name!, [port], output, errors, input)) as {
+      once(event: "close", listener: () => void): void;
+    };
+    const closed = new Promise<void>((resolve) => ws.once("close", resolve));
+    input.write("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    await closed;
+    return { out, err };
+  };
+  const ok = await run(8080);
+  assert.match(
+    ok.out,
+    new RegExp(`^HTTP/1\\.1 200 OK[\\s\\S]*hello from ${pod.status!.podIP!.replaceAll(".", "\\.")}$`),
+  );
+  const refused = await run(9);
+  assert.equal(
+    refused.err,
+    `error forwarding port 9 to pod ${pod.metadata!.uid}, uid : dial tcp ${pod.status!.podIP}:9: connect: connection refused`,
+  );
+});
