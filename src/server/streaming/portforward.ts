@@ -126,7 +126,8 @@ export function servePortForward(
     for (const pair of pairs.values()) clearTimeout(pair.timer);
     pairs.clear();
     for (const socket of open) socket.destroy();
-    if (err) log.info({ pod: target.id, err: err.message }, "port-forward connection closed");
+    if (err) log.warn({ pod: target.id, err: err.message }, "port-forward connection closed on an error");
+    else log.debug({ pod: target.id }, "port-forward connection closed");
   });
 }
 
