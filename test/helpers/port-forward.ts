@@ -5,13 +5,14 @@ import type { Pod } from "kubernetes-types/core/v1.d.ts";
 
 /**
  * The container's program: GET /hello → "hello from <Pod IP>"; POST /echo → the body back; GET /big?n=N → N
- * bytes of a fixed pattern. It listens on $LISTEN (default: the Pod IP, as host-network Pods should).
+ * bytes of a fixed pattern; GET /connections → how many connections it has open (this one included). It listens on $LISTEN (default: the Pod IP, as host-network Pods should).
  */
 export const WEB_SERVER_SOURCE = `
 const http = require("node:http");
 const host = process.env.LISTEN || process.env.POD_IP;
-http.createServer((req, res) => {
+const server = http.createServer((req, res) => {
   const url = new URL(req.url, "http://x");
+  if (url.pathname === "/connections") return server.getConnections((_, n) => res.end(String(n)));
   if (url.pathname === "/echo") return req.pipe(res);
   if (url.pathname === "/big") {
     const n = Number(url.searchParams.get("n"));
@@ -28,7 +29,8 @@ http.createServer((req, res) => {
     return more();
   }
   res.end("hello from " + process.env.POD_IP);
-}).listen(8080, host);
+});
+server.listen(8080, host);
 `;
 
 export function webPod(name: string, node: string, script: string, listen?: string): Pod {
@@ -59,6 +61,8 @@ export interface PortForward {
   /** Resolves with kubectl's exit code once it exits. */
   exited: Promise<number | null>;
   stop(): Promise<void>;
+  /** SIGKILL: kubectl vanishes without closing anything. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -107,6 +111,10 @@ export async function portForward(
     exited,
     stop: async () => {
       if (child.exitCode === null) child.kill();
+      await exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill("SIGKILL");
       await exited;
     },
   };

@@ -334,3 +334,40 @@ for (const [protocol, kubectl] of [
     }
   });
 }
+
+test("garbage after the SPDY upgrade closes that connection only; the server keeps serving", async () => {
+  const socket = tls.connect({
+    host: "127.0.0.1",
+    port: c.server.port,
+    ca: c.server.caPem,
+    cert: c.server.pki.adminCertPem,
+    key: c.server.pki.adminKeyPem,
+  });
+  let received = "";
+  socket.on("data", (d: Buffer) => (received += d.toString("latin1")));
+  const closed = new Promise((resolve) => socket.once("close", resolve));
+  socket.write(
+    `POST ${path("web")} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n`,
+  );
+  await eventually(async () => received.includes("\r\n\r\n"), 5000, "the 101");
+  assert.match(received, /^HTTP\/1\.1 101 /);
+  // A SYN_STREAM whose header block is not zlib.
+  socket.write(Buffer.from("80030001000000100000000100000000000061626364656667", "hex"));
+  await closed;
+  assert.equal((await c.admin("GET", "/healthz")).text, "ok");
+});
+
+test("kubectl vanishing mid-connection closes the connection to the Pod", async () => {
+  const ip = (await c.pod(NS, "web"))!.status!.podIP!;
+  const connections = async () => Number(await (await fetch(`http://${ip}:8080/connections`)).text());
+  const before = await connections();
+  const pf = await portForward(KUBECTL_WS, c.kubeconfigPath, c.dir, ["-n", NS, "pod/web"], [8080]);
+  const { connect } = await import("node:net");
+  const held = connect(pf.local.get(8080)!, "127.0.0.1");
+  held.on("error", () => undefined);
+  held.write("GET /hello HTTP/1.1\r\nHost: x\r\n"); // an unfinished request keeps the connection open
+  await eventually(async () => (await connections()) === before + 1, 10_000, "the forwarded connection open");
+  await pf.kill();
+  await eventually(async () => (await connections()) === before, 10_000, "the forwarded connection closed");
+  held.destroy();
+});
