@@ -174,13 +174,14 @@ export class HeaderCompressor {
     do {
       const chunk = block.subarray(at, at + 0xffff);
       const n = chunk.length;
-      // BFINAL=0 BTYPE=00 (stored), LEN and its one's complement, little-endian.
+      // BFINAL=0 BTYPE=00 (stored), LEN and its one's complement, little-endian; the block ends byte-aligned,
+      // exactly where a sync flush would.
       parts.push(Buffer.from([0x00, n & 0xff, n >> 8, ~n & 0xff, (~n >> 8) & 0xff]), chunk);
       at += 0xffff;
     } while (at < block.length);
-    // The empty stored block a sync flush ends with: Go's inflater hands out a stored block's bytes only when
-    // the next block begins, so without it the reader would wait for (and eat into) the next frame.
-    parts.push(SYNC_MARKER);
+    // The sync-flush marker (an empty stored block): Go's flate reader hands a block's bytes over only at a
+    // flush point; without it the peer reads on into the next frame and its header stream breaks.
+    parts.push(Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]));
     return Buffer.concat(parts);
   }
 }
@@ -196,7 +197,6 @@ function adler32(data: Buffer): number {
 }
 
 const DICTIONARY_ID = adler32(SPDY_DICTIONARY);
-const SYNC_MARKER = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
 
 /**
  * Decompresses the peer's header blocks: one zlib stream per session (with the SPDY dictionary), each block
