@@ -28,6 +28,8 @@ export interface ServerContext {
   now: () => Date;
   /** Hooks for features served by other components (pod logs from the local runtime). */
   podLogs?: PodLogSource;
+  /** pods/exec and pods/attach: the runtime of the Pod's node runs the command or attaches. */
+  podExec?: PodExecSource;
   audit?: (event: AuditRecord) => void;
 }
 
@@ -46,6 +48,43 @@ export interface PodLogSource {
       signal: AbortSignal;
     },
   ): Promise<AsyncIterable<string | Uint8Array> | string>;
+}
+
+/** The container a pods/exec or pods/attach request reaches. */
+export interface ContainerTarget {
+  node: string;
+  namespace: string;
+  pod: string;
+  uid: string;
+  container: string;
+}
+
+/** Which of the container's streams the client wants (tty: a terminal, stderr merged into stdout). */
+export interface SessionStreams {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/** A command running in a container, or an attachment to its main process. */
+export interface ContainerSession {
+  stdin?: NodeJS.WritableStream;
+  stdout?: NodeJS.ReadableStream;
+  stderr?: NodeJS.ReadableStream;
+  /** The command's exit (exec), or the container's end (attach); `error` when it could not run. */
+  done: Promise<{ exitCode: number } | { error: string }>;
+  /** Ends the session early (the client went away): kills an exec'd command, detaches an attach. */
+  close(): void;
+}
+
+/**
+ * The runtime's side of pods/exec and pods/attach. A refusal before anything runs (the container is not
+ * running, too many sessions) rejects with an error carrying the kubelet's HTTP `code`.
+ */
+export interface PodExecSource {
+  exec(target: ContainerTarget, command: readonly string[], streams: SessionStreams): Promise<ContainerSession>;
+  attach(target: ContainerTarget, streams: SessionStreams): Promise<ContainerSession>;
 }
 
 export interface AuditRecord {

@@ -2,6 +2,7 @@
 // non-resource endpoints | resource handlers (admission → registry → storage) → response.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
+import type { Duplex } from "node:stream";
 import { Status } from "../../meta/status.ts";
 import type { Attributes, UserInfo } from "../../meta/types.ts";
 import { forbiddenMessage } from "../../rbac/index.ts";
@@ -20,6 +21,7 @@ import {
   tooManyConnections,
   tooManyRequests,
 } from "./limits.ts";
+import { upgradeResponse } from "../streaming/upgrade.ts";
 import { handleNonResource } from "./non-resource.ts";
 import { parseRequestInfo, type RequestInfo } from "./request-info.ts";
 import { sendStatus } from "./respond.ts";
@@ -58,6 +60,12 @@ export function createApiServer(ctx: ResourceHandlerContext, tls: TlsMaterial): 
   );
   const guard = guardConnections(server, limits, ctx.log);
   const inflight = new InflightLimiter(limits);
+  // Upgrade requests (pods/exec, attach, portforward) take the same path; a handler accepting one takes
+  // the socket over (streaming/upgrade.ts), any other answer closes the connection.
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const res = upgradeResponse(req, socket, head);
+    serve(ctx, guard, inflight, req, res).catch((err: unknown) => lastResort(ctx, res, err));
+  });
   server.headersTimeout = limits.headerTimeoutMs; // slow-loris protection for later requests on a connection
   server.requestTimeout = 0; // request-timeout is enforced per request (watches and log streams are exempt)
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
