@@ -9,6 +9,7 @@ import {
   NODE_CLUSTER_ROLE,
   nodeClusterRoleBinding,
   nodeUser,
+  type PodExecRouter,
   type PodLogStore,
   type RunningRuntime,
   startRuntime,
@@ -19,6 +20,8 @@ export interface LocalRuntimeOptions {
   server: RunningServer;
   /** The store already given to startServer({ podLogs }). */
   logs: PodLogStore;
+  /** The router already given to startServer({ podExec }). */
+  exec?: PodExecRouter;
   /** The runtime's own directory (pod volumes, logs). */
   dir: string;
   allowHostCommands: boolean;
@@ -70,6 +73,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<Running
     nodeName,
     dataDir: o.dir,
     logs: o.logs,
+    exec: o.exec,
     allowHostCommands: o.allowHostCommands,
     hiddenPaths: o.hiddenPaths,
     logger: o.logger,

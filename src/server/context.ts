@@ -83,7 +83,11 @@ export interface ContainerSession {
  * running, too many sessions) rejects with an error carrying the kubelet's HTTP `code`.
  */
 export interface PodExecSource {
-  exec(target: ContainerTarget, command: readonly string[], streams: SessionStreams): Promise<ContainerSession>;
+  exec(
+    target: ContainerTarget,
+    command: readonly string[],
+    streams: SessionStreams,
+  ): Promise<ContainerSession>;
   attach(target: ContainerTarget, streams: SessionStreams): Promise<ContainerSession>;
 }
 

@@ -9,6 +9,7 @@ import { forbiddenMessage } from "../../rbac/index.ts";
 import { requestedImpersonation } from "../authn/impersonation.ts";
 import type { AuditRecord } from "../context.ts";
 import { handleResource, type ResourceHandlerContext } from "../handlers/resources.ts";
+import { upgradeResponse } from "../streaming/upgrade.ts";
 import { ApiStatusError, fail, statusOf } from "./errors.ts";
 import {
   type ConnectionGuard,
@@ -21,7 +22,6 @@ import {
   tooManyConnections,
   tooManyRequests,
 } from "./limits.ts";
-import { upgradeResponse } from "../streaming/upgrade.ts";
 import { handleNonResource } from "./non-resource.ts";
 import { parseRequestInfo, type RequestInfo } from "./request-info.ts";
 import { sendStatus } from "./respond.ts";

@@ -18,12 +18,12 @@ import {
   exitCodeStatus,
   internalErrorStatus,
   STREAM_PROTOCOL_V5,
-  StreamSetupError,
   type StreamOptions,
+  StreamSetupError,
   SUCCESS,
   streamOptions,
 } from "./remotecommand.ts";
-import { serveSpdySession, spdyAvailable } from "./spdy-session.ts";
+import { serveSpdySession } from "./spdy-session.ts";
 import { isUpgradeRequest, rejectUpgrade, takeUpgrade } from "./upgrade.ts";
 import { type ChannelConnection, isWebSocketRequest, negotiateProtocol, openChannels } from "./websocket.ts";
 
@@ -55,7 +55,6 @@ async function connect(call: Call, kind: ConnectKind): Promise<void> {
   // UpgradeAwareProxyHandler with UpgradeRequired.
   if (!isUpgradeRequest(req)) throw fail.badRequest("Upgrade request required");
   const websocket = isWebSocketRequest(req);
-  if (!websocket && !spdyAvailable()) throw fail.badRequest("Upgrade request required");
   const exec = ctx.podExec;
   if (!exec) throw fail.badRequest(`no runtime serves node "${node}": ${kind} is unavailable`);
 

@@ -18,7 +18,12 @@ export const STREAM_RESIZE = 4;
 export const STREAM_CLOSE = 255;
 
 /** The kubelet's SPDY subprotocols, newest first (remotecommand.SupportedStreamingProtocols). */
-export const SPDY_STREAM_PROTOCOLS = [STREAM_PROTOCOL_V4, STREAM_PROTOCOL_V3, STREAM_PROTOCOL_V2, STREAM_PROTOCOL_V1];
+export const SPDY_STREAM_PROTOCOLS = [
+  STREAM_PROTOCOL_V4,
+  STREAM_PROTOCOL_V3,
+  STREAM_PROTOCOL_V2,
+  STREAM_PROTOCOL_V1,
+];
 
 /** The streams a client asked for (remotecommand.Options); tty takes stderr's place. */
 export interface StreamOptions {
@@ -65,11 +70,10 @@ export function internalErrorStatus(message: string): ChannelStatus {
 
 /** A runtime-side refusal before any stream exists: the kubelet answers it as plain HTTP (code, text). */
 export class StreamSetupError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
+  readonly code: number;
+  constructor(message: string, code: number) {
     super(message);
+    this.code = code;
   }
 }
 

@@ -46,7 +46,11 @@ const IDLE_TIMEOUT_MS = 4 * 60 * 60 * 1000;
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-const server = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_MESSAGE_BYTES });
+const server = new WebSocketServer({
+  noServer: true,
+  perMessageDeflate: false,
+  maxPayload: MAX_MESSAGE_BYTES,
+});
 
 /** IsWebSocketRequest: Upgrade: websocket with Connection naming upgrade. */
 export function isWebSocketRequest(req: IncomingMessage): boolean {
