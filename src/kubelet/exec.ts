@@ -55,6 +55,9 @@ export interface NodeExecHost {
   mountNamespace: boolean;
 }
 
+/** How long exec waits for a just-started sandbox to finish its setup. */
+const SANDBOX_SETTLE_MS = 5000;
+
 /** Sessions per node at once; more are refused (429) rather than forking without bound. */
 export const MAX_SESSIONS_PER_NODE = 64;
 
@@ -103,8 +106,8 @@ class NodeExec {
     for (const close of [...this.#sessions]) close();
   }
 
-  exec(target: ExecTarget, command: readonly string[], streams: ExecStreams): ExecSession {
-    const running = this.#running(target);
+  async exec(target: ExecTarget, command: readonly string[], streams: ExecStreams): Promise<ExecSession> {
+    const running = await this.#settled(this.#running(target), target);
     if (command.length === 0) throw new ExecError("command must not be empty", 400);
     this.#checkCapacity();
     const plan = this.#plan(running, command);
@@ -133,8 +136,11 @@ class NodeExec {
     });
     // Input goes to the container's stdin; without one (stdin: false in its spec) it is dropped.
     const stdin = streams.stdin ? new PassThrough() : undefined;
-    if (stdin && process.stdin) stdin.pipe(process.stdin, { end: false });
-    else stdin?.resume();
+    if (stdin && process.stdin) {
+      stdin.pipe(process.stdin, { end: false });
+      // stdinOnce: the first attached client's end of input is the container's (as containerd closes it).
+      if (process.spec.stdin?.once) stdin.once("end", () => process.stdin?.end());
+    } else stdin?.resume();
     let finish: (end: { exitCode: number }) => void = () => undefined;
     const done = new Promise<{ exitCode: number }>((resolve) => {
       finish = resolve;
@@ -144,7 +150,7 @@ class NodeExec {
       unsubscribe();
       if (stdin && process.stdin) {
         stdin.unpipe(process.stdin);
-        if (process.spec.stdin?.once) process.stdin.end(); // stdinOnce: closed after the first attach
+        if (process.spec.stdin?.once) process.stdin.end(); // stdinOnce: closed when the first attach ends
       }
       stdout?.end();
       stderr?.end();
@@ -153,6 +159,22 @@ class NodeExec {
     this.#sessions.add(close);
     void process.exited.then(close);
     return { stdin, stdout, stderr, done, close };
+  }
+
+  /**
+   * A sandbox reports Running while its init still sets the root up (mounts run as root, as children of
+   * init): the command is there once a child runs as the container's user.
+   */
+  async #settled(running: RunningContainer, target: ExecTarget): Promise<RunningContainer> {
+    const user = running.process.spec.sandbox;
+    if (!user || user.uid === 0) return running; // root inside: nothing tells setup and command apart
+    for (let waited = 0; waited <= SANDBOX_SETTLE_MS; waited += 50) {
+      const current = this.#running(target);
+      const owner = processUser(current.pid);
+      if (owner?.uid === user.uid && owner.gid === user.gid) return current;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new ExecError(`container not found (${JSON.stringify(target.container)})`, 404);
   }
 
   #running(target: ExecTarget): RunningContainer {
@@ -239,7 +261,11 @@ class NodeExec {
         resolve({ exitCode: code ?? 128 + signalNumber(signal) });
       });
     });
-    return { stdin: child.stdin ?? undefined, stdout: child.stdout!, stderr: child.stderr!, done, close };
+    // Read from the start: Node drains (and drops) a quick command's unread output when it exits, and the
+    // client's streams may not be open yet. A pipe keeps the backpressure: a full buffer stops the command.
+    const stdout = child.stdout!.pipe(new PassThrough());
+    const stderr = child.stderr!.pipe(new PassThrough());
+    return { stdin: child.stdin ?? undefined, stdout, stderr, done, close };
   }
 }
 

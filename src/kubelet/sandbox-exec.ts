@@ -23,9 +23,11 @@ function lookPath(command: string, env: Record<string, string>): string {
 }
 
 try {
-  const env = JSON.parse(readFileSync(envFile, "utf8")) as Record<string, string>;
+  // An inherited descriptor is read as it is (Node's extra stdio is a socket, which /dev/fd cannot open).
   const inherited = /^\/dev\/fd\/(\d+)$/.exec(envFile);
-  if (inherited) closeSync(Number(inherited[1]));
+  const source = inherited ? Number(inherited[1]) : envFile;
+  const env = JSON.parse(readFileSync(source, "utf8")) as Record<string, string>;
+  if (typeof source === "number") closeSync(source);
   else {
     try {
       unlinkSync(envFile);

@@ -6,6 +6,7 @@
 //     prefixed as the v5 translator reports a failed SPDY dial, for v5.channel.k8s.io);
 //   - the outcome as pkg/kubelet/cri/streaming/remotecommand/exec.go writes it (NonZeroExitCode + ExitCode).
 import { STATUS_CODES } from "node:http";
+import { finished } from "node:stream/promises";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { failure } from "../../meta/status.ts";
 import { forbiddenMessage } from "../../rbac/index.ts";
@@ -129,11 +130,8 @@ async function pump(
       return Promise.resolve();
     }
     from.pipe(to, { end: false });
-    return new Promise<void>((resolve) => {
-      from.once("end", resolve);
-      from.once("close", resolve);
-      from.once("error", resolve);
-    });
+    // finished() also settles for a stream that closed before this point (a quick command's empty output).
+    return finished(from as NodeJS.ReadableStream).catch(() => undefined);
   });
   let left = false;
   void channels.closed.then(() => {

@@ -179,6 +179,9 @@ export class HeaderCompressor {
       parts.push(Buffer.from([0x00, n & 0xff, n >> 8, ~n & 0xff, (~n >> 8) & 0xff]), chunk);
       at += 0xffff;
     } while (at < block.length);
+    // The sync-flush marker (an empty stored block): Go's flate reader hands a block's bytes over only at a
+    // flush point; without it the peer reads on into the next frame and its header stream breaks.
+    parts.push(Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]));
     return Buffer.concat(parts);
   }
 }

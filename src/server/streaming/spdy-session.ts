@@ -19,6 +19,8 @@ import type { UpgradeSocket } from "./upgrade.ts";
 const STREAM_CREATION_TIMEOUT_MS = 30_000;
 /** The kubelet's streaming idle timeout. */
 const IDLE_TIMEOUT_MS = 4 * 60 * 60 * 1000;
+/** How long the client gets to close the connection after the status before the session is closed. */
+const CLOSE_GRACE_MS = 10_000;
 const STREAM_TYPES = new Set(["error", "stdin", "stdout", "stderr", "resize"]);
 
 /**
@@ -64,7 +66,13 @@ export function serveSpdySession(
       if (type === "resize") stream.resume(); // no terminal to resize: read and dropped
       if (++received < expected) return;
       clearTimeout(timer);
-      resolve(channels(streams, protocol, closed, () => session.close()));
+      // spdystream's Close waits for the client to finish its streams rather than resetting them (a reset
+      // can overtake output the client has not read yet): the client closes once it has the status.
+      const close = () => {
+        const timer = setTimeout(() => session.close(), CLOSE_GRACE_MS).unref();
+        void closed.then(() => clearTimeout(timer));
+      };
+      resolve(channels(streams, protocol, closed, close));
     });
   });
 }
