@@ -174,12 +174,12 @@ class NodeExec {
       if (owner?.uid === user.uid && owner.gid === user.gid) return current;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new ExecError(`container not found (${JSON.stringify(target.container)})`, 404);
+    throw notFound(target);
   }
 
   #running(target: ExecTarget): RunningContainer {
     const running = this.#host.container(target.uid, target.container);
-    if (!running) throw new ExecError(`container not found (${JSON.stringify(target.container)})`, 404);
+    if (!running) throw notFound(target);
     return running;
   }
 
@@ -267,6 +267,11 @@ class NodeExec {
     const stderr = child.stderr!.pipe(new PassThrough());
     return { stdin: child.stdin ?? undefined, stdout, stderr, done, close };
   }
+}
+
+/** GetExec's answer for a container that is not running (a plain error: the kubelet's streaming 500). */
+function notFound(target: ExecTarget): ExecError {
+  return new ExecError(`container not found (${JSON.stringify(target.container)})`, 500);
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {
