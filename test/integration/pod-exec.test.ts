@@ -191,7 +191,7 @@ test("exec into a sandboxed container runs as its user inside its root", { skip:
     "--",
     "sh",
     "-c",
-    'id -u; echo "$SECRET_ISH"; ls /; test -e ' + c.dataDir + " && echo LEAK || echo hidden",
+    `id -u; echo "$SECRET_ISH"; ls /; test -e ${c.dataDir} && echo LEAK || echo hidden`,
   ]);
   assert.equal(r.code, 0, r.stderr);
   const [uid, env, ...rest] = r.stdout.trim().split("\n");
