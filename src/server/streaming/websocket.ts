@@ -101,6 +101,8 @@ export function openChannels(
     return Promise.resolve(undefined);
   }
   const config = PROTOCOLS.get(protocol)!;
+  // The client may have left while the session was being set up.
+  if (upgrade.socket.destroyed || !upgrade.socket.writable) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     const failed = () => resolve(undefined);
     upgrade.socket.once("close", failed);
