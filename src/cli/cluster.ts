@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
-import { PodLogStore, PodPortForwardRouter, type RunningRuntime } from "../kubelet/index.ts";
+import { PodExecRouter, PodLogStore, PodPortForwardRouter, type RunningRuntime } from "../kubelet/index.ts";
 import { type ServerLimits, startServer } from "../server/index.ts";
 import { LogSink } from "../server/log-sink.ts";
 import { startLocalRuntime } from "./kubelet.ts";
@@ -86,6 +86,7 @@ export function registerClusterCommands(program: Command): void {
         : undefined;
       const podLogs = runtimeDir ? new PodLogStore(path.join(runtimeDir, "logs")) : undefined;
       const podPortForward = runtimeDir ? new PodPortForwardRouter() : undefined;
+      const podExec = runtimeDir ? new PodExecRouter() : undefined;
       const server = await startServer({
         port: Number(o.port),
         host: o.host,
@@ -94,6 +95,7 @@ export function registerClusterCommands(program: Command): void {
         logLevel: o.logLevel,
         podLogs,
         podPortForward,
+        podExec,
         limits: limitsFromFlags(o),
       });
       let runtime: RunningRuntime | undefined;
@@ -102,6 +104,7 @@ export function registerClusterCommands(program: Command): void {
           server,
           logs: podLogs,
           portForward: podPortForward,
+          exec: podExec,
           dir: runtimeDir,
           allowHostCommands: Boolean(o.allowHostCommands),
           hiddenPaths: dataDir ? [dataDir] : [],

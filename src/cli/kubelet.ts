@@ -9,6 +9,7 @@ import {
   NODE_CLUSTER_ROLE,
   nodeClusterRoleBinding,
   nodeUser,
+  type PodExecRouter,
   type PodLogStore,
   type PodPortForwardRouter,
   type RunningRuntime,
@@ -22,6 +23,8 @@ export interface LocalRuntimeOptions {
   logs: PodLogStore;
   /** The router already given to startServer({ podPortForward }). */
   portForward?: PodPortForwardRouter;
+  /** The router already given to startServer({ podExec }). */
+  exec?: PodExecRouter;
   /** The runtime's own directory (pod volumes, logs). */
   dir: string;
   allowHostCommands: boolean;
@@ -74,6 +77,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<Running
     dataDir: o.dir,
     logs: o.logs,
     portForward: o.portForward,
+    exec: o.exec,
     allowHostCommands: o.allowHostCommands,
     hiddenPaths: o.hiddenPaths,
     logger: o.logger,

@@ -3,6 +3,7 @@ export { AtomicWriter, type FileProjection, type Payload } from "./atomic-writer
 export { type BackoffSettings, CrashLoopBackOff } from "./backoff.ts";
 export type { Clock } from "./clock.ts";
 export { kubernetesServiceEnv } from "./env.ts";
+export { ExecError, PodExecRouter } from "./exec.ts";
 export { INCLUSTER_IMAGE, isInclusterImage } from "./images.ts";
 export { type LogReadOptions, PodLogError, PodLogStore } from "./logs.ts";
 export { type BindMount, detectMountNamespace, inMountNamespace } from "./mount-namespace.ts";

@@ -12,6 +12,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import type { SandboxConfig } from "./container-launch.ts";
 import { kubernetesServiceEnv } from "./env.ts";
 import { EventRecorder } from "./events.ts";
+import type { PodExecRouter } from "./exec.ts";
 import { inclusterEntrypoint } from "./images.ts";
 import { PodLogStore } from "./logs.ts";
 import { detectMountNamespace } from "./mount-namespace.ts";
@@ -42,6 +43,8 @@ export interface RuntimeOptions {
   logs?: PodLogStore;
   /** Share one router with startServer({ podPortForward }) so `kubectl port-forward` reaches these Pods. */
   portForward?: PodPortForwardRouter;
+  /** Share one router with startServer({ podExec }) so `kubectl exec`/`attach` reach these containers. */
+  exec?: PodExecRouter;
   /** Run containers that set `command` on this host. Off by default: any Pod creator could run anything. */
   allowHostCommands?: boolean;
   /** CrashLoopBackOff timing; defaults 10 s → 5 min. */
@@ -240,6 +243,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     log,
   };
 
+  const stopExec = options.exec?.register(nodeName, {
+    container: (uid, name) => workers.get(uid)?.runningContainer(name),
+    allowHostCommands: Boolean(options.allowHostCommands),
+    mountNamespace,
+  });
+
   const resyncNamespace = (object: ConfigMap | Secret) => {
     for (const worker of workers.values())
       if (worker.namespace === object.metadata?.namespace) worker.resync();
@@ -325,6 +334,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
       stopping ??= (async () => {
         scheduler?.stop();
         options.portForward?.stop(findPod);
+        stopExec?.();
         pods.stop();
         const grace = options.shutdownGraceMs ?? 5000;
         await Promise.all([...workers.values()].map((w) => w.shutdown(grace)));

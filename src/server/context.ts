@@ -31,6 +31,8 @@ export interface ServerContext {
   podLogs?: PodLogSource;
   /** Connections to ports of Pods the local runtime runs (pods/portforward). */
   podPortForward?: PodPortForwarder;
+  /** pods/exec and pods/attach: the runtime of the Pod's node runs the command or attaches. */
+  podExec?: PodExecSource;
   audit?: (event: AuditRecord) => void;
 }
 
@@ -62,6 +64,47 @@ export interface PortForwardTarget {
   readonly id: string;
   /** A connection to the port inside the Pod's network; rejects with the runtime's reason. */
   connect(port: number): Promise<Duplex>;
+}
+
+/** The container a pods/exec or pods/attach request reaches. */
+export interface ContainerTarget {
+  node: string;
+  namespace: string;
+  pod: string;
+  uid: string;
+  container: string;
+}
+
+/** Which of the container's streams the client wants (tty: a terminal, stderr merged into stdout). */
+export interface SessionStreams {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/** A command running in a container, or an attachment to its main process. */
+export interface ContainerSession {
+  stdin?: NodeJS.WritableStream;
+  stdout?: NodeJS.ReadableStream;
+  stderr?: NodeJS.ReadableStream;
+  /** The command's exit (exec), or the container's end (attach); `error` when it could not run. */
+  done: Promise<{ exitCode: number } | { error: string }>;
+  /** Ends the session early (the client went away): kills an exec'd command, detaches an attach. */
+  close(): void;
+}
+
+/**
+ * The runtime's side of pods/exec and pods/attach. A refusal before anything runs (the container is not
+ * running, too many sessions) rejects with an error carrying the kubelet's HTTP `code`.
+ */
+export interface PodExecSource {
+  exec(
+    target: ContainerTarget,
+    command: readonly string[],
+    streams: SessionStreams,
+  ): Promise<ContainerSession>;
+  attach(target: ContainerTarget, streams: SessionStreams): Promise<ContainerSession>;
 }
 
 export interface AuditRecord {

@@ -10,6 +10,7 @@ import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import pino from "pino";
 import { inclusterEntrypoint } from "../../src/kubelet/images.ts";
 import {
+  PodExecRouter,
   PodLogStore,
   PodPortForwardRouter,
   type RunningRuntime,
@@ -52,12 +53,19 @@ export async function startRuntimeCluster(
   const scratch = await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-scratch-"));
   const logs = options.logs ?? new PodLogStore(path.join(dataDir, "logs"));
   const portForward = options.portForward ?? new PodPortForwardRouter();
-  const cluster = await startTestCluster({ podLogs: logs, podPortForward: portForward, ...server });
+  const exec = options.exec ?? new PodExecRouter();
+  const cluster = await startTestCluster({
+    podLogs: logs,
+    podExec: exec,
+    podPortForward: portForward,
+    ...server,
+  });
   const runtime = await startRuntime({
     kubeconfig: cluster.kubeconfigPath,
     dataDir,
     logs,
     portForward,
+    exec,
     logger: pino({ level: "silent" }),
     backoff: { baseMs: 200 },
     // Test files run in parallel, each with a runtime: keep their Pod IPs apart.

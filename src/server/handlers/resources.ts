@@ -12,6 +12,7 @@ import type { DecodeOptions } from "../registry/decode.ts";
 import { managerFor } from "../registry/managed-fields.ts";
 import { checkPatchBody, patchTypeOf } from "../registry/patch.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
+import { podAttach, podExec } from "../streaming/pod-exec.ts";
 import { podPortForward } from "../streaming/portforward-handler.ts";
 import type { Call, ResourceHandlerContext } from "./call.ts";
 import { readComponentStatuses } from "./componentstatuses.ts";
@@ -137,6 +138,8 @@ async function handleSubresource(call: Call): Promise<void> {
   if (key === "/pods/binding") return createBinding(call);
   if (key === "/pods/log") return podLog(call);
   if (key === "/pods/portforward") return podPortForward(call);
+  if (key === "/pods/exec") return podExec(call);
+  if (key === "/pods/attach") return podAttach(call);
   if (key === "/pods/eviction") return createEviction(call);
   if (sub.name === "scale") return handleScale(call);
   if (sub.name === "status" || sub.name === "finalize" || sub.name === "approval") {
