@@ -363,11 +363,20 @@ export class SpdySession extends EventEmitter<{ stream: [SpdyStream]; close: [Er
 
   private take(n: number): Buffer {
     const first = this.input[0]!;
-    let out: Buffer;
-    if (first.length >= n) out = first.subarray(0, n);
-    else out = Buffer.concat(this.input).subarray(0, n);
+    if (first.length >= n) {
+      this.drop(n);
+      return first.subarray(0, n);
+    }
+    // Copy only the chunks this frame spans, not everything read ahead.
+    const parts: Buffer[] = [];
+    let have = 0;
+    for (const chunk of this.input) {
+      parts.push(chunk);
+      have += chunk.length;
+      if (have >= n) break;
+    }
     this.drop(n);
-    return out;
+    return Buffer.concat(parts, have).subarray(0, n);
   }
 
   private drop(n: number): void {
