@@ -5,7 +5,7 @@
 // (kubectl ≥ 1.31, apiserver's TunnelingHandler) and the kubelet's own websocket protocol (v4.channel.k8s.io).
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { failure, Status } from "../../meta/status.ts";
-import { newForbiddenMessage } from "../../rbac/index.ts";
+import { forbiddenMessage } from "../../rbac/index.ts";
 import type { Call } from "../handlers/call.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { attributesOf } from "../http/server.ts";
@@ -22,27 +22,20 @@ import { takeUpgrade } from "./upgrade.ts";
 
 export async function podPortForward(call: Call): Promise<void> {
   const { ctx, req, res, info, user } = call;
-  // ensureAuthorizedForVerb (AuthorizePodWebsocketUpgradeCreatePermission, on by default since 1.35): a
-  // websocket arrives as GET, but opening a port-forward is "create", as it is over SPDY's POST.
-  if (info.verb !== "create") {
-    const decision = ctx.authz.authorize({ ...attributesOf(info, user), verb: "create" });
-    if (!decision.allowed) {
-      throw new ApiStatusError(
-        failure(
-          403,
-          "Forbidden",
-          newForbiddenMessage(info.resource, info.apiGroup, info.name, decision.reason),
-          {
-            name: info.name,
-            kind: info.resource,
-          },
-        ),
-      );
-    }
-  }
-  // The connect options (PodPortForwardOptions) are decoded before the Pod is looked up.
+  // The connect options (PodPortForwardOptions) are decoded first (ConnectResource's getRequestOptions).
   const ports = queryPorts(call.query.getAll("ports"));
   if (typeof ports === "string") throw fail.badRequest(ports);
+  // ensureAuthorizedForVerb (AuthorizePodWebsocketUpgradeCreatePermission, on by default since 1.35): a
+  // websocket arrives as GET, but opening a port-forward is "create", as it is over SPDY's POST. The refusal
+  // names the missing permission as the authorization filter's does (upstream's repeats only the reason).
+  if (info.verb !== "create") {
+    const attributes = { ...attributesOf(info, user), verb: "create" };
+    const decision = ctx.authz.authorize(attributes);
+    if (!decision.allowed) {
+      const { message, details } = forbiddenMessage(attributes, decision.reason);
+      throw new ApiStatusError(failure(403, "Forbidden", message, details));
+    }
+  }
   const entry = ctx.store.get("pods", info.namespace, info.name);
   if (!entry) throw fail.notFound("pods", "", info.name);
   const pod = entry.object() as Pod;
@@ -70,7 +63,15 @@ export async function podPortForward(call: Call): Promise<void> {
     return;
   }
   if (isWebSocketRequest(req))
-    return serveWebSocketPortForward(req, socket, head, websocketPorts(ports), target, log);
+    return serveWebSocketPortForward(
+      req,
+      socket,
+      head,
+      websocketPorts(ports),
+      target,
+      log,
+      STREAM_IDLE_TIMEOUT_MS,
+    );
   const session = acceptSpdy(req, socket, head, SUPPORTED_PORT_FORWARD_PROTOCOLS, {
     idleTimeoutMs: STREAM_IDLE_TIMEOUT_MS,
   });

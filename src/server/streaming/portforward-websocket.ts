@@ -42,6 +42,7 @@ export function serveWebSocketPortForward(
   ports: number[] | string,
   target: PortForwardTarget,
   log: Logger,
+  idleTimeoutMs: number,
 ): void {
   if (typeof ports === "string") return void writeHttpError(socket, 400, ports);
   const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
@@ -50,14 +51,19 @@ export function serveWebSocketPortForward(
     return void socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
   }
   websockets.handleUpgrade(req, socket, head, (ws) => {
+    // wsstream's SetIdleTimeout: no message either way for this long closes the connection.
+    const idle = setTimeout(() => ws.terminate(), idleTimeoutMs);
+    idle.unref();
     const base64 = ws.protocol === V4_BASE64;
     const send = (channel: number, data: Buffer, done?: () => void) => {
       if (ws.readyState !== ws.OPEN) return done?.();
+      idle.refresh();
       if (base64) ws.send(String.fromCharCode(48 + channel) + data.toString("base64"), done);
       else ws.send(Buffer.concat([Buffer.from([channel]), data]), done);
     };
     const connections = ports.map((port, i) => forwardPort(ws, send, 2 * i, port, target, log));
     ws.on("message", (message: Buffer, isBinary: boolean) => {
+      idle.refresh();
       if (message.length === 0) return;
       const channel = base64 || !isBinary ? message[0]! - 48 : message[0]!;
       // Only data channels (even numbers) are read; the rest is ignored, as upstream's channels do.
@@ -68,6 +74,7 @@ export function serveWebSocketPortForward(
     });
     ws.on("error", (err) => log.debug({ err: err.message }, "port-forward websocket failed"));
     ws.on("close", () => {
+      clearTimeout(idle);
       for (const c of connections) c.close();
     });
     void Promise.all(connections.map((c) => c.done)).then(() => ws.close(1000));
