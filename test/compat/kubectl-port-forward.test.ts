@@ -1,8 +1,10 @@
 // `kubectl port-forward` with every kubectl the machine has (1.27 … 1.33 over SPDY, ≥ 1.31 through the
 // websocket tunnel, and /usr/bin/kubectl) against the local server and its pod runtime: to a Pod, and to a
 // Service and a Deployment (which kubectl resolves to a Pod and its container port client-side); a refused
-// port is reported with the kubelet's text. And @kubernetes/client-node's PortForward (v4.channel.k8s.io).
+// port is reported with the kubelet's text. And the client libraries' websocket port-forward
+// (v4.channel.k8s.io): @kubernetes/client-node's PortForward and Debian's python3-kubernetes.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
@@ -151,6 +153,48 @@ test("@kubernetes/client-node PortForward (websocket v4.channel.k8s.io) reaches 
   const refused = await run(9);
   assert.equal(
     refused.err,
+    `error forwarding port 9 to pod ${pod.metadata!.uid}, uid : dial tcp ${pod.status!.podIP}:9: connect: connection refused`,
+  );
+});
+
+const PYTHON_PORT_FORWARD = `
+import json, sys, time
+from kubernetes import client, config
+from kubernetes.stream import portforward
+config.load_kube_config(config_file=sys.argv[1])
+api = client.CoreV1Api()
+pf = portforward(api.connect_get_namespaced_pod_portforward, sys.argv[3], sys.argv[2], ports="8080,9")
+s = pf.socket(8080)
+s.setblocking(True)
+s.sendall(b"GET /hello HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n")
+data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+deadline = time.time() + 10
+while pf.error(9) is None and time.time() < deadline:
+    time.sleep(0.05)
+print(json.dumps({"data": data.decode(), "error": pf.error(9)}))
+`;
+
+test("python3-kubernetes portforward (websocket v4.channel.k8s.io): data and a refused port's error", async () => {
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(
+      "/usr/bin/python3",
+      ["-c", PYTHON_PORT_FORWARD, c.kubeconfigPath, NS, pod.metadata!.name!],
+      { timeout: 60_000, env: { PATH: "/usr/bin:/bin", HOME: c.dir } },
+      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+    ),
+  );
+  const result = JSON.parse(out) as { data: string; error: string | null };
+  assert.match(
+    result.data,
+    new RegExp(`^HTTP/1\\.1 200 OK[\\s\\S]*hello from ${pod.status!.podIP!.replaceAll(".", "\\.")}$`),
+  );
+  assert.equal(
+    result.error,
     `error forwarding port 9 to pod ${pod.metadata!.uid}, uid : dial tcp ${pod.status!.podIP}:9: connect: connection refused`,
   );
 });
