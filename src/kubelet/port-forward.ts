@@ -23,9 +23,12 @@ export type PodLookup = (namespace: string, name: string) => ForwardablePod | un
 
 /** How long a connection to the Pod may take before it fails (the Pod's network dropping packets). */
 const CONNECT_TIMEOUT_MS = 20_000;
+/** Connections through an in-namespace helper (a process each) open at once, for all Pods. */
+export const MAX_NAMESPACE_CONNECTIONS = 64;
 
 export class PodPortForwardRouter {
   #lookup: PodLookup | undefined;
+  #helpers = 0;
 
   /** The runtime registers how it finds its Pods; stop() unregisters. */
   serve(lookup: PodLookup): void {
@@ -51,10 +54,26 @@ export class PodPortForwardRouter {
           return await dial(now.podIP, port);
         } catch (e) {
           if (!(e as Error).message.endsWith("connection refused")) throw e;
-          return await dialInNamespace(now.netns, now.uid, port);
+          return await this.#dialInNamespace(now.netns, now.uid, port);
         }
       },
     };
+  }
+
+  async #dialInNamespace(netns: string, sandboxId: string, port: number): Promise<Duplex> {
+    if (this.#helpers >= MAX_NAMESPACE_CONNECTIONS)
+      throw new Error(
+        `too many connections into Pod network namespaces (${MAX_NAMESPACE_CONNECTIONS}); close some port-forward connections, or listen on 0.0.0.0 or the Pod IP`,
+      );
+    this.#helpers++;
+    try {
+      const connection = await dialInNamespace(netns, sandboxId, port);
+      connection.once("close", () => this.#helpers--);
+      return connection;
+    } catch (e) {
+      this.#helpers--;
+      throw e;
+    }
   }
 }
 
@@ -148,8 +167,13 @@ export function dialInNamespace(netns: string, sandboxId: string, port: number):
       if (marker === null) return void child.stdout.once("readable", first);
       connected = true;
       const connection = Duplex.from({ readable: child.stdout, writable: child.stdin });
-      // Ending or dropping the connection ends the helper too.
+      // Ending or dropping the connection ends the helper too; the helper's exit (the Pod closed the
+      // connection) ends the connection once what it sent has been read.
       connection.once("close", () => child.kill());
+      child.once("close", () => {
+        if (connection.readableEnded) connection.destroy();
+        else connection.once("end", () => connection.destroy());
+      });
       resolve(connection);
     });
   });

@@ -2,6 +2,7 @@
 // 0.0.0.0 is reached at its Pod IP through the bridge, one listening only on 127.0.0.1 inside its namespace
 // as containerd reaches it (localhost in the namespace), and a refused port reports containerd's text.
 import assert from "node:assert/strict";
+import net from "node:net";
 import { after, before, test } from "node:test";
 import { eventually } from "../helpers/cluster.ts";
 import { portForward, WEB_SERVER_SOURCE, webPod } from "../helpers/port-forward.ts";
@@ -85,5 +86,39 @@ test("a refused port inside the namespace is reported as containerd reports it",
     );
   } finally {
     await pf.stop();
+  }
+});
+
+test("connections through the in-namespace helper end when kubectl goes away", { skip }, async () => {
+  const connections = async (local: number) =>
+    Number(await (await fetch(`http://127.0.0.1:${local}/connections`)).text());
+  const first = await portForward(
+    "/usr/bin/kubectl",
+    c.kubeconfigPath,
+    c.dir,
+    ["-n", NS, "pod/local"],
+    [8080],
+  );
+  const held = net.connect(first.local.get(8080)!, "127.0.0.1");
+  held.on("error", () => undefined);
+  held.write("GET /hello HTTP/1.1\r\nHost: x\r\n"); // an unfinished request keeps the connection open
+  await eventually(async () => (await connections(first.local.get(8080)!)) === 2, 10_000, "two connections");
+  await first.kill();
+  held.destroy();
+  const second = await portForward(
+    "/usr/bin/kubectl",
+    c.kubeconfigPath,
+    c.dir,
+    ["-n", NS, "pod/local"],
+    [8080],
+  );
+  try {
+    await eventually(
+      async () => (await connections(second.local.get(8080)!)) === 1,
+      10_000,
+      "only this one left",
+    );
+  } finally {
+    await second.stop();
   }
 });
