@@ -363,20 +363,21 @@ export class SpdySession extends EventEmitter<{ stream: [SpdyStream]; close: [Er
 
   private take(n: number): Buffer {
     const first = this.input[0]!;
-    if (first.length >= n) {
-      this.drop(n);
-      return first.subarray(0, n);
-    }
-    // Copy only the chunks this frame spans, not everything read ahead.
-    const parts: Buffer[] = [];
-    let have = 0;
-    for (const chunk of this.input) {
-      parts.push(chunk);
-      have += chunk.length;
-      if (have >= n) break;
+    let out: Buffer;
+    if (first.length >= n) out = first.subarray(0, n);
+    else {
+      // Only the chunks this frame spans: joining the whole read-ahead per frame made uploads quadratic.
+      const parts: Buffer[] = [];
+      let have = 0;
+      for (const chunk of this.input) {
+        parts.push(chunk);
+        have += chunk.length;
+        if (have >= n) break;
+      }
+      out = Buffer.concat(parts, have).subarray(0, n);
     }
     this.drop(n);
-    return Buffer.concat(parts, have).subarray(0, n);
+    return out;
   }
 
   private drop(n: number): void {
