@@ -11,6 +11,7 @@ import {
   nodeUser,
   type PodExecRouter,
   type PodLogStore,
+  type PodPortForwardRouter,
   type RunningRuntime,
   startRuntime,
 } from "../kubelet/index.ts";
@@ -20,6 +21,8 @@ export interface LocalRuntimeOptions {
   server: RunningServer;
   /** The store already given to startServer({ podLogs }). */
   logs: PodLogStore;
+  /** The router already given to startServer({ podPortForward }). */
+  portForward?: PodPortForwardRouter;
   /** The router already given to startServer({ podExec }). */
   exec?: PodExecRouter;
   /** The runtime's own directory (pod volumes, logs). */
@@ -73,6 +76,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<Running
     nodeName,
     dataDir: o.dir,
     logs: o.logs,
+    portForward: o.portForward,
     exec: o.exec,
     allowHostCommands: o.allowHostCommands,
     hiddenPaths: o.hiddenPaths,

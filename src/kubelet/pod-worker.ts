@@ -117,6 +117,16 @@ export class PodWorker {
   /** Container name → who holds the port it needed (host-network mode). */
   readonly #portConflicts = new Map<string, string>();
 
+  /** The Pod IP once its sandbox is set up (port-forward dials it). */
+  get podIP(): string | undefined {
+    return this.#podIP;
+  }
+
+  /** The Pod's network namespace, when it has its own. */
+  get netns(): string | undefined {
+    return this.#netns;
+  }
+
   constructor(deps: WorkerDeps, pod: Pod) {
     this.#deps = deps;
     this.#pod = pod;

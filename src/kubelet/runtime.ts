@@ -21,6 +21,7 @@ import { findPortHolder } from "./network/port-holders.ts";
 import { NodeRegistration, nodeLabels } from "./node.ts";
 import { LoopbackIpPool } from "./pod-ips.ts";
 import { PodWorker, type WorkerDeps } from "./pod-worker.ts";
+import type { PodLookup, PodPortForwardRouter } from "./port-forward.ts";
 import { ProcessRecords } from "./process-records.ts";
 import { appDirsFor, baseSteps, DEFAULT_MAX_PROCESSES, detectSandbox } from "./sandbox.ts";
 import { LocalScheduler } from "./scheduler.ts";
@@ -40,6 +41,8 @@ export interface RuntimeOptions {
   dataDir: string;
   /** Share one store with startServer({ podLogs }) so `kubectl logs` reaches these containers. */
   logs?: PodLogStore;
+  /** Share one router with startServer({ podPortForward }) so `kubectl port-forward` reaches these Pods. */
+  portForward?: PodPortForwardRouter;
   /** Share one router with startServer({ podExec }) so `kubectl exec`/`attach` reach these containers. */
   exec?: PodExecRouter;
   /** Run containers that set `command` on this host. Off by default: any Pod creator could run anything. */
@@ -287,6 +290,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   pods.on("error", (error) => log.warn({ err: error.message }, "pod watch failed; retrying"));
   pods.start();
   await pods.synced;
+  const findPod: PodLookup = (namespace, name) => {
+    for (const w of workers.values()) if (w.namespace === namespace && w.name === name) return w;
+    return undefined;
+  };
+  options.portForward?.serve(findPod);
 
   const scheduler =
     options.schedule === false
@@ -325,6 +333,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     stop: () => {
       stopping ??= (async () => {
         scheduler?.stop();
+        options.portForward?.stop(findPod);
         stopExec?.();
         pods.stop();
         const grace = options.shutdownGraceMs ?? 5000;

@@ -1,4 +1,5 @@
 // Everything a request handler needs, built once by startServer().
+import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { UserInfo } from "../meta/types.ts";
 import type { Authenticator } from "./authn/index.ts";
@@ -28,6 +29,8 @@ export interface ServerContext {
   now: () => Date;
   /** Hooks for features served by other components (pod logs from the local runtime). */
   podLogs?: PodLogSource;
+  /** Connections to ports of Pods the local runtime runs (pods/portforward). */
+  podPortForward?: PodPortForwarder;
   /** pods/exec and pods/attach: the runtime of the Pod's node runs the command or attaches. */
   podExec?: PodExecSource;
   audit?: (event: AuditRecord) => void;
@@ -48,6 +51,19 @@ export interface PodLogSource {
       signal: AbortSignal;
     },
   ): Promise<AsyncIterable<string | Uint8Array> | string>;
+}
+
+/** The kubelet's side of pods/portforward. */
+export interface PodPortForwarder {
+  /** The Pod when this runtime runs it (same UID), else undefined (the kubelet's "pod does not exist"). */
+  target(namespace: string, name: string, uid: string): PortForwardTarget | undefined;
+}
+
+export interface PortForwardTarget {
+  /** How upstream's messages name the Pod (the kubelet passes the sandbox id; here the Pod's UID). */
+  readonly id: string;
+  /** A connection to the port inside the Pod's network; rejects with the runtime's reason. */
+  connect(port: number): Promise<Duplex>;
 }
 
 /** The container a pods/exec or pods/attach request reaches. */

@@ -12,6 +12,7 @@ import { inclusterEntrypoint } from "../../src/kubelet/images.ts";
 import {
   PodExecRouter,
   PodLogStore,
+  PodPortForwardRouter,
   type RunningRuntime,
   type RuntimeOptions,
   startRuntime,
@@ -51,12 +52,19 @@ export async function startRuntimeCluster(
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-test-"));
   const scratch = await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-scratch-"));
   const logs = options.logs ?? new PodLogStore(path.join(dataDir, "logs"));
+  const portForward = options.portForward ?? new PodPortForwardRouter();
   const exec = options.exec ?? new PodExecRouter();
-  const cluster = await startTestCluster({ podLogs: logs, podExec: exec, ...server });
+  const cluster = await startTestCluster({
+    podLogs: logs,
+    podExec: exec,
+    podPortForward: portForward,
+    ...server,
+  });
   const runtime = await startRuntime({
     kubeconfig: cluster.kubeconfigPath,
     dataDir,
     logs,
+    portForward,
     exec,
     logger: pino({ level: "silent" }),
     backoff: { baseMs: 200 },

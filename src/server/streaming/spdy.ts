@@ -85,9 +85,20 @@ export function negotiateStreamProtocol(
     const count = new Set(rawHeaderNames(req)).size;
     return failure(400, `header ${HEADER_PROTOCOL_VERSION} does not exist in request with ${count} headers`);
   }
-  const client = raw.flatMap((v) => v.split(",").map((p) => p.trim())).filter((p) => p.length > 0);
+  return negotiateProtocols(raw, serverProtocols);
+}
+
+/** Handshake's negotiation over the X-Stream-Protocol-Version values (each may be a comma-separated list). */
+export function negotiateProtocols(
+  values: readonly string[],
+  serverProtocols: readonly string[],
+): Negotiation {
+  const client = values.flatMap((v) => v.split(",").map((p) => p.trim())).filter((p) => p.length > 0);
   if (client.length === 0)
-    return failure(400, `header ${HEADER_PROTOCOL_VERSION} contains ${goSlice(raw)}, but no valid protocols`);
+    return failure(
+      400,
+      `header ${HEADER_PROTOCOL_VERSION} contains ${goSlice(values)}, but no valid protocols`,
+    );
   const protocol = client.find((p) => serverProtocols.includes(p));
   if (!protocol) {
     const message = `unable to negotiate protocol: client supports ${goSlice(client)}, server accepts ${goSlice(serverProtocols)}`;

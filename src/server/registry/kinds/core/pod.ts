@@ -216,6 +216,7 @@ export const pod: ResourceDef = {
     { name: "exec", kind: "PodExecOptions", verbs: ["create", "get"] },
     { name: "attach", kind: "PodAttachOptions", verbs: ["create", "get"] },
     { name: "eviction", kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] },
+    { name: "portforward", kind: "PodPortForwardOptions", verbs: ["create", "get"] },
   ],
   selectableFields: fields(
     "spec.nodeName",
