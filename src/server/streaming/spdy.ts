@@ -365,7 +365,17 @@ export class SpdySession extends EventEmitter<{ stream: [SpdyStream]; close: [Er
     const first = this.input[0]!;
     let out: Buffer;
     if (first.length >= n) out = first.subarray(0, n);
-    else out = Buffer.concat(this.input).subarray(0, n);
+    else {
+      // Only the chunks this frame spans: joining the whole read-ahead per frame made uploads quadratic.
+      const parts: Buffer[] = [];
+      let have = 0;
+      for (const chunk of this.input) {
+        parts.push(chunk);
+        have += chunk.length;
+        if (have >= n) break;
+      }
+      out = Buffer.concat(parts, have).subarray(0, n);
+    }
     this.drop(n);
     return out;
   }
