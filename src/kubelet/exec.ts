@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { PassThrough } from "node:stream";
+import type { ContainerProcess } from "./container-process.ts";
 import { inNetns } from "./network/host.ts";
 import type { RunningContainer } from "./pod-worker.ts";
 import { inSandboxOf, SANDBOX_EXEC, SETUP_ENV } from "./sandbox.ts";
@@ -30,12 +31,25 @@ export interface ExecStreams {
   tty: boolean;
 }
 
+export interface PreparedExec {
+  /** Runs it (the client's streams are open); throws ExecError if the node filled up meanwhile. */
+  start(): ExecSession;
+}
+
 export interface ExecSession {
   stdin?: NodeJS.WritableStream;
   stdout?: NodeJS.ReadableStream;
   stderr?: NodeJS.ReadableStream;
   done: Promise<{ exitCode: number } | { error: string }>;
   close(): void;
+}
+
+interface ExecPlan {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** The container's environment, handed to sandbox-exec on fd 3. */
+  envPipe?: Record<string, string>;
 }
 
 /** A refusal before anything runs, with the kubelet's HTTP status. */
@@ -78,11 +92,11 @@ export class PodExecRouter {
     };
   }
 
-  async exec(target: ExecTarget, command: readonly string[], streams: ExecStreams): Promise<ExecSession> {
+  async exec(target: ExecTarget, command: readonly string[], streams: ExecStreams): Promise<PreparedExec> {
     return this.#node(target).exec(target, command, streams);
   }
 
-  async attach(target: ExecTarget, streams: ExecStreams): Promise<ExecSession> {
+  async attach(target: ExecTarget, streams: ExecStreams): Promise<PreparedExec> {
     return this.#node(target).attach(target, streams);
   }
 
@@ -106,11 +120,16 @@ class NodeExec {
     for (const close of [...this.#sessions]) close();
   }
 
-  async exec(target: ExecTarget, command: readonly string[], streams: ExecStreams): Promise<ExecSession> {
+  async exec(target: ExecTarget, command: readonly string[], streams: ExecStreams): Promise<PreparedExec> {
     const running = await this.#settled(this.#running(target), target);
     if (command.length === 0) throw new ExecError("command must not be empty", 400);
     this.#checkCapacity();
     const plan = this.#plan(running, command);
+    return { start: () => this.#spawn(plan, streams) };
+  }
+
+  #spawn(plan: ExecPlan, streams: ExecStreams): ExecSession {
+    this.#checkCapacity();
     const child = spawn(plan.argv[0], plan.argv.slice(1), {
       env: plan.env,
       cwd: plan.cwd,
@@ -125,8 +144,13 @@ class NodeExec {
     return this.#track(child);
   }
 
-  attach(target: ExecTarget, streams: ExecStreams): ExecSession {
+  async attach(target: ExecTarget, streams: ExecStreams): Promise<PreparedExec> {
     const { process } = this.#running(target);
+    this.#checkCapacity();
+    return { start: () => this.#attach(process, streams) };
+  }
+
+  #attach(process: ContainerProcess, streams: ExecStreams): ExecSession {
     this.#checkCapacity();
     const stdout = streams.stdout ? new PassThrough() : undefined;
     const stderr = streams.stderr || streams.tty ? new PassThrough() : undefined;
@@ -192,10 +216,7 @@ class NodeExec {
   }
 
   /** How to run the command as the container's process runs. */
-  #plan(
-    running: RunningContainer,
-    command: readonly string[],
-  ): { argv: string[]; env: NodeJS.ProcessEnv; cwd: string; envPipe?: Record<string, string> } {
+  #plan(running: RunningContainer, command: readonly string[]): ExecPlan {
     const spec = running.process.spec;
     const sandbox = spec.sandbox;
     if (sandbox?.node && sandbox.env) {

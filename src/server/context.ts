@@ -94,6 +94,11 @@ export interface ContainerSession {
   close(): void;
 }
 
+/** A session the runtime agreed to run; nothing runs until start() (the client's streams are open then). */
+export interface PreparedSession {
+  start(): ContainerSession;
+}
+
 /**
  * The runtime's side of pods/exec and pods/attach. A refusal before anything runs (the container is not
  * running, too many sessions) rejects with an error carrying the kubelet's HTTP `code`.
@@ -103,8 +108,8 @@ export interface PodExecSource {
     target: ContainerTarget,
     command: readonly string[],
     streams: SessionStreams,
-  ): Promise<ContainerSession>;
-  attach(target: ContainerTarget, streams: SessionStreams): Promise<ContainerSession>;
+  ): Promise<PreparedSession>;
+  attach(target: ContainerTarget, streams: SessionStreams): Promise<PreparedSession>;
 }
 
 export interface AuditRecord {

@@ -1,6 +1,8 @@
 // The exec protocol's edges on the real server and runtime, with a raw websocket client: each subprotocol's
 // framing and status, the CLOSE signal, malformed frames, refused handshakes, and RBAC's compound check.
 import assert from "node:assert/strict";
+import { stat } from "node:fs/promises";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import WebSocket from "ws";
 import { writeTokenKubeconfig } from "../helpers/cluster.ts";
@@ -242,4 +244,37 @@ test("RBAC: exec needs create on pods/exec, also for a websocket GET; kubectl sh
     r.stderr,
     /Error from server \(Forbidden\): pods "box" is forbidden: User "system:serviceaccount:wsexec:viewer" cannot create resource "pods\/exec" in API group "" in the namespace "wsexec"/,
   );
+});
+
+test("nothing runs when the handshake fails (unknown subprotocol, SPDY without a protocol version)", async () => {
+  const marker = path.join(c.scratch, "ran");
+  const run = command("sh", "-c", `echo ran > ${marker}`);
+  assert.deepEqual(await session(`${run}&stdout=1`, ["v9.channel.k8s.io"]), { status: 403, body: "" });
+  const spdy = await c.request("POST", `/api/v1/namespaces/${NS}/pods/box/exec?${run}&stdout=1`, {
+    cert: { cert: c.server.pki.adminCertPem, key: c.server.pki.adminKeyPem },
+    headers: { Connection: "Upgrade", Upgrade: "SPDY/3.1" },
+  });
+  assert.equal(spdy.status, 400);
+  assert.match(
+    spdy.text,
+    /^unable to upgrade: header X-Stream-Protocol-Version does not exist in request with \d+ headers\n$/,
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  await assert.rejects(stat(marker), /ENOENT/);
+});
+
+test("tty: stderr is dropped from the streams and merged into stdout (no pty: pipes), resize is read", async () => {
+  const s = opened(
+    await session(
+      `${command("sh", "-c", "echo out; sleep 0.2; echo err >&2")}&tty=1&stdout=1&stderr=1&stdin=1`,
+      ["v5.channel.k8s.io"],
+      (ws) => {
+        ws.send(Buffer.from([4, ...Buffer.from('{"Width":80,"Height":24}')]));
+        ws.send(Buffer.from([255, 0]));
+      },
+    ),
+  );
+  assert.equal(text(s, 1), "out\nerr\n");
+  assert.equal(text(s, 2), "");
+  assert.deepEqual(JSON.parse(text(s, 3)), { metadata: {}, status: "Success" });
 });

@@ -10,7 +10,7 @@ import { finished } from "node:stream/promises";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { failure } from "../../meta/status.ts";
 import { forbiddenMessage } from "../../rbac/index.ts";
-import type { ContainerSession, ContainerTarget } from "../context.ts";
+import type { ContainerSession, ContainerTarget, PreparedSession } from "../context.ts";
 import type { Call } from "../handlers/call.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { attributesOf } from "../http/server.ts";
@@ -71,10 +71,10 @@ async function connect(call: Call, kind: ConnectKind): Promise<void> {
   // on the error channel; older websocket protocols and SPDY reach the kubelet, which answers them in HTTP.
   const translated = websocket && negotiateProtocol(req) === STREAM_PROTOCOL_V5;
   let streams: StreamOptions = options.streams;
-  let session: ContainerSession;
+  let prepared: PreparedSession;
   try {
     streams = streamOptions(options.streams);
-    session =
+    prepared =
       kind === "exec"
         ? await exec.exec(target, options.command, streams)
         : await exec.attach(target, streams);
@@ -93,19 +93,34 @@ async function connect(call: Call, kind: ConnectKind): Promise<void> {
     return rejectUpgrade(upgrade.socket, status, STATUS_CODES[status] ?? "Error", message);
   }
 
-  let channels: SessionChannels | undefined;
-  let protocol = "";
-  if (websocket) {
-    const conn: ChannelConnection | undefined = await openChannels(req, upgrade, streams);
-    protocol = conn?.protocol ?? "";
-    channels = conn;
-  } else {
-    channels = await serveSpdySession(req, upgrade, streams, ctx.log);
+  // Nothing runs until the client's streams are open (the kubelet's createStreams, then ExecInContainer).
+  let session: ContainerSession | undefined;
+  try {
+    let channels: SessionChannels | undefined;
+    let protocol = "";
+    if (websocket) {
+      const conn: ChannelConnection | undefined = await openChannels(req, upgrade, streams);
+      protocol = conn?.protocol ?? "";
+      channels = conn;
+    } else {
+      channels = await serveSpdySession(req, upgrade, streams, ctx.log);
+    }
+    if (!channels) return;
+    try {
+      session = prepared.start();
+    } catch (error) {
+      await channels.writeStatus(internalErrorStatus((error as Error).message));
+      return channels.close();
+    }
+    const end = await pump(session, channels, streams);
+    await channels.writeStatus(outcome(kind, end, options.command, protocol === STREAM_PROTOCOL_V5));
+    channels.close();
+  } catch (error) {
+    // Past the upgrade there is no HTTP answer left to give: end the connection and the session.
+    ctx.log.error({ err: error, pod: `${info.namespace}/${info.name}` }, `${kind} session failed`);
+    session?.close();
+    upgrade.socket.destroy();
   }
-  if (!channels) return session.close();
-  const end = await pump(session, channels, streams);
-  await channels.writeStatus(outcome(kind, end, options.command, protocol === STREAM_PROTOCOL_V5));
-  channels.close();
 }
 
 /** Copies between the session and the client until the session ends (or the client leaves: ended). */

@@ -1,5 +1,5 @@
-// pods/exec and pods/attach end to end: the real server and runtime, driven by kubectl (websocket v5 for
-// 1.30+, SPDY for 1.27–1.29) and by raw requests for the protocol's edges.
+// kubectl exec, attach and cp against the real server and runtime: websocket v5 for kubectl 1.30+, SPDY for
+// 1.27–1.29 (the protocol's edges are test/integration/pod-exec-protocol.test.ts).
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -11,7 +11,7 @@ import {
   type RuntimeCluster,
   sandboxSkipReason,
   startRuntimeCluster,
-} from "./kubelet-harness.ts";
+} from "../integration/kubelet-harness.ts";
 
 const NS = "exec";
 const KUBECTLS = ["1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33"].map(
@@ -136,6 +136,36 @@ test("every kubectl from 1.27 (SPDY) to 1.33 (websocket) execs, with exit codes 
     const cat = await exec(["-i", "host", "--", "cat"], { binary, input: "piped\n" });
     assert.equal(cat.stdout, "piped\n", `${binary}: ${cat.stderr}`);
   }
+});
+
+test("kubectl 1.27 (SPDY) attaches and copies too", async () => {
+  const binary = KUBECTLS[0];
+  await createPod(c, NS, {
+    metadata: { name: "reader-spdy" },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      restartPolicy: "Never",
+      containers: [
+        {
+          name: "main",
+          image: "busybox",
+          stdin: true,
+          stdinOnce: true,
+          command: ["sh", "-c", "while read line; do echo got:$line; done"],
+        },
+      ],
+    },
+  });
+  await c.waitForPod(NS, "reader-spdy", (p) => p.status?.phase === "Running", "Running");
+  const r = await c.kubectl(["attach", "-i", "-n", NS, "reader-spdy"], { input: "spdy\n", binary });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /got:spdy\n/);
+  const local = path.join(scratch, "spdy.txt");
+  await writeFile(local, "over spdy\n");
+  const up = await c.kubectl(["cp", local, `${NS}/host:/tmp/spdy.txt`], { binary });
+  assert.equal(up.code, 0, up.stderr);
+  const cat = await exec(["host", "--", "cat", "/tmp/spdy.txt"], { binary });
+  assert.equal(cat.stdout, "over spdy\n");
 });
 
 test("upstream's errors: unknown container, several containers, a finished Pod, no streams", async () => {
