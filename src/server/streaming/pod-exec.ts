@@ -20,7 +20,6 @@ import {
   internalErrorStatus,
   STREAM_PROTOCOL_V5,
   type StreamOptions,
-  StreamSetupError,
   SUCCESS,
   streamOptions,
 } from "./remotecommand.ts";
@@ -82,7 +81,8 @@ async function connect(call: Call, kind: ConnectKind): Promise<void> {
     const message = (error as Error).message;
     const code = (error as { code?: unknown }).code;
     const status = typeof code === "number" && code >= 400 && code < 600 ? code : 500;
-    if (status === 500 && !(error instanceof StreamSetupError) && typeof code !== "number")
+    // Refusals carry their HTTP code; anything else is a failure worth the server log.
+    if (typeof code !== "number")
       ctx.log.error({ err: error, pod: `${info.namespace}/${info.name}` }, `${kind} failed to start`);
     if (translated) {
       const channels = await openChannels(req, upgrade, streams);
