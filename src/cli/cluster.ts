@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
-import { PodLogStore, type RunningRuntime } from "../kubelet/index.ts";
+import { PodExecRouter, PodLogStore, PodPortForwardRouter, type RunningRuntime } from "../kubelet/index.ts";
 import { type ServerLimits, startServer } from "../server/index.ts";
 import { LogSink } from "../server/log-sink.ts";
 import { startLocalRuntime } from "./kubelet.ts";
@@ -85,6 +85,8 @@ export function registerClusterCommands(program: Command): void {
           : await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-"))
         : undefined;
       const podLogs = runtimeDir ? new PodLogStore(path.join(runtimeDir, "logs")) : undefined;
+      const podPortForward = runtimeDir ? new PodPortForwardRouter() : undefined;
+      const podExec = runtimeDir ? new PodExecRouter() : undefined;
       const server = await startServer({
         port: Number(o.port),
         host: o.host,
@@ -92,6 +94,8 @@ export function registerClusterCommands(program: Command): void {
         saKeyAlgorithm: o.saKeyAlgorithm,
         logLevel: o.logLevel,
         podLogs,
+        podPortForward,
+        podExec,
         limits: limitsFromFlags(o),
       });
       let runtime: RunningRuntime | undefined;
@@ -99,6 +103,8 @@ export function registerClusterCommands(program: Command): void {
         runtime = await startLocalRuntime({
           server,
           logs: podLogs,
+          portForward: podPortForward,
+          exec: podExec,
           dir: runtimeDir,
           allowHostCommands: Boolean(o.allowHostCommands),
           hiddenPaths: dataDir ? [dataDir] : [],

@@ -5,7 +5,13 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import pino from "pino";
 import { createClient, type KubeClient } from "../client/index.ts";
-import { PodLogStore, type RunningRuntime, startRuntime } from "../kubelet/index.ts";
+import {
+  PodExecRouter,
+  PodLogStore,
+  PodPortForwardRouter,
+  type RunningRuntime,
+  startRuntime,
+} from "../kubelet/index.ts";
 import { type RunningServer, startServer } from "../server/index.ts";
 import { loadOrCreatePki, type Pki } from "../server/pki/index.ts";
 import { writePrivateFile } from "./output.ts";
@@ -27,10 +33,14 @@ export async function startDemoCluster(options: { dataDir: string; port: number 
   await rm(runtimeDir, { recursive: true, force: true }); // the last run's Pods died with it
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const logs = new PodLogStore(path.join(runtimeDir, "logs"));
+  const exec = new PodExecRouter();
+  const portForward = new PodPortForwardRouter();
   const { server, portTaken } = await startLocalServer(
     options.port,
     await loadOrCreatePki({ dataDir }),
     logs,
+    exec,
+    portForward,
   );
   const kubeconfigPath = path.join(dataDir, "kubeconfig");
   await writePrivateFile(kubeconfigPath, server.kubeconfig);
@@ -41,6 +51,8 @@ export async function startDemoCluster(options: { dataDir: string; port: number 
       client: admin,
       dataDir: runtimeDir,
       logs,
+      exec,
+      portForward,
       logger: pino({ level: "warn", base: { component: "kubelet" } }, pino.destination(2)),
     });
   } catch (error) {
@@ -66,8 +78,11 @@ async function startLocalServer(
   port: number,
   pki: Pki,
   podLogs: PodLogStore,
+  podExec: PodExecRouter,
+  podPortForward: PodPortForwardRouter,
 ): Promise<{ server: RunningServer; portTaken?: number }> {
-  const start = (p: number) => startServer({ port: p, host: "127.0.0.1", pki, podLogs, logLevel: "error" });
+  const start = (p: number) =>
+    startServer({ port: p, host: "127.0.0.1", pki, podLogs, podExec, podPortForward, logLevel: "error" });
   try {
     return { server: await start(port) };
   } catch (error) {

@@ -9,7 +9,9 @@ import {
   NODE_CLUSTER_ROLE,
   nodeClusterRoleBinding,
   nodeUser,
+  type PodExecRouter,
   type PodLogStore,
+  type PodPortForwardRouter,
   type RunningRuntime,
   startRuntime,
 } from "../kubelet/index.ts";
@@ -19,6 +21,10 @@ export interface LocalRuntimeOptions {
   server: RunningServer;
   /** The store already given to startServer({ podLogs }). */
   logs: PodLogStore;
+  /** The router already given to startServer({ podPortForward }). */
+  portForward?: PodPortForwardRouter;
+  /** The router already given to startServer({ podExec }). */
+  exec?: PodExecRouter;
   /** The runtime's own directory (pod volumes, logs). */
   dir: string;
   allowHostCommands: boolean;
@@ -70,6 +76,8 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<Running
     nodeName,
     dataDir: o.dir,
     logs: o.logs,
+    portForward: o.portForward,
+    exec: o.exec,
     allowHostCommands: o.allowHostCommands,
     hiddenPaths: o.hiddenPaths,
     logger: o.logger,

@@ -329,7 +329,12 @@ async function planSandboxed(
   });
   return {
     ok: true,
-    spec: { argv, env: { ...SETUP_ENV }, cwd: "/", sandbox: { uid: c.uid, gid: c.gid } },
+    spec: {
+      argv,
+      env: { ...SETUP_ENV },
+      cwd: "/",
+      sandbox: { uid: c.uid, gid: c.gid, env, node: sandbox.node, maxProcesses: sandbox.maxProcesses },
+    },
     imageID: c.imageID,
     warnings: c.warnings,
     notApplied: c.notApplied,

@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { constants } from "node:os";
+import type { Writable } from "node:stream";
 import type { LogWriter } from "./logs.ts";
 
 export interface ProcessSpec {
@@ -14,8 +15,23 @@ export interface ProcessSpec {
    * Started through the sandbox as this user: the spawned process is `unshare --fork`, which does not
    * pass signals on; its child (PID 1 of the container, the sandbox's init) forwards them to the command.
    */
-  sandbox?: { uid: number; gid: number };
+  sandbox?: SandboxedUser;
+  /** The container asked for stdin (`stdin: true`): kept open for pods/attach; `once`: closed after one attach. */
+  stdin?: { once: boolean };
 }
+
+/** Who a sandboxed container runs as, and what pods/exec needs to run a command the same way. */
+export interface SandboxedUser {
+  uid: number;
+  gid: number;
+  /** The container's environment (it reaches the sandbox only through a file or pipe, never a root process). */
+  env?: Record<string, string>;
+  /** Node and RLIMIT_NPROC as the sandbox has them. */
+  node?: string;
+  maxProcesses?: number;
+}
+
+export type OutputListener = (stream: "stdout" | "stderr", chunk: Buffer) => void;
 
 export interface ExitInfo {
   exitCode: number;
@@ -31,6 +47,10 @@ const DRAIN_MS = 500;
 
 export class ContainerProcess {
   readonly pid: number | undefined;
+  readonly spec: ProcessSpec;
+  /** The container's stdin, when it asked for one (pods/attach writes here). */
+  readonly stdin: Writable | undefined;
+  readonly #outputs = new Set<OutputListener>();
   readonly exited: Promise<ExitInfo>;
   readonly #sandboxed: boolean;
   #done = false;
@@ -38,16 +58,23 @@ export class ContainerProcess {
   #reaped = false;
 
   constructor(spec: ProcessSpec, log: LogWriter) {
+    this.spec = spec;
     this.#sandboxed = spec.sandbox !== undefined;
     const child = spawn(spec.argv[0], spec.argv.slice(1), {
       env: spec.env,
       cwd: spec.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [spec.stdin ? "pipe" : "ignore", "pipe", "pipe"],
       detached: true, // a process group of its own
     });
     this.pid = child.pid;
-    child.stdout?.on("data", (chunk: Buffer) => log.write("stdout", chunk));
-    child.stderr?.on("data", (chunk: Buffer) => log.write("stderr", chunk));
+    this.stdin = child.stdin ?? undefined;
+    this.stdin?.on("error", () => undefined); // the container closed its stdin: attached input is dropped
+    const output = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
+      log.write(stream, chunk);
+      for (const listener of this.#outputs) listener(stream, chunk);
+    };
+    child.stdout?.on("data", output("stdout"));
+    child.stderr?.on("data", output("stderr"));
     this.exited = new Promise<ExitInfo>((resolve) => {
       child.once("error", (error: NodeJS.ErrnoException) => {
         if (child.pid !== undefined) return; // errors after a successful spawn are stream errors
@@ -79,6 +106,12 @@ export class ContainerProcess {
     if (!this.#sandboxed || this.pid === undefined) return this.pid;
     const init = childOf(this.pid);
     return init === undefined ? undefined : childOf(init);
+  }
+
+  /** Live output from now on (pods/attach); returns the unsubscribe. */
+  onOutput(listener: OutputListener): () => void {
+    this.#outputs.add(listener);
+    return () => this.#outputs.delete(listener);
   }
 
   get running(): boolean {

@@ -67,6 +67,14 @@ export interface WorkerDeps {
   log: Logger;
 }
 
+export interface RunningContainer {
+  process: ContainerProcess;
+  /** The container's command (inside the sandbox: below its init). */
+  pid: number;
+  /** The Pod's network namespace, when it has its own. */
+  netns?: string;
+}
+
 const isSidecar = (record: ContainerRecord) => record.init && record.spec.restartPolicy === "Always";
 
 /** Retry delay for problems that may fix themselves (a missing ConfigMap, a failed TokenRequest). */
@@ -109,6 +117,16 @@ export class PodWorker {
   /** Container name → who holds the port it needed (host-network mode). */
   readonly #portConflicts = new Map<string, string>();
 
+  /** The Pod IP once its sandbox is set up (port-forward dials it). */
+  get podIP(): string | undefined {
+    return this.#podIP;
+  }
+
+  /** The Pod's network namespace, when it has its own. */
+  get netns(): string | undefined {
+    return this.#netns;
+  }
+
   constructor(deps: WorkerDeps, pod: Pod) {
     this.#deps = deps;
     this.#pod = pod;
@@ -141,6 +159,14 @@ export class PodWorker {
   /** The main processes of its running containers (to tell which Pod a process belongs to). */
   mainPids(): number[] {
     return this.#records.flatMap((r) => (r.instance?.process.pid ? [r.instance.process.pid] : []));
+  }
+
+  /** A running container, for pods/exec and pods/attach (the kubelet's findContainer sees running ones only). */
+  runningContainer(name: string): RunningContainer | undefined {
+    const instance = this.#records.find((r) => r.spec.name === name)?.instance;
+    const pid = instance?.process.commandPid();
+    if (!instance || !pid) return undefined;
+    return { process: instance.process, pid, ...(this.#netns ? { netns: this.#netns } : {}) };
   }
 
   /** A newer version of the Pod object. */
@@ -393,7 +419,14 @@ export class PodWorker {
       "Pulled",
       `Container image "${record.spec.image}" already present on machine`,
     );
-    const process = new ContainerProcess({ ...spec, env: { ...spec.env, [CONTAINER_ID_ENV]: id } }, log);
+    const process = new ContainerProcess(
+      {
+        ...spec,
+        env: { ...spec.env, [CONTAINER_ID_ENV]: id },
+        ...(record.spec.stdin ? { stdin: { once: Boolean(record.spec.stdinOnce) } } : {}),
+      },
+      log,
+    );
     const startedAt = Date.now();
     if (process.pid !== undefined) {
       this.#deps.records

@@ -12,6 +12,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import type { SandboxConfig } from "./container-launch.ts";
 import { kubernetesServiceEnv } from "./env.ts";
 import { EventRecorder } from "./events.ts";
+import type { PodExecRouter } from "./exec.ts";
 import { inclusterEntrypoint } from "./images.ts";
 import { PodLogStore } from "./logs.ts";
 import { detectMountNamespace } from "./mount-namespace.ts";
@@ -20,6 +21,7 @@ import { findPortHolder } from "./network/port-holders.ts";
 import { NodeRegistration, nodeLabels } from "./node.ts";
 import { LoopbackIpPool } from "./pod-ips.ts";
 import { PodWorker, type WorkerDeps } from "./pod-worker.ts";
+import type { PodLookup, PodPortForwardRouter } from "./port-forward.ts";
 import { ProcessRecords } from "./process-records.ts";
 import { appDirsFor, baseSteps, DEFAULT_MAX_PROCESSES, detectSandbox } from "./sandbox.ts";
 import { LocalScheduler } from "./scheduler.ts";
@@ -39,6 +41,10 @@ export interface RuntimeOptions {
   dataDir: string;
   /** Share one store with startServer({ podLogs }) so `kubectl logs` reaches these containers. */
   logs?: PodLogStore;
+  /** Share one router with startServer({ podPortForward }) so `kubectl port-forward` reaches these Pods. */
+  portForward?: PodPortForwardRouter;
+  /** Share one router with startServer({ podExec }) so `kubectl exec`/`attach` reach these containers. */
+  exec?: PodExecRouter;
   /** Run containers that set `command` on this host. Off by default: any Pod creator could run anything. */
   allowHostCommands?: boolean;
   /** CrashLoopBackOff timing; defaults 10 s → 5 min. */
@@ -237,6 +243,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     log,
   };
 
+  const stopExec = options.exec?.register(nodeName, {
+    container: (uid, name) => workers.get(uid)?.runningContainer(name),
+    allowHostCommands: Boolean(options.allowHostCommands),
+    mountNamespace,
+  });
+
   const resyncNamespace = (object: ConfigMap | Secret) => {
     for (const worker of workers.values())
       if (worker.namespace === object.metadata?.namespace) worker.resync();
@@ -278,6 +290,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   pods.on("error", (error) => log.warn({ err: error.message }, "pod watch failed; retrying"));
   pods.start();
   await pods.synced;
+  const findPod: PodLookup = (namespace, name) => {
+    for (const w of workers.values()) if (w.namespace === namespace && w.name === name) return w;
+    return undefined;
+  };
+  options.portForward?.serve(findPod);
 
   const scheduler =
     options.schedule === false
@@ -316,6 +333,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     stop: () => {
       stopping ??= (async () => {
         scheduler?.stop();
+        options.portForward?.stop(findPod);
+        stopExec?.();
         pods.stop();
         const grace = options.shutdownGraceMs ?? 5000;
         await Promise.all([...workers.values()].map((w) => w.shutdown(grace)));

@@ -18,7 +18,7 @@ import { Authenticator, type StaticToken } from "./authn/index.ts";
 import type { ServiceAccountTokenConfig, TokenObjectLookup } from "./authn/serviceaccount-tokens.ts";
 import { Authorizer } from "./authz/index.ts";
 import { bootstrap } from "./bootstrap.ts";
-import type { AuditRecord, PodLogSource } from "./context.ts";
+import type { AuditRecord, PodExecSource, PodLogSource, PodPortForwarder } from "./context.ts";
 import { type Clock, REAL_CLOCK } from "./controllers/clock.ts";
 import { startAggregationController } from "./controllers/clusterrole-aggregation.ts";
 import type { Controller, ControllerContext } from "./controllers/context.ts";
@@ -70,6 +70,10 @@ export interface ServerOptions {
   /** Event history kept for watches (older resourceVersions get 410 Expired). */
   historySize?: number;
   podLogs?: PodLogSource;
+  /** The local runtime's port-forward side (share one with startRuntime, as podLogs). */
+  podPortForward?: PodPortForwarder;
+  /** Serves pods/exec and pods/attach (the local runtime's PodExecRouter). */
+  podExec?: PodExecSource;
   /** Write audit.k8s.io/v1 events (Metadata level) as JSON lines here; default <dataDir>/audit.log. */
   auditLogPath?: string;
   audit?: (event: AuditRecord) => void;
@@ -243,6 +247,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     url: "",
     now: () => clock.now(),
     podLogs: opts.podLogs,
+    podPortForward: opts.podPortForward,
+    podExec: opts.podExec,
     audit,
   };
   const api = createApiServer(context, {

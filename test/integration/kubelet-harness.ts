@@ -10,7 +10,9 @@ import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import pino from "pino";
 import { inclusterEntrypoint } from "../../src/kubelet/images.ts";
 import {
+  PodExecRouter,
   PodLogStore,
+  PodPortForwardRouter,
   type RunningRuntime,
   type RuntimeOptions,
   startRuntime,
@@ -50,11 +52,20 @@ export async function startRuntimeCluster(
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-test-"));
   const scratch = await mkdtemp(path.join(os.tmpdir(), "incluster-kubelet-scratch-"));
   const logs = options.logs ?? new PodLogStore(path.join(dataDir, "logs"));
-  const cluster = await startTestCluster({ podLogs: logs, ...server });
+  const portForward = options.portForward ?? new PodPortForwardRouter();
+  const exec = options.exec ?? new PodExecRouter();
+  const cluster = await startTestCluster({
+    podLogs: logs,
+    podExec: exec,
+    podPortForward: portForward,
+    ...server,
+  });
   const runtime = await startRuntime({
     kubeconfig: cluster.kubeconfigPath,
     dataDir,
     logs,
+    portForward,
+    exec,
     logger: pino({ level: "silent" }),
     backoff: { baseMs: 200 },
     // Test files run in parallel, each with a runtime: keep their Pod IPs apart.

@@ -12,6 +12,8 @@ import type { DecodeOptions } from "../registry/decode.ts";
 import { managerFor } from "../registry/managed-fields.ts";
 import { checkPatchBody, patchTypeOf } from "../registry/patch.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
+import { podAttach, podExec } from "../streaming/pod-exec.ts";
+import { podPortForward } from "../streaming/portforward-handler.ts";
 import type { Call, ResourceHandlerContext } from "./call.ts";
 import { readComponentStatuses } from "./componentstatuses.ts";
 import { objectOf } from "./encode.ts";
@@ -135,6 +137,9 @@ async function handleSubresource(call: Call): Promise<void> {
   if (key === "/serviceaccounts/token") return createToken(call);
   if (key === "/pods/binding") return createBinding(call);
   if (key === "/pods/log") return podLog(call);
+  if (key === "/pods/portforward") return podPortForward(call);
+  if (key === "/pods/exec") return podExec(call);
+  if (key === "/pods/attach") return podAttach(call);
   if (key === "/pods/eviction") return createEviction(call);
   if (sub.name === "scale") return handleScale(call);
   if (sub.name === "status" || sub.name === "finalize" || sub.name === "approval") {

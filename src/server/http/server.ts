@@ -2,12 +2,14 @@
 // non-resource endpoints | resource handlers (admission → registry → storage) → response.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
+import type { Duplex } from "node:stream";
 import { Status } from "../../meta/status.ts";
 import type { Attributes, UserInfo } from "../../meta/types.ts";
 import { forbiddenMessage } from "../../rbac/index.ts";
 import { requestedImpersonation } from "../authn/impersonation.ts";
 import type { AuditRecord } from "../context.ts";
 import { handleResource, type ResourceHandlerContext } from "../handlers/resources.ts";
+import { upgradeResponse } from "../streaming/upgrade.ts";
 import { ApiStatusError, fail, statusOf } from "./errors.ts";
 import {
   type ConnectionGuard,
@@ -58,6 +60,12 @@ export function createApiServer(ctx: ResourceHandlerContext, tls: TlsMaterial): 
   );
   const guard = guardConnections(server, limits, ctx.log);
   const inflight = new InflightLimiter(limits);
+  // Upgrade requests (pods/exec, attach, portforward) take the same path; a handler accepting one takes
+  // the socket over (streaming/upgrade.ts), any other answer closes the connection.
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const res = upgradeResponse(req, socket, head);
+    serve(ctx, guard, inflight, req, res).catch((err: unknown) => lastResort(ctx, res, err));
+  });
   server.headersTimeout = limits.headerTimeoutMs; // slow-loris protection for later requests on a connection
   server.requestTimeout = 0; // request-timeout is enforced per request (watches and log streams are exempt)
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;

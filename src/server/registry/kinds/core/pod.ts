@@ -213,7 +213,10 @@ export const pod: ResourceDef = {
     { name: "status", kind: "Pod", verbs: GET_PATCH_UPDATE },
     { name: "binding", kind: "Binding", verbs: ["create"] },
     { name: "log", kind: "Pod", verbs: ["get"] },
+    { name: "exec", kind: "PodExecOptions", verbs: ["create", "get"] },
+    { name: "attach", kind: "PodAttachOptions", verbs: ["create", "get"] },
     { name: "eviction", kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] },
+    { name: "portforward", kind: "PodPortForwardOptions", verbs: ["create", "get"] },
   ],
   selectableFields: fields(
     "spec.nodeName",

@@ -1,0 +1,86 @@
+// The remote command protocol's facts, ported from upstream:
+//   staging/src/k8s.io/apimachinery/pkg/util/remotecommand/constants.go (names, channels, exit-code Status),
+//   pkg/kubelet/cri/streaming/remotecommand/{httpstream,exec}.go (options, status writers),
+//   staging/src/k8s.io/apiserver/pkg/util/proxy/streamtranslator.go (the v5 translator's statuses).
+export const STREAM_PROTOCOL_V1 = "channel.k8s.io";
+export const STREAM_PROTOCOL_V2 = "v2.channel.k8s.io";
+export const STREAM_PROTOCOL_V3 = "v3.channel.k8s.io";
+export const STREAM_PROTOCOL_V4 = "v4.channel.k8s.io";
+export const STREAM_PROTOCOL_V5 = "v5.channel.k8s.io";
+export const BASE64_CHANNEL_PROTOCOL = "base64.channel.k8s.io";
+
+/** Channel numbers: stdin, stdout, stderr as their file descriptors, then error and resize; 255 is CLOSE. */
+export const STREAM_STDIN = 0;
+export const STREAM_STDOUT = 1;
+export const STREAM_STDERR = 2;
+export const STREAM_ERROR = 3;
+export const STREAM_RESIZE = 4;
+export const STREAM_CLOSE = 255;
+
+/** The kubelet's SPDY subprotocols, newest first (remotecommand.SupportedStreamingProtocols). */
+export const SPDY_STREAM_PROTOCOLS = [
+  STREAM_PROTOCOL_V4,
+  STREAM_PROTOCOL_V3,
+  STREAM_PROTOCOL_V2,
+  STREAM_PROTOCOL_V1,
+];
+
+/** The streams a client asked for (remotecommand.Options); tty takes stderr's place. */
+export interface StreamOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/** metav1.Status as Go's json.Marshal writes it on the error channel (no kind/apiVersion; code omitted if 0). */
+export interface ChannelStatus {
+  metadata: Record<string, never>;
+  status: "Success" | "Failure";
+  message?: string;
+  reason?: string;
+  details?: { causes: { reason?: string; message?: string }[] };
+  code?: number;
+}
+
+export const SUCCESS: ChannelStatus = { metadata: {}, status: "Success" };
+
+/** exec.go's NonZeroExitCode Status: kubectl exits with the cause's code. */
+export function exitCodeStatus(exitCode: number, detail: string): ChannelStatus {
+  return {
+    metadata: {},
+    status: "Failure",
+    message: `command terminated with non-zero exit code: ${detail}`,
+    reason: "NonZeroExitCode",
+    details: { causes: [{ reason: "ExitCode", message: String(exitCode) }] },
+  };
+}
+
+/** apierrors.NewInternalError(err) as written on the error channel. */
+export function internalErrorStatus(message: string): ChannelStatus {
+  return {
+    metadata: {},
+    status: "Failure",
+    message: `Internal error occurred: ${message}`,
+    reason: "InternalError",
+    details: { causes: [{ message }] },
+    code: 500,
+  };
+}
+
+/** A runtime-side refusal before any stream exists: the kubelet answers it as plain HTTP (code, text). */
+export class StreamSetupError extends Error {
+  readonly code: number;
+  constructor(message: string, code: number) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** NewOptions: tty drops stderr; at least one stream is required. */
+export function streamOptions(opts: StreamOptions): StreamOptions {
+  const stderr = opts.tty ? false : opts.stderr;
+  if (!opts.stdin && !opts.stdout && !stderr)
+    throw new StreamSetupError("you must specify at least 1 of stdin, stdout, stderr", 400);
+  return { ...opts, stderr };
+}
