@@ -125,7 +125,7 @@ function walkValue(v: unknown, field: PatchField, path: FieldPath, name: string,
     if (mergeKey && v.every((item) => isPlainObject(item) && item[mergeKey] !== undefined)) {
       out.set(keyOf(path), { value: v, kind: "struct" });
       for (const item of v as Record<string, unknown>[]) {
-        const itemPath = [...path, `k:${JSON.stringify({ [mergeKey]: item[mergeKey] })}`];
+        const itemPath = [...path, `k:${JSON.stringify(listItemKey(item, field))}`];
         out.set(keyOf(itemPath), { value: item, kind: "item" });
         walkObject(item, field.schema, itemPath, out);
       }
@@ -139,6 +139,20 @@ function walkValue(v: unknown, field: PatchField, path: FieldPath, name: string,
     }
   }
   out.set(keyOf(path), { value: v, kind: "leaf" });
+}
+
+/**
+ * The `k:` element of a list item: every list-map key (upstream's `+listMapKey`, e.g. containerPort and
+ * protocol), a key field the item omits at its default, field names in order (fieldpath's FieldList).
+ */
+export function listItemKey(item: Record<string, unknown>, field: PatchField): Record<string, unknown> {
+  const names = [...(field.mapKeys ?? [field.mergeKey as string])].sort();
+  const key: Record<string, unknown> = {};
+  for (const name of names) {
+    const value = item[name] ?? field.mapKeyDefaults?.[name];
+    if (value !== undefined && value !== null) key[name] = value;
+  }
+  return key;
 }
 
 /** The fields an apply configuration sets: leaves and list items (not the maps and structs holding them). */
@@ -395,7 +409,7 @@ export function applyManagedFields(
   const removed: string[] = [];
   for (const k of dropped.sort((a, b) => a.length - b.length)) {
     if (removed.some((r) => k.startsWith(`${r.slice(0, -1)},`))) continue;
-    removePath(result, pathOf(k));
+    removePath(result, pathOf(k), w.schema);
     removed.push(k);
   }
 
@@ -408,8 +422,9 @@ export function applyManagedFields(
   return result;
 }
 
-function removePath(obj: unknown, path: FieldPath): void {
+function removePath(obj: unknown, path: FieldPath, schema: PatchSchema): void {
   let node: unknown = obj;
+  let field: PatchField = { schema };
   for (let i = 0; i < path.length; i++) {
     const el = path[i];
     const last = i === path.length - 1;
@@ -420,14 +435,15 @@ function removePath(obj: unknown, path: FieldPath): void {
         return;
       }
       node = node[el.slice(2)];
+      field = lookupField(field.schema, el.slice(2));
       continue;
     }
     if (!Array.isArray(node)) return;
     const list = node;
     let idx = -1;
     if (el.startsWith("k:")) {
-      const [[k, v]] = Object.entries(JSON.parse(el.slice(2)) as Record<string, unknown>);
-      idx = list.findIndex((item) => isPlainObject(item) && deepEqual(item[k], v));
+      const key = JSON.stringify(JSON.parse(el.slice(2)));
+      idx = list.findIndex((item) => isPlainObject(item) && JSON.stringify(listItemKey(item, field)) === key);
     } else if (el.startsWith("v:")) {
       const v = JSON.parse(el.slice(2)) as unknown;
       idx = list.findIndex((item) => deepEqual(item, v));
@@ -438,6 +454,7 @@ function removePath(obj: unknown, path: FieldPath): void {
       return;
     }
     node = list[idx];
+    field = { schema: field.schema };
   }
 }
 

@@ -11,6 +11,11 @@ export interface PatchField {
   /** "merge": a list merged by mergeKey (maps) or as a set (primitives); "replace": a map replaced whole. */
   strategy?: "merge" | "replace";
   mergeKey?: string;
+  /** `+listMapKey` markers when an item is identified by more than its merge key (ports: number and
+   * protocol): server-side apply's field paths key items by all of them. */
+  mapKeys?: string[];
+  /** Defaults of key fields an item may omit (upstream's `+default` on them), used in its path. */
+  mapKeyDefaults?: Record<string, unknown>;
   /** The struct (or list element struct) under this field. */
   schema?: PatchSchema;
 }
@@ -58,6 +63,10 @@ function taggedMessages(): Set<string> {
   return tagged;
 }
 
+/** ContainerPort and ServicePort `protocol` carry `+default="TCP"` (k8s.io/api core/v1 types.go); the
+ * only defaulted list-map key among the built-in kinds. */
+const PORT_KEY_DEFAULTS = { protocol: "TCP" };
+
 const cache = new Map<string, PatchSchema>();
 
 /** The patch schema of a message; shared and possibly cyclic (built before it is filled in). */
@@ -73,6 +82,11 @@ function schemaOf(message: string): PatchSchema {
     const strategy = strategyOf(facts[name]?.patchStrategy);
     if (strategy) field.strategy = strategy;
     if (facts[name]?.patchMergeKey) field.mergeKey = facts[name].patchMergeKey;
+    const mapKeys = facts[name]?.listMapKeys;
+    if (field.mergeKey && mapKeys && mapKeys.length > 1) {
+      field.mapKeys = mapKeys;
+      if (mapKeys.includes("protocol")) field.mapKeyDefaults = PORT_KEY_DEFAULTS;
+    }
     const sub = messageOf(f.mapValue ?? f.type);
     if (sub && taggedMessages().has(sub)) {
       field.schema = f.mapValue ? { values: { schema: schemaOf(sub) } } : schemaOf(sub);
