@@ -64,6 +64,8 @@ function metaOf(obj: KubeObject): Meta {
 const HAS_STATUS_SUBRESOURCE = (def: ResourceDef) =>
   def.subresources?.some((s) => s.name === "status") ?? false;
 
+const TRACKS_GENERATION = (def: ResourceDef) => def.generation ?? HAS_STATUS_SUBRESOURCE(def);
+
 /** Subresources written like /status: only status comes from the request (a CSR's /approval too). */
 const STATUS_LIKE = new Set(["status", "approval"]);
 
@@ -158,7 +160,7 @@ export class ObjectService {
     delete meta.deletionGracePeriodSeconds;
     delete meta.selfLink;
     if (HAS_STATUS_SUBRESOURCE(def) && def.resource !== "namespaces") delete obj.status;
-    if (HAS_STATUS_SUBRESOURCE(def)) meta.generation = 1;
+    if (TRACKS_GENERATION(def)) meta.generation = 1;
 
     const name = meta.name ?? "";
     const req = {
@@ -510,7 +512,8 @@ export class ObjectService {
       meta.managedFields = old.metadata.managedFields;
     }
     // generation counts spec changes (what controllers' observedGeneration follows).
-    const specChanged = JSON.stringify(next.spec ?? null) !== JSON.stringify(old.spec ?? null);
+    const specChanged =
+      TRACKS_GENERATION(def) && JSON.stringify(next.spec ?? null) !== JSON.stringify(old.spec ?? null);
     meta.generation =
       (old.metadata.generation ?? 0) + (subresource === "" && specChanged ? 1 : 0) || undefined;
     meta.uid = old.metadata.uid;

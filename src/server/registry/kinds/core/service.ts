@@ -87,6 +87,7 @@ export const service: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "Service", verbs: GET_PATCH_UPDATE }],
   selectableFields: fields("spec.clusterIP", "spec.type"),
+  generation: false, // service strategy.go never sets it
   returnsDeletedObject: true,
   prepare: (o, old, ctx) =>
     prepareService(o as Service, old as Service | undefined, allocatorsFor(ctx.store)),
