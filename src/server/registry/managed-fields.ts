@@ -1,7 +1,8 @@
 // metadata.managedFields, simplified from sigs.k8s.io/structured-merge-diff and apiserver's fieldmanager.
 // A field set is a set of paths; a path is a list of upstream's FieldsV1 path elements: `f:<field>`,
 // `k:<json of the merge key>` for an item of a list merged by key, `v:<json>` for an item of a set
-// (a primitive list merged as a set). Atomic lists, scalars and empty maps are leaves (`f:`).
+// (a primitive list merged as a set). Atomic lists, structs and maps, scalars and empty maps are leaves
+// (`f:`).
 // The list shapes come from the strategic-merge metadata in patch-schema.ts.
 //
 // Update operations (create/update/patch) own the fields whose value they changed or added and take
@@ -115,6 +116,10 @@ function walkObject(
 }
 
 function walkValue(v: unknown, field: PatchField, path: FieldPath, name: string, out: Map<string, Node>) {
+  if (field.atomic) {
+    out.set(keyOf(path), { value: v, kind: "leaf" });
+    return;
+  }
   if (isPlainObject(v) && Object.keys(v).length > 0) {
     out.set(keyOf(path), { value: v, kind: MAP_FIELDS.has(name) ? "map" : "struct" });
     walkObject(v, field.schema, path, out);

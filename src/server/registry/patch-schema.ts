@@ -5,7 +5,13 @@
 // honoured wherever it appears. The schema of a kind holds only the paths that lead to a tag.
 
 import type { TypeRef } from "../http/protobuf/schema.ts";
-import { fieldFacts, jsonFields, messageForGroupKind, messageSchemas } from "../typeinfo/index.ts";
+import {
+  type FieldFacts,
+  fieldFacts,
+  jsonFields,
+  messageForGroupKind,
+  messageSchemas,
+} from "../typeinfo/index.ts";
 
 export interface PatchField {
   /** "merge": a list merged by mergeKey (maps) or as a set (primitives); "replace": a map replaced whole. */
@@ -16,6 +22,9 @@ export interface PatchField {
   mapKeys?: string[];
   /** Defaults of key fields an item may omit (upstream's `+default` on them), used in its path. */
   mapKeyDefaults?: Record<string, unknown>;
+  /** `+structType=atomic` / `+mapType=atomic` (LabelSelector, a Service's selector…): server-side apply
+   * owns and replaces it whole. Strategic merge patches ignore it, as upstream's do. */
+  atomic?: boolean;
   /** The struct (or list element struct) under this field. */
   schema?: PatchSchema;
 }
@@ -34,6 +43,9 @@ function strategyOf(tag: string | undefined): PatchField["strategy"] {
   return undefined;
 }
 
+const isAtomic = (facts: FieldFacts | undefined) =>
+  facts?.structType === "atomic" || facts?.mapType === "atomic";
+
 const messageOf = (ref: TypeRef): string | undefined => ("message" in ref ? ref.message : undefined);
 
 let tagged: Set<string> | undefined;
@@ -51,7 +63,10 @@ function taggedMessages(): Set<string> {
       const hit = [...jsonFields(m)].some(([name, f]) => {
         const sub = messageOf(f.mapValue ?? f.type);
         return (
-          strategyOf(facts[name]?.patchStrategy) || facts[name]?.patchMergeKey || (sub && tagged!.has(sub))
+          strategyOf(facts[name]?.patchStrategy) ||
+          facts[name]?.patchMergeKey ||
+          isAtomic(facts[name]) ||
+          (sub && tagged!.has(sub))
         );
       });
       if (hit) {
@@ -87,11 +102,12 @@ function schemaOf(message: string): PatchSchema {
       field.mapKeys = mapKeys;
       if (mapKeys.includes("protocol")) field.mapKeyDefaults = PORT_KEY_DEFAULTS;
     }
+    if (isAtomic(facts[name])) field.atomic = true;
     const sub = messageOf(f.mapValue ?? f.type);
     if (sub && taggedMessages().has(sub)) {
       field.schema = f.mapValue ? { values: { schema: schemaOf(sub) } } : schemaOf(sub);
     }
-    if (field.strategy || field.mergeKey || field.schema) fields[name] = field;
+    if (field.strategy || field.mergeKey || field.atomic || field.schema) fields[name] = field;
   }
   return schema;
 }

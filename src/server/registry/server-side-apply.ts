@@ -61,8 +61,10 @@ function mergeApplyConfiguration(
 
 /**
  * structured-merge-diff identifies a list item by all of its `+listMapKey` fields (ports: number and
- * protocol), strategic merge by its one merge key. The merge runs on copies whose items carry their
- * whole key in one synthetic field, so `53/UDP` and `53/TCP` stay two items.
+ * protocol), strategic merge by its one merge key; and it replaces an atomic struct or map (a
+ * LabelSelector, a Service's selector) whole, which strategic merge merges key by key. The merge runs
+ * on an apply schema (atomic fields "replace") over copies whose items carry their whole key in one
+ * synthetic field, so `53/UDP` and `53/TCP` stay two items.
  */
 const ITEM_KEY = "\u0000key";
 
@@ -71,17 +73,17 @@ function mergeByListMapKeys(
   config: Record<string, unknown>,
   schema: PatchSchema,
 ): KubeObject {
-  if (!hasMapKeys(schema, new Set())) return strategicMerge(live, config, schema) as KubeObject;
+  if (!needsApplySchema(schema, new Set())) return strategicMerge(live, config, schema) as KubeObject;
   const keyed = (obj: unknown) => markItems(structuredClone(obj), schema, true);
   const merged = strategicMerge(keyed(live) as KubeObject, keyed(config) as KubeObject, keyedSchema(schema));
   return markItems(merged, schema, false) as KubeObject;
 }
 
-function hasMapKeys(schema: PatchSchema | undefined, seen: Set<PatchSchema>): boolean {
+function needsApplySchema(schema: PatchSchema | undefined, seen: Set<PatchSchema>): boolean {
   if (!schema || seen.has(schema)) return false;
   seen.add(schema);
   const fields = [...Object.values(schema.fields ?? {}), ...(schema.values ? [schema.values] : [])];
-  return fields.some((f) => f.mapKeys !== undefined || hasMapKeys(f.schema, seen));
+  return fields.some((f) => f.mapKeys !== undefined || f.atomic || needsApplySchema(f.schema, seen));
 }
 
 /** Adds (or removes) ITEM_KEY on the items of every list with several map keys. */
@@ -114,6 +116,7 @@ function keyedSchema(schema: PatchSchema): PatchSchema {
   const keyedField = (f: PatchField): PatchField => ({
     ...f,
     ...(f.mapKeys ? { mergeKey: ITEM_KEY } : {}),
+    ...(f.atomic ? { strategy: "replace" as const } : {}),
     ...(f.schema ? { schema: keyedSchema(f.schema) } : {}),
   });
   if (schema.fields)

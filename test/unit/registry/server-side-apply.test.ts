@@ -276,3 +276,39 @@ describe("list items keyed by several fields (+listMapKey)", () => {
     assert.deepEqual((next.spec as { ports: unknown }).ports, [dns[0]]);
   });
 });
+
+describe("atomic structs and maps (+structType=atomic, +mapType=atomic)", () => {
+  const apply = (live: KubeObject, obj: object, kind: string, group: string, manager = "kubectl") =>
+    serverSideApplyOwned(
+      live,
+      JSON.stringify(obj),
+      { kind, group, manager, time: "2026-01-01T00:00:00Z", scope: "main" },
+      false,
+    );
+
+  test("a Deployment's LabelSelector is one owned leaf, as upstream's f:selector: {}", () => {
+    const deploy = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "d" },
+      spec: { selector: { matchLabels: { app: "d" } }, replicas: 1 },
+    };
+    const created = apply({}, deploy, "Deployment", "apps");
+    assert.deepEqual(fieldsOf(created, "kubectl"), {
+      "f:spec": { "f:replicas": {}, "f:selector": {} },
+    });
+  });
+
+  test("an applied Service selector replaces the live one whole", () => {
+    const svc = (selector: object) => ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "s" },
+      spec: { selector },
+    });
+    const live = apply({}, svc({ app: "a", tier: "web" }), "Service", "");
+    assert.deepEqual(fieldsOf(live, "kubectl"), { "f:spec": { "f:selector": {} } });
+    const next = apply(live, svc({ app: "b" }), "Service", "");
+    assert.deepEqual((next.spec as { selector: unknown }).selector, { app: "b" });
+  });
+});
