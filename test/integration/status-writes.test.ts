@@ -52,7 +52,7 @@ test("HPA: a /status PUT writes status only, and no write gives an HPA a generat
   assert.equal(v1Status.json.metadata.generation, undefined);
 });
 
-test("Services and Namespaces carry no metadata.generation; Deployments do", async () => {
+test("Services, Namespaces and Nodes carry no metadata.generation; Deployments do", async () => {
   const svc = await c.admin("POST", "/api/v1/namespaces/st/services", {
     metadata: { name: "web" },
     spec: { ports: [{ port: 80 }] },
@@ -64,6 +64,9 @@ test("Services and Namespaces carry no metadata.generation; Deployments do", asy
   assert.equal(changed.status, 200, changed.text);
   assert.equal(changed.json.metadata.generation, undefined);
   assert.equal((await c.admin("GET", "/api/v1/namespaces/st")).json.metadata.generation, undefined);
+  const node = await c.admin("POST", "/api/v1/nodes", { metadata: { name: "n1" }, spec: {} });
+  assert.equal(node.status, 201, node.text);
+  assert.equal(node.json.metadata.generation, undefined);
 
   const deploy = await c.admin("POST", "/apis/apps/v1/namespaces/st/deployments", {
     metadata: { name: "d" },
@@ -104,4 +107,26 @@ test("Job /status: ValidateJobUpdateStatus's rules with upstream's texts", async
   job.status = { active: 0, ready: 0, terminating: 0 };
   const ok = await c.admin("PUT", "/apis/batch/v1/namespaces/st/jobs/j/status", job);
   assert.equal(ok.status, 200, ok.text);
+});
+
+test("ReplicaSet validation through kubectl: selector vs template labels, negative replicas", async () => {
+  const rs = (replicas: number, label: string) =>
+    JSON.stringify({
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name: "rs", namespace: "st" },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: "rs" } },
+        template: { metadata: { labels: { app: label } }, spec: { containers: [{ name: "c", image: "x" }] } },
+      },
+    });
+  const r = await c.kubectl(["create", "-f", "-"], { input: rs(-1, "other") });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /spec\.replicas: Invalid value: -1: must be greater than or equal to 0/);
+  assert.match(
+    r.stderr,
+    /spec\.template\.metadata\.labels: Invalid value: map\[string\]string\{"app":"other"\}: `selector` does not match template `labels`/,
+  );
+  assert.equal((await c.kubectl(["get", "rs", "rs", "-n", "st"])).code, 1, "nothing was created");
 });
