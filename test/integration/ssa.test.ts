@@ -206,3 +206,37 @@ test("the demo's overlay applied by npm start, then by kubectl under two manager
     /Apply failed with 3 conflicts: conflicts with "incluster-demo":\n- \.spec\.replicas\nconflicts with "kubectl":\n- \.spec\.replicas\nconflicts with "other":\n- \.spec\.replicas/,
   );
 });
+
+test("after kubectl create and kubectl scale, an apply of equal values shares them; changed values conflict with their Update managers", async () => {
+  let r = await c.kubectl(["create", "deployment", "shared", "-n", NS, "--image=nginx:1.27", "--replicas=2"]);
+  assert.equal(r.code, 0, r.stderr);
+  r = await c.kubectl(["scale", "deployment", "shared", "-n", NS, "--replicas=3"]);
+  assert.equal(r.code, 0, r.stderr);
+  const manifest = (image: string, replicas: number) =>
+    JSON.stringify({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "shared", namespace: NS, labels: { app: "shared" } },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: "shared" } },
+        template: {
+          metadata: { labels: { app: "shared" } },
+          spec: { containers: [{ name: "nginx", image }] },
+        },
+      },
+    });
+  r = await c.kubectl(["apply", "--server-side", "--field-manager=deployer", "-f", "-"], {
+    input: manifest("nginx:1.27", 3),
+  });
+  assert.equal(r.code, 0, r.stderr);
+
+  r = await c.kubectl(["apply", "--server-side", "--field-manager=deployer", "-f", "-"], {
+    input: manifest("nginx:1.28", 4),
+  });
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /Apply failed with 2 conflicts: conflicts with "kubectl" with subresource "scale" using apps\/v1:\n- \.spec\.replicas\nconflicts with "kubectl-create" using apps\/v1:\n- \.spec\.template\.spec\.containers\[name="nginx"\]\.image/,
+  );
+});

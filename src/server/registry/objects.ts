@@ -32,6 +32,9 @@ export interface WriteOptions extends DecodeOptions {
   manager?: string;
   /** Internal: managedFields were already settled (server-side apply). */
   fieldsTracked?: boolean;
+  /** The subresource the manager's entry names when the write is an update of the main resource on its
+   * behalf (/scale: upstream's scale handler records `subresource: scale`). */
+  managerSubresource?: string;
 }
 
 /** GuaranteedUpdate's tryUpdate: the next object built from the current one, or undefined for no change. */
@@ -285,7 +288,11 @@ export class ObjectService {
     if (o.manager && !o.fieldsTracked) {
       setManagedFields(
         next,
-        updateManagedFields(old, next, this.writer(def, o.manager, o.subresource ?? "")),
+        updateManagedFields(
+          old,
+          next,
+          this.writer(def, o.manager, o.subresource ?? "", o.managerSubresource),
+        ),
       );
     }
     await runAdmission(this.admission, "mutate", req);
@@ -401,17 +408,18 @@ export class ObjectService {
     }
   }
 
-  private writer(def: ResourceDef, manager: string, subresource: string): Writer {
+  private writer(def: ResourceDef, manager: string, subresource: string, entrySubresource?: string): Writer {
     const scope: FieldScope = STATUS_LIKE.has(subresource)
       ? "status"
       : HAS_STATUS_SUBRESOURCE(def)
         ? "main"
         : "all";
+    const named = entrySubresource ?? (STATUS_LIKE.has(subresource) ? subresource : undefined);
     return {
       manager,
       apiVersion: groupVersion(def),
       time: rfc3339(this.now()),
-      ...(STATUS_LIKE.has(subresource) ? { subresource } : {}),
+      ...(named ? { subresource: named } : {}),
       schema: isCustomResourceDef(def) ? def.patchSchema : patchSchemaFor(def.group, def.kind),
       scope,
     };
