@@ -6,7 +6,7 @@
 //   k8s.io/api, k8s.io/apimachinery, k8s.io/apiextensions-apiserver, k8s.io/kube-aggregator
 //   <dir>/generated.proto  message names, field numbers, wire types, cardinality, cross-package refs
 //   <dir>/*.go             struct tags (json name, omitempty, protobuf number, patchStrategy,
-//                          patchMergeKey), pointer fields, +listType/+listMapKey/+mapType markers,
+//                          patchMergeKey), pointer fields, +listType/+listMapKey/+mapType/+structType markers,
 //                          +k8s:deepcopy-gen:interfaces=...runtime.Object (a kind), MarshalJSON
 //                          methods and non-struct types (a custom JSON form), +groupName
 //
@@ -325,6 +325,7 @@ interface FieldFacts {
   listType?: string;
   listMapKeys?: string[];
   mapType?: string;
+  structType?: string;
 }
 
 const SCALARS = new Set(["string", "bytes", "bool", "int32", "int64", "double"]);
@@ -363,7 +364,13 @@ function load(src: Source): ParsedPackage {
 function build(): PackageOut[] {
   const loaded = SOURCES.map((src) => ({ src, parsed: load(src) }));
   const shortOfProto = new Map(loaded.map((l) => [l.parsed.proto.package, l.src.short]));
-  return loaded.map(({ src, parsed }) => derivePackage(src, parsed, shortOfProto));
+  // Types marked +structType=atomic, by full proto name: a field of such a type (often in another
+  // package: metav1.LabelSelector) is one leaf to server-side apply.
+  const atomicStructs = new Set<string>();
+  for (const { parsed } of loaded)
+    for (const [name, t] of parsed.types)
+      if (t.markers.get("structType")?.[0] === "atomic") atomicStructs.add(`${parsed.proto.package}.${name}`);
+  return loaded.map(({ src, parsed }) => derivePackage(src, parsed, shortOfProto, atomicStructs));
 }
 
 /** Joins a package's proto messages with its Go structs into our tables. `shortOfProto` names the
@@ -372,6 +379,7 @@ export function derivePackage(
   src: PackageOut["src"],
   { proto, types, group }: ParsedPackage,
   shortOfProto: ReadonlyMap<string, string>,
+  atomicStructs: ReadonlySet<string> = new Set(),
 ): PackageOut {
   const ref = (type: string): string => {
     if (SCALARS.has(type)) return type;
@@ -439,7 +447,9 @@ export function derivePackage(
       const keep = scalar && (!gf.omitempty || gf.type.startsWith("*"));
       const proto = name !== pf.name && !inline ? ` proto=${pf.name}` : "";
       specs[pf.number] = `${name} ${type}${keep ? " keep" : ""}${inline ? " inline" : ""}${proto}`;
-      const f = fieldFacts(gf, types);
+      const full = pf.type.startsWith(".") ? pf.type.slice(1) : `${pkg.proto.package}.${pf.type}`;
+      // A list of atomic structs is not atomic itself (its items are: not recorded here).
+      const f = fieldFacts(gf, types, pf.label === "optional" && atomicStructs.has(full));
       if (f && !inline) facts[name] = f;
     }
     pkg.messages[message] = specs;
@@ -456,7 +466,7 @@ function namedType(goType: string, types: Map<string, GoType>): GoType | undefin
   return types.get(goType.replace(/^\*/, ""));
 }
 
-function fieldFacts(gf: GoField, types: Map<string, GoType>): FieldFacts | undefined {
+function fieldFacts(gf: GoField, types: Map<string, GoType>, atomicStruct = false): FieldFacts | undefined {
   const named = namedType(gf.type, types);
   const marker = (m: string) => gf.markers.get(m) ?? named?.markers.get(m);
   const f: FieldFacts = {};
@@ -468,6 +478,8 @@ function fieldFacts(gf: GoField, types: Map<string, GoType>): FieldFacts | undef
   if (keys?.length) f.listMapKeys = keys;
   const mapType = marker("mapType")?.[0];
   if (mapType) f.mapType = mapType;
+  const structType = marker("structType")?.[0] ?? (atomicStruct ? "atomic" : undefined);
+  if (structType) f.structType = structType;
   return Object.keys(f).length > 0 ? f : undefined;
 }
 

@@ -2,6 +2,9 @@
 // --force-conflicts and removal of fields dropped from the applied configuration.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { applyAll } from "../../src/apps/demo/apply.ts";
+import { readKustomization } from "../../src/apps/demo/manifests.ts";
+import { createClient } from "../../src/client/index.ts";
 import { startTestCluster, type TestCluster } from "../helpers/cluster.ts";
 
 const NS = "default";
@@ -152,4 +155,88 @@ test("kubectl create records an Update entry with the kubectl-create manager", a
   const statusEntry = status.json.metadata.managedFields.find((e: any) => e.manager === "status-writer");
   assert.equal(statusEntry.subresource, "status");
   assert.deepEqual(statusEntry.fieldsV1, { "f:status": { "f:observedGeneration": {} } });
+});
+
+test("the demo's overlay applied by npm start, then by kubectl under two managers: equal values are shared, not conflicts", async () => {
+  const client = await createClient({ kubeconfig: c.kubeconfigPath });
+  try {
+    await applyAll(client, await readKustomization("deploy/overlays/discovery"));
+  } finally {
+    client.close();
+  }
+  for (const manager of ["kubectl", "other"]) {
+    const r = await c.kubectl([
+      "apply",
+      "--server-side",
+      `--field-manager=${manager}`,
+      "-k",
+      "deploy/overlays/discovery",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /deployment\.apps\/pod-counter serverside-applied/);
+  }
+  const svc = await c.kubectl([
+    "get",
+    "svc",
+    "pod-counter-metrics",
+    "-n",
+    "incluster",
+    "-o",
+    "json",
+    "--show-managed-fields",
+  ]);
+  const entries = JSON.parse(svc.stdout).metadata.managedFields;
+  assert.deepEqual(
+    entries.map((e: any) => `${e.manager} ${e.operation}`),
+    ["incluster-demo Apply", "kubectl Apply", "other Apply"],
+  );
+  for (const e of entries) {
+    assert.deepEqual(Object.keys(e.fieldsV1["f:spec"]["f:ports"]), ['k:{"port":9090,"protocol":"TCP"}']);
+  }
+
+  // A value that does change conflicts with each manager that applied it, and only on that field.
+  const rendered = await c.kubectl(["kustomize", "deploy/overlays/discovery"]);
+  const changed = rendered.stdout.replace("replicas: 2", "replicas: 3");
+  const r = await c.kubectl(["apply", "--server-side", "--field-manager=third", "-f", "-"], {
+    input: changed,
+  });
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /Apply failed with 3 conflicts: conflicts with "incluster-demo":\n- \.spec\.replicas\nconflicts with "kubectl":\n- \.spec\.replicas\nconflicts with "other":\n- \.spec\.replicas/,
+  );
+});
+
+test("after kubectl create and kubectl scale, an apply of equal values shares them; changed values conflict with their Update managers", async () => {
+  let r = await c.kubectl(["create", "deployment", "shared", "-n", NS, "--image=nginx:1.27", "--replicas=2"]);
+  assert.equal(r.code, 0, r.stderr);
+  r = await c.kubectl(["scale", "deployment", "shared", "-n", NS, "--replicas=3"]);
+  assert.equal(r.code, 0, r.stderr);
+  const manifest = (image: string, replicas: number) =>
+    JSON.stringify({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "shared", namespace: NS, labels: { app: "shared" } },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: "shared" } },
+        template: {
+          metadata: { labels: { app: "shared" } },
+          spec: { containers: [{ name: "nginx", image }] },
+        },
+      },
+    });
+  r = await c.kubectl(["apply", "--server-side", "--field-manager=deployer", "-f", "-"], {
+    input: manifest("nginx:1.27", 3),
+  });
+  assert.equal(r.code, 0, r.stderr);
+
+  r = await c.kubectl(["apply", "--server-side", "--field-manager=deployer", "-f", "-"], {
+    input: manifest("nginx:1.28", 4),
+  });
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /Apply failed with 2 conflicts: conflicts with "kubectl" with subresource "scale" using apps\/v1:\n- \.spec\.replicas\nconflicts with "kubectl-create" using apps\/v1:\n- \.spec\.template\.spec\.containers\[name="nginx"\]\.image/,
+  );
 });

@@ -34,6 +34,13 @@ function patchField(s: Schema): PatchField {
     if (s["x-kubernetes-list-type"] === "map" && keys.length) {
       field.strategy = "merge";
       field.mergeKey = keys[0];
+      if (keys.length > 1) {
+        field.mapKeys = keys;
+        const props = isMap(s.items?.properties) ? (s.items.properties as Record<string, Schema>) : {};
+        const defaults = keys.filter((k) => props[k]?.default !== undefined);
+        if (defaults.length)
+          field.mapKeyDefaults = Object.fromEntries(defaults.map((k) => [k, props[k].default]));
+      }
     } else if (s["x-kubernetes-list-type"] === "set") field.strategy = "merge";
     if (s.items && field.strategy) field.schema = objectPatchSchema(s.items);
   } else if (s["x-kubernetes-map-type"] === "atomic") {

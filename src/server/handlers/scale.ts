@@ -9,6 +9,7 @@ import { isCustomResourceDef, type ScalePaths, setAt, valueAt } from "../crd/res
 import { mediaType, readBody, readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { sendObject } from "../http/respond.ts";
+import { managerFor } from "../registry/managed-fields.ts";
 import { applyPatch, checkPatchBody, patchTypeOf } from "../registry/patch.ts";
 import { type ResourceDef, storageKey } from "../registry/types.ts";
 import { invalid } from "../registry/validation/field.ts";
@@ -138,7 +139,12 @@ export async function handleScale(call: Call): Promise<void> {
     info.namespace,
     info.name,
     (current) => scaledObject(call, current, newScale(current)),
-    { user, dryRun },
+    {
+      user,
+      dryRun,
+      manager: managerFor(query.get("fieldManager"), req.headers["user-agent"]),
+      managerSubresource: "scale",
+    },
   );
   sendObject(res, 200, scaleOf(objectOf(written) as unknown as Scalable, def));
 }

@@ -1,7 +1,8 @@
 // metadata.managedFields, simplified from sigs.k8s.io/structured-merge-diff and apiserver's fieldmanager.
 // A field set is a set of paths; a path is a list of upstream's FieldsV1 path elements: `f:<field>`,
 // `k:<json of the merge key>` for an item of a list merged by key, `v:<json>` for an item of a set
-// (a primitive list merged as a set). Atomic lists, scalars and empty maps are leaves (`f:`).
+// (a primitive list merged as a set). Atomic lists, structs and maps, scalars and empty maps are leaves
+// (`f:`).
 // The list shapes come from the strategic-merge metadata in patch-schema.ts.
 //
 // Update operations (create/update/patch) own the fields whose value they changed or added and take
@@ -115,6 +116,10 @@ function walkObject(
 }
 
 function walkValue(v: unknown, field: PatchField, path: FieldPath, name: string, out: Map<string, Node>) {
+  if (field.atomic) {
+    out.set(keyOf(path), { value: v, kind: "leaf" });
+    return;
+  }
   if (isPlainObject(v) && Object.keys(v).length > 0) {
     out.set(keyOf(path), { value: v, kind: MAP_FIELDS.has(name) ? "map" : "struct" });
     walkObject(v, field.schema, path, out);
@@ -125,7 +130,7 @@ function walkValue(v: unknown, field: PatchField, path: FieldPath, name: string,
     if (mergeKey && v.every((item) => isPlainObject(item) && item[mergeKey] !== undefined)) {
       out.set(keyOf(path), { value: v, kind: "struct" });
       for (const item of v as Record<string, unknown>[]) {
-        const itemPath = [...path, `k:${JSON.stringify({ [mergeKey]: item[mergeKey] })}`];
+        const itemPath = [...path, `k:${JSON.stringify(listItemKey(item, field))}`];
         out.set(keyOf(itemPath), { value: item, kind: "item" });
         walkObject(item, field.schema, itemPath, out);
       }
@@ -139,6 +144,20 @@ function walkValue(v: unknown, field: PatchField, path: FieldPath, name: string,
     }
   }
   out.set(keyOf(path), { value: v, kind: "leaf" });
+}
+
+/**
+ * The `k:` element of a list item: every list-map key (upstream's `+listMapKey`, e.g. containerPort and
+ * protocol), a key field the item omits at its default, field names in order (fieldpath's FieldList).
+ */
+export function listItemKey(item: Record<string, unknown>, field: PatchField): Record<string, unknown> {
+  const names = [...(field.mapKeys ?? [field.mergeKey as string])].sort();
+  const key: Record<string, unknown> = {};
+  for (const name of names) {
+    const value = item[name] ?? field.mapKeyDefaults?.[name];
+    if (value !== undefined && value !== null) key[name] = value;
+  }
+  return key;
 }
 
 /** The fields an apply configuration sets: leaves and list items (not the maps and structs holding them). */
@@ -395,7 +414,7 @@ export function applyManagedFields(
   const removed: string[] = [];
   for (const k of dropped.sort((a, b) => a.length - b.length)) {
     if (removed.some((r) => k.startsWith(`${r.slice(0, -1)},`))) continue;
-    removePath(result, pathOf(k));
+    removePath(result, pathOf(k), w.schema);
     removed.push(k);
   }
 
@@ -408,8 +427,9 @@ export function applyManagedFields(
   return result;
 }
 
-function removePath(obj: unknown, path: FieldPath): void {
+function removePath(obj: unknown, path: FieldPath, schema: PatchSchema): void {
   let node: unknown = obj;
+  let field: PatchField = { schema };
   for (let i = 0; i < path.length; i++) {
     const el = path[i];
     const last = i === path.length - 1;
@@ -420,14 +440,15 @@ function removePath(obj: unknown, path: FieldPath): void {
         return;
       }
       node = node[el.slice(2)];
+      field = lookupField(field.schema, el.slice(2));
       continue;
     }
     if (!Array.isArray(node)) return;
     const list = node;
     let idx = -1;
     if (el.startsWith("k:")) {
-      const [[k, v]] = Object.entries(JSON.parse(el.slice(2)) as Record<string, unknown>);
-      idx = list.findIndex((item) => isPlainObject(item) && deepEqual(item[k], v));
+      const key = JSON.stringify(JSON.parse(el.slice(2)));
+      idx = list.findIndex((item) => isPlainObject(item) && JSON.stringify(listItemKey(item, field)) === key);
     } else if (el.startsWith("v:")) {
       const v = JSON.parse(el.slice(2)) as unknown;
       idx = list.findIndex((item) => deepEqual(item, v));
@@ -438,6 +459,7 @@ function removePath(obj: unknown, path: FieldPath): void {
       return;
     }
     node = list[idx];
+    field = { schema: field.schema };
   }
 }
 

@@ -32,6 +32,9 @@ export interface WriteOptions extends DecodeOptions {
   manager?: string;
   /** Internal: managedFields were already settled (server-side apply). */
   fieldsTracked?: boolean;
+  /** The subresource the manager's entry names when the write is an update of the main resource on its
+   * behalf (/scale: upstream's scale handler records `subresource: scale`). */
+  managerSubresource?: string;
 }
 
 /** GuaranteedUpdate's tryUpdate: the next object built from the current one, or undefined for no change. */
@@ -63,6 +66,8 @@ function metaOf(obj: KubeObject): Meta {
 /** Status subresource semantics: the main resource ignores status, /status changes only status. */
 const HAS_STATUS_SUBRESOURCE = (def: ResourceDef) =>
   def.subresources?.some((s) => s.name === "status") ?? false;
+
+const TRACKS_GENERATION = (def: ResourceDef) => def.generation ?? HAS_STATUS_SUBRESOURCE(def);
 
 /** Subresources written like /status: only status comes from the request (a CSR's /approval too). */
 const STATUS_LIKE = new Set(["status", "approval"]);
@@ -158,7 +163,7 @@ export class ObjectService {
     delete meta.deletionGracePeriodSeconds;
     delete meta.selfLink;
     if (HAS_STATUS_SUBRESOURCE(def) && def.resource !== "namespaces") delete obj.status;
-    if (HAS_STATUS_SUBRESOURCE(def)) meta.generation = 1;
+    if (TRACKS_GENERATION(def)) meta.generation = 1;
 
     const name = meta.name ?? "";
     const req = {
@@ -283,7 +288,11 @@ export class ObjectService {
     if (o.manager && !o.fieldsTracked) {
       setManagedFields(
         next,
-        updateManagedFields(old, next, this.writer(def, o.manager, o.subresource ?? "")),
+        updateManagedFields(
+          old,
+          next,
+          this.writer(def, o.manager, o.subresource ?? "", o.managerSubresource),
+        ),
       );
     }
     await runAdmission(this.admission, "mutate", req);
@@ -399,17 +408,18 @@ export class ObjectService {
     }
   }
 
-  private writer(def: ResourceDef, manager: string, subresource: string): Writer {
+  private writer(def: ResourceDef, manager: string, subresource: string, entrySubresource?: string): Writer {
     const scope: FieldScope = STATUS_LIKE.has(subresource)
       ? "status"
       : HAS_STATUS_SUBRESOURCE(def)
         ? "main"
         : "all";
+    const named = entrySubresource ?? (STATUS_LIKE.has(subresource) ? subresource : undefined);
     return {
       manager,
       apiVersion: groupVersion(def),
       time: rfc3339(this.now()),
-      ...(STATUS_LIKE.has(subresource) ? { subresource } : {}),
+      ...(named ? { subresource: named } : {}),
       schema: isCustomResourceDef(def) ? def.patchSchema : patchSchemaFor(def.group, def.kind),
       scope,
     };
@@ -510,7 +520,8 @@ export class ObjectService {
       meta.managedFields = old.metadata.managedFields;
     }
     // generation counts spec changes (what controllers' observedGeneration follows).
-    const specChanged = JSON.stringify(next.spec ?? null) !== JSON.stringify(old.spec ?? null);
+    const specChanged =
+      TRACKS_GENERATION(def) && JSON.stringify(next.spec ?? null) !== JSON.stringify(old.spec ?? null);
     meta.generation =
       (old.metadata.generation ?? 0) + (subresource === "" && specChanged ? 1 : 0) || undefined;
     meta.uid = old.metadata.uid;

@@ -5,12 +5,26 @@
 // honoured wherever it appears. The schema of a kind holds only the paths that lead to a tag.
 
 import type { TypeRef } from "../http/protobuf/schema.ts";
-import { fieldFacts, jsonFields, messageForGroupKind, messageSchemas } from "../typeinfo/index.ts";
+import {
+  type FieldFacts,
+  fieldFacts,
+  jsonFields,
+  messageForGroupKind,
+  messageSchemas,
+} from "../typeinfo/index.ts";
 
 export interface PatchField {
   /** "merge": a list merged by mergeKey (maps) or as a set (primitives); "replace": a map replaced whole. */
   strategy?: "merge" | "replace";
   mergeKey?: string;
+  /** `+listMapKey` markers when an item is identified by more than its merge key (ports: number and
+   * protocol): server-side apply's field paths key items by all of them. */
+  mapKeys?: string[];
+  /** Defaults of key fields an item may omit (upstream's `+default` on them), used in its path. */
+  mapKeyDefaults?: Record<string, unknown>;
+  /** `+structType=atomic` / `+mapType=atomic` (LabelSelector, a Service's selector…): server-side apply
+   * owns and replaces it whole. Strategic merge patches ignore it, as upstream's do. */
+  atomic?: boolean;
   /** The struct (or list element struct) under this field. */
   schema?: PatchSchema;
 }
@@ -29,6 +43,9 @@ function strategyOf(tag: string | undefined): PatchField["strategy"] {
   return undefined;
 }
 
+const isAtomic = (facts: FieldFacts | undefined) =>
+  facts?.structType === "atomic" || facts?.mapType === "atomic";
+
 const messageOf = (ref: TypeRef): string | undefined => ("message" in ref ? ref.message : undefined);
 
 let tagged: Set<string> | undefined;
@@ -46,7 +63,10 @@ function taggedMessages(): Set<string> {
       const hit = [...jsonFields(m)].some(([name, f]) => {
         const sub = messageOf(f.mapValue ?? f.type);
         return (
-          strategyOf(facts[name]?.patchStrategy) || facts[name]?.patchMergeKey || (sub && tagged!.has(sub))
+          strategyOf(facts[name]?.patchStrategy) ||
+          facts[name]?.patchMergeKey ||
+          isAtomic(facts[name]) ||
+          (sub && tagged!.has(sub))
         );
       });
       if (hit) {
@@ -57,6 +77,10 @@ function taggedMessages(): Set<string> {
   }
   return tagged;
 }
+
+/** ContainerPort and ServicePort `protocol` carry `+default="TCP"` (k8s.io/api core/v1 types.go); the
+ * only defaulted list-map key among the built-in kinds. */
+const PORT_KEY_DEFAULTS = { protocol: "TCP" };
 
 const cache = new Map<string, PatchSchema>();
 
@@ -73,11 +97,17 @@ function schemaOf(message: string): PatchSchema {
     const strategy = strategyOf(facts[name]?.patchStrategy);
     if (strategy) field.strategy = strategy;
     if (facts[name]?.patchMergeKey) field.mergeKey = facts[name].patchMergeKey;
+    const mapKeys = facts[name]?.listMapKeys;
+    if (field.mergeKey && mapKeys && mapKeys.length > 1) {
+      field.mapKeys = mapKeys;
+      if (mapKeys.includes("protocol")) field.mapKeyDefaults = PORT_KEY_DEFAULTS;
+    }
+    if (isAtomic(facts[name])) field.atomic = true;
     const sub = messageOf(f.mapValue ?? f.type);
     if (sub && taggedMessages().has(sub)) {
       field.schema = f.mapValue ? { values: { schema: schemaOf(sub) } } : schemaOf(sub);
     }
-    if (field.strategy || field.mergeKey || field.schema) fields[name] = field;
+    if (field.strategy || field.mergeKey || field.atomic || field.schema) fields[name] = field;
   }
   return schema;
 }

@@ -8,9 +8,9 @@
 import type { KubeObject } from "../../meta/types.ts";
 import { yaml } from "../yaml.ts";
 import { jsonKind } from "./go-format.ts";
-import { applyManagedFields, type Writer } from "./managed-fields.ts";
+import { applyManagedFields, listItemKey, type Writer } from "./managed-fields.ts";
 import { patchError } from "./patch-error.ts";
-import { type PatchSchema, patchSchemaFor } from "./patch-schema.ts";
+import { lookupField, type PatchField, type PatchSchema, patchSchemaFor } from "./patch-schema.ts";
 import { strategicMerge } from "./strategic-merge.ts";
 
 export interface ApplyTarget {
@@ -55,8 +55,74 @@ function mergeApplyConfiguration(
   if (meta && meta.managedFields !== undefined && meta.managedFields !== null) {
     throw patchError.badRequest("metadata.managedFields must be nil");
   }
-  const merged = strategicMerge(live, config, o.schema ?? patchSchemaFor(o.group, o.kind)) as KubeObject;
+  const merged = mergeByListMapKeys(live, config, o.schema ?? patchSchemaFor(o.group, o.kind));
   return { config, merged, apiVersion: expected };
+}
+
+/**
+ * structured-merge-diff identifies a list item by all of its `+listMapKey` fields (ports: number and
+ * protocol), strategic merge by its one merge key; and it replaces an atomic struct or map (a
+ * LabelSelector, a Service's selector) whole, which strategic merge merges key by key. The merge runs
+ * on an apply schema (atomic fields "replace") over copies whose items carry their whole key in one
+ * synthetic field, so `53/UDP` and `53/TCP` stay two items.
+ */
+const ITEM_KEY = "\u0000key";
+
+function mergeByListMapKeys(
+  live: KubeObject,
+  config: Record<string, unknown>,
+  schema: PatchSchema,
+): KubeObject {
+  if (!needsApplySchema(schema, new Set())) return strategicMerge(live, config, schema) as KubeObject;
+  const keyed = (obj: unknown) => markItems(structuredClone(obj), schema, true);
+  const merged = strategicMerge(keyed(live) as KubeObject, keyed(config) as KubeObject, keyedSchema(schema));
+  return markItems(merged, schema, false) as KubeObject;
+}
+
+function needsApplySchema(schema: PatchSchema | undefined, seen: Set<PatchSchema>): boolean {
+  if (!schema || seen.has(schema)) return false;
+  seen.add(schema);
+  const fields = [...Object.values(schema.fields ?? {}), ...(schema.values ? [schema.values] : [])];
+  return fields.some((f) => f.mapKeys !== undefined || f.atomic || needsApplySchema(f.schema, seen));
+}
+
+/** Adds (or removes) ITEM_KEY on the items of every list with several map keys. */
+function markItems(value: unknown, schema: PatchSchema | undefined, add: boolean): unknown {
+  if (!schema || typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  for (const [k, v] of Object.entries(value)) {
+    const field = lookupField(schema, k);
+    const items = Array.isArray(v) ? v : [v];
+    for (const item of items) {
+      if (typeof item !== "object" || item === null || Array.isArray(item)) continue;
+      const map = item as Record<string, unknown>;
+      if (Array.isArray(v) && field.mapKeys) {
+        if (add) map[ITEM_KEY] = JSON.stringify(listItemKey(map, field));
+        else delete map[ITEM_KEY];
+      }
+      markItems(map, field.schema, add);
+    }
+  }
+  return value;
+}
+
+const keyedSchemas = new WeakMap<PatchSchema, PatchSchema>();
+
+/** The schema with ITEM_KEY as the merge key of lists with several map keys (cycles kept). */
+function keyedSchema(schema: PatchSchema): PatchSchema {
+  const cached = keyedSchemas.get(schema);
+  if (cached) return cached;
+  const out: PatchSchema = {};
+  keyedSchemas.set(schema, out);
+  const keyedField = (f: PatchField): PatchField => ({
+    ...f,
+    ...(f.mapKeys ? { mergeKey: ITEM_KEY } : {}),
+    ...(f.atomic ? { strategy: "replace" as const } : {}),
+    ...(f.schema ? { schema: keyedSchema(f.schema) } : {}),
+  });
+  if (schema.fields)
+    out.fields = Object.fromEntries(Object.entries(schema.fields).map(([k, f]) => [k, keyedField(f)]));
+  if (schema.values) out.values = keyedField(schema.values);
+  return out;
 }
 
 function decodeApplyConfiguration(body: string): Record<string, unknown> {

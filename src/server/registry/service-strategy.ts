@@ -21,6 +21,9 @@ export function prepareService(svc: Service, old: Service | undefined, allocator
     const spec = old.spec ?? {};
     patchAllocatedValues(svc.spec, spec);
     dropTypeDependentFields(svc.spec, spec);
+    // A Service that is no longer a LoadBalancer has no load balancer status (dropTypeDependentFields).
+    if (svc.spec.type !== "LoadBalancer")
+      (svc as { status?: unknown }).status = { ...svc.status, loadBalancer: {} };
   }
   normalizeClusterIPs(svc.spec, old?.spec);
   allocators.allocate(svc, old);
@@ -111,6 +114,13 @@ function dropTypeDependentFields(spec: Spec, old: Spec): void {
     old.allocateLoadBalancerNodePorts === spec.allocateLoadBalancerNodePorts
   )
     delete spec.allocateLoadBalancerNodePorts;
+  if (
+    old.type === "LoadBalancer" &&
+    spec.type !== "LoadBalancer" &&
+    spec.loadBalancerClass != null &&
+    old.loadBalancerClass === spec.loadBalancerClass
+  )
+    delete spec.loadBalancerClass;
   const accessible = (s: Spec) =>
     s.type === "LoadBalancer" ||
     s.type === "NodePort" ||
@@ -120,3 +130,9 @@ function dropTypeDependentFields(spec: Spec, old: Spec): void {
 }
 
 const sameNumbers = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** SetDefaults_LoadBalancerStatus (LoadBalancerIPMode, on since 1.30): an ingress IP is a VIP unless said. */
+export function defaultLoadBalancerStatus(svc: Service): void {
+  for (const ingress of svc.status?.loadBalancer?.ingress ?? [])
+    if (ingress.ip && ingress.ipMode == null) ingress.ipMode = "VIP";
+}

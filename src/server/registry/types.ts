@@ -60,6 +60,10 @@ export interface ResourceDef {
    * store serves such a def as a view of the stored def's objects (storage/view.ts): every get, list,
    * watch and write converts, so a write through either version reads back through both. */
   storage?: SharedStorage;
+  /** Whether the strategy keeps metadata.generation (1 on create, +1 on each spec change). Default: the
+   * kinds with a status subresource; false for those whose 1.33 strategy never sets it (Services,
+   * HorizontalPodAutoscalers, Namespaces, Nodes), where a write keeps what is stored (rest.BeforeUpdate). */
+  generation?: boolean;
   /** DELETE answers with the object (its last state) rather than a Success Status
    * (the registry's ReturnDeletedObject: pods, namespaces, services, nodes, serviceaccounts). */
   returnsDeletedObject?: boolean;

@@ -8,6 +8,8 @@ export interface FieldFacts {
   listType?: string;
   listMapKeys?: string[];
   mapType?: string;
+  /** `+structType=atomic` on the field's type (metav1.LabelSelector, ObjectReference…): one leaf. */
+  structType?: string;
 }
 
 export interface GeneratedPackage {

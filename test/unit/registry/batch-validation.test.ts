@@ -300,6 +300,192 @@ describe("ValidateJobUpdate", () => {
   });
 });
 
+describe("ValidateJobUpdateStatus with the JobManagedBy options (strategy_test.go TestStatusStrategy_ValidateUpdate)", () => {
+  const T0 = "2025-01-01T00:00:00Z";
+  const T1 = "2025-01-01T00:01:00Z";
+  const cond = (type: string, status = "True") => ({ type, status });
+  const indexed = { completionMode: "Indexed", completions: 5, parallelism: 5 };
+  const perIndex = { ...indexed, backoffLimitPerIndex: 1 };
+  const cases: {
+    name: string;
+    spec?: Record<string, unknown>;
+    old: Record<string, unknown>;
+    next: Record<string, unknown>;
+    want: string[];
+  }[] = [
+    {
+      name: "a normal progress update",
+      old: { active: 1 },
+      next: { active: 1, succeeded: 1, ready: 1 },
+      want: [],
+    },
+    {
+      name: "negative counters",
+      old: {},
+      next: { active: -1, ready: -1, terminating: -2 },
+      want: [
+        "status.active: Invalid value: -1: must be greater than or equal to 0",
+        "status.ready: Invalid value: -1: must be greater than or equal to 0",
+        "status.terminating: Invalid value: -2: must be greater than or equal to 0",
+      ],
+    },
+    {
+      name: "uncountedTerminatedPods: empty and duplicate UIDs",
+      old: {},
+      next: { uncountedTerminatedPods: { succeeded: ["a", ""], failed: ["a"] } },
+      want: [
+        'status.uncountedTerminatedPods.succeeded[1]: Invalid value: "": must not be empty',
+        'status.uncountedTerminatedPods.failed[0]: Duplicate value: "a"',
+      ],
+    },
+    {
+      name: "Complete and Failed together",
+      old: { startTime: T0 },
+      next: {
+        startTime: T0,
+        completionTime: T1,
+        conditions: [cond("Complete"), cond("Failed"), cond("FailureTarget")],
+      },
+      want: [
+        "status.conditions: Invalid value: cannot set Complete=True and Failed=true conditions",
+        "status.conditions: Invalid value: cannot set Complete=True and FailureTarget=true conditions",
+      ],
+    },
+    {
+      name: "completionTime without Complete, and before startTime",
+      old: { startTime: T1 },
+      next: { startTime: T1, completionTime: T0 },
+      want: [
+        'status.completionTime: Invalid value: "2025-01-01T00:00:00Z": cannot set completionTime when there is no Complete=True condition',
+        'status.completionTime: Invalid value: "2025-01-01T00:00:00Z": completionTime cannot be set before startTime',
+      ],
+    },
+    {
+      name: "a finished Job with active pods, no startTime and uncounted pods",
+      old: { active: 1, uncountedTerminatedPods: { failed: ["x"] } },
+      next: {
+        active: 1,
+        failed: 1,
+        uncountedTerminatedPods: { failed: ["x"] },
+        conditions: [cond("FailureTarget"), cond("Failed")],
+      },
+      want: [
+        "status.active: Invalid value: 1: active>0 is invalid for finished job",
+        "status.startTime: Required value: startTime is required for finished job",
+        'status.uncountedTerminatedPods: Invalid value: {"failed":["x"]}: uncountedTerminatedPods needs to be empty for finished job',
+      ],
+    },
+    {
+      name: "checks on fields that did not change are skipped",
+      old: { active: 1, conditions: [cond("FailureTarget"), cond("Failed")] },
+      next: { active: 1, failed: 1, conditions: [cond("FailureTarget"), cond("Failed")] },
+      want: [],
+    },
+    {
+      name: "completedIndexes that do not parse, or on a NonIndexed Job",
+      spec: { completions: 5, parallelism: 5 },
+      old: {},
+      next: { completedIndexes: "1,3-2" },
+      want: [
+        'status.completedIndexes: Invalid value: "1,3-2": error parsing completedIndexes: non-increasing order, previous: 3, current: 2',
+        'status.completedIndexes: Invalid value: "1,3-2": cannot set non-empty completedIndexes when non-indexed completion mode',
+      ],
+    },
+    {
+      name: "an index beyond completions",
+      spec: indexed,
+      old: {},
+      next: { completedIndexes: "0,7" },
+      want: [
+        'status.completedIndexes: Invalid value: "0,7": error parsing completedIndexes: too large index: "7"',
+      ],
+    },
+    {
+      name: "failedIndexes without backoffLimitPerIndex",
+      spec: indexed,
+      old: {},
+      next: { failedIndexes: "1" },
+      want: [
+        'status.failedIndexes: Invalid value: "1": cannot set non-null failedIndexes when backoffLimitPerIndex is null',
+      ],
+    },
+    {
+      name: "failedIndexes overlapping completedIndexes",
+      spec: perIndex,
+      old: {},
+      next: { completedIndexes: "0-2", failedIndexes: "2-3" },
+      want: [
+        'status.failedIndexes: Invalid value: "2-3": failedIndexes and completedIndexes overlap at index: 2',
+      ],
+    },
+    {
+      name: "a terminal condition may not be dropped, nor counters decrease",
+      old: {
+        startTime: T0,
+        completionTime: T1,
+        succeeded: 2,
+        failed: 1,
+        conditions: [cond("SuccessCriteriaMet"), cond("Complete")],
+      },
+      next: { startTime: T0, completionTime: T1, succeeded: 1, failed: 0, conditions: [] },
+      want: [
+        'status.completionTime: Invalid value: "2025-01-01T00:01:00Z": cannot set completionTime when there is no Complete=True condition',
+        "status.conditions: Invalid value: cannot disable the terminal Complete=True condition",
+        "status.failed: Invalid value: 0: cannot decrease the failed counter",
+        "status.succeeded: Invalid value: 1: cannot decrease the succeeded counter",
+        "status.conditions: Invalid value: cannot disable the SuccessCriteriaMet=True condition",
+      ],
+    },
+    {
+      name: "an elastic Indexed Job (completions = parallelism) may lower succeeded",
+      spec: indexed,
+      old: { succeeded: 3, completedIndexes: "0-2" },
+      next: { succeeded: 2, completedIndexes: "0-1" },
+      want: [],
+    },
+    {
+      name: "completionTime may not change, startTime may not be removed while unsuspended",
+      old: { startTime: T0, completionTime: T1, conditions: [cond("SuccessCriteriaMet"), cond("Complete")] },
+      next: {
+        completionTime: "2025-01-01T00:02:00Z",
+        conditions: [cond("SuccessCriteriaMet"), cond("Complete")],
+      },
+      want: [
+        "status.startTime: Required value: startTime is required for finished job",
+        'status.completionTime: Invalid value: "2025-01-01T00:02:00Z": completionTime cannot be mutated',
+        "status.startTime: Required value: startTime cannot be removed for unsuspended job",
+      ],
+    },
+    {
+      name: "SuccessCriteriaMet with Failed, or after Complete",
+      old: { startTime: T0, completionTime: T1, conditions: [cond("Complete")] },
+      next: { startTime: T0, completionTime: T1, conditions: [cond("Complete"), cond("SuccessCriteriaMet")] },
+      want: [
+        "status.conditions: Invalid value: cannot set SuccessCriteriaMet=True for Job already has Complete=true conditions",
+      ],
+    },
+    {
+      name: "Complete=True under a successPolicy needs SuccessCriteriaMet",
+      spec: { ...indexed, successPolicy: { rules: [{ succeededCount: 1 }] } },
+      old: { startTime: T0 },
+      next: { startTime: T0, completionTime: T1, conditions: [cond("Complete")] },
+      want: [
+        "status.conditions: Invalid value: cannot set Complete=True for Job with SuccessPolicy unless SuccessCriteriaMet=True",
+      ],
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const old = stored({ ...validJob(c.spec), status: c.old });
+      const next = { ...validJob(c.spec), status: c.next };
+      assert.deepEqual(
+        validateJob(next, old).map((e) => `${e.field}: ${e.message}`),
+        c.want,
+      );
+    });
+  }
+});
+
 describe("ValidateCronJobCreate (validation_test.go TestValidateCronJob)", () => {
   const template = podTemplate({});
   const valid = (spec: Record<string, unknown> = {}, name = "mycronjob"): KubeObject => ({

@@ -66,7 +66,7 @@ describe("field sets", () => {
             "f:args": {},
             "f:image": {},
             "f:name": {},
-            "f:ports": { 'k:{"containerPort":80}': { ".": {}, "f:containerPort": {} } },
+            "f:ports": { 'k:{"containerPort":80,"protocol":"TCP"}': { ".": {}, "f:containerPort": {} } },
           },
         },
         "f:nodeSelector": {},
@@ -223,5 +223,92 @@ describe("ownership", () => {
   test("status is not owned through the main resource of a kind with a status subresource", () => {
     const live = applyPod({}, { metadata: { labels: { a: "1" } }, status: { phase: "Running" } });
     assert.deepEqual(fieldsOf(live, "kubectl"), { "f:metadata": { "f:labels": { "f:a": {} } } });
+  });
+});
+
+describe("list items keyed by several fields (+listMapKey)", () => {
+  const svcConfig = (ports: object[]) =>
+    JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "dns" }, spec: { ports } });
+  const applySvc = (live: KubeObject, ports: object[], manager = "kubectl") =>
+    serverSideApplyOwned(
+      live,
+      svcConfig(ports),
+      { kind: "Service", group: "", manager, time: "2026-01-01T00:00:00Z", scope: "main" },
+      false,
+    );
+  const dns = [
+    { name: "dns", port: 53, protocol: "UDP" },
+    { name: "dns-tcp", port: 53 },
+  ];
+
+  test("a Service's ports are keyed by port and protocol, TCP when omitted (upstream's FieldsV1)", () => {
+    const created = applySvc({}, dns);
+    assert.deepEqual(fieldsOf(created, "kubectl"), {
+      "f:spec": {
+        "f:ports": {
+          'k:{"port":53,"protocol":"TCP"}': { ".": {}, "f:name": {}, "f:port": {} },
+          'k:{"port":53,"protocol":"UDP"}': { ".": {}, "f:name": {}, "f:port": {}, "f:protocol": {} },
+        },
+      },
+    });
+    assert.equal(
+      pathString(JSON.stringify(["f:spec", "f:ports", 'k:{"port":53,"protocol":"UDP"}', "f:name"])),
+      '.spec.ports[port=53,protocol="UDP"].name',
+    );
+  });
+
+  test("equal values another manager applied are shared; a changed one conflicts on its own item only", () => {
+    const live = applySvc({}, dns, "first");
+    const shared = applySvc(live, dns, "second");
+    assert.ok(fieldsOf(shared, "first") && fieldsOf(shared, "second"));
+    assert.throws(
+      () => applySvc(shared, [dns[0], { name: "renamed", port: 53 }], "third"),
+      (e: unknown) =>
+        e instanceof ApplyConflictError &&
+        e.conflicts.map((c) => `${c.manager.manager} ${c.path}`).join("; ") ===
+          'first .spec.ports[port=53,protocol="TCP"].name; second .spec.ports[port=53,protocol="TCP"].name',
+    );
+  });
+
+  test("an item dropped from the configuration is removed by all of its keys", () => {
+    const live = applySvc({}, dns);
+    const next = applySvc(live, [dns[0]]);
+    assert.deepEqual((next.spec as { ports: unknown }).ports, [dns[0]]);
+  });
+});
+
+describe("atomic structs and maps (+structType=atomic, +mapType=atomic)", () => {
+  const apply = (live: KubeObject, obj: object, kind: string, group: string, manager = "kubectl") =>
+    serverSideApplyOwned(
+      live,
+      JSON.stringify(obj),
+      { kind, group, manager, time: "2026-01-01T00:00:00Z", scope: "main" },
+      false,
+    );
+
+  test("a Deployment's LabelSelector is one owned leaf, as upstream's f:selector: {}", () => {
+    const deploy = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "d" },
+      spec: { selector: { matchLabels: { app: "d" } }, replicas: 1 },
+    };
+    const created = apply({}, deploy, "Deployment", "apps");
+    assert.deepEqual(fieldsOf(created, "kubectl"), {
+      "f:spec": { "f:replicas": {}, "f:selector": {} },
+    });
+  });
+
+  test("an applied Service selector replaces the live one whole", () => {
+    const svc = (selector: object) => ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "s" },
+      spec: { selector },
+    });
+    const live = apply({}, svc({ app: "a", tier: "web" }), "Service", "");
+    assert.deepEqual(fieldsOf(live, "kubectl"), { "f:spec": { "f:selector": {} } });
+    const next = apply(live, svc({ app: "b" }), "Service", "");
+    assert.deepEqual((next.spec as { selector: unknown }).selector, { app: "b" });
   });
 });

@@ -130,3 +130,168 @@ test("updates: the primary cluster IP may not be unset or changed", () => {
     "spec.clusterIPs[0]: Invalid value: []string(nil): primary clusterIP can not be unset",
   ]);
 });
+
+// TestValidateServiceCreate's cases for the fields below (pkg/apis/core/validation/validation_test.go), with
+// the messages ValidateService gives them.
+const LB = { type: "LoadBalancer", externalTrafficPolicy: "Cluster", allocateLoadBalancerNodePorts: true };
+const createCases: [string, Record<string, unknown>, string[], Record<string, string>?][] = [
+  [
+    "valid LoadBalancer source ranges",
+    { ...LB, loadBalancerSourceRanges: ["10.0.0.0/8", " 1.2.3.4/32 "] },
+    [],
+  ],
+  [
+    "invalid LoadBalancer source range",
+    { ...LB, loadBalancerSourceRanges: ["10.0.0.0/8", "not-a-cidr", "10.0.0.1"] },
+    [
+      'spec.LoadBalancerSourceRanges[1]: Invalid value: "not-a-cidr": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+      'spec.LoadBalancerSourceRanges[2]: Invalid value: "10.0.0.1": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+    ],
+  ],
+  [
+    "sloppy source range (leading zeros) is tolerated",
+    { ...LB, loadBalancerSourceRanges: ["010.0.0.0/08"] },
+    [],
+  ],
+  [
+    "source-range annotation on a non-LoadBalancer, with a bad value",
+    {},
+    [
+      "metadata.annotations[service.beta.kubernetes.io/load-balancer-source-ranges]: Forbidden: may only be used when `type` is 'LoadBalancer'",
+      'metadata.annotations[service.beta.kubernetes.io/load-balancer-source-ranges]: Invalid value: "x": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+    ],
+    { "service.beta.kubernetes.io/load-balancer-source-ranges": "10.0.0.0/8, x" },
+  ],
+  [
+    "the field wins over the annotation",
+    { ...LB, loadBalancerSourceRanges: ["10.0.0.0/8"] },
+    [],
+    { "service.beta.kubernetes.io/load-balancer-source-ranges": "x" },
+  ],
+  [
+    "topology-mode must match topology-aware-hints",
+    {},
+    [
+      'metadata.annotations[service.kubernetes.io/topology-mode]: Invalid value: "Auto": must match annotations[service.kubernetes.io/topology-aware-hints] when both are specified',
+    ],
+    {
+      "service.kubernetes.io/topology-aware-hints": "disabled",
+      "service.kubernetes.io/topology-mode": "Auto",
+    },
+  ],
+  [
+    "allocateLoadBalancerNodePorts nil on a LoadBalancer",
+    { ...LB, allocateLoadBalancerNodePorts: undefined },
+    ["allocateLoadBalancerNodePorts: Required value"],
+  ],
+  [
+    "allocateLoadBalancerNodePorts on a ClusterIP Service",
+    { allocateLoadBalancerNodePorts: false },
+    ["spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer'"],
+  ],
+  ["valid loadBalancerClass", { ...LB, loadBalancerClass: "example.com/internal-vip" }, []],
+  [
+    "invalid loadBalancerClass",
+    { ...LB, loadBalancerClass: "Bad Class" },
+    [
+      "spec.loadBalancerClass: Invalid value: \"Bad Class\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+    ],
+  ],
+  [
+    "loadBalancerClass on a ClusterIP Service",
+    { loadBalancerClass: "example.com/internal-vip" },
+    ["spec.loadBalancerClass: Forbidden: may only be used when `type` is 'LoadBalancer'"],
+  ],
+  [
+    "internalTrafficPolicy nil on a ClusterIP Service",
+    { internalTrafficPolicy: undefined },
+    ["spec.internalTrafficPolicy: Required value"],
+  ],
+  [
+    "internalTrafficPolicy nil on an ExternalName Service is fine",
+    { type: "ExternalName", externalName: "example.com", internalTrafficPolicy: undefined, ports: [] },
+    [],
+  ],
+  [
+    "invalid appProtocol",
+    { ports: [{ port: 80, protocol: "TCP", targetPort: 80, appProtocol: "-bad" }] },
+    [
+      "spec.ports[0].appProtocol: Invalid value: \"-bad\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+    ],
+  ],
+  [
+    "valid appProtocol",
+    { ports: [{ port: 80, protocol: "TCP", targetPort: 80, appProtocol: "kubernetes.io/h2c" }] },
+    [],
+  ],
+  ["missing protocol", { ports: [{ port: 80, targetPort: 80 }] }, ["spec.ports[0].protocol: Required value"]],
+  [
+    "trafficDistribution other than PreferClose",
+    { trafficDistribution: "PreferSameZone" },
+    ['spec.trafficDistribution: Unsupported value: "PreferSameZone": supported values: "PreferClose"'],
+  ],
+  [
+    "healthCheckNodePort without Local",
+    { ...LB, healthCheckNodePort: 31000 },
+    [
+      "spec.healthCheckNodePort: Invalid value: 31000: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'",
+    ],
+  ],
+  [
+    "sessionAffinity ClientIP with timeoutSeconds 0",
+    { sessionAffinity: "ClientIP", sessionAffinityConfig: { clientIP: { timeoutSeconds: 0 } } },
+    [
+      "spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 0: must be greater than 0 and less than 86400",
+    ],
+  ],
+];
+
+for (const [name, spec, want, annotations] of createCases) {
+  test(`ValidateService: ${name}`, () => {
+    const obj = svc(spec);
+    if (annotations) obj.metadata = { ...obj.metadata, annotations };
+    assert.deepEqual(lines(obj), want);
+  });
+}
+
+test("ValidateServiceUpdate: loadBalancerClass may not change on a LoadBalancer", () => {
+  const old = svc({ ...LB, loadBalancerClass: "example.com/a" });
+  assert.deepEqual(lines(svc({ ...LB, loadBalancerClass: "example.com/b" }), old), [
+    'spec.loadBalancerClass: Invalid value: "example.com/b": may not change once set',
+  ]);
+  assert.deepEqual(lines(svc({ ...LB }), old), [
+    "spec.loadBalancerClass: Invalid value: null: may not change once set",
+  ]);
+});
+
+test("ValidateServiceStatusUpdate: load balancer ingress", () => {
+  const old = svc({ ...LB });
+  const withStatus = (spec: Record<string, unknown>, ingress: object[]) => ({
+    ...svc(spec),
+    status: { loadBalancer: { ingress } },
+  });
+  assert.deepEqual(
+    lines(withStatus(LB, [{ ip: "1.2.3.4", ipMode: "VIP" }, { hostname: "lb.example.com" }]), old),
+    [],
+  );
+  assert.deepEqual(
+    lines(
+      withStatus(LB, [
+        { ip: "1.2.3.x" },
+        { hostname: "1.2.3.4", ipMode: "Proxy" },
+        { ip: "1.2.3.4", ipMode: "Direct" },
+      ]),
+      old,
+    ),
+    [
+      'status.loadBalancer.ingress[0].ip: Invalid value: "1.2.3.x": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+      "status.loadBalancer.ingress[0].ipMode: Required value: must be specified when `ip` is set",
+      "status.loadBalancer.ingress[1].ipMode: Forbidden: may not be specified when `ip` is not set",
+      'status.loadBalancer.ingress[1].hostname: Invalid value: "1.2.3.4": must be a DNS name, not an IP address',
+      'status.loadBalancer.ingress[2].ipMode: Unsupported value: "Direct": supported values: "Proxy", "VIP"',
+    ],
+  );
+  assert.deepEqual(lines(withStatus({}, [{ ip: "1.2.3.4", ipMode: "VIP" }]), svc({})), [
+    "status.loadBalancer.ingress: Forbidden: may only be used when `spec.type` is 'LoadBalancer'",
+  ]);
+});

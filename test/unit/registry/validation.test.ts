@@ -298,7 +298,15 @@ describe("validatePod", () => {
 });
 
 describe("validateService", () => {
-  const svc = (spec: object): KubeObject => ({ metadata: { name: "s", namespace: "ns" }, spec });
+  /** As the strategy hands Services over: internalTrafficPolicy and port protocols defaulted. */
+  const svc = (spec: { type?: string; ports?: object[] } & Record<string, unknown>): KubeObject => ({
+    metadata: { name: "s", namespace: "ns" },
+    spec: {
+      ...(spec.type === "ExternalName" ? {} : { internalTrafficPolicy: "Cluster" }),
+      ...spec,
+      ...(spec.ports ? { ports: spec.ports.map((p) => ({ protocol: "TCP", ...p })) } : {}),
+    },
+  });
 
   test("ports, type, names and duplicates", () => {
     assert.deepEqual(lines(v.validateService(svc({ type: "ClusterIP" }))), ["spec.ports: Required value"]);

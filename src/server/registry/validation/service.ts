@@ -1,15 +1,16 @@
 // Service validation (pkg/apis/core/validation ValidateService/ValidateServiceUpdate,
 // ValidateServiceClusterIPsRelatedFields, validateUpgradeDowngradeClusterIPs): type, ports, node ports,
-// selector, session affinity, ExternalName, cluster IPs and IP families, traffic policies.
+// selector, session affinity, ExternalName, cluster IPs and IP families, traffic policies, source ranges,
+// load balancer class, the topology annotations.
 // Taken or out-of-range addresses and node ports are the allocator's (service-allocators.ts).
 
 import { isIP, isIPv6 } from "node:net";
 import type { Service } from "kubernetes-types/core/v1.d.ts";
 import { goQuote } from "../../../meta/go-quote.ts";
-import { isDNS1123Label, isDNS1123Subdomain } from "../../../meta/names.ts";
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from "../../../meta/names.ts";
 import type { KubeObject } from "../../../meta/types.ts";
 import { goStringSlice } from "../go-format.ts";
-import { asMap, asMaps, asNumber, asString, asStrings, isMap, type Json } from "../json-access.ts";
+import { asMap, asMaps, asNumber, asString, asStrings, deepEqual, isMap, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import { child, duplicate, forbidden, goSyntax, index, invalid, notSupported, required } from "./field.ts";
 import { validateLabels } from "./meta.ts";
@@ -22,8 +23,14 @@ const EXTERNAL_TRAFFIC_POLICIES = ["Cluster", "Local"];
 const INTERNAL_TRAFFIC_POLICIES = ["Cluster", "Local"];
 const IP_FAMILIES = ["IPv4", "IPv6"];
 const IP_FAMILY_POLICIES = ["PreferDualStack", "RequireDualStack", "SingleStack"];
+const IP_MODES = ["Proxy", "VIP"];
 const MAX_CLIENT_IP_AFFINITY_SECONDS = 86400;
 const INVALID_IP = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)";
+const INVALID_CIDR = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
+// k8s.io/api core/v1 annotation_key_constants.go.
+const SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges";
+const TOPOLOGY_AWARE_HINTS_ANNOTATION = "service.kubernetes.io/topology-aware-hints";
+const TOPOLOGY_MODE_ANNOTATION = "service.kubernetes.io/topology-mode";
 
 type Spec = NonNullable<Service["spec"]>;
 
@@ -36,6 +43,17 @@ export function validateService(svc: KubeObject, old?: KubeObject): FieldCause[]
   const headless = clusterIPs.length === 1 && clusterIPs[0] === "None";
   const errs: FieldCause[] = [];
   if (old) errs.push(...updateErrors(spec, asMap(old.spec)));
+  const annotations = asMap(svc.metadata?.annotations);
+  const hints = annotations[TOPOLOGY_AWARE_HINTS_ANNOTATION];
+  const mode = annotations[TOPOLOGY_MODE_ANNOTATION];
+  if (hints !== undefined && mode !== undefined && hints !== mode)
+    errs.push(
+      invalid(
+        `metadata.annotations[${TOPOLOGY_MODE_ANNOTATION}]`,
+        asString(mode),
+        `must match annotations[${TOPOLOGY_AWARE_HINTS_ANNOTATION}] when both are specified`,
+      ),
+    );
 
   if (ports.length === 0 && !headless && type !== "ExternalName") errs.push(required(child(SPEC, "ports")));
   if ((type === "LoadBalancer" || type === "NodePort") && headless) {
@@ -91,11 +109,7 @@ export function validateService(svc: KubeObject, old?: KubeObject): FieldCause[]
   }
   errs.push(...duplicateNodePortErrors(ports));
   errs.push(...duplicatePortErrors(ports));
-  // The field path's capital L is upstream's.
-  if (asStrings(spec.loadBalancerSourceRanges).length > 0 && type !== "LoadBalancer")
-    errs.push(
-      forbidden(child(SPEC, "LoadBalancerSourceRanges"), "may only be used when `type` is 'LoadBalancer'"),
-    );
+  errs.push(...sourceRangesErrors(spec, annotations, type));
   if (spec.allocateLoadBalancerNodePorts != null && type !== "LoadBalancer")
     errs.push(
       forbidden(
@@ -103,12 +117,20 @@ export function validateService(svc: KubeObject, old?: KubeObject): FieldCause[]
         "may only be used when `type` is 'LoadBalancer'",
       ),
     );
+  // The path without "spec." is upstream's.
+  if (type === "LoadBalancer" && spec.allocateLoadBalancerNodePorts == null)
+    errs.push(required("allocateLoadBalancerNodePorts"));
+  errs.push(...loadBalancerClassErrors(spec, type));
   errs.push(...externalTrafficPolicyErrors(spec as Spec, type));
   const internal = spec.internalTrafficPolicy;
+  if (internal == null && ["NodePort", "LoadBalancer", "ClusterIP"].includes(type))
+    errs.push(required(child(SPEC, "internalTrafficPolicy")));
   if (internal != null && !INTERNAL_TRAFFIC_POLICIES.includes(asString(internal)))
     errs.push(
       notSupported(child(SPEC, "internalTrafficPolicy"), asString(internal), INTERNAL_TRAFFIC_POLICIES),
     );
+  if (old && !deepEqual(svc.status ?? null, old.status ?? null))
+    errs.push(...loadBalancerStatusErrors(svc, type));
   if (spec.trafficDistribution != null && spec.trafficDistribution !== "PreferClose")
     errs.push(
       notSupported(child(SPEC, "trafficDistribution"), asString(spec.trafficDistribution), ["PreferClose"]),
@@ -137,6 +159,81 @@ function sessionAffinityConfigErrors(affinity: string, config: unknown): FieldCa
         ),
       ]
     : [];
+}
+
+/**
+ * loadBalancerSourceRanges, else the older annotation: each a CIDR (IsValidCIDRForLegacyField without
+ * StrictIPCIDRValidation, off in 1.33: ParseCIDRSloppy), only on LoadBalancer Services. The field
+ * path's capital L is upstream's.
+ */
+function sourceRangesErrors(spec: Json, annotations: Json, type: string): FieldCause[] {
+  const errs: FieldCause[] = [];
+  const ranges = asStrings(spec.loadBalancerSourceRanges);
+  const onlyLB = "may only be used when `type` is 'LoadBalancer'";
+  if (ranges.length > 0) {
+    const path = child(SPEC, "LoadBalancerSourceRanges");
+    if (type !== "LoadBalancer") errs.push(forbidden(path, onlyLB));
+    ranges.forEach((value, i) => {
+      const trimmed = value.trim(); // space padding is tolerated (a leftover of the annotation)
+      if (!isValidCIDRSloppy(trimmed)) errs.push(invalid(index(path, i), trimmed, INVALID_CIDR));
+    });
+  } else if (annotations[SOURCE_RANGES_ANNOTATION] !== undefined) {
+    const path = `metadata.annotations[${SOURCE_RANGES_ANNOTATION}]`;
+    if (type !== "LoadBalancer") errs.push(forbidden(path, onlyLB));
+    const text = asString(annotations[SOURCE_RANGES_ANNOTATION]).trim();
+    if (text)
+      for (const part of text.split(",")) {
+        const value = part.trim();
+        if (!isValidCIDRSloppy(value)) errs.push(invalid(path, value, INVALID_CIDR));
+      }
+  }
+  return errs;
+}
+
+/** netutils.ParseCIDRSloppy succeeds: an IP (IPv4 octets may have leading zeros) and a prefix length. */
+function isValidCIDRSloppy(value: string): boolean {
+  const slash = value.lastIndexOf("/");
+  if (slash < 0) return false;
+  const ip = value.slice(0, slash);
+  const bits = value.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(bits) || ip.includes("%") || !isValidIP(ip)) return false;
+  return Number(bits) <= (isIPv6(ip) ? 128 : 32);
+}
+
+/** validateLoadBalancerClassField (create part): a qualified name, on LoadBalancer Services only. */
+function loadBalancerClassErrors(spec: Json, type: string): FieldCause[] {
+  const path = child(SPEC, "loadBalancerClass");
+  if (spec.loadBalancerClass == null) return [];
+  if (type !== "LoadBalancer") return [forbidden(path, "may only be used when `type` is 'LoadBalancer'")];
+  const value = asString(spec.loadBalancerClass);
+  return isQualifiedName(value).map((msg) => invalid(path, value, msg));
+}
+
+/** ValidateLoadBalancerStatus (a status write; AllowServiceLBStatusOnNonLB is off in 1.33). */
+function loadBalancerStatusErrors(svc: KubeObject, type: string): FieldCause[] {
+  const ingress = asMaps(asMap(asMap(svc.status).loadBalancer).ingress);
+  const path = "status.loadBalancer.ingress";
+  if (type !== "LoadBalancer" && ingress.length > 0)
+    return [forbidden(path, "may only be used when `spec.type` is 'LoadBalancer'")];
+  const errs: FieldCause[] = [];
+  ingress.forEach((entry, i) => {
+    const at = index(path, i);
+    const ip = asString(entry.ip);
+    if (ip && !isValidIP(ip)) errs.push(invalid(child(at, "ip"), ip, INVALID_IP));
+    if (entry.ipMode == null) {
+      if (ip) errs.push(required(child(at, "ipMode"), "must be specified when `ip` is set"));
+    } else if (!ip) errs.push(forbidden(child(at, "ipMode"), "may not be specified when `ip` is not set"));
+    else if (!IP_MODES.includes(asString(entry.ipMode)))
+      errs.push(notSupported(child(at, "ipMode"), asString(entry.ipMode), IP_MODES));
+    const hostname = asString(entry.hostname);
+    if (hostname) {
+      for (const msg of isDNS1123Subdomain(hostname))
+        errs.push(invalid(child(at, "hostname"), hostname, msg));
+      if (isValidIP(hostname))
+        errs.push(invalid(child(at, "hostname"), hostname, "must be a DNS name, not an IP address"));
+    }
+  });
+  return errs;
 }
 
 /** apiservice.ExternallyAccessible. */
@@ -178,6 +275,14 @@ function updateErrors(spec: Json, old: Json): FieldCause[] {
   const oldType = asString(old.type) || "ClusterIP";
   if (type === "ExternalName" || oldType === "ExternalName") return [];
   const errs = [...clusterIPsUpdateErrors(spec, old), ...ipFamiliesUpdateErrors(spec, old)];
+  if (
+    spec.type === "LoadBalancer" &&
+    old.type === "LoadBalancer" &&
+    (spec.loadBalancerClass ?? null) !== (old.loadBalancerClass ?? null)
+  ) {
+    const value = spec.loadBalancerClass == null ? null : asString(spec.loadBalancerClass);
+    errs.push(invalid(child(SPEC, "loadBalancerClass"), value, "may not change once set"));
+  }
   const needsHC = (s: Json) => s.type === "LoadBalancer" && s.externalTrafficPolicy === "Local";
   if (
     needsHC(old) &&
@@ -360,7 +465,8 @@ function validateServicePort(p: Json, requireName: boolean, names: Set<string>, 
   for (const msg of isValidPortNum(asNumber(p.port)))
     errs.push(invalid(child(path, "port"), asNumber(p.port), msg));
   const protocol = asString(p.protocol);
-  if (protocol && !PORT_PROTOCOLS.includes(protocol))
+  if (!protocol) errs.push(required(child(path, "protocol")));
+  else if (!PORT_PROTOCOLS.includes(protocol))
     errs.push(notSupported(child(path, "protocol"), protocol, PORT_PROTOCOLS));
   // targetPort: an int port number or an IANA service name (absent is defaulted to port).
   if (typeof p.targetPort === "number") {
@@ -369,6 +475,10 @@ function validateServicePort(p: Json, requireName: boolean, names: Set<string>, 
   } else if (typeof p.targetPort === "string") {
     for (const msg of isValidPortName(p.targetPort))
       errs.push(invalid(child(path, "targetPort"), p.targetPort, msg));
+  }
+  if (p.appProtocol != null) {
+    const app = asString(p.appProtocol);
+    for (const msg of isQualifiedName(app)) errs.push(invalid(child(path, "appProtocol"), app, msg));
   }
   return errs;
 }

@@ -61,17 +61,18 @@ Variable|1=name string keep proto=Name|2=expression string keep proto=Expression
 WebhookClientConfig|1=service ServiceReference|2=caBundle bytes|3=url string keep
 `,
   fields: `
-MatchResources|{"resourceRules":{"listType":"atomic"},"excludeResourceRules":{"listType":"atomic"}}
-MutatingWebhook|{"rules":{"listType":"atomic"},"admissionReviewVersions":{"listType":"atomic"},"matchConditions":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+MatchResources|{"namespaceSelector":{"structType":"atomic"},"objectSelector":{"structType":"atomic"},"resourceRules":{"listType":"atomic"},"excludeResourceRules":{"listType":"atomic"}}
+MutatingWebhook|{"rules":{"listType":"atomic"},"namespaceSelector":{"structType":"atomic"},"objectSelector":{"structType":"atomic"},"admissionReviewVersions":{"listType":"atomic"},"matchConditions":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
 MutatingWebhookConfiguration|{"webhooks":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
 NamedRuleWithOperations|{"resourceNames":{"listType":"atomic"}}
+ParamRef|{"selector":{"structType":"atomic"}}
 Rule|{"apiGroups":{"listType":"atomic"},"apiVersions":{"listType":"atomic"},"resources":{"listType":"atomic"}}
 RuleWithOperations|{"operations":{"listType":"atomic"}}
 TypeChecking|{"expressionWarnings":{"listType":"atomic"}}
-ValidatingAdmissionPolicyBindingSpec|{"validationActions":{"listType":"set"}}
-ValidatingAdmissionPolicySpec|{"validations":{"listType":"atomic"},"auditAnnotations":{"listType":"atomic"},"matchConditions":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]},"variables":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+ValidatingAdmissionPolicyBindingSpec|{"paramRef":{"structType":"atomic"},"matchResources":{"structType":"atomic"},"validationActions":{"listType":"set"}}
+ValidatingAdmissionPolicySpec|{"paramKind":{"structType":"atomic"},"matchConstraints":{"structType":"atomic"},"validations":{"listType":"atomic"},"auditAnnotations":{"listType":"atomic"},"matchConditions":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]},"variables":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
 ValidatingAdmissionPolicyStatus|{"conditions":{"listType":"map","listMapKeys":["type"]}}
-ValidatingWebhook|{"rules":{"listType":"atomic"},"admissionReviewVersions":{"listType":"atomic"},"matchConditions":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+ValidatingWebhook|{"rules":{"listType":"atomic"},"namespaceSelector":{"structType":"atomic"},"objectSelector":{"structType":"atomic"},"admissionReviewVersions":{"listType":"atomic"},"matchConditions":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
 ValidatingWebhookConfiguration|{"webhooks":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
 `,
 };

@@ -68,11 +68,13 @@ StatefulSetStatus|1=observedGeneration int64|2=replicas int32 keep|3=readyReplic
 StatefulSetUpdateStrategy|1=type string|2=rollingUpdate RollingUpdateStatefulSetStrategy
 `,
   fields: `
+DaemonSetSpec|{"selector":{"structType":"atomic"}}
 DaemonSetStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
-DeploymentSpec|{"strategy":{"patchStrategy":"retainKeys"}}
+DeploymentSpec|{"selector":{"structType":"atomic"},"strategy":{"patchStrategy":"retainKeys"}}
 DeploymentStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
+ReplicaSetSpec|{"selector":{"structType":"atomic"}}
 ReplicaSetStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
-StatefulSetSpec|{"volumeClaimTemplates":{"listType":"atomic"}}
+StatefulSetSpec|{"selector":{"structType":"atomic"},"volumeClaimTemplates":{"listType":"atomic"}}
 StatefulSetStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
 `,
 };

@@ -36,5 +36,13 @@ Scale|1=metadata meta.ObjectMeta|2=spec ScaleSpec|3=status ScaleStatus
 ScaleSpec|1=replicas int32
 ScaleStatus|1=replicas int32 keep|2=selector string
 `,
-  fields: "",
+  fields: `
+ExternalMetricSource|{"metricSelector":{"structType":"atomic"}}
+ExternalMetricStatus|{"metricSelector":{"structType":"atomic"}}
+HorizontalPodAutoscalerSpec|{"scaleTargetRef":{"structType":"atomic"}}
+ObjectMetricSource|{"target":{"structType":"atomic"},"selector":{"structType":"atomic"}}
+ObjectMetricStatus|{"target":{"structType":"atomic"},"selector":{"structType":"atomic"}}
+PodsMetricSource|{"selector":{"structType":"atomic"}}
+PodsMetricStatus|{"selector":{"structType":"atomic"}}
+`,
 };

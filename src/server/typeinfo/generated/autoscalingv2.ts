@@ -43,5 +43,6 @@ ResourceMetricStatus|1=name string keep|2=current MetricValueStatus
 HPAScalingRules|{"policies":{"listType":"atomic"}}
 HorizontalPodAutoscalerSpec|{"metrics":{"listType":"atomic"}}
 HorizontalPodAutoscalerStatus|{"currentMetrics":{"listType":"atomic"},"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
+MetricIdentifier|{"selector":{"structType":"atomic"}}
 `,
 };

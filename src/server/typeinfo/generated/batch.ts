@@ -34,6 +34,7 @@ UncountedTerminatedPods|1=succeeded string[]|2=failed string[]
 `,
   fields: `
 CronJobStatus|{"active":{"listType":"atomic"}}
+JobSpec|{"selector":{"structType":"atomic"}}
 JobStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"atomic"}}
 PodFailurePolicy|{"rules":{"listType":"atomic"}}
 PodFailurePolicyOnExitCodesRequirement|{"values":{"listType":"set"}}

@@ -24,7 +24,7 @@ ForNode|1=name string keep
 ForZone|1=name string keep
 `,
   fields: `
-Endpoint|{"addresses":{"listType":"set"}}
+Endpoint|{"addresses":{"listType":"set"},"targetRef":{"structType":"atomic"}}
 EndpointHints|{"forZones":{"listType":"atomic"},"forNodes":{"listType":"atomic"}}
 EndpointSlice|{"endpoints":{"listType":"atomic"},"ports":{"listType":"atomic"}}
 `,

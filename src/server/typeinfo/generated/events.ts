@@ -18,5 +18,7 @@ Event|1=metadata meta.ObjectMeta|2=eventTime meta.MicroTime|3=series EventSeries
 EventList|1=metadata meta.ListMeta|2=items Event[]
 EventSeries|1=count int32 keep|2=lastObservedTime meta.MicroTime
 `,
-  fields: "",
+  fields: `
+Event|{"regarding":{"structType":"atomic"},"related":{"structType":"atomic"}}
+`,
 };

@@ -75,13 +75,16 @@ ServiceCIDRStatus|1=conditions meta.Condition[]
   fields: `
 HTTPIngressRuleValue|{"paths":{"listType":"atomic"}}
 IPBlock|{"except":{"listType":"atomic"}}
+IngressBackend|{"resource":{"structType":"atomic"}}
 IngressLoadBalancerIngress|{"ports":{"listType":"atomic"}}
 IngressLoadBalancerStatus|{"ingress":{"listType":"atomic"}}
+IngressServiceBackend|{"port":{"structType":"atomic"}}
 IngressSpec|{"tls":{"listType":"atomic"},"rules":{"listType":"atomic"}}
 IngressTLS|{"hosts":{"listType":"atomic"}}
 NetworkPolicyEgressRule|{"ports":{"listType":"atomic"},"to":{"listType":"atomic"}}
 NetworkPolicyIngressRule|{"ports":{"listType":"atomic"},"from":{"listType":"atomic"}}
-NetworkPolicySpec|{"ingress":{"listType":"atomic"},"egress":{"listType":"atomic"},"policyTypes":{"listType":"atomic"}}
+NetworkPolicyPeer|{"podSelector":{"structType":"atomic"},"namespaceSelector":{"structType":"atomic"}}
+NetworkPolicySpec|{"podSelector":{"structType":"atomic"},"ingress":{"listType":"atomic"},"egress":{"listType":"atomic"},"policyTypes":{"listType":"atomic"}}
 ServiceCIDRSpec|{"cidrs":{"listType":"atomic"}}
 ServiceCIDRStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
 `,

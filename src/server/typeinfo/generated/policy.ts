@@ -21,7 +21,7 @@ PodDisruptionBudgetSpec|1=minAvailable intstr.IntOrString|2=selector meta.LabelS
 PodDisruptionBudgetStatus|1=observedGeneration int64|2=disruptedPods map<string,meta.Time>|3=disruptionsAllowed int32 keep|4=currentHealthy int32 keep|5=desiredHealthy int32 keep|6=expectedPods int32 keep|7=conditions meta.Condition[]
 `,
   fields: `
-PodDisruptionBudgetSpec|{"selector":{"patchStrategy":"replace"}}
+PodDisruptionBudgetSpec|{"selector":{"patchStrategy":"replace","structType":"atomic"}}
 PodDisruptionBudgetStatus|{"conditions":{"patchStrategy":"merge","patchMergeKey":"type","listType":"map","listMapKeys":["type"]}}
 `,
 };

@@ -48,9 +48,9 @@ Subject|1=kind string keep|2=apiGroup string|3=name string keep|4=namespace stri
   fields: `
 AggregationRule|{"clusterRoleSelectors":{"listType":"atomic"}}
 ClusterRole|{"rules":{"listType":"atomic"}}
-ClusterRoleBinding|{"subjects":{"listType":"atomic"}}
+ClusterRoleBinding|{"subjects":{"listType":"atomic"},"roleRef":{"structType":"atomic"}}
 PolicyRule|{"verbs":{"listType":"atomic"},"apiGroups":{"listType":"atomic"},"resources":{"listType":"atomic"},"resourceNames":{"listType":"atomic"},"nonResourceURLs":{"listType":"atomic"}}
 Role|{"rules":{"listType":"atomic"}}
-RoleBinding|{"subjects":{"listType":"atomic"}}
+RoleBinding|{"subjects":{"listType":"atomic"},"roleRef":{"structType":"atomic"}}
 `,
 };

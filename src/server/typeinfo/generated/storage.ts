@@ -60,6 +60,7 @@ VolumeNodeResources|1=count int32 keep
 CSIDriverSpec|{"volumeLifecycleModes":{"listType":"set"},"tokenRequests":{"listType":"atomic"}}
 CSINodeDriver|{"topologyKeys":{"listType":"atomic"}}
 CSINodeSpec|{"drivers":{"patchStrategy":"merge","patchMergeKey":"name","listType":"map","listMapKeys":["name"]}}
+CSIStorageCapacity|{"nodeTopology":{"structType":"atomic"}}
 StorageClass|{"mountOptions":{"listType":"atomic"},"allowedTopologies":{"listType":"atomic"}}
 `,
 };

@@ -1,5 +1,5 @@
 // autoscaling/v1 HorizontalPodAutoscaler: the same objects as v2, stored as v2 and served through
-// conversion.ts by the store (ResourceDef.storage). Defaults, validation and the strategy's generation rule
+// conversion.ts by the store (ResourceDef.storage). Defaults, validation and the strategy
 // (pkg/registry/autoscaling/horizontalpodautoscaler/strategy.go) apply to the v2 form, as upstream applies
 // them to the internal object.
 import type { KubeObject, StoredObject } from "../../../../meta/types.ts";
@@ -28,9 +28,6 @@ function prepare(obj: KubeObject, old: StoredObject | undefined): void {
   const meta = obj.metadata;
   if (Object.keys(annotations).length) meta.annotations = annotations;
   else delete meta.annotations;
-  // Any change to the v2 spec (metrics and behavior ride in annotations) increments the generation.
-  const changed = JSON.stringify(hpaV1ToV2(obj).spec) !== JSON.stringify(hpaV1ToV2(old).spec);
-  meta.generation = (old.metadata.generation ?? 0) + (changed ? 1 : 0);
 }
 
 export const horizontalPodAutoscalerV1: ResourceDef = {

@@ -333,6 +333,8 @@ export const horizontalPodAutoscaler: ResourceDef = {
   categories: ["all"],
   verbs: CRUD,
   subresources: [{ name: "status", kind: "HorizontalPodAutoscaler", verbs: GET_PATCH_UPDATE }],
+  // 1.33's strategy.go never sets it (the HPAGeneration feature that does arrives in 1.37).
+  generation: false,
   defaults: defaultHorizontalPodAutoscaler,
   validate: validateHorizontalPodAutoscaler,
   printer: {

@@ -4,11 +4,21 @@
 // 1.33 enables) and Table columns (printJob, pkg/printers/internalversion/printers.go).
 import type { Job } from "kubernetes-types/batch/v1.d.ts";
 import type { PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
+import { goQuote } from "../../../../meta/go-quote.ts";
 import { labelSelectorFromObject, matchesLabels, selectorToString } from "../../../../meta/labels.ts";
 import { isDNS1123Label } from "../../../../meta/names.ts";
 import type { KubeObject, LabelSelector, Mutable, StoredObject } from "../../../../meta/types.ts";
 import { humanDuration } from "../../duration.ts";
-import { asMap, asMaps, asNumber, asString, deepEqual, isMap, type Json } from "../../json-access.ts";
+import {
+  asMap,
+  asMaps,
+  asNumber,
+  asString,
+  asStrings,
+  deepEqual,
+  isMap,
+  type Json,
+} from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, nameOf, timeOf } from "../../printers/format.ts";
 import type { Printer } from "../../tables.ts";
@@ -24,6 +34,7 @@ import {
 import {
   type BadValue,
   child,
+  duplicate,
   goSyntax,
   immutable,
   invalid,
@@ -398,54 +409,257 @@ const omitted = (field: string, detail: string): FieldCause => ({
   type: "FieldValueInvalid",
 });
 
-/** ValidateJobStatusUpdate with the options getStatusValidationOptions sets under JobManagedBy (on in 1.33),
- * the checks a status writer meets. Only run when the status changed. */
-function validateJobStatusUpdate(job: KubeObject, old: KubeObject): FieldCause[] {
+/** The options getStatusValidationOptions (pkg/registry/batch/job/strategy.go) sets under JobManagedBy
+ * (beta, on in 1.33): most checks run only when the fields they read changed, so a status update unrelated
+ * to an already-broken field still goes through. */
+function statusOptions(job: KubeObject, old: KubeObject) {
+  const s = asMap(job.status);
+  const o = asMap(old.status);
+  const spec = asMap(job.spec);
+  const changed = (f: string) => !deepEqual(s[f] ?? null, o[f] ?? null);
+  const finishedChanged = isFinished(job) !== isFinished(old);
+  const completeChanged = conditionTrue(job, "Complete") !== conditionTrue(old, "Complete");
+  const failedChanged = conditionTrue(job, "Failed") !== conditionTrue(old, "Failed");
+  const failureTargetChanged = conditionTrue(job, "FailureTarget") !== conditionTrue(old, "FailureTarget");
+  const completedIndexes = asString(s.completedIndexes) !== asString(o.completedIndexes);
+  const failedIndexes = changed("failedIndexes");
+  return {
+    rejectDecreasingSucceeded: !isIndexed(spec) || spec.completions !== spec.parallelism,
+    rejectInvalidCompletedIndexes: completedIndexes,
+    rejectInvalidFailedIndexes: failedIndexes,
+    rejectFailedIndexesOverlappingCompleted: failedIndexes || completedIndexes,
+    rejectFinishedWithActive: finishedChanged || asNumber(s.active) !== asNumber(o.active),
+    rejectFinishedWithoutStartTime: finishedChanged || changed("startTime"),
+    rejectFinishedWithUncounted: finishedChanged || changed("uncountedTerminatedPods"),
+    rejectStartTimeUpdate: changed("startTime"),
+    rejectCompletionBeforeStart: changed("startTime") || changed("completionTime"),
+    rejectCompletionTimeWithoutComplete: completeChanged || changed("completionTime"),
+    rejectCompleteWithFailed: completeChanged || failedChanged,
+    rejectCompleteWithFailureTarget: completeChanged || failureTargetChanged,
+  };
+}
+
+const isFinished = (job: KubeObject) => conditionTrue(job, "Complete") || conditionTrue(job, "Failed");
+
+/** parseIndexInterval: "3" or "3-5", each below completions, increasing. */
+function parseIndexInterval(text: string, completions: number): [number, number] | string {
+  const limits = text.split("-");
+  if (limits.length > 2)
+    return `the fragment ${goQuote(text)} violates the requirement that an index interval can have at most two parts separated by '-'`;
+  const parsed: number[] = [];
+  for (const limit of limits) {
+    if (!/^[+]?\d+$/.test(limit)) return `cannot convert string to integer for index: ${goQuote(limit)}`;
+    const n = Number(limit);
+    if (n >= completions) return `too large index: ${goQuote(limit)}`;
+    parsed.push(n);
+  }
+  const [x, y = x] = parsed;
+  if (limits.length > 1 && x >= y) return `non-increasing order, previous: ${x}, current: ${y}`;
+  return [x, y];
+}
+
+/** validateIndexesFormat: the error text, or undefined when "1,3-5" is well formed. */
+function indexesFormatError(text: string, completions: number): string | undefined {
+  if (!text) return undefined;
+  let last: number | undefined;
+  for (const interval of text.split(",")) {
+    const r = parseIndexInterval(interval, completions);
+    if (typeof r === "string") return r;
+    if (last !== undefined && last >= r[0])
+      return `non-increasing order, previous: ${last}, current: ${r[0]}`;
+    last = r[1];
+  }
+  return undefined;
+}
+
+/** validateFailedIndexesNotOverlapCompleted (intervals that do not parse are skipped). */
+function indexesOverlap(completed: string, failed: string, completions: number): string | undefined {
+  if (!completed || !failed) return undefined;
+  const c = completed.split(",");
+  const f = failed.split(",");
+  let ci = 0;
+  let fi = 0;
+  let cr = parseIndexInterval(c[0], completions);
+  let fr = parseIndexInterval(f[0], completions);
+  while (ci < c.length && fi < f.length) {
+    if (typeof cr === "string") {
+      if (++ci < c.length) cr = parseIndexInterval(c[ci], completions);
+    } else if (typeof fr === "string") {
+      if (++fi < f.length) fr = parseIndexInterval(f[fi], completions);
+    } else {
+      if (cr[0] <= fr[1] && fr[0] <= cr[1])
+        return `failedIndexes and completedIndexes overlap at index: ${Math.max(cr[0], fr[0])}`;
+      if (cr[0] <= fr[0]) {
+        if (++ci < c.length) cr = parseIndexInterval(c[ci], completions);
+      } else if (++fi < f.length) fr = parseIndexInterval(f[fi], completions);
+    }
+  }
+  return undefined;
+}
+
+/** validateJobStatus with the options above (pkg/apis/batch/validation/validation.go). */
+function validateJobStatus(job: KubeObject, opts: ReturnType<typeof statusOptions>): FieldCause[] {
   const status = asMap(job.status);
-  const oldStatus = asMap(old.status);
+  const spec = asMap(job.spec);
   const errs: FieldCause[] = [];
-  for (const f of ["active", "succeeded", "failed", "ready", "terminating"])
-    if (status[f] != null) errs.push(...nonnegative(status[f], child("status", f)));
+  for (const f of ["active", "succeeded", "failed"])
+    errs.push(...nonnegative(asNumber(status[f]), child("status", f)));
+  for (const f of ["ready", "terminating"])
+    if (status[f] != null) errs.push(...nonnegative(asNumber(status[f]), child("status", f)));
+  const uncounted = status.uncountedTerminatedPods;
+  const uncountedPath = "status.uncountedTerminatedPods";
+  if (isMap(uncounted)) {
+    const seen = new Set<string>();
+    for (const list of ["succeeded", "failed"])
+      (Array.isArray(uncounted[list]) ? (uncounted[list] as unknown[]) : []).forEach((uid, i) => {
+        const p = `${child(uncountedPath, list)}[${i}]`;
+        const k = asString(uid);
+        if (k === "") errs.push(invalid(p, k, "must not be empty"));
+        else if (seen.has(k)) errs.push(duplicate(p, k));
+        else seen.add(k);
+      });
+  }
   const complete = conditionTrue(job, "Complete");
   const failed = conditionTrue(job, "Failed");
+  const finished = complete || failed;
   const conditions = "status.conditions";
-  if (
-    complete &&
-    failed &&
-    (complete !== conditionTrue(old, "Complete") || failed !== conditionTrue(old, "Failed"))
-  )
+  if (opts.rejectCompleteWithFailed && complete && failed)
     errs.push(omitted(conditions, "cannot set Complete=True and Failed=true conditions"));
+  if (opts.rejectCompleteWithFailureTarget && complete && conditionTrue(job, "FailureTarget"))
+    errs.push(omitted(conditions, "cannot set Complete=True and FailureTarget=true conditions"));
+  const completionTime = asString(status.completionTime);
+  const startTime = asString(status.startTime);
+  if (opts.rejectCompletionTimeWithoutComplete) {
+    if (completionTime && !complete)
+      errs.push(
+        invalid(
+          "status.completionTime",
+          completionTime,
+          "cannot set completionTime when there is no Complete=True condition",
+        ),
+      );
+    if (!completionTime && complete)
+      errs.push(required("status.completionTime", "completionTime is required for Complete jobs"));
+  }
+  if (
+    opts.rejectCompletionBeforeStart &&
+    startTime &&
+    completionTime &&
+    Date.parse(completionTime) < Date.parse(startTime)
+  )
+    errs.push(
+      invalid("status.completionTime", completionTime, "completionTime cannot be set before startTime"),
+    );
+  if (opts.rejectFinishedWithActive && asNumber(status.active) > 0 && finished)
+    errs.push(invalid("status.active", asNumber(status.active), "active>0 is invalid for finished job"));
+  if (opts.rejectFinishedWithoutStartTime && !startTime && finished)
+    errs.push(required("status.startTime", "startTime is required for finished job"));
+  if (
+    opts.rejectFinishedWithUncounted &&
+    finished &&
+    isMap(uncounted) &&
+    asStrings(uncounted.failed).length + asStrings(uncounted.succeeded).length > 0
+  )
+    errs.push(
+      invalid(
+        uncountedPath,
+        goSyntax(JSON.stringify(uncounted)),
+        "uncountedTerminatedPods needs to be empty for finished job",
+      ),
+    );
+  const completions = spec.completions == null ? undefined : asNumber(spec.completions);
+  const completedIndexes = asString(status.completedIndexes);
+  const failedIndexes = status.failedIndexes == null ? undefined : asString(status.failedIndexes);
+  if (opts.rejectInvalidCompletedIndexes && completions !== undefined) {
+    const e = indexesFormatError(completedIndexes, completions);
+    if (e)
+      errs.push(invalid("status.completedIndexes", completedIndexes, `error parsing completedIndexes: ${e}`));
+  }
+  if (
+    opts.rejectInvalidFailedIndexes &&
+    completions !== undefined &&
+    spec.backoffLimitPerIndex != null &&
+    failedIndexes !== undefined
+  ) {
+    const e = indexesFormatError(failedIndexes, completions);
+    if (e) errs.push(invalid("status.failedIndexes", failedIndexes, `error parsing failedIndexes: ${e}`));
+  }
+  if (opts.rejectInvalidCompletedIndexes && completedIndexes && !isIndexed(spec))
+    errs.push(
+      invalid(
+        "status.completedIndexes",
+        completedIndexes,
+        "cannot set non-empty completedIndexes when non-indexed completion mode",
+      ),
+    );
+  if (opts.rejectInvalidFailedIndexes && spec.backoffLimitPerIndex == null && failedIndexes !== undefined)
+    errs.push(
+      invalid(
+        "status.failedIndexes",
+        failedIndexes,
+        "cannot set non-null failedIndexes when backoffLimitPerIndex is null",
+      ),
+    );
+  if (
+    opts.rejectFailedIndexesOverlappingCompleted &&
+    completions !== undefined &&
+    failedIndexes !== undefined
+  ) {
+    const e = indexesOverlap(completedIndexes, failedIndexes, completions);
+    if (e) errs.push(invalid("status.failedIndexes", failedIndexes, e));
+  }
+  const successCriteriaMet = conditionTrue(job, "SuccessCriteriaMet");
+  if (successCriteriaMet && failed)
+    errs.push(omitted(conditions, "cannot set SuccessCriteriaMet=True and Failed=true conditions"));
+  if (successCriteriaMet && conditionTrue(job, "FailureTarget"))
+    errs.push(omitted(conditions, "cannot set SuccessCriteriaMet=True and FailureTarget=true conditions"));
+  if (spec.successPolicy != null && !successCriteriaMet && complete)
+    errs.push(
+      omitted(
+        conditions,
+        "cannot set Complete=True for Job with SuccessPolicy unless SuccessCriteriaMet=True",
+      ),
+    );
+  return errs;
+}
+
+/** ValidateJobStatusUpdate (JobManagedBy options): what the Job controller, or the controller a Job's
+ * spec.managedBy names, may write to /status. */
+export function validateJobStatusUpdate(job: KubeObject, old: KubeObject): FieldCause[] {
+  const opts = statusOptions(job, old);
+  const status = asMap(job.status);
+  const oldStatus = asMap(old.status);
+  const errs = validateJobStatus(job, opts);
+  const conditions = "status.conditions";
   for (const type of ["Failed", "Complete", "FailureTarget"])
     if (conditionTrue(old, type) && !conditionTrue(job, type))
       errs.push(omitted(conditions, `cannot disable the terminal ${type}=True condition`));
   if (asNumber(status.failed) < asNumber(oldStatus.failed))
+    errs.push(invalid("status.failed", asNumber(status.failed), "cannot decrease the failed counter"));
+  if (opts.rejectDecreasingSucceeded && asNumber(status.succeeded) < asNumber(oldStatus.succeeded))
     errs.push(
-      invalid(child("status", "failed"), asNumber(status.failed), "cannot decrease the failed counter"),
+      invalid("status.succeeded", asNumber(status.succeeded), "cannot decrease the succeeded counter"),
     );
-  const spec = asMap(job.spec);
-  const scalable = isIndexed(spec) && spec.completions === spec.parallelism;
-  if (!scalable && asNumber(status.succeeded) < asNumber(oldStatus.succeeded))
-    errs.push(
-      invalid(
-        child("status", "succeeded"),
-        asNumber(status.succeeded),
-        "cannot decrease the succeeded counter",
-      ),
-    );
-  if (status.completionTime && oldStatus.completionTime && status.completionTime !== oldStatus.completionTime)
-    errs.push(
-      invalid(
-        child("status", "completionTime"),
-        asString(status.completionTime),
-        "completionTime cannot be mutated",
-      ),
-    );
+  const completionTime = asString(status.completionTime);
+  if (completionTime && oldStatus.completionTime && completionTime !== asString(oldStatus.completionTime))
+    errs.push(invalid("status.completionTime", completionTime, "completionTime cannot be mutated"));
   if (
-    complete &&
-    !status.completionTime &&
-    (complete !== conditionTrue(old, "Complete") || oldStatus.completionTime)
+    opts.rejectStartTimeUpdate &&
+    oldStatus.startTime != null &&
+    asString(oldStatus.startTime) !== asString(status.startTime) &&
+    asMap(job.spec).suspend !== true
   )
-    errs.push(required(child("status", "completionTime"), "completionTime is required for Complete jobs"));
+    errs.push(required("status.startTime", "startTime cannot be removed for unsuspended job"));
+  if (conditionTrue(old, "SuccessCriteriaMet") && !conditionTrue(job, "SuccessCriteriaMet"))
+    errs.push(omitted(conditions, "cannot disable the SuccessCriteriaMet=True condition"));
+  if (
+    conditionTrue(old, "Complete") &&
+    !conditionTrue(old, "SuccessCriteriaMet") &&
+    conditionTrue(job, "SuccessCriteriaMet")
+  )
+    errs.push(
+      omitted(conditions, "cannot set SuccessCriteriaMet=True for Job already has Complete=true conditions"),
+    );
   return errs;
 }
 

@@ -34,6 +34,7 @@ export const namespace: ResourceDef = {
     { name: "finalize", kind: "Namespace", verbs: ["update"] },
   ],
   selectableFields: fields("status.phase"),
+  generation: false, // namespace strategy.go never sets it
   returnsDeletedObject: true,
   defaults: (o) => defaultNamespace(o as Mutable<Namespace>),
   prepare(o, old) {

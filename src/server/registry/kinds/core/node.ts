@@ -64,6 +64,7 @@ export const node: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "Node", verbs: GET_PATCH_UPDATE }],
   selectableFields: fields("spec.unschedulable"),
+  generation: false, // node strategy.go never sets it
   returnsDeletedObject: true,
   validate: validateNode,
   printer: {

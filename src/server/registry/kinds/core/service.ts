@@ -7,7 +7,7 @@ import { asList, asMap, asNumber, asString } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, formatLabels, nameOf } from "../../printers/format.ts";
 import { allocatorsFor } from "../../service-allocators.ts";
-import { prepareService } from "../../service-strategy.ts";
+import { defaultLoadBalancerStatus, prepareService } from "../../service-strategy.ts";
 import type { ResourceDef } from "../../types.ts";
 import { validateService } from "../../validation/service.ts";
 import { fields } from "../fields.ts";
@@ -87,9 +87,13 @@ export const service: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "Service", verbs: GET_PATCH_UPDATE }],
   selectableFields: fields("spec.clusterIP", "spec.type"),
+  generation: false, // service strategy.go never sets it
   returnsDeletedObject: true,
   prepare: (o, old, ctx) =>
     prepareService(o as Service, old as Service | undefined, allocatorsFor(ctx.store)),
+  prepareSubresource: (subresource, o) => {
+    if (subresource === "status") defaultLoadBalancerStatus(o as Service);
+  },
   validate: validateService,
   printer: {
     columns: [
