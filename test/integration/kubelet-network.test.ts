@@ -2,8 +2,7 @@
 // 0.0.0.0:9090 and each answers on its own Pod IP; containers of one Pod share localhost; the API server
 // answers at the `kubernetes` Service's ClusterIP with the Pod's token; a Service's ClusterIP balances over
 // its ready Pods; a deleted Pod's IP answers no more; a Service never leads to the host's loopback; and
-// the runtime's stop leaves no namespace, veth,
-// lease, bridge or iptables chain behind.
+// the runtime's stop leaves no namespace, veth, lease, bridge or iptables chain behind.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
