@@ -21,7 +21,8 @@ const scratch = await mkdtemp(path.join(tmpdir(), "incluster-profile-"));
 try {
   const admin = await adminClient(server);
   const names: string[] = [];
-  for (let n = 0; n < 50; n++) await admin.resource("namespaces").create({ metadata: { name: namespaceOf(n) } });
+  for (let n = 0; n < 50; n++)
+    await admin.resource("namespaces").create({ metadata: { name: namespaceOf(n) } });
   // Pods need their namespace's "default" ServiceAccount, which a controller creates.
   for (let n = 0; n < 50; n++)
     while (!(await admin.resource("serviceaccounts").list({ namespace: namespaceOf(n) })).items.length)
@@ -55,9 +56,15 @@ try {
   const before = await server.cpuMicros();
   const r = await server.profile(OUT, () => wrk(SECONDS));
   const cpu = ((await server.cpuMicros()) - before) / r.requests;
-  console.log(`${r.requests} requests, ${Math.round(r.requestsPerSec)} req/s, server CPU ${cpu.toFixed(1)} µs/request (profiled)`);
+  console.log(
+    `${r.requests} requests, ${Math.round(r.requestsPerSec)} req/s, server CPU ${cpu.toFixed(1)} µs/request (profiled)`,
+  );
   const profile = JSON.parse(await readFile(OUT, "utf8")) as {
-    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number }[];
+    nodes: {
+      id: number;
+      callFrame: { functionName: string; url: string; lineNumber: number };
+      hitCount: number;
+    }[];
   };
   const self = new Map<string, number>();
   let total = 0;
