@@ -1,8 +1,8 @@
 // Pods with their own network namespace (root on Linux, CNI bridge + host-local): two Pods both listen on
 // 0.0.0.0:9090 and each answers on its own Pod IP; containers of one Pod share localhost; the API server
 // answers at the `kubernetes` Service's ClusterIP with the Pod's token; a Service's ClusterIP balances over
-// its ready Pods; a deleted Pod's IP answers no more; and the runtime's stop leaves no namespace, veth,
-// lease, bridge or iptables chain behind.
+// its ready Pods; a deleted Pod's IP answers no more; a Service never leads to the host's loopback; and
+// the runtime's stop leaves no namespace, veth, lease, bridge or iptables chain behind.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
@@ -380,6 +380,64 @@ test("hostNetwork Pods keep the host's network and address", { skip }, async () 
     new RegExp(`^search ${NS}\\.svc\\.cluster\\.local svc\\.cluster\\.local cluster\\.local`),
   );
   assert.match(text, new RegExp(`\\nnameserver ${gateway.replaceAll(".", "\\.")}\\noptions ndots:5\\n`));
+});
+
+test("a Service whose EndpointSlice points at the host's loopback does not reach it from a Pod", {
+  skip,
+}, async () => {
+  // A host service on 127.0.0.1 only (what the loopback firewall protects), and a selector-less Service
+  // whose hand-written slice points at it: the proxy must not DNAT there (route_localnet is on).
+  const host = http.createServer((_req, res) => res.end("host loopback"));
+  await new Promise<void>((resolve) => host.listen(0, "127.0.0.1", resolve));
+  const port = (host.address() as { port: number }).port;
+  try {
+    const svc = await c.admin("POST", `/api/v1/namespaces/${NS}/services`, {
+      metadata: { name: "loop" },
+      spec: { ports: [{ name: "http", port: 80, targetPort: port }] },
+    });
+    assert.equal(svc.status, 201, svc.text);
+    const slice = await c.admin("POST", `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`, {
+      metadata: { name: "loop-1", labels: { "kubernetes.io/service-name": "loop" } },
+      addressType: "IPv4",
+      ports: [{ name: "http", port, protocol: "TCP" }],
+      endpoints: [{ addresses: ["127.0.0.1"], conditions: { ready: true } }],
+    });
+    assert.equal(slice.status, 201, slice.text);
+    assert.equal(await get(`http://127.0.0.1:${port}/`), "host loopback", "the host reaches it itself");
+    const clusterIP = (svc.json as Service).spec!.clusterIP!;
+    const probe = await c.script(
+      "loop-probe.cjs",
+      `
+const http = require("node:http");
+let left = 10;
+const once = () => http.get("http://${clusterIP}:80/", { agent: false, timeout: 1000 }, (res) => {
+  let body = ""; res.on("data", (d) => (body += d));
+  res.on("end", () => console.log("reached: " + body));
+}).on("timeout", function () { this.destroy(new Error("timeout")); })
+  .on("error", (e) => { if (--left > 0) setTimeout(once, 300); else console.log("not reached: " + e.message); });
+setTimeout(once, 1000); // after the proxy programmed the Service
+setInterval(() => {}, 1000);
+`,
+    );
+    await createPod(c, NS, {
+      metadata: { name: "loop-probe" },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: "c", image: "c", command: [NODE, probe] }],
+      },
+    });
+    const verdict = await eventually(
+      async () => {
+        const logs = (await c.kubectl(["logs", "loop-probe", "-n", NS])).stdout;
+        return /reached/.test(logs) && logs;
+      },
+      60_000,
+      "the probe's verdict",
+    );
+    assert.match(verdict, /^not reached: /m, verdict);
+  } finally {
+    host.close();
+  }
 });
 
 test("stopping the runtime removes every namespace, veth, lease, the bridge and the chains", {

@@ -5,6 +5,9 @@
 //                                  ExternalName: a CNAME to it
 //   <a-b-c-d>.<ns>.pod.cluster.local  A a.b.c.d
 // Other names under cluster.local are NXDOMAIN; names outside it go to the host's nameservers unchanged.
+// Only Pods (the Pod subnet) and this host (loopback) are served: Linux accepts packets for the gateway
+// address on any interface, so a neighbour routing to it would otherwise get an open resolver that
+// forwards (and amplifies) anything; other sources get REFUSED (UDP) or a closed connection (TCP).
 import dgram from "node:dgram";
 import net, { isIPv4 } from "node:net";
 import dnsPacket, { type Answer, type Packet, type Question } from "dns-packet";
@@ -17,7 +20,7 @@ export const DNS_PORT = 53;
 const TTL = 30;
 const FORWARD_TIMEOUT_MS = 2000;
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
-const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const;
+const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
 
 export interface ClusterRecords {
   services(): Service[];
@@ -73,12 +76,13 @@ export function answerClusterName(question: Question, records: ClusterRecords): 
   return { rcode: "NOERROR", answers: [...ips].sort().map(a) };
 }
 
-function response(query: Packet, answer: LocalAnswer): Buffer {
+function response(query: Packet, answer: LocalAnswer, served = true): Buffer {
   const rd = (query.flags ?? 0) & dnsPacket.RECURSION_DESIRED;
+  const aa = served ? dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE : 0;
   return dnsPacket.encode({
     type: "response",
     id: query.id,
-    flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | rd | RCODE[answer.rcode],
+    flags: aa | rd | RCODE[answer.rcode],
     questions: query.questions,
     answers: answer.answers,
   });
@@ -88,10 +92,27 @@ function servfail(query: Packet): Buffer {
   return response(query, { rcode: "SERVFAIL", answers: [] });
 }
 
+/** Whether `address` (IPv4) is in one of `cidrs` ("10.244.0.0/24") or loopback. */
+export function isAllowedClient(address: string, cidrs: readonly string[]): boolean {
+  if (!isIPv4(address)) return false;
+  const value = ipv4Value(address);
+  return ["127.0.0.0/8", ...cidrs].some((cidr) => {
+    const [base, bits] = cidr.split("/");
+    if (!isIPv4(base)) return false;
+    const prefix = Number(bits ?? 32);
+    const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+    return (value & mask) >>> 0 === (ipv4Value(base) & mask) >>> 0;
+  });
+}
+
+const ipv4Value = (ip: string) => ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+
 export interface ClusterDnsOptions {
   /** The address to listen on (the Pod bridge's gateway). */
   host: string;
   port?: number;
+  /** The Pod subnets served besides loopback (CIDRs); other clients are refused. */
+  clients: readonly string[];
   records: ClusterRecords;
   /** Nameservers for other names (the host's). */
   upstreams: string[];
@@ -111,7 +132,7 @@ export class ClusterDns {
     const { host, port = DNS_PORT } = this.#options;
     const udp = dgram.createSocket("udp4");
     udp.on("message", (message, peer) => {
-      void this.#answer(message, "udp")
+      void this.#answer(message, "udp", isAllowedClient(peer.address, this.#options.clients))
         .then((reply) => reply && udp.send(reply, peer.port, peer.address))
         .catch((error) =>
           this.#options.log.warn({ err: (error as Error).message }, "cluster DNS answer failed"),
@@ -138,6 +159,10 @@ export class ClusterDns {
   }
 
   #serveTcp(socket: net.Socket): void {
+    if (!isAllowedClient(socket.remoteAddress ?? "", this.#options.clients)) {
+      socket.destroy();
+      return;
+    }
     let buffer = Buffer.alloc(0);
     socket.setTimeout(10_000, () => socket.destroy());
     socket.on("error", () => socket.destroy());
@@ -146,7 +171,7 @@ export class ClusterDns {
       while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
         const message = buffer.subarray(2, 2 + buffer.readUInt16BE(0));
         buffer = buffer.subarray(2 + message.length);
-        void this.#answer(message, "tcp").then(
+        void this.#answer(message, "tcp", true).then(
           (reply) => {
             if (!reply || socket.destroyed) return;
             const length = Buffer.alloc(2);
@@ -160,8 +185,8 @@ export class ClusterDns {
     });
   }
 
-  /** One query → one reply (undefined: not a query, dropped). */
-  async #answer(message: Buffer, transport: "udp" | "tcp"): Promise<Buffer | undefined> {
+  /** One query → one reply (undefined: not a query, dropped); a client that is no Pod is refused. */
+  async #answer(message: Buffer, transport: "udp" | "tcp", allowed: boolean): Promise<Buffer | undefined> {
     let query: Packet;
     try {
       query = dnsPacket.decode(message);
@@ -169,6 +194,7 @@ export class ClusterDns {
       return undefined;
     }
     if (query.type !== "query" || !query.questions?.length) return undefined;
+    if (!allowed) return response(query, { rcode: "REFUSED", answers: [] }, false);
     const local = answerClusterName(query.questions[0], this.#options.records);
     if (local) return response(query, local);
     return (await this.#forward(message, transport)) ?? servfail(query);

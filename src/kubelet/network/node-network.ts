@@ -63,11 +63,13 @@ export async function startNodeNetwork(options: NodeNetworkOptions): Promise<Nod
   let clusterDNS: string | undefined;
   let dnsStarting: Promise<void> | undefined;
   let proxy: ServiceProxy | undefined;
+  let podSubnet: string | undefined;
   const startDns = (gateway: string) => {
     dnsStarting ??= (async () => {
       if (!proxy) return;
       const server = new ClusterDns({
         host: gateway,
+        clients: [podSubnet ?? `${gateway}/24`],
         records: proxy.records,
         upstreams: hostDns.servers,
         log,
@@ -94,6 +96,7 @@ export async function startNodeNetwork(options: NodeNetworkOptions): Promise<Nod
     onGateway: startDns,
     log,
   });
+  podSubnet = pods.names.subnet;
   try {
     proxy = new ServiceProxy(options.client, pods.names, log);
     await proxy.start();

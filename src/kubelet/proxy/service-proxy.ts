@@ -13,6 +13,28 @@ import { chainsInDump, jumpRules, renderRules, type ServicePortRule } from "./ru
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 const SYNC_DELAY_MS = 50;
 
+/** The API server's own Service: its endpoint is the server's listen address, loopback by default. */
+const API_SERVICE = "default/kubernetes";
+
+/**
+ * Whether an endpoint address may be a DNAT target. ValidateEndpointIP (pkg/apis/core/validation) keeps
+ * unspecified, loopback ("may not be in the loopback range (127.0.0.0/8, ::1/128)"), link-local and
+ * link-local multicast addresses out of EndpointSlices upstream, so kube-proxy never sees them. Here Pods in
+ * host-network mode do have loopback IPs, and their slices carry them (clients on this host use them); but
+ * a Service must not turn into a path from a Pod's namespace to the host's loopback (route_localnet is on
+ * for the API server's DNAT, and the firewall lets DNAT'd traffic through): only the API server's own
+ * Service may lead there.
+ */
+export function isServiceTarget(ip: string, service: string): boolean {
+  if (!isIPv4(ip)) return false; // only IPv4 addresses reach the root-run iptables-restore payload
+  const [a, b, c] = ip.split(".").map(Number);
+  if (a === 127) return service === API_SERVICE;
+  if (ip === "0.0.0.0") return false;
+  if (a === 169 && b === 254) return false;
+  if (a === 224 && b === 0 && c === 0) return false;
+  return true;
+}
+
 /** The rules' input from Services and their slices: ready endpoints per ClusterIP port. */
 export function servicePortRules(services: Service[], slices: EndpointSlice[]): ServicePortRule[] {
   const rules: ServicePortRule[] = [];
@@ -35,8 +57,11 @@ export function servicePortRules(services: Service[], slices: EndpointSlice[]): 
         );
         if (!target?.port) continue;
         for (const ep of slice.endpoints ?? []) {
-          // Only an IPv4 address goes into the iptables-restore payload (this runs as root).
-          if (ep.conditions?.ready === false || !isIPv4(ep.addresses?.[0] ?? "")) continue;
+          if (
+            ep.conditions?.ready === false ||
+            !isServiceTarget(ep.addresses?.[0] ?? "", `${ns}/${svc.metadata?.name}`)
+          )
+            continue;
           const key = `${ep.addresses[0]}:${target.port}`;
           endpoints.set(key, { ip: ep.addresses[0], port: target.port });
         }

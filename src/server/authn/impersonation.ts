@@ -60,6 +60,14 @@ function unescapeExtraKey(encoded: string): string {
   return Buffer.from(bytes).toString("utf8");
 }
 
+/** Whether any header is an impersonation header (rawHeaders: names as sent, any case). */
+function hasImpersonationHeader(req: IncomingMessage): boolean {
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i].length > 12 && raw[i].slice(0, 12).toLowerCase() === "impersonate-") return true;
+  return false;
+}
+
 /** Each header line is one value (a comma inside a group name is part of the name). */
 const headerValues = (req: IncomingMessage, name: string): string[] => req.headersDistinct[name] ?? [];
 
@@ -134,6 +142,8 @@ function check(r: ImpersonationRequest): ImpersonationCheck {
 
 /** Works out whom the request wants to act as and which `impersonate` permissions that needs. */
 export function requestedImpersonation(req: IncomingMessage): ImpersonationResult {
+  // The common case, without building headersDistinct (an object of arrays for every header) per request.
+  if (!hasImpersonationHeader(req)) return { impersonating: false };
   const requests = impersonationRequests(req);
   if ("error" in requests) return { impersonating: true, error: requests.error };
   if (requests.length === 0) return { impersonating: false };

@@ -3,7 +3,7 @@
 // extension, and the Kubernetes functions rules commonly use — lists (isSorted, sum, min, max, indexOf,
 // lastIndexOf), regex (find, findAll), URLs (isURL, url + getScheme/getHost/getHostname/getPort/
 // getEscapedPath/getQuery) and quantities (isQuantity, quantity + compareTo/isLessThan/isGreaterThan/
-// add/sub/asInteger/asApproximateFloat/isInteger/sign). Cost limits are not modelled.
+// add/sub/asInteger/asApproximateFloat/isInteger/sign). Runtime cost limits: cost.ts.
 // URL and Quantity values are maps tagged with a hidden key, since @bufbuild/cel types are protobuf-only.
 import v8 from "node:v8";
 import type { CelEnv, CelFunc, CelInput, CelList, CelMap, CelValue } from "@bufbuild/cel";

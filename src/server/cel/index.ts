@@ -3,6 +3,7 @@
 // the schema deciding what a JSON number is (integer → int, number → double).
 import type { CelInput, CelValue } from "@bufbuild/cel";
 import { isMap } from "../registry/json-access.ts";
+import { type CostBudget, costedEnv, instrument, withCost } from "./cost.ts";
 import { kubernetesEnv } from "./env.ts";
 import { cel } from "./lib.ts";
 
@@ -13,25 +14,34 @@ export interface TypeHint {
   items?: TypeHint;
 }
 
-export type Program = (vars: Record<string, CelInput>) => { value: CelValue } | { error: string };
+/** Evaluates with variables bound, charging `budget` (cost.ts: per-call limit, then the budget). */
+export type Program = (
+  vars: Record<string, CelInput>,
+  budget?: CostBudget,
+) => { value: CelValue } | { error: string };
+
+let env: ReturnType<typeof costedEnv> | undefined;
 
 /** Compiles `expr`; a syntax error is returned as text (upstream's "compilation failed" detail). */
 export function compile(expr: string): Program | { compileError: string } {
   let evaluate: (vars: Record<string, CelInput>) => unknown;
   try {
-    evaluate = cel().plan(kubernetesEnv(), cel().parse(expr)) as (vars: Record<string, CelInput>) => unknown;
+    const parsed = cel().parse(expr);
+    env ??= costedEnv(kubernetesEnv());
+    evaluate = cel().plan(env, instrument(parsed.expr!)) as (vars: Record<string, CelInput>) => unknown;
   } catch (e) {
     return { compileError: (e as Error).message };
   }
-  return (vars) => {
-    try {
-      const r = evaluate(vars);
-      if (cel().isCelError(r)) return { error: r.message };
-      return { value: r as CelValue };
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
-  };
+  return (vars, budget) =>
+    withCost(budget, () => {
+      try {
+        const r = evaluate(vars);
+        if (cel().isCelError(r)) return { error: r.message };
+        return { value: r as CelValue };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    });
 }
 
 export function isCompileError(p: Program | { compileError: string }): p is { compileError: string } {

@@ -19,6 +19,7 @@ import { eventRecorder } from "./events.ts";
 import { syncRevision, truncateHistory } from "./history.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
 import { isPodReady as isReady, untilAvailable } from "./pod-availability.ts";
+import { DAEMONSET_BURST_REPLICAS, SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from "./slow-start.ts";
 
 const DAEMONSETS = "daemonsets.apps";
 export const HASH_LABEL = "controller-revision-hash";
@@ -357,17 +358,20 @@ export function startDaemonSetController(c: ControllerContext, clock: Clock = RE
       }
     await truncateHistory(c, ds, history, live);
 
+    /** syncNodes: at most BurstReplicas deletions and creations per sync, creations in slow-start batches
+     * (the created Pods' events bring the DaemonSet back for the rest). */
     async function sync(remove: Iterable<StoredPod>, nodesToCreate: string[]): Promise<void> {
       const owner = ds as DaemonSet;
-      for (const p of remove) {
+      for (const p of [...remove].slice(0, DAEMONSET_BURST_REPLICAS)) {
         const deleted = await c.objects
           .delete(podDef, namespace, p.metadata.name, write)
           .then(() => true)
           .catch(() => false);
         if (deleted) await record(owner, "Normal", "SuccessfulDelete", `Deleted pod: ${p.metadata.name}`);
       }
-      for (const node of nodesToCreate) {
-        const created = await c.objects.create(podDef, newPod(owner, hash, node), namespace, write);
+      const creating = nodesToCreate.slice(0, DAEMONSET_BURST_REPLICAS);
+      await slowStartBatch(creating.length, SLOW_START_INITIAL_BATCH_SIZE, async (i) => {
+        const created = await c.objects.create(podDef, newPod(owner, hash, creating[i]), namespace, write);
         const pod = "object" in created && typeof created.object === "function" ? created.object() : created;
         await record(
           owner,
@@ -375,7 +379,7 @@ export function startDaemonSetController(c: ControllerContext, clock: Clock = RE
           "SuccessfulCreate",
           `Created pod: ${(pod as StoredObject).metadata.name}`,
         );
-      }
+      });
     }
   }
 

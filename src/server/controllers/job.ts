@@ -26,6 +26,11 @@ import { delayingQueue } from "./delaying-queue.ts";
 import { eventRecorder } from "./events.ts";
 import { formatIndexes, matchPodFailurePolicy, matchSuccessPolicy, parseIndexes } from "./job-policies.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
+import {
+  JOB_MAX_POD_CREATE_DELETE_PER_SYNC,
+  SLOW_START_INITIAL_BATCH_SIZE,
+  slowStartBatch,
+} from "./slow-start.ts";
 import { startTtlAfterFinishedController } from "./ttl-after-finished.ts";
 
 const JOBS = "jobs.batch";
@@ -34,8 +39,6 @@ const JOB_CONTROLLER_NAME = "kubernetes.io/job-controller";
 /** DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff. */
 const DEFAULT_BACKOFF_MS = 10_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
-/** MaxPodCreateDeletePerSync. */
-const MAX_PER_SYNC = 500;
 
 type Stored<T> = T & StoredObject;
 type Condition = JobCondition & { type: string; status: string };
@@ -421,7 +424,10 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
           for (const p of surplus) await deletePod(job, p);
           active = active.filter((p) => !surplus.includes(p));
         }
-        const missing = Math.min(MAX_PER_SYNC, want - active.length - (onlyFailed ? replacing : 0));
+        const missing = Math.min(
+          JOB_MAX_POD_CREATE_DELETE_PER_SYNC,
+          want - active.length - (onlyFailed ? replacing : 0),
+        );
         if (missing > 0) {
           const wait =
             !perIndex && record.failuresAfterLastSuccess > 0
@@ -436,9 +442,11 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
             const free: number[] = [];
             for (let i = 0; i < (completions ?? 0) && free.length < missing; i++)
               if (!taken.has(i)) free.push(i);
+            // The indexes to create now (and their failure counts); created in slow-start batches.
+            const creations: { ix: number; failures?: { failed: number; ignored: number } }[] = [];
             for (const ix of free) {
               if (!perIndex) {
-                await createPod(job, ix);
+                creations.push({ ix });
                 continue;
               }
               // getNewIndexFailureCounts from the index's last failed Pod; its back-off is the index's own.
@@ -467,9 +475,13 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
                 }
                 indexFailures.delete(`${uid}/${ix}`);
               }
-              await createPod(job, ix, failures);
+              creations.push({ ix, failures });
             }
-          } else for (let i = 0; i < missing; i++) await createPod(job, undefined);
+            await slowStartBatch(creations.length, SLOW_START_INITIAL_BATCH_SIZE, (i) =>
+              createPod(job, creations[i].ix, creations[i].failures),
+            );
+          } else
+            await slowStartBatch(missing, SLOW_START_INITIAL_BATCH_SIZE, () => createPod(job, undefined));
         }
         const done = indexed
           ? completed.size >= (completions ?? 0)

@@ -7,6 +7,7 @@ import { asMap, asNumber, isMap } from "../registry/json-access.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
 import { isPodReady } from "./pod-status.ts";
+import { REPLICASET_BURST_REPLICAS, SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from "./slow-start.ts";
 
 const RCS = "replicationcontrollers";
 
@@ -30,7 +31,9 @@ export function startReplicationManager(c: ControllerContext): Controller {
         .items.map((e) => e.object())
         .filter((p) => controllerOf(p)?.uid === rc.metadata.uid && !p.metadata.deletionTimestamp);
       const want = asNumber(spec.replicas);
-      for (let i = pods.length; i < want; i++) {
+      // As the ReplicaSet controller: BurstReplicas per sync, in slow-start batches.
+      const missing = Math.min(REPLICASET_BURST_REPLICAS, want - pods.length);
+      await slowStartBatch(Math.max(0, missing), SLOW_START_INITIAL_BATCH_SIZE, async () => {
         const template = structuredClone(asMap(spec.template));
         const pod: KubeObject = {
           metadata: {
@@ -41,14 +44,14 @@ export function startReplicationManager(c: ControllerContext): Controller {
           spec: template.spec,
         };
         await c.objects.create(podDef, pod, namespace, { user: CONTROLLER_USER });
-      }
+      });
       const surplus = [...pods]
         .sort(
           (a, b) =>
             Number(isPodReady(a)) - Number(isPodReady(b)) ||
             (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? ""),
         )
-        .slice(0, Math.max(0, pods.length - want));
+        .slice(0, Math.min(REPLICASET_BURST_REPLICAS, Math.max(0, pods.length - want)));
       for (const p of surplus)
         await c.objects
           .delete(podDef, namespace, p.metadata.name, { user: CONTROLLER_USER })

@@ -35,6 +35,10 @@ export class WorkQueue {
       } catch (err) {
         this.onError(key, err);
       }
+      // A reconcile against the in-memory store completes in microtasks alone, and its own writes
+      // re-enqueue keys: without a turn of the event loop between keys, a busy controller (a ReplicaSet
+      // creating Pods pass after pass) would starve every request.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     this.running = false;
     const waiters = this.idleWaiters;

@@ -24,6 +24,7 @@ import {
 import { eventRecorder } from "./events.ts";
 import { controllerOf, controllerRef, templateHash } from "./owners.ts";
 import { availability, isPodReady } from "./pod-availability.ts";
+import { REPLICASET_BURST_REPLICAS, SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from "./slow-start.ts";
 
 const DEPLOYMENTS = "deployments.apps";
 const REPLICASETS = "replicasets.apps";
@@ -57,7 +58,10 @@ export function startReplicaSetController(c: ControllerContext, clock: Clock = R
         .filter((p) => !p.metadata.deletionTimestamp);
       const pods = await claim(c, rs, podDef, matching, selector);
       const want = rs.spec?.replicas ?? 1;
-      for (let i = pods.length; i < want; i++) {
+      // manageReplicas: at most BurstReplicas per sync, in slow-start batches; the Pods' events bring
+      // the ReplicaSet back for the rest.
+      const missing = Math.min(REPLICASET_BURST_REPLICAS, want - pods.length);
+      await slowStartBatch(Math.max(0, missing), SLOW_START_INITIAL_BATCH_SIZE, async () => {
         const template = structuredClone(rs.spec?.template ?? {});
         const pod: KubeObject = {
           metadata: { ...template.metadata, generateName: `${name}-`, ownerReferences: [controllerRef(rs)] },
@@ -70,7 +74,7 @@ export function startReplicaSetController(c: ControllerContext, clock: Clock = R
           "SuccessfulCreate",
           `Created pod: ${(created as StoredObject).metadata.name}`,
         );
-      }
+      });
       // Scale down the least useful pods first: not ready, then the newest.
       const surplus = [...pods]
         .sort(
@@ -78,7 +82,7 @@ export function startReplicaSetController(c: ControllerContext, clock: Clock = R
             Number(isPodReady(a)) - Number(isPodReady(b)) ||
             (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? ""),
         )
-        .slice(0, Math.max(0, pods.length - want));
+        .slice(0, Math.min(REPLICASET_BURST_REPLICAS, Math.max(0, pods.length - want)));
       for (const p of surplus) {
         const deleted = await c.objects
           .delete(podDef, namespace, p.metadata.name, { user: CONTROLLER_USER })

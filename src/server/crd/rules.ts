@@ -3,9 +3,12 @@
 // the rule's schema node, `oldSelf` the correlated old value (transition rules run on updates only,
 // when an old value correlates: same map key, same list-type=map keys), and a failing rule reports
 // fieldErrorForReason(path, <schema type>, message) with message, messageExpression, reason and
-// fieldPath as upstream. A root rule's path is the nil path ("<nil>"). Cost limits are not modelled.
+// fieldPath as upstream. A root rule's path is the nil path ("<nil>"). Each rule evaluation is limited to
+// PerCallLimit and one object's rules share RuntimeCELCostBudget (src/server/cel/cost.ts), with
+// validation.go's messages when either runs out (and no further rules run).
 
 import { goQuote } from "../../meta/go-quote.ts";
+import { COST_LIMIT_EXCEEDED, type CostBudget, OUT_OF_BUDGET, RUNTIME_CEL_COST_BUDGET } from "../cel/cost.ts";
 import { celString, compile, isCompileError, type Program, toCel } from "../cel/index.ts";
 import { isMap } from "../registry/json-access.ts";
 import type { FieldCause } from "../registry/types.ts";
@@ -135,7 +138,8 @@ function withFieldPath(path: string, fieldPath: string | undefined): string {
 
 const child = (path: string, k: string) => (path === "<nil>" ? k : `${path}.${k}`);
 
-/** Evaluates every rule on `value` (with `old`, on updates) and appends failures to `errs`. */
+/** Evaluates every rule on `value` (with `old`, on updates) and appends failures to `errs`; the rules of
+ * one object share `budget` and stop once it is spent (its remainder is then negative). */
 export function validateRules(
   value: unknown,
   old: unknown,
@@ -143,18 +147,35 @@ export function validateRules(
   path: string,
   errs: FieldCause[],
   hasOld: boolean,
+  budget: CostBudget = { remaining: RUNTIME_CEL_COST_BUDGET },
 ): void {
-  if (!s || value === undefined) return;
-  for (const rule of s["x-kubernetes-validations"] ?? []) evaluate(rule, value, old, s, path, errs, hasOld);
+  if (!s || value === undefined || budget.remaining < 0) return;
+  const rules = s["x-kubernetes-validations"] ?? [];
+  if (rules.length && budget.remaining <= 0) {
+    errs.push(invalid(path, schemaType(s), OUT_OF_BUDGET));
+    budget.remaining = -1;
+    return;
+  }
+  for (const rule of rules) {
+    evaluate(rule, value, old, s, path, errs, hasOld, budget);
+    if (budget.remaining < 0) return;
+  }
   if (Array.isArray(value)) {
     const keys = s["x-kubernetes-list-map-keys"];
-    const oldList = Array.isArray(old) && s["x-kubernetes-list-type"] === "map" && keys ? old : undefined;
-    value.forEach((v, i) => {
-      const match = oldList?.find(
-        (o) => isMap(o) && isMap(v) && keys!.every((k) => JSON.stringify(o[k]) === JSON.stringify(v[k])),
-      );
-      validateRules(v, match, s.items, `${path === "<nil>" ? "" : path}[${i}]`, errs, match !== undefined);
-    });
+    // Old items by their map keys, looked up once per item (a scan per item would be quadratic).
+    const keyOf = (o: unknown) => (isMap(o) ? JSON.stringify(keys!.map((k) => o[k])) : undefined);
+    const oldItems = new Map<string, unknown>();
+    if (Array.isArray(old) && s["x-kubernetes-list-type"] === "map" && keys)
+      for (const o of old) {
+        const k = keyOf(o);
+        if (k !== undefined && !oldItems.has(k)) oldItems.set(k, o);
+      }
+    for (let i = 0; i < value.length && budget.remaining >= 0; i++) {
+      const k = oldItems.size ? keyOf(value[i]) : undefined;
+      const match = k === undefined ? undefined : oldItems.get(k);
+      const at = `${path === "<nil>" ? "" : path}[${i}]`;
+      validateRules(value[i], match, s.items, at, errs, match !== undefined, budget);
+    }
   } else if (isMap(value)) {
     const additional = isMap(s.additionalProperties) ? (s.additionalProperties as Schema) : undefined;
     for (const k of Object.keys(value)) {
@@ -163,7 +184,8 @@ export function validateRules(
       if (!sub) continue;
       const oldChild = isMap(old) && Object.hasOwn(old, k) ? old[k] : undefined;
       const at = inProps ? child(path, k) : `${path === "<nil>" ? "" : path}[${k}]`;
-      validateRules(value[k], oldChild, sub, at, errs, hasOld && oldChild !== undefined);
+      validateRules(value[k], oldChild, sub, at, errs, hasOld && oldChild !== undefined, budget);
+      if (budget.remaining < 0) return;
     }
   }
 }
@@ -176,6 +198,7 @@ function evaluate(
   path: string,
   errs: FieldCause[],
   hasOld: boolean,
+  budget: CostBudget,
 ): void {
   const p = program(rule.rule);
   const at = withFieldPath(path, rule.fieldPath);
@@ -187,7 +210,22 @@ function evaluate(
   const transition = usesOldSelf(rule.rule);
   if (transition && !hasOld && !rule.optionalOldSelf) return;
   const vars = { self: toCel(value, s), ...(transition && hasOld ? { oldSelf: toCel(old, s) } : {}) };
-  const r = p(vars);
+  const r = p(vars, budget);
+  if (budget.remaining < 0) {
+    errs.push(invalid(path, schemaType(s), OUT_OF_BUDGET));
+    return;
+  }
+  if ("error" in r && r.error === COST_LIMIT_EXCEEDED) {
+    errs.push(
+      invalid(
+        path,
+        schemaType(s),
+        `'${r.error}': no further validation rules will be run due to call cost exceeds limit for rule: ${shown}`,
+      ),
+    );
+    budget.remaining = -1;
+    return;
+  }
   if ("error" in r) {
     errs.push(invalid(path, schemaType(s), `${r.error} evaluating rule: ${shown}`));
     return;
@@ -201,7 +239,20 @@ function evaluate(
   if (rule.messageExpression) {
     const m = program(rule.messageExpression);
     if (!isCompileError(m)) {
-      const out = m(vars);
+      const out = m(vars, budget);
+      if (budget.remaining < 0 || ("error" in out && out.error === COST_LIMIT_EXCEEDED)) {
+        errs.push(
+          invalid(
+            at,
+            schemaType(s),
+            budget.remaining < 0
+              ? `messageExpression evaluation failed due to running out of cost budget, no further validation rules will be run`
+              : `no further validation rules will be run due to call cost exceeds limit for messageExpression: ${goQuote(rule.messageExpression)}`,
+          ),
+        );
+        budget.remaining = -1;
+        return;
+      }
       if ("value" in out && typeof out.value === "string" && out.value.trim() && !out.value.includes("\n"))
         detail = celString(out.value).trim();
     }

@@ -37,6 +37,22 @@ export function negotiate(
   header: string | undefined,
   target: "object" | "list" | "discovery",
 ): Representation | undefined {
+  // Clients send a handful of distinct Accept headers: parse each once (bounded, for hostile ones).
+  const key = `${target}\u0000${header ?? ""}`;
+  if (decided.has(key)) return decided.get(key);
+  const rep = decide(header, target);
+  if (decided.size >= DECIDED_LIMIT) decided.clear();
+  decided.set(key, rep);
+  return rep;
+}
+
+const DECIDED_LIMIT = 256;
+const decided = new Map<string, Representation | undefined>();
+
+function decide(
+  header: string | undefined,
+  target: "object" | "list" | "discovery",
+): Representation | undefined {
   const ranges = parseAccept(header);
   if (ranges.length === 0) return { kind: "json" };
   for (const r of ranges) {

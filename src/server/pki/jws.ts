@@ -1,9 +1,12 @@
 // Compact JWS the way kube-apiserver's go-jose v2 produces and checks it: header {"alg","kid"} only,
 // payload as Go's encoding/json writes a map (keys sorted at every level, <>& escaped), and go-jose's
-// error texts for failed signatures.
+// error texts for failed signatures. jose (46 modules) loads on the first token signed or verified, not
+// with the server: most start-ups see no ServiceAccount token for a while.
 import type { KeyObject } from "node:crypto";
-import { CompactSign, compactVerify, errors } from "jose";
 import { type JwsAlgorithm, jwsAlgorithmForKey } from "./signing-keys.ts";
+
+let joseModule: Promise<typeof import("jose")> | undefined;
+const jose = () => (joseModule ??= import("jose"));
 
 export interface JwsSigningKey {
   privateKey: KeyObject;
@@ -31,7 +34,8 @@ export function goJson(value: unknown): string {
   );
 }
 
-export function signCompactJws(payload: object, key: JwsSigningKey): Promise<string> {
+export async function signCompactJws(payload: object, key: JwsSigningKey): Promise<string> {
+  const { CompactSign } = await jose();
   return new CompactSign(new TextEncoder().encode(goJson(payload)))
     .setProtectedHeader({ alg: key.alg, kid: key.kid })
     .sign(key.privateKey);
@@ -64,6 +68,7 @@ export function decodeCompactJws(token: string): DecodedJws | undefined {
 
 /** undefined when `key` verifies the signature, otherwise go-jose's error text. */
 export async function jwsSignatureError(token: string, key: KeyObject): Promise<string | undefined> {
+  const { compactVerify, errors } = await jose();
   try {
     await compactVerify(token, key, { algorithms: [jwsAlgorithmForKey(key)] });
     return undefined;

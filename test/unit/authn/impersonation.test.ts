@@ -4,9 +4,12 @@ import type { IncomingMessage } from "node:http";
 import { describe, it } from "node:test";
 import { requestedImpersonation } from "../../../src/server/authn/impersonation.ts";
 
-/** Only what the filter reads: header lines by lowercased name. */
+/** Only what the filter reads: the header lines as sent (rawHeaders) and by lowercased name. */
 const request = (headers: Record<string, string | string[]>) =>
   ({
+    rawHeaders: Object.entries(headers).flatMap(([k, v]) =>
+      (Array.isArray(v) ? v : [v]).flatMap((x) => [k, x]),
+    ),
     headersDistinct: Object.fromEntries(
       Object.entries(headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v : [v]]),
     ),

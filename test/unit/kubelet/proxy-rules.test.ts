@@ -112,6 +112,13 @@ test("rules come from Services and their EndpointSlices: ready endpoints of the 
         { addresses: ["10.244.0.9"], conditions: { ready: false } },
         // Never reaches the root-run iptables-restore payload, even if stored without validation.
         { addresses: ["10.244.0.5 -j ACCEPT\n-A INPUT"], conditions: { ready: true } },
+        // Never a DNAT target (ValidateEndpointIP's ranges): the host's loopback (a host-network Pod's
+        // address, or anyone's slice), unspecified, link-local (the cloud metadata service), multicast.
+        { addresses: ["127.0.1.4"], conditions: { ready: true } },
+        { addresses: ["127.0.0.1"], conditions: { ready: true } },
+        { addresses: ["0.0.0.0"], conditions: { ready: true } },
+        { addresses: ["169.254.169.254"], conditions: { ready: true } },
+        { addresses: ["224.0.0.1"], conditions: { ready: true } },
       ],
     },
     {
@@ -133,4 +140,24 @@ test("rules come from Services and their EndpointSlices: ready endpoints of the 
       ],
     },
   ]);
+});
+
+test("only the API server's own Service may lead to the host's loopback", () => {
+  const service = (namespace: string, name: string): Service => ({
+    metadata: { namespace, name },
+    spec: { clusterIP: "10.96.0.1", ports: [{ name: "https", port: 443, protocol: "TCP" }] },
+  });
+  const slice = (namespace: string, name: string): EndpointSlice => ({
+    metadata: { namespace, name, labels: { "kubernetes.io/service-name": name } },
+    addressType: "IPv4",
+    ports: [{ name: "https", port: 6443, protocol: "TCP" }],
+    endpoints: [{ addresses: ["127.0.0.1"], conditions: { ready: true } }],
+  });
+  const [api, impostor] = servicePortRules(
+    [service("default", "kubernetes"), service("shop", "kubernetes")],
+    [slice("default", "kubernetes"), slice("shop", "kubernetes")],
+  );
+  assert.deepEqual(api.endpoints, [{ ip: "127.0.0.1", port: 6443 }]);
+  assert.equal(impostor.name, "shop/kubernetes:https");
+  assert.deepEqual(impostor.endpoints, [], "REJECTed, not DNATed to loopback");
 });

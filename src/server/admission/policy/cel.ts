@@ -2,8 +2,9 @@
 // ValidatingAdmissionPolicy validations and webhook matchConditions): expressions are parsed once, with
 // upstream's "undeclared reference" check for the admission variables, and evaluated over JSON objects
 // (integers as CEL ints), with the shared Kubernetes function library (src/server/cel/env.ts: strings,
-// lists, regex, url, quantity; no authorizer).
+// lists, regex, url, quantity; no authorizer). Each evaluation is cost-limited (src/server/cel/cost.ts).
 import type { CelEnv } from "@bufbuild/cel";
+import { type CostBudget, costedEnv, instrument, withCost } from "../../cel/cost.ts";
 import { kubernetesFuncs } from "../../cel/env.ts";
 import { cel } from "../../cel/lib.ts";
 
@@ -22,10 +23,12 @@ export type AdmissionVariable = (typeof ADMISSION_VARIABLES)[number];
 let env: CelEnv | undefined;
 /** The admission environment: every admission variable declared (as dyn), built on first use. */
 function admissionEnv(): CelEnv {
-  env ??= cel().celEnv({
-    variables: Object.fromEntries(ADMISSION_VARIABLES.map((v) => [v, cel().CelScalar.DYN])),
-    funcs: kubernetesFuncs(),
-  });
+  env ??= costedEnv(
+    cel().celEnv({
+      variables: Object.fromEntries(ADMISSION_VARIABLES.map((v) => [v, cel().CelScalar.DYN])),
+      funcs: kubernetesFuncs(),
+    }),
+  );
   return env;
 }
 
@@ -36,8 +39,9 @@ export type EvalResult = { value: unknown } | { error: string };
 
 export interface CompiledExpression {
   readonly expression: string;
-  /** Bindings already converted with toCel (once per request, shared by all expressions). */
-  evaluate(bindings: Partial<Record<AdmissionVariable, unknown>>): EvalResult;
+  /** Bindings already converted with toCel (once per request, shared by all expressions); the cost is
+   * charged to `budget` (which goes negative when it runs out). */
+  evaluate(bindings: Partial<Record<AdmissionVariable, unknown>>, budget?: CostBudget): EvalResult;
 }
 
 /** cel.Error of type Invalid: the detail field validation reports and evaluation repeats. */
@@ -118,17 +122,19 @@ export function compileExpression(
     });
     throw new CelCompileError(`compilation failed: ${issues.join("\n")}`);
   }
-  const run = cel().plan(admissionEnv(), parsed);
+  const run = cel().plan(admissionEnv(), instrument(parsed.expr!));
   return {
     expression,
-    evaluate(bindings) {
-      try {
-        const value = run(bindings as never);
-        if (cel().isCelError(value)) return { error: value.message };
-        return { value };
-      } catch (e) {
-        return { error: (e as Error).message };
-      }
+    evaluate(bindings, budget) {
+      return withCost(budget, () => {
+        try {
+          const value = run(bindings as never);
+          if (cel().isCelError(value)) return { error: value.message };
+          return { value };
+        } catch (e) {
+          return { error: (e as Error).message };
+        }
+      });
     },
   };
 }

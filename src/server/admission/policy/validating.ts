@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { type LabelSelectorExpr, matchesLabels } from "../../../meta/labels.ts";
 import { failure } from "../../../meta/status.ts";
 import type { StoredObject } from "../../../meta/types.ts";
+import { type CostBudget, OUT_OF_BUDGET, RUNTIME_CEL_COST_BUDGET } from "../../cel/cost.ts";
 import { ApiStatusError } from "../../http/errors.ts";
 import { asList, asMap, asMaps, asString, isMap, type Json } from "../../registry/json-access.ts";
 import type { ResourceDef } from "../../registry/types.ts";
@@ -262,12 +263,16 @@ export function validatingAdmissionPolicy(store: Store, findKind: KindLookup, lo
     }
     bindingsIn.variables = lazyVariables(policy.variables, bindingsIn);
     const out: Decision[] = [];
+    // Validations and their messages share one RuntimeCELCostBudget (validator.go); running out
+    // replaces every decision with the one error, as ForInput's error does upstream.
+    const budget: CostBudget = { remaining: RUNTIME_CEL_COST_BUDGET };
     for (const v of policy.validations) {
       if (!v.expression.compiled) {
         out.push(...fail(v.expression.error));
         continue;
       }
-      const r = v.expression.compiled.evaluate(bindingsIn);
+      const r = v.expression.compiled.evaluate(bindingsIn, budget);
+      if (budget.remaining < 0) return fail(OUT_OF_BUDGET);
       if ("error" in r) {
         out.push(...fail(`expression '${v.expression.compiled.expression}' resulted in error: ${r.error}`));
         continue;
@@ -282,7 +287,7 @@ export function validatingAdmissionPolicy(store: Store, findKind: KindLookup, lo
         continue;
       }
       let message = "";
-      const me = v.messageExpression?.compiled?.evaluate(bindingsIn);
+      const me = v.messageExpression?.compiled?.evaluate(bindingsIn, budget);
       if (me && "value" in me && typeof me.value === "string") {
         message = me.value.trim();
         if (message.length > 5 * 1024 || message.includes("\n")) message = "";
@@ -292,8 +297,10 @@ export function validatingAdmissionPolicy(store: Store, findKind: KindLookup, lo
       out.push({ policy: policy.name, binding: binding.name, message, reason: v.reason || "Invalid" });
     }
     // auditAnnotations: a string is published (here: logged), null or "" is skipped, anything else denies.
+    const auditBudget: CostBudget = { remaining: RUNTIME_CEL_COST_BUDGET };
     for (const x of policy.auditAnnotations) {
-      const r = x.value.compiled?.evaluate(bindingsIn) ?? { error: x.value.error ?? "" };
+      const r = x.value.compiled?.evaluate(bindingsIn, auditBudget) ?? { error: x.value.error ?? "" };
+      if (auditBudget.remaining < 0) return fail(OUT_OF_BUDGET);
       if ("error" in r) out.push(...fail(r.error).map((d) => ({ ...d, always: true })));
       else if (typeof r.value === "string" && r.value.trim())
         log?.info(
