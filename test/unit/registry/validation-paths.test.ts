@@ -8,7 +8,8 @@ import { validatePod } from "../../../src/server/registry/validation.ts";
 
 const pod = (volumes: unknown[], mounts: unknown[] = []): KubeObject => ({
   metadata: { name: "p", namespace: "ns" },
-  spec: { containers: [{ name: "c", image: "i", volumeMounts: mounts }], volumes },
+  // serviceAccountName as the ServiceAccount admission plugin sets it (token projections need one).
+  spec: { serviceAccountName: "default", containers: [{ name: "c", image: "i", volumeMounts: mounts }], volumes },
 });
 const lines = (obj: KubeObject) => validatePod(obj).map((e) => `${e.field}: ${e.message}`);
 
@@ -81,9 +82,10 @@ test("volumeMounts subPath", () => {
         ],
       ),
     ),
+    // ValidateVolumeMounts names the list, not the item, for subPath (fldPath.Child("subPath")).
     [
-      `spec.containers[0].volumeMounts[1].subPath: Invalid value: "../../etc": must not contain '..'`,
-      `spec.containers[0].volumeMounts[2].subPath: Invalid value: "/abs": must be a relative path`,
+      `spec.containers[0].volumeMounts.subPath: Invalid value: "../../etc": must not contain '..'`,
+      `spec.containers[0].volumeMounts.subPath: Invalid value: "/abs": must be a relative path`,
     ],
   );
 });

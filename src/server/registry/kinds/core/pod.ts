@@ -3,7 +3,7 @@
 // (validation/pod.ts), and printPod — READY, the STATUS kubectl users know (CrashLoopBackOff,
 // Completed, Init:0/1, Terminating…) and RESTARTS with the time since the last restart.
 
-import type { Pod, PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
+import type { Container, Pod, PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
 import type { KubeObject, Mutable } from "../../../../meta/types.ts";
 import { humanDuration } from "../../duration.ts";
 import { asList, asMap, asNumber, asString, type Json } from "../../json-access.ts";
@@ -29,7 +29,27 @@ export function defaultPodSpec(spec: Mutable<NonNullable<Pod["spec"]>>): void {
     c.imagePullPolicy ??= tag === "latest" ? "Always" : "IfNotPresent";
     c.resources ??= {};
     for (const p of c.ports ?? []) p.protocol ??= "TCP";
+    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (probe) defaultProbe(probe);
+    for (const hook of [c.lifecycle?.postStart, c.lifecycle?.preStop])
+      if (hook?.httpGet) defaultHTTPGet(hook.httpGet);
   }
+}
+
+type Probe = Mutable<NonNullable<Container["livenessProbe"]>>;
+
+/** SetDefaults_Probe (zero means unset, as in Go). */
+function defaultProbe(probe: Probe): void {
+  if (!probe.timeoutSeconds) probe.timeoutSeconds = 1;
+  if (!probe.periodSeconds) probe.periodSeconds = 10;
+  if (!probe.successThreshold) probe.successThreshold = 1;
+  if (!probe.failureThreshold) probe.failureThreshold = 3;
+  if (probe.httpGet) defaultHTTPGet(probe.httpGet);
+}
+
+/** SetDefaults_HTTPGetAction. */
+function defaultHTTPGet(action: Mutable<NonNullable<Probe["httpGet"]>>): void {
+  if (!action.path) action.path = "/";
+  if (!action.scheme) action.scheme = "HTTP";
 }
 
 /** A workload's Pod template gets the PodSpec defaults only (SetDefaults_PodTemplateSpec has none of its own). */
@@ -43,6 +63,10 @@ function defaultPod(pod: Mutable<Pod>): void {
   if (!spec) return;
   defaultPodSpec(spec);
   spec.enableServiceLinks ??= true;
+  // defaultHostNetworkPorts: a host-network Pod's ports are host ports (templates keep theirs unset).
+  if (spec.hostNetwork)
+    for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])])
+      for (const p of c.ports ?? []) if (!p.hostPort) p.hostPort = p.containerPort;
   // spec.priority and preemptionPolicy are the Priority admission plugin's (admission/priority.ts).
   // DefaultTolerationSeconds admission: tolerate not-ready/unreachable nodes for 5 minutes.
   spec.tolerations ??= [];
@@ -230,7 +254,7 @@ export const pod: ResourceDef = {
   prepare(o, old) {
     if (!old) (o as Mutable<Pod>).status = { phase: "Pending", qosClass: "BestEffort" };
   },
-  validate: (o, old) => validatePod(o, old),
+  validate: (o, old, subresource) => validatePod(o, old, subresource),
   printer: {
     columns: [
       NAME_COLUMN,
