@@ -29,6 +29,8 @@ export function defaultPodSpec(spec: Mutable<NonNullable<Pod["spec"]>>): void {
     c.imagePullPolicy ??= tag === "latest" ? "Always" : "IfNotPresent";
     c.resources ??= {};
     for (const p of c.ports ?? []) p.protocol ??= "TCP";
+    // SetDefaults_ObjectFieldSelector.
+    for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ||= "v1";
     for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (probe) defaultProbe(probe);
     for (const hook of [c.lifecycle?.postStart, c.lifecycle?.preStop])
       if (hook?.httpGet) defaultHTTPGet(hook.httpGet);
