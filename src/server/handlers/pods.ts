@@ -25,7 +25,8 @@ export async function createBinding(call: Call): Promise<void> {
   const info = { ...call.info, name: call.info.subresource ? call.info.name : bodyName };
   const target = (binding.target ?? {}) as { kind?: string; name?: string };
   const invalidBinding = validatePodBinding(binding);
-  if (invalidBinding.length > 0) throw new ApiStatusError(Status.invalid("Binding", "", info.name, invalidBinding));
+  if (invalidBinding.length > 0)
+    throw new ApiStatusError(Status.invalid("Binding", "", info.name, invalidBinding));
   checkNamespaceAcceptsContent(ctx.store, call.def, info.namespace, info.name);
   // setPodNodeAndMetadata: a storage-level GuaranteedUpdate, retried when the Pod changed meanwhile.
   for (;;) {

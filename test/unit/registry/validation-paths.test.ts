@@ -9,7 +9,11 @@ import { validatePod } from "../../../src/server/registry/validation.ts";
 const pod = (volumes: unknown[], mounts: unknown[] = []): KubeObject => ({
   metadata: { name: "p", namespace: "ns" },
   // serviceAccountName as the ServiceAccount admission plugin sets it (token projections need one).
-  spec: { serviceAccountName: "default", containers: [{ name: "c", image: "i", volumeMounts: mounts }], volumes },
+  spec: {
+    serviceAccountName: "default",
+    containers: [{ name: "c", image: "i", volumeMounts: mounts }],
+    volumes,
+  },
 });
 const lines = (obj: KubeObject) => validatePod(obj).map((e) => `${e.field}: ${e.message}`);
 

@@ -53,16 +53,20 @@ const execProbe = (over: Json = {}) => ({
 // [name, change, expected "field type" list]; an empty list means valid.
 const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   ["the base spec", () => {}, []],
-  ["restartPolicy OnFailure", (s) => void (s.restartPolicy = "OnFailure"), []],
+  ["restartPolicy OnFailure", (s) => Object.assign(s, { restartPolicy: "OnFailure" }), []],
   [
     "bad restartPolicy",
-    (s) => void (s.restartPolicy = "UnknowPolicy"),
+    (s) => Object.assign(s, { restartPolicy: "UnknowPolicy" }),
     ["spec.restartPolicy FieldValueNotSupported"],
   ],
-  ["bad dnsPolicy", (s) => void (s.dnsPolicy = "invalid"), ["spec.dnsPolicy FieldValueNotSupported"]],
+  [
+    "bad dnsPolicy",
+    (s) => Object.assign(s, { dnsPolicy: "invalid" }),
+    ["spec.dnsPolicy FieldValueNotSupported"],
+  ],
   [
     "dnsPolicy None without dnsConfig",
-    (s) => void (s.dnsPolicy = "None"),
+    (s) => Object.assign(s, { dnsPolicy: "None" }),
     ["spec.dnsConfig FieldValueRequired"],
   ],
   [
@@ -85,28 +89,32 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   ],
   [
     "too many nameservers",
-    (s) => void (s.dnsConfig = { nameservers: ["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4"] }),
+    (s) => Object.assign(s, { dnsConfig: { nameservers: ["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4"] } }),
     ["spec.dnsConfig.nameservers FieldValueInvalid"],
   ],
   [
     "invalid nameserver and search",
-    (s) => void (s.dnsConfig = { nameservers: ["invalid"], searches: ["custom?"] }),
+    (s) => Object.assign(s, { dnsConfig: { nameservers: ["invalid"], searches: ["custom?"] } }),
     ["spec.dnsConfig.nameservers[0] FieldValueInvalid", "spec.dnsConfig.searches[0] FieldValueInvalid"],
   ],
   [
     "too many searches",
-    (s) => void (s.dnsConfig = { searches: Array.from({ length: 33 }, (_, i) => `s${i}`) }),
+    (s) => Object.assign(s, { dnsConfig: { searches: Array.from({ length: 33 }, (_, i) => `s${i}`) } }),
     ["spec.dnsConfig.searches FieldValueInvalid"],
   ],
   [
     "empty dns option name",
-    (s) => void (s.dnsConfig = { options: [{ value: "x" }] }),
+    (s) => Object.assign(s, { dnsConfig: { options: [{ value: "x" }] } }),
     ["spec.dnsConfig.options[0] FieldValueRequired"],
   ],
-  ["hostAliases", (s) => void (s.hostAliases = [{ ip: "12.34.56.78", hostnames: ["host1", "host2"] }]), []],
+  [
+    "hostAliases",
+    (s) => Object.assign(s, { hostAliases: [{ ip: "12.34.56.78", hostnames: ["host1", "host2"] }] }),
+    [],
+  ],
   [
     "bad hostAliases",
-    (s) => void (s.hostAliases = [{ ip: "999.999.999.999", hostnames: ["host1", "Host_2"] }]),
+    (s) => Object.assign(s, { hostAliases: [{ ip: "999.999.999.999", hostnames: ["host1", "Host_2"] }] }),
     ["spec.hostAliases[0].ip FieldValueInvalid", "spec.hostAliases[0].hostnames[1] FieldValueInvalid"],
   ],
   [
@@ -130,28 +138,30 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "duplicate host ports",
     (s) =>
-      void (s.containers = [
-        ctr({ name: "a", ports: [{ containerPort: 80, hostPort: 8080, protocol: "TCP" }] }),
-        ctr({ name: "b", ports: [{ containerPort: 81, hostPort: 8080, protocol: "TCP" }] }),
-      ]),
+      Object.assign(s, {
+        containers: [
+          ctr({ name: "a", ports: [{ containerPort: 80, hostPort: 8080, protocol: "TCP" }] }),
+          ctr({ name: "b", ports: [{ containerPort: 81, hostPort: 8080, protocol: "TCP" }] }),
+        ],
+      }),
     ["spec.containers[1].ports[0].hostPort FieldValueDuplicate"],
   ],
   [
     "bad nodeSelector",
-    (s) => void (s.nodeSelector = { "key/a/b": "v" }),
+    (s) => Object.assign(s, { nodeSelector: { "key/a/b": "v" } }),
     ["spec.nodeSelector FieldValueInvalid"],
   ],
   [
     "activeDeadlineSeconds 0",
-    (s) => void (s.activeDeadlineSeconds = 0),
+    (s) => Object.assign(s, { activeDeadlineSeconds: 0 }),
     ["spec.activeDeadlineSeconds FieldValueInvalid"],
   ],
   [
     "activeDeadlineSeconds too big",
-    (s) => void (s.activeDeadlineSeconds = 2 ** 31),
+    (s) => Object.assign(s, { activeDeadlineSeconds: 2 ** 31 }),
     ["spec.activeDeadlineSeconds FieldValueInvalid"],
   ],
-  ["activeDeadlineSeconds max int32", (s) => void (s.activeDeadlineSeconds = 2 ** 31 - 1), []],
+  ["activeDeadlineSeconds max int32", (s) => Object.assign(s, { activeDeadlineSeconds: 2 ** 31 - 1 }), []],
   [
     "bad hostname and subdomain",
     (s) => Object.assign(s, { hostname: "Bad.Host", subdomain: "a.b" }),
@@ -159,81 +169,87 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   ],
   [
     "bad priorityClassName",
-    (s) => void (s.priorityClassName = "InvalidName"),
+    (s) => Object.assign(s, { priorityClassName: "InvalidName" }),
     ["spec.priorityClassName FieldValueInvalid"],
   ],
   [
     "bad runtimeClassName",
-    (s) => void (s.runtimeClassName = "my*RuntimeClass"),
+    (s) => Object.assign(s, { runtimeClassName: "my*RuntimeClass" }),
     ["spec.runtimeClassName FieldValueInvalid"],
   ],
-  ["preemptionPolicy Never", (s) => void (s.preemptionPolicy = "Never"), []],
+  ["preemptionPolicy Never", (s) => Object.assign(s, { preemptionPolicy: "Never" }), []],
   [
     "bad preemptionPolicy",
-    (s) => void (s.preemptionPolicy = "Sometimes"),
+    (s) => Object.assign(s, { preemptionPolicy: "Sometimes" }),
     ["spec.preemptionPolicy FieldValueNotSupported"],
   ],
   [
     "bad readiness gate",
-    (s) => void (s.readinessGates = [{ conditionType: "invalid/condition/type" }]),
+    (s) => Object.assign(s, { readinessGates: [{ conditionType: "invalid/condition/type" }] }),
     ["spec.readinessGates[0].conditionType FieldValueInvalid"],
   ],
   [
     "scheduling gates: invalid and duplicate",
     (s) =>
-      void (s.schedulingGates = [
-        { name: "-invalid" },
-        { name: "example.com/foo" },
-        { name: "example.com/foo" },
-      ]),
+      Object.assign(s, {
+        schedulingGates: [{ name: "-invalid" }, { name: "example.com/foo" }, { name: "example.com/foo" }],
+      }),
     ["spec.schedulingGates[0] FieldValueInvalid", "spec.schedulingGates[2] FieldValueDuplicate"],
   ],
-  ["overhead", (s) => void (s.overhead = { cpu: "100m", memory: "10Mi" }), []],
+  ["overhead", (s) => Object.assign(s, { overhead: { cpu: "100m", memory: "10Mi" } }), []],
   [
     "negative overhead",
-    (s) => void (s.overhead = { cpu: "-1" }),
+    (s) => Object.assign(s, { overhead: { cpu: "-1" } }),
     ["spec.overhead.limits[cpu] FieldValueInvalid"],
   ],
   // Probes (TestValidateProbe, TestValidateHandler).
-  ["liveness probe", (s) => void (s.containers = [ctr({ livenessProbe: execProbe() })]), []],
+  ["liveness probe", (s) => Object.assign(s, { containers: [ctr({ livenessProbe: execProbe() })] }), []],
   [
     "liveness probe successThreshold 2",
-    (s) => void (s.containers = [ctr({ livenessProbe: execProbe({ successThreshold: 2 }) })]),
+    (s) => Object.assign(s, { containers: [ctr({ livenessProbe: execProbe({ successThreshold: 2 }) })] }),
     ["spec.containers[0].livenessProbe.successThreshold FieldValueInvalid"],
   ],
   [
     "startup probe successThreshold 2",
-    (s) => void (s.containers = [ctr({ startupProbe: execProbe({ successThreshold: 2 }) })]),
+    (s) => Object.assign(s, { containers: [ctr({ startupProbe: execProbe({ successThreshold: 2 }) })] }),
     ["spec.containers[0].startupProbe.successThreshold FieldValueInvalid"],
   ],
   [
     "readiness probe successThreshold 2",
-    (s) => void (s.containers = [ctr({ readinessProbe: execProbe({ successThreshold: 2 }) })]),
+    (s) => Object.assign(s, { containers: [ctr({ readinessProbe: execProbe({ successThreshold: 2 }) })] }),
     [],
   ],
   [
     "readiness probe with terminationGracePeriodSeconds",
-    (s) => void (s.containers = [ctr({ readinessProbe: execProbe({ terminationGracePeriodSeconds: 10 }) })]),
+    (s) =>
+      Object.assign(s, {
+        containers: [ctr({ readinessProbe: execProbe({ terminationGracePeriodSeconds: 10 }) })],
+      }),
     ["spec.containers[0].readinessProbe.terminationGracePeriodSeconds FieldValueInvalid"],
   ],
   [
     "liveness probe terminationGracePeriodSeconds 0",
-    (s) => void (s.containers = [ctr({ livenessProbe: execProbe({ terminationGracePeriodSeconds: 0 }) })]),
+    (s) =>
+      Object.assign(s, {
+        containers: [ctr({ livenessProbe: execProbe({ terminationGracePeriodSeconds: 0 }) })],
+      }),
     ["spec.containers[0].livenessProbe.terminationGracePeriodSeconds FieldValueInvalid"],
   ],
   [
     "negative probe fields",
     (s) =>
-      void (s.containers = [
-        ctr({
-          readinessProbe: execProbe({
-            initialDelaySeconds: -1,
-            timeoutSeconds: -1,
-            periodSeconds: -1,
-            failureThreshold: -1,
+      Object.assign(s, {
+        containers: [
+          ctr({
+            readinessProbe: execProbe({
+              initialDelaySeconds: -1,
+              timeoutSeconds: -1,
+              periodSeconds: -1,
+              failureThreshold: -1,
+            }),
           }),
-        }),
-      ]),
+        ],
+      }),
     [
       "spec.containers[0].readinessProbe.initialDelaySeconds FieldValueInvalid",
       "spec.containers[0].readinessProbe.timeoutSeconds FieldValueInvalid",
@@ -243,48 +259,52 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   ],
   [
     "probe without a handler",
-    (s) => void (s.containers = [ctr({ livenessProbe: { successThreshold: 1 } })]),
+    (s) => Object.assign(s, { containers: [ctr({ livenessProbe: { successThreshold: 1 } })] }),
     ["spec.containers[0].livenessProbe FieldValueRequired"],
   ],
   [
     "probe with two handlers",
-    (s) => void (s.containers = [ctr({ livenessProbe: execProbe({ tcpSocket: { port: 80 } }) })]),
+    (s) => Object.assign(s, { containers: [ctr({ livenessProbe: execProbe({ tcpSocket: { port: 80 } }) })] }),
     ["spec.containers[0].livenessProbe.tcpSocket FieldValueForbidden"],
   ],
   [
     "exec without command",
-    (s) => void (s.containers = [ctr({ livenessProbe: execProbe({ exec: { command: [] } }) })]),
+    (s) => Object.assign(s, { containers: [ctr({ livenessProbe: execProbe({ exec: { command: [] } }) })] }),
     ["spec.containers[0].livenessProbe.exec.command FieldValueRequired"],
   ],
   [
     "httpGet: named port, headers",
     (s) =>
-      void (s.containers = [
-        ctr({
-          readinessProbe: {
-            httpGet: {
-              path: "/",
-              port: "http",
-              scheme: "HTTP",
-              httpHeaders: [{ name: "X-Forwarded-For", value: "1.2.3.4" }],
+      Object.assign(s, {
+        containers: [
+          ctr({
+            readinessProbe: {
+              httpGet: {
+                path: "/",
+                port: "http",
+                scheme: "HTTP",
+                httpHeaders: [{ name: "X-Forwarded-For", value: "1.2.3.4" }],
+              },
+              successThreshold: 1,
             },
-            successThreshold: 1,
-          },
-        }),
-      ]),
+          }),
+        ],
+      }),
     [],
   ],
   [
     "httpGet: bad port, scheme and header",
     (s) =>
-      void (s.containers = [
-        ctr({
-          readinessProbe: {
-            httpGet: { path: "", port: 0, scheme: "FTP", httpHeaders: [{ name: "X_Forwarded_For" }] },
-            successThreshold: 1,
-          },
-        }),
-      ]),
+      Object.assign(s, {
+        containers: [
+          ctr({
+            readinessProbe: {
+              httpGet: { path: "", port: 0, scheme: "FTP", httpHeaders: [{ name: "X_Forwarded_For" }] },
+              successThreshold: 1,
+            },
+          }),
+        ],
+      }),
     [
       "spec.containers[0].readinessProbe.httpGet.path FieldValueRequired",
       "spec.containers[0].readinessProbe.httpGet.port FieldValueInvalid",
@@ -294,36 +314,44 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   ],
   [
     "grpc port out of range",
-    (s) => void (s.containers = [ctr({ livenessProbe: { grpc: { port: 70000 }, successThreshold: 1 } })]),
+    (s) =>
+      Object.assign(s, {
+        containers: [ctr({ livenessProbe: { grpc: { port: 70000 }, successThreshold: 1 } })],
+      }),
     ["spec.containers[0].livenessProbe.grpc.port FieldValueInvalid"],
   ],
   [
     "tcpSocket named port too long",
     (s) =>
-      void (s.containers = [
-        ctr({ livenessProbe: { tcpSocket: { port: "a-very-long-port-name" }, successThreshold: 1 } }),
-      ]),
+      Object.assign(s, {
+        containers: [
+          ctr({ livenessProbe: { tcpSocket: { port: "a-very-long-port-name" }, successThreshold: 1 } }),
+        ],
+      }),
     ["spec.containers[0].livenessProbe.tcpSocket.port FieldValueInvalid"],
   ],
   // Lifecycle hooks.
   [
     "preStop sleep",
-    (s) => void (s.containers = [ctr({ lifecycle: { preStop: { sleep: { seconds: 5 } } } })]),
+    (s) => Object.assign(s, { containers: [ctr({ lifecycle: { preStop: { sleep: { seconds: 5 } } } })] }),
     [],
   ],
   [
     "preStop sleep 0 (PodLifecycleSleepActionAllowZero)",
-    (s) => void (s.containers = [ctr({ lifecycle: { preStop: { sleep: { seconds: 0 } } } })]),
+    (s) => Object.assign(s, { containers: [ctr({ lifecycle: { preStop: { sleep: { seconds: 0 } } } })] }),
     [],
   ],
   [
     "sleep longer than the grace period",
-    (s) => void (s.containers = [ctr({ lifecycle: { preStop: { sleep: { seconds: 31 } } } })]),
+    (s) => Object.assign(s, { containers: [ctr({ lifecycle: { preStop: { sleep: { seconds: 31 } } } })] }),
     ["spec.containers[0].lifecycle.preStop.sleep FieldValueInvalid"],
   ],
   [
     "postStart without handler, preStop with grpc",
-    (s) => void (s.containers = [ctr({ lifecycle: { postStart: {}, preStop: { grpc: { port: 80 } } } })]),
+    (s) =>
+      Object.assign(s, {
+        containers: [ctr({ lifecycle: { postStart: {}, preStop: { grpc: { port: 80 } } } })],
+      }),
     [
       "spec.containers[0].lifecycle.postStart FieldValueRequired",
       "spec.containers[0].lifecycle.preStop FieldValueRequired",
@@ -333,28 +361,32 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "sidecar with probes and lifecycle",
     (s) =>
-      void (s.initContainers = [
-        ctr({
-          name: "side",
-          restartPolicy: "Always",
-          livenessProbe: execProbe(),
-          lifecycle: { preStop: { exec: { command: ["x"] } } },
-        }),
-      ]),
+      Object.assign(s, {
+        initContainers: [
+          ctr({
+            name: "side",
+            restartPolicy: "Always",
+            livenessProbe: execProbe(),
+            lifecycle: { preStop: { exec: { command: ["x"] } } },
+          }),
+        ],
+      }),
     [],
   ],
   [
     "init container with probes and lifecycle",
     (s) =>
-      void (s.initContainers = [
-        ctr({
-          name: "init",
-          livenessProbe: execProbe(),
-          readinessProbe: execProbe(),
-          startupProbe: execProbe(),
-          lifecycle: {},
-        }),
-      ]),
+      Object.assign(s, {
+        initContainers: [
+          ctr({
+            name: "init",
+            livenessProbe: execProbe(),
+            readinessProbe: execProbe(),
+            startupProbe: execProbe(),
+            lifecycle: {},
+          }),
+        ],
+      }),
     [
       "spec.initContainers[0].lifecycle FieldValueForbidden",
       "spec.initContainers[0].livenessProbe FieldValueForbidden",
@@ -364,7 +396,7 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   ],
   [
     "init container restartPolicy Never, duplicate name",
-    (s) => void (s.initContainers = [ctr({ restartPolicy: "Never" })]),
+    (s) => Object.assign(s, { initContainers: [ctr({ restartPolicy: "Never" })] }),
     [
       "spec.initContainers[0].restartPolicy FieldValueNotSupported",
       "spec.initContainers[0].name FieldValueDuplicate",
@@ -372,39 +404,46 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   ],
   [
     "regular container restartPolicy",
-    (s) => void (s.containers = [ctr({ restartPolicy: "Always" })]),
+    (s) => Object.assign(s, { containers: [ctr({ restartPolicy: "Always" })] }),
     ["spec.containers[0].restartPolicy FieldValueForbidden"],
   ],
   // Resources (TestValidateResourceRequirements).
   [
     "requests within limits, hugepages, extended resources",
     (s) =>
-      void (s.containers = [
-        ctr({
-          resources: {
-            limits: { cpu: "2", memory: "1Gi", "hugepages-2Mi": "4Mi", "example.com/gpu": "1" },
-            requests: { cpu: "1", memory: "512Mi", "hugepages-2Mi": "4Mi", "example.com/gpu": "1" },
-          },
-        }),
-      ]),
+      Object.assign(s, {
+        containers: [
+          ctr({
+            resources: {
+              limits: { cpu: "2", memory: "1Gi", "hugepages-2Mi": "4Mi", "example.com/gpu": "1" },
+              requests: { cpu: "1", memory: "512Mi", "hugepages-2Mi": "4Mi", "example.com/gpu": "1" },
+            },
+          }),
+        ],
+      }),
     [],
   ],
   [
     "request above limit",
-    (s) => void (s.containers = [ctr({ resources: { limits: { cpu: "1" }, requests: { cpu: "2" } } })]),
+    (s) =>
+      Object.assign(s, {
+        containers: [ctr({ resources: { limits: { cpu: "1" }, requests: { cpu: "2" } } })],
+      }),
     ["spec.containers[0].resources.requests FieldValueInvalid"],
   ],
   [
     "extended resource request without limit, and different from limit",
     (s) =>
-      void (s.containers = [
-        ctr({
-          resources: {
-            limits: { "example.com/b": "2" },
-            requests: { "example.com/a": "1", "example.com/b": "1" },
-          },
-        }),
-      ]),
+      Object.assign(s, {
+        containers: [
+          ctr({
+            resources: {
+              limits: { "example.com/b": "2" },
+              requests: { "example.com/a": "1", "example.com/b": "1" },
+            },
+          }),
+        ],
+      }),
     [
       "spec.containers[0].resources.limits FieldValueRequired",
       "spec.containers[0].resources.requests FieldValueInvalid",
@@ -413,9 +452,11 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "fractional extended resource",
     (s) =>
-      void (s.containers = [
-        ctr({ resources: { limits: { "example.com/a": "500m" }, requests: { "example.com/a": "500m" } } }),
-      ]),
+      Object.assign(s, {
+        containers: [
+          ctr({ resources: { limits: { "example.com/a": "500m" }, requests: { "example.com/a": "500m" } } }),
+        ],
+      }),
     [
       "spec.containers[0].resources.limits[example.com/a] FieldValueInvalid",
       "spec.containers[0].resources.requests[example.com/a] FieldValueInvalid",
@@ -423,7 +464,7 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   ],
   [
     "negative request, non-container resource name",
-    (s) => void (s.containers = [ctr({ resources: { requests: { memory: "-1", pods: "1" } } })]),
+    (s) => Object.assign(s, { containers: [ctr({ resources: { requests: { memory: "-1", pods: "1" } } })] }),
     [
       "spec.containers[0].resources.requests[memory] FieldValueInvalid",
       "spec.containers[0].resources.requests[pods] FieldValueInvalid",
@@ -432,9 +473,11 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "hugepages without cpu or memory, indivisible",
     (s) =>
-      void (s.containers = [
-        ctr({ resources: { limits: { "hugepages-2Mi": "3Mi" }, requests: { "hugepages-2Mi": "3Mi" } } }),
-      ]),
+      Object.assign(s, {
+        containers: [
+          ctr({ resources: { limits: { "hugepages-2Mi": "3Mi" }, requests: { "hugepages-2Mi": "3Mi" } } }),
+        ],
+      }),
     [
       "spec.containers[0].resources.limits[hugepages-2Mi] FieldValueInvalid",
       "spec.containers[0].resources.requests[hugepages-2Mi] FieldValueInvalid",
@@ -492,40 +535,50 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "env valueFrom",
     (s) =>
-      void (s.containers = [
-        ctr({
-          env: [
-            { name: "a", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } },
-            { name: "b", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.labels['app']" } } },
-            { name: "c", valueFrom: { resourceFieldRef: { resource: "limits.cpu" } } },
-            { name: "d", valueFrom: { configMapKeyRef: { name: "cm", key: "k" } } },
-            { name: "e", valueFrom: { secretKeyRef: { name: "s", key: "k" } } },
-          ],
-        }),
-      ]),
+      Object.assign(s, {
+        containers: [
+          ctr({
+            env: [
+              { name: "a", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } },
+              {
+                name: "b",
+                valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.labels['app']" } },
+              },
+              { name: "c", valueFrom: { resourceFieldRef: { resource: "limits.cpu" } } },
+              { name: "d", valueFrom: { configMapKeyRef: { name: "cm", key: "k" } } },
+              { name: "e", valueFrom: { secretKeyRef: { name: "s", key: "k" } } },
+            ],
+          }),
+        ],
+      }),
     [],
   ],
   [
     "env valueFrom errors",
     (s) =>
-      void (s.containers = [
-        ctr({
-          env: [
-            { name: "a", valueFrom: {} },
-            {
-              name: "b",
-              value: "x",
-              valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } },
-            },
-            { name: "c", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "status.phase" } } },
-            { name: "d", valueFrom: { resourceFieldRef: { resource: "limits.gpu" } } },
-            {
-              name: "e",
-              valueFrom: { configMapKeyRef: { name: "cm", key: "" }, secretKeyRef: { name: "s", key: "k" } },
-            },
-          ],
-        }),
-      ]),
+      Object.assign(s, {
+        containers: [
+          ctr({
+            env: [
+              { name: "a", valueFrom: {} },
+              {
+                name: "b",
+                value: "x",
+                valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } },
+              },
+              { name: "c", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "status.phase" } } },
+              { name: "d", valueFrom: { resourceFieldRef: { resource: "limits.gpu" } } },
+              {
+                name: "e",
+                valueFrom: {
+                  configMapKeyRef: { name: "cm", key: "" },
+                  secretKeyRef: { name: "s", key: "k" },
+                },
+              },
+            ],
+          }),
+        ],
+      }),
     [
       "spec.containers[0].env[0].valueFrom FieldValueInvalid",
       "spec.containers[0].env[1].valueFrom FieldValueInvalid",
@@ -537,28 +590,31 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   ],
   [
     "envFrom without a source",
-    (s) => void (s.containers = [ctr({ envFrom: [{ prefix: "P_" }] })]),
+    (s) => Object.assign(s, { containers: [ctr({ envFrom: [{ prefix: "P_" }] })] }),
     ["spec.containers[0].envFrom FieldValueInvalid"],
   ],
   [
     "mountPropagation Bidirectional unprivileged",
     (s) =>
-      void (s.containers = [
-        ctr({ volumeMounts: [{ name: "vol", mountPath: "/v", mountPropagation: "Bidirectional" }] }),
-      ]),
+      Object.assign(s, {
+        containers: [
+          ctr({ volumeMounts: [{ name: "vol", mountPath: "/v", mountPropagation: "Bidirectional" }] }),
+        ],
+      }),
     ["spec.containers[0].volumeMounts.mountPropagation FieldValueForbidden"],
   ],
   [
     "recursiveReadOnly without readOnly",
     (s) =>
-      void (s.containers = [
-        ctr({ volumeMounts: [{ name: "vol", mountPath: "/v", recursiveReadOnly: "Enabled" }] }),
-      ]),
+      Object.assign(s, {
+        containers: [ctr({ volumeMounts: [{ name: "vol", mountPath: "/v", recursiveReadOnly: "Enabled" }] })],
+      }),
     ["spec.containers[0].volumeMounts.recursiveReadOnly FieldValueForbidden"],
   ],
   [
     "volumeDevices need a PVC",
-    (s) => void (s.containers = [ctr({ volumeDevices: [{ name: "vol", devicePath: "/dev/x" }] })]),
+    (s) =>
+      Object.assign(s, { containers: [ctr({ volumeDevices: [{ name: "vol", devicePath: "/dev/x" }] })] }),
     ["spec.containers[0].volumeDevices[0].name FieldValueInvalid"],
   ],
   [
@@ -574,24 +630,28 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "tolerations",
     (s) =>
-      void (s.tolerations = [
-        { key: "foo", operator: "Exists", effect: "NoExecute", tolerationSeconds: 60 },
-        { operator: "Exists" },
-        { key: "k", value: "v" },
-      ]),
+      Object.assign(s, {
+        tolerations: [
+          { key: "foo", operator: "Exists", effect: "NoExecute", tolerationSeconds: 60 },
+          { operator: "Exists" },
+          { key: "k", value: "v" },
+        ],
+      }),
     [],
   ],
   [
     "bad tolerations",
     (s) =>
-      void (s.tolerations = [
-        { key: "nospecialchars^=@", operator: "Equal", value: "bar", effect: "NoSchedule" },
-        { operator: "Equal", value: "bar" },
-        { key: "foo", operator: "Exists", value: "bar" },
-        { key: "foo", operator: "In" },
-        { key: "foo", effect: "NoSchedule", tolerationSeconds: 20 },
-        { key: "foo", effect: "Sometimes" },
-      ]),
+      Object.assign(s, {
+        tolerations: [
+          { key: "nospecialchars^=@", operator: "Equal", value: "bar", effect: "NoSchedule" },
+          { operator: "Equal", value: "bar" },
+          { key: "foo", operator: "Exists", value: "bar" },
+          { key: "foo", operator: "In" },
+          { key: "foo", effect: "NoSchedule", tolerationSeconds: 20 },
+          { key: "foo", effect: "Sometimes" },
+        ],
+      }),
     [
       "spec.tolerations[0].key FieldValueInvalid",
       "spec.tolerations[1].operator FieldValueInvalid",
@@ -604,43 +664,45 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "node, pod and anti-affinity",
     (s) =>
-      void (s.affinity = {
-        nodeAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: {
-            nodeSelectorTerms: [
+      Object.assign(s, {
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [
+                {
+                  matchExpressions: [{ key: "key2", operator: "In", values: ["value1", "value2"] }],
+                  matchFields: [{ key: "metadata.name", operator: "NotIn", values: ["host1"] }],
+                },
+              ],
+            },
+            preferredDuringSchedulingIgnoredDuringExecution: [
               {
-                matchExpressions: [{ key: "key2", operator: "In", values: ["value1", "value2"] }],
-                matchFields: [{ key: "metadata.name", operator: "NotIn", values: ["host1"] }],
+                weight: 10,
+                preference: { matchExpressions: [{ key: "foo", operator: "In", values: ["bar"] }] },
               },
             ],
           },
-          preferredDuringSchedulingIgnoredDuringExecution: [
-            {
-              weight: 10,
-              preference: { matchExpressions: [{ key: "foo", operator: "In", values: ["bar"] }] },
-            },
-          ],
-        },
-        podAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: [
-            {
-              labelSelector: { matchExpressions: [{ key: "key2", operator: "NotIn", values: ["value1"] }] },
-              topologyKey: "zone",
-              namespaces: ["ns"],
-            },
-          ],
-        },
-        podAntiAffinity: {
-          preferredDuringSchedulingIgnoredDuringExecution: [
-            {
-              weight: 10,
-              podAffinityTerm: {
-                labelSelector: { matchLabels: { a: "b" } },
-                topologyKey: "region",
-                matchLabelKeys: ["pod-template-hash"],
+          podAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              {
+                labelSelector: { matchExpressions: [{ key: "key2", operator: "NotIn", values: ["value1"] }] },
+                topologyKey: "zone",
+                namespaces: ["ns"],
               },
-            },
-          ],
+            ],
+          },
+          podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              {
+                weight: 10,
+                podAffinityTerm: {
+                  labelSelector: { matchLabels: { a: "b" } },
+                  topologyKey: "region",
+                  matchLabelKeys: ["pod-template-hash"],
+                },
+              },
+            ],
+          },
         },
       }),
     [],
@@ -648,27 +710,29 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "node affinity errors",
     (s) =>
-      void (s.affinity = {
-        nodeAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: {
-            nodeSelectorTerms: [
+      Object.assign(s, {
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [
+                {
+                  matchExpressions: [
+                    { key: "k", operator: "In" },
+                    { key: "k", operator: "Gt", values: ["1", "2"] },
+                    { key: "k", operator: "Exists", values: ["x"] },
+                    { key: "k", operator: "Bogus" },
+                  ],
+                  matchFields: [{ key: "metadata.namespace", operator: "In", values: ["a", "b"] }],
+                },
+              ],
+            },
+            preferredDuringSchedulingIgnoredDuringExecution: [
               {
-                matchExpressions: [
-                  { key: "k", operator: "In" },
-                  { key: "k", operator: "Gt", values: ["1", "2"] },
-                  { key: "k", operator: "Exists", values: ["x"] },
-                  { key: "k", operator: "Bogus" },
-                ],
-                matchFields: [{ key: "metadata.namespace", operator: "In", values: ["a", "b"] }],
+                weight: 199,
+                preference: { matchExpressions: [{ key: "foo", operator: "In", values: ["bar"] }] },
               },
             ],
           },
-          preferredDuringSchedulingIgnoredDuringExecution: [
-            {
-              weight: 199,
-              preference: { matchExpressions: [{ key: "foo", operator: "In", values: ["bar"] }] },
-            },
-          ],
         },
       }),
     [
@@ -684,8 +748,10 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "empty nodeSelectorTerms",
     (s) =>
-      void (s.affinity = {
-        nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } },
+      Object.assign(s, {
+        affinity: {
+          nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } },
+        },
       }),
     [
       "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms FieldValueRequired",
@@ -694,23 +760,25 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "pod affinity errors",
     (s) =>
-      void (s.affinity = {
-        podAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: [
-            {
-              labelSelector: { matchExpressions: [{ key: "k", operator: "In", values: ["x"] }] },
-              namespaces: ["INVALID"],
-              topologyKey: "",
-            },
-          ],
-        },
-        podAntiAffinity: {
-          preferredDuringSchedulingIgnoredDuringExecution: [
-            {
-              weight: 0,
-              podAffinityTerm: { topologyKey: "zone", matchLabelKeys: ["k"], mismatchLabelKeys: ["k"] },
-            },
-          ],
+      Object.assign(s, {
+        affinity: {
+          podAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              {
+                labelSelector: { matchExpressions: [{ key: "k", operator: "In", values: ["x"] }] },
+                namespaces: ["INVALID"],
+                topologyKey: "",
+              },
+            ],
+          },
+          podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              {
+                weight: 0,
+                podAffinityTerm: { topologyKey: "zone", matchLabelKeys: ["k"], mismatchLabelKeys: ["k"] },
+              },
+            ],
+          },
         },
       }),
     [
@@ -727,33 +795,43 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "topology spread constraints",
     (s) =>
-      void (s.topologySpreadConstraints = [
-        {
-          maxSkew: 1,
-          topologyKey: "k8s.io/zone",
-          whenUnsatisfiable: "DoNotSchedule",
-          minDomains: 3,
-          labelSelector: { matchLabels: { app: "a" } },
-          matchLabelKeys: ["pod-template-hash"],
-          nodeAffinityPolicy: "Honor",
-        },
-      ]),
+      Object.assign(s, {
+        topologySpreadConstraints: [
+          {
+            maxSkew: 1,
+            topologyKey: "k8s.io/zone",
+            whenUnsatisfiable: "DoNotSchedule",
+            minDomains: 3,
+            labelSelector: { matchLabels: { app: "a" } },
+            matchLabelKeys: ["pod-template-hash"],
+            nodeAffinityPolicy: "Honor",
+          },
+        ],
+      }),
     [],
   ],
   [
     "topology spread constraint errors",
     (s) =>
-      void (s.topologySpreadConstraints = [
-        { maxSkew: 0, topologyKey: "", whenUnsatisfiable: "N/A", minDomains: -1, nodeTaintsPolicy: "Maybe" },
-        { maxSkew: 1, topologyKey: "k8s.io/zone", whenUnsatisfiable: "DoNotSchedule" },
-        {
-          maxSkew: 1,
-          topologyKey: "k8s.io/zone",
-          whenUnsatisfiable: "DoNotSchedule",
-          matchLabelKeys: ["app"],
-          labelSelector: { matchLabels: { app: "a" } },
-        },
-      ]),
+      Object.assign(s, {
+        topologySpreadConstraints: [
+          {
+            maxSkew: 0,
+            topologyKey: "",
+            whenUnsatisfiable: "N/A",
+            minDomains: -1,
+            nodeTaintsPolicy: "Maybe",
+          },
+          { maxSkew: 1, topologyKey: "k8s.io/zone", whenUnsatisfiable: "DoNotSchedule" },
+          {
+            maxSkew: 1,
+            topologyKey: "k8s.io/zone",
+            whenUnsatisfiable: "DoNotSchedule",
+            matchLabelKeys: ["app"],
+            labelSelector: { matchLabels: { app: "a" } },
+          },
+        ],
+      }),
     [
       "spec.topologySpreadConstraints[0].maxSkew FieldValueInvalid",
       "spec.topologySpreadConstraints[0].topologyKey FieldValueRequired",
@@ -769,36 +847,40 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "pod security context",
     (s) =>
-      void (s.securityContext = {
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        fsGroup: 2000,
-        supplementalGroups: [1, 2],
-        fsGroupChangePolicy: "OnRootMismatch",
-        supplementalGroupsPolicy: "Strict",
-        seLinuxChangePolicy: "MountOption",
-        seccompProfile: { type: "Localhost", localhostProfile: "profiles/audit.json" },
-        appArmorProfile: { type: "RuntimeDefault" },
-        sysctls: [
-          { name: "kernel.shm_rmid_forced", value: "1" },
-          { name: "net/ipv4/ip_local_port_range", value: "1024 65535" },
-        ],
+      Object.assign(s, {
+        securityContext: {
+          runAsUser: 1000,
+          runAsGroup: 1000,
+          fsGroup: 2000,
+          supplementalGroups: [1, 2],
+          fsGroupChangePolicy: "OnRootMismatch",
+          supplementalGroupsPolicy: "Strict",
+          seLinuxChangePolicy: "MountOption",
+          seccompProfile: { type: "Localhost", localhostProfile: "profiles/audit.json" },
+          appArmorProfile: { type: "RuntimeDefault" },
+          sysctls: [
+            { name: "kernel.shm_rmid_forced", value: "1" },
+            { name: "net/ipv4/ip_local_port_range", value: "1024 65535" },
+          ],
+        },
       }),
     [],
   ],
   [
     "pod security context errors",
     (s) =>
-      void (s.securityContext = {
-        runAsUser: -1,
-        runAsGroup: 2 ** 31,
-        fsGroup: -1,
-        supplementalGroups: [-1],
-        fsGroupChangePolicy: "Sometimes",
-        supplementalGroupsPolicy: "Lax",
-        seLinuxChangePolicy: "Never",
-        seccompProfile: { type: "RuntimeDefault", localhostProfile: "x" },
-        appArmorProfile: { type: "Localhost" },
+      Object.assign(s, {
+        securityContext: {
+          runAsUser: -1,
+          runAsGroup: 2 ** 31,
+          fsGroup: -1,
+          supplementalGroups: [-1],
+          fsGroupChangePolicy: "Sometimes",
+          supplementalGroupsPolicy: "Lax",
+          seLinuxChangePolicy: "Never",
+          seccompProfile: { type: "RuntimeDefault", localhostProfile: "x" },
+          appArmorProfile: { type: "Localhost" },
+        },
       }),
     [
       "spec.securityContext.fsGroup FieldValueInvalid",
@@ -845,19 +927,21 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "container security context errors",
     (s) =>
-      void (s.containers = [
-        ctr({
-          securityContext: {
-            runAsUser: -1,
-            procMount: "Unmasked",
-            allowPrivilegeEscalation: false,
-            privileged: true,
-            capabilities: { add: ["CAP_SYS_ADMIN"] },
-            seccompProfile: { type: "Localhost" },
-            appArmorProfile: { type: "Bogus" },
-          },
-        }),
-      ]),
+      Object.assign(s, {
+        containers: [
+          ctr({
+            securityContext: {
+              runAsUser: -1,
+              procMount: "Unmasked",
+              allowPrivilegeEscalation: false,
+              privileged: true,
+              capabilities: { add: ["CAP_SYS_ADMIN"] },
+              seccompProfile: { type: "Localhost" },
+              appArmorProfile: { type: "Bogus" },
+            },
+          }),
+        ],
+      }),
     [
       "spec.containers[0].securityContext.runAsUser FieldValueInvalid",
       "spec.containers[0].securityContext.procMount FieldValueInvalid",
@@ -888,11 +972,13 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
   [
     "windows options",
     (s) =>
-      void (s.securityContext = {
-        windowsOptions: {
-          gmsaCredentialSpecName: "Not_A_Name",
-          gmsaCredentialSpec: "",
-          runAsUserName: "a\\b\\c",
+      Object.assign(s, {
+        securityContext: {
+          windowsOptions: {
+            gmsaCredentialSpecName: "Not_A_Name",
+            gmsaCredentialSpec: "",
+            runAsUserName: "a\\b\\c",
+          },
         },
       }),
     [
@@ -910,9 +996,9 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
     ["spec FieldValueInvalid", "spec.hostNetwork FieldValueInvalid"],
   ],
   // OS (TestValidateOSFields).
-  ["os linux", (s) => void (s.os = { name: "linux" }), []],
-  ["os empty name", (s) => void (s.os = { name: "" }), ["spec.os.name FieldValueRequired"]],
-  ["os bad name", (s) => void (s.os = { name: "dos" }), ["spec.os FieldValueNotSupported"]],
+  ["os linux", (s) => Object.assign(s, { os: { name: "linux" } }), []],
+  ["os empty name", (s) => Object.assign(s, { os: { name: "" } }), ["spec.os.name FieldValueRequired"]],
+  ["os bad name", (s) => Object.assign(s, { os: { name: "dos" } }), ["spec.os FieldValueNotSupported"]],
   [
     "linux pod with windows options",
     (s) =>
@@ -996,7 +1082,7 @@ describe("messages", () => {
   });
 
   test("a bad search path names the subdomain regex (RelaxedDNSSearchValidation)", () => {
-    const spec = withSpec((s) => void (s.dnsConfig = { searches: ["Bad."] }));
+    const spec = withSpec((s) => Object.assign(s, { dnsConfig: { searches: ["Bad."] } }));
     assert.deepEqual(lines(validatePod(pod(spec))), [
       "spec.dnsConfig.searches[0]: Invalid value: \"Bad\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '_', '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
     ]);
@@ -1070,26 +1156,26 @@ describe("ValidatePodUpdate (TestValidatePodUpdate)", () => {
 
   test("image change is allowed", () =>
     assert.deepEqual(
-      update((s) => void (s.containers[0].image = "bar:V2")),
+      update((s) => Object.assign(s.containers[0], { image: "bar:V2" })),
       [],
     ));
   test("activeDeadlineSeconds: set, lower; not raise, not unset, not negative", () => {
     assert.deepEqual(
-      update((s) => void (s.activeDeadlineSeconds = 30)),
+      update((s) => Object.assign(s, { activeDeadlineSeconds: 30 })),
       [],
     );
-    const prior = (s: Spec) => void (s.activeDeadlineSeconds = 30);
+    const prior = (s: Spec) => Object.assign(s, { activeDeadlineSeconds: 30 });
     assert.deepEqual(
-      update((s) => void (s.activeDeadlineSeconds = 10), prior),
+      update((s) => Object.assign(s, { activeDeadlineSeconds: 10 }), prior),
       [],
     );
-    assert.deepEqual(shape(update((s) => void (s.activeDeadlineSeconds = 31), prior)), [
+    assert.deepEqual(shape(update((s) => Object.assign(s, { activeDeadlineSeconds: 31 }), prior)), [
       "spec.activeDeadlineSeconds FieldValueInvalid",
     ]);
     assert.deepEqual(lines(update((s) => void delete s.activeDeadlineSeconds, prior)), [
       "spec.activeDeadlineSeconds: Invalid value: null: must not update from a positive integer to nil value",
     ]);
-    assert.deepEqual(lines(update((s) => void (s.activeDeadlineSeconds = -1), prior)), [
+    assert.deepEqual(lines(update((s) => Object.assign(s, { activeDeadlineSeconds: -1 }), prior)), [
       "spec.activeDeadlineSeconds: Invalid value: -1: must be between 1 and 2147483647, inclusive",
       "spec.activeDeadlineSeconds: Invalid value: -1: must be between 0 and 2147483647, inclusive",
     ]);
@@ -1101,30 +1187,34 @@ describe("ValidatePodUpdate (TestValidatePodUpdate)", () => {
   });
   test("tolerations: additions and tolerationSeconds changes only", () => {
     const prior = (s: Spec) =>
-      void (s.tolerations = [{ key: "k", operator: "Exists", effect: "NoExecute", tolerationSeconds: 10 }]);
+      Object.assign(s, {
+        tolerations: [{ key: "k", operator: "Exists", effect: "NoExecute", tolerationSeconds: 10 }],
+      });
     assert.deepEqual(
       update(
         (s) =>
-          void (s.tolerations = [
-            { key: "k", operator: "Exists", effect: "NoExecute", tolerationSeconds: 20 },
-            { key: "j", operator: "Exists" },
-          ]),
+          Object.assign(s, {
+            tolerations: [
+              { key: "k", operator: "Exists", effect: "NoExecute", tolerationSeconds: 20 },
+              { key: "j", operator: "Exists" },
+            ],
+          }),
         prior,
       ),
       [],
     );
-    assert.deepEqual(shape(update((s) => void (s.tolerations = []), prior)), [
+    assert.deepEqual(shape(update((s) => Object.assign(s, { tolerations: [] }), prior)), [
       "spec.tolerations FieldValueForbidden",
     ]);
   });
   test("scheduling gates may only be removed", () => {
-    const prior = (s: Spec) => void (s.schedulingGates = [{ name: "foo" }]);
+    const prior = (s: Spec) => Object.assign(s, { schedulingGates: [{ name: "foo" }] });
     assert.deepEqual(
-      update((s) => void (s.schedulingGates = []), prior),
+      update((s) => Object.assign(s, { schedulingGates: [] }), prior),
       [],
     );
     assert.deepEqual(
-      lines(update((s) => void (s.schedulingGates = [{ name: "foo" }, { name: "bar" }]), prior)),
+      lines(update((s) => Object.assign(s, { schedulingGates: [{ name: "foo" }, { name: "bar" }] }), prior)),
       [
         "spec.schedulingGates[1].name: Forbidden: only deletion is allowed, but found new scheduling gate 'bar'",
       ],
@@ -1136,19 +1226,21 @@ describe("ValidatePodUpdate (TestValidatePodUpdate)", () => {
       s.nodeSelector = { a: "1" };
     };
     assert.deepEqual(
-      update((s) => void (s.nodeSelector = { a: "1", b: "2" }), prior),
+      update((s) => Object.assign(s, { nodeSelector: { a: "1", b: "2" } }), prior),
       [],
     );
-    assert.deepEqual(shape(update((s) => void (s.nodeSelector = { a: "2" }), prior)), [
+    assert.deepEqual(shape(update((s) => Object.assign(s, { nodeSelector: { a: "2" } }), prior)), [
       "spec.nodeSelector FieldValueInvalid",
     ]);
     assert.deepEqual(
       update(
         (s) =>
-          void (s.affinity = {
-            nodeAffinity: {
-              requiredDuringSchedulingIgnoredDuringExecution: {
-                nodeSelectorTerms: [{ matchExpressions: [{ key: "k", operator: "Exists" }] }],
+          Object.assign(s, {
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerms: [{ matchExpressions: [{ key: "k", operator: "Exists" }] }],
+                },
               },
             },
           }),
@@ -1158,12 +1250,12 @@ describe("ValidatePodUpdate (TestValidatePodUpdate)", () => {
     );
   });
   test("terminationGracePeriodSeconds may go from negative to 1, nothing else", () => {
-    const prior = (s: Spec) => void (s.terminationGracePeriodSeconds = -1);
+    const prior = (s: Spec) => Object.assign(s, { terminationGracePeriodSeconds: -1 });
     assert.deepEqual(
-      update((s) => void (s.terminationGracePeriodSeconds = 1), prior),
+      update((s) => Object.assign(s, { terminationGracePeriodSeconds: 1 }), prior),
       [],
     );
-    const [cause] = update((s) => void (s.terminationGracePeriodSeconds = 2), prior);
+    const [cause] = update((s) => Object.assign(s, { terminationGracePeriodSeconds: 2 }), prior);
     assert.equal(cause.field, "spec");
     assert.match(
       cause.message,
@@ -1175,7 +1267,9 @@ describe("ValidatePodUpdate (TestValidatePodUpdate)", () => {
     );
   });
   test("the diff names what changed, in Go field names", () => {
-    const [cause] = update((s) => void (s.containers[0].ports = [{ containerPort: 80, protocol: "TCP" }]));
+    const [cause] = update((s) =>
+      Object.assign(s.containers[0], { ports: [{ containerPort: 80, protocol: "TCP" }] }),
+    );
     assert.ok(
       cause.message.endsWith(
         '\n  core.PodSpec{\n  \t... // 1 identical fields\n  \tContainers: {\n  \t\t{\n  \t\t\t... // 4 identical fields\n+ \t\t\tPorts: {{ContainerPort: 80, Protocol: "TCP"}},\n  \t\t},\n  \t},\n  \t... // 5 identical fields\n  }\n',
@@ -1239,10 +1333,10 @@ describe("ValidatePodStatusUpdate (TestValidatePodStatusUpdate)", () => {
     const after = { containerStatuses: [{ name: "ctr", state: { running: {} } }] };
     assert.deepEqual(status(before, after), []);
     assert.deepEqual(
-      status(before, after, (s) => void (s.restartPolicy = "OnFailure")),
+      status(before, after, (s) => Object.assign(s, { restartPolicy: "OnFailure" })),
       [],
     );
-    assert.deepEqual(lines(status(before, after, (s) => void (s.restartPolicy = "Never"))), [
+    assert.deepEqual(lines(status(before, after, (s) => Object.assign(s, { restartPolicy: "Never" }))), [
       "status.containerStatuses[0].state: Forbidden: may not be transitioned to non-terminated state",
     ]);
     const sidecar = (s: Spec) => {
@@ -1263,7 +1357,7 @@ describe("ValidatePodEphemeralContainersUpdate", () => {
   };
   const withEphemeral = (list: Json[], annotations?: Json) =>
     pod(
-      withSpec((s) => void (s.ephemeralContainers = list)),
+      withSpec((s) => Object.assign(s, { ephemeralContainers: list })),
       annotations ? { annotations } : {},
     );
 
