@@ -9,6 +9,7 @@ import { humanDuration } from "../../duration.ts";
 import { asList, asMap, asNumber, asString, type Json } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, nameOf, timeOf } from "../../printers/format.ts";
+import { quantityError, quantityMilli } from "../../quantity.ts";
 import type { TableRowCondition } from "../../tables.ts";
 import type { ResourceDef } from "../../types.ts";
 import { validatePod } from "../../validation/pod.ts";
@@ -77,6 +78,41 @@ function defaultPod(pod: Mutable<Pod>): void {
       spec.tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 });
     }
   }
+}
+
+function defaultedCopy(pod: KubeObject): KubeObject {
+  const copy = structuredClone(pod);
+  defaultPod(copy as Mutable<Pod>);
+  return copy;
+}
+
+const QOS_RESOURCES = ["cpu", "memory"];
+
+/** qos.ComputePodQOS (pod-level resources are alpha, off, in v1.33): containers and init containers' cpu and
+ * memory; Guaranteed when every container limits both and requests equal limits, BestEffort with none. */
+export function computePodQOS(pod: Pod): "Guaranteed" | "Burstable" | "BestEffort" {
+  const requests = new Map<string, bigint>();
+  const limits = new Map<string, bigint>();
+  const add = (sums: Map<string, bigint>, list: Record<string, unknown> | undefined, found?: Set<string>) => {
+    for (const [name, q] of Object.entries(list ?? {})) {
+      if (!QOS_RESOURCES.includes(name)) continue;
+      const text = typeof q === "number" ? String(q) : asString(q);
+      const milli = quantityError(text) ? 0n : quantityMilli(text);
+      if (milli <= 0n) continue;
+      found?.add(name);
+      sums.set(name, (sums.get(name) ?? 0n) + milli);
+    }
+  };
+  let guaranteed = true;
+  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+    add(requests, c.resources?.requests);
+    const found = new Set<string>();
+    add(limits, c.resources?.limits, found);
+    if (!found.has("cpu") || !found.has("memory")) guaranteed = false;
+  }
+  if (requests.size === 0 && limits.size === 0) return "BestEffort";
+  if (guaranteed) for (const [name, q] of requests) if (limits.get(name) !== q) guaranteed = false;
+  return guaranteed && requests.size === limits.size ? "Guaranteed" : "Burstable";
 }
 
 const DOCS = {
@@ -254,9 +290,23 @@ export const pod: ResourceDef = {
   returnsDeletedObject: true,
   defaults: (o) => defaultPod(o as Mutable<Pod>),
   prepare(o, old) {
-    if (!old) (o as Mutable<Pod>).status = { phase: "Pending", qosClass: "BestEffort" };
+    if (old) return;
+    const pod = o as Mutable<Pod>;
+    pod.status = { phase: "Pending", qosClass: computePodQOS(pod) };
+    // applySchedulingGatedCondition.
+    if ((pod.spec?.schedulingGates ?? []).length > 0)
+      pod.status.conditions = [
+        {
+          type: "PodScheduled",
+          status: "False",
+          reason: "SchedulingGated",
+          message: "Scheduling is blocked due to non-empty scheduling gates",
+        },
+      ];
   },
-  validate: (o, old, subresource) => validatePod(o, old, subresource),
+  // The stored Pod is compared as upstream reads it back: decoded, so defaulted (objects stored before a
+  // default was added — probe thresholds, host-network ports — must not read as changed specs).
+  validate: (o, old, subresource) => validatePod(o, old && defaultedCopy(old), subresource),
   printer: {
     columns: [
       NAME_COLUMN,
