@@ -53,23 +53,26 @@ test("downwardAPI and projected sources", () => {
       pod([
         {
           name: "d",
-          downwardAPI: { items: [{ path: "../labels", fieldRef: { fieldPath: "metadata.labels" } }] },
+          downwardAPI: {
+            items: [{ path: "../labels", fieldRef: { apiVersion: "v1", fieldPath: "metadata.labels" } }],
+          },
         },
         {
           name: "p",
           projected: {
             sources: [
               { secret: { name: "s", items: [{ key: "k", path: "x/.." }] } },
-              { serviceAccountToken: { path: "../token" } },
+              { serviceAccountToken: { path: "../token", expirationSeconds: 3600 } },
             ],
           },
         },
       ]),
     ),
     [
-      `spec.volumes[0].downwardAPI.items[0].path: Invalid value: "../labels": must not contain '..'`,
+      // validateDownwardAPIVolumeFile and the token projection name the source, not the item (upstream's paths).
+      `spec.volumes[0].downwardAPI.path: Invalid value: "../labels": must not contain '..'`,
       `spec.volumes[1].projected.sources[0].secret.items[0].path: Invalid value: "x/..": must not contain '..'`,
-      `spec.volumes[1].projected.sources[1].serviceAccountToken.path: Invalid value: "../token": must not contain '..'`,
+      `spec.volumes[1].projected.path: Invalid value: "../token": must not contain '..'`,
     ],
   );
 });

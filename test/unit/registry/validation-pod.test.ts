@@ -1030,13 +1030,107 @@ const SPEC_CASES: [string, (s: Spec) => void, string[]][] = [
       "spec.containers[0].securityContext.privileged FieldValueForbidden",
     ],
   ],
+  // Volumes (TestValidateVolumes).
+  [
+    "volume sources",
+    (s) =>
+      Object.assign(s, {
+        volumes: [
+          { name: "a", hostPath: { path: "/mnt/path", type: "DirectoryOrCreate" } },
+          {
+            name: "b",
+            secret: { secretName: "s", defaultMode: 0o644, items: [{ key: "k", path: "p", mode: 0o400 }] },
+          },
+          { name: "c", nfs: { server: "example.com", path: "/export" } },
+          { name: "d", persistentVolumeClaim: { claimName: "claim" } },
+          { name: "e", csi: { driver: "example.com.csi", nodePublishSecretRef: { name: "s" } } },
+          {
+            name: "f",
+            downwardAPI: {
+              items: [
+                { path: "labels", fieldRef: { apiVersion: "v1", fieldPath: "metadata.labels['app']" } },
+              ],
+            },
+          },
+          {
+            name: "g",
+            projected: {
+              sources: [
+                { configMap: { name: "cm" } },
+                { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
+              ],
+            },
+          },
+          { name: "h", emptyDir: { sizeLimit: "1Gi" } },
+        ],
+      }),
+    [],
+  ],
+  [
+    "volume source errors",
+    (s) =>
+      Object.assign(s, {
+        volumes: [
+          { name: "a", hostPath: { path: "/a/../b", type: "Bogus" } },
+          { name: "b", secret: { defaultMode: 0o1000, items: [{ path: "p", mode: -1 }] } },
+          { name: "c", nfs: { server: "example.com", path: "relative" } },
+          { name: "d", persistentVolumeClaim: {} },
+          {
+            name: "e",
+            downwardAPI: {
+              items: [
+                { path: "x", fieldRef: { apiVersion: "v1", fieldPath: "spec.nodeName" } },
+                { path: "y" },
+              ],
+            },
+          },
+          {
+            name: "f",
+            projected: {
+              sources: [
+                {
+                  configMap: { name: "cm", items: [{ key: "k", path: "dup" }] },
+                  secret: { name: "s", items: [{ key: "k", path: "dup" }] },
+                },
+                { serviceAccountToken: { path: "t", expirationSeconds: 60 } },
+              ],
+            },
+          },
+          { name: "g", emptyDir: {}, hostPath: { path: "/x" } },
+          { name: "h", gcePersistentDisk: { pdName: "", partition: 300 } },
+        ],
+      }),
+    [
+      "spec.volumes[0].hostPath.path FieldValueInvalid",
+      "spec.volumes[0].hostPath.type FieldValueNotSupported",
+      "spec.volumes[1].secret.secretName FieldValueRequired",
+      "spec.volumes[1].secret.defaultMode FieldValueInvalid",
+      "spec.volumes[1].secret.items[0].key FieldValueRequired",
+      "spec.volumes[1].secret.items[0].mode FieldValueInvalid",
+      "spec.volumes[2].nfs.path FieldValueInvalid",
+      "spec.volumes[3].persistentVolumeClaim.claimName FieldValueRequired",
+      "spec.volumes[4].downwardAPI.fieldRef.fieldPath FieldValueNotSupported",
+      "spec.volumes[4].downwardAPI FieldValueRequired",
+      "spec.volumes[5].projected FieldValueInvalid",
+      "spec.volumes[5].projected.sources[0] FieldValueForbidden",
+      "spec.volumes[5].projected.sources[1].serviceAccountToken.expirationSeconds FieldValueInvalid",
+      "spec.volumes[6].hostPath FieldValueForbidden",
+      "spec.volumes[7].persistentDisk.pdName FieldValueRequired",
+      "spec.volumes[7].persistentDisk.partition FieldValueInvalid",
+    ],
+  ],
   // Pod-only: service account tokens need a service account.
   [
     "projected token without serviceAccountName",
     (s) =>
       Object.assign(s, {
         serviceAccountName: "",
-        volumes: [{ name: "t", projected: { sources: [{ serviceAccountToken: { path: "token" } }] } }],
+        volumes: [
+          {
+            name: "t",
+            projected: { sources: [{ serviceAccountToken: { path: "token", expirationSeconds: 3600 } }] },
+          },
+        ],
       }),
     ["spec.volumes[0].projected.sources[0].serviceAccountToken FieldValueForbidden"],
   ],

@@ -107,7 +107,7 @@ export function validatePodSpec(
     restartPolicy: asString(spec.restartPolicy) || "Always",
     hostUsers: usesHostUsers(spec),
   };
-  const { errs, volumes } = validateVolumes(asMaps(spec.volumes), child(path, "volumes"));
+  const { errs, volumes } = validateVolumes(asMaps(spec.volumes), child(path, "volumes"), o.resourceIsPod);
   ctx.volumes = volumes;
   const containers = asMaps(spec.containers);
   errs.push(...podResourceClaimsErrors(asMaps(spec.resourceClaims), child(path, "resourceClaims")));

@@ -23,6 +23,7 @@ export function defaultPodSpec(spec: Mutable<NonNullable<Pod["spec"]>>): void {
   spec.schedulerName ??= "default-scheduler";
   spec.terminationGracePeriodSeconds ??= 30;
   spec.securityContext ??= {};
+  for (const v of spec.volumes ?? []) defaultVolume(v);
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     c.terminationMessagePath ??= "/dev/termination-log";
     c.terminationMessagePolicy ??= "File";
@@ -36,6 +37,25 @@ export function defaultPodSpec(spec: Mutable<NonNullable<Pod["spec"]>>): void {
     for (const hook of [c.lifecycle?.postStart, c.lifecycle?.preStop])
       if (hook?.httpGet) defaultHTTPGet(hook.httpGet);
   }
+}
+
+type Volume = Mutable<NonNullable<NonNullable<Pod["spec"]>["volumes"]>[number]>;
+const DEFAULT_FILE_MODE = 0o644;
+
+/** SetDefaults_Volume (no source means emptyDir), the volume sources' defaultMode (0644), hostPath's type
+ * and SetDefaults_ServiceAccountTokenProjection (an hour). */
+function defaultVolume(v: Volume): void {
+  const { name: _, ...sources } = v;
+  if (Object.values(sources).every((s) => s == null)) v.emptyDir = {};
+  for (const source of [v.secret, v.configMap, v.downwardAPI, v.projected])
+    if (source) source.defaultMode ??= DEFAULT_FILE_MODE;
+  if (v.hostPath) v.hostPath.type ??= "";
+  for (const s of v.projected?.sources ?? [])
+    if (s.serviceAccountToken) s.serviceAccountToken.expirationSeconds ??= 3600;
+  // SetDefaults_ObjectFieldSelector in downward API files.
+  const projectedFiles = (v.projected?.sources ?? []).flatMap((s) => s.downwardAPI?.items ?? []);
+  for (const f of [...(v.downwardAPI?.items ?? []), ...projectedFiles])
+    if (f.fieldRef) f.fieldRef.apiVersion ||= "v1";
 }
 
 type Probe = Mutable<NonNullable<Container["livenessProbe"]>>;
