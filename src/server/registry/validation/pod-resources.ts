@@ -69,6 +69,19 @@ const isIntegerResource = (name: string) => INTEGER_RESOURCES.has(name) || isExt
 /** A quantity as it appears in JSON (a string, or a bare number). */
 const quantityText = (v: unknown) => (typeof v === "number" ? String(v) : asString(v));
 
+// Parsing quantities is the costly part of resource checks, and Pods repeat the same few values.
+const parsed = new Map<string, { error: string | undefined; milli: bigint }>();
+function parseQuantity(text: string): { error: string | undefined; milli: bigint } {
+  let q = parsed.get(text);
+  if (!q) {
+    const error = quantityError(text);
+    q = { error, milli: error ? 0n : quantityMilli(text) };
+    if (parsed.size > 4096) parsed.clear();
+    parsed.set(text, q);
+  }
+  return q;
+}
+
 /** validateContainerResourceName (validateResourceName first). */
 function containerResourceNameErrors(name: string, path: string): FieldCause[] {
   const errs = isQualifiedName(name).map((msg) => invalid(path, name, msg));
@@ -87,10 +100,9 @@ function containerResourceNameErrors(name: string, path: string): FieldCause[] {
 
 /** ValidateResourceQuantityValue (a malformed quantity, which upstream's decoder refuses, is named too). */
 function quantityValueErrors(name: string, text: string, path: string): FieldCause[] {
-  const bad = quantityError(text);
+  const { error: bad, milli } = parseQuantity(text);
   if (bad) return [invalid(path, text, bad)];
   const errs: FieldCause[] = [];
-  const milli = quantityMilli(text);
   if (milli < 0n) errs.push(invalid(path, canonicalQuantity(text), "must be greater than or equal to 0"));
   if (isIntegerResource(name) && milli % 1000n !== 0n)
     errs.push(invalid(path, goSyntax(quantityGoSyntax(text)), "must be an integer"));
@@ -99,11 +111,11 @@ function quantityValueErrors(name: string, text: string, path: string): FieldCau
 
 /** validateResourceQuantityHugePageValue: a whole number of pages. */
 function hugePageValueErrors(name: string, text: string, path: string): FieldCause[] {
-  const size = name.slice(HUGEPAGES_PREFIX.length);
-  const pageMilli = quantityError(size) ? 0n : quantityMilli(size);
+  const pageMilli = parseQuantity(name.slice(HUGEPAGES_PREFIX.length)).milli;
+  const value = parseQuantity(text);
   const divisible =
-    pageMilli > 0n && pageMilli % 1000n === 0n && (quantityMilli(text) / 1000n) % (pageMilli / 1000n) === 0n;
-  if (divisible || quantityError(text)) return [];
+    pageMilli > 0n && pageMilli % 1000n === 0n && (value.milli / 1000n) % (pageMilli / 1000n) === 0n;
+  if (divisible || value.error) return [];
   return [
     invalid(
       path,
@@ -142,15 +154,17 @@ export function resourceRequirementsErrors(
     errs.push(...containerResourceNameErrors(name, at));
     errs.push(...quantityValueErrors(name, text, at));
     const limit = limits[name];
-    if (limit != null && !quantityError(text) && !quantityError(quantityText(limit))) {
-      const request = quantityMilli(text);
-      const max = quantityMilli(quantityText(limit));
-      const shown = canonicalQuantity(text);
-      const limitShown = canonicalQuantity(quantityText(limit));
-      if (request !== max && !isOvercommitAllowed(name))
-        errs.push(invalid(reqPath, shown, `must be equal to ${name} limit of ${limitShown}`));
-      else if (request > max)
-        errs.push(invalid(reqPath, shown, `must be less than or equal to ${name} limit of ${limitShown}`));
+    const request = parseQuantity(text);
+    const max = limit == null ? undefined : parseQuantity(quantityText(limit));
+    if (max && !request.error && !max.error) {
+      const shown = () => canonicalQuantity(text);
+      const limitShown = () => canonicalQuantity(quantityText(limit));
+      if (request.milli !== max.milli && !isOvercommitAllowed(name))
+        errs.push(invalid(reqPath, shown(), `must be equal to ${name} limit of ${limitShown()}`));
+      else if (request.milli > max.milli)
+        errs.push(
+          invalid(reqPath, shown(), `must be less than or equal to ${name} limit of ${limitShown()}`),
+        );
     } else if (limit == null && !isOvercommitAllowed(name))
       errs.push(required(limPath, "Limit must be set for non overcommitable resources"));
     if (isHugePage(name)) {

@@ -131,6 +131,11 @@ function seccompAnnotationMatchErrors(annotation: string, profile: Json, path: s
 /** validateSeccompAnnotationsAndFields and validateAppArmorAnnotationsAndFieldsMatchOnCreate. */
 export function annotationFieldMatchErrors(annotations: Json, spec: Json, specPath: string): FieldCause[] {
   const errs: FieldCause[] = [];
+  const relevant = (k: string) =>
+    k === SECCOMP_POD_ANNOTATION ||
+    k.startsWith(SECCOMP_CONTAINER_ANNOTATION_PREFIX) ||
+    k.startsWith(APPARMOR_ANNOTATION_PREFIX);
+  if (!Object.keys(annotations).some(relevant)) return errs;
   const podSc = asMap(spec.securityContext);
   const podAnnotation = annotations[SECCOMP_POD_ANNOTATION];
   if (isMap(podSc.seccompProfile) && typeof podAnnotation === "string")
@@ -391,6 +396,11 @@ export function hostUsersErrors(spec: Json, path: string): FieldCause[] {
 export function windowsHostProcessErrors(spec: Json, path: string): FieldCause[] {
   const errs: FieldCause[] = [];
   const podHostProcess = asMap(asMap(spec.securityContext).windowsOptions).hostProcess;
+  const hasWindowsOptions = (c: Json) => isMap(c.securityContext) && c.securityContext.windowsOptions != null;
+  const anyContainer = ["initContainers", "containers", "ephemeralContainers"].some((f) =>
+    asMaps(spec[f]).some(hasWindowsOptions),
+  );
+  if (podHostProcess == null && !anyContainer) return errs; // nothing can be a hostProcess container
   let containers = 0;
   let hostProcess = 0;
   for (const { container, path: at } of containersWithPaths(spec, path)) {
