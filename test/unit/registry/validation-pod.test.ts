@@ -1422,6 +1422,38 @@ describe("ValidatePodStatusUpdate (TestValidatePodStatusUpdate)", () => {
     );
   });
 
+  test("allocatedResourcesStatus names the container's requests or claims", () => {
+    const spec = (s: Spec) => {
+      s.containers = [
+        ctr({ resources: { requests: { "example.com/gpu": "1" }, limits: { "example.com/gpu": "1" } } }),
+      ];
+    };
+    const allocated = (name: string, resources: Json[]) => ({
+      containerStatuses: [{ name: "ctr", allocatedResourcesStatus: [{ name, resources }] }],
+    });
+    assert.deepEqual(
+      status({}, allocated("example.com/gpu", [{ resourceID: "a", health: "Healthy" }]), spec),
+      [],
+    );
+    assert.deepEqual(
+      shape(
+        status(
+          {},
+          allocated("claim:gpu", [
+            { resourceID: "a", health: "Fine" },
+            { resourceID: "a", health: "Unknown" },
+          ]),
+          spec,
+        ),
+      ),
+      [
+        "status.containerStatuses[0].allocatedResourcesStatus[0].name FieldValueInvalid",
+        "status.containerStatuses[0].allocatedResourcesStatus[0].resources[0].health FieldValueNotSupported",
+        "status.containerStatuses[0].allocatedResourcesStatus[0].resources[1].resourceID FieldValueDuplicate",
+      ],
+    );
+  });
+
   test("terminated containers stay terminated unless the restart policy restarts them", () => {
     const before = { containerStatuses: [{ name: "ctr", state: { terminated: { exitCode: 1 } } }] };
     const after = { containerStatuses: [{ name: "ctr", state: { running: {} } }] };

@@ -352,6 +352,18 @@ export function validatePodStatusUpdate(pod: KubeObject, old: KubeObject): Field
   const os = asString(asMap(spec.os).name) || "linux";
   for (const field of ["containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"])
     errs.push(...statusUsersErrors(asMaps(status[field]), child("status", field), os));
+  errs.push(
+    ...allocatedResourcesStatusErrors(
+      asMaps(status.containerStatuses),
+      asMaps(spec.containers),
+      "status.containerStatuses",
+    ),
+    ...allocatedResourcesStatusErrors(
+      asMaps(status.initContainerStatuses),
+      asMaps(spec.initContainers),
+      "status.initContainerStatuses",
+    ),
+  );
   asMaps(status.ephemeralContainerStatuses).forEach((s, i) => {
     if (Array.isArray(s.allocatedResourcesStatus) && s.allocatedResourcesStatus.length > 0)
       errs.push(
@@ -360,6 +372,52 @@ export function validatePodStatusUpdate(pod: KubeObject, old: KubeObject): Field
           "must not be specified in container status",
         ),
       );
+  });
+  return errs;
+}
+
+const RESOURCE_HEALTH = ["Healthy", "Unhealthy", "Unknown"];
+
+/** validateContainerStatusAllocatedResourcesStatus: names a container's requests or claims, unique IDs. */
+function allocatedResourcesStatusErrors(statuses: Json[], containers: Json[], path: string): FieldCause[] {
+  const errs: FieldCause[] = [];
+  statuses.forEach((s, i) => {
+    const container = containers.find((c) => c.name === s.name);
+    asMaps(s.allocatedResourcesStatus).forEach((allocated, j) => {
+      const at = index(child(index(path, i), "allocatedResourcesStatus"), j);
+      const name = asString(allocated.name);
+      // A status for a container the spec lacks is ignored (kubernetes#124915).
+      if (container) {
+        const resources = asMap(container.resources);
+        const claim = name.startsWith("claim:");
+        const found = claim
+          ? asMaps(resources.claims).some(
+              (c) =>
+                `claim:${asString(c.name)}${asString(c.request) ? `/${asString(c.request)}` : ""}` === name,
+            )
+          : Object.hasOwn(asMap(resources.requests), name);
+        if (!found)
+          errs.push(
+            invalid(
+              child(at, "name"),
+              name,
+              claim
+                ? "must match one of the container's resource claims in a format 'claim:<claimName>/<request>' or 'claim:<claimName>' if request is empty"
+                : "must match one of the container's resource requests",
+            ),
+          );
+      }
+      const ids = new Set<string>();
+      asMaps(allocated.resources).forEach((r, k) => {
+        const rp = index(child(at, "resources"), k);
+        const health = asString(r.health);
+        if (!RESOURCE_HEALTH.includes(health))
+          errs.push(notSupported(child(rp, "health"), health, RESOURCE_HEALTH));
+        const id = asString(r.resourceID);
+        if (ids.has(id)) errs.push(duplicate(child(rp, "resourceID"), id));
+        else ids.add(id);
+      });
+    });
   });
   return errs;
 }
