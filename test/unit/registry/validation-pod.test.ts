@@ -1184,6 +1184,13 @@ describe("messages", () => {
 });
 
 describe("ValidatePodCreate", () => {
+  test("a tolerations annotation that is not a JSON list", () => {
+    const annotations = { "scheduler.alpha.kubernetes.io/tolerations": "{}" };
+    assert.deepEqual(lines(validatePod(pod(baseSpec(), { annotations }))), [
+      'metadata.annotations: Invalid value: "scheduler.alpha.kubernetes.io/tolerations": json: cannot unmarshal object into Go value of type []core.Toleration',
+    ]);
+  });
+
   test("ephemeral containers and nodeName with scheduling gates", () => {
     const spec = withSpec((s) => {
       s.ephemeralContainers = [
@@ -1226,9 +1233,11 @@ describe("ValidatePodCreate", () => {
       "controller.kubernetes.io/pod-deletion-cost": "1.5",
       "seccomp.security.alpha.kubernetes.io/pod": "bogus",
       "container.apparmor.security.beta.kubernetes.io/nope": "runtime/default",
+      "scheduler.alpha.kubernetes.io/tolerations": '[{"key":"a","operator":"Exists","value":"x"}]',
     };
     assert.deepEqual(shape(validatePod(pod(baseSpec(), { annotations }))), [
       "metadata.annotations[kubernetes.io/config.mirror] FieldValueInvalid",
+      "metadata.annotations.scheduler.alpha.kubernetes.io/tolerations[0].operator FieldValueInvalid",
       "metadata.annotations[controller.kubernetes.io/pod-deletion-cost] FieldValueInvalid",
       "metadata.annotations.seccomp.security.alpha.kubernetes.io/pod FieldValueInvalid",
       "metadata.annotations[container.apparmor.security.beta.kubernetes.io/nope] FieldValueInvalid",

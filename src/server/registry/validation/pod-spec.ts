@@ -8,6 +8,7 @@
 
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, regexError } from "../../../meta/names.ts";
 import type { KubeObject } from "../../../meta/types.ts";
+import { jsonKind, parseJsonGo } from "../go-format.ts";
 import { asMap, asMaps, asNumber, asString, asStrings, isMap, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import { child, forbidden, index, invalid, key, required } from "./field.ts";
@@ -298,6 +299,7 @@ function hostAliasesErrors(aliases: Json[], path: string): FieldCause[] {
 
 const MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
 const DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost";
+const TOLERATIONS_ANNOTATION = "scheduler.alpha.kubernetes.io/tolerations";
 const SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
 const SECCOMP_CONTAINER_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
 const APPARMOR_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
@@ -318,6 +320,9 @@ export function podSpecificAnnotationsErrors(annotations: Json, spec: Json, path
     errs.push(
       invalid(key(path, MIRROR_ANNOTATION), mirror, "must set spec.nodeName if mirror pod annotation is set"),
     );
+  const tolerations = annotations[TOLERATIONS_ANNOTATION];
+  if (typeof tolerations === "string" && tolerations)
+    errs.push(...annotationTolerationsErrors(tolerations, path));
   const cost = annotations[DELETION_COST_ANNOTATION];
   if (typeof cost === "string" && !isInt32(cost))
     errs.push(invalid(key(path, DELETION_COST_ANNOTATION), cost, "must be a 32bit integer"));
@@ -346,6 +351,20 @@ export function podSpecificAnnotationsErrors(annotations: Json, spec: Json, path
       errs.push(invalid(key(path, k), profile, `invalid AppArmor profile name: ${JSON.stringify(profile)}`));
   }
   return errs;
+}
+
+/** ValidateTolerationsInPodAnnotations: the deprecated annotation holds a JSON list of tolerations. */
+function annotationTolerationsErrors(text: string, path: string): FieldCause[] {
+  const parsed = parseJsonGo(text);
+  const error =
+    "error" in parsed
+      ? parsed.error
+      : Array.isArray(parsed.value) || parsed.value === null
+        ? ""
+        : `json: cannot unmarshal ${jsonKind(parsed.value)} into Go value of type []core.Toleration`;
+  if (error) return [invalid(path, TOLERATIONS_ANNOTATION, error)];
+  const list = asMaps("value" in parsed ? parsed.value : []);
+  return list.length > 0 ? tolerationsErrors(list, child(path, TOLERATIONS_ANNOTATION)) : [];
 }
 
 /** strconv.ParseInt(s, 10, 32) succeeds. */
