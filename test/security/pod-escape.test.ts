@@ -221,9 +221,10 @@ test("`..` in a subPath or a volume item path is refused at validation, as upstr
     },
   });
   assert.equal(subPath.status, 422);
+  // ValidateVolumeMounts names the list, not the item, for a subPath (upstream's field path).
   assert.match(
     subPath.json.message,
-    /spec\.containers\[0\]\.volumeMounts\[0\]\.subPath: Invalid value: "\.\.\/\.\.\/\.\.\/\.\.\/": must not contain '\.\.'/,
+    /spec\.containers\[0\]\.volumeMounts\.subPath: Invalid value: "\.\.\/\.\.\/\.\.\/\.\.\/": must not contain '\.\.'/,
   );
   const item = await c.admin("POST", `/api/v1/namespaces/${NS}/pods`, {
     apiVersion: "v1",

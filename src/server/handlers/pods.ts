@@ -8,6 +8,7 @@ import { ApiStatusError, fail } from "../http/errors.ts";
 import { sendObject } from "../http/respond.ts";
 import { rfc3339 } from "../registry/objects.ts";
 import { forbidden, invalid } from "../registry/validation/field.ts";
+import { validatePodBinding } from "../registry/validation/pod.ts";
 import { isStorageError } from "../storage/index.ts";
 import type { Call } from "./call.ts";
 
@@ -23,17 +24,9 @@ export async function createBinding(call: Call): Promise<void> {
     throw fail.badRequest("name in URL does not match name in Binding object");
   const info = { ...call.info, name: call.info.subresource ? call.info.name : bodyName };
   const target = (binding.target ?? {}) as { kind?: string; name?: string };
-  if (!target.name)
-    throw new ApiStatusError(
-      Status.invalid("Binding", "", info.name, [{ field: "target.name", message: "Required value" }]),
-    );
-  if (target.kind && target.kind !== "Node") {
-    throw new ApiStatusError(
-      Status.invalid("Binding", "", info.name, [
-        { field: "target.kind", message: `Unsupported value: "${target.kind}"` },
-      ]),
-    );
-  }
+  const invalidBinding = validatePodBinding(binding);
+  if (invalidBinding.length > 0)
+    throw new ApiStatusError(Status.invalid("Binding", "", info.name, invalidBinding));
   checkNamespaceAcceptsContent(ctx.store, call.def, info.namespace, info.name);
   // setPodNodeAndMetadata: a storage-level GuaranteedUpdate, retried when the Pod changed meanwhile.
   for (;;) {

@@ -302,7 +302,7 @@ export class ObjectService {
     // A write that changes nothing but managedFields timestamps is a no-op (same resourceVersion).
     if (old.metadata.managedFields && sameExceptTimes(old, next))
       setManagedFields(next, managedFieldsOf(old));
-    this.validate(def, next, old);
+    this.validate(def, next, old, o.subresource ?? "");
     await runAdmission(this.admission, "validate", req);
     if (o.dryRun) return next as StoredObject;
 
@@ -539,13 +539,13 @@ export class ObjectService {
     return next;
   }
 
-  private validate(def: ResourceDef, obj: KubeObject, old: StoredObject | undefined): void {
+  private validate(def: ResourceDef, obj: KubeObject, old: StoredObject | undefined, subresource = ""): void {
     // apiextensions-apiserver validates metadata with apimachinery's generic rules only.
     const coreFinalizers = def.group !== "apiextensions.k8s.io" && !isCustomResourceDef(def);
     const causes = [
       ...validateObjectMeta(obj, { namespaced: def.namespaced, kind: def.kind, coreFinalizers }),
       ...(old ? validateUpdateMeta(old, obj, coreFinalizers) : []),
-      ...(def.validate?.(obj, old) ?? []),
+      ...(def.validate?.(obj, old, subresource) ?? []),
     ];
     if (causes.length) {
       throw new ApiStatusError(Status.invalid(def.kind, def.group, obj.metadata?.name ?? "", causes));

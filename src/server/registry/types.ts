@@ -51,8 +51,9 @@ export interface ResourceDef {
     ctx: StrategyContext,
   ) => void;
   /** Validation for create (old undefined) and update; returns field causes (empty = valid).
-   * ObjectMeta is validated generically first; this adds the kind's own rules. */
-  validate?: (obj: KubeObject, old?: StoredObject) => FieldCause[];
+   * ObjectMeta is validated generically first; this adds the kind's own rules. `subresource` names
+   * the subresource an update writes through ("status"), "" for the resource itself. */
+  validate?: (obj: KubeObject, old?: StoredObject, subresource?: string) => FieldCause[];
   /** Table columns (pkg/printers/internalversion/printers.go); Name + Created At when absent. */
   printer?: Printer;
   /** Served in this group/version but stored as another def's objects (the apiserver's storage codec):

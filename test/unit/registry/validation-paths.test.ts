@@ -8,7 +8,12 @@ import { validatePod } from "../../../src/server/registry/validation.ts";
 
 const pod = (volumes: unknown[], mounts: unknown[] = []): KubeObject => ({
   metadata: { name: "p", namespace: "ns" },
-  spec: { containers: [{ name: "c", image: "i", volumeMounts: mounts }], volumes },
+  // serviceAccountName as the ServiceAccount admission plugin sets it (token projections need one).
+  spec: {
+    serviceAccountName: "default",
+    containers: [{ name: "c", image: "i", volumeMounts: mounts }],
+    volumes,
+  },
 });
 const lines = (obj: KubeObject) => validatePod(obj).map((e) => `${e.field}: ${e.message}`);
 
@@ -48,23 +53,26 @@ test("downwardAPI and projected sources", () => {
       pod([
         {
           name: "d",
-          downwardAPI: { items: [{ path: "../labels", fieldRef: { fieldPath: "metadata.labels" } }] },
+          downwardAPI: {
+            items: [{ path: "../labels", fieldRef: { apiVersion: "v1", fieldPath: "metadata.labels" } }],
+          },
         },
         {
           name: "p",
           projected: {
             sources: [
               { secret: { name: "s", items: [{ key: "k", path: "x/.." }] } },
-              { serviceAccountToken: { path: "../token" } },
+              { serviceAccountToken: { path: "../token", expirationSeconds: 3600 } },
             ],
           },
         },
       ]),
     ),
     [
-      `spec.volumes[0].downwardAPI.items[0].path: Invalid value: "../labels": must not contain '..'`,
+      // validateDownwardAPIVolumeFile and the token projection name the source, not the item (upstream's paths).
+      `spec.volumes[0].downwardAPI.path: Invalid value: "../labels": must not contain '..'`,
       `spec.volumes[1].projected.sources[0].secret.items[0].path: Invalid value: "x/..": must not contain '..'`,
-      `spec.volumes[1].projected.sources[1].serviceAccountToken.path: Invalid value: "../token": must not contain '..'`,
+      `spec.volumes[1].projected.path: Invalid value: "../token": must not contain '..'`,
     ],
   );
 });
@@ -81,9 +89,10 @@ test("volumeMounts subPath", () => {
         ],
       ),
     ),
+    // ValidateVolumeMounts names the list, not the item, for subPath (fldPath.Child("subPath")).
     [
-      `spec.containers[0].volumeMounts[1].subPath: Invalid value: "../../etc": must not contain '..'`,
-      `spec.containers[0].volumeMounts[2].subPath: Invalid value: "/abs": must be a relative path`,
+      `spec.containers[0].volumeMounts.subPath: Invalid value: "../../etc": must not contain '..'`,
+      `spec.containers[0].volumeMounts.subPath: Invalid value: "/abs": must be a relative path`,
     ],
   );
 });

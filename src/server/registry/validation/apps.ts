@@ -12,8 +12,10 @@ import { goStringSlice } from "../go-format.ts";
 import { asMap, asMaps, asString, deepEqual, isMap, type Json } from "../json-access.ts";
 import type { FieldCause } from "../types.ts";
 import { child, forbidden, goSyntax, immutable, index, invalid, notSupported, required } from "./field.ts";
-import { validateAnnotations, validateLabels } from "./meta.ts";
-import { validatePodSpec } from "./pod.ts";
+import { validateLabels } from "./meta.ts";
+import { validatePodTemplateSpec } from "./pod-spec.ts";
+
+export { validatePodTemplateSpec };
 
 const SPEC = "spec";
 const SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"];
@@ -107,22 +109,6 @@ function selectorAndTemplate(spec: Json, kind: string): FieldCause[] {
         child(templatePath, "spec.activeDeadlineSeconds"),
         "activeDeadlineSeconds in ReplicaSet is not Supported",
       ),
-    );
-  return errs;
-}
-
-/** core ValidatePodTemplateSpec: labels and annotations (at "<path>.labels", as upstream names them), the
- * pod spec, and no ephemeral containers. */
-export function validatePodTemplateSpec(template: Json, path: string): FieldCause[] {
-  const meta = asMap(template.metadata);
-  const errs = [
-    ...validateLabels(meta.labels, child(path, "labels")),
-    ...validateAnnotations(meta.annotations, child(path, "annotations")),
-    ...validatePodSpec(asMap(template.spec), child(path, "spec"), false),
-  ];
-  if (asMaps(asMap(template.spec).ephemeralContainers).length > 0)
-    errs.push(
-      forbidden(child(path, "spec.ephemeralContainers"), "ephemeral containers not allowed in pod template"),
     );
   return errs;
 }

@@ -3,12 +3,13 @@
 // (validation/pod.ts), and printPod — READY, the STATUS kubectl users know (CrashLoopBackOff,
 // Completed, Init:0/1, Terminating…) and RESTARTS with the time since the last restart.
 
-import type { Pod, PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
+import type { Container, Pod, PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
 import type { KubeObject, Mutable } from "../../../../meta/types.ts";
 import { humanDuration } from "../../duration.ts";
 import { asList, asMap, asNumber, asString, type Json } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, nameOf, timeOf } from "../../printers/format.ts";
+import { quantityError, quantityMilli } from "../../quantity.ts";
 import type { TableRowCondition } from "../../tables.ts";
 import type { ResourceDef } from "../../types.ts";
 import { validatePod } from "../../validation/pod.ts";
@@ -22,6 +23,7 @@ export function defaultPodSpec(spec: Mutable<NonNullable<Pod["spec"]>>): void {
   spec.schedulerName ??= "default-scheduler";
   spec.terminationGracePeriodSeconds ??= 30;
   spec.securityContext ??= {};
+  for (const v of spec.volumes ?? []) defaultVolume(v);
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     c.terminationMessagePath ??= "/dev/termination-log";
     c.terminationMessagePolicy ??= "File";
@@ -29,7 +31,48 @@ export function defaultPodSpec(spec: Mutable<NonNullable<Pod["spec"]>>): void {
     c.imagePullPolicy ??= tag === "latest" ? "Always" : "IfNotPresent";
     c.resources ??= {};
     for (const p of c.ports ?? []) p.protocol ??= "TCP";
+    // SetDefaults_ObjectFieldSelector.
+    for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ||= "v1";
+    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (probe) defaultProbe(probe);
+    for (const hook of [c.lifecycle?.postStart, c.lifecycle?.preStop])
+      if (hook?.httpGet) defaultHTTPGet(hook.httpGet);
   }
+}
+
+type Volume = Mutable<NonNullable<NonNullable<Pod["spec"]>["volumes"]>[number]>;
+const DEFAULT_FILE_MODE = 0o644;
+
+/** SetDefaults_Volume (no source means emptyDir), the volume sources' defaultMode (0644), hostPath's type
+ * and SetDefaults_ServiceAccountTokenProjection (an hour). */
+function defaultVolume(v: Volume): void {
+  const { name: _, ...sources } = v;
+  if (Object.values(sources).every((s) => s == null)) v.emptyDir = {};
+  for (const source of [v.secret, v.configMap, v.downwardAPI, v.projected])
+    if (source) source.defaultMode ??= DEFAULT_FILE_MODE;
+  if (v.hostPath) v.hostPath.type ??= "";
+  for (const s of v.projected?.sources ?? [])
+    if (s.serviceAccountToken) s.serviceAccountToken.expirationSeconds ??= 3600;
+  // SetDefaults_ObjectFieldSelector in downward API files.
+  const projectedFiles = (v.projected?.sources ?? []).flatMap((s) => s.downwardAPI?.items ?? []);
+  for (const f of [...(v.downwardAPI?.items ?? []), ...projectedFiles])
+    if (f.fieldRef) f.fieldRef.apiVersion ||= "v1";
+}
+
+type Probe = Mutable<NonNullable<Container["livenessProbe"]>>;
+
+/** SetDefaults_Probe (zero means unset, as in Go). */
+function defaultProbe(probe: Probe): void {
+  if (!probe.timeoutSeconds) probe.timeoutSeconds = 1;
+  if (!probe.periodSeconds) probe.periodSeconds = 10;
+  if (!probe.successThreshold) probe.successThreshold = 1;
+  if (!probe.failureThreshold) probe.failureThreshold = 3;
+  if (probe.httpGet) defaultHTTPGet(probe.httpGet);
+}
+
+/** SetDefaults_HTTPGetAction. */
+function defaultHTTPGet(action: Mutable<NonNullable<Probe["httpGet"]>>): void {
+  if (!action.path) action.path = "/";
+  if (!action.scheme) action.scheme = "HTTP";
 }
 
 /** A workload's Pod template gets the PodSpec defaults only (SetDefaults_PodTemplateSpec has none of its own). */
@@ -43,6 +86,10 @@ function defaultPod(pod: Mutable<Pod>): void {
   if (!spec) return;
   defaultPodSpec(spec);
   spec.enableServiceLinks ??= true;
+  // defaultHostNetworkPorts: a host-network Pod's ports are host ports (templates keep theirs unset).
+  if (spec.hostNetwork)
+    for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])])
+      for (const p of c.ports ?? []) if (!p.hostPort) p.hostPort = p.containerPort;
   // spec.priority and preemptionPolicy are the Priority admission plugin's (admission/priority.ts).
   // DefaultTolerationSeconds admission: tolerate not-ready/unreachable nodes for 5 minutes.
   spec.tolerations ??= [];
@@ -51,6 +98,41 @@ function defaultPod(pod: Mutable<Pod>): void {
       spec.tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 });
     }
   }
+}
+
+function defaultedCopy(pod: KubeObject): KubeObject {
+  const copy = structuredClone(pod);
+  defaultPod(copy as Mutable<Pod>);
+  return copy;
+}
+
+const QOS_RESOURCES = ["cpu", "memory"];
+
+/** qos.ComputePodQOS (pod-level resources are alpha, off, in v1.33): containers and init containers' cpu and
+ * memory; Guaranteed when every container limits both and requests equal limits, BestEffort with none. */
+export function computePodQOS(pod: Pod): "Guaranteed" | "Burstable" | "BestEffort" {
+  const requests = new Map<string, bigint>();
+  const limits = new Map<string, bigint>();
+  const add = (sums: Map<string, bigint>, list: Record<string, unknown> | undefined, found?: Set<string>) => {
+    for (const [name, q] of Object.entries(list ?? {})) {
+      if (!QOS_RESOURCES.includes(name)) continue;
+      const text = typeof q === "number" ? String(q) : asString(q);
+      const milli = quantityError(text) ? 0n : quantityMilli(text);
+      if (milli <= 0n) continue;
+      found?.add(name);
+      sums.set(name, (sums.get(name) ?? 0n) + milli);
+    }
+  };
+  let guaranteed = true;
+  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+    add(requests, c.resources?.requests);
+    const found = new Set<string>();
+    add(limits, c.resources?.limits, found);
+    if (!found.has("cpu") || !found.has("memory")) guaranteed = false;
+  }
+  if (requests.size === 0 && limits.size === 0) return "BestEffort";
+  if (guaranteed) for (const [name, q] of requests) if (limits.get(name) !== q) guaranteed = false;
+  return guaranteed && requests.size === limits.size ? "Guaranteed" : "Burstable";
 }
 
 const DOCS = {
@@ -231,9 +313,23 @@ export const pod: ResourceDef = {
   returnsDeletedObject: true,
   defaults: (o) => defaultPod(o as Mutable<Pod>),
   prepare(o, old) {
-    if (!old) (o as Mutable<Pod>).status = { phase: "Pending", qosClass: "BestEffort" };
+    if (old) return;
+    const pod = o as Mutable<Pod>;
+    pod.status = { phase: "Pending", qosClass: computePodQOS(pod) };
+    // applySchedulingGatedCondition.
+    if ((pod.spec?.schedulingGates ?? []).length > 0)
+      pod.status.conditions = [
+        {
+          type: "PodScheduled",
+          status: "False",
+          reason: "SchedulingGated",
+          message: "Scheduling is blocked due to non-empty scheduling gates",
+        },
+      ];
   },
-  validate: (o, old) => validatePod(o, old),
+  // The stored Pod is compared as upstream reads it back: decoded, so defaulted (objects stored before a
+  // default was added — probe thresholds, host-network ports — must not read as changed specs).
+  validate: (o, old, subresource) => validatePod(o, old && defaultedCopy(old), subresource),
   printer: {
     columns: [
       NAME_COLUMN,
