@@ -10,8 +10,27 @@ import { validateListOptions } from "./options.ts";
 import { parseResourceVersion, representationFor } from "./read.ts";
 import { parseSelection } from "./selectors.ts";
 import { eventFrame, FrameQueue, sharedFrame } from "./watch-frames.ts";
+import { type BlockableWatcher, UnresponsiveWatchers, watchChanSize } from "./watch-unresponsive.ts";
 
 const BOOKMARK_INTERVAL_MS = 30_000;
+/** Upstream's only built-in indexed trigger: Pods by spec.nodeName (registry/core/pod/storage/storage.go). */
+const INDEXED_TRIGGERS: Record<string, string> = { "/pods": "spec.nodeName" };
+/** Each store's resources' dispatch budgets (a cacher per resource upstream). */
+const unresponsiveByStore = new WeakMap<object, Map<string, UnresponsiveWatchers>>();
+
+function unresponsiveWatchersOf(store: object, resource: string): UnresponsiveWatchers {
+  let byResource = unresponsiveByStore.get(store);
+  if (!byResource) {
+    byResource = new Map();
+    unresponsiveByStore.set(store, byResource);
+  }
+  let u = byResource.get(resource);
+  if (!u) {
+    u = new UnresponsiveWatchers();
+    byResource.set(resource, u);
+  }
+  return u;
+}
 /** Initial events are written while the socket has less than this queued; then they wait for "drain". */
 const INITIAL_HIGH_WATER_BYTES = 1 << 20;
 /** Node's timers hold a signed 32-bit millisecond count; a longer watch is capped (about 24.8 days). */
@@ -107,10 +126,34 @@ export function watchObjects(call: Call): void {
   let closed = false;
   let stopWatch: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
-  const queue = new FrameQueue(res);
+  // The watch cache's two channels of chanSize events each: more than that not yet taken by the kernel and
+  // the watcher is blocked; still blocked when the resource's dispatch budget runs out, it is closed.
+  const trigger = INDEXED_TRIGGERS[resource];
+  const chanSize = watchChanSize(
+    ctx.store.historyCapacity,
+    trigger !== undefined,
+    selection.field?.requirements.some((r) => r.field === trigger && r.operator === "=") ?? false,
+  );
+  const unresponsive = unresponsiveWatchersOf(ctx.store, resource);
+  const blockable: BlockableWatcher = {
+    blocked: () => !closed && queue.unwrittenFrames > 2 * chanSize,
+    forceClose: () =>
+      tooSlow("Forcing watcher close due to unresponsiveness", { pending: queue.unwrittenFrames, chanSize }),
+  };
+  // Checked as frames reach the response (not while they wait for the next batch: that delay is ours), on
+  // what the client has yet to take from earlier writes.
+  const queue = new FrameQueue(res, {
+    flushed: (backlogBytes) => {
+      if (initial !== undefined) return; // the initial events wait for the client instead
+      if (backlogBytes > ctx.limits.watchBufferBytes) tooSlow();
+      else unresponsive.check(blockable);
+    },
+    written: () => unresponsive.unblocked(blockable),
+  });
   const close = () => {
     if (closed) return;
     closed = true;
+    unresponsive.forget(blockable);
     stopWatch?.();
     for (const t of timers) clearTimeout(t);
     queue.flush();
@@ -121,7 +164,6 @@ export function watchObjects(call: Call): void {
   const send = (frame: Buffer) => {
     if (closed) return;
     queue.push(frame);
-    if (initial === undefined && queue.pendingBytes > ctx.limits.watchBufferBytes) tooSlow();
   };
   const write = (type: string, objectJson: string) => {
     if (!closed) send(eventFrame(type, objectJson));
@@ -131,8 +173,9 @@ export function watchObjects(call: Call): void {
     if (shareKey === undefined) return send(eventFrame(type, objectJson()));
     send(sharedFrame(ev, `${shareKey};${variant}`, () => eventFrame(type, objectJson())));
   };
-  const tooSlow = () => {
-    ctx.log.warn({ resource, path: info.path }, "watch consumer too slow; closing the stream");
+  const tooSlow = (why = "watch consumer too slow; closing the stream", detail: object = {}) => {
+    if (closed) return;
+    ctx.log.warn({ resource, path: info.path, ...detail }, why);
     queue.clear();
     close();
     res.destroy(); // free what is queued for it now, not when (if ever) the client reads
