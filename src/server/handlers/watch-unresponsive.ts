@@ -8,6 +8,7 @@
 // last resourceVersion. Here the two channels are the events not yet taken by the kernel (queued for the socket
 // or held by it): a watcher is blocked when more than 2 × chanSize of its events are, and the blocked
 // watchers of a resource share one budget window exactly as a blocked dispatch does.
+import type { FieldSelector } from "../../meta/fields.ts";
 
 /** watch_cache_history.go: minWatchChanSize, maxWatchChanSizeWithIndexAndTrigger, …WithIndexWithoutTrigger, …WithoutIndex. */
 const MIN_WATCH_CHAN_SIZE = 10;
@@ -33,6 +34,20 @@ export function watchChanSize(historyCapacity: number, indexed: boolean, trigger
       ? MAX_WATCH_CHAN_SIZE_WITH_INDEX_AND_TRIGGER
       : MAX_WATCH_CHAN_SIZE_WITH_INDEX_WITHOUT_TRIGGER;
   return Math.min(size, max);
+}
+
+/** Upstream's only built-in indexed trigger: Pods by spec.nodeName (registry/core/pod/storage/storage.go). */
+const INDEXED_TRIGGERS: Readonly<Record<string, string>> = { pods: "spec.nodeName" };
+
+/** chanSize for a watch of `resource` (a storage key) selecting `field`. */
+export function chanSizeFor(
+  resource: string,
+  historyCapacity: number,
+  field: FieldSelector | undefined,
+): number {
+  const trigger = INDEXED_TRIGGERS[resource];
+  const triggered = field?.requirements.some((r) => r.field === trigger && r.operator === "=") ?? false;
+  return watchChanSize(historyCapacity, trigger !== undefined, triggered);
 }
 
 /** time_budget.go: a budget of time refilled as time passes, taken whole and partly given back. */
@@ -119,4 +134,21 @@ export class UnresponsiveWatchers {
     if (!window) return;
     for (const w of window.members) if (w.blocked()) w.forceClose();
   }
+}
+
+/** Each store's resources' dispatch budgets (upstream has a cacher, so a budget, per resource). */
+const byStore = new WeakMap<object, Map<string, UnresponsiveWatchers>>();
+
+export function unresponsiveWatchersOf(store: object, resource: string): UnresponsiveWatchers {
+  let byResource = byStore.get(store);
+  if (!byResource) {
+    byResource = new Map();
+    byStore.set(store, byResource);
+  }
+  let watchers = byResource.get(resource);
+  if (!watchers) {
+    watchers = new UnresponsiveWatchers();
+    byResource.set(resource, watchers);
+  }
+  return watchers;
 }

@@ -10,27 +10,9 @@ import { validateListOptions } from "./options.ts";
 import { parseResourceVersion, representationFor } from "./read.ts";
 import { parseSelection } from "./selectors.ts";
 import { eventFrame, FrameQueue, sharedFrame } from "./watch-frames.ts";
-import { type BlockableWatcher, UnresponsiveWatchers, watchChanSize } from "./watch-unresponsive.ts";
+import { type BlockableWatcher, chanSizeFor, unresponsiveWatchersOf } from "./watch-unresponsive.ts";
 
 const BOOKMARK_INTERVAL_MS = 30_000;
-/** Upstream's only built-in indexed trigger: Pods by spec.nodeName (registry/core/pod/storage/storage.go). */
-const INDEXED_TRIGGERS: Record<string, string> = { "/pods": "spec.nodeName" };
-/** Each store's resources' dispatch budgets (a cacher per resource upstream). */
-const unresponsiveByStore = new WeakMap<object, Map<string, UnresponsiveWatchers>>();
-
-function unresponsiveWatchersOf(store: object, resource: string): UnresponsiveWatchers {
-  let byResource = unresponsiveByStore.get(store);
-  if (!byResource) {
-    byResource = new Map();
-    unresponsiveByStore.set(store, byResource);
-  }
-  let u = byResource.get(resource);
-  if (!u) {
-    u = new UnresponsiveWatchers();
-    byResource.set(resource, u);
-  }
-  return u;
-}
 /** Initial events are written while the socket has less than this queued; then they wait for "drain". */
 const INITIAL_HIGH_WATER_BYTES = 1 << 20;
 /** Node's timers hold a signed 32-bit millisecond count; a longer watch is capped (about 24.8 days). */
@@ -128,12 +110,7 @@ export function watchObjects(call: Call): void {
   const timers: NodeJS.Timeout[] = [];
   // The watch cache's two channels of chanSize events each: more than that not yet taken by the kernel and
   // the watcher is blocked; still blocked when the resource's dispatch budget runs out, it is closed.
-  const trigger = INDEXED_TRIGGERS[resource];
-  const chanSize = watchChanSize(
-    ctx.store.historyCapacity,
-    trigger !== undefined,
-    selection.field?.requirements.some((r) => r.field === trigger && r.operator === "=") ?? false,
-  );
+  const chanSize = chanSizeFor(resource, ctx.store.historyCapacity, selection.field);
   const unresponsive = unresponsiveWatchersOf(ctx.store, resource);
   const blockable: BlockableWatcher = {
     blocked: () => !closed && queue.unwrittenFrames > 2 * chanSize,
@@ -159,8 +136,6 @@ export function watchObjects(call: Call): void {
     queue.flush();
     res.end();
   };
-  // Per-watcher bound, as the watch cache's bounded cacheWatcher channel: a client that does not keep up is
-  // terminated (it re-watches from its last resourceVersion).
   const send = (frame: Buffer) => {
     if (closed) return;
     queue.push(frame);
@@ -173,6 +148,7 @@ export function watchObjects(call: Call): void {
     if (shareKey === undefined) return send(eventFrame(type, objectJson()));
     send(sharedFrame(ev, `${shareKey};${variant}`, () => eventFrame(type, objectJson())));
   };
+  // A client that does not keep up is terminated (it re-watches from its last resourceVersion).
   const tooSlow = (why = "watch consumer too slow; closing the stream", detail: object = {}) => {
     if (closed) return;
     ctx.log.warn({ resource, path: info.path, ...detail }, why);

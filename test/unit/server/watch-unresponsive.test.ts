@@ -2,8 +2,10 @@
 // channel size, the dispatch time budget and the shared blocking window.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parseFieldSelector } from "../../../src/meta/fields.ts";
 import {
   type BlockableWatcher,
+  chanSizeFor,
   TimeBudget,
   UnresponsiveWatchers,
   watchChanSize,
@@ -18,6 +20,15 @@ test("chanSize is about one second of history (capacity / 75 s), at least 10, ca
   assert.equal(watchChanSize(150_000, true, false), 1000);
   assert.equal(watchChanSize(100, false, false), 10);
   assert.equal(watchChanSize(0, true, false), 10);
+});
+
+test("Pods are the resource with an indexed trigger (spec.nodeName); only an exact match on it is triggered", () => {
+  assert.equal(chanSizeFor("pods", 10_000, undefined), 134);
+  assert.equal(chanSizeFor("pods", 10_000, parseFieldSelector("spec.nodeName=node-1")), 10);
+  assert.equal(chanSizeFor("pods", 10_000, parseFieldSelector("spec.nodeName!=node-1")), 134);
+  assert.equal(chanSizeFor("pods", 10_000, parseFieldSelector("status.phase=Running")), 134);
+  assert.equal(chanSizeFor("configmaps", 10_000, undefined), 100);
+  assert.equal(chanSizeFor("deployments.apps", 100_000, undefined), 100);
 });
 
 test("the time budget refills at 50 ms per second up to 100 ms, is taken whole, and takes back what was unused", () => {
