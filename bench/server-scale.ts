@@ -177,12 +177,19 @@ const updateAll = async () => {
     const pod = targets.items[i % targets.items.length].metadata;
     inFlight.push(
       (async () => {
-        const updated = (await admin.requestJson({
-          method: "PATCH",
-          path: `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`,
-          contentType: "application/merge-patch+json",
-          body: { metadata: { annotations: { "bench/update": String(i) } } },
-        })) as { metadata: { resourceVersion: string } };
+        const patch = () =>
+          admin.requestJson({
+            method: "PATCH",
+            path: `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`,
+            contentType: "application/merge-patch+json",
+            body: { metadata: { annotations: { "bench/update": String(i) } } },
+          }) as Promise<{ metadata: { resourceVersion: string } }>;
+        // A kept-alive connection the server closed as it was reused (ECONNRESET) is retried once: the
+        // patch sets a value, so repeating it is harmless (150k run, 2026-12-05: one such reset ended it).
+        const updated = await patch().catch((e: Error & { code?: string }) => {
+          if (e.code !== "ECONNRESET") throw e;
+          return patch();
+        });
         acks.set(updated.metadata.resourceVersion, performance.timeOrigin + performance.now());
       })(),
     );
