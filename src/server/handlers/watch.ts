@@ -9,6 +9,8 @@ import { includeObjectParam, partialMetadata, table } from "./encode.ts";
 import { validateListOptions } from "./options.ts";
 import { parseResourceVersion, representationFor } from "./read.ts";
 import { parseSelection } from "./selectors.ts";
+import { eventFrame, FrameQueue, sharedFrame } from "./watch-frames.ts";
+import { type BlockableWatcher, chanSizeFor, unresponsiveWatchersOf } from "./watch-unresponsive.ts";
 
 const BOOKMARK_INTERVAL_MS = 30_000;
 /** Initial events are written while the socket has less than this queued; then they wait for "drain". */
@@ -64,6 +66,12 @@ export function watchObjects(call: Call): void {
   const namespace = def.namespaced && info.namespace ? info.namespace : undefined;
   const include = includeObjectParam(query.get("includeObject"));
   let tableColumnsSent = false;
+  // Frames of the same event are the same bytes for every watcher with this representation and served
+  // version (a Table carries per-watcher state: its columns go in the first one only).
+  const shareKey =
+    rep.kind === "table"
+      ? undefined
+      : `${groupVersion(def)};${rep.kind};${"version" in rep ? rep.version : ""}`;
 
   // Encodes a stored object JSON (or a parsed object) in the negotiated representation.
   const encodeObject = (stored: string): string => {
@@ -100,22 +108,51 @@ export function watchObjects(call: Call): void {
   let closed = false;
   let stopWatch: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
+  // The watch cache's two channels of chanSize events each: more than that not yet taken by the kernel and
+  // the watcher is blocked; still blocked when the resource's dispatch budget runs out, it is closed.
+  const chanSize = chanSizeFor(resource, ctx.store.historyCapacity, selection.field);
+  const unresponsive = unresponsiveWatchersOf(ctx.store, resource);
+  const blockable: BlockableWatcher = {
+    blocked: () => !closed && queue.unwrittenFrames > 2 * chanSize,
+    forceClose: () =>
+      tooSlow("Forcing watcher close due to unresponsiveness", { pending: queue.unwrittenFrames, chanSize }),
+  };
+  // Checked as frames reach the response (not while they wait for the next batch: that delay is ours), on
+  // what the client has yet to take from earlier writes.
+  const queue = new FrameQueue(res, {
+    flushed: (backlogBytes) => {
+      if (initial !== undefined) return; // the initial events wait for the client instead
+      if (backlogBytes > ctx.limits.watchBufferBytes) tooSlow();
+      else unresponsive.check(blockable);
+    },
+    written: () => unresponsive.unblocked(blockable),
+  });
   const close = () => {
     if (closed) return;
     closed = true;
+    unresponsive.forget(blockable);
     stopWatch?.();
     for (const t of timers) clearTimeout(t);
+    queue.flush();
     res.end();
   };
-  // Per-watcher bound, as the watch cache's bounded cacheWatcher channel: a client that does not keep up is
-  // terminated (it re-watches from its last resourceVersion).
-  const write = (type: string, objectJson: string) => {
+  const send = (frame: Buffer) => {
     if (closed) return;
-    res.write(`{"type":"${type}","object":${objectJson}}\n`);
-    if (initial === undefined && res.writableLength > ctx.limits.watchBufferBytes) tooSlow();
+    queue.push(frame);
   };
-  const tooSlow = () => {
-    ctx.log.warn({ resource, path: info.path }, "watch consumer too slow; closing the stream");
+  const write = (type: string, objectJson: string) => {
+    if (!closed) send(eventFrame(type, objectJson));
+  };
+  const writeShared = (ev: StoreEvent, type: string, objectJson: () => string, variant = type) => {
+    if (closed) return;
+    if (shareKey === undefined) return send(eventFrame(type, objectJson()));
+    send(sharedFrame(ev, `${shareKey};${variant}`, () => eventFrame(type, objectJson())));
+  };
+  // A client that does not keep up is terminated (it re-watches from its last resourceVersion).
+  const tooSlow = (why = "watch consumer too slow; closing the stream", detail: object = {}) => {
+    if (closed) return;
+    ctx.log.warn({ resource, path: info.path, ...detail }, why);
+    queue.clear();
     close();
     res.destroy(); // free what is queued for it now, not when (if ever) the client reads
   };
@@ -157,14 +194,19 @@ export function watchObjects(call: Call): void {
     if (ev.rv <= newerThan) return;
     const now = selection.matches(ev.entry);
     const before = ev.prev ? selection.matches(ev.prev) : false;
+    const current = () => encodeObject(ev.entry.json);
     if (ev.type === "ADDED") {
-      if (now) write("ADDED", encodeObject(ev.entry.json));
+      if (now) writeShared(ev, "ADDED", current);
     } else if (ev.type === "MODIFIED") {
-      if (now && before) write("MODIFIED", encodeObject(ev.entry.json));
-      else if (now) write("ADDED", encodeObject(ev.entry.json));
-      else if (before && ev.prev) write("DELETED", encodeObject(stampResourceVersion(ev.prev, ev.rv)));
+      if (now && before) writeShared(ev, "MODIFIED", current);
+      else if (now) writeShared(ev, "ADDED", current);
+      else if (before && ev.prev) {
+        const prev = ev.prev;
+        // The object leaving the selection: its previous state at this event's version.
+        writeShared(ev, "DELETED", () => encodeObject(stampResourceVersion(prev, ev.rv)), "DELETED prev");
+      }
     } else if (now || before) {
-      write("DELETED", encodeObject(ev.entry.json));
+      writeShared(ev, "DELETED", current);
     }
   };
   const onEvent = (ev: StoreEvent) => {
@@ -196,6 +238,8 @@ export function watchObjects(call: Call): void {
     for (const e of items) {
       if (closed) return;
       write("ADDED", encodeObject(e.json));
+      if (queue.pendingBytes <= INITIAL_HIGH_WATER_BYTES) continue;
+      queue.flush(); // now, so that "drain" follows a write the socket could not take at once
       if (res.writableLength > INITIAL_HIGH_WATER_BYTES) {
         await new Promise<void>((resume) => {
           const done = () => {

@@ -17,6 +17,10 @@ export class History {
     return this.floor;
   }
 
+  get capacity(): number {
+    return this.ring.length;
+  }
+
   push(ev: StoreEvent): void {
     const cap = this.ring.length;
     if (cap === 0) {

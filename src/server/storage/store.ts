@@ -158,6 +158,11 @@ export class Store {
     this.views.set(resource, new StorageView(resource, def));
   }
 
+  /** Events the history holds (the watch cache's capacity, which sizes a watcher's buffer). */
+  get historyCapacity(): number {
+    return this.history.capacity;
+  }
+
   /** The resourceVersion of the newest committed write (what a list or get reflects). */
   currentRV(): number {
     return this.committedRV;
