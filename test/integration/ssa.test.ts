@@ -240,3 +240,38 @@ test("after kubectl create and kubectl scale, an apply of equal values shares th
     /Apply failed with 2 conflicts: conflicts with "kubectl" with subresource "scale" using apps\/v1:\n- \.spec\.replicas\nconflicts with "kubectl-create" using apps\/v1:\n- \.spec\.template\.spec\.containers\[name="nginx"\]\.image/,
   );
 });
+
+// Upstream too: ObjectFieldSelector is +structType=atomic and its apiVersion is defaulted after the apply
+// merge (structuredmerge.go defaults the merged object), so a fieldRef applied without apiVersion differs
+// from the stored one and conflicts with the first applier (as seen on real clusters, e.g.
+// gitpod-io/gitpod#16901's `….env[name="KUBE_NAMESPACE"].valueFrom.fieldRef`). deploy/ writes it out.
+test("a fieldRef applied without its defaulted apiVersion conflicts under a second manager, as upstream", async () => {
+  const manifest = (fieldRef: object) =>
+    JSON.stringify({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "fieldref", namespace: NS },
+      spec: {
+        selector: { matchLabels: { app: "fieldref" } },
+        template: {
+          metadata: { labels: { app: "fieldref" } },
+          spec: {
+            containers: [{ name: "c", image: "nginx:1.27", env: [{ name: "IP", valueFrom: { fieldRef } }] }],
+          },
+        },
+      },
+    });
+  const bare = manifest({ fieldPath: "status.podIP" });
+  let r = await c.kubectl(["apply", "--server-side", "--field-manager=first", "-f", "-"], { input: bare });
+  assert.equal(r.code, 0, r.stderr);
+  r = await c.kubectl(["apply", "--server-side", "--field-manager=second", "-f", "-"], { input: bare });
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /Apply failed with 1 conflict: conflict with "first": \.spec\.template\.spec\.containers\[name="c"\]\.env\[name="IP"\]\.valueFrom\.fieldRef\n/,
+  );
+  r = await c.kubectl(["apply", "--server-side", "--field-manager=second", "-f", "-"], {
+    input: manifest({ apiVersion: "v1", fieldPath: "status.podIP" }),
+  });
+  assert.equal(r.code, 0, r.stderr);
+});
