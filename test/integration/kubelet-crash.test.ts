@@ -9,11 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { eventually } from "../helpers/cluster.ts";
-import { clusterUp, dataDirKubectl, sandboxSkipReason } from "./kubelet-harness.ts";
+import { clusterUp, dataDirKubectl, sandboxSkipReason, stablePort } from "./kubelet-harness.ts";
 
 let dataDir: string;
 let up: ChildProcess | undefined;
-const port = randomInt(20_000, 60_000);
+const port = stablePort();
 const seconds = {
   sandboxed: 7000 + randomInt(0, 1000),
   host: 8000 + randomInt(0, 1000),

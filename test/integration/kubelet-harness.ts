@@ -169,6 +169,14 @@ export async function networkSkipReason(): Promise<string | false> {
   throw new Error(`the Pod network must be available in CI: ${support.detail}`);
 }
 
+/**
+ * A port for a server that must keep it across a kill and a restart: below Linux's ephemeral range
+ * (32768–60999), where the outgoing connections of tests running alongside would otherwise take it.
+ */
+export function stablePort(): number {
+  return randomInt(20_000, 32_000);
+}
+
 /** A real `incluster cluster up` process on `dataDir` (host commands allowed), once it says it is ready. */
 export async function clusterUp(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(

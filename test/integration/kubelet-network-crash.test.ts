@@ -4,7 +4,6 @@
 // shutdown removes the bridge and every chain of this network.
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
@@ -13,11 +12,11 @@ import { after, test } from "node:test";
 import { CLAIMS_DIR, namesFor } from "../../src/kubelet/network/claim.ts";
 import { listNetns, run } from "../../src/kubelet/network/host.ts";
 import { eventually } from "../helpers/cluster.ts";
-import { clusterUp, dataDirKubectl, NODE, networkSkipReason } from "./kubelet-harness.ts";
+import { clusterUp, dataDirKubectl, NODE, networkSkipReason, stablePort } from "./kubelet-harness.ts";
 
 let dataDir: string;
 let up: ChildProcess | undefined;
-const port = randomInt(20_000, 60_000);
+const port = stablePort();
 
 after(async () => {
   if (up?.exitCode === null) {

@@ -2,13 +2,12 @@
 // incluster image still runs, as that user, and what would turn it into a host command is refused.
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { randomInt } from "node:crypto";
 import { chown, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { eventually } from "../helpers/cluster.ts";
-import { CLI, NODE } from "./kubelet-harness.ts";
+import { CLI, NODE, stablePort } from "./kubelet-harness.ts";
 
 const NOBODY = 65_534;
 let dataDir: string;
@@ -33,7 +32,7 @@ before(async () => {
       "--data-dir",
       dataDir,
       "--port",
-      String(randomInt(20_000, 60_000)),
+      String(stablePort()),
       "--log-level",
       "warn",
     ],
