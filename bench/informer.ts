@@ -7,7 +7,9 @@
 // incluster runs compiled JS, as published. Runs interleave so background load spreads evenly.
 //
 // Run: node_modules/.bin/node bench/informer.ts [--pods 20000] [--runs 3] [--modes metadata,full,client-node]
+//        [--data-dir DIR]   (a data dir seeded earlier, e.g. by bench/restart.ts --data-dir: no seeding)
 import { fork } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { buildDist } from "./lib/build.ts";
 import { adminClient, startServerProcess, viewerToken } from "./lib/cluster.ts";
@@ -44,14 +46,25 @@ function runChild(options: InformerChildOptions): Promise<InformerChildResult | 
   });
 }
 
+const dataDirAt = args.indexOf("--data-dir");
+const KEPT = dataDirAt >= 0 ? path.resolve(args[dataDirAt + 1]) : "";
+
 printMachine();
-console.log(`seeding ${int(PODS)} pods in the server process…`);
-const server = await startServerProcess({ seedPods: PODS });
+let server: Awaited<ReturnType<typeof startServerProcess>>;
+if (KEPT && existsSync(path.join(KEPT, "store"))) {
+  console.log(`serving the Pods kept in ${KEPT} (--pods is ignored)…`);
+  server = await startServerProcess({ pkiDir: KEPT, dataDir: KEPT });
+} else {
+  console.log(`seeding ${int(PODS)} pods in the server process…`);
+  server = await startServerProcess({ seedPods: PODS, ...(KEPT ? { pkiDir: KEPT, dataDir: KEPT } : {}) });
+}
 console.log(
   `server ${server.url}: ${int(server.seeded)} pods (avg ${(server.podBytes / 1024).toFixed(1)} KB stored JSON)`,
 );
 const admin = await adminClient(server);
 const token = await viewerToken(admin);
+/** How many Pods every informer must hold: the seeded count, or what the kept data dir holds. */
+const expected = server.seeded ? PODS : await admin.resource("pods").count({ allNamespaces: true });
 admin.close();
 const build = buildDist();
 const clientModule = path.join(build.dir, "client/index.js");
@@ -99,7 +112,7 @@ const summary = (mode: InformerMode) => {
 // A peer that did not sync everything (client-node at 150k: the list response outgrows V8's longest
 // string) is no base for ratios; its row still shows what it cost.
 const peerRun = summary("client-node");
-const peer = peerRun?.items === PODS ? peerRun : undefined;
+const peer = peerRun?.items === expected ? peerRun : undefined;
 const rows = [
   [
     "informer",
@@ -132,9 +145,9 @@ for (const v of variants) {
 printTable(rows);
 const wrong = variants.filter((v) => {
   const s = summary(v.mode);
-  return s && s.items !== PODS;
+  return s && s.items !== expected;
 });
 if (wrong.length) {
-  console.log(`ERROR: ${wrong.map((v) => v.mode).join(", ")} did not sync ${PODS} pods`);
+  console.log(`ERROR: ${wrong.map((v) => v.mode).join(", ")} did not sync ${expected} pods`);
   process.exitCode = 1;
 }
