@@ -11,9 +11,11 @@
 // Each figure is printed with the load average; the server runs in a child process of its own.
 //
 // Run: node_modules/.bin/node --expose-gc bench/server-scale.ts [--pods 150000] [--watchers 1000]
-//        [--updates-per-sec 200] [--seconds 10] [--watch-scope all|namespace] [--watcher-processes 4]
-//        [--profile-watch server-watch.cpuprofile]
+//        [--updates-per-sec 200] [--seconds 10] [--watch-scope all|namespace]
+//        [--watcher-processes 4] [--profile-watch server-watch.cpuprofile]
+//        [--data-dir DIR]   (kept: seeded on the first run only, e.g. the one bench/restart.ts --data-dir made)
 import { fork } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -27,7 +29,8 @@ const flag = (name: string, fallback: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const PODS = Number(flag("--pods", "150000"));
+let PODS = Number(flag("--pods", "150000"));
+const KEPT = flag("--data-dir", "");
 const WATCHERS = Number(flag("--watchers", "1000"));
 const UPDATES_PER_SEC = Number(flag("--updates-per-sec", "200"));
 const SECONDS = Number(flag("--seconds", "10"));
@@ -44,16 +47,26 @@ const pct = (sorted: number[], p: number) =>
 
 printMachine();
 const scratch = await mkdtemp(path.join(tmpdir(), "incluster-bench-scale-"));
-const dataDir = path.join(scratch, "data");
+const dataDir = KEPT ? path.resolve(KEPT) : path.join(scratch, "data");
+const pkiDir = KEPT ? dataDir : scratch;
 const rows: string[][] = [["measure", "result", "target", "load average"]];
 
 // ---- 1. seeding ----------------------------------------------------------------------------------------
-console.log(`\n1. seeding ${int(PODS)} pods in-process into a durable data dir…`);
-let server = await startServerProcess({ pkiDir: scratch, dataDir, seedPods: PODS });
-console.log(
-  `seeded ${int(server.seeded)} pods in ${ms(server.seedMs)} (${int((server.seeded / server.seedMs) * 1000)} pods/s), ` +
-    `${(server.podBytes / 1024).toFixed(1)} KB of JSON each`,
-);
+let server: Awaited<ReturnType<typeof startServerProcess>>;
+if (KEPT && existsSync(path.join(dataDir, "store"))) {
+  console.log(`\n1. serving the Pods kept in ${dataDir} (seeded earlier; --pods is ignored)`);
+  server = await startServerProcess({ pkiDir, dataDir });
+  const counter = await adminClient(server);
+  PODS = await counter.resource("pods").count({ allNamespaces: true });
+  counter.close();
+} else {
+  console.log(`\n1. seeding ${int(PODS)} pods in-process into a durable data dir…`);
+  server = await startServerProcess({ pkiDir, dataDir, seedPods: PODS });
+  console.log(
+    `seeded ${int(server.seeded)} pods in ${ms(server.seedMs)} (${int((server.seeded / server.seedMs) * 1000)} pods/s), ` +
+      `${(server.podBytes / 1024).toFixed(1)} KB of JSON each`,
+  );
+}
 await sleep(3000); // V8 returns the heap seeding grew only after some idle seconds
 let memory = await server.memory();
 rows.push([
@@ -260,7 +273,7 @@ admin.close();
 const maxRSS = (await server.memory()).maxRSS;
 await server.stop();
 start = performance.now();
-server = await startServerProcess({ pkiDir: scratch, dataDir });
+server = await startServerProcess({ pkiDir, dataDir });
 const restartMs = performance.now() - start;
 const restartCpuMs = (await server.cpuMicros()) / 1000; // the server's CPU time to ready: load-independent
 await sleep(3000);
