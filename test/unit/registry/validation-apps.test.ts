@@ -218,3 +218,108 @@ describe("TestValidateReplicaSet", () => {
     );
   });
 });
+
+// TestValidateDeploymentStatus / TestValidateDeploymentStatusUpdate / TestValidateReplicaSetStatus cases.
+describe("status updates (ValidateDeploymentStatusUpdate, ValidateReplicaSetStatusUpdate)", () => {
+  const withStatus = (status: object): KubeObject => ({ ...validDeployment(), status }) as KubeObject;
+  const deploymentStatus = (status: object, old: object = {}) =>
+    validateDeployment(withStatus(status), withStatus(old) as any, "status").map(
+      (e) => `${e.field}: ${e.message}`,
+    );
+  const replicaSetStatus = (status: object) =>
+    validateReplicaSet(withStatus(status), withStatus({}) as any, "status").map(
+      (e) => `${e.field}: ${e.message}`,
+    );
+
+  test("a consistent status passes, and the spec is not what a status write validates", () => {
+    assert.deepEqual(
+      deploymentStatus({
+        replicas: 3,
+        updatedReplicas: 3,
+        readyReplicas: 2,
+        availableReplicas: 1,
+        observedGeneration: 2,
+      }),
+      [],
+    );
+    const badSpec = validDeployment((spec) => {
+      spec.replicas = -1;
+    });
+    assert.deepEqual(validateDeployment(badSpec, badSpec as any, "status"), []);
+  });
+
+  for (const [name, status, want] of [
+    [
+      "negative updatedReplicas",
+      { updatedReplicas: -1 },
+      "status.updatedReplicas: Invalid value: -1: must be greater than or equal to 0",
+    ],
+    [
+      "negative observedGeneration",
+      { observedGeneration: -3 },
+      "status.observedGeneration: Invalid value: -3: must be greater than or equal to 0",
+    ],
+    [
+      "negative collisionCount",
+      { collisionCount: -3 },
+      "status.collisionCount: Invalid value: -3: must be greater than or equal to 0",
+    ],
+    [
+      "updatedReplicas above replicas",
+      { replicas: 3, updatedReplicas: 4 },
+      "status.updatedReplicas: Invalid value: 4: cannot be greater than status.replicas",
+    ],
+    [
+      "readyReplicas above replicas",
+      { replicas: 3, readyReplicas: 4, availableReplicas: 3 },
+      "status.readyReplicas: Invalid value: 4: cannot be greater than status.replicas",
+    ],
+    [
+      "availableReplicas above readyReplicas",
+      { replicas: 3, readyReplicas: 2, availableReplicas: 3 },
+      "status.availableReplicas: Invalid value: 3: cannot be greater than readyReplicas",
+    ],
+  ] as const) {
+    test(`Deployment: ${name}`, () => assert.deepEqual(deploymentStatus(status), [want]));
+  }
+
+  test("Deployment: negative replicas (the counts left at 0 are then above it too, as upstream reports)", () =>
+    assert.deepEqual(deploymentStatus({ replicas: -1 }), [
+      "status.replicas: Invalid value: -1: must be greater than or equal to 0",
+      "status.updatedReplicas: Invalid value: 0: cannot be greater than status.replicas",
+      "status.readyReplicas: Invalid value: 0: cannot be greater than status.replicas",
+      "status.availableReplicas: Invalid value: 0: cannot be greater than status.replicas",
+    ]));
+
+  test("collisionCount may grow or stay, never decrease or disappear", () => {
+    assert.deepEqual(deploymentStatus({ collisionCount: 2 }, { collisionCount: 1 }), []);
+    assert.deepEqual(deploymentStatus({ collisionCount: 1 }, { collisionCount: 1 }), []);
+    assert.deepEqual(deploymentStatus({ collisionCount: 0 }, { collisionCount: 1 }), [
+      "status.collisionCount: Invalid value: 0: cannot be decremented",
+    ]);
+    assert.deepEqual(deploymentStatus({}, { collisionCount: 1 }), [
+      "status.collisionCount: Invalid value: 0: cannot be decremented",
+    ]);
+  });
+
+  test("ReplicaSet: counts non-negative and bounded by status.replicas", () => {
+    assert.deepEqual(
+      replicaSetStatus({ replicas: 2, fullyLabeledReplicas: 2, readyReplicas: 1, availableReplicas: 1 }),
+      [],
+    );
+    assert.deepEqual(
+      replicaSetStatus({ replicas: 2, fullyLabeledReplicas: 3, readyReplicas: 2, availableReplicas: 2 }),
+      ["status.fullyLabeledReplicas: Invalid value: 3: cannot be greater than status.replicas"],
+    );
+    // 0 > -1: the counts left at 0 are then above status.replicas too, as upstream reports them.
+    assert.deepEqual(replicaSetStatus({ replicas: -1 }), [
+      "status.replicas: Invalid value: -1: must be greater than or equal to 0",
+      "status.fullyLabeledReplicas: Invalid value: 0: cannot be greater than status.replicas",
+      "status.readyReplicas: Invalid value: 0: cannot be greater than status.replicas",
+      "status.availableReplicas: Invalid value: 0: cannot be greater than status.replicas",
+    ]);
+    assert.deepEqual(replicaSetStatus({ replicas: 2, readyReplicas: 1, availableReplicas: 2 }), [
+      "status.availableReplicas: Invalid value: 2: cannot be greater than readyReplicas",
+    ]);
+  });
+});

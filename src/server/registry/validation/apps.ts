@@ -20,7 +20,8 @@ export { validatePodTemplateSpec };
 const SPEC = "spec";
 const SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"];
 
-export function validateDeployment(obj: KubeObject, old?: KubeObject): FieldCause[] {
+export function validateDeployment(obj: KubeObject, old?: KubeObject, subresource?: string): FieldCause[] {
+  if (subresource === "status") return validateDeploymentStatusUpdate(asMap(obj.status), asMap(old?.status));
   const spec = asMap(obj.spec);
   const errs = [...nonnegative(spec.replicas, child(SPEC, "replicas"))];
   errs.push(...selectorAndTemplate(spec, "deployment"));
@@ -38,7 +39,8 @@ export function validateDeployment(obj: KubeObject, old?: KubeObject): FieldCaus
   return errs;
 }
 
-export function validateReplicaSet(obj: KubeObject, old?: KubeObject): FieldCause[] {
+export function validateReplicaSet(obj: KubeObject, old?: KubeObject, subresource?: string): FieldCause[] {
+  if (subresource === "status") return validateReplicaSetStatus(asMap(obj.status));
   const spec = asMap(obj.spec);
   const errs = [
     ...nonnegative(spec.replicas, child(SPEC, "replicas")),
@@ -51,6 +53,58 @@ export function validateReplicaSet(obj: KubeObject, old?: KubeObject): FieldCaus
 }
 
 const int = (v: unknown): number => (typeof v === "number" ? v : 0);
+
+const STATUS = "status";
+const NOT_ABOVE_REPLICAS = "cannot be greater than status.replicas";
+
+/** Upstream's "x cannot be greater than status.replicas" and "availableReplicas ≤ readyReplicas" rules. */
+function replicaBounds(status: Json, counted: readonly string[]): FieldCause[] {
+  const errs: FieldCause[] = [];
+  for (const name of counted)
+    if (int(status[name]) > int(status.replicas))
+      errs.push(invalid(child(STATUS, name), int(status[name]), NOT_ABOVE_REPLICAS));
+  if (int(status.availableReplicas) > int(status.readyReplicas))
+    errs.push(
+      invalid(
+        child(STATUS, "availableReplicas"),
+        int(status.availableReplicas),
+        "cannot be greater than readyReplicas",
+      ),
+    );
+  return errs;
+}
+
+/** ValidateDeploymentStatusUpdate: ValidateDeploymentStatus and collisionCount never decremented. */
+function validateDeploymentStatusUpdate(status: Json, old: Json): FieldCause[] {
+  const counts = ["observedGeneration", "replicas", "updatedReplicas", "readyReplicas", "availableReplicas"];
+  const errs = [...counts, "unavailableReplicas"].flatMap((name) =>
+    nonnegative(status[name], child(STATUS, name)),
+  );
+  if (status.collisionCount != null)
+    errs.push(...nonnegative(status.collisionCount, child(STATUS, "collisionCount")));
+  errs.push(...replicaBounds(status, ["updatedReplicas", "readyReplicas", "availableReplicas"]));
+  // apivalidation.IsDecremented: an unset count after a set one is a decrement too.
+  if (
+    old.collisionCount != null &&
+    (status.collisionCount == null || int(status.collisionCount) < int(old.collisionCount))
+  )
+    errs.push(invalid(child(STATUS, "collisionCount"), int(status.collisionCount), "cannot be decremented"));
+  return errs;
+}
+
+/** ValidateReplicaSetStatus (what ValidateReplicaSetStatusUpdate adds to the metadata rules). */
+function validateReplicaSetStatus(status: Json): FieldCause[] {
+  const counts = [
+    "replicas",
+    "fullyLabeledReplicas",
+    "readyReplicas",
+    "availableReplicas",
+    "observedGeneration",
+  ];
+  const errs = counts.flatMap((name) => nonnegative(status[name], child(STATUS, name)));
+  errs.push(...replicaBounds(status, ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"]));
+  return errs;
+}
 
 /** apivalidation.ValidateNonnegativeField. */
 export function nonnegative(value: unknown, path: string): FieldCause[] {
