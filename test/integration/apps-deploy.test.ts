@@ -225,7 +225,7 @@ describe("kustomize: leader-elect", () => {
     // The address the kubelet expands $(POD_IP) from: each replica listens on its own Pod IP.
     const [container] = deployment.spec!.template.spec!.containers;
     assert.deepEqual(container.env?.find((e) => e.name === "POD_IP")?.valueFrom, {
-      fieldRef: { fieldPath: "status.podIP" },
+      fieldRef: { apiVersion: "v1", fieldPath: "status.podIP" },
     });
     const role = find(objects, "Role", "pod-counter-leader-election");
     assert.deepEqual(role.rules, [
