@@ -4,7 +4,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createClient, type KubeClient } from "../../src/client/index.ts";
+import { createClient, isAlreadyExists, type KubeClient } from "../../src/client/index.ts";
 import type { CpuMessage, MemoryMessage, ReadyMessage, ServerChildOptions } from "./server-child.ts";
 
 const CHILD = new URL("./server-child.ts", import.meta.url).pathname;
@@ -83,13 +83,23 @@ export function adminClient(server: ServerProcess): Promise<KubeClient> {
  * (what a pod-counter Deployment would be given).
  */
 export async function viewerToken(admin: KubeClient, namespace = "bench", name = "counter"): Promise<string> {
-  await admin.resource("namespaces").create({ metadata: { name: namespace } });
-  await admin.resource("serviceaccounts").create({ metadata: { name, namespace } });
-  await admin.resource("clusterrolebindings.rbac.authorization.k8s.io").create({
-    metadata: { name: `${namespace}-${name}-view` },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
-    subjects: [{ kind: "ServiceAccount", name, namespace }],
-  } as never);
+  // A kept data dir (--data-dir) has them from an earlier run already.
+  const existing = (error: unknown) => {
+    if (!isAlreadyExists(error)) throw error;
+  };
+  await admin
+    .resource("namespaces")
+    .create({ metadata: { name: namespace } })
+    .catch(existing);
+  await admin.resource("serviceaccounts").create({ metadata: { name, namespace } }).catch(existing);
+  await admin
+    .resource("clusterrolebindings.rbac.authorization.k8s.io")
+    .create({
+      metadata: { name: `${namespace}-${name}-view` },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
+    } as never)
+    .catch(existing);
   const { token } = await admin.createToken(namespace, name, { expirationSeconds: 3600 });
   return token;
 }
