@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { UserInfo } from "../../meta/types.ts";
+import type { StoredObject, UserInfo } from "../../meta/types.ts";
 import type { ServiceAccountTokenConfig } from "../authn/serviceaccount-tokens.ts";
 import type { Pki } from "../pki/index.ts";
 import type { ObjectService } from "../registry/objects.ts";
@@ -27,6 +27,21 @@ export const CONTROLLER_USER: UserInfo = {
   username: "system:apiserver",
   groups: ["system:masters", "system:authenticated"],
 };
+
+/**
+ * The object of a storage event's entry, parsed once however many triggers read it: every Pod event
+ * reaches the ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, ReplicationController and garbage-collector
+ * triggers, and parsing an 8 KB Pod seven times was a third of a write's CPU. Shared: read it, never change it.
+ */
+export function parsedObject(entry: { json: string }): StoredObject {
+  let object = parsedEntries.get(entry);
+  if (!object) {
+    object = JSON.parse(entry.json) as StoredObject;
+    parsedEntries.set(entry, object);
+  }
+  return object;
+}
+const parsedEntries = new WeakMap<object, StoredObject>();
 
 export interface Controller {
   name: string;

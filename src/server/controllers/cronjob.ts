@@ -18,7 +18,7 @@ import {
 import { rfc3339 } from "../registry/objects.ts";
 import type { ResourceDef } from "../registry/types.ts";
 import { REAL_CLOCK } from "./clock.ts";
-import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { CONTROLLER_USER, type Controller, type ControllerContext, parsedObject } from "./context.ts";
 import { delayingQueue } from "./delaying-queue.ts";
 import { eventRecorder } from "./events.ts";
 import type { BatchControllerOptions } from "./job.ts";
@@ -318,7 +318,7 @@ export function startCronJobController(c: ControllerContext, o: BatchControllerO
       {
         resource: JOBS,
         key: (e) => {
-          const ref = controllerOf(JSON.parse(e.json) as KubeObject);
+          const ref = controllerOf(parsedObject(e));
           return ref?.kind === "CronJob" ? `${e.namespace}/${ref.name}` : undefined;
         },
       },

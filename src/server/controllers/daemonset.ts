@@ -12,7 +12,7 @@ import { asMap, asMaps, type Json } from "../registry/json-access.ts";
 import { TEMPLATE_GENERATION } from "../registry/kinds/apps/daemonset.ts";
 import { claim } from "./adoption.ts";
 import { type Clock, REAL_CLOCK } from "./clock.ts";
-import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { CONTROLLER_USER, type Controller, type ControllerContext, parsedObject } from "./context.ts";
 import { delayingQueue } from "./delaying-queue.ts";
 import { scaledValue } from "./deployment-util.ts";
 import { eventRecorder } from "./events.ts";
@@ -393,7 +393,7 @@ export function startDaemonSetController(c: ControllerContext, clock: Clock = RE
       {
         resource: "pods",
         key: (e) => {
-          const ref = controllerOf(JSON.parse(e.json) as KubeObject);
+          const ref = controllerOf(parsedObject(e));
           return ref?.kind === "DaemonSet" ? `${e.namespace}/${ref.name}` : undefined;
         },
       },

@@ -8,7 +8,13 @@ import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { asMap, asNumber, isMap, type Json } from "../registry/json-access.ts";
 import { setDisruptionAllowedCondition } from "../registry/kinds/policy/disruption.ts";
 import { storageKey } from "../registry/types.ts";
-import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
+import {
+  CONTROLLER_USER,
+  type Controller,
+  type ControllerContext,
+  controller,
+  parsedObject,
+} from "./context.ts";
 import { controllerOf } from "./owners.ts";
 import { isPodReady } from "./pod-status.ts";
 
@@ -153,7 +159,7 @@ export function startDisruptionController(c: ControllerContext): Controller {
         key: (e) =>
           c.store
             .list(PDBS, { namespace: e.namespace })
-            .items.filter((p) => selects(p.object(), JSON.parse(e.json).metadata?.labels ?? {}))
+            .items.filter((p) => selects(p.object(), parsedObject(e).metadata?.labels ?? {}))
             .map((p) => `${p.namespace}/${p.name}`),
       },
       ...Object.values(SCALABLE)

@@ -8,7 +8,13 @@
 import type { StoredObject } from "../../meta/types.ts";
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from "../registry/objects.ts";
 import { type ResourceDef, storageKey } from "../registry/types.ts";
-import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
+import {
+  CONTROLLER_USER,
+  type Controller,
+  type ControllerContext,
+  controller,
+  parsedObject,
+} from "./context.ts";
 import { ownerRefsOf } from "./owners.ts";
 
 const OWNER = "owner:"; // an owner is gone: collect its dependents
@@ -57,7 +63,7 @@ export function startGarbageCollector(c: ControllerContext): Controller {
     key: (e: { namespace: string; name: string; json: string }) => {
       const resource = storageKey(def);
       const key = `${resource}|${e.namespace}|${e.name}`;
-      const last = JSON.parse(e.json) as StoredObject;
+      const last = parsedObject(e);
       const live = c.store.get(resource, e.namespace, e.name);
       const exists = live?.uid === last.metadata.uid;
       const keys: string[] = [];

@@ -21,7 +21,7 @@ import {
 import { rfc3339 } from "../registry/objects.ts";
 import type { ResourceDef } from "../registry/types.ts";
 import { type Clock, REAL_CLOCK } from "./clock.ts";
-import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { CONTROLLER_USER, type Controller, type ControllerContext, parsedObject } from "./context.ts";
 import { delayingQueue } from "./delaying-queue.ts";
 import { eventRecorder } from "./events.ts";
 import { formatIndexes, matchPodFailurePolicy, matchSuccessPolicy, parseIndexes } from "./job-policies.ts";
@@ -559,7 +559,7 @@ export function startJobController(c: ControllerContext, o: BatchControllerOptio
       {
         resource: "pods",
         key: (e) => {
-          const ref = controllerOf(JSON.parse(e.json) as KubeObject);
+          const ref = controllerOf(parsedObject(e));
           return ref?.kind === "Job" && ref.apiVersion === "batch/v1"
             ? `${e.namespace}/${ref.name}`
             : undefined;

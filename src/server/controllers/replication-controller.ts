@@ -4,7 +4,13 @@
 // controller: creates from the template with generateName "<rc>-", scales down unready then newest first.
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { asMap, asNumber, isMap } from "../registry/json-access.ts";
-import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
+import {
+  CONTROLLER_USER,
+  type Controller,
+  type ControllerContext,
+  controller,
+  parsedObject,
+} from "./context.ts";
 import { controllerOf, controllerRef } from "./owners.ts";
 import { isPodReady } from "./pod-status.ts";
 import { REPLICASET_BURST_REPLICAS, SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from "./slow-start.ts";
@@ -82,7 +88,7 @@ export function startReplicationManager(c: ControllerContext): Controller {
       {
         resource: "pods",
         key: (e) => {
-          const ref = controllerOf(JSON.parse(e.json) as KubeObject);
+          const ref = controllerOf(parsedObject(e));
           return ref?.kind === "ReplicationController" && isMap(ref)
             ? `${e.namespace}/${ref.name}`
             : undefined;

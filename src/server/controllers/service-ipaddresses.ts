@@ -7,7 +7,13 @@
 import type { KubeObject } from "../../meta/types.ts";
 import { asMap, asString, asStrings } from "../registry/json-access.ts";
 import { SERVICE_IP_RANGE } from "../registry/service-allocators.ts";
-import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";
+import {
+  CONTROLLER_USER,
+  type Controller,
+  type ControllerContext,
+  controller,
+  parsedObject,
+} from "./context.ts";
 
 const IP_ADDRESSES = "ipaddresses.networking.k8s.io";
 const MANAGED_BY = "ipaddress.kubernetes.io/managed-by";
@@ -55,11 +61,11 @@ export function startServiceIPAddressController(c: ControllerContext): Controlle
       });
     },
     [
-      { resource: "services", key: (e) => keysOf(e.namespace, JSON.parse(e.json) as KubeObject) },
+      { resource: "services", key: (e) => keysOf(e.namespace, parsedObject(e)) },
       {
         resource: IP_ADDRESSES,
         key: (e) => {
-          const ref = asMap(asMap((JSON.parse(e.json) as KubeObject).spec).parentRef);
+          const ref = asMap(asMap(parsedObject(e).spec).parentRef);
           return ref.resource === "services"
             ? `${e.name}|${asString(ref.namespace)}|${asString(ref.name)}`
             : undefined;

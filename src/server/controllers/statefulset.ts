@@ -11,7 +11,7 @@ import { asMap, asMaps, type Json } from "../registry/json-access.ts";
 import { isStorageError } from "../storage/errors.ts";
 import { claim } from "./adoption.ts";
 import { type Clock, REAL_CLOCK } from "./clock.ts";
-import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { CONTROLLER_USER, type Controller, type ControllerContext, parsedObject } from "./context.ts";
 import { delayingQueue } from "./delaying-queue.ts";
 import { eventRecorder } from "./events.ts";
 import { type Revision, syncRevision, templateOf, truncateHistory } from "./history.ts";
@@ -301,7 +301,7 @@ export function startStatefulSetController(c: ControllerContext, clock: Clock = 
       {
         resource: "pods",
         key: (e) => {
-          const ref = controllerOf(JSON.parse(e.json) as KubeObject);
+          const ref = controllerOf(parsedObject(e));
           return ref?.kind === "StatefulSet" ? `${e.namespace}/${ref.name}` : undefined;
         },
       },

@@ -8,7 +8,7 @@ import { deepEqual } from "../registry/json-access.ts";
 import { rfc3339 } from "../registry/objects.ts";
 import { claim } from "./adoption.ts";
 import { type Clock, REAL_CLOCK } from "./clock.ts";
-import { CONTROLLER_USER, type Controller, type ControllerContext } from "./context.ts";
+import { CONTROLLER_USER, type Controller, type ControllerContext, parsedObject } from "./context.ts";
 import { delayingQueue } from "./delaying-queue.ts";
 import {
   type DeploymentCondition,
@@ -34,7 +34,7 @@ type Stored<T> = T & StoredObject;
 
 function ownerKey(kind: string) {
   return (e: { namespace: string; json: string }) => {
-    const ref = controllerOf(JSON.parse(e.json) as KubeObject);
+    const ref = controllerOf(parsedObject(e));
     return ref?.kind === kind ? `${e.namespace}/${ref.name}` : undefined;
   };
 }

@@ -8,6 +8,7 @@ import { isCustomResourceDef } from "../crd/resource-defs.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { CONFLICT_MODIFIED, type Entry, isStorageError, type Store } from "../storage/index.ts";
 import { type DecodeOptions, decodeForWrite, patchShown } from "./decode.ts";
+import { cloneJson } from "./json-access.ts";
 import {
   type FieldScope,
   managedFieldsOf,
@@ -205,7 +206,7 @@ export class ObjectService {
     this.checkIdentity(def, obj, namespace, name);
     const decoded = o.fieldsTracked ? obj : decodeForWrite(def, obj, o);
     // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given.
-    return this.guaranteedUpdate(def, namespace, name, () => structuredClone(decoded), o);
+    return this.guaranteedUpdate(def, namespace, name, () => cloneJson(decoded), o);
   }
 
   /** An update's object must be the one the URL names (update.go, patch.go checkName): else 400. */

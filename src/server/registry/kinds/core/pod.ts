@@ -6,7 +6,7 @@
 import type { Container, Pod, PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
 import type { KubeObject, Mutable } from "../../../../meta/types.ts";
 import { humanDuration } from "../../duration.ts";
-import { asList, asMap, asNumber, asString, type Json } from "../../json-access.ts";
+import { asList, asMap, asNumber, asString, cloneJson, type Json } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, nameOf, timeOf } from "../../printers/format.ts";
 import { quantityError, quantityMilli } from "../../quantity.ts";
@@ -101,7 +101,7 @@ function defaultPod(pod: Mutable<Pod>): void {
 }
 
 function defaultedCopy(pod: KubeObject): KubeObject {
-  const copy = structuredClone(pod);
+  const copy = cloneJson(pod);
   defaultPod(copy as Mutable<Pod>);
   return copy;
 }
