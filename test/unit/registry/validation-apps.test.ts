@@ -292,6 +292,10 @@ describe("status updates (ValidateDeploymentStatusUpdate, ValidateReplicaSetStat
     ]));
 
   test("collisionCount may grow or stay, never decrease or disappear", () => {
+    // IsDecremented: unset after set, even after 0 (one rule for Deployments, StatefulSets, DaemonSets).
+    assert.deepEqual(deploymentStatus({}, { collisionCount: 0 }), [
+      "status.collisionCount: Invalid value: 0: cannot be decremented",
+    ]);
     assert.deepEqual(deploymentStatus({ collisionCount: 2 }, { collisionCount: 1 }), []);
     assert.deepEqual(deploymentStatus({ collisionCount: 1 }, { collisionCount: 1 }), []);
     assert.deepEqual(deploymentStatus({ collisionCount: 0 }, { collisionCount: 1 }), [

@@ -83,13 +83,20 @@ function validateDeploymentStatusUpdate(status: Json, old: Json): FieldCause[] {
   if (status.collisionCount != null)
     errs.push(...nonnegative(status.collisionCount, child(STATUS, "collisionCount")));
   errs.push(...replicaBounds(status, ["updatedReplicas", "readyReplicas", "availableReplicas"]));
-  // apivalidation.IsDecremented: an unset count after a set one is a decrement too.
-  if (
-    old.collisionCount != null &&
-    (status.collisionCount == null || int(status.collisionCount) < int(old.collisionCount))
-  )
-    errs.push(invalid(child(STATUS, "collisionCount"), int(status.collisionCount), "cannot be decremented"));
+  errs.push(...collisionCountDecremented(status, old));
   return errs;
+}
+
+/**
+ * The status-update rule of Deployments, StatefulSets and DaemonSets: status.collisionCount is never
+ * decremented (apivalidation.IsDecremented: unset after set is a decrement too).
+ */
+export function collisionCountDecremented(status: Json, old: Json): FieldCause[] {
+  if (old.collisionCount == null) return [];
+  const now = status.collisionCount == null ? undefined : int(status.collisionCount);
+  return now === undefined || now < int(old.collisionCount)
+    ? [invalid(child(STATUS, "collisionCount"), now ?? 0, "cannot be decremented")]
+    : [];
 }
 
 /** ValidateReplicaSetStatus (what ValidateReplicaSetStatusUpdate adds to the metadata rules). */

@@ -11,6 +11,7 @@ import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts
 import { age, formatLabels, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import {
+  collisionCountDecremented,
   intOrPercentValue,
   intOrStringSyntax,
   labelSelectorSyntax,
@@ -183,8 +184,7 @@ function validateStatus(status: Json, old: Json): FieldCause[] {
   const errs = STATUS_COUNTS.flatMap((k) => nonnegative(status[k], `status.${k}`));
   if (status.collisionCount != null)
     errs.push(...nonnegative(status.collisionCount, "status.collisionCount"));
-  if (old.collisionCount != null && asNumber(status.collisionCount) < asNumber(old.collisionCount))
-    errs.push(invalid("status.collisionCount", asNumber(status.collisionCount), "cannot be decremented"));
+  errs.push(...collisionCountDecremented(status, old));
   return errs;
 }
 

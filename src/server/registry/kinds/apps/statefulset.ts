@@ -12,6 +12,7 @@ import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import {
+  collisionCountDecremented,
   intOrPercentValue,
   intOrStringSyntax,
   labelSelectorSyntax,
@@ -238,8 +239,7 @@ function validateStatus(status: Json, old: Json): FieldCause[] {
         "cannot be greater than status.readyReplicas",
       ),
     );
-  if (old.collisionCount != null && asNumber(status.collisionCount) < asNumber(old.collisionCount))
-    errs.push(invalid("status.collisionCount", asNumber(status.collisionCount), "cannot be decremented"));
+  errs.push(...collisionCountDecremented(status, old));
   return errs;
 }
 
