@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { KubeClient, ResourceClient } from "./api.ts";
-import { isConflict, isNotFound } from "./errors.ts";
+import { isAlreadyExists, isConflict, isNotFound } from "./errors.ts";
 import type { ApiObject } from "./watch.ts";
 
 /** wait.JitterUntil's factor in client-go's acquire loop: waits are retryPeriod × [1, 2.2). */
@@ -243,7 +243,9 @@ export class LeaderElector {
       await this.#update(desired, signal);
       return true;
     } catch (error) {
-      if (!isConflict(error) && !signal?.aborted) this.#options.onError?.(error);
+      // A 409 is a lost race, not a failure: another candidate wrote the Lease since it was read, or
+      // created it first (AlreadyExists, when candidates start together); the next round reads it.
+      if (!isConflict(error) && !isAlreadyExists(error) && !signal?.aborted) this.#options.onError?.(error);
       return false;
     }
   }

@@ -202,6 +202,31 @@ describe("leader election", () => {
     await done;
   });
 
+  test("candidates starting together race to create the Lease: the losers stand by without an error", async () => {
+    const clients = await Promise.all(Array.from({ length: 5 }, () => clientAs("candidate")));
+    const stop = new AbortController();
+    const errors: unknown[] = [];
+    // Started in one tick, so they all read NotFound and all POST the Lease: one 201, four AlreadyExists.
+    const electors = clients.map((client, i) =>
+      client.leaderElection({
+        lease: "together",
+        identity: `c${i}`,
+        ...FAST,
+        signal: stop.signal,
+        onError: (e) => errors.push(e),
+      }),
+    );
+    const done = electors.map((e) => e.run());
+    try {
+      await eventually(async () => electors.every((e) => e.leader !== undefined && e.leader !== ""));
+      assert.equal(electors.filter((e) => e.isLeader).length, 1);
+      assert.deepEqual(errors.map(String), []);
+    } finally {
+      stop.abort();
+      await Promise.all(done);
+    }
+  });
+
   test("timings are checked as client-go's NewLeaderElector does", async () => {
     assert.throws(
       () => admin.leaderElection({ lease: "x/y", leaseDuration: 10_000, renewDeadline: 10_000 }),
