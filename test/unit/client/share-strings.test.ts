@@ -25,9 +25,11 @@ describe("shareRepeatedStrings", () => {
   test("objects held after sharing cost less heap than with a copy of each repeated string", () => {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
-    const owner = "a-replicaset-name-that-many-pods-share-7d9f8c6b5";
+    // Many long (but still shared: ≤ 128 characters) copies, so that the saving (~8 MB) dwarfs the heap
+    // noise of a busy machine (~1 MB seen in CI).
+    const owner = "a-replicaset-name-that-many-pods-share-7d9f8c6b5".repeat(2).padEnd(120, "x");
     const make = () =>
-      Array.from({ length: 20_000 }, (_, i) => ({ metadata: { name: `p${i}`, owner: copyOf(owner) } }));
+      Array.from({ length: 60_000 }, (_, i) => ({ metadata: { name: `p${i}`, owner: copyOf(owner) } }));
     const heldBytes = (share: boolean) => {
       gc();
       const before = process.memoryUsage().heapUsed;
@@ -35,12 +37,12 @@ describe("shareRepeatedStrings", () => {
       if (share) shareRepeatedStrings(items);
       gc();
       const held = process.memoryUsage().heapUsed - before;
-      assert.equal(items[19_999].metadata.owner, owner);
+      assert.equal(items[59_999].metadata.owner, owner);
       return held;
     };
     const copies = heldBytes(false);
     const shared = heldBytes(true);
-    // 20,000 copies of a 48-character string are ~1.3 MB.
-    assert.ok(copies - shared > 1_000_000, `copies ${copies} B, shared ${shared} B`);
+    // 60,000 copies of a 120-character string are ~8.2 MB.
+    assert.ok(copies - shared > 5_000_000, `copies ${copies} B, shared ${shared} B`);
   });
 });
