@@ -1,35 +1,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import {
-  appendFileSync,
-  chmodSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DataDir } from "../../../src/server/storage/datadir.ts";
 import { Store } from "../../../src/server/storage/index.ts";
-import { namespaceObj, openStore, pod, podIndexer } from "./fixtures/objects.ts";
-
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "incluster-storage-"));
-  dirs.push(d);
-  return d;
-}
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const walFiles = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("wal-"));
+import { namespaceObj, openStore, pod, podIndexer, tempDir, walFiles } from "./fixtures/objects.ts";
 
 interface Ack {
   op: "create" | "update" | "delete";

@@ -2,34 +2,13 @@
 // identical without their objects being parsed; records without an index (older data dirs) still load and are
 // rewritten with it; an index that no longer matches the server's indexer is recomputed from the objects.
 import assert from "node:assert/strict";
-import {
-  appendFileSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { StoredObject } from "../../../src/meta/types.ts";
 import type { Entry, ResourceIndexer } from "../../../src/server/storage/index.ts";
 import { Store } from "../../../src/server/storage/index.ts";
-import { clusterIndexer, pod, podIndexer } from "./fixtures/objects.ts";
-
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "incluster-restart-"));
-  dirs.push(d);
-  return d;
-}
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const walFiles = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("wal-"));
+import { clusterIndexer, pod, podIndexer, tempDir, walFiles } from "./fixtures/objects.ts";
 
 /** podIndexer, counting the objects it is asked to index (each one a parsed object). */
 function countingIndexer(extra: Record<string, (o: StoredObject) => string> = {}) {
@@ -81,7 +60,7 @@ async function writePods(store: Store, n: number): Promise<void> {
 
 describe("restart from the stored index", () => {
   it("restores identical entries (uid, labels, fields, owner uids, JSON) without parsing the objects", async () => {
-    const dir = tempDir();
+    const dir = tempDir("incluster-restart-");
     let store = await open(dir, podIndexer, 4096); // small: rows come from both a snapshot and the log
     await writePods(store, 30);
     await store.update("pods", {
@@ -117,7 +96,7 @@ describe("restart from the stored index", () => {
   });
 
   it("recomputes the index from the objects when the server indexes other fields now", async () => {
-    const dir = tempDir();
+    const dir = tempDir("incluster-restart-");
     let store = await open(dir);
     await writePods(store, 5);
     await store.compact();
@@ -134,7 +113,7 @@ describe("restart from the stored index", () => {
   });
 
   it("loads a data dir written before records had an index, and rewrites its snapshot with one", async () => {
-    const dir = tempDir();
+    const dir = tempDir("incluster-restart-");
     const object = (name: string, rv: number, phase: string) =>
       JSON.stringify({
         kind: "Pod",
@@ -190,7 +169,7 @@ describe("restart from the stored index", () => {
 
   it("drops a final record torn inside its index or its object, and resumes after the last whole one", async () => {
     for (const cut of ['"labels":{"app":"w', '"owners":[],"object":{"kind":"Pod","metadata":{"name"']) {
-      const dir = tempDir();
+      const dir = tempDir("incluster-restart-");
       let store = await open(dir);
       await writePods(store, 2);
       await store.close();
@@ -210,7 +189,7 @@ describe("restart from the stored index", () => {
   });
 
   it("names the object whose stored labels are corrupt when they are first needed, and loads the rest", async () => {
-    const dir = tempDir();
+    const dir = tempDir("incluster-restart-");
     let store = await open(dir);
     await writePods(store, 3);
     await store.compact();
@@ -233,7 +212,7 @@ describe("restart from the stored index", () => {
   });
 
   it("treats a terminated final record with a damaged index as torn", async () => {
-    const dir = tempDir();
+    const dir = tempDir("incluster-restart-");
     let store = await open(dir);
     await writePods(store, 2);
     await store.close();
@@ -250,7 +229,7 @@ describe("restart from the stored index", () => {
   });
 
   it("ignores a snapshot whose write a crash interrupted, loading the last complete state", async () => {
-    const dir = tempDir();
+    const dir = tempDir("incluster-restart-");
     let store = await open(dir);
     await writePods(store, 10);
     await store.compact();
