@@ -222,6 +222,7 @@ function httpGet(
       {
         headers,
         signal,
+        agent: false, // a connection per hook: nothing kept open towards the Pod
         rejectUnauthorized: false, // the kubelet's lifecycle client skips verification, as probes do
       },
       (res) => {
