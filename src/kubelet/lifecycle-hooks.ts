@@ -11,6 +11,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { Container, HTTPGetAction, LifecycleHandler, Pod } from "kubernetes-types/core/v1.d.ts";
+import { goQuote } from "../meta/go-quote.ts";
 import { type ExecSession, type ExecTarget, type NodeExecHost, PodExecRouter } from "./exec.ts";
 import { dialMessage } from "./probes.ts";
 
@@ -276,24 +277,4 @@ function goHandlerString(handler: LifecycleHandler): string {
     tcp === undefined ? "" : typeof tcp.port === "number" ? `{0 ${tcp.port} }` : `{1 0 ${tcp.port}}`;
   const tcpText = tcp ? `&TCPSocketAction{Port:${port},Host:${tcp.host ?? ""},}` : "nil";
   return `&LifecycleHandler{Exec:nil,HTTPGet:nil,TCPSocket:${tcpText},Sleep:nil,}`;
-}
-
-/** Go's %q (strconv.Quote) for the texts hooks produce. */
-export function goQuote(text: string): string {
-  let out = '"';
-  for (const ch of text) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (ch === '"' || ch === "\\") out += `\\${ch}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\x07") out += "\\a";
-    else if (ch === "\b") out += "\\b";
-    else if (ch === "\f") out += "\\f";
-    else if (ch === "\v") out += "\\v";
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
-    else if (code >= 0x80 && code < 0xa0) out += `\\u${code.toString(16).padStart(4, "0")}`;
-    else out += ch;
-  }
-  return `${out}"`;
 }

@@ -7,7 +7,6 @@ import { test } from "node:test";
 import type { Container, LifecycleHandler, Pod } from "kubernetes-types/core/v1.d.ts";
 import {
   type ExecOutcome,
-  goQuote,
   type HookTarget,
   resolveContainerPort,
   runLifecycleHandler,
@@ -147,8 +146,4 @@ test("preStop: its time comes off the grace period in whole seconds; a slow hook
   assert.deepEqual(failures, [
     `Sleep lifecycle hook (30) ${WHERE} failed - error: container terminated before sleep hook finished`,
   ]);
-});
-
-test("goQuote matches Go's %q for control characters, quotes and Unicode", () => {
-  assert.equal(goQuote('a"b\\c\n\x01\x7fé✓'), '"a\\"b\\\\c\\n\\x01\\x7fé✓"');
 });
