@@ -44,6 +44,7 @@ import { buildPodStatus } from "./pod-status.ts";
 import { ContainerProber, type ProbeKind } from "./prober.ts";
 import { CONTAINER_ID_ENV, type ProcessRecords } from "./process-records.ts";
 import { inSandboxOf, SETUP_ENV } from "./sandbox.ts";
+import { hasSidecars, TerminationOrdering } from "./termination-order.ts";
 import type { TokenManager } from "./token-manager.ts";
 import type { VolumeManager } from "./volumes.ts";
 
@@ -528,6 +529,7 @@ export class PodWorker {
     instance: RunningInstance,
     message: string | undefined,
     graceMs: number,
+    ordering?: TerminationOrdering,
   ): Promise<void> {
     instance.prober.stop();
     instance.postStart?.abort();
@@ -541,8 +543,12 @@ export class PodWorker {
         this.#event(record, "Warning", FAILED_PRE_STOP_HOOK, PRE_STOP_HOOK_FAILED);
       });
     }
+    // Sidecars wait for the containers they serve (whole seconds off the grace period, as upstream).
+    if (ordering && graceMs > 0)
+      graceMs -= Math.floor((await ordering.waitForTurn(record.spec.name, graceMs)) / 1000) * 1000;
     await instance.process.terminate(Math.max(graceMs, MINIMUM_GRACE_PERIOD_MS));
     await instance.finished;
+    ordering?.containerTerminated(record.spec.name);
   }
 
   #hookTarget(record: ContainerRecord): HookTarget {
@@ -687,11 +693,24 @@ export class PodWorker {
   /** Deletion (announce) runs preStop hooks; a vanished Pod object or the runtime's stop does not. */
   async #stopContainers(graceMs: number, announce: boolean): Promise<void> {
     const running = this.#records.filter((r) => r.instance);
+    const ordering =
+      announce && hasSidecars(this.#pod)
+        ? new TerminationOrdering(
+            this.#pod,
+            running.map((r) => r.spec.name),
+          )
+        : undefined;
     await Promise.all(
       running.map(async (record) => {
         const instance = record.instance!;
         if (announce)
-          return this.#killContainer(record, instance, `Stopping container ${record.spec.name}`, graceMs);
+          return this.#killContainer(
+            record,
+            instance,
+            `Stopping container ${record.spec.name}`,
+            graceMs,
+            ordering,
+          );
         instance.prober.stop();
         await instance.process.terminate(graceMs);
         await instance.finished;

@@ -306,3 +306,44 @@ setInterval(() => {}, 1 << 30);`,
   const termAt = Number(await readFile(order, "utf8"));
   assert.ok(termAt - started >= 1900, `SIGTERM came ${termAt - started} ms after the deletion`);
 });
+
+test("on deletion a sidecar gets SIGTERM only after the main container has exited", async () => {
+  const order = path.join(c.scratch, "sidecar-order");
+  const script = await c.script(
+    "ordered.mjs",
+    `import { appendFileSync } from "node:fs";
+const note = (what) => appendFileSync(process.env.ORDER, process.env.NAME + " " + what + "\\n");
+process.on("SIGTERM", () => { note("SIGTERM"); setTimeout(() => { note("exit"); process.exit(0); }, Number(process.env.DELAY)); });
+console.log("waiting");
+setInterval(() => {}, 1 << 30);`,
+  );
+  const container = (name: string, delay: number) => ({
+    name,
+    image: "busybox",
+    command: [NODE, script],
+    env: [
+      { name: "ORDER", value: order },
+      { name: "NAME", value: name },
+      { name: "DELAY", value: String(delay) },
+    ],
+  });
+  await createPod(c, NS, {
+    metadata: { name: "ordered" },
+    spec: {
+      terminationGracePeriodSeconds: 10,
+      initContainers: [{ ...container("sidecar", 0), restartPolicy: "Always" }],
+      containers: [container("main", 1500)],
+    },
+  });
+  await running("ordered");
+  for (const name of ["sidecar", "main"])
+    await eventually(async () => (await logsOf("ordered", name)) === "waiting\n", 5000, `${name} ready`);
+  const deleted = await c.kubectl(["delete", "pod", "ordered", "-n", NS]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.deepEqual((await readFile(order, "utf8")).trim().split("\n"), [
+    "main SIGTERM",
+    "main exit",
+    "sidecar SIGTERM",
+    "sidecar exit",
+  ]);
+});
