@@ -345,6 +345,11 @@ export class PodWorker {
     this.#terminal = true;
     this.#stopTimers();
     const sidecars = this.#records.filter((r) => isSidecar(r) && r.instance);
+    // Later sidecars stop first, as on deletion.
+    const ordering = new TerminationOrdering(
+      this.#pod,
+      sidecars.map((r) => r.spec.name),
+    );
     await Promise.all(
       sidecars.map((record) =>
         this.#killContainer(
@@ -352,6 +357,7 @@ export class PodWorker {
           record.instance!,
           `Stopping container ${record.spec.name}`,
           this.#graceMs(),
+          ordering,
         ),
       ),
     );
@@ -501,6 +507,7 @@ export class PodWorker {
     const abort = instance?.postStart;
     if (!instance || !handler || !abort) return;
     void instance.process.exited.then(() => abort.abort());
+    this.#publish(); // still ContainerCreating, meanwhile
     const failure = await runLifecycleHandler(handler, this.#hookTarget(record), abort.signal);
     instance.postStart = undefined;
     if (this.#closed || this.#terminating) return; // the Pod's termination stops it

@@ -347,3 +347,63 @@ setInterval(() => {}, 1 << 30);`,
     "sidecar exit",
   ]);
 });
+
+test("a liveness failure runs preStop before the restart", async () => {
+  const marker = path.join(c.scratch, "liveness-prestop");
+  await createPod(c, NS, {
+    metadata: { name: "sick-hook" },
+    spec: {
+      terminationGracePeriodSeconds: 2,
+      containers: [
+        {
+          name: "main",
+          image: "busybox",
+          command: ["sleep", "60"],
+          env: [{ name: "MARK", value: marker }],
+          livenessProbe: { exec: { command: ["false"] }, periodSeconds: 1, failureThreshold: 1 },
+          lifecycle: { preStop: { exec: { command: ["sh", "-c", 'echo stopped >> "$MARK"'] } } },
+        },
+      ],
+    },
+  });
+  await c.waitForPod(
+    NS,
+    "sick-hook",
+    (p) => (containerState(p)?.restartCount ?? 0) >= 1,
+    "a restart",
+    20_000,
+  );
+  assert.match(await readFile(marker, "utf8"), /^stopped\n/);
+  await eventually5("sick-hook", "Normal Killing Container main failed liveness probe, will be restarted");
+  await c.kubectl(["delete", "pod", "sick-hook", "-n", NS, "--wait=false"]);
+});
+
+test("deleting a Pod whose postStart hook still runs does not wait for the hook", async () => {
+  await createPod(c, NS, {
+    metadata: { name: "slow-start" },
+    spec: {
+      terminationGracePeriodSeconds: 120,
+      containers: [
+        {
+          name: "main",
+          image: "busybox",
+          command: ["sleep", "600"],
+          lifecycle: { postStart: { sleep: { seconds: 100 } } },
+        },
+      ],
+    },
+  });
+  const pod = await c.waitForPod(
+    NS,
+    "slow-start",
+    (p) => containerState(p)?.state?.waiting?.reason === "ContainerCreating" && Boolean(p.status?.podIP),
+    "waiting on its postStart hook",
+  );
+  assert.equal(containerState(pod)?.ready, false);
+  await new Promise((r) => setTimeout(r, 500));
+  const started = Date.now();
+  const deleted = await c.kubectl(["delete", "pod", "slow-start", "-n", NS]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  const took = Date.now() - started;
+  assert.ok(took < 15_000, `deletion took ${took} ms`);
+});
