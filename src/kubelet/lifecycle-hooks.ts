@@ -28,6 +28,8 @@ export const MINIMUM_GRACE_PERIOD_MS = 2000;
 /** What a hook's output may add to its failure message (ExecSync would return up to 16 MiB). */
 const MAX_OUTPUT_BYTES = 10 * 1024;
 const LIFECYCLE_USER_AGENT = "kube-lifecycle/1.33";
+/** How long an exec hook waits for a just-started container's command to exist. */
+const START_WAIT_MS = 5000;
 
 export type ExecOutcome = { exitCode: number; stdout: string; stderr: string } | { error: string };
 
@@ -108,9 +110,11 @@ export class ContainerCommands {
   readonly #router = new PodExecRouter();
   readonly #node = "lifecycle-hooks";
   readonly #pod: { namespace: string; name: string; uid: string };
+  readonly #host: NodeExecHost;
 
   constructor(host: NodeExecHost, pod: { namespace: string; name: string; uid: string }) {
     this.#router.register(this.#node, host);
+    this.#host = host;
     this.#pod = pod;
   }
 
@@ -124,6 +128,12 @@ export class ContainerCommands {
     };
     let session: ExecSession;
     try {
+      // Right after the start a sandbox's init has not forked the command yet: wait for it, as a
+      // runtime's ExecSync waits for the container's task.
+      for (let waited = 0; !this.#host.container(this.#pod.uid, container); waited += 50) {
+        if (signal.aborted || waited >= START_WAIT_MS) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       if (signal.aborted) return { error: "container is not running" };
       const prepared = await this.#router.exec(target, command, {
         stdin: false,

@@ -14,10 +14,12 @@ import {
   createPod,
   NODE,
   type RuntimeCluster,
+  sandboxSkipReason,
   startRuntimeCluster,
 } from "./kubelet-harness.ts";
 
 const NS = "hooks";
+const sandboxSkip = await sandboxSkipReason();
 
 let c: RuntimeCluster;
 before(async () => {
@@ -406,4 +408,53 @@ test("deleting a Pod whose postStart hook still runs does not wait for the hook"
   assert.equal(deleted.code, 0, deleted.stderr);
   const took = Date.now() - started;
   assert.ok(took < 15_000, `deletion took ${took} ms`);
+});
+
+test("exec hooks of a sandboxed container run inside it, as its user, with its environment", {
+  skip: sandboxSkip,
+}, async () => {
+  const sleeper = encodeURIComponent(`process.getBuiltinModule("node:child_process").execSync("sleep 600")`);
+  const created = await createPod(c, NS, {
+    metadata: { name: "sandboxed" },
+    spec: {
+      terminationGracePeriodSeconds: 2,
+      automountServiceAccountToken: false,
+      volumes: [{ name: "data", emptyDir: {} }],
+      containers: [
+        {
+          name: "main",
+          image: "ghcr.io/incluster/incluster",
+          args: ["--help"],
+          env: [
+            { name: "NODE_OPTIONS", value: `--import=data:text/javascript,${sleeper}` },
+            { name: "SECRET_ISH", value: "only-inside" },
+          ],
+          volumeMounts: [{ name: "data", mountPath: "/data" }],
+          lifecycle: {
+            postStart: {
+              exec: {
+                command: [
+                  "sh",
+                  "-c",
+                  `id -u > /data/hook; echo "$SECRET_ISH" >> /data/hook; test -e ${c.dataDir} && echo LEAK >> /data/hook; true`,
+                ],
+              },
+            },
+          },
+        },
+      ],
+    },
+  });
+  await running("sandboxed");
+  const written = path.join(
+    c.dataDir,
+    "pods",
+    created.metadata!.uid!,
+    "volumes",
+    "kubernetes.io~empty-dir",
+    "data",
+    "hook",
+  );
+  assert.equal(await readFile(written, "utf8"), "65532\nonly-inside\n");
+  await c.kubectl(["delete", "pod", "sandboxed", "-n", NS, "--wait=false"]);
 });
