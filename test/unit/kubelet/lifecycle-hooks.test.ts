@@ -136,11 +136,11 @@ test("preStop: its time comes off the grace period in whole seconds; a slow hook
   assert.equal(quick, 29_000);
   const started = Date.now();
   const abort = new AbortController();
-  const slow = await runPreStop({ sleep: { seconds: 30 } }, target(), 1000, abort.signal, (m) =>
+  const slow = await runPreStop({ sleep: { seconds: 30 } }, target(), 1500, abort.signal, (m) =>
     failures.push(m),
   );
-  assert.ok(Date.now() - started < 2000, "bounded by the grace period");
-  assert.equal(slow, 0);
+  assert.ok(Date.now() - started < 2500, "bounded by the grace period");
+  assert.equal(slow, 500, "1.5 s less the whole second spent");
   abort.abort(); // the container ended: the hook still running fails
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(failures, [
