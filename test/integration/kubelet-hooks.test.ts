@@ -12,6 +12,7 @@ import {
   containerState,
   createNamespace,
   createPod,
+  kubectlUntil,
   NODE,
   type RuntimeCluster,
   sandboxSkipReason,
@@ -184,6 +185,11 @@ test("a failing postStart hook: FailedPostStartHook, the container is killed and
   assert.equal(status?.ready, false);
   await eventually5("bad-hook", "Warning FailedPostStartHook PostStartHook failed");
   await eventually5("bad-hook", "Normal Killing FailedPostStartHook");
+  await kubectlUntil(
+    c,
+    ["describe", "pod", "bad-hook", "-n", NS],
+    /Warning\s+FailedPostStartHook\s+.*PostStartHook failed/,
+  );
   // The event never carries the hook's output (it may hold secrets).
   assert.ok(!(await eventsOf("bad-hook")).some((e) => e.includes("secret-output")));
   const waiting = await c.waitForPod(
