@@ -2,6 +2,7 @@
 // httpGet hook sends and what counts as success, and the preStop time accounting against the grace period.
 import assert from "node:assert/strict";
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import type { Container, LifecycleHandler, Pod } from "kubernetes-types/core/v1.d.ts";
@@ -12,6 +13,7 @@ import {
   runLifecycleHandler,
   runPreStop,
 } from "../../../src/kubelet/lifecycle-hooks.ts";
+import { testPki } from "../../helpers/cluster.ts";
 
 const pod: Pod = { metadata: { name: "web", namespace: "demo", uid: "u-1" } };
 const container: Container = { name: "app", ports: [{ name: "http", containerPort: 8080 }] };
@@ -88,6 +90,25 @@ test("httpGet: Pod IP, named port, path, headers and the lifecycle User-Agent; a
     await run({ httpGet: { path: "/gone", port } }),
     `HTTP lifecycle hook (/gone) ${WHERE} failed - error: Get "http://127.0.0.1:${port}/gone": dial tcp 127.0.0.1:${port}: connect: connection refused`,
   );
+});
+
+test("httpGet over HTTPS does not verify the Pod's certificate, as the kubelet does not", async () => {
+  const pki = await testPki();
+  const paths: string[] = [];
+  const server = https.createServer({ cert: pki.servingCertPem, key: pki.servingKeyPem }, (req, res) => {
+    paths.push(req.url ?? "");
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const t = target();
+    assert.equal(await run({ httpGet: { path: "/tls", port, scheme: "HTTPS" } }, t), undefined);
+    assert.deepEqual(paths, ["/tls"]);
+    assert.deepEqual(t.warnings, [], "no fallback to HTTP");
+  } finally {
+    server.close();
+  }
 });
 
 test("port resolution follows probe.ResolveContainerPort", () => {
