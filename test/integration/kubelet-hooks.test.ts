@@ -35,6 +35,7 @@ const running = (name: string, index = 0) =>
     name,
     (p) => containerState(p, index)?.state?.running !== undefined,
     `container ${index} running`,
+    30_000,
   );
 
 const logsOf = async (pod: string, container: string) => {
@@ -104,7 +105,7 @@ http.createServer((req, res) => {
   await createPod(c, NS, {
     metadata: { name: "http-hook" },
     spec: {
-      terminationGracePeriodSeconds: 2,
+      terminationGracePeriodSeconds: 5,
       containers: [
         {
           name: "server",
@@ -112,7 +113,8 @@ http.createServer((req, res) => {
           command: [NODE, server],
           env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
           // The kubelet starts containers one after the other and waits for each postStart hook.
-          lifecycle: { postStart: { sleep: { seconds: 2 } } },
+          // (3 s also give the server time to listen before the client's hook.)
+          lifecycle: { postStart: { sleep: { seconds: 3 } } },
         },
         {
           name: "client",
@@ -132,7 +134,7 @@ http.createServer((req, res) => {
   const serverStart = Date.parse(containerState(pod, 0)?.state?.running?.startedAt ?? "");
   const clientStart = Date.parse(containerState(pod, 1)?.state?.running?.startedAt ?? "");
   assert.ok(
-    clientStart - serverStart >= 1000,
+    clientStart - serverStart >= 2000,
     `client started ${clientStart - serverStart} ms after the server`,
   );
   await eventually(
