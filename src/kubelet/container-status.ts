@@ -24,6 +24,8 @@ export interface RunningInstance {
   log: LogWriter;
   /** Resolves once the exit has been recorded. */
   finished: Promise<void>;
+  /** Present while its postStart hook runs (aborts it): the kubelet reports it Running only after the hook. */
+  postStart?: AbortController;
 }
 
 export interface ContainerRecord {
@@ -66,6 +68,15 @@ export function containerStatus(record: ContainerRecord): ContainerStatus {
     imageID: record.imageID,
     restartCount: record.restartCount,
   };
+  if (instance?.postStart) {
+    return {
+      ...base,
+      ready: false,
+      started: false,
+      state: { waiting: { reason: "ContainerCreating" } },
+      lastState: lastExit ? { terminated: terminated(lastExit) } : {},
+    };
+  }
   if (instance) {
     return {
       ...base,

@@ -22,6 +22,18 @@ import {
 import type { ObjectSource } from "./env.ts";
 import type { EventRecorder, EventType } from "./events.ts";
 import type { ImagePolicy } from "./images.ts";
+import {
+  ContainerCommands,
+  FAILED_POST_START_HOOK,
+  FAILED_PRE_STOP_HOOK,
+  type HookTarget,
+  MINIMUM_GRACE_PERIOD_MS,
+  POST_START_HOOK_ERROR,
+  POST_START_HOOK_FAILED,
+  PRE_STOP_HOOK_FAILED,
+  runLifecycleHandler,
+  runPreStop,
+} from "./lifecycle-hooks.ts";
 import type { PodLogStore } from "./logs.ts";
 import { inNamespaceOf } from "./mount-namespace.ts";
 import { inNetns } from "./network/host.ts";
@@ -32,6 +44,7 @@ import { buildPodStatus } from "./pod-status.ts";
 import { ContainerProber, type ProbeKind } from "./prober.ts";
 import { CONTAINER_ID_ENV, type ProcessRecords } from "./process-records.ts";
 import { inSandboxOf, SETUP_ENV } from "./sandbox.ts";
+import { hasSidecars, TerminationOrdering } from "./termination-order.ts";
 import type { TokenManager } from "./token-manager.ts";
 import type { VolumeManager } from "./volumes.ts";
 
@@ -95,6 +108,8 @@ export class PodWorker {
   #podIP: string | undefined;
   /** The Pod's network namespace when it has one. */
   #netns: string | undefined;
+  /** Runs exec hooks in the Pod's containers (created on first use). */
+  #commands: ContainerCommands | undefined;
   /** Host path of the Pod's resolv.conf, mounted at /etc/resolv.conf in its containers. */
   #resolvConf: string | undefined;
   #startTime: string | undefined;
@@ -194,6 +209,7 @@ export class PodWorker {
   async remove(): Promise<void> {
     this.#closed = true;
     this.#stopTimers();
+    this.#abortPostStart();
     await this.#syncing; // a volume write in flight would race the removal of the Pod's directory
     await this.#stopContainers(FORCED_GRACE_MS, false);
     await this.#cleanup();
@@ -203,6 +219,7 @@ export class PodWorker {
   async shutdown(graceMs: number): Promise<void> {
     this.#closed = true;
     this.#stopTimers();
+    this.#abortPostStart();
     await this.#stopContainers(graceMs, false);
     await this.#tearDownNetwork(this.#deps.network);
   }
@@ -327,12 +344,22 @@ export class PodWorker {
   async #finish(): Promise<void> {
     this.#terminal = true;
     this.#stopTimers();
-    const sidecars = this.#records.filter((r) => isSidecar(r) && r.instance).map((r) => r.instance!);
+    const sidecars = this.#records.filter((r) => isSidecar(r) && r.instance);
+    // Later sidecars stop first, as on deletion.
+    const ordering = new TerminationOrdering(
+      this.#pod,
+      sidecars.map((r) => r.spec.name),
+    );
     await Promise.all(
-      sidecars.map(async (instance) => {
-        await instance.process.terminate(this.#graceMs());
-        await instance.finished;
-      }),
+      sidecars.map((record) =>
+        this.#killContainer(
+          record,
+          record.instance!,
+          `Stopping container ${record.spec.name}`,
+          this.#graceMs(),
+          ordering,
+        ),
+      ),
     );
     // A finished Pod keeps its IP in status, not its lease (the kubelet kills a completed Pod's sandbox).
     await this.#tearDownNetwork(this.#deps.network);
@@ -397,6 +424,7 @@ export class PodWorker {
     // Every container of the Pod enters its network namespace (nsenter execs: same process, same pid).
     const spec = this.#netns ? { ...plan.spec, argv: inNetns(this.#netns, plan.spec.argv) } : plan.spec;
     this.#launch(record, spec, plan.imageID);
+    await this.#postStart(record, spec);
   }
 
   #launch(record: ContainerRecord, spec: ProcessSpec, imageID: string): void {
@@ -435,16 +463,16 @@ export class PodWorker {
           this.#log.warn({ err: error.message }, "cannot record the container's process"),
         );
     }
-    const prober = new ContainerProber(
-      record.spec,
-      this.#probeTarget(record, spec, () => process.commandPid()),
-      {
-        changed: () => this.#publish(),
-        unhealthy: (_kind, message) => this.#event(record, "Warning", "Unhealthy", message),
-        restart: (kind) => void this.#restartForProbe(record, kind),
-      },
+    // Probes start once the postStart hook has succeeded (the kubelet sees the container Running only then).
+    const postStart = record.spec.lifecycle?.postStart ? new AbortController() : undefined;
+    const prober = this.#newProber(
+      record,
+      spec,
+      process,
+      postStart ? { name: record.spec.name } : record.spec,
     );
     const instance: RunningInstance = { id, process, startedAt, prober, log, finished: Promise.resolve() };
+    if (postStart) instance.postStart = postStart;
     instance.finished = process.exited.then((info) => this.#exited(record, instance, info));
     record.instance = instance;
     this.#event(record, "Normal", "Created", `Created container: ${record.spec.name}`);
@@ -453,6 +481,100 @@ export class PodWorker {
       { container: record.spec.name, pid: process.pid, restartCount: record.restartCount },
       "container started",
     );
+  }
+
+  #newProber(record: ContainerRecord, spec: ProcessSpec, process: ContainerProcess, probed: Container) {
+    return new ContainerProber(
+      probed,
+      this.#probeTarget(record, spec, () => process.commandPid()),
+      {
+        changed: () => this.#publish(),
+        unhealthy: (_kind, message) => this.#event(record, "Warning", "Unhealthy", message),
+        restart: (kind) => void this.#restartForProbe(record, kind),
+      },
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------ lifecycle hooks
+
+  /**
+   * startContainer's step 4: the postStart hook blocks this sync (so the next containers start after it,
+   * as in the kubelet); on failure the container is killed (preStop included) and restartPolicy applies.
+   */
+  async #postStart(record: ContainerRecord, spec: ProcessSpec): Promise<void> {
+    const instance = record.instance;
+    const handler = record.spec.lifecycle?.postStart;
+    const abort = instance?.postStart;
+    if (!instance || !handler || !abort) return;
+    void instance.process.exited.then(() => abort.abort());
+    this.#publish(); // still ContainerCreating, meanwhile
+    const failure = await runLifecycleHandler(handler, this.#hookTarget(record), abort.signal);
+    instance.postStart = undefined;
+    if (this.#closed || this.#terminating) return; // the Pod's termination stops it
+    if (failure === undefined) {
+      if (record.instance === instance)
+        instance.prober = this.#newProber(record, spec, instance.process, record.spec);
+      this.#publish();
+      return;
+    }
+    this.#log.warn({ container: record.spec.name, err: failure }, "postStart hook failed");
+    this.#event(record, "Warning", FAILED_POST_START_HOOK, POST_START_HOOK_FAILED);
+    await this.#killContainer(record, instance, FAILED_POST_START_HOOK, this.#graceMs());
+    // Until the next start, the container waits with the hook's message (the kubelet's reasonCache).
+    const policy = this.#pod.spec?.restartPolicy ?? "Always";
+    const exitCode = record.lastExit?.exitCode ?? 0;
+    if (isSidecar(record) || policy === "Always" || (policy === "OnFailure" && exitCode !== 0))
+      record.waiting = { reason: POST_START_HOOK_ERROR, message: failure };
+  }
+
+  /**
+   * killContainer: the Killing event, the preStop hook within the grace period, then SIGTERM and, after
+   * what is left of the grace period (never less than 2 s), SIGKILL.
+   */
+  async #killContainer(
+    record: ContainerRecord,
+    instance: RunningInstance,
+    message: string | undefined,
+    graceMs: number,
+    ordering?: TerminationOrdering,
+  ): Promise<void> {
+    instance.prober.stop();
+    instance.postStart?.abort();
+    if (message) this.#event(record, "Normal", "Killing", message);
+    const preStop = record.spec.lifecycle?.preStop;
+    if (preStop && graceMs > 0 && instance.process.running) {
+      const abort = new AbortController();
+      void instance.process.exited.then(() => abort.abort());
+      graceMs = await runPreStop(preStop, this.#hookTarget(record), graceMs, abort.signal, (failure) => {
+        this.#log.warn({ container: record.spec.name, err: failure }, "preStop hook failed");
+        this.#event(record, "Warning", FAILED_PRE_STOP_HOOK, PRE_STOP_HOOK_FAILED);
+      });
+    }
+    // Sidecars wait for the containers they serve (whole seconds off the grace period, as upstream).
+    if (ordering && graceMs > 0)
+      graceMs -= Math.floor((await ordering.waitForTurn(record.spec.name, graceMs)) / 1000) * 1000;
+    await instance.process.terminate(Math.max(graceMs, MINIMUM_GRACE_PERIOD_MS));
+    await instance.finished;
+    ordering?.containerTerminated(record.spec.name);
+  }
+
+  #hookTarget(record: ContainerRecord): HookTarget {
+    this.#commands ??= new ContainerCommands(
+      {
+        container: (_uid, name) => this.runningContainer(name),
+        allowHostCommands: this.#deps.policy.allowHostCommands,
+        mountNamespace: this.#deps.mountNamespace,
+      },
+      { namespace: this.namespace, name: this.name, uid: this.uid },
+    );
+    const commands = this.#commands;
+    return {
+      pod: this.#pod,
+      container: record.spec,
+      podIP: this.#podIP ?? HOST_IP,
+      exec: (command, signal) => commands.run(record.spec.name, command, signal),
+      podWarning: (reason, message) => this.#event(undefined, "Warning", reason, message),
+    };
   }
 
   async #exited(record: ContainerRecord, instance: RunningInstance, info: ExitInfo): Promise<void> {
@@ -517,15 +639,13 @@ export class PodWorker {
   async #restartForProbe(record: ContainerRecord, kind: ProbeKind): Promise<void> {
     const instance = record.instance;
     if (!instance || this.#terminating) return;
-    instance.prober.stop();
     const probe = kind === "liveness" ? record.spec.livenessProbe : record.spec.startupProbe;
-    this.#event(
+    await this.#killContainer(
       record,
-      "Normal",
-      "Killing",
+      instance,
       `Container ${record.spec.name} failed ${kind} probe, will be restarted`,
+      this.#graceMs(probe?.terminationGracePeriodSeconds),
     );
-    await instance.process.terminate(this.#graceMs(probe?.terminationGracePeriodSeconds));
   }
 
   #probeTarget(record: ContainerRecord, spec: ProcessSpec, pid: () => number | undefined) {
@@ -554,6 +674,7 @@ export class PodWorker {
 
   async #terminate(): Promise<void> {
     this.#stopTimers();
+    this.#abortPostStart();
     await this.#syncing;
     const graceMs = this.#graceMs();
     this.#log.info({ graceMs }, "pod deletion requested; stopping containers");
@@ -576,13 +697,28 @@ export class PodWorker {
     }
   }
 
+  /** Deletion (announce) runs preStop hooks; a vanished Pod object or the runtime's stop does not. */
   async #stopContainers(graceMs: number, announce: boolean): Promise<void> {
     const running = this.#records.filter((r) => r.instance);
+    const ordering =
+      announce && hasSidecars(this.#pod)
+        ? new TerminationOrdering(
+            this.#pod,
+            running.map((r) => r.spec.name),
+          )
+        : undefined;
     await Promise.all(
       running.map(async (record) => {
         const instance = record.instance!;
+        if (announce)
+          return this.#killContainer(
+            record,
+            instance,
+            `Stopping container ${record.spec.name}`,
+            graceMs,
+            ordering,
+          );
         instance.prober.stop();
-        if (announce) this.#event(record, "Normal", "Killing", `Stopping container ${record.spec.name}`);
         await instance.process.terminate(graceMs);
         await instance.finished;
       }),
@@ -618,6 +754,10 @@ export class PodWorker {
     await network
       .tearDown(this.uid)
       .catch((error: Error) => this.#log.warn({ err: error.message }, "cannot tear down the Pod network"));
+  }
+
+  #abortPostStart(): void {
+    for (const record of this.#records) record.instance?.postStart?.abort();
   }
 
   #stopTimers(): void {

@@ -131,7 +131,7 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeR
 }
 
 /** Go's net error texts ("dial tcp 127.0.1.1:8080: connect: connection refused"), which users search for. */
-function dialMessage(error: Error, prefix: string, host: string, port: number): string {
+export function dialMessage(error: Error, prefix: string, host: string, port: number): string {
   const code = (error as NodeJS.ErrnoException).code;
   const dial =
     code === "ECONNREFUSED"
