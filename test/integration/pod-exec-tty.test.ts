@@ -122,7 +122,7 @@ async function terminal(pod: string, command?: string[]): Promise<Terminal> {
     ws,
     output: () => stdout,
     waitFor: (pattern) =>
-      eventually(() => pattern.exec(stdout)?.[0], 10_000, `${pattern} in ${JSON.stringify(stdout)}`),
+      eventually(async () => pattern.exec(stdout)?.[0], 10_000, `${pattern} in ${JSON.stringify(stdout)}`),
     type: (text) => ws.send(Buffer.concat([Buffer.of(0), Buffer.from(text)])),
     resize: (width, height) =>
       ws.send(Buffer.concat([Buffer.of(4), Buffer.from(JSON.stringify({ Width: width, Height: height }))])),
@@ -170,7 +170,7 @@ test("exec -t: the client leaving kills the command, even one ignoring SIGHUP", 
   process.kill(pid, 0); // running
   t.ws.terminate();
   await eventually(
-    () => {
+    async () => {
       try {
         process.kill(pid, 0);
         return false;
