@@ -13,6 +13,7 @@ import type { ProcessSpec } from "./container-process.ts";
 import { containerEnv, expandArgs, type ObjectSource, type Warning } from "./env.ts";
 import { type ImagePolicy, planContainer } from "./images.ts";
 import { type BindMount, inMountNamespace } from "./mount-namespace.ts";
+import { loadNodePty } from "./pty-relay.ts";
 import { definedEnv, ENV_DIR, type SandboxStep, SETUP_ENV, sandboxArgv, sandboxExecArgv } from "./sandbox.ts";
 import { INCLUSTER_IMAGE_USER, planSecurity } from "./security-context.ts";
 
@@ -85,6 +86,11 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
   const { pod, container } = ctx;
   const image = planContainer(container, ctx.policy);
   if (!image.ok) return { ...image, retry: false };
+  if (container.tty) {
+    const pty = loadNodePty();
+    if ("error" in pty)
+      return { ok: false, reason: "CreateContainerError", message: pty.error, retry: false };
+  }
   const env = containerEnv(pod, container, ctx.objects, ctx.serviceEnv);
   if (!env.ok) return { ok: false, reason: "CreateContainerConfigError", message: env.message, retry: true };
   const warnings = [...env.warnings];

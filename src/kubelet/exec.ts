@@ -17,6 +17,7 @@ import type { ContainerProcess } from "./container-process.ts";
 import { inNetns } from "./network/host.ts";
 import type { RunningContainer } from "./pod-worker.ts";
 import { TerminalInput, type TerminalSize } from "./pty.ts";
+import { loadNodePty } from "./pty-relay.ts";
 import { definedEnv, inSandboxOf, SETUP_ENV, sandboxExecArgv } from "./sandbox.ts";
 
 export interface ExecTarget {
@@ -133,6 +134,10 @@ class NodeExec {
   async exec(target: ExecTarget, command: readonly string[], streams: ExecStreams): Promise<PreparedExec> {
     const running = await this.#settled(this.#running(target), target);
     if (command.length === 0) throw new ExecError("command must not be empty", 400);
+    if (streams.tty) {
+      const pty = loadNodePty();
+      if ("error" in pty) throw new ExecError(pty.error, 500);
+    }
     this.#checkCapacity();
     const plan = this.#plan(running, command, streams.tty);
     return { start: () => this.#spawn(plan, streams) };

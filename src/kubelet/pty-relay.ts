@@ -46,7 +46,7 @@ export function loadNodePty(): { pty: NodePty } | { error: string } {
     return { pty: createRequire(import.meta.url)("node-pty") as NodePty };
   } catch (error) {
     return {
-      error: `terminals need the node-pty package and its native addon (npm install node-pty builds it with node-gyp): ${(error as Error).message.split("\n")[0]}`,
+      error: `this runtime cannot allocate terminals: they need the node-pty package next to incluster (npm install node-pty; it builds a native addon with node-gyp): ${(error as Error).message.split("\n")[0]}`,
     };
   }
 }
