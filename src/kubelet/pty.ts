@@ -81,6 +81,8 @@ export class TerminalInput extends Writable {
   constructor(pipe: NodeJS.WritableStream) {
     super();
     this.#pipe = pipe;
+    // Input after the end (another attach of a stdinOnce container) or after the relay is gone is dropped.
+    this.on("error", () => undefined);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

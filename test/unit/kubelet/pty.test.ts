@@ -135,3 +135,11 @@ test("a tty: true ContainerProcess: terminal output in the stdout log, stdin typ
   );
   assert.match(text.replaceAll("stdout:", ""), /hi\r\ngot:hi\r\n5 50\r\n$/);
 });
+
+test("input after the end of a TerminalInput is dropped, not thrown", async () => {
+  const pipe = new PassThrough();
+  const input = new TerminalInput(pipe);
+  input.end();
+  await new Promise<void>((resolve) => input.write("late", () => resolve()));
+  assert.deepEqual(new FrameDecoder().push(pipe.read() as Buffer), [{ kind: "end" }]);
+});
