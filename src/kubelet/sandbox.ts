@@ -24,6 +24,8 @@ export const SANDBOX_SETUP_EXIT_CODE = 128;
 export const SETUP_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" };
 /** Default RLIMIT_NPROC for sandbox users (counted per uid across all sandboxes, threads included). */
 export const DEFAULT_MAX_PROCESSES = 4096;
+/** Terminals one sandbox may hold at once (its devpts `max`): the kernel's pty limit is shared by all. */
+const MAX_TERMINALS = 64;
 /** Size caps of the tmpfs root (its /tmp, /home, /run) and the setup's scratch. */
 const ROOT_SIZE = "128m";
 
@@ -97,7 +99,7 @@ while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
       mount -t overlay -o "lowerdir=$2,upperdir=$S/etc-upper,workdir=$S/etc-work" incluster-etc "$R/etc" 2>/dev/null || bind "$2" /etc ,ro ;;
     dev) : >"$R/dev/$2" && mount --bind "/dev/$2" "$R/dev/$2" || die "cannot provide /dev/$2" ;;
     proc) mkdir -p "$R/proc" && mount -t proc -o nosuid,nodev,noexec proc "$R/proc" || die "cannot mount /proc" ;;
-    devpts) mkdir -p "$R/dev/pts" && mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,nosuid,noexec incluster-devpts "$R/dev/pts" && ln -s pts/ptmx "$R/dev/ptmx" || die "cannot mount /dev/pts" ;;
+    devpts) mkdir -p "$R/dev/pts" && mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,max=${MAX_TERMINALS},nosuid,noexec incluster-devpts "$R/dev/pts" && ln -s pts/ptmx "$R/dev/ptmx" || die "cannot mount /dev/pts" ;;
     file) inroot "$(dirname "$3")" || die "$3 passes through a symbolic link"
       rm -f "$R$3" && cat "$2" >"$R$3" && chmod 0644 "$R$3" || die "cannot write $3" ;;
     hide) if [ -e "$R$2" ]; then mount -t tmpfs -o ro,mode=0,size=4k incluster-hidden "$R$2" || die "cannot hide $2"; fi ;;

@@ -8,7 +8,13 @@ import { test } from "node:test";
 import { ContainerProcess } from "../../../src/kubelet/container-process.ts";
 import type { LogWriter } from "../../../src/kubelet/logs.ts";
 import { encodeFrame, FrameDecoder, type TerminalFrame, TerminalInput } from "../../../src/kubelet/pty.ts";
-import { definedEnv, sandboxExecArgv } from "../../../src/kubelet/sandbox.ts";
+import {
+  baseSteps,
+  definedEnv,
+  SANDBOX_EXEC,
+  sandboxArgv,
+  sandboxExecArgv,
+} from "../../../src/kubelet/sandbox.ts";
 
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", GREETING: "from fd 3" };
 
@@ -142,4 +148,35 @@ test("input after the end of a TerminalInput is dropped, not thrown", async () =
   input.end();
   await new Promise<void>((resolve) => input.write("late", () => resolve()));
   assert.deepEqual(new FrameDecoder().push(pipe.read() as Buffer), [{ kind: "end" }]);
+});
+
+test("every sandbox gets its own devpts; a tty container's sandbox runs sandbox-exec --tty", () => {
+  const steps = baseSteps([], []);
+  const dev = steps.findIndex((s) => s.kind === "dir" && s.path === "/dev");
+  assert.ok(dev >= 0 && steps.findIndex((s) => s.kind === "devpts") > dev, "devpts after /dev exists");
+  const launch = {
+    stateDir: "/state",
+    uid: 65532,
+    gid: 65532,
+    cwd: "/",
+    maxProcesses: 10,
+    readOnlyRootFilesystem: true,
+    envFile: "/env.json",
+    node: "/node",
+    steps,
+    argv: ["app"],
+  };
+  const script = sandboxArgv(launch).find((arg) => arg.startsWith("set -u")) ?? "";
+  assert.match(
+    script,
+    /devpts\) .*mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,max=64,nosuid,noexec /,
+  );
+  assert.match(script, /ln -s pts\/ptmx "\$R\/dev\/ptmx"/);
+  assert.deepEqual(sandboxArgv(launch).slice(-4), ["/node", SANDBOX_EXEC, "/run/incluster/env", "app"]);
+  assert.deepEqual(sandboxArgv({ ...launch, tty: true }).slice(-4), [
+    SANDBOX_EXEC,
+    "--tty",
+    "/run/incluster/env",
+    "app",
+  ]);
 });
