@@ -96,9 +96,16 @@ for (const version of ["1.27", "1.33"]) {
     k.type("tty; stty size\r");
     await k.waitFor(/\/dev\/pts\/\d+\r\n30 100\r\n/, "the terminal and kubectl's window size");
     k.resize(120, 40); // kubectl's SIGWINCH: a new size on the resize stream
-    await new Promise((r) => setTimeout(r, 300));
-    k.type("stty size\r");
-    await k.waitFor(/\r\n40 120\r\n/, "the new size");
+    // kubectl sends it on its own schedule: ask until the terminal has it.
+    await eventually(
+      async () => {
+        k.type("stty size\r");
+        await new Promise((r) => setTimeout(r, 300));
+        return /\r\n40 120\r\n/.test(k.output());
+      },
+      20_000,
+      `the new size in ${JSON.stringify(k.output())}`,
+    );
     k.type("echo typo\x7f\x7f\x7f\x7fdone\r"); // the terminal's erase key
     await k.waitFor(/\r\ndone\r\n/, "the edited line's output");
     k.type("exit 3\r");
