@@ -227,3 +227,27 @@ test("tty: true in the sandbox: the container's process has the sandbox's termin
   );
   assert.equal(logs, "/dev/pts/0\r\n24 80\r\n");
 });
+
+test("exec -t in the sandbox: the client leaving kills the command inside it", {
+  skip: sandboxSkip,
+}, async () => {
+  const t = await terminal("sandboxed", ["sh", "-c", `trap "" HUP; echo started; exec sleep 601`]);
+  await t.waitFor(/started/);
+  const sleeping = async () => {
+    const r = await c.kubectl([
+      "exec",
+      "-n",
+      NS,
+      "sandboxed",
+      "--",
+      "sh",
+      "-c",
+      "ps -eo args | grep -c '^sleep 601$' || true",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return Number(r.stdout.trim());
+  };
+  assert.equal(await sleeping(), 1);
+  t.ws.terminate();
+  await eventually(async () => (await sleeping()) === 0, 10_000, "the sandboxed command to be killed");
+});
