@@ -13,7 +13,8 @@ import type { ProcessSpec } from "./container-process.ts";
 import { containerEnv, expandArgs, type ObjectSource, type Warning } from "./env.ts";
 import { type ImagePolicy, planContainer } from "./images.ts";
 import { type BindMount, inMountNamespace } from "./mount-namespace.ts";
-import { ENV_DIR, type SandboxStep, SETUP_ENV, sandboxArgv } from "./sandbox.ts";
+import { loadNodePty } from "./pty-relay.ts";
+import { definedEnv, ENV_DIR, type SandboxStep, SETUP_ENV, sandboxArgv, sandboxExecArgv } from "./sandbox.ts";
 import { INCLUSTER_IMAGE_USER, planSecurity } from "./security-context.ts";
 
 /** A volume mount; `writable`: the container itself can change the volume's content (emptyDir). */
@@ -85,6 +86,11 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
   const { pod, container } = ctx;
   const image = planContainer(container, ctx.policy);
   if (!image.ok) return { ...image, retry: false };
+  if (container.tty) {
+    const pty = loadNodePty();
+    if ("error" in pty)
+      return { ok: false, reason: "CreateContainerError", message: pty.error, retry: false };
+  }
   const env = containerEnv(pod, container, ctx.objects, ctx.serviceEnv);
   if (!env.ok) return { ok: false, reason: "CreateContainerConfigError", message: env.message, retry: true };
   const warnings = [...env.warnings];
@@ -199,7 +205,10 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
   };
   await mkdir(processEnv.HOME!, { recursive: true });
   const cwd = container.workingDir || "/";
+  const tty = Boolean(container.tty);
+  // Under a terminal, the relay (this Node) runs the command; the environment reaches only the command (fd 3).
   let argv = expandArgs(image.argv, env.env);
+  if (tty) argv = sandboxExecArgv(process.execPath, "/dev/fd/3", true, argv);
   if (security.uid !== runtimeUser.uid || security.gid !== runtimeUser.gid) {
     argv = [
       "setpriv",
@@ -246,7 +255,9 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
   const spawnCwd = ctx.mountNamespace ? "/" : cwd;
   return {
     ok: true,
-    spec: { argv, env: processEnv, cwd: spawnCwd },
+    spec: tty
+      ? { argv, env: { ...SETUP_ENV }, cwd: spawnCwd, tty, envPipe: definedEnv(processEnv) }
+      : { argv, env: processEnv, cwd: spawnCwd },
     imageID: image.imageID,
     warnings,
     notApplied: security.notApplied,
@@ -326,6 +337,7 @@ async function planSandboxed(
     node: sandbox.node,
     steps,
     argv: c.argv,
+    tty: Boolean(ctx.container.tty),
   });
   return {
     ok: true,
@@ -334,6 +346,7 @@ async function planSandboxed(
       env: { ...SETUP_ENV },
       cwd: "/",
       sandbox: { uid: c.uid, gid: c.gid, env, node: sandbox.node, maxProcesses: sandbox.maxProcesses },
+      tty: Boolean(ctx.container.tty),
     },
     imageID: c.imageID,
     warnings: c.warnings,

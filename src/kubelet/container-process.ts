@@ -1,11 +1,13 @@
 // A container instance as a host process: its own process group (so the whole tree can be killed, as a
 // container's PID namespace would be), stdout/stderr into the container log, and termination that sends
-// SIGTERM to the main process, waits the grace period, then SIGKILLs the group.
+// SIGTERM to the main process, waits the grace period, then SIGKILLs the group. A `tty: true` container runs
+// under sandbox-exec --tty (pty-relay.ts): its terminal's output is its stdout, and attach can resize it.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import type { Writable } from "node:stream";
 import type { LogWriter } from "./logs.ts";
+import { TerminalInput, type TerminalSize } from "./pty.ts";
 
 export interface ProcessSpec {
   argv: readonly string[];
@@ -18,6 +20,10 @@ export interface ProcessSpec {
   sandbox?: SandboxedUser;
   /** The container asked for stdin (`stdin: true`): kept open for pods/attach; `once`: closed after one attach. */
   stdin?: { once: boolean };
+  /** argv runs sandbox-exec --tty: stdin is the terminal channel (pty.ts), stdout the terminal's output. */
+  tty?: boolean;
+  /** Handed to sandbox-exec on fd 3 (a host-process container's environment under a terminal). */
+  envPipe?: Record<string, string>;
 }
 
 /** Who a sandboxed container runs as, and what pods/exec needs to run a command the same way. */
@@ -50,6 +56,7 @@ export class ContainerProcess {
   readonly spec: ProcessSpec;
   /** The container's stdin, when it asked for one (pods/attach writes here). */
   readonly stdin: Writable | undefined;
+  readonly #terminal: TerminalInput | undefined;
   readonly #outputs = new Set<OutputListener>();
   readonly exited: Promise<ExitInfo>;
   readonly #sandboxed: boolean;
@@ -63,12 +70,19 @@ export class ContainerProcess {
     const child = spawn(spec.argv[0], spec.argv.slice(1), {
       env: spec.env,
       cwd: spec.cwd,
-      stdio: [spec.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+      // A terminal's input pipe also carries its window sizes: open even without stdin.
+      stdio: [spec.stdin || spec.tty ? "pipe" : "ignore", "pipe", "pipe", spec.envPipe ? "pipe" : "ignore"],
       detached: true, // a process group of its own
     });
     this.pid = child.pid;
-    this.stdin = child.stdin ?? undefined;
-    this.stdin?.on("error", () => undefined); // the container closed its stdin: attached input is dropped
+    child.stdin?.on("error", () => undefined); // the container closed its stdin: attached input is dropped
+    if (spec.envPipe) {
+      const pipe = child.stdio[3] as Writable;
+      pipe.on("error", () => undefined);
+      pipe.end(JSON.stringify(spec.envPipe));
+    }
+    this.#terminal = spec.tty && child.stdin ? new TerminalInput(child.stdin) : undefined;
+    this.stdin = spec.stdin ? (this.#terminal ?? child.stdin ?? undefined) : undefined;
     const output = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
       log.write(stream, chunk);
       for (const listener of this.#outputs) listener(stream, chunk);
@@ -112,6 +126,16 @@ export class ContainerProcess {
   onOutput(listener: OutputListener): () => void {
     this.#outputs.add(listener);
     return () => this.#outputs.delete(listener);
+  }
+
+  /** Whether it runs under a terminal (`tty: true`). */
+  get tty(): boolean {
+    return this.#terminal !== undefined;
+  }
+
+  /** Sets the terminal's window size (an attached client's); nothing without a terminal. */
+  resize(size: TerminalSize): void {
+    if (this.running) this.#terminal?.resize(size);
   }
 
   get running(): boolean {

@@ -6,7 +6,9 @@
 //     working directory and user (only with --allow-host-commands, as exec probes). argv, never a shell.
 //   - attach joins the main process: its live output, and its stdin when the container asked for one.
 //   - a container that is not running is "container not found", as findContainer answers.
-// No terminal is allocated: tty sessions get pipes (documented in docs/runtime.md).
+//   - tty: the command runs under a terminal of its own (sandbox-exec --tty, pty-relay.ts), inside the
+//     sandbox's devpts; its output is the terminal's, stdin and the client's window sizes feed it. attach
+//     resizes a `tty: true` container's terminal.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { constants } from "node:os";
@@ -14,7 +16,9 @@ import { PassThrough } from "node:stream";
 import type { ContainerProcess } from "./container-process.ts";
 import { inNetns } from "./network/host.ts";
 import type { RunningContainer } from "./pod-worker.ts";
-import { inSandboxOf, SANDBOX_EXEC, SETUP_ENV } from "./sandbox.ts";
+import { TerminalInput, type TerminalSize } from "./pty.ts";
+import { loadNodePty } from "./pty-relay.ts";
+import { definedEnv, inSandboxOf, SETUP_ENV, sandboxExecArgv } from "./sandbox.ts";
 
 export interface ExecTarget {
   node: string;
@@ -42,6 +46,8 @@ export interface ExecSession {
   stderr?: NodeJS.ReadableStream;
   done: Promise<{ exitCode: number } | { error: string }>;
   close(): void;
+  /** The client's window size (a tty session). */
+  resize?(size: TerminalSize): void;
 }
 
 interface ExecPlan {
@@ -50,6 +56,8 @@ interface ExecPlan {
   cwd: string;
   /** The container's environment, handed to sandbox-exec on fd 3. */
   envPipe?: Record<string, string>;
+  /** argv runs sandbox-exec --tty: its stdin takes terminal frames (pty.ts). */
+  tty: boolean;
 }
 
 /** A refusal before anything runs, with the kubelet's HTTP status. */
@@ -71,6 +79,9 @@ export interface NodeExecHost {
 
 /** How long exec waits for a just-started sandbox to finish its setup. */
 const SANDBOX_SETTLE_MS = 5000;
+
+/** How long a closed terminal session's relay gets to kill its command's group (SIGHUP) before SIGKILL. */
+const HANGUP_GRACE_MS = 1000;
 
 /** Sessions per node at once; more are refused (429) rather than forking without bound. */
 export const MAX_SESSIONS_PER_NODE = 64;
@@ -123,8 +134,12 @@ class NodeExec {
   async exec(target: ExecTarget, command: readonly string[], streams: ExecStreams): Promise<PreparedExec> {
     const running = await this.#settled(this.#running(target), target);
     if (command.length === 0) throw new ExecError("command must not be empty", 400);
+    if (streams.tty) {
+      const pty = loadNodePty();
+      if ("error" in pty) throw new ExecError(pty.error, 500);
+    }
     this.#checkCapacity();
-    const plan = this.#plan(running, command);
+    const plan = this.#plan(running, command, streams.tty);
     return { start: () => this.#spawn(plan, streams) };
   }
 
@@ -133,7 +148,13 @@ class NodeExec {
     const child = spawn(plan.argv[0], plan.argv.slice(1), {
       env: plan.env,
       cwd: plan.cwd,
-      stdio: [streams.stdin ? "pipe" : "ignore", "pipe", "pipe", plan.envPipe ? "pipe" : "ignore"],
+      // A terminal's input pipe also carries the window sizes: open even without the client's stdin.
+      stdio: [
+        streams.stdin || plan.tty ? "pipe" : "ignore",
+        "pipe",
+        "pipe",
+        plan.envPipe ? "pipe" : "ignore",
+      ],
       detached: true, // its own process group: closing the session kills what it started too
     });
     if (plan.envPipe) {
@@ -141,7 +162,10 @@ class NodeExec {
       pipe.on("error", () => undefined);
       pipe.end(JSON.stringify(plan.envPipe));
     }
-    return this.#track(child);
+    const session = this.#track(child, plan.tty);
+    if (!plan.tty || !child.stdin) return session;
+    const input = new TerminalInput(child.stdin);
+    return { ...session, stdin: streams.stdin ? input : undefined, resize: (size) => input.resize(size) };
   }
 
   async attach(target: ExecTarget, streams: ExecStreams): Promise<PreparedExec> {
@@ -182,7 +206,8 @@ class NodeExec {
     };
     this.#sessions.add(close);
     void process.exited.then(close);
-    return { stdin, stdout, stderr, done, close };
+    const resize = process.tty ? (size: TerminalSize) => process.resize(size) : undefined;
+    return { stdin, stdout, stderr, done, close, resize };
   }
 
   /**
@@ -216,25 +241,32 @@ class NodeExec {
   }
 
   /** How to run the command as the container's process runs. */
-  #plan(running: RunningContainer, command: readonly string[]): ExecPlan {
+  #plan(running: RunningContainer, command: readonly string[], tty: boolean): ExecPlan {
     const spec = running.process.spec;
     const sandbox = spec.sandbox;
     if (sandbox?.node && sandbox.env) {
       // nsenter runs as root with the fixed setup environment; the container's environment reaches only
       // sandbox-exec (already the container's user, inside its root), through fd 3.
-      const inside = inSandboxOf(running.pid, sandbox, [sandbox.node, SANDBOX_EXEC, "/dev/fd/3", ...command]);
+      const inside = inSandboxOf(
+        running.pid,
+        sandbox,
+        sandboxExecArgv(sandbox.node, "/dev/fd/3", tty, command),
+      );
       const argv = sandbox.maxProcesses
         ? ["prlimit", `--nproc=${sandbox.maxProcesses}`, "--", ...inside]
         : inside;
-      return { argv, env: { ...SETUP_ENV }, cwd: "/", envPipe: sandbox.env };
+      return { argv, env: { ...SETUP_ENV }, cwd: "/", envPipe: sandbox.env, tty };
     }
     if (!this.#host.allowHostCommands)
       throw new ExecError(
         "exec runs commands on the host for this container (it is not sandboxed); start the runtime with --allow-host-commands to use it",
         403,
       );
-    // A host-process container: its namespaces, working directory and user.
-    let argv: string[] = [...command];
+    // A host-process container: its namespaces, working directory and user. Under a terminal, the relay
+    // (this Node) gets the container's environment through fd 3 and only its command runs with it.
+    let argv = tty ? sandboxExecArgv(process.execPath, "/dev/fd/3", true, command) : [...command];
+    const env = tty ? { ...SETUP_ENV } : spec.env;
+    const envPipe = tty ? definedEnv(spec.env) : undefined;
     const user = processUser(running.pid);
     const self = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
     if (user && self.uid === 0 && (user.uid !== 0 || user.gid !== 0))
@@ -250,23 +282,29 @@ class NodeExec {
     if (this.#host.mountNamespace)
       return {
         argv: ["nsenter", `--target=${running.pid}`, "--mount", "--net", "--wd", "--", ...argv],
-        env: spec.env,
+        env,
         cwd: "/",
+        envPipe,
+        tty,
       };
-    return { argv: running.netns ? inNetns(running.netns, argv) : argv, env: spec.env, cwd: spec.cwd };
+    return { argv: running.netns ? inNetns(running.netns, argv) : argv, env, cwd: spec.cwd, envPipe, tty };
   }
 
-  #track(child: ChildProcess): ExecSession {
-    const kill = () => {
+  #track(child: ChildProcess, tty: boolean): ExecSession {
+    const kill = (signal: NodeJS.Signals = "SIGKILL") => {
       if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
       try {
-        process.kill(-child.pid, "SIGKILL");
+        process.kill(-child.pid, signal);
       } catch {
         // already gone
       }
     };
     const close = () => {
-      if (this.#sessions.delete(close)) kill();
+      if (!this.#sessions.delete(close)) return;
+      if (!tty) return kill();
+      // The command under a terminal has a session of its own: the relay hangs it up, then its group goes.
+      kill("SIGHUP");
+      setTimeout(kill, HANGUP_GRACE_MS).unref();
     };
     this.#sessions.add(close);
     child.stdin?.on("error", () => undefined); // the command stopped reading: the client's input is dropped

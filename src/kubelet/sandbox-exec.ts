@@ -2,11 +2,15 @@
 // from the file the setup left (readable only by this user), remove it, and exec the command with exactly
 // that environment. The environment never passes through a root process or a command line. pods/exec hands
 // it over through an inherited pipe instead (/dev/fd/N), which is closed before the command runs. A command
-// without a slash is looked up in the container's PATH, as runc does.
+// without a slash is looked up in the container's PATH, as runc does. With `--tty` first, the command runs
+// under a terminal this process holds (pty-relay.ts) instead of replacing it.
 import { accessSync, closeSync, constants, readFileSync, statSync, unlinkSync } from "node:fs";
 import path from "node:path";
+import { relayTerminal } from "./pty-relay.ts";
 
-const [envFile, ...argv] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const tty = args[0] === "--tty";
+const [envFile, ...argv] = tty ? args.slice(1) : args;
 
 function lookPath(command: string, env: Record<string, string>): string {
   if (command.includes("/")) return command;
@@ -35,7 +39,8 @@ try {
       // a read-only root filesystem keeps it; it is this user's own environment anyway
     }
   }
-  process.execve!(lookPath(argv[0], env), argv, env);
+  if (tty) relayTerminal(lookPath(argv[0], env), argv, env);
+  else process.execve!(lookPath(argv[0], env), argv, env);
 } catch (error) {
   process.stderr.write(
     `incluster sandbox: cannot start ${JSON.stringify(argv[0])}: ${(error as Error).message}\n`,

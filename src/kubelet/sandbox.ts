@@ -1,7 +1,7 @@
 // The Pod sandbox (Linux, root): a container of the incluster image runs
 //   - in its own mount and PID namespaces (util-linux `unshare`), chrooted into a fresh tmpfs root that
-//     holds only the host's system directories (read-only), the incluster app (read-only), /dev basics, a new
-//     /proc, a private /tmp and its volumes: the data dir, other Pods' volumes and the runtime's state are
+//     holds only the host's system directories (read-only), the incluster app (read-only), /dev basics, a
+//     devpts instance of its own (terminals: the host's are not visible), a new /proc, a private /tmp and its volumes: the data dir, other Pods' volumes and the runtime's state are
 //     simply not there;
 //   - as an unprivileged user (runAsUser, else the image's 65532) with no_new_privs and no capabilities;
 //   - with RLIMIT_NPROC for that user (fork bombs stay bounded);
@@ -24,6 +24,8 @@ export const SANDBOX_SETUP_EXIT_CODE = 128;
 export const SETUP_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" };
 /** Default RLIMIT_NPROC for sandbox users (counted per uid across all sandboxes, threads included). */
 export const DEFAULT_MAX_PROCESSES = 4096;
+/** Terminals one sandbox may hold at once (its devpts `max`): the kernel's pty limit is shared by all. */
+const MAX_TERMINALS = 64;
 /** Size caps of the tmpfs root (its /tmp, /home, /run) and the setup's scratch. */
 const ROOT_SIZE = "128m";
 
@@ -35,6 +37,8 @@ export type SandboxStep =
   | { kind: "etc"; source: string }
   | { kind: "dev"; name: string }
   | { kind: "proc" }
+  /** A devpts instance of its own at /dev/pts, /dev/ptmx its ptmx: the container's terminals, none of the host's. */
+  | { kind: "devpts" }
   | { kind: "hide"; path: string }
   /** A root-owned copy of a host file at path (the Pod's /etc/resolv.conf), replacing what is there. */
   | { kind: "file"; source: string; path: string }
@@ -60,6 +64,8 @@ export interface SandboxLaunch {
   node: string;
   steps: readonly SandboxStep[];
   argv: readonly string[];
+  /** Run the command under a terminal (the container's `tty: true`). */
+  tty?: boolean;
 }
 
 const SCRIPT = `set -u
@@ -93,6 +99,7 @@ while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
       mount -t overlay -o "lowerdir=$2,upperdir=$S/etc-upper,workdir=$S/etc-work" incluster-etc "$R/etc" 2>/dev/null || bind "$2" /etc ,ro ;;
     dev) : >"$R/dev/$2" && mount --bind "/dev/$2" "$R/dev/$2" || die "cannot provide /dev/$2" ;;
     proc) mkdir -p "$R/proc" && mount -t proc -o nosuid,nodev,noexec proc "$R/proc" || die "cannot mount /proc" ;;
+    devpts) mkdir -p "$R/dev/pts" && mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,max=${MAX_TERMINALS},nosuid,noexec incluster-devpts "$R/dev/pts" && ln -s pts/ptmx "$R/dev/ptmx" || die "cannot mount /dev/pts" ;;
     file) inroot "$(dirname "$3")" || die "$3 passes through a symbolic link"
       rm -f "$R$3" && cat "$2" >"$R$3" && chmod 0644 "$R$3" || die "cannot write $3" ;;
     hide) if [ -e "$R$2" ]; then mount -t tmpfs -o ro,mode=0,size=4k incluster-hidden "$R$2" || die "cannot hide $2"; fi ;;
@@ -133,6 +140,8 @@ const stepArgs = (step: SandboxStep): string[] => {
       return ["dev", step.name, "-"];
     case "proc":
       return ["proc", "-", "-"];
+    case "devpts":
+      return ["devpts", "-", "-"];
     case "hide":
       return ["hide", step.path, "-"];
     case "file":
@@ -177,11 +186,26 @@ export function sandboxArgv(launch: SandboxLaunch): string[] {
     launch.envFile,
     ...launch.steps.flatMap(stepArgs),
     "--",
-    launch.node,
-    SANDBOX_EXEC,
-    `${ENV_DIR}/env`,
-    ...launch.argv,
+    ...sandboxExecArgv(launch.node, `${ENV_DIR}/env`, Boolean(launch.tty), launch.argv),
   ];
+}
+
+/**
+ * argv of sandbox-exec: command with the environment read from envSource (a file, or /dev/fd/N), under a
+ * terminal of its own when tty (the relay then stays as its parent).
+ */
+export function sandboxExecArgv(
+  node: string,
+  envSource: string,
+  tty: boolean,
+  command: readonly string[],
+): string[] {
+  return [node, SANDBOX_EXEC, ...(tty ? ["--tty"] : []), envSource, ...command];
+}
+
+/** A process environment without its unset entries, for the hand-over to sandbox-exec. */
+export function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /**
@@ -249,6 +273,7 @@ export function baseSteps(appDirs: readonly string[], hidden: readonly string[])
   ])
     steps.push({ kind: "link", path: `/dev/${name}`, target });
   steps.push({ kind: "dir", path: "/dev/shm", mode: "1777" });
+  steps.push({ kind: "devpts" });
   steps.push({ kind: "proc" });
   for (const dir of ["/tmp", "/var/tmp"]) steps.push({ kind: "dir", path: dir, mode: "1777" });
   // Directories, not a /var/run -> /run link: mount targets may not pass through links.

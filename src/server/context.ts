@@ -92,6 +92,8 @@ export interface ContainerSession {
   done: Promise<{ exitCode: number } | { error: string }>;
   /** Ends the session early (the client went away): kills an exec'd command, detaches an attach. */
   close(): void;
+  /** Sets the terminal's window (tty sessions: the client's resize stream); absent without a terminal. */
+  resize?(size: { width: number; height: number }): void;
 }
 
 /** A session the runtime agreed to run; nothing runs until start() (the client's streams are open then). */

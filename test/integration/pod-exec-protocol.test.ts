@@ -263,18 +263,20 @@ test("nothing runs when the handshake fails (unknown subprotocol, SPDY without a
   await assert.rejects(stat(marker), /ENOENT/);
 });
 
-test("tty: stderr is dropped from the streams and merged into stdout (no pty: pipes), resize is read", async () => {
+test("tty: the command runs under a terminal (stderr joins stdout), sized by channel 4, with its exit code", async () => {
   const s = opened(
     await session(
-      `${command("sh", "-c", "echo out; sleep 0.2; echo err >&2")}&tty=1&stdout=1&stderr=1&stdin=1`,
+      `${command("sh", "-c", "sleep 0.3; stty size; tty; echo err >&2; exit 3")}&tty=1&stdout=1&stderr=1&stdin=1`,
       ["v5.channel.k8s.io"],
       (ws) => {
-        ws.send(Buffer.from([4, ...Buffer.from('{"Width":80,"Height":24}')]));
+        ws.send(Buffer.from([4, ...Buffer.from('{"Width":100,"Height":40}')]));
         ws.send(Buffer.from([255, 0]));
       },
     ),
   );
-  assert.equal(text(s, 1), "out\nerr\n");
+  assert.match(text(s, 1), /^40 100\r\n\/dev\/pts\/\d+\r\nerr\r\n$/);
   assert.equal(text(s, 2), "");
-  assert.deepEqual(JSON.parse(text(s, 3)), { metadata: {}, status: "Success" });
+  const status = JSON.parse(text(s, 3));
+  assert.equal(status.reason, "NonZeroExitCode");
+  assert.deepEqual(status.details.causes, [{ reason: "ExitCode", message: "3" }]);
 });

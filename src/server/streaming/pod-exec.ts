@@ -24,6 +24,7 @@ import {
   streamOptions,
 } from "./remotecommand.ts";
 import { serveSpdySession } from "./spdy-session.ts";
+import { readTerminalSizes } from "./terminal-size.ts";
 import { isUpgradeRequest, rejectUpgrade, takeUpgrade } from "./upgrade.ts";
 import { type ChannelConnection, isWebSocketRequest, negotiateProtocol, openChannels } from "./websocket.ts";
 
@@ -34,6 +35,8 @@ export interface SessionChannels {
   stdin?: NodeJS.ReadableStream;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
+  /** The client's terminal sizes (JSON TerminalSize values), for a tty session. */
+  resize?: NodeJS.ReadableStream;
   writeStatus(status: ChannelStatus): Promise<void>;
   closed: Promise<void>;
   close(): void;
@@ -133,6 +136,8 @@ async function pump(
     if (session.stdin && streams.stdin) channels.stdin.pipe(session.stdin);
     else channels.stdin.resume();
   }
+  // Sizes reach a terminal; without one (no tty, or a container without a terminal) they are dropped.
+  if (channels.resize) readTerminalSizes(channels.resize, (size) => session.resize?.(size));
   // tty: one terminal carries both outputs.
   const outputs: [NodeJS.ReadableStream | undefined, NodeJS.WritableStream | undefined][] = [
     [session.stdout, channels.stdout],

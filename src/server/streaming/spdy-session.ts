@@ -63,7 +63,6 @@ export function serveSpdySession(
         return;
       }
       streams.set(type, stream);
-      if (type === "resize") stream.resume(); // no terminal to resize: read and dropped
       if (++received < expected) return;
       clearTimeout(timer);
       // spdystream's Close waits for the client to finish its streams rather than resetting them (a reset
@@ -88,6 +87,7 @@ function channels(
     stdin: streams.get("stdin"),
     stdout: streams.get("stdout"),
     stderr: streams.get("stderr"),
+    resize: streams.get("resize"),
     // v4 writes the Status as JSON; v1–v3 only a failure's message (v1WriteStatusFunc).
     writeStatus: (status: ChannelStatus) =>
       new Promise<void>((resolve) => {

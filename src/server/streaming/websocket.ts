@@ -77,6 +77,8 @@ export interface ChannelConnection {
   stdin?: PassThrough;
   stdout?: Writable;
   stderr?: Writable;
+  /** Channel 4: the client's terminal sizes as JSON (terminal-size.ts reads them). */
+  resize: PassThrough;
   /** The exec's outcome on the error channel (v1–v3: only a failure's message, as text). */
   writeStatus(status: ChannelStatus): Promise<void>;
   /** Resolves when the connection is gone, whoever closed it. */
@@ -150,8 +152,7 @@ function channelConnection(
   const stdin = opts.stdin ? new PassThrough() : undefined;
   const readers = new Map<number, PassThrough>();
   if (stdin) readers.set(STREAM_STDIN, stdin);
-  const resize = new PassThrough(); // read and discarded: no terminal to resize
-  resize.resume();
+  const resize = new PassThrough();
   readers.set(STREAM_RESIZE, resize);
   const channelCount = STREAM_RESIZE + 1;
   const endReaders = () => {
@@ -195,6 +196,7 @@ function channelConnection(
     stdin,
     stdout: opts.stdout ? writer(STREAM_STDOUT) : undefined,
     stderr: opts.stderr ? writer(STREAM_STDERR) : undefined,
+    resize,
     writeStatus: (status) => {
       const body = config.jsonStatus
         ? JSON.stringify(status)
