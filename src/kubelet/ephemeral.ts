@@ -45,15 +45,16 @@ export class EphemeralContainers {
   }
 
   /**
-   * The launch in the PID namespace of its running target. Sandboxed containers join that namespace (their
-   * /proc shows its processes); host commands already run in the host's, where those are visible too.
-   * Undefined while the target has no init yet.
+   * The launch in the PID namespace of its running target. A sandboxed container joins a sandboxed target's
+   * namespace (its /proc shows the target's processes); host commands already run in the host's, where
+   * those are visible too. A sandbox never joins the host's: it would show every host process.
+   * Undefined while the target's sandbox has no init yet.
    */
   inTargetNamespace(spec: ProcessSpec, target: ContainerProcess): ProcessSpec | undefined {
-    if (!spec.sandbox) return spec;
+    if (!spec.sandbox || !target.spec.sandbox) return spec;
     // The sandbox's init (its PID 1; the spawned process is still outside): always there, unlike the
     // processes of the target's setup and its command, which come and go.
-    const init = target.spec.sandbox && target.pid !== undefined ? childOf(target.pid) : target.pid;
+    const init = target.pid === undefined ? undefined : childOf(target.pid);
     return init === undefined ? undefined : { ...spec, argv: inPidNamespaceOf(spec.argv, init) };
   }
 

@@ -135,7 +135,7 @@ test("it shares the Pod's network namespace", { skip: networkSkip }, async () =>
   assert.notEqual(main.stdout, `${await readlink("/proc/self/ns/net")}\n`, "not the host's namespace");
 });
 
-test("a sandboxed one with a target shares the target's PID namespace, without one it has its own", {
+test("a sandboxed one shares a sandboxed target's PID namespace, else it has its own", {
   skip: sandboxSkip,
 }, async () => {
   const sleeper = `process.getBuiltinModule("node:child_process").execSync("sleep ${MARK}2")`;
@@ -152,7 +152,10 @@ test("a sandboxed one with a target shares the target's PID namespace, without o
     spec: {
       terminationGracePeriodSeconds: 0,
       automountServiceAccountToken: false,
-      containers: [{ name: "main", image: "ghcr.io/incluster/incluster", env: nodeOptions(sleeper) }],
+      containers: [
+        { name: "main", image: "ghcr.io/incluster/incluster", env: nodeOptions(sleeper) },
+        { name: "host", image: "busybox", command: ["sleep", `${MARK}4`] },
+      ],
     },
   });
   await c.waitForPod(NS, "boxed", (p) => p.status?.phase === "Running", "Running");
@@ -176,6 +179,13 @@ test("a sandboxed one with a target shares the target's PID namespace, without o
   await waitForEphemeral("boxed", "alone", (s) => s.state?.terminated?.exitCode === 0, "done");
   const alone: string[] = JSON.parse(await logs("boxed", "alone"));
   assert.ok(!alone.some((cmd) => cmd.endsWith(`sleep ${MARK}2`)), alone.join("\n"));
+
+  // A host-command target runs in the host's PID namespace: a sandbox never joins that one.
+  await addEphemeral("boxed", probe("isolated", "host"));
+  await waitForEphemeral("boxed", "isolated", (s) => s.state?.terminated?.exitCode === 0, "done");
+  const isolated: string[] = JSON.parse(await logs("boxed", "isolated"));
+  assert.ok(!isolated.some((cmd) => cmd.endsWith(`sleep ${MARK}4`)), isolated.join("\n"));
+  assert.ok(isolated.length < 10, isolated.join("\n"));
 });
 
 test("the image policy applies: an image without a command waits in ErrImageNeverPull", async () => {
