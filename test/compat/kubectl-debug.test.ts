@@ -103,6 +103,40 @@ test("kubectl debug -it without a terminal on stdin falls back to -i, as on a cl
   assert.equal(pod.spec?.ephemeralContainers?.find((e) => e.name === "tty")?.tty, true);
 });
 
+test("debug profiles: general (capabilities.add SYS_PTRACE) runs a host command, restricted's runAsNonRoot is refused as the kubelet does", async () => {
+  const general = await debug(
+    ["-i", "app", "--image=busybox", "--profile=general", "--container=general", "--", "sh", "-c", "echo ok"],
+    { binary: kubectlOf("1.33"), input: "" },
+  );
+  assert.equal(general.code, 0, general.stderr);
+  assert.match(general.stdout, /ok/);
+  const pod = await ephemeralDone("general");
+  const spec = pod.spec?.ephemeralContainers?.find((e) => e.name === "general");
+  assert.deepEqual(spec?.securityContext?.capabilities?.add, ["SYS_PTRACE"]);
+
+  const restricted = await debug(
+    ["app", "--image=busybox", "--profile=restricted", "--container=restricted", "--", "true"],
+    {
+      binary: kubectlOf("1.33"),
+    },
+  );
+  assert.equal(restricted.code, 0, restricted.stderr);
+  const refused = await c.waitForPod(
+    NS,
+    "app",
+    (p) =>
+      p.status?.ephemeralContainerStatuses?.find((s) => s.name === "restricted")?.state?.waiting?.reason ===
+      "CreateContainerConfigError",
+    "restricted refused",
+  );
+  const waiting = refused.status?.ephemeralContainerStatuses?.find((s) => s.name === "restricted")?.state
+    ?.waiting;
+  assert.match(
+    waiting?.message ?? "",
+    /^container has runAsNonRoot and image will run as root \(pod: "app_kdebug\(/,
+  );
+});
+
 test("a debug container the image policy refuses waits in ErrImageNeverPull, as kubectl describe shows", async () => {
   // The runtime pulls nothing: an image other than incluster's runs only with a command.
   const r = await debug(["app", "--image=busybox", "--container=nocommand"]);
