@@ -176,7 +176,7 @@ export class ContainerProcess {
 }
 
 /** The first child of pid (Linux), from /proc/<pid>/task/<pid>/children. */
-function childOf(pid: number): number | undefined {
+export function childOf(pid: number): number | undefined {
   try {
     const first = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
     return first ? Number(first) : undefined;

@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import { isNotFound, type KubeClient } from "../client/index.ts";
 import { type CrashLoopBackOff, goDuration } from "./backoff.ts";
 import { rfc3339 } from "./clock.ts";
-import { planLaunch, type SandboxConfig } from "./container-launch.ts";
+import { type LaunchPlan, planLaunch, type SandboxConfig } from "./container-launch.ts";
 import { ContainerProcess, type ExitInfo, type ProcessSpec } from "./container-process.ts";
 import {
   type ContainerRecord,
@@ -20,6 +20,7 @@ import {
   type RunningInstance,
 } from "./container-status.ts";
 import type { ObjectSource } from "./env.ts";
+import { EphemeralContainers } from "./ephemeral.ts";
 import type { EventRecorder, EventType } from "./events.ts";
 import type { ImagePolicy } from "./images.ts";
 import {
@@ -104,6 +105,7 @@ export class PodWorker {
   readonly #deps: WorkerDeps;
   readonly #log: Logger;
   readonly #records: ContainerRecord[];
+  readonly #ephemeral: EphemeralContainers;
   #pod: Pod;
   #podIP: string | undefined;
   /** The Pod's network namespace when it has one. */
@@ -160,6 +162,7 @@ export class PodWorker {
       ...(pod.spec?.initContainers ?? []).map((c) => record(c, true)),
       ...(pod.spec?.containers ?? []).map((c) => record(c, false)),
     ];
+    this.#ephemeral = new EphemeralContainers(pod);
     const phase = pod.status?.phase;
     this.#terminal = phase === "Succeeded" || phase === "Failed";
     this.#startTime = pod.status?.startTime;
@@ -171,14 +174,19 @@ export class PodWorker {
     this.#kick();
   }
 
+  /** Init and regular containers, then ephemeral ones. */
+  #allRecords(): ContainerRecord[] {
+    return [...this.#records, ...this.#ephemeral.records];
+  }
+
   /** The main processes of its running containers (to tell which Pod a process belongs to). */
   mainPids(): number[] {
-    return this.#records.flatMap((r) => (r.instance?.process.pid ? [r.instance.process.pid] : []));
+    return this.#allRecords().flatMap((r) => (r.instance?.process.pid ? [r.instance.process.pid] : []));
   }
 
   /** A running container, for pods/exec and pods/attach (the kubelet's findContainer sees running ones only). */
   runningContainer(name: string): RunningContainer | undefined {
-    const instance = this.#records.find((r) => r.spec.name === name)?.instance;
+    const instance = this.#allRecords().find((r) => r.spec.name === name)?.instance;
     const pid = instance?.process.commandPid();
     if (!instance || !pid) return undefined;
     return { process: instance.process, pid, ...(this.#netns ? { netns: this.#netns } : {}) };
@@ -269,6 +277,8 @@ export class PodWorker {
       this.#lastMountErrors = "";
     }
     this.#sandboxReady = true;
+    // Ephemeral containers start once, initialized or not (computePodActions).
+    for (const record of this.#ephemeral.pending(this.#pod)) await this.#startOrWait(record);
 
     const policy = this.#pod.spec?.restartPolicy ?? "Always";
     // Init containers: one at a time, each must succeed before the next. Sidecars (restartPolicy
@@ -344,8 +354,10 @@ export class PodWorker {
   async #finish(): Promise<void> {
     this.#terminal = true;
     this.#stopTimers();
-    const sidecars = this.#records.filter((r) => isSidecar(r) && r.instance);
-    // Later sidecars stop first, as on deletion.
+    // Later sidecars stop first, as on deletion; ephemeral containers are not in the ordering and stop at once.
+    const sidecars = [...this.#records.filter(isSidecar), ...this.#ephemeral.records].filter(
+      (r) => r.instance,
+    );
     const ordering = new TerminationOrdering(
       this.#pod,
       sidecars.map((r) => r.spec.name),
@@ -389,7 +401,7 @@ export class PodWorker {
         return;
       }
     }
-    const plan = await planLaunch({
+    let plan = await planLaunch({
       pod: this.#podWithStatus(),
       container: record.spec,
       podDir: this.#deps.volumes.podDir(this.uid),
@@ -404,6 +416,7 @@ export class PodWorker {
       sandbox: this.#deps.sandbox,
       resolvConf: this.#resolvConf,
     });
+    plan = this.#inTargetNamespace(record, plan);
     if (this.#closed || this.#terminating) return;
     if (!plan.ok) {
       if (record.waiting?.message !== plan.message) {
@@ -425,6 +438,19 @@ export class PodWorker {
     const spec = this.#netns ? { ...plan.spec, argv: inNetns(this.#netns, plan.spec.argv) } : plan.spec;
     this.#launch(record, spec, plan.imageID);
     await this.#postStart(record, spec);
+  }
+
+  /** An ephemeral container with targetContainerName joins the PID namespace of that running container. */
+  #inTargetNamespace(record: ContainerRecord, plan: LaunchPlan): LaunchPlan {
+    const target = this.#ephemeral.targetOf(record);
+    if (!plan.ok || !target) return plan;
+    const running = this.runningContainer(target);
+    const spec = running && this.#ephemeral.inTargetNamespace(plan.spec, running.process);
+    if (!spec) {
+      const message = `cannot share the process namespace of container "${target}": it is not running`;
+      return { ok: false, reason: "CreateContainerError", message, retry: true };
+    }
+    return { ...plan, spec };
   }
 
   #launch(record: ContainerRecord, spec: ProcessSpec, imageID: string): void {
@@ -699,7 +725,7 @@ export class PodWorker {
 
   /** Deletion (announce) runs preStop hooks; a vanished Pod object or the runtime's stop does not. */
   async #stopContainers(graceMs: number, announce: boolean): Promise<void> {
-    const running = this.#records.filter((r) => r.instance);
+    const running = this.#allRecords().filter((r) => r.instance);
     const ordering =
       announce && hasSidecars(this.#pod)
         ? new TerminationOrdering(
@@ -723,7 +749,7 @@ export class PodWorker {
         await instance.finished;
       }),
     );
-    for (const record of this.#records) {
+    for (const record of this.#allRecords()) {
       if (record.waiting && !record.lastExit) record.waiting = { reason: "ContainerCreating" };
       if (record.waiting?.reason === "CrashLoopBackOff") record.waiting = undefined;
     }
@@ -795,8 +821,9 @@ export class PodWorker {
       if (record.instance?.prober.ready) this.#portConflicts.delete(record.spec.name);
     const init = this.#records.filter((r) => r.init).map(containerStatus);
     const regular = this.#records.filter((r) => !r.init).map(containerStatus);
-    this.#deps.logs.setStatuses(this.namespace, this.name, this.uid, [...init, ...regular]);
-    return buildPodStatus({
+    const ephemeral = this.#ephemeral.statuses(this.#pod);
+    this.#deps.logs.setStatuses(this.namespace, this.name, this.uid, [...init, ...regular, ...ephemeral]);
+    const status = buildPodStatus({
       pod: this.#pod,
       sandboxReady: this.#sandboxReady && !terminal,
       initStatuses: init,
@@ -809,6 +836,8 @@ export class PodWorker {
       securityNotApplied: this.#securityNotApplied,
       portConflicts: this.#portConflicts,
     });
+    if (ephemeral.length > 0) status.ephemeralContainerStatuses = ephemeral;
+    return status;
   }
 
   /** Sends the status if it changed; one PATCH in flight at a time, the latest state wins. */
@@ -854,6 +883,11 @@ export class PodWorker {
     return `${this.name}_${this.namespace}(${this.uid})`;
   }
 
+  #specList(record: ContainerRecord): string {
+    if (record.init) return "initContainers";
+    return this.#ephemeral.has(record) ? "ephemeralContainers" : "containers";
+  }
+
   #event(record: ContainerRecord | undefined, type: EventType, reason: string, message: string): void {
     const ref: ObjectReference = {
       apiVersion: "v1",
@@ -862,7 +896,7 @@ export class PodWorker {
       name: this.name,
       uid: this.uid,
     };
-    if (record) ref.fieldPath = `spec.${record.init ? "initContainers" : "containers"}{${record.spec.name}}`;
+    if (record) ref.fieldPath = `spec.${this.#specList(record)}{${record.spec.name}}`;
     this.#deps.events.record(ref, type, reason, message);
   }
 }

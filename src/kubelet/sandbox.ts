@@ -158,6 +158,23 @@ export const SANDBOX_EXEC = fileURLToPath(
   new URL(`./sandbox-exec${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url),
 );
 
+/** How sandboxArgv makes the container's namespaces: a PID namespace of its own, with the script as its init. */
+const OWN_NAMESPACES = ["unshare", "--mount", "--pid", "--fork", "--kill-child"];
+
+/**
+ * A sandboxArgv that joins the PID namespace of process pid instead of creating one (an ephemeral container
+ * with targetContainerName): its fresh /proc then shows that container's processes, and they see it.
+ */
+export function inPidNamespaceOf(argv: readonly string[], pid: number): string[] {
+  const at = argv.indexOf(OWN_NAMESPACES[0]);
+  if (at < 0 || OWN_NAMESPACES.some((arg, i) => argv[at + i] !== arg))
+    throw new Error("not a sandbox command line");
+  // nsenter forks into the namespace, its child becomes the script (not that namespace's init): the same
+  // spawned process → script → command layout as a sandbox of its own (ContainerProcess relies on it).
+  const joined = ["nsenter", `--target=${pid}`, "--pid", "--", "unshare", "--mount"];
+  return [...argv.slice(0, at), ...joined, ...argv.slice(at + OWN_NAMESPACES.length)];
+}
+
 /** The host argv that starts a container in the sandbox. Spawn it with SETUP_ENV and no other variables. */
 export function sandboxArgv(launch: SandboxLaunch): string[] {
   return [
@@ -166,11 +183,7 @@ export function sandboxArgv(launch: SandboxLaunch): string[] {
     "--pdeathsig",
     "KILL",
     "--",
-    "unshare",
-    "--mount",
-    "--pid",
-    "--fork",
-    "--kill-child",
+    ...OWN_NAMESPACES,
     "--propagation",
     "private",
     "/bin/sh",

@@ -70,7 +70,12 @@ export async function podLog(call: Call): Promise<void> {
       );
     }
     container = containers[0].name;
-  } else if (![...containers, ...(pod.spec?.initContainers ?? [])].some((c) => c.name === container)) {
+  } else if (
+    // podHasContainerWithName: any container of the Pod, ephemeral ones included.
+    ![...containers, ...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].some(
+      (c) => c.name === container,
+    )
+  ) {
     throw fail.badRequest(`container ${container} is not valid for pod ${info.name}`);
   }
   // LogLocation: an unscheduled pod has no log location, and StreamObject answers a nil stream with 204.

@@ -142,21 +142,29 @@ async function handleSubresource(call: Call): Promise<void> {
   if (key === "/pods/attach") return podAttach(call);
   if (key === "/pods/eviction") return createEviction(call);
   if (sub.name === "scale") return handleScale(call);
-  if (sub.name === "status" || sub.name === "finalize" || sub.name === "approval") {
+  if (UPDATED_THROUGH.has(sub.name)) {
     if (info.verb === "get") return getObject(call);
-    if (info.verb === "patch") return patch(call, sub.name === "approval" ? "approval" : "status");
+    if (info.verb === "patch") return patch(call, sub.name === "finalize" ? "status" : sub.name);
     const options = updateOptions(query);
     const entry = await ctx.objects.update(def, await readObject(req), info.namespace, info.name, {
       user,
       dryRun: options.dryRun,
       subresource: sub.name === "finalize" ? "" : sub.name,
       manager: managerOf(call),
+      ...managedAs(sub.name),
       ...decodeOptions(call),
     });
     return sendEntry(call, 200, entry);
   }
   throw notFoundPath();
 }
+
+/** Subresources that read and write the object itself (get, update, patch), each with its strategy. */
+const UPDATED_THROUGH = new Set(["status", "finalize", "approval", "ephemeralcontainers"]);
+
+/** Managed-fields entries name the subresource a write came through (status-like ones name themselves). */
+const managedAs = (subresource: string) =>
+  subresource === "ephemeralcontainers" ? { managerSubresource: subresource } : {};
 
 async function patch(call: Call, subresource: string): Promise<void> {
   const { ctx, req, def, info, query, user } = call;
@@ -176,6 +184,7 @@ async function patch(call: Call, subresource: string): Promise<void> {
       subresource,
       force: options.force,
       manager: managerOf(call),
+      ...managedAs(subresource),
       ...decodeOptions(call),
     },
   );

@@ -24,19 +24,25 @@ export function defaultPodSpec(spec: Mutable<NonNullable<Pod["spec"]>>): void {
   spec.terminationGracePeriodSeconds ??= 30;
   spec.securityContext ??= {};
   for (const v of spec.volumes ?? []) defaultVolume(v);
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-    c.terminationMessagePath ??= "/dev/termination-log";
-    c.terminationMessagePolicy ??= "File";
-    const tag = c.image?.includes("@") ? "digest" : (c.image?.split("/").pop()?.split(":")[1] ?? "latest");
-    c.imagePullPolicy ??= tag === "latest" ? "Always" : "IfNotPresent";
-    c.resources ??= {};
-    for (const p of c.ports ?? []) p.protocol ??= "TCP";
-    // SetDefaults_ObjectFieldSelector.
-    for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ||= "v1";
-    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (probe) defaultProbe(probe);
-    for (const hook of [c.lifecycle?.postStart, c.lifecycle?.preStop])
-      if (hook?.httpGet) defaultHTTPGet(hook.httpGet);
-  }
+  // SetDefaults_EphemeralContainer is SetDefaults_Container on its EphemeralContainerCommon.
+  const ephemeral = (spec.ephemeralContainers ?? []) as Mutable<Container>[];
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...ephemeral])
+    defaultContainer(c);
+}
+
+/** SetDefaults_Container, with its ports, env fieldRefs, probes and hooks. */
+function defaultContainer(c: Mutable<Container>): void {
+  c.terminationMessagePath ??= "/dev/termination-log";
+  c.terminationMessagePolicy ??= "File";
+  const tag = c.image?.includes("@") ? "digest" : (c.image?.split("/").pop()?.split(":")[1] ?? "latest");
+  c.imagePullPolicy ??= tag === "latest" ? "Always" : "IfNotPresent";
+  c.resources ??= {};
+  for (const p of c.ports ?? []) p.protocol ??= "TCP";
+  // SetDefaults_ObjectFieldSelector.
+  for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ||= "v1";
+  for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (probe) defaultProbe(probe);
+  for (const hook of [c.lifecycle?.postStart, c.lifecycle?.preStop])
+    if (hook?.httpGet) defaultHTTPGet(hook.httpGet);
 }
 
 type Volume = Mutable<NonNullable<NonNullable<Pod["spec"]>["volumes"]>[number]>;
@@ -105,6 +111,36 @@ function defaultedCopy(pod: KubeObject): KubeObject {
   defaultPod(copy as Mutable<Pod>);
   return copy;
 }
+
+/** podEphemeralContainersStrategy.PrepareForUpdate (pkg/registry/core/pod/strategy.go
+ * dropNonEphemeralContainerUpdates): only spec.ephemeralContainers comes from the request, decoded (so
+ * defaulted); spec, status and the metadata ResetObjectMetaForStatus restores stay as stored. */
+function keepEphemeralContainersOnly(pod: Mutable<Pod>, old: Pod): void {
+  const ephemeralContainers = pod.spec?.ephemeralContainers;
+  pod.spec = cloneJson(old.spec ?? {}) as Mutable<NonNullable<Pod["spec"]>>;
+  if (ephemeralContainers) pod.spec.ephemeralContainers = ephemeralContainers;
+  else delete pod.spec.ephemeralContainers;
+  pod.status = old.status;
+  pod.metadata ??= {};
+  const meta = pod.metadata;
+  for (const key of RESET_FOR_STATUS) {
+    const value = old.metadata?.[key];
+    if (value === undefined) delete meta[key];
+    else (meta as Record<string, unknown>)[key] = value;
+  }
+  for (const c of pod.spec.ephemeralContainers ?? []) defaultContainer(c as Mutable<Container>);
+}
+
+/** metav1.ResetObjectMetaForStatus: what a status-like write keeps from the stored object. */
+const RESET_FOR_STATUS = [
+  "deletionTimestamp",
+  "generation",
+  "selfLink",
+  "labels",
+  "annotations",
+  "ownerReferences",
+  "finalizers",
+] as const;
 
 const QOS_RESOURCES = ["cpu", "memory"];
 
@@ -294,6 +330,7 @@ export const pod: ResourceDef = {
   subresources: [
     { name: "status", kind: "Pod", verbs: GET_PATCH_UPDATE },
     { name: "binding", kind: "Binding", verbs: ["create"] },
+    { name: "ephemeralcontainers", kind: "Pod", verbs: GET_PATCH_UPDATE },
     { name: "log", kind: "Pod", verbs: ["get"] },
     { name: "exec", kind: "PodExecOptions", verbs: ["create", "get"] },
     { name: "attach", kind: "PodAttachOptions", verbs: ["create", "get"] },
@@ -326,6 +363,9 @@ export const pod: ResourceDef = {
           message: "Scheduling is blocked due to non-empty scheduling gates",
         },
       ];
+  },
+  prepareSubresource(subresource, o, old) {
+    if (subresource === "ephemeralcontainers") keepEphemeralContainersOnly(o as Mutable<Pod>, old as Pod);
   },
   // The stored Pod is compared as upstream reads it back: decoded, so defaulted (objects stored before a
   // default was added — probe thresholds, host-network ports — must not read as changed specs).
