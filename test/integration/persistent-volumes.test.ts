@@ -4,14 +4,21 @@
 // runtime's refusal to mount a PV it did not provision. kubectl (1.33) reads the columns and events.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { eventually } from "../helpers/cluster.ts";
-import { createNamespace, createPod, type RuntimeCluster, startRuntimeCluster } from "./kubelet-harness.ts";
+import {
+  createNamespace,
+  createPod,
+  type RuntimeCluster,
+  sandboxSkipReason,
+  startRuntimeCluster,
+} from "./kubelet-harness.ts";
 
 const NS = "storage";
+const skipSandbox = await sandboxSkipReason();
 
 let c: RuntimeCluster;
 let mnt: string;
@@ -328,4 +335,37 @@ test("a claim asking for an access mode no volume has stays Pending", async () =
     (await volume("rwo-only")).json.metadata.annotations["pv.kubernetes.io/bound-by-controller"],
     "yes",
   );
+});
+
+test("a sandboxed container (the image user, 65532) writes its claim's volume", {
+  skip: skipSandbox,
+}, async () => {
+  assert.ok(c.runtime.sandboxed);
+  await createClaim("sandboxed", {});
+  const code =
+    'const fs=process.getBuiltinModule("node:fs");fs.writeFileSync("/data/f","from the sandbox");' +
+    'console.log("RESULT "+process.getuid()+" "+fs.readFileSync("/data/f","utf8"))';
+  await createPod(c, NS, {
+    metadata: { name: "sandboxed" },
+    spec: {
+      restartPolicy: "Never",
+      automountServiceAccountToken: false,
+      volumes: [{ name: "data", persistentVolumeClaim: { claimName: "sandboxed" } }],
+      containers: [
+        {
+          name: "main",
+          image: "ghcr.io/incluster/incluster",
+          args: ["--help"],
+          env: [{ name: "NODE_OPTIONS", value: `--import=data:text/javascript,${encodeURIComponent(code)}` }],
+          volumeMounts: [{ name: "data", mountPath: "/data" }],
+        },
+      ],
+    },
+  });
+  assert.equal((await finished("sandboxed")).status?.phase, "Succeeded");
+  assert.match(await logsOf("sandboxed"), /^RESULT 65532 from the sandbox$/m);
+  const pvc = await claim("sandboxed");
+  const file = path.join(c.server.persistentVolumesDir, pvc.spec.volumeName, "f");
+  assert.equal(await readFile(file, "utf8"), "from the sandbox");
+  assert.equal((await stat(file)).uid, 65532, "the file belongs to the container's user");
 });
