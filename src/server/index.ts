@@ -14,6 +14,7 @@ import { priorityAdmission } from "./admission/priority.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
 import { resourceQuotaAdmission } from "./admission/resource-quota.ts";
 import { serviceAccountAdmission } from "./admission/service-account.ts";
+import { storageObjectInUseProtection } from "./admission/storage-object-in-use.ts";
 import { webhookAdmission } from "./admission/webhook/dispatch.ts";
 import { openAuditLog } from "./audit.ts";
 import { Authenticator, type StaticToken } from "./authn/index.ts";
@@ -40,6 +41,7 @@ import { startReplicationManager } from "./controllers/replication-controller.ts
 import { startResourceQuotaController } from "./controllers/resource-quota.ts";
 import { startServiceIPAddressController } from "./controllers/service-ipaddresses.ts";
 import { startStatefulSetController } from "./controllers/statefulset.ts";
+import { startVolumeProtectionController } from "./controllers/volume-protection.ts";
 import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
 import { startCrdController } from "./crd/controller.ts";
 import type { ResourceHandlerContext } from "./handlers/resources.ts";
@@ -207,6 +209,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       serviceAccountAdmission,
       priorityAdmission,
       defaultStorageClass,
+      storageObjectInUseProtection,
       certificatesAdmission(authz),
       rbacEscalation(authz),
       webhooks.mutating,
@@ -316,6 +319,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startCsrSigningController(controllerContext),
     startCrdController(controllerContext),
     startPersistentVolumeController(controllerContext, { clock, volumesDir: persistentVolumesDir }),
+    startVolumeProtectionController(controllerContext),
   ];
   const settle = async () => {
     for (let i = 0; i < 5; i++) await Promise.all(controllers.map((c) => c.idle())); // controllers feed each other

@@ -199,6 +199,29 @@ test("a claim waits for its first consumer, is provisioned on the Pod's node, an
   assert.equal(existsSync(pv.spec.hostPath.path), false, "the volume's directory is removed");
 });
 
+test("a claim a running Pod uses stays Terminating (pvc-protection) until the Pod goes, then its volume goes", async () => {
+  const created = await createClaim("held", {});
+  assert.deepEqual(created.metadata.finalizers, ["kubernetes.io/pvc-protection"]);
+  await createPod(c, NS, podWithClaim("holder", "held", "exec sleep 3600"));
+  await c.waitForPod(NS, "holder", (p) => p.status?.phase === "Running", "running");
+  const bound = await waitForClaim("held", "Bound");
+  const pv = (await volume(bound.spec.volumeName)).json;
+  assert.deepEqual(pv.metadata.finalizers, ["kubernetes.io/pv-protection"]);
+
+  assert.equal((await c.admin("DELETE", `/api/v1/namespaces/${NS}/persistentvolumeclaims/held`)).status, 200);
+  await c.server.settle();
+  const terminating = await claim("held");
+  assert.ok(terminating.metadata.deletionTimestamp);
+  assert.deepEqual(terminating.metadata.finalizers, ["kubernetes.io/pvc-protection"]);
+  assert.match((await c.kubectl(["get", "pvc", "held", "-n", NS])).stdout, /^held\s+Terminating\s+/m);
+  assert.equal((await volume(pv.metadata.name)).json.status.phase, "Bound");
+
+  await deletePod("holder");
+  await eventually(async () => (await volume(pv.metadata.name)).status === 404, 10_000, "the PV deleted");
+  assert.equal((await c.admin("GET", `/api/v1/namespaces/${NS}/persistentvolumeclaims/held`)).status, 404);
+  assert.equal(existsSync(pv.spec.hostPath.path), false);
+});
+
 test("a StatefulSet's volumeClaimTemplates give each replica its own claim, kept across Pod recreation", async () => {
   const r = await c.admin("POST", `/apis/apps/v1/namespaces/${NS}/statefulsets`, {
     metadata: { name: "web" },
