@@ -241,6 +241,7 @@ export function startPersistentVolumeController(
       claim = await updateClaim(next);
     }
     await updateClaimStatus(claim, "Bound", volume);
+    waiting.delete(claim.metadata.uid);
   }
 
   /** The node a Pod using the claim runs on (the scheduler's selected node), if any. */
