@@ -15,6 +15,7 @@ import { asMap, asString, asStrings, type Json } from "../registry/json-access.t
 import { storageClassOf } from "../registry/kinds/core/persistent-volumes.ts";
 import { quantityMilli } from "../registry/quantity.ts";
 import type { ResourceDef } from "../registry/types.ts";
+import type { Entry } from "../storage/index.ts";
 import type { Clock } from "./clock.ts";
 import {
   CONTROLLER_USER,
@@ -159,7 +160,9 @@ export function startPersistentVolumeController(
   const getClass = (name: string) =>
     name ? (c.store.get(CLASSES, "", name)?.object() as Json | undefined) : undefined;
   const own = <T>(o: T): T => structuredClone(o);
-  const stored = (r: unknown) => ("json" in (r as object) ? parsedObject(r as { json: string }) : r) as Obj;
+  /** What a write returns: a store entry (parsed afresh) or the object itself. */
+  const stored = (r: Entry | StoredObject) =>
+    ("object" in r && typeof r.object === "function" ? r.object() : r) as Obj;
 
   async function updateClaim(claim: Obj): Promise<Obj> {
     return stored(
@@ -246,7 +249,9 @@ export function startPersistentVolumeController(
 
   /** The node a Pod using the claim runs on (the scheduler's selected node), if any. */
   function consumerNode(claim: Obj): string | undefined {
+    const mention = `"claimName":${JSON.stringify(claim.metadata.name)}`;
     for (const entry of c.store.list("pods", { namespace: claim.metadata.namespace }).items) {
+      if (!entry.json.includes(mention)) continue; // most Pods do not use the claim: skip parsing them
       const pod = entry.object() as Obj;
       const node = asString(asMap(pod.spec).nodeName);
       if (node && !pod.metadata.deletionTimestamp && podClaimNames(pod).includes(claim.metadata.name))

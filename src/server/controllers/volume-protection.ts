@@ -23,7 +23,9 @@ export function startVolumeProtectionController(c: ControllerContext): Controlle
 
   /** podUsesPVC of a Pod that is not shut down (Succeeded or Failed). */
   function claimInUse(namespace: string, name: string): boolean {
+    const mention = `"claimName":${JSON.stringify(name)}`;
     return c.store.list("pods", { namespace }).items.some((e) => {
+      if (!e.json.includes(mention)) return false; // skip parsing the Pods that cannot use it
       const pod = e.object();
       const phase = asMap(pod.status).phase;
       return phase !== "Succeeded" && phase !== "Failed" && podClaimNames(pod).includes(name);
