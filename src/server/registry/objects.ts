@@ -70,6 +70,19 @@ const HAS_STATUS_SUBRESOURCE = (def: ResourceDef) =>
 
 const TRACKS_GENERATION = (def: ResourceDef) => def.generation ?? HAS_STATUS_SUBRESOURCE(def);
 
+/** A status write's metadata: the stored one, with what the kind's status strategy takes from the request
+ * (ResourceDef.statusKeepsMetadata; generic rest.BeforeUpdate then restores identity and timestamps). */
+function statusMetadata(def: ResourceDef, old: StoredObject, incoming: KubeObject): Meta {
+  const keeps = def.statusKeepsMetadata ?? "all";
+  if (keeps === "all") return { ...old.metadata };
+  const meta: Meta = { ...(incoming.metadata ?? {}) };
+  for (const field of keeps) {
+    if (old.metadata[field] === undefined) delete meta[field];
+    else (meta as Record<string, unknown>)[field] = old.metadata[field];
+  }
+  return meta;
+}
+
 /** Subresources written like /status: only status comes from the request (a CSR's /approval too). */
 const STATUS_LIKE = new Set(["status", "approval"]);
 
@@ -511,8 +524,8 @@ export class ObjectService {
     const statusLike = STATUS_LIKE.has(subresource);
     const next: KubeObject = statusLike ? { ...old, status: incoming.status } : { ...incoming };
     if (statusLike) {
-      // Only status (plus nothing else) changes through /status.
-      next.metadata = { ...old.metadata };
+      // Status, and the metadata the kind's status strategy lets through, change through /status.
+      next.metadata = statusMetadata(def, old, incoming);
     } else if (HAS_STATUS_SUBRESOURCE(def) && subresource === "") {
       next.status = old.status;
     }

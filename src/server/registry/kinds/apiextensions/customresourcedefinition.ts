@@ -648,6 +648,9 @@ export const customResourceDefinition: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "CustomResourceDefinition", verbs: GET_PATCH_UPDATE }],
   defaults: setDefaults,
+  // statusStrategy resets metadata from the new object itself (ResetObjectMetaForStatus(&new, &new),
+  // kubernetes#137681), so a /status write takes the request's metadata.
+  statusKeepsMetadata: [],
   prepare,
   validate: validateCRD,
   beforeDelete,

@@ -89,6 +89,7 @@ export const apiService: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "APIService", verbs: GET_PATCH_UPDATE }],
   defaults: defaultAPIService,
+  generation: false, // kube-aggregator apiservice strategy.go never sets it
   validate: validateAPIService,
   printer: {
     columns: [

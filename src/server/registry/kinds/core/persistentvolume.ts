@@ -124,6 +124,8 @@ export const persistentVolume: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "PersistentVolume", verbs: GET_PATCH_UPDATE }],
   defaults: defaultPersistentVolume,
+  statusKeepsMetadata: [], // persistentvolumeStatusStrategy keeps spec only
+  generation: false, // persistentvolume strategy.go never sets it
   validate: validatePersistentVolume,
   printer: {
     columns: [

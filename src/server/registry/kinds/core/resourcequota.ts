@@ -100,6 +100,8 @@ export const resourceQuota: ResourceDef = {
   defaults: (obj) => {
     obj.status ??= {};
   },
+  statusKeepsMetadata: [], // resourcequotaStatusStrategy keeps spec only
+  generation: false, // resourcequota strategy.go never sets it
   validate: validateResourceQuota,
   printer: {
     columns: [

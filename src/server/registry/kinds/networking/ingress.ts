@@ -224,6 +224,7 @@ export const ingress: ResourceDef = {
   shortNames: ["ing"],
   verbs: CRUD,
   subresources: [{ name: "status", kind: "Ingress", verbs: GET_PATCH_UPDATE }],
+  statusKeepsMetadata: [], // ingressStatusStrategy keeps spec only
   validate: validateIngress,
   printer: {
     columns: [

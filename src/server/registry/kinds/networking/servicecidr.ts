@@ -78,6 +78,7 @@ export const serviceCIDR: ResourceDef = {
   namespaced: false,
   verbs: CRUD,
   subresources: [{ name: "status", kind: "ServiceCIDR", verbs: GET_PATCH_UPDATE }],
+  generation: false, // servicecidr strategy.go never sets it
   validate: validateServiceCIDR,
   printer: {
     columns: [NAME_COLUMN, column("CIDRs", "string", CIDRS_DOC), AGE_COLUMN],

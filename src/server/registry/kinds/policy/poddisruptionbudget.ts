@@ -71,6 +71,7 @@ export const podDisruptionBudget: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "PodDisruptionBudget", verbs: GET_PATCH_UPDATE }],
   defaults: defaultPodDisruptionBudget,
+  statusKeepsMetadata: [], // podDisruptionBudgetStatusStrategy keeps spec only
   validate: validatePodDisruptionBudget,
   printer: {
     columns: [
