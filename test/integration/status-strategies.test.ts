@@ -309,7 +309,10 @@ test("a /status write runs only the kind's status-update validation", async () =
     spec: { selector: { matchLabels: { app: "a" } }, serviceName: "web", replicas: 0, template },
   });
   assert.equal(sts.status, 201, sts.text);
-  const over = { ...sts.json, status: { replicas: 1, readyReplicas: 2, availableReplicas: 0, collisionCount: 0 } };
+  const over = {
+    ...sts.json,
+    status: { replicas: 1, readyReplicas: 2, availableReplicas: 0, collisionCount: 0 },
+  };
   delete over.metadata.resourceVersion;
   const stsBad = await c.admin("PUT", "/apis/apps/v1/namespaces/ss/statefulsets/web/status", over);
   assert.equal(stsBad.status, 422, stsBad.text);

@@ -135,6 +135,26 @@ export class ObjectService {
     this.now = now;
   }
 
+  /**
+   * Admission of a connect request (endpoints/handlers/rest.go ConnectResource): the plugins that handle
+   * CONNECT see the decoded options as the object, mutating ones first. Returns the options to connect with.
+   */
+  async admitConnect(
+    def: ResourceDef,
+    subresource: string,
+    namespace: string,
+    name: string,
+    options: KubeObject,
+    user: UserInfo,
+  ): Promise<KubeObject> {
+    const plugins = this.admission.filter((p) => p.connect);
+    const req = { operation: "CONNECT" as const, def, subresource, namespace, name, user, store: this.store };
+    const admitted = { ...req, object: options };
+    await runAdmission(plugins, "mutate", admitted);
+    await runAdmission(plugins, "validate", admitted);
+    return admitted.object;
+  }
+
   /** Throws a 400 unless apiVersion/kind (when present) match the endpoint. */
   checkTypeMeta(def: ResourceDef, obj: KubeObject, kind = def.kind, apiVersion = groupVersion(def)): void {
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
