@@ -321,3 +321,68 @@ test("a /status write runs only the kind's status-update validation", async () =
     'StatefulSet.apps "web" is invalid: status.readyReplicas: Invalid value: 2: cannot be greater than status.replicas',
   );
 });
+
+test("status-update validators of quotas, APIServices, PDBs and CRDs, with upstream's texts", async () => {
+  const put = async (path: string, mutate: (o: any) => void) => {
+    const current = (await c.admin("GET", path.replace(/\/status$/, ""))).json;
+    delete current.metadata.resourceVersion;
+    mutate(current);
+    return c.admin("PUT", path, current);
+  };
+
+  // ValidateResourceQuotaStatusUpdate: quota resource names and quantities of status.hard/used.
+  const rq = await c.admin("POST", "/api/v1/namespaces/ss/resourcequotas", {
+    metadata: { name: "rq-status" },
+    spec: { hard: { pods: "3" } },
+  });
+  assert.equal(rq.status, 201, rq.text);
+  const badQuota = await put("/api/v1/namespaces/ss/resourcequotas/rq-status/status", (o) => {
+    o.status = { hard: { pods: "3", widgets: "1" }, used: { pods: "0" } };
+  });
+  assert.equal(badQuota.status, 422, badQuota.text);
+  assert.equal(
+    badQuota.json.message,
+    'ResourceQuota "rq-status" is invalid: status.hard[widgets]: Invalid value: "widgets": must be a standard resource for quota',
+  );
+
+  // ValidateAPIServiceStatus: a condition's status is True, False or Unknown.
+  const svc = await c.admin("POST", "/apis/apiregistration.k8s.io/v1/apiservices", {
+    metadata: { name: "v1beta1.status.example.com" },
+    spec: { group: "status.example.com", version: "v1beta1", groupPriorityMinimum: 100, versionPriority: 10 },
+  });
+  assert.equal(svc.status, 201, svc.text);
+  const badService = await put(
+    "/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.status.example.com/status",
+    (o) => {
+      o.status = { conditions: [{ type: "Available", status: "Maybe" }] };
+    },
+  );
+  assert.equal(badService.status, 422, badService.text);
+  assert.equal(
+    badService.json.message,
+    'APIService.apiregistration.k8s.io "v1beta1.status.example.com" is invalid: status.conditions[0].status: Unsupported value: "Maybe": supported values: "True", "False", "Unknown"',
+  );
+
+  // ValidatePodDisruptionBudgetStatusUpdate: metav1 conditions, then non-negative counts.
+  const pdb = await c.admin("POST", "/apis/policy/v1/namespaces/ss/poddisruptionbudgets", {
+    metadata: { name: "pdb-status" },
+    spec: { minAvailable: 1, selector: { matchLabels: { app: "none" } } },
+  });
+  assert.equal(pdb.status, 201, pdb.text);
+  const badBudget = await put("/apis/policy/v1/namespaces/ss/poddisruptionbudgets/pdb-status/status", (o) => {
+    o.status = {
+      disruptionsAllowed: -1,
+      currentHealthy: 0,
+      desiredHealthy: 0,
+      expectedPods: 0,
+      conditions: [{ type: "DisruptionAllowed", status: "False", reason: "bad reason" }],
+    };
+  });
+  assert.equal(badBudget.status, 422, badBudget.text);
+  assert.equal(
+    badBudget.json.message,
+    'PodDisruptionBudget.policy "pdb-status" is invalid: [status.conditions[0].lastTransitionTime: Required value, ' +
+      "status.conditions[0].reason: Invalid value: \"bad reason\": a condition reason must start with alphabetic character, optionally followed by a string of alphanumeric characters or '_,:', and must end with an alphanumeric character or '_' (e.g. 'my_name',  or 'MY_NAME',  or 'MyName',  or 'ReasonA,ReasonB',  or 'ReasonA:ReasonB', regex used for validation is '[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?'), " +
+      "status.disruptionsAllowed: Invalid value: -1: must be greater than or equal to 0]",
+  );
+});

@@ -652,6 +652,10 @@ export const customResourceDefinition: ResourceDef = {
   // kubernetes#137681), so a /status write takes the request's metadata.
   statusKeepsMetadata: [],
   prepare,
-  validate: validateCRD,
+  // ValidateUpdateCustomResourceDefinitionStatus: the accepted names only.
+  validate: (o, old, subresource) =>
+    subresource === "status"
+      ? validateNames(asMap(asMap(o.status).acceptedNames), "status.acceptedNames")
+      : validateCRD(o, old),
   beforeDelete,
 };

@@ -126,7 +126,9 @@ export const persistentVolume: ResourceDef = {
   defaults: defaultPersistentVolume,
   statusKeepsMetadata: [], // persistentvolumeStatusStrategy keeps spec only
   generation: false, // persistentvolume strategy.go never sets it
-  validate: validatePersistentVolume,
+  // ValidatePersistentVolumeStatusUpdate checks metadata only (its resourceVersion rule cannot fail: an
+  // unconditional update is given the stored one first).
+  validate: (o, _old, subresource) => (subresource === "status" ? [] : validatePersistentVolume(o)),
   printer: {
     columns: [
       NAME_COLUMN,

@@ -225,7 +225,9 @@ export const ingress: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "Ingress", verbs: GET_PATCH_UPDATE }],
   statusKeepsMetadata: [], // ingressStatusStrategy keeps spec only
-  validate: validateIngress,
+  // ingressStatusStrategy: ValidateIngressStatusUpdate, the load balancer status only.
+  validate: (o, old, subresource) =>
+    subresource === "status" ? validateLoadBalancerStatus(o, old) : validateIngress(o, old),
   printer: {
     columns: [
       NAME_COLUMN,

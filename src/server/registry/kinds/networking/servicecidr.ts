@@ -79,7 +79,8 @@ export const serviceCIDR: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "ServiceCIDR", verbs: GET_PATCH_UPDATE }],
   generation: false, // servicecidr strategy.go never sets it
-  validate: validateServiceCIDR,
+  // ValidateServiceCIDRStatusUpdate checks metadata only.
+  validate: (o, old, subresource) => (subresource === "status" ? [] : validateServiceCIDR(o, old)),
   printer: {
     columns: [NAME_COLUMN, column("CIDRs", "string", CIDRS_DOC), AGE_COLUMN],
     cells: (obj, now) => [nameOf(obj), asStrings(asMap(obj.spec).cidrs).join(","), age(obj, now)],
