@@ -51,10 +51,21 @@ before(async () => {
       const review = JSON.parse(body) as Review;
       reviews.push(review);
       const { allowed, message } = decide(review.request);
+      const mutating = new URL(req.url ?? "/", "https://x").pathname === "/mutate";
+      // /mutate turns a port-forward to 2222 into one to 22 (which the validating webhook then refuses).
+      const ports = review.request.object?.ports;
+      const patch =
+        mutating && Array.isArray(ports) && ports[0] === 2222
+          ? {
+              patchType: "JSONPatch",
+              patch: Buffer.from('[{"op":"replace","path":"/ports/0","value":22}]').toString("base64"),
+            }
+          : {};
       const response = {
         uid: review.request.uid,
-        allowed,
-        ...(message ? { status: { code: 403, message } } : {}),
+        allowed: mutating || allowed,
+        ...(message && !mutating ? { status: { code: 403, message } } : {}),
+        ...patch,
       };
       res.writeHead(200, { "Content-Type": "application/json" });
       res.end(JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response }));
@@ -149,6 +160,50 @@ test("pods/portforward and pods/attach match a rule with operations: [*]", async
     stdin: true,
     stdout: true,
   });
+});
+
+test("a mutating webhook's patch of the options is what validation and the connection see", async () => {
+  const caBundle = (await c.admin("GET", `${VWC}/connect`)).json.webhooks[0].clientConfig.caBundle;
+  const url = (await c.admin("GET", `${VWC}/connect`)).json.webhooks[0].clientConfig.url;
+  const created = await c.admin(
+    "POST",
+    "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
+    {
+      metadata: { name: "connect-mutate" },
+      webhooks: [
+        {
+          name: "mutate.example.com",
+          clientConfig: { url: `${url}mutate`, caBundle },
+          rules: [
+            {
+              operations: ["CONNECT"],
+              apiGroups: [""],
+              apiVersions: ["v1"],
+              resources: ["pods/portforward"],
+            },
+          ],
+          sideEffects: "None",
+          admissionReviewVersions: ["v1"],
+        },
+      ],
+    },
+  );
+  assert.equal(created.status, 201, created.text);
+  const denied = await eventually(async () => {
+    const r = await c.admin("POST", `${NS}/pods/web/portforward?ports=2222`);
+    return r.status === 403 ? r : undefined;
+  });
+  assert.equal(denied.json.message, 'admission webhook "connect.example.com" denied the request: no ssh');
+  assert.deepEqual(reviews.at(-1)!.request.object, {
+    kind: "PodPortForwardOptions",
+    apiVersion: "v1",
+    ports: [22],
+  });
+  const del = await c.admin(
+    "DELETE",
+    "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/connect-mutate",
+  );
+  assert.equal(del.status, 200, del.text);
 });
 
 test("a dry-run connect is refused before admission", async () => {
