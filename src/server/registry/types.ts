@@ -70,7 +70,8 @@ export interface ResourceDef {
   statusKeepsMetadata?: "all" | readonly StatusKeptMetadata[];
   /** Whether the strategy keeps metadata.generation (1 on create, +1 on each spec change). Default: the
    * kinds with a status subresource; false for those whose 1.33 strategy never sets it (Services,
-   * HorizontalPodAutoscalers, Namespaces, Nodes), where a write keeps what is stored (rest.BeforeUpdate). */
+   * HorizontalPodAutoscalers, Namespaces, Nodes, PVs and claims, ResourceQuotas, CSRs, APIServices,
+   * ServiceCIDRs, VolumeAttachments), where a write keeps what is stored (rest.BeforeUpdate). */
   generation?: boolean;
   /** DELETE answers with the object (its last state) rather than a Success Status
    * (the registry's ReturnDeletedObject: pods, namespaces, services, nodes, serviceaccounts). */
