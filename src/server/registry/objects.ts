@@ -70,6 +70,19 @@ const HAS_STATUS_SUBRESOURCE = (def: ResourceDef) =>
 
 const TRACKS_GENERATION = (def: ResourceDef) => def.generation ?? HAS_STATUS_SUBRESOURCE(def);
 
+/** A status write's metadata: the stored one, with what the kind's status strategy takes from the request
+ * (ResourceDef.statusKeepsMetadata; generic rest.BeforeUpdate then restores identity and timestamps). */
+function statusMetadata(def: ResourceDef, old: StoredObject, incoming: KubeObject): Meta {
+  const keeps = def.statusKeepsMetadata ?? "all";
+  if (keeps === "all") return { ...old.metadata };
+  const meta: Meta = { ...(incoming.metadata ?? {}) };
+  for (const field of keeps) {
+    if (old.metadata[field] === undefined) delete meta[field];
+    else (meta as Record<string, unknown>)[field] = old.metadata[field];
+  }
+  return meta;
+}
+
 /** Subresources written like /status: only status comes from the request (a CSR's /approval too). */
 const STATUS_LIKE = new Set(["status", "approval"]);
 
@@ -120,6 +133,26 @@ export class ObjectService {
     this.store = store;
     this.admission = admission;
     this.now = now;
+  }
+
+  /**
+   * Admission of a connect request (endpoints/handlers/rest.go ConnectResource): the plugins that handle
+   * CONNECT see the decoded options as the object, mutating ones first. Returns the options to connect with.
+   */
+  async admitConnect(
+    def: ResourceDef,
+    subresource: string,
+    namespace: string,
+    name: string,
+    options: KubeObject,
+    user: UserInfo,
+  ): Promise<KubeObject> {
+    const plugins = this.admission.filter((p) => p.connect);
+    const req = { operation: "CONNECT" as const, def, subresource, namespace, name, user, store: this.store };
+    const admitted = { ...req, object: options };
+    await runAdmission(plugins, "mutate", admitted);
+    await runAdmission(plugins, "validate", admitted);
+    return admitted.object;
   }
 
   /** Throws a 400 unless apiVersion/kind (when present) match the endpoint. */
@@ -511,8 +544,8 @@ export class ObjectService {
     const statusLike = STATUS_LIKE.has(subresource);
     const next: KubeObject = statusLike ? { ...old, status: incoming.status } : { ...incoming };
     if (statusLike) {
-      // Only status (plus nothing else) changes through /status.
-      next.metadata = { ...old.metadata };
+      // Status, and the metadata the kind's status strategy lets through, change through /status.
+      next.metadata = statusMetadata(def, old, incoming);
     } else if (HAS_STATUS_SUBRESOURCE(def) && subresource === "") {
       next.status = old.status;
     }
