@@ -157,7 +157,7 @@ export class Informer<T extends ApiObject> {
     });
     while (!signal.aborted) {
       try {
-        for await (const event of this.#watcher) this.#apply(event);
+        for await (const batch of this.#watcher.batches()) for (const event of batch) this.#apply(event);
       } catch (error) {
         if (signal.aborted) break;
         this.#fail(error as Error);
