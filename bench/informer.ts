@@ -90,7 +90,7 @@ for (let run = 0; run < RUNS; run++) {
     }
     results.get(v.mode)?.push(r);
     console.log(
-      `  run ${run + 1}/${RUNS} ${v.mode.padEnd(24)} synced ${ms(r.syncMs)}  items ${int(r.items)}  peak RSS ${mb(r.maxRSS)}  held ${mb(r.heldRss)}`,
+      `  run ${run + 1}/${RUNS} ${v.mode.padEnd(24)} synced ${ms(r.syncMs)}  items ${int(r.items)}  peak RSS ${mb(r.maxRSS)}  held ${mb(r.heldRss)} (heap ${mb(r.heldHeap)} used / ${mb(r.heldHeapTotal)} committed, ${mb(r.heldExternal)} external)`,
     );
   }
 }

@@ -456,7 +456,19 @@ function rejectsParameters(error: ApiError): boolean {
 
 export function objectKey(object: ApiObject): string {
   const meta = object.metadata ?? {};
-  return meta.namespace ? `${meta.namespace}/${meta.name ?? ""}` : (meta.name ?? "");
+  return meta.namespace ? namespacePrefix(meta.namespace) + (meta.name ?? "") : (meta.name ?? "");
+}
+
+/** "namespace/", one string per namespace that every key of it shares (V8 keeps `prefix + name` as a pair). */
+const prefixes = new Map<string, string>();
+function namespacePrefix(namespace: string): string {
+  let prefix = prefixes.get(namespace);
+  if (prefix === undefined) {
+    if (prefixes.size >= 10_000) prefixes.clear(); // bounded, whatever comes and goes
+    prefix = `${namespace}/`;
+    prefixes.set(namespace, prefix);
+  }
+  return prefix;
 }
 
 /** List items usually omit kind/apiVersion; "PodList" in "v1" gives "Pod" in "v1". */
