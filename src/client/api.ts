@@ -352,7 +352,9 @@ export class ResourceClient<T extends ApiObject> {
   /** A list+watch cache (started at once unless autoStart: false); see informer.ts. */
   informer(options: ResourceInformerOptions<T> = {}): Informer<T> {
     const drop = !options.keepManagedFields;
-    const transform = drop ? withoutManagedFields(options.transform) : options.transform;
+    // The bytes lose managedFields before parsing; a user transform also gets them dropped from what
+    // the cutter leaves (a key spelt with escapes). Without one the store stays the watcher's memory.
+    const transform = drop && options.transform ? withoutManagedFields(options.transform) : options.transform;
     return new Informer<T>(this.#watchSource(options, { cache: true, dropManagedFields: drop }), {
       ...options,
       transform,

@@ -6,6 +6,7 @@ import { Backoff, type BackoffOptions, sleep } from "./backoff.ts";
 import { Store } from "./store.ts";
 import {
   type ApiObject,
+  type KnownObjects,
   objectKey,
   type WatchEvent,
   Watcher,
@@ -152,6 +153,8 @@ export class Informer<T extends ApiObject> {
       watchListTimeoutMs: this.#options.watchListTimeoutMs,
       pageSize: this.#options.pageSize,
       random: this.#options.random,
+      // Without a transform the store holds exactly what the watcher emitted: it is the watcher's memory.
+      known: this.#options.transform ? undefined : storeAsKnown(this.store),
       signal,
       onStatus: (status) => this.#onWatchStatus(status),
     });
@@ -255,4 +258,17 @@ export class Informer<T extends ApiObject> {
 
 function sameName(a: ApiObject, b: ApiObject): boolean {
   return a.metadata?.name === b.metadata?.name && a.metadata?.namespace === b.metadata?.namespace;
+}
+
+/** The store seen as what the watcher emitted (the informer applies each event before the next is made). */
+function storeAsKnown(store: Store<ApiObject>): KnownObjects {
+  return {
+    get size() {
+      return store.size;
+    },
+    get: (key) => store.getByKey(key)?.metadata,
+    entries: () => store.keys().map((key) => [key, store.getByKey(key)?.metadata ?? {}]),
+    remember: () => undefined,
+    forget: () => undefined,
+  };
 }

@@ -98,15 +98,53 @@ export interface WatcherOptions {
   onStatus?: (status: WatchStatus) => void;
   backoff?: BackoffOptions;
   random?: () => number;
+  /**
+   * Where the watcher remembers what it emitted (default: a map of its own). An informer lends its store,
+   * whose objects carry the same facts, so a big cache is not remembered twice.
+   */
+  known?: KnownObjects;
+}
+
+/** What a watcher remembers of an object it emitted. */
+export interface Known {
+  resourceVersion?: string;
+  uid?: string;
+}
+
+/**
+ * What the watcher emitted, by key. A lender (an informer's store) applies every event before it asks for
+ * the next one, so it is already up to date: remember() and forget() are for the watcher's own map.
+ */
+export interface KnownObjects {
+  readonly size: number;
+  get(key: string): Known | undefined;
+  /** A copy of every entry: deletions are emitted while it is walked. */
+  entries(): [string, Known][];
+  remember(key: string, known: Known): void;
+  forget(key: string): void;
+}
+
+class KnownMap implements KnownObjects {
+  readonly #map = new Map<string, Known>();
+  get size(): number {
+    return this.#map.size;
+  }
+  get(key: string): Known | undefined {
+    return this.#map.get(key);
+  }
+  entries(): [string, Known][] {
+    return [...this.#map];
+  }
+  remember(key: string, known: Known): void {
+    this.#map.set(key, known);
+  }
+  forget(key: string): void {
+    this.#map.delete(key);
+  }
 }
 
 export const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 const MIN_HEALTHY_STREAM_MS = 1000;
-
-interface Known {
-  resourceVersion?: string;
-  uid?: string;
-}
 
 type StreamOutcome = "ended" | "expired";
 
@@ -114,7 +152,7 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
   readonly #source: WatchSource<T>;
   readonly #options: WatcherOptions;
   readonly #backoff: Backoff;
-  readonly #known = new Map<string, Known>();
+  readonly #known: KnownObjects;
   readonly #random: () => number;
   #resourceVersion: string | undefined;
   #needsSync: boolean;
@@ -128,6 +166,7 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
     this.#options = options;
     this.#backoff = new Backoff(options.backoff);
     this.#random = options.random ?? Math.random;
+    this.#known = options.known ?? new KnownMap();
     this.#resourceVersion = options.resourceVersion;
     this.#needsSync = options.resourceVersion === undefined;
     // Starting from a resourceVersion means the caller holds a state: a later full list replaces it.
@@ -367,9 +406,9 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
    * records its resourceVersion, and marks the sync.
    */
   *#finishSync(seen: Set<string> | undefined, resourceVersion: string): Generator<WatchEvent<T>> {
-    for (const [key, known] of seen ? [...this.#known] : []) {
+    for (const [key, known] of seen ? this.#known.entries() : []) {
       if (seen?.has(key)) continue;
-      this.#known.delete(key);
+      this.#known.forget(key);
       yield { type: "DELETED", object: this.#tombstone(key, known), key, synthetic: true };
     }
     const relist = this.#synced;
@@ -390,7 +429,7 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
     const meta = object.metadata ?? {};
     const flag = synthetic ? { synthetic: true } : {};
     if (type === "DELETED") {
-      this.#known.delete(key);
+      this.#known.forget(key);
       yield { type, object, key, ...flag };
       return;
     }
@@ -400,7 +439,7 @@ export class Watcher<T extends ApiObject> implements AsyncIterable<WatchEvent<T>
       previous.resourceVersion === meta.resourceVersion
     )
       return;
-    this.#known.set(key, { resourceVersion: meta.resourceVersion, uid: meta.uid });
+    this.#known.remember(key, { resourceVersion: meta.resourceVersion, uid: meta.uid });
     if (previous?.uid && meta.uid && previous.uid !== meta.uid) {
       yield { type: "DELETED", object: this.#tombstone(key, previous), key, synthetic: true };
       yield { type: "ADDED", object, key, ...flag };

@@ -143,6 +143,37 @@ describe("Informer", () => {
     inf.stop();
   });
 
+  test("the store is the watcher's memory without a transform: same events as with one (duplicates, re-creation, relist)", async () => {
+    const run = async (options: InformerOptions<Pod>) => {
+      const source = new FakeSource();
+      source.listReplies.push(podList("10", pod("a", "5"), pod("b", "6"), pod("c", "7")));
+      source.watchReplies.push(
+        new FakeStream()
+          .push({ type: "MODIFIED", object: pod("a", "5") }) // a duplicate: dropped
+          .push({ type: "MODIFIED", object: pod("a", "11") })
+          .push({ type: "ADDED", object: pod("b", "12", "uid-b2") }) // b re-created under the same name
+          .push({ type: "ERROR", object: status(410, "Expired", "too old resource version") }),
+      );
+      source.listReplies.push(podList("50", pod("a", "11"), pod("b", "12", "uid-b2")));
+      const log: string[] = [];
+      let syncs = 0;
+      const inf = informer(source, options);
+      inf.on("add", (p) => log.push(`add ${p.metadata.name}@${p.metadata.resourceVersion}`));
+      inf.on("update", (p) => log.push(`update ${p.metadata.name}@${p.metadata.resourceVersion}`));
+      inf.on("delete", (p) => log.push(`delete ${p.metadata.name}@${p.metadata.resourceVersion}`));
+      inf.on("synced", () => syncs++);
+      await until(() => syncs === 2, "relist");
+      inf.stop();
+      return { log, keys: inf.store.keys().sort() };
+    };
+    const expected = {
+      log: ["add a@5", "add b@6", "add c@7", "update a@11", "delete b@6", "add b@12", "delete c@7"],
+      keys: ["default/a", "default/b"],
+    };
+    assert.deepEqual(await run({}), expected);
+    assert.deepEqual(await run({ transform: (p) => ({ ...p }) }), expected);
+  });
+
   test("resync re-delivers cached objects as updates", async () => {
     const source = new FakeSource();
     source.listReplies.push(podList("10", pod("a", "5")));
