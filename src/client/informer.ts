@@ -7,7 +7,6 @@ import { Store } from "./store.ts";
 import {
   type ApiObject,
   type KnownObjects,
-  objectKey,
   type WatchEvent,
   Watcher,
   type WatcherOptions,
@@ -187,16 +186,12 @@ export class Informer<T extends ApiObject> {
 
   #apply(event: WatchEvent<T>): void {
     const transform = this.#options.transform;
-    if (transform && (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED")) {
-      const object = transform(event.object);
-      // The watcher's key string is shared with the store unless the transform renamed the object.
-      const key = sameName(object, event.object) ? event.key : objectKey(object);
-      event = { ...event, object, key };
-    }
+    if (transform && (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED"))
+      event = { ...event, object: transform(event.object) };
     switch (event.type) {
       case "ADDED":
       case "MODIFIED": {
-        const previous = this.store.set(event.object, event.key);
+        const previous = this.store.set(event.object);
         if (previous) this.#emit("update", event.object, previous);
         else this.#emit("add", event.object);
         break;
@@ -254,10 +249,6 @@ export class Informer<T extends ApiObject> {
     );
     this.#emit("error", wrapped);
   }
-}
-
-function sameName(a: ApiObject, b: ApiObject): boolean {
-  return a.metadata?.name === b.metadata?.name && a.metadata?.namespace === b.metadata?.namespace;
 }
 
 /** The store seen as what the watcher emitted (the informer applies each event before the next is made). */

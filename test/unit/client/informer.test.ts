@@ -306,6 +306,27 @@ describe("Store", () => {
     );
   });
 
+  test("keys, size and lookups by key across namespaces, through updates and deletes", () => {
+    const store = new Store<Pod>();
+    store.set(labelled("a", "1", "shop", {}));
+    store.set(labelled("a", "1", "blog", {}));
+    store.set(labelled("b", "1", "shop", {}));
+    assert.equal(store.set(labelled("a", "2", "shop", {}))?.metadata.resourceVersion, "1");
+    assert.equal(store.size, 3);
+    assert.deepEqual(store.keys().sort(), ["blog/a", "shop/a", "shop/b"]);
+    assert.equal(store.getByKey("shop/a")?.metadata.resourceVersion, "2");
+    assert.equal(store.getByKey("blog/a")?.metadata.namespace, "blog");
+    assert.equal(store.getByKey("a"), undefined, "no cluster-scoped a");
+    assert.equal(store.delete(labelled("a", "3", "blog", {}))?.metadata.namespace, "blog");
+    assert.equal(store.delete(labelled("a", "3", "blog", {})), undefined);
+    assert.deepEqual(store.byNamespace("blog"), []);
+    assert.equal(store.size, 2);
+    assert.deepEqual(
+      store.list().map((p) => `${p.metadata.namespace}/${p.metadata.name}@${p.metadata.resourceVersion}`),
+      ["shop/a@2", "shop/b@1"],
+    );
+  });
+
   test("cluster-scoped objects are keyed by name", () => {
     const store = new Store<{ metadata: { name: string } }>();
     store.set({ metadata: { name: "node-1" } });
