@@ -14,6 +14,7 @@
 //        [--updates-per-sec 200] [--seconds 10] [--watch-scope all|namespace]
 //        [--watcher-processes 4] [--profile-watch server-watch.cpuprofile]
 //        [--data-dir DIR]   (kept: seeded on the first run only, e.g. the one bench/restart.ts --data-dir made)
+//        [--watch-only]     (sections 1 and 4 only)
 import { fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -39,8 +40,11 @@ const WATCH_SCOPE = flag("--watch-scope", "all");
 const WATCHER_PROCESSES = Number(flag("--watcher-processes", "4"));
 /** Write a V8 CPU profile of the server for the watch fan-out (section 4) to this path. */
 const PROFILE_WATCH = flag("--profile-watch", "");
+/** Seed (or serve the kept data dir) and run the watch fan-out only: no list, GET load or restart. */
+const WATCH_ONLY = args.includes("--watch-only");
 const TARGET = { rssMB: 3072, restartMs: 5000, p99DeliveryMs: 250 };
 
+type PodNames = { items: { metadata: { name: string; namespace: string } }[] };
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -81,62 +85,12 @@ console.log(
 
 // ---- 2. paged list and count --------------------------------------------------------------------------
 const admin = await adminClient(server);
-let start = performance.now();
-let listed = 0;
-let cont = "";
-do {
-  const page = (await admin.requestJson({
-    path: `/api/v1/pods?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ""}`,
-  })) as { items: unknown[]; metadata: { continue?: string } };
-  listed += page.items.length;
-  cont = page.metadata.continue ?? "";
-} while (cont);
-const listMs = performance.now() - start;
-rows.push([`paged list of all (limit=500), ${int(listed)} Pods`, ms(listMs), "—", loadAverage()]);
-start = performance.now();
-const counted = await admin.resource("pods").count({ allNamespaces: true });
-const countMs = performance.now() - start;
-rows.push([`count() of ${int(counted)} Pods`, ms(countMs), "—", loadAverage()]);
-console.log(
-  `\n2. paged list: ${int(listed)} pods in ${ms(listMs)}; count(): ${int(counted)} in ${ms(countMs)}`,
-);
+let start = 0;
+if (!WATCH_ONLY) await listAndCount();
 
 // ---- 3. GET under wrk ---------------------------------------------------------------------------------
 const token = await viewerToken(admin);
-const sample = (await admin.requestJson({
-  path: `/api/v1/namespaces/${namespaceOf(0)}/pods?limit=1000`,
-})) as {
-  items: { metadata: { name: string; namespace: string } }[];
-};
-const getPaths = sample.items.map(
-  (p) => `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`,
-);
-if (hasCommand("wrk")) {
-  const auth = { Authorization: `Bearer ${token}`, Accept: "application/json" };
-  const wrk = (seconds: number) =>
-    runWrk({
-      url: server.url,
-      paths: getPaths,
-      headers: auth,
-      connections: 32,
-      threads: 1,
-      seconds,
-      dir: scratch,
-    });
-  await wrk(2);
-  const get = await wrk(SECONDS);
-  rows.push([
-    `GET one Pod with ${int(PODS)} stored: req/s, p50 / p99`,
-    `${int(get.requestsPerSec)}, ${ms(get.p50)} / ${ms(get.p99)}`,
-    "—",
-    loadAverage(),
-  ]);
-  console.log(
-    `\n3. GET one pod: ${int(get.requestsPerSec)} req/s, p50 ${ms(get.p50)}, p99 ${ms(get.p99)}, non-2xx ${get.non2xx}`,
-  );
-} else {
-  console.log("\n3. wrk not found (apt-get install -y wrk): GET load skipped");
-}
+if (!WATCH_ONLY) await getUnderWrk();
 
 // ---- 4. watch fan-out -----------------------------------------------------------------------------------
 console.log(
@@ -176,11 +130,12 @@ const opened = (await Promise.all(watcherProcesses.map((c) => ask<{ opened: numb
   0,
 );
 // Pods to patch: spread over namespaces, so a per-namespace watcher sees its share.
-const targets = (await admin.requestJson({ path: "/api/v1/pods?limit=5000" })) as typeof sample;
+const targets = (await admin.requestJson({ path: "/api/v1/pods?limit=5000" })) as PodNames;
 const acks = new Map<string, number>(); // resourceVersion → acknowledgement time
 const cpuBefore = await server.cpuMicros();
 const total = UPDATES_PER_SEC * SECONDS;
 let began = 0;
+const runId = Date.now().toString(36);
 const updateAll = async () => {
   began = Date.now();
   let inFlight: Promise<void>[] = [];
@@ -196,7 +151,8 @@ const updateAll = async () => {
             method: "PATCH",
             path: `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`,
             contentType: "application/merge-patch+json",
-            body: { metadata: { annotations: { "bench/update": String(i) } } },
+            // Unique to this run: on a kept data dir an earlier run's value would make the PATCH a no-op.
+            body: { metadata: { annotations: { "bench/update": `${runId}-${i}` } } },
           }) as Promise<{ metadata: { resourceVersion: string } }>;
         // A kept-alive connection the server closed as it was reused (ECONNRESET) is retried once: the
         // patch sets a value, so repeating it is harmless (150k run, 2026-12-05: one such reset ended it).
@@ -270,31 +226,92 @@ rows.push([
 admin.close();
 
 // ---- 5. restart from the data dir ---------------------------------------------------------------------
-const maxRSS = (await server.memory()).maxRSS;
-await server.stop();
-start = performance.now();
-server = await startServerProcess({ pkiDir, dataDir });
-const restartMs = performance.now() - start;
-const restartCpuMs = (await server.cpuMicros()) / 1000; // the server's CPU time to ready: load-independent
-await sleep(3000);
-memory = await server.memory();
-rows.push([
-  `restart from the data dir with ${int(PODS)} Pods to ready: wall / server CPU`,
-  `${ms(restartMs)} / ${ms(restartCpuMs)}`,
-  `≤ ${ms(TARGET.restartMs)}`,
-  loadAverage(),
-]);
-rows.push([
-  "server RSS after the restart (full GC) / peak before it",
-  `${mb(memory.rss)} / ${mb(maxRSS)}`,
-  "—",
-  loadAverage(),
-]);
-console.log(
-  `\n5. restart to ready: ${ms(restartMs)} (server CPU ${ms(restartCpuMs)}); RSS ${mb(memory.rss)}`,
-);
+if (!WATCH_ONLY) await restart();
 await server.stop();
 await rm(scratch, { recursive: true, force: true });
 
 console.log("\nSummary");
 printTable(rows);
+
+async function listAndCount(): Promise<void> {
+  start = performance.now();
+  let listed = 0;
+  let cont = "";
+  do {
+    const page = (await admin.requestJson({
+      path: `/api/v1/pods?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ""}`,
+    })) as { items: unknown[]; metadata: { continue?: string } };
+    listed += page.items.length;
+    cont = page.metadata.continue ?? "";
+  } while (cont);
+  const listMs = performance.now() - start;
+  rows.push([`paged list of all (limit=500), ${int(listed)} Pods`, ms(listMs), "—", loadAverage()]);
+  start = performance.now();
+  const counted = await admin.resource("pods").count({ allNamespaces: true });
+  const countMs = performance.now() - start;
+  rows.push([`count() of ${int(counted)} Pods`, ms(countMs), "—", loadAverage()]);
+  console.log(
+    `\n2. paged list: ${int(listed)} pods in ${ms(listMs)}; count(): ${int(counted)} in ${ms(countMs)}`,
+  );
+}
+
+async function getUnderWrk(): Promise<void> {
+  const sample = (await admin.requestJson({
+    path: `/api/v1/namespaces/${namespaceOf(0)}/pods?limit=1000`,
+  })) as PodNames;
+  const getPaths = sample.items.map(
+    (p) => `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`,
+  );
+  if (hasCommand("wrk")) {
+    const auth = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+    const wrk = (seconds: number) =>
+      runWrk({
+        url: server.url,
+        paths: getPaths,
+        headers: auth,
+        connections: 32,
+        threads: 1,
+        seconds,
+        dir: scratch,
+      });
+    await wrk(2);
+    const get = await wrk(SECONDS);
+    rows.push([
+      `GET one Pod with ${int(PODS)} stored: req/s, p50 / p99`,
+      `${int(get.requestsPerSec)}, ${ms(get.p50)} / ${ms(get.p99)}`,
+      "—",
+      loadAverage(),
+    ]);
+    console.log(
+      `\n3. GET one pod: ${int(get.requestsPerSec)} req/s, p50 ${ms(get.p50)}, p99 ${ms(get.p99)}, non-2xx ${get.non2xx}`,
+    );
+  } else {
+    console.log("\n3. wrk not found (apt-get install -y wrk): GET load skipped");
+  }
+}
+
+async function restart(): Promise<void> {
+  const maxRSS = (await server.memory()).maxRSS;
+  await server.stop();
+  start = performance.now();
+  server = await startServerProcess({ pkiDir, dataDir });
+  const restartMs = performance.now() - start;
+  const restartCpuMs = (await server.cpuMicros()) / 1000; // the server's CPU time to ready: load-independent
+  await sleep(3000);
+  memory = await server.memory();
+  rows.push([
+    `restart from the data dir with ${int(PODS)} Pods to ready: wall / server CPU`,
+    `${ms(restartMs)} / ${ms(restartCpuMs)}`,
+    `≤ ${ms(TARGET.restartMs)}`,
+    loadAverage(),
+  ]);
+  rows.push([
+    "server RSS after the restart (full GC) / peak before it",
+    `${mb(memory.rss)} / ${mb(maxRSS)}`,
+    "—",
+    loadAverage(),
+  ]);
+  console.log(
+    `\n5. restart to ready: ${ms(restartMs)} (server CPU ${ms(restartCpuMs)}); RSS ${mb(memory.rss)}`,
+  );
+}
