@@ -15,12 +15,13 @@
 //        [--watcher-processes 4] [--profile-watch server-watch.cpuprofile]
 //        [--data-dir DIR]   (kept: seeded on the first run only, e.g. the one bench/restart.ts --data-dir made)
 //        [--watch-only]     (sections 1 and 4 only)
-import { fork } from "node:child_process";
+//        [--peer bare-tls]  (section 4 also against the floor: a bare TLS server writing the same frames)
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { adminClient, startServerProcess, viewerToken } from "./lib/cluster.ts";
+import { type FanOutOptions, type FanOutResult, measureFanOut, startFloorPeer } from "./lib/fanout.ts";
 import { NAMESPACES, namespaceOf } from "./lib/pods.ts";
 import { hasCommand, int, loadAverage, mb, ms, printMachine, printTable } from "./lib/report.ts";
 import { runWrk } from "./lib/wrk.ts";
@@ -42,12 +43,12 @@ const WATCHER_PROCESSES = Number(flag("--watcher-processes", "4"));
 const PROFILE_WATCH = flag("--profile-watch", "");
 /** Seed (or serve the kept data dir) and run the watch fan-out only: no list, GET load or restart. */
 const WATCH_ONLY = args.includes("--watch-only");
+/** Also measure the fan-out floor: `bare-tls`, a bare TLS server writing the same frames (bench/lib/floor-peer.ts). */
+const PEER = flag("--peer", "");
 const TARGET = { rssMB: 3072, restartMs: 5000, p99DeliveryMs: 250 };
 
 type PodNames = { items: { metadata: { name: string; namespace: string } }[] };
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 printMachine();
 const scratch = await mkdtemp(path.join(tmpdir(), "incluster-bench-scale-"));
@@ -96,51 +97,26 @@ if (!WATCH_ONLY) await getUnderWrk();
 console.log(
   `\n4. ${int(WATCHERS)} watchers (${WATCH_SCOPE}) while ${UPDATES_PER_SEC} pods/s are patched for ${SECONDS} s…`,
 );
-const namespaces = Array.from({ length: NAMESPACES }, (_, n) => namespaceOf(n));
+const fanOutOptions: FanOutOptions = {
+  watchers: WATCHERS,
+  processes: WATCHER_PROCESSES,
+  perSec: UPDATES_PER_SEC,
+  seconds: SECONDS,
+  namespaces:
+    WATCH_SCOPE === "namespace" ? Array.from({ length: NAMESPACES }, (_, n) => namespaceOf(n)) : undefined,
+};
 const listed1 = (await admin.requestJson({ path: "/api/v1/pods?limit=1" })) as {
   metadata: { resourceVersion: string };
 };
-const watcherProcesses = Array.from({ length: WATCHER_PROCESSES }, (_, p) => {
-  const first = Math.floor((p * WATCHERS) / WATCHER_PROCESSES);
-  const count = Math.floor(((p + 1) * WATCHERS) / WATCHER_PROCESSES) - first;
-  return fork(
-    new URL("./lib/watchers-child.ts", import.meta.url).pathname,
-    [
-      JSON.stringify({
-        url: server.url,
-        caPem: server.caPem,
-        token,
-        watchers: count,
-        first,
-        resourceVersion: listed1.metadata.resourceVersion,
-        namespaces: WATCH_SCOPE === "namespace" ? namespaces : undefined,
-      }),
-    ],
-    { stdio: ["ignore", "inherit", "inherit", "ipc"] },
-  );
-});
-const ask = <T>(child: (typeof watcherProcesses)[number], message?: object) =>
-  new Promise<T>((resolve, reject) => {
-    child.once("message", (m) => resolve(m as T));
-    child.once("exit", (code) => reject(new Error(`a watcher process exited (${code})`)));
-    if (message) child.send(message);
-  });
-const opened = (await Promise.all(watcherProcesses.map((c) => ask<{ opened: number }>(c)))).reduce(
-  (n, m) => n + m.opened,
-  0,
-);
 // Pods to patch: spread over namespaces, so a per-namespace watcher sees its share.
 const targets = (await admin.requestJson({ path: "/api/v1/pods?limit=5000" })) as PodNames;
-const acks = new Map<string, number>(); // resourceVersion → acknowledgement time
-const cpuBefore = await server.cpuMicros();
-const total = UPDATES_PER_SEC * SECONDS;
-let began = 0;
 const runId = Date.now().toString(36);
-const updateAll = async () => {
-  began = Date.now();
+const patchPods = async (total: number, perSec: number) => {
+  const acks = new Map<string, number>(); // resourceVersion → acknowledgement time
+  const began = Date.now();
   let inFlight: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
-    const due = began + (i * 1000) / UPDATES_PER_SEC;
+    const due = began + (i * 1000) / perSec;
     const wait = due - Date.now();
     if (wait > 0) await sleep(wait);
     const pod = targets.items[i % targets.items.length].metadata;
@@ -169,60 +145,72 @@ const updateAll = async () => {
     }
   }
   await Promise.all(inFlight);
+  return acks;
 };
-if (PROFILE_WATCH) await server.profile(PROFILE_WATCH, updateAll);
-else await updateAll();
-const writeSeconds = (Date.now() - began) / 1000;
-await sleep(2000); // let the last events arrive
-const serverCpuMicros = (await server.cpuMicros()) - cpuBefore;
-const serverCpuPct = serverCpuMicros / 1e4 / writeSeconds;
-type Report = { received: [string, number, number, number][]; dropped: number };
-const reports = await Promise.all(watcherProcesses.map((c) => ask<Report>(c, { type: "report" })));
-const report = { received: new Map<string, { first: number; last: number; count: number }>(), dropped: 0 };
-for (const r of reports) {
-  report.dropped += r.dropped;
-  for (const [rv, first, last, count] of r.received) {
-    const seen = report.received.get(rv);
-    if (!seen) report.received.set(rv, { first, last, count });
-    else {
-      seen.first = Math.min(seen.first, first);
-      seen.last = Math.max(seen.last, last);
-      seen.count += count;
-    }
-  }
-}
-const expectedPerEvent = WATCH_SCOPE === "namespace" ? WATCHERS / NAMESPACES : WATCHERS;
-const latencies: number[] = [];
-let deliveries = 0;
-let missing = 0;
-const byRv = report.received;
-for (const [rv, ack] of acks) {
-  const r = byRv.get(rv);
-  if (!r) {
-    missing++;
-    continue;
-  }
-  deliveries += r.count;
-  // Each delivery's latency lies between the first and last receipt; both ends are recorded.
-  latencies.push(Math.max(0, r.first - ack), Math.max(0, r.last - ack));
-}
-latencies.sort((a, b) => a - b);
-const p50 = pct(latencies, 50);
-const p99 = pct(latencies, 99);
-console.log(
-  `writes: ${int(acks.size)} in ${writeSeconds.toFixed(1)} s (${int(acks.size / writeSeconds)}/s); watches opened ${opened}, ` +
-    `dropped ${report.dropped}; deliveries ${int(deliveries)} of ${int(acks.size * expectedPerEvent)} expected, ` +
-    `events never seen ${missing}; delivery latency (ack → receipt) p50 ${ms(p50)}, p99 ${ms(p99)} (last receipt of each ` +
-    `event); server CPU ${serverCpuPct.toFixed(0)} % of one core, ${(serverCpuMicros / Math.max(1, deliveries)).toFixed(1)} µs ` +
-    `per delivered event (incl. the ${int(acks.size)} PATCHes); ${WATCHER_PROCESSES} watcher processes`,
+const fanOut = await measureFanOut(
+  {
+    url: server.url,
+    caPem: server.caPem,
+    token,
+    resourceVersion: listed1.metadata.resourceVersion,
+    cpuMicros: () => server.cpuMicros(),
+    produce: (total, perSec) =>
+      PROFILE_WATCH
+        ? server.profile(PROFILE_WATCH, () => patchPods(total, perSec))
+        : patchPods(total, perSec),
+  },
+  fanOutOptions,
 );
-rows.push([
-  `watch fan-out: ${int(WATCHERS)} watchers (${WATCH_SCOPE}) × ${UPDATES_PER_SEC} updates/s: delivery p50 / p99`,
-  `${ms(p50)} / ${ms(p99)}, dropped ${report.dropped}, server CPU ${serverCpuPct.toFixed(0)} %, ` +
-    `${(serverCpuMicros / Math.max(1, deliveries)).toFixed(1)} µs/delivery`,
-  `p99 ≤ ${TARGET.p99DeliveryMs} ms, 0 dropped`,
-  loadAverage(),
-]);
+reportFanOut("server", fanOut, "PATCHes");
+
+if (PEER === "bare-tls") {
+  console.log(
+    `\n4b. the floor: a bare TLS server writing the same frames at the same rate (bench/lib/floor-peer.ts)…`,
+  );
+  const object = JSON.stringify(
+    await admin.requestJson({
+      path: `/api/v1/namespaces/${targets.items[0].metadata.namespace}/pods/${targets.items[0].metadata.name}`,
+    }),
+  );
+  const peer = await startFloorPeer(pkiDir, object);
+  try {
+    const floor = await measureFanOut(
+      {
+        url: peer.url,
+        caPem: peer.caPem,
+        token,
+        resourceVersion: "0",
+        cpuMicros: peer.cpuMicros,
+        produce: peer.produce,
+      },
+      { ...fanOutOptions, namespaces: undefined },
+    );
+    reportFanOut("floor (bare TLS)", floor, "events");
+  } finally {
+    peer.stop();
+  }
+} else if (PEER) {
+  throw new Error(`--peer ${PEER}: unknown peer (the one there is: bare-tls)`);
+}
+
+function reportFanOut(who: string, r: FanOutResult, writes: string): void {
+  const perDelivery = (micros: number) => (micros / Math.max(1, r.deliveries)).toFixed(1);
+  const cpuPct = r.serverCpuMicros / 1e4 / r.writeSeconds;
+  console.log(
+    `${who}: ${writes}: ${int(r.writes)} in ${r.writeSeconds.toFixed(1)} s (${int(r.writes / r.writeSeconds)}/s); ` +
+      `watches opened ${r.opened}, dropped ${r.dropped}; deliveries ${int(r.deliveries)} of ${int(r.expected)} expected, ` +
+      `events never seen ${r.missing}; delivery latency (ack → receipt) p50 ${ms(r.p50)}, p99 ${ms(r.p99)}; ` +
+      `CPU per delivery: ${perDelivery(r.serverCpuMicros)} µs serving (${cpuPct.toFixed(0)} % of one core, incl. the ` +
+      `${writes}), ${perDelivery(r.clientCpuMicros)} µs in the ${WATCHER_PROCESSES} watcher processes; load ${loadAverage()}`,
+  );
+  rows.push([
+    `watch fan-out (${who}): ${int(WATCHERS)} watchers (${WATCH_SCOPE}) × ${UPDATES_PER_SEC}/s: delivery p50 / p99`,
+    `${ms(r.p50)} / ${ms(r.p99)}, dropped ${r.dropped}, ${int(r.writes / r.writeSeconds)} ${writes}/s, ` +
+      `${perDelivery(r.serverCpuMicros)} µs/delivery serving + ${perDelivery(r.clientCpuMicros)} µs watching`,
+    `p99 ≤ ${TARGET.p99DeliveryMs} ms, 0 dropped`,
+    loadAverage(),
+  ]);
+}
 admin.close();
 
 // ---- 5. restart from the data dir ---------------------------------------------------------------------

@@ -3,7 +3,8 @@
 // the parent over IPC:
 //   argv[2] = JSON { url, caPem, token, watchers, first, resourceVersion, namespaces? }
 //   → { type: "watching", opened }                      once every watch has answered 200
-//   ← { type: "report" } → { type: "report", received: [[rv, firstMs, lastMs, count]...], dropped }
+//   ← { type: "report" } → { type: "report", received: [[rv, firstMs, lastMs, count]...], dropped, cpuMicros }
+//     (cpuMicros: this process's CPU time since it reported "watching")
 // Times are performance.timeOrigin + now(), comparable with the parent's Date-based clock.
 // What a watcher does with an event is the least a consumer must: find where the line ends and read the
 // envelope's type and the object's resourceVersion, on the raw bytes (no UTF-8 decode, no JSON.parse of the
@@ -85,12 +86,18 @@ function watch(i: number): Promise<void> {
 for (let i = 0; i < o.watchers; i += 50) {
   await Promise.all(Array.from({ length: Math.min(50, o.watchers - i) }, (_, j) => watch(o.first + i + j)));
 }
+const cpuWatching = process.cpuUsage();
 process.send?.({ type: "watching", opened });
 
 process.on("message", (msg: { type: string }) => {
   if (msg.type !== "report") return;
   stopping = true;
-  process.send?.({ type: "report", received: [...received].map(([rv, v]) => [rv, ...v]), dropped }, () =>
-    process.exit(0),
-  );
+  const cpu = process.cpuUsage(cpuWatching);
+  const report = {
+    type: "report",
+    received: [...received].map(([rv, v]) => [rv, ...v]),
+    dropped,
+    cpuMicros: cpu.user + cpu.system,
+  };
+  process.send?.(report, () => process.exit(0));
 });

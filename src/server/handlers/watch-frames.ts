@@ -207,6 +207,10 @@ function flushAll(): void {
   lastFlush = performance.now();
   const batches = new Batches();
   for (const queue of dirty.splice(0)) queue.flush(batches);
-  const took = performance.now() - lastFlush;
-  interval = Math.min(Math.max(took * FLUSH_SPACING, WATCH_FLUSH_INTERVAL_MS), WATCH_FLUSH_MAX_INTERVAL_MS);
+  interval = flushIntervalAfter(performance.now() - lastFlush);
+}
+
+/** The interval before the next flush, after one that took `tookMs`. */
+export function flushIntervalAfter(tookMs: number): number {
+  return Math.min(Math.max(tookMs * FLUSH_SPACING, WATCH_FLUSH_INTERVAL_MS), WATCH_FLUSH_MAX_INTERVAL_MS);
 }
