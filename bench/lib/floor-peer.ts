@@ -102,4 +102,5 @@ process.on("message", async (msg: { type: string; total?: number; perSec?: numbe
     process.exit(0);
   }
 });
+process.on("disconnect", () => process.exit(0)); // the parent is gone: nobody will ask
 process.send?.({ type: "ready", url: `https://127.0.0.1:${port}`, caPem: pki.caCertPem });

@@ -86,6 +86,7 @@ function watch(i: number): Promise<void> {
 for (let i = 0; i < o.watchers; i += 50) {
   await Promise.all(Array.from({ length: Math.min(50, o.watchers - i) }, (_, j) => watch(o.first + i + j)));
 }
+process.on("disconnect", () => process.exit(0)); // the parent is gone: nobody will ask
 const cpuWatching = process.cpuUsage();
 process.send?.({ type: "watching", opened });
 
