@@ -1,14 +1,14 @@
 // The floor for the watch fan-out (bench/server-scale.ts --peer bare-tls): a bare Node TLS server that does
 // only what a watch server cannot avoid — it answers each watch request with a chunked HTTP/1.1 response and
 // writes pre-encoded event frames of a real Pod's size to every connection, batched like the API server's
-// (one shared chunk per flush, one socket write per watcher, the same flush interval rule), with no storage,
+// (one shared chunk per flush, one socket write per watcher, the same flush interval), with no storage,
 // no PATCH handling and no http layer. What it reaches on the same machine is the best to expect there.
 //   argv[2] = JSON { pkiDir, object }   (object: a stored Pod's JSON, the frames' template)
 //   → { type: "ready", url, caPem }
 //   ← { type: "produce", total, perSec } → { type: "produced", acks: [[rv, ms]...] }  (ms: timeOrigin-based)
 //   ← { type: "cpu" } → { type: "cpu", micros };  ← { type: "stop" }
 import tls from "node:tls";
-import { flushIntervalAfter } from "../../src/server/handlers/watch-frames.ts";
+import { WATCH_FLUSH_INTERVAL_MS } from "../../src/server/handlers/watch-frames.ts";
 import { loadOrCreatePki } from "../../src/server/pki/index.ts";
 
 interface Options {
@@ -48,7 +48,6 @@ const { port } = server.address() as { port: number };
 let pending: Buffer[] = [];
 let scheduled = false;
 let lastFlush = Number.NEGATIVE_INFINITY;
-let interval = flushIntervalAfter(0);
 
 function flush(): void {
   scheduled = false;
@@ -59,14 +58,13 @@ function flush(): void {
   for (const f of frames) size += f.length;
   const chunk = Buffer.concat([Buffer.from(`${size.toString(16)}\r\n`), ...frames, Buffer.from("\r\n")]);
   for (const socket of watchers) socket.write(chunk);
-  interval = flushIntervalAfter(performance.now() - lastFlush);
 }
 
 function send(frame: Buffer): void {
   pending.push(frame);
   if (scheduled) return;
   scheduled = true;
-  const wait = lastFlush + interval - performance.now();
+  const wait = lastFlush + WATCH_FLUSH_INTERVAL_MS - performance.now();
   if (wait <= 0) setImmediate(flush);
   else setTimeout(flush, wait);
 }

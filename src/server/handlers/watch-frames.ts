@@ -7,8 +7,8 @@
 // are kept for the event being dispatched only (until the next one), never in the history.
 //
 // Written in batches: frames are queued per watcher and written together, at the end of the event-loop turn
-// or, under a steady stream, once per flush interval — one socket write and one TLS record run for several
-// events. Each write costs a syscall and TLS framing whatever its size: on a 2-core box 8 KB frames cost
+// or, under a steady stream, once per WATCH_FLUSH_INTERVAL_MS — one socket write and one TLS record run for
+// several events. Each write costs a syscall and TLS framing whatever its size: on a 2-core box 8 KB frames cost
 // ~12 µs each written singly, ~7 µs four per write (docs/benchmarks.md). Upstream's watch server likewise
 // flushes only when no further event is ready (endpoints/handlers/watch.go `if len(ch) == 0 { flusher.Flush() }`).
 //
@@ -41,20 +41,12 @@ export function sharedFrame(ev: StoreEvent, key: string, encode: () => Buffer): 
 }
 
 /**
- * The shortest time between two writes to the watchers under a steady stream: events closer together than this
- * go out in one write. An event after a quiet spell is written at the end of its event-loop turn; under a
- * steady stream each watcher gets one write per interval (40/s) instead of one per event — at 200 events/s ×
- * 1,000 watchers that is 40,000 TLS writes a second instead of 200,000, for at most this much added delay.
+ * The shortest time between two writes to the watchers: events closer together than this go out in one write.
+ * An event after a quiet spell is written at the end of its event-loop turn; under a steady stream each watcher
+ * gets one write per interval (40/s) instead of one per event — at 200 events/s × 1,000 watchers that is
+ * 40,000 TLS writes a second instead of 200,000, for at most this much added delay.
  */
 export const WATCH_FLUSH_INTERVAL_MS = 25;
-/**
- * When writing to every watcher takes long (the thread is saturated), the next write waits this many times as
- * long, up to WATCH_FLUSH_MAX_INTERVAL_MS: at most 1/FLUSH_SPACING of the thread goes to flushing, the rest
- * stays free for requests (the writes the events come from), and each write carries more frames, which costs
- * less per frame.
- */
-const FLUSH_SPACING = 2;
-export const WATCH_FLUSH_MAX_INTERVAL_MS = 100;
 
 export interface FrameQueueEvents {
   /** Frames were handed to the socket; `backlogBytes` were still held for it from earlier writes. */
@@ -191,13 +183,12 @@ export class FrameQueue {
 const dirty: FrameQueue[] = [];
 let scheduled = false;
 let lastFlush = Number.NEGATIVE_INFINITY;
-let interval = WATCH_FLUSH_INTERVAL_MS;
 
 function schedule(queue: FrameQueue): void {
   dirty.push(queue);
   if (scheduled) return;
   scheduled = true;
-  const wait = lastFlush + interval - performance.now();
+  const wait = lastFlush + WATCH_FLUSH_INTERVAL_MS - performance.now();
   if (wait <= 0) setImmediate(flushAll);
   else setTimeout(flushAll, wait);
 }
@@ -207,10 +198,4 @@ function flushAll(): void {
   lastFlush = performance.now();
   const batches = new Batches();
   for (const queue of dirty.splice(0)) queue.flush(batches);
-  interval = flushIntervalAfter(performance.now() - lastFlush);
-}
-
-/** The interval before the next flush, after one that took `tookMs`. */
-export function flushIntervalAfter(tookMs: number): number {
-  return Math.min(Math.max(tookMs * FLUSH_SPACING, WATCH_FLUSH_INTERVAL_MS), WATCH_FLUSH_MAX_INTERVAL_MS);
 }
