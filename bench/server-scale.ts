@@ -16,6 +16,7 @@
 //        [--data-dir DIR]   (kept: seeded on the first run only, e.g. the one bench/restart.ts --data-dir made)
 //        [--watch-only]     (sections 1 and 4 only)
 //        [--peer bare-tls]  (section 4 also against the floor: a bare TLS server writing the same frames)
+//        [--watch-client https|raw-tls]   (raw-tls: watchers read the TLS socket without an HTTP parser)
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -45,6 +46,10 @@ const PROFILE_WATCH = flag("--profile-watch", "");
 const WATCH_ONLY = args.includes("--watch-only");
 /** Also measure the fan-out floor: `bare-tls`, a bare TLS server writing the same frames (bench/lib/floor-peer.ts). */
 const PEER = flag("--peer", "");
+/** The watchers' client: https (Node's https module) or raw-tls (the TLS socket without an HTTP parser). */
+const WATCH_CLIENT = flag("--watch-client", "https");
+if (WATCH_CLIENT !== "https" && WATCH_CLIENT !== "raw-tls")
+  throw new Error(`--watch-client ${WATCH_CLIENT}: use https or raw-tls`);
 const TARGET = { rssMB: 3072, restartMs: 5000, p99DeliveryMs: 250 };
 
 type PodNames = { items: { metadata: { name: string; namespace: string } }[] };
@@ -102,6 +107,7 @@ const fanOutOptions: FanOutOptions = {
   processes: WATCHER_PROCESSES,
   perSec: UPDATES_PER_SEC,
   seconds: SECONDS,
+  client: WATCH_CLIENT,
   namespaces:
     WATCH_SCOPE === "namespace" ? Array.from({ length: NAMESPACES }, (_, n) => namespaceOf(n)) : undefined,
 };

@@ -23,6 +23,8 @@ export interface FanOutOptions {
   seconds: number;
   /** Spread the watchers over these namespaces (one each) instead of watching all. */
   namespaces?: string[];
+  /** The watchers' client: "https" (Node's https module, the default) or "raw-tls" (watchers-child.ts). */
+  client?: string;
 }
 
 export interface FanOutResult {
@@ -63,6 +65,7 @@ export async function measureFanOut(source: FanOutSource, o: FanOutOptions): Pro
           first,
           resourceVersion: source.resourceVersion,
           namespaces: o.namespaces,
+          client: o.client,
         }),
       ],
       { stdio: ["ignore", "inherit", "inherit", "ipc"] },

@@ -2,7 +2,8 @@
 // only what a watch server cannot avoid — it answers each watch request with a chunked HTTP/1.1 response and
 // writes pre-encoded event frames of a real Pod's size to every connection, batched like the API server's
 // (one shared chunk per flush, one socket write per watcher, the same flush interval), with no storage,
-// no PATCH handling and no http layer. What it reaches on the same machine is the best to expect there.
+// no PATCH handling and no http layer. Like the server's writer it slows down when its watchers fall behind
+// (see BACKLOG_BYTES). What it reaches on the same machine is the best to expect there.
 //   argv[2] = JSON { pkiDir, object }   (object: a stored Pod's JSON, the frames' template)
 //   → { type: "ready", url, caPem }
 //   ← { type: "produce", total, perSec } → { type: "produced", acks: [[rv, ms]...] }  (ms: timeOrigin-based)
@@ -75,12 +76,32 @@ const before = `{"type":"MODIFIED","object":${o.object.slice(0, at)}`;
 const after = `${o.object.slice(o.object.indexOf('"', at))}}\n`;
 let nextRV = 1_000_000_000;
 
+/**
+ * A watcher holding more than this not yet taken by its socket holds the next event back (the API server's
+ * writer is slowed the same way, by the thread it shares): the floor reaches the rate the watchers can take
+ * instead of queueing without bound.
+ */
+const BACKLOG_BYTES = 256 * 1024;
+
+function drained(socket: tls.TLSSocket): Promise<void> {
+  return new Promise((resume) => {
+    const done = () => {
+      socket.off("drain", done);
+      socket.off("close", done);
+      resume();
+    };
+    socket.on("drain", done);
+    socket.on("close", done);
+  });
+}
+
 async function produce(total: number, perSec: number): Promise<[string, number][]> {
   const acks: [string, number][] = [];
   const began = now();
   for (let i = 0; i < total; i++) {
     const wait = began + (i * 1000) / perSec - now();
     if (wait > 0) await sleep(wait);
+    for (const socket of watchers) if (socket.writableLength > BACKLOG_BYTES) await drained(socket);
     const rv = String(nextRV++);
     send(Buffer.from(before + rv + after)); // encoded once, as the server does
     acks.push([rv, now()]);
