@@ -3,9 +3,10 @@
 //     "kubelet") in-process into a durable data dir, then the server's RSS idle after a full GC;
 //  2. a paged list of all of them (limit=500, as client-go's pager) and count() (one request);
 //  3. GET one Pod under wrk (32 keep-alive HTTPS connections, a `view` ServiceAccount token): req/s, p50, p99;
-//  4. watch fan-out: W watchers (in --watcher-processes client processes) while U Pods/s are patched for S seconds: delivery latency
-//     from the write's acknowledgement to each watcher's receipt (p50/p99 over every delivery), dropped watches,
-//     the server's CPU;
+//  4. watch fan-out (bench/lib/fanout.ts): W watchers (in --watcher-processes client processes) while U Pods/s
+//     are patched for S seconds: delivery latency from the write's acknowledgement to each watcher's receipt
+//     (p50/p99 over every delivery), dropped watches, the server's and the watchers' CPU per delivery; with
+//     --peer bare-tls the same against the floor (bench/lib/floor-peer.ts);
 //  5. restart from the data dir to ready (/readyz 200) — wall time and the server's CPU time — and RSS after
 //     restart (bench/restart.ts measures only this, on a kept data dir).
 // Each figure is printed with the load average; the server runs in a child process of its own.
