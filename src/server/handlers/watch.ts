@@ -242,17 +242,7 @@ export function watchObjects(call: Call): void {
       write("ADDED", encodeObject(e.json));
       if (queue.pendingBytes <= INITIAL_HIGH_WATER_BYTES) continue;
       queue.flush(); // now, so that "drain" follows a write the socket could not take at once
-      if (res.writableLength > INITIAL_HIGH_WATER_BYTES) {
-        await new Promise<void>((resume) => {
-          const done = () => {
-            res.off("drain", done);
-            res.off("close", done);
-            resume();
-          };
-          res.on("drain", done);
-          res.on("close", done);
-        });
-      }
+      if (res.writableLength > INITIAL_HIGH_WATER_BYTES) await queue.drained();
     }
     if (closed || !initial) return;
     if (query.get("sendInitialEvents") === "true") bookmark(rv, { [INITIAL_EVENTS_END]: "true" });
