@@ -68,6 +68,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+function isEmptyObject(v: Record<string, unknown>): boolean {
+  for (const _ in v) return false;
+  return true;
+}
+
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) {
@@ -281,7 +286,12 @@ export interface Writer {
   scope: FieldScope;
 }
 
-function entryFor(managed: Managed[], w: Writer, operation: "Apply" | "Update"): Managed {
+function entryFor<S>(
+  managed: { entry: ManagedFieldsEntry; set: S }[],
+  w: Writer,
+  operation: "Apply" | "Update",
+  empty: () => S,
+): { entry: ManagedFieldsEntry; set: S } {
   const id = identity({ manager: w.manager, operation, subresource: w.subresource });
   let m = managed.find((x) => identity(x.entry) === id);
   if (!m) {
@@ -293,7 +303,7 @@ function entryFor(managed: Managed[], w: Writer, operation: "Apply" | "Update"):
         fieldsType: "FieldsV1",
         fieldsV1: {},
       },
-      set: new Set(),
+      set: empty(),
     };
     managed.push(m);
   }
@@ -321,19 +331,208 @@ export function updateManagedFields(
   after: KubeObject,
   w: Writer,
 ): ManagedFieldsEntry[] {
-  const managed = decodeAll(managedFieldsOf(after));
-  const changed = changedFieldSet(
-    fieldNodes(before ?? {}, w.schema, w.scope),
-    fieldNodes(after, w.schema, w.scope),
-  );
+  // The same sets as appliedFieldSet/changedFieldSet/prune compute, as trees of path elements: one walk of
+  // each object and no encoded path strings (this runs on every write).
+  const managed: ManagedTree[] = managedFieldsOf(after)
+    .filter((e) => isPlainObject(e) && typeof e.manager === "string")
+    .map((e) => ({ entry: e, set: decodeFieldTree(e.fieldsV1) }));
+  const present = valueTree(after, w.schema, "all");
+  const changed = changedFieldTree(valueTree(before ?? {}, w.schema, w.scope), present, w.scope);
   const id = identity({ manager: w.manager, operation: "Update", subresource: w.subresource });
-  for (const m of managed) if (identity(m.entry) !== id) subtract(m.set, changed);
-  if (changed.size || managed.some((m) => identity(m.entry) === id)) {
-    const mine = entryFor(managed, w, "Update");
-    for (const k of changed) mine.set.add(k);
+  if (changed) for (const m of managed) if (identity(m.entry) !== id) subtractTree(m.set, changed);
+  if (changed || managed.some((m) => identity(m.entry) === id)) {
+    const mine = entryFor(managed, w, "Update", () => ({ member: false }));
+    if (changed) addTree(mine.set, changed);
   }
-  prune(managed, after, w.schema);
-  return encodeAll(managed);
+  const entries: ManagedFieldsEntry[] = [];
+  for (const m of managed) {
+    pruneTree(m.set, present);
+    const fieldsV1 = encodeFieldTree(m.set);
+    if (fieldsV1) entries.push({ ...m.entry, fieldsType: "FieldsV1" as const, fieldsV1 });
+  }
+  return entries;
+}
+
+// ---- field sets as trees (the Update path) ----
+
+/** A field set shaped like FieldsV1: `member` says the path to this node is in the set. */
+interface FieldTree {
+  member: boolean;
+  children?: Map<string, FieldTree>;
+}
+
+/** A field path of an object (fieldNodes' Node) with the paths under it. The root stands for no path. */
+interface ValueTree extends Node {
+  children?: Map<string, ValueTree>;
+}
+
+interface ManagedTree {
+  entry: ManagedFieldsEntry;
+  set: FieldTree;
+}
+
+/** fieldNodes as a tree: the same paths, kinds and values. A path set twice (items with one merge key)
+ * takes the last value and keeps the paths found under both, as the map of fieldNodes does. */
+function valueTree(obj: unknown, schema: PatchSchema, scope: FieldScope): ValueTree {
+  const root: ValueTree = { value: obj, kind: "struct" };
+  if (!isPlainObject(obj)) return root;
+  for (const k in obj) {
+    const v = obj[k];
+    if (v === undefined || STRIPPED_TOP.has(k)) continue;
+    if (scope === "status" && k !== "status") continue;
+    if (scope === "main" && k === "status") continue;
+    const field = lookupField(schema, k);
+    if (k === "metadata" && isPlainObject(v)) {
+      const meta = Object.fromEntries(Object.entries(v).filter(([mk]) => !STRIPPED_META.has(mk)));
+      if (Object.keys(meta).length) walkTree(root, "f:metadata", meta, field, "metadata");
+      continue;
+    }
+    walkTree(root, `f:${k}`, v, field, k);
+  }
+  return root;
+}
+
+function childNode(parent: ValueTree, element: string, value: unknown, kind: Kind): ValueTree {
+  parent.children ??= new Map();
+  const node = parent.children.get(element);
+  if (!node) {
+    const created: ValueTree = { value, kind };
+    parent.children.set(element, created);
+    return created;
+  }
+  node.value = value;
+  node.kind = kind;
+  return node;
+}
+
+function walkTreeObject(node: ValueTree, obj: Record<string, unknown>, schema: PatchSchema | undefined) {
+  for (const k in obj) {
+    const v = obj[k];
+    if (v !== undefined) walkTree(node, `f:${k}`, v, lookupField(schema, k), k);
+  }
+}
+
+/** walkValue of `v` at `parent`'s path + `element`. */
+function walkTree(parent: ValueTree, element: string, v: unknown, field: PatchField, name: string) {
+  if (field.atomic) {
+    childNode(parent, element, v, "leaf");
+    return;
+  }
+  if (isPlainObject(v)) {
+    if (!isEmptyObject(v)) {
+      const node = childNode(parent, element, v, MAP_FIELDS.has(name) ? "map" : "struct");
+      walkTreeObject(node, v, field.schema);
+      return;
+    }
+  } else if (Array.isArray(v) && v.length > 0 && field.strategy === "merge") {
+    const mergeKey = field.mergeKey;
+    if (mergeKey && v.every((item) => isPlainObject(item) && item[mergeKey] !== undefined)) {
+      const node = childNode(parent, element, v, "struct");
+      for (const item of v as Record<string, unknown>[]) {
+        const itemNode = childNode(node, `k:${JSON.stringify(listItemKey(item, field))}`, item, "item");
+        walkTreeObject(itemNode, item, field.schema);
+      }
+      return;
+    }
+    if (!mergeKey && v.every((item) => !isPlainObject(item) && !Array.isArray(item))) {
+      const node = childNode(parent, element, v, "map");
+      for (const item of v) childNode(node, `v:${JSON.stringify(item)}`, item, "leaf");
+      return;
+    }
+  }
+  childNode(parent, element, v, "leaf");
+}
+
+/** changedFieldSet of the two trees (`after` limited to `scope`); undefined when nothing changed. */
+function changedFieldTree(before: ValueTree, after: ValueTree, scope: FieldScope): FieldTree | undefined {
+  const children = new Map<string, FieldTree>();
+  for (const [element, a] of after.children ?? []) {
+    if (scope === "status" && element !== "f:status") continue;
+    if (scope === "main" && element === "f:status") continue;
+    const sub = changedBelow(before.children?.get(element), a);
+    if (sub) children.set(element, sub);
+  }
+  return children.size ? { member: false, children } : undefined;
+}
+
+function changedBelow(before: ValueTree | undefined, after: ValueTree): FieldTree | undefined {
+  const member = before
+    ? after.kind === "leaf" && !deepEqual(before.value, after.value)
+    : after.kind !== "struct";
+  let children: Map<string, FieldTree> | undefined;
+  for (const [element, a] of after.children ?? []) {
+    const sub = changedBelow(before?.children?.get(element), a);
+    if (!sub) continue;
+    children ??= new Map();
+    children.set(element, sub);
+  }
+  if (!member && !children) return undefined;
+  return children ? { member, children } : { member };
+}
+
+/** decodeFieldSet as a tree. */
+function decodeFieldTree(fieldsV1: unknown): FieldTree {
+  const tree: FieldTree = { member: false };
+  if (!isPlainObject(fieldsV1)) return tree;
+  for (const k in fieldsV1) {
+    const v = fieldsV1[k];
+    if (k === ".") tree.member = true;
+    else if (isPlainObject(v)) {
+      tree.children ??= new Map();
+      // An empty object is a member (a leaf).
+      tree.children.set(k, isEmptyObject(v) ? { member: true } : decodeFieldTree(v));
+    }
+  }
+  return tree;
+}
+
+function subtractTree(set: FieldTree, remove: FieldTree): void {
+  if (remove.member) set.member = false;
+  if (!set.children) return;
+  for (const [element, r] of remove.children ?? []) {
+    const child = set.children.get(element);
+    if (child) subtractTree(child, r);
+  }
+}
+
+function addTree(set: FieldTree, add: FieldTree): void {
+  if (add.member) set.member = true;
+  for (const [element, a] of add.children ?? []) {
+    set.children ??= new Map();
+    let child = set.children.get(element);
+    if (!child) {
+      child = { member: false };
+      set.children.set(element, child);
+    }
+    addTree(child, a);
+  }
+}
+
+/** prune: drops owned paths the object does not have (the root is no path of it). */
+function pruneTree(set: FieldTree, present: ValueTree, root = true): void {
+  if (root) set.member = false;
+  if (!set.children) return;
+  for (const [element, child] of set.children) {
+    const node = present.children?.get(element);
+    if (node) pruneTree(child, node, false);
+    else set.children.delete(element);
+  }
+}
+
+/** encodeFieldSet of a tree; undefined when it holds no path. */
+function encodeFieldTree(set: FieldTree): Record<string, unknown> | undefined {
+  const parts: [string, Record<string, unknown>][] = [];
+  if (set.children) {
+    for (const element of [...set.children.keys()].sort()) {
+      const encoded = encodeFieldTree(set.children.get(element) as FieldTree);
+      if (encoded) parts.push([element, encoded]);
+    }
+  }
+  if (!set.member && !parts.length) return undefined;
+  const o: Record<string, unknown> = {};
+  if (set.member && parts.length) o["."] = {};
+  for (const [element, encoded] of parts) o[element] = encoded;
+  return o;
 }
 
 export interface Conflict {
@@ -418,7 +617,7 @@ export function applyManagedFields(
     removed.push(k);
   }
 
-  const mine = entryFor(managed, w, "Apply");
+  const mine = entryFor(managed, w, "Apply", () => new Set<string>());
   mine.set = new Set(applied);
   const metadata = { ...(result.metadata ?? {}) } as Record<string, unknown>;
   result.metadata = metadata;
