@@ -64,7 +64,9 @@ try {
     if (file) await server.profile(file, () => pool(count, fn));
     else await pool(count, fn);
     const us = ((await server.cpuMicros()) - before) / count;
-    console.log(`${phase}: ${count} writes, server CPU ${Math.round(us)} µs/write${file ? " (profiled)" : ""}`);
+    console.log(
+      `${phase}: ${count} writes, server CPU ${Math.round(us)} µs/write${file ? " (profiled)" : ""}`,
+    );
     if (file) for (const line of await topFunctions(file)) console.log(`  ${line}`);
     return us;
   };
