@@ -205,8 +205,9 @@ export class ObjectService {
   ): Promise<Entry | StoredObject> {
     this.checkIdentity(def, obj, namespace, name);
     const decoded = o.fieldsTracked ? obj : decodeForWrite(def, obj, o);
-    // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given.
-    return this.guaranteedUpdate(def, namespace, name, () => cloneJson(decoded), o);
+    // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given. The
+    // current state is not parsed for it (tryWrite reads it as the old object).
+    return this.updateAttempts(def, namespace, name, () => cloneJson(decoded), o);
   }
 
   /** An update's object must be the one the URL names (update.go, patch.go checkName): else 400. */
@@ -235,11 +236,28 @@ export class ObjectService {
    * read) answers 409. `tryUpdate` returning undefined means "nothing to change": the current state is
    * returned without a write.
    */
-  async guaranteedUpdate(
+  guaranteedUpdate(
     def: ResourceDef,
     namespace: string,
     name: string,
     tryUpdate: TryUpdate,
+    o: WriteOptions,
+  ): Promise<Entry | StoredObject> {
+    return this.updateAttempts(
+      def,
+      namespace,
+      name,
+      (current) => tryUpdate(servedObject(def, current.object())),
+      o,
+    );
+  }
+
+  /** GuaranteedUpdate's loop, with the next object built from the current entry. */
+  private async updateAttempts(
+    def: ResourceDef,
+    namespace: string,
+    name: string,
+    build: (current: Entry) => KubeObject | undefined | Promise<KubeObject | undefined>,
     o: WriteOptions,
   ): Promise<Entry | StoredObject> {
     const key = storageKey(def);
@@ -247,7 +265,7 @@ export class ObjectService {
     for (;;) {
       const current = this.store.getLatest(key, ns, name);
       if (!current) throw fail.notFound(def.resource, def.group, name);
-      const obj = await tryUpdate(servedObject(def, current.object()));
+      const obj = await build(current);
       if (!obj) return current;
       const written = await this.tryWrite(def, ns, name, current, obj, o);
       if (written) return written;
@@ -335,7 +353,8 @@ export class ObjectService {
       namespace,
       name,
       (current) => {
-        const patched = applyPatch(current, patch, type, target);
+        // `current` is this attempt's own parse: the patch may build on it in place.
+        const patched = applyPatch(current, patch, type, target, true);
         this.checkIdentity(def, patched, namespace, name);
         // patch.go decodes each attempt's result into the Go type.
         return decodeForWrite(def, patched, o, () => patchShown(patched, patch, type));
