@@ -205,9 +205,13 @@ export class ObjectService {
   ): Promise<Entry | StoredObject> {
     this.checkIdentity(def, obj, namespace, name);
     const decoded = o.fieldsTracked ? obj : decodeForWrite(def, obj, o);
-    // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given. The
+    // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given. A
+    // status-like write takes only status from the request (mergeForUpdate), so only status is copied. The
     // current state is not parsed for it (tryWrite reads it as the old object).
-    return this.updateAttempts(def, namespace, name, () => cloneJson(decoded), o);
+    const copy = STATUS_LIKE.has(o.subresource ?? "")
+      ? () => ({ ...decoded, status: decoded.status === undefined ? undefined : cloneJson(decoded.status) })
+      : () => cloneJson(decoded);
+    return this.updateAttempts(def, namespace, name, copy, o);
   }
 
   /** An update's object must be the one the URL names (update.go, patch.go checkName): else 400. */
