@@ -286,25 +286,22 @@ export interface Writer {
   scope: FieldScope;
 }
 
-function entryFor<S>(
-  managed: { entry: ManagedFieldsEntry; set: S }[],
+function entryFor<M extends { entry: ManagedFieldsEntry }>(
+  managed: M[],
   w: Writer,
   operation: "Apply" | "Update",
-  empty: () => S,
-): { entry: ManagedFieldsEntry; set: S } {
+  create: (entry: ManagedFieldsEntry) => M,
+): M {
   const id = identity({ manager: w.manager, operation, subresource: w.subresource });
   let m = managed.find((x) => identity(x.entry) === id);
   if (!m) {
-    m = {
-      entry: {
-        manager: w.manager,
-        operation,
-        apiVersion: w.apiVersion,
-        fieldsType: "FieldsV1",
-        fieldsV1: {},
-      },
-      set: empty(),
-    };
+    m = create({
+      manager: w.manager,
+      operation,
+      apiVersion: w.apiVersion,
+      fieldsType: "FieldsV1",
+      fieldsV1: {},
+    });
     managed.push(m);
   }
   m.entry = {
@@ -335,19 +332,27 @@ export function updateManagedFields(
   // each object and no encoded path strings (this runs on every write).
   const managed: ManagedTree[] = managedFieldsOf(after)
     .filter((e) => isPlainObject(e) && typeof e.manager === "string")
-    .map((e) => ({ entry: e, set: decodeFieldTree(e.fieldsV1) }));
+    .map((e) => ({ entry: e, set: decodeFieldTree(e.fieldsV1), touched: false }));
   const present = valueTree(after, w.schema, "all");
   const changed = changedFieldTree(valueTree(before ?? {}, w.schema, w.scope), present, w.scope);
   const id = identity({ manager: w.manager, operation: "Update", subresource: w.subresource });
-  if (changed) for (const m of managed) if (identity(m.entry) !== id) subtractTree(m.set, changed);
+  if (changed)
+    for (const m of managed) if (identity(m.entry) !== id && subtractTree(m.set, changed)) m.touched = true;
   if (changed || managed.some((m) => identity(m.entry) === id)) {
-    const mine = entryFor(managed, w, "Update", () => ({ member: false }));
+    const mine = entryFor(managed, w, "Update", (entry) => ({
+      entry,
+      set: { member: false },
+      touched: true,
+    }));
+    mine.touched = true;
     if (changed) addTree(mine.set, changed);
   }
   const entries: ManagedFieldsEntry[] = [];
   for (const m of managed) {
-    pruneTree(m.set, present);
-    const fieldsV1 = encodeFieldTree(m.set);
+    if (pruneTree(m.set, present)) m.touched = true;
+    // An entry this write left alone keeps its FieldsV1 when that is already what encoding gives.
+    const fieldsV1 =
+      !m.touched && isEncodedFieldSet(m.entry.fieldsV1, true) ? m.entry.fieldsV1 : encodeFieldTree(m.set);
     if (fieldsV1) entries.push({ ...m.entry, fieldsType: "FieldsV1" as const, fieldsV1 });
   }
   return entries;
@@ -369,6 +374,8 @@ interface ValueTree extends Node {
 interface ManagedTree {
   entry: ManagedFieldsEntry;
   set: FieldTree;
+  /** Whether this write changed the set. */
+  touched: boolean;
 }
 
 /** fieldNodes as a tree: the same paths, kinds and values. A path set twice (items with one merge key)
@@ -486,13 +493,19 @@ function decodeFieldTree(fieldsV1: unknown): FieldTree {
   return tree;
 }
 
-function subtractTree(set: FieldTree, remove: FieldTree): void {
-  if (remove.member) set.member = false;
-  if (!set.children) return;
+/** Removes `remove`'s paths from `set`; whether any was there. */
+function subtractTree(set: FieldTree, remove: FieldTree): boolean {
+  let removed = false;
+  if (remove.member && set.member) {
+    set.member = false;
+    removed = true;
+  }
+  if (!set.children) return removed;
   for (const [element, r] of remove.children ?? []) {
     const child = set.children.get(element);
-    if (child) subtractTree(child, r);
+    if (child && subtractTree(child, r)) removed = true;
   }
+  return removed;
 }
 
 function addTree(set: FieldTree, add: FieldTree): void {
@@ -508,16 +521,50 @@ function addTree(set: FieldTree, add: FieldTree): void {
   }
 }
 
-/** prune: drops owned paths the object does not have (the root is no path of it). */
-function pruneTree(set: FieldTree, present: ValueTree, root = true): void {
-  if (root) set.member = false;
-  if (!set.children) return;
+/** prune: drops owned paths the object does not have (the root is no path of it); whether any went. */
+function pruneTree(set: FieldTree, present: ValueTree, root = true): boolean {
+  let pruned = false;
+  if (root && set.member) {
+    set.member = false;
+    pruned = true;
+  }
+  if (!set.children) return pruned;
   for (const [element, child] of set.children) {
     const node = present.children?.get(element);
-    if (node) pruneTree(child, node, false);
-    else set.children.delete(element);
+    if (!node) {
+      set.children.delete(element);
+      pruned = true;
+    } else if (pruneTree(child, node, false)) pruned = true;
   }
+  return pruned;
 }
+
+/**
+ * Whether `fieldsV1` is exactly what encodeFieldTree gives for the set it decodes to: path elements in
+ * sorted order, "." first and only beside children, every leaf `{}`, no empty root.
+ */
+function isEncodedFieldSet(fieldsV1: unknown, root: boolean): boolean {
+  if (!isPlainObject(fieldsV1)) return false;
+  const keys = Object.keys(fieldsV1);
+  if (keys.length === 0) return !root;
+  let i = 0;
+  if (keys[0] === ".") {
+    if (root || keys.length === 1 || !isPlainObject(fieldsV1["."]) || !isEmptyObject(fieldsV1["."]))
+      return false;
+    i = 1;
+  }
+  let previous = "";
+  for (; i < keys.length; i++) {
+    const key = keys[i];
+    if (!ELEMENT.test(key) || (i > 0 && key <= previous)) return false;
+    if (!isEncodedFieldSet(fieldsV1[key], false)) return false;
+    previous = key;
+  }
+  return true;
+}
+
+/** A path element's prefix (fieldpath's `f:`, `k:`, `v:`, `i:`): never an array index's key order. */
+const ELEMENT = /^[fkvi]:/;
 
 /** encodeFieldSet of a tree; undefined when it holds no path. */
 function encodeFieldTree(set: FieldTree): Record<string, unknown> | undefined {
@@ -617,7 +664,7 @@ export function applyManagedFields(
     removed.push(k);
   }
 
-  const mine = entryFor(managed, w, "Apply", () => new Set<string>());
+  const mine = entryFor(managed, w, "Apply", (entry) => ({ entry, set: new Set<string>() }));
   mine.set = new Set(applied);
   const metadata = { ...(result.metadata ?? {}) } as Record<string, unknown>;
   result.metadata = metadata;

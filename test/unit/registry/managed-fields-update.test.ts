@@ -68,6 +68,11 @@ function referenceUpdate(before: KubeObject | undefined, after: KubeObject, w: W
     .map((m) => ({ ...m.entry, fieldsType: "FieldsV1" as const, fieldsV1: encodeFieldSet(m.set) }));
 }
 
+/** Same entries, same key order (the wire output). */
+function assertSame(actual: ManagedFieldsEntry[], expected: ManagedFieldsEntry[], message?: string) {
+  assert.equal(JSON.stringify(actual), JSON.stringify(expected), message);
+}
+
 /** A deterministic PRNG (mulberry32), so a failure is reproducible. */
 function random(seed: number): () => number {
   let a = seed;
@@ -127,13 +132,13 @@ describe("updateManagedFields against the set-based definition", () => {
       const w1 = writer("kube-controller-manager", "main");
       const created = structuredClone(pod);
       const createdFields = updateManagedFields(undefined, created, w1);
-      assert.deepEqual(createdFields, referenceUpdate(undefined, created, w1));
+      assertSame(createdFields, referenceUpdate(undefined, created, w1));
       (created.metadata as Record<string, unknown>).managedFields = createdFields;
 
       const withStatus = { ...structuredClone(created), status: mutate(status, rnd) } as KubeObject;
       const w2 = writer("kubelet", "status", "status");
       const statusFields = updateManagedFields(created, withStatus, w2);
-      assert.deepEqual(statusFields, referenceUpdate(created, withStatus, w2));
+      assertSame(statusFields, referenceUpdate(created, withStatus, w2));
       (withStatus.metadata as Record<string, unknown>).managedFields = statusFields;
 
       for (let round = 0; round < 4; round++) {
@@ -146,7 +151,7 @@ describe("updateManagedFields against the set-based definition", () => {
           scope === "status" ? "status" : undefined,
         );
         const actual = updateManagedFields(withStatus, next, w);
-        assert.deepEqual(actual, referenceUpdate(withStatus, next, w), `pod ${i} round ${round}`);
+        assertSame(actual, referenceUpdate(withStatus, next, w), `pod ${i} round ${round}`);
         checked++;
         if (actual.length > 2) nonEmpty++;
       }
@@ -201,6 +206,20 @@ describe("updateManagedFields against the set-based definition", () => {
             fieldsV1: "x",
           },
           { manager: "kubelet", operation: "Update", apiVersion: "v1", fieldsV1: { "f:spec": {} } },
+          {
+            manager: "unsorted",
+            operation: "Update",
+            apiVersion: "v1",
+            fieldsType: "FieldsV1",
+            fieldsV1: { "f:spec": {}, "f:metadata": { "f:name": {}, "f:labels": { ".": {} } } },
+          },
+          {
+            manager: "dot-last",
+            operation: "Update",
+            apiVersion: "v1",
+            fieldsType: "FieldsV1",
+            fieldsV1: { "f:metadata": { "f:labels": { "f:b": {}, ".": {} } } },
+          },
         ] as unknown as ManagedFieldsEntry[],
       },
       spec: {
@@ -213,8 +232,8 @@ describe("updateManagedFields against the set-based definition", () => {
     for (const scope of ["main", "status", "all"] as const) {
       for (const manager of ["kubelet", "old", "new"]) {
         const w = writer(manager, scope);
-        assert.deepEqual(updateManagedFields(before, after, w), referenceUpdate(before, after, w));
-        assert.deepEqual(updateManagedFields(undefined, after, w), referenceUpdate(undefined, after, w));
+        assertSame(updateManagedFields(before, after, w), referenceUpdate(before, after, w));
+        assertSame(updateManagedFields(undefined, after, w), referenceUpdate(undefined, after, w));
       }
     }
   });
@@ -234,7 +253,7 @@ describe("updateManagedFields against the set-based definition", () => {
     };
     const w = { ...writer("m", "main"), schema: SERVICE };
     const actual = updateManagedFields(before, after, w);
-    assert.deepEqual(actual, referenceUpdate(before, after, w));
+    assertSame(actual, referenceUpdate(before, after, w));
     assert.deepEqual(actual[0].fieldsV1, {
       "f:spec": {
         "f:ports": {
@@ -244,5 +263,35 @@ describe("updateManagedFields against the set-based definition", () => {
         "f:selector": {},
       },
     });
+  });
+
+  test("an entry the write leaves alone: kept as stored when canonical, re-encoded when not", () => {
+    const object = (fieldsV1: Record<string, unknown>): KubeObject => ({
+      metadata: {
+        name: "p",
+        labels: { a: "1" },
+        managedFields: [
+          { manager: "other", operation: "Update", apiVersion: "v1", fieldsType: "FieldsV1", fieldsV1 },
+        ],
+      },
+      spec: { x: 1 },
+    });
+    const w = writer("me", "main");
+    const canonical = { "f:metadata": { "f:labels": { ".": {}, "f:a": {} } }, "f:spec": { "f:x": {} } };
+    const kept = object(canonical);
+    const result = updateManagedFields(kept, kept, w);
+    assertSame(result, referenceUpdate(kept, kept, w));
+    assert.equal(result[0].fieldsV1, canonical, "the stored FieldsV1 is reused");
+    for (const odd of [
+      { "f:spec": { "f:x": {} }, "f:metadata": { "f:labels": { ".": {}, "f:a": {} } } },
+      { "f:metadata": { "f:labels": { "f:a": {}, ".": {} } }, "f:spec": { "f:x": {} } },
+      { "f:metadata": { "f:labels": { ".": {}, "f:a": { ".": {} } } }, "f:spec": { "f:x": {} } },
+      { "f:metadata": { "f:labels": { ".": null, "f:a": {} } }, "f:spec": { "f:x": {} } },
+    ]) {
+      const obj = object(odd);
+      const normalized = updateManagedFields(obj, obj, w);
+      assertSame(normalized, referenceUpdate(obj, obj, w));
+      assert.equal(JSON.stringify(normalized[0].fieldsV1), JSON.stringify(canonical));
+    }
   });
 });
