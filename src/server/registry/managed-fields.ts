@@ -151,12 +151,18 @@ function walkValue(v: unknown, field: PatchField, path: FieldPath, name: string,
   out.set(keyOf(path), { value: v, kind: "leaf" });
 }
 
+const keyNames = new WeakMap<PatchField, string[]>();
+
 /**
  * The `k:` element of a list item: every list-map key (upstream's `+listMapKey`, e.g. containerPort and
  * protocol), a key field the item omits at its default, field names in order (fieldpath's FieldList).
  */
 export function listItemKey(item: Record<string, unknown>, field: PatchField): Record<string, unknown> {
-  const names = [...(field.mapKeys ?? [field.mergeKey as string])].sort();
+  let names = keyNames.get(field);
+  if (!names) {
+    names = [...(field.mapKeys ?? [field.mergeKey as string])].sort();
+    keyNames.set(field, names);
+  }
   const key: Record<string, unknown> = {};
   for (const name of names) {
     const value = item[name] ?? field.mapKeyDefaults?.[name];
@@ -394,9 +400,21 @@ function valueTree(obj: unknown, schema: PatchSchema, scope: FieldScope): ValueT
       if (Object.keys(meta).length) walkTree(root, "f:metadata", meta, field, "metadata");
       continue;
     }
-    walkTree(root, `f:${k}`, v, field, k);
+    walkTree(root, fieldElement(k), v, field, k);
   }
   return root;
+}
+
+const fieldElements = new Map<string, string>();
+
+/** `f:<name>`, interned: the same few hundred field names recur in every object. */
+function fieldElement(name: string): string {
+  let element = fieldElements.get(name);
+  if (element === undefined) {
+    element = `f:${name}`;
+    if (fieldElements.size < 10_000) fieldElements.set(name, element);
+  }
+  return element;
 }
 
 function childNode(parent: ValueTree, element: string, value: unknown, kind: Kind): ValueTree {
@@ -415,7 +433,7 @@ function childNode(parent: ValueTree, element: string, value: unknown, kind: Kin
 function walkTreeObject(node: ValueTree, obj: Record<string, unknown>, schema: PatchSchema | undefined) {
   for (const k in obj) {
     const v = obj[k];
-    if (v !== undefined) walkTree(node, `f:${k}`, v, lookupField(schema, k), k);
+    if (v !== undefined) walkTree(node, fieldElement(k), v, lookupField(schema, k), k);
   }
 }
 
@@ -568,17 +586,20 @@ const ELEMENT = /^[fkvi]:/;
 
 /** encodeFieldSet of a tree; undefined when it holds no path. */
 function encodeFieldTree(set: FieldTree): Record<string, unknown> | undefined {
-  const parts: [string, Record<string, unknown>][] = [];
+  const o: Record<string, unknown> = {};
+  let children = false;
   if (set.children) {
-    for (const element of [...set.children.keys()].sort()) {
+    const elements = [...set.children.keys()];
+    if (elements.length > 1) elements.sort();
+    for (const element of elements) {
       const encoded = encodeFieldTree(set.children.get(element) as FieldTree);
-      if (encoded) parts.push([element, encoded]);
+      if (!encoded) continue;
+      if (!children && set.member) o["."] = {};
+      children = true;
+      o[element] = encoded;
     }
   }
-  if (!set.member && !parts.length) return undefined;
-  const o: Record<string, unknown> = {};
-  if (set.member && parts.length) o["."] = {};
-  for (const [element, encoded] of parts) o[element] = encoded;
+  if (!set.member && !children) return undefined;
   return o;
 }
 
