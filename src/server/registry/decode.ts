@@ -272,9 +272,9 @@ class Decoder {
       case "meta.Time": {
         // Time.UnmarshalJSON: a JSON string, parsed as RFC 3339; MarshalJSON writes it in UTC seconds.
         if (typeof value !== "string") throw new Abort(typeErrorText(jsonKind(value), "string", ctx));
-        const error = rfc3339Error(value);
-        if (error) throw new Abort(error);
-        return metaTimeString(value) ?? value;
+        const time = decodedTime(value);
+        if (time.error) throw new Abort(time.error);
+        return time.text;
       }
       case "meta.MicroTime":
         // MicroTime.UnmarshalJSON reads a JSON string first (its RFC3339Micro parse is not ported).
@@ -324,10 +324,41 @@ function quantity(value: unknown): unknown {
         : typeof value === "boolean"
           ? String(value)
           : JSON.stringify(value);
-  const error = quantityError(text);
-  if (error) throw new Abort(error);
-  return canonicalQuantity(text);
+  const decoded = decodedQuantity(text);
+  if (decoded.error) throw new Abort(decoded.error);
+  return decoded.text;
 }
+
+/**
+ * A pure function of a string, memoised: the same timestamps and quantities recur within an object and
+ * across writes (a Pod's conditions, every container's requests). Bounded: short strings only, cleared
+ * when full.
+ */
+function memoised<T>(fn: (s: string) => T, max = 4096): (s: string) => T {
+  const cache = new Map<string, T>();
+  return (s) => {
+    if (s.length > 64) return fn(s);
+    let result = cache.get(s);
+    if (result === undefined) {
+      result = fn(s);
+      if (cache.size >= max) cache.clear();
+      cache.set(s, result);
+    }
+    return result;
+  };
+}
+
+/** Time.UnmarshalJSON's parse of a JSON string, and MarshalJSON's text of it (UTC seconds). */
+const decodedTime = memoised((value: string): { error?: string; text: string } => {
+  const error = rfc3339Error(value);
+  return error ? { error, text: value } : { text: metaTimeString(value) ?? value };
+});
+
+/** Quantity.UnmarshalJSON's parse, and MarshalJSON's canonical text. */
+const decodedQuantity = memoised((text: string): { error?: string; text: string } => {
+  const error = quantityError(text);
+  return error ? { error, text } : { text: canonicalQuantity(text) };
+});
 
 /** IntOrString.UnmarshalJSON: a string, else json.Unmarshal into an int32. */
 function intOrString(value: unknown, ctx: Context): unknown {
