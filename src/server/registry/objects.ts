@@ -543,11 +543,13 @@ export class ObjectService {
     if (meta.managedFields === undefined && old.metadata.managedFields) {
       meta.managedFields = old.metadata.managedFields;
     }
-    // generation counts spec changes (what controllers' observedGeneration follows).
+    // generation counts spec changes (what controllers' observedGeneration follows); a subresource write
+    // never counts, and shares the old spec anyway.
     const specChanged =
-      TRACKS_GENERATION(def) && JSON.stringify(next.spec ?? null) !== JSON.stringify(old.spec ?? null);
-    meta.generation =
-      (old.metadata.generation ?? 0) + (subresource === "" && specChanged ? 1 : 0) || undefined;
+      subresource === "" &&
+      TRACKS_GENERATION(def) &&
+      JSON.stringify(next.spec ?? null) !== JSON.stringify(old.spec ?? null);
+    meta.generation = (old.metadata.generation ?? 0) + (specChanged ? 1 : 0) || undefined;
     meta.uid = old.metadata.uid;
     meta.creationTimestamp = old.metadata.creationTimestamp;
     meta.name = old.metadata.name;
