@@ -345,13 +345,20 @@ export function updateManagedFields(
   if (changed)
     for (const m of managed) if (identity(m.entry) !== id && subtractTree(m.set, changed)) m.touched = true;
   if (changed || managed.some((m) => identity(m.entry) === id)) {
-    const mine = entryFor(managed, w, "Update", (entry) => ({
-      entry,
-      set: { member: false },
-      touched: true,
-    }));
+    const mine = entryFor(
+      managed,
+      w,
+      "Update",
+      (entry): ManagedTree => ({
+        entry,
+        set: { member: false },
+        touched: true,
+      }),
+    );
     mine.touched = true;
-    if (changed) addTree(mine.set, changed);
+    // A new entry (every create) takes the changed set as it is.
+    if (changed && !mine.set.member && !mine.set.children) mine.set = changed;
+    else if (changed) addTree(mine.set, changed);
   }
   const entries: ManagedFieldsEntry[] = [];
   for (const m of managed) {
