@@ -36,6 +36,7 @@ export async function readBodyBytes(req: IncomingMessage, limit = MAX_BODY_BYTES
     const onClose = () =>
       done(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
     req.on("data", onData).on("end", onEnd).on("error", done).on("close", onClose);
+    req.resume(); // flows even if something paused it, as the async iterator read it
   });
 }
 
