@@ -21,6 +21,7 @@ import { base64ErrorMessage, base64ErrorOffset } from "./go-base64.ts";
 import { goPrint, jsonKind } from "./go-format.ts";
 import { metaTimeString, rfc3339Error } from "./go-time.ts";
 import { isMap } from "./json-access.ts";
+import { memoised } from "./memo.ts";
 import { canonicalQuantity, quantityError } from "./quantity.ts";
 import { groupVersion, type ResourceDef } from "./types.ts";
 import { invalid } from "./validation/field.ts";
@@ -327,25 +328,6 @@ function quantity(value: unknown): unknown {
   const decoded = decodedQuantity(text);
   if (decoded.error) throw new Abort(decoded.error);
   return decoded.text;
-}
-
-/**
- * A pure function of a string, memoised: the same timestamps and quantities recur within an object and
- * across writes (a Pod's conditions, every container's requests). Bounded: short strings only, cleared
- * when full.
- */
-function memoised<T>(fn: (s: string) => T, max = 4096): (s: string) => T {
-  const cache = new Map<string, T>();
-  return (s) => {
-    if (s.length > 64) return fn(s);
-    let result = cache.get(s);
-    if (result === undefined) {
-      result = fn(s);
-      if (cache.size >= max) cache.clear();
-      cache.set(s, result);
-    }
-    return result;
-  };
 }
 
 /** Time.UnmarshalJSON's parse of a JSON string, and MarshalJSON's text of it (UTC seconds). */
