@@ -238,8 +238,13 @@ export class ObjectService {
   ): Promise<Entry | StoredObject> {
     this.checkIdentity(def, obj, namespace, name);
     const decoded = o.fieldsTracked ? obj : decodeForWrite(def, obj, o);
-    // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given.
-    return this.guaranteedUpdate(def, namespace, name, () => cloneJson(decoded), o);
+    // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given. A
+    // status-like write takes only status from the request (mergeForUpdate), so only status is copied. The
+    // current state is not parsed for it (tryWrite reads it as the old object).
+    const copy = STATUS_LIKE.has(o.subresource ?? "")
+      ? () => ({ ...decoded, status: decoded.status === undefined ? undefined : cloneJson(decoded.status) })
+      : () => cloneJson(decoded);
+    return this.updateAttempts(def, namespace, name, copy, o);
   }
 
   /** An update's object must be the one the URL names (update.go, patch.go checkName): else 400. */
@@ -268,11 +273,28 @@ export class ObjectService {
    * read) answers 409. `tryUpdate` returning undefined means "nothing to change": the current state is
    * returned without a write.
    */
-  async guaranteedUpdate(
+  guaranteedUpdate(
     def: ResourceDef,
     namespace: string,
     name: string,
     tryUpdate: TryUpdate,
+    o: WriteOptions,
+  ): Promise<Entry | StoredObject> {
+    return this.updateAttempts(
+      def,
+      namespace,
+      name,
+      (current) => tryUpdate(servedObject(def, current.object())),
+      o,
+    );
+  }
+
+  /** GuaranteedUpdate's loop, with the next object built from the current entry. */
+  private async updateAttempts(
+    def: ResourceDef,
+    namespace: string,
+    name: string,
+    build: (current: Entry) => KubeObject | undefined | Promise<KubeObject | undefined>,
     o: WriteOptions,
   ): Promise<Entry | StoredObject> {
     const key = storageKey(def);
@@ -280,7 +302,7 @@ export class ObjectService {
     for (;;) {
       const current = this.store.getLatest(key, ns, name);
       if (!current) throw fail.notFound(def.resource, def.group, name);
-      const obj = await tryUpdate(servedObject(def, current.object()));
+      const obj = await build(current);
       if (!obj) return current;
       const written = await this.tryWrite(def, ns, name, current, obj, o);
       if (written) return written;
@@ -368,7 +390,8 @@ export class ObjectService {
       namespace,
       name,
       (current) => {
-        const patched = applyPatch(current, patch, type, target);
+        // `current` is this attempt's own parse: the patch may build on it in place.
+        const patched = applyPatch(current, patch, type, target, true);
         this.checkIdentity(def, patched, namespace, name);
         // patch.go decodes each attempt's result into the Go type.
         return decodeForWrite(def, patched, o, () => patchShown(patched, patch, type));
@@ -553,11 +576,13 @@ export class ObjectService {
     if (meta.managedFields === undefined && old.metadata.managedFields) {
       meta.managedFields = old.metadata.managedFields;
     }
-    // generation counts spec changes (what controllers' observedGeneration follows).
+    // generation counts spec changes (what controllers' observedGeneration follows); a subresource write
+    // never counts, and shares the old spec anyway.
     const specChanged =
-      TRACKS_GENERATION(def) && JSON.stringify(next.spec ?? null) !== JSON.stringify(old.spec ?? null);
-    meta.generation =
-      (old.metadata.generation ?? 0) + (subresource === "" && specChanged ? 1 : 0) || undefined;
+      subresource === "" &&
+      TRACKS_GENERATION(def) &&
+      JSON.stringify(next.spec ?? null) !== JSON.stringify(old.spec ?? null);
+    meta.generation = (old.metadata.generation ?? 0) + (specChanged ? 1 : 0) || undefined;
     meta.uid = old.metadata.uid;
     meta.creationTimestamp = old.metadata.creationTimestamp;
     meta.name = old.metadata.name;

@@ -106,8 +106,9 @@ function defaultPod(pod: Mutable<Pod>): void {
   }
 }
 
+/** The Pod with a defaulted copy of its spec (defaultPod changes only the spec). */
 function defaultedCopy(pod: KubeObject): KubeObject {
-  const copy = cloneJson(pod);
+  const copy = pod.spec === undefined ? { ...pod } : { ...pod, spec: cloneJson(pod.spec) };
   defaultPod(copy as Mutable<Pod>);
   return copy;
 }
