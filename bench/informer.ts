@@ -24,10 +24,13 @@ const flag = (name: string, fallback: number) => {
 const PODS = flag("--pods", 20_000);
 const RUNS = flag("--runs", 3);
 const CHILD = new URL("./lib/informer-child.ts", import.meta.url).pathname;
+const INFORMER_NODE_ARGS = (process.env.BENCH_INFORMER_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
 function runChild(options: InformerChildOptions): Promise<InformerChildResult | { failed: string }> {
   const child = fork(CHILD, [JSON.stringify(options)], {
-    execArgv: ["--expose-gc", "--disable-warning=ExperimentalWarning"],
+    // BENCH_INFORMER_NODE_ARGS="--max-semi-space-size=8" runs the informers with host flags (extra rows only:
+    // a library cannot set its host's V8 flags).
+    execArgv: ["--expose-gc", "--disable-warning=ExperimentalWarning", ...INFORMER_NODE_ARGS],
     stdio: ["ignore", "inherit", "pipe", "ipc"],
   });
   let stderr = "";
@@ -90,7 +93,7 @@ for (let run = 0; run < RUNS; run++) {
     }
     results.get(v.mode)?.push(r);
     console.log(
-      `  run ${run + 1}/${RUNS} ${v.mode.padEnd(24)} synced ${ms(r.syncMs)}  items ${int(r.items)}  peak RSS ${mb(r.maxRSS)}  held ${mb(r.heldRss)}`,
+      `  run ${run + 1}/${RUNS} ${v.mode.padEnd(24)} synced ${ms(r.syncMs)}  items ${int(r.items)}  peak RSS ${mb(r.maxRSS)}  held ${mb(r.heldRss)} (heap ${mb(r.heldHeap)} used / ${mb(r.heldHeapTotal)} committed, ${mb(r.heldExternal)} external)`,
     );
   }
 }

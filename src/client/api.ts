@@ -7,6 +7,7 @@ import { type ClusterConfig, type LoadConfigOptions, loadConfig } from "./config
 import { ListItemCounter } from "./count-items.ts";
 import { isApiError } from "./errors.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
+import { JsonCutter } from "./json-cutter.ts";
 import { type LeaderElectionOptions, LeaderElector } from "./leader-election.ts";
 import {
   type CountedPage,
@@ -24,7 +25,7 @@ import {
   toMetadataList,
   toPartialObjectMetadata,
 } from "./list.ts";
-import { parseWithoutManagedFields } from "./managed-fields.ts";
+import { EVENT_MANAGED_FIELDS, LIST_MANAGED_FIELDS, withoutManagedFields } from "./managed-fields.ts";
 import { apiVersionOf, Discovery, type ResourceRef, resourcePath } from "./resources.ts";
 import {
   type AccessResult,
@@ -351,7 +352,9 @@ export class ResourceClient<T extends ApiObject> {
   /** A list+watch cache (started at once unless autoStart: false); see informer.ts. */
   informer(options: ResourceInformerOptions<T> = {}): Informer<T> {
     const drop = !options.keepManagedFields;
-    const transform = drop ? withoutManagedFields(options.transform) : options.transform;
+    // The bytes lose managedFields before parsing; a user transform also gets them dropped from what
+    // the cutter leaves (a key spelt with escapes). Without one the store stays the watcher's memory.
+    const transform = drop && options.transform ? withoutManagedFields(options.transform) : options.transform;
     return new Informer<T>(this.#watchSource(options, { cache: true, dropManagedFields: drop }), {
       ...options,
       transform,
@@ -377,9 +380,9 @@ export class ResourceClient<T extends ApiObject> {
   ): Promise<ObjectList<T>> {
     const path = this.#collectionPath(ref, options);
     const transport = this.#client.transport;
-    // Callers that drop managedFields anyway (metadata-only informers, count()) have them cut from the text
-    // before parsing: ~2× faster and no garbage.
-    const parse = dropManagedFields ? parseWithoutManagedFields : undefined;
+    // Informers, which drop managedFields anyway, have them cut from the bytes as they arrive: no text of
+    // the whole page, no parsed tree of its largest part.
+    let cutter: JsonCutter | undefined;
     try {
       const answer = await transport.requestJson<unknown>(
         {
@@ -387,8 +390,9 @@ export class ResourceClient<T extends ApiObject> {
           query: listQuery(options, page),
           accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
           signal: signal ?? options.signal,
+          ...(dropManagedFields ? { collectBody: () => (cutter = new JsonCutter(LIST_MANAGED_FIELDS)) } : {}),
         },
-        parse,
+        dropManagedFields ? (text) => parseCut(cutter, text) : undefined,
       );
       const list = checkList<T>(answer, { method: "GET", path });
       return options.metadataOnly ? (toMetadataList(list) as unknown as ObjectList<T>) : list;
@@ -416,7 +420,7 @@ export class ResourceClient<T extends ApiObject> {
 
   /**
    * cache (informers): list pages share their repeated strings, since the objects are kept.
-   * dropManagedFields: list pages are parsed without them (informers that drop them anyway).
+   * dropManagedFields: list pages and watch events are parsed without them (informers drop them anyway).
    */
   #watchSource(
     options: WatchOptions | ResourceInformerOptions<T>,
@@ -448,6 +452,7 @@ export class ResourceClient<T extends ApiObject> {
           accept: options.metadataOnly ? METADATA_ACCEPT : undefined,
           signal,
           inactivityTimeoutMs: options.inactivityTimeoutMs,
+          ...(dropManagedFields ? { cut: EVENT_MANAGED_FIELDS } : {}),
         });
         return options.metadataOnly
           ? { events: asMetadataEvents(stream.events), close: stream.close }
@@ -494,14 +499,8 @@ function withTypeMeta<O extends ApiObject>(ref: ResourceRef, object: O): O {
   return { ...object, apiVersion: object.apiVersion ?? apiVersionOf(ref), kind: object.kind ?? ref.kind };
 }
 
-/** Drops metadata.managedFields (rebuilding metadata, so V8 keeps a compact object), then `next`. */
-function withoutManagedFields<T extends ApiObject>(next?: (object: T) => T): (object: T) => T {
-  return (object) => {
-    const metadata = object.metadata as (ApiObject["metadata"] & { managedFields?: unknown }) | undefined;
-    if (metadata?.managedFields !== undefined) {
-      const { managedFields: _dropped, ...rest } = metadata;
-      object = { ...object, metadata: rest };
-    }
-    return next ? next(object) : object;
-  };
+/** The kept text of a cut body, parsed; a body that was not JSON throws the cutter's SyntaxError. */
+function parseCut(cutter: JsonCutter | undefined, text: string): unknown {
+  if (cutter?.error) throw cutter.error;
+  return JSON.parse(text);
 }

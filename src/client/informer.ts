@@ -6,7 +6,7 @@ import { Backoff, type BackoffOptions, sleep } from "./backoff.ts";
 import { Store } from "./store.ts";
 import {
   type ApiObject,
-  objectKey,
+  type KnownObjects,
   type WatchEvent,
   Watcher,
   type WatcherOptions,
@@ -152,12 +152,14 @@ export class Informer<T extends ApiObject> {
       watchListTimeoutMs: this.#options.watchListTimeoutMs,
       pageSize: this.#options.pageSize,
       random: this.#options.random,
+      // Without a transform the store holds exactly what the watcher emitted: it is the watcher's memory.
+      known: this.#options.transform ? undefined : storeAsKnown(this.store),
       signal,
       onStatus: (status) => this.#onWatchStatus(status),
     });
     while (!signal.aborted) {
       try {
-        for await (const event of this.#watcher) this.#apply(event);
+        for await (const batch of this.#watcher.batches()) for (const event of batch) this.#apply(event);
       } catch (error) {
         if (signal.aborted) break;
         this.#fail(error as Error);
@@ -184,16 +186,12 @@ export class Informer<T extends ApiObject> {
 
   #apply(event: WatchEvent<T>): void {
     const transform = this.#options.transform;
-    if (transform && (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED")) {
-      const object = transform(event.object);
-      // The watcher's key string is shared with the store unless the transform renamed the object.
-      const key = sameName(object, event.object) ? event.key : objectKey(object);
-      event = { ...event, object, key };
-    }
+    if (transform && (event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED"))
+      event = { ...event, object: transform(event.object) };
     switch (event.type) {
       case "ADDED":
       case "MODIFIED": {
-        const previous = this.store.set(event.object, event.key);
+        const previous = this.store.set(event.object);
         if (previous) this.#emit("update", event.object, previous);
         else this.#emit("add", event.object);
         break;
@@ -253,6 +251,15 @@ export class Informer<T extends ApiObject> {
   }
 }
 
-function sameName(a: ApiObject, b: ApiObject): boolean {
-  return a.metadata?.name === b.metadata?.name && a.metadata?.namespace === b.metadata?.namespace;
+/** The store seen as what the watcher emitted (the informer applies each event before the next is made). */
+function storeAsKnown(store: Store<ApiObject>): KnownObjects {
+  return {
+    get size() {
+      return store.size;
+    },
+    get: (key) => store.getByKey(key)?.metadata,
+    entries: () => store.keys().map((key) => [key, store.getByKey(key)?.metadata ?? {}]),
+    remember: () => undefined,
+    forget: () => undefined,
+  };
 }

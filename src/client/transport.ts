@@ -177,12 +177,12 @@ export class Transport {
     if (response.body === "") return undefined as T;
     try {
       return parse(response.body) as T;
-    } catch {
+    } catch (error) {
       // A proxy or login page answering 200 in the API server's place.
       const method = options.method ?? "GET";
       const type = response.headers["content-type"] ?? "no Content-Type";
       throw new ResponseError(
-        `the answer to ${method} ${options.path} is not JSON (${type}, starting ${JSON.stringify(response.body.slice(0, 60))}): is the server URL an API server, not a proxy or login page?`,
+        `the answer to ${method} ${options.path} is not JSON (${type}, starting ${JSON.stringify(response.body.slice(0, 60))}; ${(error as Error).message}): is the server URL an API server, not a proxy or login page?`,
         { code: "INVALID_RESPONSE", method, path: options.path },
       );
     }

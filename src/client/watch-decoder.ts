@@ -1,7 +1,9 @@
 // Incremental decoder for a watch body: newline-delimited JSON events arriving in arbitrary chunks (a chunk
 // may end mid-line or mid-UTF-8-character). A malformed line is an error, not silently dropped as
 // client-node does: a corrupted stream must be re-established, not trusted. Lines are bounded in bytes: a
-// server streaming one endless line must not grow the process without limit.
+// server streaming one endless line must not grow the process without limit. With `cut`, each line streams
+// through a JsonCutter, so the member it names (an informer's managedFields) is never held or parsed.
+import { JsonCutter } from "./json-cutter.ts";
 
 export interface RawWatchEvent {
   type: string;
@@ -30,12 +32,17 @@ const NEWLINE = 0x0a;
 
 export class WatchDecoder {
   readonly #maxLineBytes: number;
-  /** The current line's bytes so far (a newline byte never occurs inside a UTF-8 sequence). */
+  readonly #cut: readonly string[] | undefined;
+  /** The current line's bytes so far (a newline byte never occurs inside a UTF-8 sequence)… */
   #pending: Buffer[] = [];
   #pendingBytes = 0;
+  /** …or, with `cut`, what its cutter kept of them. */
+  #cutter: JsonCutter | undefined;
 
-  constructor(maxLineBytes = DEFAULT_MAX_WATCH_EVENT_BYTES) {
+  /** cut: the path of a member to drop from every event before parsing (json-cutter.ts). */
+  constructor(maxLineBytes = DEFAULT_MAX_WATCH_EVENT_BYTES, cut?: readonly string[]) {
     this.#maxLineBytes = maxLineBytes;
+    this.#cut = cut;
   }
 
   /** Feeds a chunk; returns the events completed by it. */
@@ -43,32 +50,52 @@ export class WatchDecoder {
     let data = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     const events: RawWatchEvent[] = [];
     for (let newline = data.indexOf(NEWLINE); newline >= 0; newline = data.indexOf(NEWLINE)) {
-      const event = parseLine(this.#takeLine(data.subarray(0, newline)));
+      this.#add(data.subarray(0, newline));
+      const event = this.#takeEvent();
       if (event) events.push(event);
       data = data.subarray(newline + 1);
     }
-    if (data.length > 0) {
-      this.#pendingBytes += data.length;
-      if (this.#pendingBytes > this.#maxLineBytes) throw new WatchEventTooLargeError(this.#maxLineBytes);
-      this.#pending.push(data);
-    }
+    if (data.length > 0) this.#add(data);
     return events;
   }
 
   /** The stream ended: a final event without a trailing newline is still an event. */
   end(): RawWatchEvent[] {
-    const event = parseLine(this.#takeLine(Buffer.alloc(0)));
+    const event = this.#takeEvent();
     return event ? [event] : [];
   }
 
-  #takeLine(tail: Buffer): string {
-    const size = this.#pendingBytes + tail.length;
-    if (size > this.#maxLineBytes) throw new WatchEventTooLargeError(this.#maxLineBytes);
-    const bytes = this.#pending.length === 0 ? tail : Buffer.concat([...this.#pending, tail], size);
+  #add(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.#pendingBytes += bytes.length;
+    if (this.#pendingBytes > this.#maxLineBytes) throw new WatchEventTooLargeError(this.#maxLineBytes);
+    if (this.#cut) {
+      this.#cutter ??= new JsonCutter(this.#cut);
+      this.#cutter.write(bytes);
+    } else this.#pending.push(bytes);
+  }
+
+  #takeEvent(): RawWatchEvent | undefined {
+    const cutter = this.#cutter;
+    const pending = this.#pending;
+    const size = this.#pendingBytes;
+    this.#cutter = undefined;
     this.#pending = [];
     this.#pendingBytes = 0;
-    return bytes.toString("utf8");
+    if (cutter) {
+      if (cutter.empty) return undefined;
+      const text = cutter.end();
+      if (cutter.error) throw notJson(text, cutter.error);
+      return parseLine(text);
+    }
+    return parseLine((pending.length === 1 ? pending[0] : Buffer.concat(pending, size)).toString("utf8"));
   }
+}
+
+function notJson(text: string, error: Error): WatchDecodeError {
+  return new WatchDecodeError(
+    `malformed watch event (not JSON: ${error.message}): ${text.slice(0, 120)}${text.length > 120 ? "…" : ""}`,
+  );
 }
 
 function parseLine(line: string): RawWatchEvent | undefined {
@@ -77,10 +104,8 @@ function parseLine(line: string): RawWatchEvent | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    throw new WatchDecodeError(
-      `malformed watch event (not JSON): ${text.slice(0, 120)}${text.length > 120 ? "…" : ""}`,
-    );
+  } catch (error) {
+    throw notJson(text, error as Error);
   }
   const event = value as Partial<RawWatchEvent>;
   if (!event || typeof event !== "object" || typeof event.type !== "string" || !("object" in event)) {

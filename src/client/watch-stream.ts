@@ -24,6 +24,8 @@ export interface OpenWatchOptions {
   accept?: string;
   signal?: AbortSignal;
   inactivityTimeoutMs?: number;
+  /** A member to drop from every event before parsing (e.g. EVENT_MANAGED_FIELDS; see json-cutter.ts). */
+  cut?: readonly string[];
 }
 
 export async function openWatchStream(transport: Transport, options: OpenWatchOptions): Promise<WatchStream> {
@@ -46,7 +48,7 @@ export async function openWatchStream(transport: Transport, options: OpenWatchOp
   };
 
   async function* events(): AsyncGenerator<RawWatchEvent> {
-    const decoder = new WatchDecoder(transport.maxWatchEventBytes);
+    const decoder = new WatchDecoder(transport.maxWatchEventBytes, options.cut);
     arm();
     try {
       for await (const chunk of response.body) {

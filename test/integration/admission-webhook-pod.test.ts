@@ -32,7 +32,7 @@ createServer({ cert, key }, (req, res) => {
       response: {
         uid: review.request.uid,
         allowed: !forbidden,
-        ...(forbidden ? { result: { code: 403, reason: "Forbidden", message: "served from pod " + process.env.POD_NAME } } : {}),
+        ...(forbidden ? { status: { code: 403, reason: "Forbidden", message: "served from pod " + process.env.POD_NAME } } : {}),
       },
     }));
   });

@@ -42,7 +42,7 @@ function handle(path: string, review: Review): string | undefined {
       if (labels.deny === "true")
         return respond(review, {
           allowed: false,
-          result: { code: 403, message: "pods labelled deny=true are not allowed" },
+          status: { code: 403, message: "pods labelled deny=true are not allowed" },
         });
       return respond(review, { allowed: true, warnings: ["looked at it"] });
     case "/mutate": {

@@ -113,7 +113,7 @@ before(async () => {
           response: {
             uid: review.request.uid,
             allowed,
-            ...(allowed ? {} : { result: { code: 403, message: `size ${size} is over 10` } }),
+            ...(allowed ? {} : { status: { code: 403, message: `size ${size} is over 10` } }),
           },
         }),
       );

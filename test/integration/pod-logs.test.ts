@@ -77,9 +77,16 @@ test("invalid log options are 422 PodLogOptions with upstream's causes", async (
     assert.equal(r.json.reason, "Invalid");
     assert.equal(r.json.message, message);
   }
+  // The parameter codec's errors as they are (no field name), in PodLogOptions' field order.
   const bad = await log("tailLines=two");
   assert.equal(bad.status, 400);
-  assert.match(bad.json.message, /tailLines/);
+  assert.equal(bad.json.message, 'strconv.ParseInt: parsing "two": invalid syntax');
+  const time = await log("tailLines=two&sinceTime=yesterday");
+  assert.equal(time.status, 400);
+  assert.equal(
+    time.json.message,
+    'parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"',
+  );
 });
 
 test("tailLines, limitBytes, sinceSeconds and timestamps", async () => {

@@ -250,6 +250,19 @@ describe("options validation", () => {
     const grace = await c.admin("DELETE", `${CM}/opts?gracePeriodSeconds=99999999999999999999`);
     assert.equal(grace.status, 400);
     assert.equal(grace.json.message, 'strconv.ParseInt: parsing "99999999999999999999": value out of range');
+    // timeoutSeconds converts before limit (ListOptions' field order), for a list, a watch and a
+    // deletecollection (which deletes nothing then).
+    for (const [method, watch] of [
+      ["GET", ""],
+      ["GET", "&watch=true"],
+      ["DELETE", ""],
+    ]) {
+      const timeout = await c.admin(method, `${CM}?limit=x&timeoutSeconds=1.5${watch}`);
+      assert.equal(timeout.status, 400, timeout.text);
+      assert.equal(timeout.json.reason, "BadRequest");
+      assert.equal(timeout.json.message, 'strconv.ParseInt: parsing "1.5": invalid syntax');
+    }
+    assert.equal((await c.admin("GET", `${CM}/opts`)).status, 200);
     // Any value but "0"/"false" sets a bool, so force=no is still a force on a non-apply patch.
     const force = await c.admin("PATCH", `${CM}/opts?force=no`, { data: { a: "b" } }, MERGE);
     assert.equal(force.status, 422);

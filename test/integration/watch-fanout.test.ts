@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import https from "node:https";
 import { after, before, describe, test } from "node:test";
+import tls from "node:tls";
 import { startTestCluster, type TestCluster } from "../helpers/cluster.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,6 +67,95 @@ function openWatch(
 }
 
 const rvOf = (line: string) => Number(JSON.parse(line).object.metadata.resourceVersion);
+
+interface RawResponse {
+  status: number;
+  headers: string[];
+  /** The body's chunks as the server framed them. */
+  chunks: Buffer[];
+}
+
+/**
+ * Parses HTTP/1.1 responses from `raw`, strictly: a chunked body must be `<hex size>\r\n<data>\r\n`… then
+ * `0\r\n\r\n`; anything else throws. Returns the complete responses and the bytes after them.
+ */
+function parseResponses(raw: Buffer): { responses: RawResponse[]; rest: Buffer } {
+  const responses: RawResponse[] = [];
+  let at = 0;
+  for (;;) {
+    const headEnd = raw.indexOf("\r\n\r\n", at);
+    if (headEnd < 0) break;
+    const [statusLine, ...headers] = raw.toString("latin1", at, headEnd).split("\r\n");
+    const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(statusLine)?.[1]);
+    assert.ok(status, `not a status line: ${statusLine}`);
+    const lengthHeader = headers.find((h) => /^content-length:/i.test(h));
+    let p = headEnd + 4;
+    const chunks: Buffer[] = [];
+    if (lengthHeader) {
+      const length = Number(lengthHeader.split(":")[1]);
+      if (raw.length < p + length) break;
+      chunks.push(raw.subarray(p, p + length));
+      p += length;
+    } else {
+      assert.ok(
+        headers.some((h) => /^transfer-encoding: chunked$/i.test(h)),
+        "neither length nor chunked",
+      );
+      let complete = false;
+      for (;;) {
+        const lineEnd = raw.indexOf("\r\n", p);
+        if (lineEnd < 0) break;
+        const sizeText = raw.toString("latin1", p, lineEnd);
+        assert.match(sizeText, /^[0-9a-f]+$/, "a chunk size line");
+        const size = Number.parseInt(sizeText, 16);
+        if (raw.length < lineEnd + 2 + size + 2) break;
+        assert.equal(raw.toString("latin1", lineEnd + 2 + size, lineEnd + 4 + size), "\r\n", "a chunk's end");
+        p = lineEnd + 4 + size;
+        if (size === 0) {
+          complete = true; // no trailers: the last chunk's CRLF ends the message
+          break;
+        }
+        chunks.push(raw.subarray(lineEnd + 2, lineEnd + 2 + size));
+      }
+      if (!complete) break;
+    }
+    responses.push({ status, headers, chunks });
+    at = p;
+  }
+  return { responses, rest: raw.subarray(at) };
+}
+
+/** A raw TLS connection to the server as the admin: what it wrote, byte for byte. */
+function rawConnection(
+  c: TestCluster,
+): Promise<{ send(text: string): void; received(): Buffer; ended: Promise<void> }> {
+  const url = new URL(c.server.url);
+  return new Promise((resolve, reject) => {
+    const received: Buffer[] = [];
+    const socket = tls.connect({
+      host: url.hostname,
+      port: Number(url.port),
+      ca: c.server.caPem,
+      cert: c.server.pki.adminCertPem,
+      key: c.server.pki.adminKeyPem,
+    });
+    const ended = new Promise<void>((done) => socket.on("close", () => done()));
+    socket.on("data", (d: Buffer) => received.push(d));
+    socket.on("error", reject);
+    socket.on("secureConnect", () =>
+      resolve({ send: (text) => socket.write(text), received: () => Buffer.concat(received), ended }),
+    );
+  });
+}
+
+const getRequest = (path: string, close = false) =>
+  `GET ${path} HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n${close ? "Connection: close\r\n" : ""}\r\n`;
+
+async function createConfigMaps(c: TestCluster, names: string[]): Promise<void> {
+  await Promise.all(
+    names.map((name) => c.admin("POST", "/api/v1/namespaces/default/configmaps", { metadata: { name } })),
+  );
+}
 
 describe("watch fan-out", () => {
   let c: TestCluster;
@@ -164,6 +254,61 @@ describe("watch fan-out", () => {
       assert.equal(w.ended, false);
       w.close();
     }
+  });
+
+  test("watchers get byte-identical chunks, valid HTTP/1.1 chunked framing, and a last chunk that keeps the connection", async () => {
+    const rv = (await c.admin("GET", "/api/v1/namespaces/default/configmaps")).json.metadata.resourceVersion;
+    const watch = `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&timeoutSeconds=2`;
+    const conns = await Promise.all(Array.from({ length: 5 }, () => rawConnection(c)));
+    // After the watch ends, the same connection serves one more request (then closes).
+    for (const conn of conns)
+      conn.send(getRequest(watch) + getRequest("/api/v1/namespaces/default/configmaps?limit=1", true));
+    await sleep(300);
+    const names = Array.from({ length: 20 }, (_, i) => `raw-${i}`);
+    await createConfigMaps(c, names.slice(0, 10)); // bursts: several events per flush
+    await createConfigMaps(c, names.slice(10));
+    await Promise.all(conns.map((conn) => conn.ended));
+
+    const parsed = conns.map((conn) => parseResponses(conn.received()));
+    for (const { responses, rest } of parsed) {
+      assert.equal(responses.length, 2, "the watch and the request after it");
+      assert.equal(rest.length, 0, "bytes after the last response");
+      assert.equal(responses[0].status, 200);
+      assert.equal(responses[1].status, 200);
+      assert.equal(JSON.parse(Buffer.concat(responses[1].chunks).toString()).kind, "ConfigMapList");
+    }
+    const chunksOf = (i: number) => parsed[i].responses[0].chunks;
+    const lines = Buffer.concat(chunksOf(0)).toString().trimEnd().split("\n");
+    assert.deepEqual(lines.map((l) => JSON.parse(l).object.metadata.name).sort(), [...names].sort());
+    assert.ok(chunksOf(0).length < names.length, "every event in a write of its own: nothing was batched");
+    for (let i = 1; i < conns.length; i++)
+      assert.deepEqual(chunksOf(i), chunksOf(0), `watcher ${i}'s chunks differ`);
+  });
+
+  test("a watch pipelined behind another on one connection gets its events once the first ends, framed the same", async () => {
+    const rv = (await c.admin("GET", "/api/v1/namespaces/default/configmaps")).json.metadata.resourceVersion;
+    const watch = (seconds: number) =>
+      `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&timeoutSeconds=${seconds}`;
+    const conn = await rawConnection(c);
+    conn.send(getRequest(watch(1)) + getRequest(watch(3), true));
+    await sleep(300);
+    await createConfigMaps(c, ["pipe-0", "pipe-1", "pipe-2"]); // the second watch's, while it waits its turn
+    await sleep(1500);
+    await createConfigMaps(c, ["pipe-3", "pipe-4"]); // the first has ended: the second now has the socket
+    await conn.ended;
+
+    const { responses, rest } = parseResponses(conn.received());
+    assert.equal(responses.length, 2);
+    assert.equal(rest.length, 0);
+    const namesIn = (r: RawResponse) =>
+      Buffer.concat(r.chunks)
+        .toString()
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l).object.metadata.name);
+    assert.deepEqual(namesIn(responses[0]).sort(), ["pipe-0", "pipe-1", "pipe-2"]);
+    assert.deepEqual(namesIn(responses[1]).slice(0, 3).sort(), ["pipe-0", "pipe-1", "pipe-2"]);
+    assert.deepEqual(namesIn(responses[1]).slice(3).sort(), ["pipe-3", "pipe-4"]);
   });
 
   test("a watcher that stops reading is closed once 2 × chanSize of its events are outstanding; the others get all", async () => {

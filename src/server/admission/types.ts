@@ -2,7 +2,7 @@ import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
 import type { ResourceDef } from "../registry/types.ts";
 import type { Store } from "../storage/index.ts";
 
-export type Operation = "CREATE" | "UPDATE" | "DELETE";
+export type Operation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
 
 export interface AdmissionRequest {
   operation: Operation;
@@ -10,7 +10,7 @@ export interface AdmissionRequest {
   subresource: string;
   namespace: string;
   name: string;
-  object?: KubeObject; // CREATE/UPDATE: the incoming object (mutable in mutate())
+  object?: KubeObject; // CREATE/UPDATE: the incoming object; CONNECT: the connect options (mutable in mutate())
   oldObject?: StoredObject;
   user: UserInfo;
   store: Store;
@@ -25,6 +25,9 @@ export interface AdmissionRequest {
 /** Mutating plugins run first, then validating ones; either may throw an ApiStatusError. */
 export interface AdmissionPlugin {
   name: string;
+  /** Whether the plugin sees CONNECT requests (admission.Handler.Handles(Connect)): of the plugins served
+   * here only the webhooks and validating admission policies do. */
+  connect?: boolean;
   mutate?(req: AdmissionRequest): void | Promise<void>;
   validate?(req: AdmissionRequest): void | Promise<void>;
 }
@@ -42,7 +45,7 @@ export async function runAdmission(
  * UpdateOptions or DeleteOptions, meta.k8s.io/v1, with the fields the request set.
  */
 export function operationOptions(
-  operation: Operation,
+  operation: Exclude<Operation, "CONNECT">,
   o: { dryRun?: boolean; gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: object },
 ): Record<string, unknown> {
   const kind = { CREATE: "CreateOptions", UPDATE: "UpdateOptions", DELETE: "DeleteOptions" }[operation];

@@ -252,7 +252,8 @@ export function startDeploymentController(c: ControllerContext, clock: Clock = R
       }
       if (newRS && d.metadata.annotations?.[REVISION] !== revision) {
         // SetDeploymentRevision: the Deployment carries its newest revision too (kubectl's rollback patch
-        // replaces metadata.annotations, which must exist).
+        // replaces metadata.annotations, which must exist). Written through /status as upstream's
+        // getNewReplicaSet does (UpdateStatus): the status strategy takes annotations without a generation bump.
         await c.objects.guaranteedUpdate(
           deployDef,
           namespace,
@@ -261,7 +262,7 @@ export function startDeploymentController(c: ControllerContext, clock: Clock = R
             ...cur,
             metadata: { ...cur.metadata, annotations: { ...cur.metadata.annotations, [REVISION]: revision } },
           }),
-          write,
+          { ...write, subresource: "status" },
         );
       }
     };

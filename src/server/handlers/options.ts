@@ -5,7 +5,6 @@
 // patch.go, delete.go, get.go) call them: a failure is 422 Invalid on "<Kind>Options.meta.k8s.io",
 // before the body is looked at. Values are parsed as runtime's parameter codec parses them.
 
-import { goQuote } from "../../meta/go-quote.ts";
 import { Status } from "../../meta/status.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import type { PropagationPolicy } from "../registry/objects.ts";
@@ -19,6 +18,7 @@ import {
   required,
   tooLong,
 } from "../registry/validation/field.ts";
+import { parseIntError } from "./query-params.ts";
 
 const META_GROUP = "meta.k8s.io";
 const DRY_RUN_ALL = "All";
@@ -57,9 +57,6 @@ export function queryBool(query: URLSearchParams, name: string): boolean | undef
   return value !== "0" && value.toLowerCase() !== "false";
 }
 
-const INT64_MAX = 2n ** 63n - 1n;
-const INT64_MIN = -(2n ** 63n);
-
 /**
  * An int64 query parameter as strconv.ParseInt reads it; a bad one is the parameter codec's 400
  * (`strconv.ParseInt: parsing "x": invalid syntax`). Absent is undefined.
@@ -67,11 +64,9 @@ const INT64_MIN = -(2n ** 63n);
 export function queryInt(query: URLSearchParams, name: string): number | undefined {
   const value = query.get(name);
   if (value === null) return undefined;
-  const bad = (why: string) => fail.badRequest(`strconv.ParseInt: parsing ${goQuote(value)}: ${why}`);
-  if (!/^[+-]?\d+$/.test(value)) throw bad("invalid syntax");
-  const n = BigInt(value);
-  if (n > INT64_MAX || n < INT64_MIN) throw bad("value out of range");
-  return Number(n);
+  const error = parseIntError(value);
+  if (error) throw fail.badRequest(error);
+  return Number(value);
 }
 
 function invalidOptions(kind: string, causes: FieldCause[]): ApiStatusError {

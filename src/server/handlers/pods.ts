@@ -11,6 +11,7 @@ import { forbidden, invalid } from "../registry/validation/field.ts";
 import { validatePodBinding } from "../registry/validation/pod.ts";
 import { isStorageError } from "../storage/index.ts";
 import type { Call } from "./call.ts";
+import { decodeParameters, POD_LOG_OPTIONS } from "./query-params.ts";
 
 /** POST pods/NAME/binding, or POST bindings naming the Pod in metadata.name (LegacyBindingREST). */
 export async function createBinding(call: Call): Promise<void> {
@@ -115,23 +116,17 @@ export async function podLog(call: Call): Promise<void> {
 
 /** The query as PodLogOptions, validated like ValidatePodLogOptions (pkg/apis/core/validation). */
 function logOptions(name: string, query: URLSearchParams) {
+  decodeParameters(query, POD_LOG_OPTIONS);
   const integer = (key: string): number | undefined => {
     const text = query.get(key);
-    if (text === null || text === "") return undefined;
-    if (!/^-?\d+$/.test(text))
-      throw fail.badRequest(`${key}: strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`);
-    return Number(text);
+    return text === null ? undefined : Number(text);
   };
   const tailLines = integer("tailLines");
   const limitBytes = integer("limitBytes");
   const sinceSeconds = integer("sinceSeconds");
   const sinceText = query.get("sinceTime");
   let sinceTime: Date | undefined;
-  if (sinceText) {
-    sinceTime = new Date(sinceText);
-    if (Number.isNaN(sinceTime.getTime()))
-      throw fail.badRequest(`sinceTime: ${JSON.stringify(sinceText)} is not an RFC 3339 time`);
-  }
+  if (sinceText && sinceText !== "null") sinceTime = new Date(sinceText);
   const causes = [];
   if (tailLines !== undefined && tailLines < 0)
     causes.push(invalid("tailLines", tailLines, "must be greater than or equal to 0"));

@@ -26,6 +26,7 @@ import {
   type Written,
 } from "./encode.ts";
 import { queryInt, validateListOptions } from "./options.ts";
+import { decodeParameters, LIST_OPTIONS } from "./query-params.ts";
 import { parseSelection } from "./selectors.ts";
 import { toYaml } from "./yaml.ts";
 
@@ -132,6 +133,7 @@ async function listRead(
 export async function listObjects(call: Call): Promise<void> {
   const { ctx, req, res, def, info, query } = call;
   const rep = representationFor(req, "list");
+  decodeParameters(query, LIST_OPTIONS);
   validateListOptions(query, false);
   const selection = parseSelection(def, query, info.name);
   const limitValue = queryInt(query, "limit") ?? 0;

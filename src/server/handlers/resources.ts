@@ -18,8 +18,9 @@ import type { Call, ResourceHandlerContext } from "./call.ts";
 import { readComponentStatuses } from "./componentstatuses.ts";
 import { objectOf } from "./encode.ts";
 import { createEviction } from "./eviction.ts";
-import { createOptions, deleteOptions, patchOptions, updateOptions } from "./options.ts";
+import { createOptions, deleteOptions, patchOptions, updateOptions, validateListOptions } from "./options.ts";
 import { createBinding, podLog } from "./pods.ts";
+import { decodeParameters, LIST_OPTIONS } from "./query-params.ts";
 import { getObject, listObjects, sendEntry } from "./read.ts";
 import { createReview } from "./reviews.ts";
 import { handleScale } from "./scale.ts";
@@ -237,6 +238,9 @@ async function remove(call: Call): Promise<void> {
 
 async function removeCollection(call: Call): Promise<void> {
   const { ctx, req, res, def, info, query, user } = call;
+  // delete.go DeleteCollection: the ListOptions are decoded and validated before the body is read.
+  decodeParameters(query, LIST_OPTIONS);
+  validateListOptions(query, false);
   const opts = deleteOptions(await readDeleteBody(req), query);
   const selection = parseSelection(def, query);
   const listed = ctx.store.list(storageKey(def), {

@@ -11,6 +11,11 @@
 // several events. Each write costs a syscall and TLS framing whatever its size: on a 2-core box 8 KB frames cost
 // ~12 µs each written singly, ~7 µs four per write (docs/benchmarks.md). Upstream's watch server likewise
 // flushes only when no further event is ready (endpoints/handlers/watch.go `if len(ch) == 0 { flusher.Flush() }`).
+//
+// Batches shared too: watchers that get the same frames in a flush (all watchers of a resource in one
+// representation, under a steady stream) get the same bytes, so the HTTP/1.1 chunk (`<hex size>\r\n`, the
+// frames, `\r\n`) is built once per flush and written to each socket as it is — no per-watcher copy, and no
+// http layer (per-write chunk framing, a callback per frame) between the batch and the TLS socket.
 import type { ServerResponse } from "node:http";
 import type { StoreEvent } from "../storage/index.ts";
 
@@ -44,10 +49,53 @@ export function sharedFrame(ev: StoreEvent, key: string, encode: () => Buffer): 
 export const WATCH_FLUSH_INTERVAL_MS = 25;
 
 export interface FrameQueueEvents {
-  /** Frames were handed to the response; `backlogBytes` were still held for it from earlier writes. */
+  /** Frames were handed to the socket; `backlogBytes` were still held for it from earlier writes. */
   flushed(backlogBytes: number): void;
   /** A batch's write completed: the kernel took it. */
   written(): void;
+}
+
+/** A run of frames as one HTTP/1.1 chunk; `payload` is the frames alone (a view of the chunk). */
+interface Batch {
+  frames: readonly Buffer[];
+  chunk: Buffer;
+  payload: Buffer;
+}
+
+const CRLF_LENGTH = 2;
+
+function batchOf(frames: readonly Buffer[]): Batch {
+  let size = 0;
+  for (const frame of frames) size += frame.length;
+  const head = `${size.toString(16)}\r\n`;
+  const chunk = Buffer.allocUnsafeSlow(head.length + size + CRLF_LENGTH);
+  let at = chunk.write(head, 0, "latin1");
+  for (const frame of frames) at += frame.copy(chunk, at);
+  chunk.write("\r\n", at, "latin1");
+  return { frames, chunk, payload: chunk.subarray(head.length, head.length + size) };
+}
+
+/** The batches built during one flush, found by their frames (the same Buffers in the same order). */
+class Batches {
+  private readonly byFirstFrame = new Map<Buffer, Batch[]>();
+
+  of(frames: readonly Buffer[]): Batch {
+    let candidates = this.byFirstFrame.get(frames[0]);
+    if (candidates === undefined) {
+      candidates = [];
+      this.byFirstFrame.set(frames[0], candidates);
+    }
+    for (const batch of candidates) if (sameFrames(batch.frames, frames)) return batch;
+    const batch = batchOf(frames);
+    candidates.push(batch);
+    return batch;
+  }
+}
+
+function sameFrames(a: readonly Buffer[], b: readonly Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** One watcher's outgoing frames, written together (see WATCH_FLUSH_INTERVAL_MS). */
@@ -56,7 +104,7 @@ export class FrameQueue {
   private readonly events: FrameQueueEvents | undefined;
   private queued: Buffer[] = [];
   private queuedBytes = 0;
-  /** Frames handed to the response whose write has not completed yet. */
+  /** Frames handed to the socket whose write has not completed yet. */
   private unwritten = 0;
 
   constructor(res: ServerResponse, events?: FrameQueueEvents) {
@@ -74,7 +122,7 @@ export class FrameQueue {
     return this.queuedBytes + this.res.writableLength;
   }
 
-  /** Frames handed to the response that the kernel has not taken yet (not counting those queued here). */
+  /** Frames handed to the socket that the kernel has not taken yet (not counting those queued here). */
   get unwrittenFrames(): number {
     return this.unwritten;
   }
@@ -85,24 +133,50 @@ export class FrameQueue {
     this.queuedBytes = 0;
   }
 
-  flush(): void {
+  /** Writes what is queued now; `batches` shares the chunks with other watchers flushed at the same time. */
+  flush(batches = new Batches()): void {
     const frames = this.queued;
     if (frames.length === 0) return;
     this.clear();
-    if (this.res.writableEnded || this.res.destroyed) return;
+    const res = this.res;
+    if (res.writableEnded || res.destroyed) return;
     const n = frames.length;
-    const backlogBytes = this.res.writableLength;
+    const backlogBytes = res.writableLength;
     this.unwritten += n;
     const written = () => {
       this.unwritten -= n;
       this.events?.written();
     };
-    // One corked run: http's chunk framing plus every frame leave in a single writev (one TLS write).
-    this.res.socket?.cork();
-    for (let i = 0; i < n - 1; i++) this.res.write(frames[i]);
-    this.res.write(frames[n - 1], written);
-    this.res.socket?.uncork();
+    const batch = batches.of(frames);
+    const socket = this.directSocket();
+    if (socket) socket.write(batch.chunk, written);
+    else res.write(batch.payload, written); // http frames it (and holds it until the socket is this response's)
     this.events?.flushed(backlogBytes);
+  }
+
+  /** Resolves once the socket has taken what it holds (or the watch closed). */
+  drained(): Promise<void> {
+    const emitter = this.directSocket() ?? this.res;
+    return new Promise((resume) => {
+      const done = () => {
+        emitter.off("drain", done);
+        this.res.off("close", done);
+        resume();
+      };
+      emitter.on("drain", done);
+      this.res.on("close", done);
+    });
+  }
+
+  /**
+   * The socket, when chunks may be written to it directly: the response is the socket's current one (Node
+   * assigns the socket to a pipelined response only at its turn), its headers went out, and the body is chunked
+   * (res.end() then writes just the last chunk, `0\r\n\r\n`).
+   */
+  private directSocket() {
+    const { res } = this;
+    const socket = res.socket;
+    return socket && res.headersSent && res.chunkedEncoding && !socket.destroyed ? socket : undefined;
   }
 }
 
@@ -122,5 +196,6 @@ function schedule(queue: FrameQueue): void {
 function flushAll(): void {
   scheduled = false;
   lastFlush = performance.now();
-  for (const queue of dirty.splice(0)) queue.flush();
+  const batches = new Batches();
+  for (const queue of dirty.splice(0)) queue.flush(batches);
 }

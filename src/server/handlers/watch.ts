@@ -7,6 +7,7 @@ import { type Entry, StorageError, type StoreEvent, stampResourceVersion } from 
 import type { Call } from "./call.ts";
 import { includeObjectParam, partialMetadata, table } from "./encode.ts";
 import { validateListOptions } from "./options.ts";
+import { decodeParameters, LIST_OPTIONS } from "./query-params.ts";
 import { parseResourceVersion, representationFor } from "./read.ts";
 import { parseSelection } from "./selectors.ts";
 import { eventFrame, FrameQueue, sharedFrame } from "./watch-frames.ts";
@@ -40,6 +41,7 @@ function watchParams(query: URLSearchParams, minRequestTimeoutSeconds: number): 
   const rvText = query.get("resourceVersion") ?? "";
   const sendInitial = query.get("sendInitialEvents");
   const bookmarks = query.get("allowWatchBookmarks") === "true";
+  decodeParameters(query, LIST_OPTIONS);
   validateListOptions(query, true);
   if (sendInitial === "true" && !bookmarks) {
     throw fail.badRequest(
@@ -240,17 +242,7 @@ export function watchObjects(call: Call): void {
       write("ADDED", encodeObject(e.json));
       if (queue.pendingBytes <= INITIAL_HIGH_WATER_BYTES) continue;
       queue.flush(); // now, so that "drain" follows a write the socket could not take at once
-      if (res.writableLength > INITIAL_HIGH_WATER_BYTES) {
-        await new Promise<void>((resume) => {
-          const done = () => {
-            res.off("drain", done);
-            res.off("close", done);
-            resume();
-          };
-          res.on("drain", done);
-          res.on("close", done);
-        });
-      }
+      if (res.writableLength > INITIAL_HIGH_WATER_BYTES) await queue.drained();
     }
     if (closed || !initial) return;
     if (query.get("sendInitialEvents") === "true") bookmark(rv, { [INITIAL_EVENTS_END]: "true" });

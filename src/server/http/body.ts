@@ -12,14 +12,32 @@ const MAX_JSON_DEPTH = 1000;
 export async function readBodyBytes(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) throw new ApiStatusError(Status.requestEntityTooLarge(`limit is ${limit}`));
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new ApiStatusError(Status.requestEntityTooLarge(`limit is ${limit}`));
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  if (req.readableEnded) return Buffer.alloc(0);
+  // Stream events, not `for await`: an async iterator costs a promise and its setup per request body.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (error?: Error) => {
+      req.off("data", onData).off("end", onEnd).off("error", done).off("close", onClose);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // As leaving a `for await` loop does: the rest of the body is not read.
+        req.destroy();
+        done(new ApiStatusError(Status.requestEntityTooLarge(`limit is ${limit}`)));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => done();
+    const onClose = () =>
+      done(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    req.on("data", onData).on("end", onEnd).on("error", done).on("close", onClose);
+    req.resume(); // flows even if something paused it, as the async iterator read it
+  });
 }
 
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {

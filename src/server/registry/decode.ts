@@ -21,6 +21,7 @@ import { base64ErrorMessage, base64ErrorOffset } from "./go-base64.ts";
 import { goPrint, jsonKind } from "./go-format.ts";
 import { metaTimeString, rfc3339Error } from "./go-time.ts";
 import { isMap } from "./json-access.ts";
+import { memoised } from "./memo.ts";
 import { canonicalQuantity, quantityError } from "./quantity.ts";
 import { groupVersion, type ResourceDef } from "./types.ts";
 import { invalid } from "./validation/field.ts";
@@ -65,7 +66,7 @@ export function decodeObject(
   if (!message) return undefined;
   const d = new Decoder();
   try {
-    const object = d.struct(message, obj, { strictPath: "", fields: [], struct: "" }, true);
+    const object = d.struct(message, obj, ROOT_CONTEXT, true);
     if (d.saved !== undefined) throw new DecodeError(d.saved);
     return { object, strictErrors: d.strict };
   } catch (e) {
@@ -74,13 +75,43 @@ export function decodeObject(
   }
 }
 
-interface Context {
+/**
+ * Where the decoder is, for error texts only: built as a chain of steps, its paths are spelled out only when
+ * an error needs them (most objects decode without one).
+ */
+class Context {
+  readonly parent: Context | undefined;
+  /** A key (struct field or map key) or a list index. */
+  readonly step: string | number;
+  /** Whether the step is a struct field (encoding/json's error context names those only). */
+  readonly isField: boolean;
+  /** encoding/json's errorContext struct: the innermost struct. */
+  readonly struct: string;
+
+  constructor(parent: Context | undefined, step: string | number, isField: boolean, struct: string) {
+    this.parent = parent;
+    this.step = step;
+    this.isField = isField;
+    this.struct = struct;
+  }
+
   /** sigs.k8s.io/json's strict path: keys joined with ".", indices as "[i]". */
-  strictPath: string;
-  /** encoding/json's errorContext: struct field names only, and the innermost struct. */
-  fields: string[];
-  struct: string;
+  get strictPath(): string {
+    if (!this.parent) return "";
+    const path = this.parent.strictPath;
+    return typeof this.step === "number" ? `${path}[${this.step}]` : withKey(path, this.step);
+  }
+
+  /** encoding/json's errorContext: struct field names only. */
+  get fields(): string[] {
+    if (!this.parent) return [];
+    const fields = this.parent.fields;
+    if (this.isField) fields.push(String(this.step));
+    return fields;
+  }
 }
+
+const ROOT_CONTEXT = new Context(undefined, "", false, "");
 
 /** Thrown to stop decoding, as a custom unmarshaler's error does. */
 class Abort {
@@ -108,6 +139,34 @@ function goFieldType(spec: FieldSpec): string {
 
 const withKey = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
+const structNames = new Map<string, string>();
+
+/** The Go struct name of a message ("core.PodSpec" → "PodSpec"), as the error context shows it. */
+function structNameOf(message: string): string {
+  let name = structNames.get(message);
+  if (name === undefined) {
+    name = message.split(".")[1];
+    structNames.set(message, name);
+  }
+  return name;
+}
+
+const forms = new Map<string, "stringList" | "custom" | "struct">();
+
+/** How a message's JSON decodes: a Go []string wrapper, a custom UnmarshalJSON kept as sent, or a struct. */
+function formOf(message: string): "stringList" | "custom" | "struct" {
+  let form = forms.get(message);
+  if (form === undefined) {
+    form = isStringList(message)
+      ? "stringList"
+      : hasCustomJson(message) && message !== "core.List"
+        ? "custom"
+        : "struct";
+    forms.set(message, form);
+  }
+  return form;
+}
+
 class Decoder {
   saved: string | undefined;
   readonly strict: string[] = [];
@@ -129,26 +188,22 @@ class Decoder {
 
   struct(message: string, obj: Record<string, unknown>, ctx: Context, root = false): Record<string, unknown> {
     const fields = fieldsOf(message);
-    const structName = message.split(".")[1];
+    const structName = structNameOf(message);
     const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(obj)) {
+    for (const key of Object.keys(obj)) {
+      const value = obj[key];
       if (value === undefined) continue; // in-process writers: absent, as JSON would have it
       const spec = fields.get(key);
       if (!spec) {
         // TypeMeta is embedded in every kind's struct.
         if (root && (key === "apiVersion" || key === "kind")) {
-          const inner = { strictPath: key, fields: [key], struct: structName };
+          const inner = new Context(ROOT_CONTEXT, key, true, structName);
           if (typeof value !== "string" && value !== null) this.typeError(jsonKind(value), "string", inner);
           out[key] = value;
         } else this.strictError("unknown field", withKey(ctx.strictPath, key));
         continue;
       }
-      const inner: Context = {
-        strictPath: withKey(ctx.strictPath, key),
-        fields: [...ctx.fields, key],
-        struct: structName,
-      };
-      const decoded = this.field(spec, value, inner);
+      const decoded = this.field(spec, value, new Context(ctx, key, true, structName));
       if (decoded !== undefined) out[key] = decoded;
     }
     return out;
@@ -159,8 +214,8 @@ class Decoder {
     if (spec.mapValue) {
       if (!isMap(value)) return this.typeError(jsonKind(value), goFieldType(spec), ctx);
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) {
-        const decoded = this.value(spec.mapValue, v, { ...ctx, strictPath: withKey(ctx.strictPath, k) });
+      for (const k of Object.keys(value)) {
+        const decoded = this.value(spec.mapValue, value[k], new Context(ctx, k, false, ctx.struct));
         if (decoded !== undefined) out[k] = decoded;
       }
       return out;
@@ -168,9 +223,10 @@ class Decoder {
     if (spec.repeated) {
       if (!Array.isArray(value)) return this.typeError(jsonKind(value), goFieldType(spec), ctx);
       // encoding/json leaves a null element at its zero value: {} for a struct, "" / 0 / false for scalars.
-      return value.map((v, i) =>
-        this.value(spec.type, v ?? zeroOf(spec.type), { ...ctx, strictPath: `${ctx.strictPath}[${i}]` }),
-      );
+      const out = new Array(value.length);
+      for (let i = 0; i < value.length; i++)
+        out[i] = this.value(spec.type, value[i] ?? zeroOf(spec.type), new Context(ctx, i, false, ctx.struct));
+      return out;
     }
     return this.value(spec.type, value, ctx);
   }
@@ -217,9 +273,9 @@ class Decoder {
       case "meta.Time": {
         // Time.UnmarshalJSON: a JSON string, parsed as RFC 3339; MarshalJSON writes it in UTC seconds.
         if (typeof value !== "string") throw new Abort(typeErrorText(jsonKind(value), "string", ctx));
-        const error = rfc3339Error(value);
-        if (error) throw new Abort(error);
-        return metaTimeString(value) ?? value;
+        const time = decodedTime(value);
+        if (time.error) throw new Abort(time.error);
+        return time.text;
       }
       case "meta.MicroTime":
         // MicroTime.UnmarshalJSON reads a JSON string first (its RFC3339Micro parse is not ported).
@@ -228,14 +284,15 @@ class Decoder {
       case "meta.FieldsV1":
         return value; // raw JSON, kept as sent
     }
-    if (isStringList(message)) {
+    const form = formOf(message);
+    if (form === "stringList") {
       // authentication's ExtraValue: a Go []string
       if (!Array.isArray(value)) return this.typeError(jsonKind(value), goMessageType(message), ctx);
       return value.map((v) => this.value({ scalar: "string" }, v, ctx));
     }
     // Other custom forms (RawExtension, apiextensions JSON and its schema-or-X unions): their
     // UnmarshalJSON is not ported, so the value is kept as sent.
-    if (hasCustomJson(message) && message !== "core.List") return value;
+    if (form === "custom") return value;
     if (!isMap(value)) return this.typeError(jsonKind(value), goMessageType(message), ctx);
     return this.struct(message, value, ctx);
   }
@@ -268,10 +325,22 @@ function quantity(value: unknown): unknown {
         : typeof value === "boolean"
           ? String(value)
           : JSON.stringify(value);
-  const error = quantityError(text);
-  if (error) throw new Abort(error);
-  return canonicalQuantity(text);
+  const decoded = decodedQuantity(text);
+  if (decoded.error) throw new Abort(decoded.error);
+  return decoded.text;
 }
+
+/** Time.UnmarshalJSON's parse of a JSON string, and MarshalJSON's text of it (UTC seconds). */
+const decodedTime = memoised((value: string): { error?: string; text: string } => {
+  const error = rfc3339Error(value);
+  return error ? { error, text: value } : { text: metaTimeString(value) ?? value };
+});
+
+/** Quantity.UnmarshalJSON's parse, and MarshalJSON's canonical text. */
+const decodedQuantity = memoised((text: string): { error?: string; text: string } => {
+  const error = quantityError(text);
+  return error ? { error, text } : { text: canonicalQuantity(text) };
+});
 
 /** IntOrString.UnmarshalJSON: a string, else json.Unmarshal into an int32. */
 function intOrString(value: unknown, ctx: Context): unknown {

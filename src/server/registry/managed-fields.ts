@@ -68,6 +68,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+function isEmptyObject(v: Record<string, unknown>): boolean {
+  for (const _ in v) return false;
+  return true;
+}
+
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) {
@@ -146,12 +151,18 @@ function walkValue(v: unknown, field: PatchField, path: FieldPath, name: string,
   out.set(keyOf(path), { value: v, kind: "leaf" });
 }
 
+const keyNames = new WeakMap<PatchField, string[]>();
+
 /**
  * The `k:` element of a list item: every list-map key (upstream's `+listMapKey`, e.g. containerPort and
  * protocol), a key field the item omits at its default, field names in order (fieldpath's FieldList).
  */
 export function listItemKey(item: Record<string, unknown>, field: PatchField): Record<string, unknown> {
-  const names = [...(field.mapKeys ?? [field.mergeKey as string])].sort();
+  let names = keyNames.get(field);
+  if (!names) {
+    names = [...(field.mapKeys ?? [field.mergeKey as string])].sort();
+    keyNames.set(field, names);
+  }
   const key: Record<string, unknown> = {};
   for (const name of names) {
     const value = item[name] ?? field.mapKeyDefaults?.[name];
@@ -281,20 +292,22 @@ export interface Writer {
   scope: FieldScope;
 }
 
-function entryFor(managed: Managed[], w: Writer, operation: "Apply" | "Update"): Managed {
+function entryFor<M extends { entry: ManagedFieldsEntry }>(
+  managed: M[],
+  w: Writer,
+  operation: "Apply" | "Update",
+  create: (entry: ManagedFieldsEntry) => M,
+): M {
   const id = identity({ manager: w.manager, operation, subresource: w.subresource });
   let m = managed.find((x) => identity(x.entry) === id);
   if (!m) {
-    m = {
-      entry: {
-        manager: w.manager,
-        operation,
-        apiVersion: w.apiVersion,
-        fieldsType: "FieldsV1",
-        fieldsV1: {},
-      },
-      set: new Set(),
-    };
+    m = create({
+      manager: w.manager,
+      operation,
+      apiVersion: w.apiVersion,
+      fieldsType: "FieldsV1",
+      fieldsV1: {},
+    });
     managed.push(m);
   }
   m.entry = {
@@ -321,19 +334,280 @@ export function updateManagedFields(
   after: KubeObject,
   w: Writer,
 ): ManagedFieldsEntry[] {
-  const managed = decodeAll(managedFieldsOf(after));
-  const changed = changedFieldSet(
-    fieldNodes(before ?? {}, w.schema, w.scope),
-    fieldNodes(after, w.schema, w.scope),
-  );
+  // The same sets as appliedFieldSet/changedFieldSet/prune compute, as trees of path elements: one walk of
+  // each object and no encoded path strings (this runs on every write).
+  const managed: ManagedTree[] = managedFieldsOf(after)
+    .filter((e) => isPlainObject(e) && typeof e.manager === "string")
+    .map((e) => ({ entry: e, set: decodeFieldTree(e.fieldsV1), touched: false }));
+  const present = valueTree(after, w.schema, "all");
+  const changed = changedFieldTree(valueTree(before ?? {}, w.schema, w.scope), present, w.scope);
   const id = identity({ manager: w.manager, operation: "Update", subresource: w.subresource });
-  for (const m of managed) if (identity(m.entry) !== id) subtract(m.set, changed);
-  if (changed.size || managed.some((m) => identity(m.entry) === id)) {
-    const mine = entryFor(managed, w, "Update");
-    for (const k of changed) mine.set.add(k);
+  if (changed)
+    for (const m of managed) if (identity(m.entry) !== id && subtractTree(m.set, changed)) m.touched = true;
+  if (changed || managed.some((m) => identity(m.entry) === id)) {
+    const mine = entryFor(
+      managed,
+      w,
+      "Update",
+      (entry): ManagedTree => ({
+        entry,
+        set: { member: false },
+        touched: true,
+      }),
+    );
+    mine.touched = true;
+    // A new entry (every create) takes the changed set as it is.
+    if (changed && !mine.set.member && !mine.set.children) mine.set = changed;
+    else if (changed) addTree(mine.set, changed);
   }
-  prune(managed, after, w.schema);
-  return encodeAll(managed);
+  const entries: ManagedFieldsEntry[] = [];
+  for (const m of managed) {
+    if (pruneTree(m.set, present)) m.touched = true;
+    // An entry this write left alone keeps its FieldsV1 when that is already what encoding gives.
+    const fieldsV1 =
+      !m.touched && isEncodedFieldSet(m.entry.fieldsV1, true) ? m.entry.fieldsV1 : encodeFieldTree(m.set);
+    if (fieldsV1) entries.push({ ...m.entry, fieldsType: "FieldsV1" as const, fieldsV1 });
+  }
+  return entries;
+}
+
+// ---- field sets as trees (the Update path) ----
+
+/** A field set shaped like FieldsV1: `member` says the path to this node is in the set. */
+interface FieldTree {
+  member: boolean;
+  children?: Map<string, FieldTree>;
+}
+
+/** A field path of an object (fieldNodes' Node) with the paths under it. The root stands for no path. */
+interface ValueTree extends Node {
+  children?: Map<string, ValueTree>;
+}
+
+interface ManagedTree {
+  entry: ManagedFieldsEntry;
+  set: FieldTree;
+  /** Whether this write changed the set. */
+  touched: boolean;
+}
+
+/** fieldNodes as a tree: the same paths, kinds and values. A path set twice (items with one merge key)
+ * takes the last value and keeps the paths found under both, as the map of fieldNodes does. */
+function valueTree(obj: unknown, schema: PatchSchema, scope: FieldScope): ValueTree {
+  const root: ValueTree = { value: obj, kind: "struct" };
+  if (!isPlainObject(obj)) return root;
+  for (const k in obj) {
+    const v = obj[k];
+    if (v === undefined || STRIPPED_TOP.has(k)) continue;
+    if (scope === "status" && k !== "status") continue;
+    if (scope === "main" && k === "status") continue;
+    const field = lookupField(schema, k);
+    if (k === "metadata" && isPlainObject(v)) {
+      const meta = Object.fromEntries(Object.entries(v).filter(([mk]) => !STRIPPED_META.has(mk)));
+      if (Object.keys(meta).length) walkTree(root, "f:metadata", meta, field, "metadata");
+      continue;
+    }
+    walkTree(root, fieldElement(k), v, field, k);
+  }
+  return root;
+}
+
+const fieldElements = new Map<string, string>();
+
+/** `f:<name>`, interned: the same few hundred field names recur in every object. */
+function fieldElement(name: string): string {
+  let element = fieldElements.get(name);
+  if (element === undefined) {
+    element = `f:${name}`;
+    if (fieldElements.size < 10_000) fieldElements.set(name, element);
+  }
+  return element;
+}
+
+function childNode(parent: ValueTree, element: string, value: unknown, kind: Kind): ValueTree {
+  parent.children ??= new Map();
+  const node = parent.children.get(element);
+  if (!node) {
+    const created: ValueTree = { value, kind };
+    parent.children.set(element, created);
+    return created;
+  }
+  node.value = value;
+  node.kind = kind;
+  return node;
+}
+
+function walkTreeObject(node: ValueTree, obj: Record<string, unknown>, schema: PatchSchema | undefined) {
+  for (const k in obj) {
+    const v = obj[k];
+    if (v !== undefined) walkTree(node, fieldElement(k), v, lookupField(schema, k), k);
+  }
+}
+
+/** walkValue of `v` at `parent`'s path + `element`. */
+function walkTree(parent: ValueTree, element: string, v: unknown, field: PatchField, name: string) {
+  if (field.atomic) {
+    childNode(parent, element, v, "leaf");
+    return;
+  }
+  if (isPlainObject(v)) {
+    if (!isEmptyObject(v)) {
+      const node = childNode(parent, element, v, MAP_FIELDS.has(name) ? "map" : "struct");
+      walkTreeObject(node, v, field.schema);
+      return;
+    }
+  } else if (Array.isArray(v) && v.length > 0 && field.strategy === "merge") {
+    const mergeKey = field.mergeKey;
+    if (mergeKey && v.every((item) => isPlainObject(item) && item[mergeKey] !== undefined)) {
+      const node = childNode(parent, element, v, "struct");
+      for (const item of v as Record<string, unknown>[]) {
+        const itemNode = childNode(node, `k:${JSON.stringify(listItemKey(item, field))}`, item, "item");
+        walkTreeObject(itemNode, item, field.schema);
+      }
+      return;
+    }
+    if (!mergeKey && v.every((item) => !isPlainObject(item) && !Array.isArray(item))) {
+      const node = childNode(parent, element, v, "map");
+      for (const item of v) childNode(node, `v:${JSON.stringify(item)}`, item, "leaf");
+      return;
+    }
+  }
+  childNode(parent, element, v, "leaf");
+}
+
+/** changedFieldSet of the two trees (`after` limited to `scope`); undefined when nothing changed. */
+function changedFieldTree(before: ValueTree, after: ValueTree, scope: FieldScope): FieldTree | undefined {
+  const children = new Map<string, FieldTree>();
+  for (const [element, a] of after.children ?? []) {
+    if (scope === "status" && element !== "f:status") continue;
+    if (scope === "main" && element === "f:status") continue;
+    const sub = changedBelow(before.children?.get(element), a);
+    if (sub) children.set(element, sub);
+  }
+  return children.size ? { member: false, children } : undefined;
+}
+
+function changedBelow(before: ValueTree | undefined, after: ValueTree): FieldTree | undefined {
+  const member = before
+    ? after.kind === "leaf" && !deepEqual(before.value, after.value)
+    : after.kind !== "struct";
+  let children: Map<string, FieldTree> | undefined;
+  for (const [element, a] of after.children ?? []) {
+    const sub = changedBelow(before?.children?.get(element), a);
+    if (!sub) continue;
+    children ??= new Map();
+    children.set(element, sub);
+  }
+  if (!member && !children) return undefined;
+  return children ? { member, children } : { member };
+}
+
+/** decodeFieldSet as a tree. */
+function decodeFieldTree(fieldsV1: unknown): FieldTree {
+  const tree: FieldTree = { member: false };
+  if (!isPlainObject(fieldsV1)) return tree;
+  for (const k in fieldsV1) {
+    const v = fieldsV1[k];
+    if (k === ".") tree.member = true;
+    else if (isPlainObject(v)) {
+      tree.children ??= new Map();
+      // An empty object is a member (a leaf).
+      tree.children.set(k, isEmptyObject(v) ? { member: true } : decodeFieldTree(v));
+    }
+  }
+  return tree;
+}
+
+/** Removes `remove`'s paths from `set`; whether any was there. */
+function subtractTree(set: FieldTree, remove: FieldTree): boolean {
+  let removed = false;
+  if (remove.member && set.member) {
+    set.member = false;
+    removed = true;
+  }
+  if (!set.children) return removed;
+  for (const [element, r] of remove.children ?? []) {
+    const child = set.children.get(element);
+    if (child && subtractTree(child, r)) removed = true;
+  }
+  return removed;
+}
+
+function addTree(set: FieldTree, add: FieldTree): void {
+  if (add.member) set.member = true;
+  for (const [element, a] of add.children ?? []) {
+    set.children ??= new Map();
+    let child = set.children.get(element);
+    if (!child) {
+      child = { member: false };
+      set.children.set(element, child);
+    }
+    addTree(child, a);
+  }
+}
+
+/** prune: drops owned paths the object does not have (the root is no path of it); whether any went. */
+function pruneTree(set: FieldTree, present: ValueTree, root = true): boolean {
+  let pruned = false;
+  if (root && set.member) {
+    set.member = false;
+    pruned = true;
+  }
+  if (!set.children) return pruned;
+  for (const [element, child] of set.children) {
+    const node = present.children?.get(element);
+    if (!node) {
+      set.children.delete(element);
+      pruned = true;
+    } else if (pruneTree(child, node, false)) pruned = true;
+  }
+  return pruned;
+}
+
+/**
+ * Whether `fieldsV1` is exactly what encodeFieldTree gives for the set it decodes to: path elements in
+ * sorted order, "." first and only beside children, every leaf `{}`, no empty root.
+ */
+function isEncodedFieldSet(fieldsV1: unknown, root: boolean): boolean {
+  if (!isPlainObject(fieldsV1)) return false;
+  const keys = Object.keys(fieldsV1);
+  if (keys.length === 0) return !root;
+  let i = 0;
+  if (keys[0] === ".") {
+    if (root || keys.length === 1 || !isPlainObject(fieldsV1["."]) || !isEmptyObject(fieldsV1["."]))
+      return false;
+    i = 1;
+  }
+  let previous = "";
+  for (; i < keys.length; i++) {
+    const key = keys[i];
+    if (!ELEMENT.test(key) || (i > 0 && key <= previous)) return false;
+    if (!isEncodedFieldSet(fieldsV1[key], false)) return false;
+    previous = key;
+  }
+  return true;
+}
+
+/** A path element's prefix (fieldpath's `f:`, `k:`, `v:`, `i:`): never an array index's key order. */
+const ELEMENT = /^[fkvi]:/;
+
+/** encodeFieldSet of a tree; undefined when it holds no path. */
+function encodeFieldTree(set: FieldTree): Record<string, unknown> | undefined {
+  const o: Record<string, unknown> = {};
+  let children = false;
+  if (set.children) {
+    const elements = [...set.children.keys()];
+    if (elements.length > 1) elements.sort();
+    for (const element of elements) {
+      const encoded = encodeFieldTree(set.children.get(element) as FieldTree);
+      if (!encoded) continue;
+      if (!children && set.member) o["."] = {};
+      children = true;
+      o[element] = encoded;
+    }
+  }
+  if (!set.member && !children) return undefined;
+  return o;
 }
 
 export interface Conflict {
@@ -418,7 +692,7 @@ export function applyManagedFields(
     removed.push(k);
   }
 
-  const mine = entryFor(managed, w, "Apply");
+  const mine = entryFor(managed, w, "Apply", (entry) => ({ entry, set: new Set<string>() }));
   mine.set = new Set(applied);
   const metadata = { ...(result.metadata ?? {}) } as Record<string, unknown>;
   result.metadata = metadata;

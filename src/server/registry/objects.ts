@@ -70,6 +70,19 @@ const HAS_STATUS_SUBRESOURCE = (def: ResourceDef) =>
 
 const TRACKS_GENERATION = (def: ResourceDef) => def.generation ?? HAS_STATUS_SUBRESOURCE(def);
 
+/** A status write's metadata: the stored one, with what the kind's status strategy takes from the request
+ * (ResourceDef.statusKeepsMetadata; generic rest.BeforeUpdate then restores identity and timestamps). */
+function statusMetadata(def: ResourceDef, old: StoredObject, incoming: KubeObject): Meta {
+  const keeps = def.statusKeepsMetadata ?? "all";
+  if (keeps === "all") return { ...old.metadata };
+  const meta: Meta = { ...(incoming.metadata ?? {}) };
+  for (const field of keeps) {
+    if (old.metadata[field] === undefined) delete meta[field];
+    else (meta as Record<string, unknown>)[field] = old.metadata[field];
+  }
+  return meta;
+}
+
 /** Subresources written like /status: only status comes from the request (a CSR's /approval too). */
 const STATUS_LIKE = new Set(["status", "approval"]);
 
@@ -120,6 +133,26 @@ export class ObjectService {
     this.store = store;
     this.admission = admission;
     this.now = now;
+  }
+
+  /**
+   * Admission of a connect request (endpoints/handlers/rest.go ConnectResource): the plugins that handle
+   * CONNECT see the decoded options as the object, mutating ones first. Returns the options to connect with.
+   */
+  async admitConnect(
+    def: ResourceDef,
+    subresource: string,
+    namespace: string,
+    name: string,
+    options: KubeObject,
+    user: UserInfo,
+  ): Promise<KubeObject> {
+    const plugins = this.admission.filter((p) => p.connect);
+    const req = { operation: "CONNECT" as const, def, subresource, namespace, name, user, store: this.store };
+    const admitted = { ...req, object: options };
+    await runAdmission(plugins, "mutate", admitted);
+    await runAdmission(plugins, "validate", admitted);
+    return admitted.object;
   }
 
   /** Throws a 400 unless apiVersion/kind (when present) match the endpoint. */
@@ -205,8 +238,13 @@ export class ObjectService {
   ): Promise<Entry | StoredObject> {
     this.checkIdentity(def, obj, namespace, name);
     const decoded = o.fieldsTracked ? obj : decodeForWrite(def, obj, o);
-    // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given.
-    return this.guaranteedUpdate(def, namespace, name, () => cloneJson(decoded), o);
+    // Each attempt merges a fresh copy: mergeForUpdate and admission mutate what they are given. A
+    // status-like write takes only status from the request (mergeForUpdate), so only status is copied. The
+    // current state is not parsed for it (tryWrite reads it as the old object).
+    const copy = STATUS_LIKE.has(o.subresource ?? "")
+      ? () => ({ ...decoded, status: decoded.status === undefined ? undefined : cloneJson(decoded.status) })
+      : () => cloneJson(decoded);
+    return this.updateAttempts(def, namespace, name, copy, o);
   }
 
   /** An update's object must be the one the URL names (update.go, patch.go checkName): else 400. */
@@ -235,11 +273,28 @@ export class ObjectService {
    * read) answers 409. `tryUpdate` returning undefined means "nothing to change": the current state is
    * returned without a write.
    */
-  async guaranteedUpdate(
+  guaranteedUpdate(
     def: ResourceDef,
     namespace: string,
     name: string,
     tryUpdate: TryUpdate,
+    o: WriteOptions,
+  ): Promise<Entry | StoredObject> {
+    return this.updateAttempts(
+      def,
+      namespace,
+      name,
+      (current) => tryUpdate(servedObject(def, current.object())),
+      o,
+    );
+  }
+
+  /** GuaranteedUpdate's loop, with the next object built from the current entry. */
+  private async updateAttempts(
+    def: ResourceDef,
+    namespace: string,
+    name: string,
+    build: (current: Entry) => KubeObject | undefined | Promise<KubeObject | undefined>,
     o: WriteOptions,
   ): Promise<Entry | StoredObject> {
     const key = storageKey(def);
@@ -247,7 +302,7 @@ export class ObjectService {
     for (;;) {
       const current = this.store.getLatest(key, ns, name);
       if (!current) throw fail.notFound(def.resource, def.group, name);
-      const obj = await tryUpdate(servedObject(def, current.object()));
+      const obj = await build(current);
       if (!obj) return current;
       const written = await this.tryWrite(def, ns, name, current, obj, o);
       if (written) return written;
@@ -335,7 +390,8 @@ export class ObjectService {
       namespace,
       name,
       (current) => {
-        const patched = applyPatch(current, patch, type, target);
+        // `current` is this attempt's own parse: the patch may build on it in place.
+        const patched = applyPatch(current, patch, type, target, true);
         this.checkIdentity(def, patched, namespace, name);
         // patch.go decodes each attempt's result into the Go type.
         return decodeForWrite(def, patched, o, () => patchShown(patched, patch, type));
@@ -511,8 +567,8 @@ export class ObjectService {
     const statusLike = STATUS_LIKE.has(subresource);
     const next: KubeObject = statusLike ? { ...old, status: incoming.status } : { ...incoming };
     if (statusLike) {
-      // Only status (plus nothing else) changes through /status.
-      next.metadata = { ...old.metadata };
+      // Status, and the metadata the kind's status strategy lets through, change through /status.
+      next.metadata = statusMetadata(def, old, incoming);
     } else if (HAS_STATUS_SUBRESOURCE(def) && subresource === "") {
       next.status = old.status;
     }
@@ -520,11 +576,13 @@ export class ObjectService {
     if (meta.managedFields === undefined && old.metadata.managedFields) {
       meta.managedFields = old.metadata.managedFields;
     }
-    // generation counts spec changes (what controllers' observedGeneration follows).
+    // generation counts spec changes (what controllers' observedGeneration follows); a subresource write
+    // never counts, and shares the old spec anyway.
     const specChanged =
-      TRACKS_GENERATION(def) && JSON.stringify(next.spec ?? null) !== JSON.stringify(old.spec ?? null);
-    meta.generation =
-      (old.metadata.generation ?? 0) + (subresource === "" && specChanged ? 1 : 0) || undefined;
+      subresource === "" &&
+      TRACKS_GENERATION(def) &&
+      JSON.stringify(next.spec ?? null) !== JSON.stringify(old.spec ?? null);
+    meta.generation = (old.metadata.generation ?? 0) + (specChanged ? 1 : 0) || undefined;
     meta.uid = old.metadata.uid;
     meta.creationTimestamp = old.metadata.creationTimestamp;
     meta.name = old.metadata.name;

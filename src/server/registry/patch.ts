@@ -116,17 +116,24 @@ export function nestingDepth(text: string): number {
 }
 
 /**
- * Applies a PATCH body to `original` (not modified) and returns the patched object.
+ * Applies a PATCH body to `original` and returns the patched object. `original` is not modified unless
+ * `consume` (the caller's own copy, not used afterwards: a merge patch then builds on it, not on a copy).
  * Throws PatchError carrying the upstream code (400/413/415/422/500), reason and message.
  */
-export function applyPatch(original: KubeObject, patch: string, type: PatchType, o: PatchTarget): KubeObject {
+export function applyPatch(
+  original: KubeObject,
+  patch: string,
+  type: PatchType,
+  o: PatchTarget,
+  consume = false,
+): KubeObject {
   switch (type) {
     case "application/merge-patch+json":
-      return applyMergePatch(original, patch);
+      return applyMergePatch(consume ? original : structuredClone(original), patch);
     case "application/json-patch+json":
       return applyJsonPatchBody(original, patch);
     case "application/strategic-merge-patch+json":
-      return applyStrategicMergePatch(original, patch, o);
+      return applyStrategicMergePatch(original, patch, o, consume);
     case "application/apply-patch+yaml":
       return serverSideApply(original, patch, o);
     default:
@@ -143,13 +150,14 @@ function decodeJson(body: string, prefix: string): unknown {
 const cannotUnmarshal = (value: unknown, goType: string) =>
   `json: cannot unmarshal ${jsonKind(value)} into Go value of type ${goType}`;
 
+/** A merge patch onto `original`, modified in place. */
 function applyMergePatch(original: KubeObject, body: string): KubeObject {
   const patch = decodeJson(body, "error decoding patch: ");
   if (patch === null) throw patchError.badRequest("Invalid JSON Patch");
   if (typeof patch !== "object" || Array.isArray(patch)) {
     throw patchError.badRequest(`error decoding patch: ${cannotUnmarshal(patch, "map[string]interface {}")}`);
   }
-  return mergePatch(structuredClone(original), patch) as KubeObject;
+  return mergePatch(original, patch) as KubeObject;
 }
 
 function applyJsonPatchBody(original: KubeObject, body: string): KubeObject {
@@ -188,10 +196,15 @@ function decodeJsonPatchOperations(body: string): JsonPatchOperation[] {
   });
 }
 
-function applyStrategicMergePatch(original: KubeObject, body: string, o: PatchTarget): KubeObject {
+function applyStrategicMergePatch(
+  original: KubeObject,
+  body: string,
+  o: PatchTarget,
+  consume: boolean,
+): KubeObject {
   if (!isBuiltinGroup(o.group)) throw patchError.unsupportedMediaType(acceptedPatchTypes(o.group));
   const patch = decodeJson(body, "");
-  if (patch === null) return structuredClone(original);
+  if (patch === null) return consume ? original : structuredClone(original);
   if (typeof patch !== "object" || Array.isArray(patch)) {
     throw patchError.badRequest(cannotUnmarshal(patch, "map[string]interface {}"));
   }
@@ -199,5 +212,6 @@ function applyStrategicMergePatch(original: KubeObject, body: string, o: PatchTa
     original,
     patch as Record<string, unknown>,
     patchSchemaFor(o.group, o.kind),
+    consume,
   ) as KubeObject;
 }

@@ -1,6 +1,8 @@
 // apimachinery pkg/api/resource (quantity.go ParseQuantity and CanonicalizeBytes, suffix.go, amount.go):
 // which strings are quantities, upstream's error texts, and the string a decoded quantity is written
 // back as ("1000m" → "1", "0.5" → "500m", "1024Mi" → "1Gi"; a string already canonical is kept as sent).
+import { memoised } from "./memo.ts";
+
 const SPLIT_RE = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$";
 
 export const QUANTITY_FORMAT_WRONG = `quantities must match the regular expression '${SPLIT_RE}'`;
@@ -35,8 +37,10 @@ interface Parts {
   suffix: string;
 }
 
-/** The ParseQuantity error for `str`, or undefined when it is a quantity. */
-export function quantityError(str: string): string | undefined {
+/** The ParseQuantity error for `str`, or undefined when it is a quantity (memoised). */
+export const quantityError = memoised(parseError);
+
+function parseError(str: string): string | undefined {
   if (str.length === 0) return QUANTITY_FORMAT_WRONG;
   if (str === "0") return undefined;
   const parts = parseQuantityString(str);
@@ -183,8 +187,11 @@ function absBelow(mantissa: bigint, scale: number, limit: bigint): boolean {
   return scale >= 0 ? abs * 10n ** BigInt(scale) < limit : abs < limit * 10n ** BigInt(-scale);
 }
 
-/** Quantity.MilliValue() (rounded up, as ScaledValue does) of a string quantityError accepts; 0n otherwise. */
-export function quantityMilli(str: string): bigint {
+/** Quantity.MilliValue() (rounded up, as ScaledValue does) of a string quantityError accepts; 0n otherwise.
+ * Memoised: QoS and resource validation read the same few quantities on every Pod write. */
+export const quantityMilli = memoised(milliValue);
+
+function milliValue(str: string): bigint {
   if (str === "0") return 0n;
   const parts = parseQuantityString(str);
   const kind = parts && interpret(parts.suffix);

@@ -39,9 +39,15 @@ const fail = {
     patchError.internal(`unknown patch type: ${goPrint(t)} in map: ${goPrint(m)}`),
 };
 
-/** StrategicMergeMapPatch: applies `patch` to `original` (neither is modified) using `schema`'s tags. */
-export function strategicMerge(original: JsonMap, patch: JsonMap, schema: PatchSchema): JsonMap {
-  return mergeMap(structuredClone(original), structuredClone(patch), schema);
+/** StrategicMergeMapPatch: applies `patch` to `original` using `schema`'s tags. Neither is modified, unless
+ * `consume`: then `original` is the caller's own copy and becomes the result. */
+export function strategicMerge(
+  original: JsonMap,
+  patch: JsonMap,
+  schema: PatchSchema,
+  consume = false,
+): JsonMap {
+  return mergeMap(consume ? original : structuredClone(original), structuredClone(patch), schema);
 }
 
 function mergeMap(original: JsonMap, patch: JsonMap, schema: PatchSchema | undefined): JsonMap {

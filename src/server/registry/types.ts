@@ -61,9 +61,17 @@ export interface ResourceDef {
    * store serves such a def as a view of the stored def's objects (storage/view.ts): every get, list,
    * watch and write converts, so a write through either version reads back through both. */
   storage?: SharedStorage;
+  /** What a status-like write (/status, a CSR's /approval) keeps of the stored metadata: the status
+   * strategy's PrepareForUpdate (pkg/registry/<group>/<kind>/strategy.go). Everything outside metadata
+   * and status (spec) is always kept. "all", the default (metav1.ResetObjectMetaForStatus, or
+   * `ObjectMeta = old.ObjectMeta`): only status changes. A list: the request's labels, annotations,
+   * finalizers and ownerReferences are taken, except the fields listed (Deployment: labels; Pod:
+   * ownerReferences and deletionTimestamp; Service, Job, HPA…: none). */
+  statusKeepsMetadata?: "all" | readonly StatusKeptMetadata[];
   /** Whether the strategy keeps metadata.generation (1 on create, +1 on each spec change). Default: the
    * kinds with a status subresource; false for those whose 1.33 strategy never sets it (Services,
-   * HorizontalPodAutoscalers, Namespaces, Nodes), where a write keeps what is stored (rest.BeforeUpdate). */
+   * HorizontalPodAutoscalers, Namespaces, Nodes, PVs and claims, ResourceQuotas, CSRs, APIServices,
+   * ServiceCIDRs, VolumeAttachments), where a write keeps what is stored (rest.BeforeUpdate). */
   generation?: boolean;
   /** DELETE answers with the object (its last state) rather than a Success Status
    * (the registry's ReturnDeletedObject: pods, namespaces, services, nodes, serviceaccounts). */
@@ -72,6 +80,14 @@ export interface ResourceDef {
    * finalizers and conditions (CustomResourceDefinition: the customresourcecleanup finalizer). */
   beforeDelete?: (obj: StoredObject, now: Date) => void;
 }
+
+/** The metadata fields a status strategy can reset to the stored object's. */
+export type StatusKeptMetadata =
+  | "labels"
+  | "annotations"
+  | "finalizers"
+  | "ownerReferences"
+  | "deletionTimestamp";
 
 /** The def whose objects this def serves, and the conversions between the two forms
  * (pkg/apis/<group>/<version>/conversion.go). */

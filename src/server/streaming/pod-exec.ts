@@ -9,11 +9,13 @@ import { STATUS_CODES } from "node:http";
 import { finished } from "node:stream/promises";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { failure } from "../../meta/status.ts";
+import type { KubeObject } from "../../meta/types.ts";
 import { forbiddenMessage } from "../../rbac/index.ts";
 import type { ContainerSession, ContainerTarget, PreparedSession } from "../context.ts";
 import type { Call } from "../handlers/call.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { attributesOf } from "../http/server.ts";
+import { admitConnect, rejectConnectDryRun } from "./connect-admission.ts";
 import {
   type ChannelStatus,
   exitCodeStatus,
@@ -47,7 +49,8 @@ export const podAttach = (call: Call) => connect(call, "attach");
 
 async function connect(call: Call, kind: ConnectKind): Promise<void> {
   const { ctx, req, res, info, query } = call;
-  const options = connectOptions(query, kind);
+  rejectConnectDryRun(query);
+  const options = sessionOptions(await admitConnect(call, connectOptions(query, kind)), kind);
   authorizeCreate(call);
   const entry = ctx.store.get("pods", info.namespace, info.name);
   if (!entry) throw fail.notFound("pods", "", info.name);
@@ -188,15 +191,34 @@ function outcome(
 }
 
 /** PodExecOptions / PodAttachOptions from the query (url.Values conversion: only "", "0", "false" are false). */
-function connectOptions(query: URLSearchParams, kind: ConnectKind) {
+/** As v1 JSON (what admission sees): the flags and container are omitempty, an exec's command is not. */
+function connectOptions(query: URLSearchParams, kind: ConnectKind): KubeObject {
   const flag = (key: string) => {
     const value = query.get(key);
     return value !== null && value !== "0" && value.toLowerCase() !== "false";
   };
+  const options: Record<string, unknown> = {
+    kind: kind === "exec" ? "PodExecOptions" : "PodAttachOptions",
+    apiVersion: "v1",
+  };
+  for (const key of ["stdin", "stdout", "stderr", "tty"]) if (flag(key)) options[key] = true;
+  if (query.get("container")) options.container = query.get("container");
+  if (kind === "exec") options.command = query.getAll("command").length ? query.getAll("command") : null;
+  return options as KubeObject;
+}
+
+/** The session's options from the admitted options object. */
+function sessionOptions(options: KubeObject, kind: ConnectKind) {
+  const o = options as Record<string, unknown>;
   return {
-    container: query.get("container") ?? "",
-    command: kind === "exec" ? query.getAll("command") : [],
-    streams: { stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty") },
+    container: typeof o.container === "string" ? o.container : "",
+    command: kind === "exec" && Array.isArray(o.command) ? o.command.map(String) : [],
+    streams: {
+      stdin: o.stdin === true,
+      stdout: o.stdout === true,
+      stderr: o.stderr === true,
+      tty: o.tty === true,
+    },
   };
 }
 

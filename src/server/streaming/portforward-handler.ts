@@ -5,10 +5,12 @@
 // (kubectl ≥ 1.31, apiserver's TunnelingHandler) and the kubelet's own websocket protocol (v4.channel.k8s.io).
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { failure, Status } from "../../meta/status.ts";
+import type { KubeObject } from "../../meta/types.ts";
 import { forbiddenMessage } from "../../rbac/index.ts";
 import type { Call } from "../handlers/call.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { attributesOf } from "../http/server.ts";
+import { admitConnect, rejectConnectDryRun } from "./connect-admission.ts";
 import {
   queryPorts,
   STREAM_IDLE_TIMEOUT_MS,
@@ -22,9 +24,18 @@ import { takeUpgrade } from "./upgrade.ts";
 
 export async function podPortForward(call: Call): Promise<void> {
   const { ctx, req, res, info, user } = call;
-  // The connect options (PodPortForwardOptions) are decoded first (ConnectResource's getRequestOptions).
-  const ports = queryPorts(call.query.getAll("ports"));
-  if (typeof ports === "string") throw fail.badRequest(ports);
+  // The connect options (PodPortForwardOptions) are decoded first (ConnectResource's getRequestOptions), then
+  // admitted (connect-admission.ts).
+  rejectConnectDryRun(call.query);
+  const decoded = queryPorts(call.query.getAll("ports"));
+  if (typeof decoded === "string") throw fail.badRequest(decoded);
+  const options = {
+    kind: "PodPortForwardOptions",
+    apiVersion: "v1",
+    ...(decoded.length ? { ports: decoded } : {}),
+  };
+  const admitted = (await admitConnect(call, options as KubeObject)) as { ports?: unknown };
+  const ports = Array.isArray(admitted.ports) ? admitted.ports.map(Number) : [];
   // ensureAuthorizedForVerb (AuthorizePodWebsocketUpgradeCreatePermission, on by default since 1.35): a
   // websocket arrives as GET, but opening a port-forward is "create", as it is over SPDY's POST. The refusal
   // names the missing permission as the authorization filter's does (upstream's repeats only the reason).

@@ -143,6 +143,37 @@ describe("Informer", () => {
     inf.stop();
   });
 
+  test("the store is the watcher's memory without a transform: same events as with one (duplicates, re-creation, relist)", async () => {
+    const run = async (options: InformerOptions<Pod>) => {
+      const source = new FakeSource();
+      source.listReplies.push(podList("10", pod("a", "5"), pod("b", "6"), pod("c", "7")));
+      source.watchReplies.push(
+        new FakeStream()
+          .push({ type: "MODIFIED", object: pod("a", "5") }) // a duplicate: dropped
+          .push({ type: "MODIFIED", object: pod("a", "11") })
+          .push({ type: "ADDED", object: pod("b", "12", "uid-b2") }) // b re-created under the same name
+          .push({ type: "ERROR", object: status(410, "Expired", "too old resource version") }),
+      );
+      source.listReplies.push(podList("50", pod("a", "11"), pod("b", "12", "uid-b2")));
+      const log: string[] = [];
+      let syncs = 0;
+      const inf = informer(source, options);
+      inf.on("add", (p) => log.push(`add ${p.metadata.name}@${p.metadata.resourceVersion}`));
+      inf.on("update", (p) => log.push(`update ${p.metadata.name}@${p.metadata.resourceVersion}`));
+      inf.on("delete", (p) => log.push(`delete ${p.metadata.name}@${p.metadata.resourceVersion}`));
+      inf.on("synced", () => syncs++);
+      await until(() => syncs === 2, "relist");
+      inf.stop();
+      return { log, keys: inf.store.keys().sort() };
+    };
+    const expected = {
+      log: ["add a@5", "add b@6", "add c@7", "update a@11", "delete b@6", "add b@12", "delete c@7"],
+      keys: ["default/a", "default/b"],
+    };
+    assert.deepEqual(await run({}), expected);
+    assert.deepEqual(await run({ transform: (p) => ({ ...p }) }), expected);
+  });
+
   test("resync re-delivers cached objects as updates", async () => {
     const source = new FakeSource();
     source.listReplies.push(podList("10", pod("a", "5")));
@@ -272,6 +303,27 @@ describe("Store", () => {
     assert.deepEqual(
       store.byNamespace("blog").map((p) => p.metadata.name),
       ["e"],
+    );
+  });
+
+  test("keys, size and lookups by key across namespaces, through updates and deletes", () => {
+    const store = new Store<Pod>();
+    store.set(labelled("a", "1", "shop", {}));
+    store.set(labelled("a", "1", "blog", {}));
+    store.set(labelled("b", "1", "shop", {}));
+    assert.equal(store.set(labelled("a", "2", "shop", {}))?.metadata.resourceVersion, "1");
+    assert.equal(store.size, 3);
+    assert.deepEqual(store.keys().sort(), ["blog/a", "shop/a", "shop/b"]);
+    assert.equal(store.getByKey("shop/a")?.metadata.resourceVersion, "2");
+    assert.equal(store.getByKey("blog/a")?.metadata.namespace, "blog");
+    assert.equal(store.getByKey("a"), undefined, "no cluster-scoped a");
+    assert.equal(store.delete(labelled("a", "3", "blog", {}))?.metadata.namespace, "blog");
+    assert.equal(store.delete(labelled("a", "3", "blog", {})), undefined);
+    assert.deepEqual(store.byNamespace("blog"), []);
+    assert.equal(store.size, 2);
+    assert.deepEqual(
+      store.list().map((p) => `${p.metadata.namespace}/${p.metadata.name}@${p.metadata.resourceVersion}`),
+      ["shop/a@2", "shop/b@1"],
     );
   });
 

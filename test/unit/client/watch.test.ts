@@ -171,6 +171,52 @@ describe("Watcher", () => {
     assert.deepEqual(await take(watcher(source, { emitBookmarks: true }), 2), ["SYNCED@1", "BOOKMARK@5"]);
   });
 
+  test("batches(): one batch per list page, applied as it is iterated", async () => {
+    const source = new FakeSource();
+    source.listReplies.push(
+      { ...podList("10", pod("a", "5"), pod("b", "6")), metadata: { resourceVersion: "10", continue: "c1" } },
+      podList("10", pod("c", "7")),
+    );
+    const batches: string[][] = [];
+    for await (const batch of watcher(source).batches()) {
+      batches.push([...batch].map(describeEvent));
+      if (batches.length === 3) break;
+    }
+    assert.deepEqual(batches, [
+      ["ADDED a@5 (synthetic)", "ADDED b@6 (synthetic)"],
+      ["ADDED c@7 (synthetic)"],
+      ["SYNCED@10"],
+    ]);
+  });
+
+  test("breaking out of events() in the middle of a page loses nothing: iterating again relists the rest", async () => {
+    const source = new FakeSource();
+    source.listReplies.push(
+      podList("10", pod("a", "5"), pod("b", "6")),
+      podList("11", pod("a", "5"), pod("b", "6")),
+    );
+    const w = watcher(source);
+    assert.deepEqual(await take(w, 1), ["ADDED a@5 (synthetic)"]);
+    // b was never delivered, so it is not known: the relist delivers it, and a only once.
+    assert.deepEqual(await take(w, 2), ["ADDED b@6 (synthetic)", "SYNCED@11"]);
+  });
+
+  test("a first sync restarted by an expired continue token deletes what the new snapshot lacks", async () => {
+    const source = new FakeSource();
+    source.listReplies.push(
+      { ...podList("10", pod("a", "5"), pod("b", "6")), metadata: { resourceVersion: "10", continue: "c1" } },
+      apiError(410, "Expired", "the continue token expired"),
+      podList("20", pod("a", "5"), pod("c", "8")),
+    );
+    assert.deepEqual(await take(watcher(source), 5), [
+      "ADDED a@5 (synthetic)",
+      "ADDED b@6 (synthetic)",
+      "ADDED c@8 (synthetic)",
+      "DELETED b@6 (synthetic)",
+      "SYNCED@20",
+    ]);
+  });
+
   test("410 ERROR event → relist, reconciled against what was emitted", async () => {
     const source = new FakeSource();
     source.listReplies.push(podList("10", pod("a", "5"), pod("b", "6"), pod("c", "7")));

@@ -403,7 +403,7 @@ export function validatingAdmissionPolicy(store: Store, findKind: KindLookup, lo
   }
 
   return {
-    plugin: { name: "ValidatingAdmissionPolicy", validate },
+    plugin: { name: "ValidatingAdmissionPolicy", connect: true, validate },
     stop() {
       policies.stop();
       bindings.stop();

@@ -32,6 +32,15 @@ export interface Attributes {
 
 const isNamespaces = (r: GroupVersionResource) => r.group === "" && r.resource === "namespaces";
 
+/** The request's kind: a CONNECT carries its options' kind (ExecREST.New() is a PodExecOptions). */
+function kindOf(req: AdmissionRequest): GroupVersionKind {
+  const { def } = req;
+  const sub =
+    req.operation === "CONNECT" ? def.subresources?.find((s) => s.name === req.subresource) : undefined;
+  if (sub) return { group: sub.group ?? def.group, version: sub.version ?? def.version, kind: sub.kind };
+  return { group: def.group, version: def.version, kind: def.kind };
+}
+
 export function attributesOf(req: AdmissionRequest): Attributes {
   const { def } = req;
   const resource = { group: def.group, version: def.version, resource: def.resource };
@@ -39,7 +48,7 @@ export function attributesOf(req: AdmissionRequest): Attributes {
     operation: req.operation,
     resource,
     subresource: req.subresource,
-    kind: { group: def.group, version: def.version, kind: def.kind },
+    kind: kindOf(req),
     // The request info's namespace: a namespace's own name on its item paths, none on create (POST).
     namespace: isNamespaces(resource) ? (req.operation === "CREATE" ? "" : req.name) : req.namespace,
     name: req.name,

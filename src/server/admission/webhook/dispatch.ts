@@ -272,9 +272,12 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
     if (isExemptConfigurationResource(a)) return;
     const hooks = mutatingConfigs.items().flat();
     if (!hooks.length) return;
-    // Webhooks see the defaulted object, as upstream decodes (and defaults) before admission.
-    if (req.object) req.def.defaults?.(req.object);
-    const decode = (o: KubeObject) => decodeForWrite(req.def, o, { fieldValidation: "Ignore" });
+    // Webhooks see the defaulted object, as upstream decodes (and defaults) before admission. A CONNECT's
+    // object is its options, taken as patched.
+    const connect = req.operation === "CONNECT";
+    if (req.object && !connect) req.def.defaults?.(req.object);
+    const decode = (o: KubeObject) =>
+      connect ? o : decodeForWrite(req.def, o, { fieldValidation: "Ignore" });
     // Later webhooks' matchConditions see earlier webhooks' changes.
     let bindings = lazyBindings(a);
     const reinvocable = new Set<string>();
@@ -340,8 +343,8 @@ export function webhookAdmission(store: Store, log?: Logger): WebhookAdmission {
   }
 
   return {
-    mutating: { name: "MutatingAdmissionWebhook", mutate },
-    validating: { name: "ValidatingAdmissionWebhook", validate },
+    mutating: { name: "MutatingAdmissionWebhook", connect: true, mutate },
+    validating: { name: "ValidatingAdmissionWebhook", connect: true, validate },
     stop() {
       mutatingConfigs.stop();
       validatingConfigs.stop();

@@ -110,7 +110,8 @@ export function verifyResponse(review: unknown, sent: BuiltReview, mutating: boo
     allowed: response.allowed === true,
     patch: mutating ? patch : undefined,
     patchType,
-    result: isMap(response.result) ? response.result : undefined,
+    // AdmissionResponse.Result is `json:"status"` (k8s.io/api admission/v1 types.go).
+    result: isMap(response.status) ? response.status : undefined,
     warnings: Array.isArray(response.warnings) ? response.warnings.map(asString) : [],
     auditAnnotations: isMap(response.auditAnnotations)
       ? Object.fromEntries(Object.entries(response.auditAnnotations).map(([k, v]) => [k, asString(v)]))

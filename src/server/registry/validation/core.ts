@@ -22,6 +22,19 @@ export function validateNamespace(ns: KubeObject, old?: KubeObject): FieldCause[
   ]);
 }
 
+/** ValidateNamespaceStatusUpdate (namespaceStatusStrategy): the phase follows metadata.deletionTimestamp. */
+export function validateNamespaceStatus(ns: KubeObject): FieldCause[] {
+  const phase = asString(asMap(ns.status).phase);
+  const path = "status.Phase"; // sic: upstream's field path
+  if (!ns.metadata?.deletionTimestamp)
+    return phase === "Active"
+      ? []
+      : [invalid(path, phase, "may only be 'Active' if `deletionTimestamp` is empty")];
+  return phase === "Terminating"
+    ? []
+    : [invalid(path, phase, "may only be 'Terminating' if `deletionTimestamp` is not empty")];
+}
+
 /** ValidateServiceAccount: metadata only (validateObjectMeta covers it). */
 export function validateServiceAccount(_sa: KubeObject, _old?: KubeObject): FieldCause[] {
   return [];

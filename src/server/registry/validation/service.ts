@@ -34,7 +34,9 @@ const TOPOLOGY_MODE_ANNOTATION = "service.kubernetes.io/topology-mode";
 
 type Spec = NonNullable<Service["spec"]>;
 
-export function validateService(svc: KubeObject, old?: KubeObject): FieldCause[] {
+export function validateService(svc: KubeObject, old?: KubeObject, subresource?: string): FieldCause[] {
+  // serviceStatusStrategy's ValidateUpdate: ValidateServiceStatusUpdate, the load balancer status only.
+  if (subresource === "status") return loadBalancerStatusErrors(svc, asString(asMap(svc.spec).type));
   const spec = asMap(svc.spec);
   // Fields the strategy defaults (type, sessionAffinity, internalTrafficPolicy) read as defaulted.
   const type = asString(spec.type) || "ClusterIP";

@@ -10,6 +10,7 @@ import { asMap, asMaps, asString, isMap, type Json } from "../../json-access.ts"
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
+import { validateConditions } from "../../validation/conditions.ts";
 import { child, duplicate, index, invalid, notSupported, required } from "../../validation/field.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 import {
@@ -160,6 +161,18 @@ export function validateValidatingAdmissionPolicy(obj: Json): FieldCause[] {
   return errs;
 }
 
+/** ValidateValidatingAdmissionPolicyStatusUpdate: type-checking warnings name a field and a warning; conditions.
+ * (A fieldRef is not parsed as JSONPath here.) */
+function validateValidatingAdmissionPolicyStatus(obj: Json): FieldCause[] {
+  const status = asMap(obj.status);
+  const path = "status.typeChecking.expressionWarnings";
+  const errs = asMaps(asMap(status.typeChecking).expressionWarnings).flatMap((w, i) => [
+    ...(asString(w.warning) ? [] : [required(child(index(path, i), "warning"))]),
+    ...(asString(w.fieldRef).trim() ? [] : [required(child(index(path, i), "fieldRef"))]),
+  ]);
+  return [...errs, ...validateConditions(status.conditions, "status.conditions")];
+}
+
 export const validatingAdmissionPolicy: ResourceDef = {
   group: "admissionregistration.k8s.io",
   version: "v1",
@@ -177,7 +190,10 @@ export const validatingAdmissionPolicy: ResourceDef = {
     spec.failurePolicy ??= "Fail";
     if (isMap(spec.matchConstraints)) defaultMatchResources(spec.matchConstraints);
   },
-  validate: (obj) => validateValidatingAdmissionPolicy(obj as Json),
+  validate: (obj, _old, subresource) =>
+    subresource === "status"
+      ? validateValidatingAdmissionPolicyStatus(obj as Json)
+      : validateValidatingAdmissionPolicy(obj as Json),
   printer: {
     columns: [
       NAME_COLUMN,

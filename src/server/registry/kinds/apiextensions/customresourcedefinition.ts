@@ -648,7 +648,14 @@ export const customResourceDefinition: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "CustomResourceDefinition", verbs: GET_PATCH_UPDATE }],
   defaults: setDefaults,
+  // statusStrategy resets metadata from the new object itself (ResetObjectMetaForStatus(&new, &new),
+  // kubernetes#137681), so a /status write takes the request's metadata.
+  statusKeepsMetadata: [],
   prepare,
-  validate: validateCRD,
+  // ValidateUpdateCustomResourceDefinitionStatus: the accepted names only.
+  validate: (o, old, subresource) =>
+    subresource === "status"
+      ? validateNames(asMap(asMap(o.status).acceptedNames), "status.acceptedNames")
+      : validateCRD(o, old),
   beforeDelete,
 };

@@ -4,17 +4,28 @@
 // group itself, so its APIServices are the "Local" ones kube-apiserver's autoregister controller creates.
 import { isDNS1035Label, isDNS1123Subdomain } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
-import { asMap, asString, isMap } from "../../json-access.ts";
+import { asMap, asMaps, asString, isMap } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
-import { invalid, required } from "../../validation/field.ts";
+import { invalid, notSupported, required } from "../../validation/field.ts";
 import { isValidPortNum } from "../../validation/ports.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 
 export function defaultAPIService(svc: KubeObject): void {
   const ref = asMap(svc.spec).service;
   if (isMap(ref)) ref.port ??= 443;
+}
+
+const CONDITION_STATUSES = ["True", "False", "Unknown"];
+
+/** ValidateAPIServiceStatus: each condition's status is True, False or Unknown. */
+function validateAPIServiceStatus(svc: KubeObject): FieldCause[] {
+  return asMaps(asMap(svc.status).conditions).flatMap((c, i) =>
+    CONDITION_STATUSES.includes(asString(c.status))
+      ? []
+      : [notSupported(`status.conditions[${i}].status`, asString(c.status), CONDITION_STATUSES)],
+  );
 }
 
 export function validateAPIService(svc: KubeObject): FieldCause[] {
@@ -89,7 +100,9 @@ export const apiService: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "APIService", verbs: GET_PATCH_UPDATE }],
   defaults: defaultAPIService,
-  validate: validateAPIService,
+  generation: false, // kube-aggregator apiservice strategy.go never sets it
+  validate: (o, _old, subresource) =>
+    subresource === "status" ? validateAPIServiceStatus(o) : validateAPIService(o),
   printer: {
     columns: [
       NAME_COLUMN,

@@ -217,8 +217,13 @@ export const daemonSet: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "DaemonSet", verbs: GET_PATCH_UPDATE }],
   defaults: defaultDaemonSet,
+  statusKeepsMetadata: [], // daemonSetStatusStrategy keeps spec only
   prepare: prepareDaemonSet,
-  validate: validateDaemonSet,
+  // The status strategy's ValidateUpdate runs only the status rules.
+  validate: (o, old, subresource) =>
+    subresource === "status"
+      ? validateStatus(asMap(o.status), asMap(old?.status))
+      : validateDaemonSet(o, old),
   printer: {
     columns: [
       NAME_COLUMN,

@@ -3,7 +3,7 @@
 
 import type { DeploymentSpec } from "kubernetes-types/apps/v1.d.ts";
 import type { Mutable } from "../../../../meta/types.ts";
-import { asMap, asNumber } from "../../json-access.ts";
+import { asMap, asNumber, deepEqual } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
 import type { ResourceDef } from "../../types.ts";
@@ -46,6 +46,16 @@ export const deployment: ResourceDef = {
       strategy.rollingUpdate.maxSurge ??= "25%";
     }
     defaultPodTemplate(spec.template);
+  },
+  // deploymentStatusStrategy.PrepareForUpdate keeps spec and labels.
+  statusKeepsMetadata: ["labels"],
+  // deploymentStrategy.PrepareForUpdate: an annotation change bumps generation as a spec change does
+  // (annotations are copied to the ReplicaSets).
+  prepare(o, old) {
+    const meta = o.metadata;
+    if (!old || !meta || meta.generation !== old.metadata.generation) return;
+    if (!deepEqual(meta.annotations ?? {}, old.metadata.annotations ?? {}))
+      meta.generation = (old.metadata.generation ?? 0) + 1;
   },
   validate: validateDeployment,
   printer: {

@@ -37,6 +37,7 @@ export const replicaSet: ResourceDef = {
     spec.replicas ??= 1;
     defaultPodTemplate(spec.template);
   },
+  statusKeepsMetadata: [], // rsStatusStrategy keeps spec only
   validate: validateReplicaSet,
   printer: {
     columns: [

@@ -259,8 +259,13 @@ export const statefulSet: ResourceDef = {
     { name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: GET_PATCH_UPDATE },
   ],
   defaults: defaultStatefulSet,
+  statusKeepsMetadata: [], // statefulSetStatusStrategy keeps spec only
   prepare: prepareStatefulSet,
-  validate: validateStatefulSet,
+  // The status strategy's ValidateUpdate runs only the status rules.
+  validate: (o, old, subresource) =>
+    subresource === "status"
+      ? validateStatus(asMap(o.status), asMap(old?.status))
+      : validateStatefulSet(o, old),
   printer: {
     columns: [
       NAME_COLUMN,

@@ -39,7 +39,8 @@ export const horizontalPodAutoscalerV1: ResourceDef = {
     assign(obj, hpaV2ToV1(stored));
   },
   prepare,
-  validate: (obj, old) => v2.validate?.(hpaV1ToV2(obj), old && (hpaV1ToV2(old) as StoredObject)) ?? [],
+  validate: (obj, old, subresource) =>
+    v2.validate?.(hpaV1ToV2(obj), old && (hpaV1ToV2(old) as StoredObject), subresource) ?? [],
   printer: {
     columns: v2.printer!.columns,
     cells: (obj, now) => v2.printer!.cells(hpaV1ToV2(obj), now),

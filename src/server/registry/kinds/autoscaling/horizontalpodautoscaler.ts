@@ -246,7 +246,12 @@ function validateRules(rules: unknown, path: string): FieldCause[] {
 }
 
 /** ValidateHorizontalPodAutoscaler(Update): minReplicas may be 0 only if it already was (HPAScaleToZero is alpha). */
-export function validateHorizontalPodAutoscaler(obj: KubeObject, old?: KubeObject): FieldCause[] {
+export function validateHorizontalPodAutoscaler(
+  obj: KubeObject,
+  old?: KubeObject,
+  subresource?: string,
+): FieldCause[] {
+  if (subresource === "status") return validateHorizontalPodAutoscalerStatus(obj);
   const spec = asMap(obj.spec);
   const lowerBound = old && asMap(old.spec).minReplicas === 0 ? 0 : 1;
   const errs: FieldCause[] = [];
@@ -275,12 +280,16 @@ export function validateHorizontalPodAutoscaler(obj: KubeObject, old?: KubeObjec
   const behavior = asMap(spec.behavior);
   errs.push(...validateRules(behavior.scaleUp, "spec.behavior.scaleUp"));
   errs.push(...validateRules(behavior.scaleDown, "spec.behavior.scaleDown"));
-  const status = asMap(obj.status);
-  for (const f of ["currentReplicas", "desiredReplicas"])
-    if (int(status[f]) < 0)
-      errs.push(invalid(`status.${f}`, int(status[f]), "must be greater than or equal to 0"));
   // An unknown metric type is reported twice upstream; its 422 message (ToAggregate) shows it once.
   return dedupe(errs);
+}
+
+/** ValidateHorizontalPodAutoscalerStatusUpdate (what it adds to the metadata rules). */
+function validateHorizontalPodAutoscalerStatus(obj: KubeObject): FieldCause[] {
+  const status = asMap(obj.status);
+  return ["currentReplicas", "desiredReplicas"]
+    .filter((f) => int(status[f]) < 0)
+    .map((f) => invalid(`status.${f}`, int(status[f]), "must be greater than or equal to 0"));
 }
 
 const q = (v: unknown) => canonicalQuantity(String(v ?? "0"));
@@ -336,6 +345,7 @@ export const horizontalPodAutoscaler: ResourceDef = {
   // 1.33's strategy.go never sets it (the HPAGeneration feature that does arrives in 1.37).
   generation: false,
   defaults: defaultHorizontalPodAutoscaler,
+  statusKeepsMetadata: [], // autoscalerStatusStrategy keeps spec only
   validate: validateHorizontalPodAutoscaler,
   printer: {
     columns: [

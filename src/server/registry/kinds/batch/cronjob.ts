@@ -147,7 +147,9 @@ export const cronJob: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "CronJob", verbs: GET_PATCH_UPDATE }],
   defaults: defaultCronJob,
-  validate: validateCronJob,
+  statusKeepsMetadata: [], // cronJobStatusStrategy keeps spec only
+  // cronJobStatusStrategy's ValidateUpdate returns no errors.
+  validate: (o, old, subresource) => (subresource === "status" ? [] : validateCronJob(o, old)),
   printer: {
     columns: [
       NAME_COLUMN,

@@ -776,6 +776,7 @@ export const job: ResourceDef = {
   subresources: [{ name: "status", kind: "Job", verbs: GET_PATCH_UPDATE }],
   selectableFields: { "status.successful": (obj) => String(asNumber(asMap(obj.status).succeeded)) },
   defaults: defaultJob,
+  statusKeepsMetadata: [], // jobStatusStrategy keeps spec only
   prepare: (obj, old) => {
     if (old) return;
     generateSelector(obj);
@@ -783,6 +784,8 @@ export const job: ResourceDef = {
     // (the create response included) shows the generated labels on the Job too.
     copyTemplateLabels(obj);
   },
-  validate: validateJob,
+  // jobStatusStrategy's ValidateUpdate runs only ValidateJobUpdateStatus.
+  validate: (o, old, subresource) =>
+    subresource === "status" && old ? validateJobStatusUpdate(o, old) : validateJob(o, old),
   printer: JOB_PRINTER,
 };

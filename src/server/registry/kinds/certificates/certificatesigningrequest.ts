@@ -311,6 +311,9 @@ export const certificateSigningRequest: ResourceDef = {
     { name: "status", kind: "CertificateSigningRequest", verbs: GET_PATCH_UPDATE },
   ],
   selectableFields: { "spec.signerName": (obj) => asString(asMap(obj.spec).signerName) },
+  // csrStatusStrategy and csrApprovalStrategy keep spec (and the other half of status), not metadata.
+  statusKeepsMetadata: [],
+  generation: false, // certificates strategy.go never sets it
   prepare: prepareCSR,
   prepareSubresource,
   validate: validateCSR,

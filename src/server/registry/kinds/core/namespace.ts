@@ -7,7 +7,7 @@ import { asMap, asString } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
 import type { ResourceDef } from "../../types.ts";
-import { validateNamespace } from "../../validation/core.ts";
+import { validateNamespace, validateNamespaceStatus } from "../../validation/core.ts";
 import { fields } from "../fields.ts";
 import { GET_PATCH_UPDATE } from "../verbs.ts";
 
@@ -37,10 +37,12 @@ export const namespace: ResourceDef = {
   generation: false, // namespace strategy.go never sets it
   returnsDeletedObject: true,
   defaults: (o) => defaultNamespace(o as Mutable<Namespace>),
+  statusKeepsMetadata: [], // namespaceStatusStrategy keeps spec only
   prepare(o, old) {
     if (!old) (o as Mutable<Namespace>).status = { phase: "Active" };
   },
-  validate: validateNamespace,
+  validate: (o, old, subresource) =>
+    subresource === "status" ? validateNamespaceStatus(o) : validateNamespace(o, old),
   printer: {
     columns: [NAME_COLUMN, column("Status", "string", "The status of the namespace"), AGE_COLUMN],
     cells: (ns, now) => [nameOf(ns), asString(asMap(ns.status).phase), age(ns, now)],

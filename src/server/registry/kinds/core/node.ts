@@ -66,6 +66,7 @@ export const node: ResourceDef = {
   selectableFields: fields("spec.unschedulable"),
   generation: false, // node strategy.go never sets it
   returnsDeletedObject: true,
+  statusKeepsMetadata: [], // nodeStatusStrategy keeps spec only
   validate: validateNode,
   printer: {
     columns: [

@@ -124,7 +124,11 @@ export const persistentVolume: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "PersistentVolume", verbs: GET_PATCH_UPDATE }],
   defaults: defaultPersistentVolume,
-  validate: validatePersistentVolume,
+  statusKeepsMetadata: [], // persistentvolumeStatusStrategy keeps spec only
+  generation: false, // persistentvolume strategy.go never sets it
+  // ValidatePersistentVolumeStatusUpdate checks metadata only (its resourceVersion rule cannot fail: an
+  // unconditional update is given the stored one first).
+  validate: (o, _old, subresource) => (subresource === "status" ? [] : validatePersistentVolume(o)),
   printer: {
     columns: [
       NAME_COLUMN,

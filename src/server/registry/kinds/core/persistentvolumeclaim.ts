@@ -111,6 +111,8 @@ export const persistentVolumeClaim: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "PersistentVolumeClaim", verbs: GET_PATCH_UPDATE }],
   defaults: defaultPersistentVolumeClaim,
+  statusKeepsMetadata: [], // persistentvolumeclaimStatusStrategy keeps spec only
+  generation: false, // persistentvolumeclaim strategy.go never sets it
   validate: validatePersistentVolumeClaim,
   printer: {
     columns: [

@@ -3,7 +3,7 @@
 // (validation/pod.ts), and printPod — READY, the STATUS kubectl users know (CrashLoopBackOff,
 // Completed, Init:0/1, Terminating…) and RESTARTS with the time since the last restart.
 
-import type { Container, Pod, PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
+import type { Container, Pod, PodStatus, PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
 import type { KubeObject, Mutable } from "../../../../meta/types.ts";
 import { humanDuration } from "../../duration.ts";
 import { asList, asMap, asNumber, asString, cloneJson, type Json } from "../../json-access.ts";
@@ -106,8 +106,9 @@ function defaultPod(pod: Mutable<Pod>): void {
   }
 }
 
+/** The Pod with a defaulted copy of its spec (defaultPod changes only the spec). */
 function defaultedCopy(pod: KubeObject): KubeObject {
-  const copy = cloneJson(pod);
+  const copy = pod.spec === undefined ? { ...pod } : { ...pod, spec: cloneJson(pod.spec) };
   defaultPod(copy as Mutable<Pod>);
   return copy;
 }
@@ -364,8 +365,14 @@ export const pod: ResourceDef = {
         },
       ];
   },
+  // podStatusStrategy.PrepareForUpdate: a /status write keeps spec, ownerReferences (old kubelets corrupted
+  // them) and deletionTimestamp, and a status without qosClass keeps the stored one.
+  statusKeepsMetadata: ["ownerReferences", "deletionTimestamp"],
   prepareSubresource(subresource, o, old) {
     if (subresource === "ephemeralcontainers") keepEphemeralContainersOnly(o as Mutable<Pod>, old as Pod);
+    const status = o.status as Mutable<PodStatus> | undefined;
+    const stored = (old.status as PodStatus | undefined)?.qosClass;
+    if (subresource === "status" && status && !status.qosClass && stored) status.qosClass = stored;
   },
   // The stored Pod is compared as upstream reads it back: decoded, so defaulted (objects stored before a
   // default was added — probe thresholds, host-network ports — must not read as changed specs).

@@ -131,7 +131,10 @@ export const replicationController: ResourceDef = {
   // ControllerToSelectableFields (pkg/registry/core/replicationcontroller/strategy.go).
   selectableFields: { "status.replicas": (obj) => String(asNumber(asMap(obj.status).replicas)) },
   defaults: defaultReplicationController,
-  validate: validateReplicationController,
+  statusKeepsMetadata: [], // rcStatusStrategy keeps spec only
+  // rcStatusStrategy's ValidateUpdate runs only the status rules.
+  validate: (o, _old, subresource) =>
+    subresource === "status" ? validateStatus(asMap(o.status)) : validateReplicationController(o),
   printer: {
     columns: [
       NAME_COLUMN,

@@ -53,6 +53,17 @@ function quotaNameErrors(name: string, path: string): FieldCause[] {
     : [invalid(path, name, "must be a standard resource for quota")];
 }
 
+/** ValidateResourceQuotaStatusUpdate: status.hard and status.used name quota resources with valid quantities. */
+function validateResourceQuotaStatus(obj: KubeObject): FieldCause[] {
+  const status = asMap(obj.status);
+  return ["hard", "used"].flatMap((field) =>
+    Object.entries(asMap(status[field])).flatMap(([name, value]) => [
+      ...quotaNameErrors(name, key(child("status", field), name)),
+      ...quantityErrors(value, key(child("status", field), name)),
+    ]),
+  );
+}
+
 export function validateResourceQuota(obj: KubeObject): FieldCause[] {
   const spec = asMap(obj.spec);
   const errs: FieldCause[] = [];
@@ -100,7 +111,10 @@ export const resourceQuota: ResourceDef = {
   defaults: (obj) => {
     obj.status ??= {};
   },
-  validate: validateResourceQuota,
+  statusKeepsMetadata: [], // resourcequotaStatusStrategy keeps spec only
+  generation: false, // resourcequota strategy.go never sets it
+  validate: (o, _old, subresource) =>
+    subresource === "status" ? validateResourceQuotaStatus(o) : validateResourceQuota(o),
   printer: {
     columns: [
       NAME_COLUMN,

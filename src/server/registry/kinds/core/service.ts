@@ -89,6 +89,7 @@ export const service: ResourceDef = {
   selectableFields: fields("spec.clusterIP", "spec.type"),
   generation: false, // service strategy.go never sets it
   returnsDeletedObject: true,
+  statusKeepsMetadata: [], // serviceStatusStrategy keeps spec only
   prepare: (o, old, ctx) =>
     prepareService(o as Service, old as Service | undefined, allocatorsFor(ctx.store)),
   prepareSubresource: (subresource, o) => {

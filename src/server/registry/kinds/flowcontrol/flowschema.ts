@@ -247,7 +247,9 @@ export const flowSchema: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "FlowSchema", verbs: GET_PATCH_UPDATE }],
   defaults: defaultFlowSchema,
-  validate: validateFlowSchema,
+  // flowSchemaStatusStrategy: ValidateFlowSchemaStatusUpdate, the conditions only.
+  validate: (o, _old, subresource) =>
+    subresource === "status" ? validateConditions(o.status) : validateFlowSchema(o),
   printer: {
     columns: [
       NAME_COLUMN,

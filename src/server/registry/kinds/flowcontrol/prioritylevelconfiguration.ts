@@ -169,7 +169,9 @@ export const priorityLevelConfiguration: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "PriorityLevelConfiguration", verbs: GET_PATCH_UPDATE }],
   defaults: defaultPriorityLevel,
-  validate: validatePriorityLevel,
+  // priorityLevelConfigurationStatusStrategy: the conditions only.
+  validate: (o, _old, subresource) =>
+    subresource === "status" ? validateConditions(o.status) : validatePriorityLevel(o),
   printer: {
     columns: [
       NAME_COLUMN,

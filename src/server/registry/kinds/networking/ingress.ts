@@ -224,7 +224,10 @@ export const ingress: ResourceDef = {
   shortNames: ["ing"],
   verbs: CRUD,
   subresources: [{ name: "status", kind: "Ingress", verbs: GET_PATCH_UPDATE }],
-  validate: validateIngress,
+  statusKeepsMetadata: [], // ingressStatusStrategy keeps spec only
+  // ingressStatusStrategy: ValidateIngressStatusUpdate, the load balancer status only.
+  validate: (o, old, subresource) =>
+    subresource === "status" ? validateLoadBalancerStatus(o, old) : validateIngress(o, old),
   printer: {
     columns: [
       NAME_COLUMN,

@@ -78,7 +78,9 @@ export const serviceCIDR: ResourceDef = {
   namespaced: false,
   verbs: CRUD,
   subresources: [{ name: "status", kind: "ServiceCIDR", verbs: GET_PATCH_UPDATE }],
-  validate: validateServiceCIDR,
+  generation: false, // servicecidr strategy.go never sets it
+  // ValidateServiceCIDRStatusUpdate checks metadata only.
+  validate: (o, old, subresource) => (subresource === "status" ? [] : validateServiceCIDR(o, old)),
   printer: {
     columns: [NAME_COLUMN, column("CIDRs", "string", CIDRS_DOC), AGE_COLUMN],
     cells: (obj, now) => [nameOf(obj), asStrings(asMap(obj.spec).cidrs).join(","), age(obj, now)],

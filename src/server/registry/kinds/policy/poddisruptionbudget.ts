@@ -8,6 +8,7 @@ import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import { notMoreThan100Percent, positiveIntOrPercent, validateLabelSelector } from "../../validation/apps.ts";
+import { validateConditions } from "../../validation/conditions.ts";
 import { child, goSyntax, invalid, notSupported } from "../../validation/field.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 
@@ -49,7 +50,13 @@ export function validatePodDisruptionBudget(obj: KubeObject): FieldCause[] {
         UNHEALTHY_POD_EVICTION_POLICIES,
       ),
     );
+  return errs;
+}
+
+/** ValidatePodDisruptionBudgetStatusUpdate (policy/v1): conditions, then non-negative counts. */
+function validatePodDisruptionBudgetStatus(obj: KubeObject): FieldCause[] {
   const status = asMap(obj.status);
+  const errs = validateConditions(status.conditions, "status.conditions");
   for (const f of ["disruptionsAllowed", "currentHealthy", "desiredHealthy", "expectedPods"])
     if (typeof status[f] === "number" && (status[f] as number) < 0)
       errs.push(invalid(child("status", f), status[f] as number, "must be greater than or equal to 0"));
@@ -71,7 +78,9 @@ export const podDisruptionBudget: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "PodDisruptionBudget", verbs: GET_PATCH_UPDATE }],
   defaults: defaultPodDisruptionBudget,
-  validate: validatePodDisruptionBudget,
+  statusKeepsMetadata: [], // podDisruptionBudgetStatusStrategy keeps spec only
+  validate: (o, _old, subresource) =>
+    subresource === "status" ? validatePodDisruptionBudgetStatus(o) : validatePodDisruptionBudget(o),
   printer: {
     columns: [
       NAME_COLUMN,

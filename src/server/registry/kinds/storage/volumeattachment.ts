@@ -56,6 +56,7 @@ export const volumeAttachment: ResourceDef = {
   namespaced: false,
   verbs: CRUD,
   subresources: [{ name: "status", kind: "VolumeAttachment", verbs: GET_PATCH_UPDATE }],
+  generation: false, // volumeattachment strategy.go never sets it
   validate: validateVolumeAttachment,
   printer: {
     columns: [
