@@ -50,6 +50,7 @@ export async function startDemoCluster(options: { dataDir: string; port: number 
     runtime = await startRuntime({
       client: admin,
       dataDir: runtimeDir,
+      persistentVolumesDir: server.persistentVolumesDir,
       logs,
       exec,
       portForward,

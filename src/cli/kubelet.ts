@@ -75,6 +75,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<Running
     client: certificateClient(o.server, { cert: identity.certPem, key: identity.keyPem }),
     nodeName,
     dataDir: o.dir,
+    persistentVolumesDir: o.server.persistentVolumesDir,
     logs: o.logs,
     portForward: o.portForward,
     exec: o.exec,

@@ -116,6 +116,7 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
       };
     }
     const source = subPath ? path.join(dir, subPath) : dir;
+    const volume = pod.spec?.volumes?.find((v) => v.name === mount.name);
     if (subPath) {
       // A container may have swapped a path inside its volume for a symlink to anywhere on the host.
       const real = await realpath(source).catch(() => undefined);
@@ -132,8 +133,9 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
     mounts.push({
       source,
       target: path.posix.resolve("/", mount.mountPath),
-      readOnly: Boolean(mount.readOnly),
-      writable: Boolean(pod.spec?.volumes?.find((v) => v.name === mount.name)?.emptyDir),
+      // A claim mounted read-only (persistentVolumeClaim.readOnly) is read-only in every container.
+      readOnly: Boolean(mount.readOnly || volume?.persistentVolumeClaim?.readOnly),
+      writable: Boolean(volume?.emptyDir || volume?.persistentVolumeClaim),
     });
   }
 

@@ -16,6 +16,8 @@ const RULES: PolicyRule[] = [
   { apiGroups: [""], resources: ["nodes/status"], verbs: ["get", "patch", "update"] },
   { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
   { apiGroups: [""], resources: ["configmaps", "secrets"], verbs: ["get", "list", "watch"] },
+  // persistentVolumeClaim volumes: the claim and its bound volume (system:node's get rights).
+  { apiGroups: [""], resources: ["persistentvolumeclaims", "persistentvolumes"], verbs: ["get"] },
   // Service variables and the Service proxy (kube-proxy's system:node-proxier rights).
   { apiGroups: [""], resources: ["services"], verbs: ["get", "list", "watch"] },
   { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },

@@ -27,6 +27,7 @@ import { appDirsFor, baseSteps, DEFAULT_MAX_PROCESSES, detectSandbox } from "./s
 import { LocalScheduler } from "./scheduler.ts";
 import { TokenManager } from "./token-manager.ts";
 import { VolumeManager } from "./volumes.ts";
+import { PersistentVolumeSource } from "./volumes-persistent.ts";
 
 export const DEFAULT_NODE_NAME = "local";
 
@@ -39,6 +40,11 @@ export interface RuntimeOptions {
   nodeName?: string;
   /** Pod volumes, scratch space and (unless `logs` is given) container logs live here. */
   dataDir: string;
+  /**
+   * The API server's persistentVolumesDir (RunningServer.persistentVolumesDir): persistentVolumeClaim
+   * volumes are mounted only from volumes its local-path provisioner made there. Unset: no claim is mounted.
+   */
+  persistentVolumesDir?: string;
   /** Share one store with startServer({ podLogs }) so `kubectl logs` reaches these containers. */
   logs?: PodLogStore;
   /** Share one router with startServer({ podPortForward }) so `kubectl port-forward` reaches these Pods. */
@@ -215,7 +221,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   const workers = new Map<string, PodWorker>();
   const deps: WorkerDeps = {
     client,
-    volumes: new VolumeManager(podsDir, { objects, token: (spec) => tokens.get(spec) }),
+    volumes: new VolumeManager(
+      podsDir,
+      { objects, token: (spec) => tokens.get(spec) },
+      new PersistentVolumeSource(client, options.persistentVolumesDir, nodeName),
+    ),
     logs,
     ips: new LoopbackIpPool(options.firstPodIP),
     tokens,

@@ -1,6 +1,7 @@
 // Pod volumes on disk, laid out like the kubelet's: <pods dir>/<uid>/volumes/kubernetes.io~<plugin>/<name>.
 // configMap, secret, downwardAPI and projected volumes are (re)written through the AtomicWriter on every
-// sync, so token refreshes and ConfigMap changes land as `..data` swaps; emptyDir is a plain directory.
+// sync, so token refreshes and ConfigMap changes land as `..data` swaps; emptyDir is a plain directory;
+// a persistentVolumeClaim is its bound volume's own directory (volumes-persistent.ts), once it is Bound.
 import { chmod, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Pod, Volume } from "kubernetes-types/core/v1.d.ts";
@@ -13,6 +14,7 @@ import {
   projectedFiles,
   secretFiles,
 } from "./projection.ts";
+import type { PersistentVolumeSource } from "./volumes-persistent.ts";
 
 export interface VolumeSyncResult {
   /** Volume name → directory on the host, for every volume that is set up. */
@@ -28,15 +30,21 @@ type Files = Map<string, FileProjection>;
 interface VolumePlan {
   plugin: string;
   files?: () => Promise<Files | Error>;
+  /** A volume that lives elsewhere on the host (a PersistentVolume's directory), not under the Pod's. */
+  hostDir?: () => Promise<string | Error>;
 }
 
 export class VolumeManager {
   readonly podsDir: string;
   readonly #ctx: ProjectionContext;
+  readonly #persistent: PersistentVolumeSource | undefined;
+  /** "<pod uid>/<volume>" → the bound volume's directory: a Bound claim keeps its volume. */
+  readonly #hostDirs = new Map<string, string>();
 
-  constructor(podsDir: string, ctx: ProjectionContext) {
+  constructor(podsDir: string, ctx: ProjectionContext, persistent?: PersistentVolumeSource) {
     this.podsDir = podsDir;
     this.#ctx = ctx;
+    this.#persistent = persistent;
   }
 
   podDir(uid: string): string {
@@ -51,6 +59,17 @@ export class VolumeManager {
       const plan = this.#plan(pod, volume);
       if (plan instanceof Error) {
         result.errors.push(`MountVolume.SetUp failed for volume "${volume.name}" : ${plan.message}`);
+        continue;
+      }
+      if (plan.hostDir) {
+        const key = `${uid}/${volume.name}`;
+        const dir = this.#hostDirs.get(key) ?? (await plan.hostDir());
+        if (dir instanceof Error) {
+          result.errors.push(`MountVolume.SetUp failed for volume "${volume.name}" : ${dir.message}`);
+          continue;
+        }
+        this.#hostDirs.set(key, dir);
+        result.dirs.set(volume.name, dir);
         continue;
       }
       const dir = path.join(this.podDir(uid), "volumes", plan.plugin, volume.name);
@@ -78,7 +97,9 @@ export class VolumeManager {
 
   /** Removes the Pod's directory (volumes and scratch space). */
   async cleanup(uid: string): Promise<void> {
-    if (uid) await rm(this.podDir(uid), { recursive: true, force: true });
+    if (!uid) return;
+    for (const key of this.#hostDirs.keys()) if (key.startsWith(`${uid}/`)) this.#hostDirs.delete(key);
+    await rm(this.podDir(uid), { recursive: true, force: true });
   }
 
   #plan(pod: Pod, volume: Volume): VolumePlan | Error {
@@ -118,6 +139,16 @@ export class VolumeManager {
       };
     }
     if (volume.emptyDir) return { plugin: "kubernetes.io~empty-dir" };
+    if (volume.persistentVolumeClaim) {
+      const { claimName } = volume.persistentVolumeClaim;
+      const namespace = pod.metadata?.namespace ?? "default";
+      const persistent = this.#persistent;
+      if (!persistent) return new Error("persistentVolumeClaim volumes are not supported by this runtime");
+      return {
+        plugin: "kubernetes.io~local-volume",
+        hostDir: () => persistent.resolve(namespace, claimName),
+      };
+    }
     const type = Object.keys(volume).find((k) => k !== "name") ?? "unknown";
     return new Error(`${type} volumes are not supported by the incluster runtime`);
   }

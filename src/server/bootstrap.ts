@@ -1,10 +1,11 @@
 // What a fresh cluster has before anyone talks to it: system namespaces, the bootstrap RBAC policy,
-// the system PriorityClasses, one Local APIService per served group version and the `kubernetes` Service. Existing objects are left alone (a restarted data dir keeps edits),
+// the system PriorityClasses, one Local APIService per served group version and the `kubernetes` Service and the default StorageClass. Existing objects are left alone (a restarted data dir keeps edits),
 // except bootstrap roles marked autoupdate, which gain missing rules like kube-apiserver's reconcile.
 import type { KubeObject } from "../meta/types.ts";
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "../rbac/index.ts";
 import { registerLocalAPIServices } from "./controllers/apiservices.ts";
 import { CONTROLLER_USER } from "./controllers/context.ts";
+import { DEFAULT_STORAGE_CLASS, IS_DEFAULT_CLASS_ANNOTATION } from "./controllers/persistent-volumes.ts";
 import { objectOf } from "./handlers/encode.ts";
 import { mandatoryFlowSchemas, mandatoryPriorityLevels } from "./registry/kinds/flowcontrol/bootstrap.ts";
 import { DEFAULT_SERVICE_CIDR, defaultServiceCIDRStatus } from "./registry/kinds/networking/servicecidr.ts";
@@ -35,6 +36,7 @@ export async function bootstrap(
   for (const binding of bootstrapClusterRoleBindings())
     await ensure("rbac.authorization.k8s.io", "clusterrolebindings", binding);
   await ensureDefaultServiceCIDR(store, objects, registry);
+  await ensureDefaultStorageClass(store, objects, registry);
   // API Priority and Fairness' mandatory configuration (stored and served; nothing enforces it).
   for (const pl of mandatoryPriorityLevels())
     await ensure("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", pl);
@@ -60,4 +62,14 @@ async function ensureDefaultServiceCIDR(store: Store, objects: ObjectService, re
   });
   const withStatus = { ...objectOf(created), status: defaultServiceCIDRStatus(rfc3339(new Date())) };
   await objects.update(def, withStatus, "", name, { user: CONTROLLER_USER, subresource: "status" });
+}
+
+/** kind's `standard` StorageClass (the local-path provisioner), unless some class is already the default. */
+async function ensureDefaultStorageClass(store: Store, objects: ObjectService, registry: ResourceRegistry) {
+  const def = registry.find("storage.k8s.io", "v1", "storageclasses");
+  if (!def) return;
+  const classes = store.list(storageKey(def)).items.map((e) => e.object());
+  if (classes.some((c) => c.metadata.annotations?.[IS_DEFAULT_CLASS_ANNOTATION] === "true")) return;
+  if (classes.some((c) => c.metadata.name === DEFAULT_STORAGE_CLASS.metadata?.name)) return;
+  await objects.create(def, structuredClone(DEFAULT_STORAGE_CLASS), "", { user: CONTROLLER_USER });
 }

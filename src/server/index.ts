@@ -1,10 +1,12 @@
 // startServer(): the local Kubernetes-compatible API server, in-process, on loopback HTTPS.
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import type { StoredObject } from "../meta/types.ts";
 import { certificatesAdmission } from "./admission/certificates.ts";
+import { defaultStorageClass } from "./admission/default-storage-class.ts";
 import { limitRanger } from "./admission/limit-ranger.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { validatingAdmissionPolicy } from "./admission/policy/validating.ts";
@@ -12,6 +14,7 @@ import { priorityAdmission } from "./admission/priority.ts";
 import { rbacEscalation } from "./admission/rbac-escalation.ts";
 import { resourceQuotaAdmission } from "./admission/resource-quota.ts";
 import { serviceAccountAdmission } from "./admission/service-account.ts";
+import { storageObjectInUseProtection } from "./admission/storage-object-in-use.ts";
 import { webhookAdmission } from "./admission/webhook/dispatch.ts";
 import { openAuditLog } from "./audit.ts";
 import { Authenticator, type StaticToken } from "./authn/index.ts";
@@ -33,10 +36,12 @@ import { type BatchControllerOptions, startJobControllers } from "./controllers/
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
 import { startRootCaController, startServiceAccountController } from "./controllers/namespace-defaults.ts";
 import { startNamespaceDeletionController } from "./controllers/namespace-deletion.ts";
+import { startPersistentVolumeController } from "./controllers/persistent-volumes.ts";
 import { startReplicationManager } from "./controllers/replication-controller.ts";
 import { startResourceQuotaController } from "./controllers/resource-quota.ts";
 import { startServiceIPAddressController } from "./controllers/service-ipaddresses.ts";
 import { startStatefulSetController } from "./controllers/statefulset.ts";
+import { startVolumeProtectionController } from "./controllers/volume-protection.ts";
 import { startDeploymentController, startReplicaSetController } from "./controllers/workloads.ts";
 import { startCrdController } from "./crd/controller.ts";
 import type { ResourceHandlerContext } from "./handlers/resources.ts";
@@ -83,6 +88,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** The Job controller's pod-failure back-off (docs/server.md, "Jobs and CronJobs"). */
   batch?: Pick<BatchControllerOptions, "podFailureBackoffMs">;
+  /** Where the local-path provisioner puts volume directories; default <dataDir>/volumes, else a temp dir. */
+  persistentVolumesDir?: string;
 }
 
 export type { ServerLimits } from "./http/limits.ts";
@@ -101,6 +108,8 @@ export interface RunningServer {
   store: Store;
   tokens: ServiceAccountTokenConfig;
   context: ResourceHandlerContext;
+  /** Where provisioned PersistentVolumes live (give it to the runtime, which mounts only volumes from here). */
+  persistentVolumesDir: string;
   /** Resolves when every controller has drained its queue (deterministic tests). */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -199,6 +208,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       limitRanger,
       serviceAccountAdmission,
       priorityAdmission,
+      defaultStorageClass,
+      storageObjectInUseProtection,
       certificatesAdmission(authz),
       rbacEscalation(authz),
       webhooks.mutating,
@@ -276,6 +287,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   context.url = url;
 
   await bootstrap(store, objects, registry, port);
+  const tempVolumesDir =
+    opts.persistentVolumesDir || opts.dataDir
+      ? undefined
+      : await mkdtemp(path.join(os.tmpdir(), "incluster-volumes-"));
+  const persistentVolumesDir = path.resolve(
+    opts.persistentVolumesDir ?? tempVolumesDir ?? path.join(opts.dataDir ?? "", "volumes"),
+  );
+  await mkdir(persistentVolumesDir, { recursive: true, mode: 0o700 });
 
   const controllerContext: ControllerContext = { store, objects, registry, pki, tokens, log, host, port };
   const controllers: Controller[] = [
@@ -299,6 +318,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startGarbageCollector(controllerContext),
     startCsrSigningController(controllerContext),
     startCrdController(controllerContext),
+    startPersistentVolumeController(controllerContext, { clock, volumesDir: persistentVolumesDir }),
+    startVolumeProtectionController(controllerContext),
   ];
   const settle = async () => {
     for (let i = 0; i < 5; i++) await Promise.all(controllers.map((c) => c.idle())); // controllers feed each other
@@ -333,6 +354,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     store,
     tokens,
     context,
+    persistentVolumesDir,
     settle,
     stop: async () => {
       api.closeAllConnections();
@@ -341,6 +363,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       webhooks.stop();
       policies.stop();
       await store.close();
+      if (tempVolumesDir) await rm(tempVolumesDir, { recursive: true, force: true });
     },
   };
 }

@@ -107,8 +107,16 @@ test("create -f, then get pvc,pv,rc,podtemplates,limits,quota,hpa,pdb prints ups
     ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"],
     ["NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"],
   ]);
-  assert.match(out, /persistentvolume\/pv1\s+1Gi\s+RWO\s+Retain\s+Pending\s+manual\s+<unset>\s+\d+s/);
-  assert.match(out, /persistentvolumeclaim\/data\s+Pending\s+<unset>\s+\d+s/);
+  // A just-created PV is Pending until the volume controller makes it (unclaimed) Available.
+  assert.match(
+    out,
+    /persistentvolume\/pv1\s+1Gi\s+RWO\s+Retain\s+(Pending|Available)\s+manual\s+<unset>\s+\d+s/,
+  );
+  await eventually(
+    async () => (await c.admin("GET", "/api/v1/persistentvolumes/pv1")).json.status?.phase === "Available",
+  );
+  // The claim names no class, so it gets the default one (DefaultStorageClass admission).
+  assert.match(out, /persistentvolumeclaim\/data\s+Pending\s+standard\s+<unset>\s+\d+s/);
   assert.match(out, /replicationcontroller\/legacy\s+1\s+1\s+0\s+\d+s/);
   assert.match(out, /podtemplate\/tpl\s+c\s+busybox\s+app=tpl/);
   assert.match(

@@ -119,7 +119,10 @@ describe("networking.k8s.io", () => {
 describe("storage.k8s.io", () => {
   test("StorageClass defaults and the (default) marker", async () => {
     const r = await c.admin("POST", "/apis/storage.k8s.io/v1/storageclasses", {
-      metadata: { name: "standard", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+      metadata: {
+        name: "local-path",
+        annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+      },
       provisioner: "rancher.io/local-path",
     });
     assert.equal(r.status, 201, r.text);
@@ -136,18 +139,18 @@ describe("storage.k8s.io", () => {
     ]);
     assert.match(
       out.split("\n")[1]!,
-      /^standard \(default\)\s+rancher\.io\/local-path\s+Delete\s+Immediate\s+false\s+\d+s$/,
+      /^local-path \(default\)\s+rancher\.io\/local-path\s+Delete\s+Immediate\s+false\s+\d+s$/,
     );
     const upd = await c.admin(
       "PATCH",
-      "/apis/storage.k8s.io/v1/storageclasses/standard",
+      "/apis/storage.k8s.io/v1/storageclasses/local-path",
       { provisioner: "other.io/x" },
       "application/merge-patch+json",
     );
     assert.equal(upd.status, 422);
     assert.equal(
       upd.json.message,
-      'StorageClass.storage.k8s.io "standard" is invalid: provisioner: Forbidden: updates to provisioner are forbidden.',
+      'StorageClass.storage.k8s.io "local-path" is invalid: provisioner: Forbidden: updates to provisioner are forbidden.',
     );
   });
 

@@ -63,6 +63,7 @@ export async function startRuntimeCluster(
   const runtime = await startRuntime({
     kubeconfig: cluster.kubeconfigPath,
     dataDir,
+    persistentVolumesDir: cluster.server.persistentVolumesDir,
     logs,
     portForward,
     exec,

@@ -85,6 +85,15 @@ describe("PersistentVolumeClaim", () => {
     ]);
   });
 
+  test("volumeName may be set once, while empty (the volume controller binding the claim)", () => {
+    const old = { ...claim(good), metadata: { name: "c", uid: "u", resourceVersion: "1" } };
+    assert.deepEqual(errors(persistentVolumeClaim, claim({ ...good, volumeName: "pv-1" }), old), []);
+    const bound = { ...claim({ ...good, volumeName: "pv-1" }), metadata: old.metadata };
+    assert.deepEqual(errors(persistentVolumeClaim, claim({ ...good, volumeName: "pv-2" }), bound), [
+      "spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims",
+    ]);
+  });
+
   test("printer: capacity and access modes only once bound (printPersistentVolumeClaim)", () => {
     const p = persistentVolumeClaim.printer!;
     assert.deepEqual(

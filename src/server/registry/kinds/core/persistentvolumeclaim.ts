@@ -2,8 +2,7 @@
 // (SetDefaults_PersistentVolumeClaim(Spec), kubernetes pkg/apis/core/v1/defaults.go), strategy
 // (pkg/registry/core/persistentvolumeclaim/strategy.go), validation (ValidatePersistentVolumeClaimSpec,
 // pkg/apis/core/validation/validation.go) and Table columns (printPersistentVolumeClaim,
-// pkg/printers/internalversion/printers.go). Nothing binds claims here: no volume controller runs, so a
-// claim stays Pending until something (a test, a user) writes its status.
+// pkg/printers/internalversion/printers.go). Binding and provisioning: controllers/persistent-volumes.ts.
 
 import { isDNS1123Subdomain } from "../../../../meta/names.ts";
 import type { KubeObject, StoredObject } from "../../../../meta/types.ts";
@@ -81,7 +80,9 @@ export function validatePersistentVolumeClaim(obj: KubeObject, old?: StoredObjec
     // ValidatePersistentVolumeClaimUpdate: only resources.requests (expansion) and
     // volumeAttributesClassName may change; upstream appends a Go cmp diff we do not reproduce.
     const strip = (s: Json) => ({ ...s, resources: { ...asMap(s.resources), requests: undefined } });
-    const oldSpec = asMap(old.spec);
+    // The volume controller binds a claim by setting volumeName: allowed once, while it is empty.
+    const oldSpec = { ...asMap(old.spec) };
+    if (!oldSpec.volumeName && spec.volumeName !== undefined) oldSpec.volumeName = spec.volumeName;
     if (
       !deepEqual(
         strip({ ...spec, volumeAttributesClassName: undefined }),
