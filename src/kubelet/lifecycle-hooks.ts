@@ -13,7 +13,7 @@ import https from "node:https";
 import type { Container, HTTPGetAction, LifecycleHandler, Pod } from "kubernetes-types/core/v1.d.ts";
 import { goQuote } from "../meta/go-quote.ts";
 import { type ExecSession, type ExecTarget, type NodeExecHost, PodExecRouter } from "./exec.ts";
-import { dialMessage } from "./probes.ts";
+import { dialMessage, requestOrError } from "./probes.ts";
 
 /** Event reasons (pkg/kubelet/events/event.go) and the waiting reason of a failed start (ErrPostStartHook). */
 export const FAILED_POST_START_HOOK = "FailedPostStartHook";
@@ -228,19 +228,24 @@ function httpGet(
   const url = `${scheme}://${hostPort(host, port)}${path && !path.startsWith("/") ? "/" : ""}${path}`;
   return new Promise((resolve) => {
     const client = scheme === "https" ? https : http;
-    const req = client.get(
+    const req = requestOrError(
+      () =>
+        client.get(
+          url,
+          {
+            headers,
+            signal,
+            agent: false, // a connection per hook: nothing kept open towards the Pod
+            rejectUnauthorized: false, // the kubelet's lifecycle client skips verification, as probes do
+          },
+          (res) => {
+            res.resume();
+            resolve({ ok: true });
+          },
+        ),
       url,
-      {
-        headers,
-        signal,
-        agent: false, // a connection per hook: nothing kept open towards the Pod
-        rejectUnauthorized: false, // the kubelet's lifecycle client skips verification, as probes do
-      },
-      (res) => {
-        res.resume();
-        resolve({ ok: true });
-      },
     );
+    if (typeof req === "string") return resolve({ ok: false, error: req, httpResponseToHttps: false });
     req.on("error", (error: NodeJS.ErrnoException) => {
       const httpResponseToHttps =
         scheme === "https" && (error.code === "ERR_SSL_WRONG_VERSION_NUMBER" || error.code === "EPROTO");

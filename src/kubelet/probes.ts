@@ -1,6 +1,6 @@
 // One probe attempt (pkg/kubelet/prober): exec, httpGet and tcpSocket, with upstream's result messages.
 import { spawn } from "node:child_process";
-import http from "node:http";
+import http, { type ClientRequest } from "node:http";
 import https from "node:https";
 import net from "node:net";
 import type { ContainerPort, Probe } from "kubernetes-types/core/v1.d.ts";
@@ -95,20 +95,26 @@ function httpProbe(target: HttpTarget, timeoutMs: number): Promise<ProbeResult> 
   const url = `${target.scheme}://${host}:${target.port}${target.path.startsWith("/") ? "" : "/"}${target.path}`;
   const client = target.scheme === "https" ? https : http;
   return new Promise((resolve) => {
-    const req = client.get(
+    // A host or header value the API accepts (as upstream does) but Node refuses throws synchronously.
+    const req = requestOrError(
+      () =>
+        client.get(
+          url,
+          {
+            headers: { "User-Agent": "kube-probe/1.33", Accept: "*/*", ...target.headers },
+            timeout: timeoutMs,
+            rejectUnauthorized: false, // the kubelet does not verify probe certificates either
+          },
+          (res) => {
+            const code = res.statusCode ?? 0;
+            res.resume();
+            if (code >= 200 && code < 400) resolve({ ok: true, message: "" });
+            else resolve({ ok: false, message: `HTTP probe failed with statuscode: ${code}` });
+          },
+        ),
       url,
-      {
-        headers: { "User-Agent": "kube-probe/1.33", Accept: "*/*", ...target.headers },
-        timeout: timeoutMs,
-        rejectUnauthorized: false, // the kubelet does not verify probe certificates either
-      },
-      (res) => {
-        const code = res.statusCode ?? 0;
-        res.resume();
-        if (code >= 200 && code < 400) resolve({ ok: true, message: "" });
-        else resolve({ ok: false, message: `HTTP probe failed with statuscode: ${code}` });
-      },
     );
+    if (typeof req === "string") return resolve({ ok: false, message: req });
     req.on("timeout", () =>
       req.destroy(new Error("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")),
     );
@@ -128,6 +134,26 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeR
     socket.once("timeout", () => socket.destroy(new Error(`dial tcp ${host}:${port}: i/o timeout`)));
     socket.once("error", (error) => resolve({ ok: false, message: dialMessage(error, "", host, port) }));
   });
+}
+
+/**
+ * The request, or Go's message for one that cannot be made: Node's http.get throws for a URL it cannot
+ * parse (a host with spaces) and for a header value with control characters, where Go's client fails the
+ * request instead.
+ */
+export function requestOrError(start: () => ClientRequest, url: string): ClientRequest | string {
+  try {
+    return start();
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === "ERR_INVALID_URL") return `parse ${JSON.stringify(url)}: invalid URL`;
+    const header = /\["(.*)"\]/.exec(message)?.[1];
+    const why =
+      code === "ERR_INVALID_CHAR" && header !== undefined
+        ? `net/http: invalid header field value for ${JSON.stringify(header)}`
+        : message;
+    return `Get ${JSON.stringify(url)}: ${why}`;
+  }
 }
 
 /** Go's net error texts ("dial tcp 127.0.1.1:8080: connect: connection refused"), which users search for. */
