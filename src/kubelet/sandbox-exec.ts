@@ -3,33 +3,16 @@
 // that environment. The environment never passes through a root process or a command line. pods/exec hands
 // it over through an inherited pipe instead (/dev/fd/N), which is closed before the command runs. A command
 // without a slash is looked up in the container's PATH, as runc does. With `--tty` first, the command runs
-// under a terminal this process holds (pty-relay.ts) instead of replacing it. Descriptors the runtime
-// inherited from whatever started it (Node passes on all without close-on-exec) are closed first: the
-// command must not read or write the host's files through them.
-import { accessSync, closeSync, constants, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
+// under a terminal this process holds (pty-relay.ts) instead of replacing it. Inherited descriptors are
+// closed first (inherited-fds.ts).
+import { accessSync, closeSync, constants, readFileSync, statSync, unlinkSync } from "node:fs";
 import path from "node:path";
+import { closeInheritedDescriptors } from "./inherited-fds.ts";
 import { relayTerminal } from "./pty-relay.ts";
 
 const args = process.argv.slice(2);
 const tty = args[0] === "--tty";
 const [envFile, ...argv] = tty ? args.slice(1) : args;
-
-/** O_CLOEXEC in /proc/self/fdinfo's octal flags (Linux; the same value on every architecture Node runs on). */
-const O_CLOEXEC = 0o2000000;
-
-/** Closes every descriptor above stdio that an exec would pass on; Node's own are all close-on-exec. */
-function closeInherited(): void {
-  for (const name of readdirSync("/proc/self/fd")) {
-    const fd = Number(name);
-    if (fd <= 2) continue;
-    try {
-      const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];
-      if (flags !== undefined && (Number.parseInt(flags, 8) & O_CLOEXEC) === 0) closeSync(fd);
-    } catch {
-      // gone meanwhile (the directory's own descriptor)
-    }
-  }
-}
 
 function lookPath(command: string, env: Record<string, string>): string {
   if (command.includes("/")) return command;
@@ -58,7 +41,7 @@ try {
       // a read-only root filesystem keeps it; it is this user's own environment anyway
     }
   }
-  closeInherited();
+  closeInheritedDescriptors();
   if (tty) relayTerminal(lookPath(argv[0], env), argv, env);
   else process.execve!(lookPath(argv[0], env), argv, env);
 } catch (error) {

@@ -2,7 +2,8 @@
 // close-on-exec on to its children, so whatever the process that started `cluster up` left open (a log
 // file, a socket of a process manager) reached the sandboxed command, which could read or write it past
 // the sandbox's filesystem. sandbox-exec, the last step before the command (and before the terminal
-// relay's), closes them. Launched here exactly as the runtime launches a container (sandboxArgv).
+// relay's), closes them, and so does the runtime at start (exec probes run without sandbox-exec).
+// Launched as the runtime launches a container (sandboxArgv), then through a real `cluster up`.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
@@ -12,7 +13,8 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { inclusterEntrypoint } from "../../src/kubelet/images.ts";
 import { appDirsFor, baseSteps, SETUP_ENV, sandboxArgv } from "../../src/kubelet/sandbox.ts";
-import { sandboxSkipReason } from "../integration/kubelet-harness.ts";
+import { eventually } from "../helpers/cluster.ts";
+import { CLI, dataDirKubectl, NODE, sandboxSkipReason, stablePort } from "../integration/kubelet-harness.ts";
 
 const skip = await sandboxSkipReason();
 const INHERITED_FD = 200;
@@ -75,4 +77,69 @@ test("nor does a sandboxed container under a terminal (the relay's command)", { 
   const r = await runSandboxed("tty", true, probe);
   assert.doesNotMatch(r.out, /operator secret/);
   assert.match(r.out, /EBADF/, r.out);
+});
+
+test("`cluster up` started with an open descriptor: a sandboxed Pod's exec probe does not get it", {
+  skip,
+}, async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "incluster-fds-up-"));
+  const stdio: ("ignore" | "pipe" | number)[] = ["ignore", "pipe", "pipe"];
+  while (stdio.length < INHERITED_FD) stdio.push("ignore");
+  stdio.push(secretFd);
+  const port = stablePort();
+  const up = spawn(NODE, [CLI, "cluster", "up", "--data-dir", dataDir, "--port", String(port)], { stdio });
+  let output = "";
+  up.stdout?.on("data", (d) => (output += d));
+  up.stderr?.on("data", (d) => (output += d));
+  try {
+    await eventually(
+      async () => output.includes("Press Ctrl-C") || undefined,
+      30_000,
+      `cluster up: ${output}`,
+    );
+    const sleeper = encodeURIComponent(
+      `process.getBuiltinModule("node:child_process").execSync("sleep 600")`,
+    );
+    await dataDirKubectl(
+      dataDir,
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "fds", namespace: "default" },
+        spec: {
+          terminationGracePeriodSeconds: 0,
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: "main",
+              image: "ghcr.io/incluster/incluster",
+              args: ["--help"],
+              env: [{ name: "NODE_OPTIONS", value: `--import=data:text/javascript,${sleeper}` }],
+              readinessProbe: {
+                exec: { command: ["sh", "-c", "echo fds: $(ls /proc/self/fd); exit 1"] },
+                periodSeconds: 1,
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const message = await eventually(
+      async () => {
+        const events = JSON.parse(
+          await dataDirKubectl(dataDir, ["get", "events", "-n", "default", "-o", "json"]),
+        ) as { items: { reason: string; message: string }[] };
+        return events.items.find((e) => e.reason === "Unhealthy" && e.message.includes("fds:"))?.message;
+      },
+      30_000,
+      "the exec probe's Unhealthy event",
+    );
+    assert.match(message, /fds: 0 1 2 3\b/);
+    assert.doesNotMatch(message, new RegExp(`\\b${INHERITED_FD}\\b`), message);
+  } finally {
+    up.kill("SIGINT");
+    await new Promise((resolve) => up.once("exit", resolve));
+    await rm(dataDir, { recursive: true, force: true });
+  }
 });
