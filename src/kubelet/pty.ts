@@ -77,6 +77,8 @@ export class FrameDecoder {
  */
 export class TerminalInput extends Writable {
   readonly #pipe: NodeJS.WritableStream;
+  /** The latest size not yet written (the pipe was full). */
+  #pendingSize: TerminalSize | undefined;
 
   constructor(pipe: NodeJS.WritableStream) {
     super();
@@ -97,6 +99,18 @@ export class TerminalInput extends Writable {
   }
 
   resize(size: TerminalSize): void {
-    this.#pipe.write(encodeFrame({ kind: "resize", size }));
+    // Sizes have no backpressure (the client's resize channel), and the command can stop its relay: while
+    // the pipe is full only the latest size waits, written once it drains.
+    const waiting = this.#pendingSize !== undefined;
+    this.#pendingSize = size;
+    if (waiting) return;
+    if (!(this.#pipe as Writable).writableNeedDrain) return this.#writeSize();
+    this.#pipe.once("drain", () => this.#writeSize());
+  }
+
+  #writeSize(): void {
+    const size = this.#pendingSize;
+    this.#pendingSize = undefined;
+    if (size) this.#pipe.write(encodeFrame({ kind: "resize", size }));
   }
 }

@@ -3,7 +3,7 @@
 // `tty: true` ContainerProcess whose terminal output is its stdout log.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { PassThrough, type Writable } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { test } from "node:test";
 import { ContainerProcess } from "../../../src/kubelet/container-process.ts";
 import type { LogWriter } from "../../../src/kubelet/logs.ts";
@@ -179,4 +179,29 @@ test("every sandbox gets its own devpts; a tty container's sandbox runs sandbox-
     "/run/incluster/env",
     "app",
   ]);
+});
+
+test("a relay that stops reading gets only the latest size, not every size a client floods it with", async () => {
+  // The command can SIGSTOP its relay (same user); the client's resize channel has no backpressure.
+  const written: Buffer[] = [];
+  let release: (() => void) | undefined;
+  const pipe = new Writable({
+    highWaterMark: 1024,
+    write(chunk: Buffer, _encoding, callback) {
+      written.push(chunk);
+      release = callback; // stuck until released
+    },
+  });
+  const input = new TerminalInput(pipe);
+  for (let i = 1; i <= 100_000; i++) input.resize({ width: i % 60_000, height: 24 });
+  assert.ok(pipe.writableLength <= 1024 + 9, `${pipe.writableLength} bytes buffered`);
+  // Once the relay reads again, the last size reaches it.
+  for (let i = 0; i < 1000 && release; i++) {
+    const next = release;
+    release = undefined;
+    next();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const frames = new FrameDecoder().push(Buffer.concat(written));
+  assert.deepEqual(frames.at(-1), { kind: "resize", size: { width: 100_000 % 60_000, height: 24 } });
 });
