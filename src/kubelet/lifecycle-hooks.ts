@@ -13,7 +13,7 @@ import https from "node:https";
 import type { Container, HTTPGetAction, LifecycleHandler, Pod } from "kubernetes-types/core/v1.d.ts";
 import { goQuote } from "../meta/go-quote.ts";
 import { type ExecSession, type ExecTarget, type NodeExecHost, PodExecRouter } from "./exec.ts";
-import { dialMessage, requestOrError } from "./probes.ts";
+import { dialMessage, type PodConnect, podConnect, requestOrError } from "./probes.ts";
 
 /** Event reasons (pkg/kubelet/events/event.go) and the waiting reason of a failed start (ErrPostStartHook). */
 export const FAILED_POST_START_HOOK = "FailedPostStartHook";
@@ -38,6 +38,8 @@ export interface HookTarget {
   pod: Pod;
   container: Container;
   podIP: string | undefined;
+  /** The Pod has a network namespace of its own: the host's loopback is out of its reach (podConnect). */
+  isolated?: boolean;
   exec(command: readonly string[], signal: AbortSignal): Promise<ExecOutcome>;
   /** A Warning event on the Pod (LifecycleHTTPFallback). */
   podWarning(reason: string, message: string): void;
@@ -201,11 +203,12 @@ async function runHttpHandler(
   const scheme = (action.scheme ?? "HTTP").toLowerCase() === "https" ? "https" : "http";
   const headers: Record<string, string> = { "User-Agent": LIFECYCLE_USER_AGENT, Accept: "*/*" };
   for (const header of action.httpHeaders ?? []) headers[header.name] = header.value;
-  const first = await httpGet(scheme, host, port, action.path ?? "", headers, signal);
+  const connect = podConnect(host, target.isolated);
+  const first = await httpGet(scheme, host, port, action.path ?? "", headers, signal, connect);
   if (first.ok || scheme === "http" || !first.httpResponseToHttps) return first.ok ? undefined : first.error;
   // isHTTPResponseError: an HTTP server behind an HTTPS hook gets the request again over HTTP.
   const { Authorization: _dropped, ...plain } = headers;
-  const retry = await httpGet("http", host, port, action.path ?? "", plain, signal);
+  const retry = await httpGet("http", host, port, action.path ?? "", plain, signal, connect);
   if (!retry.ok) return first.error;
   target.podWarning(
     "LifecycleHTTPFallback",
@@ -223,9 +226,16 @@ function httpGet(
   path: string,
   headers: Record<string, string>,
   signal: AbortSignal,
+  connect: PodConnect,
 ): Promise<HttpResult> {
   // formatURL: the path as given, after scheme://host:port (Go adds the "/" a relative path lacks).
   const url = `${scheme}://${hostPort(host, port)}${path && !path.startsWith("/") ? "/" : ""}${path}`;
+  if ("refused" in connect)
+    return Promise.resolve({
+      ok: false,
+      error: dialMessage(connect.refused, `Get "${url}"`, host, port),
+      httpResponseToHttps: false,
+    });
   return new Promise((resolve) => {
     const client = scheme === "https" ? https : http;
     const req = requestOrError(
@@ -236,6 +246,7 @@ function httpGet(
             headers,
             signal,
             agent: false, // a connection per hook: nothing kept open towards the Pod
+            lookup: connect.lookup,
             rejectUnauthorized: false, // the kubelet's lifecycle client skips verification, as probes do
           },
           (res) => {
