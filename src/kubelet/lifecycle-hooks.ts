@@ -149,6 +149,8 @@ export class ContainerCommands {
     }
     const close = () => session.close();
     signal.addEventListener("abort", close, { once: true });
+    // Aborted while the exec was being prepared: the listener came too late to hear it.
+    if (signal.aborted) close();
     const [stdout, stderr, done] = await Promise.all([
       collect(session.stdout),
       collect(session.stderr),

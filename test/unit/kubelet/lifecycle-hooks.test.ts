@@ -6,13 +6,16 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import type { Container, LifecycleHandler, Pod } from "kubernetes-types/core/v1.d.ts";
+import { ContainerProcess } from "../../../src/kubelet/container-process.ts";
 import {
+  ContainerCommands,
   type ExecOutcome,
   type HookTarget,
   resolveContainerPort,
   runLifecycleHandler,
   runPreStop,
 } from "../../../src/kubelet/lifecycle-hooks.ts";
+import type { LogWriter } from "../../../src/kubelet/logs.ts";
 import { testPki } from "../../helpers/cluster.ts";
 
 const pod: Pod = { metadata: { name: "web", namespace: "demo", uid: "u-1" } };
@@ -167,4 +170,35 @@ test("preStop: its time comes off the grace period in whole seconds; a slow hook
   assert.deepEqual(failures, [
     `Sleep lifecycle hook (30) ${WHERE} failed - error: container terminated before sleep hook finished`,
   ]);
+});
+
+test("an exec hook aborted while its session is being prepared is ended, not left running", async () => {
+  // The Pod's deletion aborts postStart and then waits for it; a sandboxed hook command lives as long as
+  // its container, which is only stopped after that wait: a missed abort would hang the deletion.
+  const main = new ContainerProcess(
+    { argv: ["sleep", "60"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, cwd: "/tmp" },
+    { write: () => undefined } as unknown as LogWriter,
+  );
+  const commands = new ContainerCommands(
+    {
+      container: () => (main.running && main.pid ? { process: main, pid: main.pid } : undefined),
+      allowHostCommands: true,
+      mountNamespace: false,
+    },
+    { namespace: "ns", name: "p", uid: "uid-1" },
+  );
+  try {
+    const abort = new AbortController();
+    const started = Date.now();
+    const outcome = commands.run("app", ["sleep", "600"], abort.signal);
+    abort.abort(); // while run() awaits the exec's preparation
+    const result = await Promise.race([
+      outcome,
+      new Promise((r) => setTimeout(() => r("still running"), 5000)),
+    ]);
+    assert.notEqual(result, "still running");
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    await main.terminate(0);
+  }
 });
