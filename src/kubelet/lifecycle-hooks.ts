@@ -147,16 +147,22 @@ export class ContainerCommands {
     } catch (error) {
       return { error: (error as Error).message };
     }
-    const close = () => session.close();
-    signal.addEventListener("abort", close, { once: true });
-    // Aborted while the exec was being prepared: the listener came too late to hear it.
-    if (signal.aborted) close();
-    const [stdout, stderr, done] = await Promise.all([
-      collect(session.stdout),
-      collect(session.stderr),
-      session.done,
-    ]);
-    signal.removeEventListener("abort", close);
+    const finished = Promise.all([collect(session.stdout), collect(session.stderr), session.done]);
+    // An abort ends the hook at once: the session's end also waits for its output to close, which a
+    // descendant that left the process group may hold open (and the Pod's deletion waits for the hook).
+    let stop = () => undefined as void;
+    const aborted = new Promise<"aborted">((resolve) => {
+      stop = () => {
+        session.close();
+        resolve("aborted");
+      };
+      signal.addEventListener("abort", stop, { once: true });
+      if (signal.aborted) stop(); // aborted while the exec was being prepared
+    });
+    const result = await Promise.race([finished, aborted]);
+    signal.removeEventListener("abort", stop);
+    if (result === "aborted") return { error: "context canceled" };
+    const [stdout, stderr, done] = result;
     if ("error" in done) return { error: done.error };
     return { exitCode: done.exitCode, stdout, stderr };
   }
