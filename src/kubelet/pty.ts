@@ -88,8 +88,14 @@ export class TerminalInput extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    // The pipe's own buffer is the backpressure: a command not reading stops the client's input.
-    if (this.#pipe.write(encodeFrame({ kind: "input", data: chunk }))) callback();
+    // The pipe's own buffer is the backpressure: a command not reading stops the client's input. A chunk
+    // may be larger than a frame may carry (a websocket message of up to 4 MiB): it goes in several.
+    let flowing = true;
+    for (let at = 0; at < chunk.length || at === 0; at += MAX_PAYLOAD_BYTES)
+      flowing = this.#pipe.write(
+        encodeFrame({ kind: "input", data: chunk.subarray(at, at + MAX_PAYLOAD_BYTES) }),
+      );
+    if (flowing) callback();
     else this.#pipe.once("drain", () => callback());
   }
 

@@ -205,3 +205,19 @@ test("a relay that stops reading gets only the latest size, not every size a cli
   const frames = new FrameDecoder().push(Buffer.concat(written));
   assert.deepEqual(frames.at(-1), { kind: "resize", size: { width: 100_000 % 60_000, height: 24 } });
 });
+
+test("input larger than a frame may carry is split into frames the relay accepts", async () => {
+  // A websocket client may send up to 4 MiB of stdin in one message; one frame that size ended the input.
+  const pipe = new PassThrough();
+  const chunks: Buffer[] = [];
+  pipe.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const input = new TerminalInput(pipe);
+  const pasted = Buffer.alloc(3 * 1024 * 1024, "x");
+  await new Promise<void>((resolve, reject) =>
+    input.write(pasted, (error) => (error ? reject(error) : resolve())),
+  );
+  const frames = new FrameDecoder().push(Buffer.concat(chunks));
+  const typed = Buffer.concat(frames.map((f) => (f.kind === "input" ? f.data : Buffer.alloc(0))));
+  assert.equal(typed.length, pasted.length);
+  assert.ok(typed.equals(pasted));
+});
