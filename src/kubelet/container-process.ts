@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import type { Writable } from "node:stream";
+import { timerDelay } from "./clock.ts";
 import type { LogWriter } from "./logs.ts";
 import { TerminalInput, type TerminalSize } from "./pty.ts";
 
@@ -158,7 +159,7 @@ export class ContainerProcess {
       timer = setTimeout(() => {
         if (!this.#reaped) this.#killGroup("SIGKILL"); // once reaped, the exit handler already did
         resolve();
-      }, graceMs);
+      }, timerDelay(graceMs));
     });
     await Promise.race([this.exited, killed]);
     clearTimeout(timer);

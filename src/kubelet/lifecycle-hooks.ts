@@ -12,6 +12,7 @@ import http from "node:http";
 import https from "node:https";
 import type { Container, HTTPGetAction, LifecycleHandler, Pod } from "kubernetes-types/core/v1.d.ts";
 import { goQuote } from "../meta/go-quote.ts";
+import { timerDelay } from "./clock.ts";
 import { type ExecSession, type ExecTarget, type NodeExecHost, PodExecRouter } from "./exec.ts";
 import { dialMessage, type PodConnect, podConnect, requestOrError } from "./probes.ts";
 
@@ -100,7 +101,7 @@ export async function runPreStop(
   });
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, graceMs);
+    timer = setTimeout(resolve, timerDelay(graceMs));
   });
   await Promise.race([hook, bound]);
   clearTimeout(timer);
@@ -189,7 +190,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     const timer = setTimeout(() => {
       signal.removeEventListener("abort", stop);
       resolve(true);
-    }, ms);
+    }, timerDelay(ms));
     const stop = () => {
       clearTimeout(timer);
       resolve(false);

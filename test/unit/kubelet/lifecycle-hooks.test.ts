@@ -206,3 +206,44 @@ test("an aborted exec hook ends at once: aborted while being prepared, or with a
     await main.terminate(0);
   }
 });
+
+test("a grace period beyond Node's timer range (about 24.8 days) still bounds, it does not skip", async () => {
+  // setTimeout fires after 1 ms for anything above 2^31-1 ms: preStop would not be waited for, and the
+  // container would get SIGKILL right after SIGTERM.
+  const graceMs = 40 * 24 * 3600 * 1000;
+  let finished = false;
+  const slow = target({
+    exec: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      finished = true;
+      return { exitCode: 0, stdout: "", stderr: "" };
+    },
+  });
+  const left = await runPreStop(
+    { exec: { command: ["drain"] } },
+    slow,
+    graceMs,
+    new AbortController().signal,
+    () => {
+      throw new Error("no failure expected");
+    },
+  );
+  assert.equal(finished, true, "preStop was waited for");
+  assert.equal(left, graceMs);
+  const stubborn = new ContainerProcess(
+    {
+      argv: ["sh", "-c", "trap '' TERM; sleep 30 & wait; sleep 30"],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      cwd: "/tmp",
+    },
+    { write: () => undefined } as unknown as LogWriter,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const stopping = stubborn.terminate(graceMs);
+  assert.equal(
+    await within(stopping, 1000),
+    "still running",
+    "SIGTERM ignored: it keeps running for the grace period",
+  );
+  await stubborn.terminate(0);
+});
