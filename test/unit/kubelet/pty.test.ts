@@ -3,6 +3,9 @@
 // `tty: true` ContainerProcess whose terminal output is its stdout log.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { test } from "node:test";
 import { ContainerProcess } from "../../../src/kubelet/container-process.ts";
@@ -220,4 +223,42 @@ test("input larger than a frame may carry is split into frames the relay accepts
   const typed = Buffer.concat(frames.map((f) => (f.kind === "input" ? f.data : Buffer.alloc(0))));
   assert.equal(typed.length, pasted.length);
   assert.ok(typed.equals(pasted));
+});
+
+test("terminating a tty: true host container ends its command too, though it has a session of its own", async () => {
+  // The command's terminal session is outside the container's process group: a SIGKILL of the group took
+  // only the relay, and a command ignoring SIGTERM and SIGHUP kept running after its Pod was gone.
+  const pidFile = path.join(os.tmpdir(), `incluster-tty-${process.pid}.pid`);
+  const argv = sandboxExecArgv(process.execPath, "/dev/fd/3", true, [
+    "sh",
+    "-c",
+    `trap '' TERM HUP; echo $$ > ${pidFile}; while true; do sleep 0.2; done`,
+  ]);
+  const container = new ContainerProcess(
+    { argv, env: { PATH: env.PATH }, cwd: "/", tty: true, envPipe: definedEnv(env) },
+    { write: () => undefined } as unknown as LogWriter,
+  );
+  let pid = 0;
+  for (let i = 0; i < 100 && !pid; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : 0;
+  }
+  assert.ok(pid > 0, "the command started");
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    const exit = await container.terminate(300);
+    assert.equal(exit.exitCode, 137, "killed after its grace period, as any container");
+    for (let i = 0; i < 40 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(alive(), false, `command ${pid} outlived its container`);
+  } finally {
+    if (alive()) process.kill(pid, "SIGKILL");
+    rmSync(pidFile, { force: true });
+  }
 });
