@@ -10,3 +10,11 @@ export const systemClock: Clock = { now: () => Date.now() };
 export function rfc3339(ms: number = Date.now()): string {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 }
+
+/**
+ * A delay for setTimeout: Node fires a timer set beyond 2^31-1 ms (about 24.8 days) after 1 ms, so a long
+ * grace period (an int64 of seconds in the API) would end at once; it waits the longest a timer can.
+ */
+export function timerDelay(ms: number): number {
+  return Math.min(ms, 2 ** 31 - 1);
+}

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import type { Writable } from "node:stream";
+import { timerDelay } from "./clock.ts";
 import type { LogWriter } from "./logs.ts";
 import { TerminalInput, type TerminalSize } from "./pty.ts";
 
@@ -50,6 +51,8 @@ export interface ExitInfo {
 
 /** How long to wait for output to drain after the main process exited. */
 const DRAIN_MS = 500;
+/** How long a terminal's relay gets to kill its command's group (SIGHUP) before its own group's SIGKILL. */
+const HANGUP_GRACE_MS = 1000;
 
 export class ContainerProcess {
   readonly pid: number | undefined;
@@ -156,13 +159,26 @@ export class ContainerProcess {
     let timer: NodeJS.Timeout | undefined;
     const killed = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        if (!this.#reaped) this.#killGroup("SIGKILL"); // once reaped, the exit handler already did
+        if (!this.#reaped) this.#kill(); // once reaped, the exit handler already did
         resolve();
-      }, graceMs);
+      }, timerDelay(graceMs));
     });
     await Promise.race([this.exited, killed]);
     clearTimeout(timer);
     return this.exited;
+  }
+
+  /**
+   * SIGKILL of the group. A terminal's command has a session (and group) of its own, out of reach of that
+   * outside a sandbox (whose PID namespace ends with it): the relay hangs it up first (SIGHUP: it kills the
+   * command's group, then itself), then the group goes.
+   */
+  #kill(): void {
+    if (!this.#terminal || this.#sandboxed) return this.#killGroup("SIGKILL");
+    this.#killGroup("SIGHUP");
+    setTimeout(() => {
+      if (!this.#reaped) this.#killGroup("SIGKILL");
+    }, HANGUP_GRACE_MS).unref();
   }
 
   #killGroup(signal: NodeJS.Signals): void {

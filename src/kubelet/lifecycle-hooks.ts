@@ -12,8 +12,9 @@ import http from "node:http";
 import https from "node:https";
 import type { Container, HTTPGetAction, LifecycleHandler, Pod } from "kubernetes-types/core/v1.d.ts";
 import { goQuote } from "../meta/go-quote.ts";
+import { timerDelay } from "./clock.ts";
 import { type ExecSession, type ExecTarget, type NodeExecHost, PodExecRouter } from "./exec.ts";
-import { dialMessage } from "./probes.ts";
+import { dialMessage, type PodConnect, podConnect, requestOrError } from "./probes.ts";
 
 /** Event reasons (pkg/kubelet/events/event.go) and the waiting reason of a failed start (ErrPostStartHook). */
 export const FAILED_POST_START_HOOK = "FailedPostStartHook";
@@ -38,6 +39,8 @@ export interface HookTarget {
   pod: Pod;
   container: Container;
   podIP: string | undefined;
+  /** The Pod has a network namespace of its own: the host's loopback is out of its reach (podConnect). */
+  isolated?: boolean;
   exec(command: readonly string[], signal: AbortSignal): Promise<ExecOutcome>;
   /** A Warning event on the Pod (LifecycleHTTPFallback). */
   podWarning(reason: string, message: string): void;
@@ -98,7 +101,7 @@ export async function runPreStop(
   });
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, graceMs);
+    timer = setTimeout(resolve, timerDelay(graceMs));
   });
   await Promise.race([hook, bound]);
   clearTimeout(timer);
@@ -145,14 +148,22 @@ export class ContainerCommands {
     } catch (error) {
       return { error: (error as Error).message };
     }
-    const close = () => session.close();
-    signal.addEventListener("abort", close, { once: true });
-    const [stdout, stderr, done] = await Promise.all([
-      collect(session.stdout),
-      collect(session.stderr),
-      session.done,
-    ]);
-    signal.removeEventListener("abort", close);
+    const finished = Promise.all([collect(session.stdout), collect(session.stderr), session.done]);
+    // An abort ends the hook at once: the session's end also waits for its output to close, which a
+    // descendant that left the process group may hold open (and the Pod's deletion waits for the hook).
+    let stop = () => undefined as void;
+    const aborted = new Promise<"aborted">((resolve) => {
+      stop = () => {
+        session.close();
+        resolve("aborted");
+      };
+      signal.addEventListener("abort", stop, { once: true });
+      if (signal.aborted) stop(); // aborted while the exec was being prepared
+    });
+    const result = await Promise.race([finished, aborted]);
+    signal.removeEventListener("abort", stop);
+    if (result === "aborted") return { error: "context canceled" };
+    const [stdout, stderr, done] = result;
     if ("error" in done) return { error: done.error };
     return { exitCode: done.exitCode, stdout, stderr };
   }
@@ -179,7 +190,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     const timer = setTimeout(() => {
       signal.removeEventListener("abort", stop);
       resolve(true);
-    }, ms);
+    }, timerDelay(ms));
     const stop = () => {
       clearTimeout(timer);
       resolve(false);
@@ -201,11 +212,12 @@ async function runHttpHandler(
   const scheme = (action.scheme ?? "HTTP").toLowerCase() === "https" ? "https" : "http";
   const headers: Record<string, string> = { "User-Agent": LIFECYCLE_USER_AGENT, Accept: "*/*" };
   for (const header of action.httpHeaders ?? []) headers[header.name] = header.value;
-  const first = await httpGet(scheme, host, port, action.path ?? "", headers, signal);
+  const connect = podConnect(host, target.isolated);
+  const first = await httpGet(scheme, host, port, action.path ?? "", headers, signal, connect);
   if (first.ok || scheme === "http" || !first.httpResponseToHttps) return first.ok ? undefined : first.error;
   // isHTTPResponseError: an HTTP server behind an HTTPS hook gets the request again over HTTP.
   const { Authorization: _dropped, ...plain } = headers;
-  const retry = await httpGet("http", host, port, action.path ?? "", plain, signal);
+  const retry = await httpGet("http", host, port, action.path ?? "", plain, signal, connect);
   if (!retry.ok) return first.error;
   target.podWarning(
     "LifecycleHTTPFallback",
@@ -223,24 +235,37 @@ function httpGet(
   path: string,
   headers: Record<string, string>,
   signal: AbortSignal,
+  connect: PodConnect,
 ): Promise<HttpResult> {
   // formatURL: the path as given, after scheme://host:port (Go adds the "/" a relative path lacks).
   const url = `${scheme}://${hostPort(host, port)}${path && !path.startsWith("/") ? "/" : ""}${path}`;
+  if ("refused" in connect)
+    return Promise.resolve({
+      ok: false,
+      error: dialMessage(connect.refused, `Get "${url}"`, host, port),
+      httpResponseToHttps: false,
+    });
   return new Promise((resolve) => {
     const client = scheme === "https" ? https : http;
-    const req = client.get(
+    const req = requestOrError(
+      () =>
+        client.get(
+          url,
+          {
+            headers,
+            signal,
+            agent: false, // a connection per hook: nothing kept open towards the Pod
+            lookup: connect.lookup,
+            rejectUnauthorized: false, // the kubelet's lifecycle client skips verification, as probes do
+          },
+          (res) => {
+            res.resume();
+            resolve({ ok: true });
+          },
+        ),
       url,
-      {
-        headers,
-        signal,
-        agent: false, // a connection per hook: nothing kept open towards the Pod
-        rejectUnauthorized: false, // the kubelet's lifecycle client skips verification, as probes do
-      },
-      (res) => {
-        res.resume();
-        resolve({ ok: true });
-      },
     );
+    if (typeof req === "string") return resolve({ ok: false, error: req, httpResponseToHttps: false });
     req.on("error", (error: NodeJS.ErrnoException) => {
       const httpResponseToHttps =
         scheme === "https" && (error.code === "ERR_SSL_WRONG_VERSION_NUMBER" || error.code === "EPROTO");

@@ -598,6 +598,7 @@ export class PodWorker {
       pod: this.#pod,
       container: record.spec,
       podIP: this.#podIP ?? HOST_IP,
+      isolated: this.#netns !== undefined,
       exec: (command, signal) => commands.run(record.spec.name, command, signal),
       podWarning: (reason, message) => this.#event(undefined, "Warning", reason, message),
     };
@@ -677,6 +678,7 @@ export class PodWorker {
   #probeTarget(record: ContainerRecord, spec: ProcessSpec, pid: () => number | undefined) {
     return {
       podIP: this.#podIP ?? HOST_IP,
+      isolated: this.#netns !== undefined,
       ports: record.spec.ports ?? [],
       exec: (command: readonly string[]) => {
         if (spec.sandbox) {

@@ -1,6 +1,7 @@
 // One probe attempt (pkg/kubelet/prober): exec, httpGet and tcpSocket, with upstream's result messages.
 import { spawn } from "node:child_process";
-import http from "node:http";
+import dns from "node:dns";
+import http, { type ClientRequest } from "node:http";
 import https from "node:https";
 import net from "node:net";
 import type { ContainerPort, Probe } from "kubernetes-types/core/v1.d.ts";
@@ -16,6 +17,8 @@ export interface ProbeTarget {
   ports: readonly ContainerPort[];
   /** Builds the argv/env/cwd of an exec probe inside the container's context, or explains why it cannot. */
   exec(command: readonly string[]): { argv: string[]; env: NodeJS.ProcessEnv; cwd: string } | Error;
+  /** The Pod has a network namespace of its own: the host's loopback is out of its reach (podConnect). */
+  isolated?: boolean;
 }
 
 export async function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
@@ -24,10 +27,12 @@ export async function runProbe(probe: Probe, target: ProbeTarget): Promise<Probe
   if (probe.httpGet) {
     const port = resolvePort(probe.httpGet.port, target.ports);
     if (port instanceof Error) return { ok: false, message: port.message };
+    const host = probe.httpGet.host || target.podIP;
     return httpProbe(
       {
         scheme: probe.httpGet.scheme === "HTTPS" ? "https" : "http",
-        host: probe.httpGet.host || target.podIP,
+        host,
+        connect: podConnect(host, target.isolated),
         port,
         path: probe.httpGet.path || "/",
         headers: Object.fromEntries((probe.httpGet.httpHeaders ?? []).map((h) => [h.name, h.value])),
@@ -38,7 +43,8 @@ export async function runProbe(probe: Probe, target: ProbeTarget): Promise<Probe
   if (probe.tcpSocket) {
     const port = resolvePort(probe.tcpSocket.port, target.ports);
     if (port instanceof Error) return { ok: false, message: port.message };
-    return tcpProbe(probe.tcpSocket.host || target.podIP, port, timeoutMs);
+    const host = probe.tcpSocket.host || target.podIP;
+    return tcpProbe(host, port, timeoutMs, podConnect(host, target.isolated));
   }
   if (probe.grpc) return { ok: false, message: "gRPC probes are not supported by the incluster runtime" };
   return { ok: false, message: "missing probe handler" };
@@ -85,6 +91,7 @@ function execProbe(command: readonly string[], target: ProbeTarget, timeoutMs: n
 interface HttpTarget {
   scheme: "http" | "https";
   host: string;
+  connect: PodConnect;
   port: number;
   path: string;
   headers: Record<string, string>;
@@ -94,21 +101,34 @@ function httpProbe(target: HttpTarget, timeoutMs: number): Promise<ProbeResult> 
   const host = target.host.includes(":") ? `[${target.host}]` : target.host;
   const url = `${target.scheme}://${host}:${target.port}${target.path.startsWith("/") ? "" : "/"}${target.path}`;
   const client = target.scheme === "https" ? https : http;
+  const connect = target.connect;
+  if ("refused" in connect)
+    return Promise.resolve({
+      ok: false,
+      message: dialMessage(connect.refused, `Get "${url}"`, host, target.port),
+    });
   return new Promise((resolve) => {
-    const req = client.get(
+    // A host or header value the API accepts (as upstream does) but Node refuses throws synchronously.
+    const req = requestOrError(
+      () =>
+        client.get(
+          url,
+          {
+            lookup: connect.lookup,
+            headers: { "User-Agent": "kube-probe/1.33", Accept: "*/*", ...target.headers },
+            timeout: timeoutMs,
+            rejectUnauthorized: false, // the kubelet does not verify probe certificates either
+          },
+          (res) => {
+            const code = res.statusCode ?? 0;
+            res.resume();
+            if (code >= 200 && code < 400) resolve({ ok: true, message: "" });
+            else resolve({ ok: false, message: `HTTP probe failed with statuscode: ${code}` });
+          },
+        ),
       url,
-      {
-        headers: { "User-Agent": "kube-probe/1.33", Accept: "*/*", ...target.headers },
-        timeout: timeoutMs,
-        rejectUnauthorized: false, // the kubelet does not verify probe certificates either
-      },
-      (res) => {
-        const code = res.statusCode ?? 0;
-        res.resume();
-        if (code >= 200 && code < 400) resolve({ ok: true, message: "" });
-        else resolve({ ok: false, message: `HTTP probe failed with statuscode: ${code}` });
-      },
     );
+    if (typeof req === "string") return resolve({ ok: false, message: req });
     req.on("timeout", () =>
       req.destroy(new Error("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")),
     );
@@ -118,9 +138,11 @@ function httpProbe(target: HttpTarget, timeoutMs: number): Promise<ProbeResult> 
   });
 }
 
-function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+function tcpProbe(host: string, port: number, timeoutMs: number, connect: PodConnect): Promise<ProbeResult> {
+  if ("refused" in connect)
+    return Promise.resolve({ ok: false, message: dialMessage(connect.refused, "", host, port) });
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: timeoutMs });
+    const socket = net.connect({ host, port, timeout: timeoutMs, lookup: connect.lookup });
     socket.once("connect", () => {
       socket.destroy();
       resolve({ ok: true, message: "" });
@@ -128,6 +150,67 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeR
     socket.once("timeout", () => socket.destroy(new Error(`dial tcp ${host}:${port}: i/o timeout`)));
     socket.once("error", (error) => resolve({ ok: false, message: dialMessage(error, "", host, port) }));
   });
+}
+
+/**
+ * The request, or Go's message for one that cannot be made: Node's http.get throws for a URL it cannot
+ * parse (a host with spaces) and for a header value with control characters, where Go's client fails the
+ * request instead.
+ */
+export function requestOrError(start: () => ClientRequest, url: string): ClientRequest | string {
+  try {
+    return start();
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === "ERR_INVALID_URL") return `parse ${JSON.stringify(url)}: invalid URL`;
+    const header = /\["(.*)"\]/.exec(message)?.[1];
+    const why =
+      code === "ERR_INVALID_CHAR" && header !== undefined
+        ? `net/http: invalid header field value for ${JSON.stringify(header)}`
+        : message;
+    return `Get ${JSON.stringify(url)}: ${why}`;
+  }
+}
+
+const LOOPBACK_REFUSED = "ELOOPBACKREFUSED";
+
+/** The host's own addresses (loopback, unspecified), which a Pod with a network namespace cannot reach. */
+export function isHostOnlyAddress(address: string): boolean {
+  const ip = address.toLowerCase().startsWith("::ffff:") ? address.slice(7) : address;
+  if (net.isIPv4(ip)) return ip.startsWith("127.") || ip.startsWith("0.");
+  return ip === "::1" || ip === "::";
+}
+
+function loopbackRefused(address: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(
+    `${address} is the host's loopback, out of reach of a Pod with a network namespace of its own (use the Pod's IP or a Service)`,
+  );
+  error.code = LOOPBACK_REFUSED;
+  return error;
+}
+
+/** A name lookup that fails for names resolving to the host's own addresses (DNS, /etc/hosts' localhost). */
+const podLookup: net.LookupFunction = (hostname, options, callback) => {
+  dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, "", 0);
+    const hostOnly = addresses.find((a) => isHostOnlyAddress(a.address));
+    if (hostOnly) return callback(loopbackRefused(hostOnly.address), "", 0);
+    if (options.all) return callback(null, addresses);
+    callback(null, addresses[0]?.address ?? "", addresses[0]?.family ?? 4);
+  });
+};
+
+export type PodConnect = { refused: Error } | { lookup?: net.LookupFunction };
+
+/**
+ * How a probe or hook connects to host for a Pod. The runtime connects from the host's network namespace
+ * (as the kubelet does); a Pod with one of its own cannot reach the host's loopback, and neither may its
+ * probes and hooks (docs/security.md): a loopback address is refused, a name is checked once resolved.
+ */
+export function podConnect(host: string, isolated: boolean | undefined): PodConnect {
+  if (!isolated) return {};
+  if (net.isIP(host) && isHostOnlyAddress(host)) return { refused: loopbackRefused(host) };
+  return { lookup: podLookup };
 }
 
 /** Go's net error texts ("dial tcp 127.0.1.1:8080: connect: connection refused"), which users search for. */
@@ -138,6 +221,8 @@ export function dialMessage(error: Error, prefix: string, host: string, port: nu
       ? `dial tcp ${host}:${port}: connect: connection refused`
       : code === "EHOSTUNREACH"
         ? `dial tcp ${host}:${port}: connect: no route to host`
-        : error.message;
+        : code === LOOPBACK_REFUSED
+          ? `dial tcp ${host}:${port}: ${error.message}`
+          : error.message;
   return prefix ? `${prefix}: ${dial}` : dial;
 }

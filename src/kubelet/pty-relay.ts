@@ -4,7 +4,8 @@
 // its own. The relay copies framed input (pty.ts) from its stdin to the terminal, applies window sizes, and
 // copies the terminal's output to its stdout; it exits with the command's exit code (or its signal).
 //   - SIGTERM and SIGINT are passed on to the command (a container's termination, as runc signals its init);
-//   - SIGHUP means the session is gone (the exec client left): the command's process group is killed.
+//   - SIGHUP means the session is gone (the exec client left, or the container's grace period is over):
+//     the command's process group is killed, and the relay with it.
 // TERM is xterm, as containerd sets it for a tty process.
 import { createRequire } from "node:module";
 import { constants } from "node:os";
@@ -74,7 +75,7 @@ export function relayTerminal(file: string, argv: readonly string[], env: Record
   process.on("SIGINT", () => signal(terminal.pid, "SIGINT"));
   process.on("SIGHUP", () => {
     signal(-terminal.pid, "SIGKILL");
-    process.exit(128 + constants.signals.SIGHUP);
+    signal(process.pid, "SIGKILL"); // killed, as the container's process is after its grace period
   });
 
   terminal.onData((data) => {

@@ -77,6 +77,8 @@ export class FrameDecoder {
  */
 export class TerminalInput extends Writable {
   readonly #pipe: NodeJS.WritableStream;
+  /** The latest size not yet written (the pipe was full). */
+  #pendingSize: TerminalSize | undefined;
 
   constructor(pipe: NodeJS.WritableStream) {
     super();
@@ -86,8 +88,14 @@ export class TerminalInput extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    // The pipe's own buffer is the backpressure: a command not reading stops the client's input.
-    if (this.#pipe.write(encodeFrame({ kind: "input", data: chunk }))) callback();
+    // The pipe's own buffer is the backpressure: a command not reading stops the client's input. A chunk
+    // may be larger than a frame may carry (a websocket message of up to 4 MiB): it goes in several.
+    let flowing = true;
+    for (let at = 0; at < chunk.length || at === 0; at += MAX_PAYLOAD_BYTES)
+      flowing = this.#pipe.write(
+        encodeFrame({ kind: "input", data: chunk.subarray(at, at + MAX_PAYLOAD_BYTES) }),
+      );
+    if (flowing) callback();
     else this.#pipe.once("drain", () => callback());
   }
 
@@ -97,6 +105,18 @@ export class TerminalInput extends Writable {
   }
 
   resize(size: TerminalSize): void {
-    this.#pipe.write(encodeFrame({ kind: "resize", size }));
+    // Sizes have no backpressure (the client's resize channel), and the command can stop its relay: while
+    // the pipe is full only the latest size waits, written once it drains.
+    const waiting = this.#pendingSize !== undefined;
+    this.#pendingSize = size;
+    if (waiting) return;
+    if (!(this.#pipe as Writable).writableNeedDrain) return this.#writeSize();
+    this.#pipe.once("drain", () => this.#writeSize());
+  }
+
+  #writeSize(): void {
+    const size = this.#pendingSize;
+    this.#pendingSize = undefined;
+    if (size) this.#pipe.write(encodeFrame({ kind: "resize", size }));
   }
 }

@@ -14,6 +14,7 @@ import { kubernetesServiceEnv } from "./env.ts";
 import { EventRecorder } from "./events.ts";
 import type { PodExecRouter } from "./exec.ts";
 import { inclusterEntrypoint } from "./images.ts";
+import { closeInheritedDescriptors } from "./inherited-fds.ts";
 import { PodLogStore } from "./logs.ts";
 import { detectMountNamespace } from "./mount-namespace.ts";
 import { startNodeNetwork } from "./network/node-network.ts";
@@ -165,6 +166,7 @@ async function sandboxMode(options: RuntimeOptions, log: Logger): Promise<Sandbo
 
 export async function startRuntime(options: RuntimeOptions): Promise<RunningRuntime> {
   const log = options.logger ?? pino({ level: "info", base: { component: "kubelet" } }, pino.destination(2));
+  closeInheritedDescriptors(); // before anything is spawned: exec probes and host commands run as they are
   const ownClient = !options.client;
   const client =
     options.client ??

@@ -3,9 +3,11 @@
 // that environment. The environment never passes through a root process or a command line. pods/exec hands
 // it over through an inherited pipe instead (/dev/fd/N), which is closed before the command runs. A command
 // without a slash is looked up in the container's PATH, as runc does. With `--tty` first, the command runs
-// under a terminal this process holds (pty-relay.ts) instead of replacing it.
+// under a terminal this process holds (pty-relay.ts) instead of replacing it. Inherited descriptors are
+// closed first (inherited-fds.ts).
 import { accessSync, closeSync, constants, readFileSync, statSync, unlinkSync } from "node:fs";
 import path from "node:path";
+import { closeInheritedDescriptors } from "./inherited-fds.ts";
 import { relayTerminal } from "./pty-relay.ts";
 
 const args = process.argv.slice(2);
@@ -39,6 +41,7 @@ try {
       // a read-only root filesystem keeps it; it is this user's own environment anyway
     }
   }
+  closeInheritedDescriptors();
   if (tty) relayTerminal(lookPath(argv[0], env), argv, env);
   else process.execve!(lookPath(argv[0], env), argv, env);
 } catch (error) {

@@ -3,6 +3,7 @@
 // with restartPolicy Always) gets SIGTERM only after all regular containers and every later sidecar have
 // exited, or when the grace period runs out.
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
+import { timerDelay } from "./clock.ts";
 
 export class TerminationOrdering {
   /** Container name → resolves once it has exited (at once for containers not running). */
@@ -33,7 +34,7 @@ export class TerminationOrdering {
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
+      timer = setTimeout(resolve, timerDelay(graceMs));
     });
     await Promise.race([Promise.all(this.#prereqs.get(name) ?? []), expired]);
     clearTimeout(timer);

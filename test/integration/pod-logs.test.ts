@@ -98,3 +98,19 @@ test("tailLines, limitBytes, sinceSeconds and timestamps", async () => {
   assert.equal(kubectl.code, 0, kubectl.stderr);
   assert.equal(kubectl.stdout, "two\nth");
 });
+
+test("log options are decoded and validated before the Pod is looked up (getRequestOptions, LogREST.Get)", async () => {
+  const created = await c.admin("POST", "/api/v1/namespaces/default/pods", {
+    metadata: { name: "unscheduled" },
+    spec: { containers: [{ name: "c", image: "x" }] },
+  });
+  assert.equal(created.status, 201, created.text);
+  const get = (pod: string, query: string) =>
+    c.admin("GET", `/api/v1/namespaces/default/pods/${pod}/log?${query}`);
+  assert.equal((await get("unscheduled", "")).status, 204, "no log location yet");
+  const bad = await get("unscheduled", "sinceTime=yesterday");
+  assert.equal(bad.status, 400, bad.text);
+  const invalid = await get("unscheduled", "tailLines=-1");
+  assert.equal(invalid.status, 422, invalid.text);
+  assert.equal((await get("missing", "limitBytes=x")).status, 400);
+});

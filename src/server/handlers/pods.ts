@@ -59,6 +59,8 @@ export async function createBinding(call: Call): Promise<void> {
 
 export async function podLog(call: Call): Promise<void> {
   const { ctx, req, res, info, query } = call;
+  // The options are decoded (getRequestOptions) and validated (LogREST.Get) before LogLocation reads the Pod.
+  const options = logOptions(info.name, query);
   const entry = ctx.store.get("pods", info.namespace, info.name);
   if (!entry) throw fail.notFound("pods", "", info.name);
   const pod = entry.object() as Pod;
@@ -85,7 +87,6 @@ export async function podLog(call: Call): Promise<void> {
   if (!ctx.podLogs)
     throw fail.badRequest(`no runtime serves node "${pod.spec.nodeName}": logs are unavailable`);
 
-  const options = logOptions(info.name, query);
   const abort = new AbortController();
   req.on("close", () => abort.abort());
   const logs = await readLogs(ctx.podLogs, info.namespace, info.name, container, {

@@ -6,13 +6,16 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import type { Container, LifecycleHandler, Pod } from "kubernetes-types/core/v1.d.ts";
+import { ContainerProcess } from "../../../src/kubelet/container-process.ts";
 import {
+  ContainerCommands,
   type ExecOutcome,
   type HookTarget,
   resolveContainerPort,
   runLifecycleHandler,
   runPreStop,
 } from "../../../src/kubelet/lifecycle-hooks.ts";
+import type { LogWriter } from "../../../src/kubelet/logs.ts";
 import { testPki } from "../../helpers/cluster.ts";
 
 const pod: Pod = { metadata: { name: "web", namespace: "demo", uid: "u-1" } };
@@ -167,4 +170,80 @@ test("preStop: its time comes off the grace period in whole seconds; a slow hook
   assert.deepEqual(failures, [
     `Sleep lifecycle hook (30) ${WHERE} failed - error: container terminated before sleep hook finished`,
   ]);
+});
+
+const within = <T>(promise: Promise<T>, ms: number) =>
+  Promise.race([promise, new Promise<string>((resolve) => setTimeout(() => resolve("still running"), ms))]);
+
+test("an aborted exec hook ends at once: aborted while being prepared, or with a descendant holding its output", async () => {
+  // The Pod's deletion aborts postStart and then waits for it; a sandboxed hook command lives as long as
+  // its container, which is only stopped after that wait: a missed abort would hang the deletion.
+  const main = new ContainerProcess(
+    { argv: ["sleep", "60"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, cwd: "/tmp" },
+    { write: () => undefined } as unknown as LogWriter,
+  );
+  const commands = new ContainerCommands(
+    {
+      container: () => (main.running && main.pid ? { process: main, pid: main.pid } : undefined),
+      allowHostCommands: true,
+      mountNamespace: false,
+    },
+    { namespace: "ns", name: "p", uid: "uid-1" },
+  );
+  try {
+    const abort = new AbortController();
+    const outcome = commands.run("app", ["sleep", "600"], abort.signal);
+    abort.abort(); // while run() awaits the exec's preparation
+    assert.notEqual(await within(outcome, 5000), "still running");
+    // A hook whose descendant left its process group keeps the output pipes open after the kill: the
+    // abort ends the hook all the same.
+    const escaping = new AbortController();
+    const hook = commands.run("app", ["sh", "-c", "setsid sleep 6 & exec sleep 30"], escaping.signal);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    escaping.abort();
+    assert.deepEqual(await within(hook, 2000), { error: "context canceled" });
+  } finally {
+    await main.terminate(0);
+  }
+});
+
+test("a grace period beyond Node's timer range (about 24.8 days) still bounds, it does not skip", async () => {
+  // setTimeout fires after 1 ms for anything above 2^31-1 ms: preStop would not be waited for, and the
+  // container would get SIGKILL right after SIGTERM.
+  const graceMs = 40 * 24 * 3600 * 1000;
+  let finished = false;
+  const slow = target({
+    exec: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      finished = true;
+      return { exitCode: 0, stdout: "", stderr: "" };
+    },
+  });
+  const left = await runPreStop(
+    { exec: { command: ["drain"] } },
+    slow,
+    graceMs,
+    new AbortController().signal,
+    () => {
+      throw new Error("no failure expected");
+    },
+  );
+  assert.equal(finished, true, "preStop was waited for");
+  assert.equal(left, graceMs);
+  const stubborn = new ContainerProcess(
+    {
+      argv: ["sh", "-c", "trap '' TERM; sleep 30 & wait; sleep 30"],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      cwd: "/tmp",
+    },
+    { write: () => undefined } as unknown as LogWriter,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const stopping = stubborn.terminate(graceMs);
+  assert.equal(
+    await within(stopping, 1000),
+    "still running",
+    "SIGTERM ignored: it keeps running for the grace period",
+  );
+  await stubborn.terminate(0);
 });

@@ -3,7 +3,10 @@
 // `tty: true` ContainerProcess whose terminal output is its stdout log.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { PassThrough, type Writable } from "node:stream";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { PassThrough, Writable } from "node:stream";
 import { test } from "node:test";
 import { ContainerProcess } from "../../../src/kubelet/container-process.ts";
 import type { LogWriter } from "../../../src/kubelet/logs.ts";
@@ -179,4 +182,83 @@ test("every sandbox gets its own devpts; a tty container's sandbox runs sandbox-
     "/run/incluster/env",
     "app",
   ]);
+});
+
+test("a relay that stops reading gets only the latest size, not every size a client floods it with", async () => {
+  // The command can SIGSTOP its relay (same user); the client's resize channel has no backpressure.
+  const written: Buffer[] = [];
+  let release: (() => void) | undefined;
+  const pipe = new Writable({
+    highWaterMark: 1024,
+    write(chunk: Buffer, _encoding, callback) {
+      written.push(chunk);
+      release = callback; // stuck until released
+    },
+  });
+  const input = new TerminalInput(pipe);
+  for (let i = 1; i <= 100_000; i++) input.resize({ width: i % 60_000, height: 24 });
+  assert.ok(pipe.writableLength <= 1024 + 9, `${pipe.writableLength} bytes buffered`);
+  // Once the relay reads again, the last size reaches it.
+  for (let i = 0; i < 1000 && release; i++) {
+    const next = release;
+    release = undefined;
+    next();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const frames = new FrameDecoder().push(Buffer.concat(written));
+  assert.deepEqual(frames.at(-1), { kind: "resize", size: { width: 100_000 % 60_000, height: 24 } });
+});
+
+test("input larger than a frame may carry is split into frames the relay accepts", async () => {
+  // A websocket client may send up to 4 MiB of stdin in one message; one frame that size ended the input.
+  const pipe = new PassThrough();
+  const chunks: Buffer[] = [];
+  pipe.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const input = new TerminalInput(pipe);
+  const pasted = Buffer.alloc(3 * 1024 * 1024, "x");
+  await new Promise<void>((resolve, reject) =>
+    input.write(pasted, (error) => (error ? reject(error) : resolve())),
+  );
+  const frames = new FrameDecoder().push(Buffer.concat(chunks));
+  const typed = Buffer.concat(frames.map((f) => (f.kind === "input" ? f.data : Buffer.alloc(0))));
+  assert.equal(typed.length, pasted.length);
+  assert.ok(typed.equals(pasted));
+});
+
+test("terminating a tty: true host container ends its command too, though it has a session of its own", async () => {
+  // The command's terminal session is outside the container's process group: a SIGKILL of the group took
+  // only the relay, and a command ignoring SIGTERM and SIGHUP kept running after its Pod was gone.
+  const pidFile = path.join(os.tmpdir(), `incluster-tty-${process.pid}.pid`);
+  const argv = sandboxExecArgv(process.execPath, "/dev/fd/3", true, [
+    "sh",
+    "-c",
+    `trap '' TERM HUP; echo $$ > ${pidFile}; while true; do sleep 0.2; done`,
+  ]);
+  const container = new ContainerProcess(
+    { argv, env: { PATH: env.PATH }, cwd: "/", tty: true, envPipe: definedEnv(env) },
+    { write: () => undefined } as unknown as LogWriter,
+  );
+  let pid = 0;
+  for (let i = 0; i < 100 && !pid; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : 0;
+  }
+  assert.ok(pid > 0, "the command started");
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    const exit = await container.terminate(300);
+    assert.equal(exit.exitCode, 137, "killed after its grace period, as any container");
+    for (let i = 0; i < 40 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(alive(), false, `command ${pid} outlived its container`);
+  } finally {
+    if (alive()) process.kill(pid, "SIGKILL");
+    rmSync(pidFile, { force: true });
+  }
 });
