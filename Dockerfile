@@ -10,7 +10,9 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# Only the `node` toolchain's install script runs: node-pty (the local runtime's terminals, a dev dependency)
+# needs a C++ toolchain to build and the image never runs the runtime.
+RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild node
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build

@@ -151,7 +151,7 @@ export class ContainerCommands {
     const finished = Promise.all([collect(session.stdout), collect(session.stderr), session.done]);
     // An abort ends the hook at once: the session's end also waits for its output to close, which a
     // descendant that left the process group may hold open (and the Pod's deletion waits for the hook).
-    let stop = () => undefined as void;
+    let stop: () => void = () => {};
     const aborted = new Promise<"aborted">((resolve) => {
       stop = () => {
         session.close();
