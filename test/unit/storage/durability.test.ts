@@ -232,6 +232,28 @@ describe("durable store", () => {
     assert.equal(mode(loose), 0o700);
   });
 
+  it("counts logs an interrupted snapshot left behind toward the next compaction", async () => {
+    const dir = tempDir();
+    let store = await openStore({ dataDir: dir });
+    for (let i = 0; i < 40; i++) await store.create("pods", pod("ns", `p${i}`));
+    const rv = store.currentRV();
+    await store.close();
+    const [first] = walFiles(dir);
+    assert.ok(statSync(join(dir, first)).size > 4096);
+    // A rotation whose snapshot never finished (the server stopped mid-write): a fresh, empty log after it.
+    writeFileSync(join(dir, `wal-${String(rv + 1).padStart(16, "0")}.jsonl`), "");
+
+    store = await openStore({ dataDir: dir, compactBytes: 4096 });
+    await store.create("pods", pod("ns", "after"));
+    await store.close(); // waits for the snapshot the write started
+    assert.ok(readdirSync(dir).includes("snapshot.jsonl"), "the first write after the restart compacted");
+    assert.ok(!walFiles(dir).includes(first), "the log the snapshot covers is gone");
+
+    store = await openStore({ dataDir: dir });
+    assert.equal(store.count("pods"), 41);
+    await store.close();
+  });
+
   it("refuses a second open of the same data dir", async () => {
     const dir = tempDir();
     const store = await openStore({ dataDir: dir });
