@@ -104,12 +104,24 @@ test("kubectl debug -it without a terminal on stdin falls back to -i, as on a cl
 });
 
 test("debug profiles: general (capabilities.add SYS_PTRACE) runs a host command, restricted's runAsNonRoot is refused as the kubelet does", async () => {
+  // The command prints only after reading its input: output from before the attach connects is not replayed
+  // (as on a cluster, where kubectl warns "If you don't see a command prompt..."), so an immediate echo raced it.
   const general = await debug(
-    ["-i", "app", "--image=busybox", "--profile=general", "--container=general", "--", "sh", "-c", "echo ok"],
-    { binary: kubectlOf("1.33"), input: "" },
+    [
+      "-i",
+      "app",
+      "--image=busybox",
+      "--profile=general",
+      "--container=general",
+      "--",
+      "sh",
+      "-c",
+      "read line; echo ok:$line",
+    ],
+    { binary: kubectlOf("1.33"), input: "general\n" },
   );
   assert.equal(general.code, 0, general.stderr);
-  assert.match(general.stdout, /ok/);
+  assert.match(general.stdout, /ok:general/);
   const pod = await ephemeralDone("general");
   const spec = pod.spec?.ephemeralContainers?.find((e) => e.name === "general");
   assert.deepEqual(spec?.securityContext?.capabilities?.add, ["SYS_PTRACE"]);
