@@ -9,6 +9,8 @@ import type { Container, ObjectReference, Pod, PodStatus } from "kubernetes-type
 import type { Logger } from "pino";
 import { isNotFound, type KubeClient } from "../client/index.ts";
 import { type CrashLoopBackOff, goDuration } from "./backoff.ts";
+import type { ContainerCgroup } from "./cgroups.ts";
+import { placeContainer, type RuntimeCgroups } from "./cgroups-pod.ts";
 import { rfc3339 } from "./clock.ts";
 import { type LaunchPlan, planLaunch, type SandboxConfig } from "./container-launch.ts";
 import { ContainerProcess, type ExitInfo, type ProcessSpec } from "./container-process.ts";
@@ -64,6 +66,8 @@ export interface WorkerDeps {
   records?: ProcessRecords;
   /** The Pod sandbox for the incluster image, when this host provides one. */
   sandbox?: SandboxConfig;
+  /** Resource limits (cgroups-pod.ts); absent: none, and nothing is reported about them. */
+  cgroups?: RuntimeCgroups;
   serviceEnv: ReadonlyMap<string, string>;
   /** Pods with their own network namespace (root on Linux); absent: Pods share the host's network. */
   network?: PodNetworks;
@@ -87,6 +91,8 @@ export interface RunningContainer {
   pid: number;
   /** The Pod's network namespace, when it has its own. */
   netns?: string;
+  /** The container's cgroup: exec'd processes join it. */
+  cgroup?: ContainerCgroup;
 }
 
 const isSidecar = (record: ContainerRecord) => record.init && record.spec.restartPolicy === "Always";
@@ -131,6 +137,8 @@ export class PodWorker {
   #lastSent = "";
   #lastMountErrors = "";
   readonly #securityNotApplied = new Map<string, string[]>();
+  /** Container name → resource fields no cgroup enforces (this host has none usable). */
+  readonly #resourcesNotApplied = new Map<string, string[]>();
   /** Container name → who holds the port it needed (host-network mode). */
   readonly #portConflicts = new Map<string, string>();
 
@@ -189,7 +197,12 @@ export class PodWorker {
     const instance = this.#allRecords().find((r) => r.spec.name === name)?.instance;
     const pid = instance?.process.commandPid();
     if (!instance || !pid) return undefined;
-    return { process: instance.process, pid, ...(this.#netns ? { netns: this.#netns } : {}) };
+    return {
+      process: instance.process,
+      pid,
+      ...(this.#netns ? { netns: this.#netns } : {}),
+      ...(instance.cgroup ? { cgroup: instance.cgroup } : {}),
+    };
   }
 
   /** A newer version of the Pod object. */
@@ -230,6 +243,7 @@ export class PodWorker {
     this.#abortPostStart();
     await this.#stopContainers(graceMs, false);
     await this.#tearDownNetwork(this.#deps.network);
+    await this.#removeCgroups();
   }
 
   // ------------------------------------------------------------------------------------------ sync loop
@@ -431,12 +445,28 @@ export class PodWorker {
       if (plan.retry) this.#after(RETRY_MS);
       return;
     }
+    const id = `incluster://${randomBytes(32).toString("hex")}`;
+    const placed = await placeContainer(this.#deps.cgroups, this.#pod, record.spec, id);
+    if (this.#closed || this.#terminating) {
+      if (placed.ok) await placed.cgroup?.remove().catch(() => undefined);
+      return;
+    }
+    if (!placed.ok) {
+      if (record.waiting?.message !== placed.message)
+        this.#event(record, "Warning", "Failed", `Error: ${placed.message}`);
+      record.waiting = { reason: "CreateContainerError", message: placed.message };
+      this.#after(RETRY_MS);
+      return;
+    }
     if (exit) this.#deps.backoff.next(key, exit.finishedAt);
     this.#securityNotApplied.set(record.spec.name, plan.notApplied);
+    this.#resourcesNotApplied.set(record.spec.name, placed.notApplied);
     for (const warning of plan.warnings) this.#event(record, "Warning", warning.reason, warning.message);
     // Every container of the Pod enters its network namespace (nsenter execs: same process, same pid).
-    const spec = this.#netns ? { ...plan.spec, argv: inNetns(this.#netns, plan.spec.argv) } : plan.spec;
-    this.#launch(record, spec, plan.imageID);
+    let spec = this.#netns ? { ...plan.spec, argv: inNetns(this.#netns, plan.spec.argv) } : plan.spec;
+    // Outermost: the spawned process joins the cgroup first, everything after runs limited.
+    if (placed.cgroup) spec = { ...spec, argv: placed.cgroup.joinArgv(spec.argv) };
+    this.#launch(record, spec, plan.imageID, id, placed.cgroup);
     await this.#postStart(record, spec);
   }
 
@@ -453,12 +483,17 @@ export class PodWorker {
     return { ...plan, spec };
   }
 
-  #launch(record: ContainerRecord, spec: ProcessSpec, imageID: string): void {
+  #launch(
+    record: ContainerRecord,
+    spec: ProcessSpec,
+    imageID: string,
+    id: string,
+    cgroup: ContainerCgroup | undefined,
+  ): void {
     if (record.everStarted) record.restartCount++;
     record.everStarted = true;
     record.imageID = imageID;
     record.waiting = undefined;
-    const id = `incluster://${randomBytes(32).toString("hex")}`;
     const log = this.#deps.logs.openInstance({
       namespace: this.namespace,
       pod: this.name,
@@ -499,6 +534,7 @@ export class PodWorker {
     );
     const instance: RunningInstance = { id, process, startedAt, prober, log, finished: Promise.resolve() };
     if (postStart) instance.postStart = postStart;
+    if (cgroup) instance.cgroup = cgroup;
     instance.finished = process.exited.then((info) => this.#exited(record, instance, info));
     record.instance = instance;
     this.#event(record, "Normal", "Created", `Created container: ${record.spec.name}`);
@@ -607,11 +643,24 @@ export class PodWorker {
   async #exited(record: ContainerRecord, instance: RunningInstance, info: ExitInfo): Promise<void> {
     instance.prober.stop();
     await Promise.all([instance.log.close(), this.#deps.records?.remove(instance.id).catch(() => undefined)]);
+    // The kernel's OOM killer ended a process of the container: the runtime reports OOMKilled, as containerd does.
+    const oomKilled = (await instance.cgroup?.oomKilled()) ?? false;
+    await instance.cgroup
+      ?.remove()
+      .catch((error: Error) =>
+        this.#log.warn({ err: error.message }, "cannot remove the container's cgroup"),
+      );
     const exit: Exit = {
       containerID: instance.id,
       exitCode: info.exitCode,
       ...(info.signal ? { signal: info.signal } : {}),
-      reason: info.startError ? "StartError" : info.exitCode === 0 ? "Completed" : "Error",
+      reason: info.startError
+        ? "StartError"
+        : oomKilled
+          ? "OOMKilled"
+          : info.exitCode === 0
+            ? "Completed"
+            : "Error",
       startedAt: instance.startedAt,
       finishedAt: info.finishedAt,
     };
@@ -773,7 +822,17 @@ export class PodWorker {
     tokens.forgetPod(this.uid);
     backoff.forget(`${this.uid}/`);
     events.forget(this.uid);
-    await Promise.all([volumes.cleanup(this.uid), logs.removePod(this.namespace, this.name, this.uid)]);
+    await Promise.all([
+      volumes.cleanup(this.uid),
+      logs.removePod(this.namespace, this.name, this.uid),
+      this.#removeCgroups(),
+    ]);
+  }
+
+  async #removeCgroups(): Promise<void> {
+    await this.#deps.cgroups?.manager
+      ?.removePod(this.uid)
+      .catch((error: Error) => this.#log.warn({ err: error.message }, "cannot remove the Pod's cgroup"));
   }
 
   async #tearDownNetwork(network: PodNetworks | undefined): Promise<void> {
@@ -836,6 +895,7 @@ export class PodWorker {
       startTime: this.#startTime,
       now: new Date(),
       securityNotApplied: this.#securityNotApplied,
+      resourcesNotApplied: this.#resourcesNotApplied,
       portConflicts: this.#portConflicts,
     });
     if (ephemeral.length > 0) status.ephemeralContainerStatuses = ephemeral;
