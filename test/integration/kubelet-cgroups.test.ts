@@ -95,7 +95,8 @@ test("limits land in the container's and the Pod's cgroups, and the container ru
   const podMemory = podDirs(pod)
     .map((d) => path.join(d, v2() ? "memory.max" : "memory.limit_in_bytes"))
     .find(existsSync);
-  assert.ok(podMemory?.includes(`/burstable/pod${pod.metadata!.uid}/`));
+  assert.ok(podMemory, "the Pod's memory cgroup");
+  assert.ok(podMemory.includes(`/burstable/pod${pod.metadata!.uid}/`), podMemory);
   assert.equal(await readNumber(podMemory), 67108864);
   // The command itself printed its cgroups: the container's, in every hierarchy it was placed in.
   const printed = await eventually(
