@@ -17,6 +17,7 @@ import {
   createNamespace,
   createPod,
   type RuntimeCluster,
+  sandboxSkipReason,
   startRuntimeCluster,
 } from "./kubelet-harness.ts";
 
@@ -30,6 +31,7 @@ async function cgroupSkipReason(): Promise<string | false> {
   return found.manager ? false : `this host gives no usable cgroups: ${found.detail}`;
 }
 const skip = await cgroupSkipReason();
+const sandboxSkip = skip || (await sandboxSkipReason());
 
 let c: RuntimeCluster;
 let parents: string[] = [];
@@ -257,6 +259,54 @@ test("resourceFieldRef: env and downwardAPI volume values, node allocatable for 
     .status.allocatable.cpu;
   // 1500m rounds up to 2 cpus; the other container sets no limit: the node's allocatable, in millicores.
   assert.equal(logs.stdout, `mem=64 cpu=2 node=${Number(nodeCpu) * 1000}\nfile=16384 250\n`);
+});
+
+test("sandboxed containers (the incluster image) run in their cgroup and end OOMKilled past their limit", {
+  skip: sandboxSkip,
+}, async () => {
+  const code = (source: string) => [
+    { name: "NODE_OPTIONS", value: `--import=data:text/javascript,${encodeURIComponent(source)}` },
+  ];
+  const printCgroup = `console.log(process.getBuiltinModule("node:fs").readFileSync("/proc/self/cgroup", "utf8")); process.exit(0);`;
+  const allocate = "const kept = []; for (;;) kept.push(Buffer.alloc(1 << 20, 1));";
+  await createPod(c, NS, {
+    metadata: { name: "boxed" },
+    spec: {
+      restartPolicy: "Never",
+      automountServiceAccountToken: false,
+      containers: [
+        {
+          name: "print",
+          image: "ghcr.io/incluster/incluster",
+          env: code(printCgroup),
+          resources: { limits: { memory: "256Mi" } },
+        },
+        {
+          name: "hungry",
+          image: "ghcr.io/incluster/incluster",
+          env: code(allocate),
+          resources: { limits: { memory: "128Mi" } },
+        },
+      ],
+    },
+  });
+  const pod = await c.waitForPod(
+    NS,
+    "boxed",
+    (p) => [0, 1].every((i) => containerState(p, i)?.state?.terminated),
+    "both containers ended",
+    60_000,
+  );
+  assert.equal(containerState(pod, 0)?.state?.terminated?.reason, "Completed");
+  const id = containerState(pod, 0)!.containerID!.replace("incluster://", "");
+  const logs = await c.kubectl(["logs", "-n", NS, "boxed", "-c", "print"]);
+  const memoryLine = logs.stdout
+    .split("\n")
+    .find((l) => (v2() ? l.startsWith("0::") : /^\d+:memory:/.test(l)));
+  assert.ok(memoryLine?.endsWith(`/pod${pod.metadata!.uid}/${id}`), logs.stdout);
+  const hungry = containerState(pod, 1)!.state!.terminated!;
+  assert.equal(hungry.reason, "OOMKilled");
+  assert.equal(hungry.exitCode, 137);
 });
 
 test("a deleted Pod's cgroups are removed; so are those of a runtime that died", { skip }, async () => {
