@@ -730,10 +730,17 @@ export class PodWorker {
       isolated: this.#netns !== undefined,
       ports: record.spec.ports ?? [],
       exec: (command: readonly string[]) => {
+        // Exec probes run in the container's cgroup, as a runtime's ExecSync does.
+        const cgroup = record.instance?.cgroup;
+        const limited = (argv: string[]) => (cgroup ? cgroup.joinArgv(argv) : argv);
         if (spec.sandbox) {
           const target = pid();
           if (!target) return new Error("the container's process is not running");
-          return { argv: inSandboxOf(target, spec.sandbox, command), env: { ...SETUP_ENV }, cwd: "/" };
+          return {
+            argv: limited(inSandboxOf(target, spec.sandbox, command)),
+            env: { ...SETUP_ENV },
+            cwd: "/",
+          };
         }
         if (!this.#deps.policy.allowHostCommands) {
           return new Error(
@@ -742,7 +749,7 @@ export class PodWorker {
         }
         const target = pid();
         const argv = this.#deps.mountNamespace && target ? inNamespaceOf(target, command) : [...command];
-        return { argv, env: spec.env, cwd: spec.cwd };
+        return { argv: limited(argv), env: spec.env, cwd: spec.cwd };
       },
     };
   }
