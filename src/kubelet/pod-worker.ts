@@ -66,7 +66,7 @@ export interface WorkerDeps {
   records?: ProcessRecords;
   /** The Pod sandbox for the incluster image, when this host provides one. */
   sandbox?: SandboxConfig;
-  /** Resource limits (cgroups-pod.ts); absent: none, and nothing is reported about them. */
+  /** Resource limits (cgroups-pod.ts); without a manager, limits go unenforced and Pods are told. */
   cgroups?: RuntimeCgroups;
   serviceEnv: ReadonlyMap<string, string>;
   /** Pods with their own network namespace (root on Linux); absent: Pods share the host's network. */

@@ -149,7 +149,7 @@ async function mountMode(option: RuntimeOptions["mountNamespace"], log: Logger):
 async function cgroupMode(options: RuntimeOptions, log: Logger): Promise<RuntimeCgroups | undefined> {
   if (options.cgroups === false) {
     log.warn("cgroups are disabled: container resource limits are not enforced");
-    return undefined;
+    return { detail: "cgroups are disabled in this runtime's options" };
   }
   const found = await detectCgroups();
   const podPidsLimit = options.podPidsLimit ?? DEFAULT_MAX_PROCESSES;

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Container, Pod } from "kubernetes-types/core/v1.d.ts";
 import { CgroupManager, settings } from "../../../src/kubelet/cgroups.ts";
+import { placeContainer } from "../../../src/kubelet/cgroups-pod.ts";
 import {
   containerResourceConfig,
   cpuSharesToWeight,
@@ -15,6 +16,7 @@ import {
   podResourceConfig,
 } from "../../../src/kubelet/cgroups-resources.ts";
 import { resourceFieldValue } from "../../../src/kubelet/downward.ts";
+import { podConditions, RESOURCES_CONDITION } from "../../../src/kubelet/pod-status.ts";
 
 test("MilliCPUToQuota: upstream's TestMilliCPUToQuota table", () => {
   const cases: [input: number, quota: number, period: number][] = [
@@ -183,4 +185,35 @@ test("resourceFieldRef: divisor, rounding up, and limits defaulting to the node'
   const unsupported = value(app, "limits.gpu");
   assert.ok(unsupported instanceof Error);
   assert.equal(unsupported.message, "unsupported container resource : limits.gpu");
+});
+
+test("without usable cgroups a container's limits are reported, not silently dropped", async () => {
+  const pod = podOf([container("app", { cpu: "100m" }, { memory: "64Mi" }), container("plain")]);
+  const reason = { detail: "not running as root" };
+  const limited = await placeContainer(reason, pod, pod.spec!.containers[0], "incluster://abc");
+  assert.deepEqual(limited, { ok: true, notApplied: ["limits.memory, requests.cpu (not running as root)"] });
+  const plain = await placeContainer(reason, pod, pod.spec!.containers[1], "incluster://def");
+  assert.deepEqual(plain, { ok: true, notApplied: [] });
+  const conditions = podConditions({
+    pod,
+    phase: "Running",
+    sandboxReady: true,
+    initStatuses: [],
+    statuses: [],
+    now: new Date("2026-01-01T00:00:00Z"),
+    resourcesNotApplied: new Map([
+      ["app", limited.ok ? limited.notApplied : []],
+      ["plain", []],
+    ]),
+  });
+  assert.deepEqual(
+    conditions.find((c) => c.type === RESOURCES_CONDITION),
+    {
+      type: "incluster.dev/ResourcesApplied",
+      status: "False",
+      reason: "NotSupportedByRuntime",
+      message: "container app: limits.memory, requests.cpu (not running as root)",
+      lastTransitionTime: "2026-01-01T00:00:00Z",
+    },
+  );
 });
