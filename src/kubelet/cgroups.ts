@@ -8,8 +8,9 @@
 // writes to cgroup.procs and then execs the command (joinArgv), so nothing ever runs unlimited.
 import { randomBytes } from "node:crypto";
 import { access, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
-import { cpuSharesToWeight, type ResourceConfig } from "./cgroups-resources.ts";
+import { cpuSharesToWeight, milliCPUToShares, type ResourceConfig } from "./cgroups-resources.ts";
 
 /** Controllers the limits need; pids is used where available. */
 const REQUIRED = ["memory", "cpu"] as const;
@@ -141,6 +142,7 @@ async function unifiedManager(
     await mkdir(parent);
     await writeFile(path.join(parent, "cgroup.subtree_control"), enable);
     const manager = new CgroupManager(2, [{ controllers, parent }]);
+    await manager.configureParent();
     return {
       manager,
       detail: `cgroup v2 at ${parent} (${[...controllers].join(", ")})`,
@@ -169,6 +171,7 @@ async function legacyManager(
   if (missing.length > 0) return { detail: `no usable ${missing.join(" and ")} cgroup controller` };
   for (const h of hierarchies) await mkdir(h.parent);
   const manager = new CgroupManager(1, hierarchies);
+  await manager.configureParent();
   return {
     manager,
     detail: `cgroup v1 (${hierarchies.map((h) => h.parent).join(", ")})`,
@@ -210,6 +213,15 @@ export class CgroupManager {
       }
     }
     return removed.size;
+  }
+
+  /**
+   * The parent weighs what the node can allocate, as the kubelet's kubepods cgroup does
+   * (node_container_manager_linux.go: cpu shares of the allocatable CPUs); memory is left unlimited, since
+   * this runtime reserves nothing for the system.
+   */
+  async configureParent(): Promise<void> {
+    await this.#apply("", { cpuShares: milliCPUToShares(os.availableParallelism() * 1000) });
   }
 
   /** QoS directory of a Pod, as the kubelet names it (Guaranteed Pods sit directly below the parent). */

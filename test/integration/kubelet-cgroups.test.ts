@@ -7,10 +7,12 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import { CgroupManager, detectCgroups } from "../../src/kubelet/cgroups.ts";
+import { cpuSharesToWeight, milliCPUToShares } from "../../src/kubelet/cgroups-resources.ts";
 import { eventually } from "../helpers/cluster.ts";
 import {
   containerState,
@@ -100,6 +102,11 @@ test("limits land in the container's and the Pod's cgroups, and the container ru
   assert.ok(podMemory, "the Pod's memory cgroup");
   assert.ok(podMemory.includes(`/burstable/pod${pod.metadata!.uid}/`), podMemory);
   assert.equal(await readNumber(podMemory), 67108864);
+  // The runtime's parent weighs the node's allocatable CPUs, as kubepods does.
+  const weightFile = parents.map((p) => path.join(p, v2() ? "cpu.weight" : "cpu.shares")).find(existsSync);
+  assert.ok(weightFile, "the parent's cpu weight");
+  const shares = milliCPUToShares(os.availableParallelism() * 1000);
+  assert.equal(await readNumber(weightFile), v2() ? cpuSharesToWeight(shares) : shares);
   // The command itself printed its cgroups: the container's, in every hierarchy it was placed in.
   const printed = await eventually(
     async () => {
