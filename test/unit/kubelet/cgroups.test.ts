@@ -2,9 +2,13 @@
 // the runc/crun shares→weight conversion, Pod/container resource configs, the files each cgroup version
 // gets, and the Downward API's resourceFieldRef values (pkg/api/v1/resource/helpers_test.go cases).
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { test } from "node:test";
 import type { Container, Pod } from "kubernetes-types/core/v1.d.ts";
-import { CgroupManager, settings } from "../../../src/kubelet/cgroups.ts";
+import { CgroupManager, detectCgroups, settings } from "../../../src/kubelet/cgroups.ts";
 import { placeContainer } from "../../../src/kubelet/cgroups-pod.ts";
 import {
   containerResourceConfig,
@@ -216,4 +220,74 @@ test("without usable cgroups a container's limits are reported, not silently dro
       lastTransitionTime: "2026-01-01T00:00:00Z",
     },
   );
+});
+
+test("cgroup v2: controllers delegated down the runtime's tree, v2 files, OOM kills from memory.events", async () => {
+  // A stand-in cgroup2 mount (regular files accept what the kernel's would); the runtime's own cgroup
+  // cannot delegate (it does not exist here), so the parent goes below the root, as on a host whose
+  // session cgroup holds processes.
+  const dir = await mkdtemp(path.join(os.tmpdir(), "incluster-cgroup2-"));
+  try {
+    const mount = path.join(dir, "cgroup");
+    await mkdir(path.join(dir, "proc/self"), { recursive: true });
+    await mkdir(mount);
+    await writeFile(path.join(mount, "cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc\n");
+    await writeFile(
+      path.join(dir, "proc/self/mountinfo"),
+      `31 23 0:28 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n41 31 0:38 / ${mount} rw,relatime - cgroup2 cgroup2 rw,nsdelegate\n`,
+    );
+    await writeFile(path.join(dir, "proc/self/cgroup"), "0::/user.slice/session-1.scope\n");
+    const found = await detectCgroups({ procRoot: path.join(dir, "proc") });
+    assert.ok(found.manager, found.detail);
+    assert.equal(found.manager.version, 2);
+    const [parent] = found.manager.parents;
+    assert.equal(path.dirname(parent), mount);
+    assert.match(path.basename(parent), /^incluster-\d+-[0-9a-f]{8}$/);
+    const read = (p: string) => readFile(path.join(parent, p), "utf8");
+    assert.equal(await readFile(path.join(mount, "cgroup.subtree_control"), "utf8"), "+memory +cpu +pids");
+    assert.equal(await read("cgroup.subtree_control"), "+memory +cpu +pids");
+    assert.equal(
+      await read("cpu.weight"),
+      String(cpuSharesToWeight(milliCPUToShares(os.availableParallelism() * 1000))),
+    );
+
+    const pod = podOf([container("app", { cpu: "250m" }, { cpu: "500m", memory: "64Mi" })]);
+    await found.manager.ensurePod("u1", "Burstable", podResourceConfig(pod, "Burstable", 100));
+    assert.equal(await read("burstable/cgroup.subtree_control"), "+memory +cpu +pids");
+    assert.equal(await read("burstable/podu1/cgroup.subtree_control"), "+memory +cpu +pids");
+    assert.equal(await read("burstable/podu1/memory.max"), "67108864");
+    assert.equal(await read("burstable/podu1/pids.max"), "100");
+    await writeFile(path.join(parent, "burstable/podu1/memory.swap.max"), "max"); // swap accounting on
+    const cgroup = await found.manager.createContainer(
+      "u1",
+      "c0ffee",
+      containerResourceConfig(pod.spec!.containers[0]),
+    );
+    assert.equal(await read("burstable/podu1/c0ffee/cpu.weight"), String(cpuSharesToWeight(256)));
+    assert.equal(await read("burstable/podu1/c0ffee/cpu.max"), "50000 100000");
+    assert.equal(await read("burstable/podu1/c0ffee/memory.max"), "67108864");
+    assert.equal(
+      existsSync(path.join(parent, "burstable/podu1/c0ffee/memory.swap.max")),
+      false,
+      "no swap file: nothing written",
+    );
+    assert.deepEqual(cgroup.joinArgv(["sleep", "1"]).slice(-4), [
+      path.join(parent, "burstable/podu1/c0ffee/cgroup.procs"),
+      "--",
+      "sleep",
+      "1",
+    ]);
+    const events = path.join(parent, "burstable/podu1/c0ffee/memory.events");
+    await writeFile(events, "low 0\nhigh 0\nmax 12\noom 1\noom_kill 0\noom_group_kill 0\n");
+    assert.equal(await cgroup.oomKilled(), false);
+    await writeFile(events, "low 0\nhigh 0\nmax 40\noom 1\noom_kill 1\noom_group_kill 0\n");
+    assert.equal(await cgroup.oomKilled(), true);
+    await writeFile(
+      path.join(parent, "burstable/podu1/c0ffee/cpu.stat"),
+      "usage_usec 1500\nuser_usec 1000\n",
+    );
+    assert.equal(await cgroup.cpuUsageNanos(), 1500000n);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
