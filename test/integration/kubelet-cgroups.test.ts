@@ -102,6 +102,11 @@ test("limits land in the container's and the Pod's cgroups, and the container ru
   assert.ok(podMemory, "the Pod's memory cgroup");
   assert.ok(podMemory.includes(`/burstable/pod${pod.metadata!.uid}/`), podMemory);
   assert.equal(await readNumber(podMemory), 67108864);
+  // Each Pod's processes are capped (podPidsLimit, default 4096).
+  const pidsMax = podDirs(pod)
+    .map((d) => path.join(d, "pids.max"))
+    .find(existsSync);
+  if (pidsMax) assert.equal(await readNumber(pidsMax), 4096);
   // The runtime's parent weighs the node's allocatable CPUs, as kubepods does.
   const weightFile = parents.map((p) => path.join(p, v2() ? "cpu.weight" : "cpu.shares")).find(existsSync);
   assert.ok(weightFile, "the parent's cpu weight");
