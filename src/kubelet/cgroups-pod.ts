@@ -5,6 +5,8 @@ import type { Container, Pod } from "kubernetes-types/core/v1.d.ts";
 import type { CgroupManager, ContainerCgroup } from "./cgroups.ts";
 import { containerResourceConfig, enforcedResourceFields, podResourceConfig } from "./cgroups-resources.ts";
 
+const NO_CGROUPS = "this node has no usable cgroups; see the runtime's start-up log";
+
 export interface RuntimeCgroups {
   /** Absent when this host gives the runtime no usable cgroups. */
   manager?: CgroupManager;
@@ -27,9 +29,9 @@ export async function placeContainer(
 ): Promise<Placement> {
   const manager = cgroups?.manager;
   if (!manager) {
+    // The detail (host paths, errno) stays in the runtime's log; Pod readers learn what is not enforced.
     const fields = enforcedResourceFields(container);
-    const why = cgroups ? ` (${cgroups.detail})` : "";
-    return { ok: true, notApplied: fields.length > 0 ? [`${fields.join(", ")}${why}`] : [] };
+    return { ok: true, notApplied: fields.length > 0 ? [`${fields.join(", ")} (${NO_CGROUPS})`] : [] };
   }
   const uid = pod.metadata?.uid ?? "";
   const qos = pod.status?.qosClass;

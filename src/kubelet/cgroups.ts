@@ -232,6 +232,8 @@ export class CgroupManager {
 
   /** Creates (or updates) a Pod's cgroup with its limits. */
   async ensurePod(uid: string, qosClass: string | undefined, config: ResourceConfig): Promise<void> {
+    // The uid becomes a path component (the API server makes it a UUID; never trust it to stay one).
+    if (!/^[0-9A-Za-z-]+$/.test(uid)) throw new Error(`Pod uid ${JSON.stringify(uid)} cannot name a cgroup`);
     const podPath = this.#pods.get(uid) ?? CgroupManager.podPath(uid, qosClass);
     for (const h of this.#hierarchies) {
       let dir = h.parent;
@@ -251,6 +253,7 @@ export class CgroupManager {
   async createContainer(uid: string, containerID: string, config: ResourceConfig): Promise<ContainerCgroup> {
     const podPath = this.#pods.get(uid);
     if (!podPath) throw new Error(`no cgroup for Pod ${uid}`);
+    if (!/^[0-9a-f]+$/.test(containerID)) throw new Error(`container ID ${containerID} cannot name a cgroup`);
     const relative = path.join(podPath, containerID);
     for (const h of this.#hierarchies) await mkdir(path.join(h.parent, relative));
     const cgroup = new ContainerCgroup(

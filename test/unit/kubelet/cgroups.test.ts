@@ -195,7 +195,12 @@ test("without usable cgroups a container's limits are reported, not silently dro
   const pod = podOf([container("app", { cpu: "100m" }, { memory: "64Mi" }), container("plain")]);
   const reason = { detail: "not running as root" };
   const limited = await placeContainer(reason, pod, pod.spec!.containers[0], "incluster://abc");
-  assert.deepEqual(limited, { ok: true, notApplied: ["limits.memory, requests.cpu (not running as root)"] });
+  assert.deepEqual(limited, {
+    ok: true,
+    notApplied: [
+      "limits.memory, requests.cpu (this node has no usable cgroups; see the runtime's start-up log)",
+    ],
+  });
   const plain = await placeContainer(reason, pod, pod.spec!.containers[1], "incluster://def");
   assert.deepEqual(plain, { ok: true, notApplied: [] });
   const conditions = podConditions({
@@ -216,7 +221,8 @@ test("without usable cgroups a container's limits are reported, not silently dro
       type: "incluster.dev/ResourcesApplied",
       status: "False",
       reason: "NotSupportedByRuntime",
-      message: "container app: limits.memory, requests.cpu (not running as root)",
+      message:
+        "container app: limits.memory, requests.cpu (this node has no usable cgroups; see the runtime's start-up log)",
       lastTransitionTime: "2026-01-01T00:00:00Z",
     },
   );
@@ -252,6 +258,7 @@ test("cgroup v2: controllers delegated down the runtime's tree, v2 files, OOM ki
     );
 
     const pod = podOf([container("app", { cpu: "250m" }, { cpu: "500m", memory: "64Mi" })]);
+    await assert.rejects(found.manager.ensurePod("../../etc", "Burstable", {}), /cannot name a cgroup/);
     await found.manager.ensurePod("u1", "Burstable", podResourceConfig(pod, "Burstable", 100));
     assert.equal(await read("burstable/cgroup.subtree_control"), "+memory +cpu +pids");
     assert.equal(await read("burstable/podu1/cgroup.subtree_control"), "+memory +cpu +pids");
