@@ -89,6 +89,10 @@ function handshake(prepared: PreparedConnection, options: WebSocketOptions): Pro
   const { signal } = options;
   return new Promise((resolve, reject) => {
     const request = client.request(prepared.url, { method: "GET", headers, agent: prepared.lease.agent });
+    // A connection asked to upgrade is not pooled after a refusal: servers close it then, and a retry at
+    // once would take it from the pool before its end arrived.
+    let connection: Duplex | undefined;
+    request.on("socket", (socket) => (connection = socket));
     let settled = false;
     const settle = (then: () => void) => {
       if (settled) return;
@@ -142,11 +146,12 @@ function handshake(prepared: PreparedConnection, options: WebSocketOptions): Pro
         size += chunk.length;
         if (size <= MAX_REFUSAL_BYTES) chunks.push(chunk);
       });
-      response.on("end", () =>
+      response.on("end", () => {
+        connection?.destroy();
         settle(() =>
           resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
-        ),
-      );
+        );
+      });
       response.on("error", (error) => fail(prepared.connectionError(error)));
     });
     request.end();

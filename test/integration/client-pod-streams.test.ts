@@ -219,19 +219,36 @@ test("exec (v4, as before 1.30): stdin without an end, and the session ends with
 });
 
 test("exec with a tty: one output stream, the terminal's size from resize", async () => {
-  const session = await client.pods.execStream("box", ["sh", "-c", "read x; stty size; exit 7"], {
-    stdin: true,
-    tty: true,
-    terminalSize: { width: 100, height: 30 },
-  });
+  const session = await client.pods.execStream(
+    "box",
+    ["sh", "-c", "while read x; do stty size; done; exit 7"],
+    {
+      stdin: true,
+      tty: true,
+      terminalSize: { width: 100, height: 30 },
+    },
+  );
   assert.equal(session.stderr, undefined);
   let out = "";
   session.stdout?.on("data", (d: Buffer) => (out += d));
-  session.resize({ width: 132, height: 43 });
-  // Sizes are applied in order; the read waits for them to arrive before stty reports.
-  session.stdin?.write("x\r");
+  // Sizes and input travel apart inside the server: ask until the terminal reports each size.
+  for (const [width, height] of [
+    [100, 30],
+    [132, 43],
+  ]) {
+    if (width === 132) session.resize({ width, height });
+    await eventually(
+      async () => {
+        session.stdin?.write("\r");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return out.includes(`${height} ${width}`);
+      },
+      30_000,
+      `stty size ${height} ${width}`,
+    );
+  }
+  session.stdin?.end(); // v5 CLOSE: the terminal's input ends, read fails, the loop ends
   assert.deepEqual(await session.result, { exitCode: 7 });
-  assert.match(out, /43 132/);
 });
 
 test("attach: the container's output until it ends, and stdin", async () => {
