@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
+import * as k8s from "@kubernetes/client-node";
 import { createClient, isApiError, isForbidden, type KubeClient } from "../../src/client/index.ts";
 import { STREAM_PROTOCOL_V4, STREAM_PROTOCOL_V5 } from "../../src/meta/remotecommand.ts";
 import { eventually, writeTokenKubeconfig } from "../helpers/cluster.ts";
@@ -272,6 +274,73 @@ test("attach: the container's output until it ends, and stdin", async () => {
   assert.equal(result.exitCode, 0);
   assert.equal(result.stdout.toString(), "attached hi\n");
   assert.equal(result.stderr.toString(), "to-stderr\n");
+});
+
+test("exec agrees with @kubernetes/client-node's Exec on the same Pod", async () => {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(c.kubeconfigPath);
+  const command = ["sh", "-c", "cat; echo to-err >&2; exit 3"];
+  const theirs = await new Promise<{ stdout: string; stderr: string; status: k8s.V1Status }>(
+    (resolve, reject) => {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let out = "";
+      let err = "";
+      stdout.on("data", (d: Buffer) => (out += d));
+      stderr.on("data", (d: Buffer) => (err += d));
+      const stdin = new PassThrough();
+      new k8s.Exec(kc)
+        .exec(NS, "box", "main", command, stdout, stderr, stdin, false, (status) =>
+          resolve({ stdout: out, stderr: err, status }),
+        )
+        .then(() => stdin.end("piped in\n"), reject);
+    },
+  );
+  const ours = await client.pods.exec("box", command, { stdin: "piped in\n" });
+  assert.equal(theirs.status.reason, "NonZeroExitCode");
+  assert.equal(Number(theirs.status.details?.causes?.[0]?.message), ours.exitCode);
+  assert.equal(ours.exitCode, 3);
+  assert.equal(ours.stdout.toString(), theirs.stdout);
+  assert.equal(ours.stdout.toString(), "piped in\n");
+  assert.equal(ours.stderr.toString(), theirs.stderr);
+});
+
+test("timeoutMs bounds the wait for an answer only: a follow and an exec outlive it; a signal ends a session", async () => {
+  const quick = await createClient({ kubeconfig: c.kubeconfigPath, namespace: NS, timeoutMs: 300 });
+  try {
+    const slow = await quick.pods.exec("box", ["sh", "-c", "sleep 1; echo slept"]);
+    assert.deepEqual([slow.exitCode, slow.stdout.toString()], [0, "slept\n"]);
+    const go = path.join(c.scratch, "go-late");
+    await createPod(c, NS, {
+      metadata: { name: "late" },
+      spec: {
+        restartPolicy: "Never",
+        containers: [
+          {
+            name: "main",
+            image: "busybox",
+            command: ["sh", "-c", `echo early; while [ ! -f ${go} ]; do sleep 0.1; done; echo late`],
+          },
+        ],
+      },
+    });
+    await c.waitForPod(NS, "late", (p) => p.status?.phase === "Running", "Running", 30_000);
+    const seen: string[] = [];
+    for await (const line of quick.pods.logs("late", { follow: true })) {
+      seen.push(line);
+      if (line === "early") setTimeout(() => void writeFile(go, ""), 1000);
+    }
+    assert.deepEqual(seen, ["early", "late"]);
+  } finally {
+    quick.close();
+  }
+
+  const controller = new AbortController();
+  const session = await client.pods.execStream("box", ["sh", "-c", "echo started; sleep 600"], {
+    signal: controller.signal,
+  });
+  session.stdout?.on("data", () => controller.abort(new Error("stopped by the test")));
+  await assert.rejects(session.result, /stopped by the test/);
 });
 
 test("exec refusals: no such container, no such pod, and a 403 explained as create pods/exec", async () => {
