@@ -530,11 +530,16 @@ export class PodClient extends ResourceClient<Pod> {
   }
 
   /** Listens on local ports and forwards each connection to the Pod (kubectl port-forward). */
-  portForward(
+  async portForward(
     name: string,
     ports: readonly PortSpec[],
     options: PortForwardOptions = {},
   ): Promise<PortForwarder> {
+    // As kubectl: a Pod that is not running yet (or any more) is refused before anything listens.
+    const pod = await this.get(name, { namespace: options.namespace, signal: options.signal });
+    const phase = pod.status?.phase;
+    if (phase !== "Running")
+      throw new Error(`unable to forward port because pod is not running. Current status=${phase ?? ""}`);
     return listenPortForward((port) => this.portForwardStream(name, port, options), ports, options);
   }
 

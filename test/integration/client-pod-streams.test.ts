@@ -81,6 +81,12 @@ before(async () => {
   ]);
   for (const name of ["box", "talker", "web"])
     await c.waitForPod(NS, name, (p) => p.status?.phase === "Running", "Running", 30_000);
+  const ip = (await c.pod(NS, "web"))?.status?.podIP;
+  await eventually(
+    async () => (await fetch(`http://${ip}:8080/hello`).catch(() => undefined))?.ok,
+    30_000,
+    "the web Pod's server",
+  );
   await c.waitForPod(
     NS,
     "restarter",
@@ -415,6 +421,15 @@ test("port-forward: a refused port is an error on the connection", async () => {
     stream.resume();
   });
   assert.match(failure.message, /^error forwarding port 9 to pod /);
+  await assert.rejects(
+    client.pods.portForward("initializing", [8080]),
+    /^Error: unable to forward port because pod is not running\. Current status=Pending$/,
+  );
+  await assert.rejects(
+    client.pods.portForward("web", ["80:x"]),
+    /port "80:x" is not PORT, LOCAL:REMOTE or :REMOTE/,
+  );
+  await assert.rejects(client.pods.portForward("web", [70_000]), /port 70000 is not a TCP port/);
   const errors: string[] = [];
   const forward = await client.pods.portForward("web", [{ local: 0, remote: 9 }], {
     onError: (error, port) => errors.push(`${port.remote}: ${error.message}`),

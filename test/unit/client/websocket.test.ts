@@ -1,16 +1,24 @@
 // The client's websocket (src/client/websocket.ts) against a real `ws` server on loopback HTTPS: framing
 // (fragments, 16- and 64-bit lengths, masking the server checks), pings, the closing handshake, the message
-// limit, and the handshake's refusals as the client's typed errors (a 401 refreshes credentials once).
+// limit, and the handshake's refusals as the client's typed errors (a 401 refreshes credentials once); then
+// the remote command decoder against a scripted v4-only peer: the fallback, exit codes and protocol errors.
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { after, before, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { WebSocketServer, type WebSocket as WsPeer } from "ws";
 import type { ClusterConfig } from "../../../src/client/config.ts";
 import type { CredentialProvider } from "../../../src/client/credentials.ts";
-import { ConnectionError, isForbidden, isUnauthorized, ResponseError } from "../../../src/client/errors.ts";
+import {
+  ConnectionError,
+  isApiError,
+  isForbidden,
+  isUnauthorized,
+  ResponseError,
+} from "../../../src/client/errors.ts";
+import { openStreamSession, runToEnd } from "../../../src/client/pod-exec.ts";
 import { Transport } from "../../../src/client/transport.ts";
 import { connectWebSocket, type WebSocket } from "../../../src/client/websocket.ts";
 import { failure } from "../../../src/meta/status.ts";
@@ -213,4 +221,109 @@ test("a handshake without a subprotocol, and one that never answers, fail with w
   setTimeout(() => controller.abort(new Error("stop")), 50);
   await assert.rejects(aborted, /stop/);
   transport.close();
+});
+
+describe("remote command sessions against a scripted v4-only peer (a kubelet before 1.30)", () => {
+  /** A peer that speaks only v4.channel.k8s.io and plays `script` once the session opens. */
+  function v4Peer(script: (peer: WsPeer) => void): void {
+    onUpgrade = (req, socket, head) =>
+      new WebSocketServer({
+        noServer: true,
+        handleProtocols: (offered) => (offered.has("v4.channel.k8s.io") ? "v4.channel.k8s.io" : false),
+      }).handleUpgrade(req, socket, head, script);
+  }
+  const frame = (channel: number, text: string) => Buffer.concat([Buffer.of(channel), Buffer.from(text)]);
+  const statusFrame = (status: object) => frame(3, JSON.stringify({ metadata: {}, ...status }));
+
+  test("the default offer (v5, v4) falls back to v4; NonZeroExitCode gives the exit code", async () => {
+    v4Peer((peer) => {
+      peer.send(frame(1, ""));
+      peer.send(frame(1, "out"));
+      peer.send(frame(2, "err"));
+      peer.send(
+        statusFrame({
+          status: "Failure",
+          reason: "NonZeroExitCode",
+          message: "command terminated with non-zero exit code: exit 9",
+          details: { causes: [{ reason: "ExitCode", message: "9" }] },
+        }),
+      );
+      peer.close(1000);
+    });
+    const transport = new Transport(config(), { qps: 0 });
+    const result = await runToEnd(
+      () => openStreamSession(transport, "/api/v1/namespaces/ns/pods/p/exec", ["x"], {}),
+      {},
+    );
+    assert.equal(result.protocol, "v4.channel.k8s.io");
+    assert.deepEqual(
+      [result.exitCode, result.stdout.toString(), result.stderr.toString()],
+      [9, "out", "err"],
+    );
+    transport.close();
+  });
+
+  const failures: [string, (peer: WsPeer) => void, (error: unknown) => boolean][] = [
+    [
+      "another Failure Status is an ApiError with its message",
+      (peer) => {
+        peer.send(
+          statusFrame({
+            status: "Failure",
+            reason: "InternalError",
+            message: "Internal error occurred: boom",
+            code: 500,
+          }),
+        );
+        peer.close(1000);
+      },
+      (error) => isApiError(error) && error.code === 500 && error.message === "Internal error occurred: boom",
+    ],
+    [
+      "NonZeroExitCode without an ExitCode cause is a protocol error",
+      (peer) => {
+        peer.send(statusFrame({ status: "Failure", reason: "NonZeroExitCode", details: { causes: [] } }));
+        peer.close(1000);
+      },
+      (error) => error instanceof ResponseError && /no ExitCode cause given/.test(error.message),
+    ],
+    [
+      "an exit code that is not a uint8 is a protocol error",
+      (peer) => {
+        peer.send(
+          statusFrame({
+            status: "Failure",
+            reason: "NonZeroExitCode",
+            details: { causes: [{ reason: "ExitCode", message: "300" }] },
+          }),
+        );
+        peer.close(1000);
+      },
+      (error) => error instanceof ResponseError && /invalid exit code value "300"/.test(error.message),
+    ],
+    [
+      "a text message is a protocol error",
+      (peer) => peer.send("1hello"),
+      (error) => error instanceof ResponseError && /sent a text message/.test(error.message),
+    ],
+    [
+      "a connection lost before the status is an error, not a success",
+      (peer) => {
+        peer.send(frame(1, "partial"));
+        setTimeout(() => peer.terminate(), 20);
+      },
+      (error) => /ended \(websocket close 1006\) before the command's status arrived/.test(String(error)),
+    ],
+  ];
+  for (const [name, script, check] of failures) {
+    test(name, async () => {
+      v4Peer(script);
+      const transport = new Transport(config(), { qps: 0 });
+      await assert.rejects(
+        runToEnd(() => openStreamSession(transport, "/api/v1/namespaces/ns/pods/p/exec", ["x"], {}), {}),
+        (error: unknown) => check(error) || assert.fail(String(error)),
+      );
+      transport.close();
+    });
+  }
 });
