@@ -88,7 +88,10 @@ export interface StreamSession {
   stdin?: Writable;
   stdout?: Readable;
   stderr?: Readable;
-  /** The command's exit code (attach: 0); rejects with an ApiError for any other failure Status. */
+  /**
+   * The command's exit code (attach: 0); rejects with an ApiError for any other failure Status, and when
+   * close() ended the session first.
+   */
   result: Promise<{ exitCode: number }>;
   /** Resizes the terminal (tty sessions). */
   resize(size: TerminalSize): void;
@@ -138,6 +141,8 @@ class ChannelSession {
   readonly #status: Buffer[] = [];
   #statusBytes = 0;
   #protocolError: Error | undefined;
+  /** close() was called: a session ended that way has no outcome to report. */
+  #closedHere = false;
 
   constructor(
     ws: WebSocket,
@@ -185,7 +190,10 @@ class ChannelSession {
       stderr: this.#outputs.get(STREAM_STDERR),
       result,
       resize,
-      close: () => ws.close(CLOSE_NORMAL),
+      close: () => {
+        this.#closedHere = true;
+        ws.close(CLOSE_NORMAL);
+      },
     };
   }
 
@@ -237,6 +245,10 @@ class ChannelSession {
     if (this.#protocolError) throw this.#protocolError;
     const text = Buffer.concat(this.#status).toString("utf8");
     if (text === "") {
+      if (this.#closedHere)
+        throw Object.assign(new Error(`the session of ${this.#path} was closed before the command ended`), {
+          code: "CLOSED",
+        });
       if (code === CLOSE_NORMAL) return { exitCode: 0 };
       throw Object.assign(
         new Error(

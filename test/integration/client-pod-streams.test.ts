@@ -311,7 +311,7 @@ test("exec agrees with @kubernetes/client-node's Exec on the same Pod", async ()
   assert.equal(ours.stderr.toString(), theirs.stderr);
 });
 
-test("timeoutMs bounds the wait for an answer only: a follow and an exec outlive it; a signal ends a session", async () => {
+test("timeoutMs bounds the wait for an answer only: a follow and an exec outlive it; a signal or close() ends a session", async () => {
   const quick = await createClient({ kubeconfig: c.kubeconfigPath, namespace: NS, timeoutMs: 300 });
   try {
     const slow = await quick.pods.exec("box", ["sh", "-c", "sleep 1; echo slept"]);
@@ -347,6 +347,11 @@ test("timeoutMs bounds the wait for an answer only: a follow and an exec outlive
   });
   session.stdout?.on("data", () => controller.abort(new Error("stopped by the test")));
   await assert.rejects(session.result, /stopped by the test/);
+
+  // Detaching is not a success: there is no outcome to report.
+  const attached = await client.pods.attachStream("box");
+  attached.close();
+  await assert.rejects(attached.result, { code: "CLOSED" });
 });
 
 test("exec refusals: no such container, no such pod, and a 403 explained as create pods/exec", async () => {
