@@ -33,6 +33,8 @@ export const DEFAULT_REMOTE_COMMAND_PROTOCOLS: readonly RemoteCommandProtocol[] 
 export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 /** stdin goes out in pieces of this size (kubectl's copy buffer); servers cap a message at a few MiB. */
 const STDIN_PIECE_BYTES = 32 * 1024;
+/** What may wait unread in stdout or stderr before the websocket is paused. */
+const READ_AHEAD_BYTES = 1024 * 1024;
 /** The error channel carries one Status. */
 const MAX_STATUS_BYTES = 64 * 1024;
 
@@ -154,7 +156,7 @@ class ChannelSession {
     this.#ws = ws;
     this.#path = path;
     const protocol = ws.protocol as RemoteCommandProtocol;
-    const output = () => new Readable({ read: () => ws.resume() });
+    const output = () => new Readable({ highWaterMark: READ_AHEAD_BYTES, read: () => ws.resume() });
     if (wants.stdout) this.#outputs.set(STREAM_STDOUT, output());
     if (wants.stderr) this.#outputs.set(STREAM_STDERR, output());
     ws.on("message", (data, binary) => this.#message(data, binary));

@@ -15,6 +15,8 @@ const DATA_CHANNEL = 0;
 const ERROR_CHANNEL = 1;
 /** Writes go out in pieces of this size (servers cap a websocket message at a few MiB). */
 const PIECE_BYTES = 32 * 1024;
+/** What may wait unread before the websocket is paused (a server's message is up to 64 KiB or more). */
+const READ_AHEAD_BYTES = 1024 * 1024;
 
 export interface PortForwardStreamOptions {
   /** Default: the client's namespace. */
@@ -50,7 +52,7 @@ class ForwardedConnection extends Duplex {
   #failure: Error | undefined;
 
   constructor(ws: WebSocket, port: number, path: string) {
-    super();
+    super({ readableHighWaterMark: READ_AHEAD_BYTES });
     this.#ws = ws;
     ws.on("message", (data, binary) => {
       if (!binary) return this.#fail(protocolError(path, "a text message"));

@@ -317,8 +317,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
         if (!starts && this.#fragmentOpcode === 0)
           return this.#fail(CLOSE_PROTOCOL_ERROR, "a continuation frame outside a message");
         if (starts) this.#fragmentOpcode = opcode;
-        // The payload is copied: it may be a view of a buffer parsing goes on reusing.
-        this.#fragments.push(Buffer.from(payload));
+        // A view: received chunks are never written to again.
+        this.#fragments.push(payload);
         this.#fragmentBytes += length;
         if (fin) {
           const message = this.#fragments.length === 1 ? this.#fragments[0] : Buffer.concat(this.#fragments);
