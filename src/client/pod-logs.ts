@@ -66,31 +66,33 @@ export class PodLogs implements AsyncIterable<string> {
   /** The lines as they arrive; a last line without "\n" comes at the end. */
   async *lines(): AsyncGenerator<string> {
     const max = this.#options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    if (!Number.isInteger(max) || max < 1)
+      throw new Error(`maxLineBytes ${max} is not a positive integer: leave it out for the 1 MiB default`);
     let partial: Buffer[] = [];
     let partialBytes = 0;
+    const line = () => {
+      const text = Buffer.concat(partial).toString("utf8");
+      partial = [];
+      partialBytes = 0;
+      return text;
+    };
     for await (const chunk of this.chunks()) {
       let start = 0;
-      for (;;) {
-        const end = chunk.indexOf(10, start);
-        if (end < 0) break;
+      while (start < chunk.length) {
+        const newline = chunk.indexOf(10, start);
+        const end = newline < 0 ? chunk.length : newline;
+        const room = max - partialBytes;
+        if (end - start > room) {
+          partial.push(chunk.subarray(start, start + room));
+          start += room;
+          yield line();
+          continue;
+        }
         partial.push(chunk.subarray(start, end));
-        yield Buffer.concat(partial).toString("utf8");
-        partial = [];
-        partialBytes = 0;
-        start = end + 1;
-      }
-      let rest = chunk.subarray(start);
-      while (partialBytes + rest.length > max) {
-        const take = max - partialBytes;
-        partial.push(rest.subarray(0, take));
-        yield Buffer.concat(partial).toString("utf8");
-        partial = [];
-        partialBytes = 0;
-        rest = rest.subarray(take);
-      }
-      if (rest.length > 0) {
-        partial.push(rest);
-        partialBytes += rest.length;
+        partialBytes += end - start;
+        if (newline < 0) break;
+        start = newline + 1;
+        yield line();
       }
     }
     if (partialBytes > 0) yield Buffer.concat(partial).toString("utf8");

@@ -123,6 +123,11 @@ test("logs: lines, tail, limitBytes, timestamps, sinceTime", async () => {
   const future = new Date(Date.now() + 3_600_000);
   assert.deepEqual(await lines(client.pods.logs("talker", { sinceTime: future })), []);
   assert.equal((await lines(client.pods.logs("talker", { sinceSeconds: 3600 }))).length, 5);
+  // A line longer than maxLineBytes comes in pieces (memory stays bounded without newlines).
+  assert.deepEqual(await lines(client.pods.logs("talker", { tailLines: 1, maxLineBytes: 4 })), [
+    "line",
+    " 5",
+  ]);
   const chunks: Buffer[] = [];
   for await (const chunk of client.pods.logs("talker").chunks()) chunks.push(chunk);
   assert.equal(Buffer.concat(chunks).toString(), "line 1\nline 2\nline 3\nline 4\nline 5\n");
