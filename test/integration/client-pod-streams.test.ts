@@ -402,6 +402,48 @@ test("exec refusals: no such container, no such pod, and a 403 explained as crea
   }
 });
 
+test("exec follows a rotated token file, as every request does", async () => {
+  await c.admin("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, {
+    metadata: { name: "exec" },
+    rules: [{ apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"] }],
+  });
+  const tokens: string[] = [];
+  for (const name of ["rot-a", "rot-b"]) {
+    await c.admin("POST", `/api/v1/namespaces/${NS}/serviceaccounts`, { metadata: { name } });
+    await c.admin("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, {
+      metadata: { name },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "exec" },
+      subjects: [{ kind: "ServiceAccount", name, namespace: NS }],
+    });
+    const issued = await c.admin("POST", `/api/v1/namespaces/${NS}/serviceaccounts/${name}/token`, {
+      spec: { expirationSeconds: 3600 },
+    });
+    tokens.push(issued.json.status.token);
+  }
+  const tokenFile = path.join(c.scratch, "token");
+  const caFile = path.join(c.scratch, "ca.crt");
+  await writeFile(tokenFile, tokens[0]);
+  await writeFile(caFile, c.server.caPem);
+  const rotating = await createClient({ server: c.server.url, caFile, tokenFile, namespace: NS });
+  try {
+    const before = await rotating.pods.exec("box", ["echo", "a"]);
+    assert.equal(before.stdout.toString(), "a\n");
+    // The first ServiceAccount goes (its token with it) and the file holds the second's token.
+    await writeFile(tokenFile, tokens[1]);
+    await c.admin("DELETE", `/api/v1/namespaces/${NS}/serviceaccounts/rot-a`);
+    await eventually(
+      async () => (await c.admin("GET", `/api/v1/namespaces/${NS}/serviceaccounts/rot-a`)).status === 404,
+      30_000,
+      "rot-a deleted",
+    );
+    const after = await rotating.pods.exec("box", ["echo", "b"]);
+    assert.equal(after.stdout.toString(), "b\n");
+    assert.equal((await rotating.whoami()).username, "system:serviceaccount:streams:rot-b");
+  } finally {
+    rotating.close();
+  }
+});
+
 test("port-forward: a local listener to an HTTP server in the Pod, and one Duplex", async () => {
   const forward = await client.pods.portForward("web", [":8080"]);
   try {
