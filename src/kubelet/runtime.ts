@@ -229,6 +229,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
       podsDir,
       { objects, token: (spec) => tokens.get(spec) },
       new PersistentVolumeSource(client, options.persistentVolumesDir, nodeName),
+      { allowHostPath: Boolean(options.allowHostCommands) },
     ),
     logs,
     ips: new LoopbackIpPool(options.firstPodIP),
