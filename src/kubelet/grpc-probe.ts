@@ -12,6 +12,8 @@ export const GRPC_PROBE_USER_AGENT = "kube-probe/1.33 grpc-go/1.68.1";
 const HEALTH_CHECK_PATH = "/grpc.health.v1.Health/Check";
 /** grpc-go's reconnect back-off base delay: a refused dial is retried until the probe's timeout. */
 const RECONNECT_DELAY_MS = 1000;
+/** grpc-go's default maximum received message (4 MiB), plus the 5-byte frame header. */
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024 + 5;
 
 /** HealthCheckResponse.ServingStatus names (enum String()); other numbers print as the number. */
 const SERVING_STATUS = ["UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"];
@@ -164,6 +166,8 @@ async function dial(authority: string, deadline: number): Promise<http2.ClientHt
       }, deadline - Date.now());
       s.once("connect", () => {
         clearTimeout(timer);
+        // Later session errors (GOAWAY, a reset socket) also fail the call's stream, which reports them.
+        s.on("error", () => {});
         resolve(s);
       });
       s.once("error", () => {
@@ -183,14 +187,20 @@ async function dial(authority: string, deadline: number): Promise<http2.ClientHt
 function check(session: http2.ClientHttp2Session, service: string, deadline: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const remaining = Math.max(1, deadline - Date.now());
-    const stream = session.request({
-      ":method": "POST",
-      ":path": HEALTH_CHECK_PATH,
-      "content-type": "application/grpc",
-      te: "trailers",
-      "user-agent": GRPC_PROBE_USER_AGENT,
-      "grpc-timeout": `${remaining}m`,
-    });
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = session.request({
+        ":method": "POST",
+        ":path": HEALTH_CHECK_PATH,
+        "content-type": "application/grpc",
+        te: "trailers",
+        "user-agent": GRPC_PROBE_USER_AGENT,
+        "grpc-timeout": `${remaining}m`,
+      });
+    } catch (error) {
+      // The server closed the connection between the dial and the call.
+      return reject(new RpcError(14, (error as Error).message));
+    }
     const timer = setTimeout(() => {
       stream.close(http2.constants.NGHTTP2_CANCEL);
       reject(new RpcError(DEADLINE_EXCEEDED, "context deadline exceeded"));
@@ -208,7 +218,20 @@ function check(session: http2.ClientHttp2Session, service: string, deadline: num
     stream.on("trailers", (t) => {
       trailers = t;
     });
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let received = 0;
+    stream.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+      else {
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        fail(
+          new RpcError(
+            8,
+            `grpc: received message larger than max (${received - 5} vs. ${MAX_RESPONSE_BYTES - 5})`,
+          ),
+        );
+      }
+    });
     stream.on("error", (error) => fail(new RpcError(14, error.message)));
     stream.on("close", () => {
       clearTimeout(timer);
@@ -226,7 +249,9 @@ function outcome(
   trailers: http2.IncomingHttpHeaders,
   body: Buffer,
 ): number | RpcError {
-  const httpStatus = Number(headers[":status"] ?? 0);
+  // The connection or stream ended before any answer (grpc-go: the transport's read hit EOF).
+  if (headers[":status"] === undefined) return new RpcError(14, "error reading from server: EOF");
+  const httpStatus = Number(headers[":status"]);
   const grpcStatus = trailers["grpc-status"] ?? headers["grpc-status"];
   if (grpcStatus === undefined) {
     if (httpStatus !== 200) {

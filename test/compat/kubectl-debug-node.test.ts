@@ -130,3 +130,15 @@ test("profiles: general and sysadmin get /host and the host's namespaces, baseli
     /^container has runAsNonRoot and image will run as root \(pod: "node-debugger-/,
   );
 });
+
+test("kubectl run -i --image=busybox gets busybox's shell as well (no command given)", async () => {
+  const r = await c.kubectl(["run", "shell", "-n", NS, "-i", "--image=busybox", "--restart=Never"], {
+    binary: kubectlOf("1.33"),
+    input: "echo run-$((2*3))\nexit\n",
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /run-6/);
+  const pod = await finishedPod("shell");
+  assert.equal(pod.spec?.containers[0].command, undefined);
+  assert.equal(pod.status?.phase, "Succeeded");
+});

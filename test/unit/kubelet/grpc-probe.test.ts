@@ -105,3 +105,31 @@ test("a non-gRPC answer and a call that outlives the timeout", async () => {
     },
   );
 });
+
+test("an oversized answer is cut off at grpc-go's 4 MiB limit; a server that drops the call is reported", async () => {
+  await withServer(
+    (stream) => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" });
+      stream.end(Buffer.alloc(5 * 1024 * 1024));
+    },
+    async (port) => {
+      const result = await grpcProbe({ host: "127.0.0.1", port, service: "" }, 5000);
+      assert.equal(result.ok, false);
+      assert.match(
+        result.message,
+        /^error: health rpc probe failed: rpc error: code = ResourceExhausted desc = grpc: received message larger than max \(\d+ vs\. 4194304\)$/,
+      );
+    },
+  );
+  await withServer(
+    (stream) => stream.session?.destroy(),
+    async (port) => {
+      const result = await grpcProbe({ host: "127.0.0.1", port, service: "" }, 1000);
+      assert.equal(result.ok, false);
+      assert.match(
+        result.message,
+        /^error: health rpc probe failed: rpc error: code = (Unavailable|Internal) desc = /,
+      );
+    },
+  );
+});
