@@ -14,16 +14,12 @@ import {
   NODE,
   startRuntimeCluster,
 } from "../test/integration/kubelet-harness.ts";
+import { numberFlag } from "./lib/flags.ts";
 import { loadAverage, median, printMachine } from "./lib/report.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const EXECS = flag("--execs", 30);
-const BYTES = flag("--mb", 64) * 1024 * 1024;
-const RUNS = flag("--runs", 3);
+const EXECS = numberFlag("--execs", 30);
+const BYTES = numberFlag("--mb", 64) * 1024 * 1024;
+const RUNS = numberFlag("--runs", 3);
 const NS = "bench";
 
 const c = await startRuntimeCluster({ allowHostCommands: true, network: false });
