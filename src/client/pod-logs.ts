@@ -24,6 +24,8 @@ export interface PodLogOptions {
   limitBytes?: number;
   /** Prefix every line with its RFC 3339 timestamp. */
   timestamps?: boolean;
+  /** Let the API server skip verifying the kubelet's serving certificate (a broken node's logs). */
+  insecureSkipTLSVerifyBackend?: boolean;
   /** Until the headers arrive. Default: the client's timeoutMs. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -125,6 +127,7 @@ export class PodLogs implements AsyncIterable<string> {
         tailLines: o.tailLines,
         limitBytes: o.limitBytes,
         timestamps: o.timestamps || undefined,
+        insecureSkipTLSVerifyBackend: o.insecureSkipTLSVerifyBackend || undefined,
       },
       timeoutMs: o.timeoutMs,
       signal: o.signal,
