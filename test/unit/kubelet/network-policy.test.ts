@@ -73,7 +73,8 @@ class Reachability {
   }
 }
 
-const key = (from: PolicyPod, to: PolicyPod) => `${from.namespace}/${from.name} -> ${to.namespace}/${to.name}`;
+const key = (from: PolicyPod, to: PolicyPod) =>
+  `${from.namespace}/${from.name} -> ${to.namespace}/${to.name}`;
 
 /** Compares the whole matrix; the message lists only the wrong cells. */
 function validate(policies: NetworkPolicy[], port: number, protocol: Protocol, want: Reachability) {
@@ -236,7 +237,10 @@ test("should enforce ingress policy allowing any port traffic to a server on a s
 });
 
 test("should enforce multiple ingress policies with ingress allow-all policy taking precedence", () => {
-  const only80 = policy("x", "allow-ingress-port-80", { podSelector: {}, ingress: [{ ports: [{ port: 80 }] }] });
+  const only80 = policy("x", "allow-ingress-port-80", {
+    podSelector: {},
+    ingress: [{ ports: [{ port: 80 }] }],
+  });
   validate([only80], 81, "TCP", new Reachability().expectPeer({}, { ns: "x" }, false));
   const allowAll = policy("x", "allow-ingress", { podSelector: {}, ingress: [{}] });
   validate([only80, allowAll], 81, "TCP", new Reachability());
@@ -320,7 +324,10 @@ test("a policy selecting no Pod changes nothing", () => {
 
 test("the cluster DNS is reached as kube-system's kube-dns Pods, on its DNS ports only", () => {
   const dns = clusterDnsPeer("10.244.0.1");
-  const ns = [...NS_OBJECTS, { name: "kube-system", labels: { "kubernetes.io/metadata.name": "kube-system" } }];
+  const ns = [
+    ...NS_OBJECTS,
+    { name: "kube-system", labels: { "kubernetes.io/metadata.name": "kube-system" } },
+  ];
   const verdict = (p: NetworkPolicy, protocol: Protocol, port: number) =>
     connectionAllowed(podFirewalls([p], MODEL, ns, [dns]), podOf("x/a").ip, dns.ip, protocol, port);
   const denyEgress = policy("x", "deny-egress", { podSelector: {}, policyTypes: ["Egress"] });
