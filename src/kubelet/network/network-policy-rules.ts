@@ -3,9 +3,9 @@
 // with its real source (before the Service proxy's masquerade in POSTROUTING) and its real destination
 // (after its DNAT in PREROUTING): FORWARD for traffic between Pods (bridged, through br_netfilter) and
 // beyond the node, INPUT for traffic to the node (the cluster DNS on the gateway, the API server). The
-// POLICY chain passes replies (conntrack), then sends a packet from an egress-isolated Pod through that
-// Pod's E- chain and one to an ingress-isolated Pod through its I- chain; each RETURNs what a rule allows
-// and DROPs the rest, as most CNI policy plugins drop. Chains are INCLNP<N>-*, apart from the Service
+// POLICY chain passes replies (conntrack), then sends a packet from an egress-isolated Pod through its
+// E- chain and one to an ingress-isolated Pod through its I- chain (Pods with equal allows share one);
+// each RETURNs what a rule allows and DROPs the rest, as most CNI policy plugins drop. Chains are INCLNP<N>-*, apart from the Service
 // proxy's INCL<N>-* ones (it deletes every chain of its own prefix it did not write).
 
 import { portProtoHash } from "../proxy/rules.ts";
@@ -22,9 +22,6 @@ export function policyChainNames(names: Pick<NodeNetworkNames, "chainPrefix">): 
   const prefix = names.chainPrefix.replace(/^INCL/, "INCLNP");
   return { prefix, policy: `${prefix}POLICY` };
 }
-
-const podChain = (prefix: string, kind: "I" | "E", uid: string) =>
-  `${prefix}${kind}-${portProtoHash(`${uid}${kind}`)}`;
 
 const comment = (text: string) => `-m comment --comment "${text.replaceAll('"', "")}"`;
 
@@ -55,9 +52,9 @@ export function renderPolicyRules(
   firewalls: readonly PodFirewall[],
   stale: readonly string[] = [],
 ): string {
-  const used = [chains.policy];
+  const used = new Set([chains.policy]);
   const rules = [`-A ${chains.policy} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN`];
-  const perPod: string[] = [];
+  const chainRules: string[] = [];
   const sorted = [...firewalls].sort((a, b) => a.pod.ip.localeCompare(b.pod.ip));
   for (const fw of sorted) {
     const who = `${fw.pod.namespace}/${fw.pod.name}`;
@@ -66,20 +63,23 @@ export function renderPolicyRules(
       ["I", fw.ingress, `-d ${fw.pod.ip}/32`, "-s"],
     ] as const) {
       if (!allows) continue;
-      const chain = podChain(chains.prefix, kind, fw.pod.uid);
       const direction = kind === "E" ? "egress" : "ingress";
-      used.push(chain);
+      // Pods with the same allows share one chain: n Pods allowed from the same n peers cost n rules, not n².
+      const body = allows.map((a) => `${match(a, peer)} -j RETURN`);
+      const chain = `${chains.prefix}${kind}-${portProtoHash(body.join("\n"))}`;
       rules.push(`-A ${chains.policy} ${comment(`${who} ${direction}`)} ${dispatch} -j ${chain}`);
-      for (const a of allows) perPod.push(`-A ${chain} ${match(a, peer)} -j RETURN`);
-      perPod.push(`-A ${chain} ${comment(`${who} ${direction} not allowed by any NetworkPolicy`)} -j DROP`);
+      if (used.has(chain)) continue;
+      used.add(chain);
+      chainRules.push(...body.map((r) => `-A ${chain} ${r}`));
+      chainRules.push(`-A ${chain} ${comment(`${direction} not allowed by any NetworkPolicy`)} -j DROP`);
     }
   }
-  const gone = stale.filter((n) => !used.includes(n));
+  const gone = stale.filter((n) => !used.has(n));
   return [
     "*filter",
     ...[...used, ...gone].map((n) => `:${n} - [0:0]`),
     ...rules,
-    ...perPod,
+    ...chainRules,
     ...gone.map((n) => `-X ${n}`),
     "COMMIT",
     "",

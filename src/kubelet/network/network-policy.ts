@@ -257,26 +257,26 @@ export function podFirewalls(
     );
     if (targets.length === 0) continue;
     const types = policyTypesOf(policy);
-    for (const target of targets) {
-      const fw = firewalls.get(target) ?? {};
-      firewalls.set(target, fw);
-      if (types.includes("Ingress")) {
-        fw.ingress ??= new Map<string, Allow>();
-        const allows = fw.ingress;
-        for (const rule of policy.spec?.ingress ?? []) {
-          const from = peersOf(rule.from, namespace, peers, nsByName);
-          for (const a of ruleAllows("Ingress", target, from, portMatches(rule.ports)))
-            allows.set(allowKey(a), a);
-        }
-      }
-      if (types.includes("Egress")) {
-        fw.egress ??= new Map<string, Allow>();
-        const allows = fw.egress;
-        for (const rule of policy.spec?.egress ?? []) {
-          const to = peersOf(rule.to, namespace, peers, nsByName);
-          for (const a of ruleAllows("Egress", target, to, portMatches(rule.ports)))
-            allows.set(allowKey(a), a);
-        }
+    // Peers are evaluated once per rule; so are its allows, unless an ingress named port must be resolved
+    // on each target.
+    const rules = (direction: Direction) =>
+      (direction === "Ingress" ? (policy.spec?.ingress ?? []) : (policy.spec?.egress ?? [])).map((rule) => {
+        const list = "from" in rule ? rule.from : "to" in rule ? rule.to : undefined;
+        const peerSet = peersOf(list, namespace, peers, nsByName);
+        const matches = portMatches(rule.ports);
+        const perTarget = direction === "Ingress" && matches.some((m) => typeof m?.port === "string");
+        const shared = perTarget ? undefined : ruleAllows(direction, targets[0], peerSet, matches);
+        return (target: PolicyPod) => shared ?? ruleAllows(direction, target, peerSet, matches);
+      });
+    for (const direction of types) {
+      const allowsOf = rules(direction);
+      for (const target of targets) {
+        const fw = firewalls.get(target) ?? {};
+        firewalls.set(target, fw);
+        const key = direction === "Ingress" ? "ingress" : "egress";
+        fw[key] ??= new Map<string, Allow>();
+        const allows = fw[key];
+        for (const allowsFor of allowsOf) for (const a of allowsFor(target)) allows.set(allowKey(a), a);
       }
     }
   }
