@@ -31,10 +31,11 @@ const net = require("node:net");
 for (const port of process.env.PORTS.split(",")) net.createServer((s) => s.end(process.env.POD_NAME)).listen(Number(port));
 `;
 
-/** Connects to HOST:PORT and prints "ok <reply>", "timeout" or "error <code>". */
+/** Connects to HOST:PORT and prints "ok <reply>" ("ok connected" with a 3rd argument), "timeout" or "error <code>". */
 const CONNECT = `
-const [host, port] = process.argv.slice(1);
+const [host, port, onlyConnect] = process.argv.slice(1);
 const s = require("node:net").connect({ host, port: Number(port) });
+if (onlyConnect) s.on("connect", () => { console.log("ok connected"); process.exit(0); });
 let reply = "";
 s.setTimeout(3000, () => { console.log("timeout"); process.exit(0); });
 s.on("data", (d) => (reply += d));
@@ -72,8 +73,9 @@ function pod(name: string, labels: Record<string, string>, script: string, ports
 const netnsOf = (name: string) => `/run/netns/${c.runtime.network!.netnsPrefix}${uid[name]}`;
 
 /** One connection from inside Pod `from`'s network namespace. */
-async function connect(from: string, host: string, port: number): Promise<string> {
-  const out = await run(["nsenter", `--net=${netnsOf(from)}`, "--", NODE, "-e", CONNECT, host, String(port)]);
+async function connect(from: string, host: string, port: number, onlyConnect = false): Promise<string> {
+  const argv = [NODE, "-e", CONNECT, host, String(port), ...(onlyConnect ? ["connect"] : [])];
+  const out = await run(["nsenter", `--net=${netnsOf(from)}`, "--", ...argv]);
   return out.stdout.trim() || `failed: ${out.stderr}`;
 }
 
@@ -218,7 +220,7 @@ test("a named port resolves against the server Pod's container ports", { skip },
   await expectConnection("client-a", ip.web, 9090, "ok web");
 });
 
-test("egress isolation blocks the cluster DNS until a policy allows kube-system's kube-dns", {
+test("egress isolation blocks the cluster DNS and the API server until policies allow them", {
   skip,
 }, async () => {
   const gateway = c.runtime.network!.podCIDR.replace(/0\/\d+$/, "1");
@@ -253,6 +255,20 @@ test("egress isolation blocks the cluster DNS until a policy allows kube-system'
   });
   await eventually(async () => (await resolve()) === "ok 10.96.0.1", 60_000, "DNS allowed again");
   assert.equal(await connect("client-a", ip.web, 9090), "timeout", "other egress stays blocked");
+
+  // The API server behind the kubernetes Service: its endpoint (after DNAT) is 127.0.0.1.
+  assert.equal(await connect("client-a", "10.96.0.1", 443, true), "timeout");
+  await createPolicy(NS_A, "allow-api", {
+    podSelector: { matchLabels: { role: "client" } },
+    policyTypes: ["Egress"],
+    egress: [{ to: [{ ipBlock: { cidr: "127.0.0.1/32" } }] }],
+  });
+  await eventually(
+    async () => (await connect("client-a", "10.96.0.1", 443, true)) === "ok connected",
+    60_000,
+    "the API server reachable with an ipBlock of its endpoint",
+  );
+  await deletePolicy(NS_A, "allow-api");
   await deletePolicy(NS_A, "deny-egress");
   await deletePolicy(NS_A, "allow-dns");
   await expectConnection("client-a", ip.web, 9090, "ok web");
