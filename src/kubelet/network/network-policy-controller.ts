@@ -19,6 +19,7 @@ import {
   policyChainNames,
   policyJumps,
   renderPolicyRules,
+  restorePayload,
 } from "./network-policy-rules.ts";
 
 const SYNC_DELAY_MS = 50;
@@ -74,6 +75,8 @@ export class NetworkPolicyController {
   #syncing: Promise<void> = Promise.resolve();
   #stopped = false;
   #last = "";
+  /** The chains this run has written (undefined: not yet, so iptables-save tells). */
+  #written: string[] | undefined;
   #bridgeFiltering = false;
 
   constructor(
@@ -143,18 +146,18 @@ export class NetworkPolicyController {
         .list()
         .map((n) => ({ name: n.metadata?.name ?? "", labels: n.metadata?.labels ?? {} }));
       const firewalls = podFirewalls(this.#policies.store.list(), pods, namespaces, extra);
-      const key = renderPolicyRules(this.#chains, this.#bridge, firewalls);
+      const rules = renderPolicyRules(this.#chains, this.#bridge, firewalls);
+      const key = rules.rules.join("\n");
       if (key === this.#last) return;
       try {
         if (firewalls.length > 0) await this.#ensureBridgeFiltering();
-        const stale = chainsInDump(
+        // What an earlier run left, the first time; after that, what this one wrote.
+        this.#written ??= chainsInDump(
           (await run(["iptables-save", "-t", "filter"])).stdout,
           this.#chains.prefix,
         );
-        await mustRun(
-          ["iptables-restore", "-w", "5", "--noflush"],
-          renderPolicyRules(this.#chains, this.#bridge, firewalls, stale),
-        );
+        await mustRun(["iptables-restore", "-w", "5", "--noflush"], restorePayload(rules, this.#written));
+        this.#written = rules.chains;
         this.#last = key;
       } catch (error) {
         this.#log.error(

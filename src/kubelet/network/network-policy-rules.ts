@@ -45,13 +45,19 @@ function match(a: Allow, peer: "-s" | "-d"): string {
   return parts.join(" ");
 }
 
-/** The filter table payload; `stale` chains of this prefix (from iptables-save) are emptied and deleted. */
+export interface PolicyRules {
+  /** The chains, POLICY first. */
+  chains: string[];
+  /** Their rules (`-A …`). */
+  rules: string[];
+}
+
+/** The chains and rules for these firewalls. */
 export function renderPolicyRules(
   chains: PolicyChainNames,
   bridge: string,
   firewalls: readonly PodFirewall[],
-  stale: readonly string[] = [],
-): string {
+): PolicyRules {
   const used = new Set([chains.policy]);
   const rules = [`-A ${chains.policy} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN`];
   const chainRules: string[] = [];
@@ -74,12 +80,19 @@ export function renderPolicyRules(
       chainRules.push(`-A ${chain} ${comment(`${direction} not allowed by any NetworkPolicy`)} -j DROP`);
     }
   }
-  const gone = stale.filter((n) => !used.has(n));
+  return { chains: [...used], rules: [...rules, ...chainRules] };
+}
+
+/**
+ * One iptables-restore payload (use --noflush) that replaces the chains' contents at once; `stale` chains of
+ * this prefix that are no longer used are emptied and deleted.
+ */
+export function restorePayload(rules: PolicyRules, stale: readonly string[] = []): string {
+  const gone = stale.filter((n) => !rules.chains.includes(n));
   return [
     "*filter",
-    ...[...used, ...gone].map((n) => `:${n} - [0:0]`),
-    ...rules,
-    ...chainRules,
+    ...[...rules.chains, ...gone].map((n) => `:${n} - [0:0]`),
+    ...rules.rules,
     ...gone.map((n) => `-X ${n}`),
     "COMMIT",
     "",

@@ -125,7 +125,7 @@ export function subtractCidrs(cidr: string, except: readonly string[] = []): str
 
 // --- peers and ports ---
 
-/** The Pods and address blocks a rule's peers cover; `everyone` when the rule has no peers. */
+/** The Pods and address blocks a rule's peers cover (no peers: every Pod and every address). */
 interface Peers {
   pods: PolicyPod[];
   cidrs: string[];
