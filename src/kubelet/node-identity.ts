@@ -21,6 +21,9 @@ const RULES: PolicyRule[] = [
   // Service variables and the Service proxy (kube-proxy's system:node-proxier rights).
   { apiGroups: [""], resources: ["services"], verbs: ["get", "list", "watch"] },
   { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
+  // NetworkPolicy enforcement (the read rights of a CNI policy agent such as Calico's node).
+  { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "watch"] },
+  { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
   { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch", "update"] },
   // The node Lease in kube-node-lease (system:node's rule in upstream's bootstrap policy).
   { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update", "patch"] },

@@ -43,6 +43,8 @@ async function holdings(n: Awaited<ReturnType<typeof ourNetwork>>) {
   const leases = await readdir(path.join(n.ipam, n.network)).catch(() => [] as string[]);
   const veths = await readdir(`/sys/class/net/${n.bridge}/brif`).catch(() => [] as string[]);
   const nat = (await run(["iptables-save", "-t", "nat"])).stdout;
+  const filter = (await run(["iptables-save", "-t", "filter"])).stdout;
+  const policyChain = `${n.chainPrefix.replace(/^INCL/, "INCLNP")}POLICY`;
   return {
     netns: listNetns(n.netnsPrefix).length,
     veths: veths.length,
@@ -53,6 +55,9 @@ async function holdings(n: Awaited<ReturnType<typeof ourNetwork>>) {
     jumps: nat
       .split("\n")
       .filter((l) => l.startsWith("-A PREROUTING") && l.includes(`${n.chainPrefix}SERVICES`)).length,
+    // NetworkPolicy's jumps, from FORWARD and INPUT: once each, across a crash too.
+    policyJumps: filter.split("\n").filter((l) => /^-A (FORWARD|INPUT) /.test(l) && l.includes(policyChain))
+      .length,
   };
 }
 
@@ -87,7 +92,7 @@ test("after SIGKILL and a restart, one namespace, veth and lease per Pod; none a
   };
   await eventually(bothRunning, 30_000, "both Pods Running");
   const n = await ourNetwork();
-  const ONE_EACH = { netns: 2, veths: 2, leases: 2, masquerades: 2, jumps: 1 };
+  const ONE_EACH = { netns: 2, veths: 2, leases: 2, masquerades: 2, jumps: 1, policyJumps: 2 };
   assert.deepEqual(await holdings(n), ONE_EACH);
 
   up.kill("SIGKILL");
@@ -111,14 +116,22 @@ test("after SIGKILL and a restart, one namespace, veth and lease per Pod; none a
   }
 
   await kubectl(["delete", "pods", "--all", "--wait=true"]);
-  assert.deepEqual(await holdings(n), { netns: 0, veths: 0, leases: 0, masquerades: 0, jumps: 1 });
+  assert.deepEqual(await holdings(n), {
+    netns: 0,
+    veths: 0,
+    leases: 0,
+    masquerades: 0,
+    jumps: 1,
+    policyJumps: 2,
+  });
 
   up.kill("SIGTERM");
   await new Promise((r) => up?.once("exit", r));
   assert.ok(!existsSync(`/sys/class/net/${n.bridge}`), "the bridge is removed at shutdown");
   for (const table of ["nat", "filter"]) {
     const dump = (await run(["iptables-save", "-t", table])).stdout;
-    assert.ok(!dump.includes(n.chainPrefix), `no ${n.chainPrefix} chain left in ${table}`);
+    for (const prefix of [n.chainPrefix, n.chainPrefix.replace(/^INCL/, "INCLNP")])
+      assert.ok(!dump.includes(prefix), `no ${prefix} chain left in ${table}`);
   }
   assert.ok(!existsSync(path.join(CLAIMS_DIR, String(n.index))), "the claim is released");
 });

@@ -1,7 +1,8 @@
 // The node's networking as one piece, for the runtime: Pod network namespaces (pod-network.ts), the
-// Service proxy (proxy/), and the cluster DNS (dns/) on the bridge's gateway, started by the first Pod's
-// ADD (the bridge and its address exist from then on). Root on Linux only; otherwise the runtime says once
-// that Pods share the host's network, and keeps loopback Pod IPs.
+// Service proxy (proxy/), NetworkPolicy enforcement (network-policy-controller.ts), and the cluster DNS
+// (dns/) on the bridge's gateway, started by the first Pod's ADD (the bridge and its address exist from
+// then on). Root on Linux only; otherwise the runtime says once that Pods share the host's network, and
+// keeps loopback Pod IPs.
 import type { Pod, Service } from "kubernetes-types/core/v1.d.ts";
 import type { Logger } from "pino";
 import type { KubeClient } from "../../client/index.ts";
@@ -9,6 +10,7 @@ import { ClusterDns } from "../dns/cluster-dns.ts";
 import { hostDnsConfig, podDnsConfig, renderResolvConf } from "../dns/resolv-conf.ts";
 import { ServiceProxy } from "../proxy/service-proxy.ts";
 import type { NodeNetworkNames } from "./claim.ts";
+import { NetworkPolicyController } from "./network-policy-controller.ts";
 import { detectPodNetwork, PodNetworks } from "./pod-network.ts";
 
 export interface NodeNetworkOptions {
@@ -63,6 +65,7 @@ export async function startNodeNetwork(options: NodeNetworkOptions): Promise<Nod
   let clusterDNS: string | undefined;
   let dnsStarting: Promise<void> | undefined;
   let proxy: ServiceProxy | undefined;
+  let policy: NetworkPolicyController | undefined;
   let podSubnet: string | undefined;
   const startDns = (gateway: string) => {
     dnsStarting ??= (async () => {
@@ -94,17 +97,22 @@ export async function startNodeNetwork(options: NodeNetworkOptions): Promise<Nod
     podCIDR: options.podCIDR,
     cniPath: options.cniPath,
     onGateway: startDns,
+    onPodAdded: async (pod, podIPs) => policy?.podAdded(pod, podIPs),
+    onPodRemoved: async (uid) => policy?.podRemoved(uid),
     log,
   });
   podSubnet = pods.names.subnet;
   try {
     proxy = new ServiceProxy(options.client, pods.names, log);
     await proxy.start();
+    policy = new NetworkPolicyController(options.client, pods.names, () => pods.gateway, log);
+    await policy.start();
     const apiService = await kubernetesService(options.client);
     log.info(
       `each Pod gets its own network namespace (${support.detail}; bridge ${pods.names.bridge}, Pod CIDR ${pods.names.subnet})`,
     );
     const running = proxy;
+    const enforcing = policy;
     return {
       names: pods.names,
       pods,
@@ -115,11 +123,15 @@ export async function startNodeNetwork(options: NodeNetworkOptions): Promise<Nod
         await running
           .stop()
           .catch((error: Error) => log.warn({ err: error.message }, "cannot remove the Service rules"));
+        await enforcing
+          .stop()
+          .catch((error: Error) => log.warn({ err: error.message }, "cannot remove the NetworkPolicy rules"));
         await pods.stop();
       },
     };
   } catch (error) {
     await proxy?.stop().catch(() => undefined);
+    await policy?.stop().catch(() => undefined);
     await pods.stop().catch(() => undefined);
     throw error;
   }

@@ -32,6 +32,9 @@ export interface PodNetworkOptions {
   cniPath?: string;
   /** Called (and awaited) after each Pod's ADD with the bridge's gateway address: cluster DNS binds it. */
   onGateway?: (gateway: string) => Promise<void>;
+  /** Called (and awaited) after each Pod's ADD and after its teardown: NetworkPolicy rules follow. */
+  onPodAdded?: (pod: Pod, podIPs: string[]) => Promise<void>;
+  onPodRemoved?: (uid: string) => Promise<void>;
   log: Logger;
 }
 
@@ -95,6 +98,8 @@ export class PodNetworks {
   readonly #ipamDir: string;
   readonly #log: Logger;
   readonly #onGateway: PodNetworkOptions["onGateway"];
+  readonly #onPodAdded: PodNetworkOptions["onPodAdded"];
+  readonly #onPodRemoved: PodNetworkOptions["onPodRemoved"];
   readonly #pods = new Map<string, Promise<PodSandboxNetwork>>();
   #gateway: string | undefined;
 
@@ -105,6 +110,8 @@ export class PodNetworks {
     this.#ipamDir = path.join(options.dataDir, "network", "ipam");
     this.#log = options.log;
     this.#onGateway = options.onGateway;
+    this.#onPodAdded = options.onPodAdded;
+    this.#onPodRemoved = options.onPodRemoved;
     this.#cni = new CniNetwork(
       bridgeNetworkList({
         name: names.network,
@@ -195,6 +202,7 @@ export class PodNetworks {
     if (this.#gateway) await this.#onGateway?.(this.#gateway);
     const podIPs = podIPsOf(result);
     if (podIPs.length === 0) throw new Error(`the CNI result has no IP address: ${JSON.stringify(result)}`);
+    await this.#onPodAdded?.(pod, podIPs);
     return { podIPs, netns };
   }
 
@@ -212,6 +220,7 @@ export class PodNetworks {
     await pending?.catch(() => undefined);
     const record = await this.#readRecord(uid);
     await this.#delete(uid, `${this.names.netnsPrefix}${uid}`, record);
+    await this.#onPodRemoved?.(uid);
   }
 
   async #delete(containerId: string, netnsName: string, record: PodRecord | undefined): Promise<void> {
