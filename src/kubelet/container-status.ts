@@ -1,6 +1,7 @@
 // What the runtime knows about one container, and its v1.ContainerStatus: state, lastState, restartCount,
 // ready/started, containerID and image, with the kubelet's rules for which exit is "last".
 import type { Container, ContainerStateTerminated, ContainerStatus } from "kubernetes-types/core/v1.d.ts";
+import type { ContainerCgroup } from "./cgroups.ts";
 import { rfc3339 } from "./clock.ts";
 import type { ContainerProcess } from "./container-process.ts";
 import type { LogWriter } from "./logs.ts";
@@ -26,6 +27,8 @@ export interface RunningInstance {
   finished: Promise<void>;
   /** Present while its postStart hook runs (aborts it): the kubelet reports it Running only after the hook. */
   postStart?: AbortController;
+  /** Its cgroup, when the runtime limits resources (read for OOMKilled, removed at exit). */
+  cgroup?: ContainerCgroup;
 }
 
 export interface ContainerRecord {

@@ -2,7 +2,7 @@
 // first, then env (overriding, with $(VAR) expansion and valueFrom sources), then the service variables the
 // kubelet injects unless the container defined them itself.
 import type { ConfigMap, Container, EnvVar, Pod, Secret } from "kubernetes-types/core/v1.d.ts";
-import { fieldValue } from "./downward.ts";
+import { fieldValue, resourceFieldValue } from "./downward.ts";
 
 /** Where ConfigMaps and Secrets come from (the runtime's informer caches). */
 export interface ObjectSource {
@@ -133,7 +133,7 @@ export function containerEnv(
 
   const lookup = (name: string) => env.get(name) ?? serviceEnv.get(name);
   for (const variable of container.env ?? []) {
-    const value = resolveEnvVar(pod, variable, objects, lookup, warnings);
+    const value = resolveEnvVar(pod, container, variable, objects, lookup);
     if (value instanceof Error) return { ok: false, message: value.message };
     if (value !== undefined) env.set(variable.name, value);
   }
@@ -143,10 +143,10 @@ export function containerEnv(
 
 function resolveEnvVar(
   pod: Pod,
+  container: Container,
   variable: EnvVar,
   objects: ObjectSource,
   lookup: (name: string) => string | undefined,
-  warnings: Warning[],
 ): string | undefined | Error {
   if (variable.value) return expandVars(variable.value, lookup);
   const from = variable.valueFrom;
@@ -171,13 +171,7 @@ function resolveEnvVar(
       return optional ? undefined : new Error(`couldn't find key ${key} in Secret ${namespace}/${name}`);
     return value;
   }
-  if (from.resourceFieldRef) {
-    warnings.push({
-      reason: "UnsupportedEnvironmentVariable",
-      message: `environment variable ${variable.name}: resourceFieldRef (${from.resourceFieldRef.resource}) is not supported by the incluster runtime (no resource limits); the variable is not set`,
-    });
-    return undefined;
-  }
+  if (from.resourceFieldRef) return resourceFieldValue(pod, container, from.resourceFieldRef);
   return "";
 }
 

@@ -139,7 +139,9 @@ class NodeExec {
       if ("error" in pty) throw new ExecError(pty.error, 500);
     }
     this.#checkCapacity();
-    const plan = this.#plan(running, command, streams.tty);
+    const planned = this.#plan(running, command, streams.tty);
+    // The command runs in the container's cgroup, under its limits (joins before it runs).
+    const plan = running.cgroup ? { ...planned, argv: running.cgroup.joinArgv(planned.argv) } : planned;
     return { start: () => this.#spawn(plan, streams) };
   }
 

@@ -66,13 +66,18 @@ function conditions(ready: boolean, previous: readonly NodeCondition[] = []): No
   ];
 }
 
-export function nodeStatus(nodeName: string, ready: boolean, previous?: NodeStatus): NodeStatus {
-  const capacity = {
+/** The node's capacity, also its allocatable (nothing is reserved); the Downward API's default limits. */
+export function nodeCapacity(): Record<string, string> {
+  return {
     cpu: String(os.availableParallelism()),
     memory: `${Math.floor(os.totalmem() / 1024)}Ki`,
     pods: String(MAX_PODS),
     "ephemeral-storage": "0",
   };
+}
+
+export function nodeStatus(nodeName: string, ready: boolean, previous?: NodeStatus): NodeStatus {
+  const capacity = nodeCapacity();
   let machineID = "";
   try {
     machineID = readFileSync("/etc/machine-id", "utf8").trim();

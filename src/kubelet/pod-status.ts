@@ -73,12 +73,16 @@ export interface ConditionInput {
   now: Date;
   /** Container name → securityContext fields the runtime could not apply (never silently ignored). */
   securityNotApplied?: ReadonlyMap<string, readonly string[]>;
+  /** Container name → resource fields no cgroup enforces on this host. */
+  resourcesNotApplied?: ReadonlyMap<string, readonly string[]>;
   /** Container name → the port conflict that failed it (host-network mode: Pods share the host's ports). */
   portConflicts?: ReadonlyMap<string, string>;
 }
 
 /** The condition reporting securityContext fields this runtime does not apply (no upstream equivalent). */
 export const SECURITY_CONTEXT_CONDITION = "incluster.dev/SecurityContextApplied";
+/** The condition reporting resource limits this host cannot enforce (no usable cgroups). */
+export const RESOURCES_CONDITION = "incluster.dev/ResourcesApplied";
 /** The condition naming who holds a port a container needs, when Pods share the host's network. */
 export const PORTS_CONDITION = "incluster.dev/PortsAvailable";
 
@@ -110,6 +114,17 @@ export function podConditions(input: ConditionInput): PodCondition[] {
         status: "False",
         reason: "NotSupportedByRuntime",
         message: notApplied.map(([name, fields]) => `container ${name}: ${fields.join(", ")}`).join("; "),
+      }),
+    );
+  }
+  const unenforced = [...(input.resourcesNotApplied ?? [])].filter(([, fields]) => fields.length > 0);
+  if (unenforced.length > 0) {
+    conditions.push(
+      stamp({
+        type: RESOURCES_CONDITION,
+        status: "False",
+        reason: "NotSupportedByRuntime",
+        message: unenforced.map(([name, fields]) => `container ${name}: ${fields.join(", ")}`).join("; "),
       }),
     );
   }

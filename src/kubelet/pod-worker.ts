@@ -9,6 +9,8 @@ import type { Container, ObjectReference, Pod, PodStatus, Service } from "kubern
 import type { Logger } from "pino";
 import { isNotFound, type KubeClient } from "../client/index.ts";
 import { type CrashLoopBackOff, goDuration } from "./backoff.ts";
+import type { ContainerCgroup } from "./cgroups.ts";
+import { placeContainer, type RuntimeCgroups } from "./cgroups-pod.ts";
 import { rfc3339 } from "./clock.ts";
 import { type LaunchPlan, planLaunch, type SandboxConfig } from "./container-launch.ts";
 import { ContainerProcess, type ExitInfo, type ProcessSpec } from "./container-process.ts";
@@ -65,6 +67,8 @@ export interface WorkerDeps {
   records?: ProcessRecords;
   /** The Pod sandbox for the incluster image, when this host provides one. */
   sandbox?: SandboxConfig;
+  /** Resource limits (cgroups-pod.ts); without a manager, limits go unenforced and Pods are told. */
+  cgroups?: RuntimeCgroups;
   serviceEnv: ReadonlyMap<string, string>;
   /** Pods with their own network namespace (root on Linux); absent: Pods share the host's network. */
   network?: PodNetworks;
@@ -90,6 +94,8 @@ export interface RunningContainer {
   pid: number;
   /** The Pod's network namespace, when it has its own. */
   netns?: string;
+  /** The container's cgroup: exec'd processes join it. */
+  cgroup?: ContainerCgroup;
 }
 
 const isSidecar = (record: ContainerRecord) => record.init && record.spec.restartPolicy === "Always";
@@ -134,6 +140,8 @@ export class PodWorker {
   #lastSent = "";
   #lastMountErrors = "";
   readonly #securityNotApplied = new Map<string, string[]>();
+  /** Container name → resource fields no cgroup enforces (this host has none usable). */
+  readonly #resourcesNotApplied = new Map<string, string[]>();
   /** Container name → who holds the port it needed (host-network mode). */
   readonly #portConflicts = new Map<string, string>();
 
@@ -192,7 +200,12 @@ export class PodWorker {
     const instance = this.#allRecords().find((r) => r.spec.name === name)?.instance;
     const pid = instance?.process.commandPid();
     if (!instance || !pid) return undefined;
-    return { process: instance.process, pid, ...(this.#netns ? { netns: this.#netns } : {}) };
+    return {
+      process: instance.process,
+      pid,
+      ...(this.#netns ? { netns: this.#netns } : {}),
+      ...(instance.cgroup ? { cgroup: instance.cgroup } : {}),
+    };
   }
 
   /** A newer version of the Pod object. */
@@ -233,6 +246,7 @@ export class PodWorker {
     this.#abortPostStart();
     await this.#stopContainers(graceMs, false);
     await this.#tearDownNetwork(this.#deps.network);
+    await this.#removeCgroups();
   }
 
   // ------------------------------------------------------------------------------------------ sync loop
@@ -437,12 +451,28 @@ export class PodWorker {
       if (plan.retry) this.#after(RETRY_MS);
       return;
     }
+    const id = `incluster://${randomBytes(32).toString("hex")}`;
+    const placed = await placeContainer(this.#deps.cgroups, this.#pod, record.spec, id);
+    if (this.#closed || this.#terminating) {
+      if (placed.ok) await placed.cgroup?.remove().catch(() => undefined);
+      return;
+    }
+    if (!placed.ok) {
+      if (record.waiting?.message !== placed.message)
+        this.#event(record, "Warning", "Failed", `Error: ${placed.message}`);
+      record.waiting = { reason: "CreateContainerError", message: placed.message };
+      this.#after(RETRY_MS);
+      return;
+    }
     if (exit) this.#deps.backoff.next(key, exit.finishedAt);
     this.#securityNotApplied.set(record.spec.name, plan.notApplied);
+    this.#resourcesNotApplied.set(record.spec.name, placed.notApplied);
     for (const warning of plan.warnings) this.#event(record, "Warning", warning.reason, warning.message);
     // Every container of the Pod enters its network namespace (nsenter execs: same process, same pid).
-    const spec = this.#netns ? { ...plan.spec, argv: inNetns(this.#netns, plan.spec.argv) } : plan.spec;
-    this.#launch(record, spec, plan.imageID);
+    let spec = this.#netns ? { ...plan.spec, argv: inNetns(this.#netns, plan.spec.argv) } : plan.spec;
+    // Outermost: the spawned process joins the cgroup first, everything after runs limited.
+    if (placed.cgroup) spec = { ...spec, argv: placed.cgroup.joinArgv(spec.argv) };
+    this.#launch(record, spec, plan.imageID, id, placed.cgroup);
     await this.#postStart(record, spec);
   }
 
@@ -459,12 +489,17 @@ export class PodWorker {
     return { ...plan, spec };
   }
 
-  #launch(record: ContainerRecord, spec: ProcessSpec, imageID: string): void {
+  #launch(
+    record: ContainerRecord,
+    spec: ProcessSpec,
+    imageID: string,
+    id: string,
+    cgroup: ContainerCgroup | undefined,
+  ): void {
     if (record.everStarted) record.restartCount++;
     record.everStarted = true;
     record.imageID = imageID;
     record.waiting = undefined;
-    const id = `incluster://${randomBytes(32).toString("hex")}`;
     const log = this.#deps.logs.openInstance({
       namespace: this.namespace,
       pod: this.name,
@@ -505,6 +540,7 @@ export class PodWorker {
     );
     const instance: RunningInstance = { id, process, startedAt, prober, log, finished: Promise.resolve() };
     if (postStart) instance.postStart = postStart;
+    if (cgroup) instance.cgroup = cgroup;
     instance.finished = process.exited.then((info) => this.#exited(record, instance, info));
     record.instance = instance;
     this.#event(record, "Normal", "Created", `Created container: ${record.spec.name}`);
@@ -613,11 +649,24 @@ export class PodWorker {
   async #exited(record: ContainerRecord, instance: RunningInstance, info: ExitInfo): Promise<void> {
     instance.prober.stop();
     await Promise.all([instance.log.close(), this.#deps.records?.remove(instance.id).catch(() => undefined)]);
+    // The kernel's OOM killer ended a process of the container: the runtime reports OOMKilled, as containerd does.
+    const oomKilled = (await instance.cgroup?.oomKilled()) ?? false;
+    await instance.cgroup
+      ?.remove()
+      .catch((error: Error) =>
+        this.#log.warn({ err: error.message }, "cannot remove the container's cgroup"),
+      );
     const exit: Exit = {
       containerID: instance.id,
       exitCode: info.exitCode,
       ...(info.signal ? { signal: info.signal } : {}),
-      reason: info.startError ? "StartError" : info.exitCode === 0 ? "Completed" : "Error",
+      reason: info.startError
+        ? "StartError"
+        : oomKilled
+          ? "OOMKilled"
+          : info.exitCode === 0
+            ? "Completed"
+            : "Error",
       startedAt: instance.startedAt,
       finishedAt: info.finishedAt,
     };
@@ -687,10 +736,17 @@ export class PodWorker {
       isolated: this.#netns !== undefined,
       ports: record.spec.ports ?? [],
       exec: (command: readonly string[]) => {
+        // Exec probes run in the container's cgroup, as a runtime's ExecSync does.
+        const cgroup = record.instance?.cgroup;
+        const limited = (argv: string[]) => (cgroup ? cgroup.joinArgv(argv) : argv);
         if (spec.sandbox) {
           const target = pid();
           if (!target) return new Error("the container's process is not running");
-          return { argv: inSandboxOf(target, spec.sandbox, command), env: { ...SETUP_ENV }, cwd: "/" };
+          return {
+            argv: limited(inSandboxOf(target, spec.sandbox, command)),
+            env: { ...SETUP_ENV },
+            cwd: "/",
+          };
         }
         if (!this.#deps.policy.allowHostCommands) {
           return new Error(
@@ -699,7 +755,7 @@ export class PodWorker {
         }
         const target = pid();
         const argv = this.#deps.mountNamespace && target ? inNamespaceOf(target, command) : [...command];
-        return { argv, env: spec.env, cwd: spec.cwd };
+        return { argv: limited(argv), env: spec.env, cwd: spec.cwd };
       },
     };
   }
@@ -779,7 +835,17 @@ export class PodWorker {
     tokens.forgetPod(this.uid);
     backoff.forget(`${this.uid}/`);
     events.forget(this.uid);
-    await Promise.all([volumes.cleanup(this.uid), logs.removePod(this.namespace, this.name, this.uid)]);
+    await Promise.all([
+      volumes.cleanup(this.uid),
+      logs.removePod(this.namespace, this.name, this.uid),
+      this.#removeCgroups(),
+    ]);
+  }
+
+  async #removeCgroups(): Promise<void> {
+    await this.#deps.cgroups?.manager
+      ?.removePod(this.uid)
+      .catch((error: Error) => this.#log.warn({ err: error.message }, "cannot remove the Pod's cgroup"));
   }
 
   async #tearDownNetwork(network: PodNetworks | undefined): Promise<void> {
@@ -842,6 +908,7 @@ export class PodWorker {
       startTime: this.#startTime,
       now: new Date(),
       securityNotApplied: this.#securityNotApplied,
+      resourcesNotApplied: this.#resourcesNotApplied,
       portConflicts: this.#portConflicts,
     });
     if (ephemeral.length > 0) status.ephemeralContainerStatuses = ephemeral;

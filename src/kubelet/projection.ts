@@ -11,7 +11,7 @@ import type {
   VolumeProjection,
 } from "kubernetes-types/core/v1.d.ts";
 import type { FileProjection } from "./atomic-writer.ts";
-import { fieldValue } from "./downward.ts";
+import { fieldValue, resourceFieldValue } from "./downward.ts";
 import type { ObjectSource } from "./env.ts";
 import type { TokenSpec } from "./token-manager.ts";
 
@@ -107,13 +107,11 @@ export function downwardFiles(
 ): Files | Error {
   const files: Files = new Map();
   for (const item of items) {
-    if (item.resourceFieldRef) {
-      return new Error(
-        `downwardAPI item ${item.path}: resourceFieldRef is not supported by the incluster runtime (no resource limits)`,
-      );
-    }
-    if (!item.fieldRef) continue;
-    const value = fieldValue(pod, item.fieldRef.fieldPath);
+    if (!item.fieldRef && !item.resourceFieldRef) continue;
+    // Volumes name their container (validation requires containerName for resourceFieldRef items).
+    const value = item.fieldRef
+      ? fieldValue(pod, item.fieldRef.fieldPath)
+      : resourceFieldValue(pod, undefined, item.resourceFieldRef!);
     if (value instanceof Error) return value;
     files.set(item.path, { data: value, mode: item.mode ?? mode });
   }

@@ -8,6 +8,8 @@ import pino, { type Logger } from "pino";
 import { DEFAULT_SERVICE_ACCOUNT_DIR } from "../client/config.ts";
 import { createClient, type Informer, type KubeClient } from "../client/index.ts";
 import { type BackoffSettings, CrashLoopBackOff } from "./backoff.ts";
+import { detectCgroups } from "./cgroups.ts";
+import type { RuntimeCgroups } from "./cgroups-pod.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { SandboxConfig } from "./container-launch.ts";
 import { kubernetesServiceEnv } from "./env.ts";
@@ -67,6 +69,13 @@ export interface RuntimeOptions {
   sandbox?: "auto" | boolean;
   /** RLIMIT_NPROC for sandbox users (per uid, threads count). Default 4096. */
   maxProcesses?: number;
+  /**
+   * Container resource limits through cgroups (v2 or v1, root on Linux): "auto" (default) detects; true
+   * fails when the host cannot provide them; false runs containers unlimited.
+   */
+  cgroups?: "auto" | boolean;
+  /** pids.max of each Pod's cgroup (the kubelet's podPidsLimit). Default 4096; 0: unlimited. */
+  podPidsLimit?: number;
   /** Paths Pods must never see even if they lie inside the app directory (the cluster's data dir). */
   hiddenPaths?: string[];
   /** Clock for token refresh decisions (tests move it forward). */
@@ -100,6 +109,8 @@ export interface RunningRuntime {
   mountNamespace: boolean;
   /** Whether the incluster image runs in the Pod sandbox. */
   sandboxed: boolean;
+  /** The cgroup version containers are limited with; absent: no limits (see the start-up log). */
+  cgroups?: { version: 1 | 2; parents: string[] };
   /** The Pod network when Pods get their own namespace (bridge, Pod CIDR). */
   network?: { bridge: string; podCIDR: string; network: string; netnsPrefix: string; chainPrefix: string };
   client: KubeClient;
@@ -133,6 +144,29 @@ async function mountMode(option: RuntimeOptions["mountNamespace"], log: Logger):
   });
   log.info(`containers get a private mount namespace (${support.detail}): volumes appear at their mountPath`);
   return true;
+}
+
+async function cgroupMode(options: RuntimeOptions, log: Logger): Promise<RuntimeCgroups | undefined> {
+  if (options.cgroups === false) {
+    log.warn("cgroups are disabled: container resource limits are not enforced");
+    return { detail: "cgroups are disabled in this runtime's options" };
+  }
+  const found = await detectCgroups();
+  const podPidsLimit = options.podPidsLimit ?? DEFAULT_MAX_PROCESSES;
+  if (!found.manager) {
+    if (options.cgroups === true) throw new Error(`cgroups were required but ${found.detail}`);
+    log.warn(
+      `no container resource limits (${found.detail}): resources.limits are not enforced and Pods that set them get the condition incluster.dev/ResourcesApplied=False`,
+    );
+    return { detail: found.detail };
+  }
+  const removed = await found.manager.removeLeftovers().catch((error: Error) => {
+    log.warn({ err: error.message }, "cannot remove the cgroups of an earlier run");
+    return 0;
+  });
+  if (removed > 0) log.warn(`removed the cgroups of ${removed} earlier run(s)`);
+  log.info(`container resource limits are enforced through ${found.detail}`);
+  return { manager: found.manager, detail: found.detail, ...(podPidsLimit > 0 ? { podPidsLimit } : {}) };
 }
 
 async function sandboxMode(options: RuntimeOptions, log: Logger): Promise<SandboxConfig | undefined> {
@@ -183,6 +217,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   const logs = options.logs ?? new PodLogStore(path.join(options.dataDir, "logs"));
   const mountNamespace = await mountMode(options.mountNamespace, log);
   const sandbox = await sandboxMode(options, log);
+  const cgroups = await cgroupMode(options, log);
   if (options.allowHostCommands) {
     log.warn("host commands are allowed: any Pod that sets `command` runs it on this host as this user");
   }
@@ -240,6 +275,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     policy: { allowHostCommands: Boolean(options.allowHostCommands) },
     mountNamespace,
     sandbox,
+    ...(cgroups ? { cgroups } : {}),
     records,
     serviceEnv: kubernetesServiceEnv(podApi.host, podApi.port),
     hostServiceEnv: kubernetesServiceEnv(api.host, api.port),
@@ -324,6 +360,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
       hostCommands: Boolean(options.allowHostCommands),
       mountNamespace,
       sandbox: Boolean(sandbox),
+      cgroups: cgroups?.manager ? `v${cgroups.manager.version}` : false,
       network: network ? network.names.subnet : false,
     },
     "pod runtime ready",
@@ -335,6 +372,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     logs,
     mountNamespace,
     sandboxed: Boolean(sandbox),
+    ...(cgroups?.manager
+      ? { cgroups: { version: cgroups.manager.version, parents: cgroups.manager.parents } }
+      : {}),
     ...(network
       ? {
           network: {
@@ -356,6 +396,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
         const grace = options.shutdownGraceMs ?? 5000;
         await Promise.all([...workers.values()].map((w) => w.shutdown(grace)));
         workers.clear();
+        await cgroups?.manager
+          ?.removeAll()
+          .catch((error: Error) => log.warn({ err: error.message }, "cannot remove the runtime's cgroups"));
         await network?.stop();
         await node.stop();
         configMaps.stop();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import os from "node:os";
 import { test } from "node:test";
 import type { ConfigMap, Container, Pod, Secret } from "kubernetes-types/core/v1.d.ts";
 import {
@@ -95,18 +96,13 @@ test("envFrom, then env (overriding, expanding, resolving valueFrom), then servi
   assert.equal(env.KUBERNETES_SERVICE_PORT, "6443");
   assert.equal(env.EMPTY, "");
   assert.equal("OPTIONAL" in env, false);
-  assert.equal("LIMIT" in env, false);
+  assert.equal(env.LIMIT, String(os.availableParallelism()), "an unset limit is the node's allocatable");
   assert.equal("CM_bad=key" in env, false);
-  assert.equal(result.warnings.length, 2);
+  assert.equal(result.warnings.length, 1);
   assert.equal(result.warnings[0].reason, "InvalidEnvironmentVariableNames");
   assert.equal(
     result.warnings[0].message,
     "Keys [CM_bad=key] from the EnvFrom configMap ns/cfg were skipped since they are considered invalid environment variable names.",
-  );
-  assert.equal(result.warnings[1].reason, "UnsupportedEnvironmentVariable");
-  assert.match(
-    result.warnings[1].message,
-    /^environment variable LIMIT: resourceFieldRef \(limits\.cpu\) is not supported/,
   );
   assert.deepEqual(expandArgs(["$(NAME)", "$$(NAME)", "$(NOPE)"], result.env), ["p", "$(NAME)", "$(NOPE)"]);
 });
