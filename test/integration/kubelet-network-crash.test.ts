@@ -111,7 +111,16 @@ test("after SIGKILL and a restart, one namespace, veth and lease per Pod; none a
   });
   const ips = (await kubectl(["get", "pods", "-o", "jsonpath={.items[*].status.podIP}"])).split(" ");
   for (const ip of ips) {
-    const answer = await fetch(`http://${ip}:9090/`).then((r) => r.text());
+    // Running says the process started, not that it listens yet: wait for the answer.
+    const answer = await eventually(
+      () =>
+        fetch(`http://${ip}:9090/`).then(
+          (r) => r.text(),
+          () => undefined,
+        ),
+      30_000,
+      `the server at ${ip}:9090`,
+    );
     assert.equal(answer, "up");
   }
 
