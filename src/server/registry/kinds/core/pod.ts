@@ -368,6 +368,8 @@ export const pod: ResourceDef = {
   // podStatusStrategy.PrepareForUpdate: a /status write keeps spec, ownerReferences (old kubelets corrupted
   // them) and deletionTimestamp, and a status without qosClass keeps the stored one.
   statusKeepsMetadata: ["ownerReferences", "deletionTimestamp"],
+  // podEphemeralContainersStrategy.GetResetFieldsFilter: its writer owns spec.ephemeralContainers only.
+  resetFields: { ephemeralcontainers: { include: [["spec", "ephemeralContainers"]] } },
   prepareSubresource(subresource, o, old) {
     if (subresource === "ephemeralcontainers") keepEphemeralContainersOnly(o as Mutable<Pod>, old as Pod);
     const status = o.status as Mutable<PodStatus> | undefined;
