@@ -7,6 +7,7 @@ import type { Container, Pod, PodStatus, PodTemplateSpec } from "kubernetes-type
 import type { KubeObject, Mutable } from "../../../../meta/types.ts";
 import { humanDuration } from "../../duration.ts";
 import { asList, asMap, asNumber, asString, cloneJson, type Json } from "../../json-access.ts";
+import { dropDisabledPodFields } from "../../pod-disabled-fields.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, nameOf, timeOf } from "../../printers/format.ts";
 import { quantityError, quantityMilli } from "../../quantity.ts";
@@ -351,6 +352,7 @@ export const pod: ResourceDef = {
   returnsDeletedObject: true,
   defaults: (o) => defaultPod(o as Mutable<Pod>),
   prepare(o, old) {
+    dropDisabledPodFields(o, old);
     if (old) return;
     const pod = o as Mutable<Pod>;
     pod.status = { phase: "Pending", qosClass: computePodQOS(pod) };
