@@ -75,7 +75,8 @@ describe("decoding integers written as 1.0", () => {
         '{"spec":{"containers":[{"name":"c","resources":{"limits":{"cpu":0.50,"memory":1e3}}}]}}',
       ) as Record<string, unknown>,
     );
-    assert.deepEqual((pod?.object as any).spec.containers[0].resources.limits, {
+    assert.ok(pod);
+    assert.deepEqual((pod.object as any).spec.containers[0].resources.limits, {
       cpu: "500m",
       memory: "1e3",
     });
