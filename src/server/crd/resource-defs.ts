@@ -146,6 +146,9 @@ export function customResourceDefs(crd: KubeObject): CustomResourceDef[] {
       ...(categories.length ? { categories } : {}),
       verbs: CR_VERBS,
       ...(subresources.length ? { subresources } : {}),
+      // customresource statusStrategy.GetResetFields names spec only (PrepareForUpdate keeps the stored
+      // metadata too).
+      resetFields: { status: { exclude: [["spec"]] } },
       ...(selectable.length
         ? {
             selectableFields: Object.fromEntries(

@@ -7,6 +7,7 @@
 
 import { Status } from "../../meta/status.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
+import type { DecodeOptions } from "../registry/decode.ts";
 import type { PropagationPolicy } from "../registry/objects.ts";
 import type { PatchType } from "../registry/patch.ts";
 import type { FieldCause } from "../registry/types.ts";
@@ -18,6 +19,7 @@ import {
   required,
   tooLong,
 } from "../registry/validation/field.ts";
+import type { Call } from "./call.ts";
 import { parseIntError } from "./query-params.ts";
 
 const META_GROUP = "meta.k8s.io";
@@ -227,4 +229,13 @@ export function validateListOptions(query: URLSearchParams, watch: boolean): voi
       causes.push(forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
   }
   if (causes.length) throw invalidOptions("ListOptions", causes);
+}
+
+/** The fieldValidation parameter of a write, with Warn's warnings sent as Warning headers. */
+export function decodeOptions(call: Call): DecodeOptions {
+  const directive = call.query.get("fieldValidation");
+  return {
+    fieldValidation: directive === "Ignore" || directive === "Strict" ? directive : "Warn",
+    warn: (message) => call.res.appendHeader("Warning", `299 - ${JSON.stringify(message)}`),
+  };
 }

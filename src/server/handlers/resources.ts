@@ -8,7 +8,6 @@ import { ApiStatusError, fail, statusOf } from "../http/errors.ts";
 import { PROTOBUF_MEDIA_TYPE } from "../http/protobuf/index.ts";
 import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
-import type { DecodeOptions } from "../registry/decode.ts";
 import { managerFor } from "../registry/managed-fields.ts";
 import { checkPatchBody, patchTypeOf } from "../registry/patch.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
@@ -18,7 +17,14 @@ import type { Call, ResourceHandlerContext } from "./call.ts";
 import { readComponentStatuses } from "./componentstatuses.ts";
 import { objectOf } from "./encode.ts";
 import { createEviction } from "./eviction.ts";
-import { createOptions, deleteOptions, patchOptions, updateOptions, validateListOptions } from "./options.ts";
+import {
+  createOptions,
+  decodeOptions,
+  deleteOptions,
+  patchOptions,
+  updateOptions,
+  validateListOptions,
+} from "./options.ts";
 import { createBinding, podLog } from "./pods.ts";
 import { decodeParameters, LIST_OPTIONS } from "./query-params.ts";
 import { getObject, listObjects, sendEntry } from "./read.ts";
@@ -37,13 +43,6 @@ function managerOf(call: Call): string {
 }
 
 /** fieldValidation (upstream's default: Warn) and where strict decoding warnings go: Warning headers. */
-function decodeOptions(call: Call): DecodeOptions {
-  const directive = call.query.get("fieldValidation");
-  return {
-    fieldValidation: directive === "Ignore" || directive === "Strict" ? directive : "Warn",
-    warn: (message) => call.res.appendHeader("Warning", `299 - ${JSON.stringify(message)}`),
-  };
-}
 
 function notFoundPath(): ApiStatusError {
   return new ApiStatusError(Status.notFoundPath());

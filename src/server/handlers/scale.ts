@@ -9,13 +9,17 @@ import { isCustomResourceDef, type ScalePaths, setAt, valueAt } from "../crd/res
 import { mediaType, readBody, readObject } from "../http/body.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { sendObject } from "../http/respond.ts";
+import { decodeForWrite, patchShown } from "../registry/decode.ts";
 import { managerFor } from "../registry/managed-fields.ts";
 import { applyPatch, checkPatchBody, patchTypeOf } from "../registry/patch.ts";
 import { type ResourceDef, storageKey } from "../registry/types.ts";
 import { invalid } from "../registry/validation/field.ts";
 import type { Call } from "./call.ts";
 import { objectOf } from "./encode.ts";
-import { patchOptions, updateOptions } from "./options.ts";
+import { decodeOptions, patchOptions, updateOptions } from "./options.ts";
+
+/** The Go type a scale write decodes into: autoscaling/v1 Scale, for every scalable kind. */
+const SCALE = { group: "autoscaling", version: "v1", kind: "Scale" };
 
 interface Scalable {
   metadata: {
@@ -82,10 +86,8 @@ function scaleOf(obj: Scalable, def: ResourceDef | undefined): KubeObject {
 /** scaleUpdatedObjectInfo.UpdatedObject: the new Scale's replicas (and resourceVersion) onto the object. */
 function scaledObject(call: Call, current: StoredObject, scale: KubeObject): KubeObject {
   const { def, info } = call;
-  const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas ?? 0;
-  if (typeof replicas !== "number" || !Number.isInteger(replicas)) {
-    throw fail.badRequest("spec.replicas: Invalid value: must be an integer");
-  }
+  // Decoded into the Go Scale: an int32 or absent.
+  const replicas = (scale.spec as { replicas?: number } | undefined)?.replicas ?? 0;
   if (replicas < 0) {
     throw new ApiStatusError(
       Status.invalid("Scale", "autoscaling", info.name, [
@@ -125,10 +127,15 @@ export async function handleScale(call: Call): Promise<void> {
     dryRun = patchOptions(query, type).dryRun;
     checkPatchBody(body, type);
     const target = { kind: "Scale", group: "autoscaling" };
-    newScale = (current) => applyPatch(scaleOf(current as unknown as Scalable, def), body, type, target);
+    // patch.go decodes each attempt's result into the Go Scale: a mismatch is 422 on "patch".
+    newScale = (current) => {
+      const patched = applyPatch(scaleOf(current as unknown as Scalable, def), body, type, target);
+      return decodeForWrite(SCALE, patched, decodeOptions(call), () => patchShown(patched, body, type));
+    };
   } else {
     dryRun = updateOptions(query).dryRun;
-    const scale = await readObject(req);
+    // update.go decodes the body into the Go Scale: a mismatch is 400 (transformDecodeError).
+    const scale = decodeForWrite(SCALE, await readObject(req), decodeOptions(call));
     newScale = () => structuredClone(scale);
   }
   // scaleUpdatedObjectInfo: a missing object is NotFound on "<resource>/scale".

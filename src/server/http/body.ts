@@ -2,6 +2,7 @@
 import type { IncomingMessage } from "node:http";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject } from "../../meta/types.ts";
+import { hasFractionOrExponent, parseKeepingNumberLiterals } from "../registry/number-literals.ts";
 import { yaml } from "../yaml.ts";
 import { ApiStatusError, fail } from "./errors.ts";
 import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE, ProtobufDecodeError } from "./protobuf/index.ts";
@@ -77,13 +78,15 @@ export function mediaType(req: IncomingMessage): string {
   return (req.headers["content-type"] ?? "application/json").split(";")[0].trim().toLowerCase();
 }
 
-export function parseDocument(text: string, type: string): unknown {
+export function parseDocument(text: string, type: string, keepNumberLiterals = false): unknown {
   if (!text.trim()) throw fail.badRequest("the request body is empty: send a JSON object");
   try {
     if (type === "application/yaml" || type === "application/apply-patch+yaml")
       return yaml().parse(text, { maxAliasCount: 100 });
     checkDepth(text);
-    return JSON.parse(text);
+    return keepNumberLiterals && hasFractionOrExponent(text)
+      ? parseKeepingNumberLiterals(text)
+      : JSON.parse(text);
   } catch (e) {
     if (e instanceof ApiStatusError) throw e;
     throw fail.badRequest(
@@ -98,7 +101,8 @@ export async function readObject(req: IncomingMessage): Promise<KubeObject> {
   if (type !== "application/json" && type !== "application/yaml" && type !== "*/*") {
     throw new ApiStatusError(Status.unsupportedMediaType(type));
   }
-  const doc = parseDocument(await readBody(req), type);
+  // An object to decode into a Go type: `1.0` for an integer field must stay visible (number-literals.ts).
+  const doc = parseDocument(await readBody(req), type, true);
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
     throw fail.badRequest("the request body must be a JSON object");
   }

@@ -22,6 +22,7 @@ import { goPrint, jsonKind } from "./go-format.ts";
 import { metaTimeString, rfc3339Error } from "./go-time.ts";
 import { isMap } from "./json-access.ts";
 import { memoised } from "./memo.ts";
+import { numberLiteral } from "./number-literals.ts";
 import { canonicalQuantity, quantityError } from "./quantity.ts";
 import { groupVersion, type ResourceDef } from "./types.ts";
 import { invalid } from "./validation/field.ts";
@@ -203,19 +204,20 @@ class Decoder {
         } else this.strictError("unknown field", withKey(ctx.strictPath, key));
         continue;
       }
-      const decoded = this.field(spec, value, new Context(ctx, key, true, structName));
+      const decoded = this.field(spec, value, new Context(ctx, key, true, structName), obj);
       if (decoded !== undefined) out[key] = decoded;
     }
     return out;
   }
 
-  private field(spec: FieldSpec, value: unknown, ctx: Context): unknown {
+  /** `holder` is the object or list `value` was read from (its key is ctx.step): for number literals. */
+  private field(spec: FieldSpec, value: unknown, ctx: Context, holder: object): unknown {
     if (value === null || value === undefined) return value;
     if (spec.mapValue) {
       if (!isMap(value)) return this.typeError(jsonKind(value), goFieldType(spec), ctx);
       const out: Record<string, unknown> = {};
       for (const k of Object.keys(value)) {
-        const decoded = this.value(spec.mapValue, value[k], new Context(ctx, k, false, ctx.struct));
+        const decoded = this.value(spec.mapValue, value[k], new Context(ctx, k, false, ctx.struct), value);
         if (decoded !== undefined) out[k] = decoded;
       }
       return out;
@@ -225,15 +227,20 @@ class Decoder {
       // encoding/json leaves a null element at its zero value: {} for a struct, "" / 0 / false for scalars.
       const out = new Array(value.length);
       for (let i = 0; i < value.length; i++)
-        out[i] = this.value(spec.type, value[i] ?? zeroOf(spec.type), new Context(ctx, i, false, ctx.struct));
+        out[i] = this.value(
+          spec.type,
+          value[i] ?? zeroOf(spec.type),
+          new Context(ctx, i, false, ctx.struct),
+          value,
+        );
       return out;
     }
-    return this.value(spec.type, value, ctx);
+    return this.value(spec.type, value, ctx, holder);
   }
 
-  private value(ref: TypeRef, value: unknown, ctx: Context): unknown {
+  private value(ref: TypeRef, value: unknown, ctx: Context, holder?: object): unknown {
     if (value === null || value === undefined) return null;
-    if ("message" in ref) return this.message(ref.message, value, ctx);
+    if ("message" in ref) return this.message(ref.message, value, ctx, holder);
     switch (ref.scalar) {
       case "string":
         if (typeof value !== "string") return this.typeError(jsonKind(value), "string", ctx);
@@ -244,8 +251,10 @@ class Decoder {
       case "int32":
       case "int64": {
         if (typeof value !== "number") return this.typeError(jsonKind(value), ref.scalar, ctx);
-        if (!fitsInt(value, ref.scalar))
-          return this.typeError(`number ${numberText(value)}`, ref.scalar, ctx);
+        // A literal JavaScript prints differently (`1.0`, `1e3`) is no integer to Go's ParseInt.
+        const literal = holder && numberLiteral(holder, ctx.step);
+        if (literal !== undefined || !fitsInt(value, ref.scalar))
+          return this.typeError(`number ${literal ?? numberText(value)}`, ref.scalar, ctx);
         return value;
       }
       case "bytes":
@@ -264,12 +273,12 @@ class Decoder {
     return value;
   }
 
-  private message(message: string, value: unknown, ctx: Context): unknown {
+  private message(message: string, value: unknown, ctx: Context, holder?: object): unknown {
     switch (message) {
       case "resource.Quantity":
-        return quantity(value);
+        return quantity(value, holder && numberLiteral(holder, ctx.step));
       case "intstr.IntOrString":
-        return intOrString(value, ctx);
+        return intOrString(value, ctx, holder && numberLiteral(holder, ctx.step));
       case "meta.Time": {
         // Time.UnmarshalJSON: a JSON string, parsed as RFC 3339; MarshalJSON writes it in UTC seconds.
         if (typeof value !== "string") throw new Abort(typeErrorText(jsonKind(value), "string", ctx));
@@ -316,12 +325,12 @@ function typeErrorText(value: string, type: string, ctx: Context): string {
 
 /** Quantity.UnmarshalJSON: the raw JSON (quotes stripped, trimmed) must parse as a quantity; it is
  * written back as MarshalJSON does, a canonical string. */
-function quantity(value: unknown): unknown {
+function quantity(value: unknown, literal?: string): unknown {
   const text =
     typeof value === "string"
       ? value.trim()
       : typeof value === "number"
-        ? numberText(value)
+        ? (literal ?? numberText(value))
         : typeof value === "boolean"
           ? String(value)
           : JSON.stringify(value);
@@ -343,10 +352,11 @@ const decodedQuantity = memoised((text: string): { error?: string; text: string 
 });
 
 /** IntOrString.UnmarshalJSON: a string, else json.Unmarshal into an int32. */
-function intOrString(value: unknown, ctx: Context): unknown {
+function intOrString(value: unknown, ctx: Context, literal?: string): unknown {
   if (typeof value === "string") return value;
   if (typeof value !== "number") throw new Abort(typeErrorText(jsonKind(value), "int32", ctx));
-  if (!fitsInt(value, "int32")) throw new Abort(typeErrorText(`number ${numberText(value)}`, "int32", ctx));
+  if (literal !== undefined || !fitsInt(value, "int32"))
+    throw new Abort(typeErrorText(`number ${literal ?? numberText(value)}`, "int32", ctx));
   return value;
 }
 

@@ -25,8 +25,71 @@ export type FieldPath = string[];
 /** A set of paths, each encoded as JSON.stringify(path). */
 export type FieldSet = Set<string>;
 
-/** "main": everything but status when the kind has a status subresource; "status": status only; "all". */
-export type FieldScope = "main" | "status" | "all";
+/**
+ * The fields a write's manager may own: a strategy's reset fields as structured-merge-diff's
+ * fieldpath.Filter (apiserver endpoints/installer.go): `exclude` drops these paths and everything under
+ * them (GetResetFields, through NewExcludeFilterSetMap); `include` keeps only what is at or under one of
+ * them (GetResetFieldsFilter's prefix matchers). Paths are field names: ["metadata", "labels"].
+ */
+export interface FieldFilter {
+  exclude?: readonly (readonly string[])[];
+  include?: readonly (readonly string[])[];
+}
+
+/** "main": everything but status; "status": status only; "all": no filter; or a kind's own filter. */
+export type FieldScope = "main" | "status" | "all" | FieldFilter;
+
+const NAMED_SCOPES: Record<Exclude<FieldScope, FieldFilter>, FieldFilter> = {
+  main: { exclude: [["status"]] },
+  status: { include: [["status"]] },
+  all: {},
+};
+
+/** A filter in path elements: the top-level fields it drops whole (never walked), and the rest. */
+interface CompiledFilter {
+  /** Whether the top-level field is walked at all. */
+  top(name: string): boolean;
+  /** Exclude paths deeper than the top level. */
+  deepExclude: FieldPath[];
+  /** Include prefixes; undefined keeps everything. */
+  include?: FieldPath[];
+  /** Whether paths below the top level need checking. */
+  deep: boolean;
+}
+
+const compiledFilters = new WeakMap<FieldFilter, CompiledFilter>();
+
+function compileFilter(scope: FieldScope): CompiledFilter {
+  const filter = typeof scope === "string" ? NAMED_SCOPES[scope] : scope;
+  let compiled = compiledFilters.get(filter);
+  if (compiled) return compiled;
+  const elements = (path: readonly string[]): FieldPath => path.map((name) => `f:${name}`);
+  const droppedTop = new Set((filter.exclude ?? []).filter((p) => p.length === 1).map((p) => p[0]));
+  const keptTop = filter.include ? new Set(filter.include.map((p) => p[0])) : undefined;
+  const deepExclude = (filter.exclude ?? []).filter((p) => p.length > 1).map(elements);
+  const include = filter.include?.map(elements);
+  compiled = {
+    top: (name) => !droppedTop.has(name) && (!keptTop || keptTop.has(name)),
+    deepExclude,
+    include,
+    deep: deepExclude.length > 0 || (include?.some((p) => p.length > 1) ?? false),
+  };
+  compiledFilters.set(filter, compiled);
+  return compiled;
+}
+
+/** No filter. */
+const ALL = compileFilter("all");
+
+const startsWith = (path: FieldPath, prefix: FieldPath) =>
+  prefix.length <= path.length && prefix.every((el, i) => path[i] === el);
+
+/** Whether a path passes the filter. */
+function allowedPath(filter: CompiledFilter, path: FieldPath): boolean {
+  if (path.length && path[0].startsWith("f:") && !filter.top(path[0].slice(2))) return false;
+  if (filter.deepExclude.some((p) => startsWith(path, p))) return false;
+  return !filter.include || filter.include.some((p) => startsWith(path, p));
+}
 
 type Kind = "leaf" | "map" | "struct" | "item";
 interface Node {
@@ -93,10 +156,9 @@ const pathOf = (key: string): FieldPath => JSON.parse(key) as FieldPath;
 export function fieldNodes(obj: unknown, schema: PatchSchema, scope: FieldScope): Map<string, Node> {
   const out = new Map<string, Node>();
   if (!isPlainObject(obj)) return out;
+  const filter = compileFilter(scope);
   for (const [k, v] of Object.entries(obj)) {
-    if (v === undefined || STRIPPED_TOP.has(k)) continue;
-    if (scope === "status" && k !== "status") continue;
-    if (scope === "main" && k === "status") continue;
+    if (v === undefined || STRIPPED_TOP.has(k) || !filter.top(k)) continue;
     const field = lookupField(schema, k);
     if (k === "metadata" && isPlainObject(v)) {
       const meta = Object.fromEntries(Object.entries(v).filter(([mk]) => !STRIPPED_META.has(mk)));
@@ -105,6 +167,7 @@ export function fieldNodes(obj: unknown, schema: PatchSchema, scope: FieldScope)
     }
     walkValue(v, field, [`f:${k}`], k, out);
   }
+  if (filter.deep) for (const key of [...out.keys()]) if (!allowedPath(filter, pathOf(key))) out.delete(key);
   return out;
 }
 
@@ -328,19 +391,27 @@ function prune(managed: Managed[], obj: unknown, schema: PatchSchema) {
   for (const m of managed) for (const k of [...m.set]) if (!present.has(k)) m.set.delete(k);
 }
 
-/** managedFields after an Update operation by `w` from `before` (absent on create) to `after`. */
+/**
+ * managedFields after an Update operation by `w` from `before` (absent on create) to `after`, the object
+ * to store. `requested` is the object the request asked for, when a subresource strategy then resets part
+ * of it (a /status write's spec): upstream's field manager compares the request's whole object with the
+ * live one and filters what the manager may own with the strategy's reset fields (`w.scope`).
+ */
 export function updateManagedFields(
   before: KubeObject | undefined,
   after: KubeObject,
   w: Writer,
+  requested: KubeObject = after,
 ): ManagedFieldsEntry[] {
   // The same sets as appliedFieldSet/changedFieldSet/prune compute, as trees of path elements: one walk of
   // each object and no encoded path strings (this runs on every write).
   const managed: ManagedTree[] = managedFieldsOf(after)
     .filter((e) => isPlainObject(e) && typeof e.manager === "string")
     .map((e) => ({ entry: e, set: decodeFieldTree(e.fieldsV1), touched: false }));
-  const present = valueTree(after, w.schema, "all");
-  const changed = changedFieldTree(valueTree(before ?? {}, w.schema, w.scope), present, w.scope);
+  const filter = compileFilter(w.scope);
+  const present = valueTree(after, w.schema, ALL);
+  const compared = requested === after ? present : valueTree(requested, w.schema, filter);
+  const changed = changedFieldTree(valueTree(before ?? {}, w.schema, filter), compared, filter);
   const id = identity({ manager: w.manager, operation: "Update", subresource: w.subresource });
   if (changed)
     for (const m of managed) if (identity(m.entry) !== id && subtractTree(m.set, changed)) m.touched = true;
@@ -359,6 +430,8 @@ export function updateManagedFields(
     // A new entry (every create) takes the changed set as it is.
     if (changed && !mine.set.member && !mine.set.children) mine.set = changed;
     else if (changed) addTree(mine.set, changed);
+    // The updater filters the manager's whole set, not only what this write changed.
+    mine.set = filterTree(mine.set, filter) ?? { member: false };
   }
   const entries: ManagedFieldsEntry[] = [];
   for (const m of managed) {
@@ -393,14 +466,12 @@ interface ManagedTree {
 
 /** fieldNodes as a tree: the same paths, kinds and values. A path set twice (items with one merge key)
  * takes the last value and keeps the paths found under both, as the map of fieldNodes does. */
-function valueTree(obj: unknown, schema: PatchSchema, scope: FieldScope): ValueTree {
+function valueTree(obj: unknown, schema: PatchSchema, filter: CompiledFilter): ValueTree {
   const root: ValueTree = { value: obj, kind: "struct" };
   if (!isPlainObject(obj)) return root;
   for (const k in obj) {
     const v = obj[k];
-    if (v === undefined || STRIPPED_TOP.has(k)) continue;
-    if (scope === "status" && k !== "status") continue;
-    if (scope === "main" && k === "status") continue;
+    if (v === undefined || STRIPPED_TOP.has(k) || !filter.top(k)) continue;
     const field = lookupField(schema, k);
     if (k === "metadata" && isPlainObject(v)) {
       const meta = Object.fromEntries(Object.entries(v).filter(([mk]) => !STRIPPED_META.has(mk)));
@@ -475,16 +546,64 @@ function walkTree(parent: ValueTree, element: string, v: unknown, field: PatchFi
   childNode(parent, element, v, "leaf");
 }
 
-/** changedFieldSet of the two trees (`after` limited to `scope`); undefined when nothing changed. */
-function changedFieldTree(before: ValueTree, after: ValueTree, scope: FieldScope): FieldTree | undefined {
+/** changedFieldSet of the two trees (`after` limited to `filter`); undefined when nothing changed. */
+function changedFieldTree(
+  before: ValueTree,
+  after: ValueTree,
+  filter: CompiledFilter,
+): FieldTree | undefined {
   const children = new Map<string, FieldTree>();
   for (const [element, a] of after.children ?? []) {
-    if (scope === "status" && element !== "f:status") continue;
-    if (scope === "main" && element === "f:status") continue;
+    if (!filter.top(element.slice(2))) continue;
     const sub = changedBelow(before.children?.get(element), a);
     if (sub) children.set(element, sub);
   }
-  return children.size ? { member: false, children } : undefined;
+  return children.size ? filterTree({ member: false, children }, filter) : undefined;
+}
+
+/** The set without the paths `filter` drops below the top level; undefined when nothing is left. */
+function filterTree(set: FieldTree, filter: CompiledFilter): FieldTree | undefined {
+  if (set.children)
+    for (const element of [...set.children.keys()])
+      if (element.startsWith("f:") && !filter.top(element.slice(2))) set.children.delete(element);
+  if (filter.deep) {
+    for (const path of filter.deepExclude) cutPath(set, path);
+    if (filter.include) {
+      const kept: FieldTree = { member: false };
+      for (const path of filter.include) {
+        const node = nodeAt(set, path);
+        if (node) graftAt(kept, path, node);
+      }
+      set = kept;
+    }
+  }
+  return set.member || set.children?.size ? set : undefined;
+}
+
+function nodeAt(set: FieldTree, path: FieldPath): FieldTree | undefined {
+  let node: FieldTree | undefined = set;
+  for (const element of path) node = node?.children?.get(element);
+  return node;
+}
+
+function cutPath(set: FieldTree, path: FieldPath): void {
+  const parent = nodeAt(set, path.slice(0, -1));
+  parent?.children?.delete(path[path.length - 1]);
+}
+
+function graftAt(set: FieldTree, path: FieldPath, node: FieldTree): void {
+  let at = set;
+  for (const element of path.slice(0, -1)) {
+    at.children ??= new Map();
+    let child = at.children.get(element);
+    if (!child) {
+      child = { member: false };
+      at.children.set(element, child);
+    }
+    at = child;
+  }
+  at.children ??= new Map();
+  at.children.set(path[path.length - 1], node);
 }
 
 function changedBelow(before: ValueTree | undefined, after: ValueTree): FieldTree | undefined {

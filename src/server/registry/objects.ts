@@ -9,17 +9,12 @@ import { ApiStatusError, fail } from "../http/errors.ts";
 import { CONFLICT_MODIFIED, type Entry, isStorageError, type Store } from "../storage/index.ts";
 import { type DecodeOptions, decodeForWrite, patchShown } from "./decode.ts";
 import { cloneJson } from "./json-access.ts";
-import {
-  type FieldScope,
-  managedFieldsOf,
-  sameExceptTimes,
-  updateManagedFields,
-  type Writer,
-} from "./managed-fields.ts";
+import { managedFieldsOf, sameExceptTimes, updateManagedFields, type Writer } from "./managed-fields.ts";
 import { generateName } from "./names.ts";
 import { applyPatch, type PatchType } from "./patch.ts";
 import { patchError } from "./patch-error.ts";
 import { patchSchemaFor } from "./patch-schema.ts";
+import { resetFieldsFor } from "./reset-fields.ts";
 import { servedObject, storedApiVersion } from "./served-versions.ts";
 import { serverSideApplyOwned } from "./server-side-apply.ts";
 import { groupVersion, type ResourceDef, storageKey } from "./types.ts";
@@ -340,16 +335,13 @@ export class ObjectService {
       warn: o.warn,
     };
     // update.go's order, as for create: defaults, managed fields, mutating admission, PrepareForUpdate.
+    // The field manager sees the request's whole object (a status-like write's `next` already holds the
+    // stored spec) and owns what the strategy's reset fields let through.
     if (!o.subresource) def.defaults?.(next);
     if (o.manager && !o.fieldsTracked) {
-      setManagedFields(
-        next,
-        updateManagedFields(
-          old,
-          next,
-          this.writer(def, o.manager, o.subresource ?? "", o.managerSubresource),
-        ),
-      );
+      const w = this.writer(def, o.manager, o.subresource ?? "", o.managerSubresource);
+      const requested = STATUS_LIKE.has(o.subresource ?? "") ? obj : next;
+      setManagedFields(next, updateManagedFields(old, next, w, requested));
     }
     await runAdmission(this.admission, "mutate", req);
     const strategy = { store: this.store, user: o.user, now: this.now() };
@@ -466,11 +458,6 @@ export class ObjectService {
   }
 
   private writer(def: ResourceDef, manager: string, subresource: string, entrySubresource?: string): Writer {
-    const scope: FieldScope = STATUS_LIKE.has(subresource)
-      ? "status"
-      : HAS_STATUS_SUBRESOURCE(def)
-        ? "main"
-        : "all";
     const named = entrySubresource ?? (STATUS_LIKE.has(subresource) ? subresource : undefined);
     return {
       manager,
@@ -478,7 +465,7 @@ export class ObjectService {
       time: rfc3339(this.now()),
       ...(named ? { subresource: named } : {}),
       schema: isCustomResourceDef(def) ? def.patchSchema : patchSchemaFor(def.group, def.kind),
-      scope,
+      scope: resetFieldsFor(def, subresource),
     };
   }
 

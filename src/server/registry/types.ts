@@ -4,6 +4,7 @@
 // type knowledge (protobuf fields, patch strategies, Go types) is looked up by group/version/kind.
 import type { KubeObject, StoredObject, UserInfo } from "../../meta/types.ts";
 import type { Store } from "../storage/index.ts";
+import type { FieldFilter } from "./managed-fields.ts";
 import type { Printer } from "./tables.ts";
 
 export interface FieldCause {
@@ -68,6 +69,10 @@ export interface ResourceDef {
    * finalizers and ownerReferences are taken, except the fields listed (Deployment: labels; Pod:
    * ownerReferences and deletionTimestamp; Service, Job, HPA…: none). */
   statusKeepsMetadata?: "all" | readonly StatusKeptMetadata[];
+  /** The strategies' reset fields (GetResetFields, or GetResetFieldsFilter) by subresource ("" for the
+   * resource itself) where they differ from the defaults derived in reset-fields.ts: the fields a write's
+   * managedFields entry may not own. */
+  resetFields?: Readonly<Record<string, FieldFilter>>;
   /** Whether the strategy keeps metadata.generation (1 on create, +1 on each spec change). Default: the
    * kinds with a status subresource; false for those whose 1.33 strategy never sets it (Services,
    * HorizontalPodAutoscalers, Namespaces, Nodes, PVs and claims, ResourceQuotas, CSRs, APIServices,

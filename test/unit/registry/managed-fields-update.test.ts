@@ -60,6 +60,12 @@ function referenceUpdate(before: KubeObject | undefined, after: KubeObject, w: W
       ...(w.subresource ? { subresource: w.subresource } : {}),
     };
     for (const k of changed) mine.set.add(k);
+    // structured-merge-diff's Updater filters the manager's whole set with the reset fields.
+    const inScope = (k: string) => {
+      const status = (JSON.parse(k) as string[])[0] === "f:status";
+      return w.scope === "main" ? !status : w.scope === "status" ? status : true;
+    };
+    for (const k of [...mine.set]) if (!inScope(k)) mine.set.delete(k);
   }
   const present = fieldNodes(after, w.schema, "all");
   for (const m of managed) for (const k of [...m.set]) if (!present.has(k)) m.set.delete(k);

@@ -59,7 +59,8 @@ const INTEGER_RESOURCES = new Set([
 
 const isHugePage = (name: string) => name.startsWith(HUGEPAGES_PREFIX);
 /** helper.IsNativeResource: unprefixed or in the kubernetes.io domain. */
-const isNative = (name: string) => !name.includes("/") || name.includes("kubernetes.io/");
+export const isNativeResource = (name: string) => !name.includes("/") || name.includes("kubernetes.io/");
+const isNative = isNativeResource;
 /** helper.IsExtendedResourceName. */
 const isExtended = (name: string) =>
   !isNative(name) && !name.startsWith("requests.") && isQualifiedName(`requests.${name}`).length === 0;

@@ -7,6 +7,7 @@ import type { PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
 import { labelSelectorFromObject, matchesLabels } from "../../../../meta/labels.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asMaps, asNumber, deepEqual, isMap, type Json } from "../../json-access.ts";
+import { dropDisabledTemplateFields } from "../../pod-disabled-fields.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, formatLabels, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
@@ -52,6 +53,7 @@ export function defaultDaemonSet(obj: KubeObject): void {
 /** PrepareForCreate/Update: a zero-valued status on create; templateGeneration starts at 1 and counts
  * template changes. */
 function prepareDaemonSet(obj: KubeObject, old: KubeObject | undefined): void {
+  dropDisabledTemplateFields(obj, old, ["spec", "template"]);
   obj.metadata ??= {};
   const annotations = { ...obj.metadata.annotations };
   if (!old) {

@@ -11,6 +11,7 @@ import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 
 type Workload = { spec?: Partial<Mutable<DeploymentSpec>> };
 
+import { dropDisabledTemplateFields } from "../../pod-disabled-fields.ts";
 import { validateDeployment } from "../../validation/apps.ts";
 import { defaultPodTemplate } from "../core/pod.ts";
 import { templateCells, WORKLOAD_WIDE } from "./workload-printer.ts";
@@ -52,6 +53,7 @@ export const deployment: ResourceDef = {
   // deploymentStrategy.PrepareForUpdate: an annotation change bumps generation as a spec change does
   // (annotations are copied to the ReplicaSets).
   prepare(o, old) {
+    dropDisabledTemplateFields(o, old, ["spec", "template"]);
     const meta = o.metadata;
     if (!old || !meta || meta.generation !== old.metadata.generation) return;
     if (!deepEqual(meta.annotations ?? {}, old.metadata.annotations ?? {}))

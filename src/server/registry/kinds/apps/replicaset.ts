@@ -11,6 +11,7 @@ import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 
 type Workload = { spec?: Partial<Mutable<ReplicaSetSpec>> };
 
+import { dropDisabledTemplateFields } from "../../pod-disabled-fields.ts";
 import { validateReplicaSet } from "../../validation/apps.ts";
 import { defaultPodTemplate } from "../core/pod.ts";
 import { templateCells, WORKLOAD_WIDE } from "./workload-printer.ts";
@@ -38,6 +39,7 @@ export const replicaSet: ResourceDef = {
     defaultPodTemplate(spec.template);
   },
   statusKeepsMetadata: [], // rsStatusStrategy keeps spec only
+  prepare: (o, old) => dropDisabledTemplateFields(o, old, ["spec", "template"]),
   validate: validateReplicaSet,
   printer: {
     columns: [

@@ -8,6 +8,7 @@ import { labelSelectorFromObject, matchesLabels } from "../../../../meta/labels.
 import { isDNS1123Label } from "../../../../meta/names.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asMaps, asNumber, deepEqual, isMap, type Json } from "../../json-access.ts";
+import { dropDisabledTemplateFields } from "../../pod-disabled-fields.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
@@ -65,6 +66,7 @@ export function defaultStatefulSet(obj: KubeObject): void {
 
 /** PrepareForCreate: status starts zero-valued (replicas and availableReplicas always serialize). */
 function prepareStatefulSet(obj: KubeObject, old: KubeObject | undefined): void {
+  dropDisabledTemplateFields(obj, old, ["spec", "template"]);
   if (!old) obj.status = { replicas: 0, availableReplicas: 0 };
 }
 

@@ -7,6 +7,7 @@ import type { CronJob } from "kubernetes-types/batch/v1.d.ts";
 import type { PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
 import type { KubeObject, Mutable, StoredObject } from "../../../../meta/types.ts";
 import { asMap, asMaps, asString, isMap, type Json } from "../../json-access.ts";
+import { dropDisabledTemplateFields } from "../../pod-disabled-fields.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf, since } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
@@ -149,6 +150,7 @@ export const cronJob: ResourceDef = {
   defaults: defaultCronJob,
   statusKeepsMetadata: [], // cronJobStatusStrategy keeps spec only
   // cronJobStatusStrategy's ValidateUpdate returns no errors.
+  prepare: (o, old) => dropDisabledTemplateFields(o, old, ["spec", "jobTemplate", "spec", "template"]),
   validate: (o, old, subresource) => (subresource === "status" ? [] : validateCronJob(o, old)),
   printer: {
     columns: [

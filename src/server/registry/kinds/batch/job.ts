@@ -19,6 +19,7 @@ import {
   isMap,
   type Json,
 } from "../../json-access.ts";
+import { dropDisabledTemplateFields } from "../../pod-disabled-fields.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, nameOf, timeOf } from "../../printers/format.ts";
 import type { Printer } from "../../tables.ts";
@@ -778,6 +779,7 @@ export const job: ResourceDef = {
   defaults: defaultJob,
   statusKeepsMetadata: [], // jobStatusStrategy keeps spec only
   prepare: (obj, old) => {
+    dropDisabledTemplateFields(obj, old, ["spec", "template"]);
     if (old) return;
     generateSelector(obj);
     // kube-apiserver defaults again whenever it decodes the object from etcd, so every read of a new Job

@@ -313,6 +313,12 @@ export const certificateSigningRequest: ResourceDef = {
   selectableFields: { "spec.signerName": (obj) => asString(asMap(obj.spec).signerName) },
   // csrStatusStrategy and csrApprovalStrategy keep spec (and the other half of status), not metadata.
   statusKeepsMetadata: [],
+  // csrStrategy, csrStatusStrategy and csrApprovalStrategy GetResetFields.
+  resetFields: {
+    "": { exclude: [["spec"], ["status"]] },
+    status: { exclude: [["spec"], ["status", "conditions"]] },
+    approval: { exclude: [["spec"], ["status", "certificate"]] },
+  },
   generation: false, // certificates strategy.go never sets it
   prepare: prepareCSR,
   prepareSubresource,

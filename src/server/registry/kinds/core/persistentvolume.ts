@@ -128,7 +128,14 @@ export const persistentVolume: ResourceDef = {
   generation: false, // persistentvolume strategy.go never sets it
   // ValidatePersistentVolumeStatusUpdate checks metadata only (its resourceVersion rule cannot fail: an
   // unconditional update is given the stored one first).
-  validate: (o, _old, subresource) => (subresource === "status" ? [] : validatePersistentVolume(o)),
+  // ValidatePersistentVolumeStatusUpdate checks ObjectMeta (generic) and that the write names a
+  // resourceVersion (the store does not fill one in before validating).
+  validate: (o, _old, subresource) =>
+    subresource === "status"
+      ? o.metadata?.resourceVersion
+        ? []
+        : [required("resourceVersion")]
+      : validatePersistentVolume(o),
   printer: {
     columns: [
       NAME_COLUMN,

@@ -4,14 +4,15 @@
 // pkg/apis/core/validation/validation.go) and Table columns (printPersistentVolumeClaim,
 // pkg/printers/internalversion/printers.go). Binding and provisioning: controllers/persistent-volumes.ts.
 
-import { isDNS1123Subdomain } from "../../../../meta/names.ts";
+import { isDNS1123Subdomain, isQualifiedName } from "../../../../meta/names.ts";
 import type { KubeObject, StoredObject } from "../../../../meta/types.ts";
 import { asMap, asString, asStrings, deepEqual, isMap, type Json } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
-import { quantityGoSyntax, quantityMilli } from "../../quantity.ts";
+import { quantityError, quantityGoSyntax, quantityMilli } from "../../quantity.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import { child, forbidden, goSyntax, invalid, key, notSupported, required } from "../../validation/field.ts";
+import { isNativeResource } from "../../validation/pod-resources.ts";
 import { CRUD, GET_PATCH_UPDATE } from "../verbs.ts";
 import {
   accessModeErrors,
@@ -99,6 +100,64 @@ export function validatePersistentVolumeClaim(obj: KubeObject, old?: StoredObjec
   return errs;
 }
 
+/** The resize states of status.allocatedResourceStatuses (resizeStatusSet, in sets.List's sorted order). */
+const RESIZE_STATUSES = [
+  "ControllerResizeInProgress",
+  "ControllerResizeInfeasible",
+  "NodeResizeInProgress",
+  "NodeResizeInfeasible",
+  "NodeResizePending",
+];
+
+/** resource.Quantity.Value() of a parseable quantity: rounded up, away from zero. */
+function quantityValue(text: string): bigint {
+  const milli = quantityMilli(text);
+  return milli < 0n ? -((-milli + 999n) / 1000n) : (milli + 999n) / 1000n;
+}
+
+/** validateBasicResource: a quantity must not be negative (Go prints its rounded value). */
+function basicResourceErrors(value: unknown, path: string): FieldCause[] {
+  const text = typeof value === "number" ? String(value) : asString(value);
+  if (quantityError(text)) return []; // the typed decoder refuses a malformed quantity first
+  const n = quantityValue(text);
+  return n < 0n ? [invalid(path, Number(n), "must be a valid resource quantity")] : [];
+}
+
+/** validatePersistentVolumeClaimResourceKey: a qualified name; of the native names, only storage. */
+function claimResourceKeyErrors(name: string, path: string): FieldCause[] {
+  const errs = isQualifiedName(name).map((msg) => invalid(path, name, msg));
+  if (errs.length) return errs;
+  if (isNativeResource(name) && name !== "storage") return [notSupported(path, name, ["storage"])];
+  return [];
+}
+
+/**
+ * ValidatePersistentVolumeClaimStatusUpdate (pkg/apis/core/validation/validation.go), with 1.33's default
+ * RecoverVolumeExpansionFailure (beta, on): what a /status write is checked for, besides ObjectMeta.
+ */
+export function validateClaimStatusUpdate(obj: KubeObject): FieldCause[] {
+  const errs: FieldCause[] = [];
+  if (!obj.metadata?.resourceVersion) errs.push(required("resourceVersion"));
+  if (asStrings(asMap(obj.spec).accessModes).length === 0) errs.push(required("Spec.accessModes"));
+  const status = asMap(obj.status);
+  for (const [name, qty] of Object.entries(asMap(status.capacity)))
+    errs.push(...basicResourceErrors(qty, key("status.capacity", name)));
+  const statusesPath = "status.allocatedResourceStatuses";
+  for (const [name, state] of Object.entries(asMap(status.allocatedResourceStatuses))) {
+    errs.push(...claimResourceKeyErrors(name, statusesPath));
+    // Upstream reports the key, not the unsupported state.
+    if (!RESIZE_STATUSES.includes(asString(state)))
+      errs.push(notSupported(statusesPath, name, RESIZE_STATUSES));
+  }
+  const allocatedPath = "status.allocatedResources";
+  for (const [name, qty] of Object.entries(asMap(status.allocatedResources))) {
+    const keyErrs = claimResourceKeyErrors(name, allocatedPath);
+    // ValidateResourceQuantityValue adds nothing for storage once the quantity is not negative.
+    errs.push(...(keyErrs.length ? keyErrs : basicResourceErrors(qty, key(allocatedPath, name))));
+  }
+  return errs;
+}
+
 export const persistentVolumeClaim: ResourceDef = {
   group: "",
   version: "v1",
@@ -113,7 +172,8 @@ export const persistentVolumeClaim: ResourceDef = {
   defaults: defaultPersistentVolumeClaim,
   statusKeepsMetadata: [], // persistentvolumeclaimStatusStrategy keeps spec only
   generation: false, // persistentvolumeclaim strategy.go never sets it
-  validate: validatePersistentVolumeClaim,
+  validate: (o, old, subresource) =>
+    subresource === "status" ? validateClaimStatusUpdate(o) : validatePersistentVolumeClaim(o, old),
   printer: {
     columns: [
       NAME_COLUMN,

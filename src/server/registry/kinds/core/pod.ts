@@ -7,6 +7,7 @@ import type { Container, Pod, PodStatus, PodTemplateSpec } from "kubernetes-type
 import type { KubeObject, Mutable } from "../../../../meta/types.ts";
 import { humanDuration } from "../../duration.ts";
 import { asList, asMap, asNumber, asString, cloneJson, type Json } from "../../json-access.ts";
+import { dropDisabledPodFields } from "../../pod-disabled-fields.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, nameOf, timeOf } from "../../printers/format.ts";
 import { quantityError, quantityMilli } from "../../quantity.ts";
@@ -351,6 +352,7 @@ export const pod: ResourceDef = {
   returnsDeletedObject: true,
   defaults: (o) => defaultPod(o as Mutable<Pod>),
   prepare(o, old) {
+    dropDisabledPodFields(o, old);
     if (old) return;
     const pod = o as Mutable<Pod>;
     pod.status = { phase: "Pending", qosClass: computePodQOS(pod) };
@@ -368,6 +370,8 @@ export const pod: ResourceDef = {
   // podStatusStrategy.PrepareForUpdate: a /status write keeps spec, ownerReferences (old kubelets corrupted
   // them) and deletionTimestamp, and a status without qosClass keeps the stored one.
   statusKeepsMetadata: ["ownerReferences", "deletionTimestamp"],
+  // podEphemeralContainersStrategy.GetResetFieldsFilter: its writer owns spec.ephemeralContainers only.
+  resetFields: { ephemeralcontainers: { include: [["spec", "ephemeralContainers"]] } },
   prepareSubresource(subresource, o, old) {
     if (subresource === "ephemeralcontainers") keepEphemeralContainersOnly(o as Mutable<Pod>, old as Pod);
     const status = o.status as Mutable<PodStatus> | undefined;

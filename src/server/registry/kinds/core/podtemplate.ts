@@ -4,6 +4,7 @@
 import type { PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
 import type { KubeObject, Mutable } from "../../../../meta/types.ts";
 import { asMap, asMaps, asString } from "../../json-access.ts";
+import { dropDisabledTemplateFields } from "../../pod-disabled-fields.ts";
 import { column, NAME_COLUMN } from "../../printers/columns.ts";
 import { formatLabels, nameOf } from "../../printers/format.ts";
 import type { ResourceDef } from "../../types.ts";
@@ -36,6 +37,7 @@ export const podTemplate: ResourceDef = {
   namespaced: true,
   verbs: CRUD,
   defaults: (obj) => defaultTemplate(obj.template),
+  prepare: (o, old) => dropDisabledTemplateFields(o, old, ["template"]),
   validate: validatePodTemplate,
   printer: {
     columns: [

@@ -4,6 +4,7 @@
 // and Table columns (printReplicationController, pkg/printers/internalversion/printers.go).
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asNumber, isMap, type Json } from "../../json-access.ts";
+import { dropDisabledTemplateFields } from "../../pod-disabled-fields.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, formatLabels, nameOf } from "../../printers/format.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
@@ -133,6 +134,7 @@ export const replicationController: ResourceDef = {
   defaults: defaultReplicationController,
   statusKeepsMetadata: [], // rcStatusStrategy keeps spec only
   // rcStatusStrategy's ValidateUpdate runs only the status rules.
+  prepare: (o, old) => dropDisabledTemplateFields(o, old, ["spec", "template"]),
   validate: (o, _old, subresource) =>
     subresource === "status" ? validateStatus(asMap(o.status)) : validateReplicationController(o),
   printer: {

@@ -79,6 +79,8 @@ export const serviceCIDR: ResourceDef = {
   verbs: CRUD,
   subresources: [{ name: "status", kind: "ServiceCIDR", verbs: GET_PATCH_UPDATE }],
   generation: false, // servicecidr strategy.go never sets it
+  // serviceCIDRStatusStrategy.GetResetFields names spec only (its PrepareForUpdate also resets metadata).
+  resetFields: { status: { exclude: [["spec"]] } },
   // ValidateServiceCIDRStatusUpdate checks metadata only.
   validate: (o, old, subresource) => (subresource === "status" ? [] : validateServiceCIDR(o, old)),
   printer: {
