@@ -97,6 +97,16 @@ pin() {
       command exec 3<"$f" 2>/dev/null && [ "$(readlink /proc/self/fd/3)" = "$1" ] && src=/proc/self/fd/3
   fi
 }
+# The host's files under $1 that are not world-readable (shadow, private keys…) are covered by unreadable
+# ones: a container may run as any uid or gid but 0 (runAsUser alone runs as group 0), so it could be their
+# owner or group on this host.
+unreadable() {
+  : >"$S/unreadable" && chmod 0 "$S/unreadable" || return 1
+  find "$R$1" -xdev \\( -type d ! -perm -o=rx -prune -print \\) -o \\( ! -type d ! -type l ! -perm -o=r -print \\) |
+    while IFS= read -r p; do
+      if [ -d "$p" ]; then mount -t tmpfs -o mode=0,size=4k incluster-hidden "$p"; else mount --bind "$S/unreadable" "$p"; fi || exit 1
+    done
+}
 bind() {
   inroot "$2" || die "mount path $2 passes through a symbolic link inside the container"
   src=$1 nc=
@@ -119,7 +129,8 @@ while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
     ro-exact) bind "$2" "$3" ,ro exact ;;
     rw-exact) bind "$2" "$3" "" exact ;;
     etc) mkdir -p "$S/etc-upper" "$S/etc-work" "$R/etc" || die "cannot create /etc"
-      mount -t overlay -o "lowerdir=$2,upperdir=$S/etc-upper,workdir=$S/etc-work" incluster-etc "$R/etc" 2>/dev/null || bind "$2" /etc ,ro ;;
+      mount -t overlay -o "lowerdir=$2,upperdir=$S/etc-upper,workdir=$S/etc-work" incluster-etc "$R/etc" 2>/dev/null || bind "$2" /etc ,ro
+      unreadable /etc || die "cannot cover the host's private files in /etc" ;;
     dev) : >"$R/dev/$2" && mount --bind "/dev/$2" "$R/dev/$2" || die "cannot provide /dev/$2" ;;
     proc) mkdir -p "$R/proc" && mount -t proc -o nosuid,nodev,noexec proc "$R/proc" || die "cannot mount /proc" ;;
     devpts) mkdir -p "$R/dev/pts" && mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,max=${MAX_TERMINALS},nosuid,noexec incluster-devpts "$R/dev/pts" && ln -s pts/ptmx "$R/dev/ptmx" || die "cannot mount /dev/pts" ;;
