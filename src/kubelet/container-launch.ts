@@ -20,6 +20,8 @@ import { INCLUSTER_IMAGE_USER, planSecurity } from "./security-context.ts";
 /** A volume mount; `writable`: the container itself can change the volume's content (emptyDir). */
 interface VolumeBind extends BindMount {
   writable: boolean;
+  /** A subPath: the sandbox mounts exactly the checked source (it may be swapped for a symlink meanwhile). */
+  exact: boolean;
 }
 
 /** The sandbox as the runtime detected it at start. */
@@ -115,12 +117,14 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
         retry: false,
       };
     }
-    const source = subPath ? path.join(dir, subPath) : dir;
+    let source = subPath ? path.join(dir, subPath) : dir;
     const volume = pod.spec?.volumes?.find((v) => v.name === mount.name);
     if (subPath) {
-      // A container may have swapped a path inside its volume for a symlink to anywhere on the host.
+      // A container may have swapped a path inside its volume for a symlink to anywhere on the host; it
+      // may swap it again after this check, so the sandbox mounts exactly the checked path (sandbox.ts).
       const real = await realpath(source).catch(() => undefined);
       const root = await realpath(dir);
+      source = real ?? path.join(root, subPath);
       if (real && real !== root && !real.startsWith(`${root}/`)) {
         return {
           ok: false,
@@ -136,6 +140,7 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
       // A claim mounted read-only (persistentVolumeClaim.readOnly) is read-only in every container.
       readOnly: Boolean(mount.readOnly || volume?.persistentVolumeClaim?.readOnly),
       writable: Boolean(volume?.emptyDir || volume?.persistentVolumeClaim || volume?.hostPath),
+      exact: Boolean(subPath),
     });
   }
 
@@ -226,7 +231,13 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
   if (ctx.mountNamespace) {
     // The Pod's DNS settings, as the container runtime mounts the sandbox's resolv.conf.
     if (ctx.resolvConf)
-      mounts.unshift({ source: ctx.resolvConf, target: "/etc/resolv.conf", readOnly: true, writable: false });
+      mounts.unshift({
+        source: ctx.resolvConf,
+        target: "/etc/resolv.conf",
+        readOnly: true,
+        writable: false,
+        exact: false,
+      });
     for (const mount of mounts) {
       const problem = await ensureMountPoint(mount, ctx.policy.allowHostCommands);
       if (problem) return { ok: false, reason: "CreateContainerError", message: problem, retry: false };
@@ -325,7 +336,13 @@ async function planSandboxed(
     { kind: "cwd", path: cwd },
     { kind: "env" },
     ...c.mounts.map(
-      (m): SandboxStep => ({ kind: "bind", source: m.source, target: m.target, readOnly: m.readOnly }),
+      (m): SandboxStep => ({
+        kind: "bind",
+        source: m.source,
+        target: m.target,
+        readOnly: m.readOnly,
+        exact: m.exact,
+      }),
     ),
   ];
   const argv = sandboxArgv({

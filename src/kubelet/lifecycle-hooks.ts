@@ -28,6 +28,8 @@ export const MINIMUM_GRACE_PERIOD_MS = 2000;
 
 /** What a hook's output may add to its failure message (ExecSync would return up to 16 MiB). */
 const MAX_OUTPUT_BYTES = 10 * 1024;
+/** handlers.go maxRespBodyLength: what is read of an httpGet hook's response before it is closed. */
+const MAX_RESPONSE_BODY_BYTES = 10 * 1024;
 const LIFECYCLE_USER_AGENT = "kube-lifecycle/1.33";
 /** How long an exec hook waits for a just-started container's command to exist. */
 const START_WAIT_MS = 5000;
@@ -259,7 +261,7 @@ function httpGet(
             rejectUnauthorized: false, // the kubelet's lifecycle client skips verification, as probes do
           },
           (res) => {
-            res.resume();
+            discardBody(res);
             resolve({ ok: true });
           },
         ),
@@ -277,6 +279,22 @@ function httpGet(
       resolve({ ok: false, error: message, httpResponseToHttps });
     });
   });
+}
+
+/**
+ * discardHTTPRespBody: up to 10 KiB of the body is read, then the connection is closed; the Pod's server
+ * could otherwise keep the runtime reading an endless body.
+ */
+function discardBody(res: http.IncomingMessage): void {
+  let left = Number(res.headers["content-length"]) > MAX_RESPONSE_BODY_BYTES ? 0 : MAX_RESPONSE_BODY_BYTES;
+  const done = () => void res.destroy();
+  if (left === 0) return done();
+  res.on("data", (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left <= 0) done();
+  });
+  res.on("end", done);
+  res.on("error", () => undefined);
 }
 
 function hostPort(host: string, port: number): string {

@@ -2,6 +2,7 @@
 // results change only after failureThreshold / successThreshold consecutive attempts, readiness starts
 // false and liveness starts true, and a failed liveness or startup probe asks for the container's restart.
 import type { Container, Probe } from "kubernetes-types/core/v1.d.ts";
+import { timerDelay } from "./clock.ts";
 import { type ProbeResult, type ProbeTarget, runProbe } from "./probes.ts";
 
 export type ProbeKind = "liveness" | "readiness" | "startup";
@@ -101,7 +102,7 @@ export class ContainerProber {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       void fn();
-    }, delayMs);
+    }, timerDelay(delayMs)); // int32 seconds of period or delay can exceed a timer's range
     this.#timers.add(timer);
   }
 }

@@ -33,7 +33,13 @@ export type SandboxStep =
   | { kind: "dir"; path: string; mode: string }
   | { kind: "home"; path: string }
   | { kind: "link"; path: string; target: string }
-  | { kind: "bind"; source: string; target: string; readOnly: boolean }
+  /**
+   * exact: the source lies in a volume the Pod writes (a subPath), so a symbolic link may replace any part of
+   * it after the runtime checked it: the setup pins it (a directory as its working directory, a file as an
+   * open descriptor), requires it to be exactly source (the checked, symlink-free path), and mounts what it
+   * pinned through /proc/self, never the path again (upstream's subpath safe open).
+   */
+  | { kind: "bind"; source: string; target: string; readOnly: boolean; exact?: boolean }
   | { kind: "etc"; source: string }
   | { kind: "dev"; name: string }
   | { kind: "proc" }
@@ -82,10 +88,35 @@ inroot() {
   done
   return 0
 }
+pin() {
+  if cd "$1" 2>/dev/null; then
+    [ "$(readlink /proc/self/cwd)" = "$1" ] && src=/proc/self/cwd
+  else
+    f=\${1##*/}
+    cd "\${1%/*}/" 2>/dev/null && [ "$(readlink /proc/self/cwd)/$f" = "$1" ] && [ -f "$f" ] && [ ! -L "$f" ] &&
+      command exec 3<"$f" 2>/dev/null && [ "$(readlink /proc/self/fd/3)" = "$1" ] && src=/proc/self/fd/3
+  fi
+}
+# The host's files under $1 that are not world-readable (shadow, private keys…) are covered by unreadable
+# ones: a container may run as any uid or gid but 0 (runAsUser alone runs as group 0), so it could be their
+# owner or group on this host.
+unreadable() {
+  : >"$S/unreadable" && chmod 0 "$S/unreadable" || return 1
+  find "$R$1" -xdev \\( -type d ! -perm -o=rx -prune -print \\) -o \\( ! -type d ! -type l ! -perm -o=r -print \\) |
+    while IFS= read -r p; do
+      if [ -d "$p" ]; then mount -t tmpfs -o mode=0,size=4k incluster-hidden "$p"; else mount --bind "$S/unreadable" "$p"; fi || exit 1
+    done
+}
 bind() {
   inroot "$2" || die "mount path $2 passes through a symbolic link inside the container"
-  if [ -d "$1" ]; then mkdir -p "$R$2"; elif [ ! -e "$R$2" ]; then mkdir -p "$(dirname "$R$2")" && : >"$R$2"; fi || die "cannot create the mount point $2 (is its parent read-only?)"
-  mount --bind "$1" "$R$2" || die "cannot mount $1 at $2"
+  src=$1 nc=
+  if [ "\${4-}" = exact ]; then
+    nc=--no-canonicalize
+    pin "$1" || die "$1 is not the directory or file the runtime checked (missing, or swapped for a symbolic link while the container was set up)"
+  fi
+  if [ -d "$src" ]; then mkdir -p "$R$2"; elif [ ! -e "$R$2" ]; then mkdir -p "$(dirname "$R$2")" && : >"$R$2"; fi || die "cannot create the mount point $2 (is its parent read-only?)"
+  mount $nc --bind "$src" "$R$2" || die "cannot mount $1 at $2"
+  cd / && exec 3<&-
   mount -o "remount,bind,nosuid,nodev$3" "$R$2" || die "cannot remount $2"
 }
 while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
@@ -95,8 +126,11 @@ while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
     link) mkdir -p "$(dirname "$R$2")" && ln -s "$3" "$R$2" || die "cannot link $2" ;;
     ro) bind "$2" "$3" ,ro ;;
     rw) bind "$2" "$3" "" ;;
+    ro-exact) bind "$2" "$3" ,ro exact ;;
+    rw-exact) bind "$2" "$3" "" exact ;;
     etc) mkdir -p "$S/etc-upper" "$S/etc-work" "$R/etc" || die "cannot create /etc"
-      mount -t overlay -o "lowerdir=$2,upperdir=$S/etc-upper,workdir=$S/etc-work" incluster-etc "$R/etc" 2>/dev/null || bind "$2" /etc ,ro ;;
+      mount -t overlay -o "lowerdir=$2,upperdir=$S/etc-upper,workdir=$S/etc-work" incluster-etc "$R/etc" 2>/dev/null || bind "$2" /etc ,ro
+      unreadable /etc || die "cannot cover the host's private files in /etc" ;;
     dev) : >"$R/dev/$2" && mount --bind "/dev/$2" "$R/dev/$2" || die "cannot provide /dev/$2" ;;
     proc) mkdir -p "$R/proc" && mount -t proc -o nosuid,nodev,noexec proc "$R/proc" || die "cannot mount /proc" ;;
     devpts) mkdir -p "$R/dev/pts" && mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,max=${MAX_TERMINALS},nosuid,noexec incluster-devpts "$R/dev/pts" && ln -s pts/ptmx "$R/dev/ptmx" || die "cannot mount /dev/pts" ;;
@@ -133,7 +167,7 @@ const stepArgs = (step: SandboxStep): string[] => {
     case "link":
       return ["link", step.path, step.target];
     case "bind":
-      return [step.readOnly ? "ro" : "rw", step.source, step.target];
+      return [`${step.readOnly ? "ro" : "rw"}${step.exact ? "-exact" : ""}`, step.source, step.target];
     case "etc":
       return ["etc", step.source, "-"];
     case "dev":

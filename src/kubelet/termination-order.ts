@@ -30,13 +30,14 @@ export class TerminationOrdering {
 
   /** waitForTurn: resolves to the milliseconds waited, at most graceMs (no wait without a grace period). */
   async waitForTurn(name: string, graceMs: number): Promise<number> {
-    if (graceMs <= 0) return 0;
+    const prereqs = this.#prereqs.get(name);
+    if (graceMs <= 0 || !prereqs) return 0; // a regular container's turn is now (not a clock tick later)
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timerDelay(graceMs));
     });
-    await Promise.race([Promise.all(this.#prereqs.get(name) ?? []), expired]);
+    await Promise.race([Promise.all(prereqs), expired]);
     clearTimeout(timer);
     return Date.now() - started;
   }

@@ -3,9 +3,11 @@
 // runtime mounts only what the API server's local-path provisioner made (controllers/persistent-volumes.ts):
 // a PV annotated provisioned-by incluster.dev/local-path whose hostPath is <volumes dir>/<pv name>. Any other
 // PV is refused: whoever may create a PersistentVolume could otherwise hand a Pod any directory of this host.
+// Ported checks: pkg/kubelet/volumemanager/populator/desired_state_of_world_populator.go (getPVSpec).
 import path from "node:path";
 import type { PersistentVolume, PersistentVolumeClaim } from "kubernetes-types/core/v1.d.ts";
 import { isNotFound, type KubeClient } from "../client/index.ts";
+import { goQuote } from "../meta/go-quote.ts";
 
 export const LOCAL_PATH_PROVISIONER = "incluster.dev/local-path";
 const ANN_PROVISIONED_BY = "pv.kubernetes.io/provisioned-by";
@@ -43,6 +45,16 @@ export class PersistentVolumeSource {
     );
     if (volume instanceof Error)
       return new Error(`${what}: failed to fetch PV ${volumeName} from API server: ${volume.message}`);
+    // getPVSpec: the volume must point back at this claim (a claim's status alone could name any volume).
+    const claimRef = volume.spec?.claimRef;
+    if (!claimRef)
+      return new Error(
+        `${what}: found PV object ${goQuote(volumeName)} but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim`,
+      );
+    if (claimRef.uid !== claim.metadata?.uid)
+      return new Error(
+        `${what}: found PV object ${goQuote(volumeName)} but its pv.Spec.ClaimRef.UID (${goQuote(claimRef.uid ?? "")}) does not point to claim.UID (${goQuote(claim.metadata?.uid ?? "")})`,
+      );
     const dir = path.join(this.#root, volumeName);
     const ours =
       volume.metadata?.annotations?.[ANN_PROVISIONED_BY] === LOCAL_PATH_PROVISIONER &&

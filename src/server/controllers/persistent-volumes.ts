@@ -280,7 +280,12 @@ export function startPersistentVolumeController(
           claim = await updateClaim(next);
         }
       }
-      const volumes = c.store.list(VOLUMES).items.map((e) => e.object() as Obj);
+      // A volume bound to another claim cannot match: skip parsing those (most, with many claims).
+      const mention = JSON.stringify(claim.metadata.name);
+      const volumes = c.store
+        .list(VOLUMES)
+        .items.filter((e) => !e.json.includes('"claimRef"') || e.json.includes(mention))
+        .map((e) => e.object() as Obj);
       const labels = selectedNode ? nodeLabelsOf(selectedNode) : undefined;
       const volume = findBestMatchForClaim(volumes, claim, delayBinding, labels);
       if (volume) return bind(volume, claim);
@@ -580,8 +585,11 @@ export function startPersistentVolumeController(
           const volumeName = asString(asMap(claim.spec).volumeName);
           const keys = [claimKey(e.namespace, e.name)];
           if (volumeName) keys.push(volumeKey(volumeName));
-          // A deleted claim releases the volumes that point at it.
+          // A deleted claim releases the volumes that point at it. Only the volumes that mention its name
+          // are parsed: every claim event would otherwise parse every volume.
+          const mention = JSON.stringify(e.name);
           for (const v of c.store.list(VOLUMES).items) {
+            if (!v.json.includes(mention)) continue;
             const ref = asMap(asMap((v.object() as Obj).spec).claimRef);
             if (ref.namespace === e.namespace && ref.name === e.name) keys.push(volumeKey(v.name));
           }

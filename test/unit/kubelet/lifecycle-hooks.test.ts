@@ -247,3 +247,35 @@ test("a grace period beyond Node's timer range (about 24.8 days) still bounds, i
   );
   await stubborn.terminate(0);
 });
+
+test("httpGet: a response body without end is read to 10 KiB, then the connection is closed (discardHTTPRespBody)", async () => {
+  // A Pod's server answering a hook with an endless body kept the runtime reading it for as long as the
+  // server wrote (a connection and CPU per hook run, a new one at every restart).
+  let sent = 0;
+  let closed: () => void = () => {};
+  const hungUp = new Promise<void>((resolve) => {
+    closed = resolve;
+  });
+  const chunk = Buffer.alloc(64 * 1024, "x");
+  const server = http.createServer((_req, res) => {
+    res.on("close", () => closed());
+    const pump = () => {
+      while (!res.destroyed && sent < 1024 ** 3) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once("drain", pump);
+      }
+    };
+    pump();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  try {
+    assert.equal(await run({ httpGet: { path: "/endless", port } }), undefined);
+    const timeout = new Promise<"open">((r) => setTimeout(() => r("open"), 30_000).unref());
+    assert.equal(await Promise.race([hungUp.then(() => "closed" as const), timeout]), "closed");
+    assert.ok(sent < 64 * 1024 ** 2, `the runtime read ${sent} bytes of the hook's response`);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
