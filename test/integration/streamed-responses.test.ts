@@ -35,7 +35,7 @@ test("a client that reads slowly gets every initial event, the bookmark, then wh
   let paused = 0;
   await new Promise<void>((resolve, reject) => {
     const req = https.request(
-      `${c.server.url}/api/v1/namespaces/${NS}/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=5`,
+      `${c.server.url}/api/v1/namespaces/${NS}/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=120`,
       { ca: c.server.caPem, cert: c.server.pki.adminCertPem, key: c.server.pki.adminKeyPem },
       (res) => {
         assert.equal(res.statusCode, 200);
@@ -61,9 +61,15 @@ test("a client that reads slowly gets every initial event, the bookmark, then wh
           }
           let nl = buf.indexOf("\n");
           while (nl >= 0) {
-            events.push(JSON.parse(buf.slice(0, nl)));
+            const event = JSON.parse(buf.slice(0, nl));
+            events.push(event);
             buf = buf.slice(nl + 1);
             nl = buf.indexOf("\n");
+            // Done at the change made meanwhile (a short timeoutSeconds could end the watch first under load).
+            if (event.type === "MODIFIED" && event.object.metadata.name === "cm-0") {
+              req.destroy();
+              resolve();
+            }
           }
         });
         res.on("end", resolve);
