@@ -14,7 +14,7 @@ import type { Container, HTTPGetAction, LifecycleHandler, Pod } from "kubernetes
 import { goQuote } from "../meta/go-quote.ts";
 import { timerDelay } from "./clock.ts";
 import { type ExecSession, type ExecTarget, type NodeExecHost, PodExecRouter } from "./exec.ts";
-import { dialMessage, type PodConnect, podConnect, requestOrError } from "./probes.ts";
+import { dialMessage, discardBody, type PodConnect, podConnect, requestOrError } from "./probes.ts";
 
 /** Event reasons (pkg/kubelet/events/event.go) and the waiting reason of a failed start (ErrPostStartHook). */
 export const FAILED_POST_START_HOOK = "FailedPostStartHook";
@@ -28,8 +28,6 @@ export const MINIMUM_GRACE_PERIOD_MS = 2000;
 
 /** What a hook's output may add to its failure message (ExecSync would return up to 16 MiB). */
 const MAX_OUTPUT_BYTES = 10 * 1024;
-/** handlers.go maxRespBodyLength: what is read of an httpGet hook's response before it is closed. */
-const MAX_RESPONSE_BODY_BYTES = 10 * 1024;
 const LIFECYCLE_USER_AGENT = "kube-lifecycle/1.33";
 /** How long an exec hook waits for a just-started container's command to exist. */
 const START_WAIT_MS = 5000;
@@ -279,22 +277,6 @@ function httpGet(
       resolve({ ok: false, error: message, httpResponseToHttps });
     });
   });
-}
-
-/**
- * discardHTTPRespBody: up to 10 KiB of the body is read, then the connection is closed; the Pod's server
- * could otherwise keep the runtime reading an endless body.
- */
-function discardBody(res: http.IncomingMessage): void {
-  let left = Number(res.headers["content-length"]) > MAX_RESPONSE_BODY_BYTES ? 0 : MAX_RESPONSE_BODY_BYTES;
-  const done = () => void res.destroy();
-  if (left === 0) return done();
-  res.on("data", (chunk: Buffer) => {
-    left -= chunk.length;
-    if (left <= 0) done();
-  });
-  res.on("end", done);
-  res.on("error", () => undefined);
 }
 
 function hostPort(host: string, port: number): string {

@@ -6,6 +6,7 @@ import http, { type ClientRequest } from "node:http";
 import https from "node:https";
 import net from "node:net";
 import type { ContainerPort, Probe } from "kubernetes-types/core/v1.d.ts";
+import { timerDelay } from "./clock.ts";
 import { grpcProbe } from "./grpc-probe.ts";
 
 export interface ProbeResult {
@@ -23,8 +24,12 @@ export interface ProbeTarget {
   isolated?: boolean;
 }
 
+/** maxRespBodyLength (pkg/probe/http, and the kubelet's hook handlers): read of a response, then it is closed. */
+export const MAX_RESPONSE_BODY_BYTES = 10 * 1024;
+
 export async function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
-  const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
+  // timeoutSeconds is an int32 of seconds: past ~24.8 days Node would fire the timer after 1 ms.
+  const timeoutMs = timerDelay((probe.timeoutSeconds ?? 1) * 1000);
   if (probe.exec) return execProbe(probe.exec.command ?? [], target, timeoutMs);
   if (probe.httpGet) {
     const port = resolvePort(probe.httpGet.port, target.ports);
@@ -131,7 +136,8 @@ function httpProbe(target: HttpTarget, timeoutMs: number): Promise<ProbeResult> 
           },
           (res) => {
             const code = res.statusCode ?? 0;
-            res.resume();
+            clearTimeout(deadline);
+            discardBody(res); // a Pod's endless body must not keep a connection per probe run open
             if (code >= 200 && code < 400) resolve({ ok: true, message: "" });
             else resolve({ ok: false, message: `HTTP probe failed with statuscode: ${code}` });
           },
@@ -139,12 +145,15 @@ function httpProbe(target: HttpTarget, timeoutMs: number): Promise<ProbeResult> 
       url,
     );
     if (typeof req === "string") return resolve({ ok: false, message: req });
+    // Client.Timeout bounds the whole wait for the answer, not each idle spell of the socket.
+    const deadline = setTimeout(() => req.emit("timeout"), timeoutMs);
     req.on("timeout", () =>
       req.destroy(new Error("context deadline exceeded (Client.Timeout exceeded while awaiting headers)")),
     );
-    req.on("error", (error) =>
-      resolve({ ok: false, message: dialMessage(error, `Get "${url}"`, host, target.port) }),
-    );
+    req.on("error", (error) => {
+      clearTimeout(deadline);
+      resolve({ ok: false, message: dialMessage(error, `Get "${url}"`, host, target.port) });
+    });
   });
 }
 
@@ -235,4 +244,20 @@ export function dialMessage(error: Error, prefix: string, host: string, port: nu
           ? `dial tcp ${host}:${port}: ${error.message}`
           : error.message;
   return prefix ? `${prefix}: ${dial}` : dial;
+}
+
+/**
+ * discardHTTPRespBody: up to 10 KiB of the body is read, then the connection is closed; the Pod's server
+ * could otherwise keep the runtime reading an endless body.
+ */
+export function discardBody(res: http.IncomingMessage): void {
+  let left = Number(res.headers["content-length"]) > MAX_RESPONSE_BODY_BYTES ? 0 : MAX_RESPONSE_BODY_BYTES;
+  const done = () => void res.destroy();
+  if (left === 0) return done();
+  res.on("data", (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left <= 0) done();
+  });
+  res.on("end", done);
+  res.on("error", () => undefined);
 }
