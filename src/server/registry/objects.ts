@@ -8,6 +8,7 @@ import { isCustomResourceDef } from "../crd/resource-defs.ts";
 import { ApiStatusError, fail } from "../http/errors.ts";
 import { CONFLICT_MODIFIED, type Entry, isStorageError, type Store } from "../storage/index.ts";
 import { type DecodeOptions, decodeForWrite, patchShown } from "./decode.ts";
+import { addGoSeconds, requestedGracePeriod, shortenGracefulDeletion } from "./graceful-delete.ts";
 import { cloneJson } from "./json-access.ts";
 import { managedFieldsOf, sameExceptTimes, updateManagedFields, type Writer } from "./managed-fields.ts";
 import { generateName } from "./names.ts";
@@ -80,6 +81,8 @@ function statusMetadata(def: ResourceDef, old: StoredObject, incoming: KubeObjec
 
 /** Subresources written like /status: only status comes from the request (a CSR's /approval too). */
 const STATUS_LIKE = new Set(["status", "approval"]);
+/** The kinds whose strategy is a RESTGracefulDeleteStrategy: Pods (pkg/registry/core/pod/strategy.go). */
+const isGracefulKind = (def: ResourceDef) => def.group === "" && def.resource === "pods";
 
 /**
  * DeleteOptions.preconditions, as rest.BeforeDelete reports them: the conflict names the Kind
@@ -514,13 +517,37 @@ export class ObjectService {
       if (propagation && !obj.metadata.deletionTimestamp) {
         obj.metadata.finalizers = [...new Set([...(obj.metadata.finalizers ?? []), propagation])];
       }
-      const grace = this.gracePeriod(def, obj, o.gracePeriodSeconds);
+      const requested = requestedGracePeriod(o.gracePeriodSeconds);
       const finalizers = pendingFinalizers(def, obj);
       try {
+        if (obj.metadata.deletionTimestamp) {
+          const step = isGracefulKind(def)
+            ? shortenGracefulDeletion(obj.metadata, requested, this.now())
+            : ({ kind: "immediate" } as const);
+          if (step.kind === "pending" || (step.kind === "immediate" && finalizers.length > 0))
+            return { entry: current, finished: false };
+          if (step.kind === "graceful") {
+            obj.metadata.deletionTimestamp = rfc3339(step.deletionTimestamp);
+            obj.metadata.deletionGracePeriodSeconds = step.gracePeriodSeconds;
+            const entry = await this.store.update(key, obj, { expectedRV: current.rv });
+            if (step.gracePeriodSeconds > 0 || finalizers.length > 0) return { entry, finished: false };
+            return {
+              entry: await this.store.delete(key, ns, name, { expectedRV: entry.rv }),
+              finished: true,
+            };
+          }
+          return {
+            entry: await this.store.delete(key, ns, name, { expectedRV: current.rv }),
+            finished: true,
+          };
+        }
+        const grace = this.gracePeriod(def, obj, requested);
         if (grace > 0 || finalizers.length > 0) {
-          if (obj.metadata.deletionTimestamp) return { entry: current, finished: false };
-          obj.metadata.deletionTimestamp = rfc3339(new Date(this.now().getTime() + grace * 1000));
+          obj.metadata.deletionTimestamp = rfc3339(addGoSeconds(this.now(), grace));
           obj.metadata.deletionGracePeriodSeconds = grace;
+          // The first deletion of an object is a change controllers must see (BeforeDelete, markAsDeleting).
+          if ((obj.metadata.generation ?? 0) > 0)
+            obj.metadata.generation = (obj.metadata.generation ?? 0) + 1;
           if (def.resource === "namespaces" && def.group === "")
             (obj.status as Record<string, unknown>) = { ...(obj.status as object), phase: "Terminating" };
           const entry = await this.store.update(key, obj, { expectedRV: current.rv });
@@ -535,8 +562,7 @@ export class ObjectService {
 
   /** Pods bound to a node terminate gracefully (the kubelet finishes them); namespaces drain first. */
   private gracePeriod(def: ResourceDef, obj: StoredObject, requested?: number): number {
-    if (def.group !== "") return 0;
-    if (def.resource === "pods") {
+    if (isGracefulKind(def)) {
       const spec = obj.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
       const phase = (obj.status as { phase?: string } | undefined)?.phase;
       if (!spec?.nodeName || phase === "Succeeded" || phase === "Failed") return 0;
