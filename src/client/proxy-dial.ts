@@ -246,7 +246,7 @@ async function httpConnect<S extends net.Socket>(socket: S, target: DialTarget, 
     const status = Number(match[1]);
     if (status !== 200) {
       const hint =
-        status === 407
+        status === 407 || status === 401 // tinyproxy answers 401
           ? credentials
             ? ": the proxy rejected the credentials in the proxy URL"
             : ": the proxy wants credentials (http://user:password@host:port)"

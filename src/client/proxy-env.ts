@@ -47,8 +47,9 @@ const PROXY_SCHEMES = new Set(["http:", "https:", "socks5:"]);
 export function parseProxy(value: string): URL | undefined {
   if (!value) return undefined;
   const parsed = tryUrl(value);
-  if (!parsed || !PROXY_SCHEMES.has(parsed.protocol)) {
-    // Not a URL of a known scheme: try it as host[:port], as Go does; else keep it (the dial names it).
+  // Not a URL of a known scheme: try it as host[:port], as Go does. A value with its own "scheme://" is kept
+  // (Go cannot parse "http://foo://host"; the dial then names the unsupported scheme).
+  if (!parsed || (!PROXY_SCHEMES.has(parsed.protocol) && !value.includes("://"))) {
     const withScheme = tryUrl(`http://${value}`);
     if (withScheme) return withScheme;
   }
