@@ -223,6 +223,22 @@ export class Transport {
     return { status: response.statusCode ?? 0, headers: response.headers, body, close };
   }
 
+  /**
+   * For a module that speaks its own protocol to the API server (a websocket upgrade for exec or
+   * port-forward): the pooled agent — the same TLS settings, client certificate and proxy tunnel as every
+   * request — and the headers requests carry (User-Agent, Authorization, impersonation). Call release() once
+   * the connection is closed.
+   */
+  async connection(): Promise<{
+    agent: http.Agent;
+    headers: Record<string, string | string[]>;
+    release(): void;
+  }> {
+    const authorization = await this.#config.credentials?.header();
+    const lease = this.#lease(await this.#clientCertificate());
+    return { agent: lease.agent, headers: this.#headers(authorization, {}), release: () => lease.release() };
+  }
+
   close(): void {
     this.#closed = true;
     this.#unsubscribeCa?.();
@@ -268,14 +284,7 @@ export class Transport {
       deadline.attempts++;
       const authorization = await this.#config.credentials?.header();
       const clientCertificate = await this.#clientCertificate();
-      const lease = this.#agents.lease({
-        server: this.server,
-        ca: this.#config.ca?.current(),
-        clientCertificate,
-        insecureSkipTLSVerify: this.#config.insecureSkipTLSVerify,
-        tlsServerName: this.#config.tlsServerName,
-        proxy: this.#config.proxy,
-      });
+      const lease = this.#lease(clientCertificate);
 
       let response: IncomingMessage | undefined;
       let body: string | undefined;
@@ -366,17 +375,11 @@ export class Transport {
   ): Promise<IncomingMessage> {
     const url = this.#url(options);
     const payload = encodeBody(options.body);
-    const headers: Record<string, string> = {
-      "User-Agent": this.userAgent,
+    const outgoing = this.#headers(authorization, {
       Accept: options.accept ?? "application/json",
+      ...(this.compression ? { "Accept-Encoding": "gzip" } : {}),
       ...options.headers,
-    };
-    if (authorization) headers.Authorization = authorization;
-    if (this.compression) headers["Accept-Encoding"] ??= "gzip";
-    const outgoing: Record<string, string | string[]> = {
-      ...impersonationHeaders(this.#config.impersonate),
-      ...headers,
-    };
+    });
     if (payload !== undefined) {
       outgoing["Content-Type"] = options.contentType ?? "application/json";
       outgoing["Content-Length"] = String(payload.byteLength);
@@ -427,6 +430,31 @@ export class Transport {
       });
       request.end(payload);
     });
+  }
+
+  #lease(clientCertificate: ClientCertificate | undefined): Lease {
+    return this.#agents.lease({
+      server: this.server,
+      ca: this.#config.ca?.current(),
+      clientCertificate,
+      insecureSkipTLSVerify: this.#config.insecureSkipTLSVerify,
+      tlsServerName: this.#config.tlsServerName,
+      proxy: this.#config.proxy,
+    });
+  }
+
+  /** Impersonation, User-Agent, the caller's headers, then Authorization. */
+  #headers(
+    authorization: string | undefined,
+    extra: Record<string, string>,
+  ): Record<string, string | string[]> {
+    const headers: Record<string, string | string[]> = {
+      ...impersonationHeaders(this.#config.impersonate),
+      "User-Agent": this.userAgent,
+      ...extra,
+    };
+    if (authorization) headers.Authorization = authorization;
+    return headers;
   }
 
   #url(options: RequestOptions): URL {
@@ -555,10 +583,16 @@ class BufferedBody implements BodyCollector {
   }
 }
 
+/**
+ * Inflated output per zlib call: each call is a trip to libuv's thread pool, and zlib's 16 KiB default makes
+ * a 3 MB page take ~200 of them. Still small enough that a bomb stops within one chunk of the limit.
+ */
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
+
 /** The body as the server meant it: a gzip-encoded one is decoded as it arrives. */
 function decodedBody(response: IncomingMessage): Readable {
   if (!isGzip(response.headers["content-encoding"])) return response;
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   response.on("error", (error) => gunzip.destroy(error));
   return response.pipe(gunzip);
 }

@@ -3,6 +3,7 @@
 // requests and watches, impersonation from the kubeconfig, and tls-server-name.
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
+import https from "node:https";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createClient, type KubeClient } from "../../src/client/api.ts";
@@ -214,6 +215,31 @@ describe("proxies", () => {
       assert.match(error.code, /ENOTFOUND|EAI_AGAIN/);
       return true;
     });
+  });
+
+  test("transport.connection(): the agent and headers a websocket client uses, through the same proxy", async () => {
+    const k = await client(
+      { cluster: { "proxy-url": `socks5://127.0.0.1:${socks.port}` }, user: { as: "jane" } },
+      {},
+    );
+    const { agent, headers, release } = await k.transport.connection();
+    assert.equal(headers["Impersonate-User"], "jane");
+    const review = await new Promise<any>((resolve, reject) => {
+      const body = JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" });
+      const req = https.request(
+        `https://localhost:${port}/apis/authentication.k8s.io/v1/selfsubjectreviews`,
+        { method: "POST", agent, headers: { ...headers, "Content-Type": "application/json" } },
+        (res) => {
+          let text = "";
+          res.on("data", (chunk) => (text += chunk));
+          res.on("end", () => resolve(JSON.parse(text)));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+    release();
+    assert.equal(review.status.userInfo.username, "jane");
   });
 
   test("a proxy that is not there: the error names it", async () => {
