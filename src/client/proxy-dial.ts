@@ -202,13 +202,20 @@ class HandshakeReader {
     return this.read((buffer) => (buffer.length >= size ? size : undefined));
   }
 
-  /** Stops reading; bytes already received but not consumed are put back for the next reader. */
+  /** Bytes received beyond what was read. */
+  get pending(): number {
+    return this.#buffer.length;
+  }
+
+  /**
+   * Stops reading. The socket stays flowing (a paused one would stall Node's HTTP client, which only adds a
+   * 'data' listener): the handshake ends with the proxy's reply, and neither HTTP nor TLS lets the server
+   * speak before the client, so nothing arrives before the next reader attaches.
+   */
   release(): void {
     this.#socket.off("data", this.#onData);
     this.#socket.off("end", this.#onEnd);
     this.#socket.off("error", this.#onError);
-    this.#socket.pause();
-    if (this.#buffer.length > 0) this.#socket.unshift(this.#buffer);
   }
 }
 
@@ -259,6 +266,7 @@ async function httpConnect<S extends net.Socket>(socket: S, target: DialTarget, 
         "PROXY_REFUSED",
       );
     }
+    if (reader.pending > 0) throw unexpectedBytes(proxy, reader.pending);
     return socket;
   } catch (error) {
     if (error instanceof ProxyError) throw error;
@@ -269,6 +277,13 @@ async function httpConnect<S extends net.Socket>(socket: S, target: DialTarget, 
   } finally {
     reader.release();
   }
+}
+
+function unexpectedBytes(proxy: URL, count: number): ProxyError {
+  return new ProxyError(
+    `the proxy ${describeProxy(proxy)} sent ${count} bytes after its reply, before the tunnel was used`,
+    "EPROTO",
+  );
 }
 
 const SOCKS_REPLIES: Record<number, string> = {
@@ -327,6 +342,7 @@ async function socks5Connect(socket: net.Socket, target: DialTarget, proxy: URL)
       );
     const addressLength = head[3] === 1 ? 4 : head[3] === 4 ? 16 : (await reader.exactly(1))[0];
     await reader.exactly(addressLength + 2); // the bound address and port, unused
+    if (reader.pending > 0) throw unexpectedBytes(proxy, reader.pending);
     return socket;
   } catch (error) {
     if (error instanceof ProxyError) throw error;
