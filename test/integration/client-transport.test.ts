@@ -175,6 +175,15 @@ describe("proxies", () => {
   test("SOCKS5 (microsocks): requests and watches, the host name passed to the proxy", async () => {
     const k = await client({ cluster: { "proxy-url": `socks5://127.0.0.1:${socks.port}` } });
     await listAndWatch(k, "via-socks");
+    // A name only the proxy could resolve: the failure is the proxy's reply, not a local DNS error.
+    const unresolvable = await client({
+      server: `https://kubernetes.default.svc:${port}`,
+      cluster: { "proxy-url": `socks5://127.0.0.1:${socks.port}` },
+    });
+    await assert.rejects(
+      unresolvable.whoami(),
+      /the SOCKS5 proxy socks5:\/\/127\.0\.0\.1:\d+ could not connect to kubernetes\.default\.svc:\d+/,
+    );
   });
 
   test("SOCKS5 with username and password; wrong or missing ones are refused", async () => {
