@@ -118,6 +118,20 @@ export interface StreamResponse {
   close(): void;
 }
 
+/** See Transport.prepareConnection. */
+export interface PreparedConnection {
+  url: URL;
+  /** User-Agent, impersonation, and Authorization when there are credentials. */
+  headers: Record<string, string | string[]>;
+  lease: Lease;
+  /** The client's deadline (timeoutMs): for an upgrade, until the server answers it. */
+  timeoutMs: number;
+  /** The typed error (ApiError and its subclasses) for a non-success answer with this body. */
+  error(status: number, body: string, credentialsRefreshed?: boolean): Promise<Error>;
+  /** A ConnectionError for a failure to connect or a connection lost before the answer. */
+  connectionError(error: unknown): ConnectionError;
+}
+
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 const RETRYABLE_STATUS = new Set([429, 503, 504]);
 /** Connection failures after which an idempotent request may be retried. */
@@ -224,19 +238,39 @@ export class Transport {
   }
 
   /**
-   * For a module that speaks its own protocol to the API server (a websocket upgrade for exec or
-   * port-forward): the pooled agent — the same TLS settings, client certificate and proxy tunnel as every
-   * request — and the headers requests carry (User-Agent, Authorization, impersonation). Call release() once
-   * the connection is closed.
+   * What a connection outside request()/stream() needs (websocket upgrades: exec, attach, port-forward): a
+   * rate-limiter slot, the request headers with credentials and impersonation, an agent lease for the current
+   * CA and client certificate, through the proxy (release it once the server answered), and the typed errors
+   * for a failed answer.
    */
-  async connection(): Promise<{
-    agent: http.Agent;
-    headers: Record<string, string | string[]>;
-    release(): void;
-  }> {
+  async prepareConnection(
+    method: HttpMethod,
+    options: Pick<RequestOptions, "path" | "query" | "signal">,
+  ): Promise<PreparedConnection> {
+    if (this.#closed) throw new Error("the client was closed");
+    options.signal?.throwIfAborted();
+    await this.#limiter.acquire(options.signal);
     const authorization = await this.#config.credentials?.header();
-    const lease = this.#lease(await this.#clientCertificate());
-    return { agent: lease.agent, headers: this.#headers(authorization, {}), release: () => lease.release() };
+    const clientCertificate = await this.#clientCertificate();
+    return {
+      url: this.#url(options),
+      headers: this.#headers(authorization, {}),
+      lease: this.#lease(clientCertificate),
+      timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      error: async (status, body, credentialsRefreshed) => {
+        if (status === 403) await loadForbiddenFix();
+        const context = this.#errorContext(
+          method,
+          options as RequestOptions,
+          authorization,
+          clientCertificate,
+          undefined,
+          credentialsRefreshed,
+        );
+        return errorFromResponse(status, body, context);
+      },
+      connectionError: (error) => this.#connectionError(error, method, options.path),
+    };
   }
 
   close(): void {
@@ -457,7 +491,7 @@ export class Transport {
     return headers;
   }
 
-  #url(options: RequestOptions): URL {
+  #url(options: Pick<RequestOptions, "path" | "query">): URL {
     const base = this.server.pathname.replace(/\/+$/, "");
     const url = new URL(`${base}${options.path}`, this.server.origin);
     for (const [key, value] of Object.entries(options.query ?? {})) {

@@ -226,12 +226,17 @@ describe("proxies", () => {
     });
   });
 
-  test("transport.connection(): the agent and headers a websocket client uses, through the same proxy", async () => {
+  test("transport.prepareConnection(): the agent and headers a websocket client uses, through the same proxy", async () => {
     const k = await client(
       { cluster: { "proxy-url": `socks5://127.0.0.1:${socks.port}` }, user: { as: "jane" } },
       {},
     );
-    const { agent, headers, release } = await k.transport.connection();
+    const prepared = await k.transport.prepareConnection("POST", {
+      path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+    });
+    const { headers } = prepared;
+    const agent = prepared.lease.agent;
+    const release = () => prepared.lease.release();
     assert.equal(headers["Impersonate-User"], "jane");
     const review = await new Promise<any>((resolve, reject) => {
       const body = JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" });
