@@ -26,6 +26,7 @@ import {
   type SelectedContext,
   selectContext,
 } from "./kubeconfig.ts";
+import { proxyEnvironment, proxyFunc } from "./proxy-env.ts";
 
 export type { CaProvider } from "./ca.ts";
 export type { ClientCertificate, CredentialProvider } from "./credentials.ts";
@@ -46,7 +47,17 @@ export interface ClusterConfig {
   ca?: CaProvider;
   /** Only when the user asked for it; a warning is in `warnings`. */
   insecureSkipTLSVerify: boolean;
+  /** Verify the server's certificate for this name and send it as SNI (kubeconfig tls-server-name). */
   tlsServerName?: string;
+  /**
+   * The proxy every connection to the server goes through: kubeconfig proxy-url, or else HTTPS_PROXY/HTTP_PROXY
+   * unless NO_PROXY exempts the server (Go's ProxyFromEnvironment, as client-go, in-cluster too).
+   */
+  proxy?: URL;
+  /** kubeconfig `disable-compression: true`: do not ask for gzip. */
+  disableCompression?: boolean;
+  /** Act as another user (kubeconfig as/as-uid/as-groups/as-user-extra, or the impersonate option). */
+  impersonate?: Impersonation;
   /** Exec plugins may return certificates, hence the function form. */
   clientCertificate?: ClientCertificate | (() => Promise<ClientCertificate | undefined>);
   credentials?: CredentialProvider;
@@ -54,6 +65,14 @@ export interface ClusterConfig {
   warnings: string[];
   /** Stops file watchers and timers. */
   close(): void;
+}
+
+/** Whom requests act as: Impersonate-User, -Uid, -Group and -Extra-<key> headers. */
+export interface Impersonation {
+  user?: string;
+  uid?: string;
+  groups?: string[];
+  extra?: Record<string, string[]>;
 }
 
 export interface LoadConfigOptions {
@@ -69,6 +88,12 @@ export interface LoadConfigOptions {
   kubeconfig?: string;
   /** Like --context; skips in-cluster. */
   context?: string;
+  /** Like --tls-server-name: the name the server's certificate is verified for (and SNI). */
+  tlsServerName?: string;
+  /** http://, https:// or socks5:// proxy (userinfo = proxy credentials); overrides kubeconfig and environment. */
+  proxyUrl?: string;
+  /** Like --as/--as-uid/--as-group: replaces the kubeconfig user's impersonation. */
+  impersonate?: Impersonation;
   /** Default: $INCLUSTER_SERVICEACCOUNT_DIR, then /var/run/secrets/kubernetes.io/serviceaccount. */
   serviceAccountDir?: string;
   /** For tests; default process.env. */
@@ -152,6 +177,9 @@ interface Plan {
   ca?: { file: string; optional?: boolean } | { pem: string; label: string };
   insecure?: { warning: string };
   tlsServerName?: string;
+  proxy?: { url: string; label: string };
+  disableCompression?: boolean;
+  impersonate?: Impersonation;
   token?: { value: string; label: string };
   tokenFile?: { path: string; fallback?: string };
   clientCertificate?: {
@@ -187,6 +215,9 @@ function withOverrides(plan: Plan, opts: LoadConfigOptions): Plan {
   const next: Plan = { ...plan, warnings: [...plan.warnings] };
   if (opts.server) next.server = checkServer(opts.server, "the server option");
   if (opts.namespace) next.namespace = opts.namespace;
+  if (opts.tlsServerName) next.tlsServerName = opts.tlsServerName;
+  if (opts.proxyUrl) next.proxy = { url: opts.proxyUrl, label: "the proxyUrl option" };
+  if (opts.impersonate) next.impersonate = opts.impersonate;
   if (opts.token || opts.tokenFile) {
     next.token = opts.token ? { value: opts.token, label: "token option" } : undefined;
     next.tokenFile = opts.tokenFile ? { path: opts.tokenFile } : undefined;
@@ -351,11 +382,8 @@ function kubeconfigPlan(selected: SelectedContext, opts: LoadConfigOptions): Pla
       warning: `WARNING: TLS verification is disabled for cluster "${cluster.name}" (insecure-skip-tls-verify); ${INSECURE_RISK}`,
     };
   }
-  if (cluster.proxyUrl) {
-    plan.warnings.push(
-      `${where} sets proxy-url, which incluster does not support; connecting directly to ${plan.server}`,
-    );
-  }
+  if (cluster.proxyUrl) plan.proxy = { url: cluster.proxyUrl, label: `proxy-url of ${where}` };
+  if (cluster.disableCompression) plan.disableCompression = true;
   if (user) applyUser(plan, user);
   return plan;
 }
@@ -363,6 +391,7 @@ function kubeconfigPlan(selected: SelectedContext, opts: LoadConfigOptions): Pla
 function applyUser(plan: Plan, user: KubeconfigUser): void {
   const where = `user "${user.name}" in ${user.origin}`;
   rejectUnsupportedAuth(user, where);
+  if (user.impersonate) plan.impersonate = user.impersonate;
   // client-go: a token file wins over an inline token once it has been read.
   if (user.tokenFile) plan.tokenFile = { path: user.tokenFile, fallback: user.token };
   else if (user.token) plan.token = { value: user.token, label: `token of ${where}` };
@@ -413,13 +442,6 @@ function rejectUnsupportedAuth(user: KubeconfigUser, where: string): void {
       `${where} uses username/password (basic authentication), which Kubernetes removed in 1.19`,
       [user.origin],
       "use a token, a client certificate or an exec plugin",
-    );
-  }
-  if (user.impersonation.length > 0) {
-    throw new ConfigError(
-      `${where} sets ${user.impersonation.join(", ")} (impersonation), which incluster does not support`,
-      [user.origin],
-      "remove the impersonation fields, or use a user that has the needed permissions itself",
     );
   }
 }
@@ -479,6 +501,10 @@ async function build(plan: Plan, opts: LoadConfigOptions): Promise<ClusterConfig
     if (plan.contextName) config.contextName = plan.contextName;
     if (ca) config.ca = ca;
     if (plan.tlsServerName) config.tlsServerName = plan.tlsServerName;
+    const proxy = resolveProxy(plan, opts.env ?? process.env);
+    if (proxy) config.proxy = proxy;
+    if (plan.disableCompression) config.disableCompression = true;
+    if (plan.impersonate) config.impersonate = plan.impersonate;
     if (credentials) config.credentials = credentials;
     if (certificate) config.clientCertificate = certificate;
     else if (exec) config.clientCertificate = () => exec.clientCertificate();
@@ -486,6 +512,37 @@ async function build(plan: Plan, opts: LoadConfigOptions): Promise<ClusterConfig
   } catch (error) {
     for (const item of opened) item.close();
     throw error;
+  }
+}
+
+/**
+ * The configured proxy-url (client-go accepts http, https and socks5), else the environment's proxy for the
+ * server URL, as client-go's default transport does (http.ProxyFromEnvironment).
+ */
+function resolveProxy(plan: Plan, env: NodeJS.ProcessEnv): URL | undefined {
+  if (plan.proxy) {
+    let url: URL;
+    try {
+      url = new URL(plan.proxy.url);
+    } catch {
+      throw new ConfigError(
+        `${plan.proxy.label} is not a URL`,
+        [],
+        "use a URL such as http://proxy.example:3128 or socks5://127.0.0.1:1080",
+      );
+    }
+    if (!["http:", "https:", "socks5:"].includes(url.protocol))
+      throw new ConfigError(
+        `${plan.proxy.label} has the unsupported scheme ${JSON.stringify(url.protocol.replace(/:$/, ""))}`,
+        [],
+        "use http, https or socks5, as client-go accepts",
+      );
+    return url;
+  }
+  try {
+    return proxyFunc(proxyEnvironment(env))(new URL(plan.server));
+  } catch (error) {
+    throw new ConfigError((error as Error).message, [], "unset HTTP_PROXY, or use HTTPS for the server");
   }
 }
 

@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
+import type { Impersonation } from "./config.ts";
 
 export interface KubeconfigCluster {
   name: string;
@@ -17,6 +18,7 @@ export interface KubeconfigCluster {
   insecureSkipTLSVerify: boolean;
   tlsServerName?: string;
   proxyUrl?: string;
+  disableCompression: boolean;
 }
 
 export interface KubeconfigUser {
@@ -34,8 +36,8 @@ export interface KubeconfigUser {
   authProvider?: string;
   username?: string;
   password?: string;
-  /** Names of the impersonation fields present (as, as-groups, ...). */
-  impersonation: string[];
+  /** as, as-uid, as-groups, as-user-extra; undefined when none is set. */
+  impersonate?: Impersonation;
 }
 
 export interface KubeconfigContext {
@@ -173,6 +175,7 @@ export async function parseKubeconfig(text: string, file: string): Promise<Kubec
       insecureSkipTLSVerify: fields.boolean(body, "insecure-skip-tls-verify", where),
       tlsServerName: fields.string(body, "tls-server-name", where),
       proxyUrl: fields.string(body, "proxy-url", where),
+      disableCompression: fields.boolean(body, "disable-compression", where),
     });
   }
   for (const { name, body, where } of namedEntries(root, "users", "user", fail)) {
@@ -192,9 +195,7 @@ export async function parseKubeconfig(text: string, file: string): Promise<Kubec
       authProvider: isMapping(authProvider) ? String(authProvider.name ?? "(unnamed)") : undefined,
       username: fields.string(body, "username", where),
       password: fields.string(body, "password", where),
-      impersonation: ["as", "as-uid", "as-groups", "as-user-extra"].filter(
-        (k) => body[k] !== undefined && body[k] !== null,
-      ),
+      impersonate: impersonation(body, where, fields, fail),
     });
   }
   for (const { name, body, where } of namedEntries(root, "contexts", "context", fail)) {
@@ -207,6 +208,33 @@ export async function parseKubeconfig(text: string, file: string): Promise<Kubec
     });
   }
   return config;
+}
+
+/** The user's impersonation fields (client-go api.AuthInfo: as, as-uid, as-groups, as-user-extra). */
+function impersonation(
+  body: Record<string, unknown>,
+  where: string,
+  fields: FieldReader,
+  fail: (message: string) => never,
+): Impersonation | undefined {
+  const user = fields.string(body, "as", where) || undefined;
+  const uid = fields.string(body, "as-uid", where) || undefined;
+  const groups = fields.strings(body, "as-groups", where);
+  const rawExtra = body["as-user-extra"];
+  let extra: Record<string, string[]> | undefined;
+  if (rawExtra !== undefined && rawExtra !== null) {
+    if (!isMapping(rawExtra)) fail(`${where}.as-user-extra must be a mapping of keys to lists of strings`);
+    extra = {};
+    for (const key of Object.keys(rawExtra as Record<string, unknown>))
+      extra[key] = fields.strings(rawExtra as Record<string, unknown>, key, `${where}.as-user-extra`) ?? [];
+  }
+  if (!user && !uid && !groups?.length && !(extra && Object.keys(extra).length)) return undefined;
+  return {
+    ...(user ? { user } : {}),
+    ...(uid ? { uid } : {}),
+    ...(groups?.length ? { groups } : {}),
+    ...(extra && Object.keys(extra).length ? { extra } : {}),
+  };
 }
 
 // Only a command with a path separator is file-relative; a bare name is looked up on PATH (client-go does the same).
@@ -250,6 +278,13 @@ class FieldReader {
     const value = body[key];
     if (value === undefined || value === null) return undefined;
     if (typeof value !== "string") return this.#fail(`${where ? `${where}.` : ""}${key} must be a string`);
+    return value;
+  }
+  strings(body: Record<string, unknown>, key: string, where: string): string[] | undefined {
+    const value = body[key];
+    if (value === undefined || value === null) return undefined;
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
+      return this.#fail(`${where}.${key} must be a list of strings`);
     return value;
   }
   boolean(body: Record<string, unknown>, key: string, where: string): boolean {

@@ -1,15 +1,18 @@
 // HTTP(S) to the API server: pooled keep-alive connections, client-side rate limit, retries with backoff,
 // Retry-After, 401 → credential refresh → one retry, Warning headers, one deadline for the whole request
-// (retries included), bounded response bodies, AbortSignal, streaming bodies for watches, and a metrics hook.
-// Non-2xx answers become typed errors (errors.ts).
+// (retries included), bounded response bodies, gzip (decoded as it arrives; limits count decoded bytes),
+// impersonation headers, AbortSignal, streaming bodies for watches, and a metrics hook. Connections go through
+// the configured proxy (proxy-dial.ts). Non-2xx answers become typed errors (errors.ts).
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from "node:http";
 import http from "node:http";
 import https from "node:https";
 import { createRequire } from "node:module";
 import type { Socket } from "node:net";
+import type { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
 import { AgentPool, type Lease } from "./agent-pool.ts";
 import { fullJitter, sleep } from "./backoff.ts";
-import type { ClientCertificate, ClusterConfig } from "./config.ts";
+import type { ClientCertificate, ClusterConfig, Impersonation } from "./config.ts";
 import { ConnectionError, type ErrorContext, errorFromResponse, ResponseError } from "./errors.ts";
 import { loadForbiddenFix } from "./explain-forbidden.ts";
 import { TokenBucket } from "./rate-limit.ts";
@@ -60,6 +63,12 @@ export interface TransportOptions {
   onWarning?: (text: string) => void;
   /** Default "incluster/<version> (node <version>; <platform>/<arch>)". */
   userAgent?: string;
+  /**
+   * Ask for gzip (`Accept-Encoding: gzip`) and decode it as it arrives. The server compresses only bodies above
+   * 128 KiB. Default: on, unless the kubeconfig cluster sets `disable-compression: true` (client-go's
+   * DisableCompression).
+   */
+  compression?: boolean;
   onRequest?: (metrics: RequestMetrics) => void;
 }
 
@@ -103,7 +112,8 @@ export interface Response {
 export interface StreamResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  body: IncomingMessage;
+  /** The decoded body (gzip undone). */
+  body: Readable;
   /** Ends the stream and frees the connection slot. */
   close(): void;
 }
@@ -111,8 +121,8 @@ export interface StreamResponse {
 /** See Transport.prepareConnection. */
 export interface PreparedConnection {
   url: URL;
-  /** User-Agent, and Authorization when there are credentials. */
-  headers: Record<string, string>;
+  /** User-Agent, impersonation, and Authorization when there are credentials. */
+  headers: Record<string, string | string[]>;
   lease: Lease;
   /** The client's deadline (timeoutMs): for an upgrade, until the server answers it. */
   timeoutMs: number;
@@ -169,6 +179,11 @@ export class Transport {
     return this.#config;
   }
 
+  /** Whether requests ask for gzip (the `compression` option, else the kubeconfig's disable-compression). */
+  get compression(): boolean {
+    return this.#options.compression ?? !this.#config.disableCompression;
+  }
+
   /** Number of Agents built so far (1 + CA/certificate rotations). */
   get agentsCreated(): number {
     return this.#agents.created;
@@ -209,21 +224,24 @@ export class Transport {
   async stream(options: RequestOptions): Promise<StreamResponse> {
     const { response, lease } = await this.#send(options, true);
     if (!lease) throw new Error("internal: a stream without its connection lease");
+    const body = decodedBody(response);
     let closed = false;
     const close = () => {
       if (closed) return;
       closed = true;
       response.destroy();
+      if (body !== response) body.destroy();
       lease.release();
     };
     response.once("close", close);
-    return { status: response.statusCode ?? 0, headers: response.headers, body: response, close };
+    return { status: response.statusCode ?? 0, headers: response.headers, body, close };
   }
 
   /**
    * What a connection outside request()/stream() needs (websocket upgrades: exec, attach, port-forward): a
-   * rate-limiter slot, the request headers with credentials, an agent lease for the current CA and client
-   * certificate (release it once the server answered), and the typed errors for a failed answer.
+   * rate-limiter slot, the request headers with credentials and impersonation, an agent lease for the current
+   * CA and client certificate, through the proxy (release it once the server answered), and the typed errors
+   * for a failed answer.
    */
   async prepareConnection(
     method: HttpMethod,
@@ -234,11 +252,9 @@ export class Transport {
     await this.#limiter.acquire(options.signal);
     const authorization = await this.#config.credentials?.header();
     const clientCertificate = await this.#clientCertificate();
-    const headers: Record<string, string> = { "User-Agent": this.userAgent };
-    if (authorization) headers.Authorization = authorization;
     return {
       url: this.#url(options),
-      headers,
+      headers: this.#headers(authorization, {}),
       lease: this.#lease(clientCertificate),
       timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       error: async (status, body, credentialsRefreshed) => {
@@ -393,20 +409,23 @@ export class Transport {
   ): Promise<IncomingMessage> {
     const url = this.#url(options);
     const payload = encodeBody(options.body);
-    const headers: Record<string, string> = {
-      "User-Agent": this.userAgent,
+    const outgoing = this.#headers(authorization, {
       Accept: options.accept ?? "application/json",
+      ...(this.compression ? { "Accept-Encoding": "gzip" } : {}),
       ...options.headers,
-    };
-    if (authorization) headers.Authorization = authorization;
+    });
     if (payload !== undefined) {
-      headers["Content-Type"] = options.contentType ?? "application/json";
-      headers["Content-Length"] = String(payload.byteLength);
+      outgoing["Content-Type"] = options.contentType ?? "application/json";
+      outgoing["Content-Length"] = String(payload.byteLength);
     }
     const transport = url.protocol === "http:" ? http : https;
 
     return new Promise((resolve, reject) => {
-      const request: ClientRequest = transport.request(url, { method, headers, agent: lease.agent });
+      const request: ClientRequest = transport.request(url, {
+        method,
+        headers: outgoing,
+        agent: lease.agent,
+      });
       let settled = false;
       const fail = (error: unknown) => {
         if (settled) return;
@@ -454,7 +473,22 @@ export class Transport {
       clientCertificate,
       insecureSkipTLSVerify: this.#config.insecureSkipTLSVerify,
       tlsServerName: this.#config.tlsServerName,
+      proxy: this.#config.proxy,
     });
+  }
+
+  /** Impersonation, User-Agent, the caller's headers, then Authorization. */
+  #headers(
+    authorization: string | undefined,
+    extra: Record<string, string>,
+  ): Record<string, string | string[]> {
+    const headers: Record<string, string | string[]> = {
+      ...impersonationHeaders(this.#config.impersonate),
+      "User-Agent": this.userAgent,
+      ...extra,
+    };
+    if (authorization) headers.Authorization = authorization;
+    return headers;
   }
 
   #url(options: Pick<RequestOptions, "path" | "query">): URL {
@@ -583,7 +617,28 @@ class BufferedBody implements BodyCollector {
   }
 }
 
-/** Reads a body through `collector` (UTF-8 text), within the request's deadline, signal and size limit. */
+/**
+ * Inflated output per zlib call: each call is a trip to libuv's thread pool, and zlib's 16 KiB default makes
+ * a 3 MB page take ~200 of them. Still small enough that a bomb stops within one chunk of the limit.
+ */
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
+
+/** The body as the server meant it: a gzip-encoded one is decoded as it arrives. */
+function decodedBody(response: IncomingMessage): Readable {
+  if (!isGzip(response.headers["content-encoding"])) return response;
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  response.on("error", (error) => gunzip.destroy(error));
+  return response.pipe(gunzip);
+}
+
+function isGzip(encoding: string | undefined): boolean {
+  return encoding?.trim().toLowerCase() === "gzip";
+}
+
+/**
+ * Reads a body through `collector` (UTF-8 text), within the request's deadline, signal and size limit. The
+ * limit counts decoded bytes: a small gzip body that inflates beyond it (a "bomb") is cut off as it grows.
+ */
 function readBody(
   response: IncomingMessage,
   signal: AbortSignal | undefined,
@@ -594,30 +649,36 @@ function readBody(
   collector: BodyCollector,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    // HEAD answers announce the length of a body they do not send.
-    const announced = method === "HEAD" ? 0 : Number(response.headers["content-length"]);
+    // HEAD answers announce the length of a body they do not send; an encoded body's length is not its size.
+    const encoded = isGzip(response.headers["content-encoding"]);
+    const announced = method === "HEAD" || encoded ? 0 : Number(response.headers["content-length"]);
     if (announced > maxBytes) {
       response.destroy();
       reject(tooLarge(method, path, maxBytes, announced));
       return;
     }
+    const body = decodedBody(response);
+    const stop = (error: unknown) => {
+      response.destroy(error as Error);
+      if (body !== response) body.destroy(error as Error);
+    };
     let received = 0;
-    const timer = startDeadline(deadline, (error) => response.destroy(error));
-    const onAbort = () => response.destroy(signal?.reason);
+    const timer = startDeadline(deadline, stop);
+    const onAbort = () => stop(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     const done = () => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     };
-    response.on("data", (chunk: Buffer) => {
+    body.on("data", (chunk: Buffer) => {
       received += chunk.length;
       if (received > maxBytes) {
-        response.destroy(tooLarge(method, path, maxBytes));
+        stop(tooLarge(method, path, maxBytes));
         return;
       }
       collector.write(chunk);
     });
-    response.on("end", () => {
+    body.on("end", () => {
       done();
       try {
         resolve(collector.end());
@@ -625,9 +686,9 @@ function readBody(
         reject(error);
       }
     });
-    response.on("error", (error) => {
+    body.on("error", (error: NodeJS.ErrnoException) => {
       done();
-      reject(error);
+      reject(encoded && error.code?.startsWith("Z_") ? undecodable(method, path, error) : error);
     });
     response.on("close", () => {
       if (!response.complete) {
@@ -640,6 +701,44 @@ function readBody(
       }
     });
   });
+}
+
+function undecodable(method: string, path: string, error: Error): ResponseError {
+  return new ResponseError(
+    `the gzip-encoded response to ${method} ${path} cannot be decoded (${error.message}): a proxy may have altered it; set the client option compression: false to ask for plain bodies`,
+    { code: "INVALID_RESPONSE", method, path },
+  );
+}
+
+/**
+ * client-go's headerKeyEscape: bytes that are not HTTP token characters, and `%`, are percent-encoded so that
+ * any extra key survives as a header name (the server unescapes it).
+ */
+export function headerKeyEscape(key: string): string {
+  let out = "";
+  for (const byte of Buffer.from(key, "utf8")) {
+    const char = String.fromCharCode(byte);
+    out +=
+      byte < 0x80 && byte !== 0x25 && TOKEN_CHAR.test(char)
+        ? char
+        : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+const TOKEN_CHAR = /^[!#$&'*+\-.^_`|~0-9A-Za-z]$/;
+
+/** client-go's impersonatingRoundTripper: Impersonate-User, -Uid, repeated -Group, and -Extra-<key> headers. */
+export function impersonationHeaders(
+  impersonate: Impersonation | undefined,
+): Record<string, string | string[]> {
+  if (!impersonate) return {};
+  const headers: Record<string, string | string[]> = {};
+  if (impersonate.user) headers["Impersonate-User"] = impersonate.user;
+  if (impersonate.uid) headers["Impersonate-Uid"] = impersonate.uid;
+  if (impersonate.groups?.length) headers["Impersonate-Group"] = [...impersonate.groups];
+  for (const [key, values] of Object.entries(impersonate.extra ?? {}))
+    if (values.length) headers[`Impersonate-Extra-${headerKeyEscape(key)}`] = [...values];
+  return headers;
 }
 
 /** Retry-After as seconds: delta-seconds or an HTTP date. */

@@ -1,6 +1,8 @@
 // Response bodies: lists spliced from stored JSON, Tables, and PartialObjectMetadata.
 import type { ServerResponse } from "node:http";
+import type { Writable } from "node:stream";
 import type { KubeObject } from "../../meta/types.ts";
+import { startEncodedStream } from "../http/compress.ts";
 import { BASE_HEADERS } from "../http/respond.ts";
 import { servedJson } from "../registry/served-versions.ts";
 import { printerFor } from "../registry/tables.ts";
@@ -94,27 +96,28 @@ export async function streamListJson(
   items: Entry[],
   meta: ListMeta,
 ): Promise<void> {
-  res.writeHead(200, { ...BASE_HEADERS, "Content-Type": "application/json" });
+  // Always above the gzip threshold: compressed whenever the client accepts it.
+  const out = startEncodedStream(res, 200, { ...BASE_HEADERS, "Content-Type": "application/json" });
   let pending = listHead(def, meta);
   for (let i = 0; i < items.length; i++) {
     pending += i === 0 ? items[i].json : `,${items[i].json}`;
     if (pending.length < STREAM_HIGH_WATER_BYTES) continue;
-    if (!res.write(pending)) await drained(res);
+    if (!out.write(pending)) await drained(out);
     pending = "";
-    if (res.destroyed) return;
+    if (res.destroyed || out.destroyed) return;
   }
-  res.end(`${pending}]}`);
+  out.end(`${pending}]}`);
 }
 
-function drained(res: ServerResponse): Promise<void> {
+function drained(out: Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
+      out.off("drain", done);
+      out.off("close", done);
       resolve();
     };
-    res.on("drain", done);
-    res.on("close", done);
+    out.on("drain", done);
+    out.on("close", done);
   });
 }
 

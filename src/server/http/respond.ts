@@ -1,22 +1,21 @@
 import type { ServerResponse } from "node:http";
 import type { Status } from "../../meta/status.ts";
+import { writeEncodedBody } from "./compress.ts";
 
 /** Headers every API response carries. */
 export const BASE_HEADERS = { "Cache-Control": "no-cache, private" };
 
-/** Writes an already-serialized JSON body: the fast path splices stored JSON without re-encoding. */
+/**
+ * Writes an already-serialized body (JSON, YAML, Table): the fast path splices stored JSON without re-encoding.
+ * Large ones are gzipped for clients that accept it (compress.ts), as kube-apiserver's SerializeObject does.
+ */
 export function sendJson(
   res: ServerResponse,
   code: number,
   body: string | Buffer,
   contentType = "application/json",
 ): void {
-  res.writeHead(code, {
-    ...BASE_HEADERS,
-    "Content-Type": contentType,
-    "Content-Length": Buffer.byteLength(body),
-  });
-  res.end(body);
+  writeEncodedBody(res, code, { ...BASE_HEADERS, "Content-Type": contentType }, body);
 }
 
 export function sendObject(res: ServerResponse, code: number, obj: unknown, contentType?: string): void {

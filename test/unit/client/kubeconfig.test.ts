@@ -186,14 +186,98 @@ contexts: [{ name: c, context: { cluster: lab } }]
     ]);
   });
 
-  test("proxy-url is reported as unsupported", async () => {
+  test("proxy-url, disable-compression and tls-server-name are the cluster's", async () => {
     const path = await kubeconfigFile(`
 current-context: c
-clusters: [{ name: k, cluster: { server: "https://k:6443", proxy-url: "http://proxy:3128" } }]
+clusters:
+- name: k
+  cluster: { server: "https://k:6443", proxy-url: "socks5://u:p@proxy:1080", disable-compression: true, tls-server-name: api.internal }
 contexts: [{ name: c, context: { cluster: k } }]
 `);
+    // The environment's proxy does not apply when the kubeconfig names one.
+    const config = await loadConfig({
+      env: { HOME: root, KUBECONFIG: path, HTTPS_PROXY: "http://other:3128" },
+    });
+    opened.push(config);
+    assert.equal(config.proxy?.href, "socks5://u:p@proxy:1080");
+    assert.equal(config.disableCompression, true);
+    assert.equal(config.tlsServerName, "api.internal");
+    assert.deepEqual(config.warnings, []);
+  });
+
+  test("without proxy-url, HTTPS_PROXY applies unless NO_PROXY exempts the server", async () => {
+    const path = await kubeconfigFile(`
+current-context: c
+clusters: [{ name: k, cluster: { server: "https://k.example:6443" } }]
+contexts: [{ name: c, context: { cluster: k } }]
+`);
+    const load = async (env: Record<string, string>) => {
+      const config = await loadConfig({ env: { HOME: root, KUBECONFIG: path, ...env } });
+      opened.push(config);
+      return config.proxy?.href;
+    };
+    assert.equal(await load({ https_proxy: "proxy.corp:3128" }), "http://proxy.corp:3128/");
+    assert.equal(await load({ HTTPS_PROXY: "http://proxy.corp:3128", NO_PROXY: ".example" }), undefined);
+    assert.equal(
+      await load({ HTTPS_PROXY: "http://proxy.corp:3128", NO_PROXY: "k.example:443" }),
+      "http://proxy.corp:3128/",
+    );
+    assert.equal(await load({ HTTP_PROXY: "http://proxy.corp:3128" }), undefined); // https server: HTTPS_PROXY only
+    assert.equal(await load({}), undefined);
+    // The proxyUrl option wins over both.
+    const config = await loadConfig({
+      env: { HOME: root, KUBECONFIG: path, HTTPS_PROXY: "http://other:1" },
+      proxyUrl: "http://chosen:8080",
+    });
+    opened.push(config);
+    assert.equal(config.proxy?.href, "http://chosen:8080/");
+  });
+
+  test("a proxy-url of another scheme is refused, as client-go's validation does", async () => {
+    const path = await kubeconfigFile(`
+current-context: c
+clusters: [{ name: k, cluster: { server: "https://k", proxy-url: "ftp://proxy:21" } }]
+contexts: [{ name: c, context: { cluster: k } }]
+`);
+    await assert.rejects(
+      loadWith([path]),
+      /proxy-url of cluster "k" .* has the unsupported scheme "ftp"\nFix: use http, https or socks5/,
+    );
+  });
+
+  test("as, as-uid, as-groups and as-user-extra become the impersonation; the option replaces them", async () => {
+    const path = await kubeconfigFile(`
+current-context: c
+clusters: [{ name: k, cluster: { server: "https://k" } }]
+contexts: [{ name: c, context: { cluster: k, user: u } }]
+users:
+- name: u
+  user:
+    token: t
+    as: jane
+    as-uid: "1234"
+    as-groups: [dev, ops]
+    as-user-extra: { scopes: [view, edit], "example.com/team": [a] }
+`);
     const config = await loadWith([path]);
-    assert.match(config.warnings.join("\n"), /sets proxy-url, which incluster does not support/);
+    assert.deepEqual(config.impersonate, {
+      user: "jane",
+      uid: "1234",
+      groups: ["dev", "ops"],
+      extra: { scopes: ["view", "edit"], "example.com/team": ["a"] },
+    });
+    const replaced = await loadWith([path], { impersonate: { user: "bob" } });
+    assert.deepEqual(replaced.impersonate, { user: "bob" });
+  });
+
+  test("malformed impersonation fields name the field", async () => {
+    const path = await kubeconfigFile(`
+current-context: c
+clusters: [{ name: k, cluster: { server: "https://k" } }]
+contexts: [{ name: c, context: { cluster: k, user: u } }]
+users: [{ name: u, user: { token: t, as-groups: dev } }]
+`);
+    await assert.rejects(loadWith([path]), /users\["u"\]\.user\.as-groups must be a list of strings/);
   });
 
   const unsupported: [string, string, RegExp][] = [
@@ -203,7 +287,6 @@ contexts: [{ name: c, context: { cluster: k } }]
       /auth-provider "oidc", which incluster does not support.*\nFix: use an exec credential plugin/s,
     ],
     ["basic auth", "{ username: admin, password: secret }", /username\/password \(basic authentication\)/],
-    ["impersonation", "{ token: t, as: admin }", /sets as \(impersonation\)/],
     [
       "exec without interactiveMode",
       "exec: { command: x, apiVersion: client.authentication.k8s.io/v1 }",
