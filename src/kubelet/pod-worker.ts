@@ -184,6 +184,13 @@ export class PodWorker {
     return this.#allRecords().flatMap((r) => (r.instance?.process.pid ? [r.instance.process.pid] : []));
   }
 
+  /** Its running containers and the roots of their process trees (resource usage, usage.ts). */
+  runningProcesses(): { container: string; pid: number }[] {
+    return this.#allRecords().flatMap((r) =>
+      r.instance?.process.pid ? [{ container: r.spec.name, pid: r.instance.process.pid }] : [],
+    );
+  }
+
   /** A running container, for pods/exec and pods/attach (the kubelet's findContainer sees running ones only). */
   runningContainer(name: string): RunningContainer | undefined {
     const instance = this.#allRecords().find((r) => r.spec.name === name)?.instance;

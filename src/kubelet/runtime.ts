@@ -27,6 +27,7 @@ import { ProcessRecords } from "./process-records.ts";
 import { appDirsFor, baseSteps, DEFAULT_MAX_PROCESSES, detectSandbox } from "./sandbox.ts";
 import { LocalScheduler } from "./scheduler.ts";
 import { TokenManager } from "./token-manager.ts";
+import { type PodMetricsRouter, UsageSampler } from "./usage.ts";
 import { VolumeManager } from "./volumes.ts";
 import { PersistentVolumeSource } from "./volumes-persistent.ts";
 
@@ -52,6 +53,10 @@ export interface RuntimeOptions {
   portForward?: PodPortForwardRouter;
   /** Share one router with startServer({ podExec }) so `kubectl exec`/`attach` reach these containers. */
   exec?: PodExecRouter;
+  /** Share one router with startServer({ metrics }) so `kubectl top` reads these containers' usage. */
+  metrics?: PodMetricsRouter;
+  /** How often container and node usage is sampled (metrics-server's resolution). Default 15 s. */
+  usageIntervalMs?: number;
   /** Run containers that set `command` on this host. Off by default: any Pod creator could run anything. */
   allowHostCommands?: boolean;
   /** CrashLoopBackOff timing; defaults 10 s → 5 min. */
@@ -307,6 +312,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     return undefined;
   };
   options.portForward?.serve(findPod);
+  const usage = options.metrics
+    ? new UsageSampler({
+        running: () =>
+          [...workers.values()].flatMap((w) => w.runningProcesses().map((p) => ({ uid: w.uid, ...p }))),
+        intervalMs: options.usageIntervalMs,
+        onError: (error) => log.warn({ err: error.message }, "sampling resource usage failed"),
+      })
+    : undefined;
+  const stopMetrics = usage && options.metrics?.register(nodeName, usage);
+  usage?.start();
 
   const scheduler =
     options.schedule === false
@@ -347,6 +362,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
         scheduler?.stop();
         options.portForward?.stop(findPod);
         stopExec?.();
+        stopMetrics?.();
+        await usage?.stop();
         pods.stop();
         const grace = options.shutdownGraceMs ?? 5000;
         await Promise.all([...workers.values()].map((w) => w.shutdown(grace)));
