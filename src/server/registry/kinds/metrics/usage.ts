@@ -3,7 +3,7 @@
 // (pkg/api/table.go). The usage numbers come from the runtime (ServerContext.metrics).
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asMaps, asString } from "../../json-access.ts";
-import { canonicalQuantity, formatMilli } from "../../quantity.ts";
+import { canonicalQuantity, formatMilli, quantityMilli } from "../../quantity.ts";
 import type { TableColumn } from "../../tables.ts";
 
 export const METRICS_GROUP = "metrics.k8s.io";
@@ -91,13 +91,12 @@ export const METRICS_COLUMNS: TableColumn[] = [
   { name: "Window", type: "string", format: "duration", description: "", priority: 0 },
 ];
 
-const NANO: Record<string, bigint> = { n: 1n, u: 1000n, m: 1_000_000n, "": 1_000_000_000n };
-const BINARY: Record<string, bigint> = { "": 1n, Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n };
+const NANO: Record<string, bigint> = { n: 1n, u: 1000n, m: 1_000_000n, "": 1_000_000_000n, k: 10n ** 12n };
 
-/** The quantities usageList writes, back as integers (nanocores; bytes). */
-function parseUsage(q: string, units: Record<string, bigint>): bigint {
-  const m = /^(\d+)([a-zA-Z]*)$/.exec(q);
-  const unit = m ? units[m[2]!] : undefined;
+/** A CPU quantity usageList writes, in nanocores (quantityMilli would round it up to millicores). */
+function nanocores(q: string): bigint {
+  const m = /^(\d+)([a-z]?)$/.exec(q);
+  const unit = m ? NANO[m[2]!] : undefined;
   return m && unit !== undefined ? BigInt(m[1]!) * unit : 0n;
 }
 
@@ -108,8 +107,8 @@ export function metricsCells(obj: KubeObject): unknown[] {
   let cpu = 0n;
   let memory = 0n;
   for (const l of lists) {
-    cpu += parseUsage(asString(l.cpu), NANO);
-    memory += parseUsage(asString(l.memory), BINARY);
+    cpu += nanocores(asString(l.cpu));
+    memory += quantityMilli(asString(l.memory)) / 1000n;
   }
   const sum = usageList({ cpuNanoCores: Number(cpu), memoryBytes: Number(memory) });
   return [obj.metadata?.name ?? "", sum.cpu, sum.memory, asString(obj.window)];
