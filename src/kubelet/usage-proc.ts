@@ -7,6 +7,7 @@
 //   - node CPU: /proc/stat's "cpu" line without idle and iowait; node memory: MemTotal − MemAvailable
 //     (the working set the kubelet's eviction manager derives for the root cgroup).
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import type { CumulativeUsage, UsageReader } from "./usage.ts";
 
@@ -61,16 +62,28 @@ export function parseProcStat(text: string): ProcStat | undefined {
   return { pid, ppid, ticks: utime + stime + cutime + cstime, rssPages: Math.max(rss, 0) };
 }
 
-/** Every process of the host (of this PID namespace), read at one moment. */
+/** How many stat files are read between two turns of the event loop. */
+const BATCH = 64;
+
+/**
+ * Every process of the host (of this PID namespace), read at one moment. Synchronous reads of these small
+ * files cost a twentieth of asynchronous ones (one thread-pool round trip per open, read and close: 140 ms
+ * against 6 ms for 150 processes on a loaded 2-core host); batches keep the event loop turning.
+ */
 export async function readProcesses(procDir = "/proc"): Promise<Map<number, ProcStat>> {
-  const names = await readdir(procDir);
-  const stats = await Promise.all(
-    names
-      .filter((n) => /^\d+$/.test(n))
-      .map((n) => readFile(`${procDir}/${n}/stat`, "utf8").then(parseProcStat, () => undefined)),
-  );
+  const names = (await readdir(procDir)).filter((n) => /^\d+$/.test(n));
   const out = new Map<number, ProcStat>();
-  for (const s of stats) if (s) out.set(s.pid, s);
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0 && i % BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
+    let text: string;
+    try {
+      text = readFileSync(`${procDir}/${names[i]}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    const stat = parseProcStat(text);
+    if (stat) out.set(stat.pid, stat);
+  }
   return out;
 }
 

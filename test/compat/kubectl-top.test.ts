@@ -75,9 +75,10 @@ async function ok(v: string, args: string[]): Promise<string> {
   return r.stdout;
 }
 
-test("kubectl top pod: header and one row per Pod; the busy Pod uses more CPU, the holder its 64 MiB", async () => {
+test("kubectl top pod: header and one row per Pod; the busy Pod uses more CPU, the holder its 64 MiB", async (t) => {
   for (const v of VERSIONS) {
     const out = await ok(v, ["top", "pod", "-n", NS]);
+    if (v === "1.33") t.diagnostic(out);
     const lines = out.trimEnd().split("\n");
     // tabwriter: columns padded to the widest cell plus three spaces, the last one too.
     assert.equal(lines[0], "NAME     CPU(cores)   MEMORY(bytes)   ", v);
