@@ -80,6 +80,35 @@ describe("discovery", () => {
     });
     const groups = (await c.admin("GET", "/apis")).json.groups as { name: string }[];
     assert.equal(groups.at(-1)?.name, "metrics.k8s.io", "groupPriorityMinimum 100 sorts it last");
+    const aggregated = await c.request("GET", "/apis", {
+      cert: { cert: c.server.pki.adminCertPem, key: c.server.pki.adminKeyPem },
+      headers: { Accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList" },
+    });
+    assert.deepEqual(aggregated.json.items.at(-1), {
+      metadata: { name: "metrics.k8s.io" },
+      versions: [
+        {
+          version: "v1beta1",
+          resources: [
+            {
+              resource: "nodes",
+              responseKind: { group: "metrics.k8s.io", version: "v1beta1", kind: "NodeMetrics" },
+              scope: "Cluster",
+              singularResource: "",
+              verbs: ["get", "list"],
+            },
+            {
+              resource: "pods",
+              responseKind: { group: "metrics.k8s.io", version: "v1beta1", kind: "PodMetrics" },
+              scope: "Namespaced",
+              singularResource: "",
+              verbs: ["get", "list"],
+            },
+          ],
+          freshness: "Current",
+        },
+      ],
+    });
   });
 
   test("the APIService v1beta1.metrics.k8s.io carries metrics-server's priorities and is Available", async () => {
