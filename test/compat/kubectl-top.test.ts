@@ -1,5 +1,6 @@
-// kubectl top against the real server and runtime: every kubectl from 1.27 to 1.33 finds metrics.k8s.io in
-// discovery, reads PodMetrics and NodeMetrics (JSON, as its metrics clientset asks) and prints its tables.
+// kubectl top against the real server and runtime: every kubectl from 1.27 to 1.33 finds metrics.k8s.io
+// in discovery, reads PodMetrics and NodeMetrics (JSON: its protobuf-first Accept falls back to it) and
+// prints its tables.
 // Pods run host commands: one burns CPU, one sleeps, one holds 64 MiB it wrote to.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
