@@ -2,6 +2,7 @@
 // builds them (kubernetes-sigs/metrics-server pkg/storage/{pod,node,types}.go) and its Table form
 // (pkg/api/table.go). The usage numbers come from the runtime (ServerContext.metrics).
 import type { KubeObject } from "../../../../meta/types.ts";
+import { goDuration } from "../../go-duration.ts";
 import { asMap, asMaps, asString } from "../../json-access.ts";
 import { canonicalQuantity, formatMilli, quantityMilli } from "../../quantity.ts";
 import type { TableColumn } from "../../tables.ts";
@@ -29,16 +30,8 @@ export function usageList(u: ResourceUsage): { cpu: string; memory: string } {
   };
 }
 
-/** Go's time.Duration.String() of a whole number of milliseconds (metav1.Duration's JSON form). */
-export function goDurationString(ms: number): string {
-  if (ms === 0) return "0s";
-  if (ms < 1000) return `${ms}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = `${(ms % 60_000) / 1000}s`;
-  if (h > 0) return `${h}h${m}m${s}`;
-  return m > 0 ? `${m}m${s}` : s;
-}
+/** metav1.Duration's JSON form of a whole number of milliseconds. */
+export const goDurationString = (ms: number) => goDuration(BigInt(Math.round(ms)) * 1_000_000n);
 
 /** metav1.Time: RFC 3339 in UTC, whole seconds. */
 const metaTime = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
