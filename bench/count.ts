@@ -18,16 +18,12 @@ import path from "node:path";
 import { buildDist } from "./lib/build.ts";
 import { adminClient, startServerProcess, viewerToken } from "./lib/cluster.ts";
 import type { CountChildOptions, CountChildResult, CountMode } from "./lib/count-child.ts";
+import { numberFlag } from "./lib/flags.ts";
 import { int, loadAverage, mb, median, ms, printMachine, printTable, ratio } from "./lib/report.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const PODS = flag("--pods", 20_000);
-const RUNS = flag("--runs", 5);
-const ITERATIONS = flag("--iterations", 3);
+const PODS = numberFlag("--pods", 20_000);
+const RUNS = numberFlag("--runs", 5);
+const ITERATIONS = numberFlag("--iterations", 3);
 const TARGET_SPEEDUP = 50;
 const TARGET_RSS = 100 * 1024 * 1024;
 

@@ -8,17 +8,13 @@
 // Run: node_modules/.bin/node bench/crd.ts [--crds 100] [--objects 10000] [--lists 5]
 import type { KubeClient } from "../src/client/index.ts";
 import { adminClient, startServerProcess } from "./lib/cluster.ts";
+import { numberFlag } from "./lib/flags.ts";
 import { realisticPod } from "./lib/pods.ts";
 import { int, ms, printMachine, printTable, ratio } from "./lib/report.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const CRDS = flag("--crds", 100);
-const OBJECTS = flag("--objects", 10_000);
-const LISTS = flag("--lists", 5);
+const CRDS = numberFlag("--crds", 100);
+const OBJECTS = numberFlag("--objects", 10_000);
+const LISTS = numberFlag("--lists", 5);
 const CONCURRENCY = 32;
 const NAMESPACES = 10;
 

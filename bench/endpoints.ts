@@ -18,17 +18,13 @@ import { createInterface } from "node:readline";
 import type { Endpoint, EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import { buildDist } from "./lib/build.ts";
 import { adminClient, startServerProcess, viewerToken } from "./lib/cluster.ts";
+import { numberFlag } from "./lib/flags.ts";
 import { int, loadAverage, mb, median, ms, printMachine, printTable } from "./lib/report.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const SLICES = flag("--slices", 5000);
-const SERVICES = flag("--services", 50);
-const ENDPOINTS = flag("--endpoints", 20);
-const UPDATES = flag("--updates", 40);
+const SLICES = numberFlag("--slices", 5000);
+const SERVICES = numberFlag("--services", 50);
+const ENDPOINTS = numberFlag("--endpoints", 20);
+const UPDATES = numberFlag("--updates", 40);
 const NS = "bench";
 const WATCHED = "svc-0";
 

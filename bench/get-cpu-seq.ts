@@ -8,13 +8,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startServer } from "../src/server/index.ts";
 import { adminClient, viewerToken } from "./lib/cluster.ts";
+import { numberFlag } from "./lib/flags.ts";
 import { realisticPod } from "./lib/pods.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const server = await startServer({ port: 0, logLevel: "silent" });
 const dir = await mkdtemp(path.join(tmpdir(), "incluster-get-cpu-"));
 try {
@@ -49,8 +45,8 @@ try {
     });
   for (let i = 0; i < 500; i++) await get(); // warm-up
   const results: number[] = [];
-  for (let b = 0; b < flag("--batches", 7); b++) {
-    const n = flag("--requests", 2000);
+  for (let b = 0; b < numberFlag("--batches", 7); b++) {
+    const n = numberFlag("--requests", 2000);
     const c = process.cpuUsage();
     for (let i = 0; i < n; i++) await get();
     const u = process.cpuUsage(c);

@@ -13,16 +13,12 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { buildDist } from "./lib/build.ts";
 import { adminClient, startServerProcess, viewerToken } from "./lib/cluster.ts";
+import { hasFlag, numberFlag, stringFlag } from "./lib/flags.ts";
 import type { InformerChildOptions, InformerChildResult, InformerMode } from "./lib/informer-child.ts";
 import { int, loadAverage, mb, median, ms, printMachine, printTable, ratio } from "./lib/report.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const PODS = flag("--pods", 20_000);
-const RUNS = flag("--runs", 3);
+const PODS = numberFlag("--pods", 20_000);
+const RUNS = numberFlag("--runs", 3);
 const CHILD = new URL("./lib/informer-child.ts", import.meta.url).pathname;
 const INFORMER_NODE_ARGS = (process.env.BENCH_INFORMER_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
@@ -49,8 +45,8 @@ function runChild(options: InformerChildOptions): Promise<InformerChildResult | 
   });
 }
 
-const dataDirAt = args.indexOf("--data-dir");
-const KEPT = dataDirAt >= 0 ? path.resolve(args[dataDirAt + 1]) : "";
+const dataDir = stringFlag("--data-dir", "");
+const KEPT = dataDir === "" ? "" : path.resolve(dataDir);
 
 printMachine();
 let server: Awaited<ReturnType<typeof startServerProcess>>;
@@ -78,8 +74,7 @@ const allVariants: { mode: InformerMode; label: string }[] = [
   { mode: "full", label: "incluster informer, full objects (managedFields dropped, the default)" },
   { mode: "client-node", label: "client-node 2.0.1 makeInformer (full objects)" },
 ];
-const modesAt = args.indexOf("--modes");
-const modes = modesAt >= 0 ? args[modesAt + 1].split(",") : allVariants.map((v) => v.mode);
+const modes = hasFlag("--modes") ? stringFlag("--modes", "").split(",") : allVariants.map((v) => v.mode);
 const variants = allVariants.filter((v) => modes.includes(v.mode));
 const results = new Map<InformerMode, InformerChildResult[]>(variants.map((v) => [v.mode, []]));
 const failures = new Map<InformerMode, string>();

@@ -12,17 +12,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildDist } from "./lib/build.ts";
 import { adminClient, startServerProcess, viewerToken } from "./lib/cluster.ts";
+import { hasFlag, numberFlag } from "./lib/flags.ts";
 import { int, loadAverage, mb, printMachine, printTable } from "./lib/report.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const PODS = flag("--pods", 20_000);
-const COUNTS = flag("--counts", 1000);
-const EVERY_MS = flag("--every-ms", 20);
-const SELECTOR = args.includes("--selector");
+const PODS = numberFlag("--pods", 20_000);
+const COUNTS = numberFlag("--counts", 1000);
+const EVERY_MS = numberFlag("--every-ms", 20);
+const SELECTOR = hasFlag("--selector");
 
 printMachine();
 console.log(`seeding ${int(PODS)} pods in the server process…`);

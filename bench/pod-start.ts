@@ -14,15 +14,11 @@ import pino from "pino";
 import type { KubeClient } from "../src/client/index.ts";
 import { startRuntime } from "../src/kubelet/index.ts";
 import { adminClient, startServerProcess } from "./lib/cluster.ts";
+import { numberFlag } from "./lib/flags.ts";
 import { loadAverage, ms, printMachine, printTable } from "./lib/report.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const PODS = flag("--pods", 50);
-const RUNS = flag("--runs", 1);
+const PODS = numberFlag("--pods", 50);
+const RUNS = numberFlag("--runs", 1);
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);

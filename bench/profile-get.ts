@@ -5,16 +5,12 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { adminClient, startServerProcess, viewerToken } from "./lib/cluster.ts";
+import { numberFlag, stringFlag } from "./lib/flags.ts";
 import { namespaceOf, realisticPod } from "./lib/pods.ts";
 import { runWrk } from "./lib/wrk.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const SECONDS = Number(flag("--seconds", "6"));
-const OUT = flag("--out", path.join(tmpdir(), "get.cpuprofile"));
+const SECONDS = numberFlag("--seconds", 6);
+const OUT = stringFlag("--out", path.join(tmpdir(), "get.cpuprofile"));
 
 const server = await startServerProcess({});
 const scratch = await mkdtemp(path.join(tmpdir(), "incluster-profile-"));
@@ -47,7 +43,7 @@ try {
       dir: scratch,
     });
   await wrk(3);
-  for (let run = 0; run < Number(flag("--runs", "3")); run++) {
+  for (let run = 0; run < numberFlag("--runs", 3); run++) {
     const start = await server.cpuMicros();
     const plain = await wrk(SECONDS);
     const us = ((await server.cpuMicros()) - start) / plain.requests;

@@ -11,17 +11,13 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type ServerProcess, startServerProcess } from "./lib/cluster.ts";
+import { numberFlag, stringFlag } from "./lib/flags.ts";
 import { int, loadAverage, mb, median, ms, printMachine, printTable } from "./lib/report.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const PODS = Number(flag("--pods", "150000"));
-const KEPT = flag("--data-dir", "");
-const RESTARTS = Number(flag("--restarts", "3"));
-const PROFILE = flag("--profile", "");
+const PODS = numberFlag("--pods", 150000);
+const KEPT = stringFlag("--data-dir", "");
+const RESTARTS = numberFlag("--restarts", 3);
+const PROFILE = stringFlag("--profile", "");
 const TARGET = { rssMB: 3072, restartMs: 5000 };
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 

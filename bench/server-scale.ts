@@ -24,31 +24,27 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { adminClient, startServerProcess, viewerToken } from "./lib/cluster.ts";
 import { type FanOutOptions, type FanOutResult, measureFanOut, startFloorPeer } from "./lib/fanout.ts";
+import { hasFlag, numberFlag, stringFlag } from "./lib/flags.ts";
 import { NAMESPACES, namespaceOf } from "./lib/pods.ts";
 import { hasCommand, int, loadAverage, mb, ms, printMachine, printTable } from "./lib/report.ts";
 import { runWrk } from "./lib/wrk.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-let PODS = Number(flag("--pods", "150000"));
-const KEPT = flag("--data-dir", "");
-const WATCHERS = Number(flag("--watchers", "1000"));
-const UPDATES_PER_SEC = Number(flag("--updates-per-sec", "200"));
-const SECONDS = Number(flag("--seconds", "10"));
-const WATCH_SCOPE = flag("--watch-scope", "all");
+let PODS = numberFlag("--pods", 150000);
+const KEPT = stringFlag("--data-dir", "");
+const WATCHERS = numberFlag("--watchers", 1000);
+const UPDATES_PER_SEC = numberFlag("--updates-per-sec", 200);
+const SECONDS = numberFlag("--seconds", 10);
+const WATCH_SCOPE = stringFlag("--watch-scope", "all");
 /** The watchers are spread over this many client processes, so one client's CPU is not what is measured. */
-const WATCHER_PROCESSES = Number(flag("--watcher-processes", "4"));
+const WATCHER_PROCESSES = numberFlag("--watcher-processes", 4);
 /** Write a V8 CPU profile of the server for the watch fan-out (section 4) to this path. */
-const PROFILE_WATCH = flag("--profile-watch", "");
+const PROFILE_WATCH = stringFlag("--profile-watch", "");
 /** Seed (or serve the kept data dir) and run the watch fan-out only: no list, GET load or restart. */
-const WATCH_ONLY = args.includes("--watch-only");
+const WATCH_ONLY = hasFlag("--watch-only");
 /** Also measure the fan-out floor: `bare-tls`, a bare TLS server writing the same frames (bench/lib/floor-peer.ts). */
-const PEER = flag("--peer", "");
+const PEER = stringFlag("--peer", "");
 /** The watchers' client: https (Node's https module) or raw-tls (the TLS socket without an HTTP parser). */
-const WATCH_CLIENT = flag("--watch-client", "https");
+const WATCH_CLIENT = stringFlag("--watch-client", "https");
 if (WATCH_CLIENT !== "https" && WATCH_CLIENT !== "raw-tls")
   throw new Error(`--watch-client ${WATCH_CLIENT}: use https or raw-tls`);
 const TARGET = { rssMB: 3072, restartMs: 5000, p99DeliveryMs: 250 };

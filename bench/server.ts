@@ -23,6 +23,7 @@ import path from "node:path";
 import { loadOrCreatePki } from "../src/server/pki/index.ts";
 import { buildDist } from "./lib/build.ts";
 import { adminClient, startServerProcess, viewerToken } from "./lib/cluster.ts";
+import { numberFlag } from "./lib/flags.ts";
 import { NAMESPACES, namespaceOf, realisticPod } from "./lib/pods.ts";
 import {
   hasCommand,
@@ -37,16 +38,11 @@ import {
 } from "./lib/report.ts";
 import { runWrk, type WrkResult } from "./lib/wrk.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const PODS = flag("--pods", 20_000);
-const SECONDS = flag("--seconds", 12);
-const STARTS = flag("--starts", 7);
+const PODS = numberFlag("--pods", 20_000);
+const SECONDS = numberFlag("--seconds", 12);
+const STARTS = numberFlag("--starts", 7);
 // One wrk thread drives 32 connections easily and leaves more of the 2 cores to the server.
-const WRK_THREADS = flag("--wrk-threads", 1);
+const WRK_THREADS = numberFlag("--wrk-threads", 1);
 const CONCURRENCY = 32;
 const ROOT = new URL("../", import.meta.url).pathname;
 

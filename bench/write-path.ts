@@ -6,16 +6,12 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { adminClient, startServerProcess } from "./lib/cluster.ts";
+import { numberFlag, stringFlag } from "./lib/flags.ts";
 import { NAMESPACES, namespaceOf, realisticPod } from "./lib/pods.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const PODS = Number(flag("--pods", "3000"));
-const ROUNDS = Number(flag("--rounds", "1"));
-const PROFILE = flag("--profile", "");
+const PODS = numberFlag("--pods", 3000);
+const ROUNDS = numberFlag("--rounds", 1);
+const PROFILE = stringFlag("--profile", "");
 const CONCURRENCY = 32;
 
 /** Runs fn(0 … count-1) with `concurrency` calls in flight. */

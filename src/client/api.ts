@@ -1,5 +1,7 @@
 // The client: createClient() loads the configuration and returns a KubeClient; client.resource("pods")
 // gives typed CRUD, paged lists, counts, resilient watches and informers for one resource.
+import type { Duplex } from "node:stream";
+import type { Pod } from "kubernetes-types/core/v1.d.ts";
 import type { DeleteOptions as DeleteOptionsBody, Preconditions } from "kubernetes-types/meta/v1.d.ts";
 import type { Status } from "../meta/status.ts";
 import type { KubeObject } from "../meta/types.ts";
@@ -26,6 +28,23 @@ import {
   toPartialObjectMetadata,
 } from "./list.ts";
 import { EVENT_MANAGED_FIELDS, LIST_MANAGED_FIELDS, withoutManagedFields } from "./managed-fields.ts";
+import {
+  type ExecOptions,
+  type ExecResult,
+  openStreamSession,
+  runToEnd,
+  type StreamSession,
+  type StreamSessionOptions,
+} from "./pod-exec.ts";
+import { type PodLogOptions, PodLogs } from "./pod-logs.ts";
+import {
+  listenPortForward,
+  openPortForwardStream,
+  type PortForwarder,
+  type PortForwardOptions,
+  type PortForwardStreamOptions,
+  type PortSpec,
+} from "./port-forward.ts";
 import { apiVersionOf, Discovery, type ResourceRef, resourcePath } from "./resources.ts";
 import {
   type AccessResult,
@@ -59,6 +78,7 @@ export class KubeClient {
   readonly transport: Transport;
   readonly discovery: Discovery;
   readonly #reviews: ReviewContext;
+  #pods: PodClient | undefined;
 
   constructor(config: ClusterConfig, options: ClientOptions = {}) {
     this.config = config;
@@ -92,6 +112,12 @@ export class KubeClient {
    */
   resource<T extends ApiObject = KubeObject>(ref: string | ResourceRef): ResourceClient<T> {
     return new ResourceClient<T>(this, ref);
+  }
+
+  /** Pods: everything resource("pods") does, plus logs, exec, attach and port-forward. */
+  get pods(): PodClient {
+    this.#pods ??= new PodClient(this);
+    return this.#pods;
   }
 
   whoami(): Promise<Identity> {
@@ -459,6 +485,72 @@ export class ResourceClient<T extends ApiObject> {
           : stream;
       },
     };
+  }
+}
+
+const PODS: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true, kind: "Pod" };
+
+/** Pods with their streaming subresources (log, exec, attach, portforward). */
+export class PodClient extends ResourceClient<Pod> {
+  readonly #client: KubeClient;
+
+  constructor(client: KubeClient) {
+    super(client, PODS);
+    this.#client = client;
+  }
+
+  /** The container's log: iterate it for lines; chunks(), text(), readable() for the rest (pod-logs.ts). */
+  logs(name: string, options: PodLogOptions = {}): PodLogs {
+    return new PodLogs(this.#client.transport, this.#path(name, "log", options.namespace), options);
+  }
+
+  /** Runs a command to its end: its exit code and output (bounded by maxOutputBytes). */
+  exec(name: string, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return runToEnd((stdin) => this.execStream(name, command, { ...options, stdin }), options);
+  }
+
+  /** Runs a command with its streams open (interactive use, tty, resize). */
+  execStream(
+    name: string,
+    command: readonly string[],
+    options: StreamSessionOptions = {},
+  ): Promise<StreamSession> {
+    const path = this.#path(name, "exec", options.namespace);
+    return openStreamSession(this.#client.transport, path, command, options);
+  }
+
+  /** Attaches to a running container's streams until it ends (or close()): its output, as exec() gives it. */
+  attach(name: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return runToEnd((stdin) => this.attachStream(name, { ...options, stdin }), options);
+  }
+
+  attachStream(name: string, options: StreamSessionOptions = {}): Promise<StreamSession> {
+    const path = this.#path(name, "attach", options.namespace);
+    return openStreamSession(this.#client.transport, path, undefined, options);
+  }
+
+  /** Listens on local ports and forwards each connection to the Pod (kubectl port-forward). */
+  async portForward(
+    name: string,
+    ports: readonly PortSpec[],
+    options: PortForwardOptions = {},
+  ): Promise<PortForwarder> {
+    // As kubectl: a Pod that is not running yet (or any more) is refused before anything listens.
+    const pod = await this.get(name, { namespace: options.namespace, signal: options.signal });
+    const phase = pod.status?.phase;
+    if (phase !== "Running")
+      throw new Error(`unable to forward port because pod is not running. Current status=${phase ?? ""}`);
+    return listenPortForward((port) => this.portForwardStream(name, port, options), ports, options);
+  }
+
+  /** One connection to a port in the Pod, as a Duplex. */
+  portForwardStream(name: string, port: number, options: PortForwardStreamOptions = {}): Promise<Duplex> {
+    const path = this.#path(name, "portforward", options.namespace);
+    return openPortForwardStream(this.#client.transport, path, port, options);
+  }
+
+  #path(name: string, subresource: string, namespace: string | undefined): string {
+    return resourcePath(PODS, { namespace: namespace || this.#client.namespace, name, subresource });
   }
 }
 

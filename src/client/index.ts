@@ -8,6 +8,7 @@ export {
   KubeClient,
   type PatchOptions,
   type PatchType,
+  PodClient,
   ResourceClient,
   type ResourceInformerOptions,
   type WatchOptions,
@@ -60,6 +61,23 @@ export {
   type PartialObjectMetadata,
   type Selector,
 } from "./list.ts";
+export {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_REMOTE_COMMAND_PROTOCOLS,
+  type ExecOptions,
+  type ExecResult,
+  type RemoteCommandProtocol,
+  type StreamSession,
+  type StreamSessionOptions,
+  type TerminalSize,
+} from "./pod-exec.ts";
+export { type PodLogOptions, PodLogs } from "./pod-logs.ts";
+export type {
+  PortForwarder,
+  PortForwardOptions,
+  PortForwardStreamOptions,
+  PortSpec,
+} from "./port-forward.ts";
 export { DEFAULT_BURST, DEFAULT_QPS, TokenBucket } from "./rate-limit.ts";
 export { parseResourceRef, type ResourceRef, UnknownResourceError } from "./resources.ts";
 export type {

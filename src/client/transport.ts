@@ -108,6 +108,20 @@ export interface StreamResponse {
   close(): void;
 }
 
+/** See Transport.prepareConnection. */
+export interface PreparedConnection {
+  url: URL;
+  /** User-Agent, and Authorization when there are credentials. */
+  headers: Record<string, string>;
+  lease: Lease;
+  /** The client's deadline (timeoutMs): for an upgrade, until the server answers it. */
+  timeoutMs: number;
+  /** The typed error (ApiError and its subclasses) for a non-success answer with this body. */
+  error(status: number, body: string, credentialsRefreshed?: boolean): Promise<Error>;
+  /** A ConnectionError for a failure to connect or a connection lost before the answer. */
+  connectionError(error: unknown): ConnectionError;
+}
+
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 const RETRYABLE_STATUS = new Set([429, 503, 504]);
 /** Connection failures after which an idempotent request may be retried. */
@@ -206,6 +220,43 @@ export class Transport {
     return { status: response.statusCode ?? 0, headers: response.headers, body: response, close };
   }
 
+  /**
+   * What a connection outside request()/stream() needs (websocket upgrades: exec, attach, port-forward): a
+   * rate-limiter slot, the request headers with credentials, an agent lease for the current CA and client
+   * certificate (release it once the server answered), and the typed errors for a failed answer.
+   */
+  async prepareConnection(
+    method: HttpMethod,
+    options: Pick<RequestOptions, "path" | "query" | "signal">,
+  ): Promise<PreparedConnection> {
+    if (this.#closed) throw new Error("the client was closed");
+    options.signal?.throwIfAborted();
+    await this.#limiter.acquire(options.signal);
+    const authorization = await this.#config.credentials?.header();
+    const clientCertificate = await this.#clientCertificate();
+    const headers: Record<string, string> = { "User-Agent": this.userAgent };
+    if (authorization) headers.Authorization = authorization;
+    return {
+      url: this.#url(options),
+      headers,
+      lease: this.#lease(clientCertificate),
+      timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      error: async (status, body, credentialsRefreshed) => {
+        if (status === 403) await loadForbiddenFix();
+        const context = this.#errorContext(
+          method,
+          options as RequestOptions,
+          authorization,
+          clientCertificate,
+          undefined,
+          credentialsRefreshed,
+        );
+        return errorFromResponse(status, body, context);
+      },
+      connectionError: (error) => this.#connectionError(error, method, options.path),
+    };
+  }
+
   close(): void {
     this.#closed = true;
     this.#unsubscribeCa?.();
@@ -251,13 +302,7 @@ export class Transport {
       deadline.attempts++;
       const authorization = await this.#config.credentials?.header();
       const clientCertificate = await this.#clientCertificate();
-      const lease = this.#agents.lease({
-        server: this.server,
-        ca: this.#config.ca?.current(),
-        clientCertificate,
-        insecureSkipTLSVerify: this.#config.insecureSkipTLSVerify,
-        tlsServerName: this.#config.tlsServerName,
-      });
+      const lease = this.#lease(clientCertificate);
 
       let response: IncomingMessage | undefined;
       let body: string | undefined;
@@ -402,7 +447,17 @@ export class Transport {
     });
   }
 
-  #url(options: RequestOptions): URL {
+  #lease(clientCertificate: ClientCertificate | undefined): Lease {
+    return this.#agents.lease({
+      server: this.server,
+      ca: this.#config.ca?.current(),
+      clientCertificate,
+      insecureSkipTLSVerify: this.#config.insecureSkipTLSVerify,
+      tlsServerName: this.#config.tlsServerName,
+    });
+  }
+
+  #url(options: Pick<RequestOptions, "path" | "query">): URL {
     const base = this.server.pathname.replace(/\/+$/, "");
     const url = new URL(`${base}${options.path}`, this.server.origin);
     for (const [key, value] of Object.entries(options.query ?? {})) {

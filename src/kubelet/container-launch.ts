@@ -135,7 +135,7 @@ export async function planLaunch(ctx: LaunchContext): Promise<LaunchPlan> {
       target: path.posix.resolve("/", mount.mountPath),
       // A claim mounted read-only (persistentVolumeClaim.readOnly) is read-only in every container.
       readOnly: Boolean(mount.readOnly || volume?.persistentVolumeClaim?.readOnly),
-      writable: Boolean(volume?.emptyDir || volume?.persistentVolumeClaim),
+      writable: Boolean(volume?.emptyDir || volume?.persistentVolumeClaim || volume?.hostPath),
     });
   }
 

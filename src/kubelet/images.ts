@@ -1,9 +1,11 @@
 // The runtime's image policy. It pulls nothing: the project's own image runs the local incluster CLI, an
-// explicit `command` runs on the host only when host commands were allowed, and everything else waits
+// explicit `command` runs on the host only when host commands were allowed (so does the default command of a
+// few base images such as busybox, image-defaults.ts), and everything else waits
 // the way a node that may not pull does (ErrImageNeverPull) with a message saying why.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Container } from "kubernetes-types/core/v1.d.ts";
+import { defaultCommand } from "./image-defaults.ts";
 
 export const INCLUSTER_IMAGE = "ghcr.io/incluster/incluster";
 /** The Dockerfile's CMD: what the image runs when the Pod gives neither command nor args. */
@@ -44,7 +46,7 @@ export interface ImagePolicy {
 
 const DOES_NOT_PULL =
   `the incluster runtime does not pull images: it runs ${INCLUSTER_IMAGE} (any tag) as the local incluster CLI, ` +
-  "and a container with an explicit command on this host only when started with --allow-host-commands";
+  "and a container with an explicit command (or a busybox, alpine, debian or ubuntu shell) on this host only when started with --allow-host-commands";
 
 /** What to execute for container (before $(VAR) expansion), following Kubernetes' command/args rules. */
 export function planContainer(container: Container, policy: ImagePolicy): ImagePlan {
@@ -60,6 +62,11 @@ export function planContainer(container: Container, policy: ImagePolicy): ImageP
       };
     }
     return { ok: true, argv: [...command, ...args], imageID: "incluster://host", hostCommand: true };
+  }
+  const imageCmd = policy.allowHostCommands ? defaultCommand(image) : undefined;
+  if (imageCmd) {
+    const argv = args.length > 0 ? args : [...imageCmd];
+    return { ok: true, argv, imageID: "incluster://host", hostCommand: true };
   }
   if (isInclusterImage(image)) {
     const entrypoint = policy.entrypoint ?? inclusterEntrypoint();

@@ -23,10 +23,11 @@ export interface MountNamespaceSupport {
 /** Setup failures exit with this code before the command runs (a runtime's StartError is 128 too). */
 export const MOUNT_SETUP_EXIT_CODE = 128;
 
-// $1 = working directory, then (source target ro|rw) triples, then "--" and the command.
+// $1 = working directory, then (source target ro|rw) triples, then "--" and the command. Volumes are bound
+// recursively, as containerd binds them ("rbind"): a hostPath of / brings the host's other mounts along.
 const SETUP_SCRIPT = `cwd=$1; shift
 while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
-  mount --bind "$1" "$2" || { echo "incluster: cannot bind-mount $1 at $2" >&2; exit ${MOUNT_SETUP_EXIT_CODE}; }
+  mount --rbind "$1" "$2" || { echo "incluster: cannot bind-mount $1 at $2" >&2; exit ${MOUNT_SETUP_EXIT_CODE}; }
   if [ "$3" = ro ]; then mount -o remount,bind,ro "$2" || exit ${MOUNT_SETUP_EXIT_CODE}; fi
   shift 3
 done

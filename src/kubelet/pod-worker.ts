@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Container, ObjectReference, Pod, PodStatus } from "kubernetes-types/core/v1.d.ts";
+import type { Container, ObjectReference, Pod, PodStatus, Service } from "kubernetes-types/core/v1.d.ts";
 import type { Logger } from "pino";
 import { isNotFound, type KubeClient } from "../client/index.ts";
 import { type CrashLoopBackOff, goDuration } from "./backoff.ts";
@@ -45,6 +45,7 @@ import { buildPodStatus } from "./pod-status.ts";
 import { ContainerProber, type ProbeKind } from "./prober.ts";
 import { CONTAINER_ID_ENV, type ProcessRecords } from "./process-records.ts";
 import { inSandboxOf, SETUP_ENV } from "./sandbox.ts";
+import { podServiceEnv } from "./service-env.ts";
 import { hasSidecars, TerminationOrdering } from "./termination-order.ts";
 import type { TokenManager } from "./token-manager.ts";
 import type { VolumeManager } from "./volumes.ts";
@@ -69,6 +70,8 @@ export interface WorkerDeps {
   network?: PodNetworks;
   /** The Pod's resolv.conf text (kubelet DNS configurer), for Pods with their own network. */
   podResolvConf?: (pod: Pod) => string;
+  /** The Services of a namespace (the runtime's informer cache), for the service links. */
+  services?: (namespace: string) => Service[];
   /** The `kubernetes` Service variables for hostNetwork Pods (default serviceEnv). */
   hostServiceEnv?: ReadonlyMap<string, string>;
   /**
@@ -414,10 +417,13 @@ export class PodWorker {
       podDir: this.#deps.volumes.podDir(this.uid),
       volumeDirs: this.#volumeDirs,
       objects: this.#deps.objects,
-      serviceEnv:
+      serviceEnv: podServiceEnv(
+        this.#pod,
+        this.#deps.services?.(this.namespace) ?? [],
         this.#pod.spec?.hostNetwork && this.#deps.hostServiceEnv
           ? this.#deps.hostServiceEnv
           : this.#deps.serviceEnv,
+      ),
       policy: this.#deps.policy,
       mountNamespace: this.#deps.mountNamespace,
       sandbox: this.#deps.sandbox,

@@ -1,10 +1,12 @@
-// One probe attempt (pkg/kubelet/prober): exec, httpGet and tcpSocket, with upstream's result messages.
+// One probe attempt (pkg/kubelet/prober): exec, httpGet, tcpSocket and grpc (grpc-probe.ts), with upstream's
+// result messages.
 import { spawn } from "node:child_process";
 import dns from "node:dns";
 import http, { type ClientRequest } from "node:http";
 import https from "node:https";
 import net from "node:net";
 import type { ContainerPort, Probe } from "kubernetes-types/core/v1.d.ts";
+import { grpcProbe } from "./grpc-probe.ts";
 
 export interface ProbeResult {
   ok: boolean;
@@ -46,7 +48,15 @@ export async function runProbe(probe: Probe, target: ProbeTarget): Promise<Probe
     const host = probe.tcpSocket.host || target.podIP;
     return tcpProbe(host, port, timeoutMs, podConnect(host, target.isolated));
   }
-  if (probe.grpc) return { ok: false, message: "gRPC probes are not supported by the incluster runtime" };
+  if (probe.grpc) {
+    // The kubelet probes gRPC at the Pod IP only (the API has no host field).
+    const connect = podConnect(target.podIP, target.isolated);
+    if ("refused" in connect) return { ok: false, message: connect.refused.message };
+    return grpcProbe(
+      { host: target.podIP, port: probe.grpc.port, service: probe.grpc.service ?? "" },
+      timeoutMs,
+    );
+  }
   return { ok: false, message: "missing probe handler" };
 }
 

@@ -3,7 +3,7 @@
 // processes (see pod-worker.ts), serving their logs through a PodLogStore the API server can read.
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import type { ConfigMap, Pod, Secret } from "kubernetes-types/core/v1.d.ts";
+import type { ConfigMap, Pod, Secret, Service } from "kubernetes-types/core/v1.d.ts";
 import pino, { type Logger } from "pino";
 import { DEFAULT_SERVICE_ACCOUNT_DIR } from "../client/config.ts";
 import { createClient, type Informer, type KubeClient } from "../client/index.ts";
@@ -194,6 +194,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
 
   const configMaps = client.resource<ConfigMap>("configmaps").informer({ allNamespaces: true });
   const secrets = client.resource<Secret>("secrets").informer({ allNamespaces: true });
+  // Service links: like the kubelet, containers start only once the Services have been listed.
+  const services = client.resource<Service>("services").informer({ allNamespaces: true });
   const objects = {
     configMap: (ns: string, name: string) => configMaps.store.get(ns, name),
     secret: (ns: string, name: string) => secrets.store.get(ns, name),
@@ -232,6 +234,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
       podsDir,
       { objects, token: (spec) => tokens.get(spec) },
       new PersistentVolumeSource(client, options.persistentVolumesDir, nodeName),
+      { allowHostPath: Boolean(options.allowHostCommands) },
     ),
     logs,
     ips: new LoopbackIpPool(options.firstPodIP),
@@ -245,6 +248,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     records,
     serviceEnv: kubernetesServiceEnv(podApi.host, podApi.port),
     hostServiceEnv: kubernetesServiceEnv(api.host, api.port),
+    services: (namespace) => services.store.byNamespace(namespace),
     ...(network ? { network: network.pods, podResolvConf: network.resolvConf } : {}),
     ...(network
       ? {}
@@ -278,7 +282,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
       log.warn({ err: error.message }, "watch of Pod dependencies failed; retrying"),
     );
   }
-  await Promise.all([configMaps.synced, secrets.synced]);
+  services.on("error", (error) => log.warn({ err: error.message }, "watch of Services failed; retrying"));
+  await Promise.all([configMaps.synced, secrets.synced, services.synced]);
 
   const node = new NodeRegistration(client, nodeName, log);
   await node.register(options.nodeStatusIntervalMs ?? 30_000);
@@ -372,6 +377,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
         await node.stop();
         configMaps.stop();
         secrets.stop();
+        services.stop();
         await events.flush();
         if (ownClient) client.close();
       })();

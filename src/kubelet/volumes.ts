@@ -1,7 +1,8 @@
 // Pod volumes on disk, laid out like the kubelet's: <pods dir>/<uid>/volumes/kubernetes.io~<plugin>/<name>.
 // configMap, secret, downwardAPI and projected volumes are (re)written through the AtomicWriter on every
 // sync, so token refreshes and ConfigMap changes land as `..data` swaps; emptyDir is a plain directory;
-// a persistentVolumeClaim is its bound volume's own directory (volumes-persistent.ts), once it is Bound.
+// a persistentVolumeClaim is its bound volume's own directory (volumes-persistent.ts), once it is Bound; a
+// hostPath is the host's own path (volumes-host-path.ts), only where host commands are allowed.
 import { chmod, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Pod, Volume } from "kubernetes-types/core/v1.d.ts";
@@ -14,6 +15,7 @@ import {
   projectedFiles,
   secretFiles,
 } from "./projection.ts";
+import { HOST_PATH_REFUSED, setUpHostPath } from "./volumes-host-path.ts";
 import type { PersistentVolumeSource } from "./volumes-persistent.ts";
 
 export interface VolumeSyncResult {
@@ -30,7 +32,7 @@ type Files = Map<string, FileProjection>;
 interface VolumePlan {
   plugin: string;
   files?: () => Promise<Files | Error>;
-  /** A volume that lives elsewhere on the host (a PersistentVolume's directory), not under the Pod's. */
+  /** A volume that lives elsewhere on the host (a PersistentVolume's directory, a hostPath), not under the Pod's. */
   hostDir?: () => Promise<string | Error>;
 }
 
@@ -38,13 +40,21 @@ export class VolumeManager {
   readonly podsDir: string;
   readonly #ctx: ProjectionContext;
   readonly #persistent: PersistentVolumeSource | undefined;
+  readonly #allowHostPath: boolean;
   /** "<pod uid>/<volume>" → the bound volume's directory: a Bound claim keeps its volume. */
   readonly #hostDirs = new Map<string, string>();
 
-  constructor(podsDir: string, ctx: ProjectionContext, persistent?: PersistentVolumeSource) {
+  /** allowHostPath: mount hostPath volumes (the runtime's allowHostCommands). */
+  constructor(
+    podsDir: string,
+    ctx: ProjectionContext,
+    persistent?: PersistentVolumeSource,
+    options: { allowHostPath?: boolean } = {},
+  ) {
     this.podsDir = podsDir;
     this.#ctx = ctx;
     this.#persistent = persistent;
+    this.#allowHostPath = Boolean(options.allowHostPath);
   }
 
   podDir(uid: string): string {
@@ -148,6 +158,11 @@ export class VolumeManager {
         plugin: "kubernetes.io~local-volume",
         hostDir: () => persistent.resolve(namespace, claimName),
       };
+    }
+    if (volume.hostPath) {
+      const source = volume.hostPath;
+      if (!this.#allowHostPath) return new Error(HOST_PATH_REFUSED);
+      return { plugin: "kubernetes.io~host-path", hostDir: () => setUpHostPath(source) };
     }
     const type = Object.keys(volume).find((k) => k !== "name") ?? "unknown";
     return new Error(`${type} volumes are not supported by the incluster runtime`);

@@ -266,35 +266,38 @@ describe("a ServiceAccount, RBAC and the informer that never gives up", () => {
     });
     const errors: Error[] = [];
     informer.on("error", (e) => errors.push(e));
-    await eventually(async () => errors.length > 0, 5000, "the first 403");
-    assert.equal(informer.state, "backoff");
-    const denied = errors[0];
-    assert.ok(isForbidden(denied));
-    const forbidden = denied as ForbiddenError;
-    assert.equal(forbidden.forbidden?.verb, "list");
-    const text = forbidden.explain();
-    assert.match(text, new RegExp(`ServiceAccount ${NS}/reader`));
-    assert.match(text, /kind: Role\n/);
-    assert.match(text, /- watch/);
+    try {
+      await eventually(async () => errors.length > 0, 30_000, "the first 403");
+      assert.equal(informer.state, "backoff");
+      const denied = errors[0];
+      assert.ok(isForbidden(denied));
+      const forbidden = denied as ForbiddenError;
+      assert.equal(forbidden.forbidden?.verb, "list");
+      const text = forbidden.explain();
+      assert.match(text, new RegExp(`ServiceAccount ${NS}/reader`));
+      assert.match(text, /kind: Role\n/);
+      assert.match(text, /- watch/);
 
-    for (const object of proposeFix(forbidden.forbidden!, { informer: true }).objects) {
-      const kind = (object.kind ?? "").toLowerCase();
-      await admin.resource(`${kind}s.rbac.authorization.k8s.io`).create(object, { namespace: NS });
+      for (const object of proposeFix(forbidden.forbidden!, { informer: true }).objects) {
+        const kind = (object.kind ?? "").toLowerCase();
+        await admin.resource(`${kind}s.rbac.authorization.k8s.io`).create(object, { namespace: NS });
+      }
+      await informer.synced;
+      assert.equal(informer.state, "synced");
+      assert.ok(informer.restarts >= 1);
+      assert.equal(informer.store.byLabel("set", "paging").length, 23);
+      assert.ok(informer.health().lastError?.includes("cannot list"));
+
+      await configMaps().create(cm("after-fix", { set: "paging" }));
+      await eventually(async () => informer.store.get(NS, "after-fix"), 30_000, "the watch event");
+      assert.equal((await reader.canI("watch", "configmaps")).allowed, true);
+      const rules = await reader.rules();
+      assert.ok(
+        rules.resourceRules.some((r) => r.resources?.includes("configmaps") && r.verbs.includes("list")),
+      );
+    } finally {
+      informer.stop(); // a failed assertion must not leave it retrying after the server stops
     }
-    await informer.synced;
-    assert.equal(informer.state, "synced");
-    assert.ok(informer.restarts >= 1);
-    assert.equal(informer.store.byLabel("set", "paging").length, 23);
-    assert.ok(informer.health().lastError?.includes("cannot list"));
-
-    await configMaps().create(cm("after-fix", { set: "paging" }));
-    await eventually(async () => informer.store.get(NS, "after-fix"), 5000, "the watch event");
-    assert.equal((await reader.canI("watch", "configmaps")).allowed, true);
-    const rules = await reader.rules();
-    assert.ok(
-      rules.resourceRules.some((r) => r.resources?.includes("configmaps") && r.verbs.includes("list")),
-    );
-    informer.stop();
   });
 
   test("a token for another audience: 401 whose explanation names the audience", async () => {

@@ -189,14 +189,14 @@ test("a sandboxed one shares a sandboxed target's PID namespace, else it has its
 });
 
 test("the image policy applies: an image without a command waits in ErrImageNeverPull", async () => {
-  await addEphemeral("app", { name: "pull", image: "busybox" });
+  await addEphemeral("app", { name: "pull", image: "nginx:1.27" });
   const pod = await waitForEphemeral(
     "app",
     "pull",
     (s) => s.state?.waiting?.reason === "ErrImageNeverPull",
     "refused",
   );
-  assert.match(ephemeralStatus(pod, "pull")!.state!.waiting!.message!, /busybox/);
+  assert.match(ephemeralStatus(pod, "pull")!.state!.waiting!.message!, /nginx:1\.27/);
   assert.equal(pod.status?.phase, "Running");
 });
 

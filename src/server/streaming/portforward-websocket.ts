@@ -8,11 +8,13 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
+import {
+  PORT_FORWARD_WEBSOCKET_V4_BASE64 as V4_BASE64,
+  PORT_FORWARD_WEBSOCKET_V4 as V4_BINARY,
+} from "../../meta/remotecommand.ts";
 import type { PortForwardTarget } from "../context.ts";
 import { writeHttpError } from "./spdy.ts";
 
-const V4_BINARY = "v4.channel.k8s.io";
-const V4_BASE64 = "v4.base64.channel.k8s.io";
 /** Pod → client bytes waiting in the websocket before the Pod's socket is paused. */
 const MAX_BUFFERED = 1 << 20;
 

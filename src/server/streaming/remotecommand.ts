@@ -2,20 +2,30 @@
 //   staging/src/k8s.io/apimachinery/pkg/util/remotecommand/constants.go (names, channels, exit-code Status),
 //   pkg/kubelet/cri/streaming/remotecommand/{httpstream,exec}.go (options, status writers),
 //   staging/src/k8s.io/apiserver/pkg/util/proxy/streamtranslator.go (the v5 translator's statuses).
-export const STREAM_PROTOCOL_V1 = "channel.k8s.io";
-export const STREAM_PROTOCOL_V2 = "v2.channel.k8s.io";
-export const STREAM_PROTOCOL_V3 = "v3.channel.k8s.io";
-export const STREAM_PROTOCOL_V4 = "v4.channel.k8s.io";
-export const STREAM_PROTOCOL_V5 = "v5.channel.k8s.io";
-export const BASE64_CHANNEL_PROTOCOL = "base64.channel.k8s.io";
+import {
+  EXIT_CODE_CAUSE_TYPE,
+  NON_ZERO_EXIT_CODE_REASON,
+  STREAM_PROTOCOL_V1,
+  STREAM_PROTOCOL_V2,
+  STREAM_PROTOCOL_V3,
+  STREAM_PROTOCOL_V4,
+} from "../../meta/remotecommand.ts";
 
-/** Channel numbers: stdin, stdout, stderr as their file descriptors, then error and resize; 255 is CLOSE. */
-export const STREAM_STDIN = 0;
-export const STREAM_STDOUT = 1;
-export const STREAM_STDERR = 2;
-export const STREAM_ERROR = 3;
-export const STREAM_RESIZE = 4;
-export const STREAM_CLOSE = 255;
+// The wire constants live in src/meta (the client speaks the same protocol).
+export {
+  BASE64_CHANNEL_PROTOCOL,
+  STREAM_CLOSE,
+  STREAM_ERROR,
+  STREAM_PROTOCOL_V1,
+  STREAM_PROTOCOL_V2,
+  STREAM_PROTOCOL_V3,
+  STREAM_PROTOCOL_V4,
+  STREAM_PROTOCOL_V5,
+  STREAM_RESIZE,
+  STREAM_STDERR,
+  STREAM_STDIN,
+  STREAM_STDOUT,
+} from "../../meta/remotecommand.ts";
 
 /** The kubelet's SPDY subprotocols, newest first (remotecommand.SupportedStreamingProtocols). */
 export const SPDY_STREAM_PROTOCOLS = [
@@ -51,8 +61,8 @@ export function exitCodeStatus(exitCode: number, detail: string): ChannelStatus 
     metadata: {},
     status: "Failure",
     message: `command terminated with non-zero exit code: ${detail}`,
-    reason: "NonZeroExitCode",
-    details: { causes: [{ reason: "ExitCode", message: String(exitCode) }] },
+    reason: NON_ZERO_EXIT_CODE_REASON,
+    details: { causes: [{ reason: EXIT_CODE_CAUSE_TYPE, message: String(exitCode) }] },
   };
 }
 

@@ -14,6 +14,7 @@ import {
   resourcePath,
   UnknownResourceError,
 } from "../../../src/client/resources.ts";
+import { eventually } from "../../helpers/cluster.ts";
 
 interface Seen {
   method: string;
@@ -551,10 +552,24 @@ describe("lists, counts and watches over HTTP", () => {
   test("informer() caches the collection", async () => {
     routes.push(pagedPods(3));
     const informer = client.resource<Pod>("pods").informer();
-    await informer.synced;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(informer.store.byNamespace("shop").length, 4);
-    assert.equal(informer.state, "synced");
-    informer.stop();
+    try {
+      await informer.synced;
+      // The list has three Pods; the watch that follows adds the fourth, whenever the loaded machine delivers it.
+      await eventually(
+        async () => informer.store.byNamespace("shop").length === 4,
+        30_000,
+        "the watched Pod",
+      );
+      assert.deepEqual(
+        informer.store
+          .byNamespace("shop")
+          .map((p) => p.metadata?.name)
+          .sort(),
+        ["new", "p0", "p1", "p2"],
+      );
+      assert.equal(informer.state, "synced");
+    } finally {
+      informer.stop(); // a failed assertion must not leave it retrying (and the test process alive) after the server stops
+    }
   });
 });

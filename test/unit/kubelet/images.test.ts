@@ -85,3 +85,29 @@ test("from a clone the image runs the CLI's sources with the repository's Node",
   const repo = fileURLToPath(new URL("../../../", import.meta.url));
   assert.deepEqual(inclusterEntrypoint(), [`${repo}node_modules/.bin/node`, `${repo}src/cli/main.ts`]);
 });
+
+test("busybox, alpine, debian and ubuntu without a command run their CMD on the host, only when allowed", () => {
+  const allowed = { allowHostCommands: true, entrypoint };
+  for (const [image, cmd] of [
+    ["busybox", ["sh"]],
+    ["docker.io/library/busybox:1.36@sha256:00", ["sh"]],
+    ["alpine:3.20", ["/bin/sh"]],
+    ["library/debian", ["bash"]],
+    ["ubuntu", ["/bin/bash"]],
+  ] as const) {
+    assert.deepEqual(
+      planContainer({ name: "c", image }, allowed),
+      { ok: true, argv: cmd, imageID: "incluster://host", hostCommand: true },
+      image,
+    );
+  }
+  // args replace the CMD (these images have no ENTRYPOINT).
+  const withArgs = planContainer({ name: "c", image: "busybox", args: ["echo", "hi"] }, allowed);
+  assert.ok(withArgs.ok);
+  assert.deepEqual(withArgs.argv, ["echo", "hi"]);
+  for (const image of ["quay.io/busybox", "example.com/library/busybox", "myorg/busybox"]) {
+    assert.equal(planContainer({ name: "c", image }, allowed).ok, false, image);
+  }
+  const denied = planContainer({ name: "c", image: "busybox" }, { allowHostCommands: false, entrypoint });
+  assert.equal(!denied.ok && denied.reason, "ErrImageNeverPull");
+});
