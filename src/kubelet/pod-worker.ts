@@ -188,9 +188,11 @@ export class PodWorker {
   }
 
   /** Its running containers and the roots of their process trees (resource usage, usage.ts). */
-  runningProcesses(): { container: string; pid: number }[] {
-    return this.#allRecords().flatMap((r) =>
-      r.instance?.process.pid ? [{ container: r.spec.name, pid: r.instance.process.pid }] : [],
+  runningProcesses(): { container: string; pid: number; startedAt: number }[] {
+    return this.#allRecords().flatMap(({ spec, instance }) =>
+      instance?.process.pid
+        ? [{ container: spec.name, pid: instance.process.pid, startedAt: instance.startedAt }]
+        : [],
     );
   }
 

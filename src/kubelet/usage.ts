@@ -25,6 +25,8 @@ export interface RunningProcess {
   uid: string;
   container: string;
   pid: number;
+  /** When it started (epoch ms): its CPU counter was zero then. */
+  startedAt?: number;
 }
 
 /** Usage over a window: CPU in nanocores, memory in bytes. */
@@ -50,6 +52,8 @@ export interface NodeUsage extends UsageWindow {
 
 /** metrics-server's default --metric-resolution. */
 export const DEFAULT_USAGE_INTERVAL_MS = 15_000;
+/** freshContainerMinMetricsResolution: a window from a container's start must be at least this long. */
+const FRESH_CONTAINER_MIN_WINDOW_MS = 10_000;
 
 interface Point {
   pid: number;
@@ -133,16 +137,24 @@ export class UsageSampler {
     const last = new Map<string, Point>();
     const prev = new Map<string, Point>();
     const pods = new Map<string, string[]>();
-    const keep = (key: string, point: Point) => {
+    const resolution = this.#options.intervalMs ?? DEFAULT_USAGE_INTERVAL_MS;
+    const keep = (key: string, point: Point, startedAt?: number) => {
       last.set(key, point);
       const before = this.#last.get(key);
-      // The same process sampled again: its last point starts the window (a restarted one has none yet).
-      if (before && before.pid === point.pid && before.at < point.at) prev.set(key, before);
+      const age = startedAt === undefined ? undefined : at - startedAt;
+      if (age !== undefined && age < resolution && age >= FRESH_CONTAINER_MIN_WINDOW_MS) {
+        // A container younger than one interval: its start (CPU counter zero) begins the window, as
+        // metrics-server's storage does, so it is reported after one sample.
+        prev.set(key, { pid: point.pid, at: startedAt!, usage: { ...point.usage, cpuNanoSeconds: 0 } });
+      } else if (before && before.pid === point.pid && before.at < point.at) {
+        // The same process sampled again: its last point starts the window (a restarted one has none yet).
+        prev.set(key, before);
+      }
     };
     for (const r of running) {
       const usage = containers.get(r.pid);
       if (!usage) continue;
-      keep(`${r.uid}/${r.container}`, { pid: r.pid, at, usage });
+      keep(`${r.uid}/${r.container}`, { pid: r.pid, at, usage }, r.startedAt);
       const names = pods.get(r.uid);
       if (names) names.push(r.container);
       else pods.set(r.uid, [r.container]);

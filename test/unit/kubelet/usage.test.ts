@@ -158,6 +158,30 @@ describe("UsageSampler", () => {
     );
   });
 
+  test("a container younger than one interval but at least 10 s old gets a window from its start", async () => {
+    const reader = new ScriptedReader();
+    const clock = { t: 1_000_000 };
+    const running = [
+      { uid: "u1", container: "fresh", pid: 100, startedAt: clock.t - 12_000 },
+      { uid: "u2", container: "new", pid: 200, startedAt: clock.t - 5_000 },
+    ];
+    const sampler = new UsageSampler({
+      reader,
+      running: () => running,
+      now: () => clock.t,
+      intervalMs: 15_000,
+    });
+    reader.values.set(100, { cpuNanoSeconds: 6e9, memoryBytes: 7 });
+    reader.values.set(200, { cpuNanoSeconds: 1e9, memoryBytes: 7 });
+    await sampler.sample();
+    assert.deepEqual(sampler.podUsage("u1"), {
+      timestamp: new Date(clock.t),
+      windowMs: 12_000,
+      containers: [{ name: "fresh", usage: { cpuNanoCores: 500_000_000, memoryBytes: 7 } }],
+    });
+    assert.equal(sampler.podUsage("u2"), undefined, "younger than 10 s: too short a window");
+  });
+
   test("a falling process-tree counter reads as no CPU, not a negative rate", async () => {
     const { reader, clock, sampler } = setup();
     reader.values.set(100, { cpuNanoSeconds: 5e9, memoryBytes: 1 });
