@@ -317,7 +317,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     return undefined;
   };
   options.portForward?.serve(findPod);
-  const usage = options.metrics
+  // Usage is read from /proc (usage-proc.ts): elsewhere metrics.k8s.io answers as metrics-server without data.
+  const sampleUsage = Boolean(options.metrics) && process.platform === "linux";
+  if (options.metrics && !sampleUsage)
+    log.warn(
+      `resource usage is not sampled on ${process.platform} (it is read from /proc): kubectl top has no data`,
+    );
+  const usage = sampleUsage
     ? new UsageSampler({
         running: () =>
           [...workers.values()].flatMap((w) => w.runningProcesses().map((p) => ({ uid: w.uid, ...p }))),
