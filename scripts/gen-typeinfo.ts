@@ -3,7 +3,7 @@
 // markers, which types are kinds), derived from the upstream Go sources instead of kept by hand.
 //
 // Sources, read from bare git mirrors at one tag (nothing upstream is copied into the repo):
-//   k8s.io/api, k8s.io/apimachinery, k8s.io/apiextensions-apiserver, k8s.io/kube-aggregator
+//   k8s.io/api, k8s.io/apimachinery, k8s.io/apiextensions-apiserver, k8s.io/kube-aggregator, k8s.io/metrics
 //   <dir>/generated.proto  message names, field numbers, wire types, cardinality, cross-package refs
 //   <dir>/*.go             struct tags (json name, omitempty, protobuf number, patchStrategy,
 //                          patchMergeKey), pointer fields, +listType/+listMapKey/+mapType/+structType markers,
@@ -97,6 +97,13 @@ const SOURCES: Source[] = [
     dir: "pkg/apis/apiregistration/v1",
     go: "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1",
     version: "v1",
+  },
+  {
+    short: "metrics",
+    mirror: "kubernetes+metrics",
+    dir: "pkg/apis/metrics/v1beta1",
+    go: "k8s.io/metrics/pkg/apis/metrics/v1beta1",
+    version: "v1beta1",
   },
 ];
 

@@ -5,7 +5,13 @@ import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
-import { PodExecRouter, PodLogStore, PodPortForwardRouter, type RunningRuntime } from "../kubelet/index.ts";
+import {
+  PodExecRouter,
+  PodLogStore,
+  PodMetricsRouter,
+  PodPortForwardRouter,
+  type RunningRuntime,
+} from "../kubelet/index.ts";
 import { type ServerLimits, startServer } from "../server/index.ts";
 import { LogSink } from "../server/log-sink.ts";
 import { startLocalRuntime } from "./kubelet.ts";
@@ -87,6 +93,7 @@ export function registerClusterCommands(program: Command): void {
       const podLogs = runtimeDir ? new PodLogStore(path.join(runtimeDir, "logs")) : undefined;
       const podPortForward = runtimeDir ? new PodPortForwardRouter() : undefined;
       const podExec = runtimeDir ? new PodExecRouter() : undefined;
+      const metrics = runtimeDir ? new PodMetricsRouter() : undefined;
       const server = await startServer({
         port: Number(o.port),
         host: o.host,
@@ -96,6 +103,7 @@ export function registerClusterCommands(program: Command): void {
         podLogs,
         podPortForward,
         podExec,
+        metrics,
         limits: limitsFromFlags(o),
       });
       let runtime: RunningRuntime | undefined;
@@ -105,6 +113,7 @@ export function registerClusterCommands(program: Command): void {
           logs: podLogs,
           portForward: podPortForward,
           exec: podExec,
+          metrics,
           dir: runtimeDir,
           allowHostCommands: Boolean(o.allowHostCommands),
           hiddenPaths: dataDir ? [dataDir] : [],

@@ -8,6 +8,7 @@ import { createClient, type KubeClient } from "../client/index.ts";
 import {
   PodExecRouter,
   PodLogStore,
+  PodMetricsRouter,
   PodPortForwardRouter,
   type RunningRuntime,
   startRuntime,
@@ -35,12 +36,14 @@ export async function startDemoCluster(options: { dataDir: string; port: number 
   const logs = new PodLogStore(path.join(runtimeDir, "logs"));
   const exec = new PodExecRouter();
   const portForward = new PodPortForwardRouter();
+  const metrics = new PodMetricsRouter();
   const { server, portTaken } = await startLocalServer(
     options.port,
     await loadOrCreatePki({ dataDir }),
     logs,
     exec,
     portForward,
+    metrics,
   );
   const kubeconfigPath = path.join(dataDir, "kubeconfig");
   await writePrivateFile(kubeconfigPath, server.kubeconfig);
@@ -54,6 +57,7 @@ export async function startDemoCluster(options: { dataDir: string; port: number 
       logs,
       exec,
       portForward,
+      metrics,
       logger: pino({ level: "warn", base: { component: "kubelet" } }, pino.destination(2)),
     });
   } catch (error) {
@@ -81,9 +85,19 @@ async function startLocalServer(
   podLogs: PodLogStore,
   podExec: PodExecRouter,
   podPortForward: PodPortForwardRouter,
+  metrics: PodMetricsRouter,
 ): Promise<{ server: RunningServer; portTaken?: number }> {
   const start = (p: number) =>
-    startServer({ port: p, host: "127.0.0.1", pki, podLogs, podExec, podPortForward, logLevel: "error" });
+    startServer({
+      port: p,
+      host: "127.0.0.1",
+      pki,
+      podLogs,
+      podExec,
+      podPortForward,
+      metrics,
+      logLevel: "error",
+    });
   try {
     return { server: await start(port) };
   } catch (error) {

@@ -11,6 +11,7 @@ import {
   nodeUser,
   type PodExecRouter,
   type PodLogStore,
+  type PodMetricsRouter,
   type PodPortForwardRouter,
   type RunningRuntime,
   startRuntime,
@@ -25,6 +26,8 @@ export interface LocalRuntimeOptions {
   portForward?: PodPortForwardRouter;
   /** The router already given to startServer({ podExec }). */
   exec?: PodExecRouter;
+  /** The router already given to startServer({ metrics }). */
+  metrics?: PodMetricsRouter;
   /** The runtime's own directory (pod volumes, logs). */
   dir: string;
   allowHostCommands: boolean;
@@ -79,6 +82,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<Running
     logs: o.logs,
     portForward: o.portForward,
     exec: o.exec,
+    metrics: o.metrics,
     allowHostCommands: o.allowHostCommands,
     hiddenPaths: o.hiddenPaths,
     logger: o.logger,

@@ -12,3 +12,4 @@ export { PodPortForwardRouter } from "./port-forward.ts";
 export { DEFAULT_NODE_NAME, type RunningRuntime, type RuntimeOptions, startRuntime } from "./runtime.ts";
 export { TokenManager, type TokenSpec } from "./token-manager.ts";
 export { refreshDueAt, requiresRefresh } from "./token-refresh.ts";
+export { PodMetricsRouter, type UsageReader, UsageSampler } from "./usage.ts";

@@ -195,6 +195,15 @@ export class PodWorker {
     return this.#allRecords().flatMap((r) => (r.instance?.process.pid ? [r.instance.process.pid] : []));
   }
 
+  /** Its running containers and the roots of their process trees (resource usage, usage.ts). */
+  runningProcesses(): { container: string; pid: number; startedAt: number }[] {
+    return this.#allRecords().flatMap(({ spec, instance }) =>
+      instance?.process.pid
+        ? [{ container: spec.name, pid: instance.process.pid, startedAt: instance.startedAt }]
+        : [],
+    );
+  }
+
   /** A running container, for pods/exec and pods/attach (the kubelet's findContainer sees running ones only). */
   runningContainer(name: string): RunningContainer | undefined {
     const instance = this.#allRecords().find((r) => r.spec.name === name)?.instance;

@@ -29,6 +29,7 @@ import { ProcessRecords } from "./process-records.ts";
 import { appDirsFor, baseSteps, DEFAULT_MAX_PROCESSES, detectSandbox } from "./sandbox.ts";
 import { LocalScheduler } from "./scheduler.ts";
 import { TokenManager } from "./token-manager.ts";
+import { type PodMetricsRouter, UsageSampler } from "./usage.ts";
 import { VolumeManager } from "./volumes.ts";
 import { PersistentVolumeSource } from "./volumes-persistent.ts";
 
@@ -54,6 +55,10 @@ export interface RuntimeOptions {
   portForward?: PodPortForwardRouter;
   /** Share one router with startServer({ podExec }) so `kubectl exec`/`attach` reach these containers. */
   exec?: PodExecRouter;
+  /** Share one router with startServer({ metrics }) so `kubectl top` reads these containers' usage. */
+  metrics?: PodMetricsRouter;
+  /** How often container and node usage is sampled (metrics-server's resolution). Default 15 s. */
+  usageIntervalMs?: number;
   /** Run containers that set `command` on this host. Off by default: any Pod creator could run anything. */
   allowHostCommands?: boolean;
   /** CrashLoopBackOff timing; defaults 10 s → 5 min. */
@@ -348,6 +353,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     return undefined;
   };
   options.portForward?.serve(findPod);
+  // Usage is read from /proc (usage-proc.ts): elsewhere metrics.k8s.io answers as metrics-server without data.
+  const sampleUsage = Boolean(options.metrics) && process.platform === "linux";
+  if (options.metrics && !sampleUsage)
+    log.warn(
+      `resource usage is not sampled on ${process.platform} (it is read from /proc): kubectl top has no data`,
+    );
+  const usage = sampleUsage
+    ? new UsageSampler({
+        running: () =>
+          [...workers.values()].flatMap((w) => w.runningProcesses().map((p) => ({ uid: w.uid, ...p }))),
+        intervalMs: options.usageIntervalMs,
+        onError: (error) => log.warn({ err: error.message }, "sampling resource usage failed"),
+      })
+    : undefined;
+  const stopMetrics = usage && options.metrics?.register(nodeName, usage);
+  usage?.start();
 
   const scheduler =
     options.schedule === false
@@ -392,6 +413,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
         scheduler?.stop();
         options.portForward?.stop(findPod);
         stopExec?.();
+        stopMetrics?.();
+        await usage?.stop();
         pods.stop();
         const grace = options.shutdownGraceMs ?? 5000;
         await Promise.all([...workers.values()].map((w) => w.shutdown(grace)));

@@ -8,6 +8,7 @@ import { CONTROLLER_USER } from "./controllers/context.ts";
 import { DEFAULT_STORAGE_CLASS, IS_DEFAULT_CLASS_ANNOTATION } from "./controllers/persistent-volumes.ts";
 import { objectOf } from "./handlers/encode.ts";
 import { mandatoryFlowSchemas, mandatoryPriorityLevels } from "./registry/kinds/flowcontrol/bootstrap.ts";
+import { AGGREGATED_METRICS_READER } from "./registry/kinds/metrics/reader-role.ts";
 import { DEFAULT_SERVICE_CIDR, defaultServiceCIDRStatus } from "./registry/kinds/networking/servicecidr.ts";
 import { SYSTEM_PRIORITY_CLASSES } from "./registry/kinds/scheduling/priorityclass.ts";
 import type { ObjectService } from "./registry/objects.ts";
@@ -33,6 +34,7 @@ export async function bootstrap(
   for (const pc of SYSTEM_PRIORITY_CLASSES) await ensure("scheduling.k8s.io", "priorityclasses", pc);
   await registerLocalAPIServices(store, objects, registry);
   for (const role of bootstrapClusterRoles()) await ensure("rbac.authorization.k8s.io", "clusterroles", role);
+  await ensure("rbac.authorization.k8s.io", "clusterroles", AGGREGATED_METRICS_READER);
   for (const binding of bootstrapClusterRoleBindings())
     await ensure("rbac.authorization.k8s.io", "clusterrolebindings", binding);
   await ensureDefaultServiceCIDR(store, objects, registry);

@@ -33,6 +33,8 @@ export interface ServerContext {
   podPortForward?: PodPortForwarder;
   /** pods/exec and pods/attach: the runtime of the Pod's node runs the command or attaches. */
   podExec?: PodExecSource;
+  /** metrics.k8s.io: the usage the runtimes sampled (kubectl top); without it the group has no data. */
+  metrics?: MetricsSource;
   audit?: (event: AuditRecord) => void;
 }
 
@@ -112,6 +114,28 @@ export interface PodExecSource {
     streams: SessionStreams,
   ): Promise<PreparedSession>;
   attach(target: ContainerTarget, streams: SessionStreams): Promise<PreparedSession>;
+}
+
+/** Usage over a window, as the runtime sampled it (CPU in nanocores, memory working set in bytes). */
+export interface UsageSample {
+  timestamp: Date;
+  windowMs: number;
+}
+
+export interface UsageValues {
+  cpuNanoCores: number;
+  memoryBytes: number;
+}
+
+/** metrics-server's view of the kubelets: the usage of a node, or of a Pod the node runs. */
+export interface MetricsSource {
+  node(name: string): (UsageSample & { usage: UsageValues }) | undefined;
+  pod(ref: {
+    node: string;
+    namespace: string;
+    name: string;
+    uid: string;
+  }): (UsageSample & { containers: { name: string; usage: UsageValues }[] }) | undefined;
 }
 
 export interface AuditRecord {

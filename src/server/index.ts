@@ -21,7 +21,7 @@ import { Authenticator, type StaticToken } from "./authn/index.ts";
 import type { ServiceAccountTokenConfig, TokenObjectLookup } from "./authn/serviceaccount-tokens.ts";
 import { Authorizer } from "./authz/index.ts";
 import { bootstrap } from "./bootstrap.ts";
-import type { AuditRecord, PodExecSource, PodLogSource, PodPortForwarder } from "./context.ts";
+import type { AuditRecord, MetricsSource, PodExecSource, PodLogSource, PodPortForwarder } from "./context.ts";
 import { type Clock, REAL_CLOCK } from "./controllers/clock.ts";
 import { startAggregationController } from "./controllers/clusterrole-aggregation.ts";
 import type { Controller, ControllerContext } from "./controllers/context.ts";
@@ -79,6 +79,8 @@ export interface ServerOptions {
   podPortForward?: PodPortForwarder;
   /** Serves pods/exec and pods/attach (the local runtime's PodExecRouter). */
   podExec?: PodExecSource;
+  /** Serves metrics.k8s.io (`kubectl top`): the local runtime's PodMetricsRouter. */
+  metrics?: MetricsSource;
   /** Write audit.k8s.io/v1 events (Metadata level) as JSON lines here; default <dataDir>/audit.log. */
   auditLogPath?: string;
   audit?: (event: AuditRecord) => void;
@@ -260,6 +262,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     podLogs: opts.podLogs,
     podPortForward: opts.podPortForward,
     podExec: opts.podExec,
+    metrics: opts.metrics,
     audit,
   };
   const api = createApiServer(context, {

@@ -532,6 +532,7 @@ describe("apiregistration.k8s.io and discovery", () => {
       "node.k8s.io",
       "discovery.k8s.io",
       "flowcontrol.apiserver.k8s.io",
+      "metrics.k8s.io", // metrics-server's APIService: groupPriorityMinimum 100
     ];
     assert.deepEqual(
       groups,

@@ -8,6 +8,7 @@ import { ApiStatusError, fail, statusOf } from "../http/errors.ts";
 import { PROTOBUF_MEDIA_TYPE } from "../http/protobuf/index.ts";
 import type { ResourceRequestInfo } from "../http/request-info.ts";
 import { sendObject } from "../http/respond.ts";
+import { METRICS_GROUP } from "../registry/kinds/metrics/usage.ts";
 import { managerFor } from "../registry/managed-fields.ts";
 import { checkPatchBody, patchTypeOf } from "../registry/patch.ts";
 import { groupVersion, storageKey } from "../registry/types.ts";
@@ -17,6 +18,7 @@ import type { Call, ResourceHandlerContext } from "./call.ts";
 import { readComponentStatuses } from "./componentstatuses.ts";
 import { objectOf } from "./encode.ts";
 import { createEviction } from "./eviction.ts";
+import { readMetrics } from "./metrics.ts";
 import {
   createOptions,
   decodeOptions,
@@ -79,6 +81,7 @@ export async function handleResource(
   if (def.virtual) {
     if (def.kind === "Binding") return createBinding(call);
     if (def.kind === "ComponentStatus") return readComponentStatuses(call);
+    if (def.group === METRICS_GROUP) return readMetrics(call);
     return createReview(call);
   }
 

@@ -72,9 +72,11 @@ describe("kubernetes-types catalog", () => {
   it("describes every kind and list kind the server serves", () => {
     // kube-aggregator's APIService is not part of k8s.io/api, so kubernetes-types has no module for it;
     // kubernetes-types 1.30 predates networking.k8s.io/v1 IPAddress and ServiceCIDR (GA in 1.33). Their
-    // documents use the permissive fallback schema.
+    // documents use the permissive fallback schema. So do metrics-server's k8s.io/metrics types.
     const untyped = new Set([
       "apiregistration.k8s.io/APIService",
+      "metrics.k8s.io/NodeMetrics",
+      "metrics.k8s.io/PodMetrics",
       "networking.k8s.io/IPAddress",
       "networking.k8s.io/ServiceCIDR",
     ]);

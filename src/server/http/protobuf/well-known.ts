@@ -2,6 +2,7 @@
 // generic decoder read it (all fields `keep`, so absent means "not on the wire") and returns its JSON
 // value, or undefined where Go would write null (we omit the field instead: null and absent are the
 // same to the API server for create/update bodies).
+import { goDuration } from "../../registry/go-duration.ts";
 import { isStringList } from "../../typeinfo/index.ts";
 import { ProtobufDecodeError } from "./errors.ts";
 
@@ -73,6 +74,8 @@ export const WELL_KNOWN: ReadonlyMap<string, Converter> = new Map<string, Conver
   ["meta.Time", (m) => timestamp(m, false)],
   ["meta.MicroTime", (m) => timestamp(m, true)],
   ["meta.FieldsV1", fieldsV1],
+  // metav1.Duration: int64 nanoseconds on the wire, Go's Duration.String() in JSON.
+  ["meta.Duration", (m) => goDuration(BigInt(Math.trunc(Number(m.duration ?? 0))))],
   ["intstr.IntOrString", intOrString],
   // Quantity travels in its canonical string form; a zero Quantity is "0".
   ["resource.Quantity", (m) => m.string ?? "0"],

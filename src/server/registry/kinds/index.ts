@@ -45,6 +45,8 @@ import { endpointSlice } from "./discovery/endpointslice.ts";
 import { eventsV1Event } from "./events/event.ts";
 import { flowSchema } from "./flowcontrol/flowschema.ts";
 import { priorityLevelConfiguration } from "./flowcontrol/prioritylevelconfiguration.ts";
+import { nodeMetricsDef } from "./metrics/nodemetrics.ts";
+import { podMetricsDef } from "./metrics/podmetrics.ts";
 import { ingress } from "./networking/ingress.ts";
 import { ingressClass } from "./networking/ingressclass.ts";
 import { ipAddress } from "./networking/ipaddress.ts";
@@ -128,4 +130,7 @@ export const KINDS: readonly ResourceDef[] = [
   volumeAttachment,
   flowSchema,
   priorityLevelConfiguration,
+  // metrics.k8s.io: metrics-server's group, served from the runtime's usage (discovery lists nodes first).
+  nodeMetricsDef,
+  podMetricsDef,
 ];

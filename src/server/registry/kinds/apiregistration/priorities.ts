@@ -50,6 +50,8 @@ export const API_SERVICE_PRIORITIES: Readonly<Record<string, APIServicePriority>
   "resource.k8s.io/v1beta2": { group: 15900, version: 15 },
   "resource.k8s.io/v1beta1": { group: 15900, version: 9 },
   "resource.k8s.io/v1alpha3": { group: 15900, version: 1 },
+  // metrics-server's APIService (manifests/base/apiservice.yaml), served here in-process.
+  "metrics.k8s.io/v1beta1": { group: 100, version: 100 },
 };
 
 /** Groups the local server does not know (custom resources) go after every built-in one, by name. */
