@@ -244,7 +244,7 @@ export function startPersistentVolumeController(
       claim = await updateClaim(next);
     }
     await updateClaimStatus(claim, "Bound", volume);
-    waiting.delete(claim.metadata.uid);
+    waiting.delete(`${claim.metadata.namespace}/${claim.metadata.name}`);
   }
 
   /** The node a Pod using the claim runs on (the scheduler's selected node), if any. */
@@ -290,8 +290,9 @@ export function startPersistentVolumeController(
       const volume = findBestMatchForClaim(volumes, claim, delayBinding, labels);
       if (volume) return bind(volume, claim);
       if (delayBinding && !selectedNode) {
-        if (!waiting.has(claim.metadata.uid)) {
-          waiting.add(claim.metadata.uid);
+        const told = `${claim.metadata.namespace}/${claim.metadata.name}`;
+        if (waiting.get(told) !== claim.metadata.uid) {
+          waiting.set(told, claim.metadata.uid);
           await record(
             claim,
             "Normal",
@@ -351,8 +352,9 @@ export function startPersistentVolumeController(
   }
 
   // WaitForFirstConsumer is recorded once per claim, not on every sync: the event recorder here has no
-  // correlator to fold repeats, so a claim remembers (in memory) that it was told.
-  const waiting = new Set<string>();
+  // correlator to fold repeats, so a claim remembers (in memory) that it was told: namespace/name → the uid
+  // told, forgotten when the claim binds or goes.
+  const waiting = new Map<string, string>();
 
   /** provisionClaim: an external provisioner's claim gets the storage-provisioner annotations; ours is served here. */
   async function provisionClaim(
@@ -573,7 +575,10 @@ export function startPersistentVolumeController(
         return;
       }
       const claim = getClaim(a, b);
-      if (!claim || claim.metadata.deletionTimestamp) return;
+      if (!claim || claim.metadata.deletionTimestamp) {
+        waiting.delete(`${a}/${b}`);
+        return;
+      }
       if (annotation(claim, ANN_BIND_COMPLETED)) await syncBoundClaim(claim);
       else await syncUnboundClaim(claim);
     },
