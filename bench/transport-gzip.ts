@@ -8,16 +8,12 @@ import { gzipSync } from "node:zlib";
 import { createClient, type KubeClient } from "../src/client/index.ts";
 import { GZIP_LEVEL } from "../src/server/http/compress.ts";
 import { adminClient, startServerProcess } from "./lib/cluster.ts";
+import { numberFlag } from "./lib/flags.ts";
 import { NAMESPACES, namespaceOf, realisticPod } from "./lib/pods.ts";
 import { int, median, printMachine, printTable } from "./lib/report.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const PODS = flag("--pods", 5000);
-const ROUNDS = flag("--rounds", 7);
+const PODS = numberFlag("--pods", 5000);
+const ROUNDS = numberFlag("--rounds", 7);
 
 printMachine();
 const server = await startServerProcess();
