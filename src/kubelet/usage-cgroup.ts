@@ -14,6 +14,9 @@ export interface CgroupUsageSource {
   usage(): Promise<CumulativeUsage | undefined>;
 }
 
+/** How many containers are read between two turns of the event loop. */
+const BATCH = 32;
+
 /** The memory.stat key cAdvisor subtracts, per cgroup version. */
 export const inactiveFileKey = (version: 1 | 2) => (version === 2 ? "inactive_file" : "total_inactive_file");
 
@@ -40,16 +43,20 @@ export class CgroupUsageReader implements UsageReader {
 
   async containers(targets: readonly UsageTarget[]): Promise<Map<number, CumulativeUsage>> {
     const withoutCgroup = targets.filter((t) => !t.cgroup);
-    const [fromProc, fromCgroups] = await Promise.all([
+    const out =
       withoutCgroup.length > 0
-        ? this.#fallback.containers(withoutCgroup)
-        : new Map<number, CumulativeUsage>(),
+        ? await this.#fallback.containers(withoutCgroup)
+        : new Map<number, CumulativeUsage>();
+    let read = 0;
+    for (const { pid, cgroup } of targets) {
+      if (!cgroup) continue;
+      // ContainerCgroup reads synchronously: batches keep the event loop turning.
+      if (++read % BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
       // A cgroup that cannot be read (its container just ended) has no sample: never mix in the process
       // tree's counters, whose CPU time would not continue the cgroup's.
-      Promise.all(targets.map(async (t) => [t.pid, await t.cgroup?.usage().catch(() => undefined)] as const)),
-    ]);
-    const out = new Map(fromProc);
-    for (const [pid, usage] of fromCgroups) if (usage) out.set(pid, usage);
+      const usage = await cgroup.usage().catch(() => undefined);
+      if (usage) out.set(pid, usage);
+    }
     return out;
   }
 
