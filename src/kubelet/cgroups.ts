@@ -320,8 +320,9 @@ export class CgroupManager {
     const podPath = this.#pods.get(uid);
     if (!podPath) return;
     this.#pods.delete(uid);
-    for (const h of this.#hierarchies) await removeTree(path.join(h.parent, podPath), this.version);
+    // The Pod no longer weighs on burstable, even when its cgroup cannot be removed.
     if (this.#burstableRequests.delete(uid)) await this.#updateQoS();
+    for (const h of this.#hierarchies) await removeTree(path.join(h.parent, podPath), this.version);
   }
 
   /** The runtime stops: everything goes. */
