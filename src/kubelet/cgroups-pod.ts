@@ -3,7 +3,12 @@
 // go unenforced, for the Pod's incluster.dev/ResourcesApplied condition.
 import type { Container, Pod } from "kubernetes-types/core/v1.d.ts";
 import type { CgroupManager, ContainerCgroup } from "./cgroups.ts";
-import { containerResourceConfig, enforcedResourceFields, podResourceConfig } from "./cgroups-resources.ts";
+import {
+  containerResourceConfig,
+  enforcedResourceFields,
+  podCPURequestMilli,
+  podResourceConfig,
+} from "./cgroups-resources.ts";
 
 const NO_CGROUPS = "this node has no usable cgroups; see the runtime's start-up log";
 
@@ -36,7 +41,8 @@ export async function placeContainer(
   const uid = pod.metadata?.uid ?? "";
   const qos = pod.status?.qosClass;
   try {
-    await manager.ensurePod(uid, qos, podResourceConfig(pod, qos ?? "", cgroups.podPidsLimit));
+    const config = podResourceConfig(pod, qos ?? "", cgroups.podPidsLimit);
+    await manager.ensurePod(uid, qos, config, podCPURequestMilli(pod));
     const id = containerID.replace(/^[a-z]+:\/\//, "");
     const cgroup = await manager.createContainer(uid, id, containerResourceConfig(container));
     return { ok: true, cgroup, notApplied: [] };

@@ -95,6 +95,29 @@ export function containerResourceConfig(container: Container): ResourceConfig {
  * (the larger of the sum and any one init container; sidecars add to the sum).
  */
 export function podResourceConfig(pod: Pod, qosClass: string, pidsLimit?: number): ResourceConfig {
+  const { cpuRequest, cpuLimit, memory, cpuLimitsDeclared, memoryLimitsDeclared } = podTotals(pod);
+  const cpuShares = milliCPUToShares(cpuRequest);
+  const cpuQuota = milliCPUToQuota(cpuLimit, QUOTA_PERIOD);
+  const config: ResourceConfig = pidsLimit && pidsLimit > 0 ? { pids: pidsLimit } : {};
+  if (qosClass === "BestEffort") return { ...config, cpuShares: MIN_SHARES };
+  config.cpuShares = cpuShares;
+  if (qosClass === "Guaranteed" || cpuLimitsDeclared) {
+    if (cpuQuota > 0) {
+      config.cpuQuota = cpuQuota;
+      config.cpuPeriod = QUOTA_PERIOD;
+    }
+  }
+  if ((qosClass === "Guaranteed" || memoryLimitsDeclared) && memory > 0n) config.memory = memory;
+  return config;
+}
+
+/** PodRequests' cpu in millicores (what the burstable QoS cgroup sums, qos_container_manager_linux.go). */
+export function podCPURequestMilli(pod: Pod): number {
+  return podTotals(pod).cpuRequest;
+}
+
+/** The Pod's requests and limits as PodRequests/PodLimits add them up. */
+function podTotals(pod: Pod) {
   let cpuLimitsDeclared = true;
   let memoryLimitsDeclared = true;
   const sum = { cpuRequest: 0n, cpuLimit: 0n, memoryLimit: 0n };
@@ -119,20 +142,13 @@ export function podResourceConfig(pod: Pod, qosClass: string, pidsLimit?: number
     }
   }
   const max = (a: bigint, b: bigint) => (a > b ? a : b);
-  const cpuShares = milliCPUToShares(cpuNumber(max(sum.cpuRequest, init.cpuRequest)));
-  const cpuQuota = milliCPUToQuota(cpuNumber(max(sum.cpuLimit, init.cpuLimit)), QUOTA_PERIOD);
-  const memory = max(sum.memoryLimit, init.memoryLimit);
-  const config: ResourceConfig = pidsLimit && pidsLimit > 0 ? { pids: pidsLimit } : {};
-  if (qosClass === "BestEffort") return { ...config, cpuShares: MIN_SHARES };
-  config.cpuShares = cpuShares;
-  if (qosClass === "Guaranteed" || cpuLimitsDeclared) {
-    if (cpuQuota > 0) {
-      config.cpuQuota = cpuQuota;
-      config.cpuPeriod = QUOTA_PERIOD;
-    }
-  }
-  if ((qosClass === "Guaranteed" || memoryLimitsDeclared) && memory > 0n) config.memory = memory;
-  return config;
+  return {
+    cpuRequest: cpuNumber(max(sum.cpuRequest, init.cpuRequest)),
+    cpuLimit: cpuNumber(max(sum.cpuLimit, init.cpuLimit)),
+    memory: max(sum.memoryLimit, init.memoryLimit),
+    cpuLimitsDeclared,
+    memoryLimitsDeclared,
+  };
 }
 
 /** The resource fields a container sets that only cgroups enforce (for the "not applied" condition). */

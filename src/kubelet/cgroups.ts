@@ -7,14 +7,20 @@
 // start. Processes enter their container's cgroup before the command runs: the spawned process itself
 // writes to cgroup.procs and then execs the command (joinArgv), so nothing ever runs unlimited.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { access, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { cpuSharesToWeight, milliCPUToShares, type ResourceConfig } from "./cgroups-resources.ts";
+import { cpuSharesToWeight, MIN_SHARES, milliCPUToShares, type ResourceConfig } from "./cgroups-resources.ts";
+import type { CumulativeUsage } from "./usage.ts";
+import { type CgroupUsageSource, statValue, workingSet } from "./usage-cgroup.ts";
 
 /** Controllers the limits need; pids is used where available. */
 const REQUIRED = ["memory", "cpu"] as const;
 const PARENT_PREFIX = "incluster-";
+/** The QoS classes' cgroups below the parent (Guaranteed Pods sit in the parent itself). */
+const BURSTABLE = "burstable";
+const BEST_EFFORT = "besteffort";
 /** Exit code of a container whose process could not join its cgroup (before its command ran). */
 export const CGROUP_JOIN_EXIT_CODE = 128;
 
@@ -184,6 +190,10 @@ export class CgroupManager {
   readonly #hierarchies: Hierarchy[];
   /** Pod uid → its directory below the parent ("burstable/pod<uid>"). */
   readonly #pods = new Map<string, string>();
+  /** Burstable Pod uid → its CPU request in millicores (the burstable cgroup weighs their sum). */
+  readonly #burstableRequests = new Map<string, number>();
+  /** QoS weight writes, one after another (each writes the sum as it is when its turn comes). */
+  #qosWrites: Promise<void> = Promise.resolve();
 
   constructor(version: 1 | 2, hierarchies: Hierarchy[]) {
     this.version = version;
@@ -222,22 +232,32 @@ export class CgroupManager {
    */
   async configureParent(): Promise<void> {
     await this.#apply("", { cpuShares: milliCPUToShares(os.availableParallelism() * 1000) });
+    // The QoS classes' cgroups exist from the start, as qosContainerManagerImpl.Start creates them.
+    for (const qos of [BURSTABLE, BEST_EFFORT]) await this.#mkdirs(qos);
+    await this.#updateQoS();
   }
 
-  /** QoS directory of a Pod, as the kubelet names it (Guaranteed Pods sit directly below the parent). */
-  static podPath(uid: string, qosClass: string | undefined): string {
-    const qos = qosClass === "Guaranteed" ? "" : qosClass === "BestEffort" ? "besteffort" : "burstable";
-    return path.join(qos, `pod${uid}`);
+  /**
+   * The QoS cgroups' CPU weights (pkg/kubelet/cm/qos_container_manager_linux.go setCPUCgroupConfig):
+   * burstable gets the shares of its Pods' summed CPU requests, besteffort always the minimum (2).
+   */
+  #updateQoS(): Promise<void> {
+    const write = async () => {
+      let requests = 0;
+      for (const milli of this.#burstableRequests.values()) requests += milli;
+      await this.#apply(BURSTABLE, { cpuShares: milliCPUToShares(requests) });
+      await this.#apply(BEST_EFFORT, { cpuShares: MIN_SHARES });
+    };
+    const next = this.#qosWrites.then(write, write);
+    this.#qosWrites = next.catch(() => undefined);
+    return next;
   }
 
-  /** Creates (or updates) a Pod's cgroup with its limits. */
-  async ensurePod(uid: string, qosClass: string | undefined, config: ResourceConfig): Promise<void> {
-    // The uid becomes a path component (the API server makes it a UUID; never trust it to stay one).
-    if (!/^[0-9A-Za-z-]+$/.test(uid)) throw new Error(`Pod uid ${JSON.stringify(uid)} cannot name a cgroup`);
-    const podPath = this.#pods.get(uid) ?? CgroupManager.podPath(uid, qosClass);
+  /** Creates relative's directories below the parent in every hierarchy (v2: enabling the controllers). */
+  async #mkdirs(relative: string): Promise<void> {
     for (const h of this.#hierarchies) {
       let dir = h.parent;
-      for (const part of podPath.split("/")) {
+      for (const part of relative.split("/")) {
         dir = path.join(dir, part);
         await mkdir(dir).catch((error: NodeJS.ErrnoException) => {
           if (error.code !== "EEXIST") throw error;
@@ -245,6 +265,32 @@ export class CgroupManager {
         if (this.version === 2) await enableControllers(dir, h.controllers);
       }
     }
+  }
+
+  /** QoS directory of a Pod, as the kubelet names it (Guaranteed Pods sit directly below the parent). */
+  static podPath(uid: string, qosClass: string | undefined): string {
+    const qos = qosClass === "Guaranteed" ? "" : qosClass === "BestEffort" ? BEST_EFFORT : BURSTABLE;
+    return path.join(qos, `pod${uid}`);
+  }
+
+  /**
+   * Creates (or updates) a Pod's cgroup with its limits. cpuRequestMilli (PodRequests' cpu) weighs the
+   * burstable cgroup while the Pod is there; as the kubelet, the QoS weights are updated first.
+   */
+  async ensurePod(
+    uid: string,
+    qosClass: string | undefined,
+    config: ResourceConfig,
+    cpuRequestMilli = 0,
+  ): Promise<void> {
+    // The uid becomes a path component (the API server makes it a UUID; never trust it to stay one).
+    if (!/^[0-9A-Za-z-]+$/.test(uid)) throw new Error(`Pod uid ${JSON.stringify(uid)} cannot name a cgroup`);
+    const podPath = this.#pods.get(uid) ?? CgroupManager.podPath(uid, qosClass);
+    if (path.dirname(podPath) === BURSTABLE && this.#burstableRequests.get(uid) !== cpuRequestMilli) {
+      this.#burstableRequests.set(uid, cpuRequestMilli);
+      await this.#updateQoS();
+    }
+    await this.#mkdirs(podPath);
     this.#pods.set(uid, podPath);
     await this.#apply(podPath, config);
   }
@@ -274,12 +320,16 @@ export class CgroupManager {
     const podPath = this.#pods.get(uid);
     if (!podPath) return;
     this.#pods.delete(uid);
+    // The Pod no longer weighs on burstable, even when its cgroup cannot be removed.
+    if (this.#burstableRequests.delete(uid)) await this.#updateQoS();
     for (const h of this.#hierarchies) await removeTree(path.join(h.parent, podPath), this.version);
   }
 
   /** The runtime stops: everything goes. */
   async removeAll(): Promise<void> {
     this.#pods.clear();
+    this.#burstableRequests.clear();
+    await this.#qosWrites;
     for (const h of this.#hierarchies) await removeTree(h.parent, this.version);
   }
 
@@ -386,7 +436,7 @@ shift
 exec "$@"`;
 
 /** One container instance's cgroup (a directory in every hierarchy). */
-export class ContainerCgroup {
+export class ContainerCgroup implements CgroupUsageSource {
   readonly version: 1 | 2;
   readonly #dirs: { controllers: Set<string>; dir: string }[];
 
@@ -423,17 +473,46 @@ export class ContainerCgroup {
     return count !== null && Number(count[1]) > 0;
   }
 
-  /** CPU time used, in nanoseconds (cpuacct.usage on v1, cpu.stat usage_usec on v2). */
-  async cpuUsageNanos(): Promise<bigint | undefined> {
-    if (this.version === 2) {
-      const dir = this.#dir("cpu");
-      const text = dir ? await readFile(path.join(dir, "cpu.stat"), "utf8").catch(() => "") : "";
-      const usage = /^usage_usec (\d+)$/m.exec(text);
-      return usage ? BigInt(usage[1]) * 1000n : undefined;
+  /**
+   * Cumulative CPU time and working set for metrics (usage-cgroup.ts); undefined once the cgroup is gone.
+   * Read synchronously: these files are generated in memory, and a thread-pool round trip per open, read
+   * and close made asynchronous reads 3–4 times slower (56 ms against 13–17 ms for 100 containers on
+   * cgroup v1, loaded 2 cores).
+   */
+  async usage(): Promise<CumulativeUsage | undefined> {
+    const cpu = this.#cpuUsageNanos();
+    const memory = this.#memoryWorkingSetBytes();
+    if (cpu === undefined || memory === undefined) return undefined;
+    return { cpuNanoSeconds: Number(cpu), memoryBytes: Number(memory) };
+  }
+
+  #read(controller: string, file: string): string {
+    const dir = this.#dir(controller);
+    try {
+      return dir ? readFileSync(path.join(dir, file), "utf8") : "";
+    } catch {
+      return "";
     }
-    const dir = this.#dir("cpuacct");
-    const text = dir ? await readFile(path.join(dir, "cpuacct.usage"), "utf8").catch(() => "") : "";
-    return /^\d+/.test(text.trim()) ? BigInt(text.trim()) : undefined;
+  }
+
+  /** cAdvisor's working set: memory.usage_in_bytes (v1) or memory.current (v2) less the inactive file cache. */
+  #memoryWorkingSetBytes(): bigint | undefined {
+    const usage = this.#read(
+      "memory",
+      this.version === 2 ? "memory.current" : "memory.usage_in_bytes",
+    ).trim();
+    if (!/^\d+$/.test(usage)) return undefined;
+    return workingSet(BigInt(usage), this.#read("memory", "memory.stat"), this.version);
+  }
+
+  /** CPU time used, in nanoseconds (cpuacct.usage on v1, cpu.stat usage_usec on v2). */
+  #cpuUsageNanos(): bigint | undefined {
+    if (this.version === 2) {
+      const usage = statValue(this.#read("cpu", "cpu.stat"), "usage_usec");
+      return usage === undefined ? undefined : usage * 1000n;
+    }
+    const text = this.#read("cpuacct", "cpuacct.usage").trim();
+    return /^\d+$/.test(text) ? BigInt(text) : undefined;
   }
 
   /** Removes the cgroup, killing what is left in it (the container has ended). */

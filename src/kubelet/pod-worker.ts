@@ -196,10 +196,17 @@ export class PodWorker {
   }
 
   /** Its running containers and the roots of their process trees (resource usage, usage.ts). */
-  runningProcesses(): { container: string; pid: number; startedAt: number }[] {
+  runningProcesses(): { container: string; pid: number; startedAt: number; cgroup?: ContainerCgroup }[] {
     return this.#allRecords().flatMap(({ spec, instance }) =>
       instance?.process.pid
-        ? [{ container: spec.name, pid: instance.process.pid, startedAt: instance.startedAt }]
+        ? [
+            {
+              container: spec.name,
+              pid: instance.process.pid,
+              startedAt: instance.startedAt,
+              ...(instance.cgroup ? { cgroup: instance.cgroup } : {}),
+            },
+          ]
         : [],
     );
   }

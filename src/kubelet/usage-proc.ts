@@ -9,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import type { CumulativeUsage, UsageReader } from "./usage.ts";
+import type { CumulativeUsage, UsageReader, UsageTarget } from "./usage.ts";
 
 /** getconf VAR as a number, else the value every mainstream Linux architecture has. */
 function sysconf(name: string, fallback: number): number {
@@ -146,7 +146,7 @@ export function parseMeminfoWorkingSet(text: string): number | undefined {
   return Math.max(total - available, 0) * 1024;
 }
 
-/** The UsageReader of hosts without cgroup statistics. */
+/** The UsageReader of containers without a cgroup, and of the node. */
 export class ProcUsageReader implements UsageReader {
   readonly #procDir: string;
 
@@ -154,11 +154,11 @@ export class ProcUsageReader implements UsageReader {
     this.#procDir = procDir;
   }
 
-  async containers(roots: readonly number[]): Promise<Map<number, CumulativeUsage>> {
+  async containers(targets: readonly UsageTarget[]): Promise<Map<number, CumulativeUsage>> {
     const processes = await readProcesses(this.#procDir);
     const children = childrenOf(processes);
     const out = new Map<number, CumulativeUsage>();
-    for (const root of roots) {
+    for (const { pid: root } of targets) {
       const usage = treeUsage(processes, children, root);
       if (usage) out.set(root, usage);
     }

@@ -4,8 +4,10 @@
 // memory of the last one, reported with the last sample's time and the window between the two. A
 // container whose process changed between samples (a restart) has no window yet, and a Pod is reported
 // only when every running container has one, as metrics-server's storage does.
-// Where numbers come from is a UsageReader: usage-proc.ts reads process trees; cgroup statistics can be
-// plugged in behind the same interface.
+// Where numbers come from is a UsageReader: by default usage-cgroup.ts reads a container's cgroup (as
+// cAdvisor does) and usage-proc.ts the process trees of containers without one, and the node.
+import type { CgroupUsageSource } from "./usage-cgroup.ts";
+import { CgroupUsageReader } from "./usage-cgroup.ts";
 import { ProcUsageReader } from "./usage-proc.ts";
 
 /** Counters at one moment: CPU time used since the process (or host) started, and the working set. */
@@ -14,9 +16,15 @@ export interface CumulativeUsage {
   memoryBytes: number;
 }
 
-/** Reads cumulative usage of container process trees (by their root PID) and of the node. */
+/** A container to read: the root of its process tree and, when it has one, its cgroup. */
+export interface UsageTarget {
+  pid: number;
+  cgroup?: CgroupUsageSource;
+}
+
+/** Reads cumulative usage of containers (keyed by their root PID) and of the node. */
 export interface UsageReader {
-  containers(roots: readonly number[]): Promise<Map<number, CumulativeUsage>>;
+  containers(targets: readonly UsageTarget[]): Promise<Map<number, CumulativeUsage>>;
   node(): Promise<CumulativeUsage | undefined>;
 }
 
@@ -27,6 +35,8 @@ export interface RunningProcess {
   pid: number;
   /** When it started (epoch ms): its CPU counter was zero then. */
   startedAt?: number;
+  /** Its cgroup, when the runtime placed it in one. */
+  cgroup?: CgroupUsageSource;
 }
 
 /** Usage over a window: CPU in nanocores, memory in bytes. */
@@ -100,7 +110,7 @@ export class UsageSampler {
 
   constructor(options: UsageSamplerOptions) {
     this.#options = options;
-    this.#reader = options.reader ?? new ProcUsageReader();
+    this.#reader = options.reader ?? new CgroupUsageReader(new ProcUsageReader());
   }
 
   start(): void {
@@ -130,10 +140,7 @@ export class UsageSampler {
   async #sample(): Promise<void> {
     const running = this.#options.running();
     const at = (this.#options.now ?? Date.now)();
-    const [containers, node] = await Promise.all([
-      this.#reader.containers(running.map((r) => r.pid)),
-      this.#reader.node(),
-    ]);
+    const [containers, node] = await Promise.all([this.#reader.containers(running), this.#reader.node()]);
     const last = new Map<string, Point>();
     const prev = new Map<string, Point>();
     const pods = new Map<string, string[]>();

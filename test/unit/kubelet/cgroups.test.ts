@@ -293,7 +293,8 @@ test("cgroup v2: controllers delegated down the runtime's tree, v2 files, OOM ki
       path.join(parent, "burstable/podu1/c0ffee/cpu.stat"),
       "usage_usec 1500\nuser_usec 1000\n",
     );
-    assert.equal(await cgroup.cpuUsageNanos(), 1500000n);
+    await writeFile(path.join(parent, "burstable/podu1/c0ffee/memory.current"), "4096\n");
+    assert.deepEqual(await cgroup.usage(), { cpuNanoSeconds: 1500000, memoryBytes: 4096 });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -7,6 +7,7 @@ import {
   PodMetricsRouter,
   type UsageReader,
   UsageSampler,
+  type UsageTarget,
 } from "../../../src/kubelet/usage.ts";
 import {
   childrenOf,
@@ -64,7 +65,7 @@ describe("/proc parsing", () => {
       let usage: CumulativeUsage | undefined;
       // The shell forks sleep right away; wait until the tree has both.
       for (let i = 0; i < 100 && !usage; i++) {
-        const read = (await reader.containers([child.pid!])).get(child.pid!);
+        const read = (await reader.containers([{ pid: child.pid! }])).get(child.pid!);
         const kids = childrenOf(await readProcesses());
         if (read && (kids.get(child.pid!)?.length ?? 0) > 0) usage = read;
         else await new Promise((r) => setTimeout(r, 50));
@@ -85,8 +86,10 @@ describe("/proc parsing", () => {
 class ScriptedReader implements UsageReader {
   values = new Map<number, CumulativeUsage>();
   nodeValue: CumulativeUsage | undefined;
-  async containers(roots: readonly number[]) {
-    return new Map(roots.flatMap((r) => (this.values.has(r) ? [[r, this.values.get(r)!] as const] : [])));
+  async containers(targets: readonly UsageTarget[]) {
+    return new Map(
+      targets.flatMap(({ pid }) => (this.values.has(pid) ? [[pid, this.values.get(pid)!] as const] : [])),
+    );
   }
   async node() {
     return this.nodeValue;
