@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
@@ -116,8 +116,11 @@ test("64 MiB of anonymous memory count in the working set metrics.k8s.io reports
 test("a big file's page cache is charged to the container but, inactive, left out of its working set", {
   skip,
 }, async () => {
-  // Written past the page cache (O_DIRECT), so the container's read is what brings it in.
-  const file = path.join(c.scratch, "big.bin");
+  // Written past the page cache (O_DIRECT), so the container's read is what brings it in. On a disk, not in
+  // the scratch dir: a tmpfs /tmp has no O_DIRECT and its pages are not file cache.
+  const dir = await mkdtemp(path.join("/var/tmp", "incluster-cache-"));
+  after(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, "big.bin");
   await promisify(execFile)("dd", [
     "if=/dev/zero",
     `of=${file}`,
