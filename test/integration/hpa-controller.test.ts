@@ -1,0 +1,320 @@
+// The HorizontalPodAutoscaler controller on the real server with a ManualClock and a scripted usage
+// source (what the runtime's PodMetricsRouter answers): a Deployment scaled up on CPU above target, held
+// by the 5-minute downscale stabilization, then scaled down; status, conditions and events as upstream's
+// horizontal.go writes them; metric kinds without a metrics API and a missing target; kubectl 1.33's
+// `get hpa` and `describe hpa`. The test plays the kubelet: it binds the Deployment's Pods and marks them
+// Running and Ready.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { MetricsSource } from "../../src/server/context.ts";
+import { ManualClock } from "../../src/server/controllers/clock.ts";
+import { startTestCluster, type TestCluster } from "../helpers/cluster.ts";
+
+const NS = "default";
+const HPAS = `/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers`;
+const DEPLOYMENTS = `/apis/apps/v1/namespaces/${NS}/deployments`;
+const KUBECTL_133 = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33";
+const clock = new ManualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
+
+/** CPU each `web` Pod uses, in nanocores; memory is fixed. */
+let cpuPerPod = 0;
+const source: MetricsSource = {
+  node: () => undefined,
+  pod: (ref) =>
+    ref.node === "n1" && ref.name.startsWith("web-")
+      ? {
+          timestamp: clock.now(),
+          windowMs: 15_000,
+          containers: [{ name: "main", usage: { cpuNanoCores: cpuPerPod, memoryBytes: 32 * 1024 ** 2 } }],
+        }
+      : undefined,
+};
+
+let c: TestCluster;
+
+async function ok(method: string, path: string, body?: unknown) {
+  const r = await c.admin(method, path, body);
+  assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${r.text}`);
+  return r.json;
+}
+
+/** The kubelet's part: every `web` Pod bound to n1, Running and Ready since ten minutes ago. */
+async function runPods(): Promise<number> {
+  await c.server.settle();
+  const pods = (await ok("GET", `/api/v1/namespaces/${NS}/pods?labelSelector=app%3Dweb`)).items;
+  const since = new Date(clock.now().getTime() - 600_000).toISOString().replace(/\.\d+Z$/, "Z");
+  for (const pod of pods) {
+    if (pod.metadata.deletionTimestamp) continue;
+    if (!pod.spec.nodeName)
+      await ok("POST", `/api/v1/namespaces/${NS}/pods/${pod.metadata.name}/binding`, {
+        apiVersion: "v1",
+        kind: "Binding",
+        metadata: { name: pod.metadata.name },
+        target: { kind: "Node", name: "n1" },
+      });
+    if (pod.status?.phase === "Running") continue;
+    const latest = await ok("GET", `/api/v1/namespaces/${NS}/pods/${pod.metadata.name}`);
+    latest.status = {
+      phase: "Running",
+      startTime: since,
+      conditions: [{ type: "Ready", status: "True", lastTransitionTime: since }],
+    };
+    await ok("PUT", `/api/v1/namespaces/${NS}/pods/${pod.metadata.name}/status`, latest);
+  }
+  await c.server.settle();
+  return pods.length;
+}
+
+/** One sync period passes: the controller reconciles every HPA once. */
+async function sync(ms = 15_000) {
+  clock.step(ms);
+  await c.server.settle();
+}
+
+const hpaOf = async (name: string) => ok("GET", `${HPAS}/${name}`);
+const replicasOf = async () => (await ok("GET", `${DEPLOYMENTS}/web`)).spec.replicas;
+const conditionsOf = (hpa: {
+  status: { conditions: { type: string; status: string; reason: string; message: string }[] };
+}) => hpa.status.conditions.map(({ type, status, reason, message }) => ({ type, status, reason, message }));
+async function eventsOf(name: string): Promise<string[]> {
+  const list = await ok("GET", `/api/v1/namespaces/${NS}/events`);
+  return list.items
+    .sort((a: { lastTimestamp: string }, b: { lastTimestamp: string }) =>
+      a.lastTimestamp.localeCompare(b.lastTimestamp),
+    )
+    .filter(
+      (e: { involvedObject: { kind: string; name: string } }) =>
+        e.involvedObject.kind === "HorizontalPodAutoscaler" && e.involvedObject.name === name,
+    )
+    .map((e: { type: string; reason: string; message: string }) => `${e.type} ${e.reason} ${e.message}`);
+}
+
+before(async () => {
+  c = await startTestCluster({ metrics: source, clock });
+  await ok("POST", "/api/v1/nodes", { metadata: { name: "n1" } });
+  await ok("POST", DEPLOYMENTS, {
+    metadata: { name: "web" },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: {
+          containers: [
+            { name: "main", image: "busybox", resources: { requests: { cpu: "100m", memory: "64Mi" } } },
+          ],
+        },
+      },
+    },
+  });
+  assert.equal(await runPods(), 2);
+});
+after(() => c?.stop());
+
+describe("scaling a Deployment on CPU utilization", () => {
+  test("80% of the request against a 50% target: two Pods become four, with status, conditions and an event", async () => {
+    cpuPerPod = 80_000_000; // 80m of 100m
+    await ok("POST", HPAS, {
+      metadata: { name: "web" },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+        minReplicas: 1,
+        maxReplicas: 10,
+        metrics: [
+          {
+            type: "Resource",
+            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } },
+          },
+        ],
+      },
+    });
+    await c.server.settle();
+    assert.equal((await hpaOf("web")).status.conditions, undefined, "nothing happens before one sync period");
+    await sync();
+    assert.equal(await replicasOf(), 4);
+    const hpa = await hpaOf("web");
+    assert.equal(hpa.status.currentReplicas, 2);
+    assert.equal(hpa.status.desiredReplicas, 4);
+    assert.equal(
+      hpa.status.lastScaleTime,
+      clock
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, "Z"),
+    );
+    assert.deepEqual(hpa.status.currentMetrics, [
+      {
+        type: "Resource",
+        resource: { name: "cpu", current: { averageUtilization: 80, averageValue: "80m" } },
+      },
+    ]);
+    assert.deepEqual(conditionsOf(hpa), [
+      {
+        type: "AbleToScale",
+        status: "True",
+        reason: "SucceededRescale",
+        message: "the HPA controller was able to update the target scale to 4",
+      },
+      {
+        type: "ScalingActive",
+        status: "True",
+        reason: "ValidMetricFound",
+        message:
+          "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)",
+      },
+      {
+        type: "ScalingLimited",
+        status: "False",
+        reason: "DesiredWithinRange",
+        message: "the desired count is within the acceptable range",
+      },
+    ]);
+    assert.deepEqual(await eventsOf("web"), [
+      "Normal SuccessfulRescale New size: 4; reason: cpu resource utilization (percentage of request) above target",
+    ]);
+  });
+
+  test("at 48% (within the 10% tolerance) four Pods stay four", async () => {
+    assert.equal(await runPods(), 4);
+    cpuPerPod = 48_000_000;
+    await sync();
+    assert.equal(await replicasOf(), 4);
+    const hpa = await hpaOf("web");
+    assert.equal(hpa.status.currentReplicas, 4);
+    assert.equal(hpa.status.desiredReplicas, 4);
+    assert.equal(hpa.status.currentMetrics[0].resource.current.averageUtilization, 48);
+    assert.equal(conditionsOf(hpa)[0]?.reason, "ReadyForNewScale");
+  });
+
+  test("at 10% the 5-minute stabilization window holds four, then the Deployment scales down to one", async () => {
+    cpuPerPod = 10_000_000;
+    await sync();
+    assert.equal(await replicasOf(), 4, "recent recommendations of 4 win");
+    let hpa = await hpaOf("web");
+    assert.deepEqual(conditionsOf(hpa)[0], {
+      type: "AbleToScale",
+      status: "True",
+      reason: "ScaleDownStabilized",
+      message:
+        "recent recommendations were higher than current one, applying the highest recent recommendation",
+    });
+    assert.equal(hpa.status.desiredReplicas, 4);
+    await sync(300_000);
+    assert.equal(await replicasOf(), 1);
+    hpa = await hpaOf("web");
+    assert.equal(hpa.status.desiredReplicas, 1);
+    assert.equal(conditionsOf(hpa)[0]?.reason, "SucceededRescale");
+    assert.deepEqual(await eventsOf("web"), [
+      "Normal SuccessfulRescale New size: 4; reason: cpu resource utilization (percentage of request) above target",
+      "Normal SuccessfulRescale New size: 1; reason: All metrics below target",
+    ]);
+  });
+
+  test("kubectl 1.33 get hpa shows the target as cpu: 10%/50% and describe shows conditions and events", async () => {
+    await runPods();
+    const get = await c.kubectl(["get", "hpa", "web", "-n", NS], { binary: KUBECTL_133 });
+    assert.equal(get.code, 0, get.stderr);
+    const [header, row] = get.stdout.trimEnd().split("\n");
+    assert.deepEqual(header?.split(/\s{2,}/), [
+      "NAME",
+      "REFERENCE",
+      "TARGETS",
+      "MINPODS",
+      "MAXPODS",
+      "REPLICAS",
+      "AGE",
+    ]);
+    assert.deepEqual(row?.split(/\s{2,}/).slice(0, 6), [
+      "web",
+      "Deployment/web",
+      "cpu: 10%/50%",
+      "1",
+      "10",
+      "4",
+    ]);
+    const describe = await c.kubectl(["describe", "hpa", "web", "-n", NS], { binary: KUBECTL_133 });
+    assert.equal(describe.code, 0, describe.stderr);
+    assert.match(
+      describe.stdout,
+      /resource cpu on pods {2}\(as a percentage of request\): {2}10% \(10m\) \/ 50%/,
+    );
+    assert.match(describe.stdout, /Deployment pods: +4 current \/ 1 desired/);
+    assert.match(
+      describe.stdout,
+      /AbleToScale +True +SucceededRescale +the HPA controller was able to update the target scale to 1/,
+    );
+    assert.match(
+      describe.stdout,
+      /Normal +SuccessfulRescale .*New size: 1; reason: All metrics below target/,
+    );
+  });
+});
+
+describe("what the controller cannot compute", () => {
+  test("a Pods metric: ScalingActive False FailedGetPodsMetric, no scaling, warning events", async () => {
+    await ok("POST", HPAS, {
+      metadata: { name: "custom" },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+        minReplicas: 1,
+        maxReplicas: 10,
+        metrics: [
+          {
+            type: "Pods",
+            pods: {
+              metric: { name: "requests_per_second" },
+              target: { type: "AverageValue", averageValue: "10" },
+            },
+          },
+        ],
+      },
+    });
+    const before = await replicasOf();
+    await sync();
+    assert.equal(await replicasOf(), before);
+    const hpa = await hpaOf("custom");
+    const active = conditionsOf(hpa).find((x) => x.type === "ScalingActive");
+    assert.equal(active?.status, "False");
+    assert.equal(active?.reason, "FailedGetPodsMetric");
+    assert.match(
+      active?.message ?? "",
+      /^the HPA was unable to compute the replica count: unable to get metric requests_per_second: /,
+    );
+    const events = await eventsOf("custom");
+    assert.ok(
+      events.some((e) =>
+        e.startsWith("Warning FailedGetPodsMetric unable to get metric requests_per_second"),
+      ),
+      events.join("\n"),
+    );
+    assert.ok(
+      events.some((e) =>
+        e.startsWith(
+          "Warning FailedComputeMetricsReplicas invalid metrics (1 invalid out of 1), first error is: failed to get pods metric value: ",
+        ),
+      ),
+      events.join("\n"),
+    );
+  });
+
+  test("a missing target: AbleToScale False FailedGetScale naming it", async () => {
+    await ok("POST", HPAS, {
+      metadata: { name: "orphan" },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "nope" },
+        maxReplicas: 3,
+      },
+    });
+    await sync();
+    const hpa = await hpaOf("orphan");
+    assert.deepEqual(conditionsOf(hpa), [
+      {
+        type: "AbleToScale",
+        status: "False",
+        reason: "FailedGetScale",
+        message: `the HPA controller was unable to get the target's current scale: deployments.apps "nope" not found`,
+      },
+    ]);
+    assert.deepEqual(await eventsOf("orphan"), [`Warning FailedGetScale deployments.apps "nope" not found`]);
+  });
+});
