@@ -36,8 +36,28 @@ export class MetricsError extends Error {}
 
 const isWithinTolerance = (ratio: number) => 1 - TOLERANCE <= ratio && ratio <= 1 + TOLERANCE;
 
+/** The controller's readiness flags (upstream's tests use 2 minutes and 10 seconds). */
+export interface ReadinessPeriods {
+  cpuInitializationPeriodMs: number;
+  delayOfInitialReadinessStatusMs: number;
+}
+const DEFAULT_PERIODS: ReadinessPeriods = {
+  cpuInitializationPeriodMs: CPU_INITIALIZATION_PERIOD_MS,
+  delayOfInitialReadinessStatusMs: DELAY_OF_INITIAL_READINESS_STATUS_MS,
+};
+
+/** metav1.Time's zero value (0001-01-01T00:00:00Z), what an unset lastTransitionTime reads as. */
+export const GO_ZERO_TIME = Date.parse("0001-01-01T00:00:00Z");
+const timeOf = (v: unknown) => (typeof v === "string" && v ? Date.parse(v) : GO_ZERO_TIME);
+
 /** groupPods: ready Pods counted, the others sorted into unready, missing (no metric) and ignored. */
-export function groupPods(pods: KubeObject[], metrics: PodMetricsInfo, resource: string, now: Date) {
+export function groupPods(
+  pods: KubeObject[],
+  metrics: PodMetricsInfo,
+  resource: string,
+  now: Date,
+  periods: ReadinessPeriods = DEFAULT_PERIODS,
+) {
   const unready = new Set<string>();
   const missing = new Set<string>();
   const ignored = new Set<string>();
@@ -60,19 +80,19 @@ export function groupPods(pods: KubeObject[], metrics: PodMetricsInfo, resource:
     }
     if (resource === "cpu") {
       const condition = asMaps(status.conditions).find((c) => c.type === "Ready");
-      const started = status.startTime ? Date.parse(asString(status.startTime)) : undefined;
+      const started = status.startTime ? timeOf(status.startTime) : undefined;
       let isUnready: boolean;
       if (!condition || started === undefined) isUnready = true;
       else {
-        const transition = Date.parse(asString(condition.lastTransitionTime)) || 0;
-        if (started + CPU_INITIALIZATION_PERIOD_MS > now.getTime())
+        const transition = timeOf(condition.lastTransitionTime);
+        if (started + periods.cpuInitializationPeriodMs > now.getTime())
           // Still initialising: ignore an unready Pod, or a sample not a whole window after the transition.
           isUnready =
             condition.status === "False" || metric.timestamp.getTime() < transition + metric.windowMs;
         // Ignore a Pod that is unready and has never been ready.
         else
           isUnready =
-            condition.status === "False" && started + DELAY_OF_INITIAL_READINESS_STATUS_MS > transition;
+            condition.status === "False" && started + periods.delayOfInitialReadinessStatusMs > transition;
       }
       if (isUnready) {
         unready.add(name);
@@ -181,11 +201,12 @@ export function resourceReplicas(args: {
   metrics: PodMetricsInfo;
   timestamp: Date;
   now: Date;
+  periods?: ReadinessPeriods;
 }): ReplicaResult {
   const { currentReplicas, targetUtilization, pods, timestamp } = args;
   const metrics = new Map(args.metrics);
   if (pods.length === 0) throw new MetricsError(NO_PODS);
-  const { readyCount, unready, missing, ignored } = groupPods(pods, metrics, args.resource, args.now);
+  const { readyCount, unready, missing, ignored } = groupPods(pods, metrics, args.resource, args.now, args.periods);
   for (const name of [...ignored, ...unready]) metrics.delete(name);
   if (metrics.size === 0) throw new MetricsError(NO_METRICS);
   const requests = calculateRequests(pods, args.container, args.resource);
@@ -232,11 +253,12 @@ export function rawResourceReplicas(args: {
   metrics: PodMetricsInfo;
   timestamp: Date;
   now: Date;
+  periods?: ReadinessPeriods;
 }): ReplicaResult {
   const { currentReplicas, targetUsage, pods, timestamp } = args;
   const metrics = new Map(args.metrics);
   if (pods.length === 0) throw new MetricsError(NO_PODS);
-  const { readyCount, unready, missing, ignored } = groupPods(pods, metrics, args.resource, args.now);
+  const { readyCount, unready, missing, ignored } = groupPods(pods, metrics, args.resource, args.now, args.periods);
   for (const name of [...ignored, ...unready]) metrics.delete(name);
   if (metrics.size === 0) throw new MetricsError(NO_METRICS);
   const { ratio, usage } = metricUsageRatio(metrics, targetUsage);
