@@ -273,6 +273,8 @@ describe("what the controller cannot compute", () => {
     await sync();
     assert.equal(await replicasOf(), before);
     const hpa = await hpaOf("custom");
+    // setCurrentReplicasAndMetricsInStatus: a metric that failed is a zero-valued MetricStatus.
+    assert.deepEqual(hpa.status.currentMetrics, [{ type: "" }]);
     const active = conditionsOf(hpa).find((x) => x.type === "ScalingActive");
     assert.equal(active?.status, "False");
     assert.equal(active?.reason, "FailedGetPodsMetric");

@@ -15,11 +15,11 @@ export interface ScalingRules {
   policies?: ScalingPolicy[];
 }
 
-interface Recommendation {
+export interface Recommendation {
   replicas: number;
   at: number;
 }
-interface ScaleEvent {
+export interface ScaleEvent {
   change: number;
   at: number;
   outdated: boolean;
@@ -162,7 +162,7 @@ export function normalizeDesiredReplicasWithBehaviors(
   return { replicas, conditions: [able, { type: "ScalingLimited", status: limited, reason, message }] };
 }
 
-function stabilizeRecommendationWithBehaviors(
+export function stabilizeRecommendationWithBehaviors(
   history: ScalingHistory,
   a: { currentReplicas: number; desiredReplicas: number; scaleUp: ScalingRules; scaleDown: ScalingRules },
   now: number,
@@ -196,7 +196,7 @@ function stabilizeRecommendationWithBehaviors(
       ];
 }
 
-function convertDesiredReplicasWithBehaviorRate(
+export function convertDesiredReplicasWithBehaviorRate(
   history: ScalingHistory,
   a: {
     currentReplicas: number;
@@ -209,7 +209,7 @@ function convertDesiredReplicasWithBehaviorRate(
   now: number,
 ): [number, string, string] {
   if (a.desiredReplicas > a.currentReplicas) {
-    let limit = scaleUpLimit(a.currentReplicas, history.scaleUpEvents, a.scaleUp, now);
+    let limit = scaleUpLimit(a.currentReplicas, history, a.scaleUp, now);
     if (limit < a.currentReplicas) limit = a.currentReplicas; // no further scale-up until events expire
     const [maximumAllowed, reason, message] =
       a.maxReplicas > limit
@@ -225,7 +225,7 @@ function convertDesiredReplicasWithBehaviorRate(
           ];
     if (a.desiredReplicas > maximumAllowed) return [maximumAllowed, reason, message];
   } else if (a.desiredReplicas < a.currentReplicas) {
-    let limit = scaleDownLimit(a.currentReplicas, history.scaleDownEvents, a.scaleDown, now);
+    let limit = scaleDownLimit(a.currentReplicas, history, a.scaleDown, now);
     if (limit > a.currentReplicas) limit = a.currentReplicas;
     const [minimumAllowed, reason, message] =
       a.minReplicas < limit
@@ -245,10 +245,16 @@ function convertDesiredReplicasWithBehaviorRate(
 }
 
 /** getReplicasChangePerPeriod */
-function changeInPeriod(periodSeconds: number, events: ScaleEvent[], now: number): number {
+export function changeInPeriod(periodSeconds: number, events: ScaleEvent[], now: number): number {
   const cutoff = now - periodSeconds * 1000;
   return events.filter((e) => e.at > cutoff).reduce((sum, e) => sum + e.change, 0);
 }
+
+/** The replicas at the start of a policy's period: both directions' changes within it undone. */
+const periodStart = (current: number, history: ScalingHistory, periodSeconds: number, now: number) =>
+  current -
+  changeInPeriod(periodSeconds, history.scaleUpEvents, now) +
+  changeInPeriod(periodSeconds, history.scaleDownEvents, now);
 
 const INT32_MAX = 2 ** 31 - 1;
 const INT32_MIN = -(2 ** 31);
@@ -256,7 +262,7 @@ const INT32_MIN = -(2 ** 31);
 /** calculateScaleUpLimitWithScalingRules */
 export function scaleUpLimit(
   current: number,
-  events: ScaleEvent[],
+  history: ScalingHistory,
   rules: ScalingRules,
   now: number,
 ): number {
@@ -264,7 +270,7 @@ export function scaleUpLimit(
   const pickMin = rules.selectPolicy === "Min";
   let result = pickMin ? INT32_MAX : INT32_MIN;
   for (const p of rules.policies ?? []) {
-    const start = current - changeInPeriod(p.periodSeconds, events, now);
+    const start = periodStart(current, history, p.periodSeconds, now);
     // Rounded up: a rounded-down change might never add a replica.
     const proposed = p.type === "Pods" ? start + p.value : Math.ceil(start * (1 + p.value / 100));
     result = pickMin ? Math.min(result, proposed) : Math.max(result, proposed);
@@ -275,7 +281,7 @@ export function scaleUpLimit(
 /** calculateScaleDownLimitWithBehaviors */
 export function scaleDownLimit(
   current: number,
-  events: ScaleEvent[],
+  history: ScalingHistory,
   rules: ScalingRules,
   now: number,
 ): number {
@@ -283,7 +289,7 @@ export function scaleDownLimit(
   const pickMin = rules.selectPolicy === "Min";
   let result = pickMin ? INT32_MIN : INT32_MAX;
   for (const p of rules.policies ?? []) {
-    const start = current + changeInPeriod(p.periodSeconds, events, now);
+    const start = periodStart(current, history, p.periodSeconds, now);
     const proposed = p.type === "Pods" ? start - p.value : Math.trunc(start * (1 - p.value / 100));
     result = pickMin ? Math.max(result, proposed) : Math.min(result, proposed);
   }

@@ -206,7 +206,13 @@ export function resourceReplicas(args: {
   const { currentReplicas, targetUtilization, pods, timestamp } = args;
   const metrics = new Map(args.metrics);
   if (pods.length === 0) throw new MetricsError(NO_PODS);
-  const { readyCount, unready, missing, ignored } = groupPods(pods, metrics, args.resource, args.now, args.periods);
+  const { readyCount, unready, missing, ignored } = groupPods(
+    pods,
+    metrics,
+    args.resource,
+    args.now,
+    args.periods,
+  );
   for (const name of [...ignored, ...unready]) metrics.delete(name);
   if (metrics.size === 0) throw new MetricsError(NO_METRICS);
   const requests = calculateRequests(pods, args.container, args.resource);
@@ -258,7 +264,13 @@ export function rawResourceReplicas(args: {
   const { currentReplicas, targetUsage, pods, timestamp } = args;
   const metrics = new Map(args.metrics);
   if (pods.length === 0) throw new MetricsError(NO_PODS);
-  const { readyCount, unready, missing, ignored } = groupPods(pods, metrics, args.resource, args.now, args.periods);
+  const { readyCount, unready, missing, ignored } = groupPods(
+    pods,
+    metrics,
+    args.resource,
+    args.now,
+    args.periods,
+  );
   for (const name of [...ignored, ...unready]) metrics.delete(name);
   if (metrics.size === 0) throw new MetricsError(NO_METRICS);
   const { ratio, usage } = metricUsageRatio(metrics, targetUsage);

@@ -191,7 +191,8 @@ export function startHorizontalController(c: ControllerContext, o: HorizontalCon
       const computed = computeReplicasForMetrics(hpa, scaleObj, namespace, now, setCondition);
       for (const e of computed.events) await event("Warning", e.reason, e.message);
       if (computed.error) {
-        setStatus(currentReplicas, asNumber(status.desiredReplicas), asMaps(status.currentMetrics), false);
+        // setCurrentReplicasAndMetricsInStatus: the metrics that could be read, zero-valued the others.
+        setStatus(currentReplicas, asNumber(status.desiredReplicas), computed.statuses, false);
         await writeStatus();
         await event("Warning", "FailedComputeMetricsReplicas", computed.error);
         return;
@@ -238,7 +239,7 @@ export function startHorizontalController(c: ControllerContext, o: HorizontalCon
           "FailedUpdateScale",
           `the HPA controller was unable to update the target scale: ${message}`,
         );
-        setStatus(currentReplicas, asNumber(status.desiredReplicas), asMaps(status.currentMetrics), false);
+        setStatus(currentReplicas, asNumber(status.desiredReplicas), metricStatuses, false);
         await writeStatus();
         return;
       }
