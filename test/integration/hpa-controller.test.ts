@@ -108,6 +108,17 @@ before(async () => {
     },
   });
   assert.equal(await runPods(), 2);
+  await ok("POST", DEPLOYMENTS, {
+    metadata: { name: "api" },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: "api" } },
+      template: {
+        metadata: { labels: { app: "api" } },
+        spec: { containers: [{ name: "main", image: "busybox" }] },
+      },
+    },
+  });
 });
 after(() => c?.stop());
 
@@ -255,7 +266,7 @@ describe("what the controller cannot compute", () => {
     await ok("POST", HPAS, {
       metadata: { name: "custom" },
       spec: {
-        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "api" },
         minReplicas: 1,
         maxReplicas: 10,
         metrics: [
@@ -269,33 +280,24 @@ describe("what the controller cannot compute", () => {
         ],
       },
     });
-    const before = await replicasOf();
     await sync();
-    assert.equal(await replicasOf(), before);
+    assert.equal((await ok("GET", `${DEPLOYMENTS}/api`)).spec.replicas, 1);
     const hpa = await hpaOf("custom");
     // setCurrentReplicasAndMetricsInStatus: a metric that failed is a zero-valued MetricStatus.
     assert.deepEqual(hpa.status.currentMetrics, [{ type: "" }]);
     const active = conditionsOf(hpa).find((x) => x.type === "ScalingActive");
     assert.equal(active?.status, "False");
     assert.equal(active?.reason, "FailedGetPodsMetric");
-    assert.match(
-      active?.message ?? "",
-      /^the HPA was unable to compute the replica count: unable to get metric requests_per_second: /,
-    );
-    const events = await eventsOf("custom");
-    assert.ok(
-      events.some((e) =>
-        e.startsWith("Warning FailedGetPodsMetric unable to get metric requests_per_second"),
-      ),
-      events.join("\n"),
-    );
-    assert.ok(
-      events.some((e) =>
-        e.startsWith(
-          "Warning FailedComputeMetricsReplicas invalid metrics (1 invalid out of 1), first error is: failed to get pods metric value: ",
-        ),
-      ),
-      events.join("\n"),
+    const inner =
+      "unable to get metric requests_per_second: unable to fetch metrics from custom metrics API: no known available metric versions found";
+    assert.equal(active?.message, `the HPA was unable to compute the replica count: ${inner}`);
+    // Both in the same second: compared as a set.
+    assert.deepEqual(
+      (await eventsOf("custom")).sort(),
+      [
+        `Warning FailedGetPodsMetric ${inner}`,
+        `Warning FailedComputeMetricsReplicas invalid metrics (1 invalid out of 1), first error is: failed to get pods metric value: ${inner}`,
+      ].sort(),
     );
   });
 
@@ -318,5 +320,31 @@ describe("what the controller cannot compute", () => {
       },
     ]);
     assert.deepEqual(await eventsOf("orphan"), [`Warning FailedGetScale deployments.apps "nope" not found`]);
+  });
+
+  test("two HPAs picking the same Pods: both ScalingActive False AmbiguousSelector, nothing scaled", async () => {
+    await ok("POST", HPAS, {
+      metadata: { name: "web-twin" },
+      spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" }, maxReplicas: 10 },
+    });
+    const replicas = await replicasOf();
+    cpuPerPod = 10_000_000;
+    await sync();
+    await sync(); // the second sync knows both HPAs' selectors
+    assert.equal(await replicasOf(), replicas);
+    const message =
+      "pods by selector app=web are controlled by multiple HPAs: [default/web default/web-twin]";
+    for (const name of ["web", "web-twin"]) {
+      const active = conditionsOf(await hpaOf(name)).find((x) => x.type === "ScalingActive");
+      assert.deepEqual(active, {
+        type: "ScalingActive",
+        status: "False",
+        reason: "AmbiguousSelector",
+        message,
+      });
+      const events = await eventsOf(name);
+      assert.ok(events.includes(`Warning AmbiguousSelector ${message}`), events.join("\n"));
+      assert.ok(events.includes(`Warning FailedComputeMetricsReplicas ${message}`), events.join("\n"));
+    }
   });
 });

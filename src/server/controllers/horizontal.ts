@@ -6,12 +6,25 @@
 // (horizontal-behavior.ts), writes the target's /scale and its own /status, and records events.
 // Pods, Object and External metrics need a custom/external metrics API, which this server has not:
 // they fail as upstream's do when that API answers 404.
-import { matchesLabels, parseLabelSelector, SelectorParseError } from "../../meta/labels.ts";
+import {
+  type LabelSelectorExpr,
+  matchesLabels,
+  parseLabelSelector,
+  SelectorParseError,
+} from "../../meta/labels.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import type { MetricsSource } from "../context.ts";
 import { isCustomResourceDef, setAt } from "../crd/resource-defs.ts";
 import { scaleOf } from "../handlers/scale.ts";
-import { asMap, asMaps, asNumber, asString, deepEqual, type Json } from "../registry/json-access.ts";
+import {
+  asMap,
+  asMaps,
+  asNumber,
+  asString,
+  asStrings,
+  deepEqual,
+  type Json,
+} from "../registry/json-access.ts";
 import { rfc3339 } from "../registry/objects.ts";
 import { formatMilli, quantityMilli } from "../registry/quantity.ts";
 import { type ResourceDef, storageKey } from "../registry/types.ts";
@@ -73,6 +86,8 @@ export function startHorizontalController(c: ControllerContext, o: HorizontalCon
   const record = eventRecorder(c, o.clock, COMPONENT);
   const histories = new Map<string, ScalingHistory>();
   const timers = new Map<string, () => void>();
+  /** The selectors of the HPAs synced so far (upstream's hpaSelectors), to find two scaling the same Pods. */
+  const selectors = new Map<string, { namespace: string; selector: LabelSelectorExpr }>();
 
   // The fixed-interval rate limiter of upstream's queue: an HPA is synced one period after it is added
   // or changed, then every period.
@@ -92,6 +107,7 @@ export function startHorizontalController(c: ControllerContext, o: HorizontalCon
     const hpa = c.store.get(HPAS, namespace, name)?.object();
     if (!hpa || hpa.metadata.deletionTimestamp) {
       histories.delete(key);
+      selectors.delete(key);
       timers.get(key)?.();
       timers.delete(key);
       return;
@@ -329,25 +345,42 @@ export function startHorizontalController(c: ControllerContext, o: HorizontalCon
         "InvalidSelector",
         "the HPA target's scale is missing a selector",
       );
-      return { replicas: 0, metric: "", statuses: [], error: "selector is required", events };
+      return { replicas: -1, metric: "", statuses: [], error: "selector is required", events };
     }
-    let selector: ReturnType<typeof parseLabelSelector>;
+    // validateAndParseSelector
+    const fail = (reason: string, message: string) => {
+      events.push({ reason, message });
+      setCondition("ScalingActive", "False", reason, message);
+      return { replicas: -1, metric: "", statuses: [], error: message, events };
+    };
+    let selector: LabelSelectorExpr;
     try {
       selector = parseLabelSelector(selectorString);
     } catch (err) {
       const message = err instanceof SelectorParseError ? err.message : String(err);
-      events.push({ reason: "InvalidSelector", message });
-      setCondition(
-        "ScalingActive",
-        "False",
+      return fail(
         "InvalidSelector",
-        `the HPA target's scale has an invalid selector: ${message}`,
+        `couldn't convert selector into a corresponding internal selector object: ${message}`,
       );
-      return { replicas: 0, metric: "", statuses: [], error: message, events };
     }
+    const key = `${namespace}/${hpa.metadata.name}`;
+    selectors.set(key, { namespace, selector });
     const pods = c.store
       .list("pods", { namespace, filter: (e) => matchesLabels(selector, e.labels as Record<string, string>) })
       .items.map((e) => e.object());
+    // hpasControllingPodsUnderSelector: every HPA (whose selector is known) picking one of these Pods.
+    const selecting = [...selectors]
+      .filter(
+        ([, s]) =>
+          s.namespace === namespace && pods.some((p) => matchesLabels(s.selector, p.metadata?.labels ?? {})),
+      )
+      .map(([k]) => k)
+      .sort();
+    if (selecting.length > 1)
+      return fail(
+        "AmbiguousSelector",
+        `pods by selector ${selectorString} are controlled by multiple HPAs: [${selecting.join(" ")}]`,
+      );
     const specReplicas = asNumber(asMap(scale.spec).replicas);
     const specs = asMaps(asMap(hpa.spec).metrics);
     const statuses: Json[] = specs.map(() => ({ type: "" }));
@@ -417,38 +450,44 @@ export function startHorizontalController(c: ControllerContext, o: HorizontalCon
           pods,
           now,
         );
-        const status: Json = { name: resource, current };
-        if (container) status.container = container;
+        // ResourceMetricStatus {name, current}; ContainerResourceMetricStatus {name, current, container}.
+        const status =
+          type === "Resource" ? { name: resource, current } : { name: resource, current, container };
         return {
           replicas,
           metric,
-          status: {
-            type,
-            [type === "Resource" ? "resource" : "containerResource"]:
-              type === "Resource" ? status : { name: resource, container, current },
-          },
+          status: { type, [type === "Resource" ? "resource" : "containerResource"]: status },
         };
       } catch (err) {
         throw new MetricError((err as Error).message, reason);
       }
     }
-    // No custom or external metrics API is served: upstream's errors when its discovery finds none.
-    const name = asString(asMap(asMap(asMap(m)[lowerFirst(type)]).metric).name);
+    // No custom or external metrics API is served: the errors upstream's clients give then (the custom
+    // metrics client finds no version in discovery; the external one gets a 404).
+    const source = asMap(m[lowerFirst(type)]);
+    const metric = asMap(source.metric);
+    const name = asString(metric.name);
+    const noCustomApi =
+      "unable to fetch metrics from custom metrics API: no known available metric versions found";
     if (type === "Pods") {
-      const inner = `unable to get metric ${name}: unable to fetch metrics from custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered`;
+      const inner = `unable to get metric ${name}: ${noCustomApi}`;
       throw new MetricError(`failed to get pods metric value: ${inner}`, "FailedGetPodsMetric", inner);
     }
     if (type === "Object") {
-      const inner = `unable to get metric ${name}: unable to fetch metrics from custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered`;
+      const ref = asMap(source.describedObject);
+      // Upstream's format string takes its arguments in this order.
+      const inner = `unable to get metric ${name}: ${asString(ref.kind)} on ${namespace} ${asString(ref.name)}/${noCustomApi}`;
       throw new MetricError(`failed to get object metric value: ${inner}`, "FailedGetObjectMetric", inner);
     }
     if (type === "External") {
-      const inner = `unable to get external metric ${namespace}/${name}: unable to fetch metrics from external metrics API: no external metrics API (external.metrics.k8s.io) registered`;
-      throw new MetricError(
-        `failed to get external metric ${name}: ${inner}`,
-        "FailedGetExternalMetric",
-        inner,
-      );
+      const inner =
+        `unable to get external metric ${namespace}/${name}/${goLabelSelector(metric.selector)}: ` +
+        `unable to fetch metrics from external metrics API: the server could not find the requested resource (get ${name}.external.metrics.k8s.io)`;
+      const wrapped =
+        asMap(source.target).averageValue !== undefined
+          ? `failed to get ${name} external metric: ${inner}`
+          : `failed to get external metric ${name}: ${inner}`;
+      throw new MetricError(wrapped, "FailedGetExternalMetric", inner);
     }
     const message = `unknown metric source type "${type}"`;
     throw new MetricError(message, "InvalidMetricSourceType");
@@ -551,6 +590,23 @@ export function startHorizontalController(c: ControllerContext, o: HorizontalCon
 }
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+
+/** %+v of a *metav1.LabelSelector: its generated String() ("nil" for none). */
+function goLabelSelector(v: unknown): string {
+  if (v == null) return "nil";
+  const sel = asMap(v);
+  const labels = Object.entries(asMap(sel.matchLabels))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, x]) => `${k}: ${String(x)},`)
+    .join("");
+  const exprs = asMaps(sel.matchExpressions)
+    .map(
+      (e) =>
+        `LabelSelectorRequirement{Key:${asString(e.key)},Operator:${asString(e.operator)},Values:[${asStrings(e.values).join(" ")}],},`,
+    )
+    .join("");
+  return `&LabelSelector{MatchLabels:map[string]string{${labels}},MatchExpressions:[]LabelSelectorRequirement{${exprs}},}`;
+}
 
 /** Quantity.MilliValue() of a quantity string (rounded up). */
 const milliOf = (q: unknown): number => Number(quantityMilli(String(q)));
