@@ -16,18 +16,24 @@ const DEPLOYMENTS = `/apis/apps/v1/namespaces/${NS}/deployments`;
 const KUBECTL_133 = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33";
 const clock = new ManualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
 
-/** CPU each `web` Pod uses, in nanocores; memory is fixed. */
+/** CPU each `web` Pod uses, in nanocores; memory is fixed. `db` Pods' containers use 32 MiB and 1 MiB. */
 let cpuPerPod = 0;
+const MiB = 1024 ** 2;
+const usageOf = (name: string) =>
+  name.startsWith("web-")
+    ? [{ name: "main", usage: { cpuNanoCores: cpuPerPod, memoryBytes: 32 * MiB } }]
+    : name.startsWith("db-")
+      ? [
+          { name: "main", usage: { cpuNanoCores: 1_000_000, memoryBytes: 32 * MiB } },
+          { name: "side", usage: { cpuNanoCores: 1_000_000, memoryBytes: MiB } },
+        ]
+      : undefined;
 const source: MetricsSource = {
   node: () => undefined,
-  pod: (ref) =>
-    ref.node === "n1" && ref.name.startsWith("web-")
-      ? {
-          timestamp: clock.now(),
-          windowMs: 15_000,
-          containers: [{ name: "main", usage: { cpuNanoCores: cpuPerPod, memoryBytes: 32 * 1024 ** 2 } }],
-        }
-      : undefined,
+  pod: (ref) => {
+    const containers = ref.node === "n1" ? usageOf(ref.name) : undefined;
+    return containers && { timestamp: clock.now(), windowMs: 15_000, containers };
+  },
 };
 
 let c: TestCluster;
@@ -38,10 +44,10 @@ async function ok(method: string, path: string, body?: unknown) {
   return r.json;
 }
 
-/** The kubelet's part: every `web` Pod bound to n1, Running and Ready since ten minutes ago. */
-async function runPods(): Promise<number> {
+/** The kubelet's part: every `app` Pod bound to n1, Running and Ready since ten minutes ago. */
+async function runPods(app = "web"): Promise<number> {
   await c.server.settle();
-  const pods = (await ok("GET", `/api/v1/namespaces/${NS}/pods?labelSelector=app%3Dweb`)).items;
+  const pods = (await ok("GET", `/api/v1/namespaces/${NS}/pods?labelSelector=app%3D${app}`)).items;
   const since = new Date(clock.now().getTime() - 600_000).toISOString().replace(/\.\d+Z$/, "Z");
   for (const pod of pods) {
     if (pod.metadata.deletionTimestamp) continue;
@@ -258,6 +264,59 @@ describe("scaling a Deployment on CPU utilization", () => {
       describe.stdout,
       /Normal +SuccessfulRescale .*New size: 1; reason: All metrics below target/,
     );
+  });
+});
+
+describe("a StatefulSet on one container's memory (ContainerResource, AverageValue)", () => {
+  test("32 MiB in container main against 16 MiB: two Pods become four; the status names the container", async () => {
+    await ok("POST", `/apis/apps/v1/namespaces/${NS}/statefulsets`, {
+      metadata: { name: "db" },
+      spec: {
+        replicas: 2,
+        podManagementPolicy: "Parallel",
+        serviceName: "db",
+        selector: { matchLabels: { app: "db" } },
+        template: {
+          metadata: { labels: { app: "db" } },
+          spec: {
+            containers: [
+              { name: "main", image: "busybox" },
+              { name: "side", image: "busybox" },
+            ],
+          },
+        },
+      },
+    });
+    assert.equal(await runPods("db"), 2);
+    await ok("POST", HPAS, {
+      metadata: { name: "db" },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: "db" },
+        maxReplicas: 8,
+        metrics: [
+          {
+            type: "ContainerResource",
+            containerResource: {
+              name: "memory",
+              container: "main",
+              target: { type: "AverageValue", averageValue: "16Mi" },
+            },
+          },
+        ],
+      },
+    });
+    await sync();
+    assert.equal((await ok("GET", `/apis/apps/v1/namespaces/${NS}/statefulsets/db`)).spec.replicas, 4);
+    const hpa = await hpaOf("db");
+    assert.deepEqual(hpa.status.currentMetrics, [
+      {
+        type: "ContainerResource",
+        containerResource: { name: "memory", current: { averageValue: String(32 * MiB) }, container: "main" },
+      },
+    ]);
+    assert.deepEqual(await eventsOf("db"), [
+      "Normal SuccessfulRescale New size: 4; reason: memory resource above target",
+    ]);
   });
 });
 
