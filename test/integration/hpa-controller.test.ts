@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { MetricsSource } from "../../src/server/context.ts";
 import { ManualClock } from "../../src/server/controllers/clock.ts";
-import { startTestCluster, type TestCluster } from "../helpers/cluster.ts";
+import { eventually, startTestCluster, type TestCluster } from "../helpers/cluster.ts";
 
 const NS = "default";
 const HPAS = `/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers`;
@@ -317,6 +317,94 @@ describe("a StatefulSet on one container's memory (ContainerResource, AverageVal
     assert.deepEqual(await eventsOf("db"), [
       "Normal SuccessfulRescale New size: 4; reason: memory resource above target",
     ]);
+  });
+});
+
+describe("a custom resource with a scale subresource", () => {
+  test("below minReplicas it is scaled through its specReplicasPath; then, without usage, ScalingActive is False", async () => {
+    await ok("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+      metadata: { name: "crawlers.example.com" },
+      spec: {
+        group: "example.com",
+        scope: "Namespaced",
+        names: { plural: "crawlers", singular: "crawler", kind: "Crawler" },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            subresources: {
+              status: {},
+              scale: {
+                specReplicasPath: ".spec.size",
+                statusReplicasPath: ".status.size",
+                labelSelectorPath: ".status.selector",
+              },
+            },
+            schema: {
+              openAPIV3Schema: {
+                type: "object",
+                properties: {
+                  spec: { type: "object", properties: { size: { type: "integer" } } },
+                  status: {
+                    type: "object",
+                    properties: { size: { type: "integer" }, selector: { type: "string" } },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+    const CRAWLERS = `/apis/example.com/v1/namespaces/${NS}/crawlers`;
+    const crawler = await eventually(
+      async () => {
+        const r = await c.admin("POST", CRAWLERS, {
+          apiVersion: "example.com/v1",
+          kind: "Crawler",
+          metadata: { name: "c1" },
+          spec: { size: 1 },
+        });
+        return r.status === 201 && r.json;
+      },
+      30_000,
+      "the CRD to be served",
+    );
+    await ok("PUT", `${CRAWLERS}/c1/status`, { ...crawler, status: { size: 1, selector: "app=crawler" } });
+    await ok("POST", HPAS, {
+      metadata: { name: "crawler" },
+      spec: {
+        scaleTargetRef: { apiVersion: "example.com/v1", kind: "Crawler", name: "c1" },
+        minReplicas: 3,
+        maxReplicas: 5,
+      },
+    });
+    await sync();
+    assert.equal((await ok("GET", `${CRAWLERS}/c1`)).spec.size, 3);
+    const hpa = await hpaOf("crawler");
+    assert.deepEqual(conditionsOf(hpa), [
+      {
+        type: "AbleToScale",
+        status: "True",
+        reason: "SucceededRescale",
+        message: "the HPA controller was able to update the target scale to 3",
+      },
+    ]);
+    assert.equal(hpa.status.desiredReplicas, 3);
+    assert.deepEqual(await eventsOf("crawler"), [
+      "Normal SuccessfulRescale New size: 3; reason: Current number of replicas below Spec.MinReplicas",
+    ]);
+    // The next sync reads usage: there is none for these (absent) Pods.
+    await sync();
+    const active = conditionsOf(await hpaOf("crawler")).find((x) => x.type === "ScalingActive");
+    assert.deepEqual(active, {
+      type: "ScalingActive",
+      status: "False",
+      reason: "FailedGetResourceMetric",
+      message:
+        "the HPA was unable to compute the replica count: failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API",
+    });
   });
 });
 
