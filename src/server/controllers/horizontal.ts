@@ -140,27 +140,27 @@ export function startHorizontalController(c: ControllerContext, o: HorizontalCon
     const apply = (u: ConditionUpdate) => setCondition(u.type, u.status, u.reason, u.message);
     const event = (type: "Normal" | "Warning", reason: string, message: string) =>
       record(hpa, type, reason, message);
+    /** setStatus: the status rebuilt in HorizontalPodAutoscalerStatus's field order, omitempty as Go. */
     const setStatus = (current: number, desired: number, metrics: Json[] | undefined, rescaled: boolean) => {
-      const next: Json = { currentReplicas: current || undefined, desiredReplicas: desired };
-      const last = rescaled ? rfc3339(now) : status.lastScaleTime;
-      if (last) next.lastScaleTime = last;
-      if (metrics?.length) next.currentMetrics = metrics;
-      if (status.conditions) next.conditions = status.conditions;
-      if (!next.currentReplicas) delete next.currentReplicas;
+      const lastScaleTime = rescaled ? rfc3339(now) : status.lastScaleTime;
+      const conditions = status.conditions;
       for (const k of Object.keys(status)) delete status[k];
-      Object.assign(status, next);
+      Object.assign(status, {
+        ...(lastScaleTime ? { lastScaleTime } : {}),
+        ...(current ? { currentReplicas: current } : {}),
+        desiredReplicas: desired,
+        ...(metrics?.length ? { currentMetrics: metrics } : {}),
+        ...(conditions ? { conditions } : {}),
+      });
     };
     const writeStatus = () => updateStatusIfNeeded(hpa, original, status);
 
     const target = scaleTarget(asString(ref.apiVersion), asString(ref.kind));
     const scale = target.def && c.store.get(storageKey(target.def), namespace, asString(ref.name))?.object();
-    const scaleError =
-      target.error ??
-      (!scale
-        ? `${target.def!.resource}${target.def!.group ? `.${target.def!.group}` : ""} "${asString(ref.name)}" not found`
-        : undefined);
-    if (scaleError || !scale || !target.def) {
-      const message = scaleError ?? "unrecognized resource";
+    if (!target.def || !scale) {
+      // The scale client's NotFound names the target's group resource.
+      const resource = target.def && [target.def.resource, target.def.group].filter(Boolean).join(".");
+      const message = target.error ?? `${resource} "${asString(ref.name)}" not found`;
       await event("Warning", "FailedGetScale", message);
       setCondition(
         "AbleToScale",
