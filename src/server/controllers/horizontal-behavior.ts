@@ -1,5 +1,6 @@
 // How the HPA bounds a metrics proposal, ported from kubernetes pkg/controller/podautoscaler/horizontal.go
-// (v1.34 development tree): without spec.behavior normalizeDesiredReplicas (a 5-minute downscale
+// (a recent stored copy, whose rate limits undo both directions' events within a period; checked against
+// its horizontal_test.go): without spec.behavior normalizeDesiredReplicas (a 5-minute downscale
 // stabilization window, scale-up at most max(2×current, 4)); with it normalizeDesiredReplicasWithBehaviors
 // (stabilization windows, then the policies' rate over their periods). Each returns the replicas and the
 // AbleToScale / ScalingLimited conditions to set. Times come from the caller's clock.

@@ -1,7 +1,8 @@
 // The HPA's replica calculation for resource metrics, ported from kubernetes pkg/controller/podautoscaler
 // (replica_calculator.go GetResourceReplicas, GetRawResourceReplicas/calcPlainMetricReplicas, groupPods,
 // calculateRequests; metrics/utilization.go; metrics/client.go getPodMetrics/getContainerMetrics), as of
-// the v1.34 development tree (fixed 10% tolerance both ways: HPAConfigurableTolerance is not served).
+// the v1.34 development tree (its Tolerances fixed at upstream's default 10% both ways: the alpha
+// HPAConfigurableTolerance field is not served).
 // Values are milli-units (cpu millicores, memory bytes × 1000), as upstream's Quantity.MilliValue().
 import type { KubeObject } from "../../meta/types.ts";
 import { asMap, asMaps, asString } from "../registry/json-access.ts";

@@ -1,11 +1,12 @@
 // The HorizontalPodAutoscaler controller for resource metrics, ported from kubernetes
 // pkg/controller/podautoscaler/horizontal.go (reconcileAutoscaler, computeReplicasForMetrics,
-// computeStatusForResourceMetricGeneric, setCondition, setStatus; the v1.34 development tree): every sync
+// computeStatusForResourceMetricGeneric, validateAndParseSelector, setCondition, setStatus; a recent
+// stored copy, with AmbiguousSelector and setCurrentReplicasAndMetricsInStatus): every sync
 // period (15 s) each HPA reads its target's /scale, asks the local runtime's usage (what metrics.k8s.io
 // serves) for the Pods its selector picks, proposes replicas per metric (the highest wins), bounds them
 // (horizontal-behavior.ts), writes the target's /scale and its own /status, and records events.
 // Pods, Object and External metrics need a custom/external metrics API, which this server has not:
-// they fail as upstream's do when that API answers 404.
+// they fail as upstream's do without one.
 import {
   type LabelSelectorExpr,
   matchesLabels,
