@@ -22,12 +22,14 @@ const MiB = 1024 ** 2;
 const usageOf = (name: string) =>
   name.startsWith("web-")
     ? [{ name: "main", usage: { cpuNanoCores: cpuPerPod, memoryBytes: 32 * MiB } }]
-    : name.startsWith("db-")
-      ? [
-          { name: "main", usage: { cpuNanoCores: 1_000_000, memoryBytes: 32 * MiB } },
-          { name: "side", usage: { cpuNanoCores: 1_000_000, memoryBytes: MiB } },
-        ]
-      : undefined;
+    : name.startsWith("burst-")
+      ? [{ name: "main", usage: { cpuNanoCores: 400_000_000, memoryBytes: MiB } }]
+      : name.startsWith("db-")
+        ? [
+            { name: "main", usage: { cpuNanoCores: 1_000_000, memoryBytes: 32 * MiB } },
+            { name: "side", usage: { cpuNanoCores: 1_000_000, memoryBytes: MiB } },
+          ]
+        : undefined;
 const source: MetricsSource = {
   node: () => undefined,
   pod: (ref) => {
@@ -316,6 +318,59 @@ describe("a StatefulSet on one container's memory (ContainerResource, AverageVal
     ]);
     assert.deepEqual(await eventsOf("db"), [
       "Normal SuccessfulRescale New size: 4; reason: memory resource above target",
+    ]);
+  });
+});
+
+describe("spec.behavior", () => {
+  test("a scale-up policy of one Pod per minute limits 8 wanted replicas to 2, then holds them for the period", async () => {
+    await ok("POST", DEPLOYMENTS, {
+      metadata: { name: "burst" },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "burst" } },
+        template: {
+          metadata: { labels: { app: "burst" } },
+          spec: {
+            containers: [{ name: "main", image: "busybox", resources: { requests: { cpu: "100m" } } }],
+          },
+        },
+      },
+    });
+    assert.equal(await runPods("burst"), 1);
+    await ok("POST", HPAS, {
+      metadata: { name: "burst" },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "burst" },
+        maxReplicas: 10,
+        metrics: [
+          {
+            type: "Resource",
+            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } },
+          },
+        ],
+        behavior: { scaleUp: { policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] } },
+      },
+    });
+    const limited = {
+      type: "ScalingLimited",
+      status: "True",
+      reason: "ScaleUpLimit",
+      message: "the desired replica count is increasing faster than the maximum scale rate",
+    };
+    await sync();
+    const replicas = async () => (await ok("GET", `${DEPLOYMENTS}/burst`)).spec.replicas;
+    assert.equal(await replicas(), 2, "400% of the request against 50% wants 8");
+    assert.deepEqual(conditionsOf(await hpaOf("burst"))[2], limited);
+    assert.equal(await runPods("burst"), 2);
+    await sync();
+    assert.equal(await replicas(), 2, "the policy's minute has not passed");
+    assert.deepEqual(conditionsOf(await hpaOf("burst"))[2], limited);
+    await sync(60_000);
+    assert.equal(await replicas(), 3);
+    assert.deepEqual(await eventsOf("burst"), [
+      "Normal SuccessfulRescale New size: 2; reason: cpu resource utilization (percentage of request) above target",
+      "Normal SuccessfulRescale New size: 3; reason: cpu resource utilization (percentage of request) above target",
     ]);
   });
 });
