@@ -32,6 +32,7 @@ import { startDisruptionController } from "./controllers/disruption.ts";
 import { startEndpointsController } from "./controllers/endpoints.ts";
 import { startFlowSchemaStatusController } from "./controllers/flowschema-status.ts";
 import { startGarbageCollector } from "./controllers/garbage-collector.ts";
+import { startHorizontalController } from "./controllers/horizontal.ts";
 import { type BatchControllerOptions, startJobControllers } from "./controllers/job.ts";
 import { startLegacyTokenController } from "./controllers/legacy-tokens.ts";
 import { startRootCaController, startServiceAccountController } from "./controllers/namespace-defaults.ts";
@@ -316,6 +317,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     startReplicationManager(controllerContext),
     startResourceQuotaController(controllerContext),
     startDisruptionController(controllerContext),
+    startHorizontalController(controllerContext, { clock, metrics: opts.metrics }),
     ...startJobControllers(controllerContext, { ...opts.batch, clock }),
     startCronJobController(controllerContext, { clock }),
     startGarbageCollector(controllerContext),

@@ -57,7 +57,7 @@ function customScaleOf(obj: Scalable, paths: ScalePaths): KubeObject {
   };
 }
 
-function scaleOf(obj: Scalable, def: ResourceDef | undefined): KubeObject {
+export function scaleOf(obj: Scalable, def: ResourceDef | undefined): KubeObject {
   if (def && isCustomResourceDef(def) && def.scale) return customScaleOf(obj, def.scale);
   // A ReplicationController's selector is a plain label map; the apps kinds' a LabelSelector.
   const selector =
