@@ -464,7 +464,8 @@ export function startHorizontalController(c: ControllerContext, o: HorizontalCon
       }
     }
     // No custom or external metrics API is served: the errors upstream's clients give then (the custom
-    // metrics client finds no version in discovery; the external one gets a 404).
+    // metrics client finds no version in discovery — k8s.io/metrics pkg/client/custom_metrics/versions.go —
+    // wrapped by podautoscaler/metrics/rest_metrics_client.go; the external one gets a 404).
     const source = asMap(m[lowerFirst(type)]);
     const metric = asMap(source.metric);
     const name = asString(metric.name);
