@@ -141,15 +141,17 @@ export class NetworkPolicyController {
   sync(): Promise<void> {
     this.#syncing = this.#syncing.then(async () => {
       if (this.#stopped) return;
-      const { pods, extra } = this.#inputs();
-      const namespaces = this.#namespaces.store
-        .list()
-        .map((n) => ({ name: n.metadata?.name ?? "", labels: n.metadata?.labels ?? {} }));
-      const firewalls = podFirewalls(this.#policies.store.list(), pods, namespaces, extra);
-      const rules = renderPolicyRules(this.#chains, this.#bridge, firewalls);
-      const key = rules.rules.join("\n");
-      if (key === this.#last) return;
+      // Everything inside the try: a rejected #syncing would end every later sync (and crash the process).
       try {
+        const { pods, extra } = this.#inputs();
+        const namespaces = this.#namespaces.store
+          .list()
+          .map((n) => ({ name: n.metadata?.name ?? "", labels: n.metadata?.labels ?? {} }));
+        const firewalls = podFirewalls(this.#policies.store.list(), pods, namespaces, extra);
+        const rules = renderPolicyRules(this.#chains, this.#bridge, firewalls);
+        const key = rules.rules.join("\n");
+        if (key === this.#last) return;
+        for (const fw of firewalls) for (const err of fw.errors ?? []) this.#log.error(err);
         if (firewalls.length > 0) await this.#ensureBridgeFiltering();
         // What an earlier run left, the first time; after that, what this one wrote.
         this.#written ??= chainsInDump(
