@@ -10,6 +10,7 @@ import {
   podFirewalls,
   subtractCidrs,
 } from "../../src/kubelet/network/network-policy.ts";
+import { policyChainNames, renderPolicyRules } from "../../src/kubelet/network/network-policy-rules.ts";
 
 const target: PolicyPod = {
   uid: "t",
@@ -101,4 +102,18 @@ test("a later policy's allows do not reopen a direction that failed closed", () 
   const [fw] = podFirewalls([huge, open], [target], []);
   assert.deepEqual(fw.ingress, []);
   assert.equal(fw.errors?.length, 1);
+});
+
+test("a Pod with a 253-character name gets rule comments within iptables' 256-byte limit", () => {
+  // xt_comment (XT_MAX_COMMENT_LEN): iptables-legacy refuses a longer one, failing the one restore that
+  // programs every Pod's rules.
+  const name = `${"a".repeat(62)}.${"b".repeat(62)}.${"c".repeat(62)}.${"d".repeat(63)}`;
+  const long: PolicyPod = { ...target, namespace: "n".repeat(63), name };
+  const { rules } = renderPolicyRules(policyChainNames({ chainPrefix: "INCL4-" }), "cni-incluster4", [
+    { pod: long, ingress: [] },
+  ]);
+  const comments = rules.flatMap((r) => [...r.matchAll(/--comment "([^"]*)"/g)].map((m) => m[1]));
+  assert.equal(comments.length, 2);
+  for (const text of comments) assert.ok(Buffer.byteLength(text) < 256, `${Buffer.byteLength(text)} bytes`);
+  assert.match(comments[0], /^n{63}\/aaa.* ingress$/);
 });
