@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { NetworkPolicy } from "kubernetes-types/networking/v1.d.ts";
 import {
+  MAX_NODE_ALLOWS,
   MAX_POLICY_ALLOWS,
   type PolicyPod,
   podFirewalls,
@@ -116,4 +117,40 @@ test("a Pod with a 253-character name gets rule comments within iptables' 256-by
   assert.equal(comments.length, 2);
   for (const text of comments) assert.ok(Buffer.byteLength(text) < 256, `${Buffer.byteLength(text)} bytes`);
   assert.match(comments[0], /^n{63}\/aaa.* ingress$/);
+});
+
+test("one namespace's Pods cannot push the node past its rule budget: its largest chains fail closed", () => {
+  // Each Pod resolves the named port "http" to its own number, so no two share a chain: 20 × 9,000 rules
+  // would be one 180,000-rule restore on every change (and minutes of iptables time at larger counts).
+  const pods: PolicyPod[] = Array.from({ length: 20 }, (_, i) => ({
+    ...target,
+    uid: `p${i}`,
+    name: `p${i}`,
+    ip: `10.9.1.${i + 1}`,
+    ports: [{ name: "http", port: 1000 + i, protocol: "TCP" }],
+  }));
+  const policy: NetworkPolicy = {
+    metadata: { namespace: "ns", name: "many" },
+    spec: {
+      podSelector: {},
+      ingress: [{ from: exceptsOf(9000).map((e) => ({ ipBlock: { cidr: e } })), ports: [{ port: "http" }] }],
+    },
+  };
+  const victim: PolicyPod = { ...target, uid: "v", namespace: "other", ip: "10.9.2.1" };
+  const small: NetworkPolicy = {
+    metadata: { namespace: "other", name: "web" },
+    spec: { podSelector: {}, ingress: [{ ports: [{ protocol: "TCP", port: 80 }] }] },
+  };
+  const fws = podFirewalls([policy, small], [...pods, victim], []);
+  const total = fws.reduce((n, f) => n + (f.ingress?.length ?? 0) + (f.egress?.length ?? 0), 0);
+  assert.ok(total <= MAX_NODE_ALLOWS, `${total} rules`);
+  const closed = fws.filter((f) => f.errors);
+  assert.equal(closed.length, 9, "just enough of the largest to fit");
+  for (const f of closed) {
+    assert.deepEqual(f.ingress, []);
+    assert.match(f.errors?.[0] ?? "", /node's NetworkPolicy rules would exceed 100000/);
+  }
+  assert.deepEqual(fws.find((f) => f.pod === victim)?.ingress, [
+    { cidr: "0.0.0.0/0", protocol: "TCP", port: 80 },
+  ]);
 });

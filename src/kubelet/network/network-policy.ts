@@ -113,6 +113,9 @@ export function cidrContains(cidr: string, ip: string): boolean {
  */
 export const MAX_POLICY_ALLOWS = 10_000;
 
+/** All Pods' allows together (each an iptables rule; 100,000 take iptables-restore ~2 s on every change). */
+export const MAX_NODE_ALLOWS = 100_000;
+
 class TooManyAllows extends Error {}
 
 const overlaps = (a: Range, b: Range) => within(a, b) || within(b, a);
@@ -346,12 +349,46 @@ export function podFirewalls(
       }
     }
   }
-  return [...firewalls].map(([pod, fw]) => ({
-    pod,
-    ...(fw.ingress ? { ingress: [...fw.ingress.values()] } : {}),
-    ...(fw.egress ? { egress: [...fw.egress.values()] } : {}),
-    ...(fw.errors ? { errors: fw.errors } : {}),
-  }));
+  return withinNodeBudget(
+    [...firewalls].map(([pod, fw]) => ({
+      pod,
+      ...(fw.ingress ? { ingress: [...fw.ingress.values()] } : {}),
+      ...(fw.egress ? { egress: [...fw.egress.values()] } : {}),
+      ...(fw.errors ? { errors: fw.errors } : {}),
+    })),
+  );
+}
+
+/**
+ * Fails closed, largest first, the allow lists that take the node's rules past MAX_NODE_ALLOWS. Lists equal
+ * in order share one chain when rendered (network-policy-rules.ts), so they count, and fail, together.
+ */
+function withinNodeBudget(firewalls: PodFirewall[]): PodFirewall[] {
+  const chains = new Map<string, { size: number; users: [PodFirewall, "ingress" | "egress"][] }>();
+  for (const fw of firewalls)
+    for (const key of ["ingress", "egress"] as const) {
+      const list = fw[key];
+      if (!list || list.length === 0) continue;
+      const id = `${key}\n${list.map(allowKey).join("\n")}`;
+      const chain = chains.get(id) ?? { size: list.length, users: [] };
+      chain.users.push([fw, key]);
+      chains.set(id, chain);
+    }
+  let total = [...chains.values()].reduce((n, c) => n + c.size, 0);
+  for (const chain of [...chains.values()].sort((a, b) => b.size - a.size)) {
+    if (total <= MAX_NODE_ALLOWS) break;
+    total -= chain.size;
+    for (const [fw, key] of chain.users) {
+      fw[key] = [];
+      fw.errors = [
+        ...(fw.errors ?? []),
+        `the node's NetworkPolicy rules would exceed ${MAX_NODE_ALLOWS}, and Pod ${fw.pod.namespace}/` +
+          `${fw.pod.name}'s ${key} needs ${chain.size} of them (among the most): the Pod is isolated for ` +
+          `${key} with nothing allowed until the policies selecting it need fewer rules`,
+      ];
+    }
+  }
+  return firewalls;
 }
 
 function allowed(list: Allow[] | undefined, peerIP: string, protocol: Protocol, port: number): boolean {
