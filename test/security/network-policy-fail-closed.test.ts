@@ -96,3 +96,59 @@ test("30,000 scattered ipBlock excepts: the selected Pod fails closed and anothe
   await expectConnection("client", "web", "timeout");
   await expectConnection("client", "target", "timeout");
 });
+
+test("while the rules cannot be programmed, a new Pod that policies isolate does not start (it did, open)", {
+  skip,
+}, async () => {
+  // A chain of ours that another host tool still references cannot be deleted, so the one restore fails
+  // (as it does on hosts whose iptables refuses a rule) until the reference goes.
+  const hold = await c.admin("POST", "/apis/networking.k8s.io/v1/namespaces/np-victim/networkpolicies", {
+    metadata: { name: "client-from-web" },
+    spec: {
+      podSelector: { matchLabels: { app: "client" } },
+      ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }] }],
+    },
+  });
+  assert.equal(hold.status, 201, hold.text);
+  const chain = await eventually(
+    async () => {
+      const dump = (await run(["iptables-save", "-t", "filter"])).stdout;
+      return new RegExp(`-d ${ip.client}/32 .*-j (INCLNP\\d+-I-\\w+)`).exec(dump)?.[1];
+    },
+    60_000,
+    "the client's ingress chain",
+  );
+  await run(["iptables", "-w", "5", "-N", "NPTEST-HOLD"]);
+  await run(["iptables", "-w", "5", "-A", "NPTEST-HOLD", "-j", chain]);
+  try {
+    const r = await c.admin(
+      "DELETE",
+      "/apis/networking.k8s.io/v1/namespaces/np-victim/networkpolicies/client-from-web",
+    );
+    assert.equal(r.status, 200, r.text);
+    // np-huge's policy selects every Pod there: a new one is isolated (with nothing allowed).
+    await createPod(c, "np-huge", server("late", await c.script("np-size-server.cjs", SERVER)));
+    await eventually(
+      async () => {
+        const events = await c.admin(
+          "GET",
+          "/api/v1/namespaces/np-huge/events?fieldSelector=involvedObject.name%3Dlate",
+        );
+        return (events.json.items as { reason?: string; message?: string }[]).some(
+          (e) =>
+            e.reason === "FailedCreatePodSandBox" &&
+            /NetworkPolicy rules .*cannot be programmed/.test(e.message ?? ""),
+        );
+      },
+      60_000,
+      "the late Pod's sandbox refused for its NetworkPolicy rules",
+    );
+    assert.notEqual((await c.pod("np-huge", "late"))?.status?.phase, "Running");
+  } finally {
+    await run(["iptables", "-w", "5", "-F", "NPTEST-HOLD"]);
+    await run(["iptables", "-w", "5", "-X", "NPTEST-HOLD"]);
+  }
+  const late = await c.waitForPod("np-huge", "late", (p) => p.status?.phase === "Running", "Running", 60_000);
+  ip.late = late.status!.podIP!;
+  await expectConnection("client", "late", "timeout");
+});
