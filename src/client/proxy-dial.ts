@@ -219,11 +219,22 @@ class HandshakeReader {
   }
 }
 
-/** Basic credentials from the proxy URL's userinfo (percent-decoded, as Go's url.User). */
+/** The proxy URL's userinfo, percent-decoded (as Go's url.User); a bad escape is named, never shown. */
+function userinfo(proxy: URL): { user: string; password: string } {
+  try {
+    return { user: decodeURIComponent(proxy.username), password: decodeURIComponent(proxy.password) };
+  } catch {
+    throw new ProxyError(
+      `the user name or password in the proxy URL ${describeProxy(proxy)} has an invalid %-escape: write a literal % as %25`,
+      "EINVAL",
+    );
+  }
+}
+
+/** Basic credentials from the proxy URL's userinfo. */
 function basicCredentials(proxy: URL): string | undefined {
   if (!proxy.username && !proxy.password) return undefined;
-  const user = decodeURIComponent(proxy.username);
-  const password = decodeURIComponent(proxy.password);
+  const { user, password } = userinfo(proxy);
   return Buffer.from(`${user}:${password}`).toString("base64");
 }
 
@@ -299,8 +310,7 @@ const SOCKS_REPLIES: Record<number, string> = {
 
 async function socks5Connect(socket: net.Socket, target: DialTarget, proxy: URL): Promise<net.Socket> {
   const where = describeProxy(proxy);
-  const user = decodeURIComponent(proxy.username);
-  const password = decodeURIComponent(proxy.password);
+  const { user, password } = userinfo(proxy);
   const withAuth = Boolean(user || password);
   const reader = new HandshakeReader(socket);
   try {

@@ -340,7 +340,12 @@ export class CgroupManager {
       const target = path.join(h.parent, relative, file);
       // Swap files exist only with swap accounting; without it there is no swap to turn off.
       if (file.includes("swap") && !(await exists(target))) continue;
-      await writeFile(target, value);
+      // The kernel refuses some values the API server accepts (a CFS quota past its maximum): say which.
+      await writeFile(target, value).catch((error: NodeJS.ErrnoException) => {
+        const reason =
+          error.code === "EINVAL" ? "invalid argument (the kernel refuses the value)" : error.message;
+        throw new Error(`cannot write "${value}" to ${target}: ${reason}`);
+      });
     }
   }
 }

@@ -78,6 +78,10 @@ export class NetworkPolicyController {
   /** The chains this run has written (undefined: not yet, so iptables-save tells). */
   #written: string[] | undefined;
   #bridgeFiltering = false;
+  /** Why the last sync could not program the rules (undefined: it did). */
+  #failure: string | undefined;
+  /** The Pods the last sync's policies isolate (in either direction). */
+  #isolated = new Set<string>();
 
   constructor(
     client: KubeClient,
@@ -116,12 +120,23 @@ export class NetworkPolicyController {
     }
   }
 
-  /** After a Pod's CNI ADD, before its containers start: its rules (and its peers') are in place. */
+  /**
+   * After a Pod's CNI ADD, before its containers start: its rules (and its peers') are in place. Fails closed:
+   * a Pod that policies isolate does not start while the rules cannot be programmed.
+   */
   async podAdded(pod: Pod, podIPs: readonly string[]): Promise<void> {
     const ip = podIPs.find((a) => isIPv4(a));
-    if (!ip || !pod.metadata?.uid) return;
-    this.#local.set(pod.metadata.uid, { pod, ip });
+    const uid = pod.metadata?.uid;
+    if (!ip || !uid) return;
+    this.#local.set(uid, { pod, ip });
     await this.sync();
+    if (this.#failure !== undefined && this.#isolated.has(uid)) {
+      this.#local.delete(uid);
+      throw new Error(
+        `the NetworkPolicy rules that isolate this Pod cannot be programmed (${this.#failure}); ` +
+          "it starts once they can (see the runtime's log)",
+      );
+    }
   }
 
   /** After a Pod's network is gone: its rules go too (its address may be handed out again). */
@@ -141,15 +156,18 @@ export class NetworkPolicyController {
   sync(): Promise<void> {
     this.#syncing = this.#syncing.then(async () => {
       if (this.#stopped) return;
-      const { pods, extra } = this.#inputs();
-      const namespaces = this.#namespaces.store
-        .list()
-        .map((n) => ({ name: n.metadata?.name ?? "", labels: n.metadata?.labels ?? {} }));
-      const firewalls = podFirewalls(this.#policies.store.list(), pods, namespaces, extra);
-      const rules = renderPolicyRules(this.#chains, this.#bridge, firewalls);
-      const key = rules.rules.join("\n");
-      if (key === this.#last) return;
+      // Everything inside the try: a rejected #syncing would end every later sync (and crash the process).
       try {
+        const { pods, extra } = this.#inputs();
+        const namespaces = this.#namespaces.store
+          .list()
+          .map((n) => ({ name: n.metadata?.name ?? "", labels: n.metadata?.labels ?? {} }));
+        const firewalls = podFirewalls(this.#policies.store.list(), pods, namespaces, extra);
+        this.#isolated = new Set(firewalls.filter((f) => f.ingress || f.egress).map((f) => f.pod.uid));
+        const rules = renderPolicyRules(this.#chains, this.#bridge, firewalls);
+        const key = rules.rules.join("\n");
+        if (key === this.#last) return;
+        for (const fw of firewalls) for (const err of fw.errors ?? []) this.#log.error(err);
         if (firewalls.length > 0) await this.#ensureBridgeFiltering();
         // What an earlier run left, the first time; after that, what this one wrote.
         this.#written ??= chainsInDump(
@@ -159,7 +177,9 @@ export class NetworkPolicyController {
         await mustRun(["iptables-restore", "-w", "5", "--noflush"], restorePayload(rules, this.#written));
         this.#written = rules.chains;
         this.#last = key;
+        this.#failure = undefined;
       } catch (error) {
+        this.#failure = (error as Error).message;
         this.#log.error(
           { err: (error as Error).message },
           "cannot program the NetworkPolicy rules; retrying",

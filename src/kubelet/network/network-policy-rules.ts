@@ -23,7 +23,15 @@ export function policyChainNames(names: Pick<NodeNetworkNames, "chainPrefix">): 
   return { prefix, policy: `${prefix}POLICY` };
 }
 
-const comment = (text: string) => `-m comment --comment "${text.replaceAll('"', "")}"`;
+/** xt_comment's XT_MAX_COMMENT_LEN (with its NUL): iptables-legacy refuses longer, failing the whole restore. */
+const MAX_COMMENT_BYTES = 255;
+
+/** A rule comment; a long one (a 253-character Pod name) keeps its start and end (names are ASCII). */
+function comment(text: string): string {
+  let t = text.replaceAll('"', "");
+  if (t.length > MAX_COMMENT_BYTES) t = `${t.slice(0, 200)}...${t.slice(-(MAX_COMMENT_BYTES - 203))}`;
+  return `-m comment --comment "${t}"`;
+}
 
 /** The built-in-chain jumps into the POLICY chain, as iptables argument lists (filter table). */
 export function policyJumps(chains: PolicyChainNames, bridge: string): { chain: string; rule: string[] }[] {

@@ -57,6 +57,8 @@ export interface PodFirewall {
   pod: PolicyPod;
   ingress?: Allow[];
   egress?: Allow[];
+  /** Why a direction fails closed (isolated, nothing allowed): its policies need too many rules. */
+  errors?: string[];
 }
 
 type Direction = "Ingress" | "Egress";
@@ -104,26 +106,53 @@ export function cidrContains(cidr: string, ip: string): boolean {
   return range !== undefined && isIPv4(ip) && within({ base: toInt(ip), bits: 32 }, range);
 }
 
-/** `cidr` minus every `except` block, as disjoint CIDRs (at most 32 per except); IPv6 blocks give none. */
-export function subtractCidrs(cidr: string, except: readonly string[] = []): string[] {
+/**
+ * Allowed (peer, protocol, port) pairs per Pod and direction beyond which its firewall fails closed: each is
+ * an iptables rule, and the API server bounds neither ipBlock excepts nor peers × ports (a 1 MB policy could
+ * ask for a billion rules).
+ */
+export const MAX_POLICY_ALLOWS = 10_000;
+
+/** All Pods' allows together (each an iptables rule; 100,000 take iptables-restore ~2 s on every change). */
+export const MAX_NODE_ALLOWS = 100_000;
+
+class TooManyAllows extends Error {}
+
+const overlaps = (a: Range, b: Range) => within(a, b) || within(b, a);
+
+/**
+ * `cidr` minus every `except` block, as disjoint CIDRs (at most 32 per except); IPv6 blocks give none. Splits
+ * the block only where holes are, handing each half just its own holes: linear in the excepts. Throws
+ * TooManyAllows past `limit` parts.
+ */
+export function subtractCidrs(cidr: string, except: readonly string[] = [], limit = Infinity): string[] {
   const block = parseCidr(cidr);
   if (!block) return [];
-  let parts = [block];
-  for (const e of except) {
-    const hole = parseCidr(e);
-    if (!hole) continue;
-    const without = (r: Range): Range[] => {
-      if (within(r, hole)) return [];
-      if (!within(hole, r)) return [r];
-      const half = { bits: r.bits + 1 };
-      return [...without({ ...half, base: r.base }), ...without({ ...half, base: r.base + sizeOf(r) / 2 })];
-    };
-    parts = parts.flatMap(without);
-  }
-  return parts.map(formatCidr);
+  const out: Range[] = [];
+  const without = (r: Range, holes: Range[]): void => {
+    if (holes.some((h) => within(r, h))) return;
+    if (holes.length === 0) {
+      if (out.push(r) > limit) throw new TooManyAllows();
+      return;
+    }
+    const half = sizeOf(r) / 2;
+    for (const base of [r.base, r.base + half]) {
+      const part = { base, bits: r.bits + 1 };
+      without(
+        part,
+        holes.filter((h) => overlaps(h, part)),
+      );
+    }
+  };
+  const holes = except.map(parseCidr).filter((h): h is Range => h !== undefined && overlaps(h, block));
+  without(block, holes);
+  return out.map(formatCidr);
 }
 
 // --- peers and ports ---
+
+const covered = (ranges: readonly Range[], ip: string) =>
+  isIPv4(ip) && ranges.some((r) => within({ base: toInt(ip), bits: 32 }, r));
 
 /** The Pods and address blocks a rule's peers cover (no peers: every Pod and every address). */
 interface Peers {
@@ -146,9 +175,10 @@ function peersOf(
   });
   for (const peer of list) {
     if (peer.ipBlock) {
-      const parts = subtractCidrs(peer.ipBlock.cidr, peer.ipBlock.except);
+      const parts = subtractCidrs(peer.ipBlock.cidr, peer.ipBlock.except, MAX_POLICY_ALLOWS - cidrs.length);
       cidrs.push(...parts);
-      for (const pod of pods) if (parts.some((c) => cidrContains(c, pod.ip))) matched.add(pod);
+      const ranges = parts.map((c) => parseCidr(c) as Range);
+      for (const pod of pods) if (covered(ranges, pod.ip)) matched.add(pod);
       continue;
     }
     if (!peer.podSelector && !peer.namespaceSelector) continue;
@@ -160,8 +190,10 @@ function peersOf(
     }
   }
   // A matched Pod without a block covering it is reached on its own address.
+  const blocks = cidrs.map((c) => parseCidr(c) as Range);
   for (const pod of matched)
-    if (!pod.declaredPortsOnly && !cidrs.some((c) => cidrContains(c, pod.ip))) cidrs.push(`${pod.ip}/32`);
+    if (!pod.declaredPortsOnly && !covered(blocks, pod.ip)) cidrs.push(`${pod.ip}/32`);
+  if (cidrs.length > MAX_POLICY_ALLOWS) throw new TooManyAllows();
   return { pods: [...matched], cidrs };
 }
 
@@ -203,6 +235,7 @@ function ruleAllows(
   peers: Peers,
   matches: (PortMatch | undefined)[],
 ) {
+  if (peers.cidrs.length * matches.length > MAX_POLICY_ALLOWS) throw new TooManyAllows();
   const out: Allow[] = [];
   for (const match of matches) {
     if (direction === "Egress") {
@@ -226,6 +259,7 @@ function ruleAllows(
         if (port !== undefined) out.push({ cidr: `${pod.ip}/32`, protocol: match.protocol, port });
       }
     }
+    if (out.length > MAX_POLICY_ALLOWS) throw new TooManyAllows();
   }
   return out;
 }
@@ -244,12 +278,31 @@ export function podFirewalls(
 ): PodFirewall[] {
   const nsByName = new Map(namespaces.map((n) => [n.name, n]));
   const peers = [...pods, ...extraPeers];
-  const firewalls = new Map<PolicyPod, { ingress?: Map<string, Allow>; egress?: Map<string, Allow> }>();
+  type Key = "ingress" | "egress";
+  type Building = {
+    ingress?: Map<string, Allow>;
+    egress?: Map<string, Allow>;
+    closed?: Set<Key>;
+    errors?: string[];
+  };
+  const firewalls = new Map<PolicyPod, Building>();
   const sorted = [...policies].sort((a, b) =>
     `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(
       `${b.metadata?.namespace}/${b.metadata?.name}`,
     ),
   );
+  /** Fails `target`'s direction closed for good: no allows, whatever other policies add. */
+  const failClosed = (fw: Building, key: Key, policy: NetworkPolicy, target: PolicyPod) => {
+    fw[key] = new Map();
+    fw.closed = new Set([...(fw.closed ?? []), key]);
+    const who = `${policy.metadata?.namespace}/${policy.metadata?.name}`;
+    fw.errors = [
+      ...(fw.errors ?? []),
+      `NetworkPolicy ${who} needs more than ${MAX_POLICY_ALLOWS} firewall rules for Pod ` +
+        `${target.namespace}/${target.name}'s ${key}: the Pod is isolated for ${key} with nothing allowed ` +
+        "until the policy has fewer peers × ports or fewer ipBlock excepts",
+    ];
+  };
   for (const policy of sorted) {
     const namespace = policy.metadata?.namespace ?? "";
     const targets = pods.filter(
@@ -269,22 +322,73 @@ export function podFirewalls(
         return (target: PolicyPod) => shared ?? ruleAllows(direction, target, peerSet, matches);
       });
     for (const direction of types) {
-      const allowsOf = rules(direction);
+      const key = direction === "Ingress" ? "ingress" : "egress";
+      let allowsOf: ((target: PolicyPod) => Allow[])[] | undefined;
+      try {
+        allowsOf = rules(direction);
+      } catch (error) {
+        if (!(error instanceof TooManyAllows)) throw error;
+      }
       for (const target of targets) {
         const fw = firewalls.get(target) ?? {};
         firewalls.set(target, fw);
-        const key = direction === "Ingress" ? "ingress" : "egress";
         fw[key] ??= new Map<string, Allow>();
+        if (fw.closed?.has(key)) continue;
         const allows = fw[key];
-        for (const allowsFor of allowsOf) for (const a of allowsFor(target)) allows.set(allowKey(a), a);
+        try {
+          if (!allowsOf) throw new TooManyAllows();
+          for (const allowsFor of allowsOf)
+            for (const a of allowsFor(target)) {
+              allows.set(allowKey(a), a);
+              if (allows.size > MAX_POLICY_ALLOWS) throw new TooManyAllows();
+            }
+        } catch (error) {
+          if (!(error instanceof TooManyAllows)) throw error;
+          failClosed(fw, key, policy, target);
+        }
       }
     }
   }
-  return [...firewalls].map(([pod, fw]) => ({
-    pod,
-    ...(fw.ingress ? { ingress: [...fw.ingress.values()] } : {}),
-    ...(fw.egress ? { egress: [...fw.egress.values()] } : {}),
-  }));
+  return withinNodeBudget(
+    [...firewalls].map(([pod, fw]) => ({
+      pod,
+      ...(fw.ingress ? { ingress: [...fw.ingress.values()] } : {}),
+      ...(fw.egress ? { egress: [...fw.egress.values()] } : {}),
+      ...(fw.errors ? { errors: fw.errors } : {}),
+    })),
+  );
+}
+
+/**
+ * Fails closed, largest first, the allow lists that take the node's rules past MAX_NODE_ALLOWS. Lists equal
+ * in order share one chain when rendered (network-policy-rules.ts), so they count, and fail, together.
+ */
+function withinNodeBudget(firewalls: PodFirewall[]): PodFirewall[] {
+  const chains = new Map<string, { size: number; users: [PodFirewall, "ingress" | "egress"][] }>();
+  for (const fw of firewalls)
+    for (const key of ["ingress", "egress"] as const) {
+      const list = fw[key];
+      if (!list || list.length === 0) continue;
+      const id = `${key}\n${list.map(allowKey).join("\n")}`;
+      const chain = chains.get(id) ?? { size: list.length, users: [] };
+      chain.users.push([fw, key]);
+      chains.set(id, chain);
+    }
+  let total = [...chains.values()].reduce((n, c) => n + c.size, 0);
+  for (const chain of [...chains.values()].sort((a, b) => b.size - a.size)) {
+    if (total <= MAX_NODE_ALLOWS) break;
+    total -= chain.size;
+    for (const [fw, key] of chain.users) {
+      fw[key] = [];
+      fw.errors = [
+        ...(fw.errors ?? []),
+        `the node's NetworkPolicy rules would exceed ${MAX_NODE_ALLOWS}, and Pod ${fw.pod.namespace}/` +
+          `${fw.pod.name}'s ${key} needs ${chain.size} of them (among the most): the Pod is isolated for ` +
+          `${key} with nothing allowed until the policies selecting it need fewer rules`,
+      ];
+    }
+  }
+  return firewalls;
 }
 
 function allowed(list: Allow[] | undefined, peerIP: string, protocol: Protocol, port: number): boolean {

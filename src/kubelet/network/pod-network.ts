@@ -202,7 +202,13 @@ export class PodNetworks {
     if (this.#gateway) await this.#onGateway?.(this.#gateway);
     const podIPs = podIPsOf(result);
     if (podIPs.length === 0) throw new Error(`the CNI result has no IP address: ${JSON.stringify(result)}`);
-    await this.#onPodAdded?.(pod, podIPs);
+    try {
+      await this.#onPodAdded?.(pod, podIPs);
+    } catch (error) {
+      // Not started (its NetworkPolicy rules are not in place): undo the network before the caller retries.
+      await this.#delete(uid, name, record).catch(() => undefined);
+      throw error;
+    }
     return { podIPs, netns };
   }
 

@@ -105,3 +105,24 @@ test("a proxy that answers nonsense, or closes: a clear error naming it", async 
     transport.close();
   }
 });
+
+test("a proxy URL whose password has a bad %-escape: a clear error that shows neither credential", async () => {
+  for (const scheme of ["http", "socks5"]) {
+    const port = scheme === "http" ? connect.port : socks.port;
+    const transport = new Transport(
+      config(`http://localhost:${peerPort}`, `${scheme}://alice:s3cret%zz@127.0.0.1:${port}`),
+      { qps: 0, retries: 0 },
+    );
+    await assert.rejects(transport.request({ path: "/x" }), (error: Error) => {
+      assert.match(
+        error.message,
+        new RegExp(
+          `user name or password in the proxy URL ${scheme}://127\\.0\\.0\\.1:\\d+ has an invalid %-escape`,
+        ),
+      );
+      assert.ok(!error.message.includes("s3cret") && !error.message.includes("alice"), error.message);
+      return true;
+    });
+    transport.close();
+  }
+});
