@@ -21,6 +21,7 @@ import {
   renderPolicyRules,
   restorePayload,
 } from "./network-policy-rules.ts";
+import { SerialSync } from "./serial-sync.ts";
 
 const SYNC_DELAY_MS = 50;
 const BRIDGE_NF = "/proc/sys/net/bridge/bridge-nf-call-iptables";
@@ -71,9 +72,7 @@ export class NetworkPolicyController {
   readonly #namespaces: Informer<Namespace>;
   /** Pods whose network this node set up: uid → the Pod as set up and its address. */
   readonly #local = new Map<string, { pod: Pod; ip: string }>();
-  #timer: NodeJS.Timeout | undefined;
-  #syncing: Promise<void> = Promise.resolve();
-  #stopped = false;
+  readonly #loop: SerialSync;
   #last = "";
   /** The chains this run has written (undefined: not yet, so iptables-save tells). */
   #written: string[] | undefined;
@@ -93,6 +92,14 @@ export class NetworkPolicyController {
     this.#bridge = names.bridge;
     this.#gateway = gateway;
     this.#log = log.child({ component: "network-policy" });
+    this.#loop = new SerialSync(
+      () => this.#program(),
+      (error) => {
+        this.#failure = error.message;
+        this.#log.error({ err: error.message }, "cannot program the NetworkPolicy rules; retrying");
+      },
+      SYNC_DELAY_MS,
+    );
     const all = { allNamespaces: true, autoStart: false } as const;
     this.#policies = client.resource<NetworkPolicy>("networkpolicies.networking.k8s.io").informer(all);
     this.#pods = client.resource<Pod>("pods").informer(all);
@@ -104,7 +111,7 @@ export class NetworkPolicyController {
       NetworkPolicy | Pod | Namespace
     >[];
     for (const informer of informers) {
-      for (const event of ["add", "update", "delete"] as const) informer.on(event, () => this.#schedule());
+      for (const event of ["add", "update", "delete"] as const) informer.on(event, () => this.#loop.soon());
       informer.on("error", (error) => this.#log.warn({ err: error.message }, "watch failed; retrying"));
       informer.start();
     }
@@ -152,42 +159,32 @@ export class NetworkPolicyController {
     return { pods, extra: gateway ? [clusterDnsPeer(gateway)] : [] };
   }
 
-  /** Programs the current state now (Pod setup and start call it; changes call it through #schedule). */
+  /** Programs the current state now (Pod setup and start call it; changes through the loop's soon()). */
   sync(): Promise<void> {
-    this.#syncing = this.#syncing.then(async () => {
-      if (this.#stopped) return;
-      // Everything inside the try: a rejected #syncing would end every later sync (and crash the process).
-      try {
-        const { pods, extra } = this.#inputs();
-        const namespaces = this.#namespaces.store
-          .list()
-          .map((n) => ({ name: n.metadata?.name ?? "", labels: n.metadata?.labels ?? {} }));
-        const firewalls = podFirewalls(this.#policies.store.list(), pods, namespaces, extra);
-        this.#isolated = new Set(firewalls.filter((f) => f.ingress || f.egress).map((f) => f.pod.uid));
-        const rules = renderPolicyRules(this.#chains, this.#bridge, firewalls);
-        const key = rules.rules.join("\n");
-        if (key === this.#last) return;
-        for (const fw of firewalls) for (const err of fw.errors ?? []) this.#log.error(err);
-        if (firewalls.length > 0) await this.#ensureBridgeFiltering();
-        // What an earlier run left, the first time; after that, what this one wrote.
-        this.#written ??= chainsInDump(
-          (await run(["iptables-save", "-t", "filter"])).stdout,
-          this.#chains.prefix,
-        );
-        await mustRun(["iptables-restore", "-w", "5", "--noflush"], restorePayload(rules, this.#written));
-        this.#written = rules.chains;
-        this.#last = key;
-        this.#failure = undefined;
-      } catch (error) {
-        this.#failure = (error as Error).message;
-        this.#log.error(
-          { err: (error as Error).message },
-          "cannot program the NetworkPolicy rules; retrying",
-        );
-        this.#schedule(1000);
-      }
-    });
-    return this.#syncing;
+    return this.#loop.now();
+  }
+
+  async #program(): Promise<void> {
+    const { pods, extra } = this.#inputs();
+    const namespaces = this.#namespaces.store
+      .list()
+      .map((n) => ({ name: n.metadata?.name ?? "", labels: n.metadata?.labels ?? {} }));
+    const firewalls = podFirewalls(this.#policies.store.list(), pods, namespaces, extra);
+    this.#isolated = new Set(firewalls.filter((f) => f.ingress || f.egress).map((f) => f.pod.uid));
+    const rules = renderPolicyRules(this.#chains, this.#bridge, firewalls);
+    const key = rules.rules.join("\n");
+    if (key === this.#last) return;
+    for (const fw of firewalls) for (const err of fw.errors ?? []) this.#log.error(err);
+    if (firewalls.length > 0) await this.#ensureBridgeFiltering();
+    // What an earlier run left, the first time; after that, what this one wrote.
+    this.#written ??= chainsInDump(
+      (await run(["iptables-save", "-t", "filter"])).stdout,
+      this.#chains.prefix,
+    );
+    await mustRun(["iptables-restore", "-w", "5", "--noflush"], restorePayload(rules, this.#written));
+    this.#written = rules.chains;
+    this.#last = key;
+    this.#failure = undefined;
   }
 
   /** Pods on one bridge talk through it, past iptables unless br_netfilter hands bridged IPv4 to it. */
@@ -211,21 +208,12 @@ export class NetworkPolicyController {
     this.#bridgeFiltering = true;
   }
 
-  #schedule(delay = SYNC_DELAY_MS): void {
-    if (this.#stopped || this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.sync();
-    }, delay);
-  }
-
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
+    const stopped = this.#loop.stop(); // no run starts after this
     this.#policies.stop();
     this.#pods.stop();
     this.#namespaces.stop();
-    await this.#syncing;
+    await stopped;
     await removePolicyRules(this.#chains, this.#bridge);
   }
 }

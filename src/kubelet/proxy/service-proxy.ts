@@ -8,6 +8,7 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.d.ts";
 import type { Logger } from "pino";
 import type { Informer, KubeClient } from "../../client/index.ts";
 import { mustRun, run } from "../network/host.ts";
+import { SerialSync } from "../network/serial-sync.ts";
 import { chainsInDump, jumpRules, renderRules, type ServicePortRule } from "./rules.ts";
 
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
@@ -110,15 +111,18 @@ export class ServiceProxy {
   readonly #log: Logger;
   readonly #services: Informer<Service>;
   readonly #slices: Informer<EndpointSlice>;
-  #timer: NodeJS.Timeout | undefined;
-  #syncing: Promise<void> = Promise.resolve();
-  #stopped = false;
+  readonly #loop: SerialSync;
   #last = "";
 
   constructor(client: KubeClient, names: { chainPrefix: string; bridge: string }, log: Logger) {
     this.#prefix = names.chainPrefix;
     this.#bridge = names.bridge;
     this.#log = log.child({ component: "proxy" });
+    this.#loop = new SerialSync(
+      () => this.#program(),
+      (error) => this.#log.error({ err: error.message }, "cannot program the Service rules; retrying"),
+      SYNC_DELAY_MS,
+    );
     this.#services = client.resource<Service>("services").informer({ allNamespaces: true, autoStart: false });
     this.#slices = client
       .resource<EndpointSlice>("endpointslices.discovery.k8s.io")
@@ -132,7 +136,7 @@ export class ServiceProxy {
 
   async start(): Promise<void> {
     for (const informer of [this.#services, this.#slices] as Informer<Service | EndpointSlice>[]) {
-      for (const event of ["add", "update", "delete"] as const) informer.on(event, () => this.#schedule());
+      for (const event of ["add", "update", "delete"] as const) informer.on(event, () => this.#loop.soon());
       informer.on("error", (error) => this.#log.warn({ err: error.message }, "watch failed; retrying"));
       informer.start();
     }
@@ -145,39 +149,25 @@ export class ServiceProxy {
     }
   }
 
-  /** Programs the current state now (tests and start call it; changes call it through #schedule). */
+  /** Programs the current state now (tests and start call it; changes through the loop's soon()). */
   sync(): Promise<void> {
-    this.#syncing = this.#syncing.then(async () => {
-      if (this.#stopped) return;
-      const rules = servicePortRules(this.#services.store.list(), this.#slices.store.list());
-      const key = JSON.stringify(rules);
-      if (key === this.#last) return;
-      const text = renderRules(this.#prefix, this.#bridge, rules, await ourChains(this.#prefix));
-      try {
-        await mustRun(["iptables-restore", "-w", "5", "--noflush"], text);
-        this.#last = key;
-      } catch (error) {
-        this.#log.error({ err: (error as Error).message }, "cannot program the Service rules; retrying");
-        this.#schedule(1000);
-      }
-    });
-    return this.#syncing;
+    return this.#loop.now();
   }
 
-  #schedule(delay = SYNC_DELAY_MS): void {
-    if (this.#stopped || this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.sync();
-    }, delay);
+  async #program(): Promise<void> {
+    const rules = servicePortRules(this.#services.store.list(), this.#slices.store.list());
+    const key = JSON.stringify(rules);
+    if (key === this.#last) return;
+    const text = renderRules(this.#prefix, this.#bridge, rules, await ourChains(this.#prefix));
+    await mustRun(["iptables-restore", "-w", "5", "--noflush"], text);
+    this.#last = key;
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
+    const stopped = this.#loop.stop(); // no run starts after this
     this.#services.stop();
     this.#slices.stop();
-    await this.#syncing;
+    await stopped;
     await removeServiceRules(this.#prefix, this.#bridge);
   }
 }
