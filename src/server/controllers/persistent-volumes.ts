@@ -217,14 +217,7 @@ export function startPersistentVolumeController(
       const next = own(volume);
       next.spec = {
         ...asMap(next.spec),
-        claimRef: {
-          kind: "PersistentVolumeClaim",
-          namespace: claim.metadata.namespace,
-          name: claim.metadata.name,
-          uid: claim.metadata.uid,
-          apiVersion: "v1",
-          resourceVersion: claim.metadata.resourceVersion,
-        },
+        claimRef: claimRefOf(claim),
       };
       if (!boundByUser)
         next.metadata.annotations = { ...next.metadata.annotations, [ANN_BOUND_BY_CONTROLLER]: "yes" };
@@ -420,14 +413,7 @@ export function startPersistentVolumeController(
         persistentVolumeReclaimPolicy: asString(cls.reclaimPolicy) || "Delete",
         storageClassName: storageClassOf(claim),
         volumeMode: volumeModeOf(claim),
-        claimRef: {
-          kind: "PersistentVolumeClaim",
-          namespace: claim.metadata.namespace,
-          name: claim.metadata.name,
-          uid: claim.metadata.uid,
-          apiVersion: "v1",
-          resourceVersion: claim.metadata.resourceVersion,
-        },
+        claimRef: claimRefOf(claim),
         hostPath: { path: dir, type: "DirectoryOrCreate" },
         nodeAffinity: {
           required: {
@@ -627,4 +613,16 @@ export function startPersistentVolumeController(
     ],
   );
   return queue;
+}
+
+/** A volume's reference to the claim it is bound to (GetReference of the claim, as the binder writes it). */
+function claimRefOf(claim: Obj) {
+  return {
+    kind: "PersistentVolumeClaim",
+    namespace: claim.metadata.namespace,
+    name: claim.metadata.name,
+    uid: claim.metadata.uid,
+    apiVersion: "v1",
+    resourceVersion: claim.metadata.resourceVersion,
+  };
 }
