@@ -3,12 +3,13 @@
 // the kubernetes.io/limit-ranger annotation) and then refuses values outside its min/max/ratio with 403 and
 // upstream's text. PersistentVolumeClaim storage min/max are enforced too. Pod updates are not checked,
 // as upstream (containers' resources are immutable there).
+
+import { canonicalQuantity, quantityMilli } from "../../meta/quantity.ts";
 import { goQuote, Status } from "../../meta/status.ts";
 import type { KubeObject } from "../../meta/types.ts";
 import { ApiStatusError } from "../http/errors.ts";
 import { asMap, asMaps, type Json } from "../registry/json-access.ts";
 import { limitItems } from "../registry/kinds/core/limitrange.ts";
-import { canonicalQuantity, quantityMilli } from "../registry/quantity.ts";
 import type { AdmissionPlugin, AdmissionRequest } from "./types.ts";
 
 const ANNOTATION = "kubernetes.io/limit-ranger";

@@ -1,10 +1,11 @@
 // What objects use of a ResourceQuota's resources (kubernetes pkg/quota/v1/evaluator/core: pods.go
 // PodUsageFunc, services.go, persistent_volume_claims.go, and the generic object-count evaluator), and
 // ResourceList arithmetic in milli units (pkg/quota/v1/resources.go).
+
+import { formatMilli, isBinaryQuantity, quantityMilli } from "../../meta/quantity.ts";
 import type { KubeObject } from "../../meta/types.ts";
 import { isPodTerminal } from "../controllers/pod-status.ts";
 import { asMap, asMaps, asString } from "../registry/json-access.ts";
-import { formatMilli, isBinaryQuantity, quantityMilli } from "../registry/quantity.ts";
 import type { Store } from "../storage/index.ts";
 
 /** A ResourceList in milli units; `binary` remembers names whose quantities print in BinarySI. */

@@ -7,7 +7,7 @@
 // URL and Quantity values are maps tagged with a hidden key, since @bufbuild/cel types are protobuf-only.
 import v8 from "node:v8";
 import type { CelEnv, CelFunc, CelInput, CelList, CelMap, CelValue } from "@bufbuild/cel";
-import { quantityError } from "../registry/quantity.ts";
+import { quantityError } from "../../meta/quantity.ts";
 import { cel, celExtensions, re2 } from "./lib.ts";
 
 const SUFFIX: Record<string, number> = {

@@ -4,9 +4,10 @@
 // the v1.34 development tree (its Tolerances fixed at upstream's default 10% both ways: the alpha
 // HPAConfigurableTolerance field is not served).
 // Values are milli-units (cpu millicores, memory bytes × 1000), as upstream's Quantity.MilliValue().
+
+import { quantityMilli } from "../../meta/quantity.ts";
 import type { KubeObject } from "../../meta/types.ts";
 import { asMap, asMaps, asString } from "../registry/json-access.ts";
-import { quantityMilli } from "../registry/quantity.ts";
 
 /** --horizontal-pod-autoscaler-tolerance. */
 export const TOLERANCE = 0.1;

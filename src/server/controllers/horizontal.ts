@@ -13,6 +13,7 @@ import {
   parseLabelSelector,
   SelectorParseError,
 } from "../../meta/labels.ts";
+import { formatMilli, quantityMilli } from "../../meta/quantity.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import type { MetricsSource } from "../context.ts";
 import { isCustomResourceDef, setAt } from "../crd/resource-defs.ts";
@@ -27,7 +28,6 @@ import {
   type Json,
 } from "../registry/json-access.ts";
 import { rfc3339 } from "../registry/objects.ts";
-import { formatMilli, quantityMilli } from "../registry/quantity.ts";
 import { type ResourceDef, storageKey } from "../registry/types.ts";
 import type { Clock } from "./clock.ts";
 import { CONTROLLER_USER, type Controller, type ControllerContext, controller } from "./context.ts";

@@ -10,10 +10,10 @@
 import { chmod, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { labelSelectorFromObject, matchesLabels } from "../../meta/labels.ts";
+import { quantityMilli } from "../../meta/quantity.ts";
 import type { KubeObject, StoredObject } from "../../meta/types.ts";
 import { asMap, asString, asStrings, type Json } from "../registry/json-access.ts";
 import { storageClassOf } from "../registry/kinds/core/persistent-volumes.ts";
-import { quantityMilli } from "../registry/quantity.ts";
 import type { ResourceDef } from "../registry/types.ts";
 import type { Entry } from "../storage/index.ts";
 import type { Clock } from "./clock.ts";

@@ -11,6 +11,8 @@
 // wins; unknown fields are "strict" errors, reported only when nothing else failed.
 
 import { goQuote } from "../../meta/go-quote.ts";
+import { memoised } from "../../meta/memo.ts";
+import { canonicalQuantity, quantityError } from "../../meta/quantity.ts";
 import { Status } from "../../meta/status.ts";
 import type { KubeObject } from "../../meta/types.ts";
 import { type CustomResourceDef, isCustomResourceDef } from "../crd/resource-defs.ts";
@@ -21,9 +23,7 @@ import { base64ErrorMessage, base64ErrorOffset } from "./go-base64.ts";
 import { goPrint, jsonKind } from "./go-format.ts";
 import { metaTimeString, rfc3339Error } from "./go-time.ts";
 import { isMap } from "./json-access.ts";
-import { memoised } from "./memo.ts";
 import { numberLiteral } from "./number-literals.ts";
-import { canonicalQuantity, quantityError } from "./quantity.ts";
 import { groupVersion, type ResourceDef } from "./types.ts";
 import { invalid } from "./validation/field.ts";
 

@@ -2,15 +2,11 @@
 // Go type tables it reads cover every field the served OpenAPI schemas describe.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { QUANTITY_FORMAT_WRONG, QUANTITY_SUFFIX_WRONG, quantityError } from "../../../src/meta/quantity.ts";
 import { moduleOfGroupVersion } from "../../../src/server/http/openapi/model-names.ts";
 import { findType } from "../../../src/server/http/openapi/type-catalog.ts";
 import { decodeObject } from "../../../src/server/registry/decode.ts";
 import { base64ErrorOffset } from "../../../src/server/registry/go-base64.ts";
-import {
-  QUANTITY_FORMAT_WRONG,
-  QUANTITY_SUFFIX_WRONG,
-  quantityError,
-} from "../../../src/server/registry/quantity.ts";
 
 const decodeError = (apiVersion: string, kind: string, obj: unknown): string => {
   try {

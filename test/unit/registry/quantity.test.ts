@@ -1,7 +1,7 @@
 // Quantity canonicalisation against apimachinery's own tables (pkg/api/resource/quantity_test.go).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { canonicalQuantity } from "../../../src/server/registry/quantity.ts";
+import { canonicalQuantity } from "../../../src/meta/quantity.ts";
 
 // TestQuantityString: [canonical, alternate]; a canonical string is kept as sent, an alternate becomes it.
 const STRING_TABLE: [string, string][] = [

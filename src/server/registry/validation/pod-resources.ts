@@ -6,8 +6,8 @@
 
 import { goQuote } from "../../../meta/go-quote.ts";
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from "../../../meta/names.ts";
+import { canonicalQuantity, quantityError, quantityGoSyntax, quantityMilli } from "../../../meta/quantity.ts";
 import { asMap, asMaps, asString, isMap, type Json } from "../json-access.ts";
-import { canonicalQuantity, quantityError, quantityGoSyntax, quantityMilli } from "../quantity.ts";
 import type { FieldCause } from "../types.ts";
 import {
   child,

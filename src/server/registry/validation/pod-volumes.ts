@@ -8,9 +8,9 @@
 // counted as a source.
 
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from "../../../meta/names.ts";
+import { quantityError, quantityMilli } from "../../../meta/quantity.ts";
 import { asMap, asMaps, asNumber, asString, isMap, type Json } from "../json-access.ts";
 import { csiDriverNameErrors } from "../kinds/storage/csi.ts";
-import { quantityError, quantityMilli } from "../quantity.ts";
 import type { FieldCause } from "../types.ts";
 import { child, duplicate, forbidden, index, invalid, notSupported, required } from "./field.ts";
 

@@ -5,11 +5,16 @@
 // pkg/printers/internalversion/printers.go). No metrics server runs here, so no HPA controller does either.
 
 import { isDNS1123Label } from "../../../../meta/names.ts";
+import {
+  canonicalQuantity,
+  quantityError,
+  quantityGoSyntax,
+  quantityMilli,
+} from "../../../../meta/quantity.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asMaps, asString, isMap, type Json } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
-import { canonicalQuantity, quantityError, quantityGoSyntax, quantityMilli } from "../../quantity.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import {
   child,

@@ -3,9 +3,10 @@
 // Quantities in its field errors print as Go's %#v of resource.Quantity, as upstream's do.
 // Upstream has no LimitRange printer: the default Table (Name, Created At). The LimitRanger admission
 // plugin (admission/limit-ranger.ts) applies and enforces it.
+
+import { canonicalQuantity, quantityGoSyntax, quantityMilli } from "../../../../meta/quantity.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asMaps, asString, isMap, type Json } from "../../json-access.ts";
-import { canonicalQuantity, quantityGoSyntax, quantityMilli } from "../../quantity.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import {
   child,

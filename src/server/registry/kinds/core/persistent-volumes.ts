@@ -1,8 +1,9 @@
 // Facts shared by PersistentVolume and PersistentVolumeClaim (kubernetes pkg/apis/core/helper/helpers.go,
 // pkg/apis/core/validation/validation.go).
+
+import { canonicalQuantity, quantityError, quantityMilli } from "../../../../meta/quantity.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asMap, asString, asStrings } from "../../json-access.ts";
-import { canonicalQuantity, quantityError, quantityMilli } from "../../quantity.ts";
 import type { FieldCause } from "../../types.ts";
 import { invalid, notSupported } from "../../validation/field.ts";
 

@@ -5,11 +5,11 @@
 // pkg/printers/internalversion/printers.go). Binding and provisioning: controllers/persistent-volumes.ts.
 
 import { isDNS1123Subdomain, isQualifiedName } from "../../../../meta/names.ts";
+import { quantityError, quantityGoSyntax, quantityMilli } from "../../../../meta/quantity.ts";
 import type { KubeObject, StoredObject } from "../../../../meta/types.ts";
 import { asMap, asString, asStrings, deepEqual, isMap, type Json } from "../../json-access.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, nameOf } from "../../printers/format.ts";
-import { quantityError, quantityGoSyntax, quantityMilli } from "../../quantity.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import { child, forbidden, goSyntax, invalid, key, notSupported, required } from "../../validation/field.ts";
 import { isNativeResource } from "../../validation/pod-resources.ts";

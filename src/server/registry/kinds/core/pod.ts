@@ -4,13 +4,13 @@
 // Completed, Init:0/1, Terminating…) and RESTARTS with the time since the last restart.
 
 import type { Container, Pod, PodStatus, PodTemplateSpec } from "kubernetes-types/core/v1.d.ts";
+import { quantityError, quantityMilli } from "../../../../meta/quantity.ts";
 import type { KubeObject, Mutable } from "../../../../meta/types.ts";
 import { humanDuration } from "../../duration.ts";
 import { asList, asMap, asNumber, asString, cloneJson, type Json } from "../../json-access.ts";
 import { dropDisabledPodFields } from "../../pod-disabled-fields.ts";
 import { AGE_COLUMN, column, NAME_COLUMN, wide } from "../../printers/columns.ts";
 import { age, nameOf, timeOf } from "../../printers/format.ts";
-import { quantityError, quantityMilli } from "../../quantity.ts";
 import type { TableRowCondition } from "../../tables.ts";
 import type { ResourceDef } from "../../types.ts";
 import { validatePod } from "../../validation/pod.ts";

@@ -1,10 +1,11 @@
 // metrics.k8s.io/v1beta1 objects (k8s.io/metrics pkg/apis/metrics/v1beta1/types.go) as metrics-server
 // builds them (kubernetes-sigs/metrics-server pkg/storage/{pod,node,types}.go) and its Table form
 // (pkg/api/table.go). The usage numbers come from the runtime (ServerContext.metrics).
+
+import { canonicalQuantity, formatMilli, quantityMilli } from "../../../../meta/quantity.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { goDuration } from "../../go-duration.ts";
 import { asMap, asMaps, asString } from "../../json-access.ts";
-import { canonicalQuantity, formatMilli, quantityMilli } from "../../quantity.ts";
 import type { TableColumn } from "../../tables.ts";
 
 export const METRICS_GROUP = "metrics.k8s.io";

@@ -2,11 +2,11 @@
 // pkg/apis/storage/validation/validation.go: the GetCapacity inputs nodeTopology and storageClassName are
 // immutable) and Table columns (printCSIStorageCapacity, pkg/printers/internalversion/printers.go).
 import { isDNS1123Subdomain } from "../../../../meta/names.ts";
+import { canonicalQuantity, quantityError } from "../../../../meta/quantity.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
 import { asString, deepEqual, isMap } from "../../json-access.ts";
 import { column, NAME_COLUMN } from "../../printers/columns.ts";
 import { nameOf } from "../../printers/format.ts";
-import { canonicalQuantity, quantityError } from "../../quantity.ts";
 import type { FieldCause, ResourceDef } from "../../types.ts";
 import { labelSelectorSyntax, validateLabelSelector } from "../../validation/apps.ts";
 import { goSyntax, immutable, invalid } from "../../validation/field.ts";

@@ -1,2 +1,0 @@
-// Moved to src/meta (shared with the pod runtime, which may not depend on the server).
-export * from "../../meta/quantity.ts";
