@@ -6,6 +6,15 @@
 // only when every running container has one, as metrics-server's storage does.
 // Where numbers come from is a UsageReader: by default usage-cgroup.ts reads a container's cgroup (as
 // cAdvisor does) and usage-proc.ts the process trees of containers without one, and the node.
+
+import type {
+  MetricsSource,
+  NodeUsage,
+  PodRef,
+  PodUsage,
+  ResourceUsage,
+  UsageWindow,
+} from "../meta/usage.ts";
 import type { CgroupUsageSource } from "./usage-cgroup.ts";
 import { CgroupUsageReader } from "./usage-cgroup.ts";
 import { ProcUsageReader } from "./usage-proc.ts";
@@ -37,27 +46,6 @@ export interface RunningProcess {
   startedAt?: number;
   /** Its cgroup, when the runtime placed it in one. */
   cgroup?: CgroupUsageSource;
-}
-
-/** Usage over a window: CPU in nanocores, memory in bytes. */
-export interface ResourceUsage {
-  cpuNanoCores: number;
-  memoryBytes: number;
-}
-
-export interface UsageWindow {
-  /** When the last sample was taken. */
-  timestamp: Date;
-  /** The time between the two samples the rate comes from. */
-  windowMs: number;
-}
-
-export interface PodUsage extends UsageWindow {
-  containers: { name: string; usage: ResourceUsage }[];
-}
-
-export interface NodeUsage extends UsageWindow {
-  usage: ResourceUsage;
 }
 
 /** metrics-server's default --metric-resolution. */
@@ -203,19 +191,12 @@ export class UsageSampler {
 }
 
 /** Which Pod a metrics request is about. */
-export interface PodRef {
-  node: string;
-  namespace: string;
-  name: string;
-  uid: string;
-}
-
 /**
  * The API server's way to the runtimes' usage (startServer({ metrics }), startRuntime({ metrics })): the
  * metrics.k8s.io handlers ask it for a node or a Pod, and it asks the sampler of the runtime serving
  * that node, as metrics-server scrapes each node's kubelet.
  */
-export class PodMetricsRouter {
+export class PodMetricsRouter implements MetricsSource {
   readonly #nodes = new Map<string, UsageSampler>();
 
   /** A runtime serves its node's usage; the returned function stops that. */

@@ -2,6 +2,7 @@
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { UserInfo } from "../meta/types.ts";
+import type { MetricsSource } from "../meta/usage.ts";
 import type { Authenticator } from "./authn/index.ts";
 import type { ServiceAccountTokenConfig } from "./authn/serviceaccount-tokens.ts";
 import type { Authorizer } from "./authz/index.ts";
@@ -116,27 +117,7 @@ export interface PodExecSource {
   attach(target: ContainerTarget, streams: SessionStreams): Promise<PreparedSession>;
 }
 
-/** Usage over a window, as the runtime sampled it (CPU in nanocores, memory working set in bytes). */
-export interface UsageSample {
-  timestamp: Date;
-  windowMs: number;
-}
-
-export interface UsageValues {
-  cpuNanoCores: number;
-  memoryBytes: number;
-}
-
-/** metrics-server's view of the kubelets: the usage of a node, or of a Pod the node runs. */
-export interface MetricsSource {
-  node(name: string): (UsageSample & { usage: UsageValues }) | undefined;
-  pod(ref: {
-    node: string;
-    namespace: string;
-    name: string;
-    uid: string;
-  }): (UsageSample & { containers: { name: string; usage: UsageValues }[] }) | undefined;
-}
+export type { MetricsSource };
 
 export interface AuditRecord {
   user: UserInfo;

@@ -4,6 +4,7 @@
 
 import { canonicalQuantity, formatMilli, quantityMilli } from "../../../../meta/quantity.ts";
 import type { KubeObject } from "../../../../meta/types.ts";
+import type { NodeUsage, PodUsage, ResourceUsage } from "../../../../meta/usage.ts";
 import { goDuration } from "../../go-duration.ts";
 import { asMap, asMaps, asString } from "../../json-access.ts";
 import type { TableColumn } from "../../tables.ts";
@@ -11,17 +12,6 @@ import type { TableColumn } from "../../tables.ts";
 export const METRICS_GROUP = "metrics.k8s.io";
 export const METRICS_VERSION = "v1beta1";
 const API_VERSION = `${METRICS_GROUP}/${METRICS_VERSION}`;
-
-/** Usage over a window: CPU in nanocores, memory (working set) in bytes. */
-export interface ResourceUsage {
-  cpuNanoCores: number;
-  memoryBytes: number;
-}
-
-export interface UsageWindow {
-  timestamp: Date;
-  windowMs: number;
-}
 
 /** The ResourceList of a usage: cpu a DecimalSI quantity scaled to nano, memory a BinarySI one (uint64Quantity). */
 export function usageList(u: ResourceUsage): { cpu: string; memory: string } {
@@ -39,7 +29,7 @@ const metaTime = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
 
 export function podMetrics(
   pod: { namespace: string; name: string; labels?: Record<string, string> },
-  usage: UsageWindow & { containers: { name: string; usage: ResourceUsage }[] },
+  usage: PodUsage,
   now: Date,
 ): KubeObject {
   return {
@@ -59,7 +49,7 @@ export function podMetrics(
 
 export function nodeMetrics(
   node: { name: string; labels?: Record<string, string> },
-  usage: UsageWindow & { usage: ResourceUsage },
+  usage: NodeUsage,
   now: Date,
 ): KubeObject {
   return {
