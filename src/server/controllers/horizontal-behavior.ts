@@ -121,17 +121,20 @@ export function convertDesiredReplicasWithRules(
   return [desired, ...WITHIN_RANGE];
 }
 
+/** NormalizationArg: what a proposal is bounded by. */
+export interface NormalizationArgs {
+  currentReplicas: number;
+  desiredReplicas: number;
+  minReplicas: number;
+  maxReplicas: number;
+  scaleUp: ScalingRules;
+  scaleDown: ScalingRules;
+}
+
 /** normalizeDesiredReplicasWithBehaviors: stabilization windows, then the policies' rate limits. */
 export function normalizeDesiredReplicasWithBehaviors(
   history: ScalingHistory,
-  a: {
-    currentReplicas: number;
-    desiredReplicas: number;
-    minReplicas: number;
-    maxReplicas: number;
-    scaleUp: ScalingRules;
-    scaleDown: ScalingRules;
-  },
+  a: NormalizationArgs,
   now: number,
 ): { replicas: number; conditions: ConditionUpdate[] } {
   // maybeInitScaleDownStabilizationWindow
@@ -199,14 +202,7 @@ export function stabilizeRecommendationWithBehaviors(
 
 export function convertDesiredReplicasWithBehaviorRate(
   history: ScalingHistory,
-  a: {
-    currentReplicas: number;
-    desiredReplicas: number;
-    minReplicas: number;
-    maxReplicas: number;
-    scaleUp: ScalingRules;
-    scaleDown: ScalingRules;
-  },
+  a: NormalizationArgs,
   now: number,
 ): [number, string, string] {
   if (a.desiredReplicas > a.currentReplicas) {
