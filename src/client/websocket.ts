@@ -207,7 +207,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.protocol = protocol;
     this.#socket = socket;
     this.#maxMessageBytes = maxMessageBytes;
-    (socket as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    const tcp = socket as { setNoDelay?: (on: boolean) => void; setTimeout?: (ms: number) => void };
+    tcp.setNoDelay?.(true);
+    // The agent's idle timeout is for pooled sockets; this connection has its heartbeat and dead timer, and
+    // an armed socket timeout would be re-armed on every read and write.
+    tcp.setTimeout?.(0);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("error", (error) => (this.#failure ||= error.message));
     socket.on("close", () => this.#finish(CLOSE_ABNORMAL, this.#failure));
@@ -260,17 +264,33 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
     while (!this.#finished && this.#pendingBytes >= this.#needed) {
-      const buffer = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending);
+      if (this.#pending[0].length < this.#needed) this.#coalesce(this.#needed);
+      const buffer = this.#pending[0];
       const consumed = this.#frame(buffer);
-      if (consumed === 0) {
-        this.#pending = [buffer];
-        return;
-      }
-      const rest = buffer.subarray(consumed);
-      this.#pending = rest.length > 0 ? [rest] : [];
-      this.#pendingBytes = rest.length;
+      if (consumed === 0) continue; // #needed grew (or the connection failed): wait or coalesce more
+      if (consumed === buffer.length) this.#pending.shift();
+      else this.#pending[0] = buffer.subarray(consumed);
+      this.#pendingBytes -= consumed;
       this.#needed = 2;
     }
+  }
+
+  /**
+   * Makes the first `bytes` pending bytes one buffer, copying exactly those: a frame spread over several
+   * reads is copied once, and what follows it stays a view of the chunk it arrived in.
+   */
+  #coalesce(bytes: number): void {
+    const merged = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    let used = 0;
+    while (at < bytes) {
+      const chunk = this.#pending[used];
+      const taken = chunk.copy(merged, at, 0, bytes - at);
+      at += taken;
+      if (taken === chunk.length) used++;
+      else this.#pending[used] = chunk.subarray(taken);
+    }
+    this.#pending.splice(0, used, merged);
   }
 
   /** Handles one frame at the start of buffer: the bytes it took, or 0 (and #needed set) when incomplete. */

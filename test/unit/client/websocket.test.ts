@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import type { Duplex } from "node:stream";
+import { Duplex } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { WebSocketServer, type WebSocket as WsPeer } from "ws";
 import type { ClusterConfig } from "../../../src/client/config.ts";
@@ -20,7 +20,7 @@ import {
 } from "../../../src/client/errors.ts";
 import { openStreamSession, runToEnd } from "../../../src/client/pod-exec.ts";
 import { Transport } from "../../../src/client/transport.ts";
-import { connectWebSocket, type WebSocket } from "../../../src/client/websocket.ts";
+import { connectWebSocket, WebSocket } from "../../../src/client/websocket.ts";
 import { failure } from "../../../src/meta/status.ts";
 import { testPki } from "../../helpers/cluster.ts";
 
@@ -326,4 +326,73 @@ describe("remote command sessions against a scripted v4-only peer (a kubelet bef
       transport.close();
     });
   }
+});
+
+describe("frame parsing, however the bytes are split into reads", () => {
+  /** One unmasked server frame. */
+  const serverFrame = (opcode: number, payload: Buffer, fin = true) => {
+    const length = payload.length;
+    const header =
+      length < 126
+        ? Buffer.of(0, length)
+        : length < 65_536
+          ? Buffer.of(0, 126, length >> 8, length & 0xff)
+          : Buffer.concat([Buffer.of(0, 127), Buffer.alloc(4), Buffer.alloc(4)]);
+    if (length >= 65_536) header.writeUInt32BE(length, 6);
+    header[0] = (fin ? 0x80 : 0) | opcode;
+    return Buffer.concat([header, payload]);
+  };
+  const patterned = (size: number) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31) & 0xff));
+  const stream = Buffer.concat([
+    serverFrame(0x1, Buffer.from("hel"), false),
+    serverFrame(0x9, Buffer.from("ping")), // a control frame between fragments
+    serverFrame(0x0, Buffer.from("lo")),
+    serverFrame(0x2, patterned(300)),
+    serverFrame(0x2, Buffer.alloc(0)),
+    serverFrame(0x2, patterned(70_000)),
+    serverFrame(0x2, Buffer.of(1)),
+  ]);
+  const expected = [Buffer.from("hello"), patterned(300), Buffer.alloc(0), patterned(70_000), Buffer.of(1)];
+
+  /** A WebSocket over an in-memory socket: what it emits, and the frames it wrote back. */
+  function peer(maxMessageBytes?: number) {
+    const written: Buffer[] = [];
+    const socket = new Duplex({
+      read: () => undefined,
+      write: (chunk: Buffer, _encoding, callback) => {
+        written.push(chunk);
+        callback();
+      },
+    });
+    const ws = new WebSocket(socket, "v4.channel.k8s.io", maxMessageBytes);
+    const messages: Buffer[] = [];
+    ws.on("message", (data) => messages.push(Buffer.from(data)));
+    return { ws, socket, messages, written };
+  }
+
+  for (const size of [1, 2, 3, 7, 1000, 16_384, stream.length]) {
+    test(`reads of ${size} bytes`, () => {
+      const { ws, messages, written } = peer();
+      for (let at = 0; at < stream.length; at += size) ws.receive(stream.subarray(at, at + size));
+      assert.deepEqual(messages, expected);
+      // The ping was answered with a masked pong carrying its payload.
+      assert.equal(written.length, 1);
+      assert.equal(written[0][0], 0x8a);
+      const mask = written[0].subarray(2, 6);
+      assert.equal(Buffer.from(written[0].subarray(6).map((b, i) => b ^ mask[i & 3])).toString(), "ping");
+      ws.terminate();
+    });
+  }
+
+  test("a message over the limit is refused from its header, before its payload arrives", async () => {
+    const { ws, messages } = peer(1000);
+    const done = closed(ws);
+    const header = serverFrame(0x2, Buffer.alloc(70_000)).subarray(0, 10);
+    ws.receive(header.subarray(0, 1));
+    ws.receive(header.subarray(1));
+    const [code, reason] = await done;
+    assert.equal(code, 1009);
+    assert.match(reason, /a message over the 1000-byte limit/);
+    assert.deepEqual(messages, []);
+  });
 });
