@@ -193,6 +193,31 @@ function metricUsageRatio(metrics: PodMetricsInfo, targetUsage: number): { ratio
 const NO_PODS = "no pods returned by selector while calculating replica count";
 const NO_METRICS = "did not receive metrics for targeted pods (pods might be unready)";
 
+/**
+ * The start both GetResourceReplicas and GetRawResourceReplicas make: the Pods grouped by readiness, and the
+ * metrics of the ready ones (a copy: missing and unready Pods are filled in later).
+ */
+function readyPodMetrics(args: {
+  resource: string;
+  pods: KubeObject[];
+  metrics: PodMetricsInfo;
+  now: Date;
+  periods?: ReadinessPeriods;
+}): { metrics: PodMetricsInfo; readyCount: number; unready: Set<string>; missing: Set<string> } {
+  const metrics = new Map(args.metrics);
+  if (args.pods.length === 0) throw new MetricsError(NO_PODS);
+  const { readyCount, unready, missing, ignored } = groupPods(
+    args.pods,
+    metrics,
+    args.resource,
+    args.now,
+    args.periods,
+  );
+  for (const name of [...ignored, ...unready]) metrics.delete(name);
+  if (metrics.size === 0) throw new MetricsError(NO_METRICS);
+  return { metrics, readyCount, unready, missing };
+}
+
 /** GetResourceReplicas (after the metrics were fetched): the replicas for a Utilization target. */
 export function resourceReplicas(args: {
   currentReplicas: number;
@@ -206,17 +231,7 @@ export function resourceReplicas(args: {
   periods?: ReadinessPeriods;
 }): ReplicaResult {
   const { currentReplicas, targetUtilization, pods, timestamp } = args;
-  const metrics = new Map(args.metrics);
-  if (pods.length === 0) throw new MetricsError(NO_PODS);
-  const { readyCount, unready, missing, ignored } = groupPods(
-    pods,
-    metrics,
-    args.resource,
-    args.now,
-    args.periods,
-  );
-  for (const name of [...ignored, ...unready]) metrics.delete(name);
-  if (metrics.size === 0) throw new MetricsError(NO_METRICS);
+  const { metrics, readyCount, unready, missing } = readyPodMetrics(args);
   const requests = calculateRequests(pods, args.container, args.resource);
   const { ratio, utilization, rawAverage } = resourceUtilizationRatio(metrics, requests, targetUtilization);
   const result = (replicas: number): ReplicaResult => ({
@@ -263,18 +278,8 @@ export function rawResourceReplicas(args: {
   now: Date;
   periods?: ReadinessPeriods;
 }): ReplicaResult {
-  const { currentReplicas, targetUsage, pods, timestamp } = args;
-  const metrics = new Map(args.metrics);
-  if (pods.length === 0) throw new MetricsError(NO_PODS);
-  const { readyCount, unready, missing, ignored } = groupPods(
-    pods,
-    metrics,
-    args.resource,
-    args.now,
-    args.periods,
-  );
-  for (const name of [...ignored, ...unready]) metrics.delete(name);
-  if (metrics.size === 0) throw new MetricsError(NO_METRICS);
+  const { currentReplicas, targetUsage, timestamp } = args;
+  const { metrics, readyCount, unready, missing } = readyPodMetrics(args);
   const { ratio, usage } = metricUsageRatio(metrics, targetUsage);
   const result = (replicas: number): ReplicaResult => ({ replicas, rawValue: usage, timestamp });
 
