@@ -52,12 +52,17 @@ async function run(
   child.stdout?.on("data", (chunk) => (text += chunk));
   child.stderr?.on("data", (chunk) => (text += chunk));
   child.once("error", (error) => (text += `spawn failed: ${error.message}`));
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  // "exit", not "close": a worker the proxy left behind may hold its output pipes open after it is gone.
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill();
+      const killer = setTimeout(() => child.kill("SIGKILL"), 2000); // one that ignores SIGTERM
       await exited;
+      clearTimeout(killer);
     }
+    child.stdout?.destroy();
+    child.stderr?.destroy();
     await cleanup();
   };
   const deadline = Date.now() + 30_000;

@@ -25,6 +25,7 @@ before(async () => {
   [connect, socks] = await Promise.all([startConnectProxy(), startSocksProxy()]);
 });
 after(async () => {
+  peer.closeAllConnections(); // kept-alive tunnels' connections would keep the file's process alive
   peer.close();
   for (const server of servers) server.close();
   await Promise.all([connect.stop(), socks.stop()]);
